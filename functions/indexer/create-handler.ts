@@ -1,0 +1,65 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import ssm from '@middy/ssm';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { esBulkSender } from '../../shared/adapters/elasticsearch/bulk-sender.js';
+import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import type { IndexerConfig } from '../../shared/config/indexer-config.js';
+import type { IndexerDeps } from './deps.js';
+import { indexBatch } from './index-batch.js';
+
+type IndexerContext = Context & { esCredentials?: unknown };
+
+/**
+ * Builds the middy handler. The ES credentials come from SSM (cached, refreshed every 15 min) by
+ * `@middy/ssm`; the client is rebuilt only when they change.
+ */
+export function createIndexerHandler(config: IndexerConfig, overrides: Partial<IndexerDeps> = {}) {
+  const logger = overrides.logger ?? createLogger('joblogs-indexer');
+  const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  let client: { credentials: string; send: IndexerDeps['sendBulk'] } | undefined;
+
+  const sendBulkFor = (credentials: unknown): IndexerDeps['sendBulk'] => {
+    const fingerprint = JSON.stringify(credentials ?? null);
+    if (client?.credentials !== fingerprint) {
+      const auth = credentials === undefined ? undefined : parseEsCredentials(credentials);
+      const es = createEsClient({ node: config.esNode, auth, requestTimeoutMs: config.esRequestTimeoutMs });
+      client = { credentials: fingerprint, send: esBulkSender(es) };
+    }
+    return client.send;
+  };
+
+  const lambdaHandler = async (event: SQSEvent, context: IndexerContext): Promise<SQSBatchResponse> => {
+    const started = Date.now();
+    const deps: IndexerDeps = {
+      config,
+      chunks: s3ChunkStore(s3),
+      sendBulk: sendBulkFor(context.esCredentials),
+      logger,
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+      ...overrides,
+    };
+    // Keep headroom so unfinished records are handed back before Lambda kills the invocation.
+    const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
+    const { response, stats } = await indexBatch(event, deps, deadlineAt);
+    logger.info({ ...stats, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'indexer batch done');
+    return response;
+  };
+
+  const handler = middy<SQSEvent, SQSBatchResponse, Error, IndexerContext>();
+  if (config.esCredentialsParam) {
+    handler.use(
+      ssm({
+        fetchData: { esCredentials: config.esCredentialsParam },
+        setToContext: true,
+        cacheExpiry: 15 * 60 * 1000,
+      }),
+    );
+  }
+  return handler.handler(lambdaHandler);
+}
+

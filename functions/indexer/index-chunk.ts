@@ -1,0 +1,154 @@
+import {
+  backoffDelay,
+  BulkBatcher,
+  bulkBody,
+  DeadlineError,
+  describeChunk,
+  DocumentsRejectedError,
+  gunzipChunk,
+  isPermanent,
+  LineSplitter,
+  parseChunkKey,
+  readBulkResults,
+  SEQUENCE_STRIDE,
+  toBulkItem,
+  toEcsDocument,
+  TooManyLinesError,
+  type BatchOutcome,
+  type BulkBatch,
+  type CreatedObject,
+} from '../../shared/core/index.js';
+import type { IndexerDeps } from './deps.js';
+
+/** Counters of one chunk; summed into the invocation's log line. */
+export interface ChunkStats {
+  lines: number;
+  indexed: number;
+  duplicates: number;
+  retried: number;
+  rejected: number;
+}
+
+export function emptyStats(): ChunkStats {
+  return { lines: 0, indexed: 0, duplicates: 0, retried: 0, rejected: 0 };
+}
+
+/**
+ * Streams one chunk from S3 into Elasticsearch: gunzip → lines → ECS documents → bounded bulk
+ * batches (a few in flight) with per-item retries until `deadlineAt`.
+ *
+ * Resolves when every line is indexed or already there. Throws a permanent error (after indexing
+ * every good line) when the chunk is bad or documents were refused, a transient one otherwise.
+ */
+export async function indexChunk(
+  object: CreatedObject,
+  deps: IndexerDeps,
+  deadlineAt: number,
+  stats: ChunkStats,
+): Promise<void> {
+  const { config } = deps;
+  // A key outside the layout is refused before any S3 read.
+  parseChunkKey(object.key, config.chunkPrefix);
+  const opened = await deps.chunks.open(object.bucket, object.key);
+  const chunk = describeChunk(
+    { bucket: object.bucket, key: object.key, metadata: opened.metadata, eventTime: object.eventTime },
+    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: deps.now },
+  );
+  const splitter = new LineSplitter(config.maxLineBytes);
+  const batcher = new BulkBatcher(config.bulk);
+  const rejected: BatchOutcome['rejected'] = [];
+  const inFlight = new Set<Promise<void>>();
+  let sendFailure: unknown;
+
+  const submit = async (batch: BulkBatch | undefined): Promise<void> => {
+    if (!batch) return;
+    while (inFlight.size >= config.bulk.concurrency) await Promise.race(inFlight);
+    if (sendFailure) throw sendFailure;
+    const sending: Promise<void> = sendBatch(batch, deps, deadlineAt, stats, rejected).then(
+      () => void inFlight.delete(sending),
+      (error: unknown) => {
+        inFlight.delete(sending);
+        sendFailure ??= error;
+      },
+    );
+    inFlight.add(sending);
+  };
+
+  const addLines = async (lines: Iterable<import('../../shared/core/index.js').RawLine>): Promise<void> => {
+    for (const line of lines) {
+      if (line.position >= SEQUENCE_STRIDE) {
+        throw new TooManyLinesError(`Chunk has more than ${SEQUENCE_STRIDE} lines; the rest is not indexed`, {
+          details: { key: object.key },
+        });
+      }
+      const doc = toEcsDocument(line, chunk);
+      if (!doc) continue;
+      stats.lines++;
+      await submit(batcher.add(toBulkItem(chunk.dataStream, doc)));
+    }
+  };
+
+  let readFailure: unknown;
+  try {
+    for await (const buf of gunzipChunk(opened.body)) {
+      await addLines(splitter.push(buf));
+      if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while reading ${object.key}`);
+    }
+    await addLines(splitter.end());
+  } catch (error) {
+    readFailure = error;
+  } finally {
+    opened.body.destroy();
+  }
+  // Good lines read before a corrupt tail are still indexed; a transient read error gives up now.
+  if (readFailure === undefined || isPermanent(readFailure)) {
+    await submit(batcher.flush()).catch((error: unknown) => (sendFailure ??= error));
+  }
+  await Promise.all(inFlight);
+  if (sendFailure) throw sendFailure;
+  if (readFailure) throw readFailure;
+  if (rejected.length > 0) {
+    throw new DocumentsRejectedError(`Elasticsearch rejected ${rejected.length} document(s) of ${object.key}`, {
+      details: { rejected },
+    });
+  }
+}
+
+async function sendBatch(
+  batch: BulkBatch,
+  deps: IndexerDeps,
+  deadlineAt: number,
+  stats: ChunkStats,
+  rejected: BatchOutcome['rejected'],
+): Promise<void> {
+  let pending = batch.items;
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadlineAt - deps.now();
+    if (remaining <= 0) throw new DeadlineError('Deadline reached before the bulk request could be sent');
+    let lastError: unknown;
+    try {
+      const results = await deps.sendBulk(bulkBody(pending), {
+        timeoutMs: Math.min(deps.config.esRequestTimeoutMs, remaining),
+      });
+      const outcome = readBulkResults(pending, results);
+      stats.indexed += outcome.indexed;
+      stats.duplicates += outcome.duplicates;
+      stats.rejected += outcome.rejected.length;
+      rejected.push(...outcome.rejected);
+      if (outcome.retry.length === 0) return;
+      pending = outcome.retry;
+    } catch (error) {
+      if (isPermanent(error)) throw error;
+      lastError = error;
+    }
+    stats.retried += pending.length;
+    const delay = backoffDelay(attempt, deps.config.retry, deps.random);
+    if (deps.now() + delay >= deadlineAt) {
+      throw new DeadlineError(`Deadline reached with ${pending.length} document(s) not yet indexed`, {
+        cause: lastError,
+        details: { pending: pending.length },
+      });
+    }
+    await deps.sleep(delay);
+  }
+}

@@ -1,0 +1,54 @@
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { ObjectGoneError, StorageUnavailableError, type DeadLetterReport } from '../../core/index.js';
+
+/** An opened chunk: its user metadata and a body to stream (never buffered whole). */
+export interface OpenedChunk {
+  metadata: Record<string, string | undefined>;
+  body: AsyncIterable<Buffer> & { destroy(): void };
+  contentLength: number | undefined;
+}
+
+/** The S3 side of the indexer: read chunks, write dead-letter reports. */
+export interface ChunkStore {
+  open(bucket: string, key: string): Promise<OpenedChunk>;
+  writeDeadLetter(bucket: string, key: string, report: DeadLetterReport): Promise<void>;
+}
+
+export function s3ChunkStore(s3: S3Client): ChunkStore {
+  return {
+    async open(bucket, key) {
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const body = out.Body as Readable | undefined;
+        if (!body) throw new StorageUnavailableError(`S3 returned no body for s3://${bucket}/${key}`);
+        return { metadata: out.Metadata ?? {}, body, contentLength: out.ContentLength };
+      } catch (error) {
+        // An event can outlive its object (deleted, expired by lifecycle): nothing left to index.
+        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+          throw new ObjectGoneError(`s3://${bucket}/${key} no longer exists`, { cause: error, details: { bucket, key } });
+        }
+        if (error instanceof StorageUnavailableError) throw error;
+        throw new StorageUnavailableError(`Could not read s3://${bucket}/${key}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+
+    async writeDeadLetter(bucket, key, report) {
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: JSON.stringify(report, null, 2),
+            ContentType: 'application/json',
+          }),
+        );
+      } catch (error) {
+        // If the report cannot be written the record must not be acknowledged: retry it.
+        throw new StorageUnavailableError(`Could not write dead-letter report s3://${bucket}/${key}`, { cause: error });
+      }
+    },
+  };
+}

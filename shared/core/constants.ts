@@ -1,0 +1,25 @@
+/** Version of the chunk contract this code reads (docs/chunk-contract.md). */
+export const CHUNK_CONTRACT_VERSION = 'v1' as const;
+
+/** `event.sequence = chunkSeq * SEQUENCE_STRIDE + position` keeps a source's lines in printed order. */
+export const SEQUENCE_STRIDE = 10_000_000;
+export const MAX_CHUNK_SEQ = Math.floor(Number.MAX_SAFE_INTEGER / SEQUENCE_STRIDE);
+
+export const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/** Subtrees of user JSON deeper than this are stored as a JSON string (flattened depth_limit is 20). */
+export const MAX_JSON_DEPTH = 16;
+
+export const LineTag = {
+  invalidUtf8: 'invalid_utf8',
+  split: 'split',
+  badTimestamp: 'bad_timestamp',
+} as const;
+
+export const ChunkFormat = {
+  lines: 'lines',
+  framedV1: 'framed-v1',
+} as const;
+export type ChunkFormat = (typeof ChunkFormat)[keyof typeof ChunkFormat];
+
+export const DEFAULT_SOURCE_STREAM = 'stdout';

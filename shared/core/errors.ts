@@ -1,0 +1,101 @@
+/**
+ * Every failure in joblogs is either **permanent** (the input is bad: retrying cannot help, so the
+ * record goes to the dead-letter path with this error's reason) or **transient** (the world is
+ * briefly broken: retry, and if the invocation runs out of time hand the record back to SQS).
+ * Handlers decide what to do from `kind`, never from message text.
+ */
+export type FailureKind = 'permanent' | 'transient';
+
+export abstract class JoblogsError extends Error {
+  abstract readonly kind: FailureKind;
+  /** Stable machine-readable code, e.g. `NOT_GZIP`; shows up in dead-letter reports and logs. */
+  abstract readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details ?? {};
+  }
+}
+
+export abstract class PermanentError extends JoblogsError {
+  readonly kind = 'permanent' as const;
+}
+
+export abstract class TransientError extends JoblogsError {
+  readonly kind = 'transient' as const;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(message: string, options: { problems: string[] }) {
+    super(message);
+    this.name = 'ConfigError';
+    this.problems = options.problems;
+  }
+}
+
+export class MalformedMessageError extends PermanentError {
+  readonly code = 'MALFORMED_MESSAGE';
+}
+
+export class ChunkKeyError extends PermanentError {
+  readonly code = 'BAD_CHUNK_KEY';
+}
+
+export class ChunkMetadataError extends PermanentError {
+  readonly code = 'BAD_CHUNK_METADATA';
+}
+
+export class UnexpectedBucketError extends PermanentError {
+  readonly code = 'UNEXPECTED_BUCKET';
+}
+
+export class NotGzipError extends PermanentError {
+  readonly code = 'NOT_GZIP';
+}
+
+export class CorruptGzipError extends PermanentError {
+  readonly code = 'CORRUPT_GZIP';
+}
+
+export class ObjectGoneError extends PermanentError {
+  readonly code = 'OBJECT_GONE';
+}
+
+export class TooManyLinesError extends PermanentError {
+  readonly code = 'TOO_MANY_LINES';
+}
+
+/** Some documents of a chunk were rejected by Elasticsearch (mapping/parsing): the rest is indexed. */
+export class DocumentsRejectedError extends PermanentError {
+  readonly code = 'DOCUMENTS_REJECTED';
+}
+
+export class StorageUnavailableError extends TransientError {
+  readonly code = 'STORAGE_UNAVAILABLE';
+}
+
+export class SearchUnavailableError extends TransientError {
+  readonly code = 'SEARCH_UNAVAILABLE';
+}
+
+export class DeadlineError extends TransientError {
+  readonly code = 'DEADLINE';
+}
+
+export function isPermanent(error: unknown): error is PermanentError {
+  return error instanceof JoblogsError && error.kind === 'permanent';
+}
+
+/** Anything we did not classify is treated as transient: retrying is safe, dropping is not. */
+export function isTransient(error: unknown): boolean {
+  return !isPermanent(error);
+}
+
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof JoblogsError) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { code: 'UNEXPECTED', message: error.message };
+  return { code: 'UNEXPECTED', message: String(error) };
+}

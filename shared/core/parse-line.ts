@@ -1,0 +1,186 @@
+import { MAX_JSON_DEPTH } from './constants.js';
+import { parseTimestamp, type Timestamp } from './timestamps.js';
+import { normalizeSpanId, normalizeTraceId } from './trace-context.js';
+
+/** What one printed line says about itself, before the chunk's context is added. */
+export interface ParsedLine {
+  message: string;
+  /** Unparsable time value found in the line (kept so nothing is lost). */
+  badTimestamp?: string;
+  timestamp?: Timestamp;
+  level?: string;
+  logger?: string;
+  traceId?: string;
+  spanId?: string;
+  service?: string;
+  host?: string;
+  containerId?: string;
+  error?: { message?: string; type?: string; stack_trace?: string };
+  /** Remaining user JSON fields, indexed as one `flattened` field. */
+  fields?: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+// Field names of common loggers, first match wins (docs/chunk-contract.md).
+const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts', 'asctime', 'datetime'];
+const LEVEL_KEYS = ['log.level', 'level', 'levelname', 'severity', 'lvl', 'loglevel'];
+const MESSAGE_KEYS = ['message', 'msg', 'event', 'log', 'text'];
+const TRACE_KEYS = ['trace.id', 'trace_id', 'traceId', 'traceid'];
+const SPAN_KEYS = ['span.id', 'span_id', 'spanId', 'spanid'];
+const SERVICE_KEYS = ['service.name', 'service', 'service_name'];
+const LOGGER_KEYS = ['log.logger', 'logger', 'logger_name', 'name'];
+const HOST_KEYS = ['host.name', 'hostname', 'host'];
+const CONTAINER_KEYS = ['container.id'];
+
+/** pino's numeric levels (https://getpino.io/#/docs/api?id=loggerlevels-object). */
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+const TEXT_TIME =
+  /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)\]?/;
+const TEXT_LEVEL = /(?:^|[\s[(|:])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|PANIC)(?=$|[\s\]):|,-])/;
+
+/** Parses one decoded line: a JSON object from a known logger, arbitrary JSON, or plain text. */
+export function parseLogLine(text: string): ParsedLine {
+  const json = asJsonObject(text);
+  return json ? fromJson(json, text) : fromText(text);
+}
+
+function asJsonObject(text: string): Json | undefined {
+  const first = firstNonSpace(text);
+  if (text[first] !== '{' || text.trimEnd().at(-1) !== '}') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstNonSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  return i;
+}
+
+function fromText(text: string): ParsedLine {
+  const parsed: ParsedLine = { message: text };
+  const time = TEXT_TIME.exec(text);
+  let rest = text;
+  if (time) {
+    const ts = parseTimestamp(time[1]!.replace(' UTC', 'Z'));
+    if (ts) parsed.timestamp = ts;
+    rest = text.slice(time[0].length);
+  }
+  const level = TEXT_LEVEL.exec(rest.slice(0, 48));
+  if (level) parsed.level = level[1]!.toLowerCase();
+  return parsed;
+}
+
+function fromJson(obj: Json, original: string): ParsedLine {
+  const message = takeString(obj, MESSAGE_KEYS);
+  const parsed: ParsedLine = { message: message ?? original };
+
+  const rawTime = take(obj, TIME_KEYS);
+  if (rawTime !== undefined) {
+    const ts = parseTimestamp(rawTime);
+    if (ts) parsed.timestamp = ts;
+    else parsed.badTimestamp = typeof rawTime === 'string' ? rawTime : JSON.stringify(rawTime);
+  }
+  const level = take(obj, LEVEL_KEYS);
+  if (typeof level === 'number' && PINO_LEVELS[level]) parsed.level = PINO_LEVELS[level];
+  else if (typeof level === 'string' && level.length <= 32) parsed.level = level.toLowerCase();
+  else if (level !== undefined) obj['level'] = level;
+
+  assign(parsed, 'traceId', normalizeTraceId(takeIf(obj, TRACE_KEYS, (v) => normalizeTraceId(v) !== undefined)));
+  assign(parsed, 'spanId', normalizeSpanId(takeIf(obj, SPAN_KEYS, (v) => normalizeSpanId(v) !== undefined)));
+  assign(parsed, 'service', takeString(obj, SERVICE_KEYS));
+  assign(parsed, 'logger', takeString(obj, LOGGER_KEYS));
+  assign(parsed, 'host', takeString(obj, HOST_KEYS));
+  assign(parsed, 'containerId', takeString(obj, CONTAINER_KEYS));
+  assign(parsed, 'error', takeError(obj));
+
+  const fields = sanitize(obj, 0);
+  if (Object.keys(fields).length > 0) parsed.fields = fields;
+  return parsed;
+}
+
+/** Finds a value by dotted key (`"log.level": …`) or by path (`log: {level: …}`) and removes it. */
+function take(obj: Json, keys: readonly string[]): unknown {
+  return takeIf(obj, keys, () => true);
+}
+
+function takeIf(obj: Json, keys: readonly string[], accept: (v: unknown) => boolean): unknown {
+  for (const key of keys) {
+    if (key in obj && obj[key] !== null && accept(obj[key])) {
+      const v = obj[key];
+      delete obj[key];
+      return v;
+    }
+    const dot = key.indexOf('.');
+    if (dot > 0) {
+      const parent = obj[key.slice(0, dot)];
+      const leaf = key.slice(dot + 1);
+      if (isObject(parent) && leaf in parent && parent[leaf] !== null && accept(parent[leaf])) {
+        const v = parent[leaf];
+        delete parent[leaf];
+        if (Object.keys(parent).length === 0) delete obj[key.slice(0, dot)];
+        return v;
+      }
+    }
+  }
+  return undefined;
+}
+
+function takeString(obj: Json, keys: readonly string[]): string | undefined {
+  const v = takeIf(obj, keys, (x) => typeof x === 'string');
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** ECS `error.*`, pino's `err` object, python-json-logger `exc_info`, structlog `exception`. */
+function takeError(obj: Json): ParsedLine['error'] {
+  const error: NonNullable<ParsedLine['error']> = {};
+  const ecsMessage = takeString(obj, ['error.message']);
+  const ecsType = takeString(obj, ['error.type']);
+  const ecsStack = takeString(obj, ['error.stack_trace']);
+  if (ecsMessage) error.message = ecsMessage;
+  if (ecsType) error.type = ecsType;
+  if (ecsStack) error.stack_trace = ecsStack;
+  const err = takeIf(obj, ['err'], isObject) as Json | undefined;
+  if (err) {
+    if (typeof err['message'] === 'string') error.message ??= err['message'];
+    if (typeof err['type'] === 'string') error.type ??= err['type'];
+    if (typeof err['stack'] === 'string') error.stack_trace ??= err['stack'];
+  }
+  const trace = takeString(obj, ['exc_info', 'exception', 'stack_trace', 'stack']);
+  if (trace) error.stack_trace ??= trace;
+  return Object.keys(error).length > 0 ? error : undefined;
+}
+
+/**
+ * Makes user JSON safe for a `flattened` field: empty keys get a name, subtrees deeper than
+ * {@link MAX_JSON_DEPTH} become JSON strings (Elasticsearch rejects the whole document past the
+ * field's depth_limit).
+ */
+function sanitize(obj: Json, depth: number): Json {
+  const out: Json = {};
+  for (const [rawKey, value] of Object.entries(obj)) {
+    const key = rawKey.trim() === '' || /^\.+$/.test(rawKey) ? `_key${JSON.stringify(rawKey)}` : rawKey;
+    if (isObject(value)) {
+      out[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitize(value, depth + 1);
+    } else if (Array.isArray(value)) {
+      out[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : value.map((v) => (isObject(v) ? sanitize(v, depth + 1) : v));
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function assign<K extends keyof ParsedLine>(target: ParsedLine, key: K, value: ParsedLine[K] | undefined): void {
+  if (value !== undefined) target[key] = value;
+}
