@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseChunkKey, type ChunkKey } from './chunk-key.js';
 import { ChunkFormat, DEFAULT_SOURCE_STREAM } from './constants.js';
 import { ChunkMetadataError } from './errors.js';
-import { parseTimestamp, type Timestamp } from './timestamps.js';
+import { parseTimestamp, timestampFromMillis, type Timestamp } from './timestamps.js';
 import { parseTraceparent, normalizeTraceId, type TraceIds } from './trace-context.js';
 
 /** Everything known about a chunk before its first line is read: key, metadata, target stream. */
@@ -44,6 +44,7 @@ export interface ChunkDefaults {
 }
 
 const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
+const MAX_DATASET_LENGTH = 64;
 const SAFE_TEXT = /^[\x20-\x7e]{1,256}$/;
 
 /** Reads a chunk's key and metadata (docs/chunk-contract.md); throws only for what would misroute lines. */
@@ -51,9 +52,10 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
   const { jobId, source: src, seq } = parseChunkKey(source.key, defaults.chunkPrefix);
   const meta = source.metadata;
   const dataset = meta['dataset']?.trim() || defaults.defaultDataset;
-  if (!DATASET.test(dataset)) {
+  // The contract caps a dataset at 64 characters: it names a data stream (255-byte limit with prefix and stage).
+  if (dataset.length > MAX_DATASET_LENGTH || !DATASET.test(dataset)) {
     throw new ChunkMetadataError(
-      `Chunk metadata "dataset" ${JSON.stringify(dataset)} is invalid: expected "mlplatform.<name>" in lowercase letters, digits and "_"`,
+      `Chunk metadata "dataset" ${JSON.stringify(dataset)} is invalid: expected "mlplatform.<name>" in lowercase letters, digits and "_", at most ${MAX_DATASET_LENGTH} characters`,
       { details: { key: source.key } },
     );
   }
@@ -65,7 +67,8 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
   }
   const chunkTime =
     parseTimestamp(meta['chunk-start']) ??
-    parseTimestamp(source.eventTime) ?? { iso: new Date(defaults.now()).toISOString(), ms: defaults.now() };
+    parseTimestamp(source.eventTime) ??
+    timestampFromMillis(defaults.now());
   const trace =
     parseTraceparent(meta['traceparent']) ??
     (normalizeTraceId(meta['trace-id']) ? { traceId: normalizeTraceId(meta['trace-id'])! } : undefined);

@@ -3,7 +3,8 @@ export const CHUNK_CONTRACT_VERSION = 'v1' as const;
 
 /** `event.sequence = chunkSeq * SEQUENCE_STRIDE + position` keeps a source's lines in printed order. */
 export const SEQUENCE_STRIDE = 10_000_000;
-export const MAX_CHUNK_SEQ = Math.floor(Number.MAX_SAFE_INTEGER / SEQUENCE_STRIDE);
+/** Largest chunk seq whose last possible line (position STRIDE − 1) still has an exact `event.sequence`. */
+export const MAX_CHUNK_SEQ = Math.floor((Number.MAX_SAFE_INTEGER - (SEQUENCE_STRIDE - 1)) / SEQUENCE_STRIDE);
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
@@ -14,6 +15,7 @@ export const LineTag = {
   invalidUtf8: 'invalid_utf8',
   split: 'split',
   badTimestamp: 'bad_timestamp',
+  badFrame: 'bad_frame',
 } as const;
 
 export const ChunkFormat = {

@@ -128,11 +128,11 @@ function parseFrame(text: string, tags: string[]): Frame | undefined {
   try {
     value = JSON.parse(text);
   } catch {
-    tags.push('bad_frame');
+    tags.push(LineTag.badFrame);
     return undefined;
   }
   if (value === null || typeof value !== 'object') {
-    tags.push('bad_frame');
+    tags.push(LineTag.badFrame);
     return undefined;
   }
   const f = value as Record<string, unknown>;
@@ -140,7 +140,7 @@ function parseFrame(text: string, tags: string[]): Frame | undefined {
   if (typeof f['m'] === 'string') payload = f['m'];
   else if (typeof f['b'] === 'string') payload = decode(Buffer.from(f['b'], 'base64'), tags);
   if (payload === undefined) {
-    tags.push('bad_frame');
+    tags.push(LineTag.badFrame);
     return undefined;
   }
   const frame: Frame = { text: payload };

@@ -30,7 +30,7 @@ const TRACE_KEYS = ['trace.id', 'trace_id', 'traceId', 'traceid'];
 const SPAN_KEYS = ['span.id', 'span_id', 'spanId', 'spanid'];
 const SERVICE_KEYS = ['service.name', 'service', 'service_name'];
 const LOGGER_KEYS = ['log.logger', 'logger', 'logger_name', 'name'];
-const HOST_KEYS = ['host.name', 'hostname', 'host'];
+const HOST_KEYS = ['host.name', 'host.hostname', 'hostname', 'host'];
 const CONTAINER_KEYS = ['container.id'];
 
 /** pino's numeric levels (https://getpino.io/#/docs/api?id=loggerlevels-object). */
@@ -43,7 +43,14 @@ const TEXT_LEVEL = /(?:^|[\s[(|:])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CR
 /** Parses one decoded line: a JSON object from a known logger, arbitrary JSON, or plain text. */
 export function parseLogLine(text: string): ParsedLine {
   const json = asJsonObject(text);
-  return json ? fromJson(json, text) : fromText(text);
+  if (!json) return fromText(text);
+  try {
+    return fromJson(json, text);
+  } catch (error) {
+    // JSON.parse copes with thousands of nesting levels, JSON.stringify (of the capped subtree) does not.
+    if (error instanceof RangeError) return fromText(text);
+    throw error;
+  }
 }
 
 function asJsonObject(text: string): Json | undefined {
@@ -148,9 +155,12 @@ function takeError(obj: Json): ParsedLine['error'] {
   if (ecsStack) error.stack_trace = ecsStack;
   const err = takeIf(obj, ['err'], isObject) as Json | undefined;
   if (err) {
-    if (typeof err['message'] === 'string') error.message ??= err['message'];
-    if (typeof err['type'] === 'string') error.type ??= err['type'];
-    if (typeof err['stack'] === 'string') error.stack_trace ??= err['stack'];
+    const { message, type, stack, ...rest } = err;
+    if (typeof message === 'string') error.message ??= message;
+    if (typeof type === 'string') error.type ??= type;
+    if (typeof stack === 'string') error.stack_trace ??= stack;
+    // pino's serializer copies every own property (`code`, `errno`, custom ones): keep them as user JSON.
+    if (Object.keys(rest).length > 0) obj['err'] = rest;
   }
   const trace = takeString(obj, ['exc_info', 'exception', 'stack_trace', 'stack']);
   if (trace) error.stack_trace ??= trace;
@@ -166,15 +176,25 @@ function sanitize(obj: Json, depth: number): Json {
   const out: Json = {};
   for (const [rawKey, value] of Object.entries(obj)) {
     const key = rawKey.trim() === '' || /^\.+$/.test(rawKey) ? `_key${JSON.stringify(rawKey)}` : rawKey;
+    let v: unknown = value;
     if (isObject(value)) {
-      out[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitize(value, depth + 1);
+      v = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitize(value, depth + 1);
     } else if (Array.isArray(value)) {
-      out[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : value.map((v) => (isObject(v) ? sanitize(v, depth + 1) : v));
-    } else {
-      out[key] = value;
+      v = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitizeArray(value, depth + 1);
     }
+    // Plain assignment of a parsed "__proto__" key would set the prototype and drop the data.
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** Items sit at their array's depth; an array directly inside an array counts one level deeper. */
+function sanitizeArray(values: unknown[], depth: number): unknown[] {
+  return values.map((v) => {
+    if (isObject(v)) return sanitize(v, depth);
+    if (Array.isArray(v)) return depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(v) : sanitizeArray(v, depth + 1);
+    return v;
+  });
 }
 
 function isObject(v: unknown): v is Json {

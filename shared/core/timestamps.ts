@@ -20,11 +20,17 @@ export function parseTimestamp(value: unknown): Timestamp | undefined {
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m as unknown as string[];
   const fields = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
   const [year, month, day, hour, minute, second] = fields;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  // Date.UTC maps years 0–99 to 19xx and rolls 2026-02-31 over to March: refuse both instead.
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
   const fraction = frac.padEnd(3, '0');
   let ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.slice(0, 3)));
   ms -= zoneOffsetMinutes(zone!) * 60_000;
   return toTimestamp(ms, fraction.slice(3));
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function zoneOffsetMinutes(zone: string): number {
@@ -37,15 +43,22 @@ function zoneOffsetMinutes(zone: string): number {
 /** Epoch numbers by magnitude: seconds (Python `time.time()`), millis (pino), micros, nanos. */
 function fromEpochNumber(n: number): Timestamp | undefined {
   if (!Number.isFinite(n) || n <= 0) return undefined;
-  if (n < 1e11) return toTimestamp(Math.floor(n * 1000), String(Math.round((n * 1e9) % 1e6)).padStart(6, '0'));
+  if (n < 1e11) {
+    // A double of epoch seconds holds about a microsecond: digits below that are binary noise.
+    const micros = Math.round(n * 1e6);
+    return toTimestamp(Math.floor(micros / 1000), String(micros % 1000).padStart(3, '0'));
+  }
   if (n < 1e14) return toTimestamp(Math.floor(n), '');
   if (n < 1e17) return toTimestamp(Math.floor(n / 1e3), '');
   if (n < 1e20) return toTimestamp(Math.floor(n / 1e6), '');
   return undefined;
 }
 
+/** `date_nanos` holds 1970-01-01 to 2262-04-11T23:47:16.854775807Z; later values are refused by Elasticsearch. */
+const MAX_DATE_NANOS_MS = 9_223_372_036_854;
+
 function toTimestamp(ms: number, subMillisDigits: string): Timestamp | undefined {
-  if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799999) return undefined;
+  if (!Number.isFinite(ms) || ms < 0 || ms >= MAX_DATE_NANOS_MS) return undefined;
   const iso = new Date(ms).toISOString();
   const extra = subMillisDigits.replace(/0+$/, '');
   return { iso: extra ? `${iso.slice(0, -1)}${extra}Z` : iso, ms };

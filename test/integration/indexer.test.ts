@@ -1,0 +1,265 @@
+/**
+ * The ingest path on real services: gzip objects put into S3 (moto) → the bucket notification the
+ * template declares → SQS (moto) → the event-source runner → the real middy handler → a real
+ * Elasticsearch. Nothing here is mocked.
+ */
+import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIndexerHandler } from '../../functions/indexer/create-handler.js';
+import { startRunner, type Runner } from '../../scripts/local/esm-runner.js';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
+import { chunkKey } from '../../shared/core/index.js';
+import { s3EventBody } from '../fixtures/events.js';
+import { indexerEnv, loadStack, purgeQueues, startElasticsearch, stopElasticsearch, type LocalStack } from '../support/stack.js';
+
+const DATA_STREAM = 'logs-mlplatform.job-local';
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+let stack: LocalStack;
+let runner: Runner;
+const handlerLogs: any[] = [];
+const savedEnv = { ...process.env };
+
+async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await probe().catch(() => undefined as T);
+    if (last !== undefined && accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+async function jobDocuments(jobId: string): Promise<Array<{ _id: string; _source: any }>> {
+  await stack.es.indices.refresh({ index: DATA_STREAM });
+  const result = await stack.es.search({
+    index: DATA_STREAM,
+    size: 10_000,
+    query: { term: { 'labels.job_id': jobId } },
+    sort: [{ 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
+  });
+  return result.hits.hits as Array<{ _id: string; _source: any }>;
+}
+
+async function countOf(jobId: string): Promise<number> {
+  await stack.es.indices.refresh({ index: DATA_STREAM }).catch(() => undefined);
+  return (await stack.es.count({ index: DATA_STREAM, query: { term: { 'labels.job_id': jobId } } })).count;
+}
+
+async function putChunk(jobId: string, seq: number, lines: string[], metadata: Record<string, string> = {}, body?: Buffer) {
+  const key = chunkKey({ jobId, source: 'main', seq });
+  await stack.s3.send(
+    new PutObjectCommand({
+      Bucket: stack.bucket,
+      Key: key,
+      Body: body ?? gzipSync(lines.join('\n') + '\n'),
+      ContentType: 'application/gzip',
+      Metadata: { traceparent: TRACEPARENT, service: 'trainer', producer: 'integration-test', ...metadata },
+    }),
+  );
+  return key;
+}
+
+/** Waits until the runner has finished (deleted or failed) `n` more messages than `since`. */
+async function settled(since: number, n: number) {
+  await eventually(async () => runner.stats.deleted, (d) => d >= since + n, `${n} message(s) to be processed`);
+}
+
+function summaries() {
+  return handlerLogs.filter((l) => l.message === 'indexer batch done');
+}
+
+beforeAll(async () => {
+  stack = loadStack();
+  const env = {
+    ...indexerEnv(stack),
+    S3_FORCE_PATH_STYLE: 'true',
+    RETRY_BASE_MS: '100',
+    RETRY_MAX_MS: '1000',
+    DEADLINE_HEADROOM_MS: '1000',
+    ES_REQUEST_TIMEOUT_MS: '5000',
+  };
+  // The AWS SDK clients inside the handler (S3, and SSM via @middy/ssm) read their endpoint and credentials from here.
+  Object.assign(process.env, env);
+  await purgeQueues(stack);
+  const sink = new Writable({
+    write(chunk, _e, done) {
+      handlerLogs.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const handler = createIndexerHandler(loadIndexerConfig(env), { logger: createLogger('joblogs-indexer', sink) });
+  const fn = stack.info.resources.function;
+  runner = await startRunner({
+    queueUrl: stack.chunkQueueUrl,
+    sqsClient: stack.sqs,
+    handler,
+    batchSize: fn.batchSize,
+    batchingWindowS: 1,
+    // Short enough that an outage test sees a few redeliveries, long enough for real work.
+    functionTimeoutS: 12,
+    reportBatchItemFailures: fn.reportBatchItemFailures,
+    functionName: fn.functionName,
+    region: stack.region,
+    retryDelayS: 1,
+    onBatch: (b) => process.env.DEBUG_RUNNER && console.log('[batch]', JSON.stringify(b)),
+  });
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  await stack?.close();
+  process.env = savedEnv;
+});
+
+describe('ingest path on the local stack', () => {
+  it('indexes every line of a job exactly once, in printed order, with job and trace ids and logger fields', async () => {
+    const jobId = `job-${randomUUID().slice(0, 8)}`;
+    const printed = [
+      [
+        'Starting training run',
+        '2026-11-25 10:00:01,250 INFO trainer: epoch 1 step 10 loss=2.31',
+        '{"level":30,"time":1795600000123,"pid":7,"hostname":"gpu-node-1","msg":"checkpoint saved","path":"/ckpt/1"}',
+        '{"@timestamp":"2026-11-25T10:00:02.123456Z","log.level":"warn","message":"lr warmup","ecs.version":"8.10.0","trace":{"id":"4bf92f3577b34da6a3ce929d0e0e4736"}}',
+      ],
+      [
+        '{"event":"eval done","level":"info","timestamp":"2026-11-25T10:00:03.000000Z","accuracy":0.91}',
+        '{"asctime":"2026-11-25 10:00:04,000","levelname":"ERROR","name":"data","message":"bad shard","exc_info":"Traceback (most recent call last):\\n  File \\"x.py\\""}',
+        'Traceback (most recent call last):',
+        '  File "train.py", line 3, in <module>',
+      ],
+      ['RuntimeError: CUDA out of memory', '{"step":100,"loss":0.12,"metrics":{"top1":0.5}}'],
+    ];
+    const before = runner.stats.deleted;
+    for (const [seq, lines] of printed.entries()) await putChunk(jobId, seq, lines);
+
+    const count = await eventually(() => countOf(jobId), (c) => c >= 10, 'all lines to be searchable');
+    await settled(before, 3);
+    expect(count).toBe(10);
+    const docs = await jobDocuments(jobId);
+    expect(docs.map((d) => d._source.message)).toEqual([
+      'Starting training run',
+      '2026-11-25 10:00:01,250 INFO trainer: epoch 1 step 10 loss=2.31',
+      'checkpoint saved',
+      'lr warmup',
+      'eval done',
+      'bad shard',
+      'Traceback (most recent call last):',
+      '  File "train.py", line 3, in <module>',
+      'RuntimeError: CUDA out of memory',
+      '{"step":100,"loss":0.12,"metrics":{"top1":0.5}}',
+    ]);
+    expect(new Set(docs.map((d) => d._id)).size).toBe(10);
+    const byMessage = Object.fromEntries(docs.map((d) => [d._source.message, d._source]));
+    expect(byMessage['Starting training run']).toMatchObject({
+      trace: { id: '0af7651916cd43dd8448eb211c80319c' },
+      span: { id: 'b7ad6b7169203331' },
+      service: { name: 'trainer' },
+      labels: { job_id: jobId },
+      data_stream: { type: 'logs', dataset: 'mlplatform.job', namespace: 'local' },
+      event: { dataset: 'mlplatform.job', sequence: 0 },
+    });
+    expect(byMessage['2026-11-25 10:00:01,250 INFO trainer: epoch 1 step 10 loss=2.31']).toMatchObject({
+      '@timestamp': '2026-11-25T10:00:01.250Z',
+      log: { level: 'info' },
+    });
+    expect(byMessage['checkpoint saved']).toMatchObject({ log: { level: 'info' }, host: { name: 'gpu-node-1' }, json: { pid: 7, path: '/ckpt/1' } });
+    expect(byMessage['lr warmup']).toMatchObject({
+      '@timestamp': '2026-11-25T10:00:02.123456Z',
+      log: { level: 'warn' },
+      trace: { id: '4bf92f3577b34da6a3ce929d0e0e4736' },
+    });
+    expect(byMessage['bad shard']).toMatchObject({ log: { level: 'error', logger: 'data' }, error: { stack_trace: expect.stringContaining('Traceback') } });
+    expect(byMessage['eval done'].json).toEqual({ accuracy: 0.91 });
+
+    // User JSON is searchable through the flattened field, and the trace id finds the job's lines.
+    const byMetric = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] } } });
+    expect(byMetric.count).toBe(1);
+    const byTrace = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] } } });
+    expect(byTrace.count).toBe(9);
+  });
+
+  it('creates no duplicates when a message is redelivered or a chunk is uploaded again', async () => {
+    const jobId = `job-${randomUUID().slice(0, 8)}`;
+    const lines = Array.from({ length: 500 }, (_, i) => `step ${i} loss=${(1 / (i + 1)).toFixed(4)}`);
+    let before = runner.stats.deleted;
+    const key = await putChunk(jobId, 0, lines);
+    await eventually(() => countOf(jobId), (c) => c >= 500, 'the chunk to be indexed');
+    await settled(before, 1);
+
+    // The same notification delivered again (SQS is at-least-once)…
+    before = runner.stats.deleted;
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.chunkQueueUrl, MessageBody: s3EventBody(stack.bucket, [key]) }));
+    await settled(before, 1);
+    // …and the same chunk uploaded again by a retrying producer (a new notification).
+    before = runner.stats.deleted;
+    await putChunk(jobId, 0, lines);
+    await settled(before, 1);
+
+    expect(await countOf(jobId)).toBe(500);
+    const duplicates = summaries().reduce((n, s) => n + s.duplicates, 0);
+    expect(duplicates).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('sends a corrupt object and a non-gzip object to the dead-letter path with their reasons and indexes the good chunk beside them', async () => {
+    const jobId = `job-${randomUUID().slice(0, 8)}`;
+    const whole = gzipSync(Array.from({ length: 5000 }, (_, i) => `line ${i} ${'payload '.repeat(20)}`).join('\n'));
+    const before = runner.stats.deleted;
+    // One message naming three objects: S3 may batch records, and the batch must survive its bad ones.
+    const good = chunkKey({ jobId, source: 'main', seq: 0 });
+    const truncated = chunkKey({ jobId, source: 'main', seq: 1 });
+    const notGzip = chunkKey({ jobId, source: 'main', seq: 2 });
+    await putChunk(jobId, 0, ['good line 1', 'good line 2']);
+    await putChunk(jobId, 1, [], {}, whole.subarray(0, Math.floor(whole.length / 2)));
+    await putChunk(jobId, 2, [], {}, Buffer.from('plain text, not gzip\n'));
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.chunkQueueUrl, MessageBody: s3EventBody(stack.bucket, [good, truncated, notGzip]) }));
+    await settled(before, 4);
+
+    const reports = await eventually(
+      async () => {
+        const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'dead-letter/indexer/' }));
+        const all = await Promise.all(
+          (listed.Contents ?? []).map(async (o) => JSON.parse(await (await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: o.Key! }))).Body!.transformToString())),
+        );
+        return all.filter((r) => r.key === truncated || r.key === notGzip);
+      },
+      (r) => r.length === 2,
+      'two dead-letter reports',
+    );
+    expect(reports.find((r) => r.key === truncated)).toMatchObject({ code: 'CORRUPT_GZIP', bucket: stack.bucket });
+    expect(reports.find((r) => r.key === notGzip)).toMatchObject({ code: 'NOT_GZIP', reason: expect.stringContaining('not gzip') });
+    const docs = await jobDocuments(jobId);
+    const goodLines = docs.filter((d) => d._source.joblogs.chunk === good).map((d) => d._source.message);
+    expect(goodLines).toEqual(['good line 1', 'good line 2']);
+    // The readable head of the truncated chunk is indexed, not thrown away.
+    expect(docs.filter((d) => d._source.joblogs.chunk === truncated).length).toBeGreaterThan(0);
+    expect(handlerLogs.some((l) => l.code === 'CORRUPT_GZIP' && l.key === truncated)).toBe(true);
+  });
+
+  it('hands records back while Elasticsearch is down and indexes them exactly once after it returns', async () => {
+    const jobId = `job-${randomUUID().slice(0, 8)}`;
+    const lines = (seq: number) => Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`);
+    const failedBefore = runner.stats.failed;
+    await putChunk(jobId, 0, lines(0));
+    await eventually(() => countOf(jobId), (c) => c === 300, 'the first chunk to be indexed');
+
+    await stopElasticsearch(stack);
+    try {
+      for (const seq of [1, 2, 3]) await putChunk(jobId, seq, lines(seq));
+      await eventually(async () => runner.stats.failed, (f) => f > failedBefore, 'the runner to see failed records', 60_000);
+    } finally {
+      await startElasticsearch(stack);
+    }
+
+    const count = await eventually(() => countOf(jobId), (c) => c >= 1200, 'all chunks after the outage', 120_000);
+    expect(count).toBe(1200);
+    const docs = await jobDocuments(jobId);
+    expect(docs.map((d) => d._source.message)).toEqual([0, 1, 2, 3].flatMap(lines));
+  });
+});
