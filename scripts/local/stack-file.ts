@@ -1,0 +1,60 @@
+/** `.local/stack.json`: what `stack.ts up` started and provisioned; read by tests and the runner. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { LOCAL_DIR, STACK_FILE } from './paths.js';
+import type { EsInstance } from './elasticsearch.js';
+import type { MotoInstance } from './moto.js';
+
+export interface ProvisionedResources {
+  stage: string;
+  templatePath: string;
+  bucket: string;
+  chunkQueueUrl: string;
+  chunkQueueArn: string;
+  deadLetterQueueUrl: string;
+  deadLetterQueueArn: string;
+  esCredentialsParam: string;
+  function: {
+    logicalId: string;
+    functionName: string;
+    handler: string;
+    timeoutS: number;
+    memoryMb: number;
+    batchSize: number;
+    batchingWindowS: number;
+    reportBatchItemFailures: boolean;
+    /** The template's variables with Refs resolved to local values, ES_NODE pointing at the local ES. */
+    environment: Record<string, string>;
+  };
+}
+
+export interface StackInfo {
+  region: string;
+  accountId: string;
+  elasticsearch: EsInstance;
+  moto: MotoInstance;
+  /** Absent while `up` has started the services but not yet provisioned them. */
+  resources?: ProvisionedResources;
+  updatedAt: string;
+}
+
+export function readStackFile(): StackInfo | undefined {
+  if (!existsSync(STACK_FILE)) return undefined;
+  return JSON.parse(readFileSync(STACK_FILE, 'utf8')) as StackInfo;
+}
+
+export function writeStackFile(stack: StackInfo): void {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  // Holds the local ES password: owner-only.
+  writeFileSync(STACK_FILE, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Fake credentials for moto, and the endpoint every AWS SDK v3 client honours. */
+export function awsLocalEnv(stack: Pick<StackInfo, 'region' | 'moto'>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: stack.moto.url,
+    AWS_REGION: stack.region,
+    AWS_DEFAULT_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `npm test`: every vitest project against a real local stack (Elasticsearch + moto).
+# Starts the stack if it is not running and stops it again afterwards (only if it started it).
+# Extra arguments go to vitest, e.g. `npm test -- --project unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/vitest ]; then
+  npm ci
+fi
+# The `node` devDependency is Node 24; the machine's may be older.
+export PATH="$PWD/node_modules/.bin:$PATH"
+export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+
+started_stack=0
+stop_stack() {
+  if [ "$started_stack" = 1 ]; then
+    tsx scripts/stack.ts down || echo "[test] could not stop the local stack; see .local/stack.json" >&2
+  fi
+}
+trap stop_stack EXIT
+trap 'exit 130' INT TERM
+
+if ! tsx scripts/stack.ts status >/dev/null 2>&1; then
+  started_stack=1
+fi
+tsx scripts/stack.ts up
+
+mkdir -p .local
+results=.local/vitest-results.json
+rm -f "$results"
+set +e
+vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
+code=$?
+set -e
+
+# One plain closing line any CI log reader understands.
+if [ -f "$results" ]; then
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  ' "$results" || true
+fi
+exit "$code"

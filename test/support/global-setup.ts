@@ -1,0 +1,19 @@
+/**
+ * Global setup of the `integration` project: the local stack must be up. `npm test` starts it
+ * before vitest; a bare `vitest run --project integration` starts it here (and leaves it
+ * running for the next run; `npx tsx scripts/stack.ts down` stops it).
+ * Tests read it with `inject('stack')` or `loadStack()`.
+ */
+import type { TestProject } from 'vitest/node';
+import { ensureStackUp, type StackInfo } from './stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  const stack = await ensureStackUp();
+  project.provide('stack', stack);
+}

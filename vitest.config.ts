@@ -1,0 +1,51 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects, runnable apart: `vitest run --project unit|infra|integration`.
+ * - unit: pure code and fakes, no services.
+ * - infra: the packaged CloudFormation template (`sls package --stage ci`, offline) and the
+ *   local stack's fidelity to it.
+ * - integration: the real handler against the local stack (Elasticsearch + moto), which
+ *   test/support/global-setup.ts brings up if `scripts/stack.ts up` has not.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+          // Both files package with `sls`, serialised by a lock; running them side by side only adds waiting.
+          fileParallelism: false,
+          // Projects run one after the other: infra's local-stack checks and the integration
+          // tests share the stack's queue, and ES wants the CPU to itself.
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // One Elasticsearch, one bucket, one queue: files must not interleave.
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
+  },
+});
