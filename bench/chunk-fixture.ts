@@ -1,0 +1,51 @@
+/** The chunk the benchmarks index: its key, its shipper metadata, and adapters that avoid the network. */
+import { createReadStream, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../shared/adapters/logger.js';
+import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
+import { loadIndexerConfig, type IndexerConfig } from '../shared/config/indexer-config.js';
+import { chunkKey } from '../shared/core/index.js';
+
+/** What the joblogs shipper puts on a chunk (docs/chunk-contract.md, "Object metadata"). */
+export const CHUNK_METADATA: Record<string, string> = {
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  service: 'trainer',
+  producer: 'joblogs-shipper/0.1.0',
+  host: 'ip-10-0-3-17',
+  owner: 'alice',
+  team: 'vision',
+  'chunk-start': '2026-11-25T10:00:00.000Z',
+};
+
+export const CHUNK_EVENT_TIME = '2026-11-25T10:05:00.000Z';
+
+export function chunkObjectKey(jobId: string, seq: number, prefix = 'chunks/'): string {
+  return chunkKey({ jobId, source: 'main', seq }, prefix);
+}
+
+/**
+ * The indexer's production defaults (BULK_CONCURRENCY, BULK_MAX_ACTIONS, BULK_MAX_BYTES,
+ * MAX_LINE_BYTES…) through the real config parser; `env` adds or overrides variables.
+ */
+export function benchConfig(env: Record<string, string> = {}): IndexerConfig {
+  return loadIndexerConfig({ STAGE: 'bench', LOG_BUCKET: 'joblogs-bench', ES_NODE: 'http://127.0.0.1:9200', ...env });
+}
+
+/** A ChunkStore over local gzip files: S3's interface without the network. */
+export function fileChunkStore(fileFor: (bucket: string, key: string) => string, onBytes?: (n: number) => void): ChunkStore {
+  return {
+    async open(bucket, key) {
+      const file = fileFor(bucket, key);
+      const body = createReadStream(file, { highWaterMark: 64 * 1024 });
+      if (onBytes) body.on('data', (b) => onBytes(b.length));
+      return { metadata: { ...CHUNK_METADATA }, body, contentLength: statSync(file).size };
+    },
+    async writeDeadLetter(_bucket, key) {
+      throw new Error(`a benchmark chunk went to the dead-letter path (${key}): the fixture or the indexer is broken`);
+    },
+  };
+}
+
+export function silentLogger(): Logger {
+  return createLogger('joblogs-bench', new Writable({ write: (_chunk, _encoding, done) => done() }));
+}

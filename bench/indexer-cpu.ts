@@ -1,0 +1,330 @@
+/**
+ * CPU cost of the indexer's read path, as a ratio against plain "stream gunzip + count lines"
+ * measured in the same run on the same ≥100 MB gzip file.
+ *
+ * Variants (each run in its own child process, interleaved round by round):
+ * - `baseline`   createReadStream → zlib createGunzip → count `\n`: the floor any indexer pays.
+ * - `split`      gunzipChunk → LineSplitter only          } stages of `pipeline`, to attribute
+ * - `ecs`        … → toEcsDocument (no bulk serialisation) } its cost (not compared to the aim)
+ * - `pipeline`   gunzipChunk → LineSplitter → toEcsDocument → toBulkItem → BulkBatcher, every
+ *                closed batch turned into its NDJSON body with bulkBody and dropped.
+ * - `indexChunk` the real `indexChunk()` reading the file through a ChunkStore, with a BulkSender
+ *                that answers 201 for every action without any I/O: everything but the network.
+ *
+ *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,split,ecs,pipeline,indexChunk]
+ *   tsx bench/indexer-cpu.ts --profile      # one --cpu-prof run of indexChunk, top functions printed
+ */
+import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { indexChunk, emptyStats } from '../functions/indexer/index-chunk.js';
+import type { IndexerDeps } from '../functions/indexer/deps.js';
+import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
+import type { IndexerConfig } from '../shared/config/indexer-config.js';
+import {
+  BulkBatcher,
+  bulkBody,
+  describeChunk,
+  gunzipChunk,
+  LineSplitter,
+  toBulkItem,
+  toEcsDocument,
+  type BulkBatch,
+  type BulkItemResult,
+  type RawLine,
+} from '../shared/core/index.js';
+import {
+  formatSpread,
+  machineNote,
+  printTable,
+  reportResult,
+  requireNode24,
+  runChild,
+  saveResults,
+  spread,
+  type RunResult,
+} from './measure.js';
+import { benchConfig, CHUNK_METADATA as METADATA, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore, silentLogger } from './chunk-fixture.js';
+import { BENCH_DIR, cpuFixture, MB } from './synthetic-log.js';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+const VARIANTS = ['baseline', 'split', 'ecs', 'pipeline', 'indexChunk'] as const;
+type Variant = (typeof VARIANTS)[number];
+/** Ours/baseline throughput the indexer should keep. */
+const AIM = 0.35;
+const READ_CHUNK = 64 * 1024;
+
+const BUCKET = 'joblogs-bench';
+const KEY = chunkObjectKey('bench-job-0001', 0);
+
+// ---------------------------------------------------------------------------------------------
+// Child side: one variant, one pass over the file, one JSON result.
+
+async function runBaseline(file: string): Promise<Omit<RunResult, 'peakRssMb'>> {
+  const started = performance.now();
+  let bytes = 0;
+  let lines = 0;
+  const gunzip = createReadStream(file, { highWaterMark: READ_CHUNK }).pipe(createGunzip({ chunkSize: READ_CHUNK }));
+  for await (const buf of gunzip as AsyncIterable<Buffer>) {
+    bytes += buf.length;
+    for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) lines++;
+  }
+  return { variant: 'baseline', ms: performance.now() - started, bytes, lines, docs: lines };
+}
+
+/** How far down the pipeline a run goes: the `split` and `ecs` stages attribute its cost. */
+type Stage = 'split' | 'ecs' | 'pipeline';
+
+async function runPipeline(file: string, config: IndexerConfig, stage: Stage): Promise<Omit<RunResult, 'peakRssMb'>> {
+  const started = performance.now();
+  const chunk = describeChunk(
+    { bucket: BUCKET, key: KEY, metadata: METADATA, eventTime: CHUNK_EVENT_TIME },
+    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: Date.now },
+  );
+  const splitter = new LineSplitter(config.maxLineBytes);
+  const batcher = new BulkBatcher(config.bulk);
+  let bytes = 0;
+  let docs = 0;
+  let batches = 0;
+  let bodyChars = 0;
+  const close = (batch: BulkBatch | undefined): void => {
+    if (!batch) return;
+    batches++;
+    bodyChars += bulkBody(batch.items).length;
+  };
+  const take = (lines: Iterable<RawLine>): void => {
+    for (const line of lines) {
+      if (stage === 'split') {
+        docs++;
+        continue;
+      }
+      const doc = toEcsDocument(line, chunk);
+      if (!doc) continue;
+      docs++;
+      if (stage === 'pipeline') close(batcher.add(toBulkItem(chunk.dataStream, doc)));
+    }
+  };
+  for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }))) {
+    bytes += buf.length;
+    take(splitter.push(buf));
+  }
+  take(splitter.end());
+  close(batcher.flush());
+  return { variant: stage, ms: performance.now() - started, bytes, docs, batches, bodyMb: bodyChars / MB };
+}
+
+/**
+ * A BulkSender that accepts everything without I/O. One shared array of `maxActions` 201s: the
+ * indexer reads `results[i]` for each item of its batch, so a longer array costs nothing.
+ */
+function nullBulkSender(maxActions: number, onBody: (chars: number) => void): BulkSender {
+  const created: BulkItemResult[] = Array.from({ length: maxActions }, () => ({ status: 201 }));
+  return async (body) => {
+    onBody(body.length);
+    return created;
+  };
+}
+
+async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<RunResult, 'peakRssMb'>> {
+  let gzipBytes = 0;
+  let batches = 0;
+  let bodyChars = 0;
+  const deps: IndexerDeps = {
+    config,
+    chunks: fileChunkStore(() => file, (n) => (gzipBytes += n)),
+    sendBulk: nullBulkSender(config.bulk.maxActions, (chars) => {
+      batches++;
+      bodyChars += chars;
+    }),
+    logger: silentLogger(),
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+  };
+  const stats = emptyStats();
+  const started = performance.now();
+  await indexChunk(
+    { bucket: BUCKET, key: KEY, eventTime: CHUNK_EVENT_TIME, size: statSync(file).size },
+    deps,
+    Number.MAX_SAFE_INTEGER,
+    stats,
+  );
+  const ms = performance.now() - started;
+  if (stats.indexed !== stats.lines) throw new Error(`indexed ${stats.indexed} of ${stats.lines} lines`);
+  return { variant: 'indexChunk', ms, gzipMb: gzipBytes / MB, docs: stats.indexed, batches, bodyMb: bodyChars / MB };
+}
+
+async function child(variant: Variant, file: string): Promise<void> {
+  const config = benchConfig({ LOG_BUCKET: BUCKET });
+  const result =
+    variant === 'baseline' ? await runBaseline(file)
+    : variant === 'indexChunk' ? await runIndexChunk(file, config)
+    : await runPipeline(file, config, variant);
+  reportResult(result);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent side: fixture, interleaved rounds, summary.
+
+/** The uncompressed size, measured once by the baseline (the other variants do not all see it). */
+function mbPerSecond(bytes: number, ms: number): number {
+  return bytes / MB / (ms / 1000);
+}
+
+async function compare(options: { rounds: number; mb: number; variants: Variant[] }): Promise<void> {
+  requireNode24();
+  const file = await cpuFixture(options.mb);
+  const gzipMb = statSync(file).size / MB;
+  const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v !== 'baseline')];
+  console.log(`# indexer CPU benchmark — ${machineNote()}`);
+  console.log(`fixture ${path.relative(process.cwd(), file)} (${gzipMb.toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`);
+
+  const runs: RunResult[] = [];
+  let uncompressed = 0;
+  const rows: string[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    let baselineMbps = 0;
+    for (const variant of variants) {
+      const result = await runChild(SCRIPT, ['--child', variant, '--file', file]);
+      if (variant === 'baseline') uncompressed = result['bytes'] as number;
+      const mbps = mbPerSecond(uncompressed, result.ms);
+      if (variant === 'baseline') baselineMbps = mbps;
+      const ratio = mbps / baselineMbps;
+      runs.push({ ...result, round, mbps, ratio, linesPerS: (result['docs'] as number) / (result.ms / 1000) });
+      rows.push([String(round), variant, `${(result.ms / 1000).toFixed(2)} s`, `${mbps.toFixed(1)}`, ratio.toFixed(3), `${result.peakRssMb.toFixed(0)}`]);
+    }
+  }
+  printTable(['round', 'variant', 'time', 'MB/s', 'ratio', 'peak RSS MiB'], rows);
+
+  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds; MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB)\n`);
+  const summary = variants.map((variant) => {
+    const mine = runs.filter((r) => r.variant === variant);
+    return {
+      variant,
+      mbps: spread(mine.map((r) => r['mbps'] as number)),
+      ratio: spread(mine.map((r) => r['ratio'] as number)),
+      linesPerS: spread(mine.map((r) => r['linesPerS'] as number)),
+      peakRssMb: spread(mine.map((r) => r.peakRssMb)),
+      docs: mine[0]!['docs'] as number,
+    };
+  });
+  printTable(
+    ['variant', 'MB/s', 'ratio vs baseline', 'lines/s (k)', 'lines', 'peak RSS MiB'],
+    summary.map((s) => [
+      s.variant,
+      formatSpread(s.mbps, 1),
+      s.variant === 'baseline' ? '1' : `${formatSpread(s.ratio, 3)}×`,
+      formatSpread({ median: s.linesPerS.median / 1e3, min: s.linesPerS.min / 1e3, max: s.linesPerS.max / 1e3 }, 0),
+      String(s.docs),
+      formatSpread(s.peakRssMb, 0),
+    ]),
+  );
+  console.log('\nlines: baseline counts `\\n`; ours count documents (non-empty lines and parts, `\\r` ends a line too).');
+  for (const s of summary.filter((x) => x.variant === 'pipeline' || x.variant === 'indexChunk')) {
+    const verdict = s.ratio.median >= AIM ? 'meets' : 'BELOW';
+    console.log(`${s.variant}: ${s.ratio.median.toFixed(3)}× of baseline — ${verdict} the aim of ≥ ${AIM}×`);
+  }
+  const saved = saveResults('indexer-cpu', { machine: machineNote(), fixture: file, uncompressedBytes: uncompressed, runs, summary });
+  console.log(`\nraw results: ${path.relative(process.cwd(), saved)}`);
+}
+
+/** One `--cpu-prof` run of a variant; prints where the self time goes. */
+async function profile(options: { mb: number; variant: Variant; top: number }): Promise<void> {
+  const file = await cpuFixture(options.mb);
+  const dir = path.join(BENCH_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const result = await runChild(SCRIPT, ['--child', options.variant, '--file', file], {
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  const profileFile = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!profileFile) throw new Error(`no .cpuprofile written in ${dir}`);
+  console.log(`# ${options.variant} under --cpu-prof: ${(result.ms / 1000).toFixed(2)} s — ${path.relative(process.cwd(), path.join(dir, profileFile))}`);
+  console.log('(open it in Chrome DevTools → Performance, or VS Code, for the call tree)\n');
+  summarizeProfile(path.join(dir, profileFile), options.top);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  hitCount?: number;
+  children?: number[];
+}
+
+/** Self time per function, and per source file, from a V8 .cpuprofile. */
+export function summarizeProfile(file: string, top: number): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  const short = (url: string): string => {
+    if (!url) return '(native)';
+    const p = url.replace(/^file:\/\//, '');
+    return p.startsWith(process.cwd()) ? path.relative(process.cwd(), p) : p.replace(/^.*node_modules\//, '');
+  };
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    if (!us) continue;
+    const { functionName, url } = node.callFrame;
+    // No line numbers: tsx-compiled sources report positions in its output, not in the .ts file.
+    const name = `${functionName || '(anonymous)'}  ${short(url)}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    byFile.set(short(url), (byFile.get(short(url)) ?? 0) + us);
+  }
+  const show = (title: string, entries: Map<string, number>, n: number): void => {
+    console.log(`## ${title}`);
+    printTable(
+      ['self %', 'self ms', 'where'],
+      [...entries.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .map(([k, us]) => [((us / total) * 100).toFixed(1), (us / 1000).toFixed(0), k]),
+    );
+    console.log('');
+  };
+  show(`top ${top} functions by self time (total ${(total / 1e6).toFixed(2)} s)`, byFunction, top);
+  show('self time by file', byFile, 15);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      file: { type: 'string' },
+      rounds: { type: 'string', default: '5' },
+      mb: { type: 'string', default: '100' },
+      variants: { type: 'string', default: VARIANTS.join(',') },
+      profile: { type: 'boolean', default: false },
+      'profile-variant': { type: 'string', default: 'indexChunk' },
+      top: { type: 'string', default: '25' },
+    },
+  });
+  const isVariant = (v: string): v is Variant => (VARIANTS as readonly string[]).includes(v);
+  if (values.child) {
+    if (!isVariant(values.child) || !values.file) throw new Error(`--child needs one of ${VARIANTS.join(', ')} and --file`);
+    await child(values.child, values.file);
+    return;
+  }
+  const mb = Number(values.mb);
+  if (!(mb >= 1)) throw new Error('--mb must be ≥ 1');
+  if (values.profile) {
+    const variant = values['profile-variant'];
+    if (!isVariant(variant)) throw new Error(`--profile-variant must be one of ${VARIANTS.join(', ')}`);
+    await profile({ mb, variant, top: Number(values.top) });
+    return;
+  }
+  const variants = values.variants.split(',').map((v) => v.trim());
+  const unknown = variants.filter((v) => !isVariant(v));
+  if (unknown.length > 0) throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${VARIANTS.join(', ')}`);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  await compare({ rounds, mb, variants: variants as Variant[] });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
