@@ -5,9 +5,9 @@
  * Variants (each run in its own child process, interleaved round by round):
  * - `baseline`   createReadStream → zlib createGunzip → count `\n`: the floor any indexer pays.
  * - `split`      gunzipChunk → LineSplitter only          } stages of `pipeline`, to attribute
- * - `ecs`        … → toEcsDocument (no bulk serialisation) } its cost (not compared to the aim)
- * - `pipeline`   gunzipChunk → LineSplitter → toEcsDocument → toBulkItem → BulkBatcher, every
- *                closed batch turned into its NDJSON body with bulkBody and dropped.
+ * - `ecs`        … → EcsDocumentWriter (no bulk items) } its cost (not compared to the aim)
+ * - `pipeline`   gunzipChunk → LineSplitter → EcsDocumentWriter → bulkActionWriter → BulkBatcher, every
+ *                closed batch's NDJSON body (UTF-8 bytes) built and dropped.
  * - `indexChunk` the real `indexChunk()` reading the file through a ChunkStore, with a BulkSender
  *                that answers 201 for every action without any I/O: everything but the network.
  *
@@ -25,12 +25,11 @@ import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import {
   BulkBatcher,
-  bulkBody,
   describeChunk,
   gunzipChunk,
   LineSplitter,
-  toBulkItem,
-  toEcsDocument,
+  bulkActionWriter,
+  EcsDocumentWriter,
   type BulkBatch,
   type BulkItemResult,
   type RawLine,
@@ -88,22 +87,24 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
   let bytes = 0;
   let docs = 0;
   let batches = 0;
-  let bodyChars = 0;
+  let bodyBytes = 0;
   const close = (batch: BulkBatch | undefined): void => {
     if (!batch) return;
     batches++;
-    bodyChars += bulkBody(batch.items).length;
+    bodyBytes += batch.body.length;
   };
+  const writer = new EcsDocumentWriter(chunk);
+  const toAction = bulkActionWriter(chunk.dataStream);
   const take = (lines: Iterable<RawLine>): void => {
     for (const line of lines) {
       if (stage === 'split') {
         docs++;
         continue;
       }
-      const doc = toEcsDocument(line, chunk);
+      const doc = writer.write(line);
       if (!doc) continue;
       docs++;
-      if (stage === 'pipeline') close(batcher.add(toBulkItem(chunk.dataStream, doc)));
+      if (stage === 'pipeline') close(batcher.add(doc.id, toAction(doc)));
     }
   };
   for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }))) {
@@ -112,14 +113,14 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
   }
   take(splitter.end());
   close(batcher.flush());
-  return { variant: stage, ms: performance.now() - started, bytes, docs, batches, bodyMb: bodyChars / MB };
+  return { variant: stage, ms: performance.now() - started, bytes, docs, batches, bodyMb: bodyBytes / MB };
 }
 
 /**
  * A BulkSender that accepts everything without I/O. One shared array of `maxActions` 201s: the
  * indexer reads `results[i]` for each item of its batch, so a longer array costs nothing.
  */
-function nullBulkSender(maxActions: number, onBody: (chars: number) => void): BulkSender {
+function nullBulkSender(maxActions: number, onBody: (bytes: number) => void): BulkSender {
   const created: BulkItemResult[] = Array.from({ length: maxActions }, () => ({ status: 201 }));
   return async (body) => {
     onBody(body.length);
@@ -130,13 +131,13 @@ function nullBulkSender(maxActions: number, onBody: (chars: number) => void): Bu
 async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<RunResult, 'peakRssMb'>> {
   let gzipBytes = 0;
   let batches = 0;
-  let bodyChars = 0;
+  let bodyBytes = 0;
   const deps: IndexerDeps = {
     config,
     chunks: fileChunkStore(() => file, (n) => (gzipBytes += n)),
-    sendBulk: nullBulkSender(config.bulk.maxActions, (chars) => {
+    sendBulk: nullBulkSender(config.bulk.maxActions, (n) => {
       batches++;
-      bodyChars += chars;
+      bodyBytes += n;
     }),
     logger: silentLogger(),
     now: Date.now,
@@ -153,7 +154,7 @@ async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<
   );
   const ms = performance.now() - started;
   if (stats.indexed !== stats.lines) throw new Error(`indexed ${stats.indexed} of ${stats.lines} lines`);
-  return { variant: 'indexChunk', ms, gzipMb: gzipBytes / MB, docs: stats.indexed, batches, bodyMb: bodyChars / MB };
+  return { variant: 'indexChunk', ms, gzipMb: gzipBytes / MB, docs: stats.indexed, batches, bodyMb: bodyBytes / MB };
 }
 
 async function child(variant: Variant, file: string): Promise<void> {

@@ -40,8 +40,8 @@ import {
   gunzipChunk,
   LineSplitter,
   readBulkResults,
-  toBulkItem,
-  toEcsDocument,
+  bulkActionWriter,
+  EcsDocumentWriter,
   type BulkItem,
   type RawLine,
 } from '../shared/core/index.js';
@@ -124,12 +124,14 @@ async function buildBatches(options: ChildOptions, config: IndexerConfig): Promi
     );
     const splitter = new LineSplitter(config.maxLineBytes);
     const batcher = new BulkBatcher(config.bulk);
+    const writer = new EcsDocumentWriter(chunk);
+    const toAction = bulkActionWriter(chunk.dataStream);
     const take = (lines: Iterable<RawLine>): void => {
       for (const line of lines) {
-        const doc = toEcsDocument(line, chunk);
+        const doc = writer.write(line);
         if (!doc) continue;
         docs++;
-        const closed = batcher.add(toBulkItem(chunk.dataStream, doc));
+        const closed = batcher.add(doc.id, toAction(doc));
         if (closed) batches.push(closed.items);
       }
     };

@@ -104,7 +104,7 @@ async function deadLetter(
       status: e.status,
       type: e.type,
       reason: e.reason,
-      document: JSON.parse(item.payload.slice(item.payload.indexOf('\n') + 1)),
+      document: JSON.parse(item.payload.subarray(item.payload.indexOf(0x0a) + 1).toString('utf8')),
     }));
   }
   const key = deadLetterKey(deps.config.deadLetterPrefix, report);

@@ -11,8 +11,8 @@ import {
   parseChunkKey,
   readBulkResults,
   SEQUENCE_STRIDE,
-  toBulkItem,
-  toEcsDocument,
+  bulkActionWriter,
+  EcsDocumentWriter,
   TooManyLinesError,
   type BatchOutcome,
   type BulkBatch,
@@ -54,6 +54,8 @@ export async function indexChunk(
     { bucket: object.bucket, key: object.key, metadata: opened.metadata, eventTime: object.eventTime },
     { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: deps.now },
   );
+  const writer = new EcsDocumentWriter(chunk);
+  const toAction = bulkActionWriter(chunk.dataStream);
   const splitter = new LineSplitter(config.maxLineBytes);
   const batcher = new BulkBatcher(config.bulk);
   const rejected: BatchOutcome['rejected'] = [];
@@ -81,10 +83,11 @@ export async function indexChunk(
           details: { key: object.key },
         });
       }
-      const doc = toEcsDocument(line, chunk);
+      const doc = writer.write(line);
       if (!doc) continue;
       stats.lines++;
-      await submit(batcher.add(toBulkItem(chunk.dataStream, doc)));
+      const closed = batcher.add(doc.id, toAction(doc));
+      if (closed) await submit(closed);
     }
   };
 
@@ -122,12 +125,13 @@ async function sendBatch(
   rejected: BatchOutcome['rejected'],
 ): Promise<void> {
   let pending = batch.items;
+  let body = batch.body;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - deps.now();
     if (remaining <= 0) throw new DeadlineError('Deadline reached before the bulk request could be sent');
     let lastError: unknown;
     try {
-      const results = await deps.sendBulk(bulkBody(pending), {
+      const results = await deps.sendBulk(body, {
         timeoutMs: Math.min(deps.config.esRequestTimeoutMs, remaining),
       });
       const outcome = readBulkResults(pending, results);
@@ -137,6 +141,7 @@ async function sendBatch(
       rejected.push(...outcome.rejected);
       if (outcome.retry.length === 0) return;
       pending = outcome.retry;
+      body = bulkBody(pending);
     } catch (error) {
       if (isPermanent(error)) throw error;
       lastError = error;

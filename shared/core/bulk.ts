@@ -1,15 +1,16 @@
-import type { IndexableLine } from './ecs-document.js';
+import type { SerializedLine } from './ecs-document.js';
 
-/** One `create` action and its document, already serialised as two NDJSON lines. */
+/** One `create` action and its document, as the NDJSON bytes that go on the wire. */
 export interface BulkItem {
   id: string;
-  payload: string;
-  bytes: number;
+  payload: Buffer;
 }
 
+/** A closed batch: its items and, ready to send, their bytes back to back. */
 export interface BulkBatch {
   items: BulkItem[];
   bytes: number;
+  body: Buffer;
 }
 
 export interface BulkLimits {
@@ -18,43 +19,75 @@ export interface BulkLimits {
 }
 
 /**
- * `create` (not `index`) so that a line that is already there is reported as 409 instead of being
- * rewritten: with deterministic ids that is what makes redelivery idempotent.
- * https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk
+ * The two NDJSON lines of one document. `create` (not `index`) so that a line that is already
+ * there is reported as 409 instead of being rewritten: with deterministic ids that is what makes
+ * redelivery idempotent. https://www.elastic.co/docs/api/doc/elasticsearch/operation/operation-bulk
+ *
+ * @example
+ * const toAction = bulkActionWriter(chunk.dataStream); // once per chunk
+ * batcher.add(line.id, toAction(line));
  */
-export function toBulkItem(dataStream: string, line: IndexableLine): BulkItem {
-  const payload = `{"create":{"_index":${JSON.stringify(dataStream)},"_id":${JSON.stringify(line.id)}}}\n${JSON.stringify(line.document)}\n`;
-  return { id: line.id, payload, bytes: Buffer.byteLength(payload) };
+export function bulkActionWriter(dataStream: string): (line: SerializedLine) => string {
+  const prefix = `{"create":{"_index":${JSON.stringify(dataStream)},"_id":`;
+  return (line) => `${prefix}${JSON.stringify(line.id)}}}\n${line.json}\n`;
 }
 
-export function bulkBody(items: readonly BulkItem[]): string {
-  return items.map((i) => i.payload).join('');
+export function toBulkAction(dataStream: string, line: SerializedLine): string {
+  return bulkActionWriter(dataStream)(line);
 }
 
-/** Groups items into batches bounded by action count and bytes (a single oversized item goes alone). */
+/** The body of a retry: the given items' bytes back to back. */
+export function bulkBody(items: readonly BulkItem[]): Buffer {
+  return Buffer.concat(items.map((i) => i.payload));
+}
+
+const INITIAL_CAPACITY = 64 * 1024;
+
+/**
+ * Groups actions into batches bounded by action count and bytes (a single oversized action goes
+ * alone). Each action is UTF-8-encoded exactly once, straight into the batch's buffer: measuring,
+ * joining and encoding strings separately was a third of the indexer's CPU.
+ */
 export class BulkBatcher {
-  private items: BulkItem[] = [];
-  private bytes = 0;
+  private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  private used = 0;
+  private ids: string[] = [];
+  private ends: number[] = [];
 
   constructor(private readonly limits: BulkLimits) {}
 
-  /** Adds an item; returns the batch that had to be closed to make room, if any. */
-  add(item: BulkItem): BulkBatch | undefined {
+  /** Adds an action; returns the batch that had to be closed to make room, if any. */
+  add(id: string, action: string): BulkBatch | undefined {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit, so a cheap bound usually avoids measuring.
+    const bytes = this.used + action.length * 3 <= this.limits.maxBytes ? -1 : Buffer.byteLength(action);
     let closed: BulkBatch | undefined;
-    if (this.items.length > 0 && (this.items.length >= this.limits.maxActions || this.bytes + item.bytes > this.limits.maxBytes)) {
+    if (this.ids.length > 0 && (this.ids.length >= this.limits.maxActions || (bytes >= 0 && this.used + bytes > this.limits.maxBytes))) {
       closed = this.flush();
     }
-    this.items.push(item);
-    this.bytes += item.bytes;
+    this.reserve(bytes >= 0 ? bytes : action.length * 3);
+    this.used += this.buffer.write(action, this.used, 'utf8');
+    this.ids.push(id);
+    this.ends.push(this.used);
     return closed;
   }
 
   flush(): BulkBatch | undefined {
-    if (this.items.length === 0) return undefined;
-    const batch = { items: this.items, bytes: this.bytes };
-    this.items = [];
-    this.bytes = 0;
+    if (this.ids.length === 0) return undefined;
+    const body = this.buffer.subarray(0, this.used);
+    const items = this.ids.map((id, k) => ({ id, payload: body.subarray(k === 0 ? 0 : this.ends[k - 1], this.ends[k]) }));
+    const batch = { items, bytes: this.used, body };
+    this.buffer = Buffer.allocUnsafe(Math.min(Math.max(INITIAL_CAPACITY, this.used), this.limits.maxBytes));
+    this.used = 0;
+    this.ids = [];
+    this.ends = [];
     return batch;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.used + bytes, this.buffer.length * 2));
+    this.buffer.copy(grown, 0, 0, this.used);
+    this.buffer = grown;
   }
 }
 

@@ -23,15 +23,39 @@ export interface ParsedLine {
 type Json = Record<string, unknown>;
 
 // Field names of common loggers, first match wins (docs/chunk-contract.md).
-const TIME_KEYS = ['@timestamp', 'timestamp', 'time', 'ts', 'asctime', 'datetime'];
-const LEVEL_KEYS = ['log.level', 'level', 'levelname', 'severity', 'lvl', 'loglevel'];
-const MESSAGE_KEYS = ['message', 'msg', 'event', 'log', 'text'];
-const TRACE_KEYS = ['trace.id', 'trace_id', 'traceId', 'traceid'];
-const SPAN_KEYS = ['span.id', 'span_id', 'spanId', 'spanid'];
-const SERVICE_KEYS = ['service.name', 'service', 'service_name'];
-const LOGGER_KEYS = ['log.logger', 'logger', 'logger_name', 'name'];
-const HOST_KEYS = ['host.name', 'host.hostname', 'hostname', 'host'];
-const CONTAINER_KEYS = ['container.id'];
+/** A field name as loggers write it: dotted at the top level (`"log.level"`) or nested (`log: {level}`). */
+interface FieldKey {
+  key: string;
+  parent?: string;
+  leaf?: string;
+}
+
+function fieldKeys(...keys: string[]): readonly FieldKey[] {
+  return keys.map((key) => {
+    const dot = key.indexOf('.');
+    return dot > 0 ? { key, parent: key.slice(0, dot), leaf: key.slice(dot + 1) } : { key };
+  });
+}
+
+const TIME_KEYS = fieldKeys('@timestamp', 'timestamp', 'time', 'ts', 'asctime', 'datetime');
+const LEVEL_KEYS = fieldKeys('log.level', 'level', 'levelname', 'severity', 'lvl', 'loglevel');
+const MESSAGE_KEYS = fieldKeys('message', 'msg', 'event', 'log', 'text');
+const TRACE_KEYS = fieldKeys('trace.id', 'trace_id', 'traceId', 'traceid');
+const SPAN_KEYS = fieldKeys('span.id', 'span_id', 'spanId', 'spanid');
+const SERVICE_KEYS = fieldKeys('service.name', 'service', 'service_name');
+const LOGGER_KEYS = fieldKeys('log.logger', 'logger', 'logger_name', 'name');
+const HOST_KEYS = fieldKeys('host.name', 'host.hostname', 'hostname', 'host');
+const CONTAINER_KEYS = fieldKeys('container.id');
+const ERROR_MESSAGE_KEYS = fieldKeys('error.message');
+const ERROR_TYPE_KEYS = fieldKeys('error.type');
+const ERROR_STACK_KEYS = fieldKeys('error.stack_trace');
+const PINO_ERR_KEYS = fieldKeys('err');
+const TRACEBACK_KEYS = fieldKeys('exc_info', 'exception', 'stack_trace', 'stack');
+
+const anything = (): boolean => true;
+const isString = (v: unknown): boolean => typeof v === 'string';
+const isTraceId = (v: unknown): boolean => normalizeTraceId(v) !== undefined;
+const isSpanId = (v: unknown): boolean => normalizeSpanId(v) !== undefined;
 
 /** pino's numeric levels (https://getpino.io/#/docs/api?id=loggerlevels-object). */
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
@@ -99,8 +123,8 @@ function fromJson(obj: Json, original: string): ParsedLine {
   else if (typeof level === 'string' && level.length <= 32) parsed.level = level.toLowerCase();
   else if (level !== undefined) obj['level'] = level;
 
-  assign(parsed, 'traceId', normalizeTraceId(takeIf(obj, TRACE_KEYS, (v) => normalizeTraceId(v) !== undefined)));
-  assign(parsed, 'spanId', normalizeSpanId(takeIf(obj, SPAN_KEYS, (v) => normalizeSpanId(v) !== undefined)));
+  assign(parsed, 'traceId', normalizeTraceId(takeIf(obj, TRACE_KEYS, isTraceId)));
+  assign(parsed, 'spanId', normalizeSpanId(takeIf(obj, SPAN_KEYS, isSpanId)));
   assign(parsed, 'service', takeString(obj, SERVICE_KEYS));
   assign(parsed, 'logger', takeString(obj, LOGGER_KEYS));
   assign(parsed, 'host', takeString(obj, HOST_KEYS));
@@ -113,47 +137,46 @@ function fromJson(obj: Json, original: string): ParsedLine {
 }
 
 /** Finds a value by dotted key (`"log.level": …`) or by path (`log: {level: …}`) and removes it. */
-function take(obj: Json, keys: readonly string[]): unknown {
-  return takeIf(obj, keys, () => true);
+function take(obj: Json, keys: readonly FieldKey[]): unknown {
+  return takeIf(obj, keys, anything);
 }
 
-function takeIf(obj: Json, keys: readonly string[], accept: (v: unknown) => boolean): unknown {
-  for (const key of keys) {
-    if (key in obj && obj[key] !== null && accept(obj[key])) {
-      const v = obj[key];
+function takeIf(obj: Json, keys: readonly FieldKey[], accept: (v: unknown) => boolean): unknown {
+  for (const { key, parent, leaf } of keys) {
+    const v = obj[key];
+    if (v !== undefined && v !== null && Object.hasOwn(obj, key) && accept(v)) {
       delete obj[key];
       return v;
     }
-    const dot = key.indexOf('.');
-    if (dot > 0) {
-      const parent = obj[key.slice(0, dot)];
-      const leaf = key.slice(dot + 1);
-      if (isObject(parent) && leaf in parent && parent[leaf] !== null && accept(parent[leaf])) {
-        const v = parent[leaf];
-        delete parent[leaf];
-        if (Object.keys(parent).length === 0) delete obj[key.slice(0, dot)];
-        return v;
+    if (parent === undefined) continue;
+    const nested = obj[parent];
+    if (isObject(nested) && Object.hasOwn(nested, leaf!)) {
+      const inner = nested[leaf!];
+      if (inner !== null && accept(inner)) {
+        delete nested[leaf!];
+        if (Object.keys(nested).length === 0) delete obj[parent];
+        return inner;
       }
     }
   }
   return undefined;
 }
 
-function takeString(obj: Json, keys: readonly string[]): string | undefined {
-  const v = takeIf(obj, keys, (x) => typeof x === 'string');
+function takeString(obj: Json, keys: readonly FieldKey[]): string | undefined {
+  const v = takeIf(obj, keys, isString);
   return typeof v === 'string' ? v : undefined;
 }
 
 /** ECS `error.*`, pino's `err` object, python-json-logger `exc_info`, structlog `exception`. */
 function takeError(obj: Json): ParsedLine['error'] {
   const error: NonNullable<ParsedLine['error']> = {};
-  const ecsMessage = takeString(obj, ['error.message']);
-  const ecsType = takeString(obj, ['error.type']);
-  const ecsStack = takeString(obj, ['error.stack_trace']);
+  const ecsMessage = takeString(obj, ERROR_MESSAGE_KEYS);
+  const ecsType = takeString(obj, ERROR_TYPE_KEYS);
+  const ecsStack = takeString(obj, ERROR_STACK_KEYS);
   if (ecsMessage) error.message = ecsMessage;
   if (ecsType) error.type = ecsType;
   if (ecsStack) error.stack_trace = ecsStack;
-  const err = takeIf(obj, ['err'], isObject) as Json | undefined;
+  const err = takeIf(obj, PINO_ERR_KEYS, isObject) as Json | undefined;
   if (err) {
     const { message, type, stack, ...rest } = err;
     if (typeof message === 'string') error.message ??= message;
@@ -162,7 +185,7 @@ function takeError(obj: Json): ParsedLine['error'] {
     // pino's serializer copies every own property (`code`, `errno`, custom ones): keep them as user JSON.
     if (Object.keys(rest).length > 0) obj['err'] = rest;
   }
-  const trace = takeString(obj, ['exc_info', 'exception', 'stack_trace', 'stack']);
+  const trace = takeString(obj, TRACEBACK_KEYS);
   if (trace) error.stack_trace ??= trace;
   return Object.keys(error).length > 0 ? error : undefined;
 }
@@ -173,28 +196,37 @@ function takeError(obj: Json): ParsedLine['error'] {
  * field's depth_limit).
  */
 function sanitize(obj: Json, depth: number): Json {
-  const out: Json = {};
-  for (const [rawKey, value] of Object.entries(obj)) {
-    const key = rawKey.trim() === '' || /^\.+$/.test(rawKey) ? `_key${JSON.stringify(rawKey)}` : rawKey;
-    let v: unknown = value;
-    if (isObject(value)) {
-      v = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitize(value, depth + 1);
-    } else if (Array.isArray(value)) {
-      v = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : sanitizeArray(value, depth + 1);
+  // In place: the object is ours, fresh from JSON.parse, and copying it was a hot spot.
+  let renames: string[] | undefined;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value !== null && typeof value === 'object') {
+      // An own "__proto__" key (JSON.parse makes one) shadows the setter, so this stays data.
+      obj[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : Array.isArray(value) ? sanitizeArray(value, depth + 1) : sanitize(value as Json, depth + 1);
     }
-    // Plain assignment of a parsed "__proto__" key would set the prototype and drop the data.
-    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    if (isUnnamed(key)) (renames ??= []).push(key);
   }
-  return out;
+  for (const key of renames ?? []) {
+    const value = obj[key];
+    delete obj[key];
+    obj[`_key${JSON.stringify(key)}`] = value;
+  }
+  return obj;
+}
+
+/** Keys Elasticsearch cannot use as a path: empty, blank, or only dots. */
+function isUnnamed(key: string): boolean {
+  return key.trim() === '' || (key.charCodeAt(0) === 46 && /^\.+$/.test(key));
 }
 
 /** Items sit at their array's depth; an array directly inside an array counts one level deeper. */
 function sanitizeArray(values: unknown[], depth: number): unknown[] {
-  return values.map((v) => {
-    if (isObject(v)) return sanitize(v, depth);
-    if (Array.isArray(v)) return depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(v) : sanitizeArray(v, depth + 1);
-    return v;
-  });
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (isObject(v)) values[i] = sanitize(v, depth);
+    else if (Array.isArray(v)) values[i] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(v) : sanitizeArray(v, depth + 1);
+  }
+  return values;
 }
 
 function isObject(v: unknown): v is Json {

@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { SearchUnavailableError, type BulkItemResult } from '../../core/index.js';
 
-/** Sends one pre-serialised NDJSON bulk body and returns one normalised result per action. */
-export type BulkSender = (body: string, options: { timeoutMs: number }) => Promise<BulkItemResult[]>;
+/** Sends one NDJSON bulk body (already UTF-8 bytes) and returns one normalised result per action. */
+export type BulkSender = (body: Buffer, options: { timeoutMs: number }) => Promise<BulkItemResult[]>;
 
 interface BulkResponse {
   errors?: boolean;

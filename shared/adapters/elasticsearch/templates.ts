@@ -33,9 +33,7 @@ export const ecsMappings = {
       properties: {
         source: keyword,
         stream: keyword,
-        chunk: keyword,
         chunk_seq: { type: 'long' },
-        position: { type: 'long' },
         part: { type: 'integer' },
         line: { type: 'long' },
         producer: keyword,

@@ -6,11 +6,11 @@ import {
   classifyItem,
   describeChunk,
   readBulkResults,
-  toBulkItem,
-  toEcsDocument,
+  toBulkAction,
+  EcsDocumentWriter,
   type BulkBatch,
   type BulkItem,
-  type IndexableLine,
+  type SerializedLine,
 } from '../../../shared/core/index.js';
 import { seededRandom } from './support.js';
 
@@ -19,19 +19,24 @@ const chunk = describeChunk(
   { stage: 'prod', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: () => 0 },
 );
 
-function indexable(text: string, position = 0): IndexableLine {
-  return toEcsDocument({ bytes: Buffer.from(text), position }, chunk)!;
+function indexable(text: string, position = 0): SerializedLine {
+  return new EcsDocumentWriter(chunk).write({ bytes: Buffer.from(text), position })!;
 }
 
-/** An item of exactly `bytes` bytes; only sizes matter to the batcher. */
-function sized(id: string, bytes: number): BulkItem {
-  return { id, payload: 'x'.repeat(bytes), bytes };
+/** An action of exactly `bytes` bytes; only sizes matter to the batcher. */
+function sized(id: string, bytes: number): { id: string; action: string } {
+  return { id, action: 'x'.repeat(bytes) };
 }
 
-function feed(batcher: BulkBatcher, items: readonly BulkItem[]): BulkBatch[] {
+/** An item as the batcher hands it back. */
+function item(id: string, bytes: number): BulkItem {
+  return { id, payload: Buffer.from('x'.repeat(bytes)) };
+}
+
+function feed(batcher: BulkBatcher, actions: ReadonlyArray<{ id: string; action: string }>): BulkBatch[] {
   const batches: BulkBatch[] = [];
-  for (const item of items) {
-    const closed = batcher.add(item);
+  for (const { id, action } of actions) {
+    const closed = batcher.add(id, action);
     if (closed) batches.push(closed);
   }
   const last = batcher.flush();
@@ -41,41 +46,45 @@ function feed(batcher: BulkBatcher, items: readonly BulkItem[]): BulkBatch[] {
 
 const ids = (batches: readonly BulkBatch[]) => batches.map((b) => b.items.map((i) => i.id));
 
-describe('toBulkItem', () => {
+describe('toBulkAction', () => {
   it('writes a create action for the data stream with the deterministic id, then the document', () => {
     const line = indexable('épreuve ✓ 😀', 3);
-    const item = toBulkItem(chunk.dataStream, line);
-    const [action, source, rest] = item.payload.split('\n');
+    const [action, source, rest] = toBulkAction(chunk.dataStream, line).split('\n');
     expect(JSON.parse(action!)).toEqual({ create: { _index: 'logs-mlplatform.job-prod', _id: line.id } });
-    expect(JSON.parse(source!)).toEqual(line.document);
+    expect(JSON.parse(source!)).toEqual(JSON.parse(line.json));
     expect(rest).toBe('');
-    expect(item.id).toBe(line.id);
-  });
-
-  it('counts bytes, not characters', () => {
-    const item = toBulkItem(chunk.dataStream, indexable('épreuve ✓ 😀'));
-    expect(item.bytes).toBe(Buffer.byteLength(item.payload, 'utf8'));
-    expect(item.bytes).toBeGreaterThan(item.payload.length);
   });
 
   it('keeps every document on one NDJSON line, whatever the message holds', () => {
-    const item = toBulkItem(chunk.dataStream, indexable('a\u0000b\u2028c\u2029d"e\\f'));
-    expect(item.payload.match(/\n/g)).toHaveLength(2);
-    expect(JSON.parse(item.payload.split('\n')[1]!).message).toBe('a\u0000b\u2028c\u2029d"e\\f');
+    const action = toBulkAction(chunk.dataStream, indexable('a\u0000b\u2028c\u2029d"e\\f'));
+    expect(action.match(/\n/g)).toHaveLength(2);
+    expect(JSON.parse(action.split('\n')[1]!).message).toBe('a\u0000b\u2028c\u2029d"e\\f');
   });
 });
 
-describe('bulkBody', () => {
-  it('concatenates payloads into one newline-terminated NDJSON body', () => {
-    const items = [toBulkItem('ds', indexable('one', 0)), toBulkItem('ds', indexable('two', 1))];
-    const body = bulkBody(items);
-    expect(body.endsWith('\n')).toBe(true);
-    expect(body.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toHaveLength(4);
-    expect(body).toBe(items[0]!.payload + items[1]!.payload);
+describe('bulk bodies', () => {
+  it('are the UTF-8 bytes of the actions back to back, counted in bytes, not characters', () => {
+    const actions = [indexable('épreuve ✓ 😀', 0), indexable('two', 1)].map((l) => ({ id: l.id, action: toBulkAction('ds', l) }));
+    const [batch] = feed(new BulkBatcher({ maxActions: 10, maxBytes: 1_000_000 }), actions);
+    const text = actions[0]!.action + actions[1]!.action;
+    expect(batch!.body.toString('utf8')).toBe(text);
+    expect(batch!.bytes).toBe(Buffer.byteLength(text));
+    expect(batch!.bytes).toBeGreaterThan(text.length);
+    expect(batch!.items.map((i) => i.payload.toString('utf8'))).toEqual(actions.map((a) => a.action));
+    expect(batch!.body.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))).toHaveLength(4);
   });
 
-  it('is empty for no items', () => {
-    expect(bulkBody([])).toBe('');
+  it('for a retry, hold only the items given, in order', () => {
+    const [batch] = feed(new BulkBatcher({ maxActions: 10, maxBytes: 1_000 }), [sized('a', 3), { id: 'b', action: 'bbb' }, { id: 'c', action: 'ccc' }]);
+    expect(bulkBody([batch!.items[2]!, batch!.items[0]!]).toString()).toBe('cccxxx');
+    expect(bulkBody([]).length).toBe(0);
+  });
+
+  it('survive the batch buffer growing many times', () => {
+    const actions = Array.from({ length: 3000 }, (_, i) => ({ id: String(i), action: `${'é'.repeat(i % 50)}${i}\n` }));
+    const batches = feed(new BulkBatcher({ maxActions: 5000, maxBytes: 10_000_000 }), actions);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.items.map((i) => i.payload.toString('utf8'))).toEqual(actions.map((a) => a.action));
   });
 });
 
@@ -104,14 +113,16 @@ describe('BulkBatcher', () => {
 
   it('sends an oversized first item alone', () => {
     const batcher = new BulkBatcher({ maxActions: 100, maxBytes: 100 });
-    expect(batcher.add(sized('huge', 500))).toBeUndefined();
-    expect(batcher.add(sized('a', 1))).toEqual({ items: [sized('huge', 500)], bytes: 500 });
+    expect(batcher.add('huge', 'x'.repeat(500))).toBeUndefined();
+    const closed = batcher.add('a', 'x');
+    expect(closed?.items).toEqual([item('huge', 500)]);
+    expect(closed?.bytes).toBe(500);
   });
 
   it('has nothing to flush when empty, or twice', () => {
     const batcher = new BulkBatcher({ maxActions: 2, maxBytes: 100 });
     expect(batcher.flush()).toBeUndefined();
-    batcher.add(sized('a', 1));
+    batcher.add('a', 'x');
     expect(batcher.flush()?.items).toHaveLength(1);
     expect(batcher.flush()).toBeUndefined();
   });
@@ -120,13 +131,13 @@ describe('BulkBatcher', () => {
     const random = seededRandom(7);
     for (let trial = 0; trial < 200; trial++) {
       const limits = { maxActions: 1 + Math.floor(random() * 10), maxBytes: 50 + Math.floor(random() * 500) };
-      const items = Array.from({ length: Math.floor(random() * 100) }, (_, i) => sized(String(i), 1 + Math.floor(random() * 300)));
-      const batches = feed(new BulkBatcher(limits), items);
-      expect(batches.flatMap((b) => b.items)).toEqual(items);
+      const actions = Array.from({ length: Math.floor(random() * 100) }, (_, i) => sized(String(i), 1 + Math.floor(random() * 300)));
+      const batches = feed(new BulkBatcher(limits), actions);
+      expect(batches.flatMap((b) => b.items.map((i) => [i.id, i.payload.toString()]))).toEqual(actions.map((a) => [a.id, a.action]));
       for (const batch of batches) {
         expect(batch.items.length).toBeGreaterThan(0);
         expect(batch.items.length).toBeLessThanOrEqual(limits.maxActions);
-        expect(batch.bytes).toBe(batch.items.reduce((sum, i) => sum + i.bytes, 0));
+        expect(batch.bytes).toBe(batch.items.reduce((sum, i) => sum + i.payload.length, 0));
         if (batch.items.length > 1) expect(batch.bytes).toBeLessThanOrEqual(limits.maxBytes);
       }
     }
@@ -151,7 +162,7 @@ describe('classifyItem', () => {
 });
 
 describe('readBulkResults', () => {
-  const batch = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => sized(id, 10));
+  const batch = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => item(id, 10));
 
   it('pairs each result with its item and sums the outcomes', () => {
     const outcome = readBulkResults(batch, [

@@ -53,9 +53,7 @@ describe('toEcsDocument', () => {
         joblogs: {
           source: 'rank-3',
           stream: 'stdout',
-          chunk: 'chunks/v1/job-42/rank-3/0000000007.log.gz',
           chunk_seq: 7,
-          position: 4,
         },
       },
     });
@@ -107,7 +105,7 @@ describe('toEcsDocument', () => {
     const indexable = toEcsDocument(line('x'.repeat(10), 3, 2), chunk())!;
     expect(indexable.document.tags).toEqual(['split']);
     expect(indexable.document.joblogs.part).toBe(2);
-    expect(indexable.document.joblogs.position).toBe(3);
+    expect(indexable.document.event.sequence % 10_000_000).toBe(3);
   });
 
   it('decodes invalid UTF-8 with U+FFFD and tags the line', () => {

@@ -22,7 +22,7 @@ const ssm = mockClient(SSMClient);
 function fakeElasticsearch(answer: (action: { _index: string; _id: string }, doc: any, call: number) => number = () => 201) {
   const calls: Array<Array<{ action: { _index: string; _id: string }; doc: any }>> = [];
   const sendBulk: BulkSender = async (body) => {
-    const lines = body.trimEnd().split('\n');
+    const lines = body.toString("utf8").trimEnd().split('\n');
     const items: Array<{ action: { _index: string; _id: string }; doc: any }> = [];
     for (let i = 0; i < lines.length; i += 2) {
       items.push({ action: JSON.parse(lines[i]!).create, doc: JSON.parse(lines[i + 1]!) });
