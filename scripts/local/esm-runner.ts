@@ -79,8 +79,11 @@ export interface Runner {
   readonly stats: Readonly<RunnerStats>;
 }
 
-/** SQS' long-poll maximum. */
-const MAX_WAIT_S = 20;
+/**
+ * Long-poll wait. Lambda's pollers use SQS' maximum (20 s); a shorter wait here only bounds how
+ * long `stop()` takes, since a stopping runner lets its last poll finish (see `stop`).
+ */
+const MAX_WAIT_S = 5;
 
 /** A message received from SQS, as Lambda hands it to the function. */
 export function toSqsRecord(message: Message, eventSourceARN: string, awsRegion: string): SQSRecord {
@@ -188,7 +191,6 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const accountId = queueArn.split(':')[4];
 
   const stats: RunnerStats = { batches: 0, received: 0, deleted: 0, failed: 0, invocationErrors: 0 };
-  const abort = new AbortController();
   let stopping = false;
 
   async function receive(max: number, waitS: number): Promise<Message[]> {
@@ -200,8 +202,15 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
-      { abortSignal: abort.signal },
     );
+    if (stopping && Messages.length > 0) {
+      // Received after stop(): hand them straight back instead of hiding them for a visibility timeout.
+      await o.sqsClient.send(new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: o.queueUrl,
+        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+      }));
+      return [];
+    }
     return Messages;
   }
 
@@ -289,8 +298,9 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   return {
     stats,
     async stop() {
+      // Aborting the HTTP request would not cancel the poll on the server, which could still take
+      // (and hide) the next message; so the last poll is allowed to finish and give back what it got.
       stopping = true;
-      abort.abort();
       await running;
     },
   };

@@ -12,3 +12,4 @@ export * from './parse-line.js';
 export * from './s3-notification.js';
 export * from './timestamps.js';
 export * from './trace-context.js';
+export * from './frame.js';

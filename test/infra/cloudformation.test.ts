@@ -174,12 +174,12 @@ describe('indexer function', () => {
     expect(p['ReservedConcurrentExecutions']).toBeGreaterThan(0);
   });
 
-  it('consumes the chunk queue in batches of 10 with a 5 s window and partial batch responses', () => {
+  it('consumes the chunk queue in batches of 10 with a 1 s window and partial batch responses', () => {
     const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(1);
     expect(mappings[0]!.Properties).toMatchObject({
       BatchSize: 10,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': ['ChunkQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['IndexerLambdaFunction', 'Arn'] },

@@ -93,8 +93,8 @@ describe('moto, provisioned from the packaged template', () => {
 
   it('reads the indexer’s event source mapping from the template', () => {
     const mapping = readEventSourceMapping(readTemplate(stack.info.resources.templatePath), 'IndexerLambdaFunction');
-    expect(mapping).toEqual({ functionLogicalId: 'IndexerLambdaFunction', queueLogicalId: 'ChunkQueue', batchSize: 10, batchingWindowS: 5, reportBatchItemFailures: true });
-    expect(stack.info.resources.function).toMatchObject({ batchSize: 10, batchingWindowS: 5, timeoutS: 120, reportBatchItemFailures: true });
+    expect(mapping).toEqual({ functionLogicalId: 'IndexerLambdaFunction', queueLogicalId: 'ChunkQueue', batchSize: 10, batchingWindowS: 1, reportBatchItemFailures: true });
+    expect(stack.info.resources.function).toMatchObject({ batchSize: 10, batchingWindowS: 1, timeoutS: 120, reportBatchItemFailures: true });
   });
 });
 

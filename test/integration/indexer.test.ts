@@ -6,24 +6,20 @@
 import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIndexerHandler } from '../../functions/indexer/create-handler.js';
-import { startRunner, type Runner } from '../../scripts/local/esm-runner.js';
-import { createLogger } from '../../shared/adapters/logger.js';
-import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
+import type { Runner } from '../../scripts/local/esm-runner.js';
 import { chunkKey } from '../../shared/core/index.js';
 import { s3EventBody } from '../fixtures/events.js';
-import { indexerEnv, loadStack, purgeQueues, startElasticsearch, stopElasticsearch, type LocalStack } from '../support/stack.js';
+import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
+import { loadStack, startElasticsearch, stopElasticsearch, type LocalStack } from '../support/stack.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 let stack: LocalStack;
 let runner: Runner;
-const handlerLogs: any[] = [];
-const savedEnv = { ...process.env };
+let indexer: IndexerRunner;
 
 async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -72,50 +68,18 @@ async function settled(since: number, n: number) {
 }
 
 function summaries() {
-  return handlerLogs.filter((l) => l.message === 'indexer batch done');
+  return indexer.logs.filter((l) => l.message === 'indexer batch done');
 }
 
 beforeAll(async () => {
   stack = loadStack();
-  const env = {
-    ...indexerEnv(stack),
-    S3_FORCE_PATH_STYLE: 'true',
-    RETRY_BASE_MS: '100',
-    RETRY_MAX_MS: '1000',
-    DEADLINE_HEADROOM_MS: '1000',
-    ES_REQUEST_TIMEOUT_MS: '5000',
-  };
-  // The AWS SDK clients inside the handler (S3, and SSM via @middy/ssm) read their endpoint and credentials from here.
-  Object.assign(process.env, env);
-  await purgeQueues(stack);
-  const sink = new Writable({
-    write(chunk, _e, done) {
-      handlerLogs.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  const handler = createIndexerHandler(loadIndexerConfig(env), { logger: createLogger('joblogs-indexer', sink) });
-  const fn = stack.info.resources.function;
-  runner = await startRunner({
-    queueUrl: stack.chunkQueueUrl,
-    sqsClient: stack.sqs,
-    handler,
-    batchSize: fn.batchSize,
-    batchingWindowS: 1,
-    // Short enough that an outage test sees a few redeliveries, long enough for real work.
-    functionTimeoutS: 12,
-    reportBatchItemFailures: fn.reportBatchItemFailures,
-    functionName: fn.functionName,
-    region: stack.region,
-    retryDelayS: 1,
-    onBatch: (b) => process.env.DEBUG_RUNNER && console.log('[batch]', JSON.stringify(b)),
-  });
+  indexer = await startIndexerRunner(stack);
+  runner = indexer.runner;
 });
 
 afterAll(async () => {
-  await runner?.stop();
+  await indexer?.stop();
   await stack?.close();
-  process.env = savedEnv;
 });
 
 describe('ingest path on the local stack', () => {
@@ -239,7 +203,7 @@ describe('ingest path on the local stack', () => {
     expect(goodLines).toEqual(['good line 1', 'good line 2']);
     // The readable head of the truncated chunk is indexed, not thrown away.
     expect(docs.filter((d) => d._source.joblogs.chunk_seq === 1).length).toBeGreaterThan(0);
-    expect(handlerLogs.some((l) => l.code === 'CORRUPT_GZIP' && l.key === truncated)).toBe(true);
+    expect(indexer.logs.some((l) => l.code === 'CORRUPT_GZIP' && l.key === truncated)).toBe(true);
   });
 
   it('hands records back while Elasticsearch is down and indexes them exactly once after it returns', async () => {

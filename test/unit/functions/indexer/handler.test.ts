@@ -140,6 +140,19 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     expect(logs.lines.at(-1)).toMatchObject({ indexed: 0, duplicates: 2 });
   });
 
+  it('acknowledges an empty final chunk (a gzip of nothing) without indexing or dead-lettering', async () => {
+    putObject(KEY_A, gzipSync(Buffer.alloc(0)), { format: 'framed-v1', final: 'true', 'exit-code': '0', 'line-count': '12' });
+    const es = fakeElasticsearch();
+    const { handler, logs } = handlerWith(es);
+
+    const response = await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'final')), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(es.calls).toHaveLength(0);
+    expect(deadLetters()).toEqual([]);
+    expect(logs.lines.at(-1)).toMatchObject({ objects: 1, lines: 0, failed: 0 });
+  });
+
   it('acknowledges the S3 test event without indexing anything', async () => {
     const es = fakeElasticsearch();
     const { handler } = handlerWith(es);

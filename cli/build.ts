@@ -1,0 +1,29 @@
+/**
+ * Bundles the CLI into one file, `dist/joblogs.mjs` (`npm run build:cli`): node + that file is
+ * all a container needs. Tests call {@link buildCli} before spawning the bin.
+ */
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
+
+export async function buildCli(outfile: string = CLI_BUNDLE): Promise<string> {
+  await build({
+    entryPoints: [path.join(ROOT, 'cli', 'entry.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'warning',
+    // The AWS SDK has CommonJS dependencies that call require(); give the ESM bundle one.
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __joblogsCreateRequire } from 'node:module';\nconst require = __joblogsCreateRequire(import.meta.url);" },
+  });
+  return outfile;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(`built ${path.relative(process.cwd(), await buildCli())}`);
+}

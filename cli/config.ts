@@ -1,0 +1,103 @@
+import { Option, type Command } from 'commander';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isValidJobId } from '../shared/core/index.js';
+import { resolveShipperOptions, ShipperOptionsError, type ShipperOptions } from '../shared/shipper/index.js';
+import { CliConfigError } from './errors.js';
+
+/** The shipper options every command shares, as parsed by commander (flags, then environment). */
+export interface CommonFlags {
+  jobId?: string;
+  bucket?: string;
+  source?: string;
+  prefix?: string;
+  dataset?: string;
+  service?: string;
+  owner?: string;
+  team?: string;
+  containerId?: string;
+  traceparent?: string;
+  flushInterval?: string;
+  maxChunkBytes?: string;
+  maxLineBytes?: string;
+  spoolDir?: string;
+  spoolMaxBytes?: string;
+  onSpoolFull?: string;
+  closeTimeout?: string;
+  forcePathStyle?: boolean;
+  verbose?: boolean;
+}
+
+/** Adds the shared options to a command; each can also come from its JOBLOGS_* variable. */
+export function addCommonOptions(command: Command): Command {
+  const options = [
+    new Option('--job-id <id>', 'job the lines belong to ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})').env('JOBLOGS_JOB_ID'),
+    new Option('--bucket <name>', 'the environment\'s log bucket').env('JOBLOGS_BUCKET'),
+    new Option('--source <name>', 'writer inside the job').env('JOBLOGS_SOURCE').default('main'),
+    new Option('--prefix <prefix>', 'key prefix the bucket notification listens on').env('JOBLOGS_PREFIX').default('chunks/'),
+    new Option('--dataset <name>', 'mlplatform.<name> dataset (default: the indexer\'s)').env('JOBLOGS_DATASET'),
+    new Option('--service <name>', 'service.name of the lines').env('JOBLOGS_SERVICE'),
+    new Option('--owner <name>', 'owner (download authorisation)').env('JOBLOGS_OWNER'),
+    new Option('--team <name>', 'team (download authorisation)').env('JOBLOGS_TEAM'),
+    new Option('--container-id <id>', 'container.id of the lines').env('JOBLOGS_CONTAINER_ID'),
+    new Option('--traceparent <value>', 'W3C traceparent (default: $TRACEPARENT, else a new one)').env('TRACEPARENT'),
+    new Option('--flush-interval <ms>', 'seal a chunk at most this long after its first line').env('JOBLOGS_FLUSH_INTERVAL_MS').default('1000'),
+    new Option('--max-chunk-bytes <n>', 'uncompressed bound of a chunk').env('JOBLOGS_MAX_CHUNK_BYTES'),
+    new Option('--max-line-bytes <n>', 'longer lines are split into continuation frames').env('JOBLOGS_MAX_LINE_BYTES'),
+    new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts)').env('JOBLOGS_SPOOL_DIR').default(path.join(tmpdir(), 'joblogs-spool')),
+    new Option('--spool-max-bytes <n>', 'bound of the spool on disk').env('JOBLOGS_SPOOL_MAX_BYTES'),
+    new Option('--on-spool-full <policy>', 'when the spool is full').env('JOBLOGS_ON_SPOOL_FULL').choices(['drop-oldest', 'block']).default('drop-oldest'),
+    new Option('--close-timeout <ms>', 'how long to wait for uploads at exit (the rest stays spooled)').env('JOBLOGS_CLOSE_TIMEOUT_MS'),
+    new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
+    new Option('--verbose', 'log each upload on stderr').env('JOBLOGS_VERBOSE'),
+  ];
+  for (const option of options) command.addOption(option);
+  return command;
+}
+
+/**
+ * Turns parsed flags into shipper options (without the S3 client), checking them the way
+ * {@link resolveShipperOptions} will; throws {@link CliConfigError} naming every problem.
+ */
+export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omit<ShipperOptions, 's3'> {
+  const problems: string[] = [];
+  if (!flags.jobId) problems.push('--job-id (or JOBLOGS_JOB_ID) is required');
+  else if (!isValidJobId(flags.jobId)) problems.push(`job id ${JSON.stringify(flags.jobId)} is invalid: use 1–128 of [A-Za-z0-9_.-], starting with a letter or digit`);
+  if (!flags.bucket) problems.push('--bucket (or JOBLOGS_BUCKET) is required');
+  const int = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) {
+      problems.push(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return Number(value);
+  };
+  const options: Omit<ShipperOptions, 's3'> = {
+    jobId: flags.jobId ?? '',
+    bucket: flags.bucket ?? '',
+    source: flags.source,
+    prefix: flags.prefix,
+    dataset: flags.dataset,
+    service: flags.service,
+    owner: flags.owner,
+    team: flags.team,
+    containerId: flags.containerId,
+    traceparent,
+    flushIntervalMs: int('--flush-interval', flags.flushInterval),
+    maxChunkBytes: int('--max-chunk-bytes', flags.maxChunkBytes),
+    maxLineBytes: int('--max-line-bytes', flags.maxLineBytes),
+    spoolDir: flags.spoolDir ?? '',
+    spoolMaxBytes: int('--spool-max-bytes', flags.spoolMaxBytes),
+    overflow: flags.onSpoolFull as ShipperOptions['overflow'],
+    closeTimeoutMs: int('--close-timeout', flags.closeTimeout),
+  };
+  if (problems.length > 0) throw new CliConfigError(problems.join('; '));
+  try {
+    // Same checks the shipper will make, with a stand-in client: fail before anything starts.
+    resolveShipperOptions({ ...options, s3: { send() {} } as unknown as ShipperOptions['s3'] });
+  } catch (error) {
+    if (error instanceof ShipperOptionsError) throw new CliConfigError(error.problems.join('; '), { cause: error });
+    throw error;
+  }
+  return options;
+}

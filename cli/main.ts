@@ -1,0 +1,105 @@
+import { Command, CommanderError, Option } from 'commander';
+import { SHIPPER_VERSION } from '../shared/shipper/index.js';
+import { addCommonOptions, type CommonFlags } from './config.js';
+import { CliConfigError, ExitCode } from './errors.js';
+import { followCommand } from './follow.js';
+import { pipeCommand } from './pipe.js';
+import { runCommand } from './run.js';
+import { openSession } from './session.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** What a command asked for, once commander has parsed and checked the arguments. */
+export type Invocation =
+  | { command: 'run'; flags: CommonFlags; argv: string[] }
+  | { command: 'pipe'; flags: CommonFlags & { passthrough: boolean } }
+  | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string };
+
+/** The `joblogs` program; `onInvoke` receives what to do (tests pass a recorder, {@link main} runs it). */
+export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void> | void, io: CliIo = defaultIo): Command {
+  const program = new Command('joblogs')
+    .description('Ships a job\'s output, line by line, as gzip chunks to S3 (docs/shipper.md)')
+    .version(SHIPPER_VERSION)
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  addCommonOptions(
+    program
+      .command('run')
+      .description('run a command, pass its output through and ship it; exits with its exit code (128+n when killed by signal n)')
+      .argument('<command...>', 'the command and its arguments, after --')
+      .usage('[options] -- <command> [args...]')
+      .passThroughOptions(),
+  ).action((argv: string[], flags: CommonFlags) => onInvoke({ command: 'run', flags, argv }));
+
+  addCommonOptions(
+    program
+      .command('pipe')
+      .description('ship standard input (as stdout) until it ends, copying it to standard output')
+      .option('--no-passthrough', 'do not copy standard input to standard output'),
+  ).action((flags: CommonFlags & { passthrough: boolean }) => onInvoke({ command: 'pipe', flags }));
+
+  addCommonOptions(
+    program
+      .command('follow')
+      .description('ship what is appended to a file, following rotation (rename and truncation), until SIGTERM/SIGINT')
+      .argument('<file>', 'the file to follow')
+      .option('--docker-json', 'the file is a Docker json-file log: keep each line\'s stream and time', false)
+      .addOption(new Option('--poll-interval <ms>', 'how often to look for new data').default('250'))
+      .option('--from-end', 'skip what the file already holds', false),
+  ).action((file: string, flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }) => onInvoke({ command: 'follow', flags, file }));
+
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const line = (text: string) => io.stderr(`${text}\n`);
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(async (invocation) => {
+    const session = await openSession(invocation.flags, { stderr: line });
+    switch (invocation.command) {
+      case 'run':
+        exitCode = await runCommand(invocation.argv, session, { stderr: line });
+        break;
+      case 'pipe':
+        exitCode = await pipeCommand(session, { passthrough: invocation.flags.passthrough });
+        break;
+      case 'follow': {
+        const pollIntervalMs = Number(invocation.flags.pollInterval);
+        if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1) throw new CliConfigError('--poll-interval must be a whole number of milliseconds');
+        exitCode = await followCommand(invocation.file, session, { dockerJson: invocation.flags.dockerJson, fromEnd: invocation.flags.fromEnd, pollIntervalMs });
+        break;
+      }
+    }
+  }, io);
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof CliConfigError) {
+      line(`joblogs: ${error.message}`);
+      return error.exitCode;
+    }
+    line(`joblogs: ${(error as Error).message ?? String(error)}`);
+    return ExitCode.failure;
+  }
+}

@@ -1,0 +1,60 @@
+import { Shipper, type ShipperEvent, type ShipperSummary } from '../shared/shipper/index.js';
+import { shipperOptionsFrom, type CommonFlags } from './config.js';
+import { checkBucket, createS3Client } from './s3.js';
+import { resolveTraceparent } from './traceparent.js';
+
+export interface Session {
+  shipper: Shipper;
+  traceparent: string;
+  /** Closes the shipper, prints the summary line, returns the summary. */
+  finish(end: { exitCode?: number; signal?: string }): Promise<ShipperSummary>;
+}
+
+export interface SessionIo {
+  stderr: (line: string) => void;
+}
+
+/** Validates the configuration, checks the bucket, opens the shipper: everything a command needs before it starts. */
+export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Session> {
+  const traceparent = resolveTraceparent(flags.traceparent);
+  const options = shipperOptionsFrom(flags, traceparent);
+  const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
+  await checkBucket(s3, options.bucket, (message) => io.stderr(`joblogs: warning: ${message}`));
+  const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) });
+  return {
+    shipper,
+    traceparent,
+    async finish(end) {
+      const summary = await shipper.close(end);
+      io.stderr(summaryLine(summary, options.spoolDir));
+      s3.destroy();
+      return summary;
+    },
+  };
+}
+
+/** The one line printed at exit. */
+export function summaryLine(s: ShipperSummary, spoolDir?: string): string {
+  const left = s.pending > 0 ? `, ${s.pending} chunk(s) left in the spool${spoolDir ? ` ${spoolDir}` : ''} for the next run` : '';
+  return `joblogs: ${s.lines} lines, ${s.bytes} bytes, ${s.chunks} chunks (${s.uploaded} uploaded), ${s.retries} retries, ${s.spooled} spooled, ${s.dropped} dropped${left}`;
+}
+
+function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {
+  switch (event.type) {
+    case 'uploaded':
+      if (verbose) io.stderr(`joblogs: uploaded ${event.key} (${event.lines} lines, ${event.bytes} bytes, attempt ${event.attempts}${event.final ? ', final' : ''})`);
+      break;
+    case 'upload-failed':
+      if (verbose || event.attempt === 1) io.stderr(`joblogs: upload of ${event.key} failed (attempt ${event.attempt}): ${(event.error.cause as Error)?.message ?? event.error.message}; retrying in ${event.retryInMs} ms`);
+      break;
+    case 'resumed':
+      io.stderr(`joblogs: resuming ${event.chunks} spooled chunk(s); continuing at chunk ${event.nextSeq}, line ${event.nextLine}`);
+      break;
+    case 'dropped':
+      io.stderr(`joblogs: spool full, dropped ${event.key} (${event.lines} lines)`);
+      break;
+    case 'spool-error':
+      io.stderr(`joblogs: spool error: ${event.error.message}`);
+      break;
+  }
+}

@@ -1,0 +1,83 @@
+import { isUtf8 } from 'node:buffer';
+
+/**
+ * `framed-v1` (docs/chunk-contract.md): one JSON object per captured line, from which the exact
+ * bytes a source printed can be rebuilt — text (or base64 of invalid UTF-8) plus its terminator.
+ */
+export type FrameStream = 'stdout' | 'stderr';
+
+/** What followed the line: `''` = the line goes on in the next frame, or output ended without a newline. */
+export type FrameTerminator = '\n' | '\r\n' | '\r' | '';
+
+export interface Frame {
+  /** Capture time, epoch milliseconds. */
+  time: number;
+  stream: FrameStream;
+  /** Line number within the source (0, 1, 2… across chunks). */
+  line: number;
+  /** The line's raw bytes, without terminator. */
+  bytes: Buffer;
+  terminator: FrameTerminator;
+}
+
+export class FrameError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FrameError';
+  }
+}
+
+const TERMINATOR_FIELD: Record<FrameTerminator, string> = { '\n': '', '\r\n': ',"e":"\\r\\n"', '\r': ',"e":"\\r"', '': ',"e":""' };
+
+/** One frame as a JSON line (without the trailing newline). `m` for valid UTF-8, else `b` (base64). */
+export function encodeFrame(frame: Frame): string {
+  const head = `{"t":"${new Date(frame.time).toISOString()}","s":"${frame.stream}","n":${frame.line},`;
+  const payload = isUtf8(frame.bytes) ? `"m":${JSON.stringify(frame.bytes.toString('utf8'))}` : `"b":"${frame.bytes.toString('base64')}"`;
+  return `${head}${payload}${TERMINATOR_FIELD[frame.terminator]}}`;
+}
+
+/** Parses one frame line; throws {@link FrameError} if it is not a well-formed `framed-v1` frame. */
+export function decodeFrame(text: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new FrameError('Frame is not JSON', { cause });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FrameError('Frame is not a JSON object');
+  const f = value as Record<string, unknown>;
+  const time = typeof f['t'] === 'string' ? Date.parse(f['t']) : NaN;
+  if (Number.isNaN(time)) throw new FrameError(`Frame has no valid capture time: ${JSON.stringify(f['t'])}`);
+  if (f['s'] !== 'stdout' && f['s'] !== 'stderr') throw new FrameError(`Frame has no valid stream: ${JSON.stringify(f['s'])}`);
+  if (typeof f['n'] !== 'number' || !Number.isSafeInteger(f['n']) || f['n'] < 0) throw new FrameError(`Frame has no valid line number: ${JSON.stringify(f['n'])}`);
+  let bytes: Buffer;
+  if (typeof f['m'] === 'string') bytes = Buffer.from(f['m'], 'utf8');
+  else if (typeof f['b'] === 'string') bytes = Buffer.from(f['b'], 'base64');
+  else throw new FrameError('Frame has neither "m" nor "b"');
+  const e = f['e'] === undefined ? '\n' : f['e'];
+  if (e !== '\n' && e !== '\r\n' && e !== '\r' && e !== '') throw new FrameError(`Frame has an unknown terminator: ${JSON.stringify(e)}`);
+  return { time, stream: f['s'], line: f['n'], bytes, terminator: e };
+}
+
+/** The bytes a frame stands for: its text plus its terminator. */
+export function frameBytes(frame: Pick<Frame, 'bytes' | 'terminator'>): Buffer {
+  return frame.terminator === '' ? frame.bytes : Buffer.concat([frame.bytes, Buffer.from(frame.terminator, 'latin1')]);
+}
+
+/** Every frame of a (gunzipped) `framed-v1` chunk body. */
+export function decodeFrames(body: string): Frame[] {
+  const frames: Frame[] = [];
+  for (const line of body.split('\n')) if (line !== '') frames.push(decodeFrame(line));
+  return frames;
+}
+
+/** The exact bytes each stream printed, from frames of any number of chunks (in any order). */
+export function reassembleStreams(frames: readonly Frame[]): Record<FrameStream, Buffer> {
+  const sorted = [...frames].sort((a, b) => a.line - b.line);
+  const parts: Record<FrameStream, Buffer[]> = { stdout: [], stderr: [] };
+  for (const frame of sorted) {
+    parts[frame.stream].push(frame.bytes);
+    if (frame.terminator !== '') parts[frame.stream].push(Buffer.from(frame.terminator, 'latin1'));
+  }
+  return { stdout: Buffer.concat(parts.stdout), stderr: Buffer.concat(parts.stderr) };
+}

@@ -1,0 +1,24 @@
+/** Reported as `producer: joblogs-shipper/<version>`; a unit test keeps it equal to package.json's. */
+export const SHIPPER_VERSION = '0.1.0';
+export const PRODUCER = `joblogs-shipper/${SHIPPER_VERSION}`;
+
+export const ShipperDefaults = {
+  source: 'main',
+  prefix: 'chunks/',
+  flushIntervalMs: 1000,
+  maxChunkBytes: 1024 * 1024,
+  maxLineBytes: 256 * 1024,
+  spoolMaxBytes: 512 * 1024 * 1024,
+  overflow: 'drop-oldest',
+  gzipLevel: 6,
+  closeTimeoutMs: 15_000,
+  uploadTimeoutMs: 30_000,
+  retryBaseMs: 200,
+  retryMaxMs: 5_000,
+} as const;
+
+export const OverflowPolicy = {
+  dropOldest: 'drop-oldest',
+  block: 'block',
+} as const;
+export type OverflowPolicy = (typeof OverflowPolicy)[keyof typeof OverflowPolicy];

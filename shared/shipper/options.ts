@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { isValidJobId, parseTraceparent } from '../core/index.js';
+import { OverflowPolicy, ShipperDefaults } from './constants.js';
+import { ShipperOptionsError } from './errors.js';
+import type { ShipperOptions } from './types.js';
+
+export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'owner' | 'team' | 'containerId' | 'onEvent'>> &
+  Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'owner' | 'team' | 'containerId' | 'onEvent'>;
+
+const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
+// S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), loosely.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Applies defaults and checks every field; throws {@link ShipperOptionsError} listing all problems. */
+export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperOptions {
+  const problems: string[] = [];
+  const o = { ...ShipperDefaults, host: hostname(), ...stripUndefined(options) } as ResolvedShipperOptions;
+  if (typeof o.jobId !== 'string' || !isValidJobId(o.jobId)) problems.push(`jobId ${JSON.stringify(o.jobId)} must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`);
+  if (typeof o.source !== 'string' || !SOURCE.test(o.source)) problems.push(`source ${JSON.stringify(o.source)} must match ${SOURCE.source}`);
+  if (typeof o.bucket !== 'string' || !BUCKET.test(o.bucket)) problems.push(`bucket ${JSON.stringify(o.bucket)} is not a valid S3 bucket name`);
+  if (typeof o.prefix !== 'string' || (o.prefix !== '' && !o.prefix.endsWith('/'))) problems.push(`prefix ${JSON.stringify(o.prefix)} must be empty or end with "/"`);
+  if (o.dataset !== undefined && (!DATASET.test(o.dataset) || o.dataset.length > 64)) problems.push(`dataset ${JSON.stringify(o.dataset)} must be mlplatform.<name> (1–3 lowercase [a-z0-9_] segments, ≤ 64 chars)`);
+  if (o.traceparent !== undefined && !parseTraceparent(o.traceparent)) problems.push(`traceparent ${JSON.stringify(o.traceparent)} is not a valid W3C traceparent`);
+  if (typeof o.spoolDir !== 'string' || o.spoolDir === '') problems.push('spoolDir is required');
+  if (o.overflow !== OverflowPolicy.dropOldest && o.overflow !== OverflowPolicy.block) problems.push(`overflow ${JSON.stringify(o.overflow)} must be "drop-oldest" or "block"`);
+  if (!o.s3 || typeof (o.s3 as { send?: unknown }).send !== 'function') problems.push('s3 must be an S3Client');
+  if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent must be a function');
+  const positive: Array<[keyof ResolvedShipperOptions, number]> = [
+    ['flushIntervalMs', 1],
+    ['maxChunkBytes', 1024],
+    ['maxLineBytes', 16],
+    ['spoolMaxBytes', 1024],
+    ['closeTimeoutMs', 0],
+    ['uploadTimeoutMs', 1],
+    ['retryBaseMs', 1],
+    ['retryMaxMs', 1],
+  ];
+  for (const [name, min] of positive) {
+    const value = o[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  }
+  if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 0 || o.gzipLevel > 9) problems.push(`gzipLevel must be an integer 0–9, got ${JSON.stringify(o.gzipLevel)}`);
+  if (problems.length > 0) throw new ShipperOptionsError(problems);
+  return o;
+}
+
+/** Where this job and source keep their spool: `<spoolDir>/<jobId>/<source>/`. */
+export function spoolPath(options: Pick<ResolvedShipperOptions, 'spoolDir' | 'jobId' | 'source'>): string {
+  return path.join(options.spoolDir, options.jobId, options.source);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

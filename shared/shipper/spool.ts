@@ -1,0 +1,153 @@
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { SpoolError } from './errors.js';
+
+/** What a spooled chunk carries besides its gzip body. */
+export interface SpoolHeader {
+  seq: number;
+  lines: number;
+  /** The line number after this chunk's last line. */
+  nextLine: number;
+  metadata: Record<string, string>;
+}
+
+export interface SpoolEntry extends SpoolHeader {
+  /** Size on disk (header + gzip body). */
+  bytes: number;
+  file: string;
+}
+
+/** Survives restarts: the next seq and line number to use, and lines dropped so far. */
+export interface SpoolState {
+  nextSeq: number;
+  nextLine: number;
+  droppedLines: number;
+}
+
+const STATE_FILE = 'state.json';
+const CHUNK_SUFFIX = '.chunk';
+
+/**
+ * The on-disk queue of one job and source: `<seq>.chunk` files (a JSON header line, then the gzip
+ * body) and `state.json`, each written to a temporary name and renamed, so a crash leaves either
+ * the old or the new file, never half of one. Entries are kept in seq order.
+ */
+export class Spool {
+  readonly dir: string;
+  #entries: SpoolEntry[];
+  #bytes: number;
+
+  private constructor(dir: string, entries: SpoolEntry[]) {
+    this.dir = dir;
+    this.#entries = entries;
+    this.#bytes = entries.reduce((n, e) => n + e.bytes, 0);
+  }
+
+  /** Opens (creating) the spool directory; returns the spool and the state to resume from. */
+  static async open(dir: string): Promise<{ spool: Spool; state: SpoolState }> {
+    try {
+      await mkdir(dir, { recursive: true });
+      const names = await readdir(dir);
+      const entries: SpoolEntry[] = [];
+      for (const name of names) {
+        const file = path.join(dir, name);
+        if (name.endsWith('.tmp')) {
+          await unlink(file).catch(() => undefined);
+          continue;
+        }
+        if (!name.endsWith(CHUNK_SUFFIX)) continue;
+        const raw = await readFile(file);
+        const { header } = splitSpoolFile(raw, file);
+        entries.push({ ...header, bytes: raw.length, file });
+      }
+      entries.sort((a, b) => a.seq - b.seq);
+      const state = await readState(dir);
+      // A crash between writing a chunk and writing the state must not let a seq be reused.
+      const last = entries.at(-1);
+      if (last && last.seq >= state.nextSeq) state.nextSeq = last.seq + 1;
+      if (last && last.nextLine > state.nextLine) state.nextLine = last.nextLine;
+      return { spool: new Spool(dir, entries), state };
+    } catch (cause) {
+      if (cause instanceof SpoolError) throw cause;
+      throw new SpoolError(`Cannot open spool directory ${dir}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  get entries(): readonly SpoolEntry[] {
+    return this.#entries;
+  }
+
+  /** Bytes on disk of the spooled chunks. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  oldest(): SpoolEntry | undefined {
+    return this.#entries[0];
+  }
+
+  /** Writes a chunk (and then the state) atomically and appends it to the queue. */
+  async add(header: SpoolHeader, gzipBody: Buffer, state: SpoolState): Promise<SpoolEntry> {
+    const file = path.join(this.dir, `${String(header.seq).padStart(10, '0')}${CHUNK_SUFFIX}`);
+    const head = Buffer.from(JSON.stringify(header) + '\n', 'utf8');
+    await writeAtomic(file, [head, gzipBody]);
+    const entry: SpoolEntry = { ...header, bytes: head.length + gzipBody.length, file };
+    this.#entries.push(entry);
+    this.#bytes += entry.bytes;
+    await this.saveState(state);
+    return entry;
+  }
+
+  async saveState(state: SpoolState): Promise<void> {
+    await writeAtomic(path.join(this.dir, STATE_FILE), [Buffer.from(JSON.stringify(state))]);
+  }
+
+  async readBody(entry: SpoolEntry): Promise<Buffer> {
+    return splitSpoolFile(await readFile(entry.file), entry.file).body;
+  }
+
+  /** Removes an entry (uploaded or dropped) from disk and from the queue. */
+  async remove(entry: SpoolEntry): Promise<void> {
+    const index = this.#entries.indexOf(entry);
+    if (index === -1) return;
+    this.#entries.splice(index, 1);
+    this.#bytes -= entry.bytes;
+    await unlink(entry.file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw new SpoolError(`Cannot remove spooled chunk ${entry.file}`, { cause: error });
+    });
+  }
+}
+
+function splitSpoolFile(raw: Buffer, file: string): { header: SpoolHeader; body: Buffer } {
+  const newline = raw.indexOf(0x0a);
+  try {
+    if (newline === -1) throw new Error('no header line');
+    const header = JSON.parse(raw.subarray(0, newline).toString('utf8')) as SpoolHeader;
+    if (!Number.isSafeInteger(header.seq) || !Number.isSafeInteger(header.lines) || !Number.isSafeInteger(header.nextLine) || typeof header.metadata !== 'object') throw new Error('bad header');
+    return { header, body: raw.subarray(newline + 1) };
+  } catch (cause) {
+    throw new SpoolError(`Spooled chunk ${file} is unreadable`, { cause });
+  }
+}
+
+async function readState(dir: string): Promise<SpoolState> {
+  try {
+    const state = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as Partial<SpoolState>;
+    return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { nextSeq: 0, nextLine: 0, droppedLines: 0 };
+    throw new SpoolError(`Spool state ${path.join(dir, STATE_FILE)} is unreadable`, { cause: error });
+  }
+}
+
+async function writeAtomic(file: string, parts: Buffer[]): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    for (const part of parts) await handle.write(part);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}

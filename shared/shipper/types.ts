@@ -1,0 +1,76 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { OverflowPolicy } from './constants.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ShipperOptions {
+  /** The job the lines belong to (chunk-key rules). */
+  jobId: string;
+  /** One independent writer inside the job; default `main`. */
+  source?: string;
+  bucket: string;
+  /** Key prefix; default `chunks/` (the one the bucket notification listens on). */
+  prefix?: string;
+  dataset?: string;
+  service?: string;
+  /** W3C traceparent put on every chunk. */
+  traceparent?: string;
+  owner?: string;
+  team?: string;
+  /** Default: the machine's host name. */
+  host?: string;
+  containerId?: string;
+  /** A chunk is sealed at most this long after its first line; default 1000. */
+  flushIntervalMs?: number;
+  /** Uncompressed bound of a chunk body; default 1 MiB. */
+  maxChunkBytes?: number;
+  /** Longer lines become continuation frames (`e: ""`); default 256 KiB. */
+  maxLineBytes?: number;
+  /** Chunks are written here (under `<jobId>/<source>/`) before upload. */
+  spoolDir: string;
+  /** Bound of the spool on disk (gzip bytes); default 512 MiB. */
+  spoolMaxBytes?: number;
+  /** What happens when the spool is full: drop the oldest chunks (default) or make writers wait. */
+  overflow?: OverflowPolicy;
+  gzipLevel?: number;
+  s3: S3Client;
+  /** How long {@link Shipper.close} waits for uploads; what is left stays spooled. Default 15 s. */
+  closeTimeoutMs?: number;
+  /** Per upload attempt; default 30 s. */
+  uploadTimeoutMs?: number;
+  /** Backoff between upload attempts (full jitter); defaults 200 / 5000 ms. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  onEvent?: (event: ShipperEvent) => void;
+}
+
+export interface ShipperSummary {
+  /** Lines (frames) captured by this run. */
+  lines: number;
+  /** Bytes captured by this run. */
+  bytes: number;
+  /** Chunks sealed by this run. */
+  chunks: number;
+  /** Chunks uploaded by this run (including ones resumed from the spool). */
+  uploaded: number;
+  /** Failed upload attempts. */
+  retries: number;
+  /** Chunks that had to wait in the spool (an upload attempt failed, or resumed from a previous run). */
+  spooled: number;
+  /** Lines dropped by this run because the spool was full (`drop-oldest`). */
+  dropped: number;
+  /** Chunks still in the spool (uploaded by the next run with this job and source). */
+  pending: number;
+}
+
+export type ShipperEvent =
+  | { type: 'resumed'; chunks: number; nextSeq: number; nextLine: number }
+  | { type: 'uploaded'; key: string; seq: number; lines: number; bytes: number; attempts: number; final: boolean }
+  | { type: 'upload-failed'; key: string; seq: number; attempt: number; retryInMs: number; error: Error }
+  | { type: 'dropped'; key: string; seq: number; lines: number }
+  | { type: 'spool-error'; error: Error };
+
+export interface ExitInfo {
+  exitCode?: number;
+  signal?: string;
+}

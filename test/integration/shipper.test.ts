@@ -1,0 +1,401 @@
+/**
+ * The `joblogs` bin (the esbuild bundle, spawned as a real process) on the local stack: real
+ * child processes, real S3 (moto), and for the end-to-end case the real indexer and
+ * Elasticsearch. Cases (a) and (b) write under a prefix the bucket notification ignores, so
+ * their million lines never reach the chunk queue.
+ */
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../cli/build.js';
+import { awsLocalEnv } from '../../scripts/local/stack-file.js';
+import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/index.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
+import { loadStack, type LocalStack } from '../support/stack.js';
+
+const TEST_PREFIX = 'shipper-it/';
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+let stack: LocalStack;
+let bin: string;
+let work: string;
+
+/** The child every case runs: deterministic output, and a copy of exactly what it printed. */
+const CHILD = String.raw`
+import { writeFileSync } from 'node:fs';
+const [mode, outDir] = process.argv.slice(2);
+const printed = { stdout: [], stderr: [] };
+const put = (stream, data) => {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  printed[stream].push(bytes);
+  (stream === 'stdout' ? process.stdout : process.stderr).write(bytes);
+};
+const save = () => {
+  writeFileSync(outDir + '/printed.stdout', Buffer.concat(printed.stdout));
+  writeFileSync(outDir + '/printed.stderr', Buffer.concat(printed.stderr));
+};
+if (mode === 'mixed') {
+  put('stdout', 'TRACEPARENT=' + process.env.TRACEPARENT + '\n');
+  for (let block = 0; block < 100; block++) {
+    let lines = '';
+    for (let i = block * 10000; i < (block + 1) * 10000; i++) lines += 'line ' + i + '\n';
+    put('stdout', lines);
+    put('stderr', 'stderr after block ' + block + '\r\n');
+    if (block === 50) {
+      put('stdout', Buffer.concat([Buffer.from('long:'), Buffer.alloc(5 * 1024 * 1024, 'é'), Buffer.from('\n')]));
+      put('stderr', Buffer.from([0x00, 0xff, 0xfe, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x80, 0x0a]));
+      put('stdout', 'progress 10%\rprogress 50%\rprogress 100%\r\n');
+      put('stdout', '\uFEFFbom line\n');
+    }
+  }
+  put('stdout', 'last line without newline');
+  put('stderr', 'stderr also ends abruptly');
+  save();
+  process.exitCode = 3;
+} else if (mode === 'sigterm') {
+  process.on('SIGTERM', () => {
+    put('stdout', 'child got SIGTERM\n');
+    save();
+    process.removeAllListeners('SIGTERM');
+    process.kill(process.pid, 'SIGTERM');
+  });
+  put('stdout', 'ready\n');
+  setInterval(() => {}, 1000);
+} else if (mode === 'slow') {
+  const total = Number(process.argv[4]);
+  let i = 0;
+  process.stdout.on('error', () => process.exit(0));
+  const timer = setInterval(() => {
+    put('stdout', 'slow line ' + i + '\n');
+    save();
+    if (++i === total) clearInterval(timer);
+  }, 10);
+} else if (mode === 'e2e') {
+  put('stdout', 'Starting training run\n');
+  put('stdout', '{"level":30,"time":1795600000123,"msg":"checkpoint saved","step":100}\n');
+  put('stderr', 'WARNING: loss is nan\n');
+  put('stdout', Buffer.from([0x62, 0x61, 0x64, 0xff, 0x0a]));
+  put('stdout', 'done, no newline');
+  save();
+}
+`;
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+interface Running {
+  pid: number;
+  result: Promise<Result>;
+  stdoutText(): string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function joblogs(args: string[], env: Record<string, string | undefined> = {}, endpoint = stack.info.moto.url): Running {
+  const { TRACEPARENT: _inherited, ...base } = process.env;
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...base, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: endpoint, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => err.push(d));
+  return {
+    pid: child.pid!,
+    result: new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }))),
+    stdoutText: () => Buffer.concat(out).toString(),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+function shipperArgs(jobId: string, spoolDir: string, extra: string[] = []): string[] {
+  return ['run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, ...extra];
+}
+
+interface StoredChunk {
+  key: string;
+  seq: number;
+  metadata: Record<string, string>;
+  frames: Frame[];
+}
+
+async function chunksOf(jobId: string, prefix = TEST_PREFIX): Promise<StoredChunk[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `${prefix}v1/${jobId}/`, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  keys.sort();
+  return Promise.all(
+    keys.map(async (key) => {
+      const object = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+      const body = Buffer.from(await object.Body!.transformToByteArray());
+      return { key, seq: Number(key.slice(-17, -7)), metadata: object.Metadata ?? {}, frames: decodeFrames(gunzipSync(body).toString('utf8')) };
+    }),
+  );
+}
+
+async function eventually<T>(probe: () => Promise<T> | T, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await Promise.resolve(probe()).catch(() => undefined as T);
+    if (last !== undefined && accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+function caseDir(): string {
+  return mkdtempSync(path.join(work, 'case-'));
+}
+
+const spooled = (spoolDir: string, jobId: string) => {
+  const dir = path.join(spoolDir, jobId, 'main');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.chunk')) : [];
+};
+
+beforeAll(async () => {
+  stack = loadStack();
+  work = mkdtempSync(path.join(tmpdir(), 'joblogs-shipper-it-'));
+  bin = await buildCli(path.join(work, 'joblogs.mjs'));
+  writeFileSync(path.join(work, 'child.mjs'), CHILD);
+});
+
+afterAll(async () => {
+  await stack?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const child = (mode: string, dir: string, ...rest: string[]) => [process.execPath, path.join(work, 'child.mjs'), mode, dir, ...rest];
+
+describe('joblogs run on real S3', () => {
+  it('passes a child\'s output through unchanged and ships every byte of both streams, in order (1M lines, a 5 MB line, binary, no final newline)', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('mixed', dir)], { TRACEPARENT });
+    const result = await run.result;
+    const printedOut = readFileSync(path.join(dir, 'printed.stdout'));
+    const printedErr = readFileSync(path.join(dir, 'printed.stderr'));
+
+    expect(result.code).toBe(3);
+    // Passed through unchanged; joblogs adds only its summary line after the child's stderr.
+    expect(result.stdout.equals(printedOut)).toBe(true);
+    expect(result.stderr.subarray(0, printedErr.length).equals(printedErr)).toBe(true);
+    const summary = result.stderr.subarray(printedErr.length).toString();
+    expect(summary).toMatch(/^joblogs: \d+ lines, \d+ bytes, \d+ chunks \(\d+ uploaded\), 0 retries, 0 spooled, 0 dropped\n$/);
+
+    const chunks = await chunksOf(jobId);
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
+    const frames = chunks.flatMap((c) => c.frames);
+    expect(frames.length).toBeGreaterThan(1_000_000);
+    expect(frames.map((f) => f.line)).toEqual(frames.map((_, i) => i));
+    const streams = reassembleStreams(frames);
+    expect(streams.stdout.length).toBe(printedOut.length);
+    expect(streams.stdout.equals(printedOut)).toBe(true);
+    expect(streams.stderr.equals(printedErr)).toBe(true);
+    // The binary stderr line travelled as base64, the 5 MB line as continuation parts.
+    expect(frames.some((f) => f.stream === 'stderr' && f.bytes.includes(0xff))).toBe(true);
+    expect(frames.filter((f) => f.terminator === '').length).toBeGreaterThan(20);
+
+    const final = chunks.at(-1)!;
+    expect(chunks.filter((c) => c.metadata['final'] === 'true')).toEqual([final]);
+    expect(final.metadata).toMatchObject({ final: 'true', 'exit-code': '3', 'line-count': String(frames.length), 'dropped-lines': '0' });
+    for (const c of chunks) expect(c.metadata).toMatchObject({ format: 'framed-v1', traceparent: TRACEPARENT, producer: expect.stringMatching(/^joblogs-shipper\//) });
+    expect(printedOut.toString('latin1').startsWith(`TRACEPARENT=${TRACEPARENT}\n`)).toBe(true);
+    expect(summary).toContain(`${frames.length} lines, ${printedOut.length + printedErr.length} bytes, ${chunks.length} chunks (${chunks.length} uploaded)`);
+  });
+
+  it('generates a TRACEPARENT when there is none and gives the same one to the child and the chunks', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log(process.env.TRACEPARENT)']).result;
+    expect(result.code).toBe(0);
+    const seen = result.stdout.toString().trim();
+    expect(parseTraceparent(seen)).toBeDefined();
+    const chunks = await chunksOf(jobId);
+    expect(chunks.map((c) => c.metadata['traceparent'])).toEqual([seen]);
+    expect(chunks[0]!.frames.map((f) => f.bytes.toString())).toEqual([seen]);
+  });
+
+  it('forwards SIGTERM to the child, flushes, and exits 128+15', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
+    await eventually(() => run.stdoutText(), (t) => t.includes('ready\n'), 'the child to start');
+    run.kill('SIGTERM');
+    const result = await run.result;
+    expect(result.code).toBe(143);
+    expect(result.stdout.toString()).toBe('ready\nchild got SIGTERM\n');
+    const chunks = await chunksOf(jobId);
+    expect(chunks.flatMap((c) => c.frames.map((f) => f.bytes.toString()))).toEqual(['ready', 'child got SIGTERM']);
+    expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', signal: 'SIGTERM', 'line-count': '2' });
+  });
+
+  it('exits 127 when the command does not exist, and 2 when the bucket does not', async () => {
+    const dir = caseDir();
+    const missing = await joblogs([...shipperArgs(`ship-${randomUUID().slice(0, 8)}`, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', 'no-such-command-joblogs']).result;
+    expect(missing.code).toBe(127);
+    expect(missing.stderr.toString()).toContain('cannot run no-such-command-joblogs');
+    const badBucket = await joblogs(['run', '--job-id', 'j', '--bucket', 'no-such-bucket-joblogs', '--spool-dir', path.join(dir, 'spool'), '--', 'true']).result;
+    expect(badBucket.code).toBe(2);
+    expect(badBucket.stderr.toString()).toBe('joblogs: bucket no-such-bucket-joblogs does not exist\n');
+  });
+});
+
+describe('joblogs pipe and follow on real S3', () => {
+  it('ships standard input and copies it to standard output', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const { TRACEPARENT: _inherited, ...base } = process.env;
+    const input = Buffer.concat([Buffer.from('from a pipe\r\nsecond\n'), Buffer.from([0xc3, 0x28]), Buffer.from(' tail')]);
+    const piped = spawn(process.execPath, [bin, 'pipe', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX], {
+      env: { ...base, ...awsLocalEnv(stack.info) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    piped.stdout.on('data', (d: Buffer) => out.push(d));
+    piped.stdin.end(input);
+    const [code] = await once(piped, 'close');
+    expect(code).toBe(0);
+    expect(Buffer.concat(out).equals(input)).toBe(true);
+    const chunks = await chunksOf(jobId);
+    expect(reassembleStreams(chunks.flatMap((c) => c.frames)).stdout.equals(input)).toBe(true);
+    expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', 'line-count': '3' });
+  });
+
+  it('follows a Docker json-file log across a rotation, keeping each line\'s stream and time, until SIGTERM', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const log = path.join(dir, 'container-json.log');
+    const record = (log: string, stream: string, time: string) => JSON.stringify({ log, stream, time }) + '\n';
+    writeFileSync(log, record('starting\n', 'stdout', '2026-11-25T10:00:00.100000000Z') + record('a warning\n', 'stderr', '2026-11-25T10:00:00.200000000Z'));
+    const run = joblogs(['follow', log, '--docker-json', '--poll-interval', '20', '--flush-interval', '100', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX]);
+    await eventually(() => chunksOf(jobId), (c) => c.flatMap((x) => x.frames).length === 2, 'the existing lines');
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, record('after rotation\n', 'stdout', '2026-11-25T10:00:01.000000000Z'));
+    await eventually(() => chunksOf(jobId), (c) => c.flatMap((x) => x.frames).length === 3, 'the line after rotation');
+    run.kill('SIGTERM');
+    const result = await run.result;
+    expect(result.code).toBe(143);
+    const frames = (await chunksOf(jobId)).flatMap((c) => c.frames);
+    expect(frames.map((f) => [f.stream, f.bytes.toString(), new Date(f.time).toISOString()])).toEqual([
+      ['stdout', 'starting', '2026-11-25T10:00:00.100Z'],
+      ['stderr', 'a warning', '2026-11-25T10:00:00.200Z'],
+      ['stdout', 'after rotation', '2026-11-25T10:00:01.000Z'],
+    ]);
+  });
+});
+
+describe('joblogs run when S3 fails', () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(stack.info.moto.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('spools while S3 is unreachable mid-run and then delivers every line exactly once, in order', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const spoolDir = path.join(dir, 'spool');
+    proxy.up();
+    const run = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '200']), '--', ...child('slow', dir, '600')], {}, proxy.url);
+    try {
+      await eventually(() => chunksOf(jobId), (c) => c.length >= 2, 'the first uploads');
+      proxy.down();
+      await eventually(() => spooled(spoolDir, jobId).length, (n) => n >= 3, 'chunks to pile up in the spool');
+    } finally {
+      proxy.up();
+    }
+    const result = await run.result;
+    expect(result.code).toBe(0);
+    const chunks = await chunksOf(jobId);
+    const lines = chunks.flatMap((c) => c.frames.map((f) => f.bytes.toString()));
+    expect(lines).toEqual(Array.from({ length: 600 }, (_, i) => `slow line ${i}`));
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
+    expect(result.stderr.toString()).toMatch(/joblogs: 600 lines, .* [1-9]\d* retries, [1-9]\d* spooled, 0 dropped\n$/);
+    expect(spooled(spoolDir, jobId)).toEqual([]);
+  });
+
+  it('resumes a SIGKILLed shipper\'s spool on the next run with the same job: no duplicates, no seq reused', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const spoolDir = path.join(dir, 'spool');
+    proxy.down();
+    const first = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '100']), '--', ...child('slow', dir, '100000')], {}, proxy.url);
+    await eventually(() => spooled(spoolDir, jobId).length, (n) => n >= 4, 'chunks in the spool');
+    first.kill('SIGKILL');
+    await first.result;
+    const printedByFirst = readFileSync(path.join(dir, 'printed.stdout'), 'utf8').split('\n').filter(Boolean);
+    const left = spooled(spoolDir, jobId).length;
+    proxy.up();
+
+    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second run")'], {}, proxy.url).result;
+    expect(second.code).toBe(0);
+    expect(second.stderr.toString()).toContain(`resuming ${left} spooled chunk(s)`);
+    const chunks = await chunksOf(jobId);
+    expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
+    expect(chunks.length).toBe(left + 1);
+    const frames = chunks.flatMap((c) => c.frames);
+    expect(frames.map((f) => f.line)).toEqual(frames.map((_, i) => i));
+    const texts = frames.map((f) => f.bytes.toString());
+    // What was spooled before the kill is a prefix of what the child printed (the unsealed tail died with the process).
+    expect(texts.at(-1)).toBe('second run');
+    expect(texts.slice(0, -1)).toEqual(printedByFirst.slice(0, texts.length - 1));
+    expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', 'exit-code': '0', 'line-count': String(frames.length) });
+    expect(spooled(spoolDir, jobId)).toEqual([]);
+  });
+});
+
+describe('joblogs run through the ingest path', () => {
+  const DATA_STREAM = 'logs-mlplatform.job-local';
+  let indexer: IndexerRunner;
+
+  beforeAll(async () => {
+    indexer = await startIndexerRunner(stack);
+  });
+
+  afterAll(async () => {
+    await indexer?.stop();
+  });
+
+  it('turns lines printed under joblogs run into Elasticsearch documents, in printed order, with stream and trace', async () => {
+    const jobId = `ship-e2e-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT }).result;
+    expect(result.code).toBe(0);
+
+    const count = async () => {
+      await stack.es.indices.refresh({ index: DATA_STREAM });
+      return (await stack.es.count({ index: DATA_STREAM, query: { term: { 'labels.job_id': jobId } } })).count;
+    };
+    await eventually(count, (c) => c >= 5, 'the lines to be searchable');
+    expect(await count()).toBe(5);
+    const { hits } = await stack.es.search({ index: DATA_STREAM, size: 100, query: { term: { 'labels.job_id': jobId } }, sort: [{ 'event.sequence': 'asc' }] });
+    const docs = hits.hits.map((h) => h._source as any);
+    // Each stream keeps its printed order; across two pipes the interleaving is the reader's.
+    const messages = (stream: string) => docs.filter((d) => d.joblogs.stream === stream).map((d) => d.message);
+    expect(messages('stdout')).toEqual(['Starting training run', 'checkpoint saved', 'bad\uFFFD', 'done, no newline']);
+    expect(messages('stderr')).toEqual(['WARNING: loss is nan']);
+    expect(docs[0]).toMatchObject({ trace: { id: '4bf92f3577b34da6a3ce929d0e0e4736' }, service: { name: 'trainer' }, labels: { job_id: jobId } });
+    const byMessage = Object.fromEntries(docs.map((d) => [d.message, d]));
+    expect(byMessage['checkpoint saved']).toMatchObject({ log: { level: 'info' }, json: { step: 100 } });
+    expect(byMessage['WARNING: loss is nan'].log.level).toMatch(/^warn/);
+    expect(byMessage['bad\uFFFD'].tags).toContain('invalid_utf8');
+  });
+});

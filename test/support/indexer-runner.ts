@@ -1,0 +1,64 @@
+/**
+ * The real indexer handler behind the SQS event-source runner, on the local stack — what
+ * integration tests need to see chunks become documents. Returns everything it set up so the
+ * test can stop it; nothing is kept in module state.
+ */
+import { Writable } from 'node:stream';
+import { createIndexerHandler } from '../../functions/indexer/create-handler.js';
+import { startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
+import { indexerEnv, purgeQueues, type LocalStack } from './stack.js';
+
+export interface IndexerRunner {
+  runner: Runner;
+  /** Every JSON log line the handler wrote (its per-invocation summaries and failure lines). */
+  logs: Array<Record<string, any>>;
+  /** Stops the runner and restores `process.env`. */
+  stop(): Promise<void>;
+}
+
+export async function startIndexerRunner(stack: LocalStack, options: { onBatch?: (outcome: BatchOutcome) => void } = {}): Promise<IndexerRunner> {
+  const savedEnv = { ...process.env };
+  const env = {
+    ...indexerEnv(stack),
+    S3_FORCE_PATH_STYLE: 'true',
+    RETRY_BASE_MS: '100',
+    RETRY_MAX_MS: '1000',
+    DEADLINE_HEADROOM_MS: '1000',
+    ES_REQUEST_TIMEOUT_MS: '5000',
+  };
+  // The AWS SDK clients inside the handler (S3, and SSM via @middy/ssm) read their endpoint and credentials from here.
+  Object.assign(process.env, env);
+  await purgeQueues(stack);
+  const logs: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(JSON.parse(String(chunk)) as Record<string, any>);
+      done();
+    },
+  });
+  const fn = stack.info.resources.function;
+  const runner = await startRunner({
+    queueUrl: stack.chunkQueueUrl,
+    sqsClient: stack.sqs,
+    handler: createIndexerHandler(loadIndexerConfig(env), { logger: createLogger('joblogs-indexer', sink) }),
+    batchSize: fn.batchSize,
+    batchingWindowS: fn.batchingWindowS,
+    // Short enough that an outage test sees a few redeliveries, long enough for real work.
+    functionTimeoutS: 12,
+    reportBatchItemFailures: fn.reportBatchItemFailures,
+    functionName: fn.functionName,
+    region: stack.region,
+    retryDelayS: 1,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
+  return {
+    runner,
+    logs,
+    async stop() {
+      await runner.stop();
+      process.env = savedEnv;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reassembleStreams } from '../../../shared/core/index.js';
+import { PRODUCER, Shipper, ShipperOptionsError, type ShipperEvent, type ShipperOptions } from '../../../shared/shipper/index.js';
+import { fakeS3 } from './fake-s3.js';
+
+let spoolDir: string;
+beforeEach(() => {
+  spoolDir = mkdtempSync(path.join(tmpdir(), 'joblogs-spool-'));
+});
+afterEach(() => rmSync(spoolDir, { recursive: true, force: true }));
+
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+function options(s3: ReturnType<typeof fakeS3>, extra: Partial<ShipperOptions> = {}): ShipperOptions {
+  return { jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: s3.client, traceparent: TRACEPARENT, retryBaseMs: 1, retryMaxMs: 5, ...extra };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+const spooledFiles = () => readdirSync(path.join(spoolDir, 'job-1', 'main')).filter((f) => f.endsWith('.chunk'));
+
+describe('Shipper', () => {
+  it('ships both streams so that each can be rebuilt byte for byte, in key order', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { maxChunkBytes: 4096 }));
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    for (let i = 0; i < 500; i++) {
+      const out = Buffer.from(`step ${i} loss=${(1 / (i + 1)).toFixed(3)}\n`);
+      stdout.push(out);
+      shipper.write('stdout', out);
+      if (i % 50 === 0) {
+        const err = Buffer.from([0x77, 0x61, 0x72, 0x6e, 0xff, 0x0d, 0x0a]);
+        stderr.push(err);
+        shipper.write('stderr', err);
+      }
+    }
+    stdout.push(Buffer.from('no newline at the end'));
+    shipper.write('stdout', Buffer.from('no newline at the end'));
+    const summary = await shipper.close({ exitCode: 0 });
+
+    expect(s3.objects.length).toBeGreaterThan(3);
+    expect(s3.objects.map((o) => o.key)).toEqual(s3.objects.map((_, i) => `chunks/v1/job-1/main/${String(i).padStart(10, '0')}.log.gz`));
+    const streams = reassembleStreams(s3.objects.flatMap((o) => o.frames));
+    expect(streams.stdout.equals(Buffer.concat(stdout))).toBe(true);
+    expect(streams.stderr.equals(Buffer.concat(stderr))).toBe(true);
+    expect(s3.objects.flatMap((o) => o.frames.map((f) => f.line))).toEqual(Array.from({ length: 511 }, (_, i) => i));
+    expect(summary).toMatchObject({ lines: 511, chunks: s3.objects.length, uploaded: s3.objects.length, retries: 0, spooled: 0, dropped: 0, pending: 0 });
+  });
+
+  it('puts the contract metadata on every chunk and final, exit-code, line-count and dropped-lines on the last', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { dataset: 'mlplatform.job', service: 'trainer', owner: 'alice', team: 'vision', host: 'gpu-1', containerId: 'c0ffee' }));
+    shipper.write('stdout', Buffer.from('hello\n'));
+    await shipper.close({ exitCode: 3 });
+    expect(s3.objects).toHaveLength(1);
+    expect(s3.objects[0]!.metadata).toEqual({
+      format: 'framed-v1',
+      producer: PRODUCER,
+      traceparent: TRACEPARENT,
+      dataset: 'mlplatform.job',
+      service: 'trainer',
+      owner: 'alice',
+      team: 'vision',
+      host: 'gpu-1',
+      'container-id': 'c0ffee',
+      'chunk-start': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      final: 'true',
+      'exit-code': '3',
+      'line-count': '1',
+      'dropped-lines': '0',
+    });
+  });
+
+  it('writes an empty final chunk carrying the signal when the last chunk was already sealed', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 20 }));
+    shipper.write('stdout', Buffer.from('one\n'));
+    await until(() => s3.objects.length === 1, 'the time-sealed chunk');
+    await shipper.close({ signal: 'SIGTERM' });
+    expect(s3.objects).toHaveLength(2);
+    expect(s3.objects[0]!.metadata['final']).toBeUndefined();
+    expect(s3.objects[1]!.frames).toEqual([]);
+    expect(s3.objects[1]!.metadata).toMatchObject({ final: 'true', signal: 'SIGTERM', 'line-count': '1' });
+    expect(s3.objects[1]!.metadata['exit-code']).toBeUndefined();
+  });
+
+  it('keeps chunks in the spool while S3 fails and uploads them in order once it answers', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const events: ShipperEvent[] = [];
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, onEvent: (e) => events.push(e) }));
+    for (let i = 0; i < 5; i++) {
+      shipper.write('stdout', Buffer.from(`line ${i}\n`));
+      await until(() => shipper.stats.chunks === i + 1, `chunk ${i}`);
+    }
+    await until(() => spooledFiles().length === 5, 'five spooled chunks');
+    expect(s3.objects).toEqual([]);
+    s3.setDown(false);
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(s3.objects.map((o) => o.frames.map((f) => f.bytes.toString()))).toEqual([['line 0'], ['line 1'], ['line 2'], ['line 3'], ['line 4'], []]);
+    expect(summary.retries).toBeGreaterThan(0);
+    expect(summary.spooled).toBeGreaterThanOrEqual(1);
+    expect(summary.pending).toBe(0);
+    expect(spooledFiles()).toEqual([]);
+    expect(events.some((e) => e.type === 'upload-failed')).toBe(true);
+  });
+
+  it('drops the oldest waiting chunks when the spool is full and reports their lines in the final chunk', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, spoolMaxBytes: 2048, gzipLevel: 0, closeTimeoutMs: 10_000 }));
+    // Incompressible at level 0: every chunk is ~600 bytes on disk, so only three fit.
+    for (let i = 0; i < 8; i++) {
+      shipper.write('stdout', Buffer.from(`${i}${'x'.repeat(500)}\n`));
+      await until(() => shipper.stats.chunks === i + 1, `chunk ${i}`);
+    }
+    await until(() => shipper.stats.dropped > 0 && spooledFiles().length <= 3, 'drops');
+    s3.setDown(false);
+    const summary = await shipper.close({ exitCode: 0 });
+    const final = s3.objects.at(-1)!;
+    expect(summary.dropped).toBeGreaterThan(0);
+    expect(final.metadata['dropped-lines']).toBe(String(summary.dropped));
+    expect(final.metadata['line-count']).toBe('8');
+    const shipped = s3.objects.flatMap((o) => o.frames.map((f) => f.line));
+    expect(shipped.length + summary.dropped).toBe(8);
+    // What survives is in order, and the newest line is never the one dropped.
+    expect(shipped).toEqual([...shipped].sort((a, b) => a - b));
+    expect(shipped).toContain(7);
+  });
+
+  it('leaves what it cannot upload in the spool, and a new shipper for the same job drains it and numbers on', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const first = await Shipper.open(options(s3, { closeTimeoutMs: 50 }));
+    first.write('stdout', Buffer.from('a\nb\n'));
+    const firstSummary = await first.close({ exitCode: 0 });
+    expect(firstSummary.pending).toBe(1);
+
+    s3.setDown(false);
+    const events: ShipperEvent[] = [];
+    const second = await Shipper.open(options(s3, { onEvent: (e) => events.push(e) }));
+    second.write('stdout', Buffer.from('c\n'));
+    const summary = await second.close({ exitCode: 0 });
+    expect(events[0]).toMatchObject({ type: 'resumed', chunks: 1, nextSeq: 1, nextLine: 2 });
+    expect(s3.objects.map((o) => o.key.slice(-17))).toEqual(['0000000000.log.gz', '0000000001.log.gz']);
+    expect(s3.objects.flatMap((o) => o.frames.map((f) => [f.line, f.bytes.toString()]))).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ]);
+    expect(summary).toMatchObject({ uploaded: 2, spooled: 1, pending: 0 });
+  });
+
+  it('with overflow "block", reports blocked while the spool is full and lets writers on once it drains', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, spoolMaxBytes: 1024, overflow: 'block', gzipLevel: 0 }));
+    shipper.write('stdout', Buffer.from(`${'y'.repeat(1100)}\n`));
+    await until(() => shipper.blocked, 'the spool to fill');
+    let released = false;
+    const room = shipper.waitForRoom().then(() => (released = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(released).toBe(false);
+    s3.setDown(false);
+    await room;
+    expect(shipper.blocked).toBe(false);
+    const summary = await shipper.close({});
+    expect(summary.dropped).toBe(0);
+  });
+
+  it('never throws from write, even after close', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3));
+    await shipper.close({});
+    expect(() => shipper.write('stdout', Buffer.from('late\n'))).not.toThrow();
+  });
+
+  it('lists every bad option in one typed error', async () => {
+    const s3 = fakeS3();
+    const error = await Shipper.open({ ...options(s3), jobId: '../etc', source: '', bucket: 'Bad_Bucket', flushIntervalMs: 0, overflow: 'sometimes' as 'block', traceparent: 'nope', dataset: 'other.job' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ShipperOptionsError);
+    const problems = (error as ShipperOptionsError).problems.join('\n');
+    for (const field of ['jobId', 'source', 'bucket', 'flushIntervalMs', 'overflow', 'traceparent', 'dataset']) expect(problems).toContain(field);
+  });
+});
