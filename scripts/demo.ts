@@ -1,48 +1,28 @@
 /**
- * The quick-start demo: a small training job's output goes through the real pipeline on the local
- * stack — gzip chunks into S3 (moto) → bucket notification → SQS → event-source runner → indexer
- * handler → Elasticsearch — then prints how many lines are searchable and how to query them.
+ * The quick-start demo: a small training job runs under the `joblogs` shipper on the local stack —
+ * its output goes through the real pipeline: gzip chunks into S3 (moto) → bucket notification →
+ * SQS → event-source runner → indexer handler → Elasticsearch — then the demo prints how many
+ * lines are searchable and how to query them.
  *
  *   tsx scripts/stack.ts up && tsx scripts/demo.ts      (npm run demo does both)
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from '@elastic/elasticsearch';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createIndexerHandler } from '../functions/indexer/create-handler.js';
 import { loadIndexerConfig } from '../shared/config/indexer-config.js';
-import { chunkKey } from '../shared/core/index.js';
 import { startRunner } from './local/esm-runner.js';
+import { REPO_ROOT } from './local/paths.js';
 import { awsLocalEnv, readStackFile } from './local/stack-file.js';
 
-const LINES_PER_CHUNK = 250;
-const CHUNKS = 8;
-
-/** What a small PyTorch-style training run prints: text logs, JSON metrics, a warning, a traceback. */
-function trainingOutput(jobId: string, traceId: string): string[][] {
-  const start = Date.parse('2026-11-25T10:00:00.000Z');
-  const chunks: string[][] = [];
-  let step = 0;
-  for (let c = 0; c < CHUNKS; c++) {
-    const lines: string[] = [];
-    for (let i = 0; i < LINES_PER_CHUNK; i++, step++) {
-      const at = new Date(start + step * 40).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
-      const loss = (2.5 * Math.exp(-step / 700) + 0.05).toFixed(4);
-      if (step === 0) lines.push(`${at} INFO trainer: starting job ${jobId} on 8 GPUs`);
-      else if (step % 50 === 0)
-        lines.push(JSON.stringify({ level: 30, time: start + step * 40, msg: 'metrics', step, loss: Number(loss), lr: 3e-4, trace_id: traceId }));
-      else if (step === 777) lines.push(`${at} WARNING torch.cuda: memory fragmentation above 30%`);
-      else if (step === CHUNKS * LINES_PER_CHUNK - 4) {
-        lines.push(`${at} ERROR trainer: rank 3 stopped responding`, 'Traceback (most recent call last):', '  File "train.py", line 88, in <module>');
-        i += 2;
-        step += 2;
-      } else lines.push(`${at} INFO trainer: epoch ${Math.floor(step / 500)} step ${step} loss=${loss}`);
-    }
-    chunks.push(lines);
-  }
-  return chunks;
-}
+const STEPS = 2000;
+/** Lines the demo program prints: one per step, the traceback's two extra lines replace two steps. */
+const PRINTED_LINES = STEPS;
 
 async function main(): Promise<void> {
   const stack = readStackFile();
@@ -51,7 +31,6 @@ async function main(): Promise<void> {
   Object.assign(process.env, env);
   const fn = stack.resources.function;
   const aws = { region: stack.region, endpoint: stack.moto.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  const s3 = new S3Client({ ...aws, forcePathStyle: true });
   const sqs = new SQSClient(aws);
   const es = new Client({ node: stack.elasticsearch.url, auth: { username: stack.elasticsearch.username, password: stack.elasticsearch.password } });
 
@@ -69,21 +48,22 @@ async function main(): Promise<void> {
 
   const jobId = `demo-${randomBytes(3).toString('hex')}`;
   const traceId = randomBytes(16).toString('hex');
-  const chunks = trainingOutput(jobId, traceId);
-  const total = chunks.reduce((n, c) => n + c.length, 0);
   const dataStream = `logs-mlplatform.job-${stack.resources.stage}`;
-  console.log(`[demo] shipping ${total} lines of job ${jobId} as ${chunks.length} gzip chunks to s3://${stack.resources.bucket}/chunks/v1/${jobId}/main/`);
+  console.log(`[demo] running a training job under \`joblogs run\` as job ${jobId} → s3://${stack.resources.bucket}/chunks/v1/${jobId}/main/`);
   const shippedAt = Date.now();
-  for (const [seq, lines] of chunks.entries()) {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: stack.resources.bucket,
-        Key: chunkKey({ jobId, source: 'main', seq }),
-        Body: gzipSync(`${lines.join('\n')}\n`),
-        Metadata: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, service: 'trainer', producer: 'joblogs-demo' },
-      }),
-    );
-  }
+  const job = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'cli', 'joblogs.mjs'), 'run',
+      '--job-id', jobId, '--bucket', stack.resources.bucket, '--service', 'trainer',
+      '--spool-dir', mkdtempSync(path.join(tmpdir(), 'joblogs-demo-spool-')),
+      '--', process.execPath, path.join(REPO_ROOT, 'scripts', 'demo-training.mjs'), String(STEPS),
+    ],
+    { env: { ...process.env, TRACEPARENT: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const [exitCode] = (await once(job, 'exit')) as [number | null];
+  console.log(`[demo] the job exited with ${exitCode}; its stdout was passed through (hidden here), its stderr is above`);
+  const total = PRINTED_LINES;
 
   let searchable = 0;
   const giveUp = Date.now() + 120_000;
@@ -101,7 +81,7 @@ async function main(): Promise<void> {
     query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { terms: { 'log.level': ['warning', 'error'] } }] } },
     sort: [{ 'event.sequence': 'asc' }],
   });
-  console.log(`\n[demo] ${searchable} of ${total} lines searchable in Elasticsearch after ${seconds}s (data stream ${dataStream})`);
+  console.log(`\n[demo] ${searchable} of ${total} lines searchable in Elasticsearch ${seconds} s after the job started (data stream ${dataStream})`);
   console.log('[demo] warnings and errors of the job:');
   for (const hit of errors.hits.hits) {
     const d = hit._source as { '@timestamp': string; log?: { level?: string }; message: string };
@@ -113,7 +93,6 @@ async function main(): Promise<void> {
   console.log(`  curl -s -u ${username}:${password} '${url}/${dataStream}/_count?pretty&q=trace.id:${traceId}'`);
   console.log(`  Kibana (KQL): labels.job_id : "${jobId}" and log.level : ("warning" or "error")`);
   await es.close();
-  s3.destroy();
   sqs.destroy();
   if (searchable !== total) {
     console.error(`[demo] only ${searchable}/${total} lines arrived`);
