@@ -1,0 +1,231 @@
+/**
+ * Shipper throughput: how fast `joblogs run` takes a job's output to S3, as a ratio against bare
+ * zlib gzip at the shipper's level on the same bytes, measured in the same run.
+ *
+ * - `gzip`    `node log-printer.ts dump <fixture> | node -e <copy stdin to stdout, and through
+ *             zlib.createGzip({ level }) into nothing>`: a second process reading the job's pipe,
+ *             passing it through and compressing it, which is the least any shipper has to do.
+ * - `joblogs` `node joblogs.mjs run --job-id … --bucket … -- node log-printer.ts dump <fixture>`,
+ *             uploading to S3 on the local stack's moto; the clock stops when joblogs exits, i.e.
+ *             after the final chunk is uploaded (`--close-timeout` is raised so nothing stays spooled).
+ *
+ * Both consumers' stdout go to /dev/null; the printer is the same process in both (a cached,
+ * uncompressed ≥ 200 MiB synthetic log written in 64 KiB blocks). Peak RSS is that of the
+ * consuming process only (the `joblogs` process, resp. the gzip process), not the job's.
+ * After each joblogs run every chunk is read back: seqs 0…n-1, the last one final, and the frame
+ * count and the final chunk's `line-count` must equal the lines the printer printed.
+ *
+ *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatSpread, machineNote, printTable, requireNode24, saveResults, spread } from './measure.js';
+import {
+  buildJoblogs,
+  deletePrefix,
+  ensureBucket,
+  exited,
+  freshDir,
+  GZIP_LEVEL,
+  gzipPipeline,
+  parseSummary,
+  printerCommand,
+  printerFixture,
+  readPrinterReport,
+  readUsage,
+  emptyBucket,
+  s3For,
+  spawnJoblogs,
+  stdioTo,
+  USAGE_PROBE,
+  verifyUpload,
+  withLocalStack,
+  type ProvisionedStack,
+} from './shipper-common.js';
+import { BENCH_DIR, MB } from './synthetic-log.js';
+
+/** joblogs MB/s over gzip MB/s the shipper should keep. */
+const AIM_RATIO = 0.8;
+/** Peak RSS of the joblogs process, MiB. */
+const AIM_RSS_MB = 64;
+const BUCKET = 'joblogs-bench-shipper';
+
+type Variant = 'gzip' | 'joblogs';
+
+interface Run {
+  round: number;
+  variant: Variant;
+  /** Start of the pipeline to exit of the consumer. */
+  ms: number;
+  /** Start of the pipeline to exit of the printer (the job itself). */
+  printerMs: number;
+  mbPerS: number;
+  ratio: number;
+  peakRssMb: number;
+  cpuS: number;
+  gzipBytes: number;
+  chunks?: number;
+  lines?: number;
+}
+
+interface Options {
+  rounds: number;
+  mb: number;
+}
+
+async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
+  const usageFile = path.join(work, 'usage.json');
+  const printerReport = path.join(work, 'printer.json');
+  rmSync(usageFile, { force: true });
+  const startedWall = Date.now();
+  const started = performance.now();
+  const out = stdioTo('/dev/null');
+  const done = await gzipPipeline(['dump', fixture], out.fd, { usageFile, printerReport });
+  const ms = performance.now() - started;
+  out.close();
+  const report = readPrinterReport(printerReport);
+  const usage = readUsage(usageFile);
+  return {
+    variant: 'gzip',
+    ms,
+    printerMs: report.endedAt - startedWall,
+    peakRssMb: usage.maxRssKb / 1024,
+    cpuS: (usage.userUs + usage.systemUs) / 1e6,
+    gzipBytes: Number(/gzip bytes (\d+)/.exec(done.stderr)?.[1] ?? 0),
+  };
+}
+
+async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
+  const usageFile = path.join(work, 'usage.json');
+  const printerReport = path.join(work, 'printer.json');
+  const spoolDir = freshDir(path.join(work, 'spool'));
+  rmSync(usageFile, { force: true });
+  const jobId = `bench-throughput-${round}-${Date.now()}`;
+  const out = stdioTo('/dev/null');
+  const startedWall = Date.now();
+  const started = performance.now();
+  const child = spawnJoblogs(
+    { bundle, jobId, bucket: BUCKET, spoolDir, stack, usageFile, extraArgs: ['--close-timeout', '600000'], env: { BENCH_PRINTER_REPORT: printerReport } },
+    printerCommand(['dump', fixture]),
+    out.stdio,
+  );
+  const done = await exited(child, 'joblogs run');
+  const ms = performance.now() - started;
+  out.close();
+  const usage = readUsage(usageFile);
+  const summary = parseSummary(done.stderr);
+  const s3 = s3For(stack);
+  try {
+    const uploaded = await verifyUpload(s3, BUCKET, jobId);
+    if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
+    if (uploaded.frames !== expectedLines || uploaded.finalLineCount !== expectedLines || summary.lines !== expectedLines) {
+      throw new Error(`lines: printed ${expectedLines}, joblogs counted ${summary.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}`);
+    }
+    return {
+      variant: 'joblogs',
+      ms,
+      printerMs: readPrinterReport(printerReport).endedAt - startedWall,
+      peakRssMb: usage.maxRssKb / 1024,
+      cpuS: (usage.userUs + usage.systemUs) / 1e6,
+      gzipBytes: uploaded.gzipBytes,
+      chunks: uploaded.chunks,
+      lines: uploaded.frames,
+    };
+  } finally {
+    await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`);
+    s3.destroy();
+  }
+}
+
+/** Peak RSS of an empty Node, and of joblogs around a job that prints nothing: what no tuning of the pipeline removes. */
+async function rssFloors(bundle: string, stack: ProvisionedStack, work: string): Promise<{ nodeMb: number; idleJoblogsMb: number }> {
+  const usageFile = path.join(work, 'usage.json');
+  await exited(spawn(process.execPath, ['--import', USAGE_PROBE, '-e', ''], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_USAGE_FILE: usageFile } }), 'node');
+  const nodeMb = readUsage(usageFile).maxRssKb / 1024;
+  const jobId = `bench-throughput-idle-${Date.now()}`;
+  await exited(spawnJoblogs({ bundle, jobId, bucket: BUCKET, spoolDir: freshDir(path.join(work, 'spool')), stack, usageFile }, [process.execPath, '-e', ''], ['ignore', 'ignore', 'pipe']), 'joblogs run');
+  return { nodeMb, idleJoblogsMb: readUsage(usageFile).maxRssKb / 1024 };
+}
+
+async function measure(stack: ProvisionedStack, options: Options): Promise<void> {
+  requireNode24();
+  const fixture = await printerFixture(options.mb);
+  const bundle = await buildJoblogs();
+  const work = freshDir(path.join(BENCH_DIR, 'shipper-throughput'));
+  const s3 = s3For(stack);
+  await ensureBucket(s3, BUCKET);
+  console.log(`# shipper throughput benchmark — ${machineNote()}`);
+  console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in both variants`);
+  console.log(`joblogs: ${path.relative(process.cwd(), bundle)} (built from the current sources), S3 = moto ${stack.moto.url}, bucket ${BUCKET}, shipper defaults otherwise\n`);
+  const runs: Run[] = [];
+  let floors = { nodeMb: 0, idleJoblogsMb: 0 };
+  try {
+    floors = await rssFloors(bundle, stack, work);
+    for (let round = 1; round <= options.rounds; round++) {
+      let baseline = 0;
+      for (const variant of ['gzip', 'joblogs'] as const) {
+        const r = variant === 'gzip' ? await runGzip(fixture.file, work) : await runJoblogs(bundle, fixture.file, fixture.lines, stack, work, round);
+        const mbPerS = fixture.bytes / MB / (r.ms / 1000);
+        if (variant === 'gzip') baseline = mbPerS;
+        runs.push({ ...r, round, mbPerS, ratio: mbPerS / baseline });
+      }
+    }
+  } finally {
+    await emptyBucket(s3, BUCKET).catch((error: Error) => console.error(`[bench] could not empty s3://${BUCKET}: ${error.message}`));
+    s3.destroy();
+    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+  }
+  printTable(
+    ['round', 'variant', 'time', 'job done', 'MiB/s', 'ratio', 'peak RSS MiB', 'CPU s', 'gzip MiB', 'chunks'],
+    runs.map((r) => [
+      String(r.round),
+      r.variant,
+      `${(r.ms / 1000).toFixed(2)} s`,
+      `${(r.printerMs / 1000).toFixed(2)} s`,
+      r.mbPerS.toFixed(1),
+      r.ratio.toFixed(3),
+      r.peakRssMb.toFixed(0),
+      r.cpuS.toFixed(1),
+      (r.gzipBytes / MB).toFixed(1),
+      r.chunks === undefined ? '' : String(r.chunks),
+    ]),
+  );
+  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds\n`);
+  const summary = (['gzip', 'joblogs'] as const).map((variant) => {
+    const mine = runs.filter((r) => r.variant === variant);
+    return {
+      variant,
+      mbPerS: spread(mine.map((r) => r.mbPerS)),
+      ratio: spread(mine.map((r) => r.ratio)),
+      peakRssMb: spread(mine.map((r) => r.peakRssMb)),
+      cpuSPerGb: spread(mine.map((r) => (r.cpuS / (fixture.bytes / MB)) * 1024)),
+    };
+  });
+  printTable(
+    ['variant', 'MiB/s', 'ratio vs gzip', 'peak RSS MiB (consumer)', 'CPU s per GiB'],
+    summary.map((s) => [s.variant, formatSpread(s.mbPerS, 1), s.variant === 'gzip' ? '1' : `${formatSpread(s.ratio, 3)}×`, formatSpread(s.peakRssMb, 0), formatSpread(s.cpuSPerGb, 1)]),
+  );
+  const ours = summary[1]!;
+  console.log(`\njoblogs: ${ours.ratio.median.toFixed(3)}× of gzip — ${ours.ratio.median >= AIM_RATIO ? 'meets' : 'BELOW'} the aim of ≥ ${AIM_RATIO}×`);
+  console.log(`joblogs peak RSS: ${ours.peakRssMb.median.toFixed(0)} MiB (max ${ours.peakRssMb.max.toFixed(0)}) — ${ours.peakRssMb.max <= AIM_RSS_MB ? 'meets' : 'ABOVE'} the aim of ≤ ${AIM_RSS_MB} MiB`);
+  console.log(`(floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`);
+  console.log(`every joblogs round: ${fixture.lines} lines printed = frames in S3 = final chunk's line-count`);
+  const saved = saveResults('shipper-throughput', { machine: machineNote(), mb: options.mb, floors, bytes: fixture.bytes, lines: fixture.lines, runs, summary });
+  console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' } } });
+  const rounds = Number(values.rounds);
+  const mb = Number(values.mb);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
+  await withLocalStack((stack) => measure(stack, { rounds, mb }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
