@@ -6,7 +6,8 @@ export interface FollowOptions {
   /** Start at the end of the file as it is now (default: ship it from the beginning). */
   fromEnd?: boolean;
   signal: AbortSignal;
-  onData: (data: Buffer) => void;
+  /** May return a promise: reading waits for it (the shipper's memory bound). */
+  onData: (data: Buffer) => unknown;
 }
 
 const READ_SIZE = 256 * 1024;
@@ -28,7 +29,7 @@ export async function followFile(file: string, options: FollowOptions): Promise<
       const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, position);
       if (bytesRead === 0) return;
       position += bytesRead;
-      options.onData(Buffer.from(buffer.subarray(0, bytesRead)));
+      await options.onData(Buffer.from(buffer.subarray(0, bytesRead)));
     }
   };
   let first = true;

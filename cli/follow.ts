@@ -18,13 +18,18 @@ export async function followCommand(file: string, session: Session, options: { d
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of signals) process.on(signal, stop);
   const { shipper } = session;
-  const onData = options.dockerJson
+  const split = options.dockerJson
     ? recordSplitter((record) => {
         const line = parseDockerJsonLine(record.toString('utf8'));
         if (line) shipper.write(line.stream, line.data, line.time);
         else shipper.write('stdout', Buffer.concat([record, Buffer.from('\n')]));
       })
     : (data: Buffer) => shipper.write('stdout', data);
+  // A file can wait: reading pauses while the shipper's in-memory bound is reached.
+  const onData = async (data: Buffer): Promise<void> => {
+    split(data);
+    if (shipper.blocked) await shipper.waitForRoom();
+  };
   try {
     await followFile(file, { pollIntervalMs: options.pollIntervalMs, fromEnd: options.fromEnd, signal: abort.signal, onData });
   } finally {

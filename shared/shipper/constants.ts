@@ -8,6 +8,7 @@ export const ShipperDefaults = {
   flushIntervalMs: 1000,
   maxChunkBytes: 1024 * 1024,
   maxLineBytes: 256 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
   spoolMaxBytes: 512 * 1024 * 1024,
   overflow: 'drop-oldest',
   gzipLevel: 6,

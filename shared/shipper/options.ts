@@ -31,6 +31,7 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
     ['flushIntervalMs', 1],
     ['maxChunkBytes', 1024],
     ['maxLineBytes', 16],
+    ['maxBufferedBytes', 1024],
     ['spoolMaxBytes', 1024],
     ['closeTimeoutMs', 0],
     ['uploadTimeoutMs', 1],

@@ -83,8 +83,12 @@ export class Shipper {
     return { ...this.#stats, pending: this.#spool.entries.length };
   }
 
-  /** True with `overflow: 'block'` while the spool is full: writers should wait ({@link waitForRoom}). */
+  /**
+   * True while sealed chunks waiting for gzip and the spool exceed `maxBufferedBytes`, or, with
+   * `overflow: 'block'`, while the spool is full: writers should wait ({@link waitForRoom}).
+   */
   get blocked(): boolean {
+    if (this.#inMemoryBytes >= this.#o.maxBufferedBytes) return true;
     return this.#o.overflow === OverflowPolicy.block && this.#spool.bytes + this.#inMemoryBytes >= this.#o.spoolMaxBytes;
   }
 
@@ -180,6 +184,7 @@ export class Shipper {
         this.#event({ type: 'spool-error', error: error as Error });
       } finally {
         this.#inMemoryBytes -= sealed.body.length;
+        this.#releaseRoom();
       }
     });
   }

@@ -26,6 +26,12 @@ export interface ShipperOptions {
   maxChunkBytes?: number;
   /** Longer lines become continuation frames (`e: ""`); default 256 KiB. */
   maxLineBytes?: number;
+  /**
+   * Bound of sealed chunks held in memory until they are gzipped and spooled; default 8 MiB.
+   * Above it {@link Shipper.blocked} is true and writers should wait (the CLI pauses the job's
+   * pipes): a burst faster than gzip slows the job a little instead of growing the heap.
+   */
+  maxBufferedBytes?: number;
   /** Chunks are written here (under `<jobId>/<source>/`) before upload. */
   spoolDir: string;
   /** Bound of the spool on disk (gzip bytes); default 512 MiB. */

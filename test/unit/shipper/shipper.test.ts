@@ -175,6 +175,24 @@ describe('Shipper', () => {
     expect(summary.dropped).toBe(0);
   });
 
+  it('asks writers to wait while sealed chunks waiting for gzip exceed the memory bound, and loses nothing', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { maxChunkBytes: 1024, maxBufferedBytes: 4096 }));
+    let sawBlocked = false;
+    for (let i = 0; i < 2000; i++) {
+      shipper.write('stdout', Buffer.from(`burst line ${i} ${'z'.repeat(100)}\n`));
+      if (shipper.blocked) {
+        sawBlocked = true;
+        await shipper.waitForRoom();
+        expect(shipper.blocked).toBe(false);
+      }
+    }
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(sawBlocked).toBe(true);
+    expect(summary.lines).toBe(2000);
+    expect(s3.objects.flatMap((o) => o.frames).length).toBe(2000);
+  });
+
   it('never throws from write, even after close', async () => {
     const s3 = fakeS3();
     const shipper = await Shipper.open(options(s3));
