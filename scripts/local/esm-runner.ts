@@ -198,7 +198,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       new ReceiveMessageCommand({
         QueueUrl: o.queueUrl,
         MaxNumberOfMessages: Math.min(10, max),
-        WaitTimeSeconds: Math.max(0, Math.min(MAX_WAIT_S, Math.ceil(waitS))),
+        WaitTimeSeconds: Math.max(0, Math.min(MAX_WAIT_S, Math.floor(waitS))),
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
@@ -220,7 +220,11 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     while (!stopping && batch.length === 0) batch.push(...(await receive(o.batchSize, MAX_WAIT_S)));
     const windowEnds = Date.now() + o.batchingWindowS * 1000;
     while (!stopping && batch.length < o.batchSize && Date.now() < windowEnds) {
-      batch.push(...(await receive(o.batchSize - batch.length, (windowEnds - Date.now()) / 1000)));
+      // Whole seconds only (SQS' WaitTimeSeconds): under a second left, short-poll so the window is not overshot.
+      const remainingMs = windowEnds - Date.now();
+      const got = await receive(o.batchSize - batch.length, Math.floor(remainingMs / 1000));
+      batch.push(...got);
+      if (got.length === 0 && remainingMs < 1000) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, windowEnds - Date.now()))));
     }
     return batch;
   }
