@@ -169,7 +169,8 @@ export class Shipper {
     const lineCount = this.#state.nextLine;
     this.#stats.chunks++;
     this.#inMemoryBytes += sealed.body.length;
-    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel });
+    // Large output chunks: zlib hands each one back to the main thread, 16 KiB at a time by default.
+    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel, chunkSize: 256 * 1024 });
     // Attach a handler now: a gzip failure must not surface as an unhandled rejection before its turn.
     compressed.catch(() => undefined);
     this.#spooling = this.#spooling.then(async () => {
