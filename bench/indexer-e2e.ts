@@ -24,7 +24,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Client } from '@elastic/elasticsearch';
 import type { IndexerDeps } from '../functions/indexer/deps.js';
 import { emptyStats, indexChunk } from '../functions/indexer/index-chunk.js';
 import { esBulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
@@ -47,6 +46,7 @@ import {
 } from '../shared/core/index.js';
 import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
 import { stackIsUp } from '../test/support/stack.js';
+import { resetDataStream } from './data-stream.js';
 import { benchConfig, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore, silentLogger } from './chunk-fixture.js';
 import {
   formatSpread,
@@ -236,29 +236,6 @@ function e2eFixture(mb: number, count: number): string {
   return dir;
 }
 
-/**
- * Makes sure the next run `create`s into an empty data stream, so no document is a 409. Deleting
- * the stream is the clean way; the local (integ-test) Elasticsearch distribution has no
- * data-streams module, hence no `DELETE /_data_stream` (400, no handler): there the stream is
- * rolled over to a fresh, empty write index and its older backing indices are deleted instead
- * (document ids are unique per backing index).
- */
-async function resetDataStream(es: Client): Promise<void> {
-  try {
-    await es.indices.deleteDataStream({ name: DATA_STREAM }, { ignore: [404] });
-    return;
-  } catch (error) {
-    const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-    if (status !== 400 && status !== 405) throw error;
-  }
-  const backing = (await es.cat.indices({ index: `.ds-${DATA_STREAM}-*`, h: 'index', format: 'json', expand_wildcards: 'all' })) as Array<{ index?: string }>;
-  if (backing.length === 0) return;
-  const { new_index: fresh } = await es.indices.rollover({ alias: DATA_STREAM });
-  for (const { index } of backing) {
-    if (index && index !== fresh) await es.indices.delete({ index });
-  }
-}
-
 /** Puts the chunks into a bucket of their own (no notification, so no indexer of the stack reacts). */
 async function uploadChunks(stack: StackInfo, dir: string, count: number): Promise<boolean> {
   const s3 = s3ClientFor(stack);
@@ -383,7 +360,7 @@ async function measure(options: MeasureOptions): Promise<void> {
     for (let round = options.warmup ? 0 : 1; round <= options.rounds; round++) {
       let baselineRate = 0;
       for (const variant of ['baseline', 'indexChunk'] as const) {
-        await resetDataStream(es);
+        await resetDataStream(es, DATA_STREAM);
         const result = await runChild(SCRIPT, ['--child', variant, '--dir', dir, '--chunks', String(options.chunks), '--store', store]);
         await es.indices.refresh({ index: DATA_STREAM });
         const { count } = await es.count({ index: DATA_STREAM });
@@ -427,7 +404,7 @@ async function measure(options: MeasureOptions): Promise<void> {
     const saved = saveResults('indexer-e2e', { machine: machineNote(), store, mb: options.mb, chunks: options.chunks, runs, summary });
     console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
   } finally {
-    await resetDataStream(es).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
+    await resetDataStream(es, DATA_STREAM).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
     // Refused (and left) while the data stream exists, i.e. when only its documents could be removed.
     const names = templateNames(STAGE);
     await es.indices.deleteIndexTemplate({ name: names.index }, { ignore: [404] }).catch(() => undefined);

@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { buildCli } from '../cli/build.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
+import type { ShipperSummary } from '../shared/shipper/types.js';
 import { awsLocalEnv, readStackFile, type ProvisionedResources, type StackInfo } from '../scripts/local/stack-file.js';
 import { stackIsUp } from '../test/support/stack.js';
 import { BENCH_DIR, GENERATOR_VERSION, MB, REPO_ROOT, syntheticLog } from './synthetic-log.js';
@@ -189,15 +190,7 @@ export function spawnJoblogs(run: JoblogsRun, command: string[], stdio: StdioOpt
 }
 
 /** `joblogs: 1000301 lines, … 0 dropped` → numbers; undefined when absent. */
-export interface SummaryLine {
-  lines: number;
-  bytes: number;
-  chunks: number;
-  uploaded: number;
-  retries: number;
-  spooled: number;
-  dropped: number;
-}
+export type SummaryLine = Omit<ShipperSummary, 'pending'>;
 
 export function parseSummary(stderr: string): SummaryLine | undefined {
   const m = /joblogs: (\d+) lines, (\d+) bytes, (\d+) chunks \((\d+) uploaded\), (\d+) retries, (\d+) spooled, (\d+) dropped/.exec(stderr);

@@ -30,7 +30,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import type { Client } from '@elastic/elasticsearch';
 import { createIndexerHandler } from '../functions/indexer/create-handler.js';
 import { startRunner } from '../scripts/local/esm-runner.js';
 import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
@@ -40,6 +39,7 @@ import { chunkKey } from '../shared/core/index.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import { indexerEnv, loadStack, purgeQueues, type LocalStack } from '../test/support/stack.js';
 import { formatSpread, machineNote, median, printTable, requireNode24, saveResults, spread } from './measure.js';
+import { resetDataStream } from './data-stream.js';
 import { buildJoblogs, deletePrefix, exited, freshDir, GZIP_LEVEL, parseSummary, printerCommand, spawnJoblogs, stdioTo, withLocalStack } from './shipper-common.js';
 import { BENCH_DIR } from './synthetic-log.js';
 
@@ -165,25 +165,6 @@ async function runJoblogs(stack: LocalStack, bundle: string, jobId: string, opti
   const done = await exited(child, 'joblogs run').finally(() => out.close());
   const summary = parseSummary(done.stderr);
   if (!summary || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
-}
-
-/**
- * Empties the data stream: deleted where Elasticsearch can; the local (integ-test) distribution
- * has no data-streams module (no `DELETE /_data_stream`) nor `_delete_by_query`, so there the
- * stream is rolled over to a fresh write index and its older backing indices are deleted.
- */
-async function resetDataStream(es: Client, dataStream: string): Promise<void> {
-  try {
-    await es.indices.deleteDataStream({ name: dataStream }, { ignore: [404] });
-    return;
-  } catch (error) {
-    const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-    if (status !== 400 && status !== 405) throw error;
-  }
-  const backing = (await es.cat.indices({ index: `.ds-${dataStream}-*`, h: 'index', format: 'json', expand_wildcards: 'all' })) as Array<{ index?: string }>;
-  if (backing.length === 0) return;
-  const { new_index: fresh } = await es.indices.rollover({ alias: dataStream });
-  for (const { index } of backing) if (index && index !== fresh) await es.indices.delete({ index });
 }
 
 async function refreshInterval(stack: LocalStack, dataStream: string): Promise<string> {

@@ -18,7 +18,7 @@ type IndexerContext = Context & { esCredentials?: unknown };
  */
 export function createIndexerHandler(config: IndexerConfig, overrides: Partial<IndexerDeps> = {}) {
   const logger = overrides.logger ?? createLogger('joblogs-indexer');
-  const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  const chunks = s3ChunkStore(new S3Client({ forcePathStyle: config.s3ForcePathStyle }));
   let client: { credentials: string; send: IndexerDeps['sendBulk'] } | undefined;
 
   const sendBulkFor = (credentials: unknown): IndexerDeps['sendBulk'] => {
@@ -35,7 +35,7 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
     const started = Date.now();
     const deps: IndexerDeps = {
       config,
-      chunks: s3ChunkStore(s3),
+      chunks,
       sendBulk: sendBulkFor(context.esCredentials),
       logger,
       now: Date.now,

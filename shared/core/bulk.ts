@@ -32,10 +32,6 @@ export function bulkActionWriter(dataStream: string): (line: SerializedLine) => 
   return (line) => `${prefix}${JSON.stringify(line.id)}}}\n${line.json}\n`;
 }
 
-export function toBulkAction(dataStream: string, line: SerializedLine): string {
-  return bulkActionWriter(dataStream)(line);
-}
-
 /** The body of a retry: the given items' bytes back to back. */
 export function bulkBody(items: readonly BulkItem[]): Buffer {
   return Buffer.concat(items.map((i) => i.payload));

@@ -3,6 +3,7 @@ import type { ChunkContext } from './chunk-context.js';
 import { documentId } from './chunk-context.js';
 import { ChunkFormat, LineTag, SEQUENCE_STRIDE } from './constants.js';
 import type { RawLine } from './line-splitter.js';
+import { readFrameLeniently } from './frame.js';
 import { parseLogLine } from './parse-line.js';
 import { parseTimestamp, type Timestamp } from './timestamps.js';
 
@@ -91,9 +92,10 @@ export class EcsDocumentWriter {
     let lineNumber: number | undefined;
 
     if (chunk.format === ChunkFormat.framedV1) {
-      const frame = parseFrame(text, tags);
-      if (frame) {
-        text = frame.text;
+      const frame = readFrameLeniently(text);
+      if (!frame) tags.push(LineTag.badFrame);
+      else {
+        text = typeof frame.payload === 'string' ? frame.payload : decode(frame.payload, tags);
         captured = frame.time;
         stream = frame.stream ?? stream;
         lineNumber = frame.line;
@@ -153,42 +155,6 @@ function decode(bytes: Buffer, tags: string[]): string {
   if (text.includes('\uFFFD') && !isUtf8(bytes)) tags.push(LineTag.invalidUtf8);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
-}
-
-interface Frame {
-  text: string;
-  time?: Timestamp;
-  stream?: string;
-  line?: number;
-}
-
-/** `framed-v1`: {"t": capture time, "s": stream, "n": line number, "m": text | "b": base64 bytes}. */
-function parseFrame(text: string, tags: string[]): Frame | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    tags.push(LineTag.badFrame);
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') {
-    tags.push(LineTag.badFrame);
-    return undefined;
-  }
-  const f = value as Record<string, unknown>;
-  let payload: string | undefined;
-  if (typeof f['m'] === 'string') payload = f['m'];
-  else if (typeof f['b'] === 'string') payload = decode(Buffer.from(f['b'], 'base64'), tags);
-  if (payload === undefined) {
-    tags.push(LineTag.badFrame);
-    return undefined;
-  }
-  const frame: Frame = { text: payload };
-  const time = parseTimestamp(f['t']);
-  if (time) frame.time = time;
-  if (f['s'] === 'stdout' || f['s'] === 'stderr') frame.stream = f['s'];
-  if (typeof f['n'] === 'number' && Number.isSafeInteger(f['n'])) frame.line = f['n'];
-  return frame;
 }
 
 function plausible(ts: Timestamp | undefined, reference: Timestamp): Timestamp | undefined {

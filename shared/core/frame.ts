@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { parseTimestamp, type Timestamp } from './timestamps.js';
 
 /**
  * `framed-v1` (docs/chunk-contract.md): one JSON object per captured line, from which the exact
@@ -68,6 +69,42 @@ export function decodeFrame(text: string): Frame {
   const e = f['e'] === undefined ? '\n' : f['e'];
   if (e !== '\n' && e !== '\r\n' && e !== '\r' && e !== '') throw new FrameError(`Frame has an unknown terminator: ${JSON.stringify(e)}`);
   return { time, stream: f['s'], line: f['n'], bytes, terminator: e };
+}
+
+/** What the indexer takes from a frame: anything usable, nothing required but the payload. */
+export interface LenientFrame {
+  /** `m` as text, or the raw bytes of `b`. */
+  payload: string | Buffer;
+  /** Capture time with its full precision (nanoseconds survive, unlike {@link Frame.time}). */
+  time?: Timestamp;
+  stream?: FrameStream;
+  line?: number;
+}
+
+/**
+ * The indexer's reading of a frame: unlike {@link decodeFrame} it indexes whatever it can — a
+ * frame with a payload but a missing time, stream or number is still a line — and undefined
+ * means "not a frame" (the caller indexes the raw line, tagged).
+ */
+export function readFrameLeniently(text: string): LenientFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const f = value as Record<string, unknown>;
+  let payload: string | Buffer;
+  if (typeof f['m'] === 'string') payload = f['m'];
+  else if (typeof f['b'] === 'string') payload = Buffer.from(f['b'], 'base64');
+  else return undefined;
+  const frame: LenientFrame = { payload };
+  const time = parseTimestamp(f['t']);
+  if (time) frame.time = time;
+  if (f['s'] === 'stdout' || f['s'] === 'stderr') frame.stream = f['s'];
+  if (typeof f['n'] === 'number' && Number.isSafeInteger(f['n'])) frame.line = f['n'];
+  return frame;
 }
 
 /** The bytes a frame stands for: its text plus its terminator. */

@@ -6,7 +6,7 @@ import {
   classifyItem,
   describeChunk,
   readBulkResults,
-  toBulkAction,
+  bulkActionWriter,
   EcsDocumentWriter,
   type BulkBatch,
   type BulkItem,
@@ -46,17 +46,17 @@ function feed(batcher: BulkBatcher, actions: ReadonlyArray<{ id: string; action:
 
 const ids = (batches: readonly BulkBatch[]) => batches.map((b) => b.items.map((i) => i.id));
 
-describe('toBulkAction', () => {
+describe('bulkActionWriter', () => {
   it('writes a create action for the data stream with the deterministic id, then the document', () => {
     const line = indexable('épreuve ✓ 😀', 3);
-    const [action, source, rest] = toBulkAction(chunk.dataStream, line).split('\n');
+    const [action, source, rest] = bulkActionWriter(chunk.dataStream)(line).split('\n');
     expect(JSON.parse(action!)).toEqual({ create: { _index: 'logs-mlplatform.job-prod', _id: line.id } });
     expect(JSON.parse(source!)).toEqual(JSON.parse(line.json));
     expect(rest).toBe('');
   });
 
   it('keeps every document on one NDJSON line, whatever the message holds', () => {
-    const action = toBulkAction(chunk.dataStream, indexable('a\u0000b\u2028c\u2029d"e\\f'));
+    const action = bulkActionWriter(chunk.dataStream)(indexable('a\u0000b\u2028c\u2029d"e\\f'));
     expect(action.match(/\n/g)).toHaveLength(2);
     expect(JSON.parse(action.split('\n')[1]!).message).toBe('a\u0000b\u2028c\u2029d"e\\f');
   });
@@ -64,7 +64,7 @@ describe('toBulkAction', () => {
 
 describe('bulk bodies', () => {
   it('are the UTF-8 bytes of the actions back to back, counted in bytes, not characters', () => {
-    const actions = [indexable('épreuve ✓ 😀', 0), indexable('two', 1)].map((l) => ({ id: l.id, action: toBulkAction('ds', l) }));
+    const actions = [indexable('épreuve ✓ 😀', 0), indexable('two', 1)].map((l) => ({ id: l.id, action: bulkActionWriter('ds')(l) }));
     const [batch] = feed(new BulkBatcher({ maxActions: 10, maxBytes: 1_000_000 }), actions);
     const text = actions[0]!.action + actions[1]!.action;
     expect(batch!.body.toString('utf8')).toBe(text);
