@@ -13,3 +13,5 @@ export * from './s3-notification.js';
 export * from './timestamps.js';
 export * from './trace-context.js';
 export * from './frame.js';
+export * from './job-marker.js';
+export * from './download.js';
