@@ -89,6 +89,7 @@ async function writeDownload(
             open: (seq) => deps.chunks.open(config.logBucket, chunkKey({ jobId: job.jobId, source: s.source, seq }, config.chunkPrefix)),
             onChunk,
             prefetch: config.prefetchChunks,
+            startTime: Date.parse(job.startedAt),
           },
           resumed?.cursor[s.source] ?? undefined,
         ),

@@ -28,6 +28,8 @@ export interface SourceReaderDeps {
   /** Each chunk's metadata, once, as it is opened (owner/team come from here). */
   onChunk(metadata: Record<string, string | undefined>): void;
   prefetch: number;
+  /** Time of a gap before the first line (the job's start). */
+  startTime: number;
 }
 
 /**
@@ -52,8 +54,8 @@ export async function* readSource(plan: SourcePlan, deps: SourceReaderDeps, star
     }
   };
 
-  let nextLine = start?.nextLine;
-  let time = start?.time ?? 0;
+  let nextLine = start ? start.nextLine : 0;
+  let time = start?.time ?? deps.startTime;
   let carry: { line: PrintedLine; pos: SourcePosition; parts: Buffer[] } | undefined;
   let gap: { gap: Gap; pos: SourcePosition } | undefined;
 
