@@ -27,18 +27,8 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
   esCredentialsParam: string;
-  function: {
-    logicalId: string;
-    functionName: string;
-    handler: string;
-    timeoutS: number;
-    memoryMb: number;
-    batchSize: number;
-    batchingWindowS: number;
-    reportBatchItemFailures: boolean;
-    /** The template's variables with Refs resolved to local values, ES_NODE pointing at the local ES. */
-    environment: Record<string, string>;
-  };
+  /** The indexer (environment: ES_NODE points at the local Elasticsearch). */
+  function: LocalFunction;
   assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
   /** The HTTP function: its environment only (tests serve it through test/support/http-api.ts). */
   signer: { functionName: string; handler: string; environment: Record<string, string> };

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { createAssemblerHandler } from '../../functions/assembler/create-handler.js';
-import { startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
+import { mappingOptions, startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
@@ -40,11 +40,8 @@ export async function startAssemblerRunner(stack: LocalStack, options: Assembler
     queueUrl: fn.queueUrl,
     sqsClient: stack.sqs,
     handler: createAssemblerHandler(loadAssemblerConfig(env), { logger: createLogger('joblogs-assembler', sink) }),
-    batchSize: fn.batchSize,
-    batchingWindowS: fn.batchingWindowS,
+    ...mappingOptions(fn),
     functionTimeoutS: options.functionTimeoutS ?? 60,
-    reportBatchItemFailures: fn.reportBatchItemFailures,
-    functionName: fn.functionName,
     region: stack.region,
     retryDelayS: 1,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
