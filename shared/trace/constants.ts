@@ -29,3 +29,6 @@ export const TraceFlag = {
  * outbound request, so anything longer (or with non-printable bytes) is dropped, not trimmed.
  */
 export const MAX_REQUEST_ID_LENGTH = 128;
+
+/** A `tracestate` with more list members is dropped whole. */
+export const TRACESTATE_MAX_MEMBERS = 32;

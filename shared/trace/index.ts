@@ -1,4 +1,4 @@
-export { MAX_REQUEST_ID_LENGTH, TraceAttribute, TraceEnv, TraceFlag, TraceHeader } from './constants.js';
+export { MAX_REQUEST_ID_LENGTH, TRACESTATE_MAX_MEMBERS, TraceAttribute, TraceEnv, TraceFlag, TraceHeader } from './constants.js';
 export type { RandomBytes, TraceCarrierValues, TraceContext } from './types.js';
 export { childSpan, continueTrace, normalizeRequestId, normalizeTraceState, startTrace } from './span.js';
 export { currentTrace, enterTrace, toOtelContext, withChildSpan, withTrace } from './context.js';

@@ -1,6 +1,6 @@
 import { createTraceState } from '@opentelemetry/api';
 import { newSpanId, newTraceId, readTraceparent } from '../core/index.js';
-import { MAX_REQUEST_ID_LENGTH, TraceFlag } from './constants.js';
+import { MAX_REQUEST_ID_LENGTH, TRACESTATE_MAX_MEMBERS, TraceFlag } from './constants.js';
 import type { RandomBytes, TraceCarrierValues, TraceContext } from './types.js';
 
 const REQUEST_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_ID_LENGTH}}$`);
@@ -41,11 +41,13 @@ export function continueTrace(incoming: TraceCarrierValues, random?: RandomBytes
 
 /**
  * A `tracestate` within the spec's limits, or undefined: members with an invalid key or value are
- * dropped, at most 32 are kept, and a header longer than 512 characters is dropped whole
- * (OpenTelemetry's own parser: https://www.w3.org/TR/trace-context/#tracestate-limits).
+ * dropped (OpenTelemetry's parser), and a header longer than 512 characters or with more than 32
+ * members is dropped whole (https://www.w3.org/TR/trace-context/#tracestate-limits).
  */
 export function normalizeTraceState(value: string | undefined): string | undefined {
   if (!value) return undefined;
+  // Counted here: @opentelemetry/api 1.9 keeps 32 of a longer list but reverses their order.
+  if (value.split(',').filter((member) => member.trim() !== '').length > TRACESTATE_MAX_MEMBERS) return undefined;
   const serialized = createTraceState(value).serialize();
   return serialized === '' ? undefined : serialized;
 }
