@@ -27,7 +27,6 @@ import { loadStack, type LocalStack } from '../support/stack.js';
 import { gate, jsonLines } from '../unit/trace/support.js';
 
 const DATA_STREAMS = 'logs-mlplatform.*-local';
-const UI_TRACE = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 let stack: LocalStack;
 let indexer: IndexerRunner;
@@ -122,6 +121,8 @@ afterAll(async () => {
 describe('one trace across the platform', () => {
   it('finds the API\'s, the worker\'s, the launcher\'s and the job\'s lines of one request by its trace id, in causal order, and none of a concurrent one', async () => {
     const tag = randomUUID().slice(0, 8);
+    // Fresh per run: the local stack keeps its documents between runs.
+    const uiTrace = randomUUID().replace(/-/g, '');
     const api = serviceLogger('api', tag);
     const worker = serviceLogger('worker', tag);
     const launcher = serviceLogger('launcher', tag);
@@ -148,20 +149,21 @@ describe('one trace across the platform', () => {
         const run = req.url!.slice(1);
         api.logger.info(`api received train request for run ${run}`);
         const answer = await outbound(`${workerUrl}/${run}`, { method: 'POST' });
+        await answer.arrayBuffer();
         api.logger.info(`api got ${answer.status} from worker for run ${run}`);
         res.setHeader('content-type', 'application/json').end(JSON.stringify({ traceId: currentTrace()!.traceId }));
       }),
     );
 
     // Request A continues the UI's trace and has an x-request-id; B starts its own trace.
-    const requestA = fetch(`${apiUrl}/A`, { method: 'POST', headers: { traceparent: `00-${UI_TRACE}-1a2b3c4d5e6f7081-01`, 'x-request-id': 'ui-req-A' } });
+    const requestA = fetch(`${apiUrl}/A`, { method: 'POST', headers: { traceparent: `00-${uiTrace}-1a2b3c4d5e6f7081-01`, 'x-request-id': 'ui-req-A' } });
     await firstInWorker.opened;
     const requestB = fetch(`${apiUrl}/B`, { method: 'POST' });
     const [answerA, answerB] = await Promise.all([requestA, requestB]);
     expect(answerA.headers.get('x-request-id')).toBe('ui-req-A');
     const traceA = ((await answerA.json()) as { traceId: string }).traceId;
     const traceB = ((await answerB.json()) as { traceId: string }).traceId;
-    expect(traceA).toBe(UI_TRACE);
+    expect(traceA).toBe(uiTrace);
     expect(traceB).not.toBe(traceA);
 
     // The launcher takes both messages and runs both jobs at once, each in its message's trace.

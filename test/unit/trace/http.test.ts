@@ -58,7 +58,7 @@ describe('tracedListener with the ECS logger and tracedFetch', () => {
     const api = await listen(
       tracedListener(async (req, res) => {
         logger.info({ step: 'api' }, `api ${req.url}`);
-        await outbound(`${worker}${req.url}`);
+        await (await outbound(`${worker}${req.url}`)).arrayBuffer();
         logger.info({ step: 'api done' }, `api done ${req.url}`);
         res.end();
       }),
@@ -67,7 +67,7 @@ describe('tracedListener with the ECS logger and tracedFetch', () => {
     const one = fetch(`${api}/one`, { headers: { traceparent: TRACEPARENT } });
     await firstArrived.opened;
     const two = fetch(`${api}/two`);
-    await Promise.all([one, two]);
+    await Promise.all([one, two].map(async (response) => (await response).arrayBuffer()));
 
     const byRequest = (path: string) => logs.lines.filter((l) => l['message'].endsWith(path));
     const traceIds = (path: string) => new Set(byRequest(path).map((l) => l['trace.id']));
