@@ -17,6 +17,11 @@ export function traceHeaders(trace: TraceContext): Record<string, string> {
   };
 }
 
+/** The `traceresponse` header value: the span that served the request. */
+export function traceResponseHeader(trace: TraceContext): string {
+  return formatTraceparent({ traceId: trace.traceId, spanId: trace.spanId, flags: trace.traceFlags });
+}
+
 /**
  * The span serving a request with these headers (names in any case, as Node, API Gateway or ALB
  * give them): a child of a valid `traceparent`, or a new trace.

@@ -4,6 +4,11 @@ export const TraceHeader = {
   tracestate: 'tracestate',
   /** Older callers' correlation id: accepted, echoed on the response and forwarded downstream. */
   requestId: 'x-request-id',
+  /**
+   * Sent back on HTTP responses (W3C Trace Context Level 2): tells the caller — the UI — the
+   * trace id to link to. Browsers read it only if CORS lists it in Access-Control-Expose-Headers.
+   */
+  traceresponse: 'traceresponse',
 } as const;
 
 /** Environment variables a spawned job reads; `joblogs run` validates and forwards `TRACEPARENT`. */

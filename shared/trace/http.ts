@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { traceFromHeaders } from './carriers.js';
+import { traceFromHeaders, traceResponseHeader } from './carriers.js';
 import { TraceHeader } from './constants.js';
 import { withTrace } from './context.js';
 
@@ -8,7 +8,8 @@ export type NextFunction = (error?: unknown) => void;
 /**
  * Connect-style middleware for Node HTTP servers (express, connect, or fastify through
  * `request.raw`/`reply.raw`): serves each request in its own span, a child of the caller's
- * `traceparent` or a new trace, and echoes an `x-request-id`. Everything the request's
+ * `traceparent` or a new trace; answers with `traceresponse` (the trace id to link to) and
+ * echoes an `x-request-id`. Everything the request's
  * handlers do after `next()` — awaits, timers, outbound calls, log lines — sees that span.
  *
  * @example
@@ -18,6 +19,7 @@ export type NextFunction = (error?: unknown) => void;
 export function traceRequests(): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   return (req, res, next) => {
     const trace = traceFromHeaders(req.headers);
+    res.setHeader(TraceHeader.traceresponse, traceResponseHeader(trace));
     if (trace.requestId) res.setHeader(TraceHeader.requestId, trace.requestId);
     withTrace(trace, () => next());
   };

@@ -11,6 +11,7 @@ export {
   traceFromS3Metadata,
   traceFromSqsMessage,
   traceHeaders,
+  traceResponseHeader,
 } from './carriers.js';
 export { tracedFetch } from './fetch.js';
 export { traceRequests, tracedListener, type NextFunction } from './http.js';

@@ -1,6 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { readTraceparent } from '../core/index.js';
-import { traceFromS3Metadata } from './carriers.js';
+import { traceFromS3Metadata, traceResponseHeader } from './carriers.js';
 import { TraceHeader } from './constants.js';
 import { currentTrace, enterTrace } from './context.js';
 import { lambdaTraceSource } from './lambda-event.js';
@@ -15,7 +15,7 @@ export interface TraceMiddlewareOptions {
 /**
  * Serves each invocation in its own span: a child of the caller's context from HTTP headers, a
  * single SQS message's attributes or a single S3 object's metadata, else a new trace. An HTTP
- * response echoes the caller's `x-request-id`.
+ * response gets `traceresponse` and the caller's `x-request-id`.
  *
  * @example
  * export const handler = middy(lambdaHandler).use(traceMiddleware());
@@ -38,14 +38,19 @@ export function traceMiddleware(options: TraceMiddlewareOptions = {}): Middlewar
   };
 
   const traceMiddlewareAfter = (request: Request): void => {
-    echoRequestId(request, currentTrace());
+    answerWithTrace(request, currentTrace());
   };
 
   return { name: 'traceMiddleware', before: traceMiddlewareBefore, after: traceMiddlewareAfter, onError: traceMiddlewareAfter };
 }
 
-function echoRequestId(request: Request, trace: TraceContext | undefined): void {
+/** Adds the trace headers to an HTTP response (an object with a `statusCode`); other results are left alone. */
+function answerWithTrace(request: Request, trace: TraceContext | undefined): void {
   const response = request.response as { headers?: Record<string, unknown> } | null | undefined;
-  if (!trace?.requestId || typeof response !== 'object' || response === null || !('statusCode' in response)) return;
-  response.headers = { ...response.headers, [TraceHeader.requestId]: trace.requestId };
+  if (!trace || typeof response !== 'object' || response === null || !('statusCode' in response)) return;
+  response.headers = {
+    ...response.headers,
+    [TraceHeader.traceresponse]: traceResponseHeader(trace),
+    ...(trace.requestId ? { [TraceHeader.requestId]: trace.requestId } : {}),
+  };
 }

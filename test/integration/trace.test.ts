@@ -151,7 +151,7 @@ describe('one trace across the platform', () => {
         const answer = await outbound(`${workerUrl}/${run}`, { method: 'POST' });
         await answer.arrayBuffer();
         api.logger.info(`api got ${answer.status} from worker for run ${run}`);
-        res.setHeader('content-type', 'application/json').end(JSON.stringify({ traceId: currentTrace()!.traceId }));
+        res.end();
       }),
     );
 
@@ -161,8 +161,13 @@ describe('one trace across the platform', () => {
     const requestB = fetch(`${apiUrl}/B`, { method: 'POST' });
     const [answerA, answerB] = await Promise.all([requestA, requestB]);
     expect(answerA.headers.get('x-request-id')).toBe('ui-req-A');
-    const traceA = ((await answerA.json()) as { traceId: string }).traceId;
-    const traceB = ((await answerB.json()) as { traceId: string }).traceId;
+    // The UI learns the trace to link to from traceresponse.
+    const traceOf = async (answer: Response): Promise<string> => {
+      await answer.arrayBuffer();
+      return answer.headers.get('traceresponse')!.split('-')[1]!;
+    };
+    const traceA = await traceOf(answerA);
+    const traceB = await traceOf(answerB);
     expect(traceA).toBe(uiTrace);
     expect(traceB).not.toBe(traceA);
 

@@ -23,7 +23,9 @@ describe('traceRequests (connect-style middleware)', () => {
     const url = await listen((req, res) => middleware(req, res, () => res.end(JSON.stringify(currentTrace()))));
     const response = await fetch(url, { headers: { traceparent: TRACEPARENT, 'x-request-id': 'legacy-7' } });
     expect(response.headers.get('x-request-id')).toBe('legacy-7');
-    expect(await response.json()).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, requestId: 'legacy-7' });
+    const served = (await response.json()) as { spanId: string };
+    expect(served).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, requestId: 'legacy-7' });
+    expect(response.headers.get('traceresponse')).toBe(`00-${TRACE}-${served.spanId}-01`);
   });
 
   it('starts a new trace for a malformed traceparent and sends no x-request-id it was not given', async () => {

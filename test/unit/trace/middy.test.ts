@@ -16,11 +16,17 @@ const seeTrace = async (): Promise<APIGatewayProxyResultV2> => {
 const traceOf = (response: unknown): TraceContext => JSON.parse((response as { body: string }).body);
 
 describe('traceMiddleware', () => {
-  it('continues the caller\'s trace from HTTP headers and echoes x-request-id on the response', async () => {
+  it('continues the caller\'s trace from HTTP headers and answers with traceresponse and the x-request-id', async () => {
     const handler = middy(seeTrace).use(traceMiddleware());
     const response = await handler(httpEvent({ traceparent: TRACEPARENT, 'x-request-id': 'ui-1' }), lambdaContext());
-    expect(traceOf(response)).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, requestId: 'ui-1' });
-    expect(response).toMatchObject({ statusCode: 200, headers: { 'x-request-id': 'ui-1' } });
+    const served = traceOf(response);
+    expect(served).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, requestId: 'ui-1' });
+    expect(response).toMatchObject({ statusCode: 200, headers: { traceresponse: `00-${TRACE}-${served.spanId}-01`, 'x-request-id': 'ui-1' } });
+  });
+
+  it('leaves a non-HTTP result alone', async () => {
+    const handler = middy(async () => ({ batchItemFailures: [] })).use(traceMiddleware());
+    expect(await handler(sqsEvent(sqsRecord('{}', 'm1')) as never, lambdaContext())).toEqual({ batchItemFailures: [] });
   });
 
   it('continues the trace of a single SQS message from its attributes', async () => {
