@@ -18,7 +18,7 @@ import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObject
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { assembleJob } from '../functions/assembler/assemble-job.js';
+import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
 import { createLogger } from '../shared/adapters/logger.js';
 import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../shared/adapters/s3/job-store.js';
@@ -131,7 +131,7 @@ async function child(variant: Variant, jobId: string): Promise<void> {
     await writer.finish({});
   } else {
     const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
-    const outcome = await assembleJob(
+    const outcome = await readAndAssembleJob(
       { jobId },
       { config, s3, jobs: s3JobStore(s3, { bucket: BUCKET }), chunks: s3ChunkStore(s3), queue: { send: async () => undefined }, logger, now: Date.now },
       Date.now() + 3_600_000,

@@ -11,6 +11,7 @@ import {
   type PermanentError,
 } from '../../shared/core/index.js';
 import { MAX_DELAY_SECONDS } from '../../shared/adapters/sqs/assemble-queue.js';
+import { continueTrace, withTrace } from '../../shared/trace/index.js';
 import { assembleJob, type AssembleOutcome } from './assemble-job.js';
 import type { AssemblerDeps } from './deps.js';
 
@@ -53,8 +54,13 @@ export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadli
     stats.jobs++;
     try {
       if (deps.now() >= deadlineAt) throw new DeadlineError('Deadline reached before the job was started');
-      const outcome = await assembleJob(request, deps, deadlineAt);
-      await followUp(request, outcome, deps, stats);
+      const { job, invalid } = await deps.jobs.readJob(request.jobId);
+      // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
+      await withTrace(continueTrace({ traceparent: job?.traceparent }), async () => {
+        for (const bad of invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job marker skipped');
+        const outcome = await assembleJob(request, job, deps, deadlineAt);
+        await followUp(request, outcome, deps, stats);
+      });
     } catch (error) {
       if (error instanceof UploadGoneError) {
         // Another delivery of this continuation already completed (or abandoned) the upload.

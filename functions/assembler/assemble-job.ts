@@ -38,9 +38,8 @@ export type AssembleOutcome =
  * the same chunks always give the same bytes, however many invocations it takes, so running it
  * twice (duplicate delivery, a recheck) yields the same object.
  */
-export async function assembleJob(request: AssembleRequest, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+export async function assembleJob(request: AssembleRequest, job: JobSummary | undefined, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
   const { config } = deps;
-  const { job } = await deps.jobs.readJob(request.jobId);
   if (!job) return { kind: 'not-found' };
   if (!job.complete && !request.partial && !request.continuation) return { kind: 'running' };
   const plan = planAssembly(job, await listJobChunks(deps.s3, config.logBucket, job.jobId, config.chunkPrefix));
@@ -53,6 +52,12 @@ export async function assembleJob(request: AssembleRequest, deps: AssemblerDeps,
     }
   }
   return writeDownload(job, plan, request.continuation, deps, deadlineAt);
+}
+
+/** {@link assembleJob} after reading the job's markers. */
+export async function readAndAssembleJob(request: AssembleRequest, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+  const { job } = await deps.jobs.readJob(request.jobId);
+  return assembleJob(request, job, deps, deadlineAt);
 }
 
 interface Snapshot {

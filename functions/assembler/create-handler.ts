@@ -7,6 +7,7 @@ import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
+import { traceMiddleware } from '../../shared/trace/index.js';
 import { assembleBatch } from './assemble-batch.js';
 import type { AssemblerDeps } from './deps.js';
 
@@ -32,5 +33,5 @@ export function createAssemblerHandler(config: AssemblerConfig, overrides: Parti
     deps.logger.info({ ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId }, 'assembler batch done');
     return response;
   };
-  return middy<SQSEvent, SQSBatchResponse>().handler(lambdaHandler);
+  return middy<SQSEvent, SQSBatchResponse>().use(traceMiddleware()).handler(lambdaHandler);
 }

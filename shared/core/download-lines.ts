@@ -69,9 +69,9 @@ export async function* readPrintedLines(
       return;
     }
     if (raw.bytes.length === 0) return;
-    const frame = readFrameLeniently(raw.bytes.toString('utf8'));
-    const payload = frame === undefined ? raw.bytes : typeof frame.payload === 'string' ? Buffer.from(frame.payload, 'utf8') : frame.payload;
-    if (frame?.time) time = Math.max(time, frame.time.ms);
+    const frame = readFrameFast(raw.bytes) ?? readFrameSlow(raw.bytes);
+    const payload = frame === undefined ? raw.bytes : frame.payload;
+    if (frame?.time !== undefined) time = Math.max(time, frame.time);
     const continues = frame !== undefined && frameContinues(raw.bytes);
     if (pending) {
       pending.parts.push(payload);
@@ -93,6 +93,63 @@ export async function* readPrintedLines(
 function finish(p: PrintedLine & { parts: Buffer[] }, complete: boolean): PrintedLine & { complete: boolean } {
   const bytes = p.parts.length === 1 ? p.parts[0]! : Buffer.concat(p.parts);
   return { time: p.time, stream: p.stream, bytes, index: p.index, line: p.line, lastLine: p.lastLine, complete };
+}
+
+interface FrameView {
+  payload: Buffer;
+  time: number | undefined;
+  stream: FrameStream | undefined;
+  line: number | undefined;
+}
+
+function readFrameSlow(json: Buffer): FrameView | undefined {
+  const frame = readFrameLeniently(json.toString('utf8'));
+  if (!frame) return undefined;
+  return {
+    payload: typeof frame.payload === 'string' ? Buffer.from(frame.payload, 'utf8') : frame.payload,
+    time: frame.time?.ms,
+    stream: frame.stream,
+    line: frame.line,
+  };
+}
+
+const Q = 0x22; // "
+const BACKSLASH = 0x5c;
+const HEAD = Buffer.from('{"t":"', 'latin1');
+const ENDINGS = ['"}', '","e":""}', '","e":"\\r"}', '","e":"\\r\\n"}'].map((e) => Buffer.from(e, 'latin1'));
+let lastIso = '';
+let lastMs = NaN;
+
+/**
+ * The shipper's own frames, read without JSON.parse: `{"t":"<24-char ISO>","s":"stdout","n":7,"m":"…"…}`
+ * with a message that needs no unescaping is sliced straight out of the buffer (it is UTF-8
+ * already). Anything else — escapes, `b`, other field orders — returns undefined for the slow path.
+ */
+function readFrameFast(json: Buffer): FrameView | undefined {
+  if (json.length < 60 || json.compare(HEAD, 0, HEAD.length, 0, HEAD.length) !== 0 || json[30] !== Q) return undefined;
+  const iso = json.toString('latin1', 6, 30);
+  if (iso !== lastIso) {
+    lastMs = Date.parse(iso);
+    lastIso = iso;
+  }
+  if (Number.isNaN(lastMs)) return undefined;
+  // ,"s":"stdout","n":
+  if (json.toString('latin1', 31, 37) !== ',"s":"') return undefined;
+  const stream = json.toString('latin1', 37, 43);
+  if ((stream !== 'stdout' && stream !== 'stderr') || json.toString('latin1', 43, 49) !== '","n":') return undefined;
+  let i = 49;
+  let line = 0;
+  for (; i < json.length && json[i]! >= 0x30 && json[i]! <= 0x39; i++) line = line * 10 + (json[i]! - 0x30);
+  if (i === 49 || json.toString('latin1', i, i + 6) !== ',"m":"') return undefined;
+  const start = i + 6;
+  for (const ending of ENDINGS) {
+    const end = json.length - ending.length;
+    if (end < start || json.compare(ending, 0, ending.length, end) !== 0) continue;
+    if (json.indexOf(BACKSLASH, start) !== -1 && json.indexOf(BACKSLASH, start) < end) return undefined;
+    if (json.indexOf(Q, start) < end) return undefined;
+    return { payload: json.subarray(start, end), time: lastMs, stream, line };
+  }
+  return undefined;
 }
 
 /** `"e":""` — the shipper writes the terminator field last, so a suffix check suffices. */

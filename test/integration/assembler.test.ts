@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
-import { assembleJob } from '../../functions/assembler/assemble-job.js';
+import { readAndAssembleJob } from '../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../functions/assembler/deps.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { createLogger } from '../../shared/adapters/logger.js';
@@ -197,17 +197,17 @@ describe('download assembly on the local stack', () => {
     }
     await putMarker({ jobId, source: 'main', status: 'final', lastSeq: chunks - 1, lineCount: n, exitCode: 0 });
     // The queue picks the marker up too; assemble directly here for a deterministic comparison.
-    const once = await assembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), Date.now() + 600_000);
+    const once = await readAndAssembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), Date.now() + 600_000);
     expect(once).toMatchObject({ kind: 'assembled', invocations: 1, metadata: { lineCount: n, gaps: 0 } });
     const single = await download(jobId);
     const singleEtag = (await head(jobId)).ETag;
 
     // Every invocation's deadline has passed as soon as it uploads a part: one part per invocation.
-    let outcome = await assembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
+    let outcome = await readAndAssembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
     let invocations = 1;
     while (outcome.kind === 'continued') {
       expect(outcome.continuation.upload.parts).toHaveLength(invocations);
-      outcome = await assembleJob({ jobId, continuation: outcome.continuation }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
+      outcome = await readAndAssembleJob({ jobId, continuation: outcome.continuation }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
       invocations++;
     }
     expect(outcome).toMatchObject({ kind: 'assembled', metadata: { lineCount: n } });

@@ -41,6 +41,28 @@ describe('readPrintedLines (framed-v1)', () => {
   });
 });
 
+describe('readPrintedLines reads every frame the shipper can write exactly', () => {
+  it('for quotes, backslashes, control bytes, unicode, invalid UTF-8 and every terminator', async () => {
+    const texts = ['plain', 'say "hi"', 'C:\\path\\x', 'tab\there', '\u0000nul', 'ünïcødé ✓ 🚀', '{"json": [1, 2]}', '","e":""}', ''];
+    const frames: string[] = [];
+    const want: Array<[string, 'stdout' | 'stderr']> = [];
+    let n = 0;
+    for (const text of texts) {
+      for (const terminator of ['\n', '\r\n', '\r'] as const) {
+        const stream = n % 3 === 0 ? 'stderr' : 'stdout';
+        frames.push(frame(n++, text, { terminator, stream }));
+        want.push([Buffer.from(text).toString('latin1'), stream]);
+      }
+    }
+    frames.push(frame(n++, Buffer.from([0xc3, 0x28, 0xff])));
+    want.push([Buffer.from([0xc3, 0x28, 0xff]).toString('latin1'), 'stdout']);
+    const lines = await read(body(...frames));
+    expect(lines.map((l) => [l.text, l.stream])).toEqual(want);
+    expect(lines.map((l) => l.line)).toEqual(want.map((_, i) => i));
+    expect(lines.map((l) => l.time)).toEqual(want.map((_, i) => T + i));
+  });
+});
+
 describe('readPrintedLines (lines format)', () => {
   it('takes the time from chunk-start and the stream from the metadata; CR and CRLF end lines', async () => {
     const lines = await read([Buffer.from('one\r\ntwo\rthree')], { 'chunk-start': '2026-11-25T09:00:00Z', stream: 'stderr' });
