@@ -133,13 +133,13 @@ afterAll(async () => {
 
 function describeExpectation(c: BadInputCase): string {
   const e = c.expect;
-  if (e.outcome === 'dead-letter') return `dead-letters ${e.code}${e.documents ? ` (${docsText(e.documents)} of it indexed)` : ''}`;
+  if (e.outcome === 'dead-letter') return `dead-letters ${e.code}${e.documents ? `, ${docsText(e.documents)} of it indexed` : ''}`;
   if (e.outcome === 'accepted') return `is accepted as ${docsText(e.documents)}`;
   return `is acknowledged (${e.counter})`;
 }
 
 function docsText(d: ExpectedDocuments): string {
-  return d.count === undefined ? 'a prefix of its lines' : `${d.count} document(s)`;
+  return d.count === undefined ? 'the intact lines' : `${d.count} document(s)`;
 }
 
 /** A log line about the same object (object failures) or the same message (message failures). */
