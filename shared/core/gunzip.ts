@@ -11,7 +11,7 @@ import { CorruptGzipError, NotGzipError } from './errors.js';
  */
 const RECOVERY_MAX_INPUT = 4 * 1024 * 1024;
 /** Recovery decodes from the start: only when what was already handed over is this small. */
-const RECOVERY_MAX_OUTPUT = 32 * 1024 * 1024;
+const RECOVERY_MAX_OUTPUT = 8 * 1024 * 1024;
 /** zlib's output buffer: the most a failed write can have produced and not handed over. */
 const ZLIB_CHUNK = 64 * 1024;
 
