@@ -79,6 +79,8 @@ function batchTotals(logs: Array<Record<string, any>>) {
 /** Uploads, waits for every line, checks the invariant, records the row. */
 async function runScenario(name: string, input: string, jobId: string, chunks: PrintedChunk[], during?: () => Promise<void>): Promise<void> {
   const expected = chunks.reduce((n, c) => n + c.lines.filter((l) => l.trim() !== '').length, 0);
+  // The proxy lives for the whole file: count this scenario's faults only.
+  const before = { faulted: proxy.faulted, failedItems: proxy.failedItems };
   await upload(chunks);
   await during?.();
   await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${name}`, 100_000);
@@ -89,7 +91,7 @@ async function runScenario(name: string, input: string, jobId: string, chunks: P
     name,
     input,
     expected: 'every printed line exactly once',
-    observed: `${describeVerdict(verdict)}; ${proxy.faulted} request(s) faulted, ${proxy.failedItems} item(s) failed; indexer: ${t.duplicates} duplicate(s), ${t.retried} retried, ${t.failed} record(s) handed back`,
+    observed: `${describeVerdict(verdict)}; ${proxy.faulted - before.faulted} request(s) faulted, ${proxy.failedItems - before.failedItems} item(s) failed; indexer: ${t.duplicates} duplicate(s), ${t.retried} retried, ${t.failed} record(s) handed back`,
     pass: verdict.problems.length === 0,
   });
   expect(verdict.problems).toEqual([]);
