@@ -16,7 +16,8 @@ export interface TokenOptions {
   alg?: 'RS256' | 'ES256';
   /** Seconds from now; negative = already expired. Default 300. */
   expiresInS?: number;
-  audience?: string;
+  /** `null`: no `aud` claim at all (Cognito access tokens carry `client_id` instead). */
+  audience?: string | null;
   issuer?: string;
   /** Sign with a key the issuer does not publish (same kid): a forged token. */
   forged?: boolean;
@@ -79,9 +80,9 @@ export async function startIssuer(o: { audience: string }): Promise<LocalIssuer>
       const jwt = new SignJWT({ ...claims })
         .setProtectedHeader({ alg, kid: key.kid, typ: 'JWT' })
         .setIssuer(t.issuer ?? issuer)
-        .setAudience(t.audience ?? o.audience)
         .setIssuedAt(now - 5)
         .setExpirationTime(now + (t.expiresInS ?? 300));
+      if (t.audience !== null) jwt.setAudience(t.audience ?? o.audience);
       return jwt.sign(key.privateKey);
     },
     unsecuredToken(claims = {}) {

@@ -50,17 +50,31 @@ export function createJwtVerifier(o: JwtVerifierOptions): VerifyToken {
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer: o.issuer,
-        audience: o.audience,
         algorithms: ALLOWED_ALGORITHMS,
         clockTolerance: o.clockToleranceS ?? 30,
         requiredClaims: ['exp', 'sub'],
       });
+      if (!hasAudience(payload, o.audience)) throw new TokenRejectedError('The access token was issued for another audience');
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenRejectedError('The access token has no subject');
       return payload as JWTPayload & { sub: string };
     } catch (error) {
       throw classify(error);
     }
   };
+}
+
+/**
+ * The HTTP API JWT authorizer's rule, so both layers accept the same tokens: `aud` must name one
+ * of the audiences; only a token without `aud` is matched on `client_id` (Cognito access tokens)
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html).
+ */
+export function hasAudience(payload: JWTPayload, audiences: readonly string[]): boolean {
+  if (payload.aud !== undefined) {
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return aud.some((a) => audiences.includes(a));
+  }
+  const clientId = payload['client_id'];
+  return typeof clientId === 'string' && audiences.includes(clientId);
 }
 
 function classify(error: unknown): Error {

@@ -20,6 +20,15 @@ describe('createJwtVerifier', () => {
     expect(idp.requests.filter((r) => r.includes('openid-configuration')).length).toBe(before);
   });
 
+  it('matches the audience like the HTTP API authorizer: aud if present, else client_id', async () => {
+    const verify = createJwtVerifier({ issuer: idp.issuer, audience: ['joblogs-ui'], jwksUrl: idp.jwksUrl });
+    await expect(verify(await idp.token({ sub: 'alice', client_id: 'joblogs-ui' }, { audience: null }))).resolves.toMatchObject({ sub: 'alice' });
+    await expect(verify(await idp.token({ sub: 'alice', client_id: 'other' }, { audience: null }))).rejects.toThrow(/another audience/);
+    await expect(verify(await idp.token({ sub: 'alice' }, { audience: null }))).rejects.toThrow(/another audience/);
+    // aud wins when both are present.
+    await expect(verify(await idp.token({ sub: 'alice', client_id: 'joblogs-ui' }, { audience: 'other' }))).rejects.toThrow(/another audience/);
+  });
+
   it('tolerates 30 s of clock skew, not more', async () => {
     const verify = createJwtVerifier({ issuer: idp.issuer, audience: ['joblogs-ui'], jwksUrl: idp.jwksUrl });
     await expect(verify(await idp.token({ sub: 'alice' }, { expiresInS: -10 }))).resolves.toMatchObject({ sub: 'alice' });
