@@ -116,7 +116,7 @@ async function latency(rounds: number, calls: number): Promise<Record<Variant, S
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined);
     const marker = { version: 1, jobId: JOB_ID, source: 'main', status: 'final', owner: 'alice', team: 'vision', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 0, lineCount: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[0], Body: JSON.stringify(marker) }));
-    const metadata = toS3Metadata({ owner: 'alice', team: 'vision', lineCount: 1, gaps: 0, status: 'complete', sources: 1, chunks: 1 });
+    const metadata = toS3Metadata({ owner: 'alice', team: 'vision', lineCount: 1, gaps: 0, missingChunks: 0, status: 'complete', sources: 1, chunks: 1 });
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[1], Body: gzipSync('line\n'), Metadata: metadata }));
 
     const config = loadSignerConfig({

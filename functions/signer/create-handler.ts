@@ -12,6 +12,7 @@ import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { sqsAssemblyQueue } from '../../shared/adapters/sqs/assembly-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
 import { describeError } from '../../shared/core/errors.js';
+import { TraceHeader, traceMiddleware } from '../../shared/trace/index.js';
 import { AssemblyThrottle } from './assembly-throttle.js';
 import type { SignerDeps } from './deps.js';
 import { getJobLogs } from './get-job-logs.js';
@@ -20,9 +21,10 @@ import { parseLogsRequest } from './request.js';
 
 /**
  * Builds the middy handler for `GET /jobs/{jobId}/logs` (HTTP API, payload 2.0). Clients, the
- * key set and the assembly throttle are made once per container. Middleware order: `after` and
+ * key set and the assembly throttle are made once per container. Each request runs in its
+ * caller's trace (or a new one) and answers with `traceresponse`. Middleware order: `after` and
  * `onError` run bottom-up, so our typed errors become JSON first, then the generic 500 fallback,
- * then `Cache-Control`, then CORS headers on every answer.
+ * then `Cache-Control`, then CORS headers, then the trace headers, on every answer.
  */
 export function createSignerHandler(config: SignerConfig, overrides: Partial<SignerDeps> = {}) {
   const logger = overrides.logger ?? createLogger('joblogs-signer');
@@ -47,14 +49,20 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
   };
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(traceMiddleware())
     .use(httpHeaderNormalizer())
     .use(
       httpCors({
+        // The HTTP API's own CORS configuration (serverless.yml, provider.httpApi.cors) is the
+        // same policy; it answers preflights in AWS, this one locally and on direct invocation.
         origins: [config.uiOrigin],
-        methods: 'GET,OPTIONS',
-        headers: 'Authorization,Content-Type',
+        methods: 'GET',
+        headers: 'Authorization',
+        requestMethods: ['GET'],
+        requestHeaders: ['authorization'],
+        // The UI links a request to its trace (docs/tracing.md) only if it may read these.
+        exposeHeaders: `${TraceHeader.traceresponse}, ${TraceHeader.requestId}`,
         maxAge: 600,
-        // Answer preflights here (locally there is no gateway in front to do it).
         disableBeforePreflightResponse: false,
       }),
     )

@@ -16,8 +16,10 @@ export interface DownloadMetadata {
   team: string | undefined;
   /** Lines written (gap markers not counted). */
   lineCount: number;
-  /** Chunks that were missing when the file was assembled. */
+  /** Gap markers in the file (missing or unreadable chunks). */
   gaps: number;
+  /** Chunk seqs that were not in the bucket when the file was assembled. */
+  missingChunks: number;
   status: DownloadStatus;
   sources: number;
   chunks: number;
@@ -36,6 +38,7 @@ export function toS3Metadata(m: DownloadMetadata): Record<string, string> {
   const out: Record<string, string> = {
     'line-count': String(m.lineCount),
     gaps: String(m.gaps),
+    'missing-chunks': String(m.missingChunks),
     status: m.status,
     sources: String(m.sources),
     chunks: String(m.chunks),
@@ -52,6 +55,7 @@ export function fromS3Metadata(raw: Record<string, string | undefined>): Downloa
     team: raw['team'],
     lineCount: int(raw['line-count']),
     gaps: int(raw['gaps']),
+    missingChunks: int(raw['missing-chunks']),
     status: raw['status'] === DownloadStatus.complete ? DownloadStatus.complete : DownloadStatus.partial,
     sources: int(raw['sources']),
     chunks: int(raw['chunks']),

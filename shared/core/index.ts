@@ -15,3 +15,6 @@ export * from './trace-context.js';
 export * from './frame.js';
 export * from './job-marker.js';
 export * from './download.js';
+export * from './download-lines.js';
+export * from './assembly-plan.js';
+export * from './assemble-request.js';

@@ -7,6 +7,7 @@ import { LineCapture, type CapturedLine } from './line-capture.js';
 import { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
 import { Spool, type SpoolState } from './spool.js';
 import type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
+import { JobMarkers } from './job-markers.js';
 import { Uploader } from './uploader.js';
 
 const gzipAsync = promisify(gzip);
@@ -25,6 +26,7 @@ export class Shipper {
   readonly #o: ResolvedShipperOptions;
   readonly #spool: Spool;
   readonly #uploader: Uploader;
+  readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #captures: Record<OutputStream, LineCapture>;
   readonly #chunker: Chunker;
@@ -48,6 +50,7 @@ export class Shipper {
     this.#state = state;
     this.#captures = { stdout: new LineCapture(o.maxLineBytes), stderr: new LineCapture(o.maxLineBytes) };
     this.#chunker = new Chunker({ maxChunkBytes: o.maxChunkBytes, flushIntervalMs: o.flushIntervalMs });
+    this.#markers = new JobMarkers({ ...o, producer: PRODUCER, onError: (error) => this.#event({ type: 'marker-failed', error }) });
     this.#uploader = new Uploader(spool, {
       ...o,
       onEvent: (e) => {
@@ -59,7 +62,9 @@ export class Shipper {
       },
       onUploaded: (entry, attempts) => {
         this.#stats.uploaded++;
-        this.#event({ type: 'uploaded', key: this.#uploader.keyOf(entry), seq: entry.seq, lines: entry.lines, bytes: entry.bytes, attempts, final: entry.metadata['final'] === 'true' });
+        const final = entry.metadata['final'] === 'true';
+        if (final) this.#markers.final(entry.seq, entry.metadata);
+        this.#event({ type: 'uploaded', key: this.#uploader.keyOf(entry), seq: entry.seq, lines: entry.lines, bytes: entry.bytes, attempts, final });
         this.#releaseRoom();
       },
     });
@@ -75,6 +80,7 @@ export class Shipper {
       for (const entry of spool.entries) shipper.#resumed.add(entry.seq);
       shipper.#event({ type: 'resumed', chunks: spool.entries.length, nextSeq: state.nextSeq, nextLine: state.nextLine });
     }
+    shipper.#markers.running();
     shipper.#uploader.start();
     return shipper;
   }
@@ -130,14 +136,17 @@ export class Shipper {
     this.#captures.stderr.end(now, this.#emitStderr);
     this.#seal(end);
     await this.#spooling;
-    const drained = this.#uploader.finish();
+    const drained = this.#uploader.finish().then(() => this.#markers.settled());
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       drained.then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.#o.closeTimeoutMs))),
     ]);
     clearTimeout(timer);
-    if (timedOut) await this.#uploader.stop();
+    if (timedOut) {
+      this.#markers.stop();
+      await this.#uploader.stop();
+    }
     this.#releaseRoom(true);
     return this.stats;
   }

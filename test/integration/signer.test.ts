@@ -64,7 +64,7 @@ async function putMarker(id: string, marker: Partial<JobMarker> & { source?: str
 
 async function putDownload(id: string, lines: string[], metadata: Partial<DownloadMetadata> = {}) {
   const key = downloadKey(id);
-  const m: DownloadMetadata = { owner: 'alice', team: 'vision', lineCount: lines.length, gaps: 0, status: 'complete', sources: 1, chunks: 4, ...metadata };
+  const m: DownloadMetadata = { owner: 'alice', team: 'vision', lineCount: lines.length, gaps: 0, missingChunks: 0, status: 'complete', sources: 1, chunks: 4, ...metadata };
   await stack.s3.send(
     new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: gzipSync(lines.join('\n') + '\n'), ContentType: 'application/gzip', Metadata: toS3Metadata(m) }),
   );
@@ -304,16 +304,33 @@ describe('signer: CORS', () => {
     const ok = await preflight(UI_ORIGIN);
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
-    expect(ok.headers.get('access-control-allow-methods')).toBe('GET,OPTIONS');
-    expect(ok.headers.get('access-control-allow-headers')).toMatch(/Authorization/i);
+    expect(ok.headers.get('access-control-allow-methods')).toBe('GET');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Authorization');
+    expect(ok.headers.get('access-control-max-age')).toBe('600');
     const other = await preflight('https://evil.example.test');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a preflight for another method or header', async () => {
+    const put = await fetch(`${api.url}/jobs/${jobId('x')}/logs`, {
+      method: 'OPTIONS',
+      headers: { origin: UI_ORIGIN, 'access-control-request-method': 'PUT' },
+    });
+    expect(put.headers.get('access-control-allow-origin')).toBeNull();
+    const header = await fetch(`${api.url}/jobs/${jobId('x')}/logs`, {
+      method: 'OPTIONS',
+      headers: { origin: UI_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, x-secret' },
+    });
+    expect(header.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('marks answers (errors included) readable by the UI origin only', async () => {
     const mine = await getLogs(jobId('x'), undefined, { headers: { origin: UI_ORIGIN } });
     expect(mine.response.status).toBe(401);
     expect(mine.response.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+    // The UI may read the trace of its request (docs/tracing.md).
+    expect(mine.response.headers.get('access-control-expose-headers')).toBe('traceresponse, x-request-id');
+    expect(mine.response.headers.get('traceresponse')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     const other = await getLogs(jobId('x'), undefined, { headers: { origin: 'https://evil.example.test' } });
     expect(other.response.headers.get('access-control-allow-origin')).toBeNull();
   });

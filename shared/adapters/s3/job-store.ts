@@ -73,6 +73,12 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
 
     async headDownload(jobId) {
       const key = downloadKey(jobId, o.downloadPrefix);
+      // Existence by listing (allowed for downloads/ only): without an unconditional s3:ListBucket,
+      // HEAD of a missing key answers 403, not 404 — indistinguishable from a real denial.
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: o.bucket, Prefix: key, MaxKeys: 1 })).catch((error: unknown) => {
+        throw unavailable(`list s3://${o.bucket}/${key}`, error);
+      });
+      if (listed.Contents?.[0]?.Key !== key) return undefined;
       try {
         const out = await s3.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }));
         return { key, metadata: fromS3Metadata(out.Metadata ?? {}), lastModified: out.LastModified, size: out.ContentLength };

@@ -35,7 +35,10 @@ function givenJob(jobId: string, status: 'running' | 'final', download?: { statu
   const key = `jobs/v1/${jobId}/main.json`;
   s3.on(ListObjectsV2Command, { Prefix: `jobs/v1/${jobId}/` }).resolves({ Contents: [{ Key: key }] });
   s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToString: async () => marker(jobId, status) } as never });
-  const head = s3.on(HeadObjectCommand, { Key: `downloads/${jobId}.log.gz` });
+  const downloadKey = `downloads/${jobId}.log.gz`;
+  // The store lists before it HEADs (a HEAD of a missing key is a 403 without s3:ListBucket on the whole bucket).
+  s3.on(ListObjectsV2Command, { Prefix: downloadKey }).resolves({ Contents: download ? [{ Key: downloadKey }] : [] });
+  const head = s3.on(HeadObjectCommand, { Key: downloadKey });
   if (download) head.resolves({ Metadata: { owner: 'alice', team: 'vision', status: download.status }, LastModified: new Date(Date.now() - 60_000) });
   else head.rejects(new NotFound({ message: 'Not Found', $metadata: {} }));
 }
