@@ -24,8 +24,9 @@ import { esSetup } from '../../scripts/es-setup.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const UI_ORIGIN = 'https://ml.example.test';
-const AUDIENCE = 'joblogs-ui';
+// serverless.yml's `local` stage values (params uiOrigin, jwtAudience).
+const UI_ORIGIN = 'http://127.0.0.1:3000';
+const AUDIENCE = 'joblogs-local';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const RUN = randomUUID().slice(0, 8);
 
@@ -119,14 +120,12 @@ beforeAll(async () => {
   Object.assign(process.env, awsLocalEnv(stack.info));
   queueUrl = (await stack.sqs.send(new CreateQueueCommand({ QueueName: `joblogs-signer-test-${RUN}` }))).QueueUrl!;
   idp = await startIssuer({ audience: AUDIENCE });
+  // The environment the packaged template gives the signer, with what this test must own: its
+  // identity provider (a random port), its queue, and path-style S3 for moto.
   config = loadSignerConfig({
-    STAGE: 'local',
-    LOG_BUCKET: stack.bucket,
+    ...stack.info.resources.signer.environment,
     ASSEMBLE_QUEUE_URL: queueUrl,
     JWT_ISSUER: idp.issuer,
-    JWT_AUDIENCE: AUDIENCE,
-    UI_ORIGIN,
-    KIBANA_URL: 'https://kibana.local.example.test',
     S3_FORCE_PATH_STYLE: 'true',
   });
   api = await startHttpApi(startSigner(), ['ANY /jobs/{jobId}/logs']);
@@ -143,6 +142,22 @@ afterAll(async () => {
     await stack.close();
   }
   process.env = savedEnv;
+});
+
+describe('signer: configuration', () => {
+  it('accepts the environment the packaged template declares for the signer', () => {
+    const env = stack.info.resources.signer.environment;
+    const declared = loadSignerConfig(env);
+    expect(declared).toMatchObject({
+      stage: 'local',
+      logBucket: stack.bucket,
+      assembleQueueUrl: env['ASSEMBLE_QUEUE_URL'],
+      jwt: { audience: [AUDIENCE] },
+      uiOrigin: UI_ORIGIN,
+      kibana: { dataViewId: 'joblogs-local' },
+      urlExpirySeconds: 900,
+    });
+  });
 });
 
 describe('signer: authentication', () => {
