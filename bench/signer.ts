@@ -13,15 +13,14 @@
  *
  *   tsx bench/signer.ts [--rounds 3] [--calls 1000]
  *
- * The local stack is brought up with `scripts/stack.ts up` if it is not running (and taken down
- * at the end in that case). Fixtures go to a bucket of its own, `joblogs-bench-signer`, emptied
+ * The local stack is brought up with `scripts/stack.ts up` if it is not running, and taken down
+ * at the end only if this run started both services (`withLocalStack`). Fixtures go to a bucket of its own, `joblogs-bench-signer`, emptied
  * at the end but kept (moto's health check fails after deleting a bucket that held objects).
  */
 import { CreateBucketCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { build, type BuildOptions } from 'esbuild';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -32,14 +31,14 @@ import { createLogger } from '../shared/adapters/logger.js';
 import { s3JobStore } from '../shared/adapters/s3/job-store.js';
 import { loadSignerConfig } from '../shared/config/signer-config.js';
 import { downloadKey, jobMarkerKey, toS3Metadata } from '../shared/core/index.js';
-import { awsLocalEnv, readStackFile } from '../scripts/local/stack-file.js';
+import { awsLocalEnv, type StackInfo } from '../scripts/local/stack-file.js';
 import { REPO_ROOT } from '../scripts/local/paths.js';
 import { lambdaContext } from '../test/fixtures/events.js';
 import { startIssuer } from '../test/support/jwks.js';
 import { readServerlessYml } from '../test/support/serverless-yml.js';
-import { stackIsUp } from '../test/support/stack.js';
 import { BENCH_DIR } from './synthetic-log.js';
 import { formatSpread, machineNote, printTable, requireNode24, saveResults, spread } from './measure.js';
+import { withLocalStack } from './shipper-common.js';
 
 const BUCKET = 'joblogs-bench-signer';
 const JOB_ID = 'bench-signer-job';
@@ -102,9 +101,7 @@ async function timeCalls(calls: number, call: () => Promise<unknown>): Promise<S
   return { p50: percentile(ms, 50), p99: percentile(ms, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
 }
 
-async function latency(rounds: number, calls: number): Promise<Record<Variant, Stat[]>> {
-  const stack = readStackFile();
-  if (!stack?.resources) throw new Error('no .local/stack.json: run `npx tsx scripts/stack.ts up`');
+async function latency(stack: StackInfo, rounds: number, calls: number): Promise<Record<Variant, Stat[]>> {
   Object.assign(process.env, awsLocalEnv(stack));
   const aws = { region: stack.region, endpoint: stack.moto.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const s3 = new S3Client({ ...aws, forcePathStyle: true });
@@ -200,15 +197,9 @@ async function main(): Promise<void> {
   );
   console.log(`signer: ${kb(sizes.signer.bytes)} KiB (aim ≤ ${BUNDLE_AIM_KB} KB: ${sizes.signer.bytes <= BUNDLE_AIM_KB * 1000 ? 'met' : 'MISSED'})\n`);
 
-  let startedStack = false;
-  if (!(await stackIsUp())) {
-    console.error('[bench] local stack not up: running scripts/stack.ts up');
-    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'scripts', 'stack.ts'), 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    startedStack = true;
-  }
-  try {
-    console.log(`## warm latency: ${calls} calls × ${rounds} rounds, in process, moto at ${readStackFile()?.moto.url}\n`);
-    const results = await latency(rounds, calls);
+  await withLocalStack(async (stack) => {
+    console.log(`## warm latency: ${calls} calls × ${rounds} rounds, in process, moto at ${stack.moto.url}\n`);
+    const results = await latency(stack, rounds, calls);
     const ratio = results.signer.map((s, i) => s.p99 / results.head[i]!.p99);
     console.log(`\n## summary: median (min–max) over ${rounds} rounds\n`);
     printTable(
@@ -221,9 +212,7 @@ async function main(): Promise<void> {
     console.log(`signer p99 with S3 answered from memory (its own CPU): ${formatSpread(spread(results.signerNoIo.map((r) => r.p99)), 2, ' ms')}`);
     const saved = saveResults('signer', { machine: machineNote(), sizes, rounds, calls, results });
     console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
-  } finally {
-    if (startedStack) execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'scripts', 'stack.ts'), 'down'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  }
+  });
 }
 
 main().then(

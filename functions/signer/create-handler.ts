@@ -9,7 +9,7 @@ import { createJwtVerifier } from '../../shared/adapters/auth/jwt-verifier.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { s3DownloadUrlSigner } from '../../shared/adapters/s3/download-url.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
-import { sqsAssemblyQueue } from '../../shared/adapters/sqs/assembly-queue.js';
+import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
 import { describeError } from '../../shared/core/errors.js';
 import { TraceHeader, traceMiddleware } from '../../shared/trace/index.js';
@@ -34,7 +34,7 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
     verifyToken: createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl }),
     jobs: s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
     urls: s3DownloadUrlSigner(s3, { bucket: config.logBucket }),
-    assembly: sqsAssemblyQueue(new SQSClient({}), { queueUrl: config.assembleQueueUrl }),
+    assembly: sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl),
     throttle: new AssemblyThrottle(),
     now: Date.now,
     ...overrides,

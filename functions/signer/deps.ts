@@ -2,7 +2,7 @@ import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
 import type { Logger } from '../../shared/adapters/logger.js';
 import type { DownloadUrlSigner } from '../../shared/adapters/s3/download-url.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
-import type { AssemblyQueue } from '../../shared/adapters/sqs/assembly-queue.js';
+import type { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
 import type { AssemblyThrottle } from './assembly-throttle.js';
 
@@ -12,7 +12,8 @@ export interface SignerDeps {
   verifyToken: VerifyToken;
   jobs: JobStore;
   urls: DownloadUrlSigner;
-  assembly: AssemblyQueue;
+  /** The assembler's queue: the signer sends `{ jobId, partial: true }`. */
+  assembly: Pick<ReturnType<typeof sqsAssembleQueue>, 'send'>;
   throttle: AssemblyThrottle;
   logger: Logger;
   now: () => number;

@@ -64,7 +64,7 @@ export async function getJobLogs({ jobId, token }: LogsRequest, deps: SignerDeps
   let detail = plan.detail;
   if (plan.requestAssembly) {
     try {
-      await deps.assembly.requestPartial(jobId);
+      await deps.assembly.send({ jobId, partial: true });
       deps.throttle.recordRequest(jobId, now);
       outcome.assemblyRequested = true;
     } catch (error) {

@@ -99,7 +99,7 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const response = await setup().call('job-2');
     expect(JSON.parse(response.body!)).toMatchObject({ status: 'running', downloadUrl: null });
-    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE, MessageBody: '{"jobId":"job-2","partial":true}' }]);
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE, MessageBody: '{"jobId":"job-2","partial":true}', DelaySeconds: 0 }]);
   });
 
   it('still answers a running job when the assembly request cannot be queued, and says so', async () => {
