@@ -141,12 +141,9 @@ describe('Elasticsearch faults between the indexer and the cluster', () => {
 });
 
 describe('the Lambda deadline', () => {
-  // OPEN (found here): the indexer has no continuation. A redelivered chunk is read again from its
-  // first line, and the lines already indexed cost as much as new ones (409s), so a chunk that
-  // needs more than one invocation makes the same progress every time and, after 5 receives,
-  // lands in the chunk DLQ with its tail unindexed. `it.fails` keeps the suite green and turns
-  // red once continuation exists, so this test then states the requirement as written.
-  it.fails('hands a chunk back when the deadline comes mid-object and finishes it on redelivery, once', async () => {
+  // A chunk that needs more than one invocation: each one stops at the deadline with a checkpoint of
+  // the lines confirmed so far, and the redelivery goes on from there instead of from line 0.
+  it('hands a chunk back when the deadline comes mid-object and finishes it on redelivery, once', async () => {
     // 3 s per invocation minus 1 s headroom, against ~6 s of slowed bulk requests for the chunk.
     indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 3 });
     proxy.plan(({ path: p }) => (isBulk(p) ? { kind: 'delay', ms: 400 } : undefined));
@@ -157,14 +154,17 @@ describe('the Lambda deadline', () => {
     await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= printed, 'the whole chunk', 25_000).catch(() => undefined);
     const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks });
     const handedBack = indexer.logs.filter((l) => l['error']?.code === 'DEADLINE').length;
+    const resumed = indexer.logs.filter((l) => l['message'] === 'chunk indexed' && l['resumedAt'] > 0).length;
     rows.push({
       name: 'deadline-mid-object',
       input: 'function timeout 3 s, every _bulk slowed by 400 ms, one 3000-line chunk (25 s allowed)',
       expected: 'every printed line exactly once, continuing across invocations',
-      observed: `OPEN (no continuation): ${describeVerdict(verdict)}; ${handedBack} hand-back(s) at the deadline, each redelivery restarting at line 0`,
+      observed: `${describeVerdict(verdict)}; ${handedBack} hand-back(s) at the deadline, finished by a redelivery resuming from its checkpoint (${resumed})`,
       pass: verdict.problems.length === 0,
     });
     expect(verdict.problems).toEqual([]);
+    expect(handedBack).toBeGreaterThan(0);
+    expect(resumed).toBe(1);
   });
 });
 
