@@ -1,14 +1,8 @@
-import { isFramingWorker, runFramingWorker } from '../shared/shipper/framing-worker.js';
 import { reexecWithHeapFlags } from './heap-flags.js';
 
-// The bundle is also the script of the shipper's framing worker (see framing-worker.ts).
-if (isFramingWorker()) {
-  runFramingWorker();
-} else {
-  // Before anything heavy is loaded: the re-exec starts from scratch.
-  reexecWithHeapFlags();
-  const { main } = await import('./main.js');
-  const code = await main(process.argv);
-  // Open sockets (S3 keep-alive) must not keep a finished job alive; stdio is flushed first.
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-}
+// Before anything heavy is loaded: the re-exec starts from scratch.
+reexecWithHeapFlags();
+const { main } = await import('./main.js');
+const code = await main(process.argv);
+// Open sockets (S3 keep-alive) must not keep a finished job alive; stdio is flushed first.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

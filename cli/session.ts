@@ -21,8 +21,7 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
   const options = shipperOptionsFrom(flags, traceparent);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
   await checkBucket(s3, options.bucket, (message) => io.stderr(`joblogs: warning: ${message}`));
-  // Framing and gzip on a worker thread: the event loop that passes the job's output through only copies bytes.
-  const shipper = await Shipper.open({ ...options, s3, framing: 'worker', onEvent: (event) => report(event, flags.verbose === true, io) }).catch((error: unknown) => {
+  const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) }).catch((error: unknown) => {
     s3.destroy();
     // Two shippers on one spool would number the same chunks: refuse to start, like bad configuration.
     if (error instanceof SpoolLockedError) throw new CliConfigError(error.message, { cause: error });

@@ -29,6 +29,8 @@ export class Chunker {
   #length = 0;
   #lines = 0;
   #startTime = 0;
+  /** Buffers of gzipped chunks, handed back through {@link recycle}: no megabyte allocated per chunk. */
+  #spare: Buffer[] = [];
 
   constructor(options: ChunkerOptions) {
     this.#options = options;
@@ -85,9 +87,20 @@ export class Chunker {
     return sealed;
   }
 
-  #allocate(atLeast: number): Buffer {
+  /** A sealed body is done with (gzipped): its memory may hold the next chunk. */
+  recycle(body: Buffer): void {
+    const whole = Buffer.from(body.buffer, 0, body.buffer.byteLength);
+    if (whole.length === this.#standardSize() && this.#spare.length < 2) this.#spare.push(whole);
+  }
+
+  #standardSize(): number {
     // Room for a full chunk plus one more frame of an average line, so most chunks never grow.
-    return Buffer.allocUnsafeSlow(Math.max(atLeast, this.#options.maxChunkBytes + maxFrameBytes(4096)));
+    return this.#options.maxChunkBytes + maxFrameBytes(4096);
+  }
+
+  #allocate(atLeast: number): Buffer {
+    if (atLeast <= this.#standardSize() && this.#spare.length > 0) return this.#spare.pop()!;
+    return Buffer.allocUnsafeSlow(Math.max(atLeast, this.#standardSize()));
   }
 
   #grow(need: number): void {

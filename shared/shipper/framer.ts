@@ -77,9 +77,15 @@ export class Framer {
     return this.#gzipBacklog;
   }
 
-  write(stream: FrameStream, data: Buffer, time: number): void {
+  /**
+   * Frames `data`. With `reuse`, the caller will overwrite `data` once this returns, so nothing
+   * keeps pointing into it (a partial line is copied).
+   */
+  write(stream: FrameStream, data: Buffer, time: number, reuse = false): void {
     if (this.#ended) return;
-    this.#captures[stream].push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
+    const capture = this.#captures[stream];
+    capture.push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
+    if (reuse) capture.detach();
     this.#armTimer();
   }
 
@@ -116,9 +122,10 @@ export class Framer {
     this.#sealedLines += sealed.lines;
     const nextLine = this.#o.firstLine + this.#sealedLines;
     this.#gzipBacklog += rawBytes;
-    // Large output chunks: zlib hands each one back 16 KiB at a time by default.
-    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel, chunkSize: 256 * 1024 }).finally(() => {
+    // Output in 64 KiB pieces (zlib's default is 16 KiB, each one a trip back from the thread pool).
+    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel, chunkSize: 64 * 1024 }).finally(() => {
       this.#gzipBacklog -= rawBytes;
+      if (rawBytes > 0) this.#chunker.recycle(sealed.body);
       this.#o.onGzipped?.();
     });
     // Attach a handler now: a gzip failure must not surface as an unhandled rejection before its turn.

@@ -1,7 +1,6 @@
 // The framing worker's script when joblogs runs from its TypeScript sources (tsx, vitest); the
-// bundle is its own worker script. See framing-worker.ts.
+// CLI bundle embeds a bundled copy instead. See framing-worker.ts.
 import { register } from 'tsx/esm/api';
 
 register();
-const { runFramingWorker } = await import('./framing-worker.ts');
-runFramingWorker();
+await import('./framing-worker-main.ts');

@@ -3,7 +3,8 @@ export { ShipperError, ShipperOptionsError, SpoolError, SpoolLockedError, Upload
 export { Chunker, type ChunkerOptions, type SealedBody } from './chunker.js';
 export { FrameWriter, maxFrameBytes } from './frame-writer.js';
 export { Framer, type FramedChunk, type FramerOptions } from './framer.js';
-export { isFramingWorker, runFramingWorker, WorkerFraming } from './framing-worker.js';
+export { runFramingWorker } from './framing-worker.js';
+export { WorkerFraming } from './worker-framing.js';
 export { LineCapture, utf8Boundary, type CapturedLine } from './line-capture.js';
 export { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
 export { shipperDestination, type ShipperDestination } from './pino-destination.js';

@@ -78,6 +78,14 @@ export class LineCapture {
     }
   }
 
+  /**
+   * Copies what is held back, so that it no longer points into the Buffers given to {@link push}
+   * (whose memory the caller may then reuse).
+   */
+  detach(): void {
+    if (this.#pending.length > 0) this.#pending = [Buffer.concat(this.#pending, this.#pendingBytes)];
+  }
+
   /** The stream ended: whatever is held back is emitted (a lone `\r` as itself, text with `''`). */
   end(now: number, emit: (line: CapturedLine) => void): void {
     if (this.#crPending) {

@@ -1,7 +1,7 @@
 import { ChunkFormat } from '../core/index.js';
 import { OverflowPolicy, PRODUCER } from './constants.js';
 import { Framer, type FramedChunk } from './framer.js';
-import { WorkerFraming } from './framing-worker.js';
+import { WorkerFraming } from './worker-framing.js';
 import { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
 import { Spool, type SpoolEntry, type SpoolState } from './spool.js';
 import type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
@@ -49,7 +49,7 @@ export class Shipper {
       onError: (error: Error) => this.#event({ type: 'spool-error', error }),
       onGzipped: () => this.#releaseRoom(),
     };
-    this.#framing = o.framing === 'worker' ? new WorkerFraming({ ...framer, maxBufferedBytes: o.maxBufferedBytes }) : new Framer(framer);
+    this.#framing = o.framing === 'worker' ? new WorkerFraming({ ...framer, maxBufferedBytes: Math.ceil(o.maxBufferedBytes / 2) }) : new Framer(framer);
     this.#uploader = new Uploader(spool, {
       ...o,
       onEvent: (e) => {

@@ -10,6 +10,9 @@ const HEARTBEAT_MS = 2_000;
 /** …so one older than this, from another host (container), is a dead holder's. */
 const STALE_MS = 10_000;
 
+/** Lock files held by this process: our own pid in a lock file is only stale when it is not one of these. */
+const heldHere = new Set<string>();
+
 interface Holder {
   pid: number;
   host: string;
@@ -18,8 +21,8 @@ interface Holder {
 /**
  * One shipper per spool directory (job + source): a `joblogs.lock` file created exclusively,
  * naming its holder's pid and host, and touched every 2 s while held. A lock left by a dead
- * process is taken over: on the same host when that pid no longer runs (or is ours: a restarted
- * container's PID 1), from another host (a shared volume) when it has not been touched for 10 s.
+ * process is taken over: on the same host when that pid no longer runs (or is ours but not held
+ * by this process: a restarted container's PID 1), from another host (a shared volume) when it has not been touched for 10 s.
  */
 export class SpoolLock {
   readonly #file: string;
@@ -45,11 +48,13 @@ export class SpoolLock {
         } finally {
           await handle.close();
         }
+        heldHere.add(file);
         return new SpoolLock(file);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SpoolError(`Cannot lock spool directory ${dir}: ${(error as Error).message}`, { cause: error });
       }
       const holder = await readHolder(file);
+      if (heldHere.has(file)) throw new SpoolLockedError(dir, me);
       if (holder ? await isAlive(file, holder, me) : await touchedWithin(file, HEARTBEAT_MS)) throw new SpoolLockedError(dir, holder);
       // A dead holder's lock: remove it and try again (another starter may win the race: then it is theirs).
       await unlink(file).catch(() => undefined);
@@ -62,6 +67,7 @@ export class SpoolLock {
     this.#released = true;
     clearInterval(this.#heartbeat);
     await unlink(this.#file).catch(() => undefined);
+    heldHere.delete(this.#file);
   }
 }
 
