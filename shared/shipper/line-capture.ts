@@ -72,8 +72,13 @@ export class LineCapture {
         this.#append(data.subarray(pos), now, emit);
         return;
       }
-      this.#append(data.subarray(pos, end), now, emit);
-      this.#emitPending(terminator, emit, now);
+      if (this.#pendingBytes === 0 && end - pos <= this.#maxLineBytes) {
+        // The common case, a whole line inside this read: no copy, nothing held.
+        emit({ bytes: data.subarray(pos, end), terminator, time: now });
+      } else {
+        this.#append(data.subarray(pos, end), now, emit);
+        this.#emitPending(terminator, emit, now);
+      }
       pos = next;
     }
   }
