@@ -1,10 +1,7 @@
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { FrameStream } from '../core/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
+import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';
-
-const gzipAsync = promisify(gzip);
 
 /** A sealed chunk, gzipped, in seq order. */
 export interface FramedChunk {
@@ -47,6 +44,7 @@ export class Framer {
   readonly #now: () => number;
   readonly #captures: Record<FrameStream, LineCapture>;
   readonly #chunker: Chunker;
+  readonly #gzipPool: GzipPool;
   #nextLine: number;
   /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
   #sealedLines = 0;
@@ -65,6 +63,7 @@ export class Framer {
     this.#nextLine = options.firstLine;
     this.#captures = { stdout: new LineCapture(options.maxLineBytes), stderr: new LineCapture(options.maxLineBytes) };
     this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
+    this.#gzipPool = new GzipPool(options.gzipLevel);
   }
 
   /** Uncompressed bytes of sealed chunks still being gzipped. */
@@ -98,7 +97,8 @@ export class Framer {
     this.#captures.stdout.end(now, this.#emitStdout);
     this.#captures.stderr.end(now, this.#emitStderr);
     this.#gzip(this.#chunker.take(now), true);
-    return this.#emitting;
+    await this.#emitting;
+    this.#gzipPool.close();
   }
 
   #addLine(line: CapturedLine, stream: FrameStream): void {
@@ -122,8 +122,7 @@ export class Framer {
     this.#sealedLines += sealed.lines;
     const nextLine = this.#o.firstLine + this.#sealedLines;
     this.#gzipBacklog += rawBytes;
-    // Output in 64 KiB pieces (zlib's default is 16 KiB, each one a trip back from the thread pool).
-    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel, chunkSize: 64 * 1024 }).finally(() => {
+    const compressed = this.#gzipPool.compress(sealed.body).finally(() => {
       this.#gzipBacklog -= rawBytes;
       if (rawBytes > 0) this.#chunker.recycle(sealed.body);
       this.#o.onGzipped?.();
