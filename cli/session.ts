@@ -62,5 +62,8 @@ function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {
     case 'spool-error':
       io.stderr(`joblogs: spool error: ${event.error.message}`);
       break;
+    case 'marker-failed':
+      if (verbose) io.stderr(`joblogs: job marker not written yet: ${event.error.message}; retrying`);
+      break;
   }
 }

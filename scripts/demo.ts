@@ -2,11 +2,14 @@
  * The quick-start demo: a small training job runs under the `joblogs` shipper on the local stack —
  * its output goes through the real pipeline: gzip chunks into S3 (moto) → bucket notification →
  * SQS → event-source runner → indexer handler → Elasticsearch — then the demo prints how many
- * lines are searchable and how to query them.
+ * lines are searchable and how to query them. The job's final marker also starts the assembler
+ * (its own queue and runner), which builds the job's download file; the demo prints a link to it.
  *
  *   tsx scripts/stack.ts up && tsx scripts/demo.ts      (npm run demo does both)
  */
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Client } from '@elastic/elasticsearch';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,9 +17,12 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createAssemblerHandler } from '../functions/assembler/create-handler.js';
 import { createIndexerHandler } from '../functions/indexer/create-handler.js';
+import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
 import { loadIndexerConfig } from '../shared/config/indexer-config.js';
-import { startRunner } from './local/esm-runner.js';
+import { downloadKey } from '../shared/core/index.js';
+import { mappingOptions, startRunner } from './local/esm-runner.js';
 import { REPO_ROOT } from './local/paths.js';
 import { awsLocalEnv, readStackFile } from './local/stack-file.js';
 
@@ -38,13 +44,19 @@ async function main(): Promise<void> {
     queueUrl: stack.resources.chunkQueueUrl,
     sqsClient: sqs,
     handler: createIndexerHandler(loadIndexerConfig(env)),
-    batchSize: fn.batchSize,
-    batchingWindowS: fn.batchingWindowS,
-    functionTimeoutS: fn.timeoutS,
-    reportBatchItemFailures: fn.reportBatchItemFailures,
-    functionName: fn.functionName,
+    ...mappingOptions(fn),
     region: stack.region,
   });
+
+  const asm = stack.resources.assembler;
+  const assembler = await startRunner({
+    queueUrl: asm.queueUrl,
+    sqsClient: sqs,
+    handler: createAssemblerHandler(loadAssemblerConfig({ ...asm.environment, ...awsLocalEnv(stack), S3_FORCE_PATH_STYLE: 'true' })),
+    ...mappingOptions(asm),
+    region: stack.region,
+  });
+  const s3 = new S3Client({ ...aws, forcePathStyle: true });
 
   const jobId = `demo-${randomBytes(3).toString('hex')}`;
   const traceId = randomBytes(16).toString('hex');
@@ -55,7 +67,7 @@ async function main(): Promise<void> {
     process.execPath,
     [
       path.join(REPO_ROOT, 'cli', 'joblogs.mjs'), 'run',
-      '--job-id', jobId, '--bucket', stack.resources.bucket, '--service', 'trainer',
+      '--job-id', jobId, '--bucket', stack.resources.bucket, '--service', 'trainer', '--owner', 'demo-user', '--team', 'demo-team',
       '--spool-dir', mkdtempSync(path.join(tmpdir(), 'joblogs-demo-spool-')),
       '--', process.execPath, path.join(REPO_ROOT, 'scripts', 'demo-training.mjs'), String(STEPS),
     ],
@@ -75,6 +87,15 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - shippedAt) / 1000).toFixed(1);
   await runner.stop();
 
+  // The download file: assembled when the job's final marker arrived.
+  const key = downloadKey(jobId);
+  let download: Record<string, string> | undefined;
+  while (!download && Date.now() < giveUp) {
+    download = (await s3.send(new HeadObjectCommand({ Bucket: stack.resources.bucket, Key: key })).catch(() => undefined))?.Metadata;
+    if (!download) await new Promise((r) => setTimeout(r, 500));
+  }
+  await assembler.stop();
+
   const errors = await es.search({
     index: dataStream,
     size: 5,
@@ -92,10 +113,20 @@ async function main(): Promise<void> {
   console.log(`  curl -s -u ${username}:${password} '${url}/${dataStream}/_search?pretty&size=3&sort=event.sequence:asc&q=labels.job_id:${jobId}'`);
   console.log(`  curl -s -u ${username}:${password} '${url}/${dataStream}/_count?pretty&q=trace.id:${traceId}'`);
   console.log(`  Kibana (KQL): labels.job_id : "${jobId}" and log.level : ("warning" or "error")`);
+  if (download) {
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: stack.resources.bucket, Key: key }), { expiresIn: 900 });
+    console.log(`\n[demo] download file s3://${stack.resources.bucket}/${key}: ${download['line-count']} lines, status ${download['status']}, owner ${download['owner']}/${download['team']}`);
+    console.log(`  curl -s '${url}' | gunzip | head -5      # link valid 15 min (the signer hands these out: GET /jobs/{jobId}/logs)`);
+  }
   await es.close();
   sqs.destroy();
+  s3.destroy();
   if (searchable !== total) {
     console.error(`[demo] only ${searchable}/${total} lines arrived`);
+    process.exitCode = 1;
+  }
+  if (download?.['line-count'] !== String(total)) {
+    console.error(`[demo] the download file has ${download?.['line-count'] ?? 'no'} lines, expected ${total}`);
     process.exitCode = 1;
   }
 }

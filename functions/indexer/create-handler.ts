@@ -6,6 +6,7 @@ import { esBulkSender } from '../../shared/adapters/elasticsearch/bulk-sender.js
 import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { traceMiddleware } from '../../shared/trace/index.js';
 import type { IndexerConfig } from '../../shared/config/indexer-config.js';
 import type { IndexerDeps } from './deps.js';
 import { indexBatch } from './index-batch.js';
@@ -50,7 +51,8 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
     return response;
   };
 
-  const handler = middy<SQSEvent, SQSBatchResponse, Error, IndexerContext>();
+  // Each chunk's work runs in the chunk's own trace (indexChunk); this is the invocation's.
+  const handler = middy<SQSEvent, SQSBatchResponse, Error, IndexerContext>().use(traceMiddleware());
   if (config.esCredentialsParam) {
     handler.use(
       ssm({

@@ -14,10 +14,15 @@ import {
   bulkActionWriter,
   EcsDocumentWriter,
   TooManyLinesError,
+  describeError,
   type BatchOutcome,
   type BulkBatch,
+  type ChunkContext,
   type CreatedObject,
+  type TraceIds,
 } from '../../shared/core/index.js';
+import { startTrace, withTrace, type TraceContext } from '../../shared/trace/index.js';
+import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';
 import type { IndexerDeps } from './deps.js';
 
 /** Counters of one chunk; summed into the invocation's log line. */
@@ -31,6 +36,20 @@ export interface ChunkStats {
 
 export function emptyStats(): ChunkStats {
   return { lines: 0, indexed: 0, duplicates: 0, retried: 0, rejected: 0 };
+}
+
+function addStats(into: ChunkStats, from: ChunkStats): void {
+  into.lines += from.lines;
+  into.indexed += from.indexed;
+  into.duplicates += from.duplicates;
+  into.retried += from.retried;
+  into.rejected += from.rejected;
+}
+
+/** The indexer's span for one chunk, in the chunk's trace: its log line is found with the job's lines. */
+function chunkSpan(trace: TraceIds | undefined): TraceContext | undefined {
+  if (!trace) return undefined;
+  return { ...startTrace(), traceId: trace.traceId, ...(trace.spanId ? { parentSpanId: trace.spanId } : {}) };
 }
 
 /**
@@ -54,6 +73,42 @@ export async function indexChunk(
     { bucket: object.bucket, key: object.key, metadata: opened.metadata, eventTime: object.eventTime },
     { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: deps.now },
   );
+  const span = chunkSpan(chunk.trace);
+  const index = () => indexAndLog(chunk, opened, object, deps, deadlineAt, stats);
+  return span ? withTrace(span, index) : index();
+}
+
+/** One log line per chunk, in the chunk's trace, with its own counts (the batch line sums them). */
+async function indexAndLog(
+  chunk: ChunkContext,
+  opened: OpenedChunk,
+  object: CreatedObject,
+  deps: IndexerDeps,
+  deadlineAt: number,
+  batchStats: ChunkStats,
+): Promise<void> {
+  const stats = emptyStats();
+  const where = { key: object.key, jobId: chunk.jobId, source: chunk.source, seq: chunk.seq };
+  try {
+    await streamChunk(chunk, opened, object, deps, deadlineAt, stats);
+    deps.logger.info({ ...where, ...stats }, 'chunk indexed');
+  } catch (error) {
+    deps.logger.warn({ ...where, ...stats, error: describeError(error) }, 'chunk not fully indexed');
+    throw error;
+  } finally {
+    addStats(batchStats, stats);
+  }
+}
+
+async function streamChunk(
+  chunk: ChunkContext,
+  opened: OpenedChunk,
+  object: CreatedObject,
+  deps: IndexerDeps,
+  deadlineAt: number,
+  stats: ChunkStats,
+): Promise<void> {
+  const { config } = deps;
   const writer = new EcsDocumentWriter(chunk);
   const toAction = bulkActionWriter(chunk.dataStream);
   const splitter = new LineSplitter(config.maxLineBytes);

@@ -31,6 +31,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSReco
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { LocalFunction } from './stack-file.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | null | undefined> | SQSBatchResponse | void;
 
@@ -173,6 +174,18 @@ class FunctionTimeoutError extends Error {
 }
 
 /** Starts polling; resolves once the queue ARN is known. */
+/** The runner settings a function's event source mapping gives (batch size, window, response type, timeout). */
+export function mappingOptions(fn: LocalFunction): Pick<RunnerOptions, 'batchSize' | 'batchingWindowS' | 'reportBatchItemFailures' | 'functionName' | 'functionTimeoutS' | 'memoryMb'> {
+  return {
+    batchSize: fn.batchSize,
+    batchingWindowS: fn.batchingWindowS,
+    reportBatchItemFailures: fn.reportBatchItemFailures,
+    functionName: fn.functionName,
+    functionTimeoutS: fn.timeoutS,
+    memoryMb: fn.memoryMb,
+  };
+}
+
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const o = {
     batchSize: 10,

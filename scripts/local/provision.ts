@@ -45,6 +45,8 @@ import {
 import type { ProvisionedResources } from './stack-file.js';
 
 export const INDEXER_LOGICAL_ID = 'IndexerLambdaFunction';
+export const ASSEMBLER_LOGICAL_ID = 'AssemblerLambdaFunction';
+export const SIGNER_LOGICAL_ID = 'SignerLambdaFunction';
 
 export interface ProvisionOptions {
   template: CfnTemplate;
@@ -169,6 +171,14 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
     if (!dlqId) throw new Error(`${mapping.queueLogicalId} has no RedrivePolicy`);
     const chunkQueueUrl = resolver.ref(mapping.queueLogicalId)!;
     await deleteS3TestEvents(sqs, chunkQueueUrl);
+
+    const assemblerFn = readFunction(template, ASSEMBLER_LOGICAL_ID);
+    const assemblerMapping = readEventSourceMapping(template, ASSEMBLER_LOGICAL_ID);
+    const assemblerDlq = deadLetterQueueOf(template, assemblerMapping.queueLogicalId);
+    if (!assemblerDlq) throw new Error(`${assemblerMapping.queueLogicalId} has no RedrivePolicy`);
+    const assembleQueueUrl = resolver.ref(assemblerMapping.queueLogicalId)!;
+    await deleteS3TestEvents(sqs, assembleQueueUrl);
+    const signerFn = readFunction(template, SIGNER_LOGICAL_ID);
     return {
       stage: o.stage,
       templatePath: o.templatePath,
@@ -188,6 +198,25 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
         batchingWindowS: mapping.batchingWindowS,
         reportBatchItemFailures: mapping.reportBatchItemFailures,
         environment,
+      },
+      assembler: {
+        logicalId: assemblerFn.logicalId,
+        functionName: assemblerFn.functionName,
+        handler: assemblerFn.handler,
+        timeoutS: assemblerFn.timeoutS,
+        memoryMb: assemblerFn.memoryMb,
+        batchSize: assemblerMapping.batchSize,
+        batchingWindowS: assemblerMapping.batchingWindowS,
+        reportBatchItemFailures: assemblerMapping.reportBatchItemFailures,
+        environment: resolve<Record<string, string>>(assemblerFn.environment),
+        queueUrl: assembleQueueUrl,
+        queueArn: resolver.getAtt(assemblerMapping.queueLogicalId, 'Arn')!,
+        deadLetterQueueUrl: resolver.ref(assemblerDlq)!,
+      },
+      signer: {
+        functionName: signerFn.functionName,
+        handler: signerFn.handler,
+        environment: resolve<Record<string, string>>(signerFn.environment),
       },
     };
   } finally {

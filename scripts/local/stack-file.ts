@@ -4,6 +4,20 @@ import { LOCAL_DIR, STACK_FILE } from './paths.js';
 import type { EsInstance } from './elasticsearch.js';
 import type { MotoInstance } from './moto.js';
 
+/** A function as the template declares it, with its SQS event source. */
+export interface LocalFunction {
+  logicalId: string;
+  functionName: string;
+  handler: string;
+  timeoutS: number;
+  memoryMb: number;
+  batchSize: number;
+  batchingWindowS: number;
+  reportBatchItemFailures: boolean;
+  /** The template's variables with Refs resolved to local values. */
+  environment: Record<string, string>;
+}
+
 export interface ProvisionedResources {
   stage: string;
   templatePath: string;
@@ -13,18 +27,11 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
   esCredentialsParam: string;
-  function: {
-    logicalId: string;
-    functionName: string;
-    handler: string;
-    timeoutS: number;
-    memoryMb: number;
-    batchSize: number;
-    batchingWindowS: number;
-    reportBatchItemFailures: boolean;
-    /** The template's variables with Refs resolved to local values, ES_NODE pointing at the local ES. */
-    environment: Record<string, string>;
-  };
+  /** The indexer (environment: ES_NODE points at the local Elasticsearch). */
+  function: LocalFunction;
+  assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
+  /** The HTTP function: its environment only (tests serve it through test/support/http-api.ts). */
+  signer: { functionName: string; handler: string; environment: Record<string, string> };
 }
 
 export interface StackInfo {

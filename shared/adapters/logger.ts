@@ -1,14 +1,12 @@
-import { pino, type Logger } from 'pino';
+import { createEcsLogger, type Logger } from '../logging/index.js';
 
 export type { Logger };
 
-/** JSON lines on stdout (CloudWatch in Lambda): the pipeline's own first dashboard. */
+/**
+ * The pipeline functions' own log: ECS JSON lines on stdout (CloudWatch in Lambda) stamped with
+ * the trace of the request or chunk being handled. Never shipped through the pipeline itself:
+ * the indexer would index its own lines and log again, forever.
+ */
 export function createLogger(service: string, destination?: NodeJS.WritableStream): Logger {
-  const options = {
-    base: { service: { name: service } },
-    messageKey: 'message',
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ log: { level: label } }) },
-  };
-  return destination ? pino(options, destination as never) : pino(options);
+  return createEcsLogger({ service, ...(destination ? { destination } : {}) });
 }

@@ -17,10 +17,14 @@ export function isValidJobId(value: string): boolean {
   return JOB_ID.test(value) && !/^\.+$/.test(value);
 }
 
+export function isValidSource(value: string): boolean {
+  return SOURCE.test(value);
+}
+
 /** Builds the key a producer must use for chunk `seq` of `source` in job `jobId`. */
 export function chunkKey(parts: ChunkKey, prefix = 'chunks/'): string {
   if (!isValidJobId(parts.jobId)) throw new ChunkKeyError(`Invalid job id ${JSON.stringify(parts.jobId)}`);
-  if (!SOURCE.test(parts.source)) throw new ChunkKeyError(`Invalid source ${JSON.stringify(parts.source)}`);
+  if (!isValidSource(parts.source)) throw new ChunkKeyError(`Invalid source ${JSON.stringify(parts.source)}`);
   if (!Number.isInteger(parts.seq) || parts.seq < 0 || parts.seq > MAX_CHUNK_SEQ) {
     throw new ChunkKeyError(`Invalid chunk sequence ${parts.seq}`);
   }
@@ -41,7 +45,7 @@ export function parseChunkKey(key: string, prefix = 'chunks/'): ChunkKey {
   const [version, jobId, source, seqText] = parts as [string, string, string, string];
   if (version !== CHUNK_CONTRACT_VERSION) fail(`unknown contract version ${JSON.stringify(version)}`);
   if (!isValidJobId(jobId)) fail(`invalid job id ${JSON.stringify(jobId)}`);
-  if (!SOURCE.test(source)) fail(`invalid source ${JSON.stringify(source)}`);
+  if (!isValidSource(source)) fail(`invalid source ${JSON.stringify(source)}`);
   if (!SEQ.test(seqText)) fail(`invalid sequence ${JSON.stringify(seqText)}`);
   const seq = Number(seqText);
   if (seq > MAX_CHUNK_SEQ) fail(`sequence ${seq} is above ${MAX_CHUNK_SEQ}`);

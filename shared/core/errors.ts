@@ -48,6 +48,10 @@ export class ChunkMetadataError extends PermanentError {
   readonly code = 'BAD_CHUNK_METADATA';
 }
 
+export class JobMarkerError extends PermanentError {
+  readonly code = 'BAD_JOB_MARKER';
+}
+
 export class UnexpectedBucketError extends PermanentError {
   readonly code = 'UNEXPECTED_BUCKET';
 }

@@ -13,3 +13,8 @@ export * from './s3-notification.js';
 export * from './timestamps.js';
 export * from './trace-context.js';
 export * from './frame.js';
+export * from './job-marker.js';
+export * from './download.js';
+export * from './download-lines.js';
+export * from './assembly-plan.js';
+export * from './assemble-request.js';

@@ -5,6 +5,7 @@ export const PRODUCER = `joblogs-shipper/${SHIPPER_VERSION}`;
 export const ShipperDefaults = {
   source: 'main',
   prefix: 'chunks/',
+  jobPrefix: 'jobs/',
   flushIntervalMs: 1000,
   maxChunkBytes: 1024 * 1024,
   maxLineBytes: 256 * 1024,

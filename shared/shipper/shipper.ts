@@ -5,6 +5,7 @@ import { WorkerFraming } from './worker-framing.js';
 import { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
 import { Spool, type SpoolEntry, type SpoolState } from './spool.js';
 import type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
+import { JobMarkers } from './job-markers.js';
 import { Uploader } from './uploader.js';
 
 /**
@@ -22,6 +23,7 @@ export class Shipper {
   readonly #o: ResolvedShipperOptions;
   readonly #spool: Spool;
   readonly #uploader: Uploader;
+  readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
   readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0 };
@@ -50,6 +52,7 @@ export class Shipper {
       onGzipped: () => this.#releaseRoom(),
     };
     this.#framing = o.framing === 'worker' ? new WorkerFraming({ ...framer, maxBufferedBytes: Math.ceil(o.maxBufferedBytes / 2) }) : new Framer(framer);
+    this.#markers = new JobMarkers({ ...o, producer: PRODUCER, onError: (error) => this.#event({ type: 'marker-failed', error }) });
     this.#uploader = new Uploader(spool, {
       ...o,
       onEvent: (e) => {
@@ -61,7 +64,9 @@ export class Shipper {
       },
       onUploaded: (entry, attempts) => {
         this.#stats.uploaded++;
-        this.#event({ type: 'uploaded', key: this.#uploader.keyOf(entry), seq: entry.seq, lines: entry.lines, bytes: entry.bytes, attempts, final: entry.metadata['final'] === 'true' });
+        const final = entry.metadata['final'] === 'true';
+        if (final) this.#markers.final(entry.seq, entry.metadata);
+        this.#event({ type: 'uploaded', key: this.#uploader.keyOf(entry), seq: entry.seq, lines: entry.lines, bytes: entry.bytes, attempts, final });
         this.#releaseRoom();
       },
     });
@@ -80,6 +85,7 @@ export class Shipper {
       for (const entry of spool.entries) shipper.#resumed.add(entry.seq);
       shipper.#event({ type: 'resumed', chunks: spool.entries.length, nextSeq: state.nextSeq, nextLine: state.nextLine });
     }
+    shipper.#markers.running();
     shipper.#uploader.start();
     return shipper;
   }
@@ -133,14 +139,17 @@ export class Shipper {
     this.#exit = end;
     await this.#framing.end().catch((error: Error) => this.#event({ type: 'spool-error', error }));
     await this.#spooling;
-    const drained = this.#uploader.finish();
+    const drained = this.#uploader.finish().then(() => this.#markers.settled());
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       drained.then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.#o.closeTimeoutMs))),
     ]);
     clearTimeout(timer);
-    if (timedOut) await this.#uploader.stop();
+    if (timedOut) {
+      this.#markers.stop();
+      await this.#uploader.stop();
+    }
     await this.#spool.release();
     this.#releaseRoom(true);
     return this.stats;

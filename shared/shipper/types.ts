@@ -11,6 +11,8 @@ export interface ShipperOptions {
   bucket: string;
   /** Key prefix; default `chunks/` (the one the bucket notification listens on). */
   prefix?: string;
+  /** Prefix of the job markers (`<jobPrefix>v1/<jobId>/<source>.json`); default `jobs/`. */
+  jobPrefix?: string;
   dataset?: string;
   service?: string;
   /** W3C traceparent put on every chunk. */
@@ -80,7 +82,8 @@ export type ShipperEvent =
   | { type: 'uploaded'; key: string; seq: number; lines: number; bytes: number; attempts: number; final: boolean }
   | { type: 'upload-failed'; key: string; seq: number; attempt: number; retryInMs: number; error: Error }
   | { type: 'dropped'; key: string; seq: number; lines: number }
-  | { type: 'spool-error'; error: Error };
+  | { type: 'spool-error'; error: Error }
+  | { type: 'marker-failed'; error: Error };
 
 export interface ExitInfo {
   exitCode?: number;

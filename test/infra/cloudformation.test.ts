@@ -39,6 +39,7 @@ function res(logicalId: string, type: string): Required<CfnResource> {
   return r as Required<CfnResource>;
 }
 
+const resourcesOf = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const props = (logicalId: string, type: string): Record<string, any> => res(logicalId, type).Properties;
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -120,16 +121,28 @@ describe('LogBucket', () => {
     expect(rules.some((r) => r['Status'] === 'Enabled' && r['AbortIncompleteMultipartUpload']?.DaysAfterInitiation >= 1)).toBe(true);
   });
 
-  it('announces new chunks (chunks/ … .log.gz) to the chunk queue, after the queue policy exists', () => {
+  it('announces new chunks (chunks/ … .log.gz) to the chunk queue and job markers (jobs/ … .json) to the assemble queue, after both queue policies exist', () => {
     const r = res('LogBucket', 'AWS::S3::Bucket');
-    expect(asArray(r.DependsOn)).toContain('ChunkQueuePolicy');
+    expect(asArray(r.DependsOn)).toEqual(expect.arrayContaining(['ChunkQueuePolicy', 'AssembleQueuePolicy']));
     const configs = (r.Properties as Record<string, any>)['NotificationConfiguration'].QueueConfigurations as Array<Record<string, any>>;
-    expect(configs).toHaveLength(1);
-    expect(configs[0]).toEqual({
-      Event: 's3:ObjectCreated:*',
-      Queue: { 'Fn::GetAtt': ['ChunkQueue', 'Arn'] },
-      Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'chunks/' }, { Name: 'suffix', Value: '.log.gz' }] } },
-    });
+    expect(configs).toEqual([
+      {
+        Event: 's3:ObjectCreated:*',
+        Queue: { 'Fn::GetAtt': ['ChunkQueue', 'Arn'] },
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'chunks/' }, { Name: 'suffix', Value: '.log.gz' }] } },
+      },
+      {
+        Event: 's3:ObjectCreated:*',
+        Queue: { 'Fn::GetAtt': ['AssembleQueue', 'Arn'] },
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'jobs/' }, { Name: 'suffix', Value: '.json' }] } },
+      },
+    ]);
+  });
+
+  it('expires download files after downloadRetentionDays', () => {
+    const rules = props('LogBucket', 'AWS::S3::Bucket')['LifecycleConfiguration'].Rules as Array<Record<string, any>>;
+    const downloads = rules.find((r) => r['Prefix'] === 'downloads/');
+    expect(downloads).toMatchObject({ Status: 'Enabled', ExpirationInDays: Number(stageParam(readServerlessYml(), STAGE, 'downloadRetentionDays')) });
   });
 });
 
@@ -175,16 +188,28 @@ describe('indexer function', () => {
   });
 
   it('consumes the chunk queue in batches of 10 with a 1 s window and partial batch responses', () => {
-    const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.Properties).toMatchObject({
+    const mappings = resourcesOf('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties as Record<string, any>);
+    const byFunction = Object.fromEntries(mappings.map((m) => [m['FunctionName']['Fn::GetAtt'][0], m]));
+    expect(Object.keys(byFunction).sort()).toEqual(['AssemblerLambdaFunction', 'IndexerLambdaFunction']);
+    expect(byFunction['IndexerLambdaFunction']).toMatchObject({
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       EventSourceArn: { 'Fn::GetAtt': ['ChunkQueue', 'Arn'] },
-      FunctionName: { 'Fn::GetAtt': ['IndexerLambdaFunction', 'Arn'] },
       Enabled: true,
     });
+    expect(byFunction['AssemblerLambdaFunction']).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': ['AssembleQueue', 'Arn'] },
+    });
+  });
+
+  it('keeps assemble-queue messages invisible for at least 6x the assembler timeout, redriving to its DLQ', () => {
+    const fn = props('AssemblerLambdaFunction', 'AWS::Lambda::Function');
+    const q = props('AssembleQueue', 'AWS::SQS::Queue');
+    expect(q['VisibilityTimeout']).toBeGreaterThanOrEqual(6 * fn['Timeout']);
+    expect(q['RedrivePolicy']).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['AssembleDLQ', 'Arn'] }, maxReceiveCount: 5 });
+    expect(q['SqsManagedSseEnabled']).toBe(true);
   });
 
   it('gets an environment the indexer config accepts, naming the credentials parameter, not the secret', () => {
@@ -202,35 +227,87 @@ describe('indexer function', () => {
   });
 });
 
+/** The statements of one function's role. */
+function roleStatements(roleId: string): Statement[] {
+  const p = props(roleId, 'AWS::IAM::Role');
+  return (p['Policies'] as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
+}
+const bucketArn = (suffix = '') => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}${suffix}` });
+/** action → resources it is allowed on, for one role. */
+function grants(roleId: string): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const st of roleStatements(roleId)) {
+    expect(st.Effect).toBe('Allow');
+    for (const action of asArray(st.Action)) (out[action] ??= []).push(...asArray(st.Resource));
+  }
+  return out;
+}
+
 describe('IAM', () => {
-  it('grants no wildcard actions', () => {
-    const statements = identityStatements();
-    expect(statements.length).toBeGreaterThan(3);
-    const actions = statements.flatMap((s) => asArray(s.Action));
+  it('gives every function its own role and grants no wildcard actions anywhere', () => {
+    const fns = resourcesOf('AWS::Lambda::Function');
+    expect(Object.fromEntries(fns.map(([id, r]) => [id, (r.Properties as Record<string, any>)['Role']]))).toEqual({
+      IndexerLambdaFunction: { 'Fn::GetAtt': ['IndexerRole', 'Arn'] },
+      AssemblerLambdaFunction: { 'Fn::GetAtt': ['AssemblerRole', 'Arn'] },
+      SignerLambdaFunction: { 'Fn::GetAtt': ['SignerRole', 'Arn'] },
+    });
+    expect(template.Resources['IamRoleLambdaExecution']).toBeUndefined();
+    const actions = identityStatements().flatMap((s) => asArray(s.Action));
+    expect(actions.length).toBeGreaterThan(10);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('reads only chunks/ and writes only dead-letter/ of the log bucket', () => {
-    expect(statementFor('s3:GetObject').Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/chunks/*` });
-    expect(statementFor('s3:PutObject').Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/dead-letter/*` });
-    const s3Actions = identityStatements().flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('s3:'));
-    expect(s3Actions.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
-  });
-
-  it('reads only its own credentials parameter, decrypting only through SSM', () => {
-    expect(statementFor('ssm:GetParameters').Resource).toEqual({
-      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-credentials`,
-    });
-    const kms = statementFor('kms:Decrypt');
-    expect(asArray(kms.Action)).toEqual(['kms:Decrypt']);
+  it('indexer: reads chunks/, writes only its dead letters, consumes only the chunk queue, reads only its credentials parameter', () => {
+    const g = grants('IndexerRole');
+    expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'ssm:GetParameters']);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*')]);
+    expect(g['s3:PutObject']).toEqual([bucketArn('/dead-letter/indexer/*')]);
+    expect(g['sqs:ReceiveMessage']).toEqual([{ 'Fn::GetAtt': ['ChunkQueue', 'Arn'] }]);
+    expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-credentials` }]);
+    const kms = roleStatements('IndexerRole').find((s) => asArray(s.Action).includes('kms:Decrypt'))!;
     expect(kms.Condition?.['StringEquals']?.['kms:ViaService']).toEqual({ 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' });
+    expect(g['logs:PutLogEvents']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/joblogs-${STAGE}-indexer:*` }]);
   });
 
-  it('consumes only the chunk queue', () => {
-    const sqs = identityStatements().filter((s) => asArray(s.Action).some((a) => a.startsWith('sqs:')));
-    expect(sqs).toHaveLength(1);
-    expect(asArray(sqs[0]!.Action).sort()).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
-    expect(asArray(sqs[0]!.Resource)).toEqual([{ 'Fn::GetAtt': ['ChunkQueue', 'Arn'] }]);
+  it('assembler: reads chunks/ and jobs/, lists only those prefixes, writes only downloads/ and its dead letters, uses only the assemble queue', () => {
+    const g = grants('AssemblerRole');
+    expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/jobs/*'), bucketArn('/downloads/*')]);
+    expect(g['s3:PutObject']).toEqual([bucketArn('/downloads/*'), bucketArn('/dead-letter/assembler/*')]);
+    expect(g['s3:ListBucket']).toEqual([bucketArn()]);
+    const list = roleStatements('AssemblerRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
+    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['chunks/v1/*', 'jobs/v1/*', 'downloads/*']);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:SendMessage']) expect(g[action]).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
+  });
+
+  it('signer: reads only job markers and download files, may ask for an assembly, nothing else', () => {
+    const g = grants('SignerRole');
+    expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'sqs:SendMessage']);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/downloads/*')]);
+    const list = roleStatements('SignerRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
+    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'downloads/*']);
+    expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
+  });
+});
+
+describe('signer HTTP API', () => {
+  it('routes only GET /jobs/{jobId}/logs, behind the JWT authorizer of the stage issuer and audience', () => {
+    const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, any>);
+    expect(routes.map((r) => r['RouteKey'])).toEqual(['GET /jobs/{jobId}/logs']);
+    expect(routes[0]!['AuthorizationType']).toBe('JWT');
+    const [[, authorizer]] = resourcesOf('AWS::ApiGatewayV2::Authorizer') as [[string, CfnResource]];
+    const a = authorizer.Properties as Record<string, any>;
+    expect(a['AuthorizerType']).toBe('JWT');
+    expect(a['IdentitySource']).toEqual(['$request.header.Authorization']);
+    expect(a['JwtConfiguration']).toEqual({ Issuer: stageParam(readServerlessYml(), STAGE, 'jwtIssuer'), Audience: [`joblogs-${STAGE}`] });
+  });
+
+  it('allows CORS only from the stage UI origin, GET only', () => {
+    const [[, api]] = resourcesOf('AWS::ApiGatewayV2::Api') as [[string, CfnResource]];
+    const cors = (api.Properties as Record<string, any>)['CorsConfiguration'];
+    expect(cors.AllowOrigins).toEqual([stageParam(readServerlessYml(), STAGE, 'uiOrigin')]);
+    expect(cors.AllowMethods).toEqual(['GET']);
+    expect(cors.AllowCredentials ?? false).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSpanId, normalizeTraceId, parseTraceparent } from '../../../shared/core/index.js';
+import { formatTraceparent, newSpanId, newTraceId, normalizeSpanId, normalizeTraceId, parseTraceparent, readTraceparent } from '../../../shared/core/index.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -76,5 +76,24 @@ describe('normalizeSpanId', () => {
 
   it('refuses a number even if it looks like an id', () => {
     expect(normalizeSpanId(1234567890123456)).toBeUndefined();
+  });
+});
+
+describe('readTraceparent', () => {
+  it('reads the version and the flags too', () => {
+    expect(readTraceparent(`00-${TRACE}-${SPAN}-01`)).toEqual({ version: '00', traceId: TRACE, parentId: SPAN, flags: 1 });
+    expect(readTraceparent(`7f-${TRACE}-${SPAN}-09-more`)).toEqual({ version: '7f', traceId: TRACE, parentId: SPAN, flags: 9 });
+  });
+});
+
+describe('formatTraceparent', () => {
+  it('writes version 00 in lowercase with two-digit flags', () => {
+    expect(formatTraceparent({ traceId: TRACE, spanId: SPAN, flags: 1 })).toBe(`00-${TRACE}-${SPAN}-01`);
+    expect(formatTraceparent({ traceId: TRACE, spanId: SPAN, flags: 0 })).toBe(`00-${TRACE}-${SPAN}-00`);
+  });
+
+  it('round-trips through readTraceparent', () => {
+    const ids = { traceId: newTraceId(), spanId: newSpanId(), flags: 1 };
+    expect(readTraceparent(formatTraceparent(ids))).toEqual({ version: '00', traceId: ids.traceId, parentId: ids.spanId, flags: 1 });
   });
 });

@@ -129,6 +129,27 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     expect(summary).toMatchObject({ records: 2, objects: 2, lines: 4, indexed: 4, duplicates: 0, retried: 0, failed: 0 });
   });
 
+  it('logs one line per chunk in that chunk\'s trace, so the indexer\'s own lines are found with the job\'s', async () => {
+    const traceA = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traceB = '0af7651916cd43dd8448eb211c80319c';
+    putObject(KEY_A, gzipLines(['a1', 'a2']), { traceparent: `00-${traceA}-00f067aa0ba902b7-01` });
+    putObject(KEY_B, gzipLines(['b1']), { traceparent: `00-${traceB}-b7ad6b7169203331-01` });
+    const { handler, logs } = handlerWith(fakeElasticsearch());
+
+    // One message naming both chunks: they are handled by the same invocation, one after the other.
+    await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A, KEY_B]), 'm1')), lambdaContext());
+
+    const perChunk = logs.lines.filter((l) => l.message === 'chunk indexed');
+    expect(perChunk.map((l) => [l.key, l['trace.id'], l.lines])).toEqual([
+      [KEY_A, traceA, 2],
+      [KEY_B, traceB, 1],
+    ]);
+    expect(perChunk[0]['span.id']).not.toBe('00f067aa0ba902b7');
+    const summary = logs.lines.find((l) => l.message === 'indexer batch done');
+    expect(summary).toMatchObject({ objects: 2, lines: 3, indexed: 3 });
+    expect([traceA, traceB]).not.toContain(summary['trace.id']);
+  });
+
   it('treats documents that are already there (409) as success and counts them as duplicates', async () => {
     putObject(KEY_A, gzipLines(['a', 'b']));
     const es = fakeElasticsearch(() => 409);

@@ -1,0 +1,210 @@
+/**
+ * Download assembly on the local stack (moto's S3), against a baseline measured in the same run
+ * on the same chunks:
+ *
+ * - `copy`      a plain streaming copy of the job's chunk bytes through the same S3: list, GET each
+ *               chunk (same read-ahead as the assembler), append to one multipart upload. No
+ *               decompression, no parsing, no formatting, no compression.
+ * - `assemble`  the real `assembleJob()`: list markers and chunks, gunzip, read frames, merge,
+ *               format, gzip in parallel members, multipart upload, metadata.
+ *
+ * Rounds alternate copy, assemble, copy, assemble…, each in a fresh child process (peak RSS is
+ * the child's). The fixture (a job of `--chunks` framed-v1 chunks, `--mb` MiB of printed text in
+ * all) is uploaded once per moto lifetime into a bucket of its own, outside the notifications.
+ *
+ *   tsx bench/assembler.ts [--rounds 3] [--mb 1024] [--chunks 10000]
+ */
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
+import { createLogger } from '../shared/adapters/logger.js';
+import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
+import { s3JobStore } from '../shared/adapters/s3/job-store.js';
+import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
+import { loadAssemblerConfig, type AssemblerConfig } from '../shared/config/assembler-config.js';
+import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/index.js';
+import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
+import { formatSpread, machineNote, printTable, reportResult, requireNode24, runChild, saveResults, spread, type RunResult } from './measure.js';
+import { withLocalStack } from './shipper-common.js';
+import { fixtureTag, GENERATOR_VERSION, MB, syntheticLog } from './synthetic-log.js';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+const BUCKET = 'joblogs-bench-assemble';
+const AIM_RATIO = 0.8;
+const AIM_RSS_MB = 256;
+const gzipAsync = promisify(gzip);
+
+type Variant = 'copy' | 'assemble';
+
+function s3For(stack: StackInfo): S3Client {
+  return new S3Client({ region: stack.region, endpoint: stack.moto.url, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+function configFor(): AssemblerConfig {
+  return loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: BUCKET, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true' });
+}
+
+const jobIdFor = (mb: number, chunks: number) => `bench-asm-${fixtureTag([GENERATOR_VERSION, mb, chunks])}`;
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: framed-v1 chunks as the shipper writes them, and the job's final marker.
+
+async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: number): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined);
+  const marker = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main') })).catch(() => undefined);
+  if (marker) return;
+  console.error(`[bench] uploading the fixture job ${jobId}: ${chunks} chunks, ${mb} MiB printed`);
+  const started = Date.now();
+  const perChunk = (mb * MB) / chunks;
+  let line = 0;
+  let time = Date.UTC(2026, 10, 25, 10, 0, 0);
+  let pending = '';
+  let body: string[] = [];
+  let bodyBytes = 0;
+  let seq = 0;
+  const uploads = new Set<Promise<void>>();
+  const flush = async (): Promise<void> => {
+    const text = body.join('');
+    body = [];
+    bodyBytes = 0;
+    const key = chunkKey({ jobId, source: 'main', seq: seq++ });
+    const upload = gzipAsync(Buffer.from(text), { level: 6 })
+      .then((gz) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gz, Metadata: { format: 'framed-v1', owner: 'bench', team: 'bench' } })))
+      .then(() => undefined);
+    uploads.add(upload);
+    upload.finally(() => uploads.delete(upload)).catch(() => undefined);
+    if (uploads.size >= 8) await Promise.race(uploads);
+  };
+  for (const piece of syntheticLog({ seed: 11, totalBytes: mb * MB })) {
+    const parts = (pending + piece).split('\n');
+    pending = parts.pop()!;
+    for (const text of parts) {
+      time += 1;
+      const frame = `${encodeFrame({ time, stream: line % 50 === 0 ? 'stderr' : 'stdout', line: line++, bytes: Buffer.from(text), terminator: '\n' })}\n`;
+      body.push(frame);
+      bodyBytes += Buffer.byteLength(text) + 1;
+      if (bodyBytes >= perChunk && seq < chunks - 1) await flush();
+    }
+  }
+  await flush();
+  await Promise.all(uploads);
+  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', owner: 'bench', team: 'bench', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(m) }));
+  console.error(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seq} chunks, ${line} lines`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child side.
+
+async function child(variant: Variant, jobId: string): Promise<void> {
+  const stack = readStackFile()!;
+  const s3 = s3For(stack);
+  const config = configFor();
+  const started = performance.now();
+  let bytes = 0;
+  if (variant === 'copy') {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `chunks/v1/${jobId}/`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) keys.push(o.Key!);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const store = s3ChunkStore(s3);
+    const writer = MultipartWriter.create(s3, { bucket: BUCKET, key: `bench-copy/${jobId}.gz`, contentType: 'application/gzip', partBytes: config.partBytes });
+    const fetchWhole = async (key: string) => {
+      const c = await store.open(BUCKET, key);
+      const parts: Buffer[] = [];
+      for await (const p of c.body) parts.push(p as Buffer);
+      return Buffer.concat(parts);
+    };
+    const ahead: Array<Promise<Buffer>> = [];
+    let next = 0;
+    while (next < keys.length || ahead.length > 0) {
+      while (ahead.length < config.prefetchChunks && next < keys.length) ahead.push(fetchWhole(keys[next++]!));
+      const body = await ahead.shift()!;
+      bytes += body.length;
+      await writer.write(body);
+    }
+    await writer.finish({});
+  } else {
+    const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
+    const outcome = await readAndAssembleJob(
+      { jobId },
+      { config, s3, jobs: s3JobStore(s3, { bucket: BUCKET }), chunks: s3ChunkStore(s3), queue: { send: async () => undefined }, logger, now: Date.now },
+      Date.now() + 3_600_000,
+    );
+    if (outcome.kind !== 'assembled') throw new Error(`assembly ended ${outcome.kind}`);
+    bytes = outcome.metadata.lineCount;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: outcome.key }));
+    bytes = head.ContentLength ?? 0;
+    reportResult({ variant, ms: performance.now() - started, bytes, lines: outcome.metadata.lineCount, gaps: outcome.metadata.gaps });
+    return;
+  }
+  reportResult({ variant, ms: performance.now() - started, bytes });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent side.
+
+async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks: number }): Promise<void> {
+  const jobId = jobIdFor(o.mb, o.chunks);
+  const s3 = s3For(stack);
+  try {
+    await ensureFixture(s3, jobId, o.mb, o.chunks);
+  } finally {
+    s3.destroy();
+  }
+  const results: RunResult[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const variant of ['copy', 'assemble'] as const) {
+      const r = await runChild(SCRIPT, ['--child', variant, '--job', jobId]);
+      results.push(r);
+      console.error(`[bench] round ${round} ${variant}: ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MiB`);
+    }
+  }
+  const of = (v: Variant) => results.filter((r) => r.variant === v);
+  const ratios = of('copy').map((c, i) => c.ms / of('assemble')[i]!.ms);
+  const seconds = (v: Variant) => spread(of(v).map((r) => r.ms / 1000));
+  const rss = (v: Variant) => spread(of(v).map((r) => r.peakRssMb));
+  console.log(`\nAssembling a ${o.mb} MiB job of ${o.chunks} chunks on the local stack (${machineNote()}; ${o.rounds} rounds, median (min–max))\n`);
+  printTable(
+    ['variant', 'wall s', 'peak RSS MiB', 'output MiB'],
+    (['copy', 'assemble'] as const).map((v) => [v, formatSpread(seconds(v), 1), formatSpread(rss(v), 0), (Number(of(v)[0]!['bytes']) / MB).toFixed(1)]),
+  );
+  const ratio = spread(ratios);
+  console.log(`\nassemble / copy speed: ${formatSpread(ratio, 2, '×')} (aim ≥ ${AIM_RATIO}×: ${ratio.median >= AIM_RATIO ? 'met' : 'not met'})`);
+  console.log(`assemble peak RSS: ${formatSpread(rss('assemble'), 0, ' MiB')} (aim ≤ ${AIM_RSS_MB} MB: ${rss('assemble').median <= AIM_RSS_MB ? 'met' : 'not met'})`);
+  console.log(`results: ${saveResults('assembler', { options: o, results })}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      job: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
+      mb: { type: 'string', default: '1024' },
+      chunks: { type: 'string', default: '10000' },
+    },
+  });
+  if (values.child) {
+    if ((values.child !== 'copy' && values.child !== 'assemble') || !values.job) throw new Error('--child copy|assemble needs --job');
+    await child(values.child, values.job);
+    return;
+  }
+  requireNode24();
+  const rounds = Number(values.rounds);
+  const mb = Number(values.mb);
+  const chunks = Number(values.chunks);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  if (!(mb >= 1) || !Number.isInteger(chunks) || chunks < 1) throw new Error('--mb and --chunks must be positive');
+  await withLocalStack((stack) => measure(stack, { rounds, mb, chunks }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

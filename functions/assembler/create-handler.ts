@@ -1,0 +1,37 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
+import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
+import { traceMiddleware } from '../../shared/trace/index.js';
+import { assembleBatch } from './assemble-batch.js';
+import type { AssemblerDeps } from './deps.js';
+
+/** Builds the middy handler; clients are created once per container. */
+export function createAssemblerHandler(config: AssemblerConfig, overrides: Partial<AssemblerDeps> = {}) {
+  const s3 = overrides.s3 ?? new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  const deps: AssemblerDeps = {
+    config,
+    s3,
+    jobs: s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
+    chunks: s3ChunkStore(s3),
+    queue: sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl),
+    logger: createLogger('joblogs-assembler'),
+    now: Date.now,
+    ...overrides,
+  };
+
+  const lambdaHandler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const started = deps.now();
+    // Headroom: stop after a part and continue in a new invocation before Lambda's timeout.
+    const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
+    const { response, stats } = await assembleBatch(event, deps, deadlineAt);
+    deps.logger.info({ ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId }, 'assembler batch done');
+    return response;
+  };
+  return middy<SQSEvent, SQSBatchResponse>().use(traceMiddleware()).handler(lambdaHandler);
+}

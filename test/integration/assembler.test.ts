@@ -1,0 +1,244 @@
+/**
+ * The download assembler on the local stack: job markers land in S3 → the bucket notification
+ * (as serverless.yml declares it) → the assemble queue → the real handler behind the SQS runner
+ * → `downloads/<jobId>.log.gz` in moto, fetched back over HTTP with a presigned URL.
+ */
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../cli/build.js';
+import { readAndAssembleJob } from '../../functions/assembler/assemble-job.js';
+import type { AssemblerDeps } from '../../functions/assembler/deps.js';
+import { awsLocalEnv } from '../../scripts/local/stack-file.js';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
+import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
+import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
+import { eventually } from '../support/eventually.js';
+import { loadStack, type LocalStack } from '../support/stack.js';
+
+let stack: LocalStack;
+let work: string;
+let assembler: AssemblerRunner | undefined;
+
+beforeAll(() => {
+  stack = loadStack();
+  work = mkdtempSync(path.join(tmpdir(), 'joblogs-assembler-it-'));
+});
+afterEach(async () => {
+  await assembler?.stop();
+  assembler = undefined;
+});
+afterAll(async () => {
+  await stack?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const newJob = () => `asm-${randomUUID().slice(0, 8)}`;
+const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+
+interface Line {
+  time: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Uploads one framed-v1 chunk, numbering its frames from `firstLine`. */
+async function putChunk(jobId: string, source: string, seq: number, lines: Line[], firstLine: number, metadata: Record<string, string> = {}): Promise<void> {
+  const body = lines.map((l, i) => `${encodeFrame({ time: l.time, stream: l.stream, line: firstLine + i, bytes: Buffer.from(l.text), terminator: '\n' })}\n`).join('');
+  await stack.s3.send(
+    new PutObjectCommand({
+      Bucket: stack.bucket,
+      Key: chunkKey({ jobId, source, seq }),
+      Body: gzipSync(body),
+      Metadata: { format: 'framed-v1', owner: 'alice', team: 'vision', ...metadata },
+    }),
+  );
+}
+
+async function putMarker(marker: Partial<JobMarker> & { jobId: string; source: string; status: 'running' | 'final' }): Promise<void> {
+  const full: JobMarker = { version: 1, owner: 'alice', team: 'vision', startedAt: new Date(T0).toISOString(), ...marker };
+  if (full.status === 'final') full.endedAt ??= new Date().toISOString();
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(full.jobId, full.source), Body: JSON.stringify(full) }));
+}
+
+async function head(jobId: string) {
+  return stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
+}
+
+async function download(jobId: string): Promise<Buffer> {
+  const out = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
+  return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+const textLines = (gz: Buffer) => gunzipSync(gz).toString('utf8').split('\n').slice(0, -1);
+
+/** `lines` of `n` steps from `from`, one per 10 ms. */
+const steps = (from: number, n: number, stream: Line['stream'] = 'stdout', tag = 'step'): Line[] =>
+  Array.from({ length: n }, (_, i) => ({ time: T0 + (from + i) * 10, stream, text: `${tag} ${from + i} loss=${(1 / (from + i + 1)).toFixed(4)}` }));
+
+const expected = (lines: Line[], source?: string) =>
+  lines.map((l) => `${new Date(l.time).toISOString()} ${source ? `${source} ` : ''}${l.stream} ${l.text}`);
+
+function directDeps(overrides: Partial<AssemblerDeps['config']> = {}): AssemblerDeps {
+  const config = { ...loadAssemblerConfig({ ...stack.info.resources.assembler.environment, S3_FORCE_PATH_STYLE: 'true' }), ...overrides };
+  return {
+    config,
+    s3: stack.s3,
+    jobs: s3JobStore(stack.s3, { bucket: stack.bucket }),
+    chunks: s3ChunkStore(stack.s3),
+    queue: { send: async () => undefined },
+    logger: createLogger('joblogs-assembler-test', { write: () => true } as unknown as NodeJS.WritableStream),
+    now: Date.now,
+  };
+}
+
+describe('download assembly on the local stack', () => {
+  it('turns what a job printed under `joblogs run` into one file, fetched over HTTP with a presigned URL, every line in order', async () => {
+    assembler = await startAssemblerRunner(stack);
+    const bin = await buildCli(path.join(work, 'joblogs.mjs'));
+    const jobId = newJob();
+    const script = `for (let i = 0; i < 3000; i++) { (i % 7 === 0 ? process.stderr : process.stdout).write('epoch ' + i + ' loss=' + (1 / (i + 1)).toFixed(5) + '\\n'); }`;
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--owner', 'alice', '--team', 'vision', '--flush-interval', '200', '--', process.execPath, '-e', script],
+      { env: { ...process.env, ...awsLocalEnv(stack.info) }, stdio: 'ignore' },
+    );
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(code).toBe(0);
+
+    const meta = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file', 90_000);
+    expect(meta.Metadata).toMatchObject({ owner: 'alice', team: 'vision', 'line-count': '3000', gaps: '0', 'missing-chunks': '0' });
+    expect(meta.ContentType).toBe('application/gzip');
+
+    const url = await getSignedUrl(stack.s3, new GetObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }), { expiresIn: 60 });
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const lines = textLines(Buffer.from(await response.arrayBuffer()));
+    expect(lines).toHaveLength(3000);
+    // Two pipes: their relative order is the order the shipper read them; each stream's own order is exact.
+    const printed = { stdout: [] as string[], stderr: [] as string[] };
+    for (let i = 0; i < 3000; i++) printed[i % 7 === 0 ? 'stderr' : 'stdout'].push(`epoch ${i} loss=${(1 / (i + 1)).toFixed(5)}`);
+    const got = { stdout: [] as string[], stderr: [] as string[] };
+    let previous = 0;
+    for (const line of lines) {
+      const m = /^(\S+) (stdout|stderr) (.*)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const time = Date.parse(m![1]!);
+      expect(time).toBeGreaterThanOrEqual(previous);
+      previous = time;
+      got[m![2] as 'stdout' | 'stderr'].push(m![3]!);
+    }
+    expect(got).toEqual(printed);
+  });
+
+  it('is not thrown by chunks arriving out of order or twice, and interleaves sources by capture time', async () => {
+    assembler = await startAssemblerRunner(stack);
+    const jobId = newJob();
+    const a = steps(0, 400, 'stdout', 'a');
+    const b = steps(0, 400, 'stderr', 'b').map((l) => ({ ...l, time: l.time + 5 }));
+    for (const seq of [3, 1, 0, 2, 1, 3]) await putChunk(jobId, 'rank-0', seq, a.slice(seq * 100, seq * 100 + 100), seq * 100);
+    for (const seq of [1, 0]) await putChunk(jobId, 'rank-1', seq, b.slice(seq * 200, seq * 200 + 200), seq * 200);
+    await putMarker({ jobId, source: 'rank-0', status: 'final', lastSeq: 3, lineCount: 400, exitCode: 0 });
+    await putMarker({ jobId, source: 'rank-1', status: 'running' });
+    await new Promise((r) => setTimeout(r, 2500));
+    await expect(head(jobId)).rejects.toThrow(); // rank-1 still runs: nothing assembled yet
+    await putMarker({ jobId, source: 'rank-1', status: 'final', lastSeq: 1, lineCount: 400, exitCode: 0 });
+
+    await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file');
+    const want = [...expected(a, 'rank-0').map((t, i) => ({ t, k: a[i]!.time })), ...expected(b, 'rank-1').map((t, i) => ({ t, k: b[i]!.time }))]
+      .sort((x, y) => x.k - y.k)
+      .map((x) => x.t);
+    expect(textLines(await download(jobId))).toEqual(want);
+  });
+
+  it('waits for a missing chunk, then writes an explicit gap marker — and replaces the file when the chunk turns up', async () => {
+    assembler = await startAssemblerRunner(stack, { env: { GAP_WAIT_SECONDS: '2' } });
+    const jobId = newJob();
+    const lines = steps(0, 300);
+    await putChunk(jobId, 'main', 0, lines.slice(0, 100), 0);
+    await putChunk(jobId, 'main', 2, lines.slice(200, 300), 200);
+    await putMarker({ jobId, source: 'main', status: 'final', lastSeq: 2, lineCount: 300, exitCode: 0 });
+
+    const withGap = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file with a gap', 60_000);
+    expect(withGap.Metadata).toMatchObject({ gaps: '1', 'missing-chunks': '1', 'line-count': '200' });
+    const text = textLines(await download(jobId));
+    expect(text).toHaveLength(201);
+    expect(text.slice(0, 100)).toEqual(expected(lines.slice(0, 100)));
+    expect(text[100]).toMatch(/joblogs \[gap\] chunk 1 of source main never arrived: lines 100-199 \(100\) missing$/);
+    expect(text.slice(101)).toEqual(expected(lines.slice(200)));
+    const recheck = assembler.logs.find((l) => l.message === 'download file assembled' && l.jobId === jobId);
+    expect(recheck).toMatchObject({ missingChunks: 1, gaps: 1 });
+
+    // The late chunk arrives; the next recheck (sent here instead of waiting 15 minutes) rebuilds the file.
+    await putChunk(jobId, 'main', 1, lines.slice(100, 200), 100);
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.assembler.queueUrl, MessageBody: JSON.stringify({ jobId, recheck: 1 }) }));
+    await eventually(() => head(jobId), (h) => h.Metadata?.['gaps'] === '0', 'the rebuilt download file');
+    expect(textLines(await download(jobId))).toEqual(expected(lines));
+  });
+
+  it('continues a large assembly across invocations from where each stopped, byte-identical to a single run, and the same object when run again', async () => {
+    const jobId = newJob();
+    // ~20 MiB of barely compressible text: at least three 5 MiB parts.
+    const chunks = 20;
+    let n = 0;
+    for (let seq = 0; seq < chunks; seq++) {
+      const lines: Line[] = Array.from({ length: 1000 }, () => ({ time: T0 + n * 3, stream: 'stdout' as const, text: `${n++} ${randomBytes(768).toString('base64')}` }));
+      await putChunk(jobId, 'main', seq, lines, seq * 1000);
+    }
+    await putMarker({ jobId, source: 'main', status: 'final', lastSeq: chunks - 1, lineCount: n, exitCode: 0 });
+    // The queue picks the marker up too; assemble directly here for a deterministic comparison.
+    const once = await readAndAssembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), Date.now() + 600_000);
+    expect(once).toMatchObject({ kind: 'assembled', invocations: 1, metadata: { lineCount: n, gaps: 0 } });
+    const single = await download(jobId);
+    const singleEtag = (await head(jobId)).ETag;
+
+    // Every invocation's deadline has passed as soon as it uploads a part: one part per invocation.
+    let outcome = await readAndAssembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
+    let invocations = 1;
+    while (outcome.kind === 'continued') {
+      expect(outcome.continuation.upload.parts).toHaveLength(invocations);
+      outcome = await readAndAssembleJob({ jobId, continuation: outcome.continuation }, directDeps({ partBytes: 5 * 1024 * 1024 }), 0);
+      invocations++;
+    }
+    expect(outcome).toMatchObject({ kind: 'assembled', metadata: { lineCount: n } });
+    expect(invocations).toBeGreaterThanOrEqual(3);
+    expect((await download(jobId)).equals(single)).toBe(true);
+    expect((await head(jobId)).ETag).toBe(singleEtag);
+    const text = textLines(single);
+    expect(text).toHaveLength(n);
+    text.forEach((line, i) => expect(line.split(' ')[2]).toBe(String(i)));
+  }, 180_000);
+
+  it('assembles what exists while the job runs when asked (partial), and dead-letters a request it cannot read', async () => {
+    assembler = await startAssemblerRunner(stack);
+    const jobId = newJob();
+    await putChunk(jobId, 'main', 0, steps(0, 50), 0);
+    await putMarker({ jobId, source: 'main', status: 'running' });
+    const queueUrl = stack.info.resources.assembler.queueUrl;
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId, partial: true }) }));
+    const partial = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'partial', 'the partial download');
+    expect(partial.Metadata?.['line-count']).toBe('50');
+    expect(textLines(await download(jobId))).toEqual(expected(steps(0, 50)));
+
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: '../etc/passwd' }) }));
+    const failure = await eventually(
+      () => assembler!.logs.find((l) => l.message === 'permanent failure sent to the dead-letter path'),
+      (l) => l !== undefined,
+      'the dead-letter log line',
+    );
+    expect(failure).toMatchObject({ code: 'MALFORMED_MESSAGE' });
+    expect(failure!.reason).toMatch(/jobId: invalid job id/);
+    const report = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: failure!.deadLetter }));
+    expect(JSON.parse(await report.Body!.transformToString())).toMatchObject({ code: 'MALFORMED_MESSAGE' });
+  });
+});

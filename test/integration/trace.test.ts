@@ -1,0 +1,214 @@
+/**
+ * One trace across the platform, on the local stack: an "API" server → a "worker" server (HTTP)
+ * → an SQS message (a queue of this test, in moto) → a launcher → a job under `joblogs run` (the
+ * bundled CLI). The servers and the launcher log with the service logger, shipped through the
+ * shipper library; the job logs to stdout, shipped by `joblogs run`. Everything goes S3 → the
+ * chunk queue → the real indexer → Elasticsearch, where one search by trace.id must return every
+ * line of one request's story, in causal order, and nothing of a second request served at the
+ * same time.
+ */
+import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../../cli/build.js';
+import { REPO_ROOT } from '../../scripts/local/paths.js';
+import { awsLocalEnv } from '../../scripts/local/stack-file.js';
+import { createServiceLogger, type ServiceLogger } from '../../shared/logging/index.js';
+import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
+import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
+import { loadStack, type LocalStack } from '../support/stack.js';
+import { gate, jsonLines } from '../unit/trace/support.js';
+
+const DATA_STREAMS = 'logs-mlplatform.*-local';
+
+let stack: LocalStack;
+let indexer: IndexerRunner;
+let work: string;
+let bin: string;
+let queueUrl: string;
+const servers: http.Server[] = [];
+
+async function listen(listener: http.RequestListener): Promise<string> {
+  const server = http.createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function serviceLogger(service: string, tag: string): ServiceLogger & { stdout: ReturnType<typeof jsonLines> } {
+  const stdout = jsonLines();
+  const logger = createServiceLogger({
+    service,
+    instance: `${service}-${tag}`,
+    bucket: stack.bucket,
+    spoolDir: path.join(work, 'spool'),
+    s3: stack.s3,
+    flushIntervalMs: 200,
+    stdout: stdout.stream,
+  });
+  return { ...logger, stdout };
+}
+
+/** `joblogs run -- tsx trace-job.ts <run>` with the launcher's trace in TRACEPARENT. */
+async function runJob(run: string, tag: string): Promise<{ code: number | null; stderr: string }> {
+  const { TRACEPARENT: _inherited, ...base } = process.env;
+  const child = spawn(
+    process.execPath,
+    [bin, 'run', '--job-id', `trace-${tag}-${run}`, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--service', 'trainer', '--',
+      process.execPath, path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_ROOT, 'test', 'support', 'trace-job.ts'), run],
+    { env: { ...base, ...awsLocalEnv(stack.info), ...jobTraceEnv(currentTrace()!) }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = await once(child, 'close');
+  return { code: code as number | null, stderr };
+}
+
+async function receive(count: number): Promise<Message[]> {
+  const messages: Message[] = [];
+  while (messages.length < count) {
+    const { Messages = [] } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    messages.push(...Messages);
+  }
+  return messages;
+}
+
+async function linesOfTrace(traceId: string): Promise<Array<Record<string, any>>> {
+  await stack.es.indices.refresh({ index: DATA_STREAMS });
+  const result = await stack.es.search({
+    index: DATA_STREAMS,
+    size: 100,
+    query: { term: { 'trace.id': traceId } },
+    sort: [{ '@timestamp': 'asc' }],
+  });
+  return result.hits.hits.map((h) => h._source as Record<string, any>);
+}
+
+async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await probe().catch(() => undefined as T);
+    if (last !== undefined && accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+beforeAll(async () => {
+  stack = loadStack();
+  work = mkdtempSync(path.join(tmpdir(), 'joblogs-trace-it-'));
+  bin = await buildCli(path.join(work, 'joblogs.mjs'));
+  queueUrl = (await stack.sqs.send(new CreateQueueCommand({ QueueName: `trace-it-jobs-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
+  indexer = await startIndexerRunner(stack);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await indexer?.stop();
+  if (queueUrl) await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+  await stack?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('one trace across the platform', () => {
+  it('finds the API\'s, the worker\'s, the launcher\'s and the job\'s lines of one request by its trace id, in causal order, and none of a concurrent one', async () => {
+    const tag = randomUUID().slice(0, 8);
+    // Fresh per run: the local stack keeps its documents between runs.
+    const uiTrace = randomUUID().replace(/-/g, '');
+    const api = serviceLogger('api', tag);
+    const worker = serviceLogger('worker', tag);
+    const launcher = serviceLogger('launcher', tag);
+    const outbound = tracedFetch();
+
+    // The worker holds the first request until the second has arrived: the two overlap.
+    const firstInWorker = gate();
+    const bothInWorker = gate();
+    let inWorker = 0;
+    const workerUrl = await listen(
+      tracedListener(async (req, res) => {
+        const run = req.url!.slice(1);
+        worker.logger.info(`worker accepted job for run ${run}`);
+        if (++inWorker === 1) firstInWorker.open();
+        else bothInWorker.open();
+        await bothInWorker.opened;
+        await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ run }), MessageAttributes: sqsTraceAttributes(currentTrace()!) }));
+        worker.logger.info(`worker queued job for run ${run}`);
+        res.writeHead(202).end();
+      }),
+    );
+    const apiUrl = await listen(
+      tracedListener(async (req, res) => {
+        const run = req.url!.slice(1);
+        api.logger.info(`api received train request for run ${run}`);
+        const answer = await outbound(`${workerUrl}/${run}`, { method: 'POST' });
+        await answer.arrayBuffer();
+        api.logger.info(`api got ${answer.status} from worker for run ${run}`);
+        res.end();
+      }),
+    );
+
+    // Request A continues the UI's trace and has an x-request-id; B starts its own trace.
+    const requestA = fetch(`${apiUrl}/A`, { method: 'POST', headers: { traceparent: `00-${uiTrace}-1a2b3c4d5e6f7081-01`, 'x-request-id': 'ui-req-A' } });
+    await firstInWorker.opened;
+    const requestB = fetch(`${apiUrl}/B`, { method: 'POST' });
+    const [answerA, answerB] = await Promise.all([requestA, requestB]);
+    expect(answerA.headers.get('x-request-id')).toBe('ui-req-A');
+    // The UI learns the trace to link to from traceresponse.
+    const traceOf = async (answer: Response): Promise<string> => {
+      await answer.arrayBuffer();
+      return answer.headers.get('traceresponse')!.split('-')[1]!;
+    };
+    const traceA = await traceOf(answerA);
+    const traceB = await traceOf(answerB);
+    expect(traceA).toBe(uiTrace);
+    expect(traceB).not.toBe(traceA);
+
+    // The launcher takes both messages and runs both jobs at once, each in its message's trace.
+    const messages = await receive(2);
+    const jobs = await Promise.all(
+      messages.map((message) =>
+        withTrace(traceFromSqsMessage(message), async () => {
+          const { run } = JSON.parse(message.Body!) as { run: string };
+          launcher.logger.info(`launcher starting job for run ${run}`);
+          const job = await runJob(run, tag);
+          await stack.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+          return job;
+        }),
+      ),
+    );
+    for (const job of jobs) expect(job.code, job.stderr).toBe(0);
+    await Promise.all([api.close(), worker.close(), launcher.close()]);
+    // The servers also wrote every line to their stdout.
+    expect(api.stdout.lines.map((l) => l['message'])).toHaveLength(4);
+
+    const story = (run: string) => [
+      ['api', `api received train request for run ${run}`],
+      ['worker', `worker accepted job for run ${run}`],
+      ['worker', `worker queued job for run ${run}`],
+      ['api', `api got 202 from worker for run ${run}`],
+      ['launcher', `launcher starting job for run ${run}`],
+      ['trainer', `job ${run} started`],
+      ['trainer', expect.stringMatching(new RegExp(`^\\S+ INFO job ${run} epoch 1 loss=0\\.31$`))],
+      ['trainer', `job ${run} finished`],
+    ];
+    const linesA = await eventually(() => linesOfTrace(traceA), (l) => l.length >= 8, 'the lines of trace A');
+    const linesB = await eventually(() => linesOfTrace(traceB), (l) => l.length >= 8, 'the lines of trace B');
+    expect(linesA.map((d) => [d['service']?.name, d['message']])).toEqual(story('A'));
+    expect(linesB.map((d) => [d['service']?.name, d['message']])).toEqual(story('B'));
+    // Services' lines land in the service dataset, the job's in the job dataset.
+    expect(linesA.map((d) => d['data_stream'].dataset)).toEqual([...Array(5).fill('mlplatform.service'), ...Array(3).fill('mlplatform.job')]);
+    expect(linesA.slice(0, 4).every((d) => d['json']?.['http.request.id'] === 'ui-req-A' || d['json']?.http?.request?.id === 'ui-req-A')).toBe(true);
+
+    // The indexer's own line for each job chunk is in that chunk's trace.
+    const indexedJobChunks = indexer.logs.filter((l) => l['message'] === 'chunk indexed' && String(l['jobId']).startsWith(`trace-${tag}-`));
+    expect(new Set(indexedJobChunks.map((l) => l['trace.id']))).toEqual(new Set([traceA, traceB]));
+  });
+});

@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { SourceMerge } from '../../../../functions/assembler/merge.js';
+import { readSource, type SourceItem } from '../../../../functions/assembler/source-reader.js';
+import { encodeFrame, ObjectGoneError, type SourcePlan } from '../../../../shared/core/index.js';
+import type { OpenedChunk } from '../../../../shared/adapters/s3/chunk-store.js';
+
+const T = Date.parse('2026-11-25T10:00:00.000Z');
+type FrameSpec = [line: number, text: string, terminator?: '' | '\n'];
+
+function chunk(frames: FrameSpec[], stream: 'stdout' | 'stderr' = 'stdout', timeOffset = 0): Buffer {
+  return gzipSync(frames.map(([line, text, terminator = '\n']) => `${encodeFrame({ time: T + timeOffset + line * 10, stream, line, bytes: Buffer.from(text), terminator })}\n`).join(''));
+}
+
+function store(chunks: Record<number, Buffer | 'gone'>) {
+  const opened: number[] = [];
+  const open = async (seq: number): Promise<OpenedChunk> => {
+    opened.push(seq);
+    const c = chunks[seq];
+    if (c === undefined || c === 'gone') throw new ObjectGoneError(`chunk ${seq} is gone`);
+    return { metadata: { format: 'framed-v1', owner: 'alice' }, body: Readable.from([c]), contentLength: c.length };
+  };
+  return { open, opened };
+}
+
+const plan = (present: number[], lastSeq: number, lineCount?: number): SourcePlan => {
+  const missing = [];
+  for (let s = 0; s <= lastSeq; s++) if (!present.includes(s)) missing.push(s);
+  return { source: 'main', present, lastSeq, final: true, lineCount, missing };
+};
+
+async function collect(items: AsyncIterable<SourceItem>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const item of items) {
+    out.push(item.kind === 'line' ? item.line.bytes.toString() : `[gap ${item.gap.fromSeq}-${item.gap.toSeq} lines ${item.gap.fromLine}-${item.gap.toLine} ${item.gap.reason}]`);
+  }
+  return out;
+}
+
+const deps = (s: ReturnType<typeof store>, seen: Array<Record<string, string | undefined>> = []) => ({ open: s.open, onChunk: (m: Record<string, string | undefined>) => seen.push(m), prefetch: 2, startTime: T });
+
+describe('readSource', () => {
+  it('reads chunks in seq order and marks missing ones as one gap with the lines they held', async () => {
+    const s = store({ 0: chunk([[0, 'a'], [1, 'b']]), 3: chunk([[6, 'g']]) });
+    expect(await collect(readSource(plan([0, 3], 3, 7), deps(s)))).toEqual(['a', 'b', '[gap 1-2 lines 2-5 missing]', 'g']);
+  });
+
+  it('marks missing chunks at the end with the final line count', async () => {
+    const s = store({ 0: chunk([[0, 'a']]) });
+    expect(await collect(readSource(plan([0], 2, 9), deps(s)))).toEqual(['a', '[gap 1-2 lines 1-8 missing]']);
+  });
+
+  it('joins a line continued across a chunk boundary', async () => {
+    const s = store({ 0: chunk([[0, 'a'], [1, 'long-', '']]), 1: chunk([[2, 'line'], [3, 'z']]) });
+    expect(await collect(readSource(plan([0, 1], 1), deps(s)))).toEqual(['a', 'long-line', 'z']);
+  });
+
+  it('keeps the readable head of a corrupt chunk and marks the rest', async () => {
+    const whole = chunk(Array.from({ length: 2000 }, (_, i): FrameSpec => [i, `line ${i} ${'x'.repeat(50)}`]));
+    const s = store({ 0: whole.subarray(0, Math.floor(whole.length / 2)), 1: chunk([[2000, 'after']]) });
+    const out = await collect(readSource(plan([0, 1], 1), deps(s)));
+    expect(out[0]).toMatch(/^line 0 /);
+    const gap = out.findIndex((l) => l.startsWith('[gap'));
+    expect(out[gap]).toMatch(/^\[gap 0-0 lines \d+-1999 corrupt gzip\]$/);
+    expect(out.slice(0, gap).every((l, i) => l.startsWith(`line ${i} `))).toBe(true);
+    expect(out.at(-1)).toBe('after');
+  });
+
+  it('treats a chunk deleted since the listing as missing', async () => {
+    const s = store({ 0: chunk([[0, 'a']]), 1: 'gone', 2: chunk([[2, 'c']]) });
+    expect(await collect(readSource(plan([0, 1, 2], 2), deps(s)))).toEqual(['a', '[gap 1-1 lines 1-1 missing]', 'c']);
+  });
+
+  it('resumes from a position: later chunks only, from the given line index', async () => {
+    const s = store({ 0: chunk([[0, 'a']]), 1: chunk([[1, 'b'], [2, 'c'], [3, 'd']]) });
+    expect(await collect(readSource(plan([0, 1], 1), deps(s), { seq: 1, index: 2, nextLine: 3, time: T }))).toEqual(['d']);
+    expect(s.opened).not.toContain(0);
+  });
+
+  it('reports each chunk’s metadata once', async () => {
+    const seen: Array<Record<string, string | undefined>> = [];
+    await collect(readSource(plan([0, 1], 1), deps(store({ 0: chunk([[0, 'a']]), 1: chunk([[1, 'b']]) }), seen)));
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!['owner']).toBe('alice');
+  });
+});
+
+describe('SourceMerge', () => {
+  it('interleaves sources by capture time, ties by source name, each source in its own order, and knows where each stands', async () => {
+    const a = store({ 0: chunk([[0, 'a0'], [1, 'a1'], [2, 'a2']]) });
+    const b = store({ 0: chunk([[0, 'b0'], [1, 'b1']], 'stderr', 5) });
+    const merge = new SourceMerge([
+      { source: 'rank-1', items: readSource({ ...plan([0], 0), source: 'rank-1' }, deps(b)) },
+      { source: 'rank-0', items: readSource({ ...plan([0], 0), source: 'rank-0' }, deps(a)) },
+    ]);
+    const out: string[] = [];
+    for (let next = await merge.next(); next; next = await merge.next()) {
+      out.push(`${next.source}:${next.item.kind === 'line' ? next.item.line.bytes.toString() : 'gap'}`);
+      if (out.length === 3) expect(await merge.cursor()).toEqual({ 'rank-0': expect.objectContaining({ seq: 0, index: 2 }), 'rank-1': expect.objectContaining({ seq: 0, index: 1 }) });
+    }
+    expect(out).toEqual(['rank-0:a0', 'rank-1:b0', 'rank-0:a1', 'rank-1:b1', 'rank-0:a2']);
+    expect(await merge.cursor()).toEqual({ 'rank-0': null, 'rank-1': null });
+  });
+});
