@@ -18,7 +18,10 @@
  * - `joblogs-inline` (only with `--variants`): `joblogs run --framing inline`, framing and gzip
  *             driven from joblogs's main thread instead of a worker thread.
  *
- *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-inline]
+ * - `joblogs-ref` (with `--ref-bundle <file>`): another build of the CLI, e.g. the main branch's
+ *             (`tsx cli/build.ts` there, or `buildCli(file)`), for a before/after in one run.
+ *
+ *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-inline] [--ref-bundle file]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -56,7 +59,7 @@ const AIM_RSS_MB = 64;
 const BUCKET = 'joblogs-bench-shipper';
 
 /** `joblogs-inline`: the same with `--framing inline` (framing and gzip driven from the main thread), for comparison. */
-const VARIANTS = ['gzip', 'joblogs', 'joblogs-inline'] as const;
+const VARIANTS = ['gzip', 'joblogs', 'joblogs-inline', 'joblogs-ref'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
@@ -79,6 +82,8 @@ interface Options {
   rounds: number;
   mb: number;
   variants: Variant[];
+  /** `joblogs-ref`: another build of the CLI (e.g. the last release's), run with the same arguments. */
+  refBundle?: string;
 }
 
 async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
@@ -172,7 +177,10 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
     for (let round = 1; round <= options.rounds; round++) {
       let baseline = 0;
       for (const variant of options.variants) {
-        const r = variant === 'gzip' ? await runGzip(fixture.file, work) : await runJoblogs(bundle, fixture.file, fixture.lines, stack, work, round, variant);
+        const r =
+          variant === 'gzip'
+            ? await runGzip(fixture.file, work)
+            : await runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant);
         const mbPerS = fixture.bytes / MB / (r.ms / 1000);
         if (variant === 'gzip') baseline = mbPerS;
         runs.push({ ...r, round, mbPerS, ratio: mbPerS / baseline });
@@ -223,14 +231,18 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' }, variants: { type: 'string', default: 'gzip,joblogs' } } });
-  const variants = values.variants.split(',') as Variant[];
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' }, variants: { type: 'string' }, 'ref-bundle': { type: 'string' } },
+  });
+  const refBundle = values['ref-bundle'];
+  const variants = (values.variants ?? (refBundle ? 'gzip,joblogs,joblogs-ref' : 'gzip,joblogs')).split(',') as Variant[];
+  if (variants.includes('joblogs-ref') && !refBundle) throw new Error('--variants joblogs-ref needs --ref-bundle <joblogs.mjs>');
   if (variants[0] !== 'gzip' || variants.some((v) => !VARIANTS.includes(v))) throw new Error(`--variants must start with gzip (the baseline) and name only ${VARIANTS.join(', ')}`);
   const rounds = Number(values.rounds);
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
-  await withLocalStack((stack) => measure(stack, { rounds, mb, variants }));
+  await withLocalStack((stack) => measure(stack, { rounds, mb, variants, refBundle }));
 }
 
 main().catch((error: unknown) => {

@@ -168,10 +168,10 @@ export class Shipper {
         await this.#makeRoom(chunk.body.length);
         const metadata = this.#metadata(chunk.startTime, chunk.nextLine, chunk.final ? (this.#exit ?? {}) : undefined);
         const header = { seq, lines: chunk.lines, nextLine: chunk.nextLine, metadata };
-        const { writeError } = await this.#spool.add(header, chunk.body, { ...this.#state, nextSeq: seq + 1, nextLine: chunk.nextLine });
+        const { entry, writeError } = await this.#spool.add(header, chunk.body, { ...this.#state, nextSeq: seq + 1, nextLine: chunk.nextLine });
         if (writeError) {
           this.#event({ type: 'spool-error', error: writeError });
-          await this.#dropFromMemory();
+          if (entry.body) await this.#dropFromMemory(entry);
         }
         this.#uploader.notify();
       } catch (error) {
@@ -195,12 +195,13 @@ export class Shipper {
 
   /**
    * `drop-oldest`: chunks the spool could not write wait in memory; above `maxBufferedBytes` the
-   * oldest of them are dropped (and counted), as they would be from a full spool.
+   * oldest of them are dropped (and counted), as they would be from a full spool — never the one
+   * being uploaded, nor the newest (`kept`).
    */
-  async #dropFromMemory(): Promise<void> {
+  async #dropFromMemory(kept: SpoolEntry): Promise<void> {
     if (this.#o.overflow !== OverflowPolicy.dropOldest) return;
     while (this.#spool.memoryBytes > this.#o.maxBufferedBytes) {
-      const victim = this.#spool.entries.find((e) => e.body !== undefined && e !== this.#uploader.inFlight);
+      const victim = this.#spool.entries.find((e) => e.body !== undefined && e !== this.#uploader.inFlight && e !== kept);
       if (!victim) return;
       await this.#drop(victim);
     }

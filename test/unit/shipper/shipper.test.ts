@@ -232,6 +232,27 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     expect(summary).toMatchObject({ dropped: 0, pending: 0, uploaded: 2 });
   });
 
+  it('drops the oldest chunks kept in memory once they pass the memory bound, and reports them in the final chunk', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, gzipLevel: 0, maxBufferedBytes: 1024, closeTimeoutMs: 10_000 }));
+    for (let seq = 0; seq < 6; seq++) mkdirSync(path.join(spoolDir, 'job-1', 'main', `${String(seq).padStart(10, '0')}.chunk.${process.pid}.tmp`));
+    // Incompressible at level 0: ~600 bytes a chunk, so one fits in 1 KiB of memory, two do not.
+    for (let i = 0; i < 4; i++) {
+      shipper.write('stdout', Buffer.from(`${i}${'m'.repeat(500)}\n`));
+      await until(() => shipper.stats.chunks === i + 1, `chunk ${i}`);
+    }
+    await until(() => shipper.stats.dropped > 0, 'a drop');
+    s3.setDown(false);
+    await until(() => s3.objects.length >= 2, 'the chunks left in memory to be uploaded');
+    const summary = await shipper.close({ exitCode: 0 });
+    const shipped = s3.objects.flatMap((o) => o.frames.map((f) => f.line));
+    expect(summary.dropped).toBeGreaterThan(0);
+    expect(shipped.length + summary.dropped).toBe(4);
+    expect(shipped).toContain(3);
+    expect(s3.objects.at(-1)!.metadata).toMatchObject({ final: 'true', 'line-count': '4', 'dropped-lines': String(summary.dropped) });
+  });
+
   it('refuses a second shipper on the same job, source and spool while the first runs, and lets one in after close', async () => {
     const s3 = fakeS3();
     const first = await Shipper.open(options(s3));
