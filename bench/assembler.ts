@@ -25,12 +25,12 @@ import { s3JobStore } from '../shared/adapters/s3/job-store.js';
 import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
 import { loadAssemblerConfig, type AssemblerConfig } from '../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/index.js';
-import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
-import { formatSpread, machineNote, printTable, reportResult, requireNode24, runChild, saveResults, spread, type RunResult } from './measure.js';
+import type { StackInfo } from '../scripts/local/stack-file.js';
+import { bundleForChild, formatSpread, machineNote, printTable, reportResult, requireNode24, runChild, saveResults, spread, type RunResult } from './measure.js';
 import { withLocalStack } from './shipper-common.js';
 import { fixtureTag, GENERATOR_VERSION, MB, syntheticLog } from './synthetic-log.js';
 
-const SCRIPT = fileURLToPath(import.meta.url);
+const CHILD = fileURLToPath(new URL('./assembler-child.ts', import.meta.url));
 const BUCKET = 'joblogs-bench-assemble';
 const AIM_RATIO = 0.8;
 const AIM_RSS_MB = 256;
@@ -38,7 +38,7 @@ const gzipAsync = promisify(gzip);
 
 type Variant = 'copy' | 'assemble';
 
-function s3For(stack: StackInfo): S3Client {
+function s3For(stack: Pick<StackInfo, 'region'> & { moto: { url: string } }): S3Client {
   return new S3Client({ region: stack.region, endpoint: stack.moto.url, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
@@ -96,57 +96,6 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child side.
-
-async function child(variant: Variant, jobId: string): Promise<void> {
-  const stack = readStackFile()!;
-  const s3 = s3For(stack);
-  const config = configFor();
-  const started = performance.now();
-  let bytes = 0;
-  if (variant === 'copy') {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `chunks/v1/${jobId}/`, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) keys.push(o.Key!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    const store = s3ChunkStore(s3);
-    const writer = MultipartWriter.create(s3, { bucket: BUCKET, key: `bench-copy/${jobId}.gz`, contentType: 'application/gzip', partBytes: config.partBytes });
-    const fetchWhole = async (key: string) => {
-      const c = await store.open(BUCKET, key);
-      const parts: Buffer[] = [];
-      for await (const p of c.body) parts.push(p as Buffer);
-      return Buffer.concat(parts);
-    };
-    const ahead: Array<Promise<Buffer>> = [];
-    let next = 0;
-    while (next < keys.length || ahead.length > 0) {
-      while (ahead.length < config.prefetchChunks && next < keys.length) ahead.push(fetchWhole(keys[next++]!));
-      const body = await ahead.shift()!;
-      bytes += body.length;
-      await writer.write(body);
-    }
-    await writer.finish({});
-  } else {
-    const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
-    const outcome = await readAndAssembleJob(
-      { jobId },
-      { config, s3, jobs: s3JobStore(s3, { bucket: BUCKET }), chunks: s3ChunkStore(s3), queue: { send: async () => undefined }, logger, now: Date.now },
-      Date.now() + 3_600_000,
-    );
-    if (outcome.kind !== 'assembled') throw new Error(`assembly ended ${outcome.kind}`);
-    bytes = outcome.metadata.lineCount;
-    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: outcome.key }));
-    bytes = head.ContentLength ?? 0;
-    reportResult({ variant, ms: performance.now() - started, bytes, lines: outcome.metadata.lineCount, gaps: outcome.metadata.gaps });
-    return;
-  }
-  reportResult({ variant, ms: performance.now() - started, bytes });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Parent side.
 
 async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks: number }): Promise<void> {
@@ -157,10 +106,15 @@ async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks
   } finally {
     s3.destroy();
   }
+  // Children run the esbuild bundle of assembler-child.ts, as Lambda runs the function's bundle.
+  const bundle = await bundleForChild(CHILD, 'assembler-child');
+  // Both children run with the Node flags the template gives the assembler function.
+  const nodeFlags = (stack.resources?.assembler.environment['NODE_OPTIONS'] ?? '').split(/\s+/).filter((f) => f !== '' && f !== '--enable-source-maps');
+  console.error(`[bench] node flags (the assembler's NODE_OPTIONS): ${nodeFlags.join(' ') || 'none'}`);
   const results: RunResult[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     for (const variant of ['copy', 'assemble'] as const) {
-      const r = await runChild(SCRIPT, ['--child', variant, '--job', jobId]);
+      const r = await runChild(bundle, ['--variant', variant, '--bucket', BUCKET, '--job', jobId, '--moto', stack.moto.url, '--region', stack.region], { nodeFlags });
       results.push(r);
       console.error(`[bench] round ${round} ${variant}: ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MiB`);
     }
@@ -183,18 +137,11 @@ async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      child: { type: 'string' },
-      job: { type: 'string' },
       rounds: { type: 'string', default: '3' },
       mb: { type: 'string', default: '1024' },
       chunks: { type: 'string', default: '10000' },
     },
   });
-  if (values.child) {
-    if ((values.child !== 'copy' && values.child !== 'assemble') || !values.job) throw new Error('--child copy|assemble needs --job');
-    await child(values.child, values.job);
-    return;
-  }
   requireNode24();
   const rounds = Number(values.rounds);
   const mb = Number(values.mb);

@@ -43,6 +43,9 @@ export function fileChunkStore(fileFor: (bucket: string, key: string) => string,
     async writeDeadLetter(_bucket, key) {
       throw new Error(`a benchmark chunk went to the dead-letter path (${key}): the fixture or the indexer is broken`);
     },
+    // Benchmarks never resume a chunk.
+    readCheckpoint: async () => undefined,
+    writeCheckpoint: async () => false,
   };
 }
 

@@ -7,31 +7,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, REPO_ROOT } from './synthetic-log.js';
 
-/** What a child reports for one run of one variant. */
-export interface RunResult {
-  variant: string;
-  /** Wall time of the measured section only (not process start, not fixture preparation). */
-  ms: number;
-  /** Peak resident set size of the whole child, in MiB (`process.resourceUsage().maxRSS`). */
-  peakRssMb: number;
-  [metric: string]: number | string;
-}
-
-/** Last line of a child's stdout is its JSON result; everything else it prints is passed through. */
-export const RESULT_PREFIX = 'BENCH_RESULT ';
-
-export function reportResult(result: Omit<RunResult, 'peakRssMb'>): void {
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ ...result, peakRssMb })}\n`);
-}
+export { RESULT_PREFIX, reportResult, type RunResult } from './result.js';
+import { RESULT_PREFIX, type RunResult } from './result.js';
 
 /**
- * Runs `script` in a fresh Node (the one running us, with tsx) and returns its result.
- * `nodeFlags` go before the script (e.g. `--cpu-prof`).
+ * Runs `script` in a fresh Node (the one running us, with tsx unless `script` is a bundled
+ * `.mjs`) and returns its result. `nodeFlags` go before the script (e.g. `--cpu-prof`).
  */
 export function runChild(script: string, args: string[], options: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, script, ...args], {
       cwd: REPO_ROOT,
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,6 +35,27 @@ export function runChild(script: string, args: string[], options: { nodeFlags?: 
       resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
     });
   });
+}
+
+/**
+ * Bundles a benchmark script with esbuild (as the functions are bundled for Lambda), so a child's
+ * peak RSS is the code's, without tsx's TypeScript transform in the process.
+ */
+export async function bundleForChild(script: string, name: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = path.join(BENCH_DIR, 'bundles', `${name}.mjs`);
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [script],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+  });
+  return outfile;
 }
 
 export function median(values: readonly number[]): number {

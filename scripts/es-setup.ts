@@ -1,8 +1,10 @@
 /**
- * Installs the Elasticsearch index templates of one stage. Run after every deploy by
- * scripts/sls-plugins/es-setup.cjs, and by `stack.ts up` for the local stack.
+ * Installs the Elasticsearch index templates of one stage and, when a Kibana URL is given, the
+ * stage's Kibana data view (fixed id, the one the signer's Discover links open). Run after every
+ * deploy by scripts/sls-plugins/es-setup.cjs, and by `stack.ts up` for the local stack (no Kibana).
  *
- *   tsx scripts/es-setup.ts --stage dev --node https://… --retention-days 14 --credentials-param /joblogs/dev/es-credentials
+ *   tsx scripts/es-setup.ts --stage dev --node https://… --retention-days 14 --credentials-param /joblogs/dev/es-credentials \
+ *     [--kibana-url https://kibana… [--data-view-id joblogs-dev] [--kibana-space ml]]
  *
  * Credentials: `ES_USERNAME`/`ES_PASSWORD` or `ES_API_KEY` from the environment when set (local),
  * else the SSM SecureString named by `--credentials-param` (decrypted), else none.
@@ -12,12 +14,16 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createEsClient, parseEsCredentials, type EsAuth } from '../shared/adapters/elasticsearch/client.js';
 import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
+import { putDataView } from '../shared/adapters/kibana/data-views.js';
+import { joblogsDataView } from '../shared/core/kibana.js';
 
 export interface EsSetupOptions {
   stage: string;
   node: string;
   retentionDays: number;
   auth: EsAuth | undefined;
+  /** Unset: no data view is provisioned. */
+  kibana?: { url: string; dataViewId?: string | undefined; space?: string | undefined } | undefined;
 }
 
 export async function esSetup(options: EsSetupOptions): Promise<void> {
@@ -26,6 +32,11 @@ export async function esSetup(options: EsSetupOptions): Promise<void> {
     await installIndexTemplates(client, { stage: options.stage, retentionDays: options.retentionDays });
   } finally {
     await client.close();
+  }
+  if (options.kibana) {
+    const view = joblogsDataView(options.stage, options.kibana.dataViewId);
+    await putDataView({ url: options.kibana.url, auth: options.auth, space: options.kibana.space }, view);
+    console.log(`[es-setup] Kibana data view ${view.id} (${view.title}) provisioned on ${options.kibana.url}`);
   }
 }
 
@@ -50,16 +61,23 @@ async function main(): Promise<void> {
       'retention-days': { type: 'string' },
       'credentials-param': { type: 'string' },
       region: { type: 'string' },
+      'kibana-url': { type: 'string' },
+      'data-view-id': { type: 'string' },
+      'kibana-space': { type: 'string' },
     },
   });
   const stage = values.stage;
   const node = values.node ?? process.env.ES_NODE;
   const retentionDays = Number(values['retention-days']);
   if (!stage || !node || !Number.isInteger(retentionDays) || retentionDays < 1) {
-    throw new Error('usage: es-setup.ts --stage <stage> --node <url> --retention-days <n> [--credentials-param <ssm name>] [--region <r>]');
+    throw new Error(
+      'usage: es-setup.ts --stage <stage> --node <url> --retention-days <n> [--credentials-param <ssm name>] [--region <r>] [--kibana-url <url> [--data-view-id <id>] [--kibana-space <space>]]',
+    );
   }
   const auth = await credentialsFrom(process.env, values['credentials-param'], values.region);
-  await esSetup({ stage, node, retentionDays, auth });
+  const kibanaUrl = values['kibana-url'];
+  const kibana = kibanaUrl ? { url: kibanaUrl, dataViewId: values['data-view-id'], space: values['kibana-space'] } : undefined;
+  await esSetup({ stage, node, retentionDays, auth, kibana });
   console.log(`[es-setup] index templates installed for stage ${stage} on ${node} (retention ${retentionDays}d)`);
 }
 

@@ -29,10 +29,14 @@ tsx scripts/stack.ts up
 mkdir -p .local
 results=.local/vitest-results.json
 rm -f "$results"
+# The robustness suites record what they observed here; docs/robustness.md is rendered from it.
+rm -rf .local/suite-results
 set +e
 vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
 code=$?
 set -e
+
+tsx scripts/suite-report.ts || echo "[test] could not render docs/robustness.md" >&2
 
 # One plain closing line any CI log reader understands.
 if [ -f "$results" ]; then

@@ -125,7 +125,12 @@ async function writeDownload(
   };
 
   try {
-    for (let next = await merge.next(); next; next = await merge.next()) {
+    for (;;) {
+      const next = merge.take();
+      if (!next) {
+        if (await merge.fill()) continue;
+        break;
+      }
       const { source, item } = next;
       const text = item.kind === 'line' ? formatter.line(source, item.line) : formatter.gap(source, item.gap);
       if (item.kind === 'line') lines++;

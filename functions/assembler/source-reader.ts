@@ -9,6 +9,8 @@ import {
   type PrintedLine,
   type SourcePlan,
 } from '../../shared/core/index.js';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';
 
 /** Where a source's reading stands: the chunk and line index the next item starts at. */
@@ -34,20 +36,19 @@ export interface SourceReaderDeps {
 
 /**
  * The items of one source in order — its printed lines, with an explicit gap item wherever chunks
- * are missing or unreadable — from `start` on. Chunks are fetched `prefetch` ahead so S3 latency
- * overlaps with reading; a line continued across a chunk boundary is joined.
+ * are missing or unreadable — from `start` on, in batches. Chunks are fetched `prefetch` ahead so
+ * S3 latency overlaps with reading; a line continued across a chunk boundary is joined.
  */
-export async function* readSource(plan: SourcePlan, deps: SourceReaderDeps, start?: SourcePosition): AsyncGenerator<SourceItem> {
+export async function* readSource(plan: SourcePlan, deps: SourceReaderDeps, start?: SourcePosition): AsyncGenerator<SourceItem[]> {
   const missing = new Set(plan.missing);
   const firstSeq = start?.seq ?? 0;
-  const seqs: number[] = [];
-  for (let seq = firstSeq; seq <= plan.lastSeq; seq++) seqs.push(seq);
-  const fetches = new Map<number, Promise<Fetched>>();
-  const presentAhead = seqs.filter((s) => !missing.has(s));
-  const fetchAhead = (from: number) => {
-    for (const seq of presentAhead) {
-      if (seq < from || fetches.has(seq)) continue;
-      if (fetches.size >= deps.prefetch) break;
+  const present: number[] = [];
+  for (let seq = firstSeq; seq <= plan.lastSeq; seq++) if (!missing.has(seq)) present.push(seq);
+  const fetches = new Map<number, Promise<FetchedChunk>>();
+  let nextFetch = 0;
+  const fetchAhead = () => {
+    while (fetches.size < deps.prefetch && nextFetch < present.length) {
+      const seq = present[nextFetch++]!;
       const p = fetchChunk(deps, seq);
       p.catch(() => undefined);
       fetches.set(seq, p);
@@ -58,46 +59,43 @@ export async function* readSource(plan: SourcePlan, deps: SourceReaderDeps, star
   let time = start?.time ?? deps.startTime;
   let carry: { line: PrintedLine; pos: SourcePosition; parts: Buffer[] } | undefined;
   let gap: { gap: Gap; pos: SourcePosition } | undefined;
+  let out: SourceItem[] = [];
 
-  const flushCarry = function* (): Generator<SourceItem> {
+  const flushCarry = () => {
     if (!carry) return;
-    yield { kind: 'line', line: { ...carry.line, bytes: Buffer.concat(carry.parts) }, pos: carry.pos };
+    out.push({ kind: 'line', line: { ...carry.line, bytes: Buffer.concat(carry.parts) }, pos: carry.pos });
     carry = undefined;
   };
-  const openGap = (seq: number, reason: string): Generator<SourceItem> | undefined => {
+  const openGap = (seq: number, reason: string) => {
+    flushCarry();
     if (gap && gap.gap.toSeq === seq - 1 && gap.gap.reason === reason) {
       gap.gap.toSeq = seq;
-      return undefined;
+      return;
     }
-    const previous = gap;
+    if (gap) out.push({ kind: 'gap', ...gap });
     gap = { gap: { fromSeq: seq, toSeq: seq, fromLine: nextLine, toLine: undefined, time, reason }, pos: { seq, index: 0, nextLine, time } };
-    return previous ? (function* () { yield { kind: 'gap' as const, ...previous }; })() : undefined;
   };
-  const closeGap = function* (firstLineOfNext: number | undefined): Generator<SourceItem> {
+  const closeGap = (firstLineOfNext: number | undefined) => {
     if (!gap) return;
     gap.gap.toLine = firstLineOfNext === undefined ? undefined : firstLineOfNext - 1;
-    yield { kind: 'gap', ...gap };
+    out.push({ kind: 'gap', ...gap });
     gap = undefined;
   };
 
-  for (const seq of seqs) {
+  for (let seq = firstSeq; seq <= plan.lastSeq; seq++) {
     if (missing.has(seq)) {
-      yield* flushCarry();
-      const previous = openGap(seq, 'missing');
-      if (previous) yield* previous;
+      openGap(seq, 'missing');
       continue;
     }
-    fetchAhead(seq);
-    const fetched = fetches.get(seq) ?? fetchChunk(deps, seq);
+    fetchAhead();
+    const fetched = fetches.get(seq)!;
     fetches.delete(seq);
-    let chunk: OpenedChunk;
+    let chunk: FetchedChunk;
     try {
-      chunk = (await fetched).chunk;
+      chunk = await fetched;
     } catch (error) {
       if (!(error instanceof ObjectGoneError)) throw error;
-      yield* flushCarry();
-      const previous = openGap(seq, 'missing');
-      if (previous) yield* previous;
+      openGap(seq, 'missing');
       continue;
     }
     deps.onChunk(chunk.metadata);
@@ -105,55 +103,69 @@ export async function* readSource(plan: SourcePlan, deps: SourceReaderDeps, star
     const startIndex = seq === firstSeq ? (start?.index ?? 0) : 0;
     let first = true;
     try {
-      for await (const line of readPrintedLines(gunzipChunk(chunk.body), defaults, startIndex)) {
-        if (first) {
-          first = false;
-          yield* closeGap(line.line);
+      const text = chunk.plain ? bodyOf(chunk.plain) : gunzipChunk(chunk.body);
+      for await (const lines of readPrintedLines(text, defaults, startIndex)) {
+        for (const line of lines) {
+          if (first) {
+            first = false;
+            closeGap(line.line);
+          }
+          time = Math.max(time, line.time);
+          if (line.lastLine !== undefined) nextLine = line.lastLine + 1;
+          if (carry) {
+            carry.parts.push(line.bytes);
+            if (line.complete) flushCarry();
+            continue;
+          }
+          const pos: SourcePosition = { seq, index: line.index, nextLine: line.line, time };
+          if (line.complete) out.push({ kind: 'line', line, pos });
+          else carry = { line, pos, parts: [line.bytes] };
         }
-        time = Math.max(time, line.time);
-        if (line.lastLine !== undefined) nextLine = line.lastLine + 1;
-        if (carry) {
-          carry.parts.push(line.bytes);
-          if (line.complete) yield* flushCarry();
-          continue;
+        if (out.length > 0) {
+          yield out;
+          out = [];
         }
-        const pos: SourcePosition = { seq, index: line.index, nextLine: line.line, time };
-        if (!line.complete) {
-          carry = { line, pos, parts: [line.bytes] };
-          continue;
-        }
-        yield { kind: 'line', line, pos };
       }
     } catch (error) {
       if (!(error instanceof CorruptGzipError || error instanceof NotGzipError)) throw error;
       // What was readable is kept; the rest of this chunk is marked, never silently skipped.
-      yield* flushCarry();
-      yield* closeGap(undefined);
-      const previous = openGap(seq, error instanceof NotGzipError ? 'not gzip' : 'corrupt gzip');
-      if (previous) yield* previous;
+      closeGap(undefined);
+      openGap(seq, error instanceof NotGzipError ? 'not gzip' : 'corrupt gzip');
     } finally {
       chunk.body.destroy();
     }
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
   }
-  yield* flushCarry();
+  flushCarry();
   if (gap) {
     gap.gap.toLine = plan.lineCount === undefined ? undefined : plan.lineCount - 1;
-    yield { kind: 'gap', ...gap };
+    out.push({ kind: 'gap', ...gap });
   }
-}
-
-interface Fetched {
-  chunk: OpenedChunk;
+  if (out.length > 0) yield out;
 }
 
 const MAX_PREFETCHED_BYTES = 32 * 1024 * 1024;
+const gunzipAsync = promisify(gunzip);
 
-/** Opens a chunk; small ones are read whole right away so the fetch overlaps other work. */
-async function fetchChunk(deps: SourceReaderDeps, seq: number): Promise<Fetched> {
+/** An opened chunk; `plain` when it was read whole and decompressed ahead. */
+type FetchedChunk = OpenedChunk & { plain?: Buffer };
+
+const bodyOf = (buffer: Buffer) => Object.assign((async function* () { yield buffer; })(), { destroy() {} });
+
+/**
+ * Opens a chunk. Small ones are read whole and decompressed on the thread pool right away, so
+ * fetching and gunzip overlap the reading of earlier chunks; one that does not decompress keeps
+ * its raw bytes for the streaming reader, which keeps its readable head and names the error.
+ */
+async function fetchChunk(deps: SourceReaderDeps, seq: number): Promise<FetchedChunk> {
   const chunk = await deps.open(seq);
-  if (chunk.contentLength === undefined || chunk.contentLength > MAX_PREFETCHED_BYTES) return { chunk };
+  if (chunk.contentLength === undefined || chunk.contentLength > MAX_PREFETCHED_BYTES) return chunk;
   const parts: Buffer[] = [];
   for await (const part of chunk.body) parts.push(part as Buffer);
   const whole = Buffer.concat(parts);
-  return { chunk: { ...chunk, body: Object.assign((async function* () { yield whole; })(), { destroy() {} }) } };
+  const plain = await gunzipAsync(whole).catch(() => undefined);
+  return plain ? { ...chunk, body: bodyOf(whole), plain } : { ...chunk, body: bodyOf(whole) };
 }

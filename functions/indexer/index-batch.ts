@@ -80,7 +80,8 @@ async function indexRecord(record: SQSRecord, deps: IndexerDeps, deadlineAt: num
       if (object.bucket !== deps.config.logBucket) {
         throw new UnexpectedBucketError(`Event names bucket ${object.bucket}, this indexer reads ${deps.config.logBucket}`);
       }
-      await indexChunk(object, deps, deadlineAt, stats);
+      // Only a redelivered message can have a checkpoint to resume from: no extra S3 read otherwise.
+      await indexChunk(object, deps, deadlineAt, stats, { redelivery: Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1 });
     } catch (error) {
       if (!isPermanent(error)) throw error;
       await deadLetter(error, { messageId: record.messageId, bucket: object.bucket, key: object.key }, deps, stats);

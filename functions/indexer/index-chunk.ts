@@ -15,6 +15,10 @@ import {
   EcsDocumentWriter,
   TooManyLinesError,
   describeError,
+  checkpointKey,
+  ConfirmedPrefix,
+  parseCheckpoint,
+  type IndexCheckpoint,
   type BatchOutcome,
   type BulkBatch,
   type ChunkContext,
@@ -64,6 +68,7 @@ export async function indexChunk(
   deps: IndexerDeps,
   deadlineAt: number,
   stats: ChunkStats,
+  options: { redelivery?: boolean } = {},
 ): Promise<void> {
   const { config } = deps;
   // A key outside the layout is refused before any S3 read.
@@ -74,7 +79,7 @@ export async function indexChunk(
     { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: deps.now },
   );
   const span = chunkSpan(chunk.trace);
-  const index = () => indexAndLog(chunk, opened, object, deps, deadlineAt, stats);
+  const index = () => indexAndLog(chunk, opened, object, deps, deadlineAt, stats, options.redelivery === true);
   return span ? withTrace(span, index) : index();
 }
 
@@ -86,18 +91,37 @@ async function indexAndLog(
   deps: IndexerDeps,
   deadlineAt: number,
   batchStats: ChunkStats,
+  redelivery: boolean,
 ): Promise<void> {
   const stats = emptyStats();
   const where = { key: object.key, jobId: chunk.jobId, source: chunk.source, seq: chunk.seq };
+  const resumeAt = redelivery ? await readResumePosition(object, opened, deps) : 0;
+  const confirmed = new ConfirmedPrefix(resumeAt);
   try {
-    await streamChunk(chunk, opened, object, deps, deadlineAt, stats);
-    deps.logger.info({ ...where, ...stats }, 'chunk indexed');
+    await streamChunk(chunk, opened, object, deps, deadlineAt, stats, confirmed);
+    deps.logger.info({ ...where, ...stats, ...(resumeAt > 0 ? { resumedAt: resumeAt } : {}) }, 'chunk indexed');
   } catch (error) {
-    deps.logger.warn({ ...where, ...stats, error: describeError(error) }, 'chunk not fully indexed');
+    // Stopped short (deadline, Elasticsearch away): keep how far it got, so the redelivery goes on from there.
+    const checkpoint = !isPermanent(error) && confirmed.position > resumeAt ? await saveResumePosition(object, opened, deps, confirmed.position) : undefined;
+    deps.logger.warn({ ...where, ...stats, ...(resumeAt > 0 ? { resumedAt: resumeAt } : {}), ...(checkpoint !== undefined ? { checkpoint } : {}), error: describeError(error) }, 'chunk not fully indexed');
     throw error;
   } finally {
     addStats(batchStats, stats);
   }
+}
+
+async function readResumePosition(object: CreatedObject, opened: OpenedChunk, deps: IndexerDeps): Promise<number> {
+  const key = checkpointKey(deps.config.checkpointPrefix, object.bucket, object.key);
+  const text = await deps.chunks.readCheckpoint(object.bucket, key);
+  return (text && parseCheckpoint(text, { bucket: object.bucket, key: object.key, etag: opened.etag })?.position) || 0;
+}
+
+/** Returns the position saved, or undefined when it could not be (a lost checkpoint only costs work). */
+async function saveResumePosition(object: CreatedObject, opened: OpenedChunk, deps: IndexerDeps, position: number): Promise<number | undefined> {
+  if (!opened.etag) return undefined;
+  const key = checkpointKey(deps.config.checkpointPrefix, object.bucket, object.key);
+  const checkpoint: IndexCheckpoint = { version: 1, bucket: object.bucket, key: object.key, etag: opened.etag, position, at: new Date(deps.now()).toISOString() };
+  return (await deps.chunks.writeCheckpoint(object.bucket, key, checkpoint)) ? position : undefined;
 }
 
 async function streamChunk(
@@ -107,8 +131,12 @@ async function streamChunk(
   deps: IndexerDeps,
   deadlineAt: number,
   stats: ChunkStats,
+  confirmed: ConfirmedPrefix,
 ): Promise<void> {
   const { config } = deps;
+  const resumeAt = confirmed.position;
+  /** Where the open batch starts: each batch covers the line positions from one cut to the next. */
+  let cut = resumeAt;
   const writer = new EcsDocumentWriter(chunk);
   const toAction = bulkActionWriter(chunk.dataStream);
   const splitter = new LineSplitter(config.maxLineBytes);
@@ -117,12 +145,19 @@ async function streamChunk(
   const inFlight = new Set<Promise<void>>();
   let sendFailure: unknown;
 
-  const submit = async (batch: BulkBatch | undefined): Promise<void> => {
+  const submit = async (batch: BulkBatch | undefined, end: number): Promise<void> => {
     if (!batch) return;
+    const start = cut;
+    cut = end;
     while (inFlight.size >= config.bulk.concurrency) await Promise.race(inFlight);
     if (sendFailure) throw sendFailure;
+    confirmed.sent(start, end);
+    const rejectedBefore = rejected.length;
     const sending: Promise<void> = sendBatch(batch, deps, deadlineAt, stats, rejected).then(
-      () => void inFlight.delete(sending),
+      () => {
+        inFlight.delete(sending);
+        confirmed.done(start, rejected.length === rejectedBefore);
+      },
       (error: unknown) => {
         inFlight.delete(sending);
         sendFailure ??= error;
@@ -131,8 +166,11 @@ async function streamChunk(
     inFlight.add(sending);
   };
 
+  let lastPosition = resumeAt - 1;
   const addLines = async (lines: Iterable<import('../../shared/core/index.js').RawLine>): Promise<void> => {
     for (const line of lines) {
+      lastPosition = line.position;
+      if (line.position < resumeAt) continue;
       if (line.position >= SEQUENCE_STRIDE) {
         throw new TooManyLinesError(`Chunk has more than ${SEQUENCE_STRIDE} lines; the rest is not indexed`, {
           details: { key: object.key },
@@ -142,7 +180,7 @@ async function streamChunk(
       if (!doc) continue;
       stats.lines++;
       const closed = batcher.add(doc.id, toAction(doc));
-      if (closed) await submit(closed);
+      if (closed) await submit(closed, line.position);
     }
   };
 
@@ -160,7 +198,7 @@ async function streamChunk(
   }
   // Good lines read before a corrupt tail are still indexed; a transient read error gives up now.
   if (readFailure === undefined || isPermanent(readFailure)) {
-    await submit(batcher.flush()).catch((error: unknown) => (sendFailure ??= error));
+    await submit(batcher.flush(), lastPosition + 1).catch((error: unknown) => (sendFailure ??= error));
   }
   await Promise.all(inFlight);
   if (sendFailure) throw sendFailure;

@@ -38,6 +38,10 @@ export function ensureMoto(): string {
 
 export async function motoHealthy(url: string): Promise<boolean> {
   const response = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(3_000) });
+  // Read the body: moto answers `Connection: close`, and once its dump outgrows one socket read,
+  // an unread body makes Node's fetch fail an internal assertion when the socket ends, an
+  // uncaught exception that kills `stack.ts up` (nodejs/undici#5360, Node 24.21).
+  await response.arrayBuffer();
   return response.ok;
 }
 

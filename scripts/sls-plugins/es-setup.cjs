@@ -40,6 +40,9 @@ class EsSetupPlugin {
       '--retention-days', String(settings.retentionDays),
     ];
     if (settings.credentialsParam) args.push('--credentials-param', String(settings.credentialsParam));
+    // The Kibana data view the signer's Discover links open (custom.esSetup.kibanaUrl / dataViewId).
+    if (settings.kibanaUrl) args.push('--kibana-url', String(settings.kibanaUrl));
+    if (settings.dataViewId) args.push('--data-view-id', String(settings.dataViewId));
     this.log.notice(`es-setup: installing index templates for stage ${stage} on ${settings.node}`);
     const result = spawnSync('npx', args, { cwd: this.serverless.serviceDir, stdio: 'inherit', env: process.env });
     if (result.status !== 0) {

@@ -23,7 +23,7 @@ const AssemblerEnv = z.object({
   MEMBER_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024),
   GZIP_LEVEL: z.coerce.number().int().min(1).max(9).default(6),
   /** Chunks of a source fetched ahead of the one being read. */
-  PREFETCH_CHUNKS: z.coerce.number().int().min(1).max(64).default(8),
+  PREFETCH_CHUNKS: z.coerce.number().int().min(1).max(64).default(16),
   /** Stop (and continue in a new invocation) when less than this is left. */
   DEADLINE_HEADROOM_MS: z.coerce.number().int().min(0).default(30_000),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),

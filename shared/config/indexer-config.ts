@@ -13,6 +13,8 @@ const IndexerEnv = z.object({
   ES_CREDENTIALS_PARAM: z.string().startsWith('/').optional(),
   CHUNK_PREFIX: z.string().default('chunks/'),
   DEAD_LETTER_PREFIX: z.string().default('dead-letter/indexer/'),
+  /** Where a chunk's progress is kept when an invocation stops mid-chunk (docs/chunk-contract.md). */
+  CHECKPOINT_PREFIX: z.string().default('checkpoints/indexer/'),
   DEFAULT_DATASET: z.string().regex(/^mlplatform(\.[a-z0-9_]+){1,3}$/).default('mlplatform.job'),
   MAX_LINE_BYTES: z.coerce.number().int().min(256).default(32 * 1024),
   BULK_MAX_ACTIONS: z.coerce.number().int().min(1).default(2000),
@@ -33,6 +35,7 @@ export interface IndexerConfig {
   esCredentialsParam: string | undefined;
   chunkPrefix: string;
   deadLetterPrefix: string;
+  checkpointPrefix: string;
   defaultDataset: string;
   maxLineBytes: number;
   bulk: { maxActions: number; maxBytes: number; concurrency: number };
@@ -57,6 +60,7 @@ export function loadIndexerConfig(env: NodeJS.ProcessEnv = process.env): Indexer
     esCredentialsParam: e.ES_CREDENTIALS_PARAM,
     chunkPrefix: e.CHUNK_PREFIX,
     deadLetterPrefix: e.DEAD_LETTER_PREFIX,
+    checkpointPrefix: e.CHECKPOINT_PREFIX,
     defaultDataset: e.DEFAULT_DATASET,
     maxLineBytes: e.MAX_LINE_BYTES,
     bulk: { maxActions: e.BULK_MAX_ACTIONS, maxBytes: e.BULK_MAX_BYTES, concurrency: e.BULK_CONCURRENCY },

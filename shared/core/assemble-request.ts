@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import { isValidJobId } from './chunk-key.js';
 import { MalformedMessageError } from './errors.js';
 import { parseJobMarkerKey } from './job-marker.js';
@@ -9,23 +9,27 @@ import { parseChunkNotification } from './s3-notification.js';
  * messages the pipeline sends itself — an on-demand (partial) assembly from the signer, a delayed
  * look for late chunks, or the continuation of an assembly a previous invocation had to stop.
  */
-const Position = z.object({ seq: z.number().int().min(0), index: z.number().int().min(0), nextLine: z.number().int().min(0).optional(), time: z.number() });
+const count = (min: number) => z.int().check(z.minimum(min));
+const Position = z.object({ seq: count(0), index: count(0), nextLine: z.optional(count(0)), time: z.number() });
 const ContinuationSchema = z.object({
-  upload: z.object({ uploadId: z.string().min(1), parts: z.array(z.object({ PartNumber: z.number().int().min(1), ETag: z.string() })).min(1) }),
-  cursor: z.record(z.string(), Position.nullable()),
-  lines: z.number().int().min(0),
-  gaps: z.number().int().min(0),
-  owner: z.string().optional(),
-  team: z.string().optional(),
-  invocations: z.number().int().min(1),
+  upload: z.object({
+    uploadId: z.string().check(z.minLength(1)),
+    parts: z.array(z.object({ PartNumber: count(1), ETag: z.string() })).check(z.minLength(1)),
+  }),
+  cursor: z.record(z.string(), z.nullable(Position)),
+  lines: count(0),
+  gaps: count(0),
+  owner: z.optional(z.string()),
+  team: z.optional(z.string()),
+  invocations: count(1),
 });
 const RequestSchema = z.object({
-  jobId: z.string().refine(isValidJobId, 'invalid job id'),
+  jobId: z.string().check(z.refine(isValidJobId, 'invalid job id')),
   /** Assemble what exists even while the job runs. */
-  partial: z.boolean().optional(),
+  partial: z.optional(z.boolean()),
   /** A delayed look for late chunks after an assembly with gaps (1, 2, …). */
-  recheck: z.number().int().min(1).optional(),
-  continuation: ContinuationSchema.optional(),
+  recheck: z.optional(count(1)),
+  continuation: z.optional(ContinuationSchema),
 });
 export type AssembleRequest = z.infer<typeof RequestSchema>;
 export type Continuation = z.infer<typeof ContinuationSchema>;

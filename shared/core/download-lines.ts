@@ -38,21 +38,23 @@ export function lineDefaults(metadata: Record<string, string | undefined>, fallb
 const MAX_RAW_LINE = 64 * 1024 * 1024;
 
 /**
- * The printed lines of one gunzipped chunk, in order, from `startIndex` on. A line whose last
- * frame ends with `e: ""` continues in the next frame (possibly of the next chunk): the caller
- * passes the unfinished line back in as `carry` and gets it joined.
+ * The printed lines of one gunzipped chunk, in order, from `startIndex` on, in batches (one per
+ * decompressed buffer: per-line async steps would cost more than the reading). A line whose last
+ * frame ends with `e: ""` continues in the next frame, possibly of the next chunk: it comes last
+ * with `complete: false`, and the caller joins it with what follows.
  */
 export async function* readPrintedLines(
   body: AsyncIterable<Buffer>,
   defaults: LineDefaults,
   startIndex = 0,
-): AsyncGenerator<PrintedLine & { complete: boolean }> {
+): AsyncGenerator<Array<PrintedLine & { complete: boolean }>> {
   const framed = defaults.format === ChunkFormat.framedV1;
   const splitter = new LineSplitter(MAX_RAW_LINE);
   let time = defaults.time;
   let pending: (PrintedLine & { parts: Buffer[] }) | undefined;
+  let out: Array<PrintedLine & { complete: boolean }> = [];
 
-  function* take(raw: { bytes: Buffer; position: number; part?: number }): Generator<PrintedLine & { complete: boolean }> {
+  const take = (raw: { bytes: Buffer; position: number; part?: number }): void => {
     if (raw.position < startIndex) return;
     if (!framed) {
       // A plain line cut by the splitter's limit is still one line: only its first part starts it.
@@ -60,10 +62,10 @@ export async function* readPrintedLines(
         pending.parts.push(raw.bytes);
         return;
       }
-      if (pending) yield finish(pending, true);
+      if (pending) out.push(finish(pending, true));
       pending = { time, stream: defaults.stream, bytes: raw.bytes, index: raw.position, line: undefined, lastLine: undefined, parts: [raw.bytes] };
       if (raw.part === undefined) {
-        yield finish(pending, true);
+        out.push(finish(pending, true));
         pending = undefined;
       }
       return;
@@ -80,14 +82,21 @@ export async function* readPrintedLines(
       pending = { time, stream: frame?.stream ?? defaults.stream, bytes: payload, index: raw.position, line: frame?.line, lastLine: frame?.line, parts: [payload] };
     }
     if (!continues) {
-      yield finish(pending, true);
+      out.push(finish(pending, true));
       pending = undefined;
     }
-  }
+  };
 
-  for await (const buf of body) for (const raw of splitter.push(buf)) yield* take(raw);
-  for (const raw of splitter.end()) yield* take(raw);
-  if (pending) yield finish(pending, !framed);
+  for await (const buf of body) {
+    for (const raw of splitter.push(buf)) take(raw);
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+  }
+  for (const raw of splitter.end()) take(raw);
+  if (pending) out.push(finish(pending, !framed));
+  if (out.length > 0) yield out;
 }
 
 function finish(p: PrintedLine & { parts: Buffer[] }, complete: boolean): PrintedLine & { complete: boolean } {
@@ -116,7 +125,8 @@ function readFrameSlow(json: Buffer): FrameView | undefined {
 const Q = 0x22; // "
 const BACKSLASH = 0x5c;
 const HEAD = Buffer.from('{"t":"', 'latin1');
-const ENDINGS = ['"}', '","e":""}', '","e":"\\r"}', '","e":"\\r\\n"}'].map((e) => Buffer.from(e, 'latin1'));
+// Longest first: `"}` is also the end of the others.
+const ENDINGS = ['","e":"\\r\\n"}', '","e":""}', '","e":"\\r"}', '"}'].map((e) => Buffer.from(e, 'latin1'));
 let lastIso = '';
 let lastMs = NaN;
 
@@ -145,9 +155,19 @@ function readFrameFast(json: Buffer): FrameView | undefined {
   for (const ending of ENDINGS) {
     const end = json.length - ending.length;
     if (end < start || json.compare(ending, 0, ending.length, end) !== 0) continue;
-    if (json.indexOf(BACKSLASH, start) !== -1 && json.indexOf(BACKSLASH, start) < end) return undefined;
-    if (json.indexOf(Q, start) < end) return undefined;
-    return { payload: json.subarray(start, end), time: lastMs, stream, line };
+    const backslash = json.indexOf(BACKSLASH, start);
+    if (backslash === -1 || backslash >= end) {
+      // No escapes: the message is the UTF-8 bytes between the quotes (a raw quote means: not our frame).
+      const quote = json.indexOf(Q, start);
+      return quote !== -1 && quote < end ? undefined : { payload: json.subarray(start, end), time: lastMs, stream, line };
+    }
+    // Escapes: JSON.parse reads just the string (still no object and no timestamp regex).
+    try {
+      const text = JSON.parse(json.toString('utf8', start - 1, end + 1)) as unknown;
+      return typeof text === 'string' ? { payload: Buffer.from(text, 'utf8'), time: lastMs, stream, line } : undefined;
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -18,3 +18,4 @@ export * from './download.js';
 export * from './download-lines.js';
 export * from './assembly-plan.js';
 export * from './assemble-request.js';
+export * from './index-checkpoint.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 import { isValidJobId, isValidSource } from './chunk-key.js';
 import { JobMarkerError } from './errors.js';
 
@@ -18,23 +18,23 @@ export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 const Iso = z.iso.datetime({ offset: true });
 const JobMarkerSchema = z.object({
   version: z.literal(1),
-  jobId: z.string().refine(isValidJobId, 'invalid job id'),
-  source: z.string().refine(isValidSource, 'invalid source'),
+  jobId: z.string().check(z.refine(isValidJobId, 'invalid job id')),
+  source: z.string().check(z.refine(isValidSource, 'invalid source')),
   status: z.enum([JobStatus.running, JobStatus.final]),
-  owner: z.string().min(1).max(256).optional(),
-  team: z.string().min(1).max(256).optional(),
-  traceparent: z.string().max(256).optional(),
-  dataset: z.string().max(64).optional(),
-  producer: z.string().max(128).optional(),
+  owner: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  team: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  traceparent: z.optional(z.string().check(z.maxLength(256))),
+  dataset: z.optional(z.string().check(z.maxLength(64))),
+  producer: z.optional(z.string().check(z.maxLength(128))),
   startedAt: Iso,
-  endedAt: Iso.optional(),
-  exitCode: z.number().int().optional(),
-  signal: z.string().max(32).optional(),
+  endedAt: z.optional(Iso),
+  exitCode: z.optional(z.int()),
+  signal: z.optional(z.string().check(z.maxLength(32))),
   /** Final only: lines the source printed (frames numbered 0 … lineCount-1). */
-  lineCount: z.number().int().min(0).optional(),
+  lineCount: z.optional(z.int().check(z.minimum(0))),
   /** Final only: seq of the final chunk, so chunks 0 … lastSeq are expected. */
-  lastSeq: z.number().int().min(0).optional(),
-  droppedLines: z.number().int().min(0).optional(),
+  lastSeq: z.optional(z.int().check(z.minimum(0))),
+  droppedLines: z.optional(z.int().check(z.minimum(0))),
 });
 export type JobMarker = z.infer<typeof JobMarkerSchema>;
 

@@ -257,11 +257,11 @@ describe('IAM', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('indexer: reads chunks/, writes only its dead letters, consumes only the chunk queue, reads only its credentials parameter', () => {
+  it('indexer: reads chunks/, writes only its dead letters and progress checkpoints, consumes only the chunk queue, reads only its credentials parameter', () => {
     const g = grants('IndexerRole');
     expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'ssm:GetParameters']);
-    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*')]);
-    expect(g['s3:PutObject']).toEqual([bucketArn('/dead-letter/indexer/*')]);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/checkpoints/indexer/*')]);
+    expect(g['s3:PutObject']).toEqual([bucketArn('/dead-letter/indexer/*'), bucketArn('/checkpoints/indexer/*')]);
     expect(g['sqs:ReceiveMessage']).toEqual([{ 'Fn::GetAtt': ['ChunkQueue', 'Arn'] }]);
     expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-credentials` }]);
     const kms = roleStatements('IndexerRole').find((s) => asArray(s.Action).includes('kms:Decrypt'))!;

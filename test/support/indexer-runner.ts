@@ -18,7 +18,15 @@ export interface IndexerRunner {
   stop(): Promise<void>;
 }
 
-export async function startIndexerRunner(stack: LocalStack, options: { onBatch?: (outcome: BatchOutcome) => void } = {}): Promise<IndexerRunner> {
+export interface IndexerRunnerOptions {
+  onBatch?: (outcome: BatchOutcome) => void;
+  /** Indexer variables on top of the defaults below, e.g. `ES_NODE` of a fault proxy. */
+  env?: Record<string, string>;
+  /** The emulated function timeout (default 12 s). */
+  functionTimeoutS?: number;
+}
+
+export async function startIndexerRunner(stack: LocalStack, options: IndexerRunnerOptions = {}): Promise<IndexerRunner> {
   const savedEnv = { ...process.env };
   const env = {
     ...indexerEnv(stack),
@@ -27,6 +35,7 @@ export async function startIndexerRunner(stack: LocalStack, options: { onBatch?:
     RETRY_MAX_MS: '1000',
     DEADLINE_HEADROOM_MS: '1000',
     ES_REQUEST_TIMEOUT_MS: '5000',
+    ...options.env,
   };
   // The AWS SDK clients inside the handler (S3, and SSM via @middy/ssm) read their endpoint and credentials from here.
   Object.assign(process.env, env);
@@ -46,7 +55,7 @@ export async function startIndexerRunner(stack: LocalStack, options: { onBatch?:
     batchSize: fn.batchSize,
     batchingWindowS: fn.batchingWindowS,
     // Short enough that an outage test sees a few redeliveries, long enough for real work.
-    functionTimeoutS: 12,
+    functionTimeoutS: options.functionTimeoutS ?? 12,
     reportBatchItemFailures: fn.reportBatchItemFailures,
     functionName: fn.functionName,
     region: stack.region,

@@ -1,18 +1,22 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { ObjectGoneError, StorageUnavailableError, type DeadLetterReport } from '../../core/index.js';
+import { ObjectGoneError, StorageUnavailableError, type DeadLetterReport, type IndexCheckpoint } from '../../core/index.js';
 
 /** An opened chunk: its user metadata and a body to stream (never buffered whole). */
 export interface OpenedChunk {
   metadata: Record<string, string | undefined>;
   body: AsyncIterable<Buffer> & { destroy(): void };
   contentLength: number | undefined;
+  etag?: string | undefined;
 }
 
 /** The S3 side of the indexer: read chunks, write dead-letter reports. */
 export interface ChunkStore {
   open(bucket: string, key: string): Promise<OpenedChunk>;
   writeDeadLetter(bucket: string, key: string, report: DeadLetterReport): Promise<void>;
+  /** Best effort both ways: a checkpoint that cannot be read or written only costs work. */
+  readCheckpoint(bucket: string, checkpointKey: string): Promise<string | undefined>;
+  writeCheckpoint(bucket: string, checkpointKey: string, checkpoint: IndexCheckpoint): Promise<boolean>;
 }
 
 export function s3ChunkStore(s3: S3Client): ChunkStore {
@@ -22,7 +26,7 @@ export function s3ChunkStore(s3: S3Client): ChunkStore {
         const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         const body = out.Body as Readable | undefined;
         if (!body) throw new StorageUnavailableError(`S3 returned no body for s3://${bucket}/${key}`);
-        return { metadata: out.Metadata ?? {}, body, contentLength: out.ContentLength };
+        return { metadata: out.Metadata ?? {}, body, contentLength: out.ContentLength, etag: out.ETag };
       } catch (error) {
         // An event can outlive its object (deleted, expired by lifecycle): nothing left to index.
         if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
@@ -32,6 +36,24 @@ export function s3ChunkStore(s3: S3Client): ChunkStore {
         throw new StorageUnavailableError(`Could not read s3://${bucket}/${key}: ${(error as Error).message}`, {
           cause: error,
         });
+      }
+    },
+
+    async readCheckpoint(bucket, checkpointKey) {
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: checkpointKey }));
+        return await out.Body?.transformToString('utf8');
+      } catch {
+        return undefined; // none (404, or 403 without s3:ListBucket), or unreadable: start from line 0
+      }
+    },
+
+    async writeCheckpoint(bucket, checkpointKey, checkpoint) {
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: checkpointKey, Body: JSON.stringify(checkpoint), ContentType: 'application/json' }));
+        return true;
+      } catch {
+        return false;
       }
     },
 

@@ -32,6 +32,9 @@ export interface JobStoreOptions {
   downloadPrefix?: string;
 }
 
+/** Markers read at once (the SDK's default agent allows 50 sockets). */
+const MARKER_READ_CONCURRENCY = 16;
+
 export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
   const unavailable = (what: string, error: unknown) =>
     new StorageUnavailableError(`Could not ${what}: ${(error as Error).message}`, { cause: error });
@@ -48,8 +51,7 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
           .catch((error: unknown) => {
             throw unavailable(`list s3://${o.bucket}/${prefix}`, error);
           });
-        for (const { Key } of page.Contents ?? []) {
-          if (!Key) continue;
+        const readMarker = async (Key: string) => {
           try {
             const expected = parseJobMarkerKey(Key, o.jobPrefix);
             const text = await getText(s3, o.bucket, Key);
@@ -58,6 +60,11 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
             if (error instanceof StorageUnavailableError) throw error;
             invalid.push({ key: Key, reason: (error as Error).message });
           }
+        };
+        // One GET per source: a 64-rank job would otherwise wait for 64 round trips in a row.
+        const keys = (page.Contents ?? []).flatMap(({ Key }) => (Key ? [Key] : []));
+        for (let i = 0; i < keys.length; i += MARKER_READ_CONCURRENCY) {
+          await Promise.all(keys.slice(i, i + MARKER_READ_CONCURRENCY).map(readMarker));
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);

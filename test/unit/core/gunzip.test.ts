@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CorruptGzipError, gunzipChunk, isPermanent, isTransient, NotGzipError } from '../../../shared/core/index.js';
+import { CorruptGzipError, gunzipChunk, isPermanent, isTransient, NotGzipError, readableHead } from '../../../shared/core/index.js';
 import { bodyOf, collect, randomPieces, seededRandom } from './support.js';
 
 const LINES = Buffer.from('2026-11-25 10:00:00,123 INFO epoch 1\n{"level":30,"time":1795600800123,"msg":"done"}\n');
@@ -145,6 +145,52 @@ describe('gunzipChunk', () => {
       })(),
     ).rejects.toBeInstanceOf(CorruptGzipError);
     expect(Buffer.concat(seen).equals(good)).toBe(true);
+  });
+
+  describe('a small chunk with a corrupt tail (zlib drops the output of the write that fails)', () => {
+    /** What the reader got before the error, and the error. */
+    async function readUntilRefused(body: AsyncIterable<Buffer>): Promise<{ text: string; error: unknown }> {
+      const seen: Buffer[] = [];
+      try {
+        for await (const buf of gunzipChunk(body)) seen.push(buf);
+      } catch (error) {
+        return { text: Buffer.concat(seen).toString('utf8'), error };
+      }
+      throw new Error('expected the body to be refused');
+    }
+    const text = Array.from({ length: 500 }, (_, i) => `training step ${i}`).join('\n') + '\n';
+
+    it('still yields every line when only the CRC of the trailer is wrong', async () => {
+      const gz = Buffer.from(gzipSync(text));
+      gz[gz.length - 8]! ^= 0xff;
+      const { text: got, error } = await readUntilRefused(bodyOf([gz]));
+      expect(error).toBeInstanceOf(CorruptGzipError);
+      expect(got).toBe(text);
+    });
+
+    it('still yields the member that precedes trailing garbage', async () => {
+      const { text: got, error } = await readUntilRefused(bodyOf([Buffer.concat([gzipSync('before the garbage\n'), Buffer.from('not gzip at all')])]));
+      expect(error).toBeInstanceOf(CorruptGzipError);
+      expect(got).toBe('before the garbage\n');
+    });
+
+    it('still yields the readable head of a cut upload', async () => {
+      const gz = gzipSync(text);
+      const cut = gz.subarray(0, Math.floor(gz.length / 2));
+      const { text: got, error } = await readUntilRefused(bodyOf([cut]));
+      expect(error).toBeInstanceOf(CorruptGzipError);
+      expect(got.length).toBeGreaterThan(0);
+      expect(text.startsWith(got)).toBe(true);
+    });
+  });
+
+  it('finds the readable head of a stream: all of it before the first error, nothing after', () => {
+    const gz = Buffer.from(gzipSync(LINES));
+    expect(readableHead(gz, 1 << 20).equals(LINES)).toBe(true);
+    gz[gz.length - 1]! ^= 0xff; // ISIZE
+    expect(readableHead(gz, 1 << 20).equals(LINES)).toBe(true);
+    expect(readableHead(Buffer.from([0x1f, 0x8b]), 1 << 20).length).toBe(0);
+    expect(readableHead(gzipSync(Buffer.alloc(1 << 20, 0x61)), 1000).length).toBeLessThanOrEqual(1000);
   });
 
   it('closes the body when the reader stops early', async () => {

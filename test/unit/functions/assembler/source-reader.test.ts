@@ -30,9 +30,9 @@ const plan = (present: number[], lastSeq: number, lineCount?: number): SourcePla
   return { source: 'main', present, lastSeq, final: true, lineCount, missing };
 };
 
-async function collect(items: AsyncIterable<SourceItem>): Promise<string[]> {
+async function collect(batches: AsyncIterable<SourceItem[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const item of items) {
+  for await (const batch of batches) for (const item of batch) {
     out.push(item.kind === 'line' ? item.line.bytes.toString() : `[gap ${item.gap.fromSeq}-${item.gap.toSeq} lines ${item.gap.fromLine}-${item.gap.toLine} ${item.gap.reason}]`);
   }
   return out;
@@ -95,7 +95,12 @@ describe('SourceMerge', () => {
       { source: 'rank-0', items: readSource({ ...plan([0], 0), source: 'rank-0' }, deps(a)) },
     ]);
     const out: string[] = [];
-    for (let next = await merge.next(); next; next = await merge.next()) {
+    for (;;) {
+      const next = merge.take();
+      if (!next) {
+        if (await merge.fill()) continue;
+        break;
+      }
       out.push(`${next.source}:${next.item.kind === 'line' ? next.item.line.bytes.toString() : 'gap'}`);
       if (out.length === 3) expect(await merge.cursor()).toEqual({ 'rank-0': expect.objectContaining({ seq: 0, index: 2 }), 'rank-1': expect.objectContaining({ seq: 0, index: 1 }) });
     }

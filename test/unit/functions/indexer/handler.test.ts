@@ -294,6 +294,55 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     expect(logs.lines.at(-1)).toMatchObject({ failed: 1 });
   });
 
+  it('keeps how far a chunk got when it stops mid-way, and a redelivery goes on from there', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${i}`);
+    const body = gzipLines(lines);
+    const checkpoints = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string }) => void checkpoints.set(input.Key, String(input.Body)));
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      if (input.Key === KEY_A) return { Body: Readable.from([body]) as never, Metadata: {}, ContentLength: body.length, ETag: '"v1"' };
+      const text = checkpoints.get(input.Key);
+      if (!text) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+      return { Body: { transformToString: async () => text } as never };
+    });
+    // Batches of 10 lines; Elasticsearch goes away after the second batch.
+    const down = fakeElasticsearch((_a, _d, call) => (call <= 2 ? 201 : -1));
+    const first = handlerWith(down, { BULK_MAX_ACTIONS: '10', BULK_CONCURRENCY: '1' });
+    const failed = await first.handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1')), lambdaContext(400));
+    expect(failed).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+    expect([...checkpoints.values()].map((t) => JSON.parse(t))).toEqual([expect.objectContaining({ key: KEY_A, etag: '"v1"', position: 20 })]);
+    expect(first.logs.lines.find((l) => l.message === 'chunk not fully indexed')).toMatchObject({ checkpoint: 20 });
+
+    const up = fakeElasticsearch();
+    const second = handlerWith(up, { BULK_MAX_ACTIONS: '10' });
+    const done = await second.handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1', 2)), lambdaContext());
+    expect(done).toEqual({ batchItemFailures: [] });
+    expect(up.documents().map((d) => d.doc.message)).toEqual(lines.slice(20));
+    expect(second.logs.lines.find((l) => l.message === 'chunk indexed')).toMatchObject({ resumedAt: 20, lines: 30 });
+  });
+
+  it('starts a redelivered chunk from line 0 when its checkpoint is of another version of the object', async () => {
+    const lines = ['a', 'b', 'c'];
+    const body = gzipLines(lines);
+    let etag = '"v2"';
+    const checkpointReads: string[] = [];
+    const checkpoint = JSON.stringify({ version: 1, bucket: BUCKET, key: KEY_A, etag: '"v1"', position: 2, at: '2026-11-25T10:00:00.000Z' });
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      if (input.Key === KEY_A) return { Body: Readable.from([body]) as never, Metadata: {}, ContentLength: body.length, ETag: etag };
+      checkpointReads.push(input.Key);
+      return { Body: { transformToString: async () => checkpoint } as never };
+    });
+    const stale = fakeElasticsearch();
+    await handlerWith(stale).handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1', 3)), lambdaContext());
+    expect(checkpointReads).toHaveLength(1);
+    expect(stale.documents().map((d) => d.doc.message)).toEqual(lines);
+    // The same checkpoint for the version it was written for is honoured.
+    etag = '"v1"';
+    const current = fakeElasticsearch();
+    await handlerWith(current).handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1', 3)), lambdaContext());
+    expect(current.documents().map((d) => d.doc.message)).toEqual(['c']);
+  });
+
   it('hands a record back when S3 is throttling instead of dead-lettering it', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' }));
     const es = fakeElasticsearch();

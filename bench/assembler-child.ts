@@ -1,0 +1,61 @@
+/**
+ * One measured run of bench/assembler.ts, bundled with esbuild and run by plain Node (as Lambda
+ * runs the function's bundle), so its peak RSS is the code's own:
+ *
+ *   node assembler-child.mjs --variant copy|assemble --bucket <b> --job <jobId> --moto <url> [--region us-east-1]
+ */
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { parseArgs } from 'node:util';
+import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
+import { createLogger } from '../shared/adapters/logger.js';
+import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
+import { s3JobStore } from '../shared/adapters/s3/job-store.js';
+import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
+import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
+import { reportResult } from './result.js';
+
+async function run(variant: string, bucket: string, jobId: string, moto: string, region: string): Promise<void> {
+  const s3 = new S3Client({ region, endpoint: moto, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const config = loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: bucket, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true' });
+  const started = performance.now();
+  if (variant === 'copy') {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `chunks/v1/${jobId}/`, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) keys.push(o.Key!);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const store = s3ChunkStore(s3);
+    const writer = MultipartWriter.create(s3, { bucket: bucket, key: `bench-copy/${jobId}.gz`, contentType: 'application/gzip', partBytes: config.partBytes });
+    const fetchWhole = async (key: string) => {
+      const c = await store.open(bucket, key);
+      const parts: Buffer[] = [];
+      for await (const p of c.body) parts.push(p as Buffer);
+      return Buffer.concat(parts);
+    };
+    // The same read-ahead as the assembler's.
+    const ahead: Array<Promise<Buffer>> = [];
+    let next = 0;
+    let bytes = 0;
+    while (next < keys.length || ahead.length > 0) {
+      while (ahead.length < config.prefetchChunks && next < keys.length) ahead.push(fetchWhole(keys[next++]!));
+      const body = await ahead.shift()!;
+      bytes += body.length;
+      await writer.write(body);
+    }
+    await writer.finish({});
+    reportResult({ variant, ms: performance.now() - started, bytes });
+    return;
+  }
+  const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
+  const deps = { config, s3, jobs: s3JobStore(s3, { bucket: bucket }), chunks: s3ChunkStore(s3), queue: { send: async () => undefined }, logger, now: Date.now };
+  const outcome = await readAndAssembleJob({ jobId }, deps, Date.now() + 3_600_000);
+  if (outcome.kind !== 'assembled') throw new Error(`assembly ended ${outcome.kind}`);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: outcome.key }));
+  reportResult({ variant, ms: performance.now() - started, bytes: head.ContentLength ?? 0, lines: outcome.metadata.lineCount, gaps: outcome.metadata.gaps });
+}
+
+const { values } = parseArgs({ options: { variant: { type: 'string' }, bucket: { type: 'string' }, job: { type: 'string' }, moto: { type: 'string' }, region: { type: 'string', default: 'us-east-1' } } });
+if ((values.variant !== 'copy' && values.variant !== 'assemble') || !values.bucket || !values.job || !values.moto) throw new Error('--variant copy|assemble --bucket <b> --job <id> --moto <url>');
+await run(values.variant, values.bucket, values.job, values.moto, values.region);
