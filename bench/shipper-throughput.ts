@@ -15,7 +15,13 @@
  * After each joblogs run every chunk is read back: seqs 0…n-1, the last one final, and the frame
  * count and the final chunk's `line-count` must equal the lines the printer printed.
  *
- *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200]
+ * - `joblogs-inline` (only with `--variants`): `joblogs run --framing inline`, framing and gzip
+ *             driven from joblogs's main thread instead of a worker thread.
+ *
+ * - `joblogs-ref` (with `--ref-bundle <file>`): another build of the CLI, e.g. the main branch's
+ *             (`tsx cli/build.ts` there, or `buildCli(file)`), for a before/after in one run.
+ *
+ *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-inline] [--ref-bundle file]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -52,7 +58,9 @@ const AIM_RATIO = 0.8;
 const AIM_RSS_MB = 64;
 const BUCKET = 'joblogs-bench-shipper';
 
-type Variant = 'gzip' | 'joblogs';
+/** `joblogs-inline`: the same with `--framing inline` (framing and gzip driven from the main thread), for comparison. */
+const VARIANTS = ['gzip', 'joblogs', 'joblogs-inline', 'joblogs-ref'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 interface Run {
   round: number;
@@ -73,6 +81,9 @@ interface Run {
 interface Options {
   rounds: number;
   mb: number;
+  variants: Variant[];
+  /** `joblogs-ref`: another build of the CLI (e.g. the last release's), run with the same arguments. */
+  refBundle?: string;
 }
 
 async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
@@ -97,7 +108,7 @@ async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round'
   };
 }
 
-async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
+async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number, variant: Exclude<Variant, 'gzip'>): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
   const spoolDir = freshDir(path.join(work, 'spool'));
@@ -107,7 +118,7 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
   const startedWall = Date.now();
   const started = performance.now();
   const child = spawnJoblogs(
-    { bundle, jobId, bucket: BUCKET, spoolDir, stack, usageFile, extraArgs: ['--close-timeout', '600000'], env: { BENCH_PRINTER_REPORT: printerReport } },
+    { bundle, jobId, bucket: BUCKET, spoolDir, stack, usageFile, extraArgs: ['--close-timeout', '600000', ...(variant === 'joblogs-inline' ? ['--framing', 'inline'] : [])], env: { BENCH_PRINTER_REPORT: printerReport } },
     printerCommand(['dump', fixture]),
     out.stdio,
   );
@@ -124,7 +135,7 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
       throw new Error(`lines: printed ${expectedLines}, joblogs counted ${summary.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}`);
     }
     return {
-      variant: 'joblogs',
+      variant,
       ms,
       printerMs: readPrinterReport(printerReport).endedAt - startedWall,
       peakRssMb: usage.maxRssKb / 1024,
@@ -165,8 +176,11 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
     floors = await rssFloors(bundle, stack, work);
     for (let round = 1; round <= options.rounds; round++) {
       let baseline = 0;
-      for (const variant of ['gzip', 'joblogs'] as const) {
-        const r = variant === 'gzip' ? await runGzip(fixture.file, work) : await runJoblogs(bundle, fixture.file, fixture.lines, stack, work, round);
+      for (const variant of options.variants) {
+        const r =
+          variant === 'gzip'
+            ? await runGzip(fixture.file, work)
+            : await runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant);
         const mbPerS = fixture.bytes / MB / (r.ms / 1000);
         if (variant === 'gzip') baseline = mbPerS;
         runs.push({ ...r, round, mbPerS, ratio: mbPerS / baseline });
@@ -193,7 +207,7 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
     ]),
   );
   console.log(`\n## summary: median (min–max) over ${options.rounds} rounds\n`);
-  const summary = (['gzip', 'joblogs'] as const).map((variant) => {
+  const summary = options.variants.map((variant) => {
     const mine = runs.filter((r) => r.variant === variant);
     return {
       variant,
@@ -207,7 +221,7 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
     ['variant', 'MiB/s', 'ratio vs gzip', 'peak RSS MiB (consumer)', 'CPU s per GiB'],
     summary.map((s) => [s.variant, formatSpread(s.mbPerS, 1), s.variant === 'gzip' ? '1' : `${formatSpread(s.ratio, 3)}×`, formatSpread(s.peakRssMb, 0), formatSpread(s.cpuSPerGb, 1)]),
   );
-  const ours = summary[1]!;
+  const ours = summary.find((s) => s.variant === 'joblogs') ?? summary.at(-1)!;
   console.log(`\njoblogs: ${ours.ratio.median.toFixed(3)}× of gzip — ${ours.ratio.median >= AIM_RATIO ? 'meets' : 'BELOW'} the aim of ≥ ${AIM_RATIO}×`);
   console.log(`joblogs peak RSS: ${ours.peakRssMb.median.toFixed(0)} MiB (max ${ours.peakRssMb.max.toFixed(0)}) — ${ours.peakRssMb.max <= AIM_RSS_MB ? 'meets' : 'ABOVE'} the aim of ≤ ${AIM_RSS_MB} MiB`);
   console.log(`(floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`);
@@ -217,12 +231,18 @@ async function measure(stack: ProvisionedStack, options: Options): Promise<void>
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' }, variants: { type: 'string' }, 'ref-bundle': { type: 'string' } },
+  });
+  const refBundle = values['ref-bundle'];
+  const variants = (values.variants ?? (refBundle ? 'gzip,joblogs,joblogs-ref' : 'gzip,joblogs')).split(',') as Variant[];
+  if (variants.includes('joblogs-ref') && !refBundle) throw new Error('--variants joblogs-ref needs --ref-bundle <joblogs.mjs>');
+  if (variants[0] !== 'gzip' || variants.some((v) => !VARIANTS.includes(v))) throw new Error(`--variants must start with gzip (the baseline) and name only ${VARIANTS.join(', ')}`);
   const rounds = Number(values.rounds);
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
-  await withLocalStack((stack) => measure(stack, { rounds, mb }));
+  await withLocalStack((stack) => measure(stack, { rounds, mb, variants, refBundle }));
 }
 
 main().catch((error: unknown) => {

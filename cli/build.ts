@@ -10,7 +10,19 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
 
 export async function buildCli(outfile: string = CLI_BUNDLE): Promise<string> {
+  // The shipper's framing worker runs a program of its own, embedded as a string (CommonJS, which
+  // is what `new Worker(source, { eval: true })` runs): a few kilobytes instead of the whole CLI.
+  const worker = await build({
+    entryPoints: [path.join(ROOT, 'shared', 'shipper', 'framing-worker-main.ts')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    logLevel: 'warning',
+  });
   await build({
+    define: { JOBLOGS_FRAMING_WORKER_SOURCE: JSON.stringify(worker.outputFiles[0]!.text) },
     entryPoints: [path.join(ROOT, 'cli', 'entry.ts')],
     outfile,
     bundle: true,

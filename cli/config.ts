@@ -26,6 +26,7 @@ export interface CommonFlags {
   closeTimeout?: string;
   forcePathStyle?: boolean;
   verbose?: boolean;
+  framing?: string;
 }
 
 /** Adds the shared options to a command; each can also come from its JOBLOGS_* variable. */
@@ -50,6 +51,7 @@ export function addCommonOptions(command: Command): Command {
     new Option('--close-timeout <ms>', 'how long to wait for uploads at exit (the rest stays spooled)').env('JOBLOGS_CLOSE_TIMEOUT_MS'),
     new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
     new Option('--verbose', 'log each upload on stderr').env('JOBLOGS_VERBOSE'),
+    new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through').env('JOBLOGS_FRAMING').choices(['worker', 'inline']).default('worker'),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -90,6 +92,7 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     spoolMaxBytes: int('--spool-max-bytes', flags.spoolMaxBytes),
     overflow: flags.onSpoolFull as ShipperOptions['overflow'],
     closeTimeoutMs: int('--close-timeout', flags.closeTimeout),
+    framing: flags.framing as ShipperOptions['framing'],
   };
   if (problems.length > 0) throw new CliConfigError(problems.join('; '));
   try {

@@ -4,7 +4,7 @@ import { addCommonOptions, type CommonFlags } from './config.js';
 import { CliConfigError, ExitCode } from './errors.js';
 import { followCommand } from './follow.js';
 import { pipeCommand } from './pipe.js';
-import { runCommand } from './run.js';
+import { PIPE_CLOSE_TIMEOUT_MS, runCommand } from './run.js';
 import { openSession } from './session.js';
 
 export interface CliIo {
@@ -19,7 +19,7 @@ const defaultIo: CliIo = {
 
 /** What a command asked for, once commander has parsed and checked the arguments. */
 export type Invocation =
-  | { command: 'run'; flags: CommonFlags; argv: string[] }
+  | { command: 'run'; flags: CommonFlags & { pipeCloseTimeout: string }; argv: string[] }
   | { command: 'pipe'; flags: CommonFlags & { passthrough: boolean } }
   | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string };
 
@@ -38,8 +38,13 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
       .description('run a command, pass its output through and ship it; exits with its exit code (128+n when killed by signal n)')
       .argument('<command...>', 'the command and its arguments, after --')
       .usage('[options] -- <command> [args...]')
+      .addOption(
+        new Option('--pipe-close-timeout <ms>', 'after the command exits, how long to wait for its output to close (a process it left running may hold it open)')
+          .env('JOBLOGS_PIPE_CLOSE_TIMEOUT_MS')
+          .default(String(PIPE_CLOSE_TIMEOUT_MS)),
+      )
       .passThroughOptions(),
-  ).action((argv: string[], flags: CommonFlags) => onInvoke({ command: 'run', flags, argv }));
+  ).action((argv: string[], flags: CommonFlags & { pipeCloseTimeout: string }) => onInvoke({ command: 'run', flags, argv }));
 
   addCommonOptions(
     program
@@ -67,10 +72,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const line = (text: string) => io.stderr(`${text}\n`);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(async (invocation) => {
+    const pipeCloseTimeoutMs = invocation.command === 'run' ? wholeMs('--pipe-close-timeout', invocation.flags.pipeCloseTimeout) : 0;
     const session = await openSession(invocation.flags, { stderr: line });
     switch (invocation.command) {
       case 'run':
-        exitCode = await runCommand(invocation.argv, session, { stderr: line });
+        exitCode = await runCommand(invocation.argv, session, { stderr: line, pipeCloseTimeoutMs });
         break;
       case 'pipe':
         exitCode = await pipeCommand(session, { passthrough: invocation.flags.passthrough });
@@ -102,4 +108,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     line(`joblogs: ${(error as Error).message ?? String(error)}`);
     return ExitCode.failure;
   }
+}
+
+function wholeMs(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new CliConfigError(`${flag} must be a whole number of milliseconds, got ${JSON.stringify(value)}`);
+  return Number(value);
 }

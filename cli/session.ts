@@ -1,5 +1,6 @@
-import { Shipper, type ShipperEvent, type ShipperSummary } from '../shared/shipper/index.js';
+import { Shipper, SpoolLockedError, type ShipperEvent, type ShipperSummary } from '../shared/shipper/index.js';
 import { shipperOptionsFrom, type CommonFlags } from './config.js';
+import { CliConfigError } from './errors.js';
 import { checkBucket, createS3Client } from './s3.js';
 import { resolveTraceparent } from './traceparent.js';
 
@@ -20,7 +21,12 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
   const options = shipperOptionsFrom(flags, traceparent);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
   await checkBucket(s3, options.bucket, (message) => io.stderr(`joblogs: warning: ${message}`));
-  const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) });
+  const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) }).catch((error: unknown) => {
+    s3.destroy();
+    // Two shippers on one spool would number the same chunks: refuse to start, like bad configuration.
+    if (error instanceof SpoolLockedError) throw new CliConfigError(error.message, { cause: error });
+    throw error;
+  });
   return {
     shipper,
     traceparent,

@@ -1,3 +1,6 @@
+import type { Frame } from '../core/index.js';
+import { FrameWriter, maxFrameBytes } from './frame-writer.js';
+
 /** A chunk body ready to gzip: framed lines, one per line, each ending in `\n`. */
 export interface SealedBody {
   body: Buffer;
@@ -11,46 +14,62 @@ export interface ChunkerOptions {
   flushIntervalMs: number;
 }
 
+const LF = 0x0a;
+
 /**
- * Groups encoded frames into chunk bodies, bounded by uncompressed size and by age. Pure: the
- * caller passes the time, asks {@link isFull}/{@link isDue} and calls {@link take} to seal.
+ * Frames lines straight into the current chunk's Buffer and seals chunk bodies, bounded by
+ * uncompressed size and by age. A chunk is sealed before a frame that would take a non-empty
+ * chunk past `maxChunkBytes`, and as soon as it reaches it. Pure: the caller passes the time,
+ * asks {@link isDue} and calls {@link take} to seal by age.
  */
 export class Chunker {
   readonly #options: ChunkerOptions;
-  #frames: string[] = [];
-  #bytes = 0;
+  readonly #writer = new FrameWriter();
+  #buffer: Buffer;
+  #length = 0;
+  #lines = 0;
   #startTime = 0;
+  /** Buffers of gzipped chunks, handed back through {@link recycle}: no megabyte allocated per chunk. */
+  #spare: Buffer[] = [];
 
   constructor(options: ChunkerOptions) {
     this.#options = options;
+    this.#buffer = this.#allocate(0);
   }
 
   get lines(): number {
-    return this.#frames.length;
+    return this.#lines;
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#length;
   }
 
-  /** True when `frame` would push a non-empty chunk past its size bound: seal first. */
-  wouldOverflow(frame: string): boolean {
-    return this.#frames.length > 0 && this.#bytes + Buffer.byteLength(frame) + 1 > this.#options.maxChunkBytes;
-  }
-
-  add(frame: string, time: number): void {
-    if (this.#frames.length === 0) this.#startTime = time;
-    this.#frames.push(frame);
-    this.#bytes += Buffer.byteLength(frame) + 1;
-  }
-
-  isFull(): boolean {
-    return this.#bytes >= this.#options.maxChunkBytes;
+  /** Adds one frame; `seal` receives every body this seals (the one before it, and/or the one it fills). */
+  add(frame: Frame, seal: (body: SealedBody) => void): void {
+    const need = maxFrameBytes(frame.bytes.length) + 1;
+    if (this.#length + need > this.#buffer.length) this.#grow(need);
+    const start = this.#length;
+    let end = this.#writer.write(this.#buffer, start, frame);
+    this.#buffer[end++] = LF;
+    if (this.#lines > 0 && end > this.#options.maxChunkBytes) {
+      // The frame does not fit: seal what came before it, and start the next chunk with it.
+      const next = this.#allocate(end - start);
+      this.#buffer.copy(next, 0, start, end);
+      seal({ body: this.#buffer.subarray(0, start), lines: this.#lines, startTime: this.#startTime });
+      this.#buffer = next;
+      this.#lines = 0;
+      end -= start;
+    }
+    if (this.#lines === 0) this.#startTime = frame.time;
+    this.#lines++;
+    this.#length = end;
+    if (this.#length >= this.#options.maxChunkBytes) seal(this.take(frame.time));
   }
 
   /** When the current chunk must be sealed by age, or undefined when it is empty. */
   dueAt(): number | undefined {
-    return this.#frames.length === 0 ? undefined : this.#startTime + this.#options.flushIntervalMs;
+    return this.#lines === 0 ? undefined : this.#startTime + this.#options.flushIntervalMs;
   }
 
   isDue(now: number): boolean {
@@ -58,14 +77,35 @@ export class Chunker {
     return due !== undefined && now >= due;
   }
 
+  /** Seals the current chunk (possibly empty) and starts a new one. */
   take(now: number): SealedBody {
-    const sealed: SealedBody = {
-      body: this.#frames.length === 0 ? Buffer.alloc(0) : Buffer.from(this.#frames.join('\n') + '\n', 'utf8'),
-      lines: this.#frames.length,
-      startTime: this.#frames.length === 0 ? now : this.#startTime,
-    };
-    this.#frames = [];
-    this.#bytes = 0;
+    const sealed: SealedBody = { body: this.#buffer.subarray(0, this.#length), lines: this.#lines, startTime: this.#lines === 0 ? now : this.#startTime };
+    // The sealed body keeps its memory until it is gzipped; the next chunk gets a fresh buffer.
+    if (this.#length > 0) this.#buffer = this.#allocate(0);
+    this.#length = 0;
+    this.#lines = 0;
     return sealed;
+  }
+
+  /** A sealed body is done with (gzipped): its memory may hold the next chunk. */
+  recycle(body: Buffer): void {
+    const whole = Buffer.from(body.buffer, 0, body.buffer.byteLength);
+    if (whole.length === this.#standardSize() && this.#spare.length < 2) this.#spare.push(whole);
+  }
+
+  #standardSize(): number {
+    // Room for a full chunk plus one more frame of an average line, so most chunks never grow.
+    return this.#options.maxChunkBytes + maxFrameBytes(4096);
+  }
+
+  #allocate(atLeast: number): Buffer {
+    if (atLeast <= this.#standardSize() && this.#spare.length > 0) return this.#spare.pop()!;
+    return Buffer.allocUnsafeSlow(Math.max(atLeast, this.#standardSize()));
+  }
+
+  #grow(need: number): void {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#length + need, this.#buffer.length * 2));
+    this.#buffer.copy(bigger, 0, 0, this.#length);
+    this.#buffer = bigger;
   }
 }

@@ -13,6 +13,7 @@ export const ShipperDefaults = {
   spoolMaxBytes: 512 * 1024 * 1024,
   overflow: 'drop-oldest',
   gzipLevel: 6,
+  framing: 'inline',
   closeTimeoutMs: 15_000,
   uploadTimeoutMs: 30_000,
   retryBaseMs: 200,
@@ -24,3 +25,9 @@ export const OverflowPolicy = {
   block: 'block',
 } as const;
 export type OverflowPolicy = (typeof OverflowPolicy)[keyof typeof OverflowPolicy];
+
+export const FramingMode = {
+  inline: 'inline',
+  worker: 'worker',
+} as const;
+export type FramingMode = (typeof FramingMode)[keyof typeof FramingMode];

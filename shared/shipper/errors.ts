@@ -18,6 +18,15 @@ export class ShipperOptionsError extends ShipperError {
 /** The spool directory cannot be used (created, read or written). */
 export class SpoolError extends ShipperError {}
 
+/** Another shipper (alive) holds the spool directory of this job and source. */
+export class SpoolLockedError extends SpoolError {
+  readonly holder: { pid: number; host: string } | undefined;
+  constructor(dir: string, holder: { pid: number; host: string } | undefined) {
+    super(`Spool directory ${dir} is in use by another joblogs shipper${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}: two shippers must not share a job, source and spool directory`);
+    this.holder = holder;
+  }
+}
+
 /** One upload attempt failed; the uploader retries it. */
 export class UploadError extends ShipperError {
   readonly key: string;

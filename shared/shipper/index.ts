@@ -1,10 +1,15 @@
-export { OverflowPolicy, PRODUCER, SHIPPER_VERSION, ShipperDefaults } from './constants.js';
-export { ShipperError, ShipperOptionsError, SpoolError, UploadError } from './errors.js';
+export { FramingMode, OverflowPolicy, PRODUCER, SHIPPER_VERSION, ShipperDefaults } from './constants.js';
+export { ShipperError, ShipperOptionsError, SpoolError, SpoolLockedError, UploadError } from './errors.js';
 export { Chunker, type ChunkerOptions, type SealedBody } from './chunker.js';
+export { FrameWriter, maxFrameBytes } from './frame-writer.js';
+export { Framer, type FramedChunk, type FramerOptions } from './framer.js';
+export { runFramingWorker } from './framing-worker.js';
+export { WorkerFraming } from './worker-framing.js';
 export { LineCapture, utf8Boundary, type CapturedLine } from './line-capture.js';
 export { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
 export { shipperDestination, type ShipperDestination } from './pino-destination.js';
 export { Shipper } from './shipper.js';
 export { Spool, type SpoolEntry, type SpoolHeader, type SpoolState } from './spool.js';
+export { LOCK_FILE, SpoolLock } from './spool-lock.js';
 export type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
 export { Uploader, type UploaderOptions } from './uploader.js';

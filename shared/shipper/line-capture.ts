@@ -72,10 +72,23 @@ export class LineCapture {
         this.#append(data.subarray(pos), now, emit);
         return;
       }
-      this.#append(data.subarray(pos, end), now, emit);
-      this.#emitPending(terminator, emit, now);
+      if (this.#pendingBytes === 0 && end - pos <= this.#maxLineBytes) {
+        // The common case, a whole line inside this read: no copy, nothing held.
+        emit({ bytes: data.subarray(pos, end), terminator, time: now });
+      } else {
+        this.#append(data.subarray(pos, end), now, emit);
+        this.#emitPending(terminator, emit, now);
+      }
       pos = next;
     }
+  }
+
+  /**
+   * Copies what is held back, so that it no longer points into the Buffers given to {@link push}
+   * (whose memory the caller may then reuse).
+   */
+  detach(): void {
+    if (this.#pending.length > 0) this.#pending = [Buffer.concat(this.#pending, this.#pendingBytes)];
   }
 
   /** The stream ended: whatever is held back is emitted (a lone `\r` as itself, text with `''`). */

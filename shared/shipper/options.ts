@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isValidJobId, parseTraceparent } from '../core/index.js';
-import { OverflowPolicy, ShipperDefaults } from './constants.js';
+import { FramingMode, OverflowPolicy, ShipperDefaults } from './constants.js';
 import { ShipperOptionsError } from './errors.js';
 import type { ShipperOptions } from './types.js';
 
@@ -25,6 +25,7 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   if (o.traceparent !== undefined && !parseTraceparent(o.traceparent)) problems.push(`traceparent ${JSON.stringify(o.traceparent)} is not a valid W3C traceparent`);
   if (typeof o.spoolDir !== 'string' || o.spoolDir === '') problems.push('spoolDir is required');
   if (o.overflow !== OverflowPolicy.dropOldest && o.overflow !== OverflowPolicy.block) problems.push(`overflow ${JSON.stringify(o.overflow)} must be "drop-oldest" or "block"`);
+  if (o.framing !== FramingMode.inline && o.framing !== FramingMode.worker) problems.push(`framing ${JSON.stringify(o.framing)} must be "inline" or "worker"`);
   if (!o.s3 || typeof (o.s3 as { send?: unknown }).send !== 'function') problems.push('s3 must be an S3Client');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent must be a function');
   const positive: Array<[keyof ResolvedShipperOptions, number]> = [

@@ -1,21 +1,18 @@
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-import { ChunkFormat, encodeFrame } from '../core/index.js';
-import { Chunker } from './chunker.js';
+import { ChunkFormat } from '../core/index.js';
 import { OverflowPolicy, PRODUCER } from './constants.js';
-import { LineCapture, type CapturedLine } from './line-capture.js';
+import { Framer, type FramedChunk } from './framer.js';
+import { WorkerFraming } from './worker-framing.js';
 import { resolveShipperOptions, spoolPath, type ResolvedShipperOptions } from './options.js';
-import { Spool, type SpoolState } from './spool.js';
+import { Spool, type SpoolEntry, type SpoolState } from './spool.js';
 import type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
 import { JobMarkers } from './job-markers.js';
 import { Uploader } from './uploader.js';
 
-const gzipAsync = promisify(gzip);
-
 /**
  * Captures a process's output line by line into `framed-v1` gzip chunks on S3 (docs/shipper.md).
- * Every sealed chunk is written to the spool first and uploaded from there in order, so S3
- * trouble never blocks {@link write} and a restart with the same job and source resumes.
+ * Framing and gzip run in a {@link Framer} (on this thread, or on a worker with
+ * `framing: 'worker'`); every chunk is written to the spool first and uploaded from there in
+ * order, so S3 trouble never blocks {@link write} and a restart with the same job and source resumes.
  *
  * @example
  * const shipper = await Shipper.open({ jobId: 'job-42', bucket: 'joblogs-logs-dev', spoolDir: '/var/spool/joblogs', s3: new S3Client({}) });
@@ -28,28 +25,33 @@ export class Shipper {
   readonly #uploader: Uploader;
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
-  readonly #captures: Record<OutputStream, LineCapture>;
-  readonly #chunker: Chunker;
+  readonly #framing: Framer | WorkerFraming;
   readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0 };
-  /** Sealed chunks are gzipped concurrently but spooled strictly in seq order through this chain. */
+  /** Chunks are spooled strictly in seq order through this chain. */
   #spooling: Promise<void> = Promise.resolve();
-  /** Sealed chunks not yet on disk: (uncompressed) bytes, for the `block` bound. */
-  #inMemoryBytes = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** Gzip bodies handed over by the framer and not yet in the spool. */
+  #unspooledBytes = 0;
   #roomWaiters: Array<() => void> = [];
+  #exit: ExitInfo | undefined;
   #closed: Promise<ShipperSummary> | undefined;
   /** Chunks found in the spool at open: already counted as spooled. */
   readonly #resumed = new Set<number>();
-  readonly #emitLine = (line: CapturedLine, stream: OutputStream) => this.#addLine(line, stream);
-  readonly #emitStdout = (line: CapturedLine) => this.#emitLine(line, 'stdout');
-  readonly #emitStderr = (line: CapturedLine) => this.#emitLine(line, 'stderr');
 
   private constructor(o: ResolvedShipperOptions, spool: Spool, state: SpoolState) {
     this.#o = o;
     this.#spool = spool;
     this.#state = state;
-    this.#captures = { stdout: new LineCapture(o.maxLineBytes), stderr: new LineCapture(o.maxLineBytes) };
-    this.#chunker = new Chunker({ maxChunkBytes: o.maxChunkBytes, flushIntervalMs: o.flushIntervalMs });
+    const framer = {
+      maxChunkBytes: o.maxChunkBytes,
+      flushIntervalMs: o.flushIntervalMs,
+      maxLineBytes: o.maxLineBytes,
+      gzipLevel: o.gzipLevel,
+      firstLine: state.nextLine,
+      onChunk: (chunk: FramedChunk) => this.#spoolChunk(chunk),
+      onError: (error: Error) => this.#event({ type: 'spool-error', error }),
+      onGzipped: () => this.#releaseRoom(),
+    };
+    this.#framing = o.framing === 'worker' ? new WorkerFraming({ ...framer, maxBufferedBytes: Math.ceil(o.maxBufferedBytes / 2) }) : new Framer(framer);
     this.#markers = new JobMarkers({ ...o, producer: PRODUCER, onError: (error) => this.#event({ type: 'marker-failed', error }) });
     this.#uploader = new Uploader(spool, {
       ...o,
@@ -70,7 +72,10 @@ export class Shipper {
     });
   }
 
-  /** Validates the options, resumes this job and source's spool and numbering, starts uploading. */
+  /**
+   * Validates the options, locks and resumes this job and source's spool and numbering, starts
+   * uploading. Throws {@link SpoolLockedError} while another shipper uses the same spool.
+   */
   static async open(options: ShipperOptions): Promise<Shipper> {
     const o = resolveShipperOptions(options);
     const { spool, state } = await Spool.open(spoolPath(o));
@@ -90,12 +95,14 @@ export class Shipper {
   }
 
   /**
-   * True while sealed chunks waiting for gzip and the spool exceed `maxBufferedBytes`, or, with
+   * True while output not yet in the spool (waiting for framing and gzip, or kept in memory
+   * because the spool could not be written) exceeds `maxBufferedBytes`, or, with
    * `overflow: 'block'`, while the spool is full: writers should wait ({@link waitForRoom}).
    */
   get blocked(): boolean {
-    if (this.#inMemoryBytes >= this.#o.maxBufferedBytes) return true;
-    return this.#o.overflow === OverflowPolicy.block && this.#spool.bytes + this.#inMemoryBytes >= this.#o.spoolMaxBytes;
+    const inMemory = this.#framing.bufferedBytes + this.#unspooledBytes + this.#spool.memoryBytes;
+    if (inMemory >= this.#o.maxBufferedBytes) return true;
+    return this.#o.overflow === OverflowPolicy.block && this.#spool.bytes + this.#unspooledBytes >= this.#o.spoolMaxBytes;
   }
 
   /** Resolves when {@link blocked} is false. */
@@ -105,15 +112,14 @@ export class Shipper {
   }
 
   /**
-   * Captures output. Never throws and never waits: lines are framed and grouped here, sealed
-   * chunks are gzipped, spooled and uploaded in the background. `time` defaults to now (epoch ms).
+   * Captures output. Never throws and never waits: lines are framed, grouped, gzipped, spooled
+   * and uploaded in the background. `time` defaults to now (epoch ms).
    */
   write(stream: OutputStream, data: Buffer, time: number = Date.now()): void {
     if (this.#closed || data.length === 0) return;
     try {
       this.#stats.bytes += data.length;
-      this.#captures[stream].push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
-      this.#armTimer();
+      this.#framing.write(stream, data, time);
     } catch (error) {
       this.#event({ type: 'spool-error', error: error as Error });
     }
@@ -130,11 +136,8 @@ export class Shipper {
   }
 
   async #close(end: ExitInfo): Promise<ShipperSummary> {
-    clearTimeout(this.#timer);
-    const now = Date.now();
-    this.#captures.stdout.end(now, this.#emitStdout);
-    this.#captures.stderr.end(now, this.#emitStderr);
-    this.#seal(end);
+    this.#exit = end;
+    await this.#framing.end().catch((error: Error) => this.#event({ type: 'spool-error', error }));
     await this.#spooling;
     const drained = this.#uploader.finish().then(() => this.#markers.settled());
     let timer: NodeJS.Timeout | undefined;
@@ -147,53 +150,34 @@ export class Shipper {
       this.#markers.stop();
       await this.#uploader.stop();
     }
+    await this.#spool.release();
     this.#releaseRoom(true);
     return this.stats;
   }
 
-  #addLine(line: CapturedLine, stream: OutputStream): void {
-    const frame = encodeFrame({ time: line.time, stream, line: this.#state.nextLine++, bytes: line.bytes, terminator: line.terminator });
-    this.#stats.lines++;
-    if (this.#chunker.wouldOverflow(frame)) this.#seal();
-    this.#chunker.add(frame, line.time);
-    if (this.#chunker.isFull()) this.#seal();
-  }
-
-  #armTimer(): void {
-    const due = this.#chunker.dueAt();
-    if (due === undefined || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#closed) return;
-      if (this.#chunker.isDue(Date.now())) this.#seal();
-      this.#armTimer();
-    }, Math.max(0, due - Date.now()));
-  }
-
-  /** Seals the current chunk (the final one when `end` is given) and queues it for the spool. */
-  #seal(end?: ExitInfo): void {
-    const sealed = this.#chunker.take(Date.now());
-    if (sealed.lines === 0 && !end) return;
+  /** Gives a gzipped chunk its seq and queues it for the spool (in seq order). */
+  #spoolChunk(chunk: FramedChunk): void {
     const seq = this.#state.nextSeq++;
-    const lineCount = this.#state.nextLine;
+    this.#state.nextLine = chunk.nextLine;
     this.#stats.chunks++;
-    this.#inMemoryBytes += sealed.body.length;
-    // Large output chunks: zlib hands each one back to the main thread, 16 KiB at a time by default.
-    const compressed = gzipAsync(sealed.body, { level: this.#o.gzipLevel, chunkSize: 256 * 1024 });
-    // Attach a handler now: a gzip failure must not surface as an unhandled rejection before its turn.
-    compressed.catch(() => undefined);
+    this.#stats.lines += chunk.lines;
+    this.#unspooledBytes += chunk.body.length;
     this.#spooling = this.#spooling.then(async () => {
       try {
-        const body = await compressed;
         // Room is made before the final chunk's metadata is written, so its dropped-lines is complete.
-        await this.#makeRoom(body.length);
-        const metadata = this.#metadata(sealed.startTime, lineCount, end);
-        await this.#spool.add({ seq, lines: sealed.lines, nextLine: lineCount, metadata }, body, { ...this.#state, nextSeq: seq + 1, nextLine: lineCount });
+        await this.#makeRoom(chunk.body.length);
+        const metadata = this.#metadata(chunk.startTime, chunk.nextLine, chunk.final ? (this.#exit ?? {}) : undefined);
+        const header = { seq, lines: chunk.lines, nextLine: chunk.nextLine, metadata };
+        const { entry, writeError } = await this.#spool.add(header, chunk.body, { ...this.#state, nextSeq: seq + 1, nextLine: chunk.nextLine });
+        if (writeError) {
+          this.#event({ type: 'spool-error', error: writeError });
+          if (entry.body) await this.#dropFromMemory(entry);
+        }
         this.#uploader.notify();
       } catch (error) {
         this.#event({ type: 'spool-error', error: error as Error });
       } finally {
-        this.#inMemoryBytes -= sealed.body.length;
+        this.#unspooledBytes -= chunk.body.length;
         this.#releaseRoom();
       }
     });
@@ -203,13 +187,31 @@ export class Shipper {
   async #makeRoom(incoming: number): Promise<void> {
     if (this.#o.overflow !== OverflowPolicy.dropOldest) return;
     while (this.#spool.bytes + incoming > this.#o.spoolMaxBytes) {
-      const victim = this.#spool.entries.find((e) => e !== this.#uploader.inFlight);
+      const victim = this.#spool.entries.find((e) => e.body === undefined && e !== this.#uploader.inFlight);
       if (!victim) return;
-      await this.#spool.remove(victim);
-      this.#stats.dropped += victim.lines;
-      this.#state.droppedLines += victim.lines;
-      this.#event({ type: 'dropped', key: this.#uploader.keyOf(victim), seq: victim.seq, lines: victim.lines });
+      await this.#drop(victim);
     }
+  }
+
+  /**
+   * `drop-oldest`: chunks the spool could not write wait in memory; above `maxBufferedBytes` the
+   * oldest of them are dropped (and counted), as they would be from a full spool — never the one
+   * being uploaded, nor the newest (`kept`).
+   */
+  async #dropFromMemory(kept: SpoolEntry): Promise<void> {
+    if (this.#o.overflow !== OverflowPolicy.dropOldest) return;
+    while (this.#spool.memoryBytes > this.#o.maxBufferedBytes) {
+      const victim = this.#spool.entries.find((e) => e.body !== undefined && e !== this.#uploader.inFlight && e !== kept);
+      if (!victim) return;
+      await this.#drop(victim);
+    }
+  }
+
+  async #drop(victim: SpoolEntry): Promise<void> {
+    await this.#spool.remove(victim);
+    this.#stats.dropped += victim.lines;
+    this.#state.droppedLines += victim.lines;
+    this.#event({ type: 'dropped', key: this.#uploader.keyOf(victim), seq: victim.seq, lines: victim.lines });
   }
 
   #metadata(startTime: number, lineCount: number, end: ExitInfo | undefined): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { OverflowPolicy } from './constants.js';
+import type { FramingMode, OverflowPolicy } from './constants.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -41,6 +41,12 @@ export interface ShipperOptions {
   /** What happens when the spool is full: drop the oldest chunks (default) or make writers wait. */
   overflow?: OverflowPolicy;
   gzipLevel?: number;
+  /**
+   * Where lines are framed and gzipped: `inline` (default) on the caller's thread (gzip on the
+   * thread pool), or `worker` on a worker thread, so the caller's event loop only copies bytes
+   * (what `joblogs run` uses). `worker` needs the TypeScript sources or the `joblogs` bundle.
+   */
+  framing?: FramingMode;
   s3: S3Client;
   /** How long {@link Shipper.close} waits for uploads; what is left stays spooled. Default 15 s. */
   closeTimeoutMs?: number;

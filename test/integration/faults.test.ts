@@ -18,7 +18,11 @@ import { s3EventBody } from '../fixtures/events.js';
 import { countJobDocuments, eventually } from '../support/es-documents.js';
 import { startHttpFaultProxy, type HttpFaultProxy } from '../support/fault-proxy.js';
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { checkExactlyOnce, describeVerdict, type PrintedChunk } from '../support/invariant.js';
+import { checkExactlyOnce, describeVerdict, type LinesView, type PrintedChunk } from '../support/invariant.js';
+import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
+import { jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
 import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
 
@@ -31,10 +35,43 @@ let proxy: HttpFaultProxy;
 let indexer: IndexerRunner | undefined;
 const rows: SuiteRow[] = [];
 
+let assembler: AssemblerRunner;
+
 beforeAll(async () => {
   stack = loadStack();
   proxy = await startHttpFaultProxy(stack.info.elasticsearch.url);
+  // The third view of the invariant: every job's download file, assembled from the same chunks.
+  assembler = await startAssemblerRunner(stack);
 });
+
+/**
+ * Marks the job's only source final (as the shipper does after its last chunk) and returns the
+ * download file as a view of the printed lines: `<time> <stream> <text>` with the prefix removed.
+ */
+async function downloadView(jobId: string, chunks: readonly PrintedChunk[]): Promise<LinesView> {
+  const marker: JobMarker = {
+    version: 1,
+    jobId,
+    source: 'main',
+    status: 'final',
+    startedAt: new Date(Date.now() - 60_000).toISOString(),
+    endedAt: new Date().toISOString(),
+    lastSeq: chunks.length - 1,
+    lineCount: chunks.reduce((n, c) => n + c.lines.length, 0),
+    exitCode: 0,
+  };
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
+  const key = `downloads/${jobId}.log.gz`;
+  return {
+    name: 'download file',
+    async lines() {
+      await eventually(() => stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key })), (h) => h.Metadata?.['status'] === 'complete', `the download file of ${jobId}`, 60_000);
+      const out = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+      const text = gunzipSync(Buffer.from(await out.Body!.transformToByteArray())).toString('utf8');
+      return text.split('\n').slice(0, -1).map((line) => line.replace(/^\S+ (stdout|stderr) /, ''));
+    },
+  };
+}
 
 afterEach(async () => {
   proxy.clear();
@@ -43,13 +80,14 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await assembler?.stop();
   await proxy?.close();
   await stack?.close();
   if (rows.length > 0) {
     writeSuiteResults({
       suite: 'faults',
       title: 'Fault scenarios (indexer, local stack, fault proxy in front of Elasticsearch)',
-      notes: ['Each scenario ends with test/support/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content.'],
+      notes: ['Each scenario ends with test/support/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content, and the job\'s download file (assembled from the same chunks) holding exactly the printed lines in order.'],
       rows,
     });
   }
@@ -85,12 +123,12 @@ async function runScenario(name: string, input: string, jobId: string, chunks: P
   await during?.();
   await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${name}`, 100_000);
   await eventually(async () => indexer!.runner.stats.deleted, (d) => d >= chunks.length, `${chunks.length} messages acknowledged`, 60_000);
-  const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks });
+  const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
   const t = batchTotals(indexer!.logs);
   rows.push({
     name,
     input,
-    expected: 'every printed line exactly once',
+    expected: 'every printed line exactly once, in Elasticsearch and in the download file',
     observed: `${describeVerdict(verdict)}; ${proxy.faulted - before.faulted} request(s) faulted, ${proxy.failedItems - before.failedItems} item(s) failed; indexer: ${t.duplicates} duplicate(s), ${t.retried} retried, ${t.failed} record(s) handed back`,
     pass: verdict.problems.length === 0,
   });
@@ -152,7 +190,7 @@ describe('the Lambda deadline', () => {
     await upload(chunks);
     const printed = chunks[0]!.lines.filter((l) => l.trim() !== '').length;
     await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= printed, 'the whole chunk', 25_000).catch(() => undefined);
-    const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks });
+    const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
     const handedBack = indexer.logs.filter((l) => l['error']?.code === 'DEADLINE').length;
     const resumed = indexer.logs.filter((l) => l['message'] === 'chunk indexed' && l['resumedAt'] > 0).length;
     rows.push({
@@ -206,11 +244,11 @@ describe('delivery faults', () => {
       new ChangeMessageVisibilityBatchCommand({ QueueUrl: stack.chunkQueueUrl, Entries: child.received.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })) }),
     );
     await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, 'every line after the restart', 100_000);
-    const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks });
+    const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
     rows.push({
       name: 'handler-killed-mid-batch',
       input: 'indexer process SIGKILLed with a batch in flight, messages visible again, new process',
-      expected: 'every printed line exactly once',
+      expected: 'every printed line exactly once, in Elasticsearch and in the download file',
       observed: `${describeVerdict(verdict)}; ${atKill} indexed before the kill; after restart ${batchTotals(indexer.logs).duplicates} duplicate(s)`,
       pass: verdict.problems.length === 0,
     });

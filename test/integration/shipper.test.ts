@@ -29,7 +29,7 @@ let work: string;
 
 /** The child every case runs: deterministic output, and a copy of exactly what it printed. */
 const CHILD = String.raw`
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 const [mode, outDir] = process.argv.slice(2);
 const printed = { stdout: [], stderr: [] };
 const put = (stream, data) => {
@@ -37,9 +37,12 @@ const put = (stream, data) => {
   printed[stream].push(bytes);
   (stream === 'stdout' ? process.stdout : process.stderr).write(bytes);
 };
+// Written aside and renamed: a test reading a copy while the child writes must never see it half written.
 const save = () => {
-  writeFileSync(outDir + '/printed.stdout', Buffer.concat(printed.stdout));
-  writeFileSync(outDir + '/printed.stderr', Buffer.concat(printed.stderr));
+  for (const stream of ['stdout', 'stderr']) {
+    writeFileSync(outDir + '/printed.' + stream + '.tmp', Buffer.concat(printed[stream]));
+    renameSync(outDir + '/printed.' + stream + '.tmp', outDir + '/printed.' + stream);
+  }
 };
 if (mode === 'mixed') {
   put('stdout', 'TRACEPARENT=' + process.env.TRACEPARENT + '\n');
@@ -253,6 +256,48 @@ describe('joblogs run on real S3', () => {
     const badBucket = await joblogs(['run', '--job-id', 'j', '--bucket', 'no-such-bucket-joblogs', '--spool-dir', path.join(dir, 'spool'), '--', 'true']).result;
     expect(badBucket.code).toBe(2);
     expect(badBucket.stderr.toString()).toBe('joblogs: bucket no-such-bucket-joblogs does not exist\n');
+  });
+});
+
+describe('joblogs run: the process around the job', () => {
+  it('runs the job without joblogs\'s own node flags, in its argv or NODE_OPTIONS', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const script = path.join(dir, 'flags.mjs');
+    writeFileSync(script, 'console.log(JSON.stringify({ execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS ?? null }))');
+    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', process.execPath, script]).result;
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.toString())).toEqual({ execArgv: [], nodeOptions: null });
+  });
+
+  it('finishes soon after the job exits even when a process the job started keeps its output open', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const started = Date.now();
+    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX, '--pipe-close-timeout', '500']), '--', 'sh', '-c', 'sleep 30 & echo "started a daemon"; exit 5']).result;
+    expect(result.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stderr.toString()).toContain('exited but its output is still open');
+    const chunks = await chunksOf(jobId);
+    expect(chunks.flatMap((c) => c.frames.map((f) => f.bytes.toString()))).toEqual(['started a daemon']);
+    expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', 'exit-code': '5' });
+  });
+
+  it('refuses to start a second shipper on the same job, source and spool while one runs (exit 2, job not started)', async () => {
+    const jobId = `ship-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    const spoolDir = path.join(dir, 'spool');
+    const first = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
+    await eventually(() => first.stdoutText(), (t) => t.includes('ready\n'), 'the first job to start');
+    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second job ran")']).result;
+    expect(second.code).toBe(2);
+    expect(second.stdout.toString()).toBe('');
+    expect(second.stderr.toString()).toMatch(new RegExp(`^joblogs: Spool directory .*${jobId}.* is in use by another joblogs shipper \\(pid ${first.pid} on .*\\)`));
+    first.kill('SIGTERM');
+    expect((await first.result).code).toBe(143);
+    // Released at exit: the next run starts.
+    const third = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', 'true']).result;
+    expect(third.code).toBe(0);
   });
 });
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reassembleStreams } from '../../../shared/core/index.js';
-import { PRODUCER, Shipper, ShipperOptionsError, type ShipperEvent, type ShipperOptions } from '../../../shared/shipper/index.js';
+import { PRODUCER, Shipper, ShipperOptionsError, SpoolLockedError, type ShipperEvent, type ShipperOptions } from '../../../shared/shipper/index.js';
 import { fakeS3 } from './fake-s3.js';
 
 let spoolDir: string;
@@ -14,8 +14,10 @@ afterEach(() => rmSync(spoolDir, { recursive: true, force: true }));
 
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
+let framing: ShipperOptions['framing'] = 'inline';
+
 function options(s3: ReturnType<typeof fakeS3>, extra: Partial<ShipperOptions> = {}): ShipperOptions {
-  return { jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: s3.client, traceparent: TRACEPARENT, retryBaseMs: 1, retryMaxMs: 5, ...extra };
+  return { jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: s3.client, traceparent: TRACEPARENT, retryBaseMs: 1, retryMaxMs: 5, framing, ...extra };
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -25,7 +27,11 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 const spooledFiles = () => readdirSync(path.join(spoolDir, 'job-1', 'main')).filter((f) => f.endsWith('.chunk'));
 
-describe('Shipper', () => {
+describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
+  beforeEach(() => {
+    framing = mode;
+  });
+
   it('ships both streams so that each can be rebuilt byte for byte, in key order', async () => {
     const s3 = fakeS3();
     const shipper = await Shipper.open(options(s3, { maxChunkBytes: 4096 }));
@@ -52,6 +58,24 @@ describe('Shipper', () => {
     expect(streams.stderr.equals(Buffer.concat(stderr))).toBe(true);
     expect(s3.objects.flatMap((o) => o.frames.map((f) => f.line))).toEqual(Array.from({ length: 511 }, (_, i) => i));
     expect(summary).toMatchObject({ lines: 511, chunks: s3.objects.length, uploaded: s3.objects.length, retries: 0, spooled: 0, dropped: 0, pending: 0 });
+  });
+
+  it('ships a burst far larger than its memory bound, in reads of every size, without losing a byte', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { maxChunkBytes: 64 * 1024, maxBufferedBytes: 128 * 1024, maxLineBytes: 1000 }));
+    const printed: Buffer[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Lines split across reads, CRLFs split between reads, one over-long line, some invalid UTF-8.
+      const text = i % 500 === 7 ? 'é'.repeat(1500) : `step ${i} "loss"=${i / 7}\t${i % 11 === 0 ? '\r' : ''}\n`;
+      const bytes = i % 97 === 0 ? Buffer.concat([Buffer.from(text), Buffer.from([0xff, 0x0a])]) : Buffer.from(text);
+      printed.push(bytes);
+      for (let at = 0; at < bytes.length; at += 1 + (i % 40)) shipper.write('stdout', bytes.subarray(at, at + 1 + (i % 40)));
+      if (shipper.blocked) await shipper.waitForRoom();
+    }
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(reassembleStreams(s3.objects.flatMap((o) => o.frames)).stdout.equals(Buffer.concat(printed))).toBe(true);
+    expect(s3.objects.map((o) => o.key)).toEqual(s3.objects.map((_, i) => `chunks/v1/job-1/main/${String(i).padStart(10, '0')}.log.gz`));
+    expect(s3.objects.at(-1)!.metadata['line-count']).toBe(String(summary.lines));
   });
 
   it('puts the contract metadata on every chunk and final, exit-code, line-count and dropped-lines on the last', async () => {
@@ -191,6 +215,56 @@ describe('Shipper', () => {
     expect(sawBlocked).toBe(true);
     expect(summary.lines).toBe(2000);
     expect(s3.objects.flatMap((o) => o.frames).length).toBe(2000);
+  });
+
+  it('keeps a chunk the spool cannot write in memory, reports it, and still uploads it in order', async () => {
+    const s3 = fakeS3();
+    const events: ShipperEvent[] = [];
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, onEvent: (e) => events.push(e) }));
+    // A directory where chunk 0's temporary file must go: its write fails as on a broken disk.
+    mkdirSync(path.join(spoolDir, 'job-1', 'main', `0000000000.chunk.${process.pid}.tmp`));
+    shipper.write('stdout', Buffer.from('survives a disk error\n'));
+    await until(() => s3.objects.length === 1, 'the chunk uploaded from memory');
+    shipper.write('stdout', Buffer.from('and the next one\n'));
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(s3.objects.map((o) => o.frames.map((f) => f.bytes.toString()))).toEqual([['survives a disk error'], ['and the next one']]);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'spool-error', error: expect.objectContaining({ message: expect.stringMatching(/Cannot write chunk 0 to the spool .*waits in memory/) }) }));
+    expect(summary).toMatchObject({ dropped: 0, pending: 0, uploaded: 2 });
+  });
+
+  it('drops the oldest chunks kept in memory once they pass the memory bound, and reports them in the final chunk', async () => {
+    const s3 = fakeS3();
+    s3.setDown(true);
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, gzipLevel: 0, maxBufferedBytes: 1024, closeTimeoutMs: 10_000 }));
+    for (let seq = 0; seq < 6; seq++) mkdirSync(path.join(spoolDir, 'job-1', 'main', `${String(seq).padStart(10, '0')}.chunk.${process.pid}.tmp`));
+    // Incompressible at level 0: ~600 bytes a chunk, so one fits in 1 KiB of memory, two do not.
+    for (let i = 0; i < 4; i++) {
+      shipper.write('stdout', Buffer.from(`${i}${'m'.repeat(500)}\n`));
+      await until(() => shipper.stats.chunks === i + 1, `chunk ${i}`);
+    }
+    await until(() => shipper.stats.dropped > 0, 'a drop');
+    s3.setDown(false);
+    await until(() => s3.objects.length >= 2, 'the chunks left in memory to be uploaded');
+    const summary = await shipper.close({ exitCode: 0 });
+    const shipped = s3.objects.flatMap((o) => o.frames.map((f) => f.line));
+    expect(summary.dropped).toBeGreaterThan(0);
+    expect(shipped.length + summary.dropped).toBe(4);
+    expect(shipped).toContain(3);
+    expect(s3.objects.at(-1)!.metadata).toMatchObject({ final: 'true', 'line-count': '4', 'dropped-lines': String(summary.dropped) });
+  });
+
+  it('refuses a second shipper on the same job, source and spool while the first runs, and lets one in after close', async () => {
+    const s3 = fakeS3();
+    const first = await Shipper.open(options(s3));
+    const second = await Shipper.open(options(s3)).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(SpoolLockedError);
+    expect((second as SpoolLockedError).message).toMatch(/in use by another joblogs shipper \(pid \d+ on /);
+    // Another source of the same job has a spool of its own.
+    const otherSource = await Shipper.open(options(s3, { source: 'rank-1' }));
+    await otherSource.close({});
+    await first.close({});
+    const third = await Shipper.open(options(s3));
+    await third.close({});
   });
 
   it('never throws from write, even after close', async () => {

@@ -23,6 +23,7 @@ describe('Spool', () => {
     const { spool } = await Spool.open(dir);
     for (const seq of [0, 1, 2]) await spool.add(header(seq), Buffer.from(`body ${seq}`), { nextSeq: seq + 1, nextLine: (seq + 1) * 2, droppedLines: 0 });
     await spool.remove(spool.oldest()!);
+    await spool.release();
 
     const reopened = await Spool.open(dir);
     expect(reopened.spool.entries.map((e) => e.seq)).toEqual([1, 2]);
@@ -35,6 +36,7 @@ describe('Spool', () => {
   it('never hands out a spooled seq or line again, even when the state file lags behind the chunks', async () => {
     const { spool } = await Spool.open(dir);
     await spool.add(header(4), Buffer.from('x'), { nextSeq: 5, nextLine: 10, droppedLines: 3 });
+    await spool.release();
     // As if the process died after renaming the chunk but before writing the state.
     writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ nextSeq: 2, nextLine: 1, droppedLines: 3 }));
     const { state } = await Spool.open(dir);
@@ -45,12 +47,13 @@ describe('Spool', () => {
     writeFileSync(path.join(dir, '0000000000.chunk.123.tmp'), 'half');
     const { spool } = await Spool.open(dir);
     expect(spool.entries).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['joblogs.lock']);
   });
 
   it('refuses an unreadable chunk with a typed error naming the file', async () => {
     writeFileSync(path.join(dir, '0000000000.chunk'), 'no header line');
     await expect(Spool.open(dir)).rejects.toThrow(SpoolError);
+    // The failed open left the directory unlocked.
     await expect(Spool.open(dir)).rejects.toThrow(/0000000000\.chunk/);
   });
 });

@@ -1,0 +1,141 @@
+import type { FrameStream } from '../core/index.js';
+import { Chunker, type SealedBody } from './chunker.js';
+import { GzipPool } from './gzip-pool.js';
+import { LineCapture, type CapturedLine } from './line-capture.js';
+
+/** A sealed chunk, gzipped, in seq order. */
+export interface FramedChunk {
+  /** The gzip body. */
+  body: Buffer;
+  lines: number;
+  /** Uncompressed bytes of the body. */
+  rawBytes: number;
+  /** Capture time of the first line (epoch ms); the seal time for an empty chunk. */
+  startTime: number;
+  /** The line number after this chunk's last line. */
+  nextLine: number;
+  /** The last chunk, sealed by {@link Framer.end}. */
+  final: boolean;
+}
+
+export interface FramerOptions {
+  maxChunkBytes: number;
+  flushIntervalMs: number;
+  maxLineBytes: number;
+  gzipLevel: number;
+  /** Number of the first line this framer captures (resumed from the spool state). */
+  firstLine: number;
+  /** Receives every chunk, in seq order. */
+  onChunk: (chunk: FramedChunk) => void;
+  onError: (error: Error) => void;
+  /** Called whenever a gzip finishes (the backlog shrank). */
+  onGzipped?: () => void;
+  now?: () => number;
+}
+
+/**
+ * Line capture → frames → chunk bodies → gzip, for both streams of one source: the part of the
+ * shipper that costs CPU per byte. Runs in whichever thread owns it (the shipper's, or a framing
+ * worker's); gzip runs on the libuv thread pool, several chunks at a time, and chunks come out in
+ * seq order. A chunk is sealed by size as lines arrive and by age on a timer.
+ */
+export class Framer {
+  readonly #o: FramerOptions;
+  readonly #now: () => number;
+  readonly #captures: Record<FrameStream, LineCapture>;
+  readonly #chunker: Chunker;
+  readonly #gzipPool: GzipPool;
+  #nextLine: number;
+  /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
+  #sealedLines = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** Chunks come out in seq order through this chain, whatever order their gzips finish in. */
+  #emitting: Promise<void> = Promise.resolve();
+  #gzipBacklog = 0;
+  #ended = false;
+  readonly #emitStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
+  readonly #emitStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
+  readonly #seal = (sealed: SealedBody) => this.#gzip(sealed, false);
+
+  constructor(options: FramerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#nextLine = options.firstLine;
+    this.#captures = { stdout: new LineCapture(options.maxLineBytes), stderr: new LineCapture(options.maxLineBytes) };
+    this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
+    this.#gzipPool = new GzipPool(options.gzipLevel);
+  }
+
+  /** Uncompressed bytes of sealed chunks still being gzipped. */
+  get gzipBacklog(): number {
+    return this.#gzipBacklog;
+  }
+
+  /** Bytes held in memory and not yet out as a gzip chunk (the same as {@link gzipBacklog} here). */
+  get bufferedBytes(): number {
+    return this.#gzipBacklog;
+  }
+
+  /**
+   * Frames `data`. With `reuse`, the caller will overwrite `data` once this returns, so nothing
+   * keeps pointing into it (a partial line is copied).
+   */
+  write(stream: FrameStream, data: Buffer, time: number, reuse = false): void {
+    if (this.#ended) return;
+    const capture = this.#captures[stream];
+    capture.push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
+    if (reuse) capture.detach();
+    this.#armTimer();
+  }
+
+  /** Flushes both streams and seals what is left as the final chunk (possibly empty); resolves once it has come out. */
+  async end(): Promise<void> {
+    if (this.#ended) return this.#emitting;
+    this.#ended = true;
+    clearTimeout(this.#timer);
+    const now = this.#now();
+    this.#captures.stdout.end(now, this.#emitStdout);
+    this.#captures.stderr.end(now, this.#emitStderr);
+    this.#gzip(this.#chunker.take(now), true);
+    await this.#emitting;
+    this.#gzipPool.close();
+  }
+
+  #addLine(line: CapturedLine, stream: FrameStream): void {
+    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator }, this.#seal);
+  }
+
+  #armTimer(): void {
+    const due = this.#chunker.dueAt();
+    if (due === undefined || this.#timer || this.#ended) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#ended) return;
+      const now = this.#now();
+      if (this.#chunker.isDue(now)) this.#gzip(this.#chunker.take(now), false);
+      this.#armTimer();
+    }, Math.max(0, due - this.#now()));
+  }
+
+  #gzip(sealed: SealedBody, final: boolean): void {
+    const rawBytes = sealed.body.length;
+    this.#sealedLines += sealed.lines;
+    const nextLine = this.#o.firstLine + this.#sealedLines;
+    this.#gzipBacklog += rawBytes;
+    const compressed = this.#gzipPool.compress(sealed.body).finally(() => {
+      this.#gzipBacklog -= rawBytes;
+      if (rawBytes > 0) this.#chunker.recycle(sealed.body);
+      this.#o.onGzipped?.();
+    });
+    // Attach a handler now: a gzip failure must not surface as an unhandled rejection before its turn.
+    compressed.catch(() => undefined);
+    this.#emitting = this.#emitting.then(async () => {
+      try {
+        const body = await compressed;
+        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final });
+      } catch (error) {
+        this.#o.onError(error as Error);
+      }
+    });
+  }
+}
