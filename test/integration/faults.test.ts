@@ -20,8 +20,7 @@ import { startHttpFaultProxy, type HttpFaultProxy } from '../support/fault-proxy
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
 import { checkExactlyOnce, describeVerdict, type LinesView, type PrintedChunk } from '../support/invariant.js';
 import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { gunzipSync } from 'node:zlib';
+import { downloadLinesView } from '../support/download-view.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
 import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
@@ -61,16 +60,7 @@ async function downloadView(jobId: string, chunks: readonly PrintedChunk[]): Pro
     exitCode: 0,
   };
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
-  const key = `downloads/${jobId}.log.gz`;
-  return {
-    name: 'download file',
-    async lines() {
-      await eventually(() => stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key })), (h) => h.Metadata?.['status'] === 'complete', `the download file of ${jobId}`, 60_000);
-      const out = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
-      const text = gunzipSync(Buffer.from(await out.Body!.transformToByteArray())).toString('utf8');
-      return text.split('\n').slice(0, -1).map((line) => line.replace(/^\S+ (stdout|stderr) /, ''));
-    },
-  };
+  return downloadLinesView(stack, jobId);
 }
 
 afterEach(async () => {

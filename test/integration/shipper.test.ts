@@ -17,6 +17,7 @@ import { buildCli } from '../../cli/build.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { eventually } from '../support/eventually.js';
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
 
@@ -149,17 +150,6 @@ async function chunksOf(jobId: string, prefix = TEST_PREFIX): Promise<StoredChun
       return { key, seq: Number(key.slice(-17, -7)), metadata: object.Metadata ?? {}, frames: decodeFrames(gunzipSync(body).toString('utf8')) };
     }),
   );
-}
-
-async function eventually<T>(probe: () => Promise<T> | T, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await Promise.resolve(probe()).catch(() => undefined as T);
-    if (last !== undefined && accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
 
 function caseDir(): string {

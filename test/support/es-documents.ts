@@ -98,19 +98,4 @@ export async function deadLetterReports(stack: Pick<LocalStack, 's3' | 'bucket'>
   );
 }
 
-/** Polls `probe` until `accept` holds; throws with the last value after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      last = await probe();
-      if (accept(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`);
-}
+export { eventually } from './eventually.js';
