@@ -3,6 +3,7 @@
  * template declares → SQS (moto) → the event-source runner → the real middy handler → a real
  * Elasticsearch. Nothing here is mocked.
  */
+import { eventually } from '../support/eventually.js';
 import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
@@ -20,17 +21,6 @@ const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 let stack: LocalStack;
 let runner: Runner;
 let indexer: IndexerRunner;
-
-async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await probe().catch(() => undefined as T);
-    if (last !== undefined && accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-}
 
 async function jobDocuments(jobId: string): Promise<Array<{ _id: string; _source: any }>> {
   await stack.es.indices.refresh({ index: DATA_STREAM });

@@ -7,6 +7,7 @@
  * line of one request's story, in causal order, and nothing of a second request served at the
  * same time.
  */
+import { eventually as poll } from '../support/eventually.js';
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,9 @@ import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tra
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
 import { gate, jsonLines } from '../unit/trace/support.js';
+
+/** Polls with this file's longer default: the chain crosses four processes and two queues. */
+const eventually = <T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 90_000) => poll(probe, accept, what, timeoutMs);
 
 const DATA_STREAMS = 'logs-mlplatform.*-local';
 
@@ -89,17 +93,6 @@ async function linesOfTrace(traceId: string): Promise<Array<Record<string, any>>
     sort: [{ '@timestamp': 'asc' }],
   });
   return result.hits.hits.map((h) => h._source as Record<string, any>);
-}
-
-async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < until) {
-    last = await probe().catch(() => undefined as T);
-    if (last !== undefined && accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
 
 beforeAll(async () => {

@@ -2,12 +2,12 @@
  * The real assembler handler behind the SQS event-source runner on the local stack's assemble
  * queue — what integration tests need to see job markers become download files.
  */
-import { Writable } from 'node:stream';
 import { createAssemblerHandler } from '../../functions/assembler/create-handler.js';
 import { mappingOptions, startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
+import { jsonLogSink } from './log-sink.js';
 import { purgeQueues, type LocalStack } from './stack.js';
 
 export interface AssemblerRunner {
@@ -29,13 +29,7 @@ export async function startAssemblerRunner(stack: LocalStack, options: Assembler
   const env = { ...fn.environment, ...awsLocalEnv(stack.info), AWS_LAMBDA_FUNCTION_NAME: fn.functionName, S3_FORCE_PATH_STYLE: 'true', ...options.env };
   Object.assign(process.env, env);
   await purgeQueues({ sqs: stack.sqs, chunkQueueUrl: fn.queueUrl, deadLetterQueueUrl: fn.deadLetterQueueUrl });
-  const logs: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(JSON.parse(String(chunk)) as Record<string, any>);
-      done();
-    },
-  });
+  const { sink, logs } = jsonLogSink();
   const runner = await startRunner({
     queueUrl: fn.queueUrl,
     sqsClient: stack.sqs,

@@ -3,11 +3,11 @@
  * integration tests need to see chunks become documents. Returns everything it set up so the
  * test can stop it; nothing is kept in module state.
  */
-import { Writable } from 'node:stream';
 import { createIndexerHandler } from '../../functions/indexer/create-handler.js';
-import { startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
+import { mappingOptions, startRunner, type BatchOutcome, type Runner } from '../../scripts/local/esm-runner.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
+import { jsonLogSink } from './log-sink.js';
 import { indexerEnv, purgeQueues, type LocalStack } from './stack.js';
 
 export interface IndexerRunner {
@@ -40,24 +40,15 @@ export async function startIndexerRunner(stack: LocalStack, options: IndexerRunn
   // The AWS SDK clients inside the handler (S3, and SSM via @middy/ssm) read their endpoint and credentials from here.
   Object.assign(process.env, env);
   await purgeQueues(stack);
-  const logs: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(JSON.parse(String(chunk)) as Record<string, any>);
-      done();
-    },
-  });
+  const { sink, logs } = jsonLogSink();
   const fn = stack.info.resources.function;
   const runner = await startRunner({
     queueUrl: stack.chunkQueueUrl,
     sqsClient: stack.sqs,
     handler: createIndexerHandler(loadIndexerConfig(env), { logger: createLogger('joblogs-indexer', sink) }),
-    batchSize: fn.batchSize,
-    batchingWindowS: fn.batchingWindowS,
+    ...mappingOptions(fn),
     // Short enough that an outage test sees a few redeliveries, long enough for real work.
     functionTimeoutS: options.functionTimeoutS ?? 12,
-    reportBatchItemFailures: fn.reportBatchItemFailures,
-    functionName: fn.functionName,
     region: stack.region,
     retryDelayS: 1,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
