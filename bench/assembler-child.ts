@@ -2,7 +2,7 @@
  * One measured run of bench/assembler.ts, bundled with esbuild and run by plain Node (as Lambda
  * runs the function's bundle), so its peak RSS is the code's own:
  *
- *   node assembler-child.mjs --variant copy|assemble --bucket <b> --job <jobId> --moto <url> [--region us-east-1]
+ *   node assembler-child.mjs --variant copy|assemble --bucket <b> --job <jobId> --moto <url> [--region us-east-1] [--gzip-level 6]
  */
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
@@ -14,9 +14,9 @@ import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
 import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
 import { reportResult } from './result.js';
 
-async function run(variant: string, bucket: string, jobId: string, moto: string, region: string): Promise<void> {
+async function run(variant: string, bucket: string, jobId: string, moto: string, region: string, gzipLevel: string): Promise<void> {
   const s3 = new S3Client({ region, endpoint: moto, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const config = loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: bucket, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true' });
+  const config = loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: bucket, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true', GZIP_LEVEL: gzipLevel });
   const started = performance.now();
   if (variant === 'copy') {
     const keys: string[] = [];
@@ -56,6 +56,6 @@ async function run(variant: string, bucket: string, jobId: string, moto: string,
   reportResult({ variant, ms: performance.now() - started, bytes: head.ContentLength ?? 0, lines: outcome.metadata.lineCount, gaps: outcome.metadata.gaps });
 }
 
-const { values } = parseArgs({ options: { variant: { type: 'string' }, bucket: { type: 'string' }, job: { type: 'string' }, moto: { type: 'string' }, region: { type: 'string', default: 'us-east-1' } } });
+const { values } = parseArgs({ options: { variant: { type: 'string' }, bucket: { type: 'string' }, job: { type: 'string' }, moto: { type: 'string' }, region: { type: 'string', default: 'us-east-1' }, 'gzip-level': { type: 'string', default: '6' } } });
 if ((values.variant !== 'copy' && values.variant !== 'assemble') || !values.bucket || !values.job || !values.moto) throw new Error('--variant copy|assemble --bucket <b> --job <id> --moto <url>');
-await run(values.variant, values.bucket, values.job, values.moto, values.region);
+await run(values.variant, values.bucket, values.job, values.moto, values.region, values['gzip-level']);

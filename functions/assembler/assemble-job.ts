@@ -6,7 +6,7 @@ import {
   chunkKey,
   downloadFileName,
   downloadKey,
-  DownloadLineFormatter,
+  DownloadTextWriter,
   DownloadStatus,
   gapWaitRemaining,
   planAssembly,
@@ -24,6 +24,7 @@ import { readSource } from './source-reader.js';
 const gzipAsync = promisify(gzip);
 /** gzip members compressed at once (libuv's thread pool has 4 threads). */
 const MEMBERS_IN_FLIGHT = 4;
+const GZIP_CHUNK_BYTES = 1 << 20;
 
 export type AssembleOutcome =
   | { kind: 'not-found' }
@@ -100,19 +101,16 @@ async function writeDownload(
         ),
       })),
   );
-  const formatter = new DownloadLineFormatter(plan.sources.length);
+  const text = new DownloadTextWriter(plan.sources.length, config.memberBytes + 64 * 1024);
   let lines = resumed?.lines ?? 0;
   let gaps = resumed?.gaps ?? 0;
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
   let membersWritten = 0;
   const members: Array<{ compressed: Promise<Buffer>; snapshot: Snapshot }> = [];
 
   const cut = async (): Promise<void> => {
-    const body = Buffer.concat(batch, batchBytes);
-    batch = [];
-    batchBytes = 0;
-    const compressed = gzipAsync(body, { level: config.gzipLevel });
+    const body = text.take();
+    // One output callback per member instead of one per 16 KiB (zlib's default chunk size).
+    const compressed = gzipAsync(body, { level: config.gzipLevel, chunkSize: GZIP_CHUNK_BYTES });
     compressed.catch(() => undefined);
     members.push({ compressed, snapshot: { cursor: await merge.cursor(), lines, gaps } });
   };
@@ -132,19 +130,21 @@ async function writeDownload(
         break;
       }
       const { source, item } = next;
-      const text = item.kind === 'line' ? formatter.line(source, item.line) : formatter.gap(source, item.gap);
-      if (item.kind === 'line') lines++;
-      else gaps++;
-      batch.push(text);
-      batchBytes += text.length;
-      if (batchBytes < config.memberBytes) continue;
+      if (item.kind === 'line') {
+        text.line(source, item.line);
+        lines++;
+      } else {
+        text.gap(source, item.gap);
+        gaps++;
+      }
+      if (text.length < config.memberBytes) continue;
       await cut();
       while (members.length >= MEMBERS_IN_FLIGHT) {
         const stopAt = await drainOne();
         if (stopAt) return { kind: 'continued', continuation: continuation(stopAt, writer.checkpoint()!, owner, team, resumed) };
       }
     }
-    if (batchBytes > 0 || (membersWritten === 0 && members.length === 0 && !resumed)) await cut();
+    if (text.length > 0 || (membersWritten === 0 && members.length === 0 && !resumed)) await cut();
     while (members.length > 0) await drainOne();
     const metadata: DownloadMetadata = {
       owner: owner ?? job.owner,

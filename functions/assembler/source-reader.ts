@@ -166,6 +166,7 @@ async function fetchChunk(deps: SourceReaderDeps, seq: number): Promise<FetchedC
   const parts: Buffer[] = [];
   for await (const part of chunk.body) parts.push(part as Buffer);
   const whole = Buffer.concat(parts);
-  const plain = await gunzipAsync(whole).catch(() => undefined);
+  // One output callback per MiB instead of one per 16 KiB (zlib's default chunk size).
+  const plain = await gunzipAsync(whole, { chunkSize: 1 << 20 }).catch(() => undefined);
   return plain ? { ...chunk, body: bodyOf(whole), plain } : { ...chunk, body: bodyOf(whole) };
 }

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { createJwtVerifier } from '../../shared/adapters/auth/jwt-verifier.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { s3DownloadUrlSigner } from '../../shared/adapters/s3/download-url.js';
+import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
@@ -32,7 +33,12 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
   const deps: SignerDeps = {
     config,
     verifyToken: createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl }),
-    jobs: s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
+    // A finished job's markers and complete file are reused for 30 s: a UI polling it costs no S3 request.
+    jobs: cachedJobStore(s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }), {
+      ttlMs: 30_000,
+      maxJobs: 1000,
+      now: Date.now,
+    }),
     urls: s3DownloadUrlSigner(s3, { bucket: config.logBucket }),
     assembly: sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl),
     throttle: new AssemblyThrottle(),

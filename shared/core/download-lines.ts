@@ -177,43 +177,94 @@ function frameContinues(json: Buffer): boolean {
   return json.length >= 8 && json.toString('latin1', json.length - 8) === ',"e":""}';
 }
 
-/** Formats printed lines and gap markers as the download file's text. */
-export class DownloadLineFormatter {
+/**
+ * Writes printed lines and gap markers as the download file's text straight into one buffer (a
+ * gzip member's worth), with no per-line allocation: `<time> [<source> ]<stream> <text>\n`.
+ *
+ * @example
+ * const w = new DownloadTextWriter(1, 1 << 20);
+ * w.line('main', { time, stream: 'stdout', bytes });
+ * if (w.length >= 1 << 20) compress(w.take());
+ */
+export class DownloadTextWriter {
   readonly #withSource: boolean;
-  #lastMs = NaN;
-  #lastIso = '';
+  readonly #capacity: number;
+  #buf: Buffer;
+  #used = 0;
+  #second = NaN;
+  #secondPrefix = Buffer.alloc(0);
 
-  constructor(sources: number) {
+  constructor(sources: number, capacity = 1 << 20) {
     this.#withSource = sources > 1;
+    this.#capacity = capacity;
+    this.#buf = Buffer.allocUnsafe(capacity);
   }
 
-  line(source: string, line: Pick<PrintedLine, 'time' | 'stream' | 'bytes'>): Buffer {
-    const head = `${this.#iso(line.time)} ${this.#withSource ? `${source} ` : ''}${line.stream} `;
-    const out = Buffer.allocUnsafe(Buffer.byteLength(head, 'latin1') + line.bytes.length + 1);
-    const n = out.write(head, 'latin1');
-    line.bytes.copy(out, n);
-    out[out.length - 1] = 0x0a;
-    return out;
+  get length(): number {
+    return this.#used;
+  }
+
+  line(source: string, line: Pick<PrintedLine, 'time' | 'stream' | 'bytes'>): void {
+    this.#reserve(24 + 1 + source.length * 3 + 1 + 7 + line.bytes.length + 1);
+    this.#time(line.time);
+    this.#buf[this.#used++] = 0x20;
+    if (this.#withSource) {
+      this.#used += this.#buf.write(source, this.#used, 'utf8');
+      this.#buf[this.#used++] = 0x20;
+    }
+    this.#used += this.#buf.write(line.stream, this.#used, 'latin1');
+    this.#buf[this.#used++] = 0x20;
+    this.#used += line.bytes.copy(this.#buf, this.#used);
+    this.#buf[this.#used++] = 0x0a;
   }
 
   /** The explicit marker where chunks are missing (never a silent hole). */
-  gap(source: string, gap: Gap): Buffer {
+  gap(source: string, gap: Gap): void {
     const chunks = gap.fromSeq === gap.toSeq ? `chunk ${gap.fromSeq}` : `chunks ${gap.fromSeq}-${gap.toSeq}`;
     const lines =
       gap.fromLine !== undefined && gap.toLine !== undefined && gap.toLine >= gap.fromLine
         ? `lines ${gap.fromLine}-${gap.toLine} (${gap.toLine - gap.fromLine + 1})`
         : 'an unknown number of lines';
     const what = gap.reason === 'missing' ? 'never arrived' : `could not be read (${gap.reason})`;
-    const text = `${this.#iso(gap.time)} joblogs [gap] ${chunks} of source ${source} ${what}: ${lines} missing\n`;
-    return Buffer.from(text, 'utf8');
+    const text = Buffer.from(` joblogs [gap] ${chunks} of source ${source} ${what}: ${lines} missing\n`, 'utf8');
+    this.#reserve(24 + text.length);
+    this.#time(gap.time);
+    this.#used += text.copy(this.#buf, this.#used);
   }
 
-  #iso(ms: number): string {
-    if (ms !== this.#lastMs) {
-      this.#lastMs = ms;
-      this.#lastIso = new Date(ms).toISOString();
+  /** Hands over what was written (a new buffer takes its place: the old one may be compressed meanwhile). */
+  take(): Buffer {
+    const out = this.#buf.subarray(0, this.#used);
+    this.#buf = Buffer.allocUnsafe(this.#capacity);
+    this.#used = 0;
+    return out;
+  }
+
+  #reserve(bytes: number): void {
+    if (this.#used + bytes <= this.#buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#used + bytes));
+    this.#buf.copy(grown, 0, 0, this.#used);
+    this.#buf = grown;
+  }
+
+  /** RFC 3339 with milliseconds; the `YYYY-MM-DDTHH:MM:SS.` prefix is formatted once per second. */
+  #time(ms: number): void {
+    const millis = ((ms % 1000) + 1000) % 1000;
+    const second = ms - millis;
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#secondPrefix = Buffer.from(new Date(second).toISOString().slice(0, -4), 'latin1');
     }
-    return this.#lastIso;
+    if (this.#secondPrefix.length !== 20) {
+      // Outside years 0000–9999 (not a capture time): no fast path.
+      this.#used += this.#buf.write(new Date(ms).toISOString(), this.#used, 'latin1');
+      return;
+    }
+    this.#used += this.#secondPrefix.copy(this.#buf, this.#used);
+    this.#buf[this.#used++] = 0x30 + Math.floor(millis / 100);
+    this.#buf[this.#used++] = 0x30 + (Math.floor(millis / 10) % 10);
+    this.#buf[this.#used++] = 0x30 + (millis % 10);
+    this.#buf[this.#used++] = 0x5a; // Z
   }
 }
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DownloadLineFormatter, encodeFrame, lineDefaults, readPrintedLines, type Frame } from '../../../shared/core/index.js';
+import { DownloadTextWriter, encodeFrame, lineDefaults, readPrintedLines, type Frame } from '../../../shared/core/index.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');
 const frame = (line: number, text: string | Buffer, over: Partial<Frame> = {}) =>
@@ -74,20 +74,36 @@ describe('readPrintedLines (lines format)', () => {
   });
 });
 
-describe('DownloadLineFormatter', () => {
+describe('DownloadTextWriter', () => {
   it('writes `<time> <stream> <text>` for one source and puts the source in front of the stream for several', () => {
     const line = { time: T, stream: 'stderr' as const, bytes: Buffer.from('loss=0.1 ✓') };
-    expect(new DownloadLineFormatter(1).line('main', line).toString()).toBe('2026-11-25T10:00:00.000Z stderr loss=0.1 ✓\n');
-    expect(new DownloadLineFormatter(2).line('rank-1', line).toString()).toBe('2026-11-25T10:00:00.000Z rank-1 stderr loss=0.1 ✓\n');
+    const one = new DownloadTextWriter(1, 16);
+    one.line('main', line);
+    one.line('main', { ...line, time: T + 1999, stream: 'stdout' });
+    expect(one.take().toString()).toBe('2026-11-25T10:00:00.000Z stderr loss=0.1 ✓\n2026-11-25T10:00:01.999Z stdout loss=0.1 ✓\n');
+    const several = new DownloadTextWriter(2);
+    several.line('rank-1', line);
+    expect(several.take().toString()).toBe('2026-11-25T10:00:00.000Z rank-1 stderr loss=0.1 ✓\n');
+  });
+
+  it('formats every millisecond as Date#toISOString does, and hands over a fresh buffer each time', () => {
+    const w = new DownloadTextWriter(1, 8);
+    const times = [0, 999, 1000, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), T + 7, Date.UTC(10000, 0, 1)];
+    for (const time of times) w.line('m', { time, stream: 'stdout', bytes: Buffer.from('x') });
+    const first = w.take();
+    expect(first.toString().split('\n').slice(0, -1)).toEqual(times.map((t) => `${new Date(t).toISOString()} stdout x`));
+    w.line('m', { time: T, stream: 'stdout', bytes: Buffer.from('y') });
+    expect(w.take().toString()).toBe('2026-11-25T10:00:00.000Z stdout y\n');
+    expect(first.toString()).toContain('1970-01-01T00:00:00.000Z stdout x');
   });
 
   it('writes an explicit gap marker with the chunks and lines missing, or why a chunk could not be read', () => {
-    const f = new DownloadLineFormatter(1);
-    expect(f.gap('main', { fromSeq: 3, toSeq: 4, fromLine: 300, toLine: 499, time: T, reason: 'missing' }).toString()).toBe(
-      '2026-11-25T10:00:00.000Z joblogs [gap] chunks 3-4 of source main never arrived: lines 300-499 (200) missing\n',
-    );
-    expect(f.gap('main', { fromSeq: 7, toSeq: 7, fromLine: undefined, toLine: undefined, time: T, reason: 'corrupt gzip' }).toString()).toBe(
-      '2026-11-25T10:00:00.000Z joblogs [gap] chunk 7 of source main could not be read (corrupt gzip): an unknown number of lines missing\n',
+    const w = new DownloadTextWriter(1);
+    w.gap('main', { fromSeq: 3, toSeq: 4, fromLine: 300, toLine: 499, time: T, reason: 'missing' });
+    w.gap('main', { fromSeq: 7, toSeq: 7, fromLine: undefined, toLine: undefined, time: T, reason: 'corrupt gzip' });
+    expect(w.take().toString()).toBe(
+      '2026-11-25T10:00:00.000Z joblogs [gap] chunks 3-4 of source main never arrived: lines 300-499 (200) missing\n' +
+        '2026-11-25T10:00:00.000Z joblogs [gap] chunk 7 of source main could not be read (corrupt gzip): an unknown number of lines missing\n',
     );
   });
 });
