@@ -9,6 +9,9 @@
  *   npm run load -- --flush-ms 1000 --rate-scale 2 # what-ifs
  *
  * Writes docs/load.md (unless --no-doc) and .local/load/last.json with every figure.
+ * `npm run load` sets UV_THREADPOOL_SIZE=16: the simulated jobs share one process, so their gzip
+ * and spool writes share one libuv thread pool (4 threads by default), where real jobs each have
+ * their own.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

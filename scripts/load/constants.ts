@@ -9,11 +9,13 @@ export const LoadDefaults = {
   rateScale: 1,
   /**
    * Longer than the shipper's 1 s default: 500 jobs at 1 s would be ~500 PUTs (and as many SQS
-   * messages and GETs) per second, which moto on two shared cores cannot serve (at 5 s, ~100
-   * chunks/s, uploads already timed out and the chunk queue grew without bound). At 10 s the
-   * stack keeps up with ~50 chunks/s. Override with --flush-ms to see what a shorter one does.
+   * messages and GETs) per second. moto serves every request on one Python core: at 5 s (~100
+   * chunks/s) uploads timed out and the chunk queue grew without bound; at 10 s (~50 chunks/s)
+   * it kept up on a quiet machine but, once a hiccup let the queue grow, every receive got slower
+   * (moto scans the queue) and it never caught up. 20 s (~25 chunks/s) leaves room for a machine
+   * that also runs other work. Override with --flush-ms for what-ifs.
    */
-  flushIntervalMs: 10_000,
+  flushIntervalMs: 20_000,
   /** Indexer invocations in parallel (Lambda would scale further); 2 fell behind at ~50 chunks/s. */
   indexers: 4,
   probeEveryMs: 5_000,

@@ -44,6 +44,8 @@ export class SimulatedJob {
   readonly #probes = new Map<number, number>();
   readonly chunks: UploadedChunk[] = [];
   #nextFirstLine = 0;
+  #finalSeen = false;
+  /** What went wrong for this job's shipper (events the invariant check reports). */
   readonly anomalies: string[] = [];
   uploadRetries = 0;
   shipperErrors = 0;
@@ -58,11 +60,10 @@ export class SimulatedJob {
     return this.#printed;
   }
 
+  /** True once the final chunk (`final=true`) is in S3. */
   get finalUploaded(): boolean {
     return this.#finalSeen;
   }
-
-  #finalSeen = false;
 
   async open(): Promise<void> {
     const s = this.#settings;

@@ -10,24 +10,43 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ProvisionedResources, StackInfo } from '../local/stack-file.js';
 import { checkInvariant, deleteRunObjects, downloadSample, listKeys } from './check.js';
 import { countDocuments, esRequest, FreshnessProber, resetDataStream, type EsEndpoint } from './es.js';
 import { SimulatedJob } from './job.js';
 import { percentiles } from './metrics.js';
 import { meanRate, planJobs } from './mix.js';
-import { startPipeline } from './pipeline.js';
-import { RateClass, type LoadOptions, type LoadReport, type LoadWindow } from './types.js';
+import { startPipeline, type Pipeline } from './pipeline.js';
+import { Timeline, WINDOW_MS } from './timeline.js';
+import { RateClass, type JobPlan, type LoadOptions, type LoadReport } from './types.js';
 
 /** The dataset of every simulated job: its own data stream, so counts and clean-up touch nothing else. */
 export const LOAD_DATASET = 'mlplatform.load';
 const TICK_MS = 100;
-const WINDOW_MS = 10_000;
 const PROBE_POLL_MS = 1000;
 
 type Stack = StackInfo & { resources: ProvisionedResources };
 
+/** What the run shares between its phases. */
+interface Run {
+  o: LoadOptions;
+  es: EsEndpoint;
+  s3: S3Client;
+  bucket: string;
+  dataStream: string;
+  pipeline: Pipeline;
+  prober: FreshnessProber;
+  jobs: SimulatedJob[];
+}
+
+/**
+ * Runs the load and returns its figures and the invariant's verdict; whatever happens, the run's
+ * objects, documents and spool are removed and the runners stopped.
+ *
+ * @example
+ * const report = await runLoad(readStackFile(), { ...LoadDefaults, jobs: 20, durationMs: 20_000, … });
+ * if (!report.invariant.holds) process.exitCode = 1;
+ */
 export async function runLoad(stack: Stack, o: LoadOptions): Promise<LoadReport> {
   const started = Date.now();
   const es: EsEndpoint = stack.elasticsearch;
@@ -40,143 +59,27 @@ export async function runLoad(stack: Stack, o: LoadOptions): Promise<LoadReport>
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'joblogs-load-spool-'));
   const savedEnv = { ...process.env };
   const prober = new FreshnessProber(es, dataStream);
-  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
-  const runLoopDelay = monitorEventLoopDelay({ resolution: 20 });
-  const pipeline = await (async () => {
+  let pipeline: Pipeline | undefined;
+  try {
     await resetDataStream(es, dataStream);
     await drainQueues(sqs, [stack.resources.chunkQueueUrl, stack.resources.assembler.queueUrl]);
-    return startPipeline(stack, sqs, { indexers: o.indexers, retryDelayS: o.retryDelayS });
-  })();
-  try {
+    pipeline = await startPipeline(stack, sqs, { indexers: o.indexers, retryDelayS: o.retryDelayS });
     const plans = planJobs(o);
     const jobs = plans.map((plan) => new SimulatedJob(plan, { bucket, dataset: LOAD_DATASET, spoolDir, s3, flushIntervalMs: o.flushIntervalMs, probeEveryMs: o.probeEveryMs, onProbe: (id, at) => prober.add(id, at) }));
     for (let i = 0; i < jobs.length; i += 25) await Promise.all(jobs.slice(i, i + 25).map((j) => j.open()));
     o.log(`[load] ${jobs.length} jobs open (${mixLine(plans)}); printing for ${o.durationMs / 1000} s, flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`);
-
-    // ---- load phase
-    const loadStart = Date.now();
-    let printedTotal = 0;
-    const ticker = setInterval(() => {
-      const now = Date.now();
-      for (const job of jobs) {
-        if (printedTotal >= o.maxLines) break;
-        printedTotal += job.tick(now, now - loadStart, o.maxLines - printedTotal);
-      }
-    }, TICK_MS);
-    prober.start(PROBE_POLL_MS);
-    loopDelay.enable();
-    runLoopDelay.enable();
-    const windows: LoadWindow[] = [];
-    let last = { at: loadStart, printed: 0, indexed: 0, ages: 0, fresh: 0 };
-    let queueDepthMax = 0;
-    const takeWindow = async (): Promise<void> => {
-      const at = Date.now();
-      const q = await pipeline.queues().catch(() => undefined);
-      const ages = pipeline.counters.sqsAges.slice(last.ages);
-      const fresh = prober.found.slice(last.fresh);
-      const w: LoadWindow = {
-        atS: Math.round((at - loadStart) / 1000),
-        printed: printedTotal - last.printed,
-        indexed: pipeline.counters.indexed - last.indexed,
-        queueDepth: q?.chunkDepth ?? -1,
-        sqsAgeMaxMs: ages.reduce((m, a) => Math.max(m, a.ms), 0),
-        freshnessP95Ms: fresh.length ? percentiles(fresh.map((f) => f.ms)).p95 : undefined,
-        eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
-      };
-      loopDelay.reset();
-      queueDepthMax = Math.max(queueDepthMax, w.queueDepth);
-      windows.push(w);
-      const secs = (at - last.at) / 1000;
-      o.log(
-        `[load] t=${String(w.atS).padStart(4)} s  printed ${Math.round(w.printed / secs)}/s  indexed ${Math.round(w.indexed / secs)}/s  queue ${w.queueDepth}  ` +
-          `sqs age max ${(w.sqsAgeMaxMs / 1000).toFixed(1)} s  freshness p95 ${w.freshnessP95Ms === undefined ? '–' : (w.freshnessP95Ms / 1000).toFixed(1) + ' s'}  event loop p99 ${w.eventLoopP99Ms.toFixed(0)} ms`,
-      );
-      last = { at, printed: printedTotal, indexed: pipeline.counters.indexed, ages: pipeline.counters.sqsAges.length, fresh: prober.found.length };
-    };
-    const loadEnd = loadStart + o.durationMs;
-    while (Date.now() < loadEnd) {
-      await sleep(Math.min(WINDOW_MS, loadEnd - Date.now()));
-      await takeWindow();
-    }
-    clearInterval(ticker);
-    const loadMs = Date.now() - loadStart;
-    const indexedDuringLoad = pipeline.counters.indexed;
-    const backlogAtEnd = printedTotal - indexedDuringLoad;
-
-    // ---- drain: final chunks and markers, then wait for the pipeline
-    o.log(`[load] jobs stopped: ${printedTotal} lines printed, ${backlogAtEnd} not yet indexed; closing the shippers`);
-    await Promise.all(jobs.map((j) => j.close()));
-    const drainDeadline = Date.now() + o.drainTimeoutMs;
-    let drainS: number | undefined;
-    for (;;) {
-      const searchable = await countDocuments(es, dataStream, o.jobPrefix).catch(() => -1);
-      if (searchable >= printedTotal) {
-        drainS = (Date.now() - loadEnd) / 1000;
-        break;
-      }
-      if (Date.now() >= drainDeadline) break;
-      if (Date.now() - last.at >= WINDOW_MS) await takeWindow();
-      await sleep(1000);
-    }
-    o.log(drainS === undefined ? `[load] not every line was indexed within the ${o.drainTimeoutMs / 1000} s drain timeout` : `[load] every line indexed ${drainS.toFixed(1)} s after the jobs stopped`);
-    for (const until = Date.now() + 5000; prober.outstanding > 0 && Date.now() < until; ) await sleep(500);
-    await prober.stop();
-    loopDelay.disable();
-    runLoopDelay.disable();
-
-    // ---- the invariant
+    const run: Run = { o, es, s3, bucket, dataStream, pipeline, prober, jobs };
+    const load = await printFor(run);
+    const drain = await drainPipeline(run, load);
     await esRequest(es, 'POST', `/${dataStream}/_refresh?ignore_unavailable=true`);
     const sample = downloadSample(jobs, o.downloadSample);
     o.log(`[load] checking every job in Elasticsearch and ${sample.size} download file(s)`);
-    const invariant = await checkInvariant(jobs, { es, dataStream, s3, bucket, downloads: sample, downloadDeadline: Math.max(drainDeadline, Date.now() + 60_000) });
+    const invariant = await checkInvariant(jobs, { es, dataStream, s3, bucket, downloads: sample, downloadDeadline: Math.max(drain.deadline, Date.now() + 60_000) });
     await pipeline.stop();
-    const queues = await pipeline.queues();
     const deadLetters = await listKeys(s3, bucket, 'dead-letter/', started - 1000);
-    const c = pipeline.counters;
-    const stats = [...pipeline.indexers, pipeline.assembler].map((r) => r.stats);
-    const chunks = jobs.reduce((n, j) => n + j.chunks.length, 0);
-    const report: LoadReport = {
-      startedAt: new Date(started).toISOString(),
-      options: withoutLog(o),
-      mix: mixSummary(plans),
-      targetLinesPerS: plans.reduce((n, p) => n + meanRate(p), 0),
-      printedLinesPerS: printedTotal / (loadMs / 1000),
-      indexedLinesPerS: indexedDuringLoad / (loadMs / 1000),
-      backlogAtEnd,
-      drainS,
-      printed: printedTotal,
-      chunks,
-      chunksPerS: chunks / (loadMs / 1000),
-      freshnessMs: { ...percentiles(prober.found.map((f) => f.ms)), unseen: prober.outstanding },
-      freshnessDuringLoadMs: percentiles(prober.found.filter((f) => f.at <= loadEnd).map((f) => f.ms)),
-      sqsAgeMs: percentiles(c.sqsAges.map((a) => a.ms)),
-      sqsAgeDuringLoadMs: percentiles(c.sqsAges.filter((a) => a.at <= loadEnd).map((a) => a.ms)),
-      queueDepthMax,
-      indexerInvocations: { count: c.invocations, meanRecords: c.sqsAges.length / Math.max(1, c.invocations), meanMs: c.invocationMs / Math.max(1, c.invocations) },
-      eventLoopDelayP99Ms: runLoopDelay.percentile(99) / 1e6,
-      errors: {
-        invocationErrors: stats.reduce((n, s) => n + s.invocationErrors, 0),
-        recordsRetried: c.recordsRetried,
-        bulkItemsRetried: c.bulkItemsRetried,
-        documentsRejected: c.rejected,
-        dlqMessages: queues.dlqDepth,
-        deadLetterReports: deadLetters.length,
-        uploadRetries: jobs.reduce((n, j) => n + j.uploadRetries, 0),
-        linesDropped: jobs.reduce((n, j) => n + (j.summary?.dropped ?? 0), 0),
-        shipperErrors: jobs.reduce((n, j) => n + j.shipperErrors, 0),
-        proberErrors: prober.errors,
-        functionWarnings: c.warnings,
-        functionErrors: c.errors,
-        runnerErrors: c.runnerErrors,
-      },
-      invariant,
-      windows,
-      notes: [...c.samples.map((s) => `function log: ${s}`), ...(prober.lastError ? [`last failed freshness search: ${prober.lastError}`] : [])],
-      durationS: (Date.now() - started) / 1000,
-    };
-    return report;
+    return buildReport(run, { started, plans, load, drain, invariant, dlqDepth: (await pipeline.queues()).dlqDepth, deadLetters: deadLetters.length });
   } finally {
-    await pipeline.stop().catch(() => undefined);
+    await pipeline?.stop().catch(() => undefined);
     await prober.stop();
     await deleteRunObjects(s3, bucket, o.jobPrefix).catch((error: unknown) => o.log(`[load] could not delete the run's objects: ${String(error)}`));
     await resetDataStream(es, dataStream).catch(() => undefined);
@@ -187,13 +90,114 @@ export async function runLoad(stack: Stack, o: LoadOptions): Promise<LoadReport>
   }
 }
 
+interface LoadPhase {
+  start: number;
+  end: number;
+  printed: number;
+  indexed: number;
+  timeline: Timeline;
+}
+
+/** The jobs print for `durationMs`, one tick every 100 ms; a window of figures every 10 s. */
+async function printFor({ o, jobs, pipeline, prober }: Run): Promise<LoadPhase> {
+  const start = Date.now();
+  let printed = 0;
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    for (const job of jobs) {
+      if (printed >= o.maxLines) break;
+      printed += job.tick(now, now - start, o.maxLines - printed);
+    }
+  }, TICK_MS);
+  prober.start(PROBE_POLL_MS);
+  const timeline = new Timeline({ pipeline, prober, printed: () => printed, log: o.log, start });
+  const end = start + o.durationMs;
+  while (Date.now() < end) {
+    await sleep(Math.min(WINDOW_MS, end - Date.now()));
+    await timeline.take();
+  }
+  clearInterval(ticker);
+  return { start, end: Date.now(), printed, indexed: pipeline.counters.indexed, timeline };
+}
+
+/** Closes every shipper (final chunks and markers), then waits until every line is searchable or the drain timeout passes. */
+async function drainPipeline({ o, es, dataStream, jobs, prober }: Run, load: LoadPhase): Promise<{ seconds: number | undefined; deadline: number }> {
+  o.log(`[load] jobs stopped: ${load.printed} lines printed, ${load.printed - load.indexed} not yet indexed; closing the shippers`);
+  await Promise.all(jobs.map((j) => j.close()));
+  const deadline = Date.now() + o.drainTimeoutMs;
+  let seconds: number | undefined;
+  while (seconds === undefined && Date.now() < deadline) {
+    const searchable = await countDocuments(es, dataStream, o.jobPrefix).catch(() => -1);
+    if (searchable >= load.printed) seconds = (Date.now() - load.end) / 1000;
+    else {
+      if (load.timeline.due) await load.timeline.take();
+      await sleep(1000);
+    }
+  }
+  o.log(seconds === undefined ? `[load] not every line was indexed within the ${o.drainTimeoutMs / 1000} s drain timeout` : `[load] every line indexed ${seconds.toFixed(1)} s after the jobs stopped`);
+  for (const until = Date.now() + 5000; prober.outstanding > 0 && Date.now() < until; ) await sleep(500);
+  await prober.stop();
+  load.timeline.stop();
+  return { seconds, deadline };
+}
+
+function buildReport(
+  { o, jobs, pipeline, prober }: Run,
+  r: { started: number; plans: JobPlan[]; load: LoadPhase; drain: { seconds: number | undefined }; invariant: LoadReport['invariant']; dlqDepth: number; deadLetters: number },
+): LoadReport {
+  const c = pipeline.counters;
+  const stats = [...pipeline.indexers, pipeline.assembler].map((runner) => runner.stats);
+  const loadS = (r.load.end - r.load.start) / 1000;
+  const chunks = jobs.reduce((n, j) => n + j.chunks.length, 0);
+  const sum = (f: (j: SimulatedJob) => number) => jobs.reduce((n, j) => n + f(j), 0);
+  return {
+    startedAt: new Date(r.started).toISOString(),
+    options: withoutLog(o),
+    mix: mixSummary(r.plans),
+    targetLinesPerS: r.plans.reduce((n, p) => n + meanRate(p), 0),
+    printedLinesPerS: r.load.printed / loadS,
+    indexedLinesPerS: r.load.indexed / loadS,
+    backlogAtEnd: r.load.printed - r.load.indexed,
+    drainS: r.drain.seconds,
+    printed: r.load.printed,
+    chunks,
+    chunksPerS: chunks / loadS,
+    freshnessMs: { ...percentiles(prober.found.map((f) => f.ms)), unseen: prober.outstanding },
+    freshnessDuringLoadMs: percentiles(prober.found.filter((f) => f.at <= r.load.end).map((f) => f.ms)),
+    sqsAgeMs: percentiles(c.sqsAges.map((a) => a.ms)),
+    sqsAgeDuringLoadMs: percentiles(c.sqsAges.filter((a) => a.at <= r.load.end).map((a) => a.ms)),
+    queueDepthMax: r.load.timeline.queueDepthMax,
+    indexerInvocations: { count: c.invocations, meanRecords: c.sqsAges.length / Math.max(1, c.invocations), meanMs: c.invocationMs / Math.max(1, c.invocations) },
+    eventLoopDelayP99Ms: r.load.timeline.eventLoopDelayP99Ms,
+    errors: {
+      invocationErrors: stats.reduce((n, s) => n + s.invocationErrors, 0),
+      recordsRetried: c.recordsRetried,
+      bulkItemsRetried: c.bulkItemsRetried,
+      documentsRejected: c.rejected,
+      dlqMessages: r.dlqDepth,
+      deadLetterReports: r.deadLetters,
+      uploadRetries: sum((j) => j.uploadRetries),
+      linesDropped: sum((j) => j.summary?.dropped ?? 0),
+      shipperErrors: sum((j) => j.shipperErrors),
+      proberErrors: prober.errors,
+      functionWarnings: c.warnings,
+      functionErrors: c.errors,
+      runnerErrors: c.runnerErrors,
+    },
+    invariant: r.invariant,
+    windows: r.load.timeline.windows,
+    notes: [...c.samples.map((s) => `function log: ${s}`), ...(prober.lastError ? [`last failed freshness search: ${prober.lastError}`] : [])],
+    durationS: (Date.now() - r.started) / 1000,
+  };
+}
+
 function withoutLog({ log: _log, ...options }: LoadOptions): LoadReport['options'] {
   return options;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-function mixSummary(plans: ReturnType<typeof planJobs>): LoadReport['mix'] {
+function mixSummary(plans: readonly JobPlan[]): LoadReport['mix'] {
   const mix = { slow: { jobs: 0, meanLinesPerS: 0 }, bursty: { jobs: 0, meanLinesPerS: 0 }, chatty: { jobs: 0, meanLinesPerS: 0 } };
   for (const p of plans) {
     mix[p.rateClass].jobs++;
@@ -202,7 +206,7 @@ function mixSummary(plans: ReturnType<typeof planJobs>): LoadReport['mix'] {
   return mix;
 }
 
-function mixLine(plans: ReturnType<typeof planJobs>): string {
+function mixLine(plans: readonly JobPlan[]): string {
   const m = mixSummary(plans);
   return Object.values(RateClass).map((k) => `${m[k].jobs} ${k} ≈ ${Math.round(m[k].meanLinesPerS)} lines/s`).join(', ');
 }
