@@ -1,7 +1,8 @@
 /**
  * Renders docs/robustness.md from what the robustness suites observed in their last run
  * (`.local/suite-results/*.json`, written by test/integration/bad-input.test.ts,
- * test/integration/faults.test.ts and test/infra/security.test.ts). Nothing in the table is
+ * test/integration/faults.test.ts, test/infra/security.test.ts and
+ * test/integration/load-smoke.test.ts). Nothing in the table is
  * typed by hand: run the suites, then this.
  *
  *   npm run suite:report      # after `npm test` (which runs it too)
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { REPO_ROOT } from './local/paths.js';
 import { SUITE_RESULTS_DIR, type SuiteResults } from '../test/support/suite-results.js';
 
-const ORDER = ['bad-input', 'faults', 'security'];
+const ORDER = ['bad-input', 'faults', 'security', 'load'];
 const OUT = path.join(REPO_ROOT, 'docs', 'robustness.md');
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
