@@ -17,8 +17,6 @@ export interface IndexCheckpoint {
   at: string;
 }
 
-export const DEFAULT_CHECKPOINT_PREFIX = 'checkpoints/indexer/';
-
 export function checkpointKey(prefix: string, bucket: string, key: string): string {
   const hash = createHash('sha256').update(bucket).update('\0').update(key).digest('base64url').slice(0, 43);
   return `${prefix}${hash}.json`;

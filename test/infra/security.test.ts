@@ -21,11 +21,6 @@ let templateText: string;
 let findings: CfnLintFinding[];
 const serverlessYml = readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8');
 
-/**
- * Findings we know of and cannot fix on this branch, with the fix. Each must still be found (so
- * the entry goes when the fix lands) and is reported as open in docs/robustness.md.
- */
-const KNOWN_GAPS: Record<string, string> = {};
 const rows: SuiteRow[] = [];
 
 beforeAll(async () => {
@@ -41,13 +36,10 @@ afterAll(() => {
   }
 });
 
-/** Records what a check saw, then asserts it (known gaps must still be there, nothing else may be). */
+/** Records what a check saw, then asserts it found nothing. */
 function check(name: string, input: string, expected: string, problems: string[], seen: string): void {
-  const known = problems.filter((p) => p in KNOWN_GAPS);
-  const unknown = problems.filter((p) => !(p in KNOWN_GAPS));
-  const open = [...new Set(known.map((p) => `OPEN: ${p.split(':')[0]} (fix: ${KNOWN_GAPS[p]})`))];
-  rows.push({ name, input, expected, observed: problems.length === 0 ? seen : [...unknown.slice(0, 3), ...open].join('; '), pass: problems.length === 0 });
-  expect(unknown).toEqual([]);
+  rows.push({ name, input, expected, observed: problems.length === 0 ? seen : problems.slice(0, 3).join('; '), pass: problems.length === 0 });
+  expect(problems).toEqual([]);
 }
 
 const resourcesOf = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
@@ -68,12 +60,6 @@ function statements(): Array<{ where: string; s: Record<string, any> }> {
 }
 
 describe('the generated CloudFormation template', () => {
-  afterAll(() => {
-    // A gap that is gone must leave KNOWN_GAPS, or the report would keep calling it open.
-    const reported = rows.flatMap((r) => r.observed.split('; ')).join('\n');
-    for (const gap of Object.keys(KNOWN_GAPS)) expect(reported, `known gap still present: ${gap}`).toContain(gap.split(':')[0]);
-  });
-
   it('passes cfn-lint without errors', () => {
     const errors = findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id} ${f.Message} at ${(f.Location.Path ?? []).join('/')}`);
     const warnings = findings.filter((f) => f.Level !== 'Error').map((f) => f.Rule.Id);

@@ -59,15 +59,6 @@ export class MultipartWriter {
     return new MultipartWriter(s3, o, checkpoint);
   }
 
-  get bufferedBytes(): number {
-    return this.#buffered;
-  }
-
-  /** True right after a part was uploaded and nothing is buffered: a point to stop and continue from. */
-  get atPartBoundary(): boolean {
-    return this.#buffered === 0;
-  }
-
   checkpoint(): UploadCheckpoint | undefined {
     if (this.#buffered !== 0) throw new Error('checkpoint() is only valid at a part boundary');
     return this.#upload && { uploadId: this.#upload.uploadId, parts: [...this.#upload.parts] };

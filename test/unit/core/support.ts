@@ -1,16 +1,7 @@
 /** Small test helpers for the pure core: no module state, every helper returns fresh values. */
 
 /** Seeded PRNG (mulberry32) so "random" chunk boundaries are reproducible when a test fails. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../../scripts/load/mix.js';
 
 /** Cuts `bytes` at the given offsets (sorted, deduplicated, inside the buffer). */
 export function cutAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {
