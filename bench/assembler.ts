@@ -24,7 +24,7 @@ import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../shared/adapters/s3/job-store.js';
 import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
 import { loadAssemblerConfig, type AssemblerConfig } from '../shared/config/assembler-config.js';
-import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/index.js';
+import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/contract/index.js';
 import type { StackInfo } from '../scripts/local/stack-file.js';
 import { bundleForChild, formatSpread, machineNote, printTable, reportResult, requireNode24, runChild, saveResults, spread, type RunResult } from './measure.js';
 import { withLocalStack } from './shipper-common.js';

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
 import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { loadIndexerConfig, type IndexerConfig } from '../shared/config/indexer-config.js';
-import { chunkKey } from '../shared/core/index.js';
+import { chunkKey } from '../shared/core/contract/index.js';
 
 /** What the joblogs shipper puts on a chunk (docs/chunk-contract.md, "Object metadata"). */
 export const CHUNK_METADATA: Record<string, string> = {

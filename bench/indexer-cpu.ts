@@ -23,17 +23,8 @@ import { indexChunk, emptyStats } from '../functions/indexer/index-chunk.js';
 import type { IndexerDeps } from '../functions/indexer/deps.js';
 import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
-import {
-  BulkBatcher,
-  describeChunk,
-  gunzipChunk,
-  LineSplitter,
-  bulkActionWriter,
-  EcsDocumentWriter,
-  type BulkBatch,
-  type BulkItemResult,
-  type RawLine,
-} from '../shared/core/index.js';
+import { BulkBatcher, describeChunk, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
+import { gunzipChunk } from '../shared/core/contract/index.js';
 import {
   formatSpread,
   machineNote,

@@ -31,19 +31,9 @@ import { createEsClient } from '../shared/adapters/elasticsearch/client.js';
 import { installIndexTemplates, templateNames } from '../shared/adapters/elasticsearch/templates.js';
 import { s3ChunkStore, type ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
-import {
-  backoffDelay,
-  BulkBatcher,
-  bulkBody,
-  describeChunk,
-  gunzipChunk,
-  LineSplitter,
-  readBulkResults,
-  bulkActionWriter,
-  EcsDocumentWriter,
-  type BulkItem,
-  type RawLine,
-} from '../shared/core/index.js';
+import { backoffDelay } from '../shared/core/batch/index.js';
+import { BulkBatcher, bulkBody, describeChunk, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
+import { gunzipChunk } from '../shared/core/contract/index.js';
 import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
 import { stackIsUp } from '../test/support/stack.js';
 import { resetDataStream } from './data-stream.js';

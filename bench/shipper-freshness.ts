@@ -35,7 +35,7 @@ import { startRunner } from '../scripts/local/esm-runner.js';
 import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
 import { createLogger } from '../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../shared/config/indexer-config.js';
-import { chunkKey } from '../shared/core/index.js';
+import { chunkKey } from '../shared/core/contract/index.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import { indexerEnv, loadStack, purgeQueues, type LocalStack } from '../test/support/stack.js';
 import { formatSpread, machineNote, median, printTable, requireNode24, saveResults, spread } from './measure.js';

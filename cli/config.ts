@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isValidJobId } from '../shared/core/index.js';
+import { isValidJobId } from '../shared/core/contract/index.js';
 import { resolveShipperOptions, ShipperOptionsError, type ShipperOptions } from '../shared/shipper/index.js';
 import { CliConfigError } from './errors.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { formatTraceparent, newSpanId, newTraceId, parseTraceparent } from '../shared/core/index.js';
+import { formatTraceparent, newSpanId, newTraceId, parseTraceparent } from '../shared/core/contract/index.js';
 import { CliConfigError } from './errors.js';
 
 /** A new sampled W3C traceparent (version 00) with random ids. */

@@ -21,7 +21,7 @@ import { createAssemblerHandler } from '../functions/assembler/create-handler.js
 import { createIndexerHandler } from '../functions/indexer/create-handler.js';
 import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
 import { loadIndexerConfig } from '../shared/config/indexer-config.js';
-import { downloadKey } from '../shared/core/index.js';
+import { downloadKey } from '../shared/core/download/index.js';
 import { mappingOptions, startRunner } from './local/esm-runner.js';
 import { REPO_ROOT } from './local/paths.js';
 import { awsLocalEnv, readStackFile } from './local/stack-file.js';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { createEsClient, parseEsCredentials, type EsAuth } from '../shared/adapters/elasticsearch/client.js';
 import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
 import { putDataView } from '../shared/adapters/kibana/data-views.js';
-import { joblogsDataView } from '../shared/core/kibana.js';
+import { joblogsDataView } from '../shared/core/access/kibana.js';
 
 export interface EsSetupOptions {
   stage: string;

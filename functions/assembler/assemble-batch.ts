@@ -1,15 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { UploadGoneError } from '../../shared/adapters/s3/multipart-writer.js';
-import {
-  deadLetterKey,
-  deadLetterReport,
-  DeadlineError,
-  describeError,
-  isPermanent,
-  parseAssembleMessage,
-  type AssembleRequest,
-  type PermanentError,
-} from '../../shared/core/index.js';
+import { deadLetterKey, deadLetterReport } from '../../shared/core/batch/index.js';
+import { DeadlineError, describeError, isPermanent, type PermanentError } from '../../shared/core/errors.js';
+import { parseAssembleMessage, type AssembleRequest } from '../../shared/core/download/index.js';
 import { MAX_DELAY_SECONDS } from '../../shared/adapters/sqs/assemble-queue.js';
 import { continueTrace, withTrace } from '../../shared/trace/index.js';
 import { assembleJob, type AssembleOutcome } from './assemble-job.js';

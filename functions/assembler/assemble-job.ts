@@ -2,23 +2,10 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { listJobChunks } from '../../shared/adapters/s3/chunk-listing.js';
 import { MultipartWriter } from '../../shared/adapters/s3/multipart-writer.js';
-import {
-  chunkKey,
-  downloadFileName,
-  downloadKey,
-  DownloadTextWriter,
-  DownloadStatus,
-  gapWaitRemaining,
-  planAssembly,
-  toS3Metadata,
-  type AssembleRequest,
-  type AssemblyPlan,
-  type Continuation,
-  type DownloadMetadata,
-  type JobSummary,
-} from '../../shared/core/index.js';
+import { chunkKey, type JobSummary } from '../../shared/core/contract/index.js';
+import { downloadFileName, downloadKey, DownloadTextWriter, DownloadStatus, gapWaitRemaining, planAssembly, toS3Metadata, type AssembleRequest, type AssemblyPlan, type Continuation, type DownloadMetadata } from '../../shared/core/download/index.js';
 import type { AssemblerDeps } from './deps.js';
-import { SourceMerge, type MergeCursor } from './merge.js';
+import { SourceMerge, type MergeCursor } from '../../shared/core/download/source-merge.js';
 import { readSource } from './source-reader.js';
 
 const gzipAsync = promisify(gzip);

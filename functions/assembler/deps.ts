@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/adapters/logger.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
-import type { AssembleRequest } from '../../shared/core/index.js';
+import type { AssembleRequest } from '../../shared/core/download/index.js';
 
 /** Sends a request to the assembler's own queue (delayed retries, continuations). */
 export interface AssembleQueue {

@@ -1,14 +1,6 @@
-import {
-  CorruptGzipError,
-  gunzipChunk,
-  lineDefaults,
-  NotGzipError,
-  ObjectGoneError,
-  readPrintedLines,
-  type Gap,
-  type PrintedLine,
-  type SourcePlan,
-} from '../../shared/core/index.js';
+import { CorruptGzipError, NotGzipError, ObjectGoneError } from '../../shared/core/errors.js';
+import { gunzipChunk } from '../../shared/core/contract/index.js';
+import { lineDefaults, readPrintedLines, type Gap, type PrintedLine, type SourcePlan } from '../../shared/core/download/index.js';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';

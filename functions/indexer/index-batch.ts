@@ -1,18 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  DeadlineError,
-  deadLetterKey,
-  deadLetterReport,
-  describeError,
-  DocumentsRejectedError,
-  isPermanent,
-  MAX_REJECTED_IN_REPORT,
-  parseChunkNotification,
-  UnexpectedBucketError,
-  type BatchOutcome,
-  type CreatedObject,
-  type PermanentError,
-} from '../../shared/core/index.js';
+import { DeadlineError, describeError, DocumentsRejectedError, isPermanent, UnexpectedBucketError, type PermanentError } from '../../shared/core/errors.js';
+import { deadLetterKey, deadLetterReport, MAX_REJECTED_IN_REPORT } from '../../shared/core/batch/index.js';
+import { parseChunkNotification, type BatchOutcome, type CreatedObject } from '../../shared/core/ingest/index.js';
 import type { IndexerDeps } from './deps.js';
 import { emptyStats, indexChunk, type ChunkStats } from './index-chunk.js';
 

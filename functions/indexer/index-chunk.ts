@@ -1,30 +1,7 @@
-import {
-  backoffDelay,
-  BulkBatcher,
-  bulkBody,
-  DeadlineError,
-  describeChunk,
-  DocumentsRejectedError,
-  gunzipChunk,
-  isPermanent,
-  LineSplitter,
-  parseChunkKey,
-  readBulkResults,
-  SEQUENCE_STRIDE,
-  bulkActionWriter,
-  EcsDocumentWriter,
-  TooManyLinesError,
-  describeError,
-  checkpointKey,
-  ConfirmedPrefix,
-  parseCheckpoint,
-  type IndexCheckpoint,
-  type BatchOutcome,
-  type BulkBatch,
-  type ChunkContext,
-  type CreatedObject,
-  type TraceIds,
-} from '../../shared/core/index.js';
+import { backoffDelay } from '../../shared/core/batch/index.js';
+import { BulkBatcher, bulkBody, describeChunk, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, checkpointKey, ConfirmedPrefix, parseCheckpoint, type IndexCheckpoint, type BatchOutcome, type BulkBatch, type ChunkContext, type CreatedObject, type RawLine } from '../../shared/core/ingest/index.js';
+import { DeadlineError, DocumentsRejectedError, isPermanent, TooManyLinesError, describeError } from '../../shared/core/errors.js';
+import { gunzipChunk, parseChunkKey, SEQUENCE_STRIDE, type TraceIds } from '../../shared/core/contract/index.js';
 import { startTrace, withTrace, type TraceContext } from '../../shared/trace/index.js';
 import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';
 import type { IndexerDeps } from './deps.js';
@@ -167,7 +144,7 @@ async function streamChunk(
   };
 
   let lastPosition = resumeAt - 1;
-  const addLines = async (lines: Iterable<import('../../shared/core/index.js').RawLine>): Promise<void> => {
+  const addLines = async (lines: Iterable<RawLine>): Promise<void> => {
     for (const line of lines) {
       lastPosition = line.position;
       if (line.position < resumeAt) continue;

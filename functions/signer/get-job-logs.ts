@@ -1,8 +1,8 @@
 import { TokenRejectedError } from '../../shared/adapters/auth/jwt-verifier.js';
-import { downloadFileName } from '../../shared/core/download.js';
+import { downloadFileName } from '../../shared/core/download/download-file.js';
 import { describeError } from '../../shared/core/errors.js';
-import { jobDiscoverLinks } from '../../shared/core/kibana.js';
-import { decideAccess, LogsStatus, planDownload, teamsFromClaim, type Caller } from './decide.js';
+import { jobDiscoverLinks } from '../../shared/core/access/kibana.js';
+import { decideAccess, LogsStatus, planDownload, teamsFromClaim, type Caller } from '../../shared/core/access/decide.js';
 import type { SignerDeps } from './deps.js';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 import type { LogsRequest } from './request.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { isValidJobId } from '../../shared/core/chunk-key.js';
+import { isValidJobId } from '../../shared/core/contract/chunk-key.js';
 import { HeadersTooLargeError, InvalidJobIdError, MethodNotAllowedError, RouteNotFoundError, UnauthorizedError, UriTooLongError } from './errors.js';
 
 /**

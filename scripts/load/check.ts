@@ -5,7 +5,7 @@
  */
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
-import { downloadKey } from '../../shared/core/index.js';
+import { downloadKey } from '../../shared/core/download/index.js';
 import { describeVerdict, expectedDocuments, exactlyOnceVerdict, type PrintedChunk, type ViewLines } from '../local/exactly-once.js';
 import { jobDocuments, type EsEndpoint } from './es.js';
 import type { SimulatedJob } from './job.js';

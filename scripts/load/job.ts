@@ -6,7 +6,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Shipper, type ShipperEvent, type ShipperSummary } from '../../shared/shipper/index.js';
-import { documentId, documentIdPrefix } from '../../shared/core/index.js';
+import { documentId, documentIdPrefix } from '../../shared/core/ingest/index.js';
 import { lineText, rateAt } from './mix.js';
 import type { JobPlan } from './types.js';
 

@@ -5,7 +5,8 @@
  * test/support/invariant.ts (fault scenarios) and scripts/load (the load run) fetch the
  * documents their own way and both judge them here.
  */
-import { documentId, documentIdPrefix, parseChunkKey, SEQUENCE_STRIDE } from '../../shared/core/index.js';
+import { documentId, documentIdPrefix } from '../../shared/core/ingest/index.js';
+import { parseChunkKey, SEQUENCE_STRIDE } from '../../shared/core/contract/index.js';
 
 /** One chunk as its producer wrote it: its lines in order (each line's `message` is the line itself). */
 export interface PrintedChunk {

@@ -1,6 +1,6 @@
 import * as z from '../core/zod.js';
 import { ConfigError } from '../core/errors.js';
-import { defaultDataViewId } from '../core/kibana.js';
+import { defaultDataViewId } from '../core/access/kibana.js';
 
 /** Loopback hosts may use plain http (local issuer, moto, tests); everything else must be https. */
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

@@ -1,4 +1,4 @@
-import type { Frame } from '../core/index.js';
+import type { Frame } from '../core/contract/index.js';
 import { FrameWriter, maxFrameBytes } from './frame-writer.js';
 
 /** A chunk body ready to gzip: framed lines, one per line, each ending in `\n`. */

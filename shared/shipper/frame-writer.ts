@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Frame, FrameStream, FrameTerminator } from '../core/index.js';
+import type { Frame, FrameStream, FrameTerminator } from '../core/contract/index.js';
 
 /**
  * Writes `framed-v1` frames straight into a Buffer, byte for byte what `encodeFrame()` (core)

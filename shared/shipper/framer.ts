@@ -1,4 +1,4 @@
-import type { FrameStream } from '../core/index.js';
+import type { FrameStream } from '../core/contract/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
 import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';

@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./framing-worker-main.ts');
+await import('./framing-worker-main');

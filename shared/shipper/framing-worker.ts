@@ -1,5 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { FrameStream } from '../core/index.js';
+import type { FrameStream } from '../core/contract/index.js';
 import { Framer, type FramedChunk, type FramerOptions } from './framer.js';
 
 /**

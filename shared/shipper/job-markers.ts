@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, jobMarkerKey, JobStatus, type JobMarker } from '../core/index.js';
+import { backoffDelay } from '../core/batch/index.js';
+import { jobMarkerKey, JobStatus, type JobMarker } from '../core/contract/index.js';
 
 export interface JobMarkerOptions {
   s3: S3Client;

@@ -1,4 +1,4 @@
-import type { FrameTerminator } from '../core/index.js';
+import type { FrameTerminator } from '../core/contract/index.js';
 
 /** One captured line (or line part) of one stream, before it gets its line number. */
 export interface CapturedLine {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { isValidJobId, parseTraceparent } from '../core/index.js';
+import { isValidJobId, parseTraceparent } from '../core/contract/index.js';
 import { FramingMode, OverflowPolicy, ShipperDefaults } from './constants.js';
 import { ShipperOptionsError } from './errors.js';
 import type { ShipperOptions } from './types.js';

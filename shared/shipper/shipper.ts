@@ -1,4 +1,4 @@
-import { ChunkFormat } from '../core/index.js';
+import { ChunkFormat } from '../core/contract/index.js';
 import { OverflowPolicy, PRODUCER } from './constants.js';
 import { Framer, type FramedChunk } from './framer.js';
 import { WorkerFraming } from './worker-framing.js';

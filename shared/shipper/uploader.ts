@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay, chunkKey } from '../core/index.js';
+import { backoffDelay } from '../core/batch/index.js';
+import { chunkKey } from '../core/contract/index.js';
 import { UploadError } from './errors.js';
 import type { Spool, SpoolEntry } from './spool.js';
 import type { ShipperEvent } from './types.js';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { FrameStream } from '../core/index.js';
+import type { FrameStream } from '../core/contract/index.js';
 import { ShipperError } from './errors.js';
 import type { FramerOptions } from './framer.js';
 import type { FramingWorkerData, FromWorker, ToWorker, WorkerFramerOptions } from './framing-worker.js';

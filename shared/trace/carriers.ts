@@ -1,4 +1,4 @@
-import { formatTraceparent } from '../core/index.js';
+import { formatTraceparent } from '../core/contract/index.js';
 import { TraceAttribute, TraceEnv, TraceHeader } from './constants.js';
 import { continueTrace } from './span.js';
 import type { TraceContext } from './types.js';

@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import { readTraceparent } from '../core/index.js';
+import { readTraceparent } from '../core/contract/index.js';
 import { traceFromS3Metadata, traceResponseHeader } from './carriers.js';
 import { TraceHeader } from './constants.js';
 import { currentTrace, enterTrace } from './context.js';

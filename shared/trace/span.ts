@@ -1,5 +1,5 @@
 import { createTraceState } from '@opentelemetry/api';
-import { newSpanId, newTraceId, readTraceparent } from '../core/index.js';
+import { newSpanId, newTraceId, readTraceparent } from '../core/contract/index.js';
 import { MAX_REQUEST_ID_LENGTH, TRACESTATE_MAX_MEMBERS, TraceFlag } from './constants.js';
 import type { RandomBytes, TraceCarrierValues, TraceContext } from './types.js';
 

@@ -21,7 +21,7 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
-import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
+import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
 import { eventually } from '../support/eventually.js';
 import { loadStack, type LocalStack } from '../support/stack.js';

@@ -9,7 +9,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecsMappings } from '../../shared/adapters/elasticsearch/templates.js';
-import { chunkKey } from '../../shared/core/index.js';
+import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { badInputCorpus, type BadInputCase, type ExpectedDocuments } from '../fixtures/bad-input/index.js';
 import { gz } from '../fixtures/bad-input/gzip.js';

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { childEnv, REPO_ROOT } from '../../scripts/local/paths.js';
-import { chunkKey } from '../../shared/core/index.js';
+import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { countJobDocuments, eventually } from '../support/es-documents.js';
 import { startHttpFaultProxy, type HttpFaultProxy } from '../support/fault-proxy.js';
@@ -21,7 +21,7 @@ import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runne
 import { checkExactlyOnce, describeVerdict, type LinesView, type PrintedChunk } from '../support/invariant.js';
 import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
 import { downloadLinesView } from '../support/download-view.js';
-import { jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
+import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
 import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
 

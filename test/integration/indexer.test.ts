@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from '../../scripts/local/esm-runner.js';
-import { chunkKey } from '../../shared/core/index.js';
+import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
 import { loadStack, startElasticsearch, stopElasticsearch, type LocalStack } from '../support/stack.js';

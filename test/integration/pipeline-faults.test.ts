@@ -14,7 +14,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
-import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/index.js';
+import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
 import { downloadLinesView } from '../support/download-view.js';
 import { countJobDocuments } from '../support/es-documents.js';

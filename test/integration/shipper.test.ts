@@ -15,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
-import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/index.js';
+import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { eventually } from '../support/eventually.js';
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';

@@ -25,7 +25,7 @@ import { createServiceLogger, type ServiceLogger } from '../../shared/logging/in
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
 import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
 import { loadStack, type LocalStack } from '../support/stack.js';
-import { gate, jsonLines } from '../unit/trace/support.js';
+import { gate, jsonLines } from '../unit/shared/trace/support.js';
 
 /** Polls with this file's longer default: the chain crosses four processes and two queues. */
 const eventually = <T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 90_000) => poll(probe, accept, what, timeoutMs);

@@ -4,7 +4,7 @@
  */
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
-import { downloadKey } from '../../shared/core/index.js';
+import { downloadKey } from '../../shared/core/download/index.js';
 import { eventually } from './eventually.js';
 import type { LinesView } from './invariant.js';
 import type { LocalStack } from './stack.js';

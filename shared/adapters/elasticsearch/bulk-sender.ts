@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import { SearchUnavailableError, type BulkItemResult } from '../../core/index.js';
+import { SearchUnavailableError } from '../../core/errors.js';
+import { type BulkItemResult } from '../../core/ingest/index.js';
 
 /** Sends one NDJSON bulk body (already UTF-8 bytes) and returns one normalised result per action. */
 export type BulkSender = (body: Buffer, options: { timeoutMs: number }) => Promise<BulkItemResult[]>;

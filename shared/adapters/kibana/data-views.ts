@@ -1,4 +1,4 @@
-import type { DataView } from '../../core/kibana.js';
+import type { DataView } from '../../core/access/kibana.js';
 import { PermanentError, TransientError } from '../../core/errors.js';
 import type { EsAuth } from '../elasticsearch/client.js';
 

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { CHUNK_CONTRACT_VERSION, parseChunkKey, StorageUnavailableError } from '../../core/index.js';
+import { CHUNK_CONTRACT_VERSION, parseChunkKey } from '../../core/contract/index.js';
+import { StorageUnavailableError } from '../../core/errors.js';
 
 /** Every chunk seq of a job, per source, from one paginated listing of `chunks/v1/<jobId>/`. */
 export async function listJobChunks(s3: S3Client, bucket: string, jobId: string, chunkPrefix = 'chunks/'): Promise<Map<string, number[]>> {

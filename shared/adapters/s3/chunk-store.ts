@@ -1,6 +1,8 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { ObjectGoneError, StorageUnavailableError, type DeadLetterReport, type IndexCheckpoint } from '../../core/index.js';
+import { ObjectGoneError, StorageUnavailableError } from '../../core/errors.js';
+import { type DeadLetterReport } from '../../core/batch/index.js';
+import { type IndexCheckpoint } from '../../core/ingest/index.js';
 
 /** An opened chunk: its user metadata and a body to stream (never buffered whole). */
 export interface OpenedChunk {

@@ -1,16 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
-import {
-  downloadKey,
-  fromS3Metadata,
-  jobMarkerPrefix,
-  parseJobMarker,
-  parseJobMarkerKey,
-  StorageUnavailableError,
-  summariseJob,
-  type DownloadMetadata,
-  type JobMarker,
-  type JobSummary,
-} from '../../core/index.js';
+import { downloadKey, fromS3Metadata, type DownloadMetadata } from '../../core/download/index.js';
+import { jobMarkerPrefix, parseJobMarker, parseJobMarkerKey, summariseJob, type JobMarker, type JobSummary } from '../../core/contract/index.js';
+import { StorageUnavailableError } from '../../core/errors.js';
 
 export interface DownloadInfo {
   key: string;

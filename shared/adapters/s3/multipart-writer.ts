@@ -7,7 +7,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { JoblogsError, StorageUnavailableError } from '../../core/index.js';
+import { JoblogsError, StorageUnavailableError } from '../../core/errors.js';
 
 /** S3's rule: every part but the last is at least 5 MiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;

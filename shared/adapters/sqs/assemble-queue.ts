@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { StorageUnavailableError, type AssembleRequest } from '../../core/index.js';
+import { StorageUnavailableError } from '../../core/errors.js';
+import { type AssembleRequest } from '../../core/download/index.js';
 
 /** SQS allows at most 15 minutes of delay per message. */
 export const MAX_DELAY_SECONDS = 900;

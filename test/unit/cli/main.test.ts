@@ -6,7 +6,7 @@ import { summaryLine } from '../../../cli/session.js';
 import { generateTraceparent, resolveTraceparent } from '../../../cli/traceparent.js';
 import { CliConfigError } from '../../../cli/errors.js';
 import { shipperOptionsFrom } from '../../../cli/config.js';
-import { parseTraceparent } from '../../../shared/core/index.js';
+import { parseTraceparent } from '../../../shared/core/contract/index.js';
 import { SHIPPER_VERSION } from '../../../shared/shipper/index.js';
 
 function parse(args: string[], env: Record<string, string> = {}): Invocation {

@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { heapFlagsArgv, HEAP_FLAGS } from '../../../cli/heap-flags.js';
 import { runCommand, shouldForward } from '../../../cli/run.js';
 import type { Session } from '../../../cli/session.js';
-import { reassembleStreams } from '../../../shared/core/index.js';
+import { reassembleStreams } from '../../../shared/core/contract/index.js';
 import { Shipper } from '../../../shared/shipper/index.js';
-import { fakeS3 } from '../shipper/fake-s3.js';
+import { fakeS3 } from '../shared/shipper/fake-s3.js';
 
 let spoolDir: string;
 beforeEach(() => {

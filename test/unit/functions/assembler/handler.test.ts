@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAssemblerHandler } from '../../../../functions/assembler/create-handler.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadAssemblerConfig } from '../../../../shared/config/assembler-config.js';
-import { encodeFrame, type JobMarker } from '../../../../shared/core/index.js';
+import { encodeFrame, type JobMarker } from '../../../../shared/core/contract/index.js';
 import { lambdaContext, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
 
 const BUCKET = 'joblogs-test-logs';

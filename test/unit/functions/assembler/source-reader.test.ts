@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { SourceMerge } from '../../../../functions/assembler/merge.js';
+import { SourceMerge } from '../../../../shared/core/download/source-merge.js';
 import { readSource, type SourceItem } from '../../../../functions/assembler/source-reader.js';
-import { encodeFrame, ObjectGoneError, type SourcePlan } from '../../../../shared/core/index.js';
+import { encodeFrame } from '../../../../shared/core/contract/index.js';
+import { ObjectGoneError } from '../../../../shared/core/errors.js';
+import { type SourcePlan } from '../../../../shared/core/download/index.js';
 import type { OpenedChunk } from '../../../../shared/adapters/s3/chunk-store.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');

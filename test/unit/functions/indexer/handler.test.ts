@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BulkSender } from '../../../../shared/adapters/elasticsearch/bulk-sender.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../../../../shared/config/indexer-config.js';
-import type { BulkItemResult } from '../../../../shared/core/index.js';
+import type { BulkItemResult } from '../../../../shared/core/ingest/index.js';
 import { createIndexerHandler } from '../../../../functions/indexer/create-handler.js';
 import { gzipLines, lambdaContext, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
 

@@ -1,0 +1,104 @@
+import rison, { type RisonValue } from 'rison-node';
+import type { JobSummary } from '../contract/job-marker.js';
+import { parseTraceparent } from '../contract/trace-context.js';
+
+/**
+ * Kibana deep links and the data view they open. Discover keeps its state in the URL hash as two
+ * rison-encoded objects: `_g` (global: time range, refresh) and `_a` (app: data view, query,
+ * columns, sort). The data view has a fixed id, created by the setup step
+ * (`scripts/es-setup.ts`, `POST /api/data_views/data_view`), so links never depend on a lookup.
+ */
+export interface DataView {
+  id: string;
+  name: string;
+  /** Index pattern: every joblogs data stream of the stage (`logs-<dataset>-<stage>`). */
+  title: string;
+  timeFieldName: '@timestamp';
+}
+
+export function defaultDataViewId(stage: string): string {
+  return `joblogs-${stage}`;
+}
+
+export function joblogsDataView(stage: string, id = defaultDataViewId(stage)): DataView {
+  return { id, name: `joblogs (${stage})`, title: `logs-mlplatform.*-${stage}`, timeFieldName: '@timestamp' };
+}
+
+/**
+ * Lines carry their own timestamps (host clocks, buffering) and chunks are flushed after the
+ * line was printed, so the window is widened on both sides of the job's recorded start and end.
+ */
+export const TIME_MARGIN_MS = 15 * 60 * 1000;
+/** Discover's auto-refresh for a running job. */
+export const LIVE_REFRESH_MS = 10_000;
+/** Columns shown instead of the whole document. */
+export const DISCOVER_COLUMNS = ['joblogs.source', 'log.level', 'message'] as const;
+
+export interface DiscoverQuery {
+  kibanaUrl: string;
+  dataViewId: string;
+  /** A KQL query. */
+  kuery: string;
+  from: string;
+  /** An ISO time, or `now` for a running job (then Discover refreshes itself). */
+  to: string;
+}
+
+/** `<kibana>/app/discover#/?_g=(…)&_a=(…)` for a KQL query over the data view. */
+export function discoverUrl(q: DiscoverQuery): string {
+  const live = q.to === 'now';
+  const g: RisonValue = {
+    filters: [],
+    refreshInterval: { pause: !live, value: LIVE_REFRESH_MS },
+    time: { from: q.from, to: q.to },
+  };
+  const a: RisonValue = {
+    columns: [...DISCOVER_COLUMNS],
+    dataSource: { dataViewId: q.dataViewId, type: 'dataView' },
+    filters: [],
+    interval: 'auto',
+    query: { language: 'kuery', query: q.kuery },
+    // Printed order: time first, then each source's own sequence (docs/chunk-contract.md).
+    sort: [['@timestamp', 'asc'], ['event.sequence', 'asc']],
+  };
+  return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
+}
+
+/** A KQL phrase query on one field; the value is quoted so `-`, `.` and `:` are literal. */
+export function kqlPhrase(field: string, value: string): string {
+  return `${field}:"${value.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+export interface JobLinks {
+  kibanaUrl: string;
+  /** Null when the job recorded no (valid) traceparent. */
+  kibanaTraceUrl: string | null;
+}
+
+/** The job's lines, and every line of its trace (other jobs and services included), in Discover. */
+export function jobDiscoverLinks(job: Pick<JobSummary, 'jobId' | 'startedAt' | 'endedAt' | 'traceparent'>, o: { kibanaUrl: string; dataViewId: string }): JobLinks {
+  const from = shift(job.startedAt, -TIME_MARGIN_MS);
+  const to = job.endedAt ? shift(job.endedAt, TIME_MARGIN_MS) : 'now';
+  const base = { kibanaUrl: o.kibanaUrl, dataViewId: o.dataViewId, from, to };
+  const traceId = parseTraceparent(job.traceparent)?.traceId;
+  return {
+    kibanaUrl: discoverUrl({ ...base, kuery: kqlPhrase('labels.job_id', job.jobId) }),
+    kibanaTraceUrl: traceId ? discoverUrl({ ...base, kuery: kqlPhrase('trace.id', traceId) }) : null,
+  };
+}
+
+function shift(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}
+
+/**
+ * rison, then percent-encoded like Kibana's own URLs: everything `encodeURIComponent` escapes
+ * except the characters rison is built from (`:`, `,`, `@`, `$`), which are legal in a fragment.
+ */
+export function encodeRison(value: RisonValue): string {
+  return encodeURIComponent(rison.encode(value))
+    .replace(/%3A/gi, ':')
+    .replace(/%2C/gi, ',')
+    .replace(/%40/gi, '@')
+    .replace(/%24/g, '$');
+}

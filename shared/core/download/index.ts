@@ -1,0 +1,10 @@
+export { parseAssembleMessage } from './assemble-request.js';
+export type { AssembleMessage, AssembleRequest, Continuation } from './assemble-request.js';
+export { gapWaitRemaining, planAssembly } from './assembly-plan.js';
+export type { AssemblyPlan, SourcePlan } from './assembly-plan.js';
+export { DOWNLOAD_PREFIX, DownloadStatus, downloadFileName, downloadKey, fromS3Metadata, toS3Metadata } from './download-file.js';
+export type { DownloadMetadata } from './download-file.js';
+export { DownloadTextWriter, lineDefaults, readPrintedLines } from './download-lines.js';
+export type { Gap, LineDefaults, PrintedLine } from './download-lines.js';
+export { SourceMerge } from './source-merge.js';
+export type { MergeCursor } from './source-merge.js';

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { parseChunkKey, type ChunkKey } from '../contract/chunk-key.js';
+import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
+import { ChunkMetadataError } from '../errors.js';
+import { parseTimestamp, timestampFromMillis, type Timestamp } from '../contract/timestamps.js';
+import { parseTraceparent, normalizeTraceId, type TraceIds } from '../contract/trace-context.js';
+
+/** Everything known about a chunk before its first line is read: key, metadata, target stream. */
+export interface ChunkContext extends ChunkKey {
+  bucket: string;
+  key: string;
+  stage: string;
+  dataset: string;
+  /** Data stream `logs-<dataset>-<stage>`. */
+  dataStream: string;
+  format: ChunkFormat;
+  stream: string;
+  chunkTime: Timestamp;
+  trace?: TraceIds;
+  service?: string;
+  producer?: string;
+  host?: string;
+  containerId?: string;
+  owner?: string;
+  team?: string;
+  /** Prefix of every document id of this chunk: stable for (bucket, key). */
+  idPrefix: string;
+}
+
+export interface ChunkSource {
+  bucket: string;
+  key: string;
+  /** S3 user metadata, keys without `x-amz-meta-` (the SDK lowercases them). */
+  metadata: Record<string, string | undefined>;
+  /** When S3 says the object was created (event time); the fallback time of lines. */
+  eventTime: string | undefined;
+}
+
+export interface ChunkDefaults {
+  stage: string;
+  defaultDataset: string;
+  chunkPrefix: string;
+  now: () => number;
+}
+
+const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
+const MAX_DATASET_LENGTH = 64;
+const SAFE_TEXT = /^[\x20-\x7e]{1,256}$/;
+
+/** Reads a chunk's key and metadata (docs/chunk-contract.md); throws only for what would misroute lines. */
+export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): ChunkContext {
+  const { jobId, source: src, seq } = parseChunkKey(source.key, defaults.chunkPrefix);
+  const meta = source.metadata;
+  const dataset = meta['dataset']?.trim() || defaults.defaultDataset;
+  // The contract caps a dataset at 64 characters: it names a data stream (255-byte limit with prefix and stage).
+  if (dataset.length > MAX_DATASET_LENGTH || !DATASET.test(dataset)) {
+    throw new ChunkMetadataError(
+      `Chunk metadata "dataset" ${JSON.stringify(dataset)} is invalid: expected "mlplatform.<name>" in lowercase letters, digits and "_", at most ${MAX_DATASET_LENGTH} characters`,
+      { details: { key: source.key } },
+    );
+  }
+  const format = meta['format']?.trim() || ChunkFormat.lines;
+  if (format !== ChunkFormat.lines && format !== ChunkFormat.framedV1) {
+    throw new ChunkMetadataError(`Chunk metadata "format" ${JSON.stringify(format)} is unknown (lines | framed-v1)`, {
+      details: { key: source.key },
+    });
+  }
+  const chunkTime =
+    parseTimestamp(meta['chunk-start']) ??
+    parseTimestamp(source.eventTime) ??
+    timestampFromMillis(defaults.now());
+  const trace =
+    parseTraceparent(meta['traceparent']) ??
+    (normalizeTraceId(meta['trace-id']) ? { traceId: normalizeTraceId(meta['trace-id'])! } : undefined);
+  const stream = meta['stream'] === 'stderr' ? 'stderr' : DEFAULT_SOURCE_STREAM;
+
+  return {
+    bucket: source.bucket,
+    key: source.key,
+    jobId,
+    source: src,
+    seq,
+    stage: defaults.stage,
+    dataset,
+    dataStream: `logs-${dataset}-${defaults.stage}`,
+    format,
+    stream,
+    chunkTime,
+    ...optional('trace', trace),
+    ...optional('service', safeText(meta['service'])),
+    ...optional('producer', safeText(meta['producer'])),
+    ...optional('host', safeText(meta['host'])),
+    ...optional('containerId', safeText(meta['container-id'])),
+    ...optional('owner', safeText(meta['owner'])),
+    ...optional('team', safeText(meta['team'])),
+    idPrefix: documentIdPrefix(source.bucket, source.key),
+  };
+}
+
+/** base64url(SHA-256(bucket ␀ key)) truncated to 22 chars (132 bits): one hash per chunk, not per line. */
+export function documentIdPrefix(bucket: string, key: string): string {
+  return createHash('sha256').update(bucket).update('\0').update(key).digest('base64url').slice(0, 22);
+}
+
+/** The `_id` of the document at `position` in a chunk: the same line always gets the same id. */
+export function documentId(idPrefix: string, position: number): string {
+  return `${idPrefix}-${position.toString(36)}`;
+}
+
+function safeText(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v && SAFE_TEXT.test(v) ? v : undefined;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, decodeFrames, encodeFrame, FrameError, frameBytes, reassembleStreams, type Frame, type FrameTerminator } from '../../../../../shared/core/contract/index.js';
+import { LineCapture } from '../../../../../shared/shipper/index.js';
+
+const T = Date.UTC(2026, 10, 25, 10, 0, 0, 123);
+
+function frame(bytes: Buffer | string, terminator: FrameTerminator = '\n', line = 0): Frame {
+  return { time: T, stream: 'stdout', line, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), terminator };
+}
+
+describe('framed-v1 frames', () => {
+  it('writes the contract fields: t, s, n, m, and e only when the terminator is not \\n', () => {
+    expect(JSON.parse(encodeFrame(frame('epoch 1 loss=0.5')))).toEqual({ t: '2026-11-25T10:00:00.123Z', s: 'stdout', n: 0, m: 'epoch 1 loss=0.5' });
+    expect(JSON.parse(encodeFrame(frame('50%', '\r', 7)))).toEqual({ t: '2026-11-25T10:00:00.123Z', s: 'stdout', n: 7, m: '50%', e: '\r' });
+    expect(JSON.parse(encodeFrame(frame('dos', '\r\n')))).toMatchObject({ e: '\r\n' });
+    expect(JSON.parse(encodeFrame(frame('part', '')))).toMatchObject({ e: '' });
+  });
+
+  it.each<[string, Buffer]>([
+    ['plain text', Buffer.from('hello world')],
+    ['an empty line', Buffer.alloc(0)],
+    ['NUL and control bytes', Buffer.from('a\u0000b\u0007c\u001b[31mred')],
+    ['a byte-order mark', Buffer.from('\uFEFFwith bom')],
+    ['multi-byte UTF-8 and emoji', Buffer.from('naïve 日本語 🚀')],
+    ['a literal U+FFFD', Buffer.from('replacement \uFFFD char')],
+    ['invalid UTF-8', Buffer.from([0x66, 0x6f, 0xff, 0xfe, 0x80, 0x6f])],
+    ['a truncated UTF-8 sequence', Buffer.from([0x61, 0xe6, 0x97])],
+    ['raw binary', Buffer.from(Array.from({ length: 256 }, (_, i) => i))],
+  ])('round-trips %s exactly, under every terminator', (_name, bytes) => {
+    for (const terminator of ['\n', '\r\n', '\r', ''] as const) {
+      const decoded = decodeFrame(encodeFrame(frame(bytes, terminator, 42)));
+      expect(decoded).toEqual({ time: T, stream: 'stdout', line: 42, bytes, terminator });
+    }
+  });
+
+  it('uses m for valid UTF-8 and b (base64) otherwise', () => {
+    expect(JSON.parse(encodeFrame(frame(Buffer.from('ok \uFEFF')))).m).toBe('ok \uFEFF');
+    const invalid = JSON.parse(encodeFrame(frame(Buffer.from([0xc3, 0x28]))));
+    expect(invalid.m).toBeUndefined();
+    expect(Buffer.from(invalid.b, 'base64')).toEqual(Buffer.from([0xc3, 0x28]));
+  });
+
+  it('rebuilds a 5 MB line split into continuation parts byte for byte', () => {
+    const line = Buffer.from('é'.repeat(2_500_000) + 'x');
+    const capture = new LineCapture(256 * 1024);
+    const parts: Frame[] = [];
+    let n = 0;
+    const emit = (l: { bytes: Buffer; terminator: FrameTerminator; time: number }) => parts.push(decodeFrame(encodeFrame({ ...l, stream: 'stdout', line: n++ })));
+    capture.push(Buffer.concat([line, Buffer.from('\n')]), T, emit);
+    expect(parts.length).toBeGreaterThan(19);
+    expect(parts.slice(0, -1).every((p) => p.terminator === '')).toBe(true);
+    expect(parts.at(-1)!.terminator).toBe('\n');
+    // Cut at UTF-8 boundaries, so every part is valid text (m, not b).
+    expect(parts.every((p) => p.bytes.toString('utf8').includes('\uFFFD') === false)).toBe(true);
+    // Buffer#equals: a deep toEqual over 5 MB walks every byte through the matcher.
+    expect(Buffer.concat(parts.map(frameBytes)).equals(Buffer.concat([line, Buffer.from('\n')]))).toBe(true);
+  });
+
+  it('reassembles each stream in line order from frames of several chunks', () => {
+    const frames = decodeFrames(
+      [
+        encodeFrame({ time: T, stream: 'stderr', line: 2, bytes: Buffer.from('warn'), terminator: '\n' }),
+        encodeFrame({ time: T, stream: 'stdout', line: 3, bytes: Buffer.from('tail'), terminator: '' }),
+      ].join('\n') + '\n',
+    );
+    frames.push(...decodeFrames(encodeFrame({ time: T, stream: 'stdout', line: 0, bytes: Buffer.from('a'), terminator: '\r' }) + '\n' + encodeFrame({ time: T, stream: 'stdout', line: 1, bytes: Buffer.from('b'), terminator: '\r\n' })));
+    expect(reassembleStreams(frames)).toEqual({ stdout: Buffer.from('a\rb\r\ntail'), stderr: Buffer.from('warn\n') });
+  });
+
+  it.each([
+    ['not JSON', 'hello'],
+    ['no time', '{"s":"stdout","n":0,"m":"x"}'],
+    ['an unknown stream', '{"t":"2026-11-25T10:00:00Z","s":"stdin","n":0,"m":"x"}'],
+    ['a negative line number', '{"t":"2026-11-25T10:00:00Z","s":"stdout","n":-1,"m":"x"}'],
+    ['no text', '{"t":"2026-11-25T10:00:00Z","s":"stdout","n":0}'],
+    ['an unknown terminator', '{"t":"2026-11-25T10:00:00Z","s":"stdout","n":0,"m":"x","e":"\\t"}'],
+  ])('rejects a frame with %s', (_name, text) => {
+    expect(() => decodeFrame(text)).toThrow(FrameError);
+  });
+});
