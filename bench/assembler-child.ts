@@ -7,9 +7,9 @@
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
+import { assemblerAdapters } from '../functions/assembler/create-handler.js';
 import { createLogger } from '../shared/adapters/logger.js';
 import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
-import { s3JobStore } from '../shared/adapters/s3/job-store.js';
 import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
 import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
 import { reportResult } from './result.js';
@@ -49,7 +49,7 @@ async function run(variant: string, bucket: string, jobId: string, moto: string,
     return;
   }
   const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
-  const deps = { config, s3, jobs: s3JobStore(s3, { bucket: bucket }), chunks: s3ChunkStore(s3), queue: { send: async () => undefined }, logger, now: Date.now };
+  const deps = { config, ...assemblerAdapters(config, s3), queue: { send: async () => undefined }, logger, now: Date.now };
   const outcome = await readAndAssembleJob({ jobId }, deps, Date.now() + 3_600_000);
   if (outcome.kind !== 'assembled') throw new Error(`assembly ended ${outcome.kind}`);
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: outcome.key }));

@@ -1,4 +1,5 @@
 /** The chunk the benchmarks index: its key, its shipper metadata, and adapters that avoid the network. */
+import type { DeadLetterWriter } from '../shared/core/batch/index.js';
 import { createReadStream, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
@@ -40,14 +41,18 @@ export function fileChunkStore(fileFor: (bucket: string, key: string) => string,
       if (onBytes) body.on('data', (b) => onBytes(b.length));
       return { metadata: { ...CHUNK_METADATA }, body, contentLength: statSync(file).size };
     },
-    async writeDeadLetter(_bucket, key) {
-      throw new Error(`a benchmark chunk went to the dead-letter path (${key}): the fixture or the indexer is broken`);
-    },
     // Benchmarks never resume a chunk.
     readCheckpoint: async () => undefined,
     writeCheckpoint: async () => false,
   };
 }
+
+/** Benchmarks never dead-letter: a report means the fixture or the indexer is broken. */
+export const refusingDeadLetters: DeadLetterWriter = {
+  async write(report) {
+    throw new Error(`a benchmark chunk went to the dead-letter path (${report.key}): the fixture or the indexer is broken`);
+  },
+};
 
 export function silentLogger(): Logger {
   return createLogger('joblogs-bench', new Writable({ write: (_chunk, _encoding, done) => done() }));

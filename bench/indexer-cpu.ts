@@ -14,6 +14,7 @@
  *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,split,ecs,pipeline,indexChunk]
  *   tsx bench/indexer-cpu.ts --profile      # one --cpu-prof run of indexChunk, top functions printed
  */
+import { Slots } from '../shared/core/batch/index.js';
 import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,7 @@ import {
   spread,
   type RunResult,
 } from './measure.js';
-import { benchConfig, CHUNK_METADATA as METADATA, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore, silentLogger } from './chunk-fixture.js';
+import { benchConfig, CHUNK_METADATA as METADATA, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore, refusingDeadLetters, silentLogger } from './chunk-fixture.js';
 import { BENCH_DIR, cpuFixture, MB } from './synthetic-log.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -126,6 +127,7 @@ async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<
   const deps: IndexerDeps = {
     config,
     chunks: fileChunkStore(() => file, (n) => (gzipBytes += n)),
+    deadLetters: refusingDeadLetters,
     sendBulk: nullBulkSender(config.bulk.maxActions, (n) => {
       batches++;
       bodyBytes += n;
@@ -139,9 +141,7 @@ async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<
   const started = performance.now();
   await indexChunk(
     { bucket: BUCKET, key: KEY, eventTime: CHUNK_EVENT_TIME, size: statSync(file).size },
-    deps,
-    Number.MAX_SAFE_INTEGER,
-    stats,
+    { deps, deadlineAt: Number.MAX_SAFE_INTEGER, slots: new Slots(config.bulk.concurrency), stats, redelivery: false },
   );
   const ms = performance.now() - started;
   if (stats.indexed !== stats.lines) throw new Error(`indexed ${stats.indexed} of ${stats.lines} lines`);

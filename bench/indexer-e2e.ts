@@ -17,6 +17,7 @@
  * The local stack is brought up with `scripts/stack.ts up` if it is not running, and taken down
  * again at the end in that case only.
  */
+import { Slots } from '../shared/core/batch/index.js';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ import { gunzipChunk } from '../shared/core/contract/index.js';
 import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
 import { stackIsUp } from '../test/support/stack.js';
 import { resetDataStream } from './data-stream.js';
-import { benchConfig, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore, silentLogger } from './chunk-fixture.js';
+import { benchConfig, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore, refusingDeadLetters, silentLogger } from './chunk-fixture.js';
 import {
   formatSpread,
   machineNote,
@@ -175,6 +176,7 @@ async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<O
   const deps: IndexerDeps = {
     config,
     chunks,
+    deadLetters: refusingDeadLetters,
     sendBulk: esBulkSender(client),
     logger: silentLogger(),
     now: Date.now,
@@ -184,8 +186,9 @@ async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<O
   const stats = emptyStats();
   const started = performance.now();
   const deadlineAt = Date.now() + 30 * 60_000;
+  const slots = new Slots(config.bulk.concurrency);
   for (let seq = 0; seq < options.chunks; seq++) {
-    await indexChunk({ bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined }, deps, deadlineAt, stats);
+    await indexChunk({ bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined }, { deps, deadlineAt, slots, stats, redelivery: false });
   }
   const ms = performance.now() - started;
   await client.close();

@@ -95,12 +95,7 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     framing: flags.framing as ShipperOptions['framing'],
   };
   if (problems.length > 0) throw new CliConfigError(problems.join('; '));
-  try {
-    // Same checks the shipper will make, with a stand-in client: fail before anything starts.
-    resolveShipperOptions({ ...options, s3: { send() {} } as unknown as ShipperOptions['s3'] });
-  } catch (error) {
-    if (error instanceof ShipperOptionsError) throw new CliConfigError(error.problems.join('; '), { cause: error });
-    throw error;
-  }
+  // Same checks the shipper will make, with a stand-in client: fail before anything starts.
+  resolveShipperOptions({ ...options, s3: { send() {} } as unknown as ShipperOptions['s3'] });
   return options;
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../shared/core/errors.js';
+
 /** Conventional exit codes (sysexits-style 2 for usage/config, as most CLIs do). */
 export const ExitCode = {
   ok: 0,
@@ -9,10 +11,9 @@ export const ExitCode = {
 } as const;
 
 /** Bad configuration or usage: one line on stderr, exit 2, the job is not started. */
-export class CliConfigError extends Error {
-  readonly exitCode: number = ExitCode.usage;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CliConfigError';
+export class CliConfigError extends ConfigError {
+  override readonly code = 'BAD_USAGE';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { problems: [message], cause: options.cause });
   }
 }

@@ -1,3 +1,4 @@
+import { isPermanent } from '../shared/core/errors.js';
 import { Command, CommanderError, Option } from 'commander';
 import { SHIPPER_VERSION } from '../shared/shipper/index.js';
 import { addCommonOptions, type CommonFlags } from './config.js';
@@ -101,9 +102,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (error instanceof CliConfigError) {
+    // Bad flags, environment, options or a spool another shipper holds: nothing was started.
+    if (isPermanent(error)) {
       line(`joblogs: ${error.message}`);
-      return error.exitCode;
+      return ExitCode.usage;
     }
     line(`joblogs: ${(error as Error).message ?? String(error)}`);
     return ExitCode.failure;

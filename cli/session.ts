@@ -21,10 +21,9 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
   const options = shipperOptionsFrom(flags, traceparent);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
   await checkBucket(s3, options.bucket, (message) => io.stderr(`joblogs: warning: ${message}`));
+  // A spool another shipper holds (two shippers would number the same chunks) is refused like bad configuration.
   const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) }).catch((error: unknown) => {
     s3.destroy();
-    // Two shippers on one spool would number the same chunks: refuse to start, like bad configuration.
-    if (error instanceof SpoolLockedError) throw new CliConfigError(error.message, { cause: error });
     throw error;
   });
   return {

@@ -1,9 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { UploadGoneError } from '../../shared/adapters/s3/multipart-writer.js';
-import { deadLetterKey, deadLetterReport } from '../../shared/core/batch/index.js';
-import { DeadlineError, describeError, isPermanent, type PermanentError } from '../../shared/core/errors.js';
-import { parseAssembleMessage, type AssembleRequest } from '../../shared/core/download/index.js';
 import { MAX_DELAY_SECONDS } from '../../shared/adapters/sqs/assemble-queue.js';
+import { BatchSettlement } from '../../shared/core/batch/index.js';
+import { parseAssembleMessage, type AssembleRequest } from '../../shared/core/download/index.js';
+import { DeadlineError } from '../../shared/core/errors.js';
 import { continueTrace, withTrace } from '../../shared/trace/index.js';
 import { assembleJob, type AssembleOutcome } from './assemble-job.js';
 import type { AssemblerDeps } from './deps.js';
@@ -17,53 +16,49 @@ export interface AssembleStats {
   running: number;
   unchanged: number;
   notFound: number;
+  obsolete: number;
   deadLettered: number;
   failed: number;
 }
 
+/** One job's work in a batch, and the messages that asked for it. */
 interface Work {
   request: AssembleRequest;
   messageIds: string[];
 }
 
 /**
- * One batch of the assembler queue: requests for the same job are done once; permanent failures
- * go to the dead-letter path, transient ones are handed back to SQS as batch item failures.
+ * One batch of the assembler queue: requests for the same job are done once; settled by the one
+ * rule ({@link BatchSettlement}) — permanent failures are dead-lettered and acknowledged, transient
+ * ones go back to SQS as batch item failures.
  */
 export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadlineAt: number): Promise<{ response: SQSBatchResponse; stats: AssembleStats }> {
-  const stats: AssembleStats = { records: event.Records.length, jobs: 0, assembled: 0, continued: 0, waiting: 0, running: 0, unchanged: 0, notFound: 0, deadLettered: 0, failed: 0 };
-  const failures = new Set<string>();
+  const stats: AssembleStats = { records: event.Records.length, jobs: 0, assembled: 0, continued: 0, waiting: 0, running: 0, unchanged: 0, notFound: 0, obsolete: 0, deadLettered: 0, failed: 0 };
+  const batch = new BatchSettlement({ deadLetters: deps.deadLetters, log: deps.logger, now: deps.now });
   const work = new Map<string, Work>();
   for (const record of event.Records) {
-    try {
+    await batch.settle({ messageIds: [record.messageId] }, async () => {
       const message = parseAssembleMessage(record.body, deps.config.jobPrefix);
-      if (message.kind === 'test') continue;
-      for (const request of message.requests) addWork(work, request, record.messageId);
-    } catch (error) {
-      await settle(error, [record.messageId], deps, stats, failures);
-    }
+      if (message.kind === 'requests') for (const request of message.requests) addWork(work, request, record.messageId);
+    });
   }
   for (const { request, messageIds } of work.values()) {
     stats.jobs++;
-    try {
-      if (deps.now() >= deadlineAt) throw new DeadlineError('Deadline reached before the job was started');
-      const { job, invalid } = await deps.jobs.readJob(request.jobId);
-      // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
-      await withTrace(continueTrace({ traceparent: job?.traceparent }), async () => {
-        for (const bad of invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job marker skipped');
-        const outcome = await assembleJob(request, job, deps, deadlineAt);
-        await followUp(request, outcome, deps, stats);
-      });
-    } catch (error) {
-      if (error instanceof UploadGoneError) {
-        // Another delivery of this continuation already completed (or abandoned) the upload.
-        deps.logger.warn({ jobId: request.jobId, error: describeError(error) }, 'continuation obsolete');
-        continue;
-      }
-      await settle(error, messageIds, deps, stats, failures, request.jobId);
-    }
+    await batch.settle({ messageIds, jobId: request.jobId }, () => assembleOne(request, deps, deadlineAt, stats));
   }
-  return { response: { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) }, stats };
+  stats.deadLettered = batch.deadLettered;
+  stats.failed = batch.failed;
+  return { response: batch.response(), stats };
+}
+
+async function assembleOne(request: AssembleRequest, deps: AssemblerDeps, deadlineAt: number, stats: AssembleStats): Promise<void> {
+  if (deps.now() >= deadlineAt) throw new DeadlineError('Deadline reached before the job was started');
+  const { job, invalid } = await deps.jobs.readJob(request.jobId);
+  // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
+  await withTrace(continueTrace({ traceparent: job?.traceparent }), async () => {
+    for (const bad of invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job marker skipped');
+    await followUp(request, await assembleJob(request, job, deps, deadlineAt), deps, stats);
+  });
 }
 
 /** Requests for one job in one batch collapse into one; continuations are never merged. */
@@ -88,32 +83,29 @@ async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps
   switch (outcome.kind) {
     case 'not-found':
       stats.notFound++;
-      log.warn({ jobId }, 'no job markers: nothing to assemble');
-      return;
+      return log.warn({ jobId }, 'no job markers: nothing to assemble');
     case 'running':
       stats.running++;
-      log.info({ jobId }, 'job still running: assembled when every source is final');
-      return;
+      return log.info({ jobId }, 'job still running: assembled when every source is final');
+    case 'obsolete':
+      stats.obsolete++;
+      return log.warn({ jobId }, 'continuation obsolete: its upload was already completed or abandoned');
     case 'waiting':
       stats.waiting++;
       await deps.queue.send(partialOf(request, { jobId }), outcome.retryInMs / 1000);
-      log.info({ jobId, missingChunks: outcome.missingChunks, retryInMs: outcome.retryInMs }, 'waiting for late chunks');
-      return;
+      return log.info({ jobId, missingChunks: outcome.missingChunks, retryInMs: outcome.retryInMs }, 'waiting for late chunks');
     case 'unchanged':
       stats.unchanged++;
       await scheduleRecheck(request, outcome.missingChunks, deps);
-      log.info({ jobId, missingChunks: outcome.missingChunks, recheck: request.recheck }, 'no late chunks arrived');
-      return;
+      return log.info({ jobId, missingChunks: outcome.missingChunks, recheck: request.recheck }, 'no late chunks arrived');
     case 'continued':
       stats.continued++;
       await deps.queue.send(partialOf(request, { jobId, continuation: outcome.continuation }));
-      log.info({ jobId, parts: outcome.continuation.upload.parts.length, lines: outcome.continuation.lines, invocation: outcome.continuation.invocations }, 'deadline near: assembly continues in a new invocation');
-      return;
+      return log.info({ jobId, parts: outcome.continuation.upload.parts.length, lines: outcome.continuation.lines, invocation: outcome.continuation.invocations }, 'deadline near: assembly continues in a new invocation');
     case 'assembled':
       stats.assembled++;
       if (outcome.metadata.status === 'complete') await scheduleRecheck(request, outcome.metadata.missingChunks, deps);
-      log.info({ jobId, key: outcome.key, ...outcome.metadata, invocations: outcome.invocations }, 'download file assembled');
-      return;
+      return log.info({ jobId, key: outcome.key, ...outcome.metadata, invocations: outcome.invocations }, 'download file assembled');
   }
 }
 
@@ -125,31 +117,4 @@ async function scheduleRecheck(request: AssembleRequest, missingChunks: number, 
 
 function partialOf(request: AssembleRequest, next: AssembleRequest): AssembleRequest {
   return request.partial ? { ...next, partial: true } : next;
-}
-
-async function settle(error: unknown, messageIds: string[], deps: AssemblerDeps, stats: AssembleStats, failures: Set<string>, jobId?: string): Promise<void> {
-  if (!isPermanent(error)) {
-    stats.failed++;
-    for (const id of messageIds) failures.add(id);
-    deps.logger.warn({ jobId, messageIds, error: describeError(error) }, 'will be retried');
-    return;
-  }
-  for (const messageId of messageIds) {
-    try {
-      await deadLetter(error, messageId, deps, jobId);
-      stats.deadLettered++;
-    } catch (writeError) {
-      stats.failed++;
-      failures.add(messageId);
-      deps.logger.warn({ jobId, messageId, error: describeError(writeError) }, 'dead-letter report not written: will be retried');
-    }
-  }
-}
-
-async function deadLetter(error: PermanentError, messageId: string, deps: AssemblerDeps, jobId?: string): Promise<void> {
-  const report = deadLetterReport(error, { messageId }, new Date(deps.now()));
-  if (jobId) report.details = { ...report.details, jobId };
-  const key = deadLetterKey(deps.config.deadLetterPrefix, report);
-  await deps.chunks.writeDeadLetter(deps.config.logBucket, key, report);
-  deps.logger.error({ messageId, jobId, code: report.code, reason: report.reason, deadLetter: key }, 'permanent failure sent to the dead-letter path');
 }

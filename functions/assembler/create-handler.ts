@@ -3,22 +3,34 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../shared/adapters/logger.js';
+import { s3ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { s3DeadLetterWriter } from '../../shared/adapters/s3/dead-letter-writer.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import { s3ObjectWriters } from '../../shared/adapters/s3/multipart-writer.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
 import { traceMiddleware } from '../../shared/trace/index.js';
 import { assembleBatch } from './assemble-batch.js';
 import type { AssemblerDeps } from './deps.js';
 
+/** The assembler's adapters over one S3 client (made once per container). */
+export function assemblerAdapters(config: AssemblerConfig, s3: S3Client): Pick<AssemblerDeps, 'jobs' | 'chunks' | 'listing' | 'downloads' | 'deadLetters'> {
+  const bucket = config.logBucket;
+  return {
+    jobs: s3JobStore(s3, { bucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
+    chunks: s3ChunkStore(s3),
+    listing: s3ChunkListing(s3, { bucket, chunkPrefix: config.chunkPrefix }),
+    downloads: s3ObjectWriters(s3, { bucket, partBytes: config.partBytes }),
+    deadLetters: s3DeadLetterWriter(s3, { bucket, prefix: config.deadLetterPrefix }),
+  };
+}
+
 /** Builds the middy handler; clients are created once per container. */
 export function createAssemblerHandler(config: AssemblerConfig, overrides: Partial<AssemblerDeps> = {}) {
-  const s3 = overrides.s3 ?? new S3Client({ forcePathStyle: config.s3ForcePathStyle });
   const deps: AssemblerDeps = {
     config,
-    s3,
-    jobs: s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
-    chunks: s3ChunkStore(s3),
+    ...assemblerAdapters(config, new S3Client({ forcePathStyle: config.s3ForcePathStyle })),
     queue: sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl),
     logger: createLogger('joblogs-assembler'),
     now: Date.now,

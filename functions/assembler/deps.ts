@@ -1,22 +1,23 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../shared/adapters/logger.js';
+import type { ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
+import type { ObjectWriters } from '../../shared/adapters/s3/multipart-writer.js';
+import type { AssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
-import type { AssembleRequest } from '../../shared/core/download/index.js';
-
-/** Sends a request to the assembler's own queue (delayed retries, continuations). */
-export interface AssembleQueue {
-  send(request: AssembleRequest, delaySeconds?: number): Promise<void>;
-}
+import type { DeadLetterWriter } from '../../shared/core/batch/index.js';
 
 /** Everything the assembler talks to, passed in so tests can hand it real or fake adapters. */
 export interface AssemblerDeps {
   config: AssemblerConfig;
-  s3: S3Client;
   jobs: JobStore;
   chunks: ChunkStore;
+  listing: ChunkListing;
+  /** Writers of download files (multipart, resumable). */
+  downloads: ObjectWriters;
+  /** The assembler's own queue: delayed retries, rechecks and continuations. */
   queue: AssembleQueue;
+  deadLetters: DeadLetterWriter;
   logger: Logger;
   now: () => number;
 }

@@ -6,6 +6,7 @@ import { esBulkSender } from '../../shared/adapters/elasticsearch/bulk-sender.js
 import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { s3DeadLetterWriter } from '../../shared/adapters/s3/dead-letter-writer.js';
 import { traceMiddleware } from '../../shared/trace/index.js';
 import type { IndexerConfig } from '../../shared/config/indexer-config.js';
 import type { IndexerDeps } from './deps.js';
@@ -19,7 +20,9 @@ type IndexerContext = Context & { esCredentials?: unknown };
  */
 export function createIndexerHandler(config: IndexerConfig, overrides: Partial<IndexerDeps> = {}) {
   const logger = overrides.logger ?? createLogger('joblogs-indexer');
-  const chunks = s3ChunkStore(new S3Client({ forcePathStyle: config.s3ForcePathStyle }));
+  const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  const chunks = s3ChunkStore(s3);
+  const deadLetters = s3DeadLetterWriter(s3, { bucket: config.logBucket, prefix: config.deadLetterPrefix });
   let client: { credentials: string; send: IndexerDeps['sendBulk'] } | undefined;
 
   const sendBulkFor = (credentials: unknown): IndexerDeps['sendBulk'] => {
@@ -37,6 +40,7 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
     const deps: IndexerDeps = {
       config,
       chunks,
+      deadLetters,
       sendBulk: sendBulkFor(context.esCredentials),
       logger,
       now: Date.now,

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DeadlineError, describeError, DocumentsRejectedError, isPermanent, UnexpectedBucketError, type PermanentError } from '../../shared/core/errors.js';
-import { deadLetterKey, deadLetterReport, MAX_REJECTED_IN_REPORT } from '../../shared/core/batch/index.js';
-import { parseChunkNotification, type BatchOutcome, type CreatedObject } from '../../shared/core/ingest/index.js';
+import { BatchSettlement, Slots } from '../../shared/core/batch/index.js';
+import { DeadlineError, UnexpectedBucketError } from '../../shared/core/errors.js';
+import { parseChunkNotification, type CreatedObject } from '../../shared/core/ingest/index.js';
 import type { IndexerDeps } from './deps.js';
 import { emptyStats, indexChunk, type ChunkStats } from './index-chunk.js';
 
@@ -15,95 +15,62 @@ export interface BatchStats extends ChunkStats {
   failed: number;
 }
 
+/** One invocation's shared state: its deadline, its bound on `_bulk` requests, its settlement and counts. */
+interface Invocation {
+  deps: IndexerDeps;
+  deadlineAt: number;
+  slots: Slots;
+  batch: BatchSettlement;
+  stats: BatchStats;
+}
+
 /**
- * Indexes every chunk named by a batch of SQS messages. Permanent failures are written to the
- * dead-letter path and acknowledged; transient ones (and whatever the deadline cut short) are
- * returned as `batchItemFailures`, so SQS redelivers exactly those messages.
- * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ * Indexes every chunk named by a batch of SQS messages, `RECORD_CONCURRENCY` records at a time and
+ * never more than `BULK_CONCURRENCY` `_bulk` requests in flight in all. Settled by the one rule
+ * ({@link BatchSettlement}): permanent failures are dead-lettered and acknowledged (the other
+ * chunks of the message still proceed), transient ones and whatever the deadline cut short go
+ * back to SQS as `batchItemFailures`.
  */
-export async function indexBatch(
-  event: SQSEvent,
-  deps: IndexerDeps,
-  deadlineAt: number,
-): Promise<{ response: SQSBatchResponse; stats: BatchStats }> {
-  const stats: BatchStats = {
-    ...emptyStats(),
-    records: event.Records.length,
-    objects: 0,
-    testEvents: 0,
-    ignoredEvents: 0,
-    deadLettered: 0,
-    failed: 0,
-  };
-  const failures: string[] = [];
-  await forEachLimited(event.Records, deps.config.bulk.concurrency, async (record) => {
-    try {
-      await indexRecord(record, deps, deadlineAt, stats);
-    } catch (error) {
-      stats.failed++;
-      failures.push(record.messageId);
-      deps.logger.warn({ messageId: record.messageId, error: describeError(error) }, 'record will be retried');
-    }
+export async function indexBatch(event: SQSEvent, deps: IndexerDeps, deadlineAt: number): Promise<{ response: SQSBatchResponse; stats: BatchStats }> {
+  const stats: BatchStats = { ...emptyStats(), records: event.Records.length, objects: 0, testEvents: 0, ignoredEvents: 0, deadLettered: 0, failed: 0 };
+  const batch = new BatchSettlement({ deadLetters: deps.deadLetters, log: deps.logger, now: deps.now });
+  const run: Invocation = { deps, deadlineAt, slots: new Slots(deps.config.bulk.concurrency), batch, stats };
+  await forEachLimited(event.Records, deps.config.recordConcurrency, (record) => indexRecord(record, run));
+  stats.deadLettered = batch.deadLettered;
+  stats.failed = batch.failed;
+  return { response: batch.response(), stats };
+}
+
+async function indexRecord(record: SQSRecord, run: Invocation): Promise<void> {
+  const messageIds = [record.messageId];
+  let objects: CreatedObject[] = [];
+  const readable = await run.batch.settle({ messageIds }, async () => {
+    if (run.deps.now() >= run.deadlineAt) throw new DeadlineError('Deadline reached before the record was started');
+    objects = objectsOf(record, run.stats);
   });
-  return { response: { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) }, stats };
-}
-
-async function indexRecord(record: SQSRecord, deps: IndexerDeps, deadlineAt: number, stats: BatchStats): Promise<void> {
-  if (deps.now() >= deadlineAt) throw new DeadlineError('Deadline reached before the record was started');
-  let objects: CreatedObject[];
-  try {
-    const notification = parseChunkNotification(record.body);
-    if (notification.kind === 'test') {
-      stats.testEvents++;
-      return;
-    }
-    stats.ignoredEvents += notification.ignored;
-    objects = notification.objects;
-  } catch (error) {
-    if (!isPermanent(error)) throw error;
-    return deadLetter(error, { messageId: record.messageId }, deps, stats);
-  }
-  for (const object of objects) {
-    stats.objects++;
-    try {
-      if (object.bucket !== deps.config.logBucket) {
-        throw new UnexpectedBucketError(`Event names bucket ${object.bucket}, this indexer reads ${deps.config.logBucket}`);
+  // Only a redelivered message can have a checkpoint to resume from: no extra S3 read otherwise.
+  const redelivery = Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1;
+  for (const object of readable ? objects : []) {
+    // After a transient failure the whole message comes back: its other chunks are done then.
+    if (run.batch.willRetry(record.messageId)) return;
+    run.stats.objects++;
+    await run.batch.settle({ messageIds, bucket: object.bucket, key: object.key }, () => {
+      if (object.bucket !== run.deps.config.logBucket) {
+        throw new UnexpectedBucketError(`Event names bucket ${object.bucket}, this indexer reads ${run.deps.config.logBucket}`);
       }
-      // Only a redelivered message can have a checkpoint to resume from: no extra S3 read otherwise.
-      await indexChunk(object, deps, deadlineAt, stats, { redelivery: Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1 });
-    } catch (error) {
-      if (!isPermanent(error)) throw error;
-      await deadLetter(error, { messageId: record.messageId, bucket: object.bucket, key: object.key }, deps, stats);
-    }
+      return indexChunk(object, { ...run, stats: run.stats, redelivery });
+    });
   }
 }
 
-async function deadLetter(
-  error: PermanentError,
-  where: { messageId: string; bucket?: string; key?: string },
-  deps: IndexerDeps,
-  stats: BatchStats,
-): Promise<void> {
-  const report = deadLetterReport(error, where, new Date(deps.now()));
-  if (error instanceof DocumentsRejectedError) {
-    const rejected = (error.details['rejected'] ?? []) as BatchOutcome['rejected'];
-    report.details = {};
-    report.rejectedCount = rejected.length;
-    report.rejected = rejected.slice(0, MAX_REJECTED_IN_REPORT).map(({ item, error: e }) => ({
-      id: item.id,
-      status: e.status,
-      type: e.type,
-      reason: e.reason,
-      document: JSON.parse(item.payload.subarray(item.payload.indexOf(0x0a) + 1).toString('utf8')),
-    }));
+function objectsOf(record: SQSRecord, stats: BatchStats): CreatedObject[] {
+  const notification = parseChunkNotification(record.body);
+  if (notification.kind === 'test') {
+    stats.testEvents++;
+    return [];
   }
-  const key = deadLetterKey(deps.config.deadLetterPrefix, report);
-  await deps.chunks.writeDeadLetter(deps.config.logBucket, key, report);
-  stats.deadLettered++;
-  deps.logger.error(
-    { messageId: where.messageId, key: where.key, code: report.code, reason: report.reason, deadLetter: key },
-    'permanent failure sent to the dead-letter path',
-  );
+  stats.ignoredEvents += notification.ignored;
+  return notification.objects;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -2,7 +2,7 @@ import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
 import type { Logger } from '../../shared/adapters/logger.js';
 import type { DownloadUrlSigner } from '../../shared/adapters/s3/download-url.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
-import type { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
+import type { AssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
 import type { AssemblyThrottle } from './assembly-throttle.js';
 
@@ -13,7 +13,7 @@ export interface SignerDeps {
   jobs: JobStore;
   urls: DownloadUrlSigner;
   /** The assembler's queue: the signer sends `{ jobId, partial: true }`. */
-  assembly: Pick<ReturnType<typeof sqsAssembleQueue>, 'send'>;
+  assembly: AssembleQueue;
   throttle: AssemblyThrottle;
   logger: Logger;
   now: () => number;

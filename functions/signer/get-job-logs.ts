@@ -1,6 +1,5 @@
-import { TokenRejectedError } from '../../shared/adapters/auth/jwt-verifier.js';
 import { downloadFileName } from '../../shared/core/download/download-file.js';
-import { describeError } from '../../shared/core/errors.js';
+import { describeError, isPermanent } from '../../shared/core/errors.js';
 import { jobDiscoverLinks } from '../../shared/core/access/kibana.js';
 import { decideAccess, LogsStatus, planDownload, teamsFromClaim, type Caller } from '../../shared/core/access/decide.js';
 import type { SignerDeps } from './deps.js';
@@ -98,7 +97,8 @@ async function authenticate(token: string, deps: SignerDeps): Promise<Caller> {
     const claims = await deps.verifyToken(token);
     return { subject: claims.sub, teams: teamsFromClaim(claims[deps.config.jwt.teamsClaim]) };
   } catch (error) {
-    if (error instanceof TokenRejectedError) throw new UnauthorizedError(error.message, { tokenSent: true, cause: error });
+    // A token the verifier refuses is the caller's problem (401); keys that cannot be fetched are ours (503).
+    if (isPermanent(error)) throw new UnauthorizedError(error.message, { tokenSent: true, cause: error });
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../../shared/adapters/logger.js';
-import { TransientError } from '../../shared/core/errors.js';
+import { JoblogsError } from '../../shared/core/errors.js';
 import { HttpProblem } from './errors.js';
 
 type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
@@ -29,7 +29,7 @@ export function problemResponse(o: { logger: Logger }): Middleware {
       if (error instanceof HttpProblem) {
         o.logger.info({ code: error.code, statusCode: error.statusCode, ...error.details, requestId }, 'signer request refused');
         request.response = jsonResponse(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
-      } else if (error instanceof TransientError) {
+      } else if (error instanceof JoblogsError && error.kind === 'transient') {
         o.logger.warn({ code: error.code, error: error.message, requestId }, 'signer dependency unavailable');
         request.response = jsonResponse(
           503,

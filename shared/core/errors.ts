@@ -1,10 +1,16 @@
 /**
  * Every failure in joblogs is either **permanent** (the input is bad: retrying cannot help, so the
- * record goes to the dead-letter path with this error's reason) or **transient** (the world is
- * briefly broken: retry, and if the invocation runs out of time hand the record back to SQS).
- * Handlers decide what to do from `kind`, never from message text.
+ * record goes to the dead-letter path with this error's reason, a request gets a 4xx, a command
+ * exits 2) or **transient** (the world is briefly broken: retry, and if the invocation runs out of
+ * time hand the record back to SQS). Callers decide from `kind`, never from message text or from
+ * which subclass it is.
  */
 export type FailureKind = 'permanent' | 'transient';
+
+export interface ErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
 
 export abstract class JoblogsError extends Error {
   abstract readonly kind: FailureKind;
@@ -12,10 +18,15 @@ export abstract class JoblogsError extends Error {
   abstract readonly code: string;
   readonly details: Record<string, unknown>;
 
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details ?? {};
+  }
+
+  /** What a dead-letter report records about this failure beyond its code and reason. */
+  evidence(): Record<string, unknown> {
+    return { details: this.details };
   }
 }
 
@@ -27,11 +38,12 @@ export abstract class TransientError extends JoblogsError {
   readonly kind = 'transient' as const;
 }
 
-export class ConfigError extends Error {
+/** A configuration (environment, options, flags) is invalid; `problems` lists every bad key. */
+export class ConfigError extends PermanentError {
+  readonly code: string = 'BAD_CONFIG';
   readonly problems: string[];
-  constructor(message: string, options: { problems: string[] }) {
-    super(message);
-    this.name = 'ConfigError';
+  constructor(message: string, options: { problems: string[]; cause?: unknown }) {
+    super(message, { cause: options.cause, details: { problems: options.problems } });
     this.problems = options.problems;
   }
 }
@@ -50,6 +62,11 @@ export class ChunkMetadataError extends PermanentError {
 
 export class JobMarkerError extends PermanentError {
   readonly code = 'BAD_JOB_MARKER';
+}
+
+/** A `framed-v1` frame is not well formed (docs/chunk-contract.md). */
+export class FrameError extends PermanentError {
+  readonly code = 'BAD_FRAME';
 }
 
 export class UnexpectedBucketError extends PermanentError {
@@ -72,13 +89,40 @@ export class TooManyLinesError extends PermanentError {
   readonly code = 'TOO_MANY_LINES';
 }
 
+/** A document Elasticsearch refused, with its reason: what a dead-letter report shows of it. */
+export interface RejectedDocument {
+  id: string;
+  status: number;
+  type: string;
+  reason: string;
+  document: unknown;
+}
+
 /** Some documents of a chunk were rejected by Elasticsearch (mapping/parsing): the rest is indexed. */
 export class DocumentsRejectedError extends PermanentError {
   readonly code = 'DOCUMENTS_REJECTED';
+  /** The first refused documents (at most what a report keeps); `rejectedCount` is the total. */
+  readonly rejected: RejectedDocument[];
+  readonly rejectedCount: number;
+
+  constructor(message: string, options: { rejected: RejectedDocument[]; rejectedCount: number }) {
+    super(message);
+    this.rejected = options.rejected;
+    this.rejectedCount = options.rejectedCount;
+  }
+
+  override evidence(): Record<string, unknown> {
+    return { details: {}, rejectedCount: this.rejectedCount, rejected: this.rejected };
+  }
 }
 
 export class StorageUnavailableError extends TransientError {
   readonly code = 'STORAGE_UNAVAILABLE';
+}
+
+/** A message could not be sent to a queue (SQS throttling, network): the caller retries. */
+export class QueueUnavailableError extends TransientError {
+  readonly code = 'QUEUE_UNAVAILABLE';
 }
 
 export class SearchUnavailableError extends TransientError {

@@ -1,25 +1,21 @@
-/** Every shipper error names what went wrong and keeps the low-level `cause`. */
-export class ShipperError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { ConfigError, PermanentError, TransientError } from '../core/errors.js';
 
 /** The options object is invalid; `problems` lists every bad field. */
-export class ShipperOptionsError extends ShipperError {
-  readonly problems: string[];
+export class ShipperOptionsError extends ConfigError {
+  override readonly code = 'BAD_SHIPPER_OPTIONS';
   constructor(problems: string[]) {
-    super(`Invalid shipper options: ${problems.join('; ')}`);
-    this.problems = problems;
+    super(`Invalid shipper options: ${problems.join('; ')}`, { problems });
   }
 }
 
-/** The spool directory cannot be used (created, read or written). */
-export class SpoolError extends ShipperError {}
+/** The spool directory cannot be used (created, read or written): the shipper cannot start on it. */
+export class SpoolError extends PermanentError {
+  readonly code: string = 'SPOOL_UNUSABLE';
+}
 
 /** Another shipper (alive) holds the spool directory of this job and source. */
 export class SpoolLockedError extends SpoolError {
+  override readonly code = 'SPOOL_LOCKED';
   readonly holder: { pid: number; host: string } | undefined;
   constructor(dir: string, holder: { pid: number; host: string } | undefined) {
     super(`Spool directory ${dir} is in use by another joblogs shipper${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}: two shippers must not share a job, source and spool directory`);
@@ -28,10 +24,16 @@ export class SpoolLockedError extends SpoolError {
 }
 
 /** One upload attempt failed; the uploader retries it. */
-export class UploadError extends ShipperError {
+export class UploadError extends TransientError {
+  readonly code = 'UPLOAD_FAILED';
   readonly key: string;
   constructor(key: string, options: { cause: unknown }) {
     super(`Upload of ${key} failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
     this.key = key;
   }
+}
+
+/** The framing worker failed or died: the shipper cannot frame more output. */
+export class FramingError extends PermanentError {
+  readonly code = 'FRAMING_FAILED';
 }

@@ -1,5 +1,5 @@
 export { FramingMode, OverflowPolicy, PRODUCER, SHIPPER_VERSION, ShipperDefaults } from './constants.js';
-export { ShipperError, ShipperOptionsError, SpoolError, SpoolLockedError, UploadError } from './errors.js';
+export { FramingError, ShipperOptionsError, SpoolError, SpoolLockedError, UploadError } from './errors.js';
 export { Chunker, type ChunkerOptions, type SealedBody } from './chunker.js';
 export { FrameWriter, maxFrameBytes } from './frame-writer.js';
 export { Framer, type FramedChunk, type FramerOptions } from './framer.js';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FrameStream } from '../core/contract/index.js';
-import { ShipperError } from './errors.js';
+import { FramingError } from './errors.js';
 import type { FramerOptions } from './framer.js';
 import type { FramingWorkerData, FromWorker, ToWorker, WorkerFramerOptions } from './framing-worker.js';
 
@@ -58,7 +58,7 @@ export class WorkerFraming {
             for (const block of message.buffers) if (this.#blocks.length < this.#maxBlocks) this.#blocks.push(block);
             break;
           case 'error':
-            onError(new ShipperError(`Framing failed: ${message.message}`));
+            onError(new FramingError(`Framing failed: ${message.message}`));
             break;
           case 'ended':
             resolve();
@@ -66,11 +66,11 @@ export class WorkerFraming {
         }
       });
       this.#worker.once('error', (cause) => {
-        this.#failed = new ShipperError(`Framing worker failed: ${cause.message}`, { cause });
+        this.#failed = new FramingError(`Framing worker failed: ${cause.message}`, { cause });
         onError(this.#failed);
         reject(this.#failed);
       });
-      this.#worker.once('exit', (code) => reject(new ShipperError(`Framing worker exited with code ${code}`)));
+      this.#worker.once('exit', (code) => reject(new FramingError(`Framing worker exited with code ${code}`)));
     });
     this.#ended.catch(() => undefined);
   }

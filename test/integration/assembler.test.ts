@@ -18,8 +18,7 @@ import { readAndAssembleJob } from '../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../functions/assembler/deps.js';
 import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { createLogger } from '../../shared/adapters/logger.js';
-import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
-import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
@@ -93,9 +92,7 @@ function directDeps(overrides: Partial<AssemblerDeps['config']> = {}): Assembler
   const config = { ...loadAssemblerConfig({ ...stack.info.resources.assembler.environment, S3_FORCE_PATH_STYLE: 'true' }), ...overrides };
   return {
     config,
-    s3: stack.s3,
-    jobs: s3JobStore(stack.s3, { bucket: stack.bucket }),
-    chunks: s3ChunkStore(stack.s3),
+    ...assemblerAdapters(config, stack.s3),
     queue: { send: async () => undefined },
     logger: createLogger('joblogs-assembler-test', { write: () => true } as unknown as NodeJS.WritableStream),
     now: Date.now,

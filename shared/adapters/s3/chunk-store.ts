@@ -1,7 +1,6 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { ObjectGoneError, StorageUnavailableError } from '../../core/errors.js';
-import { type DeadLetterReport } from '../../core/batch/index.js';
+import { JoblogsError, ObjectGoneError, StorageUnavailableError } from '../../core/errors.js';
 import { type IndexCheckpoint } from '../../core/ingest/index.js';
 
 /** An opened chunk: its user metadata and a body to stream (never buffered whole). */
@@ -12,10 +11,9 @@ export interface OpenedChunk {
   etag?: string | undefined;
 }
 
-/** The S3 side of the indexer: read chunks, write dead-letter reports. */
+/** Chunks in S3, and the indexer's checkpoints beside them. */
 export interface ChunkStore {
   open(bucket: string, key: string): Promise<OpenedChunk>;
-  writeDeadLetter(bucket: string, key: string, report: DeadLetterReport): Promise<void>;
   /** Best effort both ways: a checkpoint that cannot be read or written only costs work. */
   readCheckpoint(bucket: string, checkpointKey: string): Promise<string | undefined>;
   writeCheckpoint(bucket: string, checkpointKey: string, checkpoint: IndexCheckpoint): Promise<boolean>;
@@ -34,7 +32,7 @@ export function s3ChunkStore(s3: S3Client): ChunkStore {
         if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
           throw new ObjectGoneError(`s3://${bucket}/${key} no longer exists`, { cause: error, details: { bucket, key } });
         }
-        if (error instanceof StorageUnavailableError) throw error;
+        if (error instanceof JoblogsError) throw error;
         throw new StorageUnavailableError(`Could not read s3://${bucket}/${key}: ${(error as Error).message}`, {
           cause: error,
         });
@@ -56,22 +54,6 @@ export function s3ChunkStore(s3: S3Client): ChunkStore {
         return true;
       } catch {
         return false;
-      }
-    },
-
-    async writeDeadLetter(bucket, key, report) {
-      try {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: JSON.stringify(report, null, 2),
-            ContentType: 'application/json',
-          }),
-        );
-      } catch (error) {
-        // If the report cannot be written the record must not be acknowledged: retry it.
-        throw new StorageUnavailableError(`Could not write dead-letter report s3://${bucket}/${key}`, { cause: error });
       }
     },
   };

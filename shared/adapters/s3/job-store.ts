@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { downloadKey, fromS3Metadata, type DownloadMetadata } from '../../core/download/index.js';
 import { jobMarkerPrefix, parseJobMarker, parseJobMarkerKey, summariseJob, type JobMarker, type JobSummary } from '../../core/contract/index.js';
-import { StorageUnavailableError } from '../../core/errors.js';
+import { isPermanent, StorageUnavailableError } from '../../core/errors.js';
 
 export interface DownloadInfo {
   key: string;
@@ -48,7 +48,7 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
             const text = await getText(s3, o.bucket, Key);
             if (text !== undefined) markers.push(parseJobMarker(text, expected));
           } catch (error) {
-            if (error instanceof StorageUnavailableError) throw error;
+            if (!isPermanent(error)) throw error;
             invalid.push({ key: Key, reason: (error as Error).message });
           }
         };

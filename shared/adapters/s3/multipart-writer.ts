@@ -7,7 +7,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { JoblogsError, StorageUnavailableError } from '../../core/errors.js';
+import { PermanentError, StorageUnavailableError } from '../../core/errors.js';
 
 /** S3's rule: every part but the last is at least 5 MiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -18,9 +18,34 @@ export interface UploadCheckpoint {
   parts: Array<{ PartNumber: number; ETag: string }>;
 }
 
-export class UploadGoneError extends JoblogsError {
-  readonly kind = 'permanent' as const;
+/** The multipart upload a continuation was writing no longer exists: another delivery finished (or aborted) it. */
+export class UploadGoneError extends PermanentError {
   readonly code = 'UPLOAD_GONE';
+}
+
+/** Writes one object block by block; it can stop at a part boundary and be continued elsewhere. */
+export interface ObjectWriter {
+  /** Appends a block; resolves true when a part was uploaded (a point where it may stop). */
+  write(block: Buffer): Promise<boolean>;
+  /** Where an unfinished upload stands, at a part boundary (undefined before the first part). */
+  checkpoint(): UploadCheckpoint | undefined;
+  /** Uploads what is left and completes the object with `metadata`. */
+  finish(metadata: Record<string, string>, contentDisposition?: string): Promise<void>;
+  /** Gives up an unfinished upload (best effort). */
+  abort(): Promise<void>;
+}
+
+/** Makes writers for keys of one bucket: new ones, or ones continuing an upload from its checkpoint. */
+export interface ObjectWriters {
+  create(key: string, contentType: string): ObjectWriter;
+  resume(key: string, contentType: string, checkpoint: UploadCheckpoint): ObjectWriter;
+}
+
+export function s3ObjectWriters(s3: S3Client, o: { bucket: string; partBytes: number }): ObjectWriters {
+  return {
+    create: (key, contentType) => MultipartWriter.create(s3, { bucket: o.bucket, key, contentType, partBytes: o.partBytes }),
+    resume: (key, contentType, checkpoint) => MultipartWriter.resume(s3, { bucket: o.bucket, key, contentType, partBytes: o.partBytes }, checkpoint),
+  };
 }
 
 export interface MultipartWriterOptions {
@@ -37,7 +62,7 @@ export interface MultipartWriterOptions {
  * be continued elsewhere ({@link resume}). Final metadata is set when it is done: small objects
  * get it on the PutObject, multipart ones by a copy onto themselves (S3 fixes metadata at create).
  */
-export class MultipartWriter {
+export class MultipartWriter implements ObjectWriter {
   readonly #s3: S3Client;
   readonly #o: MultipartWriterOptions;
   #buffer: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JoblogsError } from '../errors.js';
+import type { JoblogsError, RejectedDocument } from '../errors.js';
 
 /** What goes to the dead-letter path: enough to understand and replay a permanent failure. */
 export interface DeadLetterReport {
@@ -11,17 +11,23 @@ export interface DeadLetterReport {
   key?: string;
   details: Record<string, unknown>;
   /** Documents Elasticsearch refused, with its reason (capped; `rejectedCount` has the total). */
-  rejected?: Array<{ id: string; status: number; type: string; reason: string; document: unknown }>;
+  rejected?: RejectedDocument[];
   rejectedCount?: number;
+}
+
+/** Where a permanent failure happened: the message, and the object it named when there was one. */
+export interface FailureSite {
+  messageId: string;
+  bucket?: string | undefined;
+  key?: string | undefined;
+  /** The job the failed work was for (the assembler's requests), recorded in `details.jobId`. */
+  jobId?: string | undefined;
 }
 
 export const MAX_REJECTED_IN_REPORT = 1000;
 
-export function deadLetterReport(
-  error: JoblogsError,
-  where: { messageId: string; bucket?: string; key?: string },
-  at: Date,
-): DeadLetterReport {
+export function deadLetterReport(error: JoblogsError, where: FailureSite, at: Date): DeadLetterReport {
+  const evidence = error.evidence() as Pick<DeadLetterReport, 'details' | 'rejected' | 'rejectedCount'>;
   return {
     reason: error.message,
     code: error.code,
@@ -29,7 +35,8 @@ export function deadLetterReport(
     messageId: where.messageId,
     ...(where.bucket ? { bucket: where.bucket } : {}),
     ...(where.key ? { key: where.key } : {}),
-    details: error.details,
+    ...evidence,
+    details: where.jobId ? { ...evidence.details, jobId: where.jobId } : evidence.details,
   };
 }
 

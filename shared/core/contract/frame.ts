@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { FrameError } from '../errors.js';
 import { parseTimestamp, type Timestamp } from './timestamps.js';
 
 /**
@@ -21,29 +22,11 @@ export interface Frame {
   terminator: FrameTerminator;
 }
 
-export class FrameError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FrameError';
-  }
-}
-
 const TERMINATOR_FIELD: Record<FrameTerminator, string> = { '\n': '', '\r\n': ',"e":"\\r\\n"', '\r': ',"e":"\\r"', '': ',"e":""' };
-
-// Lines of a burst share their capture millisecond: format each one once.
-let lastTime = NaN;
-let lastIso = '';
-function isoTime(ms: number): string {
-  if (ms !== lastTime) {
-    lastTime = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
 
 /** One frame as a JSON line (without the trailing newline). `m` for valid UTF-8, else `b` (base64). */
 export function encodeFrame(frame: Frame): string {
-  const head = `{"t":"${isoTime(frame.time)}","s":"${frame.stream}","n":${frame.line},`;
+  const head = `{"t":"${new Date(frame.time).toISOString()}","s":"${frame.stream}","n":${frame.line},`;
   const payload = isUtf8(frame.bytes) ? `"m":${JSON.stringify(frame.bytes.toString('utf8'))}` : `"b":"${frame.bytes.toString('base64')}"`;
   return `${head}${payload}${TERMINATOR_FIELD[frame.terminator]}}`;
 }

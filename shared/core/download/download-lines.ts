@@ -53,6 +53,7 @@ export async function* readPrintedLines(
   let time = defaults.time;
   let pending: (PrintedLine & { parts: Buffer[] }) | undefined;
   let out: Array<PrintedLine & { complete: boolean }> = [];
+  const memo: TimeMemo = { iso: '', ms: NaN };
 
   const take = (raw: { bytes: Buffer; position: number; part?: number }): void => {
     if (raw.position < startIndex) return;
@@ -71,7 +72,7 @@ export async function* readPrintedLines(
       return;
     }
     if (raw.bytes.length === 0) return;
-    const frame = readFrameFast(raw.bytes) ?? readFrameSlow(raw.bytes);
+    const frame = readFrameFast(raw.bytes, memo) ?? readFrameSlow(raw.bytes);
     const payload = frame === undefined ? raw.bytes : frame.payload;
     if (frame?.time !== undefined) time = Math.max(time, frame.time);
     const continues = frame !== undefined && frameContinues(raw.bytes);
@@ -127,22 +128,25 @@ const BACKSLASH = 0x5c;
 const HEAD = Buffer.from('{"t":"', 'latin1');
 // Longest first: `"}` is also the end of the others.
 const ENDINGS = ['","e":"\\r\\n"}', '","e":""}', '","e":"\\r"}', '"}'].map((e) => Buffer.from(e, 'latin1'));
-let lastIso = '';
-let lastMs = NaN;
+/** The last capture time parsed: lines of a burst share it, so it is parsed once. */
+interface TimeMemo {
+  iso: string;
+  ms: number;
+}
 
 /**
  * The shipper's own frames, read without JSON.parse: `{"t":"<24-char ISO>","s":"stdout","n":7,"m":"…"…}`
  * with a message that needs no unescaping is sliced straight out of the buffer (it is UTF-8
  * already). Anything else — escapes, `b`, other field orders — returns undefined for the slow path.
  */
-function readFrameFast(json: Buffer): FrameView | undefined {
+function readFrameFast(json: Buffer, memo: TimeMemo): FrameView | undefined {
   if (json.length < 60 || json.compare(HEAD, 0, HEAD.length, 0, HEAD.length) !== 0 || json[30] !== Q) return undefined;
   const iso = json.toString('latin1', 6, 30);
-  if (iso !== lastIso) {
-    lastMs = Date.parse(iso);
-    lastIso = iso;
+  if (iso !== memo.iso) {
+    memo.ms = Date.parse(iso);
+    memo.iso = iso;
   }
-  if (Number.isNaN(lastMs)) return undefined;
+  if (Number.isNaN(memo.ms)) return undefined;
   // ,"s":"stdout","n":
   if (json.toString('latin1', 31, 37) !== ',"s":"') return undefined;
   const stream = json.toString('latin1', 37, 43);
@@ -159,12 +163,12 @@ function readFrameFast(json: Buffer): FrameView | undefined {
     if (backslash === -1 || backslash >= end) {
       // No escapes: the message is the UTF-8 bytes between the quotes (a raw quote means: not our frame).
       const quote = json.indexOf(Q, start);
-      return quote !== -1 && quote < end ? undefined : { payload: json.subarray(start, end), time: lastMs, stream, line };
+      return quote !== -1 && quote < end ? undefined : { payload: json.subarray(start, end), time: memo.ms, stream, line };
     }
     // Escapes: JSON.parse reads just the string (still no object and no timestamp regex).
     try {
       const text = JSON.parse(json.toString('utf8', start - 1, end + 1)) as unknown;
-      return typeof text === 'string' ? { payload: Buffer.from(text, 'utf8'), time: lastMs, stream, line } : undefined;
+      return typeof text === 'string' ? { payload: Buffer.from(text, 'utf8'), time: memo.ms, stream, line } : undefined;
     } catch {
       return undefined;
     }

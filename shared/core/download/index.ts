@@ -8,3 +8,5 @@ export { DownloadTextWriter, lineDefaults, readPrintedLines } from './download-l
 export type { Gap, LineDefaults, PrintedLine } from './download-lines.js';
 export { SourceMerge } from './source-merge.js';
 export type { MergeCursor } from './source-merge.js';
+export { SourceItems } from './source-items.js';
+export type { SourceItem, SourcePosition } from './source-items.js';

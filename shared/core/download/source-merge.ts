@@ -1,4 +1,4 @@
-import type { SourceItem, SourcePosition } from '../../../functions/assembler/source-reader.js';
+import type { SourceItem, SourcePosition } from './source-items.js';
 
 /** Where every source stands; `null` = that source is exhausted. */
 export type MergeCursor = Record<string, SourcePosition | null>;

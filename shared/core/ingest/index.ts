@@ -13,3 +13,5 @@ export { parseLogLine } from './parse-line.js';
 export type { ParsedLine } from './parse-line.js';
 export { parseChunkNotification } from './s3-notification.js';
 export type { ChunkNotification, CreatedObject } from './s3-notification.js';
+export { ChunkBatcher } from './chunk-batcher.js';
+export type { PositionedBatch } from './chunk-batcher.js';

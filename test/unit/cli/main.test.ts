@@ -5,6 +5,7 @@ import { exitCodeForSignal } from '../../../cli/run.js';
 import { summaryLine } from '../../../cli/session.js';
 import { generateTraceparent, resolveTraceparent } from '../../../cli/traceparent.js';
 import { CliConfigError } from '../../../cli/errors.js';
+import { ConfigError } from '../../../shared/core/errors.js';
 import { shipperOptionsFrom } from '../../../cli/config.js';
 import { parseTraceparent } from '../../../shared/core/contract/index.js';
 import { SHIPPER_VERSION } from '../../../shared/shipper/index.js';
@@ -69,14 +70,14 @@ describe('joblogs arguments', () => {
   });
 
   it('checks the options the way the shipper will, listing every problem', () => {
-    expect(() => shipperOptionsFrom({ jobId: 'j', bucket: 'logs', spoolDir: '/s', dataset: 'Other', onSpoolFull: 'drop-oldest' }, generateTraceparent())).toThrow(CliConfigError);
+    expect(() => shipperOptionsFrom({ jobId: 'j', bucket: 'logs', spoolDir: '/s', dataset: 'Other', onSpoolFull: 'drop-oldest' }, generateTraceparent())).toThrow(ConfigError);
   });
 });
 
 describe('traceparent', () => {
   it('honours a valid TRACEPARENT and rejects a malformed one', () => {
     expect(resolveTraceparent('00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01')).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-    expect(() => resolveTraceparent('00-abc-def-01')).toThrow(CliConfigError);
+    expect(() => resolveTraceparent('00-abc-def-01')).toThrow(ConfigError);
   });
 
   it('generates a valid, fresh one when absent', () => {

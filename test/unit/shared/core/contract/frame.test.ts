@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeFrames, encodeFrame, FrameError, frameBytes, reassembleStreams, type Frame, type FrameTerminator } from '../../../../../shared/core/contract/index.js';
+import { decodeFrame, decodeFrames, encodeFrame, frameBytes, reassembleStreams, type Frame, type FrameTerminator } from '../../../../../shared/core/contract/index.js';
+import { FrameError } from '../../../../../shared/core/errors.js';
 import { LineCapture } from '../../../../../shared/shipper/index.js';
 
 const T = Date.UTC(2026, 10, 25, 10, 0, 0, 123);

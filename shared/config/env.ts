@@ -1,0 +1,49 @@
+import { ConfigError } from '../core/errors.js';
+import * as z from '../core/zod.js';
+
+/**
+ * How every function reads its environment: one zod/mini schema per function, parsed once at cold
+ * start; a bad environment is one {@link ConfigError} that lists every bad variable. Nothing else
+ * reads `process.env`. (zod/mini rather than classic zod: it tree-shakes, see `core/zod.ts`.)
+ *
+ * @example
+ * const IndexerEnv = z.pipe(z.object({ ...commonEnv, ES_NODE: z.url() }), z.transform((e) => ({ stage: e.STAGE, esNode: e.ES_NODE })));
+ * export type IndexerConfig = z.output<typeof IndexerEnv>;
+ * export const loadIndexerConfig = (env = process.env) => parseEnv(IndexerEnv, 'indexer', env);
+ */
+export function parseEnv<S extends z.ZodMiniType>(schema: S, name: string, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = z.safeParse(schema, env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`Invalid ${name} configuration: ${problems.join('; ')}`, { problems });
+}
+
+/** A schema with a default (zod/mini spells it `_default`). */
+export const withDefault = <T extends z.ZodMiniType>(schema: T, value: z.output<T>) => z._default(schema, value as never);
+
+/** `"true"` / `"false"`, default false. */
+export const flag = z.pipe(withDefault(z.enum(['true', 'false']), 'false'), z.transform((v) => v === 'true'));
+
+/** An integer from its decimal text, within bounds, with a default. */
+export const intVar = (o: { min: number; max?: number; default: number }) =>
+  withDefault(z.coerce.number().check(z.int(), z.minimum(o.min), ...(o.max === undefined ? [] : [z.maximum(o.max)])), o.default);
+
+/** A key prefix in the log bucket. */
+export const prefixVar = (value: string) => withDefault(z.string(), value);
+
+/** Loopback hosts may use plain http (local issuer, moto, tests); everything else must be https. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+export const secureUrl = z.url().check(
+  z.refine((value) => {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  }, 'must be an https URL (plain http only on loopback)'),
+);
+
+/** The variables every function has. */
+export const commonEnv = {
+  STAGE: z.string().check(z.regex(/^[a-z0-9_]{1,32}$/, 'lowercase letters, digits, underscore')),
+  LOG_BUCKET: z.string().check(z.minLength(3)),
+  /** Path-style S3 URLs: needed for S3-compatible servers on an IP/loopback endpoint (moto). */
+  S3_FORCE_PATH_STYLE: flag,
+};

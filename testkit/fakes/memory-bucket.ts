@@ -1,0 +1,138 @@
+/**
+ * An S3 bucket in memory with the adapters the functions take (`ChunkStore`, `ChunkListing`,
+ * `ObjectWriters`, `DeadLetterWriter`, `JobStore`): for unit tests that exercise a handler's logic
+ * without a server. Integration tests use the real adapters against the local stack instead.
+ *
+ * @example
+ * const bucket = new MemoryBucket();
+ * bucket.put('chunks/v1/job-1/main/0000000000.log.gz', gzipSync('hello\n'), { format: 'lines' });
+ * const deps = { chunks: bucket.chunkStore(), listing: bucket.listing(), downloads: bucket.writers(), … };
+ */
+import { Readable } from 'node:stream';
+import type { ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
+import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import type { JobStore } from '../../shared/adapters/s3/job-store.js';
+import type { ObjectWriter, ObjectWriters, UploadCheckpoint } from '../../shared/adapters/s3/multipart-writer.js';
+import { deadLetterKey, type DeadLetterReport, type DeadLetterWriter } from '../../shared/core/batch/index.js';
+import { CHUNK_CONTRACT_VERSION, jobMarkerPrefix, parseChunkKey, parseJobMarker, parseJobMarkerKey, summariseJob, type JobMarker } from '../../shared/core/contract/index.js';
+import { downloadKey, fromS3Metadata } from '../../shared/core/download/index.js';
+import { ObjectGoneError, StorageUnavailableError } from '../../shared/core/errors.js';
+
+export interface StoredObject {
+  body: Buffer;
+  metadata: Record<string, string>;
+  contentType?: string | undefined;
+  contentDisposition?: string | undefined;
+}
+
+export class MemoryBucket {
+  readonly objects = new Map<string, StoredObject>();
+  /** Keys starting with one of these fail as if S3 were unavailable. */
+  readonly unavailable = new Set<string>();
+  /** Every dead-letter report written, in order. */
+  readonly reports: DeadLetterReport[] = [];
+  readonly #uploads = new Map<string, Buffer[]>();
+
+  put(key: string, body: Buffer | string, metadata: Record<string, string> = {}): void {
+    this.objects.set(key, { body: Buffer.from(body), metadata });
+  }
+
+  putMarker(marker: JobMarker): void {
+    this.put(`${jobMarkerPrefix(marker.jobId)}${marker.source}.json`, JSON.stringify(marker));
+  }
+
+  get(key: string): StoredObject | undefined {
+    this.#check(key);
+    return this.objects.get(key);
+  }
+
+  chunkStore(): ChunkStore {
+    return {
+      open: async (_bucket, key) => {
+        const object = this.get(key);
+        if (!object) throw new ObjectGoneError(`${key} no longer exists`);
+        return { metadata: { ...object.metadata }, body: Readable.from([object.body]), contentLength: object.body.length, etag: `"${object.body.length}"` };
+      },
+      readCheckpoint: async (_bucket, key) => this.objects.get(key)?.body.toString('utf8'),
+      writeCheckpoint: async (_bucket, key, checkpoint) => (this.put(key, JSON.stringify(checkpoint)), true),
+    };
+  }
+
+  listing(chunkPrefix = 'chunks/'): ChunkListing {
+    return {
+      listJobChunks: async (jobId) => {
+        const bySource = new Map<string, number[]>();
+        for (const key of this.#keys(`${chunkPrefix}${CHUNK_CONTRACT_VERSION}/${jobId}/`)) {
+          const { source, seq } = parseChunkKey(key, chunkPrefix);
+          bySource.set(source, [...(bySource.get(source) ?? []), seq]);
+        }
+        return bySource;
+      },
+    };
+  }
+
+  writers(partBytes = 5 * 1024 * 1024): ObjectWriters {
+    return {
+      create: (key, contentType) => this.#writer(key, contentType, partBytes, { uploadId: `upload-${key}`, parts: [] }),
+      resume: (key, contentType, checkpoint) => this.#writer(key, contentType, partBytes, checkpoint),
+    };
+  }
+
+  deadLetters(prefix: string): DeadLetterWriter {
+    return {
+      write: async (report) => {
+        const key = deadLetterKey(prefix, report);
+        this.#check(key);
+        this.reports.push(report);
+        this.put(key, JSON.stringify(report));
+        return key;
+      },
+    };
+  }
+
+  jobStore(o: { jobPrefix?: string; downloadPrefix?: string } = {}): JobStore {
+    return {
+      readJob: async (jobId) => {
+        const markers = this.#keys(jobMarkerPrefix(jobId, o.jobPrefix)).map((key) => parseJobMarker(this.get(key)!.body.toString('utf8'), parseJobMarkerKey(key, o.jobPrefix)));
+        return { job: summariseJob(jobId, markers), invalid: [] };
+      },
+      headDownload: async (jobId) => {
+        const key = downloadKey(jobId, o.downloadPrefix);
+        const object = this.get(key);
+        return object && { key, metadata: fromS3Metadata(object.metadata), lastModified: undefined, size: object.body.length };
+      },
+    };
+  }
+
+  #keys(prefix: string): string[] {
+    this.#check(prefix);
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  #check(key: string): void {
+    for (const p of this.unavailable) if (key.startsWith(p)) throw new StorageUnavailableError(`SlowDown: ${key}`);
+  }
+
+  #writer(key: string, contentType: string, partBytes: number, start: UploadCheckpoint): ObjectWriter {
+    const upload = { uploadId: start.uploadId, parts: [...start.parts] };
+    const parts = this.#uploads.get(upload.uploadId) ?? [];
+    this.#uploads.set(upload.uploadId, parts);
+    let buffered: Buffer[] = [];
+    return {
+      write: async (block) => {
+        buffered.push(block);
+        if (buffered.reduce((n, b) => n + b.length, 0) < partBytes) return false;
+        parts.push(Buffer.concat(buffered));
+        upload.parts.push({ PartNumber: parts.length, ETag: `"${parts.length}"` });
+        buffered = [];
+        return true;
+      },
+      checkpoint: () => ({ uploadId: upload.uploadId, parts: [...upload.parts] }),
+      finish: async (metadata, contentDisposition) => {
+        this.#uploads.delete(upload.uploadId);
+        this.objects.set(key, { body: Buffer.concat([...parts, ...buffered]), metadata, contentType, contentDisposition });
+      },
+      abort: async () => void this.#uploads.delete(upload.uploadId),
+    };
+  }
+}
