@@ -72,8 +72,6 @@ export class SimulatedJob {
       bucket: s.bucket,
       dataset: s.dataset,
       service: `load-${this.plan.rateClass}`,
-      owner: 'load',
-      team: 'load',
       spoolDir: s.spoolDir,
       s3: s.s3,
       flushIntervalMs: s.flushIntervalMs,
