@@ -88,18 +88,18 @@ describe('readSource', () => {
   });
 
   it('reads a chunk that inflates beyond the bound up to it, then marks the rest (a gzip bomb costs bounded memory)', async () => {
-    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'a\n'));
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 'a\n'));
     const s = store({ 0: bomb, 1: chunk([[1, 'after']]) });
     const out: string[] = [];
     let most = 0;
-    for await (const batch of readSource(plan([0, 1], 1), deps(s, { maxChunkBytes: 1024 * 1024 }))) {
+    for await (const batch of readSource(plan([0, 1], 1), deps(s, { maxChunkBytes: 256 * 1024 }))) {
       most = Math.max(most, batch.length);
       for (const item of batch) out.push(item.kind === 'line' ? item.line.bytes.toString() : `[gap ${item.gap.fromSeq} ${item.gap.reason}]`);
     }
-    expect(out.filter((l) => l === 'a')).toHaveLength(512 * 1024);
+    expect(out.filter((l) => l === 'a')).toHaveLength(128 * 1024);
     expect(out.slice(-2)).toEqual(['[gap 0 larger than the contract allows]', 'after']);
     expect(most).toBeLessThanOrEqual(64 * 1024);
-  });
+  }, 30_000);
 
   it('streams chunks the prefetch budget has no room for, with the same lines', async () => {
     const s = store({ 0: chunk([[0, 'a'], [1, 'b']]), 1: chunk([[2, 'c']]) });
