@@ -1,8 +1,8 @@
 import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';
 import { MAX_REJECTED_IN_REPORT, type Slots } from '../../shared/core/batch/index.js';
 import { gunzipChunk, parseChunkKey, type TraceIds } from '../../shared/core/contract/index.js';
-import { DeadlineError, describeError, DocumentsRejectedError, isPermanent } from '../../shared/core/errors.js';
-import { ChunkBatcher, describeChunk, LineSplitter, type ChunkContext, type CreatedObject } from '../../shared/core/ingest/index.js';
+import { DeadlineError, describeError, DocumentsRejectedError, isPermanent, SearchUnavailableError } from '../../shared/core/errors.js';
+import { ChunkBatcher, chunkRecordAction, describeChunk, LineSplitter, type ChunkContext, type CreatedObject } from '../../shared/core/ingest/index.js';
 import { startTrace, withTrace, type TraceContext } from '../../shared/trace/index.js';
 import { BulkWindow } from './bulk-window.js';
 import { chunkCheckpoints } from './checkpoints.js';
@@ -70,10 +70,14 @@ async function indexAndLog(chunk: ChunkContext, opened: OpenedChunk, object: Cre
   const resumeAt = run.redelivery ? await checkpoints.read() : 0;
   const resumed = resumeAt > 0 ? { resumedAt: resumeAt } : {};
   const window = new BulkWindow({ start: resumeAt, slots: run.slots, send: (batch) => sendBatch(batch, { deps, deadlineAt: run.deadlineAt, stats }) });
+  const batcher = new ChunkBatcher(chunk, deps.config.bulk, resumeAt);
   try {
-    await streamChunk({ chunk, opened, object, window, run, stats }, resumeAt);
+    await streamChunk({ chunk, opened, object, window, run, stats }, batcher);
+    await recordChunk(chunk, batcher, run);
     deps.logger.info({ ...where, ...stats, ...resumed }, 'chunk indexed');
   } catch (error) {
+    // A bad chunk is done with (what it held up to there is indexed): recorded, so a tail moves past it.
+    if (isPermanent(error)) await recordChunk(chunk, batcher, run, describeError(error).code);
     // Stopped short (deadline, Elasticsearch away): keep how far it got, so the redelivery goes on from there.
     const checkpoint = !isPermanent(error) && window.confirmed > resumeAt ? await checkpoints.save(window.confirmed) : undefined;
     deps.logger.warn({ ...where, ...stats, ...resumed, ...(checkpoint !== undefined ? { checkpoint } : {}), error: describeError(error) }, 'chunk not fully indexed');
@@ -93,9 +97,7 @@ interface ChunkStream {
 }
 
 /** Reads the chunk into the window. Good lines read before a corrupt tail are still indexed. */
-async function streamChunk(s: ChunkStream, resumeAt: number): Promise<void> {
-  const { config } = s.run.deps;
-  const batcher = new ChunkBatcher(s.chunk, config.bulk, resumeAt);
+async function streamChunk(s: ChunkStream, batcher: ChunkBatcher): Promise<void> {
   let readFailure: unknown;
   try {
     await readLines(s, batcher);
@@ -120,6 +122,23 @@ async function readLines(s: ChunkStream, batcher: ChunkBatcher): Promise<void> {
     if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while reading ${s.object.key}`);
   }
   for (const line of splitter.end()) await s.window.submit(batcher.add(line));
+}
+
+/**
+ * Records that the chunk is indexed (the logs API's tail and summary read these records). Only
+ * after every batch is confirmed, so a record never stands for lines that are not searchable.
+ * A resumed chunk counts what this invocation wrote; its positions and line range are the whole chunk's.
+ */
+async function recordChunk(chunk: ChunkContext, batcher: ChunkBatcher, run: ChunkRun, error?: string): Promise<void> {
+  const { deps } = run;
+  const action = chunkRecordAction(chunk, { positions: batcher.positions, documents: batcher.documents, progress: batcher.progress, error }, new Date(deps.now()));
+  await run.slots.acquire();
+  const [result] = await deps
+    .sendBulk(Buffer.from(action), { timeoutMs: Math.min(deps.config.esRequestTimeoutMs, Math.max(1, run.deadlineAt - deps.now())) })
+    .finally(() => run.slots.release());
+  if (!result || (result.status >= 300 && result.status !== 409)) {
+    throw new SearchUnavailableError(`Elasticsearch did not record chunk ${chunk.key}: ${result?.error?.type ?? 'no answer'}`);
+  }
 }
 
 /** The refused documents as the dead-letter report shows them (each parsed back from its bulk line). */

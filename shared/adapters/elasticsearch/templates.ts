@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { chunkRecordStream } from '../../core/ingest/index.js';
 
 export interface TemplateOptions {
   stage: string;
@@ -36,6 +37,9 @@ export const ecsMappings = {
         chunk_seq: { type: 'long' },
         part: { type: 'integer' },
         line: { type: 'long' },
+        // Sort keys of a job's merged view (docs/logs-api.md): doc values, no search index.
+        captured: { type: 'date', format: 'epoch_millis', index: false },
+        end: keyword,
         producer: keyword,
         original_timestamp: keyword,
       },
@@ -44,11 +48,35 @@ export const ecsMappings = {
   },
 } as const;
 
+/** One document per indexed chunk (shared/core/ingest/chunk-record.ts): what the logs API's tail and summary read. */
+export const chunkRecordMappings = {
+  dynamic: false,
+  properties: {
+    '@timestamp': { type: 'date' },
+    labels: { properties: { job_id: keyword } },
+    joblogs: {
+      properties: {
+        source: keyword,
+        chunk_seq: { type: 'long' },
+        positions: { type: 'long' },
+        documents: { type: 'long' },
+        first_line: { type: 'long' },
+        last_line: { type: 'long' },
+        captured_from: { type: 'date', format: 'epoch_millis' },
+        captured_to: { type: 'date', format: 'epoch_millis' },
+        error: keyword,
+        final: { properties: { lineCount: { type: 'long' }, exitCode: { type: 'long' }, signal: keyword } },
+      },
+    },
+  },
+} as const;
+
 export function templateNames(stage: string) {
   return {
     mappings: `joblogs-${stage}-ecs-mappings`,
     settings: `joblogs-${stage}-settings`,
     index: `joblogs-${stage}-logs`,
+    chunks: `joblogs-${stage}-chunks`,
   };
 }
 
@@ -88,6 +116,15 @@ export async function installIndexTemplates(client: Client, options: TemplateOpt
     // Above the built-in `logs-*-*` template (priority 100).
     priority: 300,
     composed_of: [names.mappings, names.settings],
+    _meta: { managed_by: 'joblogs', stage: options.stage },
+  });
+  await client.indices.putIndexTemplate({
+    name: names.chunks,
+    index_patterns: [chunkRecordStream(options.stage)],
+    data_stream: {},
+    priority: 300,
+    template: { mappings: chunkRecordMappings as never },
+    composed_of: [names.settings],
     _meta: { managed_by: 'joblogs', stage: options.stage },
   });
 }

@@ -62,6 +62,8 @@ export interface LenientFrame {
   time?: Timestamp;
   stream?: FrameStream;
   line?: number;
+  /** The terminator, when the frame says (absent means `\n`). */
+  terminator?: FrameTerminator;
 }
 
 /**
@@ -87,6 +89,8 @@ export function readFrameLeniently(text: string): LenientFrame | undefined {
   if (time) frame.time = time;
   if (f['s'] === 'stdout' || f['s'] === 'stderr') frame.stream = f['s'];
   if (typeof f['n'] === 'number' && Number.isSafeInteger(f['n'])) frame.line = f['n'];
+  const e = f['e'];
+  if (e === '\r' || e === '\r\n' || e === '') frame.terminator = e;
   return frame;
 }
 

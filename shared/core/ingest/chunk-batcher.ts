@@ -64,6 +64,16 @@ export class ChunkBatcher {
     return this.#documents;
   }
 
+  /** Line positions read so far (empty lines included). */
+  get positions(): number {
+    return this.#lastPosition + 1;
+  }
+
+  /** Line numbers and capture times of the documents written so far. */
+  get progress() {
+    return this.#writer.progress;
+  }
+
   #close(batch: BulkBatch | undefined, end: number): PositionedBatch | undefined {
     if (!batch) return undefined;
     const start = this.#cut;

@@ -21,6 +21,8 @@ export interface ChunkContext extends ChunkKey {
   producer?: string;
   host?: string;
   containerId?: string;
+  /** Set on a source's last chunk (`final: true`): how the source ended. */
+  final?: { lineCount?: number; exitCode?: number; signal?: string };
   /** Prefix of every document id of this chunk: stable for (bucket, key). */
   idPrefix: string;
 }
@@ -89,8 +91,23 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
     ...optional('producer', safeText(meta['producer'])),
     ...optional('host', safeText(meta['host'])),
     ...optional('containerId', safeText(meta['container-id'])),
+    ...optional('final', finalOf(meta)),
     idPrefix: documentIdPrefix(source.bucket, source.key),
   };
+}
+
+/** How a source ended, from its final chunk's metadata (malformed numbers are left out). */
+function finalOf(meta: Record<string, string | undefined>): ChunkContext['final'] {
+  if (meta['final']?.trim() !== 'true') return undefined;
+  const int = (v: string | undefined) => (v !== undefined && /^-?\d{1,12}$/.test(v.trim()) ? Number(v.trim()) : undefined);
+  const final: NonNullable<ChunkContext['final']> = {};
+  const lineCount = int(meta['line-count']);
+  const exitCode = int(meta['exit-code']);
+  const signal = safeText(meta['signal']);
+  if (lineCount !== undefined && lineCount >= 0) final.lineCount = lineCount;
+  if (exitCode !== undefined) final.exitCode = exitCode;
+  if (signal !== undefined) final.signal = signal;
+  return final;
 }
 
 /** base64url(SHA-256(bucket ␀ key)) truncated to 22 chars (132 bits): one hash per chunk, not per line. */

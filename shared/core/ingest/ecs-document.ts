@@ -29,6 +29,10 @@ export interface EcsDocument {
     chunk_seq: number;
     part?: number;
     line?: number;
+    /** Capture time (epoch ms): the order of a job's lines across sources. */
+    captured: number;
+    /** The terminator printed after the text, when it was not `\n` (`\r`: a progress bar redraw). */
+    end?: string;
     producer?: string;
     original_timestamp?: string;
   };
@@ -56,6 +60,8 @@ const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
  * Pure: the same (line, chunk) always gives the same id and bytes.
  */
 export class EcsDocumentWriter {
+  readonly #progress = new ChunkProgress();
+
   private readonly eventPrefix: string;
   private readonly constantFields: string;
   private readonly joblogsPrefix: string;
@@ -79,6 +85,11 @@ export class EcsDocumentWriter {
     };
   }
 
+  /** Line numbers and capture times of the documents written so far. */
+  get progress(): Readonly<ChunkProgress> {
+    return this.#progress;
+  }
+
   /** The serialised document of one raw line, or undefined for a line with no content. */
   write(line: RawLine): SerializedLine | undefined {
     const { chunk, defaults } = this;
@@ -87,6 +98,7 @@ export class EcsDocumentWriter {
     let captured: Timestamp | undefined;
     let stream = chunk.stream;
     let lineNumber: number | undefined;
+    let terminator: string | undefined;
 
     if (chunk.format === ChunkFormat.framedV1) {
       const frame = readFrameLeniently(text);
@@ -96,6 +108,7 @@ export class EcsDocumentWriter {
         captured = frame.time;
         stream = frame.stream ?? stream;
         lineNumber = frame.line;
+        terminator = frame.terminator;
       }
     }
     if (text.trim() === '') return undefined;
@@ -130,10 +143,30 @@ export class EcsDocumentWriter {
     json += `${this.joblogsPrefix},"stream":${q(stream)}`;
     if (line.part !== undefined) json += `,"part":${line.part}`;
     if (lineNumber !== undefined) json += `,"line":${lineNumber}`;
+    json += `,"captured":${fallback.ms}`;
+    if (terminator !== undefined) json += `,"end":${q(terminator)}`;
+    this.#progress.see(lineNumber, fallback.ms);
     if (originalTimestamp !== undefined) json += `,"original_timestamp":${q(originalTimestamp)}`;
     json += '}';
     if (parsed.fields) json += `,"json":${q(parsed.fields)}`;
     return { id: documentId(chunk.idPrefix, line.position), json: `${json}}` };
+  }
+}
+
+/** What a chunk's documents covered: the line numbers and capture times seen. */
+export class ChunkProgress {
+  firstLine: number | undefined;
+  lastLine: number | undefined;
+  capturedFrom: number | undefined;
+  capturedTo: number | undefined;
+
+  see(line: number | undefined, captured: number): void {
+    if (line !== undefined) {
+      this.firstLine = this.firstLine === undefined ? line : Math.min(this.firstLine, line);
+      this.lastLine = this.lastLine === undefined ? line : Math.max(this.lastLine, line);
+    }
+    this.capturedFrom = this.capturedFrom === undefined ? captured : Math.min(this.capturedFrom, captured);
+    this.capturedTo = this.capturedTo === undefined ? captured : Math.max(this.capturedTo, captured);
   }
 }
 

@@ -15,3 +15,6 @@ export { parseChunkNotification } from './s3-notification.js';
 export type { ChunkNotification, CreatedObject } from './s3-notification.js';
 export { ChunkBatcher } from './chunk-batcher.js';
 export type { PositionedBatch } from './chunk-batcher.js';
+export { chunkRecordAction, chunkRecordStream } from './chunk-record.js';
+export type { ChunkOutcome } from './chunk-record.js';
+export { ChunkProgress } from './ecs-document.js';

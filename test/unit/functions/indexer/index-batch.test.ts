@@ -13,14 +13,19 @@ const silent = createLogger('test', { write: () => true } as unknown as NodeJS.W
 
 /** A `_bulk` endpoint that answers 201 to every action after a few milliseconds, and counts how many requests it holds at once. */
 function countingElasticsearch() {
-  const seen = { inFlight: 0, most: 0, requests: 0, documents: 0 };
+  const seen = { inFlight: 0, most: 0, requests: 0, documents: 0, chunkRecords: 0 };
   const sendBulk: BulkSender = async (body) => {
-    seen.requests++;
+    const text = body.toString('utf8');
+    const actions = text.trimEnd().split('\n').length / 2;
+    const chunkRecord = text.startsWith('{"create":{"_index":"joblogs-chunks-');
     seen.most = Math.max(seen.most, ++seen.inFlight);
     await new Promise((resolve) => setTimeout(resolve, 5));
     seen.inFlight--;
-    const actions = body.toString('utf8').trimEnd().split('\n').length / 2;
-    seen.documents += actions;
+    if (chunkRecord) seen.chunkRecords += actions;
+    else {
+      seen.requests++;
+      seen.documents += actions;
+    }
     return Array.from({ length: actions }, () => ({ status: 201 }));
   };
   return { sendBulk, seen };
@@ -58,6 +63,7 @@ describe('indexBatch concurrency', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(stats).toMatchObject({ records: 10, objects: 10, lines: 1000, indexed: 1000 });
     expect(seen.requests).toBe(100);
+    expect(seen.chunkRecords).toBe(10);
     expect(seen.most).toBe(3);
   });
 

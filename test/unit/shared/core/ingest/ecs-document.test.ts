@@ -45,9 +45,18 @@ describe('toEcsDocument', () => {
           source: 'rank-3',
           stream: 'stdout',
           chunk_seq: 7,
+          // No capture time of its own: the chunk's, the order of the job's lines across sources.
+          captured: Date.parse(CHUNK_START),
         },
       },
     });
+  });
+
+  it('keeps a frame\'s capture time and its terminator when it is not a newline (a progress bar redraw)', () => {
+    const context = chunk({ format: 'framed-v1' });
+    const redraw = doc('{"t":"2026-11-25T10:00:01.250Z","s":"stderr","n":5,"m":" 40%|████","e":"\\r"}', context);
+    expect(redraw.joblogs).toMatchObject({ captured: Date.parse('2026-11-25T10:00:01.250Z'), end: '\r', line: 5, stream: 'stderr' });
+    expect(doc('{"t":"2026-11-25T10:00:01.250Z","s":"stdout","n":6,"m":"done"}', context).joblogs).not.toHaveProperty('end');
   });
 
   it('gives the same line of the same chunk the same id and document every time', () => {
