@@ -1,13 +1,13 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '../../shared/adapters/logger.js';
-import { JoblogsError } from '../../shared/core/errors.js';
+import { InvalidParameterError, JoblogsError } from '../../shared/core/errors.js';
 import { HttpProblem } from './errors.js';
 
 type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 type Middleware = middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 
-/** A JSON response; every body of the signer goes through here. */
+/** A JSON response; every body of the HTTP functions goes through here. */
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
@@ -26,14 +26,16 @@ export function problemResponse(o: { logger: Logger }): Middleware {
       if (request.response !== undefined) return;
       const error = request.error;
       const requestId = request.context.awsRequestId;
-      if (error instanceof HttpProblem) {
-        o.logger.info({ code: error.code, statusCode: error.statusCode, ...error.details, requestId }, 'signer request refused');
-        request.response = jsonResponse(error.statusCode, { error: { code: error.code, message: error.message } }, error.headers);
+      if (error instanceof HttpProblem || error instanceof InvalidParameterError) {
+        const statusCode = error instanceof HttpProblem ? error.statusCode : 400;
+        const headers = error instanceof HttpProblem ? error.headers : {};
+        o.logger.info({ code: error.code, statusCode, ...error.details, requestId }, 'request refused');
+        request.response = jsonResponse(statusCode, { error: { code: error.code, message: error.message } }, headers);
       } else if (error instanceof JoblogsError && error.kind === 'transient') {
-        o.logger.warn({ code: error.code, error: error.message, requestId }, 'signer dependency unavailable');
+        o.logger.warn({ code: error.code, error: error.message, requestId }, 'dependency unavailable');
         request.response = jsonResponse(
           503,
-          { error: { code: 'UNAVAILABLE', message: 'A service the signer depends on is unavailable; try again shortly' } },
+          { error: { code: 'UNAVAILABLE', message: 'A service this API depends on is unavailable; try again shortly' } },
           { 'Retry-After': '5' },
         );
       }

@@ -47,3 +47,25 @@ export const commonEnv = {
   /** Path-style S3 URLs: needed for S3-compatible servers on an IP/loopback endpoint (moto). */
   S3_FORCE_PATH_STYLE: flag,
 };
+
+/** The variables of every HTTP function: the identity provider and the UI's origin. */
+export const httpEnv = {
+  /** Must equal the token's `iss` exactly (and the HTTP API JWT authorizer's issuer). */
+  JWT_ISSUER: secureUrl,
+  /** Comma-separated; the token's `aud` must contain one of them. */
+  JWT_AUDIENCE: z.pipe(
+    z.string().check(z.minLength(1)),
+    z.transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
+  ),
+  /** Unset: the `jwks_uri` of the issuer's OpenID discovery document, as the HTTP API authorizer does. */
+  JWT_JWKS_URL: z.optional(secureUrl),
+  /** Claim with the caller's teams: a JSON array of strings or one space-separated string. */
+  JWT_TEAMS_CLAIM: withDefault(z.string().check(z.minLength(1)), 'teams'),
+  /** The platform UI's origin, e.g. `https://ml.example.com` (no path, no trailing slash). */
+  UI_ORIGIN: z.url().check(z.refine((v) => new URL(v).origin === v, 'an origin: scheme://host[:port], nothing after it')),
+};
+
+/** The `jwt` part of an HTTP function's configuration. */
+export function jwtConfig(e: { JWT_ISSUER: string; JWT_AUDIENCE: string[]; JWT_JWKS_URL?: string | undefined; JWT_TEAMS_CLAIM: string }) {
+  return { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, teamsClaim: e.JWT_TEAMS_CLAIM };
+}

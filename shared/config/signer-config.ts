@@ -1,6 +1,6 @@
 import { defaultDataViewId } from '../core/access/kibana.js';
 import * as z from '../core/zod.js';
-import { commonEnv, intVar, parseEnv, prefixVar, secureUrl, withDefault } from './env.js';
+import { commonEnv, httpEnv, intVar, jwtConfig, parseEnv, prefixVar } from './env.js';
 
 /** Everything the signer reads from its environment (docs/downloads.md). */
 const SignerEnv = z.pipe(
@@ -10,19 +10,7 @@ const SignerEnv = z.pipe(
     DOWNLOAD_PREFIX: prefixVar('downloads/'),
     /** Queue of the assembler: a running job's partial file is (re)built on demand through it. */
     ASSEMBLE_QUEUE_URL: z.url(),
-    /** Must equal the token's `iss` exactly (and the HTTP API JWT authorizer's issuer). */
-    JWT_ISSUER: secureUrl,
-    /** Comma-separated; the token's `aud` must contain one of them. */
-    JWT_AUDIENCE: z.pipe(
-      z.string().check(z.minLength(1)),
-      z.transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
-    ),
-    /** Unset: the `jwks_uri` of the issuer's OpenID discovery document, as the HTTP API authorizer does. */
-    JWT_JWKS_URL: z.optional(secureUrl),
-    /** Claim with the caller's teams: a JSON array of strings or one space-separated string. */
-    JWT_TEAMS_CLAIM: withDefault(z.string().check(z.minLength(1)), 'teams'),
-    /** The platform UI's origin, e.g. `https://ml.example.com` (no path, no trailing slash). */
-    UI_ORIGIN: z.url().check(z.refine((v) => new URL(v).origin === v, 'an origin: scheme://host[:port], nothing after it')),
+    ...httpEnv,
     KIBANA_URL: z.pipe(z.url(), z.transform((v) => v.replace(/\/+$/, ''))),
     KIBANA_DATA_VIEW_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/))),
     URL_EXPIRY_SECONDS: intVar({ min: 60, max: 3600, default: 900 }),
@@ -33,7 +21,7 @@ const SignerEnv = z.pipe(
     jobPrefix: e.JOB_PREFIX,
     downloadPrefix: e.DOWNLOAD_PREFIX,
     assembleQueueUrl: e.ASSEMBLE_QUEUE_URL,
-    jwt: { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, teamsClaim: e.JWT_TEAMS_CLAIM },
+    jwt: jwtConfig(e),
     uiOrigin: e.UI_ORIGIN,
     kibana: { url: e.KIBANA_URL, dataViewId: e.KIBANA_DATA_VIEW_ID ?? defaultDataViewId(e.STAGE) },
     urlExpirySeconds: e.URL_EXPIRY_SECONDS,

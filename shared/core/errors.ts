@@ -78,6 +78,11 @@ export class FrameError extends PermanentError {
   readonly code = 'BAD_FRAME';
 }
 
+/** A request parameter is malformed, out of range, or not one the route takes (an HTTP 400). */
+export class InvalidParameterError extends PermanentError {
+  readonly code = 'INVALID_PARAMETER';
+}
+
 export class UnexpectedBucketError extends PermanentError {
   readonly code = 'UNEXPECTED_BUCKET';
 }

@@ -1,0 +1,72 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import middy from '@middy/core';
+import ssm from '@middy/ssm';
+import type { Context } from 'aws-lambda';
+import { createJwtVerifier } from '../../shared/adapters/auth/jwt-verifier.js';
+import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
+import { esLogSearch, type LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
+import { createLogger } from '../../shared/adapters/logger.js';
+import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
+import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+import { authorizeJob } from '../http/authorize.js';
+import { JobNotFoundError, RouteNotFoundError } from '../http/errors.js';
+import { httpHandler, type HttpEvent, type HttpResult } from '../http/http-handler.js';
+import { jsonResponse } from '../http/middlewares.js';
+import { parseJobRequest } from '../http/request.js';
+import type { LogsApiDeps } from './deps.js';
+import { getJob } from './get-job.js';
+import { getLines } from './get-lines.js';
+import { searchLines } from './search-lines.js';
+
+type LogsContext = Context & { esCredentials?: unknown };
+
+/** The routes of the logs API (docs/logs-api.md), after the job part of the path. */
+const ROUTES = { '': getJob, '/lines': getLines, '/search': searchLines } as const;
+const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search)$/;
+
+/**
+ * Builds the logs API's handler: every route authorises the caller exactly as the signer does
+ * (authorizeJob: the job's registration decides), then reads the stage's Elasticsearch with a
+ * read-only identity (its own SSM parameter, fetched and cached by @middy/ssm).
+ */
+export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<LogsApiDeps> = {}) {
+  const logger = overrides.logger ?? createLogger('joblogs-logs-api');
+  const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+  const jobs = cachedJobStore(s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix }), { ttlMs: 30_000, maxJobs: 1000, now: Date.now });
+  const verifyToken = createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl });
+  const searchFor = searchPerCredentials(config);
+
+  const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
+    const started = Date.now();
+    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...overrides };
+    const route = ROUTE.exec(event.rawPath ?? '');
+    if (!route) throw new RouteNotFoundError('No such route; see docs/logs-api.md');
+    const request = parseJobRequest(event, `GET /jobs/{jobId}${route[1]}`);
+    const access = await authorizeJob(request, { verifyToken: deps.verifyToken, jobs: deps.jobs, teamsClaim: config.jwt.teamsClaim, logger });
+    if (!access.found) throw new JobNotFoundError('No job with this id has been registered');
+    const body = await ROUTES[route[1] as keyof typeof ROUTES](access, event.rawQueryString ?? '', deps);
+    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'logs API request done');
+    return jsonResponse(200, body);
+  };
+
+  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API' }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
+  if (config.esReaderCredentialsParam) {
+    handler.use(ssm({ fetchData: { esCredentials: config.esReaderCredentialsParam }, setToContext: true, cacheExpiry: 15 * 60 * 1000 }) as middy.MiddlewareObj);
+  }
+  return handler;
+}
+
+/** One search adapter per credentials value: the client is rebuilt only when SSM hands out new ones. */
+function searchPerCredentials(config: LogsApiConfig): (credentials: unknown) => LogSearch {
+  let current: { fingerprint: string; search: LogSearch } | undefined;
+  return (credentials) => {
+    const fingerprint = JSON.stringify(credentials ?? null);
+    if (current?.fingerprint !== fingerprint) {
+      const auth = credentials === undefined ? undefined : parseEsCredentials(credentials);
+      const client = createEsClient({ node: config.esNode, auth, requestTimeoutMs: config.esRequestTimeoutMs });
+      current = { fingerprint, search: esLogSearch(client, { requestTimeoutMs: config.esRequestTimeoutMs }) };
+    }
+    return current.search;
+  };
+}

@@ -1,0 +1,16 @@
+import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
+import type { LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
+import type { Logger } from '../../shared/adapters/logger.js';
+import type { JobStore } from '../../shared/adapters/s3/job-store.js';
+import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+
+/** Everything the logs API talks to, passed in so tests can hand it real or fake adapters. */
+export interface LogsApiDeps {
+  config: LogsApiConfig;
+  verifyToken: VerifyToken;
+  jobs: JobStore;
+  search: LogSearch;
+  logger: Logger;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}

@@ -1,0 +1,36 @@
+import { jobOverview, levelCounts, levelsAggregation, linesIndex, parseNoParams, scopeFilters, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
+import type { LogsApiDeps } from './deps.js';
+import { jobView, type FoundJob } from './job-view.js';
+
+/** Error-level lines listed in a summary. */
+const MAX_ERROR_POSITIONS = 1000;
+
+/** `GET /jobs/{jobId}`: who owns the job, its status and exit, its sources and lines so far, counts by level, where its errors are. */
+export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps): Promise<JobOverview> {
+  parseNoParams(query);
+  const view = await jobView(access, deps);
+  const { registration, job } = access.record;
+  const index = linesIndex(deps.config.stage);
+  const scope = { jobId: registration.jobId, filters: {}, frontier: view.frontier };
+  const [levels, errors] = await Promise.all([
+    deps.search.search(index, levelsAggregation(scopeFilters(scope))),
+    deps.search.search(index, {
+      size: MAX_ERROR_POSITIONS,
+      track_total_hits: 10_000,
+      query: { bool: { filter: [...scopeFilters(scope), { terms: { 'log.level': ['error', 'fatal', 'critical'] } }] } },
+      sort: [{ 'joblogs.captured': 'asc' }, { 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
+      _source: ['joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
+    }),
+  ]);
+  const positions = errors.hits.map((hit) => {
+    const { cursor, source, line, seq } = toApiLine(hit, 'merged');
+    return { cursor, source, line, seq };
+  });
+  return jobOverview({
+    registration,
+    job,
+    progress: view.progress,
+    levels: levelCounts(levels.aggregations),
+    errors: { total: errors.total?.value ?? positions.length, totalExact: errors.total?.relation !== 'gte', first: positions[0] ?? null, positions },
+  });
+}

@@ -1,0 +1,35 @@
+import { chunkRecordsAggregation, chunksIndex, firstMissingSeq, frontierOf, fullyIndexed, sourceProgress, type Frontier, type SourceProgress } from '../../shared/core/logs/index.js';
+import type { AuthorizedJob } from '../http/authorize.js';
+import type { LogsApiDeps } from './deps.js';
+
+export type FoundJob = Extract<AuthorizedJob, { found: true }>;
+
+/** What a request needs to know about a job besides its registration: how far its lines are searchable. */
+export interface JobView {
+  status: 'running' | 'complete';
+  progress: SourceProgress[];
+  /** Undefined once every chunk of a finished job is indexed (no line is held back). */
+  frontier: Frontier | undefined;
+  sources: string[];
+}
+
+/**
+ * Reads the job's chunk records: per source how far every chunk is indexed (the frontier a running
+ * job's answers stop at, so a tail never passes a chunk still being indexed), and its lines so far.
+ */
+export async function jobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView> {
+  const { jobId } = access.record.registration;
+  const index = chunksIndex(deps.config.stage);
+  const answer = await deps.search.search(index, chunkRecordsAggregation(jobId));
+  const progress = await Promise.all(
+    sourceProgress(answer.aggregations).map(async (p) => {
+      if (p.frontier === p.maxSeq) return p;
+      const count = (seq: number) => deps.search.count(index, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'joblogs.source': p.source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] } });
+      return { ...p, frontier: (await firstMissingSeq(p.maxSeq, count)) - 1 };
+    }),
+  );
+  const job = access.record.job;
+  const complete = job?.complete === true;
+  const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
+  return { status: complete ? 'complete' : 'running', progress, frontier: fullyIndexed(job, progress) ? undefined : frontierOf(progress), sources };
+}

@@ -1,0 +1,36 @@
+import * as z from '../core/zod.js';
+import { commonEnv, httpEnv, intVar, jwtConfig, parseEnv, prefixVar } from './env.js';
+
+/** Everything the logs API reads from its environment (docs/logs-api.md). */
+const LogsApiEnv = z.pipe(
+  z.object({
+    ...commonEnv,
+    ...httpEnv,
+    JOB_PREFIX: prefixVar('jobs/'),
+    ES_NODE: z.url(),
+    /** SSM SecureString of a **read-only** Elasticsearch identity (not the indexer's writer); unset = no auth (local only). */
+    ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
+    ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
+    /** How often a waiting tail request looks for new lines (Elasticsearch refreshes every second). */
+    TAIL_POLL_MS: intVar({ min: 100, max: 5_000, default: 500 }),
+  }),
+  z.transform((e) => ({
+    stage: e.STAGE,
+    logBucket: e.LOG_BUCKET,
+    jobPrefix: e.JOB_PREFIX,
+    esNode: e.ES_NODE,
+    esReaderCredentialsParam: e.ES_READER_CREDENTIALS_PARAM,
+    esRequestTimeoutMs: e.ES_REQUEST_TIMEOUT_MS,
+    tailPollMs: e.TAIL_POLL_MS,
+    jwt: jwtConfig(e),
+    uiOrigin: e.UI_ORIGIN,
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
+  })),
+);
+
+export type LogsApiConfig = z.output<typeof LogsApiEnv>;
+
+/** Parses the environment once; throws one ConfigError listing every bad variable. */
+export function loadLogsApiConfig(env: NodeJS.ProcessEnv = process.env): LogsApiConfig {
+  return parseEnv(LogsApiEnv, 'logs API', env);
+}

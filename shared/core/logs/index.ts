@@ -1,0 +1,10 @@
+export { decodeCursor, encodeCursor } from './cursor.js';
+export type { Cursor, LineOrder, SortKey } from './cursor.js';
+export { LINES_LIMIT, MAX_WAIT_SECONDS, parseLinesRequest, parseNoParams, parseSearchRequest, SEARCH_LIMIT } from './params.js';
+export type { LineFilters, LinesAnchor, LinesRequest, SearchRequest } from './params.js';
+export { anyBefore, chunksIndex, linesIndex, linesSearch, orderOf, scopeFilters, searchBody, toApiLine } from './query.js';
+export type { ApiLine, Frontier, Hit, LineScope, LinesSearch } from './query.js';
+export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClauses } from './search-terms.js';
+export type { SearchTerms } from './search-terms.js';
+export { chunkRecordsAggregation, firstMissingSeq, frontierOf, fullyIndexed, jobOverview, levelCounts, levelsAggregation, sourceProgress } from './summary.js';
+export type { ErrorPosition, JobOverview, SourceProgress } from './summary.js';

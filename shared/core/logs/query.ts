@@ -1,0 +1,129 @@
+import { encodeCursor, type Cursor, type LineOrder, type SortKey } from './cursor.js';
+import type { LineFilters, LinesAnchor } from './params.js';
+import { HIGHLIGHT_POST, HIGHLIGHT_PRE, searchClauses, type SearchTerms } from './search-terms.js';
+
+/** The data streams of a stage's lines, and of its chunk records. */
+export const linesIndex = (stage: string) => `logs-mlplatform.*-${stage}`;
+export { chunkRecordStream as chunksIndex } from '../ingest/chunk-record.js';
+
+/** Per source, the last chunk whose lines (and every earlier chunk's) are all searchable. */
+export type Frontier = ReadonlyMap<string, number>;
+
+/** Which lines of which job a query may return. */
+export interface LineScope {
+  jobId: string;
+  filters: LineFilters;
+  /** Set while the job runs: lines of chunks past a source's frontier are not returned yet. */
+  frontier?: Frontier | undefined;
+}
+
+const SORT: Record<LineOrder, Array<Record<string, 'asc'>>> = {
+  source: [{ 'event.sequence': 'asc' }],
+  merged: [{ 'joblogs.captured': 'asc' }, { 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
+};
+
+/** The fields a line is built from. */
+const LINE_FIELDS = ['@timestamp', 'message', 'log.level', 'tags', 'event.sequence', 'joblogs.source', 'joblogs.stream', 'joblogs.line', 'joblogs.part', 'joblogs.end', 'joblogs.captured'];
+
+export function scopeFilters(scope: LineScope): object[] {
+  const f: object[] = [{ term: { 'labels.job_id': scope.jobId } }];
+  const { sources, streams, levels } = scope.filters;
+  if (sources) f.push({ terms: { 'joblogs.source': sources } });
+  if (streams) f.push({ terms: { 'joblogs.stream': streams } });
+  if (levels) f.push({ terms: { 'log.level': levels } });
+  if (scope.frontier) {
+    const should = [...scope.frontier].map(([source, seq]) => ({ bool: { filter: [{ term: { 'joblogs.source': source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] } }));
+    f.push(should.length > 0 ? { bool: { should, minimum_should_match: 1 } } : { bool: { must_not: { match_all: {} } } });
+  }
+  return f;
+}
+
+/** The order of a request: one source's own order when exactly one source is asked for, else the merged one. */
+export function orderOf(filters: LineFilters): LineOrder {
+  return filters.sources?.length === 1 ? 'source' : 'merged';
+}
+
+export interface LinesSearch {
+  body: Record<string, unknown>;
+  /** The answer comes newest first and is to be reversed (`before`). */
+  reversed: boolean;
+}
+
+/** A page of lines around an anchor: `size` is one more than wanted, to tell whether more follow. */
+export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number }): LinesSearch {
+  const filter = scopeFilters(scope);
+  const reversed = anchor.kind === 'before';
+  const sort = SORT[o.order].map((s) => Object.fromEntries(Object.keys(s).map((k) => [k, reversed ? 'desc' : 'asc'])));
+  let searchAfter: SortKey | undefined;
+  if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
+  if (anchor.kind === 'from') filter.push({ range: { 'joblogs.line': { gte: anchor.line } } });
+  if (anchor.kind === 'at') filter.push({ range: { 'joblogs.captured': { gte: anchor.time } } });
+  const body: Record<string, unknown> = { size: o.size, track_total_hits: false, query: { bool: { filter } }, sort, _source: LINE_FIELDS };
+  if (searchAfter) body['search_after'] = searchAfter;
+  return { body, reversed };
+}
+
+/** Is there any line before a sort key (or before a line number / time)? One document at most is looked at. */
+export function anyBefore(scope: LineScope, anchor: LinesAnchor): Record<string, unknown> | undefined {
+  const filter = scopeFilters(scope);
+  if (anchor.kind === 'from') filter.push({ range: { 'joblogs.line': { lt: anchor.line } } });
+  else if (anchor.kind === 'at') filter.push({ range: { 'joblogs.captured': { lt: anchor.time } } });
+  else return undefined;
+  return { size: 0, track_total_hits: 1, terminate_after: 1, query: { bool: { filter } } };
+}
+
+/** Matches of a search in printed (merged or source) order, each highlighted whole. */
+export function searchBody(scope: LineScope, terms: SearchTerms, o: { order: LineOrder; size: number; after: Cursor | undefined }): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    size: o.size,
+    track_total_hits: 10_000,
+    query: { bool: { filter: scopeFilters(scope), must: searchClauses(terms) } },
+    sort: SORT[o.order],
+    _source: LINE_FIELDS,
+    highlight: { fields: { message: { number_of_fragments: 0, pre_tags: [HIGHLIGHT_PRE], post_tags: [HIGHLIGHT_POST] } }, max_analyzed_offset: 1_000_000 },
+  };
+  if (o.after) body['search_after'] = o.after.key;
+  return body;
+}
+
+/** One API line (docs/logs-api.md) from a hit of {@link linesSearch} or {@link searchBody}. */
+export interface ApiLine {
+  cursor: string;
+  source: string;
+  line: number | null;
+  seq: number;
+  part?: number;
+  time: string;
+  stream: string;
+  level: string | null;
+  text: string;
+  end: string;
+  tags: string[];
+}
+
+export interface Hit {
+  _source?: Record<string, any>;
+  sort?: unknown[];
+  highlight?: Record<string, string[]>;
+}
+
+export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
+  const s = hit._source ?? {};
+  const j = s['joblogs'] ?? {};
+  const seq = Number(s['event']?.['sequence'] ?? 0);
+  const key: SortKey = order === 'source' ? [seq] : [Number(j['captured'] ?? 0), String(j['source'] ?? ''), seq];
+  const line: ApiLine = {
+    cursor: encodeCursor({ order, key }),
+    source: String(j['source'] ?? ''),
+    line: typeof j['line'] === 'number' ? j['line'] : null,
+    seq,
+    time: String(s['@timestamp'] ?? ''),
+    stream: String(j['stream'] ?? 'stdout'),
+    level: typeof s['log']?.['level'] === 'string' ? s['log']['level'] : null,
+    text: String(s['message'] ?? ''),
+    end: typeof j['end'] === 'string' ? j['end'] : '\n',
+    tags: Array.isArray(s['tags']) ? s['tags'] : [],
+  };
+  if (typeof j['part'] === 'number') line.part = j['part'];
+  return line;
+}

@@ -1,0 +1,179 @@
+import type { JobMarker, JobRegistration, JobSummary } from '../contract/index.js';
+import type { Frontier } from './query.js';
+
+/** Per source, what its chunk records say: how far it is contiguous, and its lines and time so far. */
+export interface SourceProgress {
+  source: string;
+  /** Chunk records present (one per indexed chunk). */
+  chunks: number;
+  maxSeq: number;
+  /** The last chunk up to which every chunk is recorded (-1: not even chunk 0). */
+  frontier: number;
+  /** Line number after the last line recorded (dense numbering of framed chunks). */
+  lines: number;
+  lastCaptured: number | undefined;
+}
+
+/** The aggregation over a job's chunk records that {@link sourceProgress} reads. */
+export function chunkRecordsAggregation(jobId: string): Record<string, unknown> {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { term: { 'labels.job_id': jobId } },
+    aggs: {
+      sources: {
+        terms: { field: 'joblogs.source', size: 1024 },
+        aggs: {
+          max_seq: { max: { field: 'joblogs.chunk_seq' } },
+          last_line: { max: { field: 'joblogs.last_line' } },
+          last_captured: { max: { field: 'joblogs.captured_to' } },
+        },
+      },
+    },
+  };
+}
+
+interface Bucket {
+  key: string;
+  doc_count: number;
+  max_seq?: { value: number | null };
+  last_line?: { value: number | null };
+  last_captured?: { value: number | null };
+}
+
+/** Each source's progress; `frontier` assumes contiguity (checked by the caller when chunks ≠ maxSeq + 1). */
+export function sourceProgress(aggregations: unknown): SourceProgress[] {
+  const buckets = ((aggregations as { sources?: { buckets?: Bucket[] } } | undefined)?.sources?.buckets ?? []) as Bucket[];
+  return buckets.map((b) => {
+    const maxSeq = b.max_seq?.value ?? -1;
+    return {
+      source: b.key,
+      chunks: b.doc_count,
+      maxSeq,
+      frontier: b.doc_count === maxSeq + 1 ? maxSeq : -1,
+      lines: b.last_line?.value != null ? b.last_line.value + 1 : 0,
+      lastCaptured: b.last_captured?.value ?? undefined,
+    };
+  });
+}
+
+/**
+ * The first chunk seq missing from `0…max`, given how many records there are up to a seq: a
+ * binary search of count queries (records are unique per seq), so a 10 000-chunk job costs ~14.
+ */
+export async function firstMissingSeq(max: number, countUpTo: (seq: number) => Promise<number>): Promise<number> {
+  let lo = 0;
+  let hi = max + 1;
+  // Invariant: every seq < lo is present; some seq < hi is missing (or hi = max + 1).
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((await countUpTo(mid)) === mid + 1) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The frontier the tail uses while a job runs: per source, the last chunk with every earlier one indexed. */
+export function frontierOf(progress: readonly SourceProgress[]): Frontier {
+  return new Map(progress.map((p) => [p.source, p.frontier]));
+}
+
+/** True when every source is final and every chunk up to its last is indexed: no frontier needed. */
+export function fullyIndexed(job: JobSummary | undefined, progress: readonly SourceProgress[]): boolean {
+  if (!job?.complete) return false;
+  const bySource = new Map(progress.map((p) => [p.source, p]));
+  return job.sources.every((m) => m.lastSeq !== undefined && (bySource.get(m.source)?.frontier ?? -1) >= m.lastSeq);
+}
+
+/** `GET /jobs/{jobId}` (docs/logs-api.md). */
+export interface JobOverview {
+  jobId: string;
+  owner: string;
+  team: string | null;
+  labels: Record<string, string>;
+  status: 'running' | 'complete';
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  lineCount: number;
+  sources: Array<{ source: string; status: 'running' | 'final' | 'pending'; lines: number; exitCode: number | null; signal: string | null; lastTime: string | null }>;
+  levels: Record<string, number>;
+  errors: { total: number; totalExact: boolean; first: ErrorPosition | null; positions: ErrorPosition[] };
+  links: { download: string; lines: string; search: string };
+}
+
+export interface ErrorPosition {
+  cursor: string;
+  source: string;
+  line: number | null;
+  seq: number;
+}
+
+/** The summary from the registration (who), the markers (status, exit) and the chunk records (lines so far). */
+export function jobOverview(o: {
+  registration: JobRegistration;
+  job: JobSummary | undefined;
+  progress: readonly SourceProgress[];
+  levels: Record<string, number>;
+  errors: JobOverview['errors'];
+}): JobOverview {
+  const { registration, job } = o;
+  const markers = new Map((job?.sources ?? []).map((m) => [m.source, m]));
+  const names = [...new Set([...markers.keys(), ...o.progress.map((p) => p.source)])].sort();
+  const progress = new Map(o.progress.map((p) => [p.source, p]));
+  const sources = names.map((source) => sourceLine(source, markers.get(source), progress.get(source)));
+  const exit = exitOf(job);
+  const base = `/jobs/${registration.jobId}`;
+  return {
+    jobId: registration.jobId,
+    owner: registration.owner,
+    team: registration.team ?? null,
+    labels: registration.labels ?? {},
+    status: job?.complete ? 'complete' : 'running',
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    startedAt: job?.startedAt ?? null,
+    endedAt: job?.endedAt ?? null,
+    lineCount: sources.reduce((n, s) => n + s.lines, 0),
+    sources,
+    levels: o.levels,
+    errors: o.errors,
+    links: { download: `${base}/logs`, lines: `${base}/lines`, search: `${base}/search` },
+  };
+}
+
+function sourceLine(source: string, marker: JobMarker | undefined, p: SourceProgress | undefined): JobOverview['sources'][number] {
+  return {
+    source,
+    status: marker?.status ?? 'pending',
+    // A final source's count is its own word; a running one's is what is indexed so far.
+    lines: marker?.status === 'final' && marker.lineCount !== undefined ? marker.lineCount : (p?.lines ?? 0),
+    exitCode: marker?.exitCode ?? null,
+    signal: marker?.signal ?? null,
+    lastTime: p?.lastCaptured !== undefined ? new Date(p.lastCaptured).toISOString() : null,
+  };
+}
+
+/** The job's exit: the first failing source's, else 0 once every source is final. */
+function exitOf(job: JobSummary | undefined): { exitCode: number | null; signal: string | null } {
+  if (!job?.complete) return { exitCode: null, signal: null };
+  const failed = job.sources.find((m) => m.signal !== undefined || (m.exitCode !== undefined && m.exitCode !== 0));
+  if (failed) return { exitCode: failed.exitCode ?? null, signal: failed.signal ?? null };
+  return { exitCode: job.sources.every((m) => m.exitCode === 0) ? 0 : null, signal: null };
+}
+
+/** Counts by level over a job's lines (`none`: lines without a level). */
+export function levelsAggregation(scopeFilter: object[]): Record<string, unknown> {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: { bool: { filter: scopeFilter } },
+    aggs: { levels: { terms: { field: 'log.level', size: 32, missing: 'none' } } },
+  };
+}
+
+export function levelCounts(aggregations: unknown): Record<string, number> {
+  const buckets = (aggregations as { levels?: { buckets?: Array<{ key: string; doc_count: number }> } } | undefined)?.levels?.buckets ?? [];
+  return Object.fromEntries(buckets.map((b) => [b.key, b.doc_count]));
+}
