@@ -13,13 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { eventually } from '../support/eventually.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
+import { eventually, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -399,10 +397,10 @@ describe('joblogs run when S3 fails', () => {
 
 describe('joblogs run through the ingest path', () => {
   const DATA_STREAM = 'logs-mlplatform.job-local';
-  let indexer: IndexerRunner;
+  let indexer: LocalPipeline;
 
   beforeAll(async () => {
-    indexer = await startIndexerRunner(stack);
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer(), purge: true });
   });
 
   afterAll(async () => {

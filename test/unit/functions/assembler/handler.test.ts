@@ -8,7 +8,8 @@ import { createAssemblerHandler } from '../../../../functions/assembler/create-h
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadAssemblerConfig } from '../../../../shared/config/assembler-config.js';
 import { encodeFrame, type JobMarker } from '../../../../shared/core/contract/index.js';
-import { lambdaContext, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { lambdaContext } from '../../../../testkit/index.js';
 
 const BUCKET = 'joblogs-test-logs';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/joblogs-test-assemble';
