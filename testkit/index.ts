@@ -24,7 +24,7 @@ export { lambdaContext, type LambdaContextOptions } from './lambda.js';
 export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';
 export { childEnv, LOCAL_DIR, REPO_ROOT } from './paths.js';
 export { seededRandom } from './random.js';
-export { deadLetterReports, deletePrefix, emptyBucket, ensureBucket, listKeys, readDownloadLines, readObject } from './s3.js';
+export { deadLetterReports, deletePrefix, emptyBucket, ensureBucket, listKeys, readDownloadLines, readGzipObjects, readObject } from './s3.js';
 export { emptyQueues, queueDepth } from './sqs.js';
 export { formatSpread, median, percentile, percentiles, spread, type Percentiles, type Spread } from './stats.js';
 export { readSuiteResults, SUITE_RESULTS_DIR, writeSuiteResults, type SuiteResults, type SuiteRow } from './suite-results.js';

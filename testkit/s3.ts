@@ -6,6 +6,7 @@
  * await ensureBucket(s3, 'joblogs-bench');
  * const lines = await readDownloadLines(s3, bucket, jobId);   // undefined until it is complete
  * await deletePrefix(s3, bucket, `chunks/v1/${jobId}/`);
+ * const chunks = await readGzipObjects(s3, bucket, `chunks/v1/${jobId}/`);   // key order, gunzipped
  */
 import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
@@ -51,6 +52,18 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
 export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** Every object under `prefix`, in key order, gunzipped, with its metadata (a job's chunks as the indexer reads them). */
+export async function readGzipObjects(s3: S3Client, bucket: string, prefix: string): Promise<Array<{ key: string; metadata: Record<string, string>; text: string }>> {
+  const keys = await listKeys(s3, bucket, prefix);
+  return Promise.all(
+    keys.map(async (key) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = gunzipSync(Buffer.from(await out.Body!.transformToByteArray())).toString('utf8');
+      return { key, metadata: out.Metadata ?? {}, text };
+    }),
+  );
 }
 
 /** The download file's lines without the `<time> <stream> ` prefix (docs/downloads.md), or undefined until it is complete. */

@@ -22,7 +22,7 @@ import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { discardSink, eventually } from '../../testkit/index.js';
+import { discardSink, eventually, readObject } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
@@ -74,10 +74,7 @@ async function head(jobId: string) {
   return stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
 }
 
-async function download(jobId: string): Promise<Buffer> {
-  const out = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
-  return Buffer.from(await out.Body!.transformToByteArray());
-}
+const download = (jobId: string): Promise<Buffer> => readObject(stack.s3, stack.bucket, `downloads/${jobId}.log.gz`);
 
 const textLines = (gz: Buffer) => gunzipSync(gz).toString('utf8').split('\n').slice(0, -1);
 

@@ -4,18 +4,18 @@
  * download file — each ending with testkit/invariant.ts over all three: printed lines ==
  * documents in Elasticsearch (exactly once, by _id and content) == lines of the download file.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
+import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, readGzipObjects, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
@@ -84,14 +84,8 @@ const spooled = (spoolDir: string, jobId: string) => {
 
 /** The job's chunks as the invariant needs them: per key, the text of each frame in order. */
 async function shippedChunks(jobId: string): Promise<PrintedChunk[]> {
-  const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `chunks/v1/${jobId}/` }));
-  const out: PrintedChunk[] = [];
-  for (const { Key } of listed.Contents ?? []) {
-    const body = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: Key! }));
-    const frames = decodeFrames(gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8'));
-    out.push({ key: Key!, lines: frames.map((f) => f.bytes.toString('utf8')) });
-  }
-  return out;
+  const objects = await readGzipObjects(stack.s3, stack.bucket, `chunks/v1/${jobId}/`);
+  return objects.map(({ key, text }) => ({ key, lines: decodeFrames(text).map((f) => f.bytes.toString('utf8')) }));
 }
 
 async function endWithInvariant(name: string, input: string, jobId: string, printed: string[]): Promise<void> {

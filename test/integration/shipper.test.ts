@@ -4,19 +4,17 @@
  * Elasticsearch. Cases (a) and (b) write under a prefix the bucket notification ignores, so
  * their million lines never reach the chunk queue.
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
-import { eventually, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
+import { eventually, readGzipObjects, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
@@ -133,21 +131,8 @@ interface StoredChunk {
 }
 
 async function chunksOf(jobId: string, prefix = TEST_PREFIX): Promise<StoredChunk[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `${prefix}v1/${jobId}/`, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.NextContinuationToken;
-  } while (token);
-  keys.sort();
-  return Promise.all(
-    keys.map(async (key) => {
-      const object = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
-      const body = Buffer.from(await object.Body!.transformToByteArray());
-      return { key, seq: Number(key.slice(-17, -7)), metadata: object.Metadata ?? {}, frames: decodeFrames(gunzipSync(body).toString('utf8')) };
-    }),
-  );
+  const objects = await readGzipObjects(stack.s3, stack.bucket, `${prefix}v1/${jobId}/`);
+  return objects.map(({ key, metadata, text }) => ({ key, seq: Number(key.slice(-17, -7)), metadata, frames: decodeFrames(text) }));
 }
 
 function caseDir(): string {
