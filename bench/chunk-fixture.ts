@@ -6,7 +6,7 @@ import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { loadIndexerConfig, type IndexerConfig } from '../shared/config/indexer-config.js';
 import { chunkKey } from '../shared/core/contract/index.js';
 import { describeChunk, type ChunkContext } from '../shared/core/ingest/index.js';
-import { discardSink } from '../testkit/index.js';
+import { discardSink } from '../testkit/log-sink.js';
 
 /** What the joblogs shipper puts on a chunk (docs/chunk-contract.md, "Object metadata"). */
 export const CHUNK_METADATA: Record<string, string> = {

@@ -24,7 +24,8 @@ import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { BulkBatcher, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
-import { MB } from '../testkit/index.js';
+// Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
+import { MB } from '../testkit/synthetic-log.js';
 import { BENCH_DIR, cpuFixture, machineNote, printTable, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
 import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
 

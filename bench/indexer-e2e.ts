@@ -32,9 +32,14 @@ import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { backoffDelay } from '../shared/core/batch/index.js';
 import { BulkBatcher, bulkBody, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
-import { countDocuments, ensureBucket, MB, refresh, resetDataStream } from '../testkit/index.js';
+// Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
+import { countDocuments, refresh, resetDataStream } from '../testkit/es.js';
+import { ensureBucket } from '../testkit/s3.js';
+import { MB } from '../testkit/synthetic-log.js';
 import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
-import { localS3Client, readStackFile, withLocalStack, type StackInfo } from '../testkit/stack/index.js';
+import { localS3Client } from '../testkit/stack/aws.js';
+import { withLocalStack } from '../testkit/stack/lifecycle.js';
+import { readStackFile, type StackInfo } from '../testkit/stack/stack-file.js';
 import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
