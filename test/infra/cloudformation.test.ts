@@ -7,9 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
-import { packageDir, packageService, readTemplate } from '../../scripts/local/package.js';
-import type { CfnResource, CfnTemplate } from '../../scripts/local/cfn.js';
-import { readServerlessYml, stageParam } from '../support/serverless-yml.js';
+import { packageDir, packageService, readServerlessYml, readTemplate, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
 
 const STAGE = 'ci';
 const BUCKET = `joblogs-${STAGE}-logs`;

@@ -13,21 +13,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { quickAssembler, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { readAndAssembleJob } from '../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../functions/assembler/deps.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
-import { eventually } from '../support/eventually.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
+import { discardSink, eventually, readObject } from '../../testkit/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
 let work: string;
-let assembler: AssemblerRunner | undefined;
+let assembler: LocalPipeline | undefined;
 
 beforeAll(() => {
   stack = loadStack();
@@ -74,10 +73,7 @@ async function head(jobId: string) {
   return stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
 }
 
-async function download(jobId: string): Promise<Buffer> {
-  const out = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: `downloads/${jobId}.log.gz` }));
-  return Buffer.from(await out.Body!.transformToByteArray());
-}
+const download = (jobId: string): Promise<Buffer> => readObject(stack.s3, stack.bucket, `downloads/${jobId}.log.gz`);
 
 const textLines = (gz: Buffer) => gunzipSync(gz).toString('utf8').split('\n').slice(0, -1);
 
@@ -94,14 +90,14 @@ function directDeps(overrides: Partial<AssemblerDeps['config']> = {}): Assembler
     config,
     ...assemblerAdapters(config, stack.s3),
     queue: { send: async () => undefined },
-    logger: createLogger('joblogs-assembler-test', { write: () => true } as unknown as NodeJS.WritableStream),
+    logger: createLogger('joblogs-assembler-test', discardSink()),
     now: Date.now,
   };
 }
 
 describe('download assembly on the local stack', () => {
   it('turns what a job printed under `joblogs run` into one file, fetched over HTTP with a presigned URL, every line in order', async () => {
-    assembler = await startAssemblerRunner(stack);
+    assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
     const bin = await buildCli(path.join(work, 'joblogs.mjs'));
     const jobId = newJob();
     const script = `for (let i = 0; i < 3000; i++) { (i % 7 === 0 ? process.stderr : process.stdout).write('epoch ' + i + ' loss=' + (1 / (i + 1)).toFixed(5) + '\\n'); }`;
@@ -139,7 +135,7 @@ describe('download assembly on the local stack', () => {
   });
 
   it('is not thrown by chunks arriving out of order or twice, and interleaves sources by capture time', async () => {
-    assembler = await startAssemblerRunner(stack);
+    assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
     const jobId = newJob();
     const a = steps(0, 400, 'stdout', 'a');
     const b = steps(0, 400, 'stderr', 'b').map((l) => ({ ...l, time: l.time + 5 }));
@@ -159,7 +155,7 @@ describe('download assembly on the local stack', () => {
   });
 
   it('waits for a missing chunk, then writes an explicit gap marker — and replaces the file when the chunk turns up', async () => {
-    assembler = await startAssemblerRunner(stack, { env: { GAP_WAIT_SECONDS: '2' } });
+    assembler = await startLocalPipeline({ stack, assembler: quickAssembler({ env: { GAP_WAIT_SECONDS: '2' } }), purge: true });
     const jobId = newJob();
     const lines = steps(0, 300);
     await putChunk(jobId, 'main', 0, lines.slice(0, 100), 0);
@@ -217,7 +213,7 @@ describe('download assembly on the local stack', () => {
   }, 180_000);
 
   it('assembles what exists while the job runs when asked (partial), and dead-letters a request it cannot read', async () => {
-    assembler = await startAssemblerRunner(stack);
+    assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
     const jobId = newJob();
     await putChunk(jobId, 'main', 0, steps(0, 50), 0);
     await putMarker({ jobId, source: 'main', status: 'running' });

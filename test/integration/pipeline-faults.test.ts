@@ -1,37 +1,29 @@
 /**
  * Faults on the producer side, through the whole pipeline — the bundled `joblogs` CLI shipping a
  * real child's output into `chunks/`, the indexer into Elasticsearch, the assembler into the
- * download file — each ending with test/support/invariant.ts over all three: printed lines ==
+ * download file — each ending with testkit/invariant.ts over all three: printed lines ==
  * documents in Elasticsearch (exactly once, by _id and content) == lines of the download file.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
-import { downloadLinesView } from '../support/download-view.js';
-import { countJobDocuments } from '../support/es-documents.js';
-import { eventually } from '../support/eventually.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { checkExactlyOnce, describeVerdict, type PrintedChunk } from '../support/invariant.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
+import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, readGzipObjects, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 let stack: LocalStack;
 let work: string;
 let bin: string;
 let s3Proxy: FaultProxy;
-let indexer: IndexerRunner;
-let assembler: AssemblerRunner;
+let pipeline: LocalPipeline;
 const rows: SuiteRow[] = [];
 
 /** Prints `count` lines (0 = forever) a few ms apart, and appends each to `printed` first. */
@@ -55,13 +47,11 @@ beforeAll(async () => {
   bin = await buildCli(path.join(work, 'joblogs.mjs'));
   await import('node:fs').then((fs) => fs.writeFileSync(path.join(work, 'printer.mjs'), PRINTER));
   s3Proxy = await startFaultProxy(stack.info.moto.url);
-  indexer = await startIndexerRunner(stack);
-  assembler = await startAssemblerRunner(stack);
+  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler(), purge: true });
 }, 120_000);
 
 afterAll(async () => {
-  await assembler?.stop();
-  await indexer?.stop();
+  await pipeline?.stop();
   await s3Proxy?.close();
   await stack?.close();
   if (work) rmSync(work, { recursive: true, force: true });
@@ -69,7 +59,7 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'pipeline-faults',
       title: 'Producer-side faults through the whole pipeline (joblogs CLI → S3 → indexer → Elasticsearch, and → assembler → download file)',
-      notes: ['Each scenario ends with test/support/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.'],
+      notes: ['Each scenario ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.'],
       rows,
     });
   }
@@ -94,14 +84,8 @@ const spooled = (spoolDir: string, jobId: string) => {
 
 /** The job's chunks as the invariant needs them: per key, the text of each frame in order. */
 async function shippedChunks(jobId: string): Promise<PrintedChunk[]> {
-  const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `chunks/v1/${jobId}/` }));
-  const out: PrintedChunk[] = [];
-  for (const { Key } of listed.Contents ?? []) {
-    const body = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: Key! }));
-    const frames = decodeFrames(gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8'));
-    out.push({ key: Key!, lines: frames.map((f) => f.bytes.toString('utf8')) });
-  }
-  return out;
+  const objects = await readGzipObjects(stack.s3, stack.bucket, `chunks/v1/${jobId}/`);
+  return objects.map(({ key, text }) => ({ key, lines: decodeFrames(text).map((f) => f.bytes.toString('utf8')) }));
 }
 
 async function endWithInvariant(name: string, input: string, jobId: string, printed: string[]): Promise<void> {

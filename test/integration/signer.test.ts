@@ -1,14 +1,13 @@
 /**
  * The signer on real services: job markers and download files put into S3 (moto) as fixtures, the
- * real middy handler behind a local HTTP API (test/support/http-api.ts), a local identity
- * provider serving real keys (test/support/jwks.ts), on-demand assembly requests landing in a
+ * real middy handler behind a local HTTP API (testkit/http/http-api.ts), a local identity
+ * provider serving real keys (testkit/http/jwt-issuer.ts), on-demand assembly requests landing in a
  * real (moto) SQS queue. Every call is a real HTTP request made with `fetch`.
  */
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode as risonDecode } from 'rison-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +16,10 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { loadSignerConfig, type SignerConfig } from '../../shared/config/signer-config.js';
 import { downloadKey, toS3Metadata, type DownloadMetadata } from '../../shared/core/download/index.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { startHttpApi, type HttpApi } from '../support/http-api.js';
-import { startIssuer, type LocalIssuer } from '../support/jwks.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
-import { esSetup } from '../../scripts/es-setup.js';
+import { esSetup } from '../../deploy/es-setup.js';
+import { jsonLogSink } from '../../testkit/index.js';
+import { startHttpApi, startIssuer, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,7 +34,7 @@ let idp: LocalIssuer;
 let api: HttpApi;
 let config: SignerConfig;
 let queueUrl: string;
-const logLines: string[] = [];
+const signerLogs = jsonLogSink();
 const issuedTokens: string[] = [];
 const putKeys: string[] = [];
 const savedEnv = { ...process.env };
@@ -107,13 +105,7 @@ async function assemblyMessages(waitS = 1): Promise<unknown[]> {
 }
 
 function startSigner(now: () => number = Date.now) {
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  return createSignerHandler(config, { logger: createLogger('joblogs-signer-test', sink), now });
+  return createSignerHandler(config, { logger: createLogger('joblogs-signer-test', signerLogs.sink), now });
 }
 
 beforeAll(async () => {
@@ -382,7 +374,7 @@ describe('signer: complete and running jobs', () => {
   });
 
   it('never logs the presigned URL or a token', async () => {
-    const log = logLines.join('');
+    const log = signerLogs.logs.map((line) => JSON.stringify(line)).join('\n');
     expect(log).toContain('signer request done');
     expect(log).not.toMatch(/X-Amz-Signature|X-Amz-Credential|https?:\/\/127\.0\.0\.1:\d+\/[^"]*downloads\//);
     for (const t of issuedTokens) {
