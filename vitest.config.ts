@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * - infra: the packaged CloudFormation template (`sls package --stage ci`, offline) and the
  *   local stack's fidelity to it.
  * - integration: the real handler against the local stack (Elasticsearch + moto), which
- *   test/support/global-setup.ts brings up if `scripts/stack.ts up` has not.
+ *   test/support/global-setup.ts brings up (testkit/stack) if `npm run stack:up` has not.
  */
 export default defineConfig({
   test: {

@@ -4,7 +4,7 @@
  *
  *   node assembler-child.mjs --variant copy|assemble --bucket <b> --job <jobId> --moto <url> [--region us-east-1] [--gzip-level 6]
  */
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { parseArgs } from 'node:util';
 import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
 import { assemblerAdapters } from '../functions/assembler/create-handler.js';
@@ -12,20 +12,17 @@ import { createLogger } from '../shared/adapters/logger.js';
 import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
 import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
-import { reportResult } from './result.js';
+import { discardSink } from '../testkit/log-sink.js';
+import { listKeys } from '../testkit/s3.js';
+import { reportResult } from '../testkit/bench/result.js';
+import { localS3Client } from '../testkit/stack/aws.js';
 
 async function run(variant: string, bucket: string, jobId: string, moto: string, region: string, gzipLevel: string): Promise<void> {
-  const s3 = new S3Client({ region, endpoint: moto, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const s3 = localS3Client({ region, moto: { url: moto } });
   const config = loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: bucket, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true', GZIP_LEVEL: gzipLevel });
   const started = performance.now();
   if (variant === 'copy') {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `chunks/v1/${jobId}/`, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) keys.push(o.Key!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const keys = await listKeys(s3, bucket, `chunks/v1/${jobId}/`);
     const store = s3ChunkStore(s3);
     const writer = MultipartWriter.create(s3, { bucket: bucket, key: `bench-copy/${jobId}.gz`, contentType: 'application/gzip', partBytes: config.partBytes });
     const fetchWhole = async (key: string) => {
@@ -48,7 +45,7 @@ async function run(variant: string, bucket: string, jobId: string, moto: string,
     reportResult({ variant, ms: performance.now() - started, bytes });
     return;
   }
-  const logger = createLogger('bench', { write: () => true } as unknown as NodeJS.WritableStream);
+  const logger = createLogger('bench', discardSink());
   const deps = { config, ...assemblerAdapters(config, s3), queue: { send: async () => undefined }, logger, now: Date.now };
   const outcome = await readAndAssembleJob({ jobId }, deps, Date.now() + 3_600_000);
   if (outcome.kind !== 'assembled') throw new Error(`assembly ended ${outcome.kind}`);

@@ -14,21 +14,15 @@
  *
  *   tsx bench/assembler.ts [--rounds 3] [--mb 1024] [--chunks 10000]
  */
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { readAndAssembleJob } from '../functions/assembler/assemble-job.js';
-import { createLogger } from '../shared/adapters/logger.js';
-import { s3ChunkStore } from '../shared/adapters/s3/chunk-store.js';
-import { s3JobStore } from '../shared/adapters/s3/job-store.js';
-import { MultipartWriter } from '../shared/adapters/s3/multipart-writer.js';
-import { loadAssemblerConfig, type AssemblerConfig } from '../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/contract/index.js';
-import type { StackInfo } from '../scripts/local/stack-file.js';
-import { bundleForChild, formatSpread, machineNote, printTable, reportResult, requireNode24, runChild, saveResults, spread, type RunResult } from './measure.js';
-import { withLocalStack } from './shipper-common.js';
-import { fixtureTag, GENERATOR_VERSION, MB, syntheticLog } from './synthetic-log.js';
+import { registerJob } from '../shared/launcher/index.js';
+import { ensureBucket, GENERATOR_VERSION, MB, syntheticLog } from '../testkit/index.js';
+import { bundleForChild, fixtureTag, machineNote, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
+import { localS3Client, withLocalStack, type StackInfo } from '../testkit/stack/index.js';
 
 const CHILD = fileURLToPath(new URL('./assembler-child.ts', import.meta.url));
 const BUCKET = 'joblogs-bench-assemble';
@@ -36,15 +30,6 @@ const AIM_RATIO = 0.8;
 const AIM_RSS_MB = 256;
 const gzipAsync = promisify(gzip);
 
-type Variant = 'copy' | 'assemble';
-
-function s3For(stack: Pick<StackInfo, 'region'> & { moto: { url: string } }): S3Client {
-  return new S3Client({ region: stack.region, endpoint: stack.moto.url, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
-
-function configFor(): AssemblerConfig {
-  return loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: BUCKET, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true' });
-}
 
 const jobIdFor = (mb: number, chunks: number) => `bench-asm-${fixtureTag([GENERATOR_VERSION, mb, chunks])}`;
 
@@ -52,8 +37,8 @@ const jobIdFor = (mb: number, chunks: number) => `bench-asm-${fixtureTag([GENERA
 // Fixture: framed-v1 chunks as the shipper writes them, and the job's final marker.
 
 async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: number): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined);
-  const marker = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main') })).catch(() => undefined);
+  await ensureBucket(s3, BUCKET);
+  const marker = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final') })).catch(() => undefined);
   if (marker) return;
   console.error(`[bench] uploading the fixture job ${jobId}: ${chunks} chunks, ${mb} MiB printed`);
   const started = Date.now();
@@ -71,7 +56,7 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
     bodyBytes = 0;
     const key = chunkKey({ jobId, source: 'main', seq: seq++ });
     const upload = gzipAsync(Buffer.from(text), { level: 6 })
-      .then((gz) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gz, Metadata: { format: 'framed-v1', owner: 'bench', team: 'bench' } })))
+      .then((gz) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gz, Metadata: { format: 'framed-v1' } })))
       .then(() => undefined);
     uploads.add(upload);
     upload.finally(() => uploads.delete(upload)).catch(() => undefined);
@@ -90,8 +75,9 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
   }
   await flush();
   await Promise.all(uploads);
-  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', owner: 'bench', team: 'bench', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(m) }));
+  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
+  await registerJob({ s3, bucket: BUCKET, jobId, owner: 'bench', team: 'bench' });
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(m) }));
   console.error(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seq} chunks, ${line} lines`);
 }
 
@@ -100,7 +86,7 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
 
 async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks: number }): Promise<void> {
   const jobId = jobIdFor(o.mb, o.chunks);
-  const s3 = s3For(stack);
+  const s3 = localS3Client(stack);
   try {
     await ensureFixture(s3, jobId, o.mb, o.chunks);
   } finally {
@@ -110,28 +96,25 @@ async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks
   const bundle = await bundleForChild(CHILD, 'assembler-child');
   // Both children run with the Node flags the template gives the assembler function.
   const nodeFlags = (stack.resources?.assembler.environment['NODE_OPTIONS'] ?? '').split(/\s+/).filter((f) => f !== '' && f !== '--enable-source-maps');
-  console.error(`[bench] node flags (the assembler's NODE_OPTIONS): ${nodeFlags.join(' ') || 'none'}`);
-  const results: RunResult[] = [];
-  for (let round = 1; round <= o.rounds; round++) {
-    for (const variant of ['copy', 'assemble'] as const) {
-      const r = await runChild(bundle, ['--variant', variant, '--bucket', BUCKET, '--job', jobId, '--moto', stack.moto.url, '--region', stack.region], { nodeFlags });
-      results.push(r);
-      console.error(`[bench] round ${round} ${variant}: ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MiB`);
-    }
-  }
-  const of = (v: Variant) => results.filter((r) => r.variant === v);
-  const ratios = of('copy').map((c, i) => c.ms / of('assemble')[i]!.ms);
-  const seconds = (v: Variant) => spread(of(v).map((r) => r.ms / 1000));
-  const rss = (v: Variant) => spread(of(v).map((r) => r.peakRssMb));
-  console.log(`\nAssembling a ${o.mb} MiB job of ${o.chunks} chunks on the local stack (${machineNote()}; ${o.rounds} rounds, median (min–max))\n`);
-  printTable(
-    ['variant', 'wall s', 'peak RSS MiB', 'output MiB'],
-    (['copy', 'assemble'] as const).map((v) => [v, formatSpread(seconds(v), 1), formatSpread(rss(v), 0), (Number(of(v)[0]!['bytes']) / MB).toFixed(1)]),
-  );
-  const ratio = spread(ratios);
-  console.log(`\nassemble / copy speed: ${formatSpread(ratio, 2, '×')} (aim ≥ ${AIM_RATIO}×: ${ratio.median >= AIM_RATIO ? 'met' : 'not met'})`);
-  console.log(`assemble peak RSS: ${formatSpread(rss('assemble'), 0, ' MiB')} (aim ≤ ${AIM_RSS_MB} MB: ${rss('assemble').median <= AIM_RSS_MB ? 'met' : 'not met'})`);
-  console.log(`results: ${saveResults('assembler', { options: o, results })}`);
+  console.log(`Assembling a ${o.mb} MiB job of ${o.chunks} chunks on the local stack (${machineNote()}); node flags (the assembler's NODE_OPTIONS): ${nodeFlags.join(' ') || 'none'}\n`);
+  await runRounds({
+    name: 'assembler',
+    variants: ['copy', 'assemble'] as const,
+    baseline: 'copy',
+    rounds: o.rounds,
+    measure: (variant) => runChild(bundle, ['--variant', variant, '--bucket', BUCKET, '--job', jobId, '--moto', stack.moto.url, '--region', stack.region], { nodeFlags }),
+    columns: [
+      { label: 'wall s', value: (r: RunResult) => r.ms / 1000, digits: 1 },
+      { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
+      { label: 'output MiB', value: (r) => Number(r['bytes']) / MB, digits: 1 },
+      { label: 'speed vs copy', value: (r, copy) => copy.ms / r.ms, digits: 2, unit: '×' },
+    ],
+    aim: [
+      { variant: 'assemble', column: 'speed vs copy', atLeast: AIM_RATIO },
+      { variant: 'assemble', column: 'peak RSS MiB', atMost: AIM_RSS_MB },
+    ],
+    context: { options: o },
+  });
 }
 
 async function main(): Promise<void> {

@@ -1,11 +1,13 @@
 /** The chunk the benchmarks index: its key, its shipper metadata, and adapters that avoid the network. */
-import type { DeadLetterWriter } from '../shared/core/batch/index.js';
 import { createReadStream, statSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import type { IndexerDeps } from '../functions/indexer/deps.js';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
 import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { loadIndexerConfig, type IndexerConfig } from '../shared/config/indexer-config.js';
+import type { DeadLetterWriter } from '../shared/core/batch/index.js';
 import { chunkKey } from '../shared/core/contract/index.js';
+import { describeChunk, type ChunkContext } from '../shared/core/ingest/index.js';
+import { discardSink } from '../testkit/log-sink.js';
 
 /** What the joblogs shipper puts on a chunk (docs/chunk-contract.md, "Object metadata"). */
 export const CHUNK_METADATA: Record<string, string> = {
@@ -55,5 +57,18 @@ export const refusingDeadLetters: DeadLetterWriter = {
 };
 
 export function silentLogger(): Logger {
-  return createLogger('joblogs-bench', new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return createLogger('joblogs-bench', discardSink());
+}
+
+/** The benchmark chunk `key` of `bucket` as the indexer describes it (shipper metadata, the config's stage). */
+export function benchChunk(config: IndexerConfig, bucket: string, key: string): ChunkContext {
+  return describeChunk(
+    { bucket, key, metadata: CHUNK_METADATA, eventTime: CHUNK_EVENT_TIME },
+    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: Date.now },
+  );
+}
+
+/** `indexChunk`'s collaborators in a benchmark: the given store and sender, a silent logger, the real clock. */
+export function benchDeps(config: IndexerConfig, chunks: ChunkStore, sendBulk: IndexerDeps['sendBulk']): IndexerDeps {
+  return { config, chunks, deadLetters: refusingDeadLetters, sendBulk, logger: silentLogger(), now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random };
 }

@@ -21,24 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { indexChunk, emptyStats } from '../functions/indexer/index-chunk.js';
-import type { IndexerDeps } from '../functions/indexer/deps.js';
 import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
-import { BulkBatcher, describeChunk, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
+import { BulkBatcher, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
-import {
-  formatSpread,
-  machineNote,
-  printTable,
-  reportResult,
-  requireNode24,
-  runChild,
-  saveResults,
-  spread,
-  type RunResult,
-} from './measure.js';
-import { benchConfig, CHUNK_METADATA as METADATA, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore, refusingDeadLetters, silentLogger } from './chunk-fixture.js';
-import { BENCH_DIR, cpuFixture, MB } from './synthetic-log.js';
+// Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
+import { MB } from '../testkit/synthetic-log.js';
+import { BENCH_DIR, cpuFixture, machineNote, printTable, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
+import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const VARIANTS = ['baseline', 'split', 'ecs', 'pipeline', 'indexChunk'] as const;
@@ -70,10 +60,7 @@ type Stage = 'split' | 'ecs' | 'pipeline';
 
 async function runPipeline(file: string, config: IndexerConfig, stage: Stage): Promise<Omit<RunResult, 'peakRssMb'>> {
   const started = performance.now();
-  const chunk = describeChunk(
-    { bucket: BUCKET, key: KEY, metadata: METADATA, eventTime: CHUNK_EVENT_TIME },
-    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: Date.now },
-  );
+  const chunk = benchChunk(config, BUCKET, KEY);
   const splitter = new LineSplitter(config.maxLineBytes);
   const batcher = new BulkBatcher(config.bulk);
   let bytes = 0;
@@ -124,19 +111,11 @@ async function runIndexChunk(file: string, config: IndexerConfig): Promise<Omit<
   let gzipBytes = 0;
   let batches = 0;
   let bodyBytes = 0;
-  const deps: IndexerDeps = {
-    config,
-    chunks: fileChunkStore(() => file, (n) => (gzipBytes += n)),
-    deadLetters: refusingDeadLetters,
-    sendBulk: nullBulkSender(config.bulk.maxActions, (n) => {
-      batches++;
-      bodyBytes += n;
-    }),
-    logger: silentLogger(),
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-  };
+  const sendBulk = nullBulkSender(config.bulk.maxActions, (n) => {
+    batches++;
+    bodyBytes += n;
+  });
+  const deps = benchDeps(config, fileChunkStore(() => file, (n) => (gzipBytes += n)), sendBulk);
   const stats = emptyStats();
   const started = performance.now();
   await indexChunk(
@@ -160,66 +139,37 @@ async function child(variant: Variant, file: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Parent side: fixture, interleaved rounds, summary.
 
-/** The uncompressed size, measured once by the baseline (the other variants do not all see it). */
-function mbPerSecond(bytes: number, ms: number): number {
-  return bytes / MB / (ms / 1000);
-}
-
 async function compare(options: { rounds: number; mb: number; variants: Variant[] }): Promise<void> {
   requireNode24();
   const file = await cpuFixture(options.mb);
-  const gzipMb = statSync(file).size / MB;
   const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v !== 'baseline')];
   console.log(`# indexer CPU benchmark — ${machineNote()}`);
-  console.log(`fixture ${path.relative(process.cwd(), file)} (${gzipMb.toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`);
-
-  const runs: RunResult[] = [];
+  console.log(`fixture ${path.relative(process.cwd(), file)} (${(statSync(file).size / MB).toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`);
+  // The uncompressed size, measured by the baseline (the other variants do not all see it): MB/s of every variant are MiB of log.
   let uncompressed = 0;
-  const rows: string[][] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    let baselineMbps = 0;
-    for (const variant of variants) {
+  const mbps = (r: RunResult) => uncompressed / MB / (r.ms / 1000);
+  await runRounds({
+    name: 'indexer-cpu',
+    variants,
+    baseline: 'baseline',
+    rounds: options.rounds,
+    measure: async (variant) => {
       const result = await runChild(SCRIPT, ['--child', variant, '--file', file]);
       if (variant === 'baseline') uncompressed = result['bytes'] as number;
-      const mbps = mbPerSecond(uncompressed, result.ms);
-      if (variant === 'baseline') baselineMbps = mbps;
-      const ratio = mbps / baselineMbps;
-      runs.push({ ...result, round, mbps, ratio, linesPerS: (result['docs'] as number) / (result.ms / 1000) });
-      rows.push([String(round), variant, `${(result.ms / 1000).toFixed(2)} s`, `${mbps.toFixed(1)}`, ratio.toFixed(3), `${result.peakRssMb.toFixed(0)}`]);
-    }
-  }
-  printTable(['round', 'variant', 'time', 'MB/s', 'ratio', 'peak RSS MiB'], rows);
-
-  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds; MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB)\n`);
-  const summary = variants.map((variant) => {
-    const mine = runs.filter((r) => r.variant === variant);
-    return {
-      variant,
-      mbps: spread(mine.map((r) => r['mbps'] as number)),
-      ratio: spread(mine.map((r) => r['ratio'] as number)),
-      linesPerS: spread(mine.map((r) => r['linesPerS'] as number)),
-      peakRssMb: spread(mine.map((r) => r.peakRssMb)),
-      docs: mine[0]!['docs'] as number,
-    };
+      return result;
+    },
+    columns: [
+      { label: 'time s', value: (r) => r.ms / 1000, digits: 2 },
+      { label: 'MB/s', value: mbps, digits: 1 },
+      { label: 'lines/s (k)', value: (r) => (r['docs'] as number) / r.ms, digits: 0 },
+      { label: 'lines', value: (r) => r['docs'] as number, digits: 0 },
+      { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
+      { label: 'ratio vs baseline', value: (r, base) => base.ms / r.ms, digits: 3, unit: '×' },
+    ],
+    aim: variants.filter((v) => v === 'pipeline' || v === 'indexChunk').map((variant) => ({ variant, column: 'ratio vs baseline', atLeast: AIM })),
+    context: { fixture: file, get uncompressedBytes() { return uncompressed; } },
   });
-  printTable(
-    ['variant', 'MB/s', 'ratio vs baseline', 'lines/s (k)', 'lines', 'peak RSS MiB'],
-    summary.map((s) => [
-      s.variant,
-      formatSpread(s.mbps, 1),
-      s.variant === 'baseline' ? '1' : `${formatSpread(s.ratio, 3)}×`,
-      formatSpread({ median: s.linesPerS.median / 1e3, min: s.linesPerS.min / 1e3, max: s.linesPerS.max / 1e3 }, 0),
-      String(s.docs),
-      formatSpread(s.peakRssMb, 0),
-    ]),
-  );
-  console.log('\nlines: baseline counts `\\n`; ours count documents (non-empty lines and parts, `\\r` ends a line too).');
-  for (const s of summary.filter((x) => x.variant === 'pipeline' || x.variant === 'indexChunk')) {
-    const verdict = s.ratio.median >= AIM ? 'meets' : 'BELOW';
-    console.log(`${s.variant}: ${s.ratio.median.toFixed(3)}× of baseline — ${verdict} the aim of ≥ ${AIM}×`);
-  }
-  const saved = saveResults('indexer-cpu', { machine: machineNote(), fixture: file, uncompressedBytes: uncompressed, runs, summary });
-  console.log(`\nraw results: ${path.relative(process.cwd(), saved)}`);
+  console.log(`MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB); lines: baseline counts \`\\n\`; ours count documents (non-empty lines and parts, \`\\r\` ends a line too).`);
 }
 
 /** One `--cpu-prof` run of a variant; prints where the self time goes. */

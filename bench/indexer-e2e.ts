@@ -14,43 +14,33 @@
  *
  *   tsx bench/indexer-e2e.ts [--rounds 5] [--mb 24] [--chunks 4] [--store s3|file] [--no-warmup]
  *
- * The local stack is brought up with `scripts/stack.ts up` if it is not running, and taken down
- * again at the end in that case only.
+ * The local stack is brought up if it is not running, and taken down again at the end in that
+ * case only (`withLocalStack`).
  */
-import { Slots } from '../shared/core/batch/index.js';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { IndexerDeps } from '../functions/indexer/deps.js';
 import { emptyStats, indexChunk } from '../functions/indexer/index-chunk.js';
 import { esBulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
 import { createEsClient } from '../shared/adapters/elasticsearch/client.js';
 import { installIndexTemplates, templateNames } from '../shared/adapters/elasticsearch/templates.js';
 import { s3ChunkStore, type ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
-import { backoffDelay } from '../shared/core/batch/index.js';
-import { BulkBatcher, bulkBody, describeChunk, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
+import { backoffDelay, Slots } from '../shared/core/batch/index.js';
+import { BulkBatcher, bulkBody, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
-import { readStackFile, type StackInfo } from '../scripts/local/stack-file.js';
-import { stackIsUp } from '../test/support/stack.js';
-import { resetDataStream } from './data-stream.js';
-import { benchConfig, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore, refusingDeadLetters, silentLogger } from './chunk-fixture.js';
-import {
-  formatSpread,
-  machineNote,
-  printTable,
-  reportResult,
-  requireNode24,
-  runChild,
-  saveResults,
-  spread,
-  type RunResult,
-} from './measure.js';
-import { BENCH_DIR, fixtureTag, GENERATOR_VERSION, gzipChunks, MB, REPO_ROOT } from './synthetic-log.js';
+// Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
+import { countDocuments, refresh, resetDataStream } from '../testkit/es.js';
+import { ensureBucket } from '../testkit/s3.js';
+import { MB } from '../testkit/synthetic-log.js';
+import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
+import { localS3Client } from '../testkit/stack/aws.js';
+import { withLocalStack } from '../testkit/stack/lifecycle.js';
+import { readStackFile, type StackInfo } from '../testkit/stack/stack-file.js';
+import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, CHUNK_METADATA, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 /** Ours/baseline docs per second the indexer should keep. */
@@ -72,10 +62,6 @@ interface ChildOptions {
   store: Store;
 }
 
-function chunkFile(dir: string, seq: number): string {
-  return path.join(dir, `${String(seq).padStart(10, '0')}.log.gz`);
-}
-
 function configFor(stack: StackInfo): IndexerConfig {
   return benchConfig({ STAGE, LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, S3_FORCE_PATH_STYLE: 'true' });
 }
@@ -85,18 +71,9 @@ function esClientFor(stack: StackInfo, config: IndexerConfig) {
   return createEsClient({ node: stack.elasticsearch.url, auth: { username, password }, requestTimeoutMs: config.esRequestTimeoutMs });
 }
 
-function s3ClientFor(stack: StackInfo): S3Client {
-  return new S3Client({
-    region: stack.region,
-    endpoint: stack.moto.url,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-}
-
 function requireStack(): StackInfo {
   const stack = readStackFile();
-  if (!stack) throw new Error('no .local/stack.json: run `npx tsx scripts/stack.ts up`');
+  if (!stack) throw new Error('no .local/stack.json: run `npm run stack:up`');
   return stack;
 }
 
@@ -109,10 +86,7 @@ async function buildBatches(options: ChildOptions, config: IndexerConfig): Promi
   let docs = 0;
   for (let seq = 0; seq < options.chunks; seq++) {
     const key = chunkObjectKey(JOB_ID, seq);
-    const chunk = describeChunk(
-      { bucket: BUCKET, key, metadata: CHUNK_METADATA, eventTime: CHUNK_EVENT_TIME },
-      { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: Date.now },
-    );
+    const chunk = benchChunk(config, BUCKET, key);
     const splitter = new LineSplitter(config.maxLineBytes);
     const batcher = new BulkBatcher(config.bulk);
     const writer = new EcsDocumentWriter(chunk);
@@ -170,19 +144,10 @@ async function runBaseline(options: ChildOptions, stack: StackInfo): Promise<Omi
 async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<Omit<RunResult, 'peakRssMb'>> {
   const config = configFor(stack);
   const client = esClientFor(stack, config);
-  const s3 = s3ClientFor(stack);
+  const s3 = localS3Client(stack);
   const chunks: ChunkStore =
     options.store === 's3' ? s3ChunkStore(s3) : fileChunkStore((_bucket, key) => chunkFile(options.dir, Number(path.basename(key, '.log.gz'))));
-  const deps: IndexerDeps = {
-    config,
-    chunks,
-    deadLetters: refusingDeadLetters,
-    sendBulk: esBulkSender(client),
-    logger: silentLogger(),
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: Math.random,
-  };
+  const deps = benchDeps(config, chunks, esBulkSender(client));
   const stats = emptyStats();
   const started = performance.now();
   const deadlineAt = Date.now() + 30 * 60_000;
@@ -207,35 +172,11 @@ async function child(options: ChildOptions): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Parent side.
 
-function tsx(args: string[]): void {
-  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
-/** The gzip chunks of one round, generated once and cached. */
-function e2eFixture(mb: number, count: number): string {
-  const dir = path.join(BENCH_DIR, `e2e-${mb}mb-${count}chunks-${fixtureTag([SEED, GENERATOR_VERSION])}`);
-  if (existsSync(chunkFile(dir, count - 1))) return dir;
-  console.error(`[bench] generating ${count} chunks (${mb} MiB of log) in ${dir}`);
-  const staging = `${dir}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  gzipChunks({ seed: SEED, totalBytes: mb * MB, count }).forEach((body, seq) => writeFileSync(chunkFile(staging, seq), body));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
-  return dir;
-}
-
 /** Puts the chunks into a bucket of their own (no notification, so no indexer of the stack reacts). */
 async function uploadChunks(stack: StackInfo, dir: string, count: number): Promise<boolean> {
-  const s3 = s3ClientFor(stack);
+  const s3 = localS3Client(stack);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((error: { name?: string }) => {
-      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
-    });
+    await ensureBucket(s3, BUCKET);
     for (let seq = 0; seq < count; seq++) {
       await s3.send(
         new PutObjectCommand({ Bucket: BUCKET, Key: chunkObjectKey(JOB_ID, seq), Body: readFileSync(chunkFile(dir, seq)), Metadata: CHUNK_METADATA }),
@@ -251,7 +192,7 @@ async function uploadChunks(stack: StackInfo, dir: string, count: number): Promi
 }
 
 async function removeChunks(stack: StackInfo, count: number): Promise<void> {
-  const s3 = s3ClientFor(stack);
+  const s3 = localS3Client(stack);
   try {
     for (let seq = 0; seq < count; seq++) await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: chunkObjectKey(JOB_ID, seq) }));
     await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
@@ -259,64 +200,6 @@ async function removeChunks(stack: StackInfo, count: number): Promise<void> {
     console.error(`[bench] could not remove s3://${BUCKET}: ${(error as Error).message}`);
   } finally {
     s3.destroy();
-  }
-}
-
-async function compare(options: MeasureOptions): Promise<void> {
-  requireNode24();
-  let startedHere: Array<{ name: string; pid: number }> = [];
-  if (!(await stackIsUp())) {
-    console.error('[bench] local stack not up: running scripts/stack.ts up');
-    const before = Date.now();
-    tsx([path.join(REPO_ROOT, 'scripts', 'stack.ts'), 'up']);
-    startedHere = servicesStartedSince(requireStack(), before);
-  }
-  try {
-    await measure(options);
-  } finally {
-    await leaveStackAsFound(startedHere);
-  }
-}
-
-/**
- * `stack.ts up` adopts an Elasticsearch or moto that is already running (e.g. left over, or
- * another session's): only processes born after we called `up` are ours to stop.
- */
-function servicesStartedSince(stack: StackInfo, since: number): Array<{ name: string; pid: number }> {
-  const bornAfter = (pid: number): boolean => {
-    try {
-      const ageS = Number(execFileSync('ps', ['-o', 'etimes=', '-p', String(pid)], { encoding: 'utf8' }).trim());
-      return Date.now() - ageS * 1000 >= since - 2000;
-    } catch {
-      return false;
-    }
-  };
-  return [
-    { name: 'elasticsearch', pid: stack.elasticsearch.pid },
-    { name: 'moto', pid: stack.moto.pid },
-  ].filter((service) => bornAfter(service.pid));
-}
-
-/**
- * Runs `stack.ts down` only if both services are still the very processes this run started: the
- * integration tests restart Elasticsearch (new pid) on the same stack, and a stack someone else
- * has taken over is theirs to stop.
- */
-async function leaveStackAsFound(startedHere: Array<{ name: string; pid: number }>): Promise<void> {
-  if (startedHere.length === 0) return;
-  const now = readStackFile();
-  const stillOurs =
-    startedHere.length === 2 &&
-    now !== undefined &&
-    startedHere.every(({ name, pid }) => (name === 'elasticsearch' ? now.elasticsearch.pid : now.moto.pid) === pid);
-  if (stillOurs) {
-    console.error('[bench] stopping the local stack this run started');
-    tsx([path.join(REPO_ROOT, 'scripts', 'stack.ts'), 'down']);
-  } else {
-    console.error(
-      `[bench] this run started ${startedHere.map((s) => `${s.name} (pid ${s.pid})`).join(' and ')}, but the stack also runs processes it did not start (adopted, or restarted since): ` +
-        'leaving it up (`tsx scripts/stack.ts down` stops it)',
-    );
   }
 }
 
@@ -328,11 +211,21 @@ interface MeasureOptions {
   store: Store;
 }
 
-async function measure(options: MeasureOptions): Promise<void> {
-  const stack = requireStack();
+/** One measured run: an emptied data stream, the child, then every document it sent must be there. */
+async function measureRun(stack: StackInfo, variant: Variant, o: MeasureOptions & { dir: string; store: Store }): Promise<RunResult> {
+  await resetDataStream(stack.elasticsearch, DATA_STREAM);
+  const result = await runChild(SCRIPT, ['--child', variant, '--dir', o.dir, '--chunks', String(o.chunks), '--store', o.store]);
+  await refresh(stack.elasticsearch, DATA_STREAM);
+  const count = await countDocuments(stack.elasticsearch, DATA_STREAM, { match_all: {} });
+  if (count !== result['docs']) throw new Error(`${variant}: ${count} documents in ${DATA_STREAM}, expected ${result['docs']}`);
+  return result;
+}
+
+async function measure(stack: StackInfo, options: MeasureOptions): Promise<void> {
+  requireNode24();
   const config = configFor(stack);
   const es = esClientFor(stack, config);
-  const dir = e2eFixture(options.mb, options.chunks);
+  const dir = chunkFixture({ mb: options.mb, count: options.chunks, seed: SEED });
   let store = options.store;
   try {
     if (store === 's3' && !(await uploadChunks(stack, dir, options.chunks))) store = 'file';
@@ -341,63 +234,34 @@ async function measure(options: MeasureOptions): Promise<void> {
     const nodes = await es.nodes.info({ node_id: '_local', filter_path: 'nodes.*.version' });
     const esVersion = Object.values(nodes.nodes ?? {})[0]?.version ?? '?';
     const gzipMb = readdirSync(dir).reduce((sum, f) => sum + readFileSync(path.join(dir, f)).length, 0) / MB;
-
     console.log(`# indexer end-to-end benchmark — ${machineNote()}, Elasticsearch ${esVersion} at ${stack.elasticsearch.url}`);
     console.log(`${options.chunks} chunks, ${options.mb} MiB of log (${gzipMb.toFixed(1)} MiB gzip), read from ${store === 's3' ? `S3 (moto, ${stack.moto.url})` : 'local files (ChunkStore over fs)'}`);
     console.log(`bulk: concurrency ${config.bulk.concurrency}, ≤ ${config.bulk.maxActions} actions, ≤ ${(config.bulk.maxBytes / MB).toFixed(0)} MiB; data stream ${DATA_STREAM}, recreated before every run\n`);
-
-    const runs: RunResult[] = [];
-    const rows: string[][] = [];
-    // A fresh Elasticsearch is much slower on its first bulk requests (JIT, caches): an unmeasured
-    // round of both variants first, so round 1 does not flatter whichever variant runs second.
-    for (let round = options.warmup ? 0 : 1; round <= options.rounds; round++) {
-      let baselineRate = 0;
-      for (const variant of ['baseline', 'indexChunk'] as const) {
-        await resetDataStream(es, DATA_STREAM);
-        const result = await runChild(SCRIPT, ['--child', variant, '--dir', dir, '--chunks', String(options.chunks), '--store', store]);
-        await es.indices.refresh({ index: DATA_STREAM });
-        const { count } = await es.count({ index: DATA_STREAM });
-        if (count !== result['docs']) throw new Error(`${variant}: ${count} documents in ${DATA_STREAM}, expected ${result['docs']}`);
-        const rate = (result['docs'] as number) / (result.ms / 1000);
-        if (variant === 'baseline') baselineRate = rate;
-        if (round === 0) {
-          console.error(`[bench] warm-up ${variant}: ${rate.toFixed(0)} docs/s (not counted)`);
-          continue;
-        }
-        runs.push({ ...result, round, docsPerS: rate, ratio: rate / baselineRate });
-        rows.push([String(round), variant, `${(result.ms / 1000).toFixed(1)} s`, String(count), rate.toFixed(0), (rate / baselineRate).toFixed(3), String(result['retried']), result.peakRssMb.toFixed(0)]);
-      }
-    }
-    printTable(['round', 'variant', 'time', 'docs', 'docs/s', 'ratio', 'retried', 'peak RSS MiB'], rows);
-
-    console.log(`\n## summary: median (min–max) over ${options.rounds} rounds\n`);
-    const summary = (['baseline', 'indexChunk'] as const).map((variant) => {
-      const mine = runs.filter((r) => r.variant === variant);
-      return {
-        variant,
-        docsPerS: spread(mine.map((r) => r['docsPerS'] as number)),
-        ratio: spread(mine.map((r) => r['ratio'] as number)),
-        logMbPerS: spread(mine.map((r) => options.mb / (r.ms / 1000))),
-        peakRssMb: spread(mine.map((r) => r.peakRssMb)),
-      };
+    const docsPerS = (r: RunResult) => (r['docs'] as number) / (r.ms / 1000);
+    await runRounds({
+      name: 'indexer-e2e',
+      variants: ['baseline', 'indexChunk'] as const,
+      baseline: 'baseline',
+      rounds: options.rounds,
+      // A fresh Elasticsearch is much slower on its first bulk requests (JIT, caches): an unmeasured
+      // round of both variants first, so round 1 does not flatter whichever variant runs second.
+      warmup: options.warmup,
+      measure: (variant) => measureRun(stack, variant, { ...options, dir, store }),
+      columns: [
+        { label: 'time s', value: (r) => r.ms / 1000, digits: 1 },
+        { label: 'docs', value: (r) => r['docs'] as number, digits: 0 },
+        { label: 'docs/s', value: docsPerS, digits: 0 },
+        { label: 'log MiB/s', value: (r) => options.mb / (r.ms / 1000), digits: 2 },
+        { label: 'retried', value: (r) => r['retried'] as number, digits: 0 },
+        { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
+        { label: 'ratio vs baseline', value: (r, base) => docsPerS(r) / docsPerS(base), digits: 3, unit: '×' },
+      ],
+      aim: [{ variant: 'indexChunk', column: 'ratio vs baseline', atLeast: AIM }],
+      context: { store, mb: options.mb, chunks: options.chunks },
     });
-    printTable(
-      ['variant', 'docs/s', 'ratio vs baseline', 'log MiB/s', 'peak RSS MiB'],
-      summary.map((s) => [
-        s.variant,
-        formatSpread(s.docsPerS, 0),
-        s.variant === 'baseline' ? '1' : `${formatSpread(s.ratio, 3)}×`,
-        formatSpread(s.logMbPerS, 2),
-        formatSpread(s.peakRssMb, 0),
-      ]),
-    );
-    const ours = summary[1]!;
-    console.log(`\nindexChunk: ${ours.ratio.median.toFixed(3)}× of baseline — ${ours.ratio.median >= AIM ? 'meets' : 'BELOW'} the aim of ≥ ${AIM}×`);
     console.log("(the baseline's peak RSS includes every pre-built bulk body of the round; indexChunk streams)");
-    const saved = saveResults('indexer-e2e', { machine: machineNote(), store, mb: options.mb, chunks: options.chunks, runs, summary });
-    console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
   } finally {
-    await resetDataStream(es, DATA_STREAM).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
+    await resetDataStream(stack.elasticsearch, DATA_STREAM).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
     // Refused (and left) while the data stream exists, i.e. when only its documents could be removed.
     const names = templateNames(STAGE);
     await es.indices.deleteIndexTemplate({ name: names.index }, { ignore: [404] }).catch(() => undefined);
@@ -433,7 +297,7 @@ async function main(): Promise<void> {
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!(mb >= 1)) throw new Error('--mb must be ≥ 1');
-  await compare({ rounds, warmup: !values['no-warmup'], mb, chunks, store: values.store });
+  await withLocalStack((stack) => measure(stack, { rounds, warmup: !values['no-warmup'], mb, chunks, store: values.store as Store }));
 }
 
 main().catch((error: unknown) => {

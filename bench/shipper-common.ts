@@ -1,28 +1,19 @@
 /**
- * What the shipper benchmarks share: the `joblogs` bundle built from the current sources, the
- * printer fixture, spawning a measured command (wall time, peak RSS of a chosen Node process), and
- * the S3 side (a bucket of their own on moto, chunk verification).
+ * What the shipper benchmarks share: the `joblogs` bundle built from the current sources, spawning
+ * a measured command (wall time, peak RSS of a chosen Node process), and reading a job's chunks
+ * back. The printer's fixture, the rounds, S3 and the stack come from testkit.
  */
-import {
-  CreateBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, createWriteStream, writeFileSync } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { buildCli } from '../cli/build.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import type { ShipperSummary } from '../shared/shipper/types.js';
-import { awsLocalEnv, readStackFile, type ProvisionedResources, type StackInfo } from '../scripts/local/stack-file.js';
-import { stackIsUp } from '../test/support/stack.js';
-import { BENCH_DIR, GENERATOR_VERSION, MB, REPO_ROOT, syntheticLog } from './synthetic-log.js';
+import { emptyBucket, ensureBucket, listKeys, REPO_ROOT } from '../testkit/index.js';
+import { BENCH_DIR, machineNote, printerFixture, requireNode24, type PrinterFixture } from '../testkit/bench/index.js';
+import { awsLocalEnv, localS3Client, type StackInfo } from '../testkit/stack/index.js';
 
 export const PRINTER = path.join(REPO_ROOT, 'bench', 'log-printer.ts');
 export const USAGE_PROBE = path.join(REPO_ROOT, 'bench', 'shipper-exit-usage.mjs');
@@ -32,56 +23,6 @@ export const GZIP_LEVEL = ShipperDefaults.gzipLevel;
 /** Bundles the CLI from the current sources into `.local/bench/` (never touches `dist/`). */
 export async function buildJoblogs(): Promise<string> {
   return buildCli(path.join(BENCH_DIR, 'joblogs.mjs'));
-}
-
-export interface PrinterFixture {
-  file: string;
-  bytes: number;
-  /** Lines the shipper must capture: `\n`, `\r\n` and lone `\r` each end one; plus an unterminated tail. */
-  lines: number;
-}
-
-/** Lines as the shipper (and the chunk contract) count them. */
-function countShipperLines(buf: Buffer, carry: { cr: boolean; tail: boolean }): number {
-  let n = 0;
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i]!;
-    if (carry.cr) {
-      carry.cr = false;
-      n++;
-      if (b === 0x0a) {
-        carry.tail = false;
-        continue;
-      }
-    }
-    if (b === 0x0a) {
-      n++;
-      carry.tail = false;
-    } else if (b === 0x0d) {
-      carry.cr = true;
-      carry.tail = false;
-    } else carry.tail = true;
-  }
-  return n;
-}
-
-/** The uncompressed synthetic log the printer dumps, generated once and cached with its line count. */
-export async function printerFixture(mb: number, seed = 42): Promise<PrinterFixture> {
-  const file = path.join(BENCH_DIR, `print-${mb}mb-seed${seed}-v${GENERATOR_VERSION}.log`);
-  const meta = `${file}.json`;
-  if (!existsSync(meta)) {
-    console.error(`[bench] generating ${file}`);
-    mkdirSync(BENCH_DIR, { recursive: true });
-    await pipeline(Readable.from(syntheticLog({ seed, totalBytes: mb * MB })), createWriteStream(`${file}.partial`));
-    renameSync(`${file}.partial`, file);
-    const body = readFileSync(file);
-    const carry = { cr: false, tail: false };
-    let lines = countShipperLines(body, carry);
-    if (carry.cr || carry.tail) lines++;
-    writeFileSync(meta, JSON.stringify({ bytes: body.length, lines }));
-  }
-  const { bytes, lines } = JSON.parse(readFileSync(meta, 'utf8')) as { bytes: number; lines: number };
-  return { file, bytes, lines };
 }
 
 export interface Usage {
@@ -190,35 +131,13 @@ export function spawnJoblogs(run: JoblogsRun, command: string[], stdio: StdioOpt
 }
 
 /** `joblogs: 1000301 lines, … 0 dropped` → numbers; undefined when absent. */
-export type SummaryLine = Omit<ShipperSummary, 'pending'>;
+export type SummaryLine = Omit<ShipperSummary, 'pending' | 'conflicts'>;
 
 export function parseSummary(stderr: string): SummaryLine | undefined {
   const m = /joblogs: (\d+) lines, (\d+) bytes, (\d+) chunks \((\d+) uploaded\), (\d+) retries, (\d+) spooled, (\d+) dropped/.exec(stderr);
   if (!m) return undefined;
   const [lines, bytes, chunks, uploaded, retries, spooled, dropped] = m.slice(1).map(Number) as number[];
   return { lines: lines!, bytes: bytes!, chunks: chunks!, uploaded: uploaded!, retries: retries!, spooled: spooled!, dropped: dropped! };
-}
-
-export function s3For(stack: Pick<StackInfo, 'region' | 'moto'>): S3Client {
-  return new S3Client({ region: stack.region, endpoint: stack.moto.url, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
-
-/** A bucket with no event notification: nothing on the stack reacts to what lands there. */
-export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
-    if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
-  });
-}
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys.sort();
 }
 
 export interface UploadedJob {
@@ -256,76 +175,38 @@ export async function verifyUpload(s3: S3Client, bucket: string, jobId: string):
   return { chunks: keys.length, frames, gzipBytes, finalLineCount: lineCount === undefined ? undefined : Number(lineCount) };
 }
 
-/** Deletes every object under `prefix` (moto keeps objects in memory: a 200 MB round is not left there). */
-export async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
-  const keys = await listKeys(s3, bucket, prefix);
-  for (let i = 0; i < keys.length; i += 1000) {
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
-  }
-}
-
-/**
- * Empties the bucket but keeps it: after a DeleteBucket, moto's `/moto-api/data.json` (the stack's
- * health check) answers 500 (`MissingBucket`) for as long as that bucket's keys linger in memory,
- * and the next `stack.ts up` would then start a second moto.
- */
-export async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
-  await deletePrefix(s3, bucket, '');
-}
-
 export function freshDir(dir: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-export type ProvisionedStack = StackInfo & { resources: ProvisionedResources };
-
-function stackScript(command: 'up' | 'down'): void {
-  execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'scripts', 'stack.ts'), command], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
-function bornAfter(pid: number, since: number): boolean {
-  try {
-    const ageS = Number(execFileSync('ps', ['-o', 'etimes=', '-p', String(pid)], { encoding: 'utf8' }).trim());
-    return Date.now() - ageS * 1000 >= since - 2000;
-  } catch {
-    return false;
-  }
+/** What a throughput or overhead run works with. */
+export interface ShipperBench {
+  fixture: PrinterFixture;
+  /** The CLI bundled from the current sources. */
+  bundle: string;
+  work: string;
+  s3: S3Client;
 }
 
 /**
- * Runs `fn` on the local stack, as `indexer-e2e.ts` does: `scripts/stack.ts up` when it is not
- * up, and `down` afterwards only when both services are still the very processes this run started.
+ * The setting of a shipper benchmark: the printer's fixture, the CLI built from the current
+ * sources, a work folder and a bucket of its own on moto (emptied and the folder removed afterwards).
  */
-export async function withLocalStack<T>(fn: (stack: ProvisionedStack) => Promise<T>): Promise<T> {
-  let started: Array<{ name: 'elasticsearch' | 'moto'; pid: number }> = [];
-  if (!(await stackIsUp())) {
-    console.error('[bench] local stack not up: running scripts/stack.ts up');
-    const before = Date.now();
-    stackScript('up');
-    const info = readStackFile()!;
-    started = ([
-      { name: 'elasticsearch', pid: info.elasticsearch.pid },
-      { name: 'moto', pid: info.moto.pid },
-    ] as const).filter((s) => bornAfter(s.pid, before));
-  }
+export async function withShipperBench<T>(stack: StackInfo, o: { name: string; bucket: string; mb: number }, fn: (bench: ShipperBench) => Promise<T>): Promise<T> {
+  requireNode24();
+  const fixture = await printerFixture(o.mb);
+  const bundle = await buildJoblogs();
+  const work = freshDir(path.join(BENCH_DIR, o.name));
+  const s3 = localS3Client(stack);
+  await ensureBucket(s3, o.bucket);
+  console.log(`# ${o.name.replace('-', ' ')} benchmark — ${machineNote()}`);
   try {
-    const stack = readStackFile();
-    if (!stack?.resources) throw new Error('scripts/stack.ts up did not provision the local stack');
-    return await fn(stack as ProvisionedStack);
+    return await fn({ fixture, bundle, work, s3 });
   } finally {
-    const now = readStackFile();
-    const stillOurs = started.length === 2 && now !== undefined && started.every(({ name, pid }) => now[name].pid === pid);
-    if (stillOurs) {
-      console.error('[bench] stopping the local stack this run started');
-      stackScript('down');
-    } else if (started.length > 0) {
-      console.error('[bench] this run started part of the stack, but not all of it is still ours: leaving it up (`tsx scripts/stack.ts down` stops it)');
-    }
+    await emptyBucket(s3, o.bucket).catch((error: Error) => console.error(`[bench] could not empty s3://${o.bucket}: ${error.message}`));
+    s3.destroy();
+    rmSync(work, { recursive: true, force: true });
   }
 }

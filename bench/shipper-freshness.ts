@@ -27,21 +27,16 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { createIndexerHandler } from '../functions/indexer/create-handler.js';
-import { startRunner } from '../scripts/local/esm-runner.js';
 import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
-import { createLogger } from '../shared/adapters/logger.js';
-import { loadIndexerConfig } from '../shared/config/indexer-config.js';
 import { chunkKey } from '../shared/core/contract/index.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
-import { indexerEnv, loadStack, purgeQueues, type LocalStack } from '../test/support/stack.js';
-import { formatSpread, machineNote, median, printTable, requireNode24, saveResults, spread } from './measure.js';
-import { resetDataStream } from './data-stream.js';
-import { buildJoblogs, deletePrefix, exited, freshDir, GZIP_LEVEL, parseSummary, printerCommand, spawnJoblogs, stdioTo, withLocalStack } from './shipper-common.js';
-import { BENCH_DIR } from './synthetic-log.js';
+import { deletePrefix, esRequest, eventually, FreshnessProber, percentiles, resetDataStream, type EsTarget, type FreshnessSearch } from '../testkit/index.js';
+import { BENCH_DIR, machineNote, requireNode24, runRounds } from '../testkit/bench/index.js';
+import { startLocalPipeline } from '../testkit/pipeline/index.js';
+import { loadStack, withLocalStack, type LocalStack } from '../testkit/stack/index.js';
+import { buildJoblogs, exited, freshDir, GZIP_LEVEL, parseSummary, printerCommand, spawnJoblogs, stdioTo } from './shipper-common.js';
 
 /** p95 of printed → searchable under joblogs, in seconds. */
 const AIM_P95_S = 3;
@@ -64,62 +59,56 @@ interface Options {
 }
 
 interface Run {
-  round: number;
-  variant: Variant;
   lines: number;
   p50: number;
   p95: number;
   p99: number;
   max: number;
-  ratioP95?: number;
   searches: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/**
+ * The job's probes (line numbers) that a search finds: its documents printed at or after the
+ * oldest probe not yet seen (a line's `time` is its `@timestamp`), as the user's query would be.
+ */
+function searchJob(es: EsTarget, dataStream: string, jobId: string): FreshnessSearch<number> {
+  const printedAt = new Map<number, number>();
+  return async (outstanding) => {
+    const oldest = outstanding.keys().next().value;
+    const since = oldest === undefined ? undefined : printedAt.get(oldest - 1);
+    const query = { bool: { filter: [{ term: { 'labels.job_id': jobId } }, ...(since === undefined ? [] : [{ range: { '@timestamp': { gte: since } } }])] } };
+    const body = { size: 10_000, track_total_hits: false, _source: ['message', '@timestamp'], query, sort: [{ '@timestamp': 'asc' }] };
+    const out = await esRequest(es, 'POST', `/${dataStream}/_search`, body).catch((error: Error) => {
+      // The data stream is created by the first bulk request (404 before, 503 while its shard starts).
+      if (/HTTP (404|503)/.test(error.message)) return { hits: { hits: [] } };
+      throw error;
+    });
+    const found: Array<{ key: number; printedAt: number }> = [];
+    for (const hit of out.hits.hits as Array<{ _source: { message?: string; '@timestamp'?: string } }>) {
+      const probe = Number(PROBE.exec(hit._source.message ?? '')?.[1]);
+      if (!Number.isInteger(probe)) continue;
+      printedAt.set(probe, Date.parse(hit._source['@timestamp'] ?? ''));
+      found.push({ key: probe, printedAt: printedAt.get(probe)! });
+    }
+    return found;
+  };
 }
 
-/**
- * Polls until every probe of the job is searchable; returns each probe's (searchable − printed) in ms.
- * Starts when the job starts, so the first lines are seen as soon as they can be.
- */
-async function watch(stack: LocalStack, dataStream: string, jobId: string, total: number, pollMs: number, giveUpAt: () => number): Promise<{ lags: number[]; searches: number }> {
-  const printedAt = new Array<number>(total);
-  const seenAt = new Array<number>(total);
-  let seen = 0;
-  let contiguous = 0;
-  let searches = 0;
-  while (seen < total) {
-    if (Date.now() > giveUpAt()) throw new Error(`${jobId}: only ${seen} of ${total} lines searchable in time`);
-    const since = contiguous > 0 ? printedAt[contiguous - 1] : undefined;
-    const result = await stack.es
-      .search({
-        index: dataStream,
-        size: 10_000,
-        track_total_hits: false,
-        _source: ['message', '@timestamp'],
-        query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, ...(since === undefined ? [] : [{ range: { '@timestamp': { gte: since } } }])] } },
-        sort: [{ '@timestamp': 'asc' }],
-      })
-      .catch((error: { meta?: { statusCode?: number } }) => {
-        // The data stream is created by the first bulk request (404 before, 503 while its shard starts).
-        if (error.meta?.statusCode === 404 || error.meta?.statusCode === 503) return undefined;
-        throw error;
-      });
-    const now = Date.now();
-    searches++;
-    for (const hit of result?.hits.hits ?? []) {
-      const doc = hit._source as { message?: string; '@timestamp'?: string };
-      const probe = Number(PROBE.exec(doc.message ?? '')?.[1]);
-      if (!Number.isInteger(probe) || probe >= total || seenAt[probe] !== undefined) continue;
-      seenAt[probe] = now;
-      printedAt[probe] = Date.parse(doc['@timestamp'] ?? '');
-      seen++;
-    }
-    while (contiguous < total && seenAt[contiguous] !== undefined) contiguous++;
-    if (seen < total) await new Promise((resolve) => setTimeout(resolve, pollMs));
+/** One measured run: the producer prints while a prober polls for its lines; every line must become searchable. */
+async function measureRun(stack: LocalStack, run: { variant: Variant; jobId: string; bundle: string; work: string; dataStream: string }, options: Options): Promise<Run> {
+  const total = Math.round(options.linesPerS * options.seconds);
+  const prober = new FreshnessProber(searchJob(stack, run.dataStream, run.jobId));
+  for (let probe = 0; probe < total; probe++) prober.add(probe);
+  prober.start(options.pollMs);
+  try {
+    await (run.variant === 'direct' ? runDirect(stack, run.jobId, options) : runJoblogs(stack, run.bundle, run.jobId, options, run.work));
+    await eventually(() => prober.outstanding, (n) => n === 0, `every line of ${run.jobId} searchable`, 120_000);
+  } finally {
+    await prober.stop();
   }
-  return { lags: seenAt.map((at, i) => at - printedAt[i]!), searches };
+  const lags = percentiles(prober.found.map((f) => f.ms / 1000));
+  console.error(`[bench] ${run.variant}: p50 ${lags.p50.toFixed(2)} s, p95 ${lags.p95.toFixed(2)} s`);
+  return { lines: lags.count, p50: lags.p50, p95: lags.p95, p99: lags.p99, max: lags.max, searches: prober.searches };
 }
 
 /** The baseline producer: chunks sealed `flushMs` after their first line, gzipped, PUT in order. */
@@ -168,7 +157,7 @@ async function runJoblogs(stack: LocalStack, bundle: string, jobId: string, opti
 }
 
 async function refreshInterval(stack: LocalStack, dataStream: string): Promise<string> {
-  const settings = await stack.es.indices.getSettings({ index: dataStream, name: 'index.refresh_interval', include_defaults: true, flat_settings: true });
+  const settings = await esRequest(stack, 'GET', `/${dataStream}/_settings/index.refresh_interval?include_defaults=true&flat_settings=true`);
   const first = Object.values(settings)[0] as { settings?: Record<string, string>; defaults?: Record<string, string> } | undefined;
   return first?.settings?.['index.refresh_interval'] ?? first?.defaults?.['index.refresh_interval'] ?? '?';
 }
@@ -177,89 +166,50 @@ async function measure(stack: LocalStack, options: Options): Promise<void> {
   requireNode24();
   const bundle = await buildJoblogs();
   const work = freshDir(path.join(BENCH_DIR, 'shipper-freshness'));
-  const env = { ...indexerEnv(stack), S3_FORCE_PATH_STYLE: 'true', STAGE };
-  // The SDK clients inside the handler (S3, and SSM through @middy/ssm) read their endpoint and credentials from here.
-  Object.assign(process.env, env);
   const fn = stack.info.resources.function;
   const dataStream = `logs-mlplatform.job-${STAGE}`;
   await installIndexTemplates(stack.es, { stage: STAGE, retentionDays: 1 });
-  await resetDataStream(stack.es, dataStream);
-  const flushMs = options.flushMs;
+  await resetDataStream(stack, dataStream);
   const batchingWindowS = options.batchingWindowS ?? fn.batchingWindowS;
-  await purgeQueues(stack);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const runner = await startRunner({
-    queueUrl: stack.chunkQueueUrl,
-    sqsClient: stack.sqs,
-    handler: createIndexerHandler(loadIndexerConfig(env), { logger: createLogger('joblogs-indexer', quiet) }),
-    batchSize: fn.batchSize,
-    batchingWindowS,
-    functionTimeoutS: fn.timeoutS,
-    reportBatchItemFailures: fn.reportBatchItemFailures,
-    functionName: fn.functionName,
-    region: stack.region,
-  });
+  // The real indexer on the stack's chunk queue, writing into the bench stage's data stream.
+  const pipeline = await startLocalPipeline({ stack, indexer: { env: { STAGE }, batchingWindowS }, purge: true });
   const total = Math.round(options.linesPerS * options.seconds);
-  const runs: Run[] = [];
   const jobIds: string[] = [];
-  let refresh = '?';
+  console.log(`# shipper freshness benchmark — ${machineNote()}, Elasticsearch ${stack.info.elasticsearch.url}, moto ${stack.info.moto.url}`);
+  console.log(`job: node bench/log-printer.ts rate: ${options.linesPerS} lines/s for ${options.seconds} s (${total} lines), one write per line`);
   try {
-    for (let round = 1; round <= options.rounds; round++) {
-      let baselineP95 = 0;
-      for (const variant of ['direct', 'joblogs'] as const) {
+    await runRounds({
+      name: 'shipper-freshness',
+      variants: ['direct', 'joblogs'] as const,
+      baseline: 'direct',
+      rounds: options.rounds,
+      measure: (variant, round) => {
         const jobId = `${JOB_PREFIX}${variant}-${round}-${Date.now()}`;
         jobIds.push(jobId);
-        let producerDone = Number.POSITIVE_INFINITY;
-        const producer = (variant === 'direct' ? runDirect(stack, jobId, options) : runJoblogs(stack, bundle, jobId, options, work)).finally(() => (producerDone = Date.now()));
-        const watched = watch(stack, dataStream, jobId, total, options.pollMs, () => producerDone + 120_000);
-        const [, { lags, searches }] = await Promise.all([producer, watched]);
-        const sorted = [...lags].sort((a, b) => a - b);
-        const p95 = percentile(sorted, 95) / 1000;
-        if (variant === 'direct') baselineP95 = p95;
-        runs.push({
-          round,
-          variant,
-          lines: lags.length,
-          p50: percentile(sorted, 50) / 1000,
-          p95,
-          p99: percentile(sorted, 99) / 1000,
-          max: sorted.at(-1)! / 1000,
-          ratioP95: variant === 'joblogs' ? p95 / baselineP95 : undefined,
-          searches,
-        });
-        console.error(`[bench] round ${round} ${variant}: p50 ${runs.at(-1)!.p50.toFixed(2)} s, p95 ${p95.toFixed(2)} s`);
-        if (refresh === '?') refresh = await refreshInterval(stack, dataStream).catch(() => '?');
-      }
-    }
+        return measureRun(stack, { variant, jobId, bundle, work, dataStream }, options);
+      },
+      columns: [
+        { label: 'lines', value: (r) => r.lines, digits: 0 },
+        { label: 'p50 s', value: (r) => r.p50, digits: 2 },
+        { label: 'p95 s', value: (r) => r.p95, digits: 2 },
+        { label: 'p99 s', value: (r) => r.p99, digits: 2 },
+        { label: 'max s', value: (r) => r.max, digits: 2 },
+        { label: 'searches', value: (r) => r.searches, digits: 0 },
+        { label: 'p95 ratio vs direct', value: (r, base) => r.p95 / base.p95, digits: 2, unit: '×' },
+      ],
+      aim: [{ variant: 'joblogs', column: 'p95 s', atMost: AIM_P95_S }],
+      context: { ...options, batchingWindowS },
+    });
+    const refresh = await refreshInterval(stack, dataStream).catch(() => '?');
+    console.log(
+      `pipeline: flush interval ${options.flushMs} ms${options.flushMs === ShipperDefaults.flushIntervalMs ? ' (shipper default)' : ', OVERRIDDEN'} (both producers) → S3 → notification → SQS → runner (batch size ${fn.batchSize}, batching window ${batchingWindowS} s${options.batchingWindowS === undefined ? ', from the template' : ', OVERRIDDEN'}) → indexer → ${dataStream} (refresh_interval ${refresh}); polled every ${options.pollMs} ms; seconds from printed to searchable`,
+    );
   } finally {
-    await runner.stop();
-    await resetDataStream(stack.es, dataStream).catch((error: Error) => console.error(`[bench] could not empty ${dataStream}: ${error.message}`));
+    await pipeline.stop();
+    await resetDataStream(stack, dataStream).catch((error: Error) => console.error(`[bench] could not empty ${dataStream}: ${error.message}`));
     for (const jobId of jobIds) await deletePrefix(stack.s3, stack.bucket, `chunks/v1/${jobId}/`).catch(() => undefined);
     freshDir(work);
   }
-
-  console.log(`# shipper freshness benchmark — ${machineNote()}, Elasticsearch ${stack.info.elasticsearch.url}, moto ${stack.info.moto.url}`);
-  console.log(`job: node bench/log-printer.ts rate: ${options.linesPerS} lines/s for ${options.seconds} s (${total} lines), one write per line`);
-  console.log(
-    `pipeline: flush interval ${flushMs} ms${flushMs === ShipperDefaults.flushIntervalMs ? ' (shipper default)' : ', OVERRIDDEN'} (both producers) → S3 → notification → SQS → runner (batch size ${fn.batchSize}, batching window ${batchingWindowS} s${options.batchingWindowS === undefined ? ', from the template' : ', OVERRIDDEN'}) → indexer → ${dataStream} (refresh_interval ${refresh}); polled every ${options.pollMs} ms\n`,
-  );
-  printTable(
-    ['round', 'variant', 'lines', 'p50 s', 'p95 s', 'p99 s', 'max s', 'p95 ratio', 'searches'],
-    runs.map((r) => [String(r.round), r.variant, String(r.lines), r.p50.toFixed(2), r.p95.toFixed(2), r.p99.toFixed(2), r.max.toFixed(2), r.ratioP95 === undefined ? '' : r.ratioP95.toFixed(2), String(r.searches)]),
-  );
-  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds, seconds from printed to searchable\n`);
-  const summary = (['direct', 'joblogs'] as const).map((variant) => {
-    const mine = runs.filter((r) => r.variant === variant);
-    return { variant, p50: spread(mine.map((r) => r.p50)), p95: spread(mine.map((r) => r.p95)), p99: spread(mine.map((r) => r.p99)), ratio: mine[0]?.ratioP95 === undefined ? undefined : spread(mine.map((r) => r.ratioP95!)) };
-  });
-  printTable(
-    ['variant', 'p50 s', 'p95 s', 'p99 s', 'p95 ratio vs direct'],
-    summary.map((s) => [s.variant, formatSpread(s.p50, 2), formatSpread(s.p95, 2), formatSpread(s.p99, 2), s.ratio ? `${formatSpread(s.ratio, 2)}×` : '1']),
-  );
-  const p95 = median(runs.filter((r) => r.variant === 'joblogs').map((r) => r.p95));
-  console.log(`\njoblogs: p95 ${p95.toFixed(2)} s from printed to searchable — ${p95 <= AIM_P95_S ? 'meets' : 'ABOVE'} the aim of ≤ ${AIM_P95_S} s`);
-  const saved = saveResults('shipper-freshness', { machine: machineNote(), ...options, batchingWindowS, refresh, runs, summary });
-  console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
 }
 
 async function main(): Promise<void> {

@@ -21,31 +21,14 @@
  *
  *   tsx bench/shipper-overhead.ts [--rounds 3] [--mb 200] [--spin 15000] [--profiles busy,burst]
  */
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
-import { formatSpread, machineNote, printTable, requireNode24, saveResults, spread } from './measure.js';
-import {
-  buildJoblogs,
-  deletePrefix,
-  ensureBucket,
-  exited,
-  freshDir,
-  gzipPipeline,
-  parseSummary,
-  printerCommand,
-  printerFixture,
-  readPrinterReport,
-  readUsage,
-  emptyBucket,
-  s3For,
-  spawnJoblogs,
-  stdioTo,
-  withLocalStack,
-  type ProvisionedStack,
-} from './shipper-common.js';
-import { BENCH_DIR, MB } from './synthetic-log.js';
+import { deletePrefix, MB } from '../testkit/index.js';
+import { runRounds } from '../testkit/bench/index.js';
+import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
+import { exited, freshDir, gzipPipeline, parseSummary, printerCommand, readPrinterReport, readUsage, spawnJoblogs, stdioTo, withShipperBench, type ShipperBench } from './shipper-common.js';
 
 /** joblogs wall time over alone wall time, minus 1, the shipper should stay under. */
 const AIM_SLOWDOWN = 0.05;
@@ -55,16 +38,15 @@ type Profile = (typeof PROFILES)[number];
 type Variant = 'alone' | 'gzip' | 'joblogs';
 
 interface Run {
-  profile: Profile;
-  round: number;
   variant: Variant;
   ms: number;
   jobMs: number;
-  slowdown: number;
-  jobSlowdown: number;
   consumerCpuS?: number;
   consumerRssMb?: number;
 }
+
+/** Each round runs every profile's three variants: `busy:alone`, `busy:gzip`, `busy:joblogs`, `burst:alone`… */
+type ProfiledVariant = `${Profile}:${Variant}`;
 
 interface Options {
   rounds: number;
@@ -73,7 +55,7 @@ interface Options {
   profiles: Profile[];
 }
 
-async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; stack: ProvisionedStack; work: string; tag: string; lines: number }): Promise<Omit<Run, 'profile' | 'round' | 'slowdown' | 'jobSlowdown'>> {
+async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; stack: ProvisionedStack; work: string; tag: string; lines: number }): Promise<Run> {
   const outFile = path.join(ctx.work, 'job.out');
   const printerReport = path.join(ctx.work, 'printer.json');
   const usageFile = path.join(ctx.work, 'usage.json');
@@ -107,79 +89,40 @@ async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; 
   }
   const summary = parseSummary(done.stderr);
   if (!summary || summary.lines !== ctx.lines || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not ship every line: ${done.stderr.slice(-2000)}`);
-  const s3 = s3For(ctx.stack);
+  const s3 = localS3Client(ctx.stack);
   await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`).finally(() => s3.destroy());
   const usage = readUsage(usageFile);
   return { variant, ms, jobMs, consumerCpuS: (usage.userUs + usage.systemUs) / 1e6, consumerRssMb: usage.maxRssKb / 1024 };
 }
 
-async function measure(stack: ProvisionedStack, options: Options): Promise<void> {
-  requireNode24();
-  const fixture = await printerFixture(options.mb);
-  const bundle = await buildJoblogs();
-  const work = freshDir(path.join(BENCH_DIR, 'shipper-overhead'));
-  const s3 = s3For(stack);
-  await ensureBucket(s3, BUCKET);
-  console.log(`# shipper overhead benchmark — ${machineNote()}`);
-  console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes), stdout to a file in both variants`);
-  console.log(`profiles: ${options.profiles.map((p) => (p === 'busy' ? `busy (--spin ${options.spin} per MiB)` : 'burst (--spin 0)')).join(', ')}; joblogs ships to moto ${stack.moto.url}, shipper defaults\n`);
-  const runs: Run[] = [];
-  try {
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const profile of options.profiles) {
-        const args = ['dump', fixture.file, '--spin', String(profile === 'busy' ? options.spin : 0)];
-        let alone: { ms: number; jobMs: number } | undefined;
-        for (const variant of ['alone', 'gzip', 'joblogs'] as const) {
-          const r = await runOnce(variant, args, { bundle, stack, work, tag: `${profile}-${round}-${Date.now()}`, lines: fixture.lines });
-          alone ??= r;
-          runs.push({ ...r, profile, round, slowdown: r.ms / alone.ms - 1, jobSlowdown: r.jobMs / alone.jobMs - 1 });
-        }
-      }
-    }
-  } finally {
-    await emptyBucket(s3, BUCKET).catch((error: Error) => console.error(`[bench] could not empty s3://${BUCKET}: ${error.message}`));
-    s3.destroy();
-    rmSync(work, { recursive: true, force: true });
-  }
-  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-  printTable(
-    ['round', 'profile', 'variant', 'wall', 'slowdown', 'job', 'job slowdown', 'consumer CPU s', 'consumer RSS MiB'],
-    runs.map((r) => [
-      String(r.round),
-      r.profile,
-      r.variant,
-      `${(r.ms / 1000).toFixed(2)} s`,
-      r.variant === 'alone' ? '' : pct(r.slowdown),
-      `${(r.jobMs / 1000).toFixed(2)} s`,
-      r.variant === 'alone' ? '' : pct(r.jobSlowdown),
-      r.consumerCpuS === undefined ? '' : r.consumerCpuS.toFixed(1),
-      r.consumerRssMb === undefined ? '' : r.consumerRssMb.toFixed(0),
-    ]),
-  );
-  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds\n`);
-  const summary = options.profiles.map((profile) => {
-    const mine = runs.filter((r) => r.profile === profile);
-    const ours = mine.filter((r) => r.variant === 'joblogs');
-    const gzip = mine.filter((r) => r.variant === 'gzip');
-    return {
-      profile,
-      aloneS: spread(mine.filter((r) => r.variant === 'alone').map((r) => r.ms / 1000)),
-      gzipSlowdownPct: spread(gzip.map((r) => r.slowdown * 100)),
-      joblogsS: spread(ours.map((r) => r.ms / 1000)),
-      slowdownPct: spread(ours.map((r) => r.slowdown * 100)),
-      jobSlowdownPct: spread(ours.map((r) => r.jobSlowdown * 100)),
-    };
+async function measure(stack: ProvisionedStack, options: Options, { fixture, bundle, work }: ShipperBench): Promise<void> {
+  console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes), stdout to a file in every variant`);
+  console.log(`profiles: ${options.profiles.map((p) => (p === 'busy' ? `busy (--spin ${options.spin} per MiB)` : 'burst (--spin 0)')).join(', ')}; joblogs ships to moto ${stack.moto.url}, shipper defaults`);
+  console.log('slowdown = wall / alone\'s wall − 1 ("job": the program\'s own run time); gzip is a reference: what any consumer of the pipe costs\n');
+  const variants = options.profiles.flatMap((p) => (['alone', 'gzip', 'joblogs'] as const).map((v): ProfiledVariant => `${p}:${v}`));
+  const percent = (x: number) => x * 100;
+  await runRounds({
+    name: 'shipper-overhead',
+    variants,
+    baseline: (v) => `${v.split(':')[0] as Profile}:alone`,
+    rounds: options.rounds,
+    measure: (v, round) => {
+      const [profile, variant] = v.split(':') as [Profile, Variant];
+      const args = ['dump', fixture.file, '--spin', String(profile === 'busy' ? options.spin : 0)];
+      return runOnce(variant, args, { bundle, stack, work, tag: `${profile}-${round}-${Date.now()}`, lines: fixture.lines });
+    },
+    columns: [
+      { label: 'wall s', value: (r) => r.ms / 1000, digits: 2 },
+      { label: 'job s', value: (r) => r.jobMs / 1000, digits: 2 },
+      { label: 'slowdown (wall)', value: (r, alone) => percent(r.ms / alone.ms - 1), digits: 1, unit: '%' },
+      { label: 'slowdown (job)', value: (r, alone) => percent(r.jobMs / alone.jobMs - 1), digits: 1, unit: '%' },
+      { label: 'consumer CPU s', value: (r) => r.consumerCpuS, digits: 1 },
+      { label: 'consumer RSS MiB', value: (r) => r.consumerRssMb, digits: 0 },
+    ],
+    aim: options.profiles.map((p) => ({ variant: `${p}:joblogs` as const, column: 'slowdown (wall)', atMost: AIM_SLOWDOWN * 100 })),
+    context: { mb: options.mb, spin: options.spin },
   });
-  printTable(
-    ['profile', 'alone s', 'joblogs s', 'joblogs slowdown (wall)', 'joblogs slowdown (job itself)', 'gzip-pipe slowdown (wall)'],
-    summary.map((s) => [s.profile, formatSpread(s.aloneS, 2), formatSpread(s.joblogsS, 2), formatSpread(s.slowdownPct, 1, '%'), formatSpread(s.jobSlowdownPct, 1, '%'), formatSpread(s.gzipSlowdownPct, 1, '%')]),
-  );
-  for (const s of summary) {
-    const verdict = s.slowdownPct.median <= AIM_SLOWDOWN * 100 ? 'meets' : 'ABOVE';
-    console.log(`\n${s.profile}: joblogs ${s.slowdownPct.median.toFixed(1)}% slower (wall) — ${verdict} the aim of ≤ ${AIM_SLOWDOWN * 100}%${s.profile === 'burst' ? ' (worst case: a job that only prints)' : ''}`);
-  }
-  const saved = saveResults('shipper-overhead', { machine: machineNote(), mb: options.mb, spin: options.spin, runs, summary });
-  console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
+  console.log('(burst is the worst case: a job that only prints)');
 }
 
 async function main(): Promise<void> {
@@ -199,7 +142,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
   if (!Number.isInteger(spin) || spin < 0) throw new Error('--spin must be a whole number');
   if (profiles.length === 0 || profiles.some((p) => !PROFILES.includes(p))) throw new Error(`--profiles must be a subset of ${PROFILES.join(',')}`);
-  await withLocalStack((stack) => measure(stack, { rounds, mb, spin, profiles }));
+  await withLocalStack((stack) => withShipperBench(stack, { name: 'shipper-overhead', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, spin, profiles }, bench)));
 }
 
 main().catch((error: unknown) => {

@@ -24,33 +24,13 @@
  *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-inline] [--ref-bundle file]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatSpread, machineNote, printTable, requireNode24, saveResults, spread } from './measure.js';
-import {
-  buildJoblogs,
-  deletePrefix,
-  ensureBucket,
-  exited,
-  freshDir,
-  GZIP_LEVEL,
-  gzipPipeline,
-  parseSummary,
-  printerCommand,
-  printerFixture,
-  readPrinterReport,
-  readUsage,
-  emptyBucket,
-  s3For,
-  spawnJoblogs,
-  stdioTo,
-  USAGE_PROBE,
-  verifyUpload,
-  withLocalStack,
-  type ProvisionedStack,
-} from './shipper-common.js';
-import { BENCH_DIR, MB } from './synthetic-log.js';
+import { deletePrefix, MB } from '../testkit/index.js';
+import { runRounds } from '../testkit/bench/index.js';
+import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
+import { exited, freshDir, GZIP_LEVEL, gzipPipeline, parseSummary, printerCommand, readPrinterReport, readUsage, spawnJoblogs, stdioTo, USAGE_PROBE, verifyUpload, withShipperBench, type ShipperBench } from './shipper-common.js';
 
 /** joblogs MB/s over gzip MB/s the shipper should keep. */
 const AIM_RATIO = 0.8;
@@ -63,14 +43,11 @@ const VARIANTS = ['gzip', 'joblogs', 'joblogs-inline', 'joblogs-ref'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
-  round: number;
   variant: Variant;
   /** Start of the pipeline to exit of the consumer. */
   ms: number;
   /** Start of the pipeline to exit of the printer (the job itself). */
   printerMs: number;
-  mbPerS: number;
-  ratio: number;
   peakRssMb: number;
   cpuS: number;
   gzipBytes: number;
@@ -86,7 +63,7 @@ interface Options {
   refBundle?: string;
 }
 
-async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
+async function runGzip(fixture: string, work: string): Promise<Run> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
   rmSync(usageFile, { force: true });
@@ -108,7 +85,7 @@ async function runGzip(fixture: string, work: string): Promise<Omit<Run, 'round'
   };
 }
 
-async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number, variant: Exclude<Variant, 'gzip'>): Promise<Omit<Run, 'round' | 'ratio' | 'mbPerS'>> {
+async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number, variant: Exclude<Variant, 'gzip'>): Promise<Run> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
   const spoolDir = freshDir(path.join(work, 'spool'));
@@ -127,7 +104,7 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
   out.close();
   const usage = readUsage(usageFile);
   const summary = parseSummary(done.stderr);
-  const s3 = s3For(stack);
+  const s3 = localS3Client(stack);
   try {
     const uploaded = await verifyUpload(s3, BUCKET, jobId);
     if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
@@ -160,74 +137,39 @@ async function rssFloors(bundle: string, stack: ProvisionedStack, work: string):
   return { nodeMb, idleJoblogsMb: readUsage(usageFile).maxRssKb / 1024 };
 }
 
-async function measure(stack: ProvisionedStack, options: Options): Promise<void> {
-  requireNode24();
-  const fixture = await printerFixture(options.mb);
-  const bundle = await buildJoblogs();
-  const work = freshDir(path.join(BENCH_DIR, 'shipper-throughput'));
-  const s3 = s3For(stack);
-  await ensureBucket(s3, BUCKET);
-  console.log(`# shipper throughput benchmark — ${machineNote()}`);
+async function measure(stack: ProvisionedStack, options: Options, { fixture, bundle, work }: ShipperBench): Promise<void> {
   console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in both variants`);
   console.log(`joblogs: ${path.relative(process.cwd(), bundle)} (built from the current sources), S3 = moto ${stack.moto.url}, bucket ${BUCKET}, shipper defaults otherwise\n`);
-  const runs: Run[] = [];
-  let floors = { nodeMb: 0, idleJoblogsMb: 0 };
-  try {
-    floors = await rssFloors(bundle, stack, work);
-    for (let round = 1; round <= options.rounds; round++) {
-      let baseline = 0;
-      for (const variant of options.variants) {
-        const r =
-          variant === 'gzip'
-            ? await runGzip(fixture.file, work)
-            : await runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant);
-        const mbPerS = fixture.bytes / MB / (r.ms / 1000);
-        if (variant === 'gzip') baseline = mbPerS;
-        runs.push({ ...r, round, mbPerS, ratio: mbPerS / baseline });
-      }
-    }
-  } finally {
-    await emptyBucket(s3, BUCKET).catch((error: Error) => console.error(`[bench] could not empty s3://${BUCKET}: ${error.message}`));
-    s3.destroy();
-    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
-  }
-  printTable(
-    ['round', 'variant', 'time', 'job done', 'MiB/s', 'ratio', 'peak RSS MiB', 'CPU s', 'gzip MiB', 'chunks'],
-    runs.map((r) => [
-      String(r.round),
-      r.variant,
-      `${(r.ms / 1000).toFixed(2)} s`,
-      `${(r.printerMs / 1000).toFixed(2)} s`,
-      r.mbPerS.toFixed(1),
-      r.ratio.toFixed(3),
-      r.peakRssMb.toFixed(0),
-      r.cpuS.toFixed(1),
-      (r.gzipBytes / MB).toFixed(1),
-      r.chunks === undefined ? '' : String(r.chunks),
-    ]),
-  );
-  console.log(`\n## summary: median (min–max) over ${options.rounds} rounds\n`);
-  const summary = options.variants.map((variant) => {
-    const mine = runs.filter((r) => r.variant === variant);
-    return {
-      variant,
-      mbPerS: spread(mine.map((r) => r.mbPerS)),
-      ratio: spread(mine.map((r) => r.ratio)),
-      peakRssMb: spread(mine.map((r) => r.peakRssMb)),
-      cpuSPerGb: spread(mine.map((r) => (r.cpuS / (fixture.bytes / MB)) * 1024)),
-    };
+  const mbPerS = (r: Run) => fixture.bytes / MB / (r.ms / 1000);
+  const floors = await rssFloors(bundle, stack, work);
+  const ours = options.variants.includes('joblogs') ? 'joblogs' : options.variants.at(-1)!;
+  await runRounds({
+    name: 'shipper-throughput',
+    variants: options.variants,
+    baseline: 'gzip',
+    rounds: options.rounds,
+    measure: (variant, round) =>
+      variant === 'gzip'
+        ? runGzip(fixture.file, work)
+        : runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant),
+    columns: [
+      { label: 'time s', value: (r) => r.ms / 1000, digits: 2 },
+      { label: 'job done s', value: (r) => r.printerMs / 1000, digits: 2 },
+      { label: 'MiB/s', value: mbPerS, digits: 1 },
+      { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
+      { label: 'CPU s per GiB', value: (r) => (r.cpuS / (fixture.bytes / MB)) * 1024, digits: 1 },
+      { label: 'gzip MiB', value: (r) => r.gzipBytes / MB, digits: 1 },
+      { label: 'chunks', value: (r) => r.chunks, digits: 0 },
+      { label: 'ratio vs gzip', value: (r, base) => mbPerS(r) / mbPerS(base), digits: 3, unit: '×' },
+    ],
+    aim: [
+      { variant: ours, column: 'ratio vs gzip', atLeast: AIM_RATIO },
+      { variant: ours, column: 'peak RSS MiB', atMost: AIM_RSS_MB, stat: 'max' },
+    ],
+    context: { mb: options.mb, floors, bytes: fixture.bytes, lines: fixture.lines },
   });
-  printTable(
-    ['variant', 'MiB/s', 'ratio vs gzip', 'peak RSS MiB (consumer)', 'CPU s per GiB'],
-    summary.map((s) => [s.variant, formatSpread(s.mbPerS, 1), s.variant === 'gzip' ? '1' : `${formatSpread(s.ratio, 3)}×`, formatSpread(s.peakRssMb, 0), formatSpread(s.cpuSPerGb, 1)]),
-  );
-  const ours = summary.find((s) => s.variant === 'joblogs') ?? summary.at(-1)!;
-  console.log(`\njoblogs: ${ours.ratio.median.toFixed(3)}× of gzip — ${ours.ratio.median >= AIM_RATIO ? 'meets' : 'BELOW'} the aim of ≥ ${AIM_RATIO}×`);
-  console.log(`joblogs peak RSS: ${ours.peakRssMb.median.toFixed(0)} MiB (max ${ours.peakRssMb.max.toFixed(0)}) — ${ours.peakRssMb.max <= AIM_RSS_MB ? 'meets' : 'ABOVE'} the aim of ≤ ${AIM_RSS_MB} MiB`);
-  console.log(`(floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`);
+  console.log(`(peak RSS is the consumer's; floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`);
   console.log(`every joblogs round: ${fixture.lines} lines printed = frames in S3 = final chunk's line-count`);
-  const saved = saveResults('shipper-throughput', { machine: machineNote(), mb: options.mb, floors, bytes: fixture.bytes, lines: fixture.lines, runs, summary });
-  console.log(`raw results: ${path.relative(process.cwd(), saved)}`);
 }
 
 async function main(): Promise<void> {
@@ -242,7 +184,7 @@ async function main(): Promise<void> {
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
-  await withLocalStack((stack) => measure(stack, { rounds, mb, variants, refBundle }));
+  await withLocalStack((stack) => withShipperBench(stack, { name: 'shipper-throughput', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, variants, refBundle }, bench)));
 }
 
 main().catch((error: unknown) => {

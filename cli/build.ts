@@ -2,12 +2,33 @@
  * Bundles the CLI into one file, `dist/joblogs.mjs` (`npm run build:cli`): node + that file is
  * all a container needs. Tests call {@link buildCli} before spawning the bin.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
+
+/**
+ * One ESM file for Node 24 from `entry`, as every Node bundle of ours is built (the CLI, the
+ * benchmarks' children). The AWS SDK has CommonJS dependencies that call require(): the bundle
+ * gets one. `shebang` makes it directly executable.
+ */
+export async function bundleForNode(entry: string, outfile: string, o: { shebang?: boolean; define?: BuildOptions['define'] } = {}): Promise<string> {
+  const require = "import { createRequire as __joblogsCreateRequire } from 'node:module';\nconst require = __joblogsCreateRequire(import.meta.url);";
+  await build({
+    ...(o.define ? { define: o.define } : {}),
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'warning',
+    banner: { js: `${o.shebang ? '#!/usr/bin/env node\n' : ''}${require}` },
+  });
+  return outfile;
+}
 
 export async function buildCli(outfile: string = CLI_BUNDLE): Promise<string> {
   // The shipper's framing worker runs a program of its own, embedded as a string (CommonJS, which
@@ -21,19 +42,10 @@ export async function buildCli(outfile: string = CLI_BUNDLE): Promise<string> {
     target: 'node24',
     logLevel: 'warning',
   });
-  await build({
+  return bundleForNode(path.join(ROOT, 'cli', 'entry.ts'), outfile, {
+    shebang: true,
     define: { JOBLOGS_FRAMING_WORKER_SOURCE: JSON.stringify(worker.outputFiles[0]!.text) },
-    entryPoints: [path.join(ROOT, 'cli', 'entry.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    logLevel: 'warning',
-    // The AWS SDK has CommonJS dependencies that call require(); give the ESM bundle one.
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __joblogsCreateRequire } from 'node:module';\nconst require = __joblogsCreateRequire(import.meta.url);" },
   });
-  return outfile;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,5 +1,5 @@
 /**
- * The load run of issue 6 (item 4): simulated concurrent jobs ship through the local stack at a
+ * The load run of issue 6 (item 4; testkit/load): simulated concurrent jobs ship through the local stack at a
  * realistic mix of rates; prints lines/s held, freshness p50/p95/p99, SQS age and errors, then
  * checks that every printed line is in Elasticsearch exactly once (and in the sampled download
  * files). Exits 1 when the invariant does not hold. Loopback only: it talks to the local stack.
@@ -16,12 +16,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_DIR, REPO_ROOT } from './local/paths.js';
-import { readStackFile } from './local/stack-file.js';
-import { LoadBounds, LoadDefaults } from './load/constants.js';
-import { renderLoadDoc, summaryLines } from './load/report.js';
-import { runLoad } from './load/run.js';
-import type { LoadOptions } from './load/types.js';
+import { LOCAL_DIR, REPO_ROOT } from '../testkit/index.js';
+import { LoadBounds, LoadDefaults, renderLoadDoc, runLoad, summaryLines, type LoadOptions } from '../testkit/load/index.js';
+import { readStackFile, type ProvisionedStack } from '../testkit/stack/index.js';
 
 const USAGE = `usage: tsx scripts/load.ts [--jobs N] [--minutes M] [--flush-ms MS] [--indexers N] [--rate-scale X]
        [--seed N] [--drain-timeout S] [--download-sample N] [--max-lines N] [--no-doc]
@@ -85,7 +82,7 @@ async function main(): Promise<void> {
   const { options, writeDoc } = parseLoadArgs(process.argv.slice(2));
   const stack = readStackFile();
   if (!stack?.resources) throw new Error('The local stack is not up: run `npx tsx scripts/stack.ts up` first (npm run load does)');
-  const report = await runLoad(stack as Parameters<typeof runLoad>[0], { ...options, log: (line) => console.log(line) });
+  const report = await runLoad(stack as ProvisionedStack, { ...options, log: (line) => console.log(line) });
   console.log('');
   for (const line of summaryLines(report)) console.log(`[load] ${line}`);
   for (const problem of report.invariant.problems) console.log(`[load]   ${problem}`);

@@ -7,10 +7,9 @@
  *
  *   npm run suite:report      # after `npm test` (which runs it too)
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './local/paths.js';
-import { SUITE_RESULTS_DIR, type SuiteResults } from '../test/support/suite-results.js';
+import { readSuiteResults, REPO_ROOT, type SuiteResults } from '../testkit/index.js';
 
 const ORDER = ['bad-input', 'faults', 'security', 'load'];
 const OUT = path.join(REPO_ROOT, 'docs', 'robustness.md');
@@ -41,11 +40,11 @@ function render(all: SuiteResults[]): string {
 }
 
 function main(): void {
-  if (!existsSync(SUITE_RESULTS_DIR)) {
+  const found = readSuiteResults();
+  if (!found) {
     console.log('[suite-report] no suite results yet (run the tests first); docs/robustness.md left as is');
     return;
   }
-  const found = readdirSync(SUITE_RESULTS_DIR).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(path.join(SUITE_RESULTS_DIR, f), 'utf8')) as SuiteResults);
   const missing = ORDER.filter((s) => !found.some((f) => f.suite === s));
   if (missing.length > 0) {
     // A partial run (say `--project unit`) must not drop rows of the suites it did not run.

@@ -20,10 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateNames } from '../../shared/adapters/elasticsearch/templates.js';
-import { readEventSourceMapping, readFunction, resource } from '../../scripts/local/cfn.js';
-import { startRunner, type BatchOutcome, type SqsHandler } from '../../scripts/local/esm-runner.js';
-import { readTemplate } from '../../scripts/local/package.js';
-import { ensureStackUp, loadStack, purgeQueues, type LocalStack } from '../support/stack.js';
+import { startRunner, type BatchOutcome, type SqsHandler } from '../../testkit/pipeline/index.js';
+import { ensureStackUp, loadStack, purgeQueues, readEventSourceMapping, readFunction, readTemplate, resource, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
 

@@ -9,11 +9,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CfnTemplate } from '../../scripts/local/cfn.js';
-import { cfnLint, CFN_LINT_REQUIREMENT, type CfnLintFinding } from '../../scripts/local/cfn-lint.js';
-import { packageService, readTemplate } from '../../scripts/local/package.js';
-import { REPO_ROOT } from '../../scripts/local/paths.js';
-import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
+import { REPO_ROOT, writeSuiteResults, type SuiteRow } from '../../testkit/index.js';
+import { cfnLint, CFN_LINT_REQUIREMENT, packageService, readTemplate, type CfnLintFinding, type CfnTemplate } from '../../testkit/stack/index.js';
 
 let templateFile: string;
 let template: CfnTemplate;

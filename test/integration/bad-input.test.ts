@@ -8,15 +8,14 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { ecsMappings } from '../../shared/adapters/elasticsearch/templates.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { badInputCorpus, type BadInputCase, type ExpectedDocuments } from '../fixtures/bad-input/index.js';
 import { gz } from '../fixtures/bad-input/gzip.js';
-import { countJobDocuments, deadLetterReports, eventually, jobDocuments, leafFields, mappingFieldCount } from '../support/es-documents.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { loadStack, purgeQueues, type LocalStack } from '../support/stack.js';
-import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
+import { countJobDocuments, deadLetterReports, eventually, jobDocuments, leafFields, mappingFieldCount, writeSuiteResults, type SuiteRow } from '../../testkit/index.js';
+import { loadStack, purgeQueues, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const FULL = process.env['JOBLOGS_SUITE_FULL'] === '1';
@@ -38,7 +37,7 @@ interface Planned {
 }
 
 let stack: LocalStack;
-let indexer: IndexerRunner;
+let indexer: LocalPipeline;
 let reports: Array<{ objectKey: string; report: Record<string, any> }> = [];
 const planned = new Map<string, Planned>();
 const rows: SuiteRow[] = [];
@@ -109,9 +108,9 @@ beforeAll(async () => {
   // input reaches the indexer exactly in the batch this test builds for it.
   for (const p of planned.values()) await putObjects(p);
   await purgeQueues(stack);
-  indexer = await startIndexerRunner(stack, { functionTimeoutS: 60 });
+  indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ functionTimeoutS: 60 }), purge: true });
   const messages = await sendAll();
-  await eventually(async () => indexer.runner.stats.deleted, (d) => d >= messages, `${messages} messages to be processed`, 280_000);
+  await eventually(async () => indexer.indexer!.stats.deleted, (d) => d >= messages, `${messages} messages to be processed`, 280_000);
   reports = await deadLetterReports(stack);
 }, 300_000);
 

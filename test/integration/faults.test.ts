@@ -1,7 +1,7 @@
 /**
  * Elasticsearch and delivery faults on the real stack (issue 6): a fault-injecting proxy between
  * the indexer and Elasticsearch, duplicate SQS deliveries and a killed handler process. Every
- * scenario ends with the same invariant (test/support/invariant.ts): every printed line is in
+ * scenario ends with the same invariant (testkit/invariant.ts): every printed line is in
  * Elasticsearch exactly once, by `_id` and by content.
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -12,18 +12,27 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, REPO_ROOT } from '../../scripts/local/paths.js';
+import { INDEXER_PROCESS_SCRIPT, quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
-import { countJobDocuments, eventually } from '../support/es-documents.js';
-import { startHttpFaultProxy, type HttpFaultProxy } from '../support/fault-proxy.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { checkExactlyOnce, describeVerdict, type LinesView, type PrintedChunk } from '../support/invariant.js';
-import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
-import { downloadLinesView } from '../support/download-view.js';
+import {
+  checkExactlyOnce,
+  childEnv,
+  countJobDocuments,
+  describeVerdict,
+  downloadLinesView,
+  eventually,
+  REPO_ROOT,
+  startHttpFaultProxy,
+  writeSuiteResults,
+  type HttpFaultProxy,
+  type LinesView,
+  type PrintedChunk,
+  type SuiteRow,
+} from '../../testkit/index.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
+import { registerTestJob } from '../../testkit/jobs.js';
+import { loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 /** Small bulk requests, so a few chunks make dozens of requests for the faults to hit. */
@@ -31,16 +40,16 @@ const INDEXER_ENV = { BULK_MAX_ACTIONS: '100', RETRY_BASE_MS: '50', RETRY_MAX_MS
 
 let stack: LocalStack;
 let proxy: HttpFaultProxy;
-let indexer: IndexerRunner | undefined;
+let indexer: LocalPipeline | undefined;
 const rows: SuiteRow[] = [];
 
-let assembler: AssemblerRunner;
+let assembler: LocalPipeline;
 
 beforeAll(async () => {
   stack = loadStack();
   proxy = await startHttpFaultProxy(stack.info.elasticsearch.url);
   // The third view of the invariant: every job's download file, assembled from the same chunks.
-  assembler = await startAssemblerRunner(stack);
+  assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
 });
 
 /**
@@ -59,7 +68,8 @@ async function downloadView(jobId: string, chunks: readonly PrintedChunk[]): Pro
     lineCount: chunks.reduce((n, c) => n + c.lines.length, 0),
     exitCode: 0,
   };
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
+  await registerTestJob(stack.s3, stack.bucket, jobId);
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
   return downloadLinesView(stack, jobId);
 }
 
@@ -77,7 +87,7 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'faults',
       title: 'Fault scenarios (indexer, local stack, fault proxy in front of Elasticsearch)',
-      notes: ['Each scenario ends with test/support/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content, and the job\'s download file (assembled from the same chunks) holding exactly the printed lines in order.'],
+      notes: ['Each scenario ends with testkit/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content, and the job\'s download file (assembled from the same chunks) holding exactly the printed lines in order.'],
       rows,
     });
   }
@@ -112,7 +122,7 @@ async function runScenario(name: string, input: string, jobId: string, chunks: P
   await upload(chunks);
   await during?.();
   await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${name}`, 100_000);
-  await eventually(async () => indexer!.runner.stats.deleted, (d) => d >= chunks.length, `${chunks.length} messages acknowledged`, 60_000);
+  await eventually(async () => indexer!.indexer!.stats.deleted, (d) => d >= chunks.length, `${chunks.length} messages acknowledged`, 60_000);
   const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
   const t = batchTotals(indexer!.logs);
   rows.push({
@@ -127,14 +137,14 @@ async function runScenario(name: string, input: string, jobId: string, chunks: P
 
 describe('Elasticsearch faults between the indexer and the cluster', () => {
   it('indexes every line exactly once while Elasticsearch answers 429 to every other bulk request', async () => {
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url } });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n % 2 === 0 && n < 60 ? { kind: 'status', status: 429 } : undefined));
     const jobId = `fault-429-${randomUUID().slice(0, 8)}`;
     await runScenario('es-429-under-pressure', 'HTTP 429 on every other _bulk (first 60 requests)', jobId, printedChunks(jobId, 4, 500));
   });
 
   it('retries exactly the items a partially failing bulk rejected with 429 and 503', async () => {
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url } });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n < 40 ? { kind: 'fail-items', every: 3, status: n % 2 === 0 ? 429 : 503 } : undefined));
     const jobId = `fault-items-${randomUUID().slice(0, 8)}`;
     await runScenario('bulk-partially-failing', 'every 3rd item of a _bulk answered 429/503 and not indexed (first 40 requests)', jobId, printedChunks(jobId, 4, 500));
@@ -142,7 +152,7 @@ describe('Elasticsearch faults between the indexer and the cluster', () => {
   });
 
   it('counts lines indexed behind a cut connection as duplicates on retry, never twice', async () => {
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url } });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n % 3 === 0 && n < 30 ? { kind: 'cut' } : undefined));
     const jobId = `fault-cut-${randomUUID().slice(0, 8)}`;
     await runScenario('bulk-response-cut', 'connection reset after Elasticsearch indexed the _bulk (every 3rd, first 30)', jobId, printedChunks(jobId, 3, 500));
@@ -150,21 +160,21 @@ describe('Elasticsearch faults between the indexer and the cluster', () => {
   });
 
   it('waits out a slow node whose answers come after the request timeout', async () => {
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url } });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n < 4 ? { kind: 'delay', ms: 3_500 } : undefined));
     const jobId = `fault-slow-${randomUUID().slice(0, 8)}`;
     await runScenario('bulk-slower-than-timeout', '_bulk answered after 3.5 s, above the 3 s request timeout (first 4 requests)', jobId, printedChunks(jobId, 2, 300));
   });
 
   it('hands records back while Elasticsearch refuses connections and indexes them once it accepts again', async () => {
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 4 });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 4 }), purge: true });
     proxy.plan(() => ({ kind: 'refuse' }));
     const jobId = `fault-refuse-${randomUUID().slice(0, 8)}`;
     await runScenario('es-refusing-connections', 'every connection reset for ~6 s (function timeout 4 s), then healthy', jobId, printedChunks(jobId, 3, 300), async () => {
-      await eventually(async () => indexer!.runner.stats.failed, (f) => f > 0, 'records handed back', 30_000);
+      await eventually(async () => indexer!.indexer!.stats.failed, (f) => f > 0, 'records handed back', 30_000);
       proxy.clear();
     });
-    expect(indexer.runner.stats.failed).toBeGreaterThan(0);
+    expect(indexer.indexer!.stats.failed).toBeGreaterThan(0);
   });
 });
 
@@ -173,7 +183,7 @@ describe('the Lambda deadline', () => {
   // the lines confirmed so far, and the redelivery goes on from there instead of from line 0.
   it('hands a chunk back when the deadline comes mid-object and finishes it on redelivery, once', async () => {
     // 3 s per invocation minus 1 s headroom, against ~6 s of slowed bulk requests for the chunk.
-    indexer = await startIndexerRunner(stack, { env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 3 });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 3 }), purge: true });
     proxy.plan(({ path: p }) => (isBulk(p) ? { kind: 'delay', ms: 400 } : undefined));
     const jobId = `fault-deadline-${randomUUID().slice(0, 8)}`;
     const chunks = printedChunks(jobId, 1, 3000);
@@ -198,7 +208,7 @@ describe('the Lambda deadline', () => {
 
 describe('delivery faults', () => {
   it('indexes a chunk once however often its notification is delivered', async () => {
-    indexer = await startIndexerRunner(stack, { env: INDEXER_ENV });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: INDEXER_ENV }), purge: true });
     const jobId = `fault-dup-${randomUUID().slice(0, 8)}`;
     const chunks = printedChunks(jobId, 2, 400);
     await runScenario('duplicate-sqs-delivery', 'each notification delivered 4 times: twice in one batch, then twice more', jobId, chunks, async () => {
@@ -229,7 +239,7 @@ describe('delivery faults', () => {
     expect(atKill).toBeLessThan(expected);
     proxy.clear();
     // The killed batch's messages stay in flight until their visibility timeout (725 s): end it now.
-    indexer = await startIndexerRunner(stack, { env: INDEXER_ENV });
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: INDEXER_ENV }), purge: true });
     await stack.sqs.send(
       new ChangeMessageVisibilityBatchCommand({ QueueUrl: stack.chunkQueueUrl, Entries: child.received.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })) }),
     );
@@ -248,7 +258,7 @@ describe('delivery faults', () => {
 
 function startChild(env: Record<string, string>): { process: ChildProcess; ready: Promise<void>; exited: Promise<unknown>; received: string[] } {
   // node itself with tsx's loader, not the tsx wrapper: SIGKILL must hit the process doing the work.
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', path.join(REPO_ROOT, 'test', 'support', 'indexer-child.ts')], {
+  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', INDEXER_PROCESS_SCRIPT], {
     cwd: REPO_ROOT,
     env: childEnv({ JOBLOGS_CHILD_ENV: JSON.stringify(env) }),
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -3,40 +3,23 @@
  * template declares → SQS (moto) → the event-source runner → the real middy handler → a real
  * Elasticsearch. Nothing here is mocked.
  */
-import { eventually } from '../support/eventually.js';
 import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runner } from '../../scripts/local/esm-runner.js';
+import { quickIndexer, startLocalPipeline, type LocalPipeline, type Runner } from '../../testkit/pipeline/index.js';
+import { countJobDocuments, eventually, jobDocuments } from '../../testkit/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { loadStack, startElasticsearch, stopElasticsearch, type LocalStack } from '../support/stack.js';
+import { loadStack, startElasticsearchAgain, stopElasticsearch, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 let stack: LocalStack;
 let runner: Runner;
-let indexer: IndexerRunner;
-
-async function jobDocuments(jobId: string): Promise<Array<{ _id: string; _source: any }>> {
-  await stack.es.indices.refresh({ index: DATA_STREAM });
-  const result = await stack.es.search({
-    index: DATA_STREAM,
-    size: 10_000,
-    query: { term: { 'labels.job_id': jobId } },
-    sort: [{ 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
-  });
-  return result.hits.hits as Array<{ _id: string; _source: any }>;
-}
-
-async function countOf(jobId: string): Promise<number> {
-  await stack.es.indices.refresh({ index: DATA_STREAM }).catch(() => undefined);
-  return (await stack.es.count({ index: DATA_STREAM, query: { term: { 'labels.job_id': jobId } } })).count;
-}
+let indexer: LocalPipeline;
 
 async function putChunk(jobId: string, seq: number, lines: string[], metadata: Record<string, string> = {}, body?: Buffer) {
   const key = chunkKey({ jobId, source: 'main', seq });
@@ -63,8 +46,8 @@ function summaries() {
 
 beforeAll(async () => {
   stack = loadStack();
-  indexer = await startIndexerRunner(stack);
-  runner = indexer.runner;
+  indexer = await startLocalPipeline({ stack, indexer: quickIndexer(), purge: true });
+  runner = indexer.indexer!;
 });
 
 afterAll(async () => {
@@ -93,10 +76,10 @@ describe('ingest path on the local stack', () => {
     const before = runner.stats.deleted;
     for (const [seq, lines] of printed.entries()) await putChunk(jobId, seq, lines);
 
-    const count = await eventually(() => countOf(jobId), (c) => c >= 10, 'all lines to be searchable');
+    const count = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 10, 'all lines to be searchable');
     await settled(before, 3);
     expect(count).toBe(10);
-    const docs = await jobDocuments(jobId);
+    const docs = await jobDocuments(stack, DATA_STREAM, jobId);
     expect(docs.map((d) => d._source.message)).toEqual([
       'Starting training run',
       '2026-11-25 10:00:01,250 INFO trainer: epoch 1 step 10 loss=2.31',
@@ -144,7 +127,7 @@ describe('ingest path on the local stack', () => {
     const lines = Array.from({ length: 500 }, (_, i) => `step ${i} loss=${(1 / (i + 1)).toFixed(4)}`);
     let before = runner.stats.deleted;
     const key = await putChunk(jobId, 0, lines);
-    await eventually(() => countOf(jobId), (c) => c >= 500, 'the chunk to be indexed');
+    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 500, 'the chunk to be indexed');
     await settled(before, 1);
 
     // The same notification delivered again (SQS is at-least-once)…
@@ -156,7 +139,7 @@ describe('ingest path on the local stack', () => {
     await putChunk(jobId, 0, lines);
     await settled(before, 1);
 
-    expect(await countOf(jobId)).toBe(500);
+    expect(await countJobDocuments(stack, DATA_STREAM, jobId)).toBe(500);
     const duplicates = summaries().reduce((n, s) => n + s.duplicates, 0);
     expect(duplicates).toBeGreaterThanOrEqual(1000);
   });
@@ -188,7 +171,7 @@ describe('ingest path on the local stack', () => {
     );
     expect(reports.find((r) => r.key === truncated)).toMatchObject({ code: 'CORRUPT_GZIP', bucket: stack.bucket });
     expect(reports.find((r) => r.key === notGzip)).toMatchObject({ code: 'NOT_GZIP', reason: expect.stringContaining('not gzip') });
-    const docs = await jobDocuments(jobId);
+    const docs = await jobDocuments(stack, DATA_STREAM, jobId);
     const goodLines = docs.filter((d) => d._source.joblogs.chunk_seq === 0).map((d) => d._source.message);
     expect(goodLines).toEqual(['good line 1', 'good line 2']);
     // The readable head of the truncated chunk is indexed, not thrown away.
@@ -201,19 +184,19 @@ describe('ingest path on the local stack', () => {
     const lines = (seq: number) => Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`);
     const failedBefore = runner.stats.failed;
     await putChunk(jobId, 0, lines(0));
-    await eventually(() => countOf(jobId), (c) => c === 300, 'the first chunk to be indexed');
+    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c === 300, 'the first chunk to be indexed');
 
     await stopElasticsearch(stack);
     try {
       for (const seq of [1, 2, 3]) await putChunk(jobId, seq, lines(seq));
       await eventually(async () => runner.stats.failed, (f) => f > failedBefore, 'the runner to see failed records', 60_000);
     } finally {
-      await startElasticsearch(stack);
+      await startElasticsearchAgain(stack);
     }
 
-    const count = await eventually(() => countOf(jobId), (c) => c >= 1200, 'all chunks after the outage', 120_000);
+    const count = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 1200, 'all chunks after the outage', 120_000);
     expect(count).toBe(1200);
-    const docs = await jobDocuments(jobId);
+    const docs = await jobDocuments(stack, DATA_STREAM, jobId);
     expect(docs.map((d) => d._source.message)).toEqual([0, 1, 2, 3].flatMap(lines));
   });
 });

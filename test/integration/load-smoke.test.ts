@@ -1,16 +1,13 @@
 /**
- * The load run of issue 6 (scripts/load.ts, `npm run load`: 500 jobs for 10 minutes), small
+ * The load run of issue 6 (testkit/load; `npm run load`: 500 jobs for 10 minutes), small
  * enough for every `npm test` so its code cannot rot: 20 simulated jobs ship for 20 s at the same
  * mix, with the shipper's default 1 s flush, through the real stack. Asserts the invariant and
  * that every figure was produced — never their values (a shared machine decides those).
  */
 import { afterAll, expect, it } from 'vitest';
-import { LoadDefaults } from '../../scripts/load/constants.js';
-import { summaryLines } from '../../scripts/load/report.js';
-import { runLoad } from '../../scripts/load/run.js';
-import type { LoadReport } from '../../scripts/load/types.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { writeSuiteResults } from '../support/suite-results.js';
+import { writeSuiteResults } from '../../testkit/index.js';
+import { LoadDefaults, runLoad, summaryLines, type LoadReport } from '../../testkit/load/index.js';
+import { loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const JOBS = 20;
 const SECONDS = 20;

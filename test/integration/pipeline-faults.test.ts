@@ -1,37 +1,30 @@
 /**
  * Faults on the producer side, through the whole pipeline — the bundled `joblogs` CLI shipping a
  * real child's output into `chunks/`, the indexer into Elasticsearch, the assembler into the
- * download file — each ending with test/support/invariant.ts over all three: printed lines ==
+ * download file — each ending with testkit/invariant.ts over all three: printed lines ==
  * documents in Elasticsearch (exactly once, by _id and content) == lines of the download file.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { startAssemblerRunner, type AssemblerRunner } from '../support/assembler-runner.js';
-import { downloadLinesView } from '../support/download-view.js';
-import { countJobDocuments } from '../support/es-documents.js';
-import { eventually } from '../support/eventually.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { checkExactlyOnce, describeVerdict, type PrintedChunk } from '../support/invariant.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { writeSuiteResults, type SuiteRow } from '../support/suite-results.js';
+import { registerTestJob } from '../../testkit/jobs.js';
+import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, readGzipObjects, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 let stack: LocalStack;
 let work: string;
 let bin: string;
 let s3Proxy: FaultProxy;
-let indexer: IndexerRunner;
-let assembler: AssemblerRunner;
+let pipeline: LocalPipeline;
 const rows: SuiteRow[] = [];
 
 /** Prints `count` lines (0 = forever) a few ms apart, and appends each to `printed` first. */
@@ -55,13 +48,11 @@ beforeAll(async () => {
   bin = await buildCli(path.join(work, 'joblogs.mjs'));
   await import('node:fs').then((fs) => fs.writeFileSync(path.join(work, 'printer.mjs'), PRINTER));
   s3Proxy = await startFaultProxy(stack.info.moto.url);
-  indexer = await startIndexerRunner(stack);
-  assembler = await startAssemblerRunner(stack);
+  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler(), purge: true });
 }, 120_000);
 
 afterAll(async () => {
-  await assembler?.stop();
-  await indexer?.stop();
+  await pipeline?.stop();
   await s3Proxy?.close();
   await stack?.close();
   if (work) rmSync(work, { recursive: true, force: true });
@@ -69,7 +60,7 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'pipeline-faults',
       title: 'Producer-side faults through the whole pipeline (joblogs CLI → S3 → indexer → Elasticsearch, and → assembler → download file)',
-      notes: ['Each scenario ends with test/support/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.'],
+      notes: ['Each scenario ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.'],
       rows,
     });
   }
@@ -78,7 +69,7 @@ afterAll(async () => {
 function joblogs(jobId: string, spoolDir: string, printed: string, count: number, endpoint: string) {
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--flush-interval', '150', '--owner', 'alice', '--team', 'vision', '--', process.execPath, path.join(work, 'printer.mjs'), printed, String(count)],
+    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--flush-interval', '150', '--', process.execPath, path.join(work, 'printer.mjs'), printed, String(count)],
     { env: { ...process.env, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -94,14 +85,8 @@ const spooled = (spoolDir: string, jobId: string) => {
 
 /** The job's chunks as the invariant needs them: per key, the text of each frame in order. */
 async function shippedChunks(jobId: string): Promise<PrintedChunk[]> {
-  const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `chunks/v1/${jobId}/` }));
-  const out: PrintedChunk[] = [];
-  for (const { Key } of listed.Contents ?? []) {
-    const body = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: Key! }));
-    const frames = decodeFrames(gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8'));
-    out.push({ key: Key!, lines: frames.map((f) => f.bytes.toString('utf8')) });
-  }
-  return out;
+  const objects = await readGzipObjects(stack.s3, stack.bucket, `chunks/v1/${jobId}/`);
+  return objects.map(({ key, text }) => ({ key, lines: decodeFrames(text).map((f) => f.bytes.toString('utf8')) }));
 }
 
 async function endWithInvariant(name: string, input: string, jobId: string, printed: string[]): Promise<void> {
@@ -117,7 +102,7 @@ async function endWithInvariant(name: string, input: string, jobId: string, prin
 
 describe('the shipper’s S3 goes away', () => {
   it('spools while S3 is unreachable, delivers once it is back: every line once in Elasticsearch and in the download file', async () => {
-    const jobId = `pf-s3-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-s3-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
     const printedFile = path.join(dir, 'printed');
     s3Proxy.up();
@@ -135,7 +120,7 @@ describe('the shipper’s S3 goes away', () => {
   });
 
   it('resumes a SIGKILLed shipper’s spool with the same job: nothing lost of what it had sealed, nothing twice', async () => {
-    const jobId = `pf-kill-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-kill-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
     const spoolDir = path.join(dir, 'spool');
     s3Proxy.down();
@@ -159,7 +144,7 @@ describe('the shipper’s S3 goes away', () => {
 
 describe('chunks arriving out of order, twice and late', () => {
   it('indexes and assembles every line once however the chunks arrive', async () => {
-    const jobId = `pf-order-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-order-${randomUUID().slice(0, 8)}`);
     const chunks: PrintedChunk[] = Array.from({ length: 4 }, (_, seq) => ({
       key: chunkKey({ jobId, source: 'main', seq }),
       lines: Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`),
@@ -167,7 +152,7 @@ describe('chunks arriving out of order, twice and late', () => {
     const put = (seq: number) => stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[seq]!.key, Body: gzipSync(chunks[seq]!.lines.join('\n') + '\n') }));
     for (const seq of [2, 0, 2]) await put(seq);
     const marker: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: new Date().toISOString(), lastSeq: 3, lineCount: 1200, exitCode: 0 };
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
     // Late: after the final marker, within the assembler's wait for late chunks.
     await new Promise((r) => setTimeout(r, 3000));
     for (const seq of [3, 1, 3]) await put(seq);

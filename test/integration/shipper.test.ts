@@ -4,22 +4,18 @@
  * Elasticsearch. Cases (a) and (b) write under a prefix the bucket notification ignores, so
  * their million lines never reach the chunk queue.
  */
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { eventually } from '../support/eventually.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
+import { eventually, readGzipObjects, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -135,21 +131,8 @@ interface StoredChunk {
 }
 
 async function chunksOf(jobId: string, prefix = TEST_PREFIX): Promise<StoredChunk[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `${prefix}v1/${jobId}/`, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-    token = page.NextContinuationToken;
-  } while (token);
-  keys.sort();
-  return Promise.all(
-    keys.map(async (key) => {
-      const object = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
-      const body = Buffer.from(await object.Body!.transformToByteArray());
-      return { key, seq: Number(key.slice(-17, -7)), metadata: object.Metadata ?? {}, frames: decodeFrames(gunzipSync(body).toString('utf8')) };
-    }),
-  );
+  const objects = await readGzipObjects(stack.s3, stack.bucket, `${prefix}v1/${jobId}/`);
+  return objects.map(({ key, metadata, text }) => ({ key, seq: Number(key.slice(-17, -7)), metadata, frames: decodeFrames(text) }));
 }
 
 function caseDir(): string {
@@ -399,10 +382,10 @@ describe('joblogs run when S3 fails', () => {
 
 describe('joblogs run through the ingest path', () => {
   const DATA_STREAM = 'logs-mlplatform.job-local';
-  let indexer: IndexerRunner;
+  let indexer: LocalPipeline;
 
   beforeAll(async () => {
-    indexer = await startIndexerRunner(stack);
+    indexer = await startLocalPipeline({ stack, indexer: quickIndexer(), purge: true });
   });
 
   afterAll(async () => {

@@ -1,14 +1,13 @@
 /**
  * The signer on real services: job markers and download files put into S3 (moto) as fixtures, the
- * real middy handler behind a local HTTP API (test/support/http-api.ts), a local identity
- * provider serving real keys (test/support/jwks.ts), on-demand assembly requests landing in a
+ * real middy handler behind a local HTTP API (testkit/http/http-api.ts), a local identity
+ * provider serving real keys (testkit/http/jwt-issuer.ts), on-demand assembly requests landing in a
  * real (moto) SQS queue. Every call is a real HTTP request made with `fetch`.
  */
 import { DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode as risonDecode } from 'rison-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +16,11 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { loadSignerConfig, type SignerConfig } from '../../shared/config/signer-config.js';
 import { downloadKey, toS3Metadata, type DownloadMetadata } from '../../shared/core/download/index.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { startHttpApi, type HttpApi } from '../support/http-api.js';
-import { startIssuer, type LocalIssuer } from '../support/jwks.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
-import { esSetup } from '../../scripts/es-setup.js';
+import { registerTestJob } from '../../testkit/jobs.js';
+import { esSetup } from '../../deploy/es-setup.js';
+import { jsonLogSink } from '../../testkit/index.js';
+import { startHttpApi, startIssuer, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,7 +35,7 @@ let idp: LocalIssuer;
 let api: HttpApi;
 let config: SignerConfig;
 let queueUrl: string;
-const logLines: string[] = [];
+const signerLogs = jsonLogSink();
 const issuedTokens: string[] = [];
 const putKeys: string[] = [];
 const savedEnv = { ...process.env };
@@ -45,21 +44,21 @@ function jobId(name: string): string {
   return `sig-${RUN}-${name}`;
 }
 
-async function putMarker(id: string, marker: Partial<JobMarker> & { source?: string }) {
+/** A job registered as alice's (team vision) by the launcher, with one marker of its source. */
+async function putMarker(id: string, marker: Partial<JobMarker> & { source?: string; owner?: string; team?: string }, o: { registered?: boolean } = {}) {
+  if (o.registered !== false) await registerTestJob(stack.s3, stack.bucket, id);
   const source = marker.source ?? 'main';
   const body: JobMarker = {
     version: 1,
     jobId: id,
     source,
     status: 'running',
-    owner: 'alice',
-    team: 'vision',
     traceparent: TRACEPARENT,
     startedAt: '2026-11-25T10:00:00.000Z',
     ...marker,
   } as JobMarker;
   if (body.status === 'final') Object.assign(body, { endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 3, lineCount: 40, ...marker });
-  const key = jobMarkerKey(id, source);
+  const key = jobMarkerKey(id, source, body.status);
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: JSON.stringify(body), ContentType: 'application/json' }));
   putKeys.push(key);
 }
@@ -107,13 +106,7 @@ async function assemblyMessages(waitS = 1): Promise<unknown[]> {
 }
 
 function startSigner(now: () => number = Date.now) {
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  return createSignerHandler(config, { logger: createLogger('joblogs-signer-test', sink), now });
+  return createSignerHandler(config, { logger: createLogger('joblogs-signer-test', signerLogs.sink), now });
 }
 
 beforeAll(async () => {
@@ -216,15 +209,18 @@ describe('signer: authentication', () => {
 
 describe('signer: authorisation', () => {
   const mine = jobId('alice-job');
-  const conflicted = jobId('conflict');
+  const claimed = jobId('claimed');
   const mislabelled = jobId('mislabelled');
+  const unregistered = jobId('unregistered');
   beforeAll(async () => {
-    await putMarker(mine, { status: 'final', owner: 'alice', team: 'vision' });
+    await putMarker(mine, { status: 'final' });
     await putDownload(mine, ['a', 'b']);
-    await putMarker(conflicted, { status: 'final', source: 'rank-0', owner: 'alice', team: 'vision' });
-    await putMarker(conflicted, { status: 'final', source: 'rank-1', owner: 'mallory', team: 'vision' });
-    await putMarker(mislabelled, { status: 'final', owner: 'alice', team: 'vision' });
+    // A producer of alice's job claims it for mallory in its own marker: claims carry no authority.
+    await putMarker(claimed, { status: 'final', source: 'rank-0' });
+    await putMarker(claimed, { status: 'final', source: 'rank-1', owner: 'mallory', team: 'evil' });
+    await putMarker(mislabelled, { status: 'final' });
     await putDownload(mislabelled, ['x'], { owner: 'bob', team: 'nlp' });
+    await putMarker(unregistered, { status: 'final', owner: 'mallory' }, { registered: false });
   });
 
   it("answers 403 for another user's job, saying nothing about its owner", async () => {
@@ -247,14 +243,21 @@ describe('signer: authorisation', () => {
     }
   });
 
-  it('answers 403 when the job’s sources disagree about its owner', async () => {
-    const { response } = await getLogs(conflicted, await token({ sub: 'alice', teams: ['vision'] }));
-    expect(response.status).toBe(403);
+  it('decides from the registration alone: a marker claiming the job for mallory gives her nothing and takes nothing from alice', async () => {
+    expect((await getLogs(claimed, await token({ sub: 'mallory', teams: ['evil'] }))).response.status).toBe(403);
+    expect((await getLogs(claimed, await token({ sub: 'alice', teams: ['vision'] }))).response.status).toBe(200);
   });
 
-  it('answers 403 when the download file was recorded for another owner', async () => {
-    const { response } = await getLogs(mislabelled, await token({ sub: 'alice', teams: ['vision'] }));
-    expect(response.status).toBe(403);
+  it('never signs a download file recorded for another owner: it is as if there were none yet', async () => {
+    const { response, body } = await getLogs(mislabelled, await token({ sub: 'alice', teams: ['vision'] }));
+    expect(response.status).toBe(200);
+    expect(body).toMatchObject({ downloadUrl: null, expiresAt: null });
+  });
+
+  it('knows no job that no launcher registered, whatever its producers wrote', async () => {
+    const { response, body } = await getLogs(unregistered, await token({ sub: 'mallory' }));
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ status: 'not-found', downloadUrl: null });
   });
 });
 
@@ -382,7 +385,7 @@ describe('signer: complete and running jobs', () => {
   });
 
   it('never logs the presigned URL or a token', async () => {
-    const log = logLines.join('');
+    const log = signerLogs.logs.map((line) => JSON.stringify(line)).join('\n');
     expect(log).toContain('signer request done');
     expect(log).not.toMatch(/X-Amz-Signature|X-Amz-Credential|https?:\/\/127\.0\.0\.1:\d+\/[^"]*downloads\//);
     for (const t of issuedTokens) {

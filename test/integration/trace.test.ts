@@ -7,7 +7,6 @@
  * line of one request's story, in causal order, and nothing of a second request served at the
  * same time.
  */
-import { eventually as poll } from '../support/eventually.js';
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,13 +17,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { REPO_ROOT } from '../../scripts/local/paths.js';
-import { awsLocalEnv } from '../../scripts/local/stack-file.js';
+import { eventually as poll, REPO_ROOT } from '../../testkit/index.js';
 import { createServiceLogger, type ServiceLogger } from '../../shared/logging/index.js';
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
-import { startIndexerRunner, type IndexerRunner } from '../support/indexer-runner.js';
-import { loadStack, type LocalStack } from '../support/stack.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { gate, jsonLines } from '../unit/shared/trace/support.js';
 
 /** Polls with this file's longer default: the chain crosses four processes and two queues. */
@@ -33,7 +31,7 @@ const eventually = <T>(probe: () => Promise<T>, accept: (v: T) => boolean, what:
 const DATA_STREAMS = 'logs-mlplatform.*-local';
 
 let stack: LocalStack;
-let indexer: IndexerRunner;
+let indexer: LocalPipeline;
 let work: string;
 let bin: string;
 let queueUrl: string;
@@ -100,7 +98,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'joblogs-trace-it-'));
   bin = await buildCli(path.join(work, 'joblogs.mjs'));
   queueUrl = (await stack.sqs.send(new CreateQueueCommand({ QueueName: `trace-it-jobs-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
-  indexer = await startIndexerRunner(stack);
+  indexer = await startLocalPipeline({ stack, indexer: quickIndexer(), purge: true });
 });
 
 afterAll(async () => {

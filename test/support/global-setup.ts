@@ -1,11 +1,11 @@
 /**
  * Global setup of the `integration` project: the local stack must be up. `npm test` starts it
  * before vitest; a bare `vitest run --project integration` starts it here (and leaves it
- * running for the next run; `npx tsx scripts/stack.ts down` stops it).
- * Tests read it with `inject('stack')` or `loadStack()`.
+ * running for the next run; `npm run stack:down` stops it).
+ * Tests read it with `inject('stack')` or `loadStack()` (testkit/stack).
  */
 import type { TestProject } from 'vitest/node';
-import { ensureStackUp, type StackInfo } from './stack.js';
+import { ensureStackUp, type StackInfo } from '../../testkit/stack/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

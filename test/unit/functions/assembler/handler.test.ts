@@ -6,7 +6,8 @@ import { loadAssemblerConfig } from '../../../../shared/config/assembler-config.
 import { encodeFrame, type JobMarker } from '../../../../shared/core/contract/index.js';
 import { MemoryBucket } from '../../../../testkit/fakes/memory-bucket.js';
 import { MemoryQueue } from '../../../../testkit/fakes/memory-queue.js';
-import { lambdaContext, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { lambdaContext } from '../../../../testkit/lambda.js';
+import { S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
 
 const BUCKET = 'joblogs-test-logs';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/joblogs-test-assemble';

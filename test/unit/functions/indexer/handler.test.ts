@@ -9,7 +9,8 @@ import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../../../../shared/config/indexer-config.js';
 import type { BulkItemResult } from '../../../../shared/core/ingest/index.js';
 import { createIndexerHandler } from '../../../../functions/indexer/create-handler.js';
-import { gzipLines, lambdaContext, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { gzipLines, S3_TEST_EVENT, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { lambdaContext } from '../../../../testkit/index.js';
 
 const BUCKET = 'joblogs-test-logs';
 const KEY_A = 'chunks/v1/job-a/main/0000000000.log.gz';

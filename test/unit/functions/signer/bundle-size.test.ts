@@ -8,8 +8,8 @@
 import { build } from 'esbuild';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../../../scripts/local/paths.js';
-import { readServerlessYml } from '../../../support/serverless-yml.js';
+import { REPO_ROOT } from '../../../../testkit/index.js';
+import { readServerlessYml } from '../../../../testkit/stack/index.js';
 
 describe('signer bundle', () => {
   it('stays under 500 KB with the deploy settings, without classic zod', async () => {

@@ -9,7 +9,7 @@ import { TokenKeysUnavailableError, TokenRejectedError, type VerifyToken } from 
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import type { DownloadUrlSigner } from '../../../../shared/adapters/s3/download-url.js';
 import { loadSignerConfig } from '../../../../shared/config/signer-config.js';
-import { lambdaContext } from '../../../fixtures/events.js';
+import { lambdaContext } from '../../../../testkit/index.js';
 
 const BUCKET = 'joblogs-test-logs';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/joblogs-test-assemble';

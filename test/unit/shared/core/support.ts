@@ -1,7 +1,7 @@
 /** Small test helpers for the pure core: no module state, every helper returns fresh values. */
 
-/** Seeded PRNG (mulberry32) so "random" chunk boundaries are reproducible when a test fails. */
-export { seededRandom } from '../../../../scripts/load/mix.js';
+/** The seeded PRNG (testkit's one) so "random" chunk boundaries are reproducible when a test fails. */
+export { seededRandom } from '../../../../testkit/index.js';
 
 /** Cuts `bytes` at the given offsets (sorted, deduplicated, inside the buffer). */
 export function cutAt(bytes: Buffer, offsets: readonly number[]): Buffer[] {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame, type FrameTerminator } from '../../../../shared/core/contract/index.js';
 import { FrameWriter, maxFrameBytes } from '../../../../shared/shipper/index.js';
+/** The seeded PRNG, so a failure names bytes that can be replayed. */
+import { seededRandom as random } from '../../../../testkit/index.js';
 
 const T = Date.parse('2026-11-25T10:00:00.123Z');
 const TERMINATORS: FrameTerminator[] = ['\n', '\r\n', '\r', ''];
@@ -10,17 +12,6 @@ function written(frame: Frame): Buffer {
   const end = new FrameWriter().write(out, 4, frame);
   expect(end - 4).toBeLessThanOrEqual(maxFrameBytes(frame.bytes.length));
   return out.subarray(4, end);
-}
-
-/** A seeded xorshift, so a failure names bytes that can be replayed. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
 }
 
 describe('FrameWriter', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineCapture, utf8Boundary, type CapturedLine } from '../../../../shared/shipper/index.js';
-
-/** mulberry32: a small seeded PRNG, so a failing split can be replayed. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG, so a failing split can be replayed. */
+import { seededRandom as seeded } from '../../../../testkit/index.js';
 
 function capture(pieces: Buffer[], maxLineBytes = 64): CapturedLine[] {
   const lines: CapturedLine[] = [];

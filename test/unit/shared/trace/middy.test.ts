@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { currentTrace, traceMiddleware, type TraceContext } from '../../../../shared/trace/index.js';
-import { lambdaContext, s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
+import { lambdaContext } from '../../../../testkit/index.js';
 import { gate, PARENT, TRACE, TRACEPARENT } from './support.js';
 
 const httpEvent = (headers: Record<string, string>): APIGatewayProxyEventV2 =>

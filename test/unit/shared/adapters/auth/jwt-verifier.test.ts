@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, TokenKeysUnavailableError, TokenRejectedError } from '../../../../../shared/adapters/auth/jwt-verifier.js';
-import { startIssuer, type LocalIssuer } from '../../../../support/jwks.js';
+import { startIssuer, type LocalIssuer } from '../../../../../testkit/http/index.js';
 
 let idp: LocalIssuer;
 beforeAll(async () => {

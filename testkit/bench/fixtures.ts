@@ -1,0 +1,102 @@
+/**
+ * The benchmarks' inputs, generated from the synthetic log on first use and cached under
+ * `.local/bench/` (the file names carry the generator's version, so a changed mix is rebuilt).
+ *
+ * @example
+ * const file = await cpuFixture(100);                 // ≥ 100 MiB of log, one gzip file
+ * const dir = chunkFixture({ mb: 24, count: 4, seed: 7 }); chunkFile(dir, 0);
+ * const { file, lines } = await printerFixture(200);  // uncompressed, with its line count
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GENERATOR_VERSION, gzipChunks, MB, syntheticLog, writeGzipLog } from '../synthetic-log.js';
+import { BENCH_DIR } from './report.js';
+
+/** Stable short hash of a fixture's parameters, for cache file names. */
+export function fixtureTag(parts: readonly (string | number)[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 10);
+}
+
+/** The cached ≥`mb` MiB gzip fixture of the CPU benchmark. */
+export async function cpuFixture(mb: number, seed = 42): Promise<string> {
+  const file = path.join(BENCH_DIR, `train-${mb}mb-seed${seed}-v${GENERATOR_VERSION}.log.gz`);
+  if (!existsSync(file)) {
+    const started = performance.now();
+    console.error(`[bench] generating ${file}`);
+    await writeGzipLog(file, { seed, totalBytes: mb * MB });
+    console.error(`[bench] generated in ${((performance.now() - started) / 1000).toFixed(1)} s (${(statSync(file).size / MB).toFixed(1)} MiB gzip)`);
+  }
+  return file;
+}
+
+/** Chunk `seq` of a chunk fixture directory. */
+export function chunkFile(dir: string, seq: number): string {
+  return path.join(dir, `${String(seq).padStart(10, '0')}.log.gz`);
+}
+
+/** `count` gzip chunks of `mb` MiB of log (cut at line boundaries, as a shipper uploads them), one file each, cached. */
+export function chunkFixture(o: { mb: number; count: number; seed: number; dir?: string }): string {
+  const dir = o.dir ?? path.join(BENCH_DIR, `e2e-${o.mb}mb-${o.count}chunks-${fixtureTag([o.seed, GENERATOR_VERSION])}`);
+  if (existsSync(chunkFile(dir, o.count - 1))) return dir;
+  console.error(`[bench] generating ${o.count} chunks (${o.mb} MiB of log) in ${dir}`);
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  gzipChunks({ seed: o.seed, totalBytes: o.mb * MB, count: o.count }).forEach((body, seq) => writeFileSync(chunkFile(staging, seq), body));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return dir;
+}
+
+export interface PrinterFixture {
+  file: string;
+  bytes: number;
+  /** Lines the shipper must capture: `\n`, `\r\n` and lone `\r` each end one; plus an unterminated tail. */
+  lines: number;
+}
+
+/** Lines as the shipper (and the chunk contract) count them. */
+function countShipperLines(buf: Buffer, carry: { cr: boolean; tail: boolean }): number {
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!;
+    if (carry.cr) {
+      carry.cr = false;
+      n++;
+      if (b === 0x0a) {
+        carry.tail = false;
+        continue;
+      }
+    }
+    if (b === 0x0a) {
+      n++;
+      carry.tail = false;
+    } else if (b === 0x0d) {
+      carry.cr = true;
+      carry.tail = false;
+    } else carry.tail = true;
+  }
+  return n;
+}
+
+/** The uncompressed synthetic log the shipper benchmarks' printer dumps, cached with its line count. */
+export async function printerFixture(mb: number, seed = 42): Promise<PrinterFixture> {
+  const file = path.join(BENCH_DIR, `print-${mb}mb-seed${seed}-v${GENERATOR_VERSION}.log`);
+  const meta = `${file}.json`;
+  if (!existsSync(meta)) {
+    console.error(`[bench] generating ${file}`);
+    mkdirSync(BENCH_DIR, { recursive: true });
+    await pipeline(Readable.from(syntheticLog({ seed, totalBytes: mb * MB })), createWriteStream(`${file}.partial`));
+    renameSync(`${file}.partial`, file);
+    const body = readFileSync(file);
+    const carry = { cr: false, tail: false };
+    let lines = countShipperLines(body, carry);
+    if (carry.cr || carry.tail) lines++;
+    writeFileSync(meta, JSON.stringify({ bytes: body.length, lines }));
+  }
+  const { bytes, lines } = JSON.parse(readFileSync(meta, 'utf8')) as { bytes: number; lines: number };
+  return { file, bytes, lines };
+}

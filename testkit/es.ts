@@ -1,0 +1,135 @@
+/**
+ * Elasticsearch over plain HTTP, for tests, benchmarks and the load run: what a user would see
+ * (the official client refuses `_source`s with a `__proto__` key, secure-json-parse), one request
+ * helper, the readers of what the indexer wrote, and emptying a data stream between runs.
+ *
+ * Every helper takes the Elasticsearch to talk to: an endpoint, or anything carrying the stack
+ * file (`LocalStack`).
+ *
+ * @example
+ * const docs = await jobDocuments(stack, 'logs-mlplatform.job-local', jobId);   // printed order
+ * await resetDataStream(stack.info.elasticsearch, 'logs-mlplatform.job-bench');
+ */
+import type { ProvisionedStack } from './stack/stack-file.js';
+
+export interface EsEndpoint {
+  url: string;
+  username: string;
+  password: string;
+}
+
+export type EsTarget = EsEndpoint | { info: Pick<ProvisionedStack, 'elasticsearch'> };
+
+const endpointOf = (es: EsTarget): EsEndpoint => ('info' in es ? es.info.elasticsearch : es);
+
+/** One JSON request; throws with the status and the start of the answer unless it is 2xx. */
+export async function esRequest(target: EsTarget, method: string, path: string, body?: unknown): Promise<any> {
+  const es = endpointOf(target);
+  const response = await fetch(`${es.url}${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${es.username}:${es.password}`).toString('base64')}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+export async function refresh(es: EsTarget, dataStream: string): Promise<void> {
+  await esRequest(es, 'POST', `/${dataStream}/_refresh?ignore_unavailable=true`);
+}
+
+const jobQuery = (jobId: string) => ({ term: { 'labels.job_id': jobId } });
+
+/** Documents of one job, after a refresh. */
+export async function countJobDocuments(es: EsTarget, dataStream: string, jobId: string): Promise<number> {
+  await refresh(es, dataStream);
+  return countDocuments(es, dataStream, jobQuery(jobId));
+}
+
+/** Documents matching `query`, without a refresh: what is searchable now. */
+export async function countDocuments(es: EsTarget, dataStream: string, query: unknown): Promise<number> {
+  const out = await esRequest(es, 'POST', `/${dataStream}/_count?ignore_unavailable=true`, { query });
+  return out.count as number;
+}
+
+/** A document as read back from Elasticsearch. */
+export interface JobDocument {
+  _id: string;
+  _source: Record<string, any>;
+}
+
+export interface JobDocumentsOptions {
+  /** Only the first and last `edge` documents (for jobs of a million lines). */
+  edge?: number;
+  /** Only these `_source` fields (default: all). */
+  fields?: string[];
+  /** Refresh first (default true). */
+  refresh?: boolean;
+}
+
+const PAGE = 5_000;
+
+/** A job's documents in printed order (source, then `event.sequence`): every page, or the edges. */
+export async function jobDocuments(es: EsTarget, dataStream: string, jobId: string, options: JobDocumentsOptions = {}): Promise<JobDocument[]> {
+  if (options.refresh !== false) await refresh(es, dataStream);
+  const sort = (order: 'asc' | 'desc') => [{ 'joblogs.source': order }, { 'event.sequence': order }];
+  const page = async (order: 'asc' | 'desc', size: number, after?: unknown[]): Promise<Array<JobDocument & { sort: unknown[] }>> =>
+    (await esRequest(es, 'POST', `/${dataStream}/_search?ignore_unavailable=true`, {
+      size,
+      query: jobQuery(jobId),
+      sort: sort(order),
+      track_total_hits: false,
+      ...(options.fields ? { _source: options.fields } : {}),
+      ...(after ? { search_after: after } : {}),
+    })).hits.hits;
+  if (options.edge !== undefined) {
+    const first = await page('asc', options.edge);
+    const last = (await page('desc', options.edge)).reverse();
+    const seen = new Set(first.map((d) => d._id));
+    return [...first, ...last.filter((d) => !seen.has(d._id))];
+  }
+  const all: JobDocument[] = [];
+  for (let after: unknown[] | undefined; ; ) {
+    const hits = await page('asc', PAGE, after);
+    all.push(...hits);
+    if (hits.length < PAGE) return all;
+    after = hits.at(-1)!.sort;
+  }
+}
+
+/** Number of leaf fields in the mappings of every backing index of `dataStream` (the largest). */
+export async function mappingFieldCount(es: EsTarget, dataStream: string): Promise<number> {
+  const out = await esRequest(es, 'GET', `/${dataStream}/_mapping`);
+  return Math.max(...Object.values(out as Record<string, { mappings: Record<string, unknown> }>).map((m) => leafFields(m.mappings['properties'])));
+}
+
+export function leafFields(properties: unknown): number {
+  let n = 0;
+  for (const field of Object.values((properties ?? {}) as Record<string, Record<string, unknown>>)) {
+    n += field['properties'] ? leafFields(field['properties']) : 1;
+    if (field['fields']) n += Object.keys(field['fields'] as object).length;
+  }
+  return n;
+}
+
+/**
+ * Empties a data stream so the next run `create`s without 409s. Deleting the stream is the clean
+ * way; the local (integ-test) Elasticsearch distribution has no data-streams module (no
+ * `DELETE /_data_stream`, 400/405), so there the stream is rolled over to a fresh write index and
+ * its older backing indices are deleted (document ids are unique per backing index).
+ */
+export async function resetDataStream(es: EsTarget, dataStream: string): Promise<void> {
+  try {
+    await esRequest(es, 'DELETE', `/_data_stream/${dataStream}`);
+    return;
+  } catch (error) {
+    if (/HTTP 404/.test(String(error))) return;
+    if (!/HTTP 40[05]/.test(String(error))) throw error;
+  }
+  const backing = (await esRequest(es, 'GET', `/_cat/indices/.ds-${dataStream}-*?h=index&format=json&expand_wildcards=all`)) as Array<{ index: string }>;
+  if (backing.length === 0) return;
+  const { new_index: fresh } = await esRequest(es, 'POST', `/${dataStream}/_rollover`);
+  for (const { index } of backing) if (index !== fresh) await esRequest(es, 'DELETE', `/${index}`);
+}

@@ -1,0 +1,69 @@
+/**
+ * A load run's figures: the console summary, docs/load.md (the last full run, written by
+ * `npm run load`) and the row the smoke test records for docs/robustness.md.
+ */
+import type { LoadReport } from './types.js';
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+const perSecond = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+/** The headline figures, one per line (console and docs). */
+export function summaryLines(r: LoadReport): string[] {
+  const o = r.options;
+  const f = r.freshnessMs;
+  const e = r.errors;
+  const inv = r.invariant;
+  return [
+    `jobs: ${o.jobs} for ${o.durationMs / 1000} s (${r.mix.slow.jobs} slow, ${r.mix.bursty.jobs} bursty, ${r.mix.chatty.jobs} chatty), flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`,
+    `lines/s: target ${perSecond(r.targetLinesPerS)}, printed ${perSecond(r.printedLinesPerS)}, indexed during the load ${perSecond(r.indexedLinesPerS)} (${(100 * r.indexedLinesPerS / Math.max(1, r.printedLinesPerS)).toFixed(0)} % held); ${r.printed.toLocaleString('en-US')} lines in ${r.chunks.toLocaleString('en-US')} chunks (${r.chunksPerS.toFixed(1)} chunks/s)`,
+    `backlog when the jobs stopped: ${r.backlogAtEnd.toLocaleString('en-US')} lines; all indexed ${r.drainS === undefined ? 'NOT within the drain timeout' : `${r.drainS.toFixed(1)} s after the jobs stopped`}`,
+    `freshness (print → searchable) while the jobs printed (${r.freshnessDuringLoadMs.count} probes): p50 ${seconds(r.freshnessDuringLoadMs.p50)}, p95 ${seconds(r.freshnessDuringLoadMs.p95)}, p99 ${seconds(r.freshnessDuringLoadMs.p99)}, max ${seconds(r.freshnessDuringLoadMs.max)}; all probes incl. the close of every job at once (${f.count}${f.unseen ? `, ${f.unseen} never seen` : ''}): p50 ${seconds(f.p50)}, p95 ${seconds(f.p95)}, p99 ${seconds(f.p99)}`,
+    `SQS age at receive while the jobs printed (${r.sqsAgeDuringLoadMs.count} chunk messages): p50 ${seconds(r.sqsAgeDuringLoadMs.p50)}, p95 ${seconds(r.sqsAgeDuringLoadMs.p95)}, p99 ${seconds(r.sqsAgeDuringLoadMs.p99)}, max ${seconds(r.sqsAgeDuringLoadMs.max)}; all (${r.sqsAgeMs.count}): p99 ${seconds(r.sqsAgeMs.p99)}, max ${seconds(r.sqsAgeMs.max)}; chunk queue depth max ${r.queueDepthMax}; ${r.indexerInvocations.count} indexer invocations, ${r.indexerInvocations.meanRecords.toFixed(1)} records and ${r.indexerInvocations.meanMs.toFixed(0)} ms each on average`,
+    `errors: ${e.invocationErrors} failed invocations, ${e.recordsRetried} records handed back, ${e.bulkItemsRetried} bulk items retried, ${e.documentsRejected} documents rejected, ${e.dlqMessages} in DLQs, ${e.deadLetterReports} dead-letter reports, ${e.uploadRetries} upload retries, ${e.linesDropped} lines dropped, ${e.shipperErrors} shipper errors, ${e.proberErrors} failed freshness searches, function log ${e.functionWarnings} warnings / ${e.functionErrors} errors, ${e.runnerErrors} runner errors`,
+    `invariant: ${inv.holds ? 'HOLDS' : 'FAILS'} — ${inv.jobsChecked} jobs checked, ${inv.printed.toLocaleString('en-US')} printed = ${inv.indexed.toLocaleString('en-US')} in Elasticsearch, ${inv.missing} missing, ${inv.extra} extra, ${inv.wrongContent} wrong; ${inv.downloadsChecked - inv.downloadsFailed} of ${inv.downloadsChecked} download files equal to the printed lines`,
+    `event loop delay p99 of the load process: ${r.eventLoopDelayP99Ms.toFixed(0)} ms; run took ${r.durationS.toFixed(0)} s`,
+  ];
+}
+
+/** docs/load.md: the figures of the last `npm run load`, with the per-window timeline. */
+export function renderLoadDoc(r: LoadReport, command: string): string {
+  const o = r.options;
+  const out = [
+    '# Load: the last long run',
+    '',
+    `<!-- Written by \`${command}\` (scripts/load.ts) at the end of its run; do not edit by hand. -->`,
+    '',
+    `Issue 6, item 4. ${o.jobs} simulated jobs ship through the shipper library (in one process, each`,
+    'its own job id and spool) for the whole run at a mix of rates, into the local stack: moto S3 →',
+    `bucket notification → SQS → ${o.indexers} event-source runner(s) with the real indexer handler (the`,
+    "template's batch size and window) → Elasticsearch, and job markers → the real assembler →",
+    'download files. Freshness is measured on probe lines (each job\'s first line after every',
+    `${o.probeEveryMs / 1000} s): print time → first search answer containing the line's document id`,
+    "(polled every second, no explicit refresh). SQS age is each chunk message's age when an indexer",
+    'invocation got it (SentTimestamp → invocation). At the end every shipper is closed (final chunk',
+    'and marker), the pipeline drains, and every job is checked: every printed line exactly once in',
+    "Elasticsearch, by `_id` and by content (testkit/invariant.ts, the fault scenarios'",
+    'invariant), and the download files of the sampled jobs equal to the printed lines.',
+    '',
+    `Run ${r.startedAt}; seed ${o.seed}; rate scale ${o.rateScale}; flush interval ${o.flushIntervalMs} ms.`,
+    '',
+    ...summaryLines(r).map((l) => `- ${l}`),
+    '',
+    '| class | jobs | mean lines/s (planned) |',
+    '|---|---|---|',
+    ...Object.entries(r.mix).map(([k, v]) => `| ${k} | ${v.jobs} | ${Math.round(v.meanLinesPerS)} |`),
+    '',
+  ];
+  if (r.invariant.problems.length) out.push('Problems:', '', ...r.invariant.problems.map((p) => `- ${p}`), '');
+  if (r.notes.length) out.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
+  out.push('Per 10 s window (lines/s; queue = chunk messages waiting or in flight at the end of the window):', '');
+  out.push('| t (s) | printed/s | indexed/s | queue | SQS age max (s) | freshness p95 (s) | event loop p99 (ms) |', '|---|---|---|---|---|---|---|');
+  let prev = 0;
+  for (const w of r.windows) {
+    const secs = Math.max(1, w.atS - prev);
+    prev = w.atS;
+    out.push(`| ${w.atS} | ${Math.round(w.printed / secs)} | ${Math.round(w.indexed / secs)} | ${w.queueDepth} | ${(w.sqsAgeMaxMs / 1000).toFixed(1)} | ${w.freshnessP95Ms === undefined ? '–' : (w.freshnessP95Ms / 1000).toFixed(1)} | ${w.eventLoopP99Ms.toFixed(0)} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}

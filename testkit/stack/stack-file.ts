@@ -1,0 +1,59 @@
+/** `.local/stack.json`: what `up` started and provisioned; read by tests, benchmarks, the demo and the load run. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { LOCAL_DIR, STACK_FILE } from '../paths.js';
+import type { EsInstance } from './elasticsearch.js';
+import type { MotoInstance } from './moto.js';
+
+/** A function as the template declares it, with its SQS event source. */
+export interface LocalFunction {
+  logicalId: string;
+  functionName: string;
+  handler: string;
+  timeoutS: number;
+  memoryMb: number;
+  batchSize: number;
+  batchingWindowS: number;
+  reportBatchItemFailures: boolean;
+  /** The template's variables with Refs resolved to local values. */
+  environment: Record<string, string>;
+}
+
+export interface ProvisionedResources {
+  stage: string;
+  templatePath: string;
+  bucket: string;
+  chunkQueueUrl: string;
+  chunkQueueArn: string;
+  deadLetterQueueUrl: string;
+  deadLetterQueueArn: string;
+  esCredentialsParam: string;
+  /** The indexer (environment: ES_NODE points at the local Elasticsearch). */
+  function: LocalFunction;
+  assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
+  /** The HTTP function: its environment only (tests serve it through testkit/http/http-api.ts). */
+  signer: { functionName: string; handler: string; environment: Record<string, string> };
+}
+
+export interface StackInfo {
+  region: string;
+  accountId: string;
+  elasticsearch: EsInstance;
+  moto: MotoInstance;
+  /** Absent while `up` has started the services but not yet provisioned them. */
+  resources?: ProvisionedResources;
+  updatedAt: string;
+}
+
+/** A stack file after `up` finished: its resources are there. */
+export type ProvisionedStack = StackInfo & { resources: ProvisionedResources };
+
+export function readStackFile(): StackInfo | undefined {
+  if (!existsSync(STACK_FILE)) return undefined;
+  return JSON.parse(readFileSync(STACK_FILE, 'utf8')) as StackInfo;
+}
+
+export function writeStackFile(stack: StackInfo): void {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  // Holds the local ES password: owner-only.
+  writeFileSync(STACK_FILE, `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+}
