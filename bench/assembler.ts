@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../shared/core/contract/index.js';
+import { registerJob } from '../shared/launcher/index.js';
 import { ensureBucket, GENERATOR_VERSION, MB, syntheticLog } from '../testkit/index.js';
 import { bundleForChild, fixtureTag, machineNote, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
 import { localS3Client, withLocalStack, type StackInfo } from '../testkit/stack/index.js';
@@ -37,7 +38,7 @@ const jobIdFor = (mb: number, chunks: number) => `bench-asm-${fixtureTag([GENERA
 
 async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: number): Promise<void> {
   await ensureBucket(s3, BUCKET);
-  const marker = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main') })).catch(() => undefined);
+  const marker = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final') })).catch(() => undefined);
   if (marker) return;
   console.error(`[bench] uploading the fixture job ${jobId}: ${chunks} chunks, ${mb} MiB printed`);
   const started = Date.now();
@@ -55,7 +56,7 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
     bodyBytes = 0;
     const key = chunkKey({ jobId, source: 'main', seq: seq++ });
     const upload = gzipAsync(Buffer.from(text), { level: 6 })
-      .then((gz) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gz, Metadata: { format: 'framed-v1', owner: 'bench', team: 'bench' } })))
+      .then((gz) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: gz, Metadata: { format: 'framed-v1' } })))
       .then(() => undefined);
     uploads.add(upload);
     upload.finally(() => uploads.delete(upload)).catch(() => undefined);
@@ -74,8 +75,9 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
   }
   await flush();
   await Promise.all(uploads);
-  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', owner: 'bench', team: 'bench', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(m) }));
+  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
+  await registerJob({ s3, bucket: BUCKET, jobId, owner: 'bench', team: 'bench' });
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(m) }));
   console.error(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seq} chunks, ${line} lines`);
 }
 

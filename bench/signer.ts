@@ -30,7 +30,8 @@ import { createLogger } from '../shared/adapters/logger.js';
 import { s3JobStore } from '../shared/adapters/s3/job-store.js';
 import { loadSignerConfig } from '../shared/config/signer-config.js';
 import { downloadKey, toS3Metadata } from '../shared/core/download/index.js';
-import { jobMarkerKey } from '../shared/core/contract/index.js';
+import { jobMarkerKey, registrationKey } from '../shared/core/contract/index.js';
+import { registerTestJob } from '../testkit/jobs.js';
 import { discardSink, ensureBucket, lambdaContext, percentiles, REPO_ROOT } from '../testkit/index.js';
 import { BENCH_DIR, machineNote, printTable, requireNode24, runRounds } from '../testkit/bench/index.js';
 import { startIssuer } from '../testkit/http/index.js';
@@ -100,7 +101,7 @@ async function latencyFixture(stack: StackInfo): Promise<{ calls: Record<Variant
   const sqs = localSqsClient(stack);
   const idp = await startIssuer({ audience: 'joblogs-ui' });
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'joblogs-bench-signer-assemble' }))).QueueUrl!;
-  const keys = [jobMarkerKey(JOB_ID, 'main'), downloadKey(JOB_ID)];
+  const keys = [jobMarkerKey(JOB_ID, 'main', 'final'), downloadKey(JOB_ID), registrationKey(JOB_ID)];
   const close = async (): Promise<void> => {
     await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })) } })).catch(() => undefined);
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
@@ -109,7 +110,9 @@ async function latencyFixture(stack: StackInfo): Promise<{ calls: Record<Variant
     sqs.destroy();
   };
   await ensureBucket(s3, BUCKET);
-  const marker = { version: 1, jobId: JOB_ID, source: 'main', status: 'final', owner: 'alice', team: 'vision', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 0, lineCount: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+  await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: registrationKey(JOB_ID) }] } })).catch(() => undefined);
+  await registerTestJob(s3, BUCKET, JOB_ID);
+  const marker = { version: 1, jobId: JOB_ID, source: 'main', status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 0, lineCount: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[0], Body: JSON.stringify(marker) }));
   const metadata = toS3Metadata({ owner: 'alice', team: 'vision', lineCount: 1, gaps: 0, missingChunks: 0, status: 'complete', sources: 1, chunks: 1 });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[1], Body: gzipSync('line\n'), Metadata: metadata }));

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isValidJobId } from '../shared/core/contract/index.js';
-import { resolveShipperOptions, ShipperOptionsError, type ShipperOptions } from '../shared/shipper/index.js';
+import { defaultSpoolRoot, resolveShipperOptions, type ShipperOptions } from '../shared/shipper/index.js';
 import { CliConfigError } from './errors.js';
 
 /** The shipper options every command shares, as parsed by commander (flags, then environment). */
@@ -13,8 +12,6 @@ export interface CommonFlags {
   prefix?: string;
   dataset?: string;
   service?: string;
-  owner?: string;
-  team?: string;
   containerId?: string;
   traceparent?: string;
   flushInterval?: string;
@@ -38,14 +35,12 @@ export function addCommonOptions(command: Command): Command {
     new Option('--prefix <prefix>', 'key prefix the bucket notification listens on').env('JOBLOGS_PREFIX').default('chunks/'),
     new Option('--dataset <name>', 'mlplatform.<name> dataset (default: the indexer\'s)').env('JOBLOGS_DATASET'),
     new Option('--service <name>', 'service.name of the lines').env('JOBLOGS_SERVICE'),
-    new Option('--owner <name>', 'owner (download authorisation)').env('JOBLOGS_OWNER'),
-    new Option('--team <name>', 'team (download authorisation)').env('JOBLOGS_TEAM'),
     new Option('--container-id <id>', 'container.id of the lines').env('JOBLOGS_CONTAINER_ID'),
     new Option('--traceparent <value>', 'W3C traceparent (default: $TRACEPARENT, else a new one)').env('TRACEPARENT'),
     new Option('--flush-interval <ms>', 'seal a chunk at most this long after its first line').env('JOBLOGS_FLUSH_INTERVAL_MS').default('1000'),
     new Option('--max-chunk-bytes <n>', 'uncompressed bound of a chunk').env('JOBLOGS_MAX_CHUNK_BYTES'),
     new Option('--max-line-bytes <n>', 'longer lines are split into continuation frames').env('JOBLOGS_MAX_LINE_BYTES'),
-    new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts)').env('JOBLOGS_SPOOL_DIR').default(path.join(tmpdir(), 'joblogs-spool')),
+    new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts; private to this user)').env('JOBLOGS_SPOOL_DIR').default(defaultSpoolRoot()),
     new Option('--spool-max-bytes <n>', 'bound of the spool on disk').env('JOBLOGS_SPOOL_MAX_BYTES'),
     new Option('--on-spool-full <policy>', 'when the spool is full').env('JOBLOGS_ON_SPOOL_FULL').choices(['drop-oldest', 'block']).default('drop-oldest'),
     new Option('--close-timeout <ms>', 'how long to wait for uploads at exit (the rest stays spooled)').env('JOBLOGS_CLOSE_TIMEOUT_MS'),
@@ -81,8 +76,6 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     prefix: flags.prefix,
     dataset: flags.dataset,
     service: flags.service,
-    owner: flags.owner,
-    team: flags.team,
     containerId: flags.containerId,
     traceparent,
     flushIntervalMs: int('--flush-interval', flags.flushInterval),

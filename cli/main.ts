@@ -6,6 +6,7 @@ import { CliConfigError, ExitCode } from './errors.js';
 import { followCommand } from './follow.js';
 import { pipeCommand } from './pipe.js';
 import { PIPE_CLOSE_TIMEOUT_MS, runCommand } from './run.js';
+import { registerCommand, type RegisterFlags } from './register.js';
 import { openSession } from './session.js';
 
 export interface CliIo {
@@ -22,7 +23,8 @@ const defaultIo: CliIo = {
 export type Invocation =
   | { command: 'run'; flags: CommonFlags & { pipeCloseTimeout: string }; argv: string[] }
   | { command: 'pipe'; flags: CommonFlags & { passthrough: boolean } }
-  | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string };
+  | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string }
+  | { command: 'register'; flags: RegisterFlags };
 
 /** The `joblogs` program; `onInvoke` receives what to do (tests pass a recorder, {@link main} runs it). */
 export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void> | void, io: CliIo = defaultIo): Command {
@@ -64,6 +66,17 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
       .option('--from-end', 'skip what the file already holds', false),
   ).action((file: string, flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }) => onInvoke({ command: 'follow', flags, file }));
 
+  program
+    .command('register')
+    .description('record who owns a job, before it starts (launchers; needs credentials that may write registry/)')
+    .addOption(new Option('--job-id <id>', 'the job').env('JOBLOGS_JOB_ID'))
+    .addOption(new Option('--owner <user>', 'the user who owns it (the token subject that may read it)'))
+    .addOption(new Option('--team <team>', 'the team whose members may read it'))
+    .addOption(new Option('--bucket <name>', 'the environment\'s log bucket').env('JOBLOGS_BUCKET'))
+    .addOption(new Option('--label <name=value...>', 'what the UI shows about the job'))
+    .addOption(new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'))
+    .action((flags: RegisterFlags) => onInvoke({ command: 'register', flags }));
+
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }
@@ -73,6 +86,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const line = (text: string) => io.stderr(`${text}\n`);
   let exitCode: number = ExitCode.ok;
   const program = buildProgram(async (invocation) => {
+    if (invocation.command === 'register') {
+      exitCode = await registerCommand(invocation.flags, io);
+      return;
+    }
     const pipeCloseTimeoutMs = invocation.command === 'run' ? wholeMs('--pipe-close-timeout', invocation.flags.pipeCloseTimeout) : 0;
     const session = await openSession(invocation.flags, { stderr: line });
     switch (invocation.command) {

@@ -1,4 +1,5 @@
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CHUNK_CONTRACT_VERSION } from '../shared/core/contract/index.js';
 import { CliConfigError } from './errors.js';
 
 /** An S3 client from the SDK's standard configuration (AWS_REGION, credential chain, AWS_ENDPOINT_URL). */
@@ -10,10 +11,14 @@ export function createS3Client(options: { forcePathStyle?: boolean }): S3Client 
 /**
  * Fails fast on configuration the job cannot fix later: no region or credentials, a bucket that
  * does not exist or is not ours. An unreachable S3 only warns: the job runs and chunks spool.
+ * It lists the job's own chunk prefix (one key at most): all a job's scoped credentials may list
+ * (HeadBucket needs an unconditional s3:ListBucket, which producers do not get).
  */
-export async function checkBucket(s3: S3Client, bucket: string, warn: (message: string) => void): Promise<void> {
+export async function checkBucket(s3: S3Client, at: { bucket: string; prefix: string; jobId: string }, warn: (message: string) => void): Promise<void> {
+  const { bucket } = at;
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(10_000) });
+    const Prefix = `${at.prefix}${CHUNK_CONTRACT_VERSION}/${at.jobId}/`;
+    await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(10_000) });
   } catch (error) {
     const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;

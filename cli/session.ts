@@ -20,7 +20,7 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
   const traceparent = resolveTraceparent(flags.traceparent);
   const options = shipperOptionsFrom(flags, traceparent);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
-  await checkBucket(s3, options.bucket, (message) => io.stderr(`joblogs: warning: ${message}`));
+  await checkBucket(s3, { bucket: options.bucket, prefix: options.prefix ?? 'chunks/', jobId: options.jobId }, (message) => io.stderr(`joblogs: warning: ${message}`));
   // A spool another shipper holds (two shippers would number the same chunks) is refused like bad configuration.
   const shipper = await Shipper.open({ ...options, s3, onEvent: (event) => report(event, flags.verbose === true, io) }).catch((error: unknown) => {
     s3.destroy();
@@ -41,7 +41,8 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
 /** The one line printed at exit. */
 export function summaryLine(s: ShipperSummary, spoolDir?: string): string {
   const left = s.pending > 0 ? `, ${s.pending} chunk(s) left in the spool${spoolDir ? ` ${spoolDir}` : ''} for the next run` : '';
-  return `joblogs: ${s.lines} lines, ${s.bytes} bytes, ${s.chunks} chunks (${s.uploaded} uploaded), ${s.retries} retries, ${s.spooled} spooled, ${s.dropped} dropped${left}`;
+  const conflicts = s.conflicts > 0 ? `, ${s.conflicts} conflict(s): another writer used this job and source` : '';
+  return `joblogs: ${s.lines} lines, ${s.bytes} bytes, ${s.chunks} chunks (${s.uploaded} uploaded), ${s.retries} retries, ${s.spooled} spooled, ${s.dropped} dropped${left}${conflicts}`;
 }
 
 function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {
@@ -54,6 +55,12 @@ function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {
       break;
     case 'resumed':
       io.stderr(`joblogs: resuming ${event.chunks} spooled chunk(s); continuing at chunk ${event.nextSeq}, line ${event.nextLine}`);
+      break;
+    case 'spool-rejected':
+      io.stderr(`joblogs: ${event.file} was not written by this shipper (its MAC does not verify): set aside as ${event.file}.rejected, not uploaded`);
+      break;
+    case 'conflict':
+      io.stderr(`joblogs: ${event.key} already holds another writer's chunk: uploading stopped, the rest stays in the spool`);
       break;
     case 'dropped':
       io.stderr(`joblogs: spool full, dropped ${event.key} (${event.lines} lines)`);

@@ -9,6 +9,7 @@
  *
  * The functions run as testkit's startLocalPipeline starts them for the tests and the load run.
  */
+import { registerJob } from '../shared/launcher/index.js';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
@@ -28,11 +29,13 @@ const PRINTED_LINES = STEPS;
 
 /** Runs the demo program under `joblogs run` as job `jobId`; resolves with its exit code. */
 async function runDemoJob(stack: LocalStack, jobId: string, traceId: string): Promise<number | null> {
+  // What the platform's launcher does first: record who owns the job (docs/security.md).
+  await registerJob({ s3: stack.s3, bucket: stack.bucket, jobId, owner: 'demo-user', team: 'demo-team' });
   const job = spawn(
     process.execPath,
     [
       path.join(REPO_ROOT, 'cli', 'joblogs.mjs'), 'run',
-      '--job-id', jobId, '--bucket', stack.bucket, '--service', 'trainer', '--owner', 'demo-user', '--team', 'demo-team',
+      '--job-id', jobId, '--bucket', stack.bucket, '--service', 'trainer',
       '--spool-dir', mkdtempSync(path.join(tmpdir(), 'joblogs-demo-spool-')),
       '--', process.execPath, path.join(REPO_ROOT, 'scripts', 'demo-training.mjs'), String(STEPS),
     ],

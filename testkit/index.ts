@@ -20,6 +20,7 @@ export {
   type PrintedChunk,
   type ViewLines,
 } from './invariant.js';
+export { registerTestJob, TEST_OWNER } from './jobs.js';
 export { lambdaContext, type LambdaContextOptions } from './lambda.js';
 export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';
 export { childEnv, LOCAL_DIR, REPO_ROOT } from './paths.js';

@@ -16,6 +16,7 @@ export interface AssembleStats {
   running: number;
   unchanged: number;
   notFound: number;
+  unregistered: number;
   obsolete: number;
   deadLettered: number;
   failed: number;
@@ -33,7 +34,7 @@ interface Work {
  * ones go back to SQS as batch item failures.
  */
 export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadlineAt: number): Promise<{ response: SQSBatchResponse; stats: AssembleStats }> {
-  const stats: AssembleStats = { records: event.Records.length, jobs: 0, assembled: 0, continued: 0, waiting: 0, running: 0, unchanged: 0, notFound: 0, obsolete: 0, deadLettered: 0, failed: 0 };
+  const stats: AssembleStats = { records: event.Records.length, jobs: 0, assembled: 0, continued: 0, waiting: 0, running: 0, unchanged: 0, notFound: 0, unregistered: 0, obsolete: 0, deadLettered: 0, failed: 0 };
   const batch = new BatchSettlement({ deadLetters: deps.deadLetters, log: deps.logger, now: deps.now });
   const work = new Map<string, Work>();
   for (const record of event.Records) {
@@ -53,11 +54,11 @@ export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadli
 
 async function assembleOne(request: AssembleRequest, deps: AssemblerDeps, deadlineAt: number, stats: AssembleStats): Promise<void> {
   if (deps.now() >= deadlineAt) throw new DeadlineError('Deadline reached before the job was started');
-  const { job, invalid } = await deps.jobs.readJob(request.jobId);
+  const record = await deps.jobs.readJob(request.jobId);
   // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
-  await withTrace(continueTrace({ traceparent: job?.traceparent }), async () => {
-    for (const bad of invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job marker skipped');
-    await followUp(request, await assembleJob(request, job, deps, deadlineAt), deps, stats);
+  await withTrace(continueTrace({ traceparent: record.job?.traceparent }), async () => {
+    for (const bad of record.invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job object skipped');
+    await followUp(request, await assembleJob(request, record, deps, deadlineAt), deps, stats);
   });
 }
 
@@ -84,6 +85,9 @@ async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps
     case 'not-found':
       stats.notFound++;
       return log.warn({ jobId }, 'no job markers: nothing to assemble');
+    case 'unregistered':
+      stats.unregistered++;
+      return log.warn({ jobId }, 'job not registered by a launcher: no download file is built');
     case 'running':
       stats.running++;
       return log.info({ jobId }, 'job still running: assembled when every source is final');

@@ -1,5 +1,6 @@
 import { UploadGoneError, type ObjectWriter, type UploadCheckpoint } from '../../shared/adapters/s3/multipart-writer.js';
-import { chunkKey, type JobSummary } from '../../shared/core/contract/index.js';
+import type { JobRecord } from '../../shared/adapters/s3/job-store.js';
+import { chunkKey, type JobRegistration, type JobSummary } from '../../shared/core/contract/index.js';
 import {
   downloadFileName,
   downloadKey,
@@ -15,10 +16,15 @@ import {
 } from '../../shared/core/download/index.js';
 import type { AssemblerDeps } from './deps.js';
 import { MemberPipeline, type Snapshot } from './member-pipeline.js';
-import { readSource } from './source-reader.js';
+import { ByteBudget, readSource } from './source-reader.js';
+
+/** What the chunks read ahead may hold in memory in all (every source of the job shares it). */
+const PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024;
 
 export type AssembleOutcome =
   | { kind: 'not-found' }
+  /** No launcher registered the job: nobody could read a download file, so none is built. */
+  | { kind: 'unregistered' }
   | { kind: 'running' }
   | { kind: 'waiting'; retryInMs: number; missingChunks: number }
   | { kind: 'unchanged'; missingChunks: number }
@@ -32,14 +38,16 @@ export type AssembleOutcome =
  * the same chunks always give the same bytes, however many invocations it takes, so running it
  * twice (duplicate delivery, a recheck) yields the same object.
  */
-export async function assembleJob(request: AssembleRequest, job: JobSummary | undefined, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+export async function assembleJob(request: AssembleRequest, record: Pick<JobRecord, 'registration' | 'job'>, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+  const { registration, job } = record;
   if (!job) return { kind: 'not-found' };
+  if (!registration) return { kind: 'unregistered' };
   if (!job.complete && !request.partial && !request.continuation) return { kind: 'running' };
   const plan = planAssembly(job, await deps.listing.listJobChunks(job.jobId));
   const notYet = request.continuation ? undefined : await notYetOutcome(request, job, plan, deps);
   if (notYet) return notYet;
   try {
-    return await writeDownload(job, plan, request.continuation, deps, deadlineAt);
+    return await writeDownload({ job, registration, plan }, request.continuation, deps, deadlineAt);
   } catch (error) {
     if (request.continuation && error instanceof UploadGoneError) return { kind: 'obsolete' };
     throw error;
@@ -48,8 +56,7 @@ export async function assembleJob(request: AssembleRequest, job: JobSummary | un
 
 /** {@link assembleJob} after reading the job's markers. */
 export async function readAndAssembleJob(request: AssembleRequest, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
-  const { job } = await deps.jobs.readJob(request.jobId);
-  return assembleJob(request, job, deps, deadlineAt);
+  return assembleJob(request, await deps.jobs.readJob(request.jobId), deps, deadlineAt);
 }
 
 /** Still waiting for late chunks, or a recheck that found none: nothing to write. */
@@ -63,21 +70,27 @@ async function notYetOutcome(request: AssembleRequest, job: JobSummary, plan: As
 
 const CONTENT_TYPE = 'application/gzip';
 
-async function writeDownload(job: JobSummary, plan: AssemblyPlan, resumed: Continuation | undefined, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+/** What a download file is built from: the job's markers, its registration (who it is for) and its chunks. */
+interface JobToWrite {
+  job: JobSummary;
+  registration: JobRegistration;
+  plan: AssemblyPlan;
+}
+
+async function writeDownload({ job, registration, plan }: JobToWrite, resumed: Continuation | undefined, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
   const { config } = deps;
   const key = downloadKey(job.jobId, config.downloadPrefix);
   const writer = resumed ? deps.downloads.resume(key, CONTENT_TYPE, resumed.upload) : deps.downloads.create(key, CONTENT_TYPE);
-  const owners = new ChunkOwners(resumed);
-  const merge = mergeSources(job, plan, resumed, deps, owners);
+  const merge = mergeSources(job, plan, resumed, deps);
   const members = new MemberPipeline(
     { writer, merge, sources: plan.sources.length, memberBytes: config.memberBytes, gzipLevel: config.gzipLevel },
     { lines: resumed?.lines ?? 0, gaps: resumed?.gaps ?? 0 },
   );
   try {
     const stopAt = await copyItems(merge, members, () => deps.now() >= deadlineAt);
-    if (stopAt) return { kind: 'continued', continuation: continuationAt(stopAt, writer, owners, resumed) };
+    if (stopAt) return { kind: 'continued', continuation: continuationAt(stopAt, writer, resumed) };
     await members.finish(!resumed);
-    const metadata = downloadMetadata(job, plan, members, owners);
+    const metadata = downloadMetadata({ job, registration, plan }, members);
     await writer.finish(toS3Metadata(metadata), `attachment; filename="${downloadFileName(job.jobId)}"`);
     return { kind: 'assembled', key, metadata, invocations: resumed ? resumed.invocations : 1 };
   } finally {
@@ -86,10 +99,11 @@ async function writeDownload(job: JobSummary, plan: AssemblyPlan, resumed: Conti
 }
 
 /** Every source still to read, from where a continuation left it. */
-function mergeSources(job: JobSummary, plan: AssemblyPlan, resumed: Continuation | undefined, deps: AssemblerDeps, owners: ChunkOwners): SourceMerge {
+function mergeSources(job: JobSummary, plan: AssemblyPlan, resumed: Continuation | undefined, deps: AssemblerDeps): SourceMerge {
   const { config } = deps;
   const open = (source: string) => (seq: number) => deps.chunks.open(config.logBucket, chunkKey({ jobId: job.jobId, source, seq }, config.chunkPrefix));
-  const readerDeps = (source: string) => ({ open: open(source), onChunk: owners.see, prefetch: config.prefetchChunks, startTime: Date.parse(job.startedAt) });
+  const budget = new ByteBudget(PREFETCH_BUDGET_BYTES);
+  const readerDeps = (source: string) => ({ open: open(source), prefetch: config.prefetchChunks, budget, maxChunkBytes: config.maxChunkBytes, startTime: Date.parse(job.startedAt) });
   return new SourceMerge(
     plan.sources
       .filter((s) => resumed?.cursor[s.source] !== null)
@@ -112,24 +126,11 @@ async function copyItems(merge: SourceMerge, members: MemberPipeline, pastDeadli
   }
 }
 
-/** Owner and team as the first chunk that names them says (carried across continuations). */
-class ChunkOwners {
-  owner: string | undefined;
-  team: string | undefined;
-  constructor(resumed: Continuation | undefined) {
-    this.owner = resumed?.owner;
-    this.team = resumed?.team;
-  }
-  readonly see = (metadata: Record<string, string | undefined>): void => {
-    this.owner ??= metadata['owner'];
-    this.team ??= metadata['team'];
-  };
-}
-
-function downloadMetadata(job: JobSummary, plan: AssemblyPlan, members: MemberPipeline, owners: ChunkOwners): DownloadMetadata {
+/** The file's metadata; owner and team are the registration's (the signer hands the file only to them). */
+function downloadMetadata({ job, registration, plan }: JobToWrite, members: MemberPipeline): DownloadMetadata {
   return {
-    owner: owners.owner ?? job.owner,
-    team: owners.team ?? job.team,
+    owner: registration.owner,
+    team: registration.team,
     lineCount: members.counts.lines,
     gaps: members.counts.gaps,
     missingChunks: plan.missingChunks,
@@ -139,10 +140,8 @@ function downloadMetadata(job: JobSummary, plan: AssemblyPlan, members: MemberPi
   };
 }
 
-function continuationAt(at: Snapshot, writer: ObjectWriter, owners: ChunkOwners, resumed: Continuation | undefined): Continuation {
+/** Where the next invocation goes on: positions and counts only — it reads the registration itself. */
+function continuationAt(at: Snapshot, writer: ObjectWriter, resumed: Continuation | undefined): Continuation {
   const upload: UploadCheckpoint = writer.checkpoint()!;
-  const c: Continuation = { upload, cursor: at.cursor, lines: at.lines, gaps: at.gaps, invocations: (resumed?.invocations ?? 1) + 1 };
-  if (owners.owner !== undefined) c.owner = owners.owner;
-  if (owners.team !== undefined) c.team = owners.team;
-  return c;
+  return { upload, cursor: at.cursor, lines: at.lines, gaps: at.gaps, invocations: (resumed?.invocations ?? 1) + 1 };
 }

@@ -7,9 +7,11 @@ import { isPermanent, type JoblogsError } from '../../shared/core/errors.js';
 
 export interface SourceReaderDeps {
   open(seq: number): Promise<OpenedChunk>;
-  /** Each chunk's metadata, once, as it is opened. */
-  onChunk(metadata: Record<string, string | undefined>): void;
   prefetch: number;
+  /** Bytes prefetched chunks may hold (compressed and inflated), shared by every source of the invocation. */
+  budget: ByteBudget;
+  /** The contract's bound on what a chunk inflates to. */
+  maxChunkBytes: number;
   /** Time of a gap before the first line (the job's start). */
   startTime: number;
 }
@@ -44,11 +46,10 @@ function presentSeqs(plan: SourcePlan, firstSeq: number, missing: Set<number>): 
 
 /** One chunk's lines into `items`; what it held past a corrupt or non-gzip spot becomes a gap. */
 async function* readChunk(chunk: FetchedChunk, at: { seq: number; startIndex: number }, items: SourceItems, deps: SourceReaderDeps): AsyncGenerator<SourceItem[]> {
-  deps.onChunk(chunk.metadata);
   const defaults = lineDefaults(chunk.metadata, items.time);
   items.chunkStarts();
   try {
-    const text = chunk.plain ? bodyOf(chunk.plain) : gunzipChunk(chunk.body);
+    const text = chunk.plain ? slicesOf(chunk.plain) : gunzipChunk(chunk.body, deps.maxChunkBytes);
     for await (const lines of readPrintedLines(text, defaults, at.startIndex)) {
       for (const line of lines) items.line(at.seq, line);
       if (items.pending) yield items.take();
@@ -59,18 +60,22 @@ async function* readChunk(chunk: FetchedChunk, at: { seq: number; startIndex: nu
     items.unreadable(at.seq, unreadableReason(error));
   } finally {
     chunk.body.destroy();
+    deps.budget.give(chunk.held ?? 0);
   }
   if (items.pending) yield items.take();
 }
 
-const UNREADABLE: Record<string, string> = { NOT_GZIP: 'not gzip', CORRUPT_GZIP: 'corrupt gzip' };
+const UNREADABLE: Record<string, string> = { NOT_GZIP: 'not gzip', CORRUPT_GZIP: 'corrupt gzip', CHUNK_TOO_LARGE: 'larger than the contract allows' };
 const unreadableReason = (error: JoblogsError) => UNREADABLE[error.code] ?? error.code.toLowerCase().replace(/_/g, ' ');
 
-const MAX_PREFETCHED_BYTES = 32 * 1024 * 1024;
+/** Chunks up to this size (compressed) are read whole and inflated ahead; bigger ones stream. */
+const MAX_PREFETCHED_BYTES = 1024 * 1024;
+/** Inflated text is handed to the line reader in pieces this big: one batch of lines each, bounded. */
+const SLICE_BYTES = 64 * 1024;
 const gunzipAsync = promisify(gunzip);
 
-/** An opened chunk; `plain` when it was read whole and decompressed ahead. */
-type FetchedChunk = OpenedChunk & { plain?: Buffer };
+/** An opened chunk; `plain` when it was read whole and inflated ahead, `held` the budget bytes it holds. */
+type FetchedChunk = OpenedChunk & { plain?: Buffer; held?: number };
 
 const bodyOf = (buffer: Buffer) =>
   Object.assign(
@@ -79,6 +84,31 @@ const bodyOf = (buffer: Buffer) =>
     })(),
     { destroy() {} },
   );
+
+function* slicesOfSync(buffer: Buffer): Generator<Buffer> {
+  for (let at = 0; at < buffer.length; at += SLICE_BYTES) yield buffer.subarray(at, at + SLICE_BYTES);
+}
+const slicesOf = (buffer: Buffer) => Object.assign((async function* () { yield* slicesOfSync(buffer); })(), { destroy() {} });
+
+/**
+ * Bytes the prefetched chunks of one invocation may hold in all, whatever the number of sources:
+ * a chunk is read whole and inflated ahead only while the budget allows, otherwise it streams
+ * (bounded by the contract's limit as it is read). Memory stays bounded whatever the input.
+ */
+export class ByteBudget {
+  #left: number;
+  constructor(bytes: number) {
+    this.#left = bytes;
+  }
+  take(bytes: number): boolean {
+    if (bytes > this.#left) return false;
+    this.#left -= bytes;
+    return true;
+  }
+  give(bytes: number): void {
+    this.#left += bytes;
+  }
+}
 
 /** Keeps the next `deps.prefetch` chunks of a source being fetched while earlier ones are read. */
 class ChunkPrefetch {
@@ -109,10 +139,11 @@ class ChunkPrefetch {
 }
 
 /**
- * Opens a chunk (undefined when it no longer exists). Small ones are read whole and decompressed
- * on the thread pool right away, so fetching and gunzip overlap the reading of earlier chunks; one
- * that does not decompress keeps its raw bytes for the streaming reader, which keeps its readable
- * head and names the error.
+ * Opens a chunk (undefined when it no longer exists). A small one is read whole and inflated on
+ * the thread pool right away — so fetching and gunzip overlap the reading of earlier chunks — when
+ * the invocation's budget has room for its compressed and inflated bytes; zlib stops at the
+ * contract's bound (`maxOutputLength`). Anything else (big, over the budget, not gzip, corrupt,
+ * too large) streams, and the streaming reader keeps its readable head and names the error.
  */
 async function fetchChunk(deps: SourceReaderDeps, seq: number): Promise<FetchedChunk | undefined> {
   let chunk: OpenedChunk;
@@ -122,11 +153,13 @@ async function fetchChunk(deps: SourceReaderDeps, seq: number): Promise<FetchedC
     if (isPermanent(error)) return undefined; // gone (deleted, expired)
     throw error;
   }
-  if (chunk.contentLength === undefined || chunk.contentLength > MAX_PREFETCHED_BYTES) return chunk;
+  const size = chunk.contentLength;
+  if (size === undefined || size > MAX_PREFETCHED_BYTES || !deps.budget.take(size)) return chunk;
   const parts: Buffer[] = [];
   for await (const part of chunk.body) parts.push(part as Buffer);
   const whole = Buffer.concat(parts);
   // One output callback per MiB instead of one per 16 KiB (zlib's default chunk size).
-  const plain = await gunzipAsync(whole, { chunkSize: 1 << 20 }).catch(() => undefined);
-  return plain ? { ...chunk, body: bodyOf(whole), plain } : { ...chunk, body: bodyOf(whole) };
+  const plain = await gunzipAsync(whole, { chunkSize: 1 << 20, maxOutputLength: deps.maxChunkBytes }).catch(() => undefined);
+  if (plain && deps.budget.take(plain.length)) return { ...chunk, body: bodyOf(whole), plain, held: size + plain.length };
+  return { ...chunk, body: bodyOf(whole), held: size };
 }

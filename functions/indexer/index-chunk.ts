@@ -115,7 +115,7 @@ async function streamChunk(s: ChunkStream, resumeAt: number): Promise<void> {
 async function readLines(s: ChunkStream, batcher: ChunkBatcher): Promise<void> {
   const { deps, deadlineAt } = s.run;
   const splitter = new LineSplitter(deps.config.maxLineBytes);
-  for await (const buf of gunzipChunk(s.opened.body)) {
+  for await (const buf of gunzipChunk(s.opened.body, deps.config.maxChunkBytes)) {
     for (const line of splitter.push(buf)) await s.window.submit(batcher.add(line));
     if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while reading ${s.object.key}`);
   }

@@ -17,8 +17,8 @@ import { TraceHeader, traceMiddleware } from '../../shared/trace/index.js';
 import { AssemblyThrottle } from './assembly-throttle.js';
 import type { SignerDeps } from './deps.js';
 import { getJobLogs } from './get-job-logs.js';
-import { INTERNAL_ERROR_BODY, jsonResponse, noStore, problemResponse } from './middlewares.js';
-import { parseLogsRequest } from './request.js';
+import { INTERNAL_ERROR_BODY, jsonResponse, noStore, problemResponse } from '../http/middlewares.js';
+import { parseJobRequest } from '../http/request.js';
 
 /**
  * Builds the middy handler for `GET /jobs/{jobId}/logs` (HTTP API, payload 2.0). Clients, the
@@ -49,7 +49,7 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
 
   const lambdaHandler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = Date.now();
-    const { statusCode, body, outcome } = await getJobLogs(parseLogsRequest(event), deps);
+    const { statusCode, body, outcome } = await getJobLogs(parseJobRequest(event), deps);
     logger.info({ ...outcome, statusCode, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'signer request done');
     return jsonResponse(statusCode, body);
   };

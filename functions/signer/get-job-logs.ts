@@ -1,10 +1,10 @@
 import { downloadFileName } from '../../shared/core/download/download-file.js';
-import { describeError, isPermanent } from '../../shared/core/errors.js';
+import { describeError } from '../../shared/core/errors.js';
 import { jobDiscoverLinks } from '../../shared/core/access/kibana.js';
-import { decideAccess, LogsStatus, planDownload, teamsFromClaim, type Caller } from '../../shared/core/access/decide.js';
+import { downloadMatches, LogsStatus, planDownload } from '../../shared/core/access/index.js';
 import type { SignerDeps } from './deps.js';
-import { ForbiddenError, UnauthorizedError } from './errors.js';
-import type { LogsRequest } from './request.js';
+import { authorizeJob } from '../http/authorize.js';
+import type { JobRequest } from '../http/request.js';
 
 /** A running job's partial file is rebuilt on demand at most this often (per job and container). */
 export const PARTIAL_REFRESH_MS = 30_000;
@@ -37,50 +37,29 @@ export interface JobLogsResult {
 }
 
 /**
- * Verifies the caller, reads the job's markers and download file, decides, and signs. Throws
- * {@link UnauthorizedError} / {@link ForbiddenError} for callers who may not see the job; an
- * unknown job is a 404 answer, not an error.
+ * Authorises the caller (the one decision of every HTTP function: owner or team of the job's
+ * registration), reads the job's download file, decides what to hand out, and signs. An unknown
+ * (unregistered) job is a 404 answer, not an error.
  */
-export async function getJobLogs({ jobId, token }: LogsRequest, deps: SignerDeps): Promise<JobLogsResult> {
-  const caller = await authenticate(token, deps);
-  const [{ job, invalid }, download] = await Promise.all([deps.jobs.readJob(jobId), deps.jobs.headDownload(jobId)]);
-  if (invalid.length > 0) deps.logger.warn({ jobId, invalid }, 'unreadable job markers skipped');
-  const outcome: JobLogsOutcome = { jobId, subject: caller.subject, status: LogsStatus.notFound, signed: false, assemblyRequested: false };
-  if (!job) {
-    const body: JobLogsBody = { status: LogsStatus.notFound, downloadUrl: null, expiresAt: null, kibanaUrl: null, kibanaTraceUrl: null, detail: 'No job with this id has been recorded' };
-    return { statusCode: 404, body, outcome };
-  }
-
-  const access = decideAccess(caller, job, download);
-  if (!access.allowed) {
-    throw new ForbiddenError('You may not read the logs of this job', { details: { jobId, subject: caller.subject, reason: access.reason } });
-  }
+export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise<JobLogsResult> {
+  const { jobId } = request;
+  const access = await authorizeJob(request, { verifyToken: deps.verifyToken, jobs: deps.jobs, teamsClaim: deps.config.jwt.teamsClaim, logger: deps.logger });
+  const outcome: JobLogsOutcome = { jobId, subject: access.caller.subject, status: LogsStatus.notFound, signed: false, assemblyRequested: false };
+  if (!access.found) return { statusCode: 404, body: NOT_FOUND_BODY, outcome };
   outcome.via = access.via;
-
+  const { job, registration } = access.record;
+  // A file built for anyone but the registered owner and team is never handed out.
+  const download = downloadMatches(await deps.jobs.headDownload(jobId), registration);
   const now = deps.now();
   const plan = planDownload(job, download, { now, refreshAfterMs: PARTIAL_REFRESH_MS, lastRequestedAt: deps.throttle.lastRequestedAt(jobId) });
   outcome.status = plan.status;
-  let detail = plan.detail;
-  if (plan.requestAssembly) {
-    try {
-      await deps.assembly.send({ jobId, partial: true });
-      deps.throttle.recordRequest(jobId, now);
-      outcome.assemblyRequested = true;
-    } catch (error) {
-      // The link to what exists is still worth handing out; the next call asks again.
-      outcome.assemblyRequestFailed = describeError(error).message;
-      detail = download
-        ? 'The job is still running. This link is to the lines assembled so far; newer lines could not be requested just now, ask again shortly.'
-        : 'The job is still running. Its lines could not be requested for assembly just now; ask again shortly.';
-    }
-  }
-
+  const detail = plan.requestAssembly ? await requestAssembly(jobId, download, { deps, now, outcome }) : undefined;
   const signed =
     plan.sign && download
       ? await deps.urls.sign(download.key, { fileName: downloadFileName(jobId), expiresInS: deps.config.urlExpirySeconds, now: new Date(now) })
       : undefined;
   outcome.signed = signed !== undefined;
-  const links = jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId });
+  const links = job ? jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId }) : { kibanaUrl: null, kibanaTraceUrl: null };
   const body: JobLogsBody = {
     status: plan.status,
     downloadUrl: signed?.url ?? null,
@@ -88,17 +67,24 @@ export async function getJobLogs({ jobId, token }: LogsRequest, deps: SignerDeps
     kibanaUrl: links.kibanaUrl,
     kibanaTraceUrl: links.kibanaTraceUrl,
   };
-  if (detail) body.detail = detail;
+  const said = detail ?? plan.detail;
+  if (said) body.detail = said;
   return { statusCode: 200, body, outcome };
 }
 
-async function authenticate(token: string, deps: SignerDeps): Promise<Caller> {
+const NOT_FOUND_BODY: JobLogsBody = { status: LogsStatus.notFound, downloadUrl: null, expiresAt: null, kibanaUrl: null, kibanaTraceUrl: null, detail: 'No job with this id has been registered' };
+
+/** Asks the assembler for a fresh partial file; when that fails, says so (the link to what exists is still worth handing out). */
+async function requestAssembly(jobId: string, download: object | undefined, o: { deps: SignerDeps; now: number; outcome: JobLogsOutcome }): Promise<string | undefined> {
   try {
-    const claims = await deps.verifyToken(token);
-    return { subject: claims.sub, teams: teamsFromClaim(claims[deps.config.jwt.teamsClaim]) };
+    await o.deps.assembly.send({ jobId, partial: true });
+    o.deps.throttle.recordRequest(jobId, o.now);
+    o.outcome.assemblyRequested = true;
+    return undefined;
   } catch (error) {
-    // A token the verifier refuses is the caller's problem (401); keys that cannot be fetched are ours (503).
-    if (isPermanent(error)) throw new UnauthorizedError(error.message, { tokenSent: true, cause: error });
-    throw error;
+    o.outcome.assemblyRequestFailed = describeError(error).message;
+    return download
+      ? 'The job is still running. This link is to the lines assembled so far; newer lines could not be requested just now, ask again shortly.'
+      : 'The job is still running. Its lines could not be requested for assembly just now; ask again shortly.';
   }
 }

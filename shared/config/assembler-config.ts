@@ -1,3 +1,4 @@
+import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
 import * as z from '../core/zod.js';
 import { commonEnv, intVar, parseEnv, prefixVar } from './env.js';
 
@@ -22,6 +23,8 @@ const AssemblerEnv = z.pipe(
     /** Chunks of a source fetched ahead of the one being read. */
     PREFETCH_CHUNKS: intVar({ min: 1, max: 64, default: 16 }),
     /** Stop (and continue in a new invocation) when less than this is left. */
+    /** Most bytes a chunk may inflate to; beyond it the chunk is dead-lettered (docs/chunk-contract.md). */
+    CHUNK_MAX_BYTES: intVar({ min: 64 * 1024, max: 256 * 1024 * 1024, default: MAX_CHUNK_BYTES }),
     DEADLINE_HEADROOM_MS: intVar({ min: 0, default: 30_000 }),
   }),
   z.transform((e) => ({
@@ -38,6 +41,7 @@ const AssemblerEnv = z.pipe(
     memberBytes: e.MEMBER_BYTES,
     gzipLevel: e.GZIP_LEVEL,
     prefetchChunks: e.PREFETCH_CHUNKS,
+    maxChunkBytes: e.CHUNK_MAX_BYTES,
     deadlineHeadroomMs: e.DEADLINE_HEADROOM_MS,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   })),

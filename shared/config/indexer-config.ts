@@ -1,3 +1,4 @@
+import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
 import * as z from '../core/zod.js';
 import { commonEnv, intVar, parseEnv, prefixVar, withDefault } from './env.js';
 
@@ -22,6 +23,8 @@ const IndexerEnv = z.pipe(
     RECORD_CONCURRENCY: intVar({ min: 1, max: 10, default: 2 }),
     RETRY_BASE_MS: intVar({ min: 1, default: 200 }),
     RETRY_MAX_MS: intVar({ min: 1, default: 10_000 }),
+    /** Most bytes a chunk may inflate to; beyond it the chunk is dead-lettered (docs/chunk-contract.md). */
+    CHUNK_MAX_BYTES: intVar({ min: 64 * 1024, max: 256 * 1024 * 1024, default: MAX_CHUNK_BYTES }),
     DEADLINE_HEADROOM_MS: intVar({ min: 0, default: 10_000 }),
     ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, default: 30_000 }),
   }),
@@ -38,6 +41,7 @@ const IndexerEnv = z.pipe(
     bulk: { maxActions: e.BULK_MAX_ACTIONS, maxBytes: e.BULK_MAX_BYTES, concurrency: e.BULK_CONCURRENCY },
     recordConcurrency: e.RECORD_CONCURRENCY,
     retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
+    maxChunkBytes: e.CHUNK_MAX_BYTES,
     deadlineHeadroomMs: e.DEADLINE_HEADROOM_MS,
     esRequestTimeoutMs: e.ES_REQUEST_TIMEOUT_MS,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,

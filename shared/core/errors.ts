@@ -64,6 +64,15 @@ export class JobMarkerError extends PermanentError {
   readonly code = 'BAD_JOB_MARKER';
 }
 
+export class JobRegistrationError extends PermanentError {
+  readonly code = 'BAD_JOB_REGISTRATION';
+}
+
+/** A chunk inflates to more than the contract allows (a gzip bomb, or a producer that ignores the bound). */
+export class ChunkTooLargeError extends PermanentError {
+  readonly code = 'CHUNK_TOO_LARGE';
+}
+
 /** A `framed-v1` frame is not well formed (docs/chunk-contract.md). */
 export class FrameError extends PermanentError {
   readonly code = 'BAD_FRAME';

@@ -13,3 +13,4 @@ export { Spool, type SpoolEntry, type SpoolHeader, type SpoolState } from './spo
 export { LOCK_FILE, SpoolLock } from './spool-lock.js';
 export type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
 export { Uploader, type UploaderOptions } from './uploader.js';
+export { defaultSpoolRoot, ensurePrivateDir } from './private-dir.js';

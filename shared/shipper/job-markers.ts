@@ -9,8 +9,6 @@ export interface JobMarkerOptions {
   jobPrefix: string;
   jobId: string;
   source: string;
-  owner?: string | undefined;
-  team?: string | undefined;
   traceparent?: string | undefined;
   dataset?: string | undefined;
   producer: string;
@@ -21,10 +19,11 @@ export interface JobMarkerOptions {
 }
 
 /**
- * Keeps this source's job marker (docs/chunk-contract.md, "Job markers"): `running` when the
- * shipper starts, `final` once the final chunk is in S3 — from that chunk's metadata, so a final
- * chunk resumed from the spool by a later run still finishes the job. Writes are serialised (a
- * slow `running` can never land after `final`) and retried with backoff until {@link stop}.
+ * Writes this source's job markers (docs/chunk-contract.md, "Job markers"): `running.json` when the
+ * shipper starts, `final.json` once the final chunk is in S3 — from that chunk's metadata, so a
+ * final chunk resumed from the spool by a later run still finishes the job. Each is written once
+ * (`If-None-Match: *`): a marker that is already there (a restarted shipper, a retry whose answer
+ * was lost) is left as it is. Writes are serialised and retried with backoff until {@link stop}.
  */
 export class JobMarkers {
   readonly #o: JobMarkerOptions;
@@ -69,8 +68,6 @@ export class JobMarkers {
   #marker(status: JobStatus): JobMarker {
     const o = this.#o;
     const m: JobMarker = { version: 1, jobId: o.jobId, source: o.source, status, producer: o.producer, startedAt: this.#startedAt };
-    if (o.owner) m.owner = o.owner;
-    if (o.team) m.team = o.team;
     if (o.traceparent) m.traceparent = o.traceparent;
     if (o.dataset) m.dataset = o.dataset;
     return m;
@@ -86,18 +83,24 @@ export class JobMarkers {
   async #put(marker: JobMarker): Promise<void> {
     const o = this.#o;
     const signal = this.#abort.signal;
-    const key = jobMarkerKey(o.jobId, o.source, o.jobPrefix);
+    const key = jobMarkerKey(o.jobId, o.source, marker.status, o.jobPrefix);
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: JSON.stringify(marker), ContentType: 'application/json' }), {
+        await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: JSON.stringify(marker), ContentType: 'application/json', IfNoneMatch: '*' }), {
           abortSignal: AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]),
         });
         return;
       } catch (error) {
-        if (signal.aborted) return;
+        if (signal.aborted || isAlreadyThere(error)) return;
         o.onError(error as Error);
         await sleep(backoffDelay(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }), undefined, { signal }).catch(() => undefined);
       }
     }
   }
+}
+
+/** S3's answer to a conditional PUT of a key that exists (412 PreconditionFailed). */
+export function isAlreadyThere(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }

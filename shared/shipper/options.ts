@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { isValidJobId, parseTraceparent } from '../core/contract/index.js';
+import { isValidJobId, MAX_CHUNK_BYTES, parseTraceparent } from '../core/contract/index.js';
+import { maxFrameBytes } from './frame-writer.js';
 import { FramingMode, OverflowPolicy, ShipperDefaults } from './constants.js';
 import { ShipperOptionsError } from './errors.js';
 import type { ShipperOptions } from './types.js';
 
-export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'owner' | 'team' | 'containerId' | 'onEvent'>> &
-  Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'owner' | 'team' | 'containerId' | 'onEvent'>;
+export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'>> &
+  Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'>;
 
 const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
@@ -44,6 +45,10 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   }
   if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 0 || o.gzipLevel > 9) problems.push(`gzipLevel must be an integer 0–9, got ${JSON.stringify(o.gzipLevel)}`);
+  // A chunk may hold one frame beyond its seal size: together they stay within the readers' bound.
+  if (Number.isInteger(o.maxChunkBytes) && Number.isInteger(o.maxLineBytes) && o.maxChunkBytes + maxFrameBytes(o.maxLineBytes) > MAX_CHUNK_BYTES) {
+    problems.push(`maxChunkBytes (${o.maxChunkBytes}) plus one frame of maxLineBytes (${o.maxLineBytes}) must stay within the contract's ${MAX_CHUNK_BYTES} bytes per chunk`);
+  }
   if (problems.length > 0) throw new ShipperOptionsError(problems);
   return o;
 }

@@ -26,7 +26,7 @@ export class Shipper {
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
-  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0 };
+  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0 };
   /** Chunks are spooled strictly in seq order through this chain. */
   #spooling: Promise<void> = Promise.resolve();
   /** Gzip bodies handed over by the framer and not yet in the spool. */
@@ -57,6 +57,7 @@ export class Shipper {
       ...o,
       onEvent: (e) => {
         if (e.type === 'upload-failed') this.#stats.retries++;
+        if (e.type === 'conflict') this.#stats.conflicts++;
         this.#event(e);
       },
       onRetry: (entry) => {
@@ -78,8 +79,9 @@ export class Shipper {
    */
   static async open(options: ShipperOptions): Promise<Shipper> {
     const o = resolveShipperOptions(options);
-    const { spool, state } = await Spool.open(spoolPath(o));
+    const { spool, state, rejected } = await Spool.open(o.spoolDir, spoolPath(o));
     const shipper = new Shipper(o, spool, state);
+    for (const file of rejected) shipper.#event({ type: 'spool-rejected', file });
     if (spool.entries.length > 0) {
       shipper.#stats.spooled += spool.entries.length;
       for (const entry of spool.entries) shipper.#resumed.add(entry.seq);
@@ -221,8 +223,6 @@ export class Shipper {
     if (o.dataset) m['dataset'] = o.dataset;
     if (o.service) m['service'] = o.service;
     if (o.containerId) m['container-id'] = o.containerId;
-    if (o.owner) m['owner'] = o.owner;
-    if (o.team) m['team'] = o.team;
     if (end) {
       m['final'] = 'true';
       if (end.signal) m['signal'] = end.signal;

@@ -42,7 +42,7 @@ export class SpoolLock {
     const file = path.join(dir, LOCK_FILE);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const handle = await open(file, 'wx');
+        const handle = await open(file, 'wx', 0o600);
         try {
           await handle.writeFile(JSON.stringify(me));
         } finally {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SpoolError } from './errors.js';
+import { ensurePrivateDir } from './private-dir.js';
+import { SpoolKey } from './spool-key.js';
 import { SpoolLock } from './spool-lock.js';
 
 /** What a spooled chunk carries besides its gzip body. */
@@ -12,6 +14,9 @@ export interface SpoolHeader {
   nextLine: number;
   metadata: Record<string, string>;
 }
+
+/** A header line as stored: the header and the MAC of (header without MAC, newline, body). */
+type StoredHeader = SpoolHeader & { mac?: string };
 
 export interface SpoolEntry extends SpoolHeader {
   /** Size on disk (header + gzip body), or of the gzip body when kept in memory. */
@@ -36,54 +41,46 @@ const CHUNK_SUFFIX = '.chunk';
  * body) and `state.json`, each written to a temporary name and renamed, so a crash leaves either
  * the old or the new file, never half of one. Entries are kept in seq order. A chunk that cannot
  * be written (disk full, I/O error) is not lost: it is queued in memory in its place.
- * The directory is locked ({@link SpoolLock}) while open.
+ *
+ * Private: the directory and the ones above it up to the spool root are this user's own (0700,
+ * checked — never another user's directory or a link someone placed), files are 0600 and created
+ * exclusively, and every file carries an HMAC under the spool's key ({@link SpoolKey}): a file
+ * whose MAC does not verify is set aside as `*.rejected` and never uploaded. The directory is
+ * locked ({@link SpoolLock}) while open.
  */
 export class Spool {
   readonly dir: string;
   readonly #lock: SpoolLock;
+  readonly #key: SpoolKey;
   #entries: SpoolEntry[];
   #bytes: number;
   #memoryBytes = 0;
 
-  private constructor(dir: string, lock: SpoolLock, entries: SpoolEntry[]) {
+  private constructor(dir: string, lock: SpoolLock, key: SpoolKey, entries: SpoolEntry[]) {
     this.dir = dir;
     this.#lock = lock;
+    this.#key = key;
     this.#entries = entries;
     this.#bytes = entries.reduce((n, e) => n + e.bytes, 0);
   }
 
   /**
-   * Opens (creating) and locks the spool directory; returns the spool and the state to resume
-   * from. Throws {@link SpoolLockedError} when another live shipper holds it.
+   * Opens (creating, privately, under `root`) and locks the spool directory; returns the spool,
+   * the state to resume from and the files it refused. Throws {@link SpoolLockedError} while
+   * another live shipper holds it, {@link SpoolError} for a path it must not use.
    */
-  static async open(dir: string): Promise<{ spool: Spool; state: SpoolState }> {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (cause) {
-      throw new SpoolError(`Cannot open spool directory ${dir}: ${(cause as Error).message}`, { cause });
-    }
+  static async open(root: string, dir: string): Promise<{ spool: Spool; state: SpoolState; rejected: string[] }> {
+    await ensurePrivateDir(root, dir);
+    const key = await SpoolKey.open(dir);
     const lock = await SpoolLock.acquire(dir);
     try {
-      const names = await readdir(dir);
-      const entries: SpoolEntry[] = [];
-      for (const name of names) {
-        const file = path.join(dir, name);
-        if (name.endsWith('.tmp')) {
-          await unlink(file).catch(() => undefined);
-          continue;
-        }
-        if (!name.endsWith(CHUNK_SUFFIX)) continue;
-        const raw = await readFile(file);
-        const { header } = splitSpoolFile(raw, file);
-        entries.push({ ...header, bytes: raw.length, file });
-      }
-      entries.sort((a, b) => a.seq - b.seq);
-      const state = await readState(dir);
+      const { entries, rejected } = await readEntries(dir, key);
+      const state = await readState(dir, key);
       // A crash between writing a chunk and writing the state must not let a seq be reused.
       const last = entries.at(-1);
       if (last && last.seq >= state.nextSeq) state.nextSeq = last.seq + 1;
       if (last && last.nextLine > state.nextLine) state.nextLine = last.nextLine;
-      return { spool: new Spool(dir, lock, entries), state };
+      return { spool: new Spool(dir, lock, key, entries), state, rejected };
     } catch (cause) {
       await lock.release();
       if (cause instanceof SpoolError) throw cause;
@@ -115,7 +112,7 @@ export class Spool {
    */
   async add(header: SpoolHeader, gzipBody: Buffer, state: SpoolState): Promise<{ entry: SpoolEntry; writeError?: SpoolError }> {
     const file = path.join(this.dir, `${String(header.seq).padStart(10, '0')}${CHUNK_SUFFIX}`);
-    const head = Buffer.from(JSON.stringify(header) + '\n', 'utf8');
+    const head = this.#signedHeader(header, gzipBody);
     try {
       await writeAtomic(file, [head, gzipBody]);
     } catch (cause) {
@@ -142,12 +139,22 @@ export class Spool {
   }
 
   async saveState(state: SpoolState): Promise<void> {
-    await writeAtomic(path.join(this.dir, STATE_FILE), [Buffer.from(JSON.stringify(state))]);
+    const text = Buffer.from(JSON.stringify(state));
+    await writeAtomic(path.join(this.dir, STATE_FILE), [Buffer.from(JSON.stringify({ ...state, mac: this.#key.sign([text]) }))]);
   }
 
+  /** The chunk's gzip body, verified again against its MAC as it is read. */
   async readBody(entry: SpoolEntry): Promise<Buffer> {
     if (entry.body) return entry.body;
-    return splitSpoolFile(await readFile(entry.file), entry.file).body;
+    const raw = await readFile(entry.file, { flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW });
+    const verified = verifySpoolFile(raw, entry.file, this.#key);
+    if (!verified) throw new SpoolError(`Spooled chunk ${entry.file} changed on disk and no longer verifies; it is not uploaded`);
+    return verified.body;
+  }
+
+  #signedHeader(header: SpoolHeader, body: Buffer): Buffer {
+    const plain = Buffer.from(JSON.stringify(header), 'utf8');
+    return Buffer.from(`${JSON.stringify({ ...header, mac: this.#key.sign([plain, NEWLINE, body]) })}\n`, 'utf8');
   }
 
   /** Removes an entry (uploaded or dropped) from disk and from the queue. */
@@ -166,26 +173,63 @@ export class Spool {
   }
 }
 
-function splitSpoolFile(raw: Buffer, file: string): { header: SpoolHeader; body: Buffer } {
-  const newline = raw.indexOf(0x0a);
-  try {
-    if (newline === -1) throw new Error('no header line');
-    const header = JSON.parse(raw.subarray(0, newline).toString('utf8')) as SpoolHeader;
-    if (!Number.isSafeInteger(header.seq) || !Number.isSafeInteger(header.lines) || !Number.isSafeInteger(header.nextLine) || typeof header.metadata !== 'object') throw new Error('bad header');
-    return { header, body: raw.subarray(newline + 1) };
-  } catch (cause) {
-    throw new SpoolError(`Spooled chunk ${file} is unreadable`, { cause });
+const NEWLINE = Buffer.from('\n');
+
+/** The chunks in the spool whose MAC verifies, in seq order; others are set aside (`*.rejected`) and named. */
+async function readEntries(dir: string, key: SpoolKey): Promise<{ entries: SpoolEntry[]; rejected: string[] }> {
+  const entries: SpoolEntry[] = [];
+  const rejected: string[] = [];
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    if (name.endsWith('.tmp')) {
+      await unlink(file).catch(() => undefined);
+      continue;
+    }
+    if (!name.endsWith(CHUNK_SUFFIX)) continue;
+    const raw = await readFile(file, { flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW }).catch(() => undefined);
+    const verified = raw && verifySpoolFile(raw, file, key);
+    if (!verified) {
+      rejected.push(file);
+      await rename(file, `${file}.rejected`).catch(() => unlink(file).catch(() => undefined));
+      continue;
+    }
+    entries.push({ ...verified.header, bytes: raw.length, file });
   }
+  entries.sort((a, b) => a.seq - b.seq);
+  return { entries, rejected };
 }
 
-async function readState(dir: string): Promise<SpoolState> {
+/** Header and body of a spool file whose MAC verifies; undefined for anything else. */
+function verifySpoolFile(raw: Buffer, file: string, key: SpoolKey): { header: SpoolHeader; body: Buffer } | undefined {
+  const newline = raw.indexOf(0x0a);
+  if (newline === -1) return undefined;
+  let stored: StoredHeader;
   try {
-    const state = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as Partial<SpoolState>;
-    return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0 };
+    stored = JSON.parse(raw.subarray(0, newline).toString('utf8')) as StoredHeader;
+  } catch {
+    return undefined;
+  }
+  const { mac, ...header } = stored;
+  const body = raw.subarray(newline + 1);
+  if (!key.verify([Buffer.from(JSON.stringify(header), 'utf8'), NEWLINE, body], mac)) return undefined;
+  if (!Number.isSafeInteger(header.seq) || !Number.isSafeInteger(header.lines) || !Number.isSafeInteger(header.nextLine) || typeof header.metadata !== 'object') {
+    throw new SpoolError(`Spooled chunk ${file} has a bad header`);
+  }
+  return { header, body };
+}
+
+async function readState(dir: string, key: SpoolKey): Promise<SpoolState> {
+  const file = path.join(dir, STATE_FILE);
+  let stored: Partial<SpoolState> & { mac?: string };
+  try {
+    stored = JSON.parse(await readFile(file, { encoding: 'utf8', flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW })) as Partial<SpoolState> & { mac?: string };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { nextSeq: 0, nextLine: 0, droppedLines: 0 };
-    throw new SpoolError(`Spool state ${path.join(dir, STATE_FILE)} is unreadable`, { cause: error });
+    throw new SpoolError(`Spool state ${file} is unreadable`, { cause: error });
   }
+  const { mac, ...state } = stored;
+  if (!key.verify([Buffer.from(JSON.stringify(state))], mac)) throw new SpoolError(`Spool state ${file} was not written by this spool (its MAC does not verify); refusing it`);
+  return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0 };
 }
 
 /**
@@ -193,8 +237,10 @@ async function readState(dir: string): Promise<SpoolState> {
  * second or faster, on the thread that passes the job's output through, and FileHandle's promise
  * machinery cost several times the syscalls themselves there.
  */
+let tmpCounter = 0;
+
 function writeAtomic(file: string, parts: Buffer[]): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   return new Promise((resolve, reject) => {
     const fail = (error: Error, fd?: number) => {
       // Half a file must not be left behind (it would count against a full disk).
@@ -202,7 +248,8 @@ function writeAtomic(file: string, parts: Buffer[]): Promise<void> {
       if (fd === undefined) cleanUp();
       else fs.close(fd, cleanUp);
     };
-    fs.open(tmp, 'w', (openError, fd) => {
+    // Exclusive and never through a link: a file (or link) someone placed under this name is not ours to write.
+    fs.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600, (openError, fd) => {
       if (openError) return fail(openError);
       fs.writev(fd, parts, (writeError, written) => {
         const total = parts.reduce((n, p) => n + p.length, 0);

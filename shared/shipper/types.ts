@@ -17,8 +17,6 @@ export interface ShipperOptions {
   service?: string;
   /** W3C traceparent put on every chunk. */
   traceparent?: string;
-  owner?: string;
-  team?: string;
   /** Default: the machine's host name. */
   host?: string;
   containerId?: string;
@@ -75,6 +73,8 @@ export interface ShipperSummary {
   dropped: number;
   /** Chunks still in the spool (uploaded by the next run with this job and source). */
   pending: number;
+  /** Chunk keys another writer had already used (uploading stopped there; the chunks stay spooled). */
+  conflicts: number;
 }
 
 export type ShipperEvent =
@@ -82,7 +82,10 @@ export type ShipperEvent =
   | { type: 'uploaded'; key: string; seq: number; lines: number; bytes: number; attempts: number; final: boolean }
   | { type: 'upload-failed'; key: string; seq: number; attempt: number; retryInMs: number; error: Error }
   | { type: 'dropped'; key: string; seq: number; lines: number }
+  | { type: 'conflict'; key: string; seq: number }
   | { type: 'spool-error'; error: Error }
+  /** A file in the spool this shipper did not write (its MAC does not verify): set aside, never uploaded. */
+  | { type: 'spool-rejected'; file: string }
   | { type: 'marker-failed'; error: Error };
 
 export interface ExitInfo {

@@ -1,8 +1,10 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/batch/index.js';
 import { chunkKey } from '../core/contract/index.js';
 import { UploadError } from './errors.js';
+import { isAlreadyThere } from './job-markers.js';
 import type { Spool, SpoolEntry } from './spool.js';
 import type { ShipperEvent } from './types.js';
 
@@ -22,9 +24,18 @@ export interface UploaderOptions {
   onRetry: (entry: SpoolEntry) => void;
 }
 
+/** The metadata a chunk carries so that a retry can recognise its own earlier upload. */
+export const CONTENT_SHA256 = 'content-sha256';
+
 /**
  * Drains a {@link Spool} to S3 strictly in seq order, one chunk at a time, retrying each with
  * full-jitter backoff until it is uploaded or the uploader is stopped. Never on the write path.
+ *
+ * Chunks are write-once (`If-None-Match: *`): a chunk key that exists answers 412. If the object
+ * there is this very chunk (`content-sha256` equal: an earlier attempt whose answer was lost, or
+ * a resumed spool) the upload counts as done; anything else is a **conflict** — another writer
+ * used this job, source and seq — and the uploader stops, leaving the chunk and everything after
+ * it in the spool (reported, never dropped).
  */
 export class Uploader {
   readonly #spool: Spool;
@@ -83,24 +94,23 @@ export class Uploader {
       const attempts = await this.#uploadWithRetries(entry, signal);
       this.inFlight = undefined;
       if (attempts === undefined) return;
+      if (attempts === 'conflict') {
+        this.#options.onEvent({ type: 'conflict', key: this.keyOf(entry), seq: entry.seq });
+        return;
+      }
       await this.#spool.remove(entry).catch((error: Error) => this.#options.onEvent({ type: 'spool-error', error }));
       this.#options.onUploaded(entry, attempts);
     }
   }
 
-  /** Number of attempts it took, or undefined when stopped first. */
-  async #uploadWithRetries(entry: SpoolEntry, signal: AbortSignal): Promise<number | undefined> {
+  /** Number of attempts it took, `conflict` when another object holds the key, or undefined when stopped first. */
+  async #uploadWithRetries(entry: SpoolEntry, signal: AbortSignal): Promise<number | 'conflict' | undefined> {
     const o = this.#options;
     const key = this.keyOf(entry);
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return undefined;
       try {
-        const body = await this.#spool.readBody(entry);
-        await o.s3.send(
-          new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata: entry.metadata }),
-          { abortSignal: AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]) },
-        );
-        return attempt;
+        return (await this.#put(key, entry, signal)) ? attempt : 'conflict';
       } catch (cause) {
         if (signal.aborted) return undefined;
         if (attempt === 1) o.onRetry(entry);
@@ -108,6 +118,23 @@ export class Uploader {
         o.onEvent({ type: 'upload-failed', key, seq: entry.seq, attempt, retryInMs, error: new UploadError(key, { cause }) });
         await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
       }
+    }
+  }
+
+  /** True when the chunk is in S3 (now, or already from an earlier attempt); false on a conflict. */
+  async #put(key: string, entry: SpoolEntry, signal: AbortSignal): Promise<boolean> {
+    const o = this.#options;
+    const body = await this.#spool.readBody(entry);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]);
+    try {
+      const Metadata = { ...entry.metadata, [CONTENT_SHA256]: sha256 };
+      await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata, IfNoneMatch: '*' }), { abortSignal });
+      return true;
+    } catch (error) {
+      if (!isAlreadyThere(error)) throw error;
+      const there = await o.s3.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }), { abortSignal });
+      return there.Metadata?.[CONTENT_SHA256] === sha256;
     }
   }
 }

@@ -137,6 +137,22 @@ describe('LogBucket', () => {
     ]);
   });
 
+  it('is versioned, so an overwrite or delete that slips through leaves the old version for noncurrentVersionDays', () => {
+    const p = props('LogBucket', 'AWS::S3::Bucket');
+    expect(p['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
+    const rule = (p['LifecycleConfiguration'].Rules as Array<Record<string, any>>).find((r) => r['NoncurrentVersionExpiration']);
+    expect(rule).toMatchObject({ Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: Number(stageParam(readServerlessYml(), STAGE, 'noncurrentVersionDays')) } });
+  });
+
+  it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, and registry writes by anyone but the launcher role', () => {
+    const statements = (props('LogBucketPolicy', 'AWS::S3::BucketPolicy')['PolicyDocument'].Statement as Array<Record<string, any>>);
+    const writeOnce = statements.find((s) => s['Sid'] === 'DenyOverwritingWriteOnceKeys')!;
+    expect(writeOnce).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } });
+    expect(asArray(writeOnce['Resource']).map((r) => r['Fn::Sub'])).toEqual(['chunks/*', 'jobs/*', 'registry/*'].map((p) => `arn:\${AWS::Partition}:s3:::${BUCKET}/${p}`));
+    const launcherOnly = statements.find((s) => s['Sid'] === 'OnlyTheLauncherRegistersJobs')!;
+    expect(launcherOnly).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LauncherRole', 'Arn'] } } } });
+  });
+
   it('expires download files after downloadRetentionDays', () => {
     const rules = props('LogBucket', 'AWS::S3::Bucket')['LifecycleConfiguration'].Rules as Array<Record<string, any>>;
     const downloads = rules.find((r) => r['Prefix'] === 'downloads/');
@@ -267,23 +283,23 @@ describe('IAM', () => {
     expect(g['logs:PutLogEvents']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/joblogs-${STAGE}-indexer:*` }]);
   });
 
-  it('assembler: reads chunks/ and jobs/, lists only those prefixes, writes only downloads/ and its dead letters, uses only the assemble queue', () => {
+  it('assembler: reads chunks/, jobs/ and registry/, lists only those prefixes, writes only downloads/ and its dead letters, uses only the assemble queue', () => {
     const g = grants('AssemblerRole');
     expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
-    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/jobs/*'), bucketArn('/downloads/*')]);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/downloads/*')]);
     expect(g['s3:PutObject']).toEqual([bucketArn('/downloads/*'), bucketArn('/dead-letter/assembler/*')]);
     expect(g['s3:ListBucket']).toEqual([bucketArn()]);
     const list = roleStatements('AssemblerRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
-    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['chunks/v1/*', 'jobs/v1/*', 'downloads/*']);
+    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['chunks/v1/*', 'jobs/v1/*', 'downloads/*', 'registry/v1/*']);
     for (const action of ['sqs:ReceiveMessage', 'sqs:SendMessage']) expect(g[action]).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 
-  it('signer: reads only job markers and download files, may ask for an assembly, nothing else', () => {
+  it('signer: reads only registrations, job markers and download files, may ask for an assembly, nothing else', () => {
     const g = grants('SignerRole');
     expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'sqs:SendMessage']);
-    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/downloads/*')]);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/downloads/*')]);
     const list = roleStatements('SignerRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
-    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'downloads/*']);
+    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'downloads/*', 'registry/v1/*']);
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 });
@@ -306,6 +322,17 @@ describe('signer HTTP API', () => {
     expect(cors.AllowOrigins).toEqual([stageParam(readServerlessYml(), STAGE, 'uiOrigin')]);
     expect(cors.AllowMethods).toEqual(['GET']);
     expect(cors.AllowCredentials ?? false).toBe(false);
+  });
+});
+
+describe('HTTP API limits', () => {
+  it('throttles every route and caps the signer\'s concurrency, both from stage parameters', () => {
+    const yml = readServerlessYml();
+    expect(props('HttpApiStage', 'AWS::ApiGatewayV2::Stage')['DefaultRouteSettings']).toEqual({
+      ThrottlingRateLimit: Number(stageParam(yml, STAGE, 'apiRateLimit')),
+      ThrottlingBurstLimit: Number(stageParam(yml, STAGE, 'apiBurstLimit')),
+    });
+    expect(props('SignerLambdaFunction', 'AWS::Lambda::Function')['ReservedConcurrentExecutions']).toBe(Number(stageParam(yml, STAGE, 'signerReservedConcurrency')));
   });
 });
 

@@ -21,6 +21,7 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { registerTestJob } from '../../testkit/jobs.js';
 import { discardSink, eventually, readObject } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
@@ -41,7 +42,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const newJob = () => `asm-${randomUUID().slice(0, 8)}`;
+/** A new job id, registered by the launcher as alice's (team vision). */
+const newJob = () => registerTestJob(stack.s3, stack.bucket, `asm-${randomUUID().slice(0, 8)}`);
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 interface Line {
@@ -58,15 +60,15 @@ async function putChunk(jobId: string, source: string, seq: number, lines: Line[
       Bucket: stack.bucket,
       Key: chunkKey({ jobId, source, seq }),
       Body: gzipSync(body),
-      Metadata: { format: 'framed-v1', owner: 'alice', team: 'vision', ...metadata },
+      Metadata: { format: 'framed-v1', ...metadata },
     }),
   );
 }
 
 async function putMarker(marker: Partial<JobMarker> & { jobId: string; source: string; status: 'running' | 'final' }): Promise<void> {
-  const full: JobMarker = { version: 1, owner: 'alice', team: 'vision', startedAt: new Date(T0).toISOString(), ...marker };
+  const full: JobMarker = { version: 1, startedAt: new Date(T0).toISOString(), ...marker };
   if (full.status === 'final') full.endedAt ??= new Date().toISOString();
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(full.jobId, full.source), Body: JSON.stringify(full) }));
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(full.jobId, full.source, full.status), Body: JSON.stringify(full) }));
 }
 
 async function head(jobId: string) {
@@ -99,11 +101,11 @@ describe('download assembly on the local stack', () => {
   it('turns what a job printed under `joblogs run` into one file, fetched over HTTP with a presigned URL, every line in order', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
     const bin = await buildCli(path.join(work, 'joblogs.mjs'));
-    const jobId = newJob();
+    const jobId = await newJob();
     const script = `for (let i = 0; i < 3000; i++) { (i % 7 === 0 ? process.stderr : process.stdout).write('epoch ' + i + ' loss=' + (1 / (i + 1)).toFixed(5) + '\\n'); }`;
     const child = spawn(
       process.execPath,
-      [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--owner', 'alice', '--team', 'vision', '--flush-interval', '200', '--', process.execPath, '-e', script],
+      [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--flush-interval', '200', '--', process.execPath, '-e', script],
       { env: { ...process.env, ...awsLocalEnv(stack.info) }, stdio: 'ignore' },
     );
     const code = await new Promise((resolve) => child.once('close', resolve));
@@ -136,7 +138,7 @@ describe('download assembly on the local stack', () => {
 
   it('is not thrown by chunks arriving out of order or twice, and interleaves sources by capture time', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
-    const jobId = newJob();
+    const jobId = await newJob();
     const a = steps(0, 400, 'stdout', 'a');
     const b = steps(0, 400, 'stderr', 'b').map((l) => ({ ...l, time: l.time + 5 }));
     for (const seq of [3, 1, 0, 2, 1, 3]) await putChunk(jobId, 'rank-0', seq, a.slice(seq * 100, seq * 100 + 100), seq * 100);
@@ -156,7 +158,7 @@ describe('download assembly on the local stack', () => {
 
   it('waits for a missing chunk, then writes an explicit gap marker — and replaces the file when the chunk turns up', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler({ env: { GAP_WAIT_SECONDS: '2' } }), purge: true });
-    const jobId = newJob();
+    const jobId = await newJob();
     const lines = steps(0, 300);
     await putChunk(jobId, 'main', 0, lines.slice(0, 100), 0);
     await putChunk(jobId, 'main', 2, lines.slice(200, 300), 200);
@@ -180,7 +182,7 @@ describe('download assembly on the local stack', () => {
   });
 
   it('continues a large assembly across invocations from where each stopped, byte-identical to a single run, and the same object when run again', async () => {
-    const jobId = newJob();
+    const jobId = await newJob();
     // ~20 MiB of barely compressible text: at least three 5 MiB parts.
     const chunks = 20;
     let n = 0;
@@ -214,7 +216,7 @@ describe('download assembly on the local stack', () => {
 
   it('assembles what exists while the job runs when asked (partial), and dead-letters a request it cannot read', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
-    const jobId = newJob();
+    const jobId = await newJob();
     await putChunk(jobId, 'main', 0, steps(0, 50), 0);
     await putMarker({ jobId, source: 'main', status: 'running' });
     const queueUrl = stack.info.resources.assembler.queueUrl;

@@ -31,6 +31,7 @@ import {
   type SuiteRow,
 } from '../../testkit/index.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { registerTestJob } from '../../testkit/jobs.js';
 import { loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
@@ -67,7 +68,8 @@ async function downloadView(jobId: string, chunks: readonly PrintedChunk[]): Pro
     lineCount: chunks.reduce((n, c) => n + c.lines.length, 0),
     exitCode: 0,
   };
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
+  await registerTestJob(stack.s3, stack.bucket, jobId);
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
   return downloadLinesView(stack, jobId);
 }
 

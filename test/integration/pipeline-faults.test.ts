@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { registerTestJob } from '../../testkit/jobs.js';
 import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, readGzipObjects, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
@@ -68,7 +69,7 @@ afterAll(async () => {
 function joblogs(jobId: string, spoolDir: string, printed: string, count: number, endpoint: string) {
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--flush-interval', '150', '--owner', 'alice', '--team', 'vision', '--', process.execPath, path.join(work, 'printer.mjs'), printed, String(count)],
+    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--flush-interval', '150', '--', process.execPath, path.join(work, 'printer.mjs'), printed, String(count)],
     { env: { ...process.env, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -101,7 +102,7 @@ async function endWithInvariant(name: string, input: string, jobId: string, prin
 
 describe('the shipper’s S3 goes away', () => {
   it('spools while S3 is unreachable, delivers once it is back: every line once in Elasticsearch and in the download file', async () => {
-    const jobId = `pf-s3-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-s3-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
     const printedFile = path.join(dir, 'printed');
     s3Proxy.up();
@@ -119,7 +120,7 @@ describe('the shipper’s S3 goes away', () => {
   });
 
   it('resumes a SIGKILLed shipper’s spool with the same job: nothing lost of what it had sealed, nothing twice', async () => {
-    const jobId = `pf-kill-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-kill-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
     const spoolDir = path.join(dir, 'spool');
     s3Proxy.down();
@@ -143,7 +144,7 @@ describe('the shipper’s S3 goes away', () => {
 
 describe('chunks arriving out of order, twice and late', () => {
   it('indexes and assembles every line once however the chunks arrive', async () => {
-    const jobId = `pf-order-${randomUUID().slice(0, 8)}`;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `pf-order-${randomUUID().slice(0, 8)}`);
     const chunks: PrintedChunk[] = Array.from({ length: 4 }, (_, seq) => ({
       key: chunkKey({ jobId, source: 'main', seq }),
       lines: Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`),
@@ -151,7 +152,7 @@ describe('chunks arriving out of order, twice and late', () => {
     const put = (seq: number) => stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[seq]!.key, Body: gzipSync(chunks[seq]!.lines.join('\n') + '\n') }));
     for (const seq of [2, 0, 2]) await put(seq);
     const marker: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: new Date().toISOString(), lastSeq: 3, lineCount: 1200, exitCode: 0 };
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main'), Body: JSON.stringify(marker) }));
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
     // Late: after the final marker, within the assembler's wait for late chunks.
     await new Promise((r) => setTimeout(r, 3000));
     for (const seq of [3, 1, 3]) await put(seq);

@@ -16,6 +16,7 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { loadSignerConfig, type SignerConfig } from '../../shared/config/signer-config.js';
 import { downloadKey, toS3Metadata, type DownloadMetadata } from '../../shared/core/download/index.js';
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { registerTestJob } from '../../testkit/jobs.js';
 import { esSetup } from '../../deploy/es-setup.js';
 import { jsonLogSink } from '../../testkit/index.js';
 import { startHttpApi, startIssuer, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
@@ -43,21 +44,21 @@ function jobId(name: string): string {
   return `sig-${RUN}-${name}`;
 }
 
-async function putMarker(id: string, marker: Partial<JobMarker> & { source?: string }) {
+/** A job registered as alice's (team vision) by the launcher, with one marker of its source. */
+async function putMarker(id: string, marker: Partial<JobMarker> & { source?: string; owner?: string; team?: string }, o: { registered?: boolean } = {}) {
+  if (o.registered !== false) await registerTestJob(stack.s3, stack.bucket, id);
   const source = marker.source ?? 'main';
   const body: JobMarker = {
     version: 1,
     jobId: id,
     source,
     status: 'running',
-    owner: 'alice',
-    team: 'vision',
     traceparent: TRACEPARENT,
     startedAt: '2026-11-25T10:00:00.000Z',
     ...marker,
   } as JobMarker;
   if (body.status === 'final') Object.assign(body, { endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 3, lineCount: 40, ...marker });
-  const key = jobMarkerKey(id, source);
+  const key = jobMarkerKey(id, source, body.status);
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: JSON.stringify(body), ContentType: 'application/json' }));
   putKeys.push(key);
 }
@@ -208,15 +209,18 @@ describe('signer: authentication', () => {
 
 describe('signer: authorisation', () => {
   const mine = jobId('alice-job');
-  const conflicted = jobId('conflict');
+  const claimed = jobId('claimed');
   const mislabelled = jobId('mislabelled');
+  const unregistered = jobId('unregistered');
   beforeAll(async () => {
-    await putMarker(mine, { status: 'final', owner: 'alice', team: 'vision' });
+    await putMarker(mine, { status: 'final' });
     await putDownload(mine, ['a', 'b']);
-    await putMarker(conflicted, { status: 'final', source: 'rank-0', owner: 'alice', team: 'vision' });
-    await putMarker(conflicted, { status: 'final', source: 'rank-1', owner: 'mallory', team: 'vision' });
-    await putMarker(mislabelled, { status: 'final', owner: 'alice', team: 'vision' });
+    // A producer of alice's job claims it for mallory in its own marker: claims carry no authority.
+    await putMarker(claimed, { status: 'final', source: 'rank-0' });
+    await putMarker(claimed, { status: 'final', source: 'rank-1', owner: 'mallory', team: 'evil' });
+    await putMarker(mislabelled, { status: 'final' });
     await putDownload(mislabelled, ['x'], { owner: 'bob', team: 'nlp' });
+    await putMarker(unregistered, { status: 'final', owner: 'mallory' }, { registered: false });
   });
 
   it("answers 403 for another user's job, saying nothing about its owner", async () => {
@@ -239,14 +243,21 @@ describe('signer: authorisation', () => {
     }
   });
 
-  it('answers 403 when the job’s sources disagree about its owner', async () => {
-    const { response } = await getLogs(conflicted, await token({ sub: 'alice', teams: ['vision'] }));
-    expect(response.status).toBe(403);
+  it('decides from the registration alone: a marker claiming the job for mallory gives her nothing and takes nothing from alice', async () => {
+    expect((await getLogs(claimed, await token({ sub: 'mallory', teams: ['evil'] }))).response.status).toBe(403);
+    expect((await getLogs(claimed, await token({ sub: 'alice', teams: ['vision'] }))).response.status).toBe(200);
   });
 
-  it('answers 403 when the download file was recorded for another owner', async () => {
-    const { response } = await getLogs(mislabelled, await token({ sub: 'alice', teams: ['vision'] }));
-    expect(response.status).toBe(403);
+  it('never signs a download file recorded for another owner: it is as if there were none yet', async () => {
+    const { response, body } = await getLogs(mislabelled, await token({ sub: 'alice', teams: ['vision'] }));
+    expect(response.status).toBe(200);
+    expect(body).toMatchObject({ downloadUrl: null, expiresAt: null });
+  });
+
+  it('knows no job that no launcher registered, whatever its producers wrote', async () => {
+    const { response, body } = await getLogs(unregistered, await token({ sub: 'mallory' }));
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ status: 'not-found', downloadUrl: null });
   });
 });
 

@@ -14,7 +14,18 @@ import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { ObjectWriter, ObjectWriters, UploadCheckpoint } from '../../shared/adapters/s3/multipart-writer.js';
 import { deadLetterKey, type DeadLetterReport, type DeadLetterWriter } from '../../shared/core/batch/index.js';
-import { CHUNK_CONTRACT_VERSION, jobMarkerPrefix, parseChunkKey, parseJobMarker, parseJobMarkerKey, summariseJob, type JobMarker } from '../../shared/core/contract/index.js';
+import {
+  CHUNK_CONTRACT_VERSION,
+  jobMarkerKey,
+  jobMarkerPrefix,
+  parseChunkKey,
+  parseJobMarker,
+  parseJobMarkerKey,
+  parseJobRegistration,
+  registrationKey,
+  summariseJob,
+  type JobMarker,
+} from '../../shared/core/contract/index.js';
 import { downloadKey, fromS3Metadata } from '../../shared/core/download/index.js';
 import { ObjectGoneError, StorageUnavailableError } from '../../shared/core/errors.js';
 
@@ -38,7 +49,12 @@ export class MemoryBucket {
   }
 
   putMarker(marker: JobMarker): void {
-    this.put(`${jobMarkerPrefix(marker.jobId)}${marker.source}.json`, JSON.stringify(marker));
+    this.put(jobMarkerKey(marker.jobId, marker.source, marker.status), JSON.stringify(marker));
+  }
+
+  /** What the launcher writes before a job starts: who owns it. */
+  register(jobId: string, owner: string, team?: string): void {
+    this.put(registrationKey(jobId), JSON.stringify({ version: 1, jobId, owner, ...(team ? { team } : {}), createdAt: '2026-11-25T09:59:00.000Z' }));
   }
 
   get(key: string): StoredObject | undefined {
@@ -94,7 +110,9 @@ export class MemoryBucket {
     return {
       readJob: async (jobId) => {
         const markers = this.#keys(jobMarkerPrefix(jobId, o.jobPrefix)).map((key) => parseJobMarker(this.get(key)!.body.toString('utf8'), parseJobMarkerKey(key, o.jobPrefix)));
-        return { job: summariseJob(jobId, markers), invalid: [] };
+        const registered = this.get(registrationKey(jobId));
+        const registration = registered && parseJobRegistration(registered.body.toString('utf8'), jobId);
+        return { registration, job: summariseJob(jobId, markers), invalid: [] };
       },
       headDownload: async (jobId) => {
         const key = downloadKey(jobId, o.downloadPrefix);

@@ -4,6 +4,7 @@
  * need: each line's print time (the text is rebuilt from it) and which lines each uploaded chunk
  * holds, as the shipper's `uploaded` events report them.
  */
+import { registerJob } from '../../shared/launcher/index.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Shipper, type ShipperEvent, type ShipperSummary } from '../../shared/shipper/index.js';
 import { documentId, documentIdPrefix } from '../../shared/core/ingest/index.js';
@@ -67,13 +68,13 @@ export class SimulatedJob {
 
   async open(): Promise<void> {
     const s = this.#settings;
+    // The launcher's part: the job is registered before it starts (its download file needs an owner).
+    await registerJob({ s3: s.s3, bucket: s.bucket, jobId: this.plan.jobId, owner: 'load', team: 'load' });
     this.#shipper = await Shipper.open({
       jobId: this.plan.jobId,
       bucket: s.bucket,
       dataset: s.dataset,
       service: `load-${this.plan.rateClass}`,
-      owner: 'load',
-      team: 'load',
       spoolDir: s.spoolDir,
       s3: s.s3,
       flushIntervalMs: s.flushIntervalMs,

@@ -185,6 +185,8 @@ interface CfnLifecycleRule {
   Prefix?: string;
   ExpirationInDays?: number;
   AbortIncompleteMultipartUpload?: { DaysAfterInitiation: number };
+  NoncurrentVersionExpiration?: { NoncurrentDays: number };
+  ExpiredObjectDeleteMarker?: boolean;
 }
 
 export function toLifecycleConfiguration(lifecycle: { Rules: CfnLifecycleRule[] }) {
@@ -197,6 +199,8 @@ export function toLifecycleConfiguration(lifecycle: { Rules: CfnLifecycleRule[] 
       ...(rule.AbortIncompleteMultipartUpload
         ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: Number(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation) } }
         : {}),
+      ...(rule.NoncurrentVersionExpiration ? { NoncurrentVersionExpiration: { NoncurrentDays: Number(rule.NoncurrentVersionExpiration.NoncurrentDays) } } : {}),
+      ...(rule.ExpiredObjectDeleteMarker !== undefined ? { Expiration: { ExpiredObjectDeleteMarker: rule.ExpiredObjectDeleteMarker === true || String(rule.ExpiredObjectDeleteMarker) === 'true' } } : {}),
     })),
   };
 }
@@ -222,18 +226,19 @@ export function toEncryptionConfiguration(encryption: { ServerSideEncryptionConf
 
 interface PolicyDocument {
   Version?: string;
-  Statement: Array<{ Effect: string; Condition?: { Bool?: Record<string, unknown> } }>;
+  Statement: Array<{ Effect: string; Sid?: string; Condition?: Record<string, Record<string, unknown>> }>;
 }
 
+/** Condition keys of our bucket policy's denials that moto cannot honour locally. */
+const NOT_LOCAL = ['aws:SecureTransport', 's3:if-none-match', 'aws:PrincipalArn'];
+
 /**
- * Drops `Deny … aws:SecureTransport=false` statements. moto evaluates bucket policies and
- * serves plain HTTP on loopback, so the TLS-only rule would deny every local request.
+ * Drops the bucket policy's denials moto cannot evaluate as AWS does: TLS-only (moto serves plain
+ * HTTP on loopback), conditional-write enforcement (moto does not know `s3:if-none-match`: it
+ * would deny every write) and principal checks (every local request is the same test user). The
+ * real template keeps them; test/infra/producer-policy.test.ts evaluates them as IAM does.
  */
-export function withoutTlsOnlyDenials(policy: PolicyDocument): PolicyDocument {
-  return {
-    ...policy,
-    Statement: policy.Statement.filter(
-      (s) => !(s.Effect === 'Deny' && String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false'),
-    ),
-  };
+export function localBucketPolicy(policy: PolicyDocument): PolicyDocument {
+  const unenforceable = (s: PolicyDocument['Statement'][number]) => s.Effect === 'Deny' && Object.values(s.Condition ?? {}).some((c) => Object.keys(c).some((k) => NOT_LOCAL.includes(k)));
+  return { ...policy, Statement: policy.Statement.filter((s) => !unenforceable(s)) };
 }

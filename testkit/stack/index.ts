@@ -1,7 +1,8 @@
 /** The local stack: Elasticsearch + moto provisioned from the packaged template, and clients bound to it. */
 export { awsLocalEnv, localAwsConfig, localS3Client, localSqsClient, localSsmClient, type MotoEndpoint } from './aws.js';
 export { cfnLint, CFN_LINT_REQUIREMENT, ensureCfnLint, type CfnLintFinding } from './cfn-lint.js';
-export { handlerModule, readEventSourceMapping, readFunction, resource, resourcesOfType, type CfnResource, type CfnTemplate } from './cfn.js';
+export { handlerModule, readEventSourceMapping, readFunction, resolveIntrinsics, resource, resourcesOfType, type CfnResource, type CfnTemplate } from './cfn.js';
+export { localResolver } from './provision.js';
 export { ES_VERSION, type EsInstance } from './elasticsearch.js';
 export { down, ensureStackUp, stackDown, stackIsUp, stackUp, status, up, withLocalStack } from './lifecycle.js';
 export { loadStack, purgeQueues, startElasticsearchAgain, stopElasticsearch, type LocalStack } from './local-stack.js';

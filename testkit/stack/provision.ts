@@ -10,6 +10,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
   PutBucketOwnershipControlsCommand,
+  PutBucketVersioningCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
   type BucketLifecycleConfiguration,
@@ -40,7 +41,7 @@ import {
   toQueueAttributes,
   type CfnTemplate,
   type LocalResolver,
-  withoutTlsOnlyDenials,
+  localBucketPolicy,
 } from './cfn.js';
 import type { ProvisionedResources } from './stack-file.js';
 
@@ -65,6 +66,7 @@ export function localResolver(template: CfnTemplate, o: Pick<ProvisionOptions, '
     const r = template.Resources[id];
     if (r?.Type === 'AWS::SQS::Queue') return String(r.Properties?.['QueueName']);
     if (r?.Type === 'AWS::S3::Bucket') return r.Properties?.['BucketName'] as string | undefined;
+    if (r?.Type === 'AWS::IAM::Role') return (r.Properties?.['RoleName'] as string | undefined) ?? id;
     return undefined;
   };
   return {
@@ -80,6 +82,7 @@ export function localResolver(template: CfnTemplate, o: Pick<ProvisionOptions, '
       const r = template.Resources[id];
       const n = name(id);
       if (!r || !n || attribute !== 'Arn') return undefined;
+      if (r.Type === 'AWS::IAM::Role') return `arn:aws:iam::${o.accountId}:role/${n}`;
       return r.Type === 'AWS::SQS::Queue' ? sqsQueueArn(o.region, o.accountId, n) : `arn:aws:s3:::${n}`;
     },
   };
@@ -128,6 +131,9 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
       if (p['OwnershipControls']) {
         await s3.send(new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: p['OwnershipControls'] }));
       }
+      if (p['VersioningConfiguration']) {
+        await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: p['VersioningConfiguration'] }));
+      }
       if (p['LifecycleConfiguration']) {
         const LifecycleConfiguration = toLifecycleConfiguration(p['LifecycleConfiguration']) as BucketLifecycleConfiguration;
         await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration }));
@@ -140,8 +146,8 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
     for (const [, policy] of resourcesOfType(template, 'AWS::S3::BucketPolicy')) {
       // Skip the framework's deployment bucket: it only exists on AWS.
       if (!buckets.some(([id]) => id === referencedLogicalId(policy.Properties?.['Bucket']))) continue;
-      const p = resolve<{ Bucket: string; PolicyDocument: Parameters<typeof withoutTlsOnlyDenials>[0] }>(policy.Properties);
-      const local = withoutTlsOnlyDenials(p.PolicyDocument);
+      const p = resolve<{ Bucket: string; PolicyDocument: Parameters<typeof localBucketPolicy>[0] }>(policy.Properties);
+      const local = localBucketPolicy(p.PolicyDocument);
       if (local.Statement.length > 0) {
         await s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(local) }));
       } else {

@@ -37,8 +37,6 @@ export const ecsMappings = {
         part: { type: 'integer' },
         line: { type: 'long' },
         producer: keyword,
-        owner: keyword,
-        team: keyword,
         original_timestamp: keyword,
       },
     },

@@ -35,7 +35,7 @@ export function cachedJobStore(inner: JobStore, o: JobStoreCacheOptions): JobSto
       const hit = fresh(jobs, jobId);
       if (hit) return hit.value;
       const value = await inner.readJob(jobId);
-      if (value.job?.complete && value.invalid.length === 0) keep(jobs, jobId, value);
+      if (value.registration && value.job?.complete && value.invalid.length === 0) keep(jobs, jobId, value);
       return value;
     },
     async headDownload(jobId) {

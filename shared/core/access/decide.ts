@@ -1,5 +1,5 @@
 import type { DownloadMetadata } from '../download/index.js';
-import type { JobSummary } from '../contract/index.js';
+import type { JobRegistration, JobSummary } from '../contract/index.js';
 
 /**
  * The signer's decisions, free of I/O: who may read a job, and what to hand out for it.
@@ -17,23 +17,26 @@ export interface DownloadFile {
   lastModified: Date | undefined;
 }
 
-export type Access =
-  | { allowed: true; via: 'owner' | 'team' }
-  | { allowed: false; reason: 'owner-conflict' | 'download-owner-mismatch' | 'not-owner-or-team' };
+export type Access = { allowed: true; via: 'owner' | 'team' } | { allowed: false; reason: 'not-owner-or-team' };
 
 /**
- * Allowed when the caller is the job's owner or in its team. Denied when the job's sources
- * disagree on owner/team (the markers cannot be trusted), and when a download file exists
- * whose recorded owner/team differ from the job's (it was built for someone else).
+ * Allowed when the caller is the owner the job's registration names, or in its team. Nothing a
+ * job writes (markers, chunk metadata) takes part: the registration is written by the launcher,
+ * in a prefix producers cannot write.
  */
-export function decideAccess(caller: Caller, job: JobSummary, download: DownloadFile | undefined): Access {
-  if (job.conflict) return { allowed: false, reason: 'owner-conflict' };
-  if (download && (download.metadata.owner !== job.owner || download.metadata.team !== job.team)) {
-    return { allowed: false, reason: 'download-owner-mismatch' };
-  }
-  if (job.owner !== undefined && caller.subject === job.owner) return { allowed: true, via: 'owner' };
-  if (job.team !== undefined && caller.teams.includes(job.team)) return { allowed: true, via: 'team' };
+export function decideAccess(caller: Caller, registration: Pick<JobRegistration, 'owner' | 'team'>): Access {
+  if (caller.subject === registration.owner) return { allowed: true, via: 'owner' };
+  if (registration.team !== undefined && caller.teams.includes(registration.team)) return { allowed: true, via: 'team' };
   return { allowed: false, reason: 'not-owner-or-team' };
+}
+
+/**
+ * A download file is handed out only when the owner and team it was built for are the job's
+ * registered ones (the assembler stamps them from the registration); any other file is treated
+ * as not there.
+ */
+export function downloadMatches<D extends DownloadFile>(download: D | undefined, registration: Pick<JobRegistration, 'owner' | 'team'>): D | undefined {
+  return download && download.metadata.owner === registration.owner && download.metadata.team === registration.team ? download : undefined;
 }
 
 /** Teams from a claim that is a JSON array of strings or one space-separated string (OAuth `scope` style). */
@@ -68,7 +71,8 @@ export interface PlanOptions {
  * else — a live job gets what has been assembled so far (rebuilt on demand, at most once per
  * `refreshAfterMs`), a finished job waits for its final assembly.
  */
-export function planDownload(job: JobSummary, download: DownloadFile | undefined, o: PlanOptions): DownloadPlan {
+export function planDownload(job: JobSummary | undefined, download: DownloadFile | undefined, o: PlanOptions): DownloadPlan {
+  if (!job) return { status: 'running', sign: false, requestAssembly: false, detail: 'The job is registered but none of its sources has started yet.' };
   if (job.complete) {
     if (download?.metadata.status === 'complete') return { status: 'complete', sign: true, requestAssembly: false, detail: undefined };
     return {

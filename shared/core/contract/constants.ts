@@ -8,6 +8,13 @@ export const MAX_CHUNK_SEQ = Math.floor((Number.MAX_SAFE_INTEGER - (SEQUENCE_STR
 
 export const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
+/**
+ * Most bytes a chunk may inflate to (docs/chunk-contract.md). Readers stop there (the rest is
+ * dead-lettered as CHUNK_TOO_LARGE), so a few kilobytes of gzip can never become gigabytes of
+ * documents or memory; the shippers seal chunks at 1 MiB, far below it.
+ */
+export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+
 export const ChunkFormat = {
   lines: 'lines',
   framedV1: 'framed-v1',

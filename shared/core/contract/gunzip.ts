@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
-import { GZIP_MAGIC } from './constants.js';
-import { CorruptGzipError, NotGzipError } from '../errors.js';
+import { GZIP_MAGIC, MAX_CHUNK_BYTES } from './constants.js';
+import { ChunkTooLargeError, CorruptGzipError, NotGzipError } from '../errors.js';
 
 /**
  * zlib drops the output of the write that fails, so a corrupt tail (wrong CRC, trailing garbage,
@@ -20,8 +20,11 @@ const ZLIB_CHUNK = 64 * 1024;
  * (`Z_DATA_ERROR`, `Z_BUF_ERROR` for a truncated member…) become {@link CorruptGzipError}, after
  * everything readable before the corruption has been yielded; errors of the source itself
  * (network) pass through unchanged so the caller can retry them. An empty body yields nothing.
+ * At most `maxBytes` are yielded (the contract's bound, `MAX_CHUNK_BYTES`): a body that inflates
+ * to more — a gzip bomb — yields its first `maxBytes` and then throws {@link ChunkTooLargeError},
+ * never holding more than zlib's 64 KiB output buffer beyond what the caller takes.
  */
-export async function* gunzipChunk(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* gunzipChunk(body: AsyncIterable<Buffer>, maxBytes = MAX_CHUNK_BYTES): AsyncGenerator<Buffer> {
   const source = body[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   while (head.length < 2) {
@@ -56,9 +59,14 @@ export async function* gunzipChunk(body: AsyncIterable<Buffer>): AsyncGenerator<
   rest.pipe(gunzip);
   let yielded = 0;
   try {
-    for await (const buf of gunzip) {
-      yielded += (buf as Buffer).length;
-      yield buf as Buffer;
+    for await (const out of gunzip) {
+      const buf = out as Buffer;
+      if (yielded + buf.length > maxBytes) {
+        yield buf.subarray(0, maxBytes - yielded);
+        throw new ChunkTooLargeError(`Chunk inflates to more than ${maxBytes} bytes (the contract's bound); the rest is not read`, { details: { maxBytes } });
+      }
+      yielded += buf.length;
+      yield buf;
     }
   } catch (error) {
     if (!isZlibError(error)) throw error;

@@ -19,8 +19,6 @@ const ContinuationSchema = z.object({
   cursor: z.record(z.string(), z.nullable(Position)),
   lines: count(0),
   gaps: count(0),
-  owner: z.optional(z.string()),
-  team: z.optional(z.string()),
   invocations: count(1),
 });
 const RequestSchema = z.object({

@@ -2,6 +2,7 @@ import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
 import { readFrameLeniently, type FrameStream } from '../contract/frame.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { parseTimestamp } from '../contract/timestamps.js';
+import { isInert, writeNeutralised } from './neutralise.js';
 
 /**
  * How the download file is read out of chunks and written (docs/downloads.md): one text line per
@@ -209,7 +210,7 @@ export class DownloadTextWriter {
   }
 
   line(source: string, line: Pick<PrintedLine, 'time' | 'stream' | 'bytes'>): void {
-    this.#reserve(24 + 1 + source.length * 3 + 1 + 7 + line.bytes.length + 1);
+    this.#reserve(24 + 1 + source.length * 3 + 1 + 7 + line.bytes.length * 3 + 1);
     this.#time(line.time);
     this.#buf[this.#used++] = 0x20;
     if (this.#withSource) {
@@ -218,7 +219,8 @@ export class DownloadTextWriter {
     }
     this.#used += this.#buf.write(line.stream, this.#used, 'latin1');
     this.#buf[this.#used++] = 0x20;
-    this.#used += line.bytes.copy(this.#buf, this.#used);
+    // The text as printed, but never a new line, a forged marker or a terminal command (neutralise.ts).
+    this.#used += isInert(line.bytes) ? line.bytes.copy(this.#buf, this.#used) : writeNeutralised(line.bytes, this.#buf, this.#used);
     this.#buf[this.#used++] = 0x0a;
   }
 

@@ -21,8 +21,6 @@ export interface ChunkContext extends ChunkKey {
   producer?: string;
   host?: string;
   containerId?: string;
-  owner?: string;
-  team?: string;
   /** Prefix of every document id of this chunk: stable for (bucket, key). */
   idPrefix: string;
 }
@@ -91,8 +89,6 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
     ...optional('producer', safeText(meta['producer'])),
     ...optional('host', safeText(meta['host'])),
     ...optional('containerId', safeText(meta['container-id'])),
-    ...optional('owner', safeText(meta['owner'])),
-    ...optional('team', safeText(meta['team'])),
     idPrefix: documentIdPrefix(source.bucket, source.key),
   };
 }

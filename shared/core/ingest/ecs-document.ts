@@ -30,8 +30,6 @@ export interface EcsDocument {
     part?: number;
     line?: number;
     producer?: string;
-    owner?: string;
-    team?: string;
     original_timestamp?: string;
   };
   json?: Record<string, unknown>;
@@ -71,9 +69,7 @@ export class EcsDocumentWriter {
       `,"labels":{"job_id":${q(chunk.jobId)}}`;
     this.joblogsPrefix =
       `,"joblogs":{"source":${q(chunk.source)},"chunk_seq":${chunk.seq}` +
-      (chunk.producer ? `,"producer":${q(chunk.producer)}` : '') +
-      (chunk.owner ? `,"owner":${q(chunk.owner)}` : '') +
-      (chunk.team ? `,"team":${q(chunk.team)}` : '');
+      (chunk.producer ? `,"producer":${q(chunk.producer)}` : '');
     this.defaults = {
       trace: chunk.trace ? `,"trace":{"id":"${chunk.trace.traceId}"}` : '',
       span: chunk.trace?.spanId ? `,"span":{"id":"${chunk.trace.spanId}"}` : '',

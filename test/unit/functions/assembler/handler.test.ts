@@ -35,24 +35,25 @@ function assembler(o: { now?: number } = {}) {
 }
 
 const marker = (over: Partial<JobMarker> = {}): JobMarker => ({
-  version: 1, jobId: 'job-1', source: 'main', status: 'final', lastSeq: 1, lineCount: 2, owner: 'alice', team: 'vision',
+  version: 1, jobId: 'job-1', source: 'main', status: 'final', lastSeq: 1, lineCount: 2,
   startedAt: new Date(T).toISOString(), endedAt: '2026-11-25T10:09:30.000Z', ...over,
 });
-const markerEvent = (jobId = 'job-1', source = 'main') => s3EventBody(BUCKET, [`jobs/v1/${jobId}/${source}.json`]);
+const markerEvent = (jobId = 'job-1', source = 'main') => s3EventBody(BUCKET, [`jobs/v1/${jobId}/${source}/final.json`]);
 const chunkBody = (line: number, text: string) => gzipSync(`${encodeFrame({ time: T + line, stream: 'stdout', line, bytes: Buffer.from(text), terminator: '\n' })}\n`);
 
 /** A job in the bucket: its marker and the given chunk seqs (chunk n holds line n). */
 function givenJob(bucket: MemoryBucket, m: JobMarker, seqs: number[]): void {
+  bucket.register(m.jobId, 'alice', 'vision');
   bucket.putMarker(m);
   for (const seq of seqs) {
-    bucket.put(`chunks/v1/${m.jobId}/main/${String(seq).padStart(10, '0')}.log.gz`, chunkBody(seq, `line ${seq}`), { format: 'framed-v1', owner: 'alice', team: 'vision' });
+    bucket.put(`chunks/v1/${m.jobId}/main/${String(seq).padStart(10, '0')}.log.gz`, chunkBody(seq, `line ${seq}`), { format: 'framed-v1' });
   }
 }
 
 const download = (bucket: MemoryBucket, jobId = 'job-1') => bucket.objects.get(`downloads/${jobId}.log.gz`);
 
 describe('assembler handler', () => {
-  it('assembles a finished job once per batch however many of its markers arrived, with owner, team and counts in the metadata', async () => {
+  it('assembles a finished job once per batch however many of its markers arrived, with the registered owner and team and the counts in the metadata', async () => {
     const { bucket, logs, handler } = assembler();
     givenJob(bucket, marker(), [0, 1]);
     const out = await handler(sqsEvent(sqsRecord(markerEvent(), 'm1'), sqsRecord(markerEvent(), 'm2')), lambdaContext());
@@ -103,6 +104,24 @@ describe('assembler handler', () => {
     expect(bucket.reports).toEqual([expect.objectContaining({ code: 'MALFORMED_MESSAGE', messageId: 'bad' })]);
     expect([...bucket.objects.keys()].filter((k) => k.startsWith('dead-letter/assembler/'))).toHaveLength(1);
     expect(logs.find((l) => l.message === 'permanent failure sent to the dead-letter path')).toMatchObject({ messageId: 'bad', code: 'MALFORMED_MESSAGE' });
+  });
+
+  it('stamps the registered owner on the file, whatever a producer wrote into its chunks and markers', async () => {
+    const { bucket, handler } = assembler();
+    givenJob(bucket, marker(), [0, 1]);
+    bucket.put('chunks/v1/job-1/main/0000000000.log.gz', chunkBody(0, 'line 0'), { format: 'framed-v1', owner: 'mallory', team: 'evil' });
+    bucket.put('jobs/v1/job-1/main/final.json', JSON.stringify({ ...marker(), owner: 'mallory', team: 'evil' }));
+    await handler(sqsEvent(sqsRecord(markerEvent(), 'm1')), lambdaContext());
+    expect(download(bucket)!.metadata).toMatchObject({ owner: 'alice', team: 'vision' });
+  });
+
+  it('builds no file for a job no launcher registered (nobody could read it)', async () => {
+    const { bucket, logs, handler } = assembler();
+    bucket.putMarker(marker());
+    bucket.put('chunks/v1/job-1/main/0000000000.log.gz', chunkBody(0, 'line 0'), { format: 'framed-v1' });
+    expect(await handler(sqsEvent(sqsRecord(markerEvent(), 'm1')), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(download(bucket)).toBeUndefined();
+    expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({ unregistered: 1 });
   });
 
   it('hands every message of a job back to SQS when S3 fails, and only those', async () => {

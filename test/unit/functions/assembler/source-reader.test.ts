@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SourceMerge } from '../../../../shared/core/download/source-merge.js';
-import { readSource } from '../../../../functions/assembler/source-reader.js';
+import { ByteBudget, readSource } from '../../../../functions/assembler/source-reader.js';
 import type { SourceItem } from '../../../../shared/core/download/index.js';
 import { encodeFrame } from '../../../../shared/core/contract/index.js';
 import { ObjectGoneError } from '../../../../shared/core/errors.js';
@@ -22,7 +22,7 @@ function store(chunks: Record<number, Buffer | 'gone'>) {
     opened.push(seq);
     const c = chunks[seq];
     if (c === undefined || c === 'gone') throw new ObjectGoneError(`chunk ${seq} is gone`);
-    return { metadata: { format: 'framed-v1', owner: 'alice' }, body: Readable.from([c]), contentLength: c.length };
+    return { metadata: { format: 'framed-v1' }, body: Readable.from([c]), contentLength: c.length };
   };
   return { open, opened };
 }
@@ -41,7 +41,13 @@ async function collect(batches: AsyncIterable<SourceItem[]>): Promise<string[]> 
   return out;
 }
 
-const deps = (s: ReturnType<typeof store>, seen: Array<Record<string, string | undefined>> = []) => ({ open: s.open, onChunk: (m: Record<string, string | undefined>) => seen.push(m), prefetch: 2, startTime: T });
+const deps = (s: ReturnType<typeof store>, o: { budget?: number; maxChunkBytes?: number } = {}) => ({
+  open: s.open,
+  prefetch: 2,
+  budget: new ByteBudget(o.budget ?? 64 * 1024 * 1024),
+  maxChunkBytes: o.maxChunkBytes ?? 8 * 1024 * 1024,
+  startTime: T,
+});
 
 describe('readSource', () => {
   it('reads chunks in seq order and marks missing ones as one gap with the lines they held', async () => {
@@ -81,11 +87,23 @@ describe('readSource', () => {
     expect(s.opened).not.toContain(0);
   });
 
-  it('reports each chunk’s metadata once', async () => {
-    const seen: Array<Record<string, string | undefined>> = [];
-    await collect(readSource(plan([0, 1], 1), deps(store({ 0: chunk([[0, 'a']]), 1: chunk([[1, 'b']]) }), seen)));
-    expect(seen).toHaveLength(2);
-    expect(seen[0]!['owner']).toBe('alice');
+  it('reads a chunk that inflates beyond the bound up to it, then marks the rest (a gzip bomb costs bounded memory)', async () => {
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 'a\n'));
+    const s = store({ 0: bomb, 1: chunk([[1, 'after']]) });
+    const out: string[] = [];
+    let most = 0;
+    for await (const batch of readSource(plan([0, 1], 1), deps(s, { maxChunkBytes: 256 * 1024 }))) {
+      most = Math.max(most, batch.length);
+      for (const item of batch) out.push(item.kind === 'line' ? item.line.bytes.toString() : `[gap ${item.gap.fromSeq} ${item.gap.reason}]`);
+    }
+    expect(out.filter((l) => l === 'a')).toHaveLength(128 * 1024);
+    expect(out.slice(-2)).toEqual(['[gap 0 larger than the contract allows]', 'after']);
+    expect(most).toBeLessThanOrEqual(64 * 1024);
+  }, 30_000);
+
+  it('streams chunks the prefetch budget has no room for, with the same lines', async () => {
+    const s = store({ 0: chunk([[0, 'a'], [1, 'b']]), 1: chunk([[2, 'c']]) });
+    expect(await collect(readSource(plan([0, 1], 1), deps(s, { budget: 0 })))).toEqual(['a', 'b', 'c']);
   });
 });
 

@@ -28,13 +28,16 @@ const sqs = mockClient(SQSClient);
 
 function marker(jobId: string, status: 'running' | 'final') {
   const final = status === 'final' ? { endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 0, lineCount: 1 } : {};
-  return JSON.stringify({ version: 1, jobId, source: 'main', status, owner: 'alice', team: 'vision', startedAt: '2026-11-25T10:00:00.000Z', ...final });
+  return JSON.stringify({ version: 1, jobId, source: 'main', status, startedAt: '2026-11-25T10:00:00.000Z', ...final });
 }
 
 function givenJob(jobId: string, status: 'running' | 'final', download?: { status: 'complete' | 'partial' }) {
-  const key = `jobs/v1/${jobId}/main.json`;
+  const key = `jobs/v1/${jobId}/main/${status}.json`;
   s3.on(ListObjectsV2Command, { Prefix: `jobs/v1/${jobId}/` }).resolves({ Contents: [{ Key: key }] });
   s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToString: async () => marker(jobId, status) } as never });
+  // Who owns the job: the launcher's registration, not the markers.
+  const registration = JSON.stringify({ version: 1, jobId, owner: 'alice', team: 'vision', createdAt: '2026-11-25T09:59:00.000Z' });
+  s3.on(GetObjectCommand, { Key: `registry/v1/${jobId}.json` }).resolves({ Body: { transformToString: async () => registration } as never });
   const downloadKey = `downloads/${jobId}.log.gz`;
   // The store lists before it HEADs (a HEAD of a missing key is a 403 without s3:ListBucket on the whole bucket).
   s3.on(ListObjectsV2Command, { Prefix: downloadKey }).resolves({ Contents: download ? [{ Key: downloadKey }] : [] });

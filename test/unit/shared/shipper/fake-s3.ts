@@ -8,31 +8,63 @@ export interface StoredChunk {
   frames: Frame[];
 }
 
+interface Command {
+  constructor: { name: string };
+  input: { Key: string; Body?: Buffer | string; Metadata?: Record<string, string>; IfNoneMatch?: string };
+}
+
+const preconditionFailed = () => Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+
 /**
- * An in-memory S3 that accepts PutObject — chunks (gzip, framed) and job markers (JSON) — and can
- * be switched to fail like an unreachable endpoint. `attempts` counts chunk uploads only.
+ * An in-memory S3 for the shipper: PutObject of chunks (gzip, framed) and job markers (JSON) —
+ * honouring `If-None-Match: *` with a 412 as S3 does — and HeadObject; it can be switched to fail
+ * like an unreachable endpoint. `attempts` counts chunk uploads only.
  */
 export function fakeS3(): {
   client: S3Client;
   objects: StoredChunk[];
   markers: Array<{ key: string; marker: JobMarker }>;
+  /** Puts an object under `key` as if another writer had: the next conditional PUT of it answers 412. */
+  occupy: (key: string, metadata?: Record<string, string>) => void;
   attempts: () => number;
   setDown: (down: boolean) => void;
+  /** The next chunk PUT is stored but its answer is lost (the client sees a reset connection). */
+  loseNextAnswer: () => void;
 } {
   const objects: StoredChunk[] = [];
   const markers: Array<{ key: string; marker: JobMarker }> = [];
+  const stored = new Map<string, Record<string, string>>();
   let down = false;
+  let loseAnswer = false;
   let attempts = 0;
   const client = {
-    async send(command: { input: { Key: string; Body: Buffer | string; Metadata: Record<string, string> } }) {
-      const { Key, Body, Metadata } = command.input;
+    async send(command: Command) {
+      const { Key, Body, Metadata = {}, IfNoneMatch } = command.input;
       const isMarker = Key.startsWith('jobs/');
+      if (command.constructor.name === 'HeadObjectCommand') {
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+        return { Metadata: stored.get(Key) ?? {} };
+      }
       if (!isMarker) attempts++;
       if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+      if (IfNoneMatch === '*' && stored.has(Key)) throw preconditionFailed();
+      stored.set(Key, Metadata);
       if (isMarker) markers.push({ key: Key, marker: parseJobMarker(String(Body)) });
       else objects.push({ key: Key, metadata: Metadata, frames: decodeFrames(gunzipSync(Body as Buffer).toString('utf8')) });
+      if (!isMarker && loseAnswer) {
+        loseAnswer = false;
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      }
       return {};
     },
   } as unknown as S3Client;
-  return { client, objects, markers, attempts: () => attempts, setDown: (d) => void (down = d) };
+  return {
+    client,
+    objects,
+    markers,
+    occupy: (key, metadata = {}) => void stored.set(key, metadata),
+    attempts: () => attempts,
+    setDown: (d) => void (down = d),
+    loseNextAnswer: () => void (loseAnswer = true),
+  };
 }

@@ -80,7 +80,7 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
 
   it('puts the contract metadata on every chunk and final, exit-code, line-count and dropped-lines on the last', async () => {
     const s3 = fakeS3();
-    const shipper = await Shipper.open(options(s3, { dataset: 'mlplatform.job', service: 'trainer', owner: 'alice', team: 'vision', host: 'gpu-1', containerId: 'c0ffee' }));
+    const shipper = await Shipper.open(options(s3, { dataset: 'mlplatform.job', service: 'trainer', host: 'gpu-1', containerId: 'c0ffee' }));
     shipper.write('stdout', Buffer.from('hello\n'));
     await shipper.close({ exitCode: 3 });
     expect(s3.objects).toHaveLength(1);
@@ -90,8 +90,6 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
       traceparent: TRACEPARENT,
       dataset: 'mlplatform.job',
       service: 'trainer',
-      owner: 'alice',
-      team: 'vision',
       host: 'gpu-1',
       'container-id': 'c0ffee',
       'chunk-start': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
@@ -99,7 +97,31 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
       'exit-code': '3',
       'line-count': '1',
       'dropped-lines': '0',
+      'content-sha256': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('counts a chunk already in S3 with its own content as uploaded (a retry whose answer was lost)', async () => {
+    const s3 = fakeS3();
+    s3.loseNextAnswer();
+    const shipper = await Shipper.open(options(s3));
+    shipper.write('stdout', Buffer.from('once\n'));
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(summary).toMatchObject({ uploaded: 1, conflicts: 0, retries: 1 });
+    expect(s3.attempts()).toBe(2);
+    expect(s3.objects).toHaveLength(1);
+  });
+
+  it('stops at a chunk key another writer used, keeps that chunk and the rest spooled, and says so', async () => {
+    const s3 = fakeS3();
+    s3.occupy('chunks/v1/job-1/main/0000000000.log.gz', { 'content-sha256': 'f'.repeat(64) });
+    const events: ShipperEvent[] = [];
+    const shipper = await Shipper.open(options(s3, { onEvent: (e) => events.push(e), closeTimeoutMs: 2_000 }));
+    shipper.write('stdout', Buffer.from('mine\n'));
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(summary).toMatchObject({ conflicts: 1, uploaded: 0, pending: 1 });
+    expect(events).toContainEqual({ type: 'conflict', key: 'chunks/v1/job-1/main/0000000000.log.gz', seq: 0 });
+    expect(s3.objects).toEqual([]);
   });
 
   it('writes an empty final chunk carrying the signal when the last chunk was already sealed', async () => {
@@ -221,8 +243,8 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     const s3 = fakeS3();
     const events: ShipperEvent[] = [];
     const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, onEvent: (e) => events.push(e) }));
-    // A directory where chunk 0's temporary file must go: its write fails as on a broken disk.
-    mkdirSync(path.join(spoolDir, 'job-1', 'main', `0000000000.chunk.${process.pid}.tmp`));
+    // A directory where chunk 0's file must go: its write fails as on a broken disk.
+    mkdirSync(path.join(spoolDir, 'job-1', 'main', '0000000000.chunk'), { recursive: true });
     shipper.write('stdout', Buffer.from('survives a disk error\n'));
     await until(() => s3.objects.length === 1, 'the chunk uploaded from memory');
     shipper.write('stdout', Buffer.from('and the next one\n'));
@@ -236,7 +258,7 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     const s3 = fakeS3();
     s3.setDown(true);
     const shipper = await Shipper.open(options(s3, { flushIntervalMs: 5, gzipLevel: 0, maxBufferedBytes: 1024, closeTimeoutMs: 10_000 }));
-    for (let seq = 0; seq < 6; seq++) mkdirSync(path.join(spoolDir, 'job-1', 'main', `${String(seq).padStart(10, '0')}.chunk.${process.pid}.tmp`));
+    for (let seq = 0; seq < 6; seq++) mkdirSync(path.join(spoolDir, 'job-1', 'main', `${String(seq).padStart(10, '0')}.chunk`), { recursive: true });
     // Incompressible at level 0: ~600 bytes a chunk, so one fits in 1 KiB of memory, two do not.
     for (let i = 0; i < 4; i++) {
       shipper.write('stdout', Buffer.from(`${i}${'m'.repeat(500)}\n`));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,18 +14,18 @@ const header = (seq: number, lines = 2) => ({ seq, lines, nextLine: (seq + 1) * 
 
 describe('Spool', () => {
   it('starts empty at seq 0 and line 0 in a new directory', async () => {
-    const { spool, state } = await Spool.open(path.join(dir, 'job', 'main'));
+    const { spool, state } = await Spool.open(dir, path.join(dir, 'job', 'main'));
     expect(spool.entries).toEqual([]);
     expect(state).toEqual({ nextSeq: 0, nextLine: 0, droppedLines: 0 });
   });
 
   it('keeps chunks in seq order across a reopen, with their metadata and bodies', async () => {
-    const { spool } = await Spool.open(dir);
+    const { spool } = await Spool.open(dir, dir);
     for (const seq of [0, 1, 2]) await spool.add(header(seq), Buffer.from(`body ${seq}`), { nextSeq: seq + 1, nextLine: (seq + 1) * 2, droppedLines: 0 });
     await spool.remove(spool.oldest()!);
     await spool.release();
 
-    const reopened = await Spool.open(dir);
+    const reopened = await Spool.open(dir, dir);
     expect(reopened.spool.entries.map((e) => e.seq)).toEqual([1, 2]);
     expect(reopened.spool.entries[0]!.metadata).toEqual({ format: 'framed-v1' });
     expect((await reopened.spool.readBody(reopened.spool.oldest()!)).toString()).toBe('body 1');
@@ -34,26 +34,56 @@ describe('Spool', () => {
   });
 
   it('never hands out a spooled seq or line again, even when the state file lags behind the chunks', async () => {
-    const { spool } = await Spool.open(dir);
+    const { spool } = await Spool.open(dir, dir);
     await spool.add(header(4), Buffer.from('x'), { nextSeq: 5, nextLine: 10, droppedLines: 3 });
     await spool.release();
-    // As if the process died after renaming the chunk but before writing the state.
-    writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ nextSeq: 2, nextLine: 1, droppedLines: 3 }));
-    const { state } = await Spool.open(dir);
+    // As if the process died after renaming the chunk but before writing the (newer) state.
+    const older = await Spool.open(dir, dir);
+    await older.spool.saveState({ nextSeq: 2, nextLine: 1, droppedLines: 3 });
+    await older.spool.release();
+    const { state } = await Spool.open(dir, dir);
     expect(state).toEqual({ nextSeq: 5, nextLine: 10, droppedLines: 3 });
   });
 
   it('discards half-written temporary files left by a crash', async () => {
     writeFileSync(path.join(dir, '0000000000.chunk.123.tmp'), 'half');
-    const { spool } = await Spool.open(dir);
+    const { spool } = await Spool.open(dir, dir);
     expect(spool.entries).toEqual([]);
-    expect(readdirSync(dir)).toEqual(['joblogs.lock']);
+    expect(readdirSync(dir).sort()).toEqual(['joblogs.lock', 'spool.key']);
   });
 
-  it('refuses an unreadable chunk with a typed error naming the file', async () => {
-    writeFileSync(path.join(dir, '0000000000.chunk'), 'no header line');
-    await expect(Spool.open(dir)).rejects.toThrow(SpoolError);
-    // The failed open left the directory unlocked.
-    await expect(Spool.open(dir)).rejects.toThrow(/0000000000\.chunk/);
+  it('sets aside a chunk it did not write (no MAC, or a forged one) and never hands it out for upload', async () => {
+    const first = await Spool.open(dir, dir);
+    await first.spool.add(header(0), Buffer.from('ours'), { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    await first.spool.release();
+    writeFileSync(path.join(dir, '0000000001.chunk'), `${JSON.stringify({ ...header(1), mac: 'ab'.repeat(32) })}\nplanted`);
+    writeFileSync(path.join(dir, '0000000002.chunk'), 'no header line');
+    const { spool, rejected } = await Spool.open(dir, dir);
+    expect(spool.entries.map((e) => e.seq)).toEqual([0]);
+    expect(rejected.map((f) => path.basename(f)).sort()).toEqual(['0000000001.chunk', '0000000002.chunk']);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.rejected')).sort()).toEqual(['0000000001.chunk.rejected', '0000000002.chunk.rejected']);
+  });
+
+  it('refuses a chunk whose bytes changed on disk after it was spooled', async () => {
+    const { spool } = await Spool.open(dir, dir);
+    await spool.add(header(0), Buffer.from('ours'), { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    const entry = spool.oldest()!;
+    const raw = readFileSync(entry.file);
+    writeFileSync(entry.file, Buffer.concat([raw.subarray(0, raw.length - 4), Buffer.from('evil')]));
+    await expect(spool.readBody(entry)).rejects.toThrow(SpoolError);
+  });
+
+  it('refuses a state file it did not write', async () => {
+    (await Spool.open(dir, dir)).spool.release();
+    writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ nextSeq: 0, nextLine: 0, droppedLines: 0 }));
+    await expect(Spool.open(dir, dir)).rejects.toThrow(/state.*MAC/);
+  });
+
+  it('keeps its files private: directories 0700, files 0600', async () => {
+    const { spool } = await Spool.open(dir, path.join(dir, 'job', 'main'));
+    await spool.add(header(0), Buffer.from('x'), { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    expect(statSync(path.join(dir, 'job')).mode & 0o777).toBe(0o700);
+    expect(statSync(spool.dir).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(spool.dir)) expect(statSync(path.join(spool.dir, name)).mode & 0o077).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import type { DownloadInfo, JobStore } from '../../../../../shared/adapters/s3/j
 import { summariseJob, type JobMarker } from '../../../../../shared/core/contract/index.js';
 
 const marker = (status: 'running' | 'final'): JobMarker => ({
-  version: 1, jobId: 'job-1', source: 'main', status, owner: 'alice', startedAt: '2026-11-25T10:00:00.000Z',
+  version: 1, jobId: 'job-1', source: 'main', status, startedAt: '2026-11-25T10:00:00.000Z',
   ...(status === 'final' ? { lastSeq: 0, lineCount: 1, endedAt: '2026-11-25T10:01:00.000Z' } : {}),
 });
 const download = (status: 'complete' | 'partial'): DownloadInfo => ({
@@ -17,7 +17,7 @@ function store(state: { marker: JobMarker; download: DownloadInfo | undefined })
   const inner: JobStore = {
     async readJob(jobId) {
       calls.readJob++;
-      return { job: summariseJob(jobId, [state.marker]), invalid: [] };
+      return { registration: { version: 1, jobId, owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' }, job: summariseJob(jobId, [state.marker]), invalid: [] };
     },
     async headDownload() {
       calls.headDownload++;

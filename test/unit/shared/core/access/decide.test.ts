@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideAccess, planDownload, teamsFromClaim, type DownloadFile } from '../../../../../shared/core/access/decide.js';
-import type { JobSummary } from '../../../../../shared/core/contract/index.js';
+import { decideAccess, downloadMatches, planDownload, teamsFromClaim, type DownloadFile } from '../../../../../shared/core/access/decide.js';
+import type { JobRegistration, JobSummary } from '../../../../../shared/core/contract/index.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 
@@ -9,15 +9,14 @@ function job(overrides: Partial<JobSummary> = {}): JobSummary {
     jobId: 'job-1',
     complete: true,
     sources: [],
-    owner: 'alice',
-    team: 'vision',
-    conflict: false,
     traceparent: undefined,
     startedAt: '2026-11-25T10:00:00.000Z',
     endedAt: '2026-11-25T11:00:00.000Z',
     ...overrides,
   };
 }
+
+const registration = (over: Partial<Pick<JobRegistration, 'owner' | 'team'>> = {}): Pick<JobRegistration, 'owner' | 'team'> => ({ owner: 'alice', team: 'vision', ...over });
 
 function file(status: 'complete' | 'partial', ageMs = 0, owner = 'alice', team = 'vision'): DownloadFile {
   return { metadata: { owner, team, status }, lastModified: new Date(NOW - ageMs) };
@@ -28,28 +27,29 @@ const visionMember = { subject: 'carol', teams: ['nlp', 'vision'] };
 const stranger = { subject: 'bob', teams: ['nlp'] };
 
 describe('decideAccess', () => {
-  it('allows the owner and members of the job’s team', () => {
-    expect(decideAccess(alice, job(), undefined)).toEqual({ allowed: true, via: 'owner' });
-    expect(decideAccess(visionMember, job(), file('complete'))).toEqual({ allowed: true, via: 'team' });
+  it('allows the registered owner and members of the registered team', () => {
+    expect(decideAccess(alice, registration())).toEqual({ allowed: true, via: 'owner' });
+    expect(decideAccess(visionMember, registration())).toEqual({ allowed: true, via: 'team' });
   });
 
   it('denies anyone else', () => {
-    expect(decideAccess(stranger, job(), undefined)).toEqual({ allowed: false, reason: 'not-owner-or-team' });
+    expect(decideAccess(stranger, registration())).toEqual({ allowed: false, reason: 'not-owner-or-team' });
   });
 
-  it('denies everyone when the sources disagree about owner or team', () => {
-    expect(decideAccess(alice, job({ conflict: true }), undefined)).toEqual({ allowed: false, reason: 'owner-conflict' });
+  it('never matches an absent team, or an empty subject against the owner', () => {
+    expect(decideAccess(visionMember, registration({ team: undefined })).allowed).toBe(false);
+    expect(decideAccess({ subject: '', teams: [''] }, registration({ team: undefined })).allowed).toBe(false);
+  });
+});
+
+describe('downloadMatches', () => {
+  it('keeps a file built for the registered owner and team', () => {
+    expect(downloadMatches(file('complete'), registration())).toBeDefined();
   });
 
-  it('denies everyone when the download file records another owner or team', () => {
-    expect(decideAccess(alice, job(), file('complete', 0, 'bob'))).toEqual({ allowed: false, reason: 'download-owner-mismatch' });
-    expect(decideAccess(alice, job(), file('complete', 0, 'alice', 'nlp'))).toEqual({ allowed: false, reason: 'download-owner-mismatch' });
-  });
-
-  it('never matches an absent owner or team', () => {
-    const ownerless = job({ owner: undefined, team: undefined });
-    expect(decideAccess({ subject: '', teams: [''] }, ownerless, undefined).allowed).toBe(false);
-    expect(decideAccess(visionMember, job({ team: undefined }), undefined).allowed).toBe(false);
+  it('treats a file built for anyone else as absent', () => {
+    expect(downloadMatches(file('complete', 0, 'mallory'), registration())).toBeUndefined();
+    expect(downloadMatches(file('complete', 0, 'alice', 'nlp'), registration())).toBeUndefined();
   });
 });
 
@@ -64,6 +64,9 @@ describe('teamsFromClaim', () => {
 
 describe('planDownload', () => {
   const o = { now: NOW, refreshAfterMs: 30_000, lastRequestedAt: undefined };
+  it('says a registered job that has not started yet is running, with nothing to sign or assemble', () => {
+    expect(planDownload(undefined, undefined, o)).toMatchObject({ status: 'running', sign: false, requestAssembly: false });
+  });
 
   it('is complete when every source is final and the file is complete: sign, ask for nothing', () => {
     expect(planDownload(job(), file('complete'), o)).toEqual({ status: 'complete', sign: true, requestAssembly: false, detail: undefined });

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CorruptGzipError, isPermanent, isTransient, NotGzipError } from '../../../../../shared/core/errors.js';
+import { ChunkTooLargeError, CorruptGzipError, isPermanent, isTransient, NotGzipError } from '../../../../../shared/core/errors.js';
 import { gunzipChunk, readableHead } from '../../../../../shared/core/contract/index.js';
 import { bodyOf, collect, randomPieces, seededRandom } from '../support.js';
 
@@ -203,5 +203,22 @@ describe('gunzipChunk', () => {
     }
     await new Promise((resolve) => setImmediate(resolve));
     expect(closed()).toBe(true);
+  });
+});
+
+describe('gunzipChunk bound', () => {
+  it('yields at most the bound of a gzip bomb, then refuses the rest as CHUNK_TOO_LARGE', async () => {
+    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024, 'a\n'));
+    expect(bomb.length).toBeLessThan(512 * 1024);
+    let seen = 0;
+    let error: unknown;
+    try {
+      for await (const buf of gunzipChunk(bodyOf([bomb]), 1024 * 1024)) seen += buf.length;
+    } catch (e) {
+      error = e;
+    }
+    expect(seen).toBe(1024 * 1024);
+    expect(error).toBeInstanceOf(ChunkTooLargeError);
+    expect((error as ChunkTooLargeError).kind).toBe('permanent');
   });
 });

@@ -7,7 +7,7 @@ const s3Event = (key: string) =>
 
 describe('parseAssembleMessage', () => {
   it('reads a job marker notification as a request for that job', () => {
-    expect(parseAssembleMessage(s3Event('jobs/v1/job-42/rank-0.json'))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-42' }] });
+    expect(parseAssembleMessage(s3Event('jobs/v1/job-42/rank-0/final.json'))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-42' }] });
   });
 
   it('knows the S3 test event', () => {

@@ -79,9 +79,10 @@ describe('describeChunk', () => {
       producer: 'joblogs-shipper/0.1.0',
       host: 'ip-10-0-0-1',
       containerId: '3f2a9c0d1e2b',
-      owner: 'alice',
-      team: 'vision',
     });
+    // Owner and team in chunk metadata are a producer's claim: never indexed, never trusted.
+    expect(chunk).not.toHaveProperty('owner');
+    expect(chunk).not.toHaveProperty('team');
   });
 
   it('prefers chunk-start over the S3 event time', () => {

@@ -171,7 +171,7 @@ describe('toEcsDocument', () => {
     expect(d.span).toEqual({ id: 'b7ad6b7169203331' });
   });
 
-  it('adds service, host, container and joblogs metadata of the chunk, line values first', () => {
+  it('adds service, host, container and producer of the chunk, line values first, and never a producer\'s owner or team claim', () => {
     const context = chunk({
       service: 'trainer',
       host: 'ip-10-0-0-1',
@@ -185,8 +185,10 @@ describe('toEcsDocument', () => {
       service: { name: 'trainer' },
       host: { name: 'ip-10-0-0-1' },
       container: { id: '3f2a9c0d1e2b' },
-      joblogs: { producer: 'joblogs-shipper/0.1.0', owner: 'alice', team: 'vision' },
+      joblogs: { producer: 'joblogs-shipper/0.1.0' },
     });
+    expect(fromChunk.joblogs).not.toHaveProperty('owner');
+    expect(fromChunk.joblogs).not.toHaveProperty('team');
     const fromLine = doc('{"msg":"m","service.name":"evaluator","hostname":"gpu-7","container.id":"abc"}', context);
     expect(fromLine).toMatchObject({ service: { name: 'evaluator' }, host: { name: 'gpu-7' }, container: { id: 'abc' } });
   });

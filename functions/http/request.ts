@@ -13,17 +13,18 @@ export const MAX_PATH_BYTES = 1_024;
 /** A JWS in compact serialisation: three base64url parts. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-export interface LogsRequest {
+/** A request about one job: which job, and the caller's (not yet verified) bearer token. */
+export interface JobRequest {
   jobId: string;
   token: string;
 }
 
 /**
- * Checks an HTTP API (payload 2.0) event for `GET /jobs/{jobId}/logs`. The token is only taken
- * apart here, not verified. Order: size, method, token, job id — a caller without a token
- * learns nothing about which job ids are valid.
+ * Checks an HTTP API (payload 2.0) event for a `GET /jobs/{jobId}…` route (`route` names it in the
+ * 404). The token is only taken apart here, not verified. Order: size, method, token, job id — a
+ * caller without a token learns nothing about which job ids are valid.
  */
-export function parseLogsRequest(event: APIGatewayProxyEventV2): LogsRequest {
+export function parseJobRequest(event: APIGatewayProxyEventV2, route = 'GET /jobs/{jobId}/logs'): JobRequest {
   const path = event.rawPath ?? '';
   if (Buffer.byteLength(path) + Buffer.byteLength(event.rawQueryString ?? '') > MAX_PATH_BYTES) {
     throw new UriTooLongError(`The request path is longer than ${MAX_PATH_BYTES} bytes`);
@@ -34,7 +35,7 @@ export function parseLogsRequest(event: APIGatewayProxyEventV2): LogsRequest {
   const method = event.requestContext?.http?.method;
   if (method !== 'GET') throw new MethodNotAllowedError(`${method ?? 'This method'} is not allowed here; use GET`);
   const rawJobId = event.pathParameters?.['jobId'];
-  if (rawJobId === undefined) throw new RouteNotFoundError('No such route; use GET /jobs/{jobId}/logs');
+  if (rawJobId === undefined) throw new RouteNotFoundError(`No such route; use ${route}`);
 
   const token = bearerToken(event.headers?.['authorization']);
   if (!isValidJobId(rawJobId)) {

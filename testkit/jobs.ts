@@ -1,0 +1,20 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { JobRegistration } from '../shared/core/contract/index.js';
+import { registerJob } from '../shared/launcher/index.js';
+
+/** Who the test jobs belong to (the local issuer's tokens for `alice`, team `vision`, may read them). */
+export const TEST_OWNER = { owner: 'alice', team: 'vision' } as const;
+
+/**
+ * Registers a job on the local stack as the platform's launcher would before starting it: without
+ * a registration nobody may read a job and no download file is built (docs/security.md).
+ *
+ * @example
+ * const jobId = await registerTestJob(stack.s3, stack.bucket, `asm-${randomUUID().slice(0, 8)}`);
+ */
+export async function registerTestJob(s3: S3Client, bucket: string, jobId: string, who: { owner: string; team?: string } = TEST_OWNER): Promise<string> {
+  await registerJob({ s3, bucket, jobId, owner: who.owner, team: who.team });
+  return jobId;
+}
+
+export type { JobRegistration };
