@@ -63,6 +63,8 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
         fetchData: { esCredentials: config.esCredentialsParam },
         setToContext: true,
         cacheExpiry: 15 * 60 * 1000,
+        // middy's cache is per process and keyed by this: one entry per parameter, never another handler's credentials.
+        cacheKey: `ssm-${config.esCredentialsParam}`,
       }),
     );
   }
