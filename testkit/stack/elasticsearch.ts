@@ -16,6 +16,13 @@ const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${
 /** Elasticsearch refuses to run as root, and we are root on the dev and CI machines. */
 const ES_OS_USER = 'joblogs-es';
 const ES_USERNAME = 'joblogs';
+/** The logs API's read-only identity: role `joblogs_reader` (read on the stage's data streams), a file-realm user. */
+export const ES_READER = 'joblogs_reader';
+const READER_ROLE = `${ES_READER}:
+  indices:
+    - names: ['logs-mlplatform.*', 'joblogs-chunks-*']
+      privileges: ['read', 'view_index_metadata']
+`;
 /** Appears in the server JVM's command line; used to recognise our process after a restart of the tooling. */
 export const ES_PROCESS_MARKER = 'elasticsearch';
 
@@ -90,30 +97,56 @@ function chownTree(dir: string, uid: number, gid: number): void {
 }
 
 function loadOrCreatePassword(): string {
+  return loadOrCreateCredentials().password;
+}
+
+/** The superuser's and the reader's passwords, made once and kept under `.local/` (0600). */
+function loadOrCreateCredentials(): { password: string; readerPassword: string } {
   const file = credentialsFile();
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { password: string }).password;
-  const password = randomBytes(18).toString('base64url');
-  writeFileSync(file, JSON.stringify({ username: ES_USERNAME, password }), { mode: 0o600 });
-  return password;
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { password: string; readerPassword?: string }) : undefined;
+  if (stored?.readerPassword) return { password: stored.password, readerPassword: stored.readerPassword };
+  const credentials = { password: stored?.password ?? randomBytes(18).toString('base64url'), readerPassword: randomBytes(18).toString('base64url') };
+  writeFileSync(file, JSON.stringify({ username: ES_USERNAME, ...credentials }), { mode: 0o600 });
+  return credentials;
+}
+
+/** The file-realm users of a node that may already run (it reloads its user files by itself). */
+export function ensureEsUsers(): void {
+  ensureFileRealmUsers(ensureDistribution(), loadOrCreateCredentials(), ensureOsUser());
+}
+
+/** The reader's credentials as the logs API gets them (through SSM). */
+export function readerCredentials(): { username: string; password: string } {
+  return { username: ES_READER, password: loadOrCreateCredentials().readerPassword };
 }
 
 function javaEnv(home: string): NodeJS.ProcessEnv {
   return { ...process.env, ES_JAVA_HOME: findJavaHome(), ES_JAVA_OPTS: '-Xms512m -Xmx512m', HOME: home, ES_PATH_CONF: path.join(home, 'config') };
 }
 
-/** (Re)creates the file-realm superuser with the stored password; idempotent. */
-function ensureFileRealmUser(home: string, password: string, ids: { uid: number; gid: number }): void {
-  const users = readFileSync(path.join(home, 'config', 'users'), 'utf8');
-  const roles = readFileSync(path.join(home, 'config', 'users_roles'), 'utf8');
+/**
+ * (Re)creates the file-realm users with the stored passwords — the superuser (tests, the deploy
+ * step, the indexer) and the read-only `joblogs_reader` (the logs API) with its role in
+ * `roles.yml` — idempotent. The test distribution has no native realm (its `.security` index needs
+ * analysis modules it lacks), so users live in files.
+ */
+function ensureFileRealmUsers(home: string, credentials: { password: string; readerPassword: string }, ids: { uid: number; gid: number }): void {
+  const rolesFile = path.join(home, 'config', 'roles.yml');
+  const rolesText = existsSync(rolesFile) ? readFileSync(rolesFile, 'utf8') : '';
+  if (!rolesText.includes(`${ES_READER}:`)) writeFileSync(rolesFile, `${rolesText.trimEnd()}\n${READER_ROLE}`);
   const marker = path.join(home, 'config', '.joblogs-user');
-  if (users.includes(`${ES_USERNAME}:`) && roles.includes(ES_USERNAME) && existsSync(marker) && readFileSync(marker, 'utf8') === hash(password)) return;
+  const wanted = hash(`${credentials.password}:${credentials.readerPassword}`);
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === wanted) return;
   const cli = path.join(home, 'bin', 'elasticsearch-users');
   const run = (args: string[]): void => {
     execFileSync(cli, args, { env: javaEnv(home), uid: ids.uid, gid: ids.gid, stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  if (users.includes(`${ES_USERNAME}:`)) run(['userdel', ES_USERNAME]);
-  run(['useradd', ES_USERNAME, '-p', password, '-r', 'superuser']);
-  writeFileSync(marker, hash(password));
+  const users = readFileSync(path.join(home, 'config', 'users'), 'utf8');
+  for (const [name, password, role] of [[ES_USERNAME, credentials.password, 'superuser'], [ES_READER, credentials.readerPassword, ES_READER]] as const) {
+    if (users.includes(`${name}:`)) run(['userdel', name]);
+    run(['useradd', name, '-p', password, '-r', role]);
+  }
+  writeFileSync(marker, wanted);
 }
 
 function hash(s: string): string {
@@ -140,8 +173,9 @@ export async function startElasticsearch(settings: EsSettings, { timeoutMs = 180
   chownTree(home, ids.uid, ids.gid);
   chownTree(data, ids.uid, ids.gid);
   chownTree(logsDir, ids.uid, ids.gid);
-  const password = loadOrCreatePassword();
-  ensureFileRealmUser(home, password, ids);
+  const credentials = loadOrCreateCredentials();
+  const password = credentials.password;
+  ensureFileRealmUsers(home, credentials, ids);
 
   const logFile = path.join(LOGS_DIR, 'elasticsearch.out');
   const out = openSync(logFile, 'a');

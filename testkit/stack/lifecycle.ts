@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { childEnv, LOGS_DIR, REPO_ROOT, STACK_FILE } from '../paths.js';
-import { elasticsearchFailedToBind, elasticsearchRunning, esHealthy, findUnrecordedElasticsearch, startElasticsearch, stopElasticsearch, type EsInstance } from './elasticsearch.js';
+import { ensureEsUsers, readerCredentials, elasticsearchFailedToBind, elasticsearchRunning, esHealthy, findUnrecordedElasticsearch, startElasticsearch, stopElasticsearch, type EsInstance } from './elasticsearch.js';
 import { withLock } from './lock.js';
 import { findUnrecordedMoto, MOTO_ACCOUNT_ID, motoHealthy, motoRunning, startMoto, stopMoto, type MotoInstance } from './moto.js';
 import { ensureTemplate, packageDir } from './package.js';
@@ -113,6 +113,8 @@ export async function up(): Promise<ProvisionedStack> {
   const templateReady = ensureTemplate(STAGE);
   templateReady.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const [elasticsearch, moto] = await servicesReady;
+  // A node started by an older `up` may lack the reader; it reloads its user files by itself.
+  ensureEsUsers();
   // Recorded before provisioning, so `down` can stop them even if a later step fails.
   writeStackFile({ region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto, updatedAt: new Date().toISOString() });
   const template = await templateReady;
@@ -125,6 +127,7 @@ export async function up(): Promise<ProvisionedStack> {
     motoUrl: moto.url,
     esNode: elasticsearch.url,
     esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
+    esReaderCredentials: readerCredentials(),
   });
   console.log(`[stack] provisioned bucket ${resources.bucket}, queue ${resources.chunkQueueUrl}, DLQ ${resources.deadLetterQueueUrl}`);
   runEsSetup(STAGE, elasticsearch);

@@ -48,6 +48,7 @@ import type { ProvisionedResources } from './stack-file.js';
 export const INDEXER_LOGICAL_ID = 'IndexerLambdaFunction';
 export const ASSEMBLER_LOGICAL_ID = 'AssemblerLambdaFunction';
 export const SIGNER_LOGICAL_ID = 'SignerLambdaFunction';
+export const LOGS_API_LOGICAL_ID = 'LogsLambdaFunction';
 
 export interface ProvisionOptions {
   template: CfnTemplate;
@@ -58,6 +59,8 @@ export interface ProvisionOptions {
   motoUrl: string;
   esNode: string;
   esCredentials: { username: string; password: string };
+  /** The logs API's read-only identity (into the SSM parameter its function names). */
+  esReaderCredentials: { username: string; password: string };
 }
 
 /** Ref/GetAtt for the resources we create, computed from names alone (no AWS calls). */
@@ -179,6 +182,11 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
     const assembleQueueUrl = resolver.ref(assemblerMapping.queueLogicalId)!;
     await deleteS3TestEvents(sqs, assembleQueueUrl);
     const signerFn = readFunction(template, SIGNER_LOGICAL_ID);
+    const logsFn = readFunction(template, LOGS_API_LOGICAL_ID);
+    const logsEnvironment: Record<string, string> = { ...resolve<Record<string, string>>(logsFn.environment), ES_NODE: o.esNode };
+    const readerParam = logsEnvironment['ES_READER_CREDENTIALS_PARAM'];
+    if (!readerParam) throw new Error(`${LOGS_API_LOGICAL_ID} has no ES_READER_CREDENTIALS_PARAM`);
+    await ssm.send(new PutParameterCommand({ Name: readerParam, Type: 'SecureString', Value: JSON.stringify(o.esReaderCredentials), Overwrite: true }));
     return {
       stage: o.stage,
       templatePath: o.templatePath,
@@ -218,6 +226,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
         handler: signerFn.handler,
         environment: resolve<Record<string, string>>(signerFn.environment),
       },
+      logsApi: { functionName: logsFn.functionName, handler: logsFn.handler, environment: logsEnvironment },
     };
   } finally {
     s3.destroy();

@@ -32,6 +32,8 @@ export interface ProvisionedResources {
   assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
   /** The HTTP function: its environment only (tests serve it through testkit/http/http-api.ts). */
   signer: { functionName: string; handler: string; environment: Record<string, string> };
+  /** The logs API (an HTTP function too): its environment, ES_NODE the local Elasticsearch. */
+  logsApi: { functionName: string; handler: string; environment: Record<string, string> };
 }
 
 export interface StackInfo {
