@@ -6,6 +6,7 @@ import { CliConfigError, ExitCode } from './errors.js';
 import { followCommand } from './follow.js';
 import { pipeCommand } from './pipe.js';
 import { PIPE_CLOSE_TIMEOUT_MS, runCommand } from './run.js';
+import { DEFAULT_DEV_ISSUER, devTokenCommand, type DevTokenFlags } from './dev-token.js';
 import { registerCommand, type RegisterFlags } from './register.js';
 import { openSession } from './session.js';
 
@@ -24,7 +25,8 @@ export type Invocation =
   | { command: 'run'; flags: CommonFlags & { pipeCloseTimeout: string }; argv: string[] }
   | { command: 'pipe'; flags: CommonFlags & { passthrough: boolean } }
   | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string }
-  | { command: 'register'; flags: RegisterFlags };
+  | { command: 'register'; flags: RegisterFlags }
+  | { command: 'dev-token'; flags: DevTokenFlags };
 
 /** The `joblogs` program; `onInvoke` receives what to do (tests pass a recorder, {@link main} runs it). */
 export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void> | void, io: CliIo = defaultIo): Command {
@@ -77,6 +79,15 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
     .addOption(new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'))
     .action((flags: RegisterFlags) => onInvoke({ command: 'register', flags }));
 
+  program
+    .command('dev-token')
+    .description('print a token the local stack\'s API accepts (from its local issuer; never a real identity)')
+    .addOption(new Option('--user <name>', 'the token\'s subject'))
+    .addOption(new Option('--team <team...>', 'teams the user is in (the teams claim)'))
+    .addOption(new Option('--issuer <url>', 'the local issuer').env('JOBLOGS_DEV_ISSUER').default(DEFAULT_DEV_ISSUER))
+    .addOption(new Option('--ttl <seconds>', 'lifetime (at most 12 h)').default('3600'))
+    .action((flags: DevTokenFlags) => onInvoke({ command: 'dev-token', flags }));
+
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }
@@ -88,6 +99,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const program = buildProgram(async (invocation) => {
     if (invocation.command === 'register') {
       exitCode = await registerCommand(invocation.flags, io);
+      return;
+    }
+    if (invocation.command === 'dev-token') {
+      exitCode = await devTokenCommand(invocation.flags, io);
       return;
     }
     const pipeCloseTimeoutMs = invocation.command === 'run' ? wholeMs('--pipe-close-timeout', invocation.flags.pipeCloseTimeout) : 0;

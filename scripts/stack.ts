@@ -1,24 +1,40 @@
 /**
- * The local stack from the command line (testkit/stack/lifecycle.ts): real Elasticsearch + moto
- * (S3, SQS, SSM), provisioned from the packaged CloudFormation template of stage `local`.
+ * The local stack from the command line (testkit/stack/lifecycle.ts, testkit/stack/host.ts): real
+ * Elasticsearch + moto (S3, SQS, SSM), provisioned from the packaged CloudFormation template of
+ * stage `local`, and the host that keeps the functions consuming and serves the API.
  *
- *   tsx scripts/stack.ts up       # idempotent: reuses what is already running
- *   tsx scripts/stack.ts status   # exit 0 when both services answer
- *   tsx scripts/stack.ts down     # stops what `up` started (keeps .local/es-data)
+ *   tsx scripts/stack.ts up [--no-host]   # idempotent: keeps what runs; prints how to use it
+ *   tsx scripts/stack.ts status           # exit 0 when both services answer (and shows the host)
+ *   tsx scripts/stack.ts down             # stops the host and every service any `up` started (keeps .local/es-data)
+ *   tsx scripts/stack.ts host stop|start  # the host alone (tests and benchmarks run their own functions)
  *
- * Ports: JOBLOGS_ES_PORT (default 9201), JOBLOGS_MOTO_PORT (default 5055). Everything lands in .local/.
+ * Ports: JOBLOGS_ES_PORT (default 9201), JOBLOGS_MOTO_PORT (5055), JOBLOGS_API_PORT (8788),
+ * JOBLOGS_ISSUER_PORT (9400). Everything lands in .local/.
  */
-import { stackDown, stackUp, status } from '../testkit/stack/index.js';
+import { ensureHost, stopHost } from '../testkit/stack/host.js';
+import { readStackFile, stackDown, stackUp, status, type ProvisionedStack } from '../testkit/stack/index.js';
+import { printQuickStart } from '../testkit/stack/quick-start.js';
+
+const args = process.argv.slice(2);
+
+async function host(action: string | undefined): Promise<boolean> {
+  if (action === 'stop') return (console.log((await stopHost()) ? '[stack] host stopped' : '[stack] no host was running'), true);
+  const stack = readStackFile();
+  if (action !== 'start' || !stack?.resources) throw new Error(action === 'start' ? 'No local stack: run `npm run stack:up`' : 'usage: tsx scripts/stack.ts host start|stop');
+  printQuickStart(stack as ProvisionedStack, await ensureHost(stack as ProvisionedStack));
+  return true;
+}
 
 const commands: Record<string, () => Promise<boolean>> = {
-  up: async () => (await stackUp(), true),
+  up: async () => (await stackUp({ host: !args.includes('--no-host') }), true),
   down: async () => (await stackDown(), true),
   status,
+  host: () => host(args[1]),
 };
 
-const command = commands[process.argv[2] ?? ''];
+const command = commands[args[0] ?? ''];
 if (!command) {
-  console.error('usage: tsx scripts/stack.ts up|down|status');
+  console.error('usage: tsx scripts/stack.ts up [--no-host] | down | status | host start|stop');
   process.exitCode = 2;
 } else {
   command().then(

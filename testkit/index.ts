@@ -25,6 +25,7 @@ export { lambdaContext, type LambdaContextOptions } from './lambda.js';
 export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';
 export { childEnv, LOCAL_DIR, REPO_ROOT } from './paths.js';
 export { seededRandom } from './random.js';
+export { shipLines, type ShipLinesOptions } from './ship-lines.js';
 export { deadLetterReports, deletePrefix, emptyBucket, ensureBucket, listKeys, readDownloadLines, readGzipObjects, readObject } from './s3.js';
 export { emptyQueues, queueDepth } from './sqs.js';
 export { formatSpread, median, percentile, percentiles, spread, type Percentiles, type Spread } from './stats.js';

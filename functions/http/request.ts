@@ -8,7 +8,8 @@ import { HeadersTooLargeError, InvalidJobIdError, MethodNotAllowedError, RouteNo
  * bounds here keep a directly invoked or locally served handler from doing more than the gateway.
  */
 export const MAX_HEADER_BYTES = 10_240;
-export const MAX_PATH_BYTES = 1_024;
+/** Path + query: room for the logs API's longest valid request (two cursors' worth, a 256-character `q` percent-encoded, filters). */
+export const MAX_PATH_BYTES = 4_096;
 
 /** A JWS in compact serialisation: three base64url parts. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

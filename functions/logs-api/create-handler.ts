@@ -52,7 +52,9 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
 
   const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API' }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
   if (config.esReaderCredentialsParam) {
-    handler.use(ssm({ fetchData: { esCredentials: config.esReaderCredentialsParam }, setToContext: true, cacheExpiry: 15 * 60 * 1000 }) as middy.MiddlewareObj);
+    // @middy/ssm caches per process under `cacheKey`: keyed by the parameter, so no other handler's credentials are ever handed out.
+    const param = config.esReaderCredentialsParam;
+    handler.use(ssm({ fetchData: { esCredentials: param }, setToContext: true, cacheKey: `ssm-${param}`, cacheExpiry: 15 * 60 * 1000 }) as middy.MiddlewareObj);
   }
   return handler;
 }

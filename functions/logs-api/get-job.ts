@@ -1,4 +1,4 @@
-import { jobOverview, levelCounts, levelsAggregation, linesIndex, parseNoParams, scopeFilters, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
+import { jobOverview, levelsAggregation, termCounts, linesIndex, parseNoParams, scopeFilters, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
 
@@ -19,18 +19,19 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
       track_total_hits: 10_000,
       query: { bool: { filter: [...scopeFilters(scope), { terms: { 'log.level': ['error', 'fatal', 'critical'] } }] } },
       sort: [{ 'joblogs.captured': 'asc' }, { 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
-      _source: ['joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
+      _source: ['@timestamp', 'joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
     }),
   ]);
   const positions = errors.hits.map((hit) => {
-    const { cursor, source, line, seq } = toApiLine(hit, 'merged');
-    return { cursor, source, line, seq };
+    const { cursor, source, line, seq, time } = toApiLine(hit, 'merged');
+    return { cursor, source, line, seq, time };
   });
   return jobOverview({
     registration,
     job,
     progress: view.progress,
-    levels: levelCounts(levels.aggregations),
+    levels: termCounts(levels.aggregations, 'levels'),
+    streams: termCounts(levels.aggregations, 'streams'),
     errors: { total: errors.total?.value ?? positions.length, totalExact: errors.total?.relation !== 'gte', first: positions[0] ?? null, positions },
   });
 }

@@ -1,4 +1,4 @@
-import { anyBefore, encodeCursor, linesIndex, linesSearch, orderOf, parseLinesRequest, toApiLine, type ApiLine, type LineOrder, type LineScope, type LinesRequest } from '../../shared/core/logs/index.js';
+import { anyBefore, encodeCursor, lineKey, linesIndex, linesSearch, orderOf, parseLinesRequest, toApiLine, type ApiLine, type Cursor, type LineOrder, type LineScope, type LinesAnchor, type LinesRequest } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
@@ -12,6 +12,21 @@ export interface LinesBody {
   next: string | null;
   hasBefore: boolean;
   hasAfter: boolean;
+}
+
+/** A page of lines in ascending order, and whether more lie beyond each end. */
+interface Page {
+  lines: ApiLine[];
+  hasBefore: boolean;
+  hasAfter: boolean;
+}
+
+/** What every search of one request shares. */
+interface PageContext {
+  scope: LineScope;
+  order: LineOrder;
+  index: string;
+  deps: LogsApiDeps;
 }
 
 /**
@@ -34,34 +49,49 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
   const jobId = access.record.registration.jobId;
   const filters = withSourceForFrom(request, view);
   const order = orderOf(filters);
-  checkCursorOrder(request, order);
-  const scope: LineScope = { jobId, filters, frontier: view.frontier };
-  const { body, reversed } = linesSearch(scope, request.anchor, { order, size: request.limit + 1 });
-  const index = linesIndex(deps.config.stage);
-  const answer = await deps.search.search(index, body);
-  const more = answer.hits.length > request.limit;
-  const hits = answer.hits.slice(0, request.limit);
-  const lines = (reversed ? hits.reverse() : hits).map((hit) => toApiLine(hit, order));
-  const { hasBefore, hasAfter } = await edges(request, { more, reversed, scope, index, deps });
+  checkCursorOrder(request.anchor, order);
+  const ctx: PageContext = { scope: { jobId, filters, frontier: view.frontier }, order, index: linesIndex(deps.config.stage), deps };
+  const { anchor, limit } = request;
+  const page = anchor.kind === 'around' ? await aroundPage(ctx, anchor.cursor, limit) : await anchoredPage(ctx, anchor, limit);
   return {
     jobId,
     status: view.status,
-    lines,
-    prev: lines[0]?.cursor ?? null,
-    next: lines.at(-1)?.cursor ?? afterCursor(request),
-    hasBefore,
-    hasAfter,
+    lines: page.lines,
+    prev: page.lines[0]?.cursor ?? null,
+    next: page.lines.at(-1)?.cursor ?? afterCursor(anchor),
+    hasBefore: page.hasBefore,
+    hasAfter: page.hasAfter,
   };
 }
 
-/** Whether lines exist before and after the page: one side from the page itself, the other from the anchor. */
-async function edges(request: LinesRequest, o: { more: boolean; reversed: boolean; scope: LineScope; index: string; deps: LogsApiDeps }): Promise<{ hasBefore: boolean; hasAfter: boolean }> {
-  const { anchor } = request;
-  if (anchor.kind === 'before') return { hasBefore: o.more, hasAfter: anchor.cursor !== 'end' };
-  if (anchor.kind === 'after') return { hasBefore: anchor.cursor !== 'start', hasAfter: o.more };
-  const probe = anyBefore(o.scope, anchor);
-  const before = probe ? (await o.deps.search.search(o.index, probe)).total?.value ?? 0 : 0;
-  return { hasBefore: before > 0, hasAfter: o.more };
+/** Up to `limit` lines from an anchor: one search for one more than asked, to tell whether more follow. */
+async function fetchLines(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<{ lines: ApiLine[]; keys: Cursor[]; more: boolean }> {
+  if (limit === 0) return { lines: [], keys: [], more: true };
+  const { body, reversed } = linesSearch(ctx.scope, anchor, { order: ctx.order, size: limit + 1 });
+  const answer = await ctx.deps.search.search(ctx.index, body);
+  const hits = answer.hits.slice(0, limit);
+  if (reversed) hits.reverse();
+  return { lines: hits.map((hit) => toApiLine(hit, ctx.order)), keys: hits.map((hit) => ({ order: ctx.order, key: lineKey(hit, ctx.order) })), more: answer.hits.length > limit };
+}
+
+async function anchoredPage(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<Page> {
+  const { lines, more } = await fetchLines(ctx, anchor, limit);
+  if (anchor.kind === 'before') return { lines, hasBefore: more, hasAfter: anchor.cursor !== 'end' };
+  if (anchor.kind === 'after') return { lines, hasBefore: anchor.cursor !== 'start', hasAfter: more };
+  const probe = anyBefore(ctx.scope, anchor);
+  const before = probe ? ((await ctx.deps.search.search(ctx.index, probe)).total?.value ?? 0) : 0;
+  return { lines, hasBefore: before > 0, hasAfter: more };
+}
+
+/**
+ * The page centred on a line (a search match, a permalink): half the page before it, then the line
+ * itself and what follows — read on from the nearest line before it, so the line is included.
+ */
+async function aroundPage(ctx: PageContext, cursor: Cursor, limit: number): Promise<Page> {
+  const before = await fetchLines(ctx, { kind: 'before', cursor }, Math.floor(limit / 2));
+  const nearest = before.keys.at(-1);
+  const after = await fetchLines(ctx, { kind: 'after', cursor: nearest ?? 'start' }, limit - before.lines.length);
+  return { lines: [...before.lines, ...after.lines], hasBefore: before.lines.length > 0 && before.more, hasAfter: after.more };
 }
 
 /** `from` numbers the lines of one source: the one asked for, or the job's only one. */
@@ -71,15 +101,13 @@ function withSourceForFrom(request: LinesRequest, view: JobView): LinesRequest['
   throw new InvalidParameterError('from numbers the lines of one source: add source=<name> (this job has several)');
 }
 
-function checkCursorOrder(request: LinesRequest, order: LineOrder): void {
-  const { anchor } = request;
-  if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object' && anchor.cursor.order !== order) {
-    throw new InvalidParameterError(`The cursor belongs to ${anchor.cursor.order === 'source' ? 'one source\'s' : 'the merged'} order; keep the source filter it was given with`);
+function checkCursorOrder(anchor: LinesAnchor, order: LineOrder): void {
+  if ((anchor.kind === 'after' || anchor.kind === 'before' || anchor.kind === 'around') && typeof anchor.cursor === 'object' && anchor.cursor.order !== order) {
+    throw new InvalidParameterError(`The cursor belongs to ${anchor.cursor.order === 'source' ? "one source's" : 'the merged'} order; keep the source filter it was given with`);
   }
 }
 
-function afterCursor(request: LinesRequest): string | null {
-  const { anchor } = request;
+function afterCursor(anchor: LinesAnchor): string | null {
   if (anchor.kind !== 'after') return null;
   return anchor.cursor === 'start' ? 'start' : encodeCursor(anchor.cursor);
 }

@@ -6,6 +6,7 @@ export type FoundJob = Extract<AuthorizedJob, { found: true }>;
 
 /** What a request needs to know about a job besides its registration: how far its lines are searchable. */
 export interface JobView {
+  /** `complete`: every source has finished and every one of its chunks is indexed. */
   status: 'running' | 'complete';
   progress: SourceProgress[];
   /** Undefined once every chunk of a finished job is indexed (no line is held back). */
@@ -29,7 +30,8 @@ export async function jobView(access: FoundJob, deps: LogsApiDeps): Promise<JobV
     }),
   );
   const job = access.record.job;
-  const complete = job?.complete === true;
+  const indexed = fullyIndexed(job, progress);
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
-  return { status: complete ? 'complete' : 'running', progress, frontier: fullyIndexed(job, progress) ? undefined : frontierOf(progress), sources };
+  // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
+  return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
 }

@@ -23,13 +23,17 @@ const STICKY = 0o1000;
  * or by us — one that others may write must be sticky (as `/tmp` is) — and may be a symbolic link
  * only when it is owned by root and sits in a directory only root may write (`/var/run`).
  * `root` and everything below it down to `dir` must be real directories owned by us: missing ones
- * are created 0700, ones that are ours but open to others are closed to 0700.
+ * are created 0700, ones that are ours but open to others are closed to 0700. Missing components
+ * above `root` (a fresh home without `~/.cache`) are created 0700 as well.
  */
 export async function ensurePrivateDir(root: string, dir: string): Promise<void> {
   const absRoot = path.resolve(root);
   const absDir = path.resolve(dir);
   if (absDir !== absRoot && !absDir.startsWith(absRoot + path.sep)) throw new SpoolError(`Spool directory ${absDir} is not inside ${absRoot}`);
-  for (const component of pathsTo(absRoot).slice(0, -1)) await checkAncestor(component);
+  for (const component of pathsTo(absRoot).slice(0, -1)) {
+    if (await checkAncestor(component)) continue;
+    await ensureOwned(component);
+  }
   for (const component of pathsTo(absDir).filter((c) => c.length >= absRoot.length)) await ensureOwned(component);
 }
 
@@ -41,22 +45,24 @@ function pathsTo(p: string): string[] {
   return out;
 }
 
-async function checkAncestor(component: string): Promise<void> {
+/** Judges an existing ancestor of the spool root; false when it does not exist. */
+async function checkAncestor(component: string): Promise<boolean> {
   const st = await lstat(component).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw new SpoolError(`Cannot check spool path ${component}: ${error.message}`, { cause: error });
   });
-  if (!st) return;
+  if (!st) return false;
   const me = uid();
   if (st.isSymbolicLink()) {
     const parent = await lstat(path.dirname(component));
     const systemLink = st.uid === 0 && parent.uid === 0 && (parent.mode & 0o022) === 0;
     if (!systemLink) throw new SpoolError(`Spool path ${component} is a symbolic link someone other than root could have placed; refusing it`);
-    return;
+    return true;
   }
   if (!st.isDirectory()) throw new SpoolError(`Spool path ${component} is not a directory`);
   if (st.uid !== 0 && st.uid !== me) throw new SpoolError(`Spool path ${component} belongs to another user (uid ${st.uid}); refusing it`);
   if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new SpoolError(`Spool path ${component} is writable by other users and not sticky; refusing it`);
+  return true;
 }
 
 async function ensureOwned(component: string): Promise<void> {

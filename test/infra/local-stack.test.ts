@@ -21,18 +21,23 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateNames } from '../../shared/adapters/elasticsearch/templates.js';
 import { startRunner, type BatchOutcome, type SqsHandler } from '../../testkit/pipeline/index.js';
+import { pauseHost } from '../../testkit/stack/host.js';
 import { ensureStackUp, loadStack, purgeQueues, readEventSourceMapping, readFunction, readTemplate, resource, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
+let resumeHost: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
+  // These checks read the stack's queues themselves: a running host would take their messages.
+  resumeHost = await pauseHost();
   stack = loadStack(await ensureStackUp());
   await purgeQueues(stack);
 }, 600_000);
 
 afterAll(async () => {
   await stack?.close();
-});
+  await resumeHost?.();
+}, 120_000);
 
 async function receiveAll(queueUrl: string, waitS = 2): Promise<Message[]> {
   const { Messages = [] } = await stack.sqs.send(

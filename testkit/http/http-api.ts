@@ -13,10 +13,14 @@
  *   const api = await startHttpApi(handler, ['ANY /jobs/{jobId}/logs']);
  *   await fetch(`${api.url}/jobs/job-1/logs`, { headers: { authorization: `Bearer ${token}` } });
  *   await api.close();
+ *
+ * @example
+ *   // several functions behind one API, on a fixed port, static files for what no route takes
+ *   await startHttpApi({ 'GET /jobs/{jobId}/logs': signer, 'GET /jobs/{jobId}': logsApi }, { port: 8788, fallback: serveFiles });
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lambdaContext } from '../lambda.js';
 
@@ -27,16 +31,34 @@ export interface HttpApi {
   close(): Promise<void>;
 }
 
+export interface HttpApiOptions {
+  /** Default: a random free port on loopback. */
+  port?: number;
+  /** Answers what no route takes (true = answered), e.g. static files; otherwise the gateway's 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /** The emulated invocation's time limit (the function's timeout). Default 30 s. */
+  timeoutMs?: number;
+}
+
 interface Route {
   routeKey: string;
   method: string;
   pattern: RegExp;
   names: string[];
+  handler: HttpApiHandler;
 }
 
-/** `routes`: route keys as in the gateway, `GET /jobs/{jobId}/logs` or `ANY /…`. */
-export async function startHttpApi(handler: HttpApiHandler, routes: string[]): Promise<HttpApi> {
-  const table = routes.map(compileRoute);
+/** `routes`: route keys as in the gateway, `GET /jobs/{jobId}/logs` or `ANY /…`, each to its handler (or all to one). */
+export async function startHttpApi(handler: HttpApiHandler, routes: string[], o?: HttpApiOptions): Promise<HttpApi>;
+export async function startHttpApi(routes: Record<string, HttpApiHandler>, o?: HttpApiOptions): Promise<HttpApi>;
+export async function startHttpApi(
+  first: HttpApiHandler | Record<string, HttpApiHandler>,
+  second?: string[] | HttpApiOptions,
+  third?: HttpApiOptions,
+): Promise<HttpApi> {
+  const routes = typeof first === 'function' ? Object.fromEntries((second as string[]).map((key) => [key, first])) : first;
+  const o = (typeof first === 'function' ? third : (second as HttpApiOptions | undefined)) ?? {};
+  const table = Object.entries(routes).map(([key, handler]) => compileRoute(key, handler));
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
@@ -47,11 +69,13 @@ export async function startHttpApi(handler: HttpApiHandler, routes: string[]): P
       const method = req.method ?? 'GET';
       const match = matchRoute(table, method, rawPath);
       if (!match) {
+        if (o.fallback && (await o.fallback(req, res))) return;
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
       const event = toEvent(req, { method, rawPath, rawQueryString, body, routeKey: match.route.routeKey, pathParameters: match.params });
-      const result = await handler(event, lambdaContext({ functionName: 'joblogs-local-signer', memoryMb: 256, remainingMs: 10_000 }));
+      const context = lambdaContext({ functionName: 'joblogs-local-http', memoryMb: 256, remainingMs: o.timeoutMs ?? 30_000 });
+      const result = await match.route.handler(event, context);
       writeResult(res, result);
     } catch (error) {
       // What the gateway does when the integration fails.
@@ -59,7 +83,10 @@ export async function startHttpApi(handler: HttpApiHandler, routes: string[]): P
       console.error('[http-api] handler failed:', error);
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -71,7 +98,7 @@ export async function startHttpApi(handler: HttpApiHandler, routes: string[]): P
   };
 }
 
-function compileRoute(routeKey: string): Route {
+function compileRoute(routeKey: string, handler: HttpApiHandler): Route {
   const [method, path] = routeKey.split(' ') as [string, string];
   const names: string[] = [];
   const source = path
@@ -83,7 +110,7 @@ function compileRoute(routeKey: string): Route {
       return '([^/]+)';
     })
     .join('/');
-  return { routeKey, method, pattern: new RegExp(`^${source}$`), names };
+  return { routeKey, method, pattern: new RegExp(`^${source}$`), names, handler };
 }
 
 function matchRoute(table: Route[], method: string, rawPath: string): { route: Route; params: Record<string, string> } | undefined {
@@ -147,7 +174,7 @@ function toEvent(
 }
 
 /** Payload 2.0 responses: a structured result, or any other value = 200 JSON of that value. */
-function writeResult(res: import('node:http').ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object | undefined): void {
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object | undefined): void {
   const structured = typeof result === 'object' && result !== null && 'statusCode' in result ? (result as APIGatewayProxyStructuredResultV2) : undefined;
   if (!structured) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(typeof result === 'string' ? result : JSON.stringify(result ?? null));

@@ -133,6 +133,19 @@ export function readFunction(template: CfnTemplate, logicalId: string): Function
   };
 }
 
+/** The HTTP API's route keys (`GET /jobs/{jobId}/lines`) whose integration invokes the function. */
+export function httpRoutesOf(template: CfnTemplate, functionLogicalId: string): string[] {
+  const integrations = new Set(
+    resourcesOfType(template, 'AWS::ApiGatewayV2::Integration')
+      .filter(([, r]) => referencedLogicalId(r.Properties?.['IntegrationUri']) === functionLogicalId)
+      .map(([id]) => id),
+  );
+  return resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
+    .filter(([, r]) => JSON.stringify(r.Properties?.['Target'] ?? null).match(/"Ref":"([^"]+)"/g)?.some((ref) => integrations.has(ref.slice(7, -1))))
+    .map(([, r]) => String(r.Properties?.['RouteKey']))
+    .sort();
+}
+
 /** `functions/indexer/handler.handler` → the TypeScript module and the export name. */
 export function handlerModule(handler: string): { modulePath: string; exportName: string } {
   const dot = handler.lastIndexOf('.');

@@ -234,25 +234,23 @@ export function elasticsearchRunning(instance: Pick<EsInstance, 'pid'> | undefin
   return isOurProcess(instance?.pid, ES_PROCESS_MARKER);
 }
 
-/**
- * A node of our distribution that is running but no longer recorded in `.local/stack.json`
- * (the file was removed, or a run was killed before writing it). Only one node can hold the
- * data directory, so it must be adopted rather than started twice.
- */
-export async function findUnrecordedElasticsearch(): Promise<EsInstance | undefined> {
-  const launcher = findProcesses(`-Dcli.script=${path.join(esHome(), 'bin', 'elasticsearch')}`)[0];
-  if (!launcher) return undefined;
-  const setting = (name: string): number | undefined => {
-    const arg = launcher.args.find((a) => a.startsWith(`${name}=`));
-    return arg ? Number(arg.slice(name.length + 1)) : undefined;
-  };
-  const port = setting('http.port');
-  const transportPort = setting('transport.port');
-  if (!port || !transportPort || !existsSync(credentialsFile())) return undefined;
+/** Every node of ours (this checkout's distribution) that is alive, answering or not. */
+export function findOurElasticsearch(): EsInstance[] {
+  if (!existsSync(credentialsFile())) return [];
   const password = loadOrCreatePassword();
-  const url = `http://127.0.0.1:${port}`;
-  if (!(await esHealthy(url, ES_USERNAME, password).catch(() => false))) return undefined;
-  return { port, transportPort, url, username: ES_USERNAME, password, pid: launcher.pid, home: esHome(), dataDir: dataDir(), logFile: path.join(LOGS_DIR, 'elasticsearch.out') };
+  const found: EsInstance[] = [];
+  for (const launcher of findProcesses(`-Dcli.script=${path.join(esHome(), 'bin', 'elasticsearch')}`)) {
+    const setting = (name: string): number | undefined => {
+      const arg = launcher.args.find((a) => a.startsWith(`${name}=`));
+      return arg ? Number(arg.slice(name.length + 1)) : undefined;
+    };
+    const port = setting('http.port');
+    const transportPort = setting('transport.port');
+    if (!port || !transportPort) continue;
+    const url = `http://127.0.0.1:${port}`;
+    found.push({ port, transportPort, url, username: ES_USERNAME, password, pid: launcher.pid, home: esHome(), dataDir: dataDir(), logFile: path.join(LOGS_DIR, 'elasticsearch.out') });
+  }
+  return found;
 }
 
 /** Whether the last start failed because its HTTP or transport port was taken. */

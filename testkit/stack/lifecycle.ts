@@ -11,14 +11,17 @@
  * taken when one is busy. Everything lands in .local/ (logs in .local/logs/).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { childEnv, LOGS_DIR, REPO_ROOT, STACK_FILE } from '../paths.js';
-import { ensureEsUsers, readerCredentials, elasticsearchFailedToBind, elasticsearchRunning, esHealthy, findUnrecordedElasticsearch, startElasticsearch, stopElasticsearch, type EsInstance } from './elasticsearch.js';
+import { elasticsearchFailedToBind, elasticsearchRunning, ensureEsUsers, esHealthy, findOurElasticsearch, readerCredentials, startElasticsearch, stopElasticsearch, type EsInstance } from './elasticsearch.js';
+import { ensureHost, pauseHost, runningHost, stopHost } from './host.js';
 import { withLock } from './lock.js';
-import { findUnrecordedMoto, MOTO_ACCOUNT_ID, motoHealthy, motoRunning, startMoto, stopMoto, type MotoInstance } from './moto.js';
+import { findOurMotos, MOTO_ACCOUNT_ID, motoHealthy, motoRunning, startMoto, stopMoto, type MotoInstance } from './moto.js';
 import { ensureTemplate, packageDir } from './package.js';
-import { pickFreePort } from './process.js';
+import { pickFreePort, waitFor } from './process.js';
+import { printQuickStart } from './quick-start.js';
 import { provision } from './provision.js';
 import { readStackFile, writeStackFile, type ProvisionedStack, type StackInfo } from './stack-file.js';
 
@@ -39,52 +42,89 @@ export async function stackIsUp(info: StackInfo | undefined = readStackFile()): 
   return (await esUsable(info.elasticsearch)) && (await motoUsable(info.moto));
 }
 
-/** The service if it runs already: the recorded one when it answers, else one of ours a killed run left unrecorded. */
-async function alreadyRunning<T extends { url: string; pid: number }>(
-  name: string,
-  previous: T | undefined,
-  usable: (service: T) => Promise<boolean>,
-  findUnrecorded: () => Promise<T | undefined>,
-): Promise<T | undefined> {
-  if (previous && (await usable(previous))) {
-    console.log(`[stack] ${name} already up on ${previous.url} (pid ${previous.pid})`);
-    return previous;
-  }
-  const adopted = await findUnrecorded();
-  if (adopted) console.log(`[stack] adopting the unrecorded ${name} on ${adopted.url} (pid ${adopted.pid})`);
-  return adopted;
+/** How to find, check, start and stop one kind of service. */
+interface ServiceKind<T extends { url: string; pid: number }> {
+  name: string;
+  /** Every live process of ours, answering or not. */
+  ours(): T[];
+  usable(service: T): Promise<boolean>;
+  /** How long a live process may take to answer before it counts as dead (starting, or busy). */
+  settleMs: number;
+  start(previous: T | undefined): Promise<T>;
+  stop(pid: number): Promise<void>;
 }
 
-async function ensureElasticsearch(previous: EsInstance | undefined): Promise<EsInstance> {
-  const running = await alreadyRunning('Elasticsearch', previous, esUsable, findUnrecordedElasticsearch);
-  if (running) return running;
-  let preferred = Number(process.env.JOBLOGS_ES_PORT ?? previous?.port ?? 9201);
-  // A port seen free can be taken before the JVM binds it (another stack on this machine): retry higher.
-  for (let attempt = 1; ; attempt++) {
-    const port = await pickFreePort(preferred);
-    const transportPort = await pickFreePort(port + 100);
-    console.log(`[stack] starting Elasticsearch on 127.0.0.1:${port}`);
-    try {
-      const es = await startElasticsearch({ port, transportPort });
-      console.log(`[stack] Elasticsearch up on ${es.url} (pid ${es.pid})`);
-      return es;
-    } catch (error) {
-      if (attempt >= 3 || !elasticsearchFailedToBind()) throw error;
-      console.log(`[stack] port taken meanwhile; retrying`);
-      preferred = port + 1;
+/**
+ * One service, never two: the recorded process, else one of ours a killed run left unrecorded, is
+ * kept if it answers (given `settleMs` to do so); whatever else of ours lives is stopped, so the
+ * functions, the tests and a user's producer always agree on where it is. Only when none answers
+ * is a new one started. `started` says whether it is new (and so empty).
+ */
+async function ensureService<T extends { url: string; pid: number }>(kind: ServiceKind<T>, recorded: T | undefined): Promise<{ service: T; started: boolean }> {
+  const candidates = [...(recorded ? [recorded] : []), ...kind.ours()].filter((c, i, all) => all.findIndex((o) => o.pid === c.pid) === i && kind.ours().some((o) => o.pid === c.pid));
+  let kept: T | undefined;
+  for (const candidate of candidates) {
+    if (!kept && (await answersWithin(() => kind.usable(candidate), kind.settleMs))) {
+      console.log(`[stack] ${kind.name} already up on ${candidate.url} (pid ${candidate.pid})${candidate.pid === recorded?.pid ? '' : ', adopted'}`);
+      kept = candidate;
+      continue;
     }
+    console.log(`[stack] stopping ${kept ? 'a second' : 'an unanswering'} ${kind.name} on ${candidate.url} (pid ${candidate.pid})`);
+    await kind.stop(candidate.pid);
+  }
+  if (kept) return { service: kept, started: false };
+  return { service: await kind.start(recorded), started: true };
+}
+
+async function answersWithin(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  try {
+    await waitFor('service', probe, { timeoutMs: ms, intervalMs: 500 });
+    return true;
+  } catch {
+    return false;
   }
 }
 
-async function ensureMotoServer(previous: MotoInstance | undefined): Promise<MotoInstance> {
-  const running = await alreadyRunning('moto', previous, motoUsable, findUnrecordedMoto);
-  if (running) return running;
-  const port = await pickFreePort(Number(process.env.JOBLOGS_MOTO_PORT ?? previous?.port ?? 5055));
-  console.log(`[stack] starting moto on 127.0.0.1:${port}`);
-  const moto = await startMoto(port);
-  console.log(`[stack] moto up on ${moto.url} (pid ${moto.pid})`);
-  return moto;
-}
+const ELASTICSEARCH: ServiceKind<EsInstance> = {
+  name: 'Elasticsearch',
+  ours: findOurElasticsearch,
+  usable: esUsable,
+  settleMs: 120_000,
+  stop: stopElasticsearch,
+  async start(previous) {
+    let preferred = Number(process.env.JOBLOGS_ES_PORT ?? previous?.port ?? 9201);
+    // A port seen free can be taken before the JVM binds it (another stack on this machine): retry higher.
+    for (let attempt = 1; ; attempt++) {
+      const port = await pickFreePort(preferred);
+      const transportPort = await pickFreePort(port + 100);
+      console.log(`[stack] starting Elasticsearch on 127.0.0.1:${port}`);
+      try {
+        const es = await startElasticsearch({ port, transportPort });
+        console.log(`[stack] Elasticsearch up on ${es.url} (pid ${es.pid})`);
+        return es;
+      } catch (error) {
+        if (attempt >= 3 || !elasticsearchFailedToBind()) throw error;
+        console.log(`[stack] port taken meanwhile; retrying`);
+        preferred = port + 1;
+      }
+    }
+  },
+};
+
+const MOTO: ServiceKind<MotoInstance> = {
+  name: 'moto',
+  ours: findOurMotos,
+  usable: motoUsable,
+  settleMs: 30_000,
+  stop: stopMoto,
+  async start(previous) {
+    const port = await pickFreePort(Number(process.env.JOBLOGS_MOTO_PORT ?? previous?.port ?? 5055));
+    console.log(`[stack] starting moto on 127.0.0.1:${port}`);
+    const moto = await startMoto(port);
+    console.log(`[stack] moto up on ${moto.url} (pid ${moto.pid})`);
+    return moto;
+  },
+};
 
 /** `custom.esSetup` as `sls package` resolved it for the stage (serverless-state.json). */
 function esSetupSettings(stage: string): { retentionDays: number } {
@@ -104,71 +144,88 @@ function runEsSetup(stage: string, es: EsInstance): void {
   );
 }
 
-/** Starts what is not running (adopting what is), provisions moto from the template, records the stack. Idempotent. */
-export async function up(): Promise<ProvisionedStack> {
+export interface UpOptions {
+  /** Also keep the functions consuming and the API served (the host); default true. */
+  host?: boolean;
+}
+
+/**
+ * Starts what is not running (keeping what is), provisions moto from the template when it is new
+ * or the template changed, installs the cluster's templates, records the stack, and (unless
+ * `host: false`) makes sure the host runs the functions and serves the API. Idempotent.
+ */
+export async function up(o: UpOptions = {}): Promise<ProvisionedStack> {
   mkdirSync(LOGS_DIR, { recursive: true });
   const previous = readStackFile();
   // Packaging (esbuild) and the JVM both want the CPU; start the services first, package meanwhile.
-  const servicesReady = Promise.all([ensureElasticsearch(previous?.elasticsearch), ensureMotoServer(previous?.moto)]);
+  const servicesReady = Promise.all([ensureService(ELASTICSEARCH, previous?.elasticsearch), ensureService(MOTO, previous?.moto)]);
   const templateReady = ensureTemplate(STAGE);
   templateReady.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-  const [elasticsearch, moto] = await servicesReady;
+  const [es, moto] = await servicesReady;
+  const [elasticsearch, motoServer] = [es.service, moto.service];
   // A node started by an older `up` may lack the reader; it reloads its user files by itself.
   ensureEsUsers();
   // Recorded before provisioning, so `down` can stop them even if a later step fails.
-  writeStackFile({ region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto, updatedAt: new Date().toISOString() });
+  writeStackFile({ region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto: motoServer, updatedAt: new Date().toISOString() });
   const template = await templateReady;
-  const resources = await provision({
-    template,
-    templatePath: path.relative(REPO_ROOT, path.join(packageDir(STAGE), 'cloudformation-template-update-stack.json')),
-    stage: STAGE,
-    region: REGION,
-    accountId: MOTO_ACCOUNT_ID,
-    motoUrl: moto.url,
-    esNode: elasticsearch.url,
-    esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
-    esReaderCredentials: readerCredentials(),
-  });
-  console.log(`[stack] provisioned bucket ${resources.bucket}, queue ${resources.chunkQueueUrl}, DLQ ${resources.deadLetterQueueUrl}`);
+  const templateHash = createHash('sha256').update(JSON.stringify(template)).digest('hex');
+  const templatePath = path.relative(REPO_ROOT, path.join(packageDir(STAGE), 'cloudformation-template-update-stack.json'));
+  // Provisioning is idempotent, but a stack that runs for days is left alone unless something changed.
+  const kept = !moto.started && !es.started && previous?.resources && previous.templateHash === templateHash ? previous.resources : undefined;
+  const resources =
+    kept ??
+    (await provision({
+        template,
+        templatePath,
+        stage: STAGE,
+        region: REGION,
+        accountId: MOTO_ACCOUNT_ID,
+        motoUrl: motoServer.url,
+        esNode: elasticsearch.url,
+        esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
+        esReaderCredentials: readerCredentials(),
+      }));
+  console.log(kept ? `[stack] moto and the template unchanged: provisioning kept` : `[stack] provisioned bucket ${resources.bucket}, queue ${resources.chunkQueueUrl}, DLQ ${resources.deadLetterQueueUrl}`);
   runEsSetup(STAGE, elasticsearch);
-  const stack: ProvisionedStack = { region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto, resources, updatedAt: new Date().toISOString() };
+  const stack: ProvisionedStack = { region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto: motoServer, resources, templateHash, updatedAt: new Date().toISOString() };
   writeStackFile(stack);
   console.log(`[stack] ready: ${path.relative(REPO_ROOT, STACK_FILE)}`);
+  if (o.host !== false) printQuickStart(stack, await ensureHost(stack));
   return stack;
 }
 
-/** Stops what `up` started (and what a killed run left unrecorded); keeps `.local/es-data`. */
+/** Stops the host, then what any `up` started (recorded or not, answering or not); keeps `.local/es-data`. */
 export async function down(): Promise<void> {
+  await stopHost();
   const stack = readStackFile();
   if (stack) await Promise.all([stopElasticsearch(stack.elasticsearch.pid), stopMoto(stack.moto.pid)]);
-  for (let es = await findUnrecordedElasticsearch(); es; es = await findUnrecordedElasticsearch()) await stopElasticsearch(es.pid);
-  for (let moto = await findUnrecordedMoto(); moto; moto = await findUnrecordedMoto()) await stopMoto(moto.pid);
+  await Promise.all([...findOurElasticsearch().map((es) => stopElasticsearch(es.pid)), ...findOurMotos().map((m) => stopMoto(m.pid))]);
   rmSync(STACK_FILE, { force: true });
-  console.log('[stack] stopped Elasticsearch and moto');
+  console.log('[stack] stopped the host, Elasticsearch and moto');
 }
 
 /** Prints where the services are and whether they answer; true when both do. */
 export async function status(): Promise<boolean> {
   const stack = readStackFile();
-  const es = await esUsable(stack?.elasticsearch);
-  const moto = await motoUsable(stack?.moto);
+  const [es, moto, host] = await Promise.all([esUsable(stack?.elasticsearch), motoUsable(stack?.moto), runningHost()]);
   console.log(JSON.stringify({
     stackFile: existsSync(STACK_FILE) ? path.relative(REPO_ROOT, STACK_FILE) : null,
     elasticsearch: stack ? { url: stack.elasticsearch.url, pid: stack.elasticsearch.pid, healthy: es } : null,
     moto: stack ? { url: stack.moto.url, pid: stack.moto.pid, healthy: moto } : null,
+    host: host ? { api: host.apiUrl, issuer: host.issuerUrl, pid: host.pid, healthy: true } : null,
   }, null, 2));
   return es && moto;
 }
 
 /** `up` and `down` hold `.local/stack.lock`: a second terminal's `npm test` waits instead of starting a second node. */
-export const stackUp = (): Promise<ProvisionedStack> => withLock('stack', up);
+export const stackUp = (o: UpOptions = {}): Promise<ProvisionedStack> => withLock('stack', () => up(o));
 export const stackDown = (): Promise<void> => withLock('stack', down);
 
-/** Brings the stack up unless it already answers; returns the stack file. */
+/** Brings the services up unless they already answer (without the host: the caller runs its own functions); returns the stack file. */
 export async function ensureStackUp(): Promise<ProvisionedStack> {
   const info = readStackFile();
   if (info?.resources && (await stackIsUp(info))) return info as ProvisionedStack;
-  return stackUp();
+  return stackUp({ host: false });
 }
 
 function bornAfter(pid: number, since: number): boolean {
@@ -184,17 +241,19 @@ function bornAfter(pid: number, since: number): boolean {
  * Runs `fn` on the local stack and leaves the stack as found: `up` when it is not up, and `down`
  * afterwards only when both services are still the very processes this run started (`up` adopts
  * services that already run, the integration tests restart Elasticsearch, and a stack someone
- * else has taken over is theirs to stop).
+ * else has taken over is theirs to stop). A running host is paused meanwhile (`fn` runs functions
+ * of its own on the stack's queues) and resumed afterwards.
  *
  * @example
  * await withLocalStack((stack) => measure(stack, options));
  */
 export async function withLocalStack<T>(fn: (stack: ProvisionedStack) => Promise<T>): Promise<T> {
   let started: Array<{ name: 'elasticsearch' | 'moto'; pid: number }> = [];
+  const resumeHost = await pauseHost();
   if (!(await stackIsUp())) {
     console.error('[bench] local stack not up: bringing it up');
     const before = Date.now();
-    const info = await stackUp();
+    const info = await stackUp({ host: false });
     started = ([
       { name: 'elasticsearch', pid: info.elasticsearch.pid },
       { name: 'moto', pid: info.moto.pid },
@@ -213,5 +272,6 @@ export async function withLocalStack<T>(fn: (stack: ProvisionedStack) => Promise
     } else if (started.length > 0) {
       console.error('[bench] this run started part of the stack, but not all of it is still ours: leaving it up (`npm run stack:down` stops it)');
     }
+    await resumeHost();
   }
 }

@@ -26,13 +26,17 @@ export function ensureMoto(): string {
   return ensureVenvTool({ venv: VENV_DIR, requirement: MOTO_REQUIREMENT, bin: 'moto_server' });
 }
 
+/**
+ * Whether moto answers: `GET /` is S3's ListBuckets, whose cost grows with the number of buckets
+ * only — never with the objects stored (moto's `/moto-api/data.json` dumps its whole state, grows
+ * with every object and answers 500 once a bucket that held objects has been deleted).
+ */
 export async function motoHealthy(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(3_000) });
-  // Read the body: moto answers `Connection: close`, and once its dump outgrows one socket read,
-  // an unread body makes Node's fetch fail an internal assertion when the socket ends, an
-  // uncaught exception that kills `stack.ts up` (nodejs/undici#5360, Node 24.21).
-  await response.arrayBuffer();
-  return response.ok;
+  const response = await fetch(`${url}/`, { signal: AbortSignal.timeout(3_000) });
+  // Read the body: moto answers `Connection: close`, and an unread body makes Node's fetch fail an
+  // internal assertion when the socket ends (nodejs/undici#5360, Node 24.21).
+  const body = await response.text();
+  return response.ok && body.includes('ListAllMyBucketsResult');
 }
 
 export async function startMoto(port: number): Promise<MotoInstance> {
@@ -59,14 +63,12 @@ export function motoRunning(instance: Pick<MotoInstance, 'pid'> | undefined): bo
   return isOurProcess(instance?.pid, MOTO_PROCESS_MARKER);
 }
 
-/** A moto server from our venv that is running but not recorded in `.local/stack.json`. */
-export async function findUnrecordedMoto(): Promise<MotoInstance | undefined> {
+/** Every moto server from our venv that is alive, answering or not (a busy or wedged one too). */
+export function findOurMotos(): MotoInstance[] {
+  const found: MotoInstance[] = [];
   for (const candidate of findProcesses(path.join(VENV_DIR, 'bin', 'moto_server'))) {
-    const portArg = candidate.args[candidate.args.indexOf('-p') + 1];
-    const port = Number(portArg);
-    if (!port) continue;
-    const url = `http://127.0.0.1:${port}`;
-    if (await motoHealthy(url).catch(() => false)) return { url, port, pid: candidate.pid, logFile: path.join(LOGS_DIR, 'moto.log') };
+    const port = Number(candidate.args[candidate.args.indexOf('-p') + 1]);
+    if (port) found.push({ url: `http://127.0.0.1:${port}`, port, pid: candidate.pid, logFile: path.join(LOGS_DIR, 'moto.log') });
   }
-  return undefined;
+  return found;
 }

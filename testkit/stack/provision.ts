@@ -30,6 +30,7 @@ import { localS3Client, localSqsClient, localSsmClient } from './aws.js';
 import {
   deadLetterQueueOf,
   readEventSourceMapping,
+  httpRoutesOf,
   readFunction,
   referencedLogicalId,
   resolveIntrinsics,
@@ -225,8 +226,9 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
         functionName: signerFn.functionName,
         handler: signerFn.handler,
         environment: resolve<Record<string, string>>(signerFn.environment),
+        routes: httpRoutesOf(template, SIGNER_LOGICAL_ID),
       },
-      logsApi: { functionName: logsFn.functionName, handler: logsFn.handler, environment: logsEnvironment },
+      logsApi: { functionName: logsFn.functionName, handler: logsFn.handler, environment: logsEnvironment, routes: httpRoutesOf(template, LOGS_API_LOGICAL_ID) },
     };
   } finally {
     s3.destroy();

@@ -18,6 +18,15 @@ export interface LocalFunction {
   environment: Record<string, string>;
 }
 
+/** A function behind the stage's HTTP API. */
+export interface HttpFunction {
+  functionName: string;
+  handler: string;
+  environment: Record<string, string>;
+  /** Its route keys in the template, e.g. `GET /jobs/{jobId}/lines`. */
+  routes: string[];
+}
+
 export interface ProvisionedResources {
   stage: string;
   templatePath: string;
@@ -30,10 +39,10 @@ export interface ProvisionedResources {
   /** The indexer (environment: ES_NODE points at the local Elasticsearch). */
   function: LocalFunction;
   assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
-  /** The HTTP function: its environment only (tests serve it through testkit/http/http-api.ts). */
-  signer: { functionName: string; handler: string; environment: Record<string, string> };
-  /** The logs API (an HTTP function too): its environment, ES_NODE the local Elasticsearch. */
-  logsApi: { functionName: string; handler: string; environment: Record<string, string> };
+  /** The signer: its environment and HTTP API routes (served locally by testkit/http/local-api.ts). */
+  signer: HttpFunction;
+  /** The logs API (an HTTP function too): its environment (ES_NODE the local Elasticsearch) and routes. */
+  logsApi: HttpFunction;
 }
 
 export interface StackInfo {
@@ -43,6 +52,8 @@ export interface StackInfo {
   moto: MotoInstance;
   /** Absent while `up` has started the services but not yet provisioned them. */
   resources?: ProvisionedResources;
+  /** sha256 of the packaged template the resources were provisioned from. */
+  templateHash?: string;
   updatedAt: string;
 }
 

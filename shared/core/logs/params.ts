@@ -14,6 +14,7 @@ export interface LineFilters {
 export type LinesAnchor =
   | { kind: 'after'; cursor: Cursor | 'start' }
   | { kind: 'before'; cursor: Cursor | 'end' }
+  | { kind: 'around'; cursor: Cursor }
   | { kind: 'from'; line: number }
   | { kind: 'at'; time: number };
 
@@ -40,9 +41,9 @@ const FILTERS = ['source', 'stream', 'level'];
 
 /** The query string of `GET /jobs/{jobId}/lines`; throws {@link InvalidParameterError} naming the bad parameter. */
 export function parseLinesRequest(query: string): LinesRequest {
-  const params = readParams(query, ['after', 'before', 'from', 'at', 'limit', 'wait', ...FILTERS]);
-  const anchors = ['after', 'before', 'from', 'at'].filter((name) => params.has(name));
-  if (anchors.length > 1) throw new InvalidParameterError(`Use at most one of after, before, from and at (got ${anchors.join(', ')})`);
+  const params = readParams(query, ['after', 'before', 'around', 'from', 'at', 'limit', 'wait', ...FILTERS]);
+  const anchors = ['after', 'before', 'around', 'from', 'at'].filter((name) => params.has(name));
+  if (anchors.length > 1) throw new InvalidParameterError(`Use at most one of after, before, around, from and at (got ${anchors.join(', ')})`);
   const anchor = readAnchor(params, anchors[0]);
   const waitSeconds = int(params, 'wait', { min: 0, max: MAX_WAIT_SECONDS, default: 0 });
   if (waitSeconds > 0 && anchor.kind !== 'after') throw new InvalidParameterError('wait goes with after (the live tail)');
@@ -73,6 +74,8 @@ function readAnchor(params: Map<string, string>, name: string | undefined): Line
   switch (name) {
     case 'before':
       return { kind: 'before', cursor: value === 'end' ? 'end' : decodeCursor(value!, 'before') };
+    case 'around':
+      return { kind: 'around', cursor: decodeCursor(value!, 'around') };
     case 'from':
       return { kind: 'from', line: int(params, 'from', { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0 }) };
     case 'at': {

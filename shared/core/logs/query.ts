@@ -30,12 +30,21 @@ export function scopeFilters(scope: LineScope): object[] {
   const { sources, streams, levels } = scope.filters;
   if (sources) f.push({ terms: { 'joblogs.source': sources } });
   if (streams) f.push({ terms: { 'joblogs.stream': streams } });
-  if (levels) f.push({ terms: { 'log.level': levels } });
+  if (levels) f.push(levelFilter(levels));
   if (scope.frontier) {
     const should = [...scope.frontier].map(([source, seq]) => ({ bool: { filter: [{ term: { 'joblogs.source': source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] } }));
     f.push(should.length > 0 ? { bool: { should, minimum_should_match: 1 } } : { bool: { must_not: { match_all: {} } } });
   }
   return f;
+}
+
+/** `none` stands for lines without a level (plain output), beside named levels. */
+function levelFilter(levels: readonly string[]): object {
+  const named = levels.filter((l) => l !== 'none');
+  const unlevelled = { bool: { must_not: { exists: { field: 'log.level' } } } };
+  if (named.length === levels.length) return { terms: { 'log.level': named } };
+  if (named.length === 0) return unlevelled;
+  return { bool: { should: [{ terms: { 'log.level': named } }, unlevelled], minimum_should_match: 1 } };
 }
 
 /** The order of a request: one source's own order when exactly one source is asked for, else the merged one. */
@@ -107,13 +116,20 @@ export interface Hit {
   highlight?: Record<string, string[]>;
 }
 
+/** A hit's place in an order: what its cursor encodes, and what `search_after` continues from. */
+export function lineKey(hit: Hit, order: LineOrder): SortKey {
+  const s = hit._source ?? {};
+  const j = s['joblogs'] ?? {};
+  const seq = Number(s['event']?.['sequence'] ?? 0);
+  return order === 'source' ? [seq] : [Number(j['captured'] ?? 0), String(j['source'] ?? ''), seq];
+}
+
 export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
   const s = hit._source ?? {};
   const j = s['joblogs'] ?? {};
   const seq = Number(s['event']?.['sequence'] ?? 0);
-  const key: SortKey = order === 'source' ? [seq] : [Number(j['captured'] ?? 0), String(j['source'] ?? ''), seq];
   const line: ApiLine = {
-    cursor: encodeCursor({ order, key }),
+    cursor: encodeCursor({ order, key: lineKey(hit, order) }),
     source: String(j['source'] ?? ''),
     line: typeof j['line'] === 'number' ? j['line'] : null,
     seq,

@@ -99,6 +99,8 @@ export interface JobOverview {
   lineCount: number;
   sources: Array<{ source: string; status: 'running' | 'final' | 'pending'; lines: number; exitCode: number | null; signal: string | null; lastTime: string | null }>;
   levels: Record<string, number>;
+  /** Lines per stream (`stdout`, `stderr`). */
+  streams: Record<string, number>;
   errors: { total: number; totalExact: boolean; first: ErrorPosition | null; positions: ErrorPosition[] };
   links: { download: string; lines: string; search: string };
 }
@@ -108,6 +110,7 @@ export interface ErrorPosition {
   source: string;
   line: number | null;
   seq: number;
+  time: string;
 }
 
 /** The summary from the registration (who), the markers (status, exit) and the chunk records (lines so far). */
@@ -116,6 +119,7 @@ export function jobOverview(o: {
   job: JobSummary | undefined;
   progress: readonly SourceProgress[];
   levels: Record<string, number>;
+  streams: Record<string, number>;
   errors: JobOverview['errors'];
 }): JobOverview {
   const { registration, job } = o;
@@ -130,7 +134,8 @@ export function jobOverview(o: {
     owner: registration.owner,
     team: registration.team ?? null,
     labels: registration.labels ?? {},
-    status: job?.complete ? 'complete' : 'running',
+    // Complete once every source has finished and all its chunks are indexed (what a reader can rely on).
+    status: fullyIndexed(job, o.progress) ? 'complete' : 'running',
     exitCode: exit.exitCode,
     signal: exit.signal,
     startedAt: job?.startedAt ?? null,
@@ -138,6 +143,7 @@ export function jobOverview(o: {
     lineCount: sources.reduce((n, s) => n + s.lines, 0),
     sources,
     levels: o.levels,
+    streams: o.streams,
     errors: o.errors,
     links: { download: `${base}/logs`, lines: `${base}/lines`, search: `${base}/search` },
   };
@@ -169,11 +175,12 @@ export function levelsAggregation(scopeFilter: object[]): Record<string, unknown
     size: 0,
     track_total_hits: false,
     query: { bool: { filter: scopeFilter } },
-    aggs: { levels: { terms: { field: 'log.level', size: 32, missing: 'none' } } },
+    aggs: { levels: { terms: { field: 'log.level', size: 32, missing: 'none' } }, streams: { terms: { field: 'joblogs.stream', size: 4 } } },
   };
 }
 
-export function levelCounts(aggregations: unknown): Record<string, number> {
-  const buckets = (aggregations as { levels?: { buckets?: Array<{ key: string; doc_count: number }> } } | undefined)?.levels?.buckets ?? [];
+/** Counts of one terms aggregation of {@link levelsAggregation} (`levels` or `streams`). */
+export function termCounts(aggregations: unknown, name: 'levels' | 'streams'): Record<string, number> {
+  const buckets = (aggregations as Record<string, { buckets?: Array<{ key: string; doc_count: number }> }> | undefined)?.[name]?.buckets ?? [];
   return Object.fromEntries(buckets.map((b) => [b.key, b.doc_count]));
 }

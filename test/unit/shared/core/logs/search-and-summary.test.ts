@@ -49,12 +49,29 @@ describe('jobOverview', () => {
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', team: 'vision', createdAt: '2026-11-25T09:59:00.000Z' },
       job,
-      progress: [],
+      progress: [
+        { source: 'rank-0', chunks: 1, maxSeq: 0, frontier: 0, lines: 10, lastCaptured: undefined },
+        { source: 'rank-1', chunks: 1, maxSeq: 0, frontier: 0, lines: 7, lastCaptured: undefined },
+      ],
       levels: { error: 1, none: 16 },
+      streams: { stdout: 15, stderr: 2 },
       errors: { total: 1, totalExact: true, first: null, positions: [] },
     });
-    expect(overview).toMatchObject({ owner: 'alice', team: 'vision', status: 'complete', exitCode: 3, lineCount: 17, links: { download: '/jobs/job-1/logs' } });
+    expect(overview).toMatchObject({ owner: 'alice', team: 'vision', status: 'complete', exitCode: 3, lineCount: 17, streams: { stdout: 15, stderr: 2 }, links: { download: '/jobs/job-1/logs' } });
     expect(overview.sources.map((s) => [s.source, s.status, s.lines, s.exitCode])).toEqual([['rank-0', 'final', 10, 0], ['rank-1', 'final', 7, 3]]);
+  });
+
+  it('stays running while the finished job\'s last chunks are still being indexed', () => {
+    const job = { jobId: 'job-1', complete: true, sources: [marker('main', { lastSeq: 3, lineCount: 400 })], traceparent: undefined, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:10:00.000Z' };
+    const overview = jobOverview({
+      registration: { version: 1, jobId: 'job-1', owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
+      job,
+      progress: [{ source: 'main', chunks: 3, maxSeq: 3, frontier: 1, lines: 300, lastCaptured: undefined }],
+      levels: {},
+      streams: {},
+      errors: { total: 0, totalExact: true, first: null, positions: [] },
+    });
+    expect(overview).toMatchObject({ status: 'running', exitCode: 0 });
   });
 
   it('says running, with no exit, while a source still runs', () => {
@@ -64,6 +81,7 @@ describe('jobOverview', () => {
       job,
       progress: [{ source: 'main', chunks: 2, maxSeq: 1, frontier: 1, lines: 250, lastCaptured: undefined }],
       levels: {},
+      streams: {},
       errors: { total: 0, totalExact: true, first: null, positions: [] },
     });
     expect(overview).toMatchObject({ status: 'running', exitCode: null, team: null, lineCount: 250 });

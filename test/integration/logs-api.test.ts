@@ -1,0 +1,335 @@
+/**
+ * The logs API on the local stack: the real handler behind the stage's routes (testkit's local
+ * API), the real indexer and assembler on the stack's queues, real Elasticsearch read through the
+ * API's own read-only identity (its SSM parameter), tokens from a real issuer. What it must hold:
+ * every line of a 200 000-line job reachable by paging either way with no gap and no duplicate;
+ * search positions and highlights; a live tail that loses and repeats nothing across reconnects;
+ * every refusal a clear 4xx that never reaches the cluster. The rows go to docs/robustness.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discardSink, eventually, registerTestJob, shipLines, startHttpFaultProxy, writeSuiteResults, type HttpFaultProxy, type SuiteRow } from '../../testkit/index.js';
+import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
+import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
+import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
+
+const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+const OWNER = { owner: 'alice', team: 'vision' };
+/** The big job: two sources whose lines interleave by capture time. */
+const BIG = { main: 120_000, 'rank-1': 80_000 } as const;
+const BIG_TOTAL = BIG.main + BIG['rank-1'];
+/** Lines of the big job that a search must find, and error lines a summary must list. */
+const NEEDLES = { main: [5_000, 61_000, 119_999], 'rank-1': [0, 40_000] } as const;
+const isError = (source: string, i: number) => source === 'main' && i % 20_000 === 7;
+
+let stack: LocalStack;
+let pipeline: LocalPipeline;
+let idp: LocalIssuer;
+let api: HttpApi;
+/** A second API whose cluster traffic goes through a counting proxy. */
+let proxied: HttpApi;
+let proxy: HttpFaultProxy;
+let work: string;
+let alice: string;
+const savedEnv = { ...process.env };
+const rows: SuiteRow[] = [];
+const bigJob = `api-big-${randomUUID().slice(0, 8)}`;
+
+function record(name: string, input: string, expected: string, observed: string, pass: boolean): void {
+  rows.push({ name, input, expected, observed, pass });
+  expect(pass, `${name}: ${observed}`).toBe(true);
+}
+
+function textOf(source: string, i: number): string {
+  if ((NEEDLES as Record<string, readonly number[]>)[source]!.includes(i)) return `step ${i} RuntimeError: CUDA out of memory on ${source}`;
+  if (isError(source, i)) return `ERROR step ${i} failed to checkpoint`;
+  return `step ${i} loss=${(1 / (i + 1)).toFixed(6)} source=${source}`;
+}
+const timeOf = (source: string, i: number) => (source === 'main' ? T0 + i * 10 : T0 + 5 + i * 15);
+
+/** The big job's lines in printed (merged) order: by capture time, ties by source name, then as printed. */
+function expectedMerged(): string[] {
+  const all: Array<[number, string, number]> = [];
+  for (const [source, count] of Object.entries(BIG)) for (let i = 0; i < count; i++) all.push([timeOf(source, i), source, i]);
+  all.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2]);
+  return all.map(([, source, i]) => `${source}:${i}`);
+}
+
+interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+async function get<T = any>(route: string, o: { token?: string | null; base?: string; signal?: AbortSignal } = {}): Promise<Answer<T>> {
+  const token = o.token === undefined ? alice : o.token;
+  const response = await fetch(`${o.base ?? api.url}${route}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: o.signal });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON: kept as text */
+  }
+  return { status: response.status, body: body as T, headers: response.headers };
+}
+
+const key = (line: { source: string; line: number | null }) => `${line.source}:${line.line}`;
+
+/** First gap and first repeat of `seen` against `expected`, as a sentence. */
+function compareOrder(seen: string[], expected: string[]): { same: boolean; observed: string } {
+  const firstDiff = expected.findIndex((k, i) => seen[i] !== k);
+  const duplicates = seen.length - new Set(seen).size;
+  const same = seen.length === expected.length && firstDiff < 0;
+  return { same, observed: same ? `${seen.length} lines, in printed order, 0 missing, 0 repeated` : `${seen.length}/${expected.length} lines; ${duplicates} repeated; first difference at ${firstDiff} (${seen[firstDiff]} instead of ${expected[firstDiff]})` };
+}
+
+beforeAll(async () => {
+  stack = loadStack();
+  Object.assign(process.env, awsLocalEnv(stack.info));
+  work = mkdtempSync(path.join(tmpdir(), 'joblogs-logs-api-'));
+  idp = await startIssuer({ audience: stack.info.resources.logsApi.environment['JWT_AUDIENCE']! });
+  alice = await idp.token({ sub: 'alice', teams: [] });
+  api = await startLocalApi({ stack: stack.info, issuer: idp.issuer, logStream: discardSink() });
+  proxy = await startHttpFaultProxy(stack.info.elasticsearch.url);
+  proxied = await startLocalApi({ stack: stack.info, issuer: idp.issuer, logStream: discardSink(), env: { ES_NODE: proxy.url } });
+  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler(), logStream: discardSink() });
+
+  await registerTestJob(stack.s3, stack.bucket, bigJob, OWNER);
+  await Promise.all(
+    Object.entries(BIG).map(([source, count]) =>
+      shipLines({
+        s3: stack.s3, bucket: stack.bucket, jobId: bigJob, spoolDir: path.join(work, 'spool'), source, count,
+        text: (i) => textOf(source, i), time: (i) => timeOf(source, i), stream: (i) => (isError(source, i) ? 'stderr' : 'stdout'),
+        exitCode: source === 'main' ? 1 : 0,
+      }),
+    ),
+  );
+  await eventually(() => get(`/jobs/${bigJob}`), (a) => a.body.status === 'complete', 'the big job fully indexed', 240_000);
+}, 400_000);
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await api?.close();
+  await proxied?.close();
+  await proxy?.close();
+  await idp?.close();
+  await stack?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+  process.env = savedEnv;
+  if (rows.length > 0) {
+    writeSuiteResults({
+      suite: 'logs-api',
+      title: 'Logs API (local stack: real handler, Elasticsearch, tokens)',
+      notes: [`A ${BIG_TOTAL.toLocaleString('en')}-line job of two sources; refusals checked against a second API whose cluster requests are counted (docs/logs-api.md).`],
+      rows,
+    });
+  }
+});
+
+describe('logs API: paging', () => {
+  it(`pages forward through all ${BIG_TOTAL.toLocaleString('en')} lines of two sources in printed order, with no gap and no duplicate`, async () => {
+    const seen: string[] = [];
+    let cursor = 'start';
+    for (let hasAfter = true; hasAfter; ) {
+      const page = await get(`/jobs/${bigJob}/lines?after=${cursor}&limit=1000`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.lines.map(key));
+      hasAfter = page.body.hasAfter;
+      cursor = page.body.next;
+    }
+    const { same, observed } = compareOrder(seen, expectedMerged());
+    record('lines: forward paging', `after=<next>&limit=1000 from the start of a ${BIG_TOTAL}-line, 2-source job`, 'every line once, in printed order', observed, same);
+  });
+
+  it('pages backward from the end to the first line, the same lines in the same order', async () => {
+    const pages: string[][] = [];
+    let route = `/jobs/${bigJob}/lines?before=end&limit=1000`;
+    for (;;) {
+      const page = await get(route);
+      expect(page.status).toBe(200);
+      pages.unshift(page.body.lines.map(key));
+      if (!page.body.hasBefore) break;
+      route = `/jobs/${bigJob}/lines?before=${page.body.prev}&limit=1000`;
+    }
+    const { same, observed } = compareOrder(pages.flat(), expectedMerged());
+    record('lines: backward paging', 'before=end, then before=<prev>&limit=1000 to the start', 'every line once, in printed order', observed, same);
+  });
+
+  it("pages through one source in that source's own order, and opens a permalink by line number", async () => {
+    const seen: number[] = [];
+    let cursor = 'start';
+    for (let hasAfter = true; hasAfter; ) {
+      const page = await get(`/jobs/${bigJob}/lines?source=rank-1&after=${cursor}&limit=1000`);
+      seen.push(...page.body.lines.map((l: { line: number }) => l.line));
+      hasAfter = page.body.hasAfter;
+      cursor = page.body.next;
+    }
+    const dense = seen.length === BIG['rank-1'] && seen.every((n, i) => n === i);
+    const permalink = await get(`/jobs/${bigJob}/lines?source=main&from=12345&limit=3`);
+    const opened = permalink.body.lines.map(key);
+    record(
+      'lines: one source, permalink',
+      'source=rank-1 paged to the end; source=main&from=12345',
+      'rank-1 lines 0…79999 dense; the permalink page starts at main:12345 with lines before it',
+      `${seen.length} rank-1 lines${dense ? ', dense' : ', NOT dense'}; permalink page ${opened.join(' ')}, hasBefore=${permalink.body.hasBefore}`,
+      dense && opened[0] === 'main:12345' && opened.length === 3 && permalink.body.hasBefore === true,
+    );
+  });
+
+  it('centres a page on a line (around=<cursor>) with the line itself in it', async () => {
+    const match = (await get(`/jobs/${bigJob}/search?q=%22out+of+memory%22&source=main`)).body.matches[1];
+    const page = await get(`/jobs/${bigJob}/lines?around=${match.cursor}&limit=11&source=main`);
+    const lines = page.body.lines.map((l: { line: number }) => l.line);
+    record('lines: around a match', `around=<cursor of main:${match.line}>&limit=11`, `main:${match.line - 5}…${match.line + 5}`, `lines ${lines[0]}…${lines.at(-1)} (${lines.length})`, lines.length === 11 && lines[5] === match.line && lines[0] === match.line - 5);
+  });
+
+  it('filters by level (none = plain output) and stream', async () => {
+    const errors = await get(`/jobs/${bigJob}/lines?level=error&limit=1000`);
+    const plain = await get(`/jobs/${bigJob}/lines?level=none&source=main&limit=20`);
+    const stderr = await get(`/jobs/${bigJob}/lines?stream=stderr&limit=1000`);
+    const wantErrors = Array.from({ length: BIG.main }, (_, i) => i).filter((i) => isError('main', i)).map((i) => `main:${i}`);
+    const gotErrors = errors.body.lines.map(key);
+    const plainOk = plain.body.lines.every((l: { level: string | null }) => l.level === null) && plain.body.lines.length === 20;
+    record(
+      'lines: level and stream filters',
+      'level=error; level=none&source=main; stream=stderr',
+      `the ${wantErrors.length} error lines; plain lines only; the stderr lines`,
+      `level=error → ${gotErrors.join(' ')}; level=none → ${plain.body.lines.length} lines without a level: ${plainOk}; stream=stderr → ${stderr.body.lines.length}`,
+      JSON.stringify(gotErrors) === JSON.stringify(wantErrors) && plainOk && stderr.body.lines.length === wantErrors.length,
+    );
+  });
+});
+
+describe('logs API: search and summary', () => {
+  it('finds every matching line in printed order with highlight offsets, and pages through matches', async () => {
+    const all = await get(`/jobs/${bigJob}/search?q=CUDA+%22out+of+memory%22`);
+    const want = expectedMerged().filter((k) => { const [source, i] = k.split(':'); return (NEEDLES as Record<string, readonly number[]>)[source!]!.includes(Number(i)); });
+    const got = all.body.matches.map(key);
+    const marked = all.body.matches.map((m: { text: string; highlights: Array<[number, number]> }) => m.highlights.map(([a, b]) => m.text.slice(a, b)).join('|'));
+    const paged: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = await get(`/jobs/${bigJob}/search?q=CUDA+%22out+of+memory%22&limit=2${after}`);
+      paged.push(...page.body.matches.map(key));
+      if (!page.body.next) break;
+      after = `&after=${page.body.next}`;
+    }
+    const ok = JSON.stringify(got) === JSON.stringify(want) && all.body.total === want.length && marked.every((m: string) => m === 'CUDA|out|of|memory' || m === 'CUDA|out of memory') && JSON.stringify(paged) === JSON.stringify(want);
+    record('search: positions and highlights', 'q=CUDA "out of memory" (5 planted lines among 200 000), then limit=2 paged', 'the 5 lines in printed order, total 5, highlights on the words, the same 5 when paged', `${got.join(' ')}; total ${all.body.total}; highlights ${[...new Set(marked)].join(' / ')}; paged ${paged.length}`, ok);
+  });
+
+  it('summarises the job: status and exit, sources, counts by level and stream, where the errors are', async () => {
+    const { body } = await get(`/jobs/${bigJob}`);
+    const errorLines = Array.from({ length: BIG.main }, (_, i) => i).filter((i) => isError('main', i));
+    const ok =
+      body.status === 'complete' && body.exitCode === 1 && body.lineCount === BIG_TOTAL &&
+      JSON.stringify(body.sources.map((s: { source: string; lines: number }) => [s.source, s.lines])) === JSON.stringify([['main', BIG.main], ['rank-1', BIG['rank-1']]]) &&
+      body.levels.error === errorLines.length && body.levels.none === BIG_TOTAL - errorLines.length &&
+      body.streams.stderr === errorLines.length && body.errors.total === errorLines.length &&
+      JSON.stringify(body.errors.positions.map((p: { line: number }) => p.line)) === JSON.stringify(errorLines) && typeof body.errors.first.time === 'string';
+    record('summary', `GET /jobs/<2-source job, exit 1, ${errorLines.length} error lines>`, 'complete, exit 1, both sources with their counts, levels, streams, error positions', `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: { line: number }) => p.line).join(',')}`, ok);
+  });
+});
+
+describe('logs API: live tail', () => {
+  it('follows a running job across reconnects — some cut mid-wait — losing and repeating nothing', async () => {
+    const jobId = `api-tail-${randomUUID().slice(0, 8)}`;
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    const COUNT = 3_000;
+    const shipping = shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: path.join(work, 'tail'), count: COUNT, text: (i) => `tail line ${i}`, pauseEvery: 250, pauseMs: 400, shipper: { flushIntervalMs: 200 } });
+    const seen: number[] = [];
+    let cursor = 'start';
+    let requests = 0;
+    let cut = 0;
+    for (let done = false; !done; requests++) {
+      // Every fourth request is dropped by the client before its answer arrives (the server still
+      // answers it, into a closed connection), as a flaky network would.
+      const abort = requests % 4 === 3 ? AbortSignal.timeout(5) : undefined;
+      const page = await get(`/jobs/${jobId}/lines?after=${cursor}&wait=5&limit=500`, { signal: abort }).catch(() => undefined);
+      if (!page) {
+        cut++;
+        continue;
+      }
+      expect(page.status).toBe(200);
+      seen.push(...page.body.lines.map((l: { line: number }) => l.line));
+      cursor = page.body.next;
+      done = page.body.status === 'complete' && !page.body.hasAfter;
+    }
+    await shipping;
+    const exact = seen.length === COUNT && seen.every((n, i) => n === i);
+    record('tail: reconnects', `after=<next>&wait=5 while a job prints ${COUNT} lines over ~5 s; every 4th request cut by the client before its answer`, 'every line once, in order, then complete', `${seen.length} lines${exact ? ', each once, in order' : `, NOT exact (${new Set(seen).size} distinct)`}; ${requests} requests, ${cut} cut`, exact && cut > 0);
+  });
+
+  it('answers a waiting request as soon as a line arrives, and an empty page with the same cursor when none does', async () => {
+    const jobId = `api-wait-${randomUUID().slice(0, 8)}`;
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    const empty = await get(`/jobs/${jobId}/lines?after=start&wait=1`);
+    const waiting = get(`/jobs/${jobId}/lines?after=start&wait=20`);
+    await shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: path.join(work, 'wait'), count: 3, text: (i) => `late ${i}` });
+    const answer = await waiting;
+    record('tail: waiting request', 'after=start&wait=1 on a job with no lines; then wait=20 while 3 lines are shipped', 'an empty page keeping the cursor; then the 3 lines', `empty: ${empty.body.lines.length} lines, next=${empty.body.next}; waiting: ${answer.body.lines.map((l: { text: string }) => l.text).join(', ')}`, empty.body.lines.length === 0 && empty.body.next === 'start' && answer.body.lines.length === 3);
+  });
+});
+
+describe('logs API: refusals never reach the cluster', () => {
+  const long = (n: number) => 'a'.repeat(n);
+  const cases: Array<{ name: string; route: () => string; token?: () => Promise<string | null>; status: number | number[]; code?: string }> = [
+    { name: 'garbage cursor', route: () => `/jobs/${bigJob}/lines?after=not-a-cursor`, status: 400, code: 'INVALID_PARAMETER' },
+    { name: 'forged cursor (valid base64 of other JSON)', route: () => `/jobs/${bigJob}/lines?after=${Buffer.from('{"query":{"match_all":{}}}').toString('base64url')}`, status: 400, code: 'INVALID_PARAMETER' },
+    { name: 'limit=1000000000', route: () => `/jobs/${bigJob}/lines?limit=1000000000`, status: 400, code: 'INVALID_PARAMETER' },
+    { name: 'q of 300 characters', route: () => `/jobs/${bigJob}/search?q=${long(300)}`, status: 400, code: 'INVALID_PARAMETER' },
+    { name: 'q of 10 000 characters', route: () => `/jobs/${bigJob}/search?q=${long(10_000)}`, status: 414, code: 'URI_TOO_LONG' },
+    { name: 'q of 1 MB', route: () => `/jobs/${bigJob}/search?q=${long(1_000_000)}`, status: [414, 431] },
+    { name: 'Lucene syntax in q', route: () => `/jobs/${bigJob}/search?q=${encodeURIComponent('message:/.*/ OR *')}`, status: 200 },
+    { name: 'unknown parameter', route: () => `/jobs/${bigJob}/lines?size=10000`, status: 400, code: 'INVALID_PARAMETER' },
+    { name: 'path trick in the job id', route: () => '/jobs/..%2F..%2Fregistry/lines', status: 400, code: 'INVALID_JOB_ID' },
+    { name: 'NUL in the job id', route: () => '/jobs/a%00b', status: 400, code: 'INVALID_JOB_ID' },
+    { name: 'no token', route: () => `/jobs/${bigJob}/lines`, token: async () => null, status: 401, code: 'UNAUTHORIZED' },
+    { name: 'expired token', route: () => `/jobs/${bigJob}/lines`, token: () => idp.token({ sub: 'alice' }, { expiresInS: -60 }), status: 401, code: 'UNAUTHORIZED' },
+    { name: 'unsigned token (alg none)', route: () => `/jobs/${bigJob}/lines`, token: async () => idp.unsecuredToken({ sub: 'alice' }), status: 401, code: 'UNAUTHORIZED' },
+    { name: 'token of another team', route: () => `/jobs/${bigJob}/search?q=step`, token: () => idp.token({ sub: 'mallory', teams: ['nlp'] }), status: 403, code: 'FORBIDDEN' },
+    { name: 'job never registered', route: () => '/jobs/no-such-job-anywhere/lines', status: 404, code: 'NOT_FOUND' },
+  ];
+
+  it.each(cases)('$name', async (c) => {
+    const token = c.token ? await c.token() : alice;
+    const before = proxy.requests;
+    const answer = await get(c.route(), { token, base: proxied.url });
+    const clusterRequests = proxy.requests - before;
+    const statuses = Array.isArray(c.status) ? c.status : [c.status];
+    const code = typeof answer.body === 'object' ? answer.body?.error?.code : undefined;
+    const refused = c.status !== 200;
+    const ok = statuses.includes(answer.status) && (c.code === undefined || code === c.code) && (!refused || clusterRequests === 0) && (!refused || answer.headers.get('cache-control') === 'no-store' || answer.status >= 414);
+    record(
+      `refusal: ${c.name}`,
+      c.route().slice(0, 100),
+      refused ? `${statuses.join('/')}${c.code ? ` ${c.code}` : ''}, no cluster request` : '200: the words searched as plain text',
+      `${answer.status}${code ? ` ${code}` : ''}: ${String(typeof answer.body === 'object' ? (answer.body?.error?.message ?? `${answer.body?.total ?? ''} matches`) : answer.body).slice(0, 80)}; ${clusterRequests} cluster requests`,
+      ok,
+    );
+  });
+
+  it('answers 503 with Retry-After while the cluster refuses connections', async () => {
+    proxy.plan(() => ({ kind: 'refuse' }));
+    try {
+      const answer = await get(`/jobs/${bigJob}/lines?limit=5`, { base: proxied.url });
+      record('cluster down', 'GET lines while every cluster connection is refused', '503 UNAVAILABLE with Retry-After', `${answer.status} ${answer.body?.error?.code}; Retry-After ${answer.headers.get('retry-after')}`, answer.status === 503 && answer.body?.error?.code === 'UNAVAILABLE' && answer.headers.get('retry-after') !== null);
+    } finally {
+      proxy.clear();
+    }
+  });
+
+  it("reads with an identity that cannot write: the API's credentials are refused by the cluster for indexing", async () => {
+    const param = stack.info.resources.logsApi.environment['ES_READER_CREDENTIALS_PARAM']!;
+    const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+    const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: param, WithDecryption: true }))).Parameter!.Value!) as { username: string; password: string };
+    const auth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    const write = await fetch(`${stack.info.elasticsearch.url}/logs-mlplatform.job-local/_doc`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ '@timestamp': new Date().toISOString(), message: 'forged' }) });
+    const read = await fetch(`${stack.info.elasticsearch.url}/logs-mlplatform.job-local/_count`, { headers: { authorization: auth } });
+    record("the API's cluster identity", `index a document with the credentials in ${param}`, '403 from the cluster; reading works', `write → ${write.status}; read → ${read.status}`, write.status === 403 && read.status === 200);
+  });
+});
