@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_DIR, REPO_ROOT } from '../testkit/index.js';
 import { LoadBounds, LoadDefaults, renderLoadDoc, runLoad, summaryLines, type LoadOptions } from '../testkit/load/index.js';
+import { pauseHost } from '../testkit/stack/host.js';
 import { readStackFile, type ProvisionedStack } from '../testkit/stack/index.js';
 
 const USAGE = `usage: tsx scripts/load.ts [--jobs N] [--minutes M] [--flush-ms MS] [--indexers N] [--rate-scale X]
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
   const { options, writeDoc } = parseLoadArgs(process.argv.slice(2));
   const stack = readStackFile();
   if (!stack?.resources) throw new Error('The local stack is not up: run `npx tsx scripts/stack.ts up` first (npm run load does)');
-  const report = await runLoad(stack as ProvisionedStack, { ...options, log: (line) => console.log(line) });
+  // The load run starts its own functions (several indexers) on the stack's queues: the host waits.
+  const resumeHost = await pauseHost();
+  const report = await runLoad(stack as ProvisionedStack, { ...options, log: (line) => console.log(line) }).finally(resumeHost);
   console.log('');
   for (const line of summaryLines(report)) console.log(`[load] ${line}`);
   for (const problem of report.invariant.problems) console.log(`[load]   ${problem}`);

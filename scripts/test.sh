@@ -24,7 +24,9 @@ trap 'exit 130' INT TERM
 if ! tsx scripts/stack.ts status >/dev/null 2>&1; then
   started_stack=1
 fi
-tsx scripts/stack.ts up
+# The tests run the functions themselves: the services only (a host someone started is paused by
+# the integration project's global setup and resumed after it).
+tsx scripts/stack.ts up --no-host
 
 mkdir -p .local
 results=.local/vitest-results.json

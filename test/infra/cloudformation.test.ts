@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
-import { packageDir, packageService, readServerlessYml, readTemplate, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
+import { packageDir, packageService, readServerlessYml, readTemplate, resource, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
 
 const STAGE = 'ci';
 const BUCKET = `joblogs-${STAGE}-logs`;
@@ -264,6 +264,7 @@ describe('IAM', () => {
       IndexerLambdaFunction: { 'Fn::GetAtt': ['IndexerRole', 'Arn'] },
       AssemblerLambdaFunction: { 'Fn::GetAtt': ['AssemblerRole', 'Arn'] },
       SignerLambdaFunction: { 'Fn::GetAtt': ['SignerRole', 'Arn'] },
+      LogsLambdaFunction: { 'Fn::GetAtt': ['LogsApiRole', 'Arn'] },
     });
     expect(template.Resources['IamRoleLambdaExecution']).toBeUndefined();
     const actions = identityStatements().flatMap((s) => asArray(s.Action));
@@ -302,13 +303,25 @@ describe('IAM', () => {
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'downloads/*', 'registry/v1/*']);
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
+
+  it("logs API: reads only registrations and job markers and its own read-only cluster identity — never the indexer's", () => {
+    const g = grants('LogsApiRole');
+    expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'ssm:GetParameters']);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*')]);
+    const list = roleStatements('LogsApiRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
+    expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'registry/v1/*']);
+    expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-reader-credentials` }]);
+    const env = (resource(template, 'LogsLambdaFunction').Properties as Record<string, any>)['Environment']['Variables'];
+    expect(env['ES_READER_CREDENTIALS_PARAM']).toBe(`/joblogs/${STAGE}/es-reader-credentials`);
+    expect(env['ES_CREDENTIALS_PARAM']).toBeUndefined();
+  });
 });
 
-describe('signer HTTP API', () => {
-  it('routes only GET /jobs/{jobId}/logs, behind the JWT authorizer of the stage issuer and audience', () => {
+describe('HTTP API routes', () => {
+  it('routes GET only: the signer and the logs API, every route behind the JWT authorizer of the stage issuer and audience', () => {
     const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, any>);
-    expect(routes.map((r) => r['RouteKey'])).toEqual(['GET /jobs/{jobId}/logs']);
-    expect(routes[0]!['AuthorizationType']).toBe('JWT');
+    expect(routes.map((r) => r['RouteKey']).sort()).toEqual(['GET /jobs/{jobId}', 'GET /jobs/{jobId}/lines', 'GET /jobs/{jobId}/logs', 'GET /jobs/{jobId}/search']);
+    for (const route of routes) expect(route['AuthorizationType']).toBe('JWT');
     const [[, authorizer]] = resourcesOf('AWS::ApiGatewayV2::Authorizer') as [[string, CfnResource]];
     const a = authorizer.Properties as Record<string, any>;
     expect(a['AuthorizerType']).toBe('JWT');
