@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import ssm from '@middy/ssm';
 import type { Context } from 'aws-lambda';
+import { LRUCache } from 'lru-cache';
 import { createJwtVerifier } from '../../shared/adapters/auth/jwt-verifier.js';
 import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
 import { esLogSearch, type LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
@@ -17,6 +18,7 @@ import { parseJobRequest } from '../http/request.js';
 import type { LogsApiDeps } from './deps.js';
 import { getJob } from './get-job.js';
 import { getLines } from './get-lines.js';
+import type { JobView } from './job-view.js';
 import { searchLines } from './search-lines.js';
 
 type LogsContext = Context & { esCredentials?: unknown };
@@ -36,10 +38,11 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   const jobs = cachedJobStore(s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix }), { ttlMs: 30_000, maxJobs: 1000, now: Date.now });
   const verifyToken = createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl });
   const searchFor = searchPerCredentials(config);
+  const completeViews = new LRUCache<string, JobView>({ max: 1000, ttl: 5 * 60_000 });
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();
-    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...overrides };
+    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
     const route = ROUTE.exec(event.rawPath ?? '');
     if (!route) throw new RouteNotFoundError('No such route; see docs/logs-api.md');
     const request = parseJobRequest(event, `GET /jobs/{jobId}${route[1]}`);

@@ -1,8 +1,10 @@
+import type { LRUCache } from 'lru-cache';
 import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
 import type { LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
 import type { Logger } from '../../shared/adapters/logger.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+import type { JobView } from './job-view.js';
 
 /** Everything the logs API talks to, passed in so tests can hand it real or fake adapters. */
 export interface LogsApiDeps {
@@ -13,4 +15,6 @@ export interface LogsApiDeps {
   logger: Logger;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Views of complete jobs, per container (they no longer change). */
+  completeViews: Pick<LRUCache<string, JobView>, 'get' | 'set'>;
 }

@@ -17,8 +17,19 @@ export interface JobView {
 /**
  * Reads the job's chunk records: per source how far every chunk is indexed (the frontier a running
  * job's answers stop at, so a tail never passes a chunk still being indexed), and its lines so far.
+ * A complete job's view no longer changes: it is kept in `deps.completeViews`, so reading a
+ * finished job costs one search per page.
  */
 export async function jobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView> {
+  const { jobId } = access.record.registration;
+  const known = deps.completeViews.get(jobId);
+  if (known) return known;
+  const view = await readJobView(access, deps);
+  if (view.status === 'complete') deps.completeViews.set(jobId, view);
+  return view;
+}
+
+async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView> {
   const { jobId } = access.record.registration;
   const index = chunksIndex(deps.config.stage);
   const answer = await deps.search.search(index, chunkRecordsAggregation(jobId));

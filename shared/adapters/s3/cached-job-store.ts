@@ -1,12 +1,16 @@
+import { LRUCache } from 'lru-cache';
 import type { JobStore } from './job-store.js';
 
 export interface JobStoreCacheOptions {
   /** How long a finished job's answers are reused (the file can still be rebuilt, e.g. a gap filled). */
   ttlMs: number;
-  /** Jobs kept per container, oldest dropped first. */
+  /** Jobs kept per container, least recently used dropped first. */
   maxJobs: number;
   now: () => number;
 }
+
+type JobRead = Awaited<ReturnType<JobStore['readJob']>>;
+type DownloadHead = NonNullable<Awaited<ReturnType<JobStore['headDownload']>>>;
 
 /**
  * Remembers, per container and for a short while, what only changes rarely: the markers of a job
@@ -14,35 +18,22 @@ export interface JobStoreCacheOptions {
  * then costs no S3 request; a running job is always read afresh.
  */
 export function cachedJobStore(inner: JobStore, o: JobStoreCacheOptions): JobStore {
-  const jobs = new Map<string, { at: number; value: Awaited<ReturnType<JobStore['readJob']>> }>();
-  const downloads = new Map<string, { at: number; value: Awaited<ReturnType<JobStore['headDownload']>> }>();
-  const fresh = <V>(cache: Map<string, { at: number; value: V }>, key: string): { value: V } | undefined => {
-    const hit = cache.get(key);
-    if (!hit) return undefined;
-    if (o.now() - hit.at >= o.ttlMs) {
-      cache.delete(key);
-      return undefined;
-    }
-    return hit;
-  };
-  const keep = <V>(cache: Map<string, { at: number; value: V }>, key: string, value: V) => {
-    cache.delete(key);
-    cache.set(key, { at: o.now(), value });
-    if (cache.size > o.maxJobs) cache.delete(cache.keys().next().value!);
-  };
+  const options = { max: o.maxJobs, ttl: o.ttlMs, ttlResolution: 0, perf: { now: o.now } };
+  const jobs = new LRUCache<string, JobRead>(options);
+  const downloads = new LRUCache<string, DownloadHead>(options);
   return {
     async readJob(jobId) {
-      const hit = fresh(jobs, jobId);
-      if (hit) return hit.value;
+      const hit = jobs.get(jobId);
+      if (hit) return hit;
       const value = await inner.readJob(jobId);
-      if (value.registration && value.job?.complete && value.invalid.length === 0) keep(jobs, jobId, value);
+      if (value.registration && value.job?.complete && value.invalid.length === 0) jobs.set(jobId, value);
       return value;
     },
     async headDownload(jobId) {
-      const hit = fresh(downloads, jobId);
-      if (hit) return hit.value;
+      const hit = downloads.get(jobId);
+      if (hit) return hit;
       const value = await inner.headDownload(jobId);
-      if (value?.metadata.status === 'complete') keep(downloads, jobId, value);
+      if (value?.metadata.status === 'complete') downloads.set(jobId, value);
       return value;
     },
   };

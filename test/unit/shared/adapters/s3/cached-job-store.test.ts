@@ -29,7 +29,7 @@ function store(state: { marker: JobMarker; download: DownloadInfo | undefined })
 
 describe('cachedJobStore', () => {
   it('reuses a finished job and its complete file until the TTL passes', async () => {
-    let now = 0;
+    let now = 1_000;
     const { inner, calls } = store({ marker: marker('final'), download: download('complete') });
     const jobs = cachedJobStore(inner, { ttlMs: 30_000, maxJobs: 10, now: () => now });
     for (let i = 0; i < 5; i++) {
@@ -37,7 +37,7 @@ describe('cachedJobStore', () => {
       expect((await jobs.headDownload('job-1'))?.metadata.status).toBe('complete');
     }
     expect(calls).toEqual({ readJob: 1, headDownload: 1 });
-    now = 30_000;
+    now = 31_001;
     await jobs.readJob('job-1');
     await jobs.headDownload('job-1');
     expect(calls).toEqual({ readJob: 2, headDownload: 2 });
