@@ -1,0 +1,40 @@
+/**
+ * The page the local server shows for a job: the viewer filling the window, as a platform page
+ * would embed it. The token comes from the page's own session (here `/_ref/dev-token`) through
+ * `getToken()`, never from the URL.
+ */
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function hostPage(jobId: string, params: URLSearchParams): string {
+  const theme = params.get('theme');
+  const attributes = [`job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : ''].filter(Boolean).join(' ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(jobId)} · joblogs</title>
+<style>
+  html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; }
+  body { display: flex; flex-direction: column; }
+  header { padding: 8px 12px; font-size: 14px; }
+  joblogs-viewer { flex: 1; --joblogs-height: auto; margin: 0 12px 12px; }
+  @media (prefers-color-scheme: dark) { body { background: #010409; color: #e6edf3; } }
+</style>
+<script type="module" src="/viewer/joblogs-viewer.js"></script>
+</head>
+<body>
+<header>Job <strong>${escapeHtml(jobId)}</strong></header>
+<joblogs-viewer ${attributes}></joblogs-viewer>
+<script type="module">
+  const viewer = document.querySelector('joblogs-viewer');
+  viewer.getToken = async () => (await (await fetch('/_ref/dev-token')).json()).token;
+  viewer.setAttribute('api', location.origin);
+  for (const type of ['joblogs-status', 'joblogs-error', 'joblogs-line-selected']) {
+    viewer.addEventListener(type, (event) => { (window.joblogsEvents ??= []).push({ type, detail: event.detail }); });
+  }
+</script>
+</body>
+</html>`;
+}

@@ -1,0 +1,480 @@
+/**
+ * `<joblogs-viewer api="https://…" job="my-job">`: a job's log view as a web component with no
+ * framework asked of its host. The host hands over the token through the `token` property or a
+ * `getToken()` callback (never an attribute or a URL). See docs/viewer.md.
+ */
+import { LogsApi, type TokenSource } from './api.js';
+import { ApiError, describeError } from './errors.js';
+import type { Target } from './loader.js';
+import { formatPermalink, parsePermalink } from './permalink.js';
+import type { Row } from './rows.js';
+import { SearchState } from './search.js';
+import { STYLES } from './styles.js';
+import { Tail } from './tail.js';
+import { createToolbar, setSources, type Toolbar, type ToggleName } from './toolbar.js';
+import type { Filters, JobSummary, LinePosition, LinesPage } from './types.js';
+import { finishedText, LogView } from './view.js';
+import { Viewport } from './viewport.js';
+import type { RowContext } from './row-dom.js';
+
+export const EVENTS = { error: 'joblogs-error', status: 'joblogs-status', lineSelected: 'joblogs-line-selected' } as const;
+const TOGGLE_ATTRIBUTES: Record<ToggleName, string> = { wrap: 'wrap', timestamps: 'timestamps', redraws: 'redraws' };
+
+export class JoblogsViewer extends HTMLElement {
+  static observedAttributes = ['api', 'job', 'wrap', 'timestamps', 'redraws'];
+
+  /** A fixed bearer token (set by the host page). */
+  token: string | null = null;
+  /** Called for a token before requests and again after a 401 (refresh). Wins over `token`. */
+  getToken: TokenSource | null = null;
+
+  private readonly root: ShadowRoot;
+  private readonly toolbar: Toolbar;
+  private readonly viewport: Viewport;
+  private readonly alert: HTMLElement;
+  private readonly statusbar: HTMLElement;
+  private readonly jumpBottom: HTMLButtonElement;
+  private api: LogsApi | null = null;
+  private view: LogView | null = null;
+  private tail: Tail | null = null;
+  private summary: JobSummary | null = null;
+  private filters: Filters = { source: [], stream: [], level: [] };
+  private search: SearchState | null = null;
+  private searching: string | null = null;
+  private errorIndex = -1;
+  private selectedKey: string | null = null;
+  private missedLines = 0;
+  private session = 0;
+  private startScheduled = false;
+  private message = '';
+
+  constructor() {
+    super();
+    this.root = this.attachShadow({ mode: 'open' });
+    this.toolbar = createToolbar({
+      search: (q) => void this.runSearch(q),
+      step: (d) => void this.stepSearch(d),
+      clearSearch: () => this.clearSearch(),
+      filter: (name, values) => void this.setFilter(name, values),
+      firstError: () => void this.jumpToError(0),
+      nextError: () => void this.jumpToError(this.errorIndex + 1),
+      toggle: (name) => this.toggleOption(name),
+      download: () => void this.download(),
+    });
+    this.viewport = new Viewport(
+      {
+        needBefore: () => void this.view?.extend('before'),
+        needAfter: () => void this.view?.extend('after'),
+        jump: (fraction) => this.view?.jump(fraction),
+        userScrolledUp: () => this.setFollowing(false),
+        reachedBottom: () => this.summary?.status === 'running' && this.setFollowing(true),
+      },
+      this.rowContext(),
+    );
+    this.alert = document.createElement('div');
+    this.alert.className = 'alert';
+    this.alert.setAttribute('role', 'alert');
+    this.alert.hidden = true;
+    this.statusbar = document.createElement('div');
+    this.statusbar.className = 'statusbar';
+    this.statusbar.setAttribute('role', 'status');
+    this.jumpBottom = document.createElement('button');
+    this.jumpBottom.className = 'jump-bottom';
+    this.jumpBottom.type = 'button';
+    this.jumpBottom.textContent = '↓ Jump to bottom';
+    this.jumpBottom.hidden = true;
+    this.jumpBottom.addEventListener('click', () => void this.followAgain());
+    const main = document.createElement('div');
+    main.className = 'main';
+    main.append(this.viewport.scroller, this.jumpBottom);
+    const style = document.createElement('style');
+    style.textContent = STYLES;
+    this.root.append(style, this.toolbar.element, this.alert, main, this.statusbar);
+    this.viewport.scroller.setAttribute('aria-label', 'Log lines');
+    this.viewport.scroller.addEventListener('click', (event) => this.onRowClick(event));
+    this.root.addEventListener('keydown', (event) => this.onKey(event as KeyboardEvent));
+    window.addEventListener('hashchange', () => this.onHashChange());
+  }
+
+  connectedCallback(): void {
+    this.scheduleStart();
+  }
+
+  disconnectedCallback(): void {
+    this.stopSession();
+  }
+
+  attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
+    if (previous === value) return;
+    if (name === 'api' || name === 'job') this.scheduleStart();
+    else if (name === 'wrap') this.viewport.setWrap(value !== null);
+    else if (name === 'redraws') this.view?.rebuild();
+    this.syncToggles();
+  }
+
+  /** Reloads everything (e.g. after the host set a new token). */
+  reload(): void {
+    this.scheduleStart();
+  }
+
+  // ---- session -------------------------------------------------------------------------------
+
+  private scheduleStart(): void {
+    if (this.startScheduled || !this.isConnected) return;
+    this.startScheduled = true;
+    // Let the host set `token`/`getToken` right after inserting the element.
+    queueMicrotask(() => {
+      this.startScheduled = false;
+      void this.start();
+    });
+  }
+
+  private stopSession(): void {
+    this.session++;
+    this.tail?.stop();
+    this.view?.stop();
+    this.tail = null;
+  }
+
+  private async start(): Promise<void> {
+    this.stopSession();
+    const session = this.session;
+    const base = this.getAttribute('api');
+    const job = this.getAttribute('job');
+    if (!base || !job) return;
+    this.api = new LogsApi(base, job, () => (this.getToken ? this.getToken() : this.token));
+    this.view = new LogView({
+      api: this.api,
+      viewport: this.viewport,
+      summary: () => this.summary!,
+      filters: () => this.filters,
+      options: () => ({ showRedraws: this.hasAttribute('redraws') }),
+      failed: (error) => this.showError(error),
+      changed: () => this.renderStatus(),
+    });
+    try {
+      this.summary = await this.api.summary();
+    } catch (error) {
+      this.showError(error);
+      if (error instanceof ApiError && error.transient && session === this.session) setTimeout(() => session === this.session && void this.start(), (error.retryAfter ?? 3) * 1000);
+      return;
+    }
+    if (session !== this.session) return;
+    this.clearError();
+    this.onSummary();
+    await this.openInitial();
+    if (session !== this.session) return;
+    if (this.summary.status === 'running') this.startTail();
+    void this.loadLinks();
+  }
+
+  private onSummary(): void {
+    const summary = this.summary!;
+    setSources(this.toolbar, summary.sources.map((s) => s.source));
+    const widest = Math.max(...summary.sources.map((s) => s.lines), 1);
+    this.style.setProperty('--joblogs-gutter-ch', String(Math.max(4, String(widest).length)));
+    this.toolbar.firstError.disabled = this.toolbar.nextError.disabled = summary.errors.total === 0;
+    this.emit(EVENTS.status, { jobId: summary.jobId, status: summary.status, exitCode: summary.exitCode, signal: summary.signal, lineCount: summary.lineCount });
+    this.refreshRows();
+    this.renderStatus();
+  }
+
+  /** Lines printed since the summary was read: the counts the scrollbar and status bar use grow with them. */
+  private onGrew(page: LinesPage): void {
+    const summary = this.summary;
+    if (!summary) return;
+    for (const line of page.lines) {
+      const source = summary.sources.find((s) => s.source === line.source);
+      if (source && line.line !== null) source.lines = Math.max(source.lines, line.line + (line.span ?? 1));
+    }
+    summary.lineCount = summary.sources.reduce((sum, s) => sum + s.lines, 0);
+    this.renderStatus();
+  }
+
+  private async openInitial(): Promise<void> {
+    const link = this.permalinksOn() ? parsePermalink(location.hash) : null;
+    if (link) return this.openPermalink(link.source, link.line);
+    this.setFollowing(this.summary!.status === 'running');
+    await this.view!.show(this.summary!.status === 'running' ? { kind: 'end' } : { kind: 'start' });
+  }
+
+  private startTail(): void {
+    this.tail = new Tail({
+      api: this.api!,
+      view: this.view!,
+      finished: (summary) => this.onFinished(summary),
+      grew: (page) => this.onGrew(page),
+      missed: (count) => {
+        this.missedLines += count;
+        this.renderStatus();
+      },
+      trouble: (error) => (error ? this.showError(error) : this.clearError()),
+    });
+    this.tail.start();
+  }
+
+  private onFinished(summary: JobSummary): void {
+    this.summary = summary;
+    this.onSummary();
+    this.view?.rebuild(this.view.following ? { kind: 'end' } : { kind: 'keep' });
+    this.jumpBottom.hidden = true;
+    this.announce(finishedText(summary));
+  }
+
+  // ---- navigation ----------------------------------------------------------------------------
+
+  private async openPermalink(source: string | null, line: number): Promise<void> {
+    const sources = this.summary!.sources.map((s) => s.source);
+    const chosen = source && sources.includes(source) ? source : sources.length === 1 ? null : (this.filters.source.length === 1 ? this.filters.source[0]! : sources[0]!);
+    // Line numbers are per source: a job with several is read on the chosen source's axis.
+    if (chosen && sources.length > 1 && (this.filters.source.length !== 1 || this.filters.source[0] !== chosen)) this.setFilterValue('source', [chosen]);
+    this.setFollowing(false);
+    const index = await this.view!.show({ kind: 'line', source: chosen, line }, { rowsFromTop: 3 });
+    this.select(this.view!.rows[index]);
+  }
+
+  private async followAgain(): Promise<void> {
+    this.setFollowing(true);
+    this.missedLines = 0;
+    if (this.view?.window && !this.view.window.hasAfter) this.view.rebuild({ kind: 'end' });
+    else await this.view?.show({ kind: 'end' });
+  }
+
+  private setFollowing(following: boolean): void {
+    if (!this.view) return;
+    const running = this.summary?.status === 'running';
+    this.view.following = following && running;
+    this.jumpBottom.hidden = !running || this.view.following;
+    this.renderStatus();
+  }
+
+  private async goTo(target: Target, rowsFromTop = 3): Promise<Row | undefined> {
+    this.setFollowing(false);
+    const index = await this.view!.show(target, { rowsFromTop });
+    return index >= 0 ? this.view!.rows[index] : undefined;
+  }
+
+  private async jumpToError(index: number): Promise<void> {
+    const errors = this.summary?.errors;
+    if (!errors || errors.positions.length === 0) return;
+    this.errorIndex = index >= errors.positions.length ? 0 : index;
+    const position = errors.positions[this.errorIndex]!;
+    const row = await this.goTo(this.errorTarget(position));
+    this.select(row);
+    this.announce(`Error ${this.errorIndex + 1} of ${errors.total}${errors.total > errors.positions.length ? ` (the first ${errors.positions.length} can be stepped through)` : ''}`);
+  }
+
+  /** The summary's error cursors belong to the unfiltered view: use the line number where it is exact, else drop the filters. */
+  private errorTarget(position: LinePosition): Target {
+    const single = this.summary!.sources.length === 1 || (this.filters.source.length === 1 && this.filters.source[0] === position.source);
+    if (position.line !== null && single) return { kind: 'line', source: position.source, line: position.line };
+    if (this.filters.source.length || this.filters.stream.length || this.filters.level.length) this.resetFilters();
+    return { kind: 'cursor', cursor: position.cursor };
+  }
+
+  // ---- search --------------------------------------------------------------------------------
+
+  private async runSearch(query: string): Promise<void> {
+    if (!this.api || !query.trim() || this.searching === query) return;
+    this.searching = query;
+    this.toolbar.search.dataset.ran = query;
+    this.toolbar.searchStatus.textContent = 'Searching…';
+    try {
+      this.search = await SearchState.run(this.api, query, this.filters);
+    } catch (error) {
+      this.toolbar.searchStatus.textContent = '';
+      return this.showError(error);
+    } finally {
+      this.searching = null;
+    }
+    await this.stepSearch(1);
+  }
+
+  private async stepSearch(direction: 1 | -1): Promise<void> {
+    const search = this.search;
+    if (this.searching) return;
+    if (!search) return void (this.toolbar.search.value && this.runSearch(this.toolbar.search.value));
+    const match = await search.step(direction).catch((error: unknown) => void this.showError(error));
+    this.toolbar.searchStatus.textContent = search.describe();
+    this.refreshRows();
+    if (!match) return;
+    const row = await this.goTo({ kind: 'cursor', cursor: match.cursor }, 5);
+    this.select(row, false);
+  }
+
+  private clearSearch(): void {
+    this.search = null;
+    this.toolbar.search.value = '';
+    delete this.toolbar.search.dataset.ran;
+    this.toolbar.searchStatus.textContent = '';
+    this.refreshRows();
+    this.viewport.scroller.focus();
+  }
+
+  // ---- filters and options -------------------------------------------------------------------
+
+  private async setFilter(name: keyof Filters, values: string[]): Promise<void> {
+    this.setFilterValue(name, values);
+    const first = this.view?.rows[this.viewport.firstVisible()?.index ?? 0];
+    this.search = null;
+    this.toolbar.searchStatus.textContent = '';
+    delete this.toolbar.search.dataset.ran;
+    // Stay at the same moment of the job under the new filters (or at the live end when following).
+    const target: Target = this.view?.following ? { kind: 'end' } : first?.kind === 'line' ? { kind: 'time', at: first.time } : { kind: 'start' };
+    await this.view?.show(target, { rowsFromTop: 0 });
+  }
+
+  private setFilterValue(name: keyof Filters, values: string[]): void {
+    this.filters = { ...this.filters, [name]: values } as Filters;
+    const control = this.toolbar[name];
+    control.value = values.join(',');
+    this.refreshRows();
+  }
+
+  private resetFilters(): void {
+    for (const name of ['source', 'stream', 'level'] as const) this.setFilterValue(name, []);
+  }
+
+  private toggleOption(name: ToggleName): void {
+    this.toggleAttribute(TOGGLE_ATTRIBUTES[name]);
+  }
+
+  private syncToggles(): void {
+    for (const [name, button] of Object.entries(this.toolbar.toggles)) button.setAttribute('aria-pressed', String(this.hasAttribute(TOGGLE_ATTRIBUTES[name as ToggleName])));
+  }
+
+  // ---- selection, links, keyboard ------------------------------------------------------------
+
+  private onRowClick(event: MouseEvent): void {
+    const link = (event.target as HTMLElement).closest('a.ln') as HTMLAnchorElement | null;
+    if (!link?.dataset.line) return;
+    event.preventDefault();
+    const key = (link.parentElement as HTMLElement).dataset.key;
+    this.select(this.view?.rows.find((r) => r.key === key));
+  }
+
+  private select(row: Row | undefined, updateHash = true): void {
+    if (!row || row.kind === 'footer') return;
+    this.selectedKey = row.key;
+    this.refreshRows();
+    if (row.line === null) return;
+    const permalink = formatPermalink({ source: row.source, line: row.line }, this.summary!.sources.length === 1);
+    if (updateHash && this.permalinksOn() && location.hash !== permalink) history.replaceState(history.state, '', permalink);
+    this.emit(EVENTS.lineSelected, { source: row.source, line: row.line, lineNumber: row.line + 1, cursor: row.kind === 'line' ? row.cursor : null, permalink });
+  }
+
+  private onHashChange(): void {
+    const link = this.permalinksOn() && this.summary ? parsePermalink(location.hash) : null;
+    if (link) void this.openPermalink(link.source, link.line);
+  }
+
+  private permalinksOn(): boolean {
+    return this.getAttribute('permalinks') !== 'off';
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const inField = (event.composedPath()[0] as HTMLElement).matches?.('input, select');
+    if (inField || event.ctrlKey || event.metaKey || event.altKey) return;
+    const actions: Record<string, () => void> = {
+      '/': () => this.toolbar.search.focus(),
+      n: () => void this.stepSearch(1),
+      N: () => void this.stepSearch(-1),
+      e: () => void this.jumpToError(this.errorIndex + 1),
+      E: () => void this.jumpToError(0),
+      w: () => this.toggleOption('wrap'),
+      t: () => this.toggleOption('timestamps'),
+      r: () => this.toggleOption('redraws'),
+      Home: () => void this.goTo({ kind: 'start' }),
+      g: () => void this.goTo({ kind: 'start' }),
+      End: () => void (this.summary?.status === 'running' ? this.followAgain() : this.goTo({ kind: 'end' })),
+      G: () => void (this.summary?.status === 'running' ? this.followAgain() : this.goTo({ kind: 'end' })),
+    };
+    const action = actions[event.key];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  }
+
+  private async download(): Promise<void> {
+    if (!this.api || !this.summary) return;
+    try {
+      const links = await this.api.downloadLinks(this.summary.links.download);
+      if (!links.downloadUrl) return this.announce(links.detail ?? 'No download file yet.');
+      const anchor = document.createElement('a');
+      anchor.href = links.downloadUrl;
+      anchor.download = `${this.summary.jobId}.log.gz`;
+      anchor.rel = 'noopener';
+      anchor.click();
+      if (links.detail) this.announce(links.detail);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private async loadLinks(): Promise<void> {
+    try {
+      const links = await this.api!.downloadLinks(this.summary!.links.download);
+      this.toolbar.kibana.hidden = !links.kibanaUrl;
+      if (links.kibanaUrl) this.toolbar.kibana.href = links.kibanaUrl;
+    } catch {
+      // The Kibana link is a convenience: without the signer the viewer still works.
+      this.toolbar.kibana.hidden = true;
+    }
+  }
+
+  // ---- rendering of state --------------------------------------------------------------------
+
+  private rowContext(): RowContext {
+    const summary = this.summary;
+    return {
+      showSource: !!summary && summary.sources.length > 1 && this.filters.source.length !== 1,
+      terms: this.search?.terms ?? [],
+      currentKey: this.search?.current?.cursor ?? null,
+      selectedKey: this.selectedKey,
+      setSize: summary ? (this.filters.source.length === 1 ? (summary.sources.find((s) => s.source === this.filters.source[0])?.lines ?? -1) : summary.lineCount) : -1,
+    };
+  }
+
+  private refreshRows(): void {
+    this.viewport.refresh(this.rowContext());
+  }
+
+  private renderStatus(): void {
+    const summary = this.summary;
+    if (!summary) return;
+    const parts: string[] = [];
+    const status = document.createElement('span');
+    status.className = 'job-status';
+    status.dataset.status = summary.status;
+    status.textContent = summary.status === 'running' ? (this.view?.following ? 'Running · following' : 'Running · paused') : finishedText(summary);
+    parts.push(`${summary.lineCount.toLocaleString('en')} lines`);
+    if (summary.sources.length > 1) parts.push(`${summary.sources.length} sources`);
+    if (summary.errors.total) parts.push(`${summary.errors.total.toLocaleString('en')} errors`);
+    if (this.missedLines) parts.push(`${this.missedLines} new lines below`);
+    if (this.message) parts.push(this.message);
+    const rest = document.createElement('span');
+    rest.textContent = parts.join(' · ');
+    this.statusbar.replaceChildren(status, rest);
+  }
+
+  private announce(message: string): void {
+    this.message = message;
+    this.renderStatus();
+  }
+
+  private showError(error: unknown): void {
+    const message = describeError(error, this.getAttribute('job') ?? '');
+    this.alert.textContent = message;
+    this.alert.hidden = false;
+    const detail = error instanceof ApiError ? { status: error.status, code: error.code, message: error.message } : { status: null, code: 'CLIENT', message: String(error) };
+    this.emit(EVENTS.error, { ...detail, text: message });
+  }
+
+  private clearError(): void {
+    this.alert.hidden = true;
+  }
+
+  private emit(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
