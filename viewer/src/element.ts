@@ -218,7 +218,6 @@ export class JoblogsViewer extends HTMLElement {
     this.onSummary();
     this.view?.rebuild(this.view.following ? { kind: 'end' } : { kind: 'keep' });
     this.jumpBottom.hidden = true;
-    this.announce(finishedText(summary));
   }
 
   // ---- navigation ----------------------------------------------------------------------------

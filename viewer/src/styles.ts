@@ -41,8 +41,9 @@ button, select, input, .link { font: inherit; color: var(--joblogs-fg); backgrou
 button, .link { cursor: pointer; text-decoration: none; display: inline-flex; align-items: center; }
 button[aria-pressed=true] { background: var(--joblogs-accent); color: #fff; border-color: var(--joblogs-accent); }
 button:focus-visible, select:focus-visible, input:focus-visible, .link:focus-visible, .scroller:focus-visible { outline: 2px solid var(--joblogs-accent); outline-offset: -2px; }
-input[type=search] { width: 14rem; }
-.search-status { color: var(--joblogs-muted); min-width: 7rem; }
+input[type=search] { width: 12rem; }
+select { max-width: 8.5rem; }
+.search-status { color: var(--joblogs-muted); min-width: 6.5rem; }
 .main { position: relative; flex: 1; min-height: 0; }
 .scroller { position: absolute; inset: 0; overflow: auto; outline: none; overscroll-behavior: contain; }
 .spacer { position: relative; min-width: 100%; width: max-content;

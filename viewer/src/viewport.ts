@@ -43,7 +43,7 @@ export class Viewport {
   private rows: Row[] = [];
   private offsets = new Float64Array(1);
   private readonly heights = new Map<string, number>();
-  private readonly rendered = new Map<string, HTMLElement>();
+  private readonly rendered = new Map<string, { row: Row; element: HTMLElement }>();
   private blockTop = 0;
   private state: BlockState = { hasBefore: false, hasAfter: false, rowsBefore: 0, rowsAfter: 0 };
   private lastTop = 0;
@@ -242,16 +242,19 @@ export class Viewport {
     for (let i = first; i <= last; i++) {
       const row = this.rows[i]!;
       keep.add(row.key);
-      let element = this.rendered.get(row.key);
-      if (!element) {
-        element = renderRow(row, this.context);
-        this.rendered.set(row.key, element);
-        this.spacer.append(element);
+      const entry = this.rendered.get(row.key);
+      let element = entry?.element;
+      if (!entry || (entry.row !== row && signature(entry.row) !== signature(row))) {
+        const fresh = renderRow(row, this.context);
+        if (element) element.replaceWith(fresh);
+        else this.spacer.append(fresh);
+        element = fresh;
+        this.rendered.set(row.key, { row, element });
         created.push([i, element]);
-      }
-      element.style.transform = `translateY(${this.blockTop + this.offsets[i]!}px)`;
+      } else if (entry.row !== row) entry.row = row;
+      element!.style.transform = `translateY(${this.blockTop + this.offsets[i]!}px)`;
     }
-    for (const [key, element] of this.rendered) {
+    for (const [key, { element }] of this.rendered) {
       if (keep.has(key)) continue;
       element.remove();
       this.rendered.delete(key);
@@ -279,7 +282,13 @@ export class Viewport {
   }
 
   private clearRendered(): void {
-    for (const element of this.rendered.values()) element.remove();
+    for (const { element } of this.rendered.values()) element.remove();
     this.rendered.clear();
   }
+}
+
+/** What a row shows: a row rebuilt under the same key is drawn again only if this changed. */
+function signature(row: Row): string {
+  if (row.kind !== 'line') return `${row.kind}|${row.key}`;
+  return `${row.line}|${row.hiddenRedraws}|${row.isRedraw}|${row.level}|${row.text}`;
 }

@@ -1,0 +1,257 @@
+/**
+ * The log viewer in a real headless Chromium, used the way a person uses it. Screenshots of each
+ * scene land in .local/artifacts/viewer/. The server side comes from one fixture (support/backend.ts).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startBackend, type LogsBackend } from './support/backend.js';
+import { launchBrowser, ViewerPage } from './support/browser.js';
+
+let backend: LogsBackend;
+let browser: Browser;
+let million: string;
+const pages: ViewerPage[] = [];
+
+beforeAll(async () => {
+  [backend, browser] = await Promise.all([startBackend(), launchBrowser()]);
+  million = await backend.millionLineJob();
+});
+
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => p.page.close()));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await backend?.close();
+});
+
+async function open(jobId: string, options: { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' } = {}): Promise<ViewerPage> {
+  const viewer = await ViewerPage.open(browser, backend.viewerUrl(jobId, options), { colorScheme: options.colorScheme });
+  pages.push(viewer);
+  return viewer;
+}
+
+describe('a finished 1 000 000-line job', () => {
+  it('opens at its first line with only the visible rows in the page', async () => {
+    const viewer = await open(million);
+    const first = await viewer.waitForRow((r) => r.number === '1');
+    expect(first.text).toBe('== epoch 1 · shard 0 ==');
+    expect(await viewer.statusBar()).toContain('1,000,000 lines');
+    expect(await viewer.rowsInDom()).toBeLessThan(120);
+    await viewer.screenshot('million-first-screen');
+  });
+
+  it('opens the middle of the job from a #L500001 permalink, the line selected', async () => {
+    const viewer = await open(million, { hash: '#L500001' });
+    const row = await viewer.waitForRow((r) => r.number === '500001');
+    expect(row.text).toBe('== epoch 501 · shard 4 ==');
+    expect(row.classes).toContain('selected');
+    expect((await viewer.screenRows())[0]!.number).toBe('499998'); // context above it
+    await viewer.screenshot('million-permalink-middle');
+  });
+
+  it('scrolls by wheel through thousands of lines in order, the DOM staying small', async () => {
+    const viewer = await open(million, { hash: '#L200001' });
+    await viewer.waitForRow((r) => r.number === '200001');
+    await viewer.wheel(2000, 60); // ≈ 6 000 rows down
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(205_000);
+    const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
+    expect(await viewer.rowsInDom()).toBeLessThan(120);
+    const reached = await viewer.firstLineNumber();
+    // Back up ≈ 4 000 rows: past the lines the bounded window let go of, so they are paged in again.
+    await viewer.wheel(-2000, 40);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeLessThan(reached - 3000);
+    const again = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    again.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(again[i]!));
+  });
+
+  it('lands where the scrollbar is dragged, and at the end shows the exit code', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.dragScrollbarTo(0.5);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(450_000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(550_000);
+    await viewer.scroller.press('End');
+    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'));
+    expect(footer.text).toBe('Job finished, exit code 1');
+    const rows = await viewer.screenRows();
+    expect(rows.at(-2)!.text).toBe('RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB');
+    expect(rows.at(-2)!.number).toBe('1000000');
+    await viewer.screenshot('million-end-exit-code');
+  });
+
+  it('renders ANSI colours as styled text and never shows an escape code', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '25');
+    const rows = await viewer.screenRows();
+    expect(rows.map((r) => r.text).join('\n')).not.toMatch(/\x1b|\[\d+(;\d+)*m/);
+    const info = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.fg-green');
+    expect(await info.textContent()).toBe('INFO');
+    expect(await info.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).toBe('rgb(17, 99, 41)');
+    const loss = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.bold');
+    expect(await loss.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fontWeight)).toBe('700');
+    const epoch = viewer.viewer.locator('.row', { hasText: '== epoch 1' }).locator('.tx span');
+    expect(await epoch.evaluate((el) => el.style.color)).toBe('rgb(0, 215, 255)'); // 256-colour 45
+  });
+
+  it('shows a tqdm bar as its final state, and every redraw on request', async () => {
+    const viewer = await open(million);
+    const bar = await viewer.waitForRow((r) => r.text.includes('epoch 1:'));
+    expect(bar.text).toContain('epoch 1: 100%|████████████████████| 100/100');
+    expect(bar.number).toBe('23');
+    expect(await viewer.viewer.locator('.row', { hasText: 'epoch 1: 100%' }).locator('.redraws').textContent()).toBe('↻ 20');
+    expect((await viewer.screenRows()).filter((r) => r.text.includes('epoch 1:'))).toHaveLength(1);
+    await viewer.screenshot('bar-collapsed');
+    await viewer.button('Show every redraw of progress bars (r)').click();
+    await viewer.waitForRow((r) => r.text.includes('epoch 1:   5%|'));
+    const states = (await viewer.screenRows()).filter((r) => r.text.includes('epoch 1:'));
+    expect(states).toHaveLength(21);
+    expect(states[0]!.classes).toContain('redraw');
+    expect(states.at(-1)!.classes).not.toContain('redraw');
+    await viewer.screenshot('bar-every-redraw');
+  });
+
+  it('searches, steps through matches with their context kept, and highlights them', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.search('out of memory');
+    await expect.poll(() => viewer.searchStatus(), { timeout: 15_000 }).toBe('Match 1 of 11');
+    const match = await viewer.waitForRow((r) => r.number === '50506');
+    expect(match.classes).toContain('current-match');
+    expect(await viewer.viewer.locator('.row.current-match mark').allTextContents()).toEqual(['out', 'of', 'memory']);
+    const rows = await viewer.screenRows();
+    expect(rows.find((r) => r.number === '50501')?.text).toBe('Traceback (most recent call last):'); // context above
+    expect(rows.find((r) => r.number === '50507')?.text).toContain('step 50506'); // and below
+    await viewer.screenshot('search-match-1');
+    await viewer.viewer.locator('input[type=search]').press('Enter');
+    await expect.poll(() => viewer.searchStatus()).toBe('Match 2 of 11');
+    await viewer.waitForRow((r) => r.number === '150506' && r.classes.includes('current-match'));
+    await viewer.viewer.locator('input[type=search]').press('Shift+Enter');
+    await expect.poll(() => viewer.searchStatus()).toBe('Match 1 of 11');
+    await viewer.waitForRow((r) => r.number === '50506' && r.classes.includes('current-match'));
+  });
+
+  it('filters by level: only error lines are left', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'Errors' });
+    const first = await viewer.waitForRow((r) => r.number === '50501');
+    expect(first.text).toBe('Traceback (most recent call last):');
+    const rows = await viewer.screenRows();
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) if (!row.classes.includes('footer')) expect(row.level).toBe('error');
+    expect(rows.map((r) => r.number)).toContain('150501'); // the next traceback follows directly
+    await viewer.screenshot('filter-errors');
+  });
+
+  it('jumps to the first error and on to the next with the keyboard', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.button('Jump to the first error').click();
+    await viewer.waitForRow((r) => r.number === '50501' && r.classes.includes('selected'));
+    await viewer.scroller.press('e');
+    await viewer.waitForRow((r) => r.number === '50502' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L50502');
+  });
+
+  it('wraps long lines on request and shows timestamps', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.scroller.press('t');
+    const time = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.ts');
+    await expect.poll(() => time.isVisible()).toBe(true);
+    expect(await time.textContent()).toBe('10:00:00.240');
+    await viewer.button('Wrap long lines (w)').click();
+    expect(await viewer.button('Wrap long lines (w)').getAttribute('aria-pressed')).toBe('true');
+    expect(await viewer.viewer.evaluate((el) => el.hasAttribute('wrap'))).toBe(true);
+  });
+
+  it('is dark when the host page prefers a dark scheme', async () => {
+    const viewer = await open(million, { colorScheme: 'dark' });
+    await viewer.waitForRow((r) => r.number === '1');
+    const background = await viewer.scroller.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el.querySelector('.row')!).backgroundColor);
+    expect(background).toBe('rgb(13, 17, 23)');
+    await viewer.screenshot('million-dark');
+  });
+});
+
+describe('a running job', () => {
+  it('follows new lines as they are printed, pauses when scrolled up, resumes, then shows the exit code', async () => {
+    const job = await backend.runningJob();
+    const viewer = await open(job.jobId);
+    await viewer.waitForRow((r) => r.number === '50');
+    expect(await viewer.statusBar()).toContain('Running · following');
+    await job.print(['first line printed while watching']);
+    const printed = await viewer.waitForRow((r) => r.text === 'first line printed while watching');
+    expect(printed.number).toBe('51');
+    await viewer.screenshot('running-followed-line');
+
+    await viewer.wheel(-300);
+    await expect.poll(() => viewer.statusBar()).toContain('Running · paused');
+    await job.print(['printed while paused']);
+    await expect.poll(() => viewer.statusBar()).toContain('1 new lines below');
+    expect((await viewer.screenRows()).some((r) => r.text === 'printed while paused')).toBe(false);
+    await viewer.viewer.getByRole('button', { name: '↓ Jump to bottom' }).click();
+    await viewer.waitForRow((r) => r.text === 'printed while paused' && r.number === '52');
+
+    await job.print(['last words']);
+    await viewer.waitForRow((r) => r.text === 'last words');
+    await job.finish(0);
+    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'), 30_000);
+    expect(footer.text).toBe('Job finished, exit code 0');
+    const numbers = (await viewer.screenRows()).map((r) => r.number).filter(Boolean);
+    expect(new Set(numbers).size).toBe(numbers.length); // nothing shown twice
+    await viewer.screenshot('running-finished');
+  });
+});
+
+describe('a job of several sources', () => {
+  it('merges the ranks by capture time with a source column; #rank-2:L3001 opens that rank', async () => {
+    const jobId = await backend.multiSourceJob();
+    const merged = await open(jobId);
+    await merged.waitForRow((r) => r.number === '1');
+    expect(await merged.viewer.locator('.row .src').first().textContent()).toBe('rank-0');
+    await merged.screenshot('multi-source-merged');
+
+    const one = await open(jobId, { hash: '#rank-2:L3001' });
+    const row = await one.waitForRow((r) => r.number === '3001');
+    expect(row.text).toBe('Traceback (most recent call last):');
+    expect(await one.viewer.getByRole('combobox', { name: 'Source' }).inputValue()).toBe('rank-2');
+    const rows = await one.screenRows();
+    // One grouped event of five lines, shown as five rows.
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual([
+      'Traceback (most recent call last):',
+      '  File "train.py", line 212, in <module>',
+      '    loss = model(batch).loss',
+      '  File "model.py", line 88, in forward',
+      '    h = self.attn(x)',
+    ]);
+    expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
+  });
+
+  it('shows a bar the API collapsed, and fetches its earlier states on request', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId, { hash: '#rank-1:L11' });
+    const bar = await viewer.waitForRow((r) => r.number === '11');
+    expect(bar.text).toContain('loader r1: 100%');
+    expect(await viewer.viewer.locator('.row.selected .redraws').textContent()).toBe('↻ 9');
+    await viewer.scroller.press('r');
+    await viewer.waitForRow((r) => r.text.includes('loader r1:  10%'));
+    expect((await viewer.screenRows()).filter((r) => r.text.includes('loader r1:'))).toHaveLength(10);
+  });
+});
+
+describe('refusals', () => {
+  it('says clearly when the job belongs to someone else', async () => {
+    const viewer = await open(await backend.otherUsersJob());
+    await expect.poll(() => viewer.alert()).toContain('You may not read the logs of job “someone-elses”');
+    await viewer.screenshot('refusal-forbidden');
+  });
+
+  it('says clearly when there is no such job', async () => {
+    const viewer = await open('no-such-job');
+    await expect.poll(() => viewer.alert()).toContain('No job named “no-such-job” (NOT_FOUND)');
+  });
+});
