@@ -6,9 +6,9 @@
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function hostPage(jobId: string, params: URLSearchParams): string {
+export function hostPage(jobId: string, params: URLSearchParams, apiBase: string): string {
   const theme = params.get('theme');
-  const attributes = [`job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : ''].filter(Boolean).join(' ');
+  const attributes = [`api="${escapeHtml(apiBase)}"`, `job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : ''].filter(Boolean).join(' ');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -22,15 +22,19 @@ export function hostPage(jobId: string, params: URLSearchParams): string {
   joblogs-viewer { flex: 1; --joblogs-height: auto; margin: 0 12px 12px; }
   @media (prefers-color-scheme: dark) { body { background: #010409; color: #e6edf3; } }
 </style>
-<script type="module" src="/viewer/joblogs-viewer.js"></script>
+<script type="module" async src="/viewer/joblogs-viewer.js"></script>
 </head>
 <body>
 <header>Job <strong>${escapeHtml(jobId)}</strong></header>
 <joblogs-viewer ${attributes}></joblogs-viewer>
-<script type="module">
+<script>
+  // The page's own session hands the viewer its token: asked for now, while the viewer's bundle
+  // loads; called once, and again after a 401 (the token may have expired) for a fresh one.
   const viewer = document.querySelector('joblogs-viewer');
-  viewer.getToken = async () => (await (await fetch('/_ref/dev-token')).json()).token;
-  viewer.setAttribute('api', location.origin);
+  const fetchToken = () => fetch('/_ref/dev-token').then((r) => r.json()).then((body) => body.token);
+  let token = fetchToken();
+  let calls = 0;
+  viewer.getToken = () => (calls++ === 0 ? token : (token = fetchToken()));
   for (const type of ['joblogs-status', 'joblogs-error', 'joblogs-line-selected']) {
     viewer.addEventListener(type, (event) => { (window.joblogsEvents ??= []).push({ type, detail: event.detail }); });
   }

@@ -91,7 +91,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const origin = request.headers.origin;
   if (origin) response.setHeader('Access-Control-Allow-Origin', origin);
   if (request.method === 'OPTIONS') return sendPreflight(response);
-  if (servePage(url, response, options)) return;
+  if (servePage(url, response, options, `http://${request.headers.host}`)) return;
   const match = /^\/jobs\/([^/]+)(\/lines|\/search|\/redraws|\/logs)?$/.exec(url.pathname);
   if (!match) throw new HttpError(404, 'NOT_FOUND', 'no such route');
   const caller = authenticate(request, options.tokens);
@@ -111,7 +111,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   return sendJson(response, signerAnswer(job, `http://${request.headers.host}`));
 }
 
-function servePage(url: URL, response: ServerResponse, options: ReferenceServerOptions): boolean {
+function servePage(url: URL, response: ServerResponse, options: ReferenceServerOptions, origin: string): boolean {
   if (url.pathname === '/viewer/joblogs-viewer.js') {
     response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' });
     response.end(readFileSync(options.bundlePath));
@@ -126,7 +126,7 @@ function servePage(url: URL, response: ServerResponse, options: ReferenceServerO
     return true;
   }
   const view = /^\/view\/([^/]+)$/.exec(url.pathname);
-  const page = view ? hostPage(decodeURIComponent(view[1]!), url.searchParams) : options.pages?.get(url.pathname);
+  const page = view ? hostPage(decodeURIComponent(view[1]!), url.searchParams, origin) : options.pages?.get(url.pathname);
   if (page !== undefined) {
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     response.end(page);

@@ -26,6 +26,8 @@ export interface SearchRequest {
 }
 
 export class LogsApi {
+  private cachedToken: Promise<string> | null = null;
+
   constructor(
     private readonly base: string,
     private readonly jobId: string,
@@ -65,15 +67,21 @@ export class LogsApi {
     for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
     let response = await this.send(url, await this.token(), signal);
     // A 401 may only mean the token expired: ask the host once for a fresh one.
-    if (response.status === 401) response = await this.send(url, await this.token(), signal);
+    if (response.status === 401) response = await this.send(url, await this.token(true), signal);
     if (!response.ok) throw await toApiError(response);
     return (await response.json()) as T;
   }
 
-  private async token(): Promise<string> {
-    const token = await this.tokenSource();
-    if (!token) throw new MissingTokenError('no token');
-    return token;
+  /** The host's token, asked for once and again only after a 401 (`fresh`). */
+  private token(fresh = false): Promise<string> {
+    if (fresh || !this.cachedToken) {
+      this.cachedToken = Promise.resolve(this.tokenSource()).then((token) => {
+        if (!token) throw new MissingTokenError('no token');
+        return token;
+      });
+      this.cachedToken.catch(() => (this.cachedToken = null));
+    }
+    return this.cachedToken;
   }
 
   private async send(url: URL, token: string, signal?: AbortSignal): Promise<Response> {

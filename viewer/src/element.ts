@@ -5,8 +5,8 @@
  */
 import { LogsApi, type TokenSource } from './api.js';
 import { ApiError, describeError } from './errors.js';
-import type { Target } from './loader.js';
-import { formatPermalink, parsePermalink } from './permalink.js';
+import { PAGE, type Target } from './loader.js';
+import { formatPermalink, parsePermalink, type Permalink } from './permalink.js';
 import type { Row } from './rows.js';
 import { SearchState } from './search.js';
 import { STYLES } from './styles.js';
@@ -23,10 +23,8 @@ const TOGGLE_ATTRIBUTES: Record<ToggleName, string> = { wrap: 'wrap', timestamps
 export class JoblogsViewer extends HTMLElement {
   static observedAttributes = ['api', 'job', 'wrap', 'timestamps', 'redraws'];
 
-  /** A fixed bearer token (set by the host page). */
-  token: string | null = null;
-  /** Called for a token before requests and again after a 401 (refresh). Wins over `token`. */
-  getToken: TokenSource | null = null;
+  private tokenValue: string | null = null;
+  private tokenSource: TokenSource | null = null;
 
   private readonly root: ShadowRoot;
   private readonly toolbar: Toolbar;
@@ -96,7 +94,34 @@ export class JoblogsViewer extends HTMLElement {
     window.addEventListener('hashchange', () => this.onHashChange());
   }
 
+  /** A fixed bearer token (set by the host page). Setting it (re)opens the view. */
+  get token(): string | null {
+    return this.tokenValue;
+  }
+
+  set token(value: string | null) {
+    this.tokenValue = value;
+    this.scheduleStart();
+  }
+
+  /** Called for a token before the first request and again after a 401 (refresh). Wins over `token`. */
+  get getToken(): TokenSource | null {
+    return this.tokenSource;
+  }
+
+  set getToken(value: TokenSource | null) {
+    this.tokenSource = value;
+    this.scheduleStart();
+  }
+
   connectedCallback(): void {
+    // A host may set the token before this element was defined: that set an own property; re-set it through the accessor.
+    for (const name of ['token', 'getToken'] as const) {
+      if (!Object.prototype.hasOwnProperty.call(this, name)) continue;
+      const value = (this as Record<string, unknown>)[name];
+      delete (this as Record<string, unknown>)[name];
+      (this as Record<string, unknown>)[name] = value;
+    }
     this.scheduleStart();
   }
 
@@ -141,8 +166,9 @@ export class JoblogsViewer extends HTMLElement {
     const session = this.session;
     const base = this.getAttribute('api');
     const job = this.getAttribute('job');
-    if (!base || !job) return;
-    this.api = new LogsApi(base, job, () => (this.getToken ? this.getToken() : this.token));
+    // Wait for the host to hand over a token (setting one starts the view).
+    if (!base || !job || (!this.tokenSource && !this.tokenValue)) return;
+    this.api = new LogsApi(base, job, () => (this.tokenSource ? this.tokenSource() : this.tokenValue));
     this.view = new LogView({
       api: this.api,
       viewport: this.viewport,
@@ -152,6 +178,10 @@ export class JoblogsViewer extends HTMLElement {
       failed: (error) => this.showError(error),
       changed: () => this.renderStatus(),
     });
+    const link = this.permalinksOn() ? parsePermalink(location.hash) : null;
+    // Most opens are of a finished job at its first line: ask for that page alongside the summary.
+    const firstPage = link ? undefined : this.api.lines({ anchor: { after: 'start' }, filters: this.filters, limit: PAGE });
+    firstPage?.catch(() => undefined);
     try {
       this.summary = await this.api.summary();
     } catch (error) {
@@ -162,7 +192,7 @@ export class JoblogsViewer extends HTMLElement {
     if (session !== this.session) return;
     this.clearError();
     this.onSummary();
-    await this.openInitial();
+    await this.openInitial(link, firstPage);
     if (session !== this.session) return;
     if (this.summary.status === 'running') this.startTail();
     void this.loadLinks();
@@ -191,11 +221,14 @@ export class JoblogsViewer extends HTMLElement {
     this.renderStatus();
   }
 
-  private async openInitial(): Promise<void> {
-    const link = this.permalinksOn() ? parsePermalink(location.hash) : null;
-    if (link) return this.openPermalink(link.source, link.line);
-    this.setFollowing(this.summary!.status === 'running');
-    await this.view!.show(this.summary!.status === 'running' ? { kind: 'end' } : { kind: 'start' });
+  private async openInitial(link: Permalink | null, firstPage: Promise<LinesPage> | undefined): Promise<void> {
+    if (link) await this.openPermalink(link.source, link.line);
+    else {
+      this.setFollowing(this.summary!.status === 'running');
+      await this.view!.show(this.summary!.status === 'running' ? { kind: 'end' } : { kind: 'start', page: firstPage });
+    }
+    // For hosts and the benchmark: the first lines are in the page (they paint in the next frame).
+    performance.mark('joblogs:first-screen', { detail: { jobId: this.summary!.jobId } });
   }
 
   private startTail(): void {
@@ -446,9 +479,9 @@ export class JoblogsViewer extends HTMLElement {
     status.className = 'job-status';
     status.dataset.status = summary.status;
     status.textContent = summary.status === 'running' ? (this.view?.following ? 'Running · following' : 'Running · paused') : finishedText(summary);
-    parts.push(`${summary.lineCount.toLocaleString('en')} lines`);
+    parts.push(`${thousands(summary.lineCount)} lines`);
     if (summary.sources.length > 1) parts.push(`${summary.sources.length} sources`);
-    if (summary.errors.total) parts.push(`${summary.errors.total.toLocaleString('en')} errors`);
+    if (summary.errors.total) parts.push(`${thousands(summary.errors.total)} error${summary.errors.total === 1 ? '' : 's'}`);
     if (this.missedLines) parts.push(`${this.missedLines} new lines below`);
     if (this.message) parts.push(this.message);
     const rest = document.createElement('span');
@@ -476,4 +509,9 @@ export class JoblogsViewer extends HTMLElement {
   private emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
+}
+
+/** 1234567 → "1,234,567" (without `toLocaleString`, whose first call costs ~10 ms of ICU set-up). */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

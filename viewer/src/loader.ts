@@ -12,7 +12,8 @@ export const PAGE = 300;
 const CONTEXT = 100;
 
 export type Target =
-  | { kind: 'start' }
+  /** The first line; `page` = its page already requested (alongside the summary). */
+  | { kind: 'start'; page?: Promise<LinesPage> }
   | { kind: 'end' }
   /** A line of one source (0-based). */
   | { kind: 'line'; source: string | null; line: number }
@@ -42,7 +43,7 @@ export async function openWindow(target: Target, context: OpenContext): Promise<
   const page: PageOf = (anchor, limit = PAGE) => api.lines({ anchor, filters, limit, signal });
   switch (target.kind) {
     case 'start':
-      return { window: LineWindow.of(filters, await page({ after: 'start' })), index: 0 };
+      return { window: LineWindow.of(filters, await (target.page ?? page({ after: 'start' }))), index: 0 };
     case 'end': {
       const window = LineWindow.of(filters, await page({ before: 'end' }));
       return { window, index: Math.max(0, window.items.length - 1) };
