@@ -84,13 +84,13 @@ describe('a finished 1 000 000-line job', () => {
 
   it('renders ANSI colours as styled text and never shows an escape code', async () => {
     const viewer = await open(million);
-    await viewer.waitForRow((r) => r.number === '25');
+    await viewer.waitForRow((r) => r.number === '26');
     const rows = await viewer.screenRows();
     expect(rows.map((r) => r.text).join('\n')).not.toMatch(/\x1b|\[\d+(;\d+)*m/);
-    const info = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.fg-green');
+    const info = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.fg-green');
     expect(await info.textContent()).toBe('INFO');
     expect(await info.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).toBe('rgb(17, 99, 41)');
-    const loss = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.bold');
+    const loss = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.bold');
     expect(await loss.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fontWeight)).toBe('700');
     const epoch = viewer.viewer.locator('.row', { hasText: '== epoch 1' }).locator('.tx span');
     expect(await epoch.evaluate((el) => el.style.color)).toBe('rgb(0, 215, 255)'); // 256-colour 45
@@ -102,11 +102,11 @@ describe('a finished 1 000 000-line job', () => {
     expect(bar.text).toContain('epoch 1: 100%|████████████████████| 100/100');
     expect(bar.number).toBe('23');
     expect(await viewer.viewer.locator('.row', { hasText: 'epoch 1: 100%' }).locator('.redraws').textContent()).toBe('↻ 20');
-    expect((await viewer.screenRows()).filter((r) => r.text.includes('epoch 1:'))).toHaveLength(1);
+    expect((await viewer.screenRows()).filter((r) => r.text.startsWith('epoch 1:'))).toHaveLength(1);
     await viewer.screenshot('bar-collapsed');
     await viewer.button('Show every redraw of progress bars (r)').click();
     await viewer.waitForRow((r) => r.text.includes('epoch 1:   5%|'));
-    const states = (await viewer.screenRows()).filter((r) => r.text.includes('epoch 1:'));
+    const states = (await viewer.screenRows()).filter((r) => r.text.startsWith('epoch 1:'));
     expect(states).toHaveLength(21);
     expect(states[0]!.classes).toContain('redraw');
     expect(states.at(-1)!.classes).not.toContain('redraw');
@@ -156,16 +156,69 @@ describe('a finished 1 000 000-line job', () => {
     expect(new URL(viewer.page.url()).hash).toBe('#L50502');
   });
 
-  it('wraps long lines on request and shows timestamps', async () => {
+  it('scrolls a long line sideways, wraps it on request, and shows timestamps', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
-    await viewer.scroller.press('t');
-    const time = viewer.viewer.locator('.row', { hasText: 'step 24 loss' }).locator('.ts');
-    await expect.poll(() => time.isVisible()).toBe(true);
-    expect(await time.textContent()).toBe('10:00:00.240');
+    const config = viewer.viewer.locator('.row', { hasText: 'config for epoch 1' });
+    expect((await config.boundingBox())!.height).toBe(20);
+    expect(await viewer.scroller.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
     await viewer.button('Wrap long lines (w)').click();
     expect(await viewer.button('Wrap long lines (w)').getAttribute('aria-pressed')).toBe('true');
-    expect(await viewer.viewer.evaluate((el) => el.hasAttribute('wrap'))).toBe(true);
+    await expect.poll(async () => (await config.boundingBox())!.height).toBeGreaterThan(39);
+    const below = await viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).boundingBox();
+    expect(below!.y).toBeGreaterThanOrEqual((await config.boundingBox())!.y + (await config.boundingBox())!.height - 1); // nothing overlaps
+    await viewer.scroller.press('t');
+    const time = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.ts');
+    await expect.poll(() => time.isVisible()).toBe(true);
+    expect(await time.textContent()).toBe('10:00:00.250');
+    await viewer.screenshot('wrapped-with-timestamps');
+  });
+
+  it('can be used with the keyboard and names its parts for screen readers', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await expect.poll(() => viewer.viewer.getByRole('toolbar', { name: 'Log viewer controls' }).count()).toBe(1);
+    expect(await viewer.viewer.getByRole('list', { name: 'Log lines' }).count()).toBe(1);
+    expect(await viewer.viewer.getByRole('listitem').first().getAttribute('aria-setsize')).toBe('1000000');
+    await viewer.scroller.focus();
+    await viewer.page.keyboard.press('/');
+    expect(await viewer.viewer.locator('input[type=search]').evaluate((el) => el === (el.getRootNode() as { activeElement?: unknown }).activeElement)).toBe(true);
+    await viewer.page.keyboard.type('grad norm 8.0');
+    await viewer.page.keyboard.press('Enter');
+    await expect.poll(() => viewer.searchStatus()).toMatch(/^Match 1 of \d+/);
+    await viewer.page.keyboard.press('Escape');
+    await viewer.page.keyboard.press('End');
+    await viewer.waitForRow((r) => r.classes.includes('footer'));
+    await viewer.page.keyboard.press('Home');
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.page.keyboard.press('PageDown');
+    await expect.poll(() => viewer.firstLineNumber()).toBeGreaterThan(20);
+  });
+
+  it('tells the host page what it shows and which line a person picked', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.locator('.row a.ln', { hasText: /^27$/ }).click();
+    await viewer.waitForRow((r) => r.number === '27' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L27');
+    const events = (await viewer.page.evaluate('window.joblogsEvents')) as Array<{ type: string; detail: Record<string, unknown> }>;
+    expect(events.find((e) => e.type === 'joblogs-status')?.detail).toMatchObject({ jobId: million, status: 'complete', exitCode: 1, lineCount: 1_000_000 });
+    expect(events.find((e) => e.type === 'joblogs-line-selected')?.detail).toMatchObject({ source: 'main', line: 26, lineNumber: 27, permalink: '#L27' });
+  });
+
+  it('sends the token only as a bearer header, never in a URL', async () => {
+    const requests: Array<{ url: string; authorization: string | undefined }> = [];
+    const viewer = new ViewerPage(await browser.newPage());
+    pages.push(viewer);
+    viewer.page.on('request', (request) => request.url().includes('/jobs/') && requests.push({ url: request.url(), authorization: request.headers().authorization }));
+    await viewer.page.goto(backend.viewerUrl(million));
+    await viewer.waitForRow((r) => r.number === '1');
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    for (const request of requests) {
+      expect(request.authorization).toMatch(/^Bearer \S+$/);
+      expect(request.url).not.toContain(request.authorization!.slice('Bearer '.length));
+    }
+    expect(await viewer.viewer.evaluate((el) => [...el.attributes].map((a) => a.value).join(' '))).not.toContain(requests[0]!.authorization!.slice(7));
   });
 
   it('is dark when the host page prefers a dark scheme', async () => {
@@ -196,6 +249,15 @@ describe('a running job', () => {
     await viewer.viewer.getByRole('button', { name: '↓ Jump to bottom' }).click();
     await viewer.waitForRow((r) => r.text === 'printed while paused' && r.number === '52');
 
+    // The service drops out mid-tail: the viewer says so, retries from where it was, and shows each line once.
+    await backend.interruptNextRequest(503);
+    await job.print(['printed before the outage']);
+    await viewer.waitForRow((r) => r.text === 'printed before the outage');
+    await expect.poll(() => viewer.alert(), { timeout: 30_000 }).toContain('unavailable');
+    await job.print(['printed during the outage']);
+    await viewer.waitForRow((r) => r.text === 'printed during the outage' && r.number === '54', 15_000);
+    await expect.poll(() => viewer.viewer.locator('.alert').isVisible()).toBe(false);
+
     await job.print(['last words']);
     await viewer.waitForRow((r) => r.text === 'last words');
     await job.finish(0);
@@ -208,6 +270,20 @@ describe('a running job', () => {
 });
 
 describe('a job of several sources', () => {
+  it('scrolls the merged view by wheel and by scrollbar, in capture order', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.wheel(2000, 20);
+    await expect.poll(async () => (await viewer.screenRows()).length).toBeGreaterThan(20);
+    await viewer.dragScrollbarTo(0.5);
+    // Half way through the job's time: the ranks are near line 2 500 of their 5 000.
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(2000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(3000);
+    const sources = await viewer.viewer.locator('.row .src').allTextContents();
+    expect(new Set(sources)).toEqual(new Set(['rank-0', 'rank-1', 'rank-2', 'rank-3']));
+  });
+
   it('merges the ranks by capture time with a source column; #rank-2:L3001 opens that rank', async () => {
     const jobId = await backend.multiSourceJob();
     const merged = await open(jobId);
@@ -244,6 +320,15 @@ describe('a job of several sources', () => {
 });
 
 describe('refusals', () => {
+  it('says when the service is unavailable, and recovers by itself', async () => {
+    await backend.interruptNextRequest(503);
+    const viewer = await open(million);
+    await expect.poll(() => viewer.alert()).toContain('The logs service is unavailable right now (UNAVAILABLE');
+    await viewer.screenshot('refusal-unavailable');
+    await viewer.waitForRow((r) => r.number === '1', 15_000);
+    expect(await viewer.viewer.locator('.alert').isVisible()).toBe(false);
+  });
+
   it('says clearly when the job belongs to someone else', async () => {
     const viewer = await open(await backend.otherUsersJob());
     await expect.poll(() => viewer.alert()).toContain('You may not read the logs of job “someone-elses”');

@@ -6,7 +6,17 @@
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function hostPage(jobId: string, params: URLSearchParams, apiBase: string): string {
+export interface HostPageOptions {
+  /** The logs API's base URL. */
+  apiBase: string;
+  /** A same-origin URL answering `{ "token": "…" }` for the page's user (a dev token locally). */
+  tokenUrl: string;
+  /** Where the bundle is served. */
+  bundleUrl?: string;
+}
+
+export function hostPage(jobId: string, params: URLSearchParams, options: HostPageOptions): string {
+  const apiBase = options.apiBase;
   const theme = params.get('theme');
   const attributes = [`api="${escapeHtml(apiBase)}"`, `job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : ''].filter(Boolean).join(' ');
   return `<!doctype html>
@@ -22,7 +32,7 @@ export function hostPage(jobId: string, params: URLSearchParams, apiBase: string
   joblogs-viewer { flex: 1; --joblogs-height: auto; margin: 0 12px 12px; }
   @media (prefers-color-scheme: dark) { body { background: #010409; color: #e6edf3; } }
 </style>
-<script type="module" async src="/viewer/joblogs-viewer.js"></script>
+<script type="module" async src="${escapeHtml(options.bundleUrl ?? '/viewer/joblogs-viewer.js')}"></script>
 </head>
 <body>
 <header>Job <strong>${escapeHtml(jobId)}</strong></header>
@@ -31,7 +41,7 @@ export function hostPage(jobId: string, params: URLSearchParams, apiBase: string
   // The page's own session hands the viewer its token: asked for now, while the viewer's bundle
   // loads; called once, and again after a 401 (the token may have expired) for a fresh one.
   const viewer = document.querySelector('joblogs-viewer');
-  const fetchToken = () => fetch('/_ref/dev-token').then((r) => r.json()).then((body) => body.token);
+  const fetchToken = () => fetch(${JSON.stringify(options.tokenUrl).replace(/</g, '\\u003c')}).then((r) => r.json()).then((body) => body.token);
   let token = fetchToken();
   let calls = 0;
   viewer.getToken = () => (calls++ === 0 ? token : (token = fetchToken()));

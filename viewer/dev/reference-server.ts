@@ -111,12 +111,26 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   return sendJson(response, signerAnswer(job, `http://${request.headers.host}`));
 }
 
-function servePage(url: URL, response: ServerResponse, options: ReferenceServerOptions, origin: string): boolean {
+/**
+ * The viewer's own routes, for any local server that also serves the logs API: the bundle at
+ * `/viewer/joblogs-viewer.js` and a page per job at `/view/<jobId>` (docs/viewer.md). True when
+ * it answered.
+ */
+export function serveViewer(url: URL, response: ServerResponse, options: { bundlePath: string; apiBase: string; tokenUrl: string }): boolean {
   if (url.pathname === '/viewer/joblogs-viewer.js') {
     response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' });
     response.end(readFileSync(options.bundlePath));
     return true;
   }
+  const view = /^\/view\/([^/]+)$/.exec(url.pathname);
+  if (!view) return false;
+  response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  response.end(hostPage(decodeURIComponent(view[1]!), url.searchParams, options));
+  return true;
+}
+
+function servePage(url: URL, response: ServerResponse, options: ReferenceServerOptions, origin: string): boolean {
+  if (serveViewer(url, response, { bundlePath: options.bundlePath, apiBase: origin, tokenUrl: '/_ref/dev-token' })) return true;
   if (url.pathname === '/favicon.ico') {
     response.writeHead(204).end();
     return true;
@@ -125,8 +139,7 @@ function servePage(url: URL, response: ServerResponse, options: ReferenceServerO
     sendJson(response, { token: options.pageToken });
     return true;
   }
-  const view = /^\/view\/([^/]+)$/.exec(url.pathname);
-  const page = view ? hostPage(decodeURIComponent(view[1]!), url.searchParams, origin) : options.pages?.get(url.pathname);
+  const page = options.pages?.get(url.pathname);
   if (page !== undefined) {
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     response.end(page);

@@ -40,6 +40,12 @@ export function stepLine(step: number): { text: string; level: Level; stream: 's
   return { text: `${green('INFO')} step ${step} loss=${bold(loss)} lr=3.0e-4 grad_norm=${(1 + (step % 7) / 10).toFixed(2)}`, level: 'info', stream: 'stdout' };
 }
 
+/** A long line, as jobs print their whole config: wraps or scrolls sideways. */
+export function configLine(epoch: number): string {
+  const settings = Array.from({ length: 24 }, (_, i) => `"param_${i}": ${((epoch * 31 + i * 17) % 997) / 10}`);
+  return `${green('INFO')} config for epoch ${epoch}: {${settings.join(', ')}}`;
+}
+
 /** Prints one period (≤ PERIOD line numbers) of a training job's main source. */
 function printPeriod(job: StoredJob, source: string, period: number, lineCount: number, withTraceback: boolean): void {
   const base = period * PERIOD;
@@ -51,6 +57,7 @@ function printPeriod(job: StoredJob, source: string, period: number, lineCount: 
     const offset = n - base;
     if (offset === 0) print({ line: n, time: time(n), text: palette(45, `== epoch ${epoch} · shard ${period % 8} ==`), level: 'none' });
     else if (offset === 1 || offset === 23) job.skipEmpty(source); // tqdm's leading "\r" and a blank line
+    else if (offset === 24) print({ line: n, time: time(n), text: configLine(epoch), level: 'info' });
     else if (offset <= BAR_STATES + 2) {
       const done = Math.round(((offset - 1) / (BAR_STATES + 1)) * 100);
       print({ line: n, time: time(n), text: barState(epoch, done, 100), stream: 'stderr', end: offset === BAR_STATES + 2 ? '\n' : '\r' });

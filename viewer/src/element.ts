@@ -176,6 +176,7 @@ export class JoblogsViewer extends HTMLElement {
       filters: () => this.filters,
       options: () => ({ showRedraws: this.hasAttribute('redraws') }),
       failed: (error) => this.showError(error),
+      recovered: () => this.clearError(),
       changed: () => this.renderStatus(),
     });
     const link = this.permalinksOn() ? parsePermalink(location.hash) : null;

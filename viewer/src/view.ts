@@ -3,7 +3,8 @@
  * cursor to page fetches, into the bounded window, through the row builder, to the viewport.
  */
 import { isAbort, type LogsApi } from './api.js';
-import { exactSource, openWindow, PAGE, type Target } from './loader.js';
+import { ApiError } from './errors.js';
+import { exactSource, openWindow, PAGE, type Opened, type Target } from './loader.js';
 import { buildRows, type Row } from './rows.js';
 import type { Filters, JobSummary, LinesPage } from './types.js';
 import type { BlockState, Placement, Viewport } from './viewport.js';
@@ -16,6 +17,8 @@ export interface ViewDeps {
   filters(): Filters;
   options(): { showRedraws: boolean };
   failed(error: unknown): void;
+  /** A request that had failed went through on a retry. */
+  recovered(): void;
   /** The window or its rows changed (status line, selection). */
   changed(): void;
 }
@@ -39,23 +42,36 @@ export class LogView {
 
   constructor(private readonly deps: ViewDeps) {}
 
-  /** Opens the view at `target`; resolves with the row index of the target (or −1 if replaced meanwhile). */
+  /**
+   * Opens the view at `target`; resolves with the row index of the target (or −1 if replaced
+   * meanwhile or refused). A transient refusal (503, 429, network) is retried, as the API asks.
+   */
   async show(target: Target, options: ShowOptions = {}): Promise<number> {
     this.controller.abort();
     this.controller = new AbortController();
     const signal = this.controller.signal;
-    try {
-      const opened = await openWindow(target, { api: this.deps.api, filters: this.deps.filters(), summary: this.deps.summary(), signal });
-      if (signal.aborted) return -1;
-      this.window = opened.window;
-      this.rows = this.buildRows();
-      const index = this.rowIndexFor(target, opened.index);
-      this.deps.viewport.setRows(this.rows, this.blockState(), placementFor(target, index, options));
-      this.deps.changed();
-      return index;
-    } catch (error) {
-      if (!isAbort(error)) this.deps.failed(error);
-      return -1;
+    const opened = await this.open(target, signal);
+    if (!opened || signal.aborted) return -1;
+    this.window = opened.window;
+    this.rows = this.buildRows();
+    const index = this.rowIndexFor(target, opened.index);
+    this.deps.viewport.setRows(this.rows, this.blockState(), placementFor(target, index, options));
+    this.deps.changed();
+    return index;
+  }
+
+  private async open(target: Target, signal: AbortSignal): Promise<Opened | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const opened = await openWindow(attempt === 0 ? target : withoutPrefetch(target), { api: this.deps.api, filters: this.deps.filters(), summary: this.deps.summary(), signal });
+        if (attempt > 0) this.deps.recovered();
+        return opened;
+      } catch (error) {
+        if (isAbort(error) || signal.aborted) return null;
+        this.deps.failed(error);
+        if (!(error instanceof ApiError && error.transient) || attempt >= MAX_RETRIES) return null;
+        await delay((error.retryAfter ?? 2 ** attempt) * 1000, signal);
+      }
     }
   }
 
@@ -180,6 +196,19 @@ export class LogView {
     }
     this.rebuild();
   }
+}
+
+const MAX_RETRIES = 6;
+
+function withoutPrefetch(target: Target): Target {
+  return target.kind === 'start' ? { kind: 'start' } : target;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
 }
 
 function placementFor(target: Target, index: number, options: ShowOptions): Placement {

@@ -30,6 +30,8 @@ export interface LogsBackend {
   runningJob(): Promise<RunningJob>;
   /** A job the page's user may not read. */
   otherUsersJob(): Promise<string>;
+  /** The next request to the logs API fails with this status (503: the search cluster is down). */
+  interruptNextRequest(status: 503): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startReferenceBackend(): Promise<LogsBackend> {
       const job = store.get('someone-elses') ?? store.create({ jobId: 'someone-elses', owner: 'bob', team: 'vision' });
       return job.jobId;
     },
+    interruptNextRequest: async (status) => server.failNext(status, 'UNAVAILABLE'),
     close: () => server.close(),
   };
 }
