@@ -17,7 +17,8 @@ export interface Segment {
 // OSC … BEL/ST, CSI sequences other than SGR, other two-byte escapes, C0 controls but tab, DEL.
 const OSC = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
 const NON_SGR_CSI = /\x1b\[[0-?]*[ -/]*[@-ln-~]/g;
-const OTHER_ESCAPE = /\x1b[@-Z\\-_]|\x1b(?!\[)/g;
+// Two-byte escapes (ESC c, ESC 7…) and charset selections (ESC ( B): intermediates, then a final byte.
+const OTHER_ESCAPE = /\x1b(?!\[)[\x20-\x2f]*[\x30-\x7e]|\x1b(?!\[)/g;
 const CONTROLS = /[\x00-\x08\x0a-\x1a\x1c-\x1f\x7f]/g;
 const SGR = /\x1b\[[0-9;:]*m/g;
 

@@ -20,6 +20,8 @@ export interface RunningJob {
 export interface LogsBackend {
   /** The logs API's base URL. */
   apiBase: string;
+  /** A bearer token of the user the pages sign in as (alice, team ml). */
+  apiToken(): Promise<string>;
   /** The page showing the viewer for a job (a host page that hands the viewer its token). */
   viewerUrl(jobId: string, options?: { hash?: string; theme?: 'light' | 'dark' }): string;
   /** A finished single-source job of 1 000 000 lines (ANSI, tqdm bars, tracebacks; exit code 1). */
@@ -58,6 +60,7 @@ export async function startReferenceBackend(): Promise<LogsBackend> {
   let running = 0;
   return {
     apiBase: server.url,
+    apiToken: async () => PAGE_TOKEN,
     viewerUrl: (jobId, options = {}) => `${server.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
     millionLineJob: async () => million(),
     multiSourceJob: async () => multi(),
