@@ -307,6 +307,18 @@ describe('a job of several sources', () => {
     expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
   });
 
+  it('downloads the whole file through the signer, and links to Kibana', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId);
+    await viewer.waitForRow((r) => r.number === '1');
+    const kibana = viewer.viewer.getByRole('link', { name: 'Kibana ↗' });
+    await expect.poll(() => kibana.getAttribute('href')).toContain('app/discover');
+    expect(await kibana.getAttribute('target')).toBe('_blank');
+    const [download] = await Promise.all([viewer.page.waitForEvent('download'), viewer.button('Download the whole log file').click()]);
+    expect(download.suggestedFilename()).toBe(`${jobId}.log.gz`);
+    await download.cancel();
+  });
+
   it('shows a bar the API collapsed, and fetches its earlier states on request', async () => {
     const jobId = await backend.multiSourceJob();
     const viewer = await open(jobId, { hash: '#rank-1:L11' });

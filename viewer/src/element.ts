@@ -9,11 +9,12 @@ import { PAGE, type Target } from './loader.js';
 import { formatPermalink, parsePermalink, type Permalink } from './permalink.js';
 import type { Row } from './rows.js';
 import { SearchState } from './search.js';
-import { STYLES } from './styles.js';
+import { downloadLog, fillKibanaLink } from './links.js';
+import { Shell } from './shell.js';
 import { Tail } from './tail.js';
 import { createToolbar, setSources, type Toolbar, type ToggleName } from './toolbar.js';
 import type { Filters, JobSummary, LinePosition, LinesPage } from './types.js';
-import { finishedText, LogView } from './view.js';
+import { LogView } from './view.js';
 import { Viewport } from './viewport.js';
 import type { RowContext } from './row-dom.js';
 
@@ -29,9 +30,7 @@ export class JoblogsViewer extends HTMLElement {
   private readonly root: ShadowRoot;
   private readonly toolbar: Toolbar;
   private readonly viewport: Viewport;
-  private readonly alert: HTMLElement;
-  private readonly statusbar: HTMLElement;
-  private readonly jumpBottom: HTMLButtonElement;
+  private readonly shell: Shell;
   private api: LogsApi | null = null;
   private view: LogView | null = null;
   private tail: Tail | null = null;
@@ -69,30 +68,14 @@ export class JoblogsViewer extends HTMLElement {
       },
       this.rowContext(),
     );
-    this.alert = document.createElement('div');
-    this.alert.className = 'alert';
-    this.alert.setAttribute('role', 'alert');
-    this.alert.hidden = true;
-    this.statusbar = document.createElement('div');
-    this.statusbar.className = 'statusbar';
-    this.statusbar.setAttribute('role', 'status');
-    this.jumpBottom = document.createElement('button');
-    this.jumpBottom.className = 'jump-bottom';
-    this.jumpBottom.type = 'button';
-    this.jumpBottom.textContent = '↓ Jump to bottom';
-    this.jumpBottom.hidden = true;
-    this.jumpBottom.addEventListener('click', () => void this.followAgain());
-    const main = document.createElement('div');
-    main.className = 'main';
-    main.append(this.viewport.scroller, this.jumpBottom);
-    const style = document.createElement('style');
-    style.textContent = STYLES;
-    this.root.append(style, this.toolbar.element, this.alert, main, this.statusbar);
+    this.shell = new Shell(this.root, this.toolbar, this.viewport.scroller);
+    this.shell.jumpBottom.addEventListener('click', () => void this.followAgain());
     this.viewport.scroller.setAttribute('aria-label', 'Log lines');
     this.viewport.scroller.addEventListener('click', (event) => this.onRowClick(event));
     this.root.addEventListener('keydown', (event) => this.onKey(event as KeyboardEvent));
-    window.addEventListener('hashchange', () => this.onHashChange());
   }
+
+  private readonly hashListener = (): void => this.onHashChange();
 
   /** A fixed bearer token (set by the host page). Setting it (re)opens the view. */
   get token(): string | null {
@@ -122,10 +105,12 @@ export class JoblogsViewer extends HTMLElement {
       delete (this as Record<string, unknown>)[name];
       (this as Record<string, unknown>)[name] = value;
     }
+    window.addEventListener('hashchange', this.hashListener);
     this.scheduleStart();
   }
 
   disconnectedCallback(): void {
+    window.removeEventListener('hashchange', this.hashListener);
     this.stopSession();
   }
 
@@ -196,7 +181,7 @@ export class JoblogsViewer extends HTMLElement {
     await this.openInitial(link, firstPage);
     if (session !== this.session) return;
     if (this.summary.status === 'running') this.startTail();
-    void this.loadLinks();
+    void fillKibanaLink(this.api, this.summary, this.toolbar.kibana);
   }
 
   private onSummary(): void {
@@ -251,7 +236,7 @@ export class JoblogsViewer extends HTMLElement {
     this.summary = summary;
     this.onSummary();
     this.view?.rebuild(this.view.following ? { kind: 'end' } : { kind: 'keep' });
-    this.jumpBottom.hidden = true;
+    this.shell.jumpBottom.hidden = true;
   }
 
   // ---- navigation ----------------------------------------------------------------------------
@@ -277,7 +262,7 @@ export class JoblogsViewer extends HTMLElement {
     if (!this.view) return;
     const running = this.summary?.status === 'running';
     this.view.following = following && running;
-    this.jumpBottom.hidden = !running || this.view.following;
+    this.shell.jumpBottom.hidden = !running || this.view.following;
     this.renderStatus();
   }
 
@@ -431,27 +416,10 @@ export class JoblogsViewer extends HTMLElement {
   private async download(): Promise<void> {
     if (!this.api || !this.summary) return;
     try {
-      const links = await this.api.downloadLinks(this.summary.links.download);
-      if (!links.downloadUrl) return this.announce(links.detail ?? 'No download file yet.');
-      const anchor = document.createElement('a');
-      anchor.href = links.downloadUrl;
-      anchor.download = `${this.summary.jobId}.log.gz`;
-      anchor.rel = 'noopener';
-      anchor.click();
-      if (links.detail) this.announce(links.detail);
+      const detail = await downloadLog(this.api, this.summary);
+      if (detail) this.announce(detail);
     } catch (error) {
       this.showError(error);
-    }
-  }
-
-  private async loadLinks(): Promise<void> {
-    try {
-      const links = await this.api!.downloadLinks(this.summary!.links.download);
-      this.toolbar.kibana.hidden = !links.kibanaUrl;
-      if (links.kibanaUrl) this.toolbar.kibana.href = links.kibanaUrl;
-    } catch {
-      // The Kibana link is a convenience: without the signer the viewer still works.
-      this.toolbar.kibana.hidden = true;
     }
   }
 
@@ -473,21 +441,8 @@ export class JoblogsViewer extends HTMLElement {
   }
 
   private renderStatus(): void {
-    const summary = this.summary;
-    if (!summary) return;
-    const parts: string[] = [];
-    const status = document.createElement('span');
-    status.className = 'job-status';
-    status.dataset.status = summary.status;
-    status.textContent = summary.status === 'running' ? (this.view?.following ? 'Running · following' : 'Running · paused') : finishedText(summary);
-    parts.push(`${thousands(summary.lineCount)} lines`);
-    if (summary.sources.length > 1) parts.push(`${summary.sources.length} sources`);
-    if (summary.errors.total) parts.push(`${thousands(summary.errors.total)} error${summary.errors.total === 1 ? '' : 's'}`);
-    if (this.missedLines) parts.push(`${this.missedLines} new lines below`);
-    if (this.message) parts.push(this.message);
-    const rest = document.createElement('span');
-    rest.textContent = parts.join(' · ');
-    this.statusbar.replaceChildren(status, rest);
+    if (!this.summary) return;
+    this.shell.renderStatus({ summary: this.summary, following: this.view?.following ?? false, missedLines: this.missedLines, message: this.message });
   }
 
   private announce(message: string): void {
@@ -497,14 +452,13 @@ export class JoblogsViewer extends HTMLElement {
 
   private showError(error: unknown): void {
     const message = describeError(error, this.getAttribute('job') ?? '');
-    this.alert.textContent = message;
-    this.alert.hidden = false;
+    this.shell.showAlert(message);
     const detail = error instanceof ApiError ? { status: error.status, code: error.code, message: error.message } : { status: null, code: 'CLIENT', message: String(error) };
     this.emit(EVENTS.error, { ...detail, text: message });
   }
 
   private clearError(): void {
-    this.alert.hidden = true;
+    this.shell.clearAlert();
   }
 
   private emit(type: string, detail: unknown): void {
@@ -512,7 +466,3 @@ export class JoblogsViewer extends HTMLElement {
   }
 }
 
-/** 1234567 → "1,234,567" (without `toLocaleString`, whose first call costs ~10 ms of ICU set-up). */
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}

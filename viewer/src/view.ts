@@ -189,6 +189,8 @@ export class LogView {
       try {
         const states = await this.deps.api.redraws(row.cursor, this.controller.signal);
         this.fetchedRedraws.set(row.cursor, states.states.map((s) => s.text));
+        // Bounded like the window: forget the bars fetched longest ago.
+        if (this.fetchedRedraws.size > MAX_FETCHED_BARS) this.fetchedRedraws.delete(this.fetchedRedraws.keys().next().value!);
       } catch (error) {
         if (!isAbort(error)) this.deps.failed(error);
         return;
@@ -199,6 +201,7 @@ export class LogView {
 }
 
 const MAX_RETRIES = 6;
+const MAX_FETCHED_BARS = 200;
 
 function withoutPrefetch(target: Target): Target {
   return target.kind === 'start' ? { kind: 'start' } : target;
