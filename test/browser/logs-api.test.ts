@@ -57,7 +57,7 @@ describe('GET /jobs/{jobId}/lines', () => {
   it('filters by level and stream', async () => {
     const errors = (await lines('level=error&limit=10')).body.lines;
     expect(errors.every((l) => l.level === 'error')).toBe(true);
-    expect(errors[0]!.line).toBe(50_500);
+    expect(errors[0]!.line).toBe(50_030);
     expect((await lines('stream=stderr&limit=10')).body.lines.every((l) => l.stream === 'stderr')).toBe(true);
   });
 
@@ -106,7 +106,7 @@ describe('GET /jobs/{jobId}/search and the summary', () => {
   it('sums up the job: status, exit code, sources, levels, errors', async () => {
     const summary = (await get<JobSummary>(`/jobs/${job}`)).body;
     expect(summary).toMatchObject({ status: 'complete', exitCode: 1, lineCount: 1_000_000, sources: [{ source: 'main', status: 'final', lines: 1_000_000, exitCode: 1 }] });
-    expect(summary.errors.first).toMatchObject({ source: 'main', line: 50_500 });
+    expect(summary.errors.first).toMatchObject({ source: 'main', line: 50_030 });
     expect(summary.links.download).toBe(`/jobs/${job}/logs`);
   });
 });

@@ -118,31 +118,31 @@ describe('a finished 1 000 000-line job', () => {
     await viewer.waitForRow((r) => r.number === '1');
     await viewer.search('out of memory');
     await expect.poll(() => viewer.searchStatus(), { timeout: 15_000 }).toBe('Match 1 of 11');
-    const match = await viewer.waitForRow((r) => r.number === '50506');
+    const match = await viewer.waitForRow((r) => r.number === '50036');
     expect(match.classes).toContain('current-match');
     expect(await viewer.viewer.locator('.row.current-match mark').allTextContents()).toEqual(['out', 'of', 'memory']);
     const rows = await viewer.screenRows();
-    expect(rows.find((r) => r.number === '50501')?.text).toBe('Traceback (most recent call last):'); // context above
-    expect(rows.find((r) => r.number === '50507')?.text).toContain('step 50506'); // and below
+    expect(rows.find((r) => r.number === '50031')?.text).toBe('Traceback (most recent call last):'); // context above
+    expect(rows.find((r) => r.number === '50037')?.text).toContain('step 50036'); // and below
     await viewer.screenshot('search-match-1');
     await viewer.viewer.locator('input[type=search]').press('Enter');
     await expect.poll(() => viewer.searchStatus()).toBe('Match 2 of 11');
-    await viewer.waitForRow((r) => r.number === '150506' && r.classes.includes('current-match'));
+    await viewer.waitForRow((r) => r.number === '150036' && r.classes.includes('current-match'));
     await viewer.viewer.locator('input[type=search]').press('Shift+Enter');
     await expect.poll(() => viewer.searchStatus()).toBe('Match 1 of 11');
-    await viewer.waitForRow((r) => r.number === '50506' && r.classes.includes('current-match'));
+    await viewer.waitForRow((r) => r.number === '50036' && r.classes.includes('current-match'));
   });
 
   it('filters by level: only error lines are left', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
     await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'Errors' });
-    const first = await viewer.waitForRow((r) => r.number === '50501');
+    const first = await viewer.waitForRow((r) => r.number === '50031');
     expect(first.text).toBe('Traceback (most recent call last):');
     const rows = await viewer.screenRows();
     expect(rows.length).toBeGreaterThan(20);
     for (const row of rows) if (!row.classes.includes('footer')) expect(row.level).toBe('error');
-    expect(rows.map((r) => r.number)).toContain('150501'); // the next traceback follows directly
+    expect(rows.map((r) => r.number)).toContain('150031'); // the next traceback follows directly
     await viewer.screenshot('filter-errors');
   });
 
@@ -150,10 +150,10 @@ describe('a finished 1 000 000-line job', () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
     await viewer.button('Jump to the first error').click();
-    await viewer.waitForRow((r) => r.number === '50501' && r.classes.includes('selected'));
+    await viewer.waitForRow((r) => r.number === '50031' && r.classes.includes('selected'));
     await viewer.scroller.press('e');
-    await viewer.waitForRow((r) => r.number === '50502' && r.classes.includes('selected'));
-    expect(new URL(viewer.page.url()).hash).toBe('#L50502');
+    await viewer.waitForRow((r) => r.number === '50032' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L50032');
   });
 
   it('scrolls a long line sideways, wraps it on request, and shows timestamps', async () => {
@@ -171,6 +171,11 @@ describe('a finished 1 000 000-line job', () => {
     const time = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.ts');
     await expect.poll(() => time.isVisible()).toBe(true);
     expect(await time.textContent()).toBe('10:00:00.250');
+    // Narrower text, taller row: the whole line still shows, nothing overlaps.
+    const text = config.locator('.tx');
+    await expect.poll(async () => (await config.boundingBox())!.height).toBeGreaterThanOrEqual((await text.boundingBox())!.height);
+    const next = await viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).boundingBox();
+    expect(next!.y).toBeGreaterThanOrEqual((await config.boundingBox())!.y + (await config.boundingBox())!.height - 1);
     await viewer.screenshot('wrapped-with-timestamps');
   });
 

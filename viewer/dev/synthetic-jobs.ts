@@ -16,6 +16,8 @@ const truecolor = (r: number, g: number, b: number, s: string): string => `${ESC
 /** Lines per period: a header, a progress bar, then training steps. */
 const PERIOD = 1000;
 const BAR_STATES = 20;
+/** Where in its period a traceback starts (every 100th period). */
+const TRACEBACK_AT = 30;
 
 export const TRACEBACK = [
   'Traceback (most recent call last):',
@@ -61,8 +63,9 @@ function printPeriod(job: StoredJob, source: string, period: number, lineCount: 
     else if (offset <= BAR_STATES + 2) {
       const done = Math.round(((offset - 1) / (BAR_STATES + 1)) * 100);
       print({ line: n, time: time(n), text: barState(epoch, done, 100), stream: 'stderr', end: offset === BAR_STATES + 2 ? '\n' : '\r' });
-    } else if (withTraceback && offset >= 500 && offset < 500 + TRACEBACK.length) {
-      print({ line: n, time: time(n), text: offset === 500 + TRACEBACK.length - 1 ? red(TRACEBACK[offset - 500]!) : TRACEBACK[offset - 500]!, stream: 'stderr', level: 'error' });
+    } else if (withTraceback && offset >= TRACEBACK_AT && offset < TRACEBACK_AT + TRACEBACK.length) {
+      const text = TRACEBACK[offset - TRACEBACK_AT]!;
+      print({ line: n, time: time(n), text: offset === TRACEBACK_AT + TRACEBACK.length - 1 ? red(text) : text, stream: 'stderr', level: 'error' });
     } else {
       const step = period * 1000 + offset;
       print({ line: n, time: time(n), ...stepLine(step) });

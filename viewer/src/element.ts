@@ -117,7 +117,7 @@ export class JoblogsViewer extends HTMLElement {
   attributeChangedCallback(name: string, previous: string | null, value: string | null): void {
     if (previous === value) return;
     if (name === 'api' || name === 'job') this.scheduleStart();
-    else if (name === 'wrap') this.viewport.setWrap(value !== null);
+    else if (name === 'wrap' || (name === 'timestamps' && this.hasAttribute('wrap'))) this.viewport.setWrap(this.hasAttribute('wrap'));
     else if (name === 'redraws') this.view?.rebuild();
     this.syncToggles();
   }
@@ -262,6 +262,7 @@ export class JoblogsViewer extends HTMLElement {
     if (!this.view) return;
     const running = this.summary?.status === 'running';
     this.view.following = following && running;
+    if (this.view.following) this.missedLines = 0;
     this.shell.jumpBottom.hidden = !running || this.view.following;
     this.renderStatus();
   }

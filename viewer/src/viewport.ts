@@ -62,6 +62,14 @@ export class Viewport {
     this.spacer.className = 'spacer';
     this.scroller.append(this.spacer);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    // A taller viewport shows more rows; wrapped rows change height with the width.
+    let width = 0;
+    new ResizeObserver(([entry]) => {
+      const next = entry?.contentRect.width ?? 0;
+      if (this.wrapLines && Math.abs(next - width) > 1) this.setWrap(true);
+      else this.render();
+      width = next;
+    }).observe(this.scroller);
   }
 
   get rowCount(): number {
@@ -90,6 +98,7 @@ export class Viewport {
     this.render();
   }
 
+  /** Wraps long lines (rows as tall as their text) or not; calling it again measures every row anew. */
   setWrap(wrap: boolean): void {
     const anchor = this.firstVisible();
     this.wrapLines = wrap;
