@@ -12,6 +12,8 @@ export const ROW_HEIGHT = 20;
 /** Below Chromium's (~33.5M px) and Firefox's (~17.9M px) maximum element heights. */
 const MAX_SPACER_PX = 15_000_000;
 const OVERSCAN_PX = 400;
+/** Farther than this many screens from the loaded rows, the viewport jumps instead of waiting for pages. */
+const JUMP_SCREENS = 20;
 
 export interface ViewportHandlers {
   needBefore(): void;
@@ -76,10 +78,9 @@ export class Viewport {
     return this.rows.length;
   }
 
-  /** The viewport shows the last row (within a row). */
-  get atBottom(): boolean {
-    const { scrollTop, clientHeight, scrollHeight } = this.scroller;
-    return !this.state.hasAfter && scrollTop + clientHeight >= scrollHeight - ROW_HEIGHT;
+  /** The viewport shows the last row (within a row). From our own spacer height: reading `scrollHeight` after drawing would force a layout. */
+  private atBottom(top: number, viewport: number): boolean {
+    return !this.state.hasAfter && top + viewport >= this.spacerHeight - ROW_HEIGHT;
   }
 
   setRows(rows: Row[], state: BlockState, placement: Placement): void {
@@ -223,19 +224,23 @@ export class Viewport {
 
   private onScroll(): void {
     const top = this.scroller.scrollTop;
+    const viewport = this.scroller.clientHeight;
     const programmatic = this.expectedTop !== null && Math.abs(top - this.expectedTop) < 2;
     this.expectedTop = null;
     if (!programmatic && top < this.lastTop - 1) this.handlers.userScrolledUp();
     this.lastTop = top;
     this.render();
-    if (!programmatic && this.atBottom) this.handlers.reachedBottom();
+    if (!programmatic && this.atBottom(top, viewport)) this.handlers.reachedBottom();
   }
 
   private render(): void {
     const top = this.scroller.scrollTop;
     const viewport = this.scroller.clientHeight;
     const blockBottom = this.blockTop + this.blockHeight;
-    if (this.rows.length === 0 || top + viewport < this.blockTop - viewport || top > blockBottom + viewport) {
+    // Far from the loaded rows is a scrollbar drag: open the view there. Nearer, a fast wheel or
+    // fling outran the pages on their way; keep scrolling 1:1 (the scrollbar's scale is not a row's height).
+    const far = JUMP_SCREENS * viewport;
+    if (this.rows.length === 0 || top + viewport < this.blockTop - far || top > blockBottom + far) {
       this.clearRendered();
       if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter) this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));
       return;
