@@ -14,7 +14,7 @@ export class LineWindow {
 
   constructor(
     readonly filters: Filters,
-    readonly maxItems = 4000,
+    readonly maxItems = 2000,
   ) {}
 
   /** A window from a page after an anchor and, optionally, the page before it (and the anchor line between). */
