@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects, runnable apart: `vitest run --project unit|infra|integration`.
+ * Four projects, runnable apart: `vitest run --project unit|infra|integration|browser`.
  * - unit: pure code and fakes, no services.
  * - infra: the packaged CloudFormation template (`sls package --stage ci`, offline) and the
  *   local stack's fidelity to it.
  * - integration: the real handler against the local stack (Elasticsearch + moto), which
  *   test/support/global-setup.ts brings up (testkit/stack) if `npm run stack:up` has not.
+ * - browser: the log viewer in headless Chromium (docs/viewer.md), against the local stack's
+ *   real logs API (or the reference server of viewer/dev, JOBLOGS_VIEWER_BACKEND=reference).
  */
 export default defineConfig({
   test: {
@@ -44,6 +46,18 @@ export default defineConfig({
           // One Elasticsearch, one bucket, one queue: files must not interleave.
           fileParallelism: false,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One Chromium and one 1M-line job per file; files side by side would only compete for 2 cores.
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,0 +1,301 @@
+/**
+ * The log viewer in headless Chromium against the reference logs API (docs/viewer.md):
+ *
+ *   tsx bench/viewer.ts [--rounds 3] [--scroll-lines 100000] [--px-per-frame 1000] [--tail-lines 40] [--no-sweep]
+ *
+ * Interleaved rounds, each against a baseline measured in the same round; prints median (min–max):
+ * - first screen of a finished 1 000 000-line job, against a page that only fetches the API's first page;
+ * - frames longer than 50 ms while scrolling 100 000 lines (rAF timing), JS heap after it, and
+ *   (once) the heap after sweeping the whole job top to bottom;
+ * - printed → visible while following a running job, against a bare long-poll loop in a page;
+ * - the bundle's size (raw and gzip).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { buildViewer, BUNDLE_PATH, formatSize } from '../viewer/build.js';
+import { JobStore } from '../viewer/dev/job-store.js';
+import { startReferenceServer } from '../viewer/dev/reference-server.js';
+import { createRunningJob, createTrainingJob } from '../viewer/dev/synthetic-jobs.js';
+import { launchBrowser } from '../test/browser/support/browser.js';
+
+const TOKEN = 'bench-token';
+const JOB = 'bench-1m';
+const RESULTS_DIR = path.resolve(import.meta.dirname, '../.local/bench/results');
+
+interface Options {
+  rounds: number;
+  scrollLines: number;
+  pxPerFrame: number;
+  tailLines: number;
+  sweep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string, fallback: number): number => {
+    const at = argv.indexOf(`--${name}`);
+    return at === -1 ? fallback : Number(argv[at + 1]);
+  };
+  return { rounds: value('rounds', 3), scrollLines: value('scroll-lines', 100_000), pxPerFrame: value('px-per-frame', 1000), tailLines: value('tail-lines', 40), sweep: !argv.includes('--no-sweep') };
+}
+
+// ---- pages -------------------------------------------------------------------------------------
+
+/**
+ * The baseline of the first screen: the API's first page alone, fetched and shown as plain text,
+ * timed at the frame after (as the viewer is).
+ */
+const FIRST_PAGE = `<!doctype html><meta charset="utf-8"><title>first page</title><pre id="lines"></pre><script type="module">
+  const job = new URLSearchParams(location.search).get('job');
+  const response = await fetch('/jobs/' + job + '/lines?after=start&limit=300', { headers: { Authorization: 'Bearer ${TOKEN}' } });
+  document.getElementById('lines').textContent = (await response.json()).lines.map((line) => line.text).join('\\n');
+  requestAnimationFrame(() => (window.paintedAt = performance.now()));
+</script>`;
+
+/** The viewer's first screen: the frame after its `joblogs:first-screen` mark (first rows in the page). */
+const WATCH_FIRST_SCREEN = `new PerformanceObserver((list) => {
+  if (list.getEntriesByName('joblogs:first-screen').length) requestAnimationFrame(() => (window.paintedAt ??= performance.now()));
+}).observe({ entryTypes: ['mark'] });`;
+
+/** The baseline of the live tail: a bare long-poll loop, noting when each line arrives. */
+const TAIL_BASELINE = `<!doctype html><meta charset="utf-8"><title>tail</title><script type="module">
+  const job = new URLSearchParams(location.search).get('job');
+  window.seen = {};
+  let next = (await (await fetch('/jobs/' + job + '/lines?before=end&limit=1', { headers: { Authorization: 'Bearer ${TOKEN}' } })).json()).next;
+  for (;;) {
+    const page = await (await fetch('/jobs/' + job + '/lines?wait=20&after=' + encodeURIComponent(next), { headers: { Authorization: 'Bearer ${TOKEN}' } })).json();
+    for (const line of page.lines) { const id = /probe-(\\d+)/.exec(line.text)?.[1]; if (id) window.seen[id] = Date.now(); }
+    next = page.next;
+    if (page.status === 'complete') break;
+  }
+</script>`;
+
+/** Notes when each probe line first shows on screen in the viewer (the frame after it is in the DOM). */
+const WATCH_PROBES = `(() => {
+  window.seen = {};
+  const watch = () => {
+    const spacer = document.querySelector('joblogs-viewer')?.shadowRoot?.querySelector('.spacer');
+    if (!spacer) return void setTimeout(watch, 20);
+    new MutationObserver(() => requestAnimationFrame(() => {
+      const now = Date.now();
+      for (const row of spacer.querySelectorAll('.row')) { const id = /probe-(\\d+)/.exec(row.textContent)?.[1]; if (id && !window.seen[id]) window.seen[id] = now; }
+    })).observe(spacer, { childList: true });
+  };
+  watch();
+})()`;
+
+/**
+ * Scrolls `element` by `step` px each animation frame until `total` px, timing every frame.
+ * A string, run in the page (a function here would carry the TypeScript loader's helpers along).
+ */
+const SCROLL_FRAMES = `(element, total, step) => new Promise((resolve) => {
+  let scrolled = 0, last = performance.now(), frames = 0, longFrames = 0, longestMs = 0;
+  const frame = (now) => {
+    const delta = now - last;
+    last = now;
+    if (frames > 0) { longestMs = Math.max(longestMs, delta); if (delta > 50) longFrames++; }
+    frames++;
+    if (scrolled >= total) return resolve({ frames, longFrames, longestMs });
+    element.scrollTop += step;
+    scrolled += step;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+})`;
+
+// ---- measurements ------------------------------------------------------------------------------
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  return context.newPage();
+}
+
+async function closePage(page: Page): Promise<void> {
+  await page.context().close();
+}
+
+/** Milliseconds from navigation to the page's `paintedAt` (strings run in the page, where `window` is). */
+async function paintedAt(browser: Browser, url: string, initScript?: string): Promise<number> {
+  const page = await newPage(browser);
+  if (initScript) await page.addInitScript(initScript);
+  await page.goto(url);
+  const ms = (await (await page.waitForFunction('window.paintedAt ?? null', null, { polling: 100 })).jsonValue()) as number;
+  await closePage(page);
+  return ms;
+}
+
+const firstScreenMs = (browser: Browser, base: string): Promise<number> => paintedAt(browser, `${base}/view/${JOB}`, WATCH_FIRST_SCREEN);
+const firstPageMs = (browser: Browser, base: string): Promise<number> => paintedAt(browser, `${base}/bench/first-page?job=${JOB}`);
+
+interface ScrollResult {
+  frames: number;
+  longFrames: number;
+  longestMs: number;
+  heapMB: number;
+  linesScrolled: number;
+}
+
+/** Scrolls `lines` rows down at `pxPerFrame` per animation frame, timing every frame. */
+async function scrollRun(page: Page, lines: number, pxPerFrame: number): Promise<Omit<ScrollResult, 'heapMB'>> {
+  const scroller = page.locator('joblogs-viewer').locator('.scroller');
+  const start = Number(await page.locator('joblogs-viewer').locator('.row .ln').first().textContent());
+  await scroller.waitFor();
+  const timing = (await page.evaluate(`(${SCROLL_FRAMES})(document.querySelector('joblogs-viewer').shadowRoot.querySelector('.scroller'), ${lines * 20}, ${pxPerFrame})`)) as { frames: number; longFrames: number; longestMs: number };
+  await page.waitForTimeout(300);
+  const end = Number(await page.locator('joblogs-viewer').locator('.row .ln').last().textContent());
+  return { ...timing, linesScrolled: end - start };
+}
+
+async function heapMB(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize / 1024 / 1024;
+}
+
+async function scrollBench(browser: Browser, base: string, options: Options): Promise<ScrollResult> {
+  const page = await newPage(browser);
+  await page.goto(`${base}/view/${JOB}`);
+  await page.locator('joblogs-viewer').locator('.row .tx').first().waitFor();
+  const run = await scrollRun(page, options.scrollLines, options.pxPerFrame);
+  const result = { ...run, heapMB: await heapMB(page) };
+  await closePage(page);
+  return result;
+}
+
+/** Sweeps the whole job top to bottom (fast, 20 screens a frame), then reads the heap. */
+async function sweepBench(browser: Browser, base: string): Promise<{ heapBeforeMB: number; heapAfterMB: number; longFrames: number; frames: number }> {
+  const page = await newPage(browser);
+  await page.goto(`${base}/view/${JOB}`);
+  await page.locator('joblogs-viewer').locator('.row .tx').first().waitFor();
+  const heapBeforeMB = await heapMB(page);
+  const run = await scrollRun(page, 1_000_000, 20_000);
+  await page.locator('joblogs-viewer').locator('.scroller').press('End');
+  await page.locator('joblogs-viewer').locator('.row.footer').waitFor();
+  const heapAfterMB = await heapMB(page);
+  await closePage(page);
+  return { heapBeforeMB, heapAfterMB, longFrames: run.longFrames, frames: run.frames };
+}
+
+/** Prints probe lines into a running job every 250 ms and returns printed → seen latencies (ms). */
+async function tailLatencies(browser: Browser, url: (jobId: string) => string, server: ServerProcess, count: number, useViewer: boolean): Promise<number[]> {
+  const { jobId } = await server.ask<{ jobId: string }>({ type: 'running' });
+  const page = await newPage(browser);
+  if (useViewer) await page.addInitScript(WATCH_PROBES);
+  await page.goto(url(jobId));
+  if (useViewer) await page.locator('joblogs-viewer').locator('.row .tx').first().waitFor();
+  await page.waitForTimeout(500);
+  const printedAt: number[] = [];
+  for (let i = 0; i < count; i++) {
+    printedAt.push((await server.ask<{ at: number }>({ type: 'print', jobId, text: `probe-${i} printed at ${new Date().toISOString()}` })).at);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await page.waitForTimeout(1500);
+  const seen = (await page.evaluate('window.seen')) as Record<string, number>;
+  await server.ask({ type: 'finish', jobId });
+  await closePage(page);
+  return printedAt.map((at, i) => (seen[i] === undefined ? Number.POSITIVE_INFINITY : seen[i]! - at));
+}
+
+// ---- the server, in a process of its own (as the real API is) ----------------------------------
+
+type Request = { type: 'running' } | { type: 'print'; jobId: string; text: string } | { type: 'finish'; jobId: string };
+
+interface ServerProcess {
+  url: string;
+  ask<T>(request: Request): Promise<T>;
+  stop(): void;
+}
+
+async function startServerProcess(): Promise<ServerProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending: Array<(reply: unknown) => void> = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
+    child.on('message', (message: { type: string; url?: string }) => (message.type === 'ready' ? resolve(message.url!) : pending.shift()?.(message)));
+  });
+  return {
+    url,
+    ask: <T>(request: Request) => new Promise<T>((resolve) => { pending.push(resolve as (reply: unknown) => void); child.send(request); }),
+    stop: () => child.kill(),
+  };
+}
+
+/** Child mode: the reference server with the 1M-line job; running jobs made and printed to on request. */
+async function serve(): Promise<void> {
+  const store = new JobStore();
+  createTrainingJob(store, JOB, 1_000_000);
+  const pages = new Map([['/bench/first-page', FIRST_PAGE], ['/bench/tail', TAIL_BASELINE]]);
+  const server = await startReferenceServer({ store, tokens: new Map([[TOKEN, { sub: 'alice', teams: ['ml'] }]]), bundlePath: BUNDLE_PATH, pageToken: TOKEN, pages });
+  let running = 0;
+  process.on('message', (request: Request) => {
+    if (request.type === 'running') return process.send!({ type: 'reply', jobId: createRunningJob(store, `bench-live-${++running}`, 100).jobId });
+    const job = store.get(request.jobId)!;
+    if (request.type === 'print') job.print({ source: 'main', text: request.text });
+    else job.finish('main', 0);
+    job.wake();
+    process.send!({ type: 'reply', at: Date.now() });
+  });
+  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+  process.send!({ type: 'ready', url: server.url });
+}
+
+// ---- statistics and report -----------------------------------------------------------------------
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))]!;
+}
+
+function summary(values: number[], digits = 0): string {
+  return `${quantile(values, 0.5).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const size = await buildViewer();
+  console.log(`bundle viewer/dist/joblogs-viewer.js: ${formatSize(size)}`);
+  const server = await startServerProcess();
+  const browser = await launchBrowser();
+  const rounds: Array<Record<string, unknown>> = [];
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      const baseline = await firstPageMs(browser, server.url);
+      const viewer = await firstScreenMs(browser, server.url);
+      const scroll = await scrollBench(browser, server.url, options);
+      const tailBaseline = await tailLatencies(browser, (id) => `${server.url}/bench/tail?job=${id}`, server, options.tailLines, false);
+      const tailViewer = await tailLatencies(browser, (id) => `${server.url}/view/${id}`, server, options.tailLines, true);
+      const result = {
+        round, firstPageMs: baseline, firstScreenMs: viewer, firstScreenRatio: viewer / baseline, scroll,
+        tail: { viewerP50: quantile(tailViewer, 0.5), viewerP95: quantile(tailViewer, 0.95), baselineP50: quantile(tailBaseline, 0.5), baselineP95: quantile(tailBaseline, 0.95) },
+      };
+      rounds.push(result);
+      console.log(`round ${round}: first screen ${viewer.toFixed(0)} ms vs first page ${baseline.toFixed(0)} ms (${result.firstScreenRatio.toFixed(2)}×); ` +
+        `scroll ${scroll.linesScrolled} lines in ${scroll.frames} frames, ${scroll.longFrames} > 50 ms (longest ${scroll.longestMs.toFixed(0)} ms), heap ${scroll.heapMB.toFixed(1)} MB; ` +
+        `printed→visible p50 ${result.tail.viewerP50} ms p95 ${result.tail.viewerP95} ms (bare long poll p50 ${result.tail.baselineP50} p95 ${result.tail.baselineP95})`);
+    }
+    const sweep = options.sweep ? await sweepBench(browser, server.url) : null;
+    const pick = (f: (r: any) => number): number[] => rounds.map(f); // eslint-disable-line @typescript-eslint/no-explicit-any
+    console.log('\nmedian (min–max) over', options.rounds, 'rounds');
+    console.log(`first screen, 1M-line job    ${summary(pick((r) => r.firstScreenMs))} ms  vs API first page alone ${summary(pick((r) => r.firstPageMs))} ms  → ratio ${summary(pick((r) => r.firstScreenRatio), 2)}×  (aim ≤ 1.5×, < 1000 ms)`);
+    console.log(`scrolling ${options.scrollLines} lines       frames > 50 ms: ${summary(pick((r) => r.scroll.longFrames))} of ${summary(pick((r) => r.scroll.frames))}; longest frame ${summary(pick((r) => r.scroll.longestMs))} ms  (aim: none)`);
+    console.log(`JS heap after that scroll    ${summary(pick((r) => r.scroll.heapMB), 1)} MB  (aim ≤ 100 MB)`);
+    if (sweep) console.log(`whole job swept (1M lines)   heap ${sweep.heapBeforeMB.toFixed(1)} MB at first screen → ${sweep.heapAfterMB.toFixed(1)} MB at the end; ${sweep.longFrames} of ${sweep.frames} frames > 50 ms at 1 000 rows/frame`);
+    console.log(`printed → visible, following p50 ${summary(pick((r) => r.tail.viewerP50))} ms, p95 ${summary(pick((r) => r.tail.viewerP95))} ms  vs bare long poll p50 ${summary(pick((r) => r.tail.baselineP50))} ms, p95 ${summary(pick((r) => r.tail.baselineP95))} ms  (aim p95 ≤ 3000 ms)`);
+    console.log(`bundle                       ${formatSize(size)}`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `viewer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({ options, bundle: size, rounds, sweep }, null, 2));
+    console.log(`raw results: ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();

@@ -1,0 +1,360 @@
+/**
+ * The log viewer in a real headless Chromium, used the way a person uses it. Screenshots of each
+ * scene land in .local/artifacts/viewer/. The server side comes from one fixture (support/backend.ts).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startBackend, type LogsBackend } from './support/backend.js';
+import { launchBrowser, ViewerPage } from './support/browser.js';
+
+let backend: LogsBackend;
+let browser: Browser;
+let million: string;
+const pages: ViewerPage[] = [];
+
+beforeAll(async () => {
+  [backend, browser] = await Promise.all([startBackend(), launchBrowser()]);
+  million = await backend.millionLineJob();
+});
+
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => p.page.close()));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await backend?.close();
+});
+
+async function open(jobId: string, options: { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' } = {}): Promise<ViewerPage> {
+  const viewer = await ViewerPage.open(browser, backend.viewerUrl(jobId, options), { colorScheme: options.colorScheme });
+  pages.push(viewer);
+  return viewer;
+}
+
+describe('a finished 1 000 000-line job', () => {
+  it('opens at its first line with only the visible rows in the page', async () => {
+    const viewer = await open(million);
+    const first = await viewer.waitForRow((r) => r.number === '1');
+    expect(first.text).toBe('== epoch 1 · shard 0 ==');
+    expect(await viewer.statusBar()).toContain('1,000,000 lines');
+    expect(await viewer.rowsInDom()).toBeLessThan(120);
+    await viewer.screenshot('million-first-screen');
+  });
+
+  it('opens the middle of the job from a #L500001 permalink, the line selected', async () => {
+    const viewer = await open(million, { hash: '#L500001' });
+    const row = await viewer.waitForRow((r) => r.number === '500001');
+    expect(row.text).toBe('== epoch 501 · shard 4 ==');
+    expect(row.classes).toContain('selected');
+    expect((await viewer.screenRows())[0]!.number).toBe('499998'); // context above it
+    await viewer.screenshot('million-permalink-middle');
+  });
+
+  it('scrolls by wheel through thousands of lines in order, the DOM staying small', async () => {
+    const viewer = await open(million, { hash: '#L200001' });
+    await viewer.waitForRow((r) => r.number === '200001');
+    await viewer.wheel(2000, 60); // ≈ 6 000 rows down
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(205_000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(207_500); // 1:1, not thrown by the scrollbar's scale
+    const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
+    expect(await viewer.rowsInDom()).toBeLessThan(120);
+    const reached = await viewer.firstLineNumber();
+    // Back up ≈ 4 000 rows: past the lines the bounded window let go of, so they are paged in again.
+    await viewer.wheel(-2000, 40);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeLessThan(reached - 3000);
+    const again = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    again.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(again[i]!));
+  });
+
+  it('lands where the scrollbar is dragged, and at the end shows the exit code', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.dragScrollbarTo(0.5);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(450_000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(550_000);
+    await viewer.scroller.press('End');
+    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'));
+    expect(footer.text).toBe('Job finished, exit code 1');
+    const rows = await viewer.screenRows();
+    expect(rows.at(-2)!.text).toBe('RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB');
+    expect(rows.at(-2)!.number).toBe('1000000');
+    await viewer.screenshot('million-end-exit-code');
+  });
+
+  it('renders ANSI colours as styled text and never shows an escape code', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '26');
+    const rows = await viewer.screenRows();
+    expect(rows.map((r) => r.text).join('\n')).not.toMatch(/\x1b|\[\d+(;\d+)*m/);
+    const info = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.fg-green');
+    expect(await info.textContent()).toBe('INFO');
+    expect(await info.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).toBe('rgb(17, 99, 41)');
+    const loss = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.bold');
+    expect(await loss.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fontWeight)).toBe('700');
+    const epoch = viewer.viewer.locator('.row', { hasText: '== epoch 1' }).locator('.tx span');
+    expect(await epoch.evaluate((el) => el.style.color)).toBe('rgb(0, 215, 255)'); // 256-colour 45
+  });
+
+  it('shows a tqdm bar as its final state, and every redraw on request', async () => {
+    const viewer = await open(million);
+    const bar = await viewer.waitForRow((r) => r.text.includes('epoch 1:'));
+    expect(bar.text).toContain('epoch 1: 100%|████████████████████| 100/100');
+    expect(bar.number).toBe('23');
+    expect(await viewer.viewer.locator('.row', { hasText: 'epoch 1: 100%' }).locator('.redraws').textContent()).toBe('↻ 20');
+    expect((await viewer.screenRows()).filter((r) => r.text.startsWith('epoch 1:'))).toHaveLength(1);
+    await viewer.screenshot('bar-collapsed');
+    await viewer.button('Show every redraw of progress bars (r)').click();
+    await viewer.waitForRow((r) => r.text.includes('epoch 1:   5%|'));
+    const states = (await viewer.screenRows()).filter((r) => r.text.startsWith('epoch 1:'));
+    expect(states).toHaveLength(21);
+    expect(states[0]!.classes).toContain('redraw');
+    expect(states.at(-1)!.classes).not.toContain('redraw');
+    await viewer.screenshot('bar-every-redraw');
+  });
+
+  it('searches, steps through matches with their context kept, and highlights them', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.search('out of memory');
+    await expect.poll(() => viewer.searchStatus(), { timeout: 15_000 }).toBe('Match 1 of 11');
+    const match = await viewer.waitForRow((r) => r.number === '50036');
+    expect(match.classes).toContain('current-match');
+    expect(await viewer.viewer.locator('.row.current-match mark').allTextContents()).toEqual(['out', 'of', 'memory']);
+    const rows = await viewer.screenRows();
+    expect(rows.find((r) => r.number === '50031')?.text).toBe('Traceback (most recent call last):'); // context above
+    expect(rows.find((r) => r.number === '50037')?.text).toContain('step 50036'); // and below
+    await viewer.screenshot('search-match-1');
+    await viewer.viewer.locator('input[type=search]').press('Enter');
+    await expect.poll(() => viewer.searchStatus()).toBe('Match 2 of 11');
+    await viewer.waitForRow((r) => r.number === '150036' && r.classes.includes('current-match'));
+    await viewer.viewer.locator('input[type=search]').press('Shift+Enter');
+    await expect.poll(() => viewer.searchStatus()).toBe('Match 1 of 11');
+    await viewer.waitForRow((r) => r.number === '50036' && r.classes.includes('current-match'));
+  });
+
+  it('filters by level: only error lines are left', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'Errors' });
+    const first = await viewer.waitForRow((r) => r.number === '50031');
+    expect(first.text).toBe('Traceback (most recent call last):');
+    const rows = await viewer.screenRows();
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) if (!row.classes.includes('footer')) expect(row.level).toBe('error');
+    expect(rows.map((r) => r.number)).toContain('150031'); // the next traceback follows directly
+    await viewer.screenshot('filter-errors');
+  });
+
+  it('jumps to the first error and on to the next with the keyboard', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.button('Jump to the first error').click();
+    await viewer.waitForRow((r) => r.number === '50031' && r.classes.includes('selected'));
+    await viewer.scroller.press('e');
+    await viewer.waitForRow((r) => r.number === '50032' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L50032');
+  });
+
+  it('scrolls a long line sideways, wraps it on request, and shows timestamps', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    const config = viewer.viewer.locator('.row', { hasText: 'config for epoch 1' });
+    expect((await config.boundingBox())!.height).toBe(20);
+    expect(await viewer.scroller.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    await viewer.button('Wrap long lines (w)').click();
+    expect(await viewer.button('Wrap long lines (w)').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(async () => (await config.boundingBox())!.height).toBeGreaterThan(39);
+    const below = await viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).boundingBox();
+    expect(below!.y).toBeGreaterThanOrEqual((await config.boundingBox())!.y + (await config.boundingBox())!.height - 1); // nothing overlaps
+    await viewer.scroller.press('t');
+    const time = viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).locator('.ts');
+    await expect.poll(() => time.isVisible()).toBe(true);
+    expect(await time.textContent()).toBe('10:00:00.250');
+    // Narrower text, taller row: the whole line still shows, nothing overlaps.
+    const text = config.locator('.tx');
+    await expect.poll(async () => (await config.boundingBox())!.height).toBeGreaterThanOrEqual((await text.boundingBox())!.height);
+    const next = await viewer.viewer.locator('.row', { hasText: 'step 25 loss' }).boundingBox();
+    expect(next!.y).toBeGreaterThanOrEqual((await config.boundingBox())!.y + (await config.boundingBox())!.height - 1);
+    await viewer.screenshot('wrapped-with-timestamps');
+  });
+
+  it('can be used with the keyboard and names its parts for screen readers', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await expect.poll(() => viewer.viewer.getByRole('toolbar', { name: 'Log viewer controls' }).count()).toBe(1);
+    expect(await viewer.viewer.getByRole('list', { name: 'Log lines' }).count()).toBe(1);
+    expect(await viewer.viewer.getByRole('listitem').first().getAttribute('aria-setsize')).toBe('1000000');
+    await viewer.scroller.focus();
+    await viewer.page.keyboard.press('/');
+    expect(await viewer.viewer.locator('input[type=search]').evaluate((el) => el === (el.getRootNode() as { activeElement?: unknown }).activeElement)).toBe(true);
+    await viewer.page.keyboard.type('grad norm 8.0');
+    await viewer.page.keyboard.press('Enter');
+    await expect.poll(() => viewer.searchStatus()).toMatch(/^Match 1 of \d+/);
+    await viewer.page.keyboard.press('Escape');
+    await viewer.page.keyboard.press('End');
+    await viewer.waitForRow((r) => r.classes.includes('footer'));
+    await viewer.page.keyboard.press('Home');
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.page.keyboard.press('PageDown');
+    await expect.poll(() => viewer.firstLineNumber()).toBeGreaterThan(20);
+  });
+
+  it('tells the host page what it shows and which line a person picked', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.locator('.row a.ln', { hasText: /^27$/ }).click();
+    await viewer.waitForRow((r) => r.number === '27' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L27');
+    const events = (await viewer.page.evaluate('window.joblogsEvents')) as Array<{ type: string; detail: Record<string, unknown> }>;
+    expect(events.find((e) => e.type === 'joblogs-status')?.detail).toMatchObject({ jobId: million, status: 'complete', exitCode: 1, lineCount: 1_000_000 });
+    expect(events.find((e) => e.type === 'joblogs-line-selected')?.detail).toMatchObject({ source: 'main', line: 26, lineNumber: 27, permalink: '#L27' });
+  });
+
+  it('sends the token only as a bearer header, never in a URL', async () => {
+    const requests: Array<{ url: string; authorization: string | undefined }> = [];
+    const viewer = new ViewerPage(await browser.newPage());
+    pages.push(viewer);
+    viewer.page.on('request', (request) => request.url().includes('/jobs/') && requests.push({ url: request.url(), authorization: request.headers().authorization }));
+    await viewer.page.goto(backend.viewerUrl(million));
+    await viewer.waitForRow((r) => r.number === '1');
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+    for (const request of requests) {
+      expect(request.authorization).toMatch(/^Bearer \S+$/);
+      expect(request.url).not.toContain(request.authorization!.slice('Bearer '.length));
+    }
+    expect(await viewer.viewer.evaluate((el) => [...el.attributes].map((a) => a.value).join(' '))).not.toContain(requests[0]!.authorization!.slice(7));
+  });
+
+  it('is dark when the host page prefers a dark scheme', async () => {
+    const viewer = await open(million, { colorScheme: 'dark' });
+    await viewer.waitForRow((r) => r.number === '1');
+    const background = await viewer.scroller.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el.querySelector('.row')!).backgroundColor);
+    expect(background).toBe('rgb(13, 17, 23)');
+    await viewer.screenshot('million-dark');
+  });
+});
+
+describe('a running job', () => {
+  it('follows new lines as they are printed, pauses when scrolled up, resumes, then shows the exit code', async () => {
+    const job = await backend.runningJob();
+    const viewer = await open(job.jobId);
+    await viewer.waitForRow((r) => r.number === '50');
+    expect(await viewer.statusBar()).toContain('Running · following');
+    await job.print(['first line printed while watching']);
+    const printed = await viewer.waitForRow((r) => r.text === 'first line printed while watching');
+    expect(printed.number).toBe('51');
+    await viewer.screenshot('running-followed-line');
+
+    await viewer.wheel(-300);
+    await expect.poll(() => viewer.statusBar()).toContain('Running · paused');
+    await job.print(['printed while paused']);
+    await expect.poll(() => viewer.statusBar()).toContain('1 new lines below');
+    expect((await viewer.screenRows()).some((r) => r.text === 'printed while paused')).toBe(false);
+    await viewer.viewer.getByRole('button', { name: '↓ Jump to bottom' }).click();
+    await viewer.waitForRow((r) => r.text === 'printed while paused' && r.number === '52');
+
+    // The service drops out mid-tail: the viewer says so, retries from where it was, and shows each line once.
+    await backend.interruptNextRequest(503);
+    await job.print(['printed before the outage']);
+    await viewer.waitForRow((r) => r.text === 'printed before the outage');
+    await expect.poll(() => viewer.alert(), { timeout: 30_000 }).toContain('unavailable');
+    await job.print(['printed during the outage']);
+    await viewer.waitForRow((r) => r.text === 'printed during the outage' && r.number === '54', 15_000);
+    await expect.poll(() => viewer.viewer.locator('.alert').isVisible()).toBe(false);
+
+    await job.print(['last words']);
+    await viewer.waitForRow((r) => r.text === 'last words');
+    await job.finish(0);
+    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'), 30_000);
+    expect(footer.text).toBe('Job finished, exit code 0');
+    const numbers = (await viewer.screenRows()).map((r) => r.number).filter(Boolean);
+    expect(new Set(numbers).size).toBe(numbers.length); // nothing shown twice
+    await viewer.screenshot('running-finished');
+  });
+});
+
+describe('a job of several sources', () => {
+  it('scrolls the merged view by wheel and by scrollbar, in capture order', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.wheel(2000, 20);
+    await expect.poll(async () => (await viewer.screenRows()).length).toBeGreaterThan(20);
+    await viewer.dragScrollbarTo(0.5);
+    // Half way through the job's time: the ranks are near line 2 500 of their 5 000.
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(2000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(3000);
+    const sources = await viewer.viewer.locator('.row .src').allTextContents();
+    expect(new Set(sources)).toEqual(new Set(['rank-0', 'rank-1', 'rank-2', 'rank-3']));
+  });
+
+  it('merges the ranks by capture time with a source column; #rank-2:L3001 opens that rank', async () => {
+    const jobId = await backend.multiSourceJob();
+    const merged = await open(jobId);
+    await merged.waitForRow((r) => r.number === '1');
+    expect(await merged.viewer.locator('.row .src').first().textContent()).toBe('rank-0');
+    await merged.screenshot('multi-source-merged');
+
+    const one = await open(jobId, { hash: '#rank-2:L3001' });
+    const row = await one.waitForRow((r) => r.number === '3001');
+    expect(row.text).toBe('Traceback (most recent call last):');
+    expect(await one.viewer.getByRole('combobox', { name: 'Source' }).inputValue()).toBe('rank-2');
+    const rows = await one.screenRows();
+    // One grouped event of five lines, shown as five rows.
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual([
+      'Traceback (most recent call last):',
+      '  File "train.py", line 212, in <module>',
+      '    loss = model(batch).loss',
+      '  File "model.py", line 88, in forward',
+      '    h = self.attn(x)',
+    ]);
+    expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
+  });
+
+  it('downloads the whole file through the signer, and links to Kibana', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId);
+    await viewer.waitForRow((r) => r.number === '1');
+    const kibana = viewer.viewer.getByRole('link', { name: 'Kibana ↗' });
+    await expect.poll(() => kibana.getAttribute('href')).toContain('app/discover');
+    expect(await kibana.getAttribute('target')).toBe('_blank');
+    const [download] = await Promise.all([viewer.page.waitForEvent('download'), viewer.button('Download the whole log file').click()]);
+    expect(download.suggestedFilename()).toBe(`${jobId}.log.gz`);
+    await download.cancel();
+  });
+
+  it('shows a bar the API collapsed, and fetches its earlier states on request', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId, { hash: '#rank-1:L11' });
+    const bar = await viewer.waitForRow((r) => r.number === '11');
+    expect(bar.text).toContain('loader r1: 100%');
+    expect(await viewer.viewer.locator('.row.selected .redraws').textContent()).toBe('↻ 9');
+    await viewer.scroller.press('r');
+    await viewer.waitForRow((r) => r.text.includes('loader r1:  10%'));
+    expect((await viewer.screenRows()).filter((r) => r.text.includes('loader r1:'))).toHaveLength(10);
+  });
+});
+
+describe('refusals', () => {
+  it('says when the service is unavailable, and recovers by itself', async () => {
+    await backend.interruptNextRequest(503);
+    const viewer = await open(million);
+    await expect.poll(() => viewer.alert()).toContain('The logs service is unavailable right now (UNAVAILABLE');
+    await viewer.screenshot('refusal-unavailable');
+    await viewer.waitForRow((r) => r.number === '1', 15_000);
+    expect(await viewer.viewer.locator('.alert').isVisible()).toBe(false);
+  });
+
+  it('says clearly when the job belongs to someone else', async () => {
+    const viewer = await open(await backend.otherUsersJob());
+    await expect.poll(() => viewer.alert()).toContain('You may not read the logs of job “someone-elses”');
+    await viewer.screenshot('refusal-forbidden');
+  });
+
+  it('says clearly when there is no such job', async () => {
+    const viewer = await open('no-such-job');
+    await expect.poll(() => viewer.alert()).toContain('No job named “no-such-job” (NOT_FOUND)');
+  });
+});

@@ -1,0 +1,110 @@
+/** The shapes of docs/logs-api.md and docs/downloads.md, as the viewer reads them. */
+
+export type JobStatus = 'running' | 'complete';
+export type Stream = 'stdout' | 'stderr';
+export type Terminator = '\n' | '\r\n' | '\r' | '';
+
+/** One item of `GET /jobs/{jobId}/lines`. */
+export interface LogLine {
+  cursor: string;
+  source: string;
+  line: number | null;
+  seq: number;
+  time: string;
+  stream: Stream;
+  level: string | null;
+  text: string;
+  end: Terminator;
+  tags?: string[];
+  part?: number;
+  span?: number;
+  redraws?: number;
+}
+
+export interface LinesPage {
+  jobId: string;
+  status: JobStatus;
+  lines: LogLine[];
+  prev: string | null;
+  next: string;
+  hasBefore: boolean;
+  hasAfter: boolean;
+}
+
+export interface SearchMatch {
+  cursor: string;
+  source: string;
+  line: number | null;
+  seq: number;
+  time: string;
+  stream: Stream;
+  level: string | null;
+  text: string;
+  highlights: Array<[number, number]>;
+}
+
+export interface SearchPage {
+  jobId: string;
+  total: number;
+  totalExact: boolean;
+  matches: SearchMatch[];
+  next: string | null;
+}
+
+export interface SourceSummary {
+  source: string;
+  status: 'running' | 'final';
+  lines: number;
+  exitCode: number | null;
+}
+
+export interface LinePosition {
+  cursor: string;
+  source: string;
+  line: number | null;
+}
+
+export interface JobSummary {
+  jobId: string;
+  owner: string;
+  team: string;
+  status: JobStatus;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  lineCount: number;
+  sources: SourceSummary[];
+  levels: Record<string, number>;
+  errors: { total: number; first: LinePosition | null; positions: LinePosition[] };
+  links: { download: string };
+}
+
+export interface RedrawStates {
+  jobId: string;
+  states: Array<{ time: string; text: string }>;
+}
+
+/** The signer's answer (docs/downloads.md). */
+export interface DownloadLinks {
+  status: 'complete' | 'running' | 'not-found';
+  downloadUrl: string | null;
+  expiresAt: string | null;
+  kibanaUrl: string | null;
+  kibanaTraceUrl: string | null;
+  detail?: string;
+}
+
+/** The filters of a view: comma-joined lists in requests. */
+export interface Filters {
+  source: string[];
+  stream: Stream[];
+  level: string[];
+}
+
+/** Where a page request starts: exactly one of the API's four anchors. */
+export type PageAnchor =
+  | { after: string }
+  | { before: string }
+  | { from: number }
+  | { at: string };

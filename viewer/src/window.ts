@@ -1,0 +1,78 @@
+/**
+ * The loaded window: one contiguous run of a view's lines (in the API's order) with the cursors
+ * to extend it both ways. It is bounded: extending one end trims the other beyond `maxItems`,
+ * so memory stays flat however far a person scrolls.
+ */
+import type { Filters, LinesPage, LogLine } from './types.js';
+
+export class LineWindow {
+  items: LogLine[] = [];
+  prev: string | null = null;
+  next = 'start';
+  hasBefore = false;
+  hasAfter = false;
+
+  constructor(
+    readonly filters: Filters,
+    readonly maxItems = 2000,
+  ) {}
+
+  /** A window from a page after an anchor and, optionally, the page before it (and the anchor line between). */
+  static of(filters: Filters, after: LinesPage, before?: LinesPage, anchor?: LogLine): LineWindow {
+    const window = new LineWindow(filters);
+    window.items = [...(before?.lines ?? []), ...(anchor ? [anchor] : []), ...after.lines];
+    window.next = after.next;
+    window.hasAfter = after.hasAfter;
+    window.prev = before ? before.prev : after.prev;
+    window.hasBefore = before ? before.hasBefore : after.hasBefore;
+    return window;
+  }
+
+  get first(): LogLine | undefined {
+    return this.items[0];
+  }
+
+  /** At the live end: nothing after it (now). */
+  get atEnd(): boolean {
+    return !this.hasAfter;
+  }
+
+  append(page: LinesPage): void {
+    this.items.push(...page.lines);
+    this.next = page.next;
+    this.hasAfter = page.hasAfter;
+    const excess = this.items.length - this.maxItems;
+    if (excess > 0) this.trimFront(excess);
+  }
+
+  prepend(page: LinesPage): void {
+    this.items.unshift(...page.lines);
+    this.prev = page.prev;
+    this.hasBefore = page.hasBefore;
+    const excess = this.items.length - this.maxItems;
+    if (excess > 0) this.trimBack(excess);
+  }
+
+  private trimFront(count: number): void {
+    this.items.splice(0, count);
+    // A line's cursor pages backwards from it (docs/logs-api.md: `before=<cursor>`).
+    this.prev = this.items[0]?.cursor ?? this.prev;
+    this.hasBefore = true;
+  }
+
+  private trimBack(count: number): void {
+    this.items.splice(this.items.length - count, count);
+    this.next = this.items[this.items.length - 1]?.cursor ?? this.next;
+    this.hasAfter = true;
+  }
+
+  /** The index of the first item at or after `line` of `source` (null = any source). */
+  indexOfLine(line: number, source: string | null): number {
+    const index = this.items.findIndex((item) => (source === null || item.source === source) && item.line !== null && item.line + (item.span ?? 1) > line);
+    return index === -1 ? this.items.length - 1 : index;
+  }
+
+  indexOfCursor(cursor: string): number {
+    return this.items.findIndex((item) => item.cursor === cursor);
+  }
+}
