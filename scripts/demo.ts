@@ -17,7 +17,7 @@ import { registerJob } from '../shared/launcher/index.js';
 import { eventually, REPO_ROOT } from '../testkit/index.js';
 import { runningHost, type HostInfo } from '../testkit/stack/host.js';
 import { loadStack, type LocalStack } from '../testkit/stack/index.js';
-import { devTokenCommand, producerEnv } from '../testkit/stack/quick-start.js';
+import { devTokenCommand, producerEnv, viewerUrl } from '../testkit/stack/quick-start.js';
 
 const STEPS = 2000;
 /** Lines the demo program prints: one per step, the traceback's two extra lines replace two steps. */
@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   const link = await eventually(() => get<{ status: string; downloadUrl: string | null }>(`/jobs/${jobId}/logs`), (s) => s.status === 'complete', 'the download file', 120_000).catch(() => undefined);
   await stack.close();
 
-  console.log('\n[demo] read it yourself (the stack keeps running; `npm run stack:down` stops it):');
+  console.log(`\n[demo] open the job in the log viewer: ${viewerUrl(host, jobId, WHO.owner, WHO.team)}`);
+  console.log('\n[demo] or read it yourself (the stack keeps running; `npm run stack:down` stops it):');
   console.log(`  TOKEN=$(${devTokenCommand(host, WHO.owner, WHO.team)})`);
   console.log(`  curl -s -H "Authorization: Bearer $TOKEN" ${host.apiUrl}/jobs/${jobId}`);
   console.log(`  curl -s -H "Authorization: Bearer $TOKEN" "${host.apiUrl}/jobs/${jobId}/lines?before=end&limit=10"`);

@@ -6,6 +6,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BUNDLE_PATH, buildViewer } from '../../viewer/build.js';
+import { serveViewer } from '../../viewer/dev/reference-server.js';
 import { startIssuer } from '../http/jwt-issuer.js';
 import { startLocalApi } from '../http/local-api.js';
 import { startLocalPipeline } from '../pipeline/start-local-pipeline.js';
@@ -21,7 +23,8 @@ const audience = stack.info.resources.signer.environment['JWT_AUDIENCE'] ?? 'job
 
 const issuer = await startIssuer({ audience, port: Number(process.env['JOBLOGS_ISSUER_PORT']), keyFile: ISSUER_KEY_FILE, devTokens: true });
 const pipeline = await startLocalPipeline({ stack, indexer: {}, assembler: {}, logStream: functionsLog, onError: (error) => console.error('[host] runner:', error) });
-const api = await startLocalApi({ stack: stack.info, issuer: issuer.issuer, port: Number(process.env['JOBLOGS_API_PORT']), logStream: functionsLog, fallback: healthz });
+await buildViewer();
+const api = await startLocalApi({ stack: stack.info, issuer: issuer.issuer, port: Number(process.env['JOBLOGS_API_PORT']), logStream: functionsLog, fallback: pages });
 
 writeHostFile({
   pid: process.pid,
@@ -33,10 +36,24 @@ writeHostFile({
 });
 console.log(`[host] ${new Date().toISOString()} pid ${process.pid}: API ${api.url}, issuer ${issuer.issuer}, functions on ${stack.chunkQueueUrl} and ${stack.info.resources.assembler.queueUrl}`);
 
-function healthz(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.url !== '/healthz') return false;
-  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ ok: true, pid: process.pid }));
-  return true;
+/**
+ * What the API's routes do not take: `/healthz`; the viewer (`/view/<job>?user=…&team=…`, a page
+ * that embeds <joblogs-viewer> and gets its token from `/dev/token` for that user and team); and
+ * `/dev/token` itself, the issuer's, on the page's own origin.
+ */
+async function pages(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = new URL(req.url ?? '/', api.url);
+  if (url.pathname === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ ok: true, pid: process.pid }));
+    return true;
+  }
+  if (url.pathname === '/dev/token') {
+    const answer = await fetch(`${issuer.issuer}${url.pathname}${url.search}`);
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(await answer.text());
+    return true;
+  }
+  const who = new URLSearchParams({ user: url.searchParams.get('user') ?? 'alice', team: url.searchParams.get('team') ?? 'ml' });
+  return serveViewer(url, res, { bundlePath: BUNDLE_PATH, apiBase: api.url, tokenUrl: `/dev/token?${who}` });
 }
 
 let stopping = false;

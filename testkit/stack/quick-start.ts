@@ -14,6 +14,11 @@ export function producerEnv(stack: ProvisionedStack): Record<string, string> {
   };
 }
 
+/** The local viewer's page of a job, signed in as `user` of `team` (testkit/stack/host-main.ts). */
+export function viewerUrl(host: HostInfo, jobId: string, user = 'alice', team = 'ml'): string {
+  return `${host.apiUrl}/view/${encodeURIComponent(jobId)}?${new URLSearchParams({ user, team })}`;
+}
+
 /** The `joblogs dev-token` command for this host (its `--issuer` only when not the default port). */
 export function devTokenCommand(host: HostInfo, user = 'alice', team = 'ml'): string {
   const issuer = host.issuerUrl === `http://127.0.0.1:${DEFAULT_PORTS.issuer}` ? '' : ` --issuer ${host.issuerUrl}`;
@@ -37,6 +42,8 @@ export function quickStartText(stack: ProvisionedStack, host: HostInfo): string 
     `  curl -H "Authorization: Bearer $TOKEN" "${host.apiUrl}/jobs/my-job/lines?limit=20"`,
     `  curl -H "Authorization: Bearer $TOKEN" "${host.apiUrl}/jobs/my-job/lines?after=start&wait=20"   # the live tail`,
     `  curl -H "Authorization: Bearer $TOKEN" ${host.apiUrl}/jobs/my-job/logs                          # the download link`,
+    '4. Or open the log viewer (docs/viewer.md):',
+    `  ${viewerUrl(host, 'my-job')}`,
     '',
     `Functions log to ${host.functionsLog}; \`npm run stack:down\` stops everything.`,
     '',
