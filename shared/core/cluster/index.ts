@@ -1,0 +1,11 @@
+export { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, ClusterKind, DEFAULT_CLUSTER_KIND } from './constants.js';
+export type { ClusterProduct, DashboardsKind } from './constants.js';
+export { searchBodyFor } from './dialect.js';
+export { UnsupportedClusterError } from './errors.js';
+export { candidateFeatures, MappingFeature, mappingPlan } from './features.js';
+export type { MappingPlan } from './features.js';
+export { checkClusterAuth, checkDeclaredKind, KIND_TRAITS, kindOf, parseClusterAuth, parseClusterKind } from './kinds.js';
+export type { ClusterIdentity, KindTraits } from './kinds.js';
+export { chunkRecordMappings, ecsMappings } from './mappings.js';
+export { dataStreamPattern, ismPolicy, rolloverAge, templateNames, templateRequests } from './templates.js';
+export type { ClusterRequest, StageTemplates } from './templates.js';

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { candidateFeatures, ecsMappings, ismPolicy, mappingPlan, rolloverAge, searchBodyFor, templateRequests, UnsupportedClusterError } from '../../../../../shared/core/cluster/index.js';
+
+const ALL = new Set(['flattened', 'flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
+/** What the local test distributions turned out to have (probed by the deploy step). */
+const ES_TEST_ZIP = new Set(['flattened', 'date_nanos']);
+const OPENSEARCH_TEST_ZIP = new Set(['flat_object', 'match_only_text', 'date_nanos']);
+
+describe('mappingPlan: one place decides the mapping features per kind', () => {
+  it('uses flattened on Elasticsearch and flat_object on OpenSearch, and probes only what the kind could use', () => {
+    expect(candidateFeatures('es-9')).toEqual(['flattened', 'match_only_text', 'constant_keyword', 'date_nanos']);
+    expect(candidateFeatures('opensearch-2')).toEqual(['flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
+    expect(mappingPlan('es-8', ES_TEST_ZIP)).toEqual({ userJson: 'flattened', text: 'text', constant: 'keyword', timestamp: 'date_nanos', indexMode: 'standard', lifecycle: 'data-stream-lifecycle' });
+    expect(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).toEqual({ userJson: 'flat_object', text: 'match_only_text', constant: 'keyword', timestamp: 'date_nanos', indexMode: undefined, lifecycle: 'ism' });
+  });
+
+  it('takes match_only_text and constant_keyword where a full distribution has them', () => {
+    expect(mappingPlan('es-9', ALL)).toMatchObject({ text: 'match_only_text', constant: 'constant_keyword' });
+  });
+
+  it('refuses a cluster without the user-JSON field type', () => {
+    expect(() => mappingPlan('opensearch-2', new Set(['date_nanos']))).toThrow(UnsupportedClusterError);
+    expect(() => mappingPlan('opensearch-2', new Set(['date_nanos']))).toThrow(/no flat_object field type/);
+  });
+
+  it('gives flattened its bounds and flat_object none (it takes no parameters in 2.x)', () => {
+    expect(ecsMappings(mappingPlan('es-9', ES_TEST_ZIP)).properties.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191 });
+    const os = ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties;
+    expect(os.json).toEqual({ type: 'flat_object' });
+    expect(os.message).toEqual({ type: 'match_only_text' });
+    expect(os.data_stream.properties.dataset).toEqual({ type: 'keyword', ignore_above: 1024 });
+  });
+});
+
+describe('templateRequests', () => {
+  it('installs the same templates on both products, with the data stream lifecycle and index.mode only on Elasticsearch', () => {
+    const es = templateRequests({ stage: 'dev', retentionDays: 14, plan: mappingPlan('es-9', ES_TEST_ZIP) });
+    const os = templateRequests({ stage: 'dev', retentionDays: 14, plan: mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP) });
+    expect(es.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /_component_template/joblogs-dev-ecs-mappings', 'PUT /_component_template/joblogs-dev-settings', 'PUT /_index_template/joblogs-dev-logs', 'PUT /_index_template/joblogs-dev-chunks']);
+    expect(os.map((r) => r.path)).toEqual(es.map((r) => r.path));
+    expect((es[1]!.body as any).template).toEqual({
+      settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s', 'index.mode': 'standard' },
+      lifecycle: { data_retention: '14d' },
+    });
+    expect((os[1]!.body as any).template).toEqual({ settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s' } });
+    expect((es[2]!.body as any)).toMatchObject({ index_patterns: ['logs-mlplatform.*-dev'], data_stream: {}, priority: 300, composed_of: ['joblogs-dev-ecs-mappings', 'joblogs-dev-settings'] });
+    expect((es[3]!.body as any)).toMatchObject({ index_patterns: ['joblogs-chunks-dev'], data_stream: {}, composed_of: ['joblogs-dev-settings'] });
+  });
+});
+
+describe('ismPolicy (OpenSearch retention)', () => {
+  it('rolls over as the data stream lifecycle would and deletes a backing index retentionDays after its rollover', () => {
+    expect(ismPolicy({ stage: 'dev', retentionDays: 14 })).toEqual({
+      policy: {
+        description: 'joblogs dev: roll over, delete 14d after rollover',
+        default_state: 'hot',
+        states: [
+          { name: 'hot', actions: [{ rollover: { min_index_age: '1d', min_primary_shard_size: '50gb' } }], transitions: [{ state_name: 'delete', conditions: { min_rollover_age: '14d' } }] },
+          { name: 'delete', actions: [{ delete: {} }], transitions: [] },
+        ],
+        ism_template: [{ index_patterns: ['logs-mlplatform.*-dev', 'joblogs-chunks-dev'], priority: 100 }],
+      },
+    });
+    expect([1, 14, 15, 90, 91, 365].map(rolloverAge)).toEqual(['1d', '1d', '7d', '7d', '30d', '30d']);
+  });
+});
+
+describe('searchBodyFor', () => {
+  const body = { size: 10, query: { match_all: {} }, highlight: { fields: { message: {} }, max_analyzed_offset: 1_000_000 } };
+
+  it('leaves Elasticsearch bodies alone and renames the highlighter bound for OpenSearch, without touching the original', () => {
+    expect(searchBodyFor('es-8', body)).toBe(body);
+    expect(searchBodyFor('opensearch-2', body)).toEqual({ size: 10, query: { match_all: {} }, highlight: { fields: { message: {} }, max_analyzer_offset: 1_000_000 } });
+    expect(body.highlight).toHaveProperty('max_analyzed_offset');
+    const plain = { size: 1 };
+    expect(searchBodyFor('opensearch-2', plain)).toBe(plain);
+  });
+});
