@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { indexChunk, emptyStats } from '../functions/indexer/index-chunk.js';
-import type { BulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
+import type { BulkSender } from '../shared/adapters/search/bulk-sender.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { BulkBatcher, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';

@@ -1,5 +1,5 @@
 /**
- * End-to-end indexing throughput against the local stack's real Elasticsearch, as a ratio against
+ * End-to-end indexing throughput against the local stack's real search cluster, as a ratio against
  * a baseline measured in the same run on the same documents.
  *
  * - `baseline` the chunks' documents as bulk NDJSON bodies built *before* the clock starts, POSTed
@@ -7,7 +7,7 @@
  *              batch limits (BULK_CONCURRENCY, BULK_MAX_ACTIONS, BULK_MAX_BYTES defaults): what
  *              Elasticsearch can take, with no reading or parsing on our side.
  * - `indexChunk` the real `indexChunk()` with the real adapters: `s3ChunkStore` reading the gzip
- *              chunks from moto's S3, `esBulkSender(createEsClient(…))`; chunks one after another.
+ *              chunks from moto's S3, `clusterBulkSender(httpTransport(…))`; chunks one after another.
  *
  * Every run writes into a fresh data stream (deleted before each run), the count is checked
  * afterwards, and rounds alternate baseline, indexChunk, baseline, indexChunk…
@@ -24,16 +24,17 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { emptyStats, indexChunk } from '../functions/indexer/index-chunk.js';
-import { esBulkSender } from '../shared/adapters/elasticsearch/bulk-sender.js';
-import { createEsClient } from '../shared/adapters/elasticsearch/client.js';
-import { installIndexTemplates, templateNames } from '../shared/adapters/elasticsearch/templates.js';
+import { clusterBulkSender } from '../shared/adapters/search/bulk-sender.js';
+import { secretSigner } from '../shared/adapters/search/signers.js';
+import { httpTransport } from '../shared/adapters/search/transport.js';
+import { templateNames } from '../shared/core/cluster/templates.js';
 import { s3ChunkStore, type ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { backoffDelay, Slots } from '../shared/core/batch/index.js';
 import { BulkBatcher, bulkBody, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
 // Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
-import { countDocuments, refresh, resetDataStream } from '../testkit/es.js';
+import { countDocuments, esRequest, installStageTemplates, refresh, resetDataStream } from '../testkit/es.js';
 import { ensureBucket } from '../testkit/s3.js';
 import { MB } from '../testkit/synthetic-log.js';
 import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
@@ -63,12 +64,12 @@ interface ChildOptions {
 }
 
 function configFor(stack: StackInfo): IndexerConfig {
-  return benchConfig({ STAGE, LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, S3_FORCE_PATH_STYLE: 'true' });
+  return benchConfig({ STAGE, LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, CLUSTER_KIND: stack.elasticsearch.kind, S3_FORCE_PATH_STYLE: 'true' });
 }
 
-function esClientFor(stack: StackInfo, config: IndexerConfig) {
+function transportFor(stack: StackInfo, config: IndexerConfig) {
   const { username, password } = stack.elasticsearch;
-  return createEsClient({ node: stack.elasticsearch.url, auth: { username, password }, requestTimeoutMs: config.esRequestTimeoutMs });
+  return httpTransport({ node: stack.elasticsearch.url, sign: secretSigner({ username, password }), requestTimeoutMs: config.cluster.requestTimeoutMs });
 }
 
 function requireStack(): StackInfo {
@@ -110,8 +111,7 @@ async function buildBatches(options: ChildOptions, config: IndexerConfig): Promi
 
 async function runBaseline(options: ChildOptions, stack: StackInfo): Promise<Omit<RunResult, 'peakRssMb'>> {
   const config = configFor(stack);
-  const client = esClientFor(stack, config);
-  const send = esBulkSender(client);
+  const send = clusterBulkSender(transportFor(stack, config));
   const { batches, docs } = await buildBatches(options, config);
   const bodies = batches.map((items) => ({ items, body: bulkBody(items) }));
   let indexed = 0;
@@ -122,7 +122,7 @@ async function runBaseline(options: ChildOptions, stack: StackInfo): Promise<Omi
     while (next < bodies.length) {
       let { items, body } = bodies[next++]!;
       for (let attempt = 0; ; attempt++) {
-        const outcome = readBulkResults(items, await send(body, { timeoutMs: config.esRequestTimeoutMs }));
+        const outcome = readBulkResults(items, await send(body, { timeoutMs: config.cluster.requestTimeoutMs }));
         if (outcome.rejected.length > 0) throw new Error(`Elasticsearch rejected ${outcome.rejected.length} documents: ${JSON.stringify(outcome.rejected[0]!.error)}`);
         indexed += outcome.indexed + outcome.duplicates;
         if (outcome.retry.length === 0) break;
@@ -136,18 +136,16 @@ async function runBaseline(options: ChildOptions, stack: StackInfo): Promise<Omi
   const started = performance.now();
   await Promise.all(Array.from({ length: config.bulk.concurrency }, worker));
   const ms = performance.now() - started;
-  await client.close();
   if (indexed !== docs) throw new Error(`baseline indexed ${indexed} of ${docs} documents`);
   return { variant: 'baseline', ms, docs, retried, batches: bodies.length };
 }
 
 async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<Omit<RunResult, 'peakRssMb'>> {
   const config = configFor(stack);
-  const client = esClientFor(stack, config);
   const s3 = localS3Client(stack);
   const chunks: ChunkStore =
     options.store === 's3' ? s3ChunkStore(s3) : fileChunkStore((_bucket, key) => chunkFile(options.dir, Number(path.basename(key, '.log.gz'))));
-  const deps = benchDeps(config, chunks, esBulkSender(client));
+  const deps = benchDeps(config, chunks, clusterBulkSender(transportFor(stack, config)));
   const stats = emptyStats();
   const started = performance.now();
   const deadlineAt = Date.now() + 30 * 60_000;
@@ -156,7 +154,6 @@ async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<O
     await indexChunk({ bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined }, { deps, deadlineAt, slots, stats, redelivery: false });
   }
   const ms = performance.now() - started;
-  await client.close();
   s3.destroy();
   if (stats.indexed + stats.duplicates !== stats.lines || stats.rejected > 0) {
     throw new Error(`indexChunk: ${JSON.stringify(stats)}`);
@@ -224,17 +221,16 @@ async function measureRun(stack: StackInfo, variant: Variant, o: MeasureOptions 
 async function measure(stack: StackInfo, options: MeasureOptions): Promise<void> {
   requireNode24();
   const config = configFor(stack);
-  const es = esClientFor(stack, config);
   const dir = chunkFixture({ mb: options.mb, count: options.chunks, seed: SEED });
   let store = options.store;
   try {
     if (store === 's3' && !(await uploadChunks(stack, dir, options.chunks))) store = 'file';
-    await installIndexTemplates(es, { stage: STAGE, retentionDays: 1 });
+    await installStageTemplates({ ...stack.elasticsearch }, STAGE);
     // `GET /` needs the rest-root module, which the local (integ-test) distribution lacks.
-    const nodes = await es.nodes.info({ node_id: '_local', filter_path: 'nodes.*.version' });
-    const esVersion = Object.values(nodes.nodes ?? {})[0]?.version ?? '?';
+    const nodes = await esRequest(stack.elasticsearch, 'GET', '/_nodes/_local?filter_path=nodes.*.version');
+    const esVersion = (Object.values(nodes.nodes ?? {})[0] as { version?: string } | undefined)?.version ?? '?';
     const gzipMb = readdirSync(dir).reduce((sum, f) => sum + readFileSync(path.join(dir, f)).length, 0) / MB;
-    console.log(`# indexer end-to-end benchmark — ${machineNote()}, Elasticsearch ${esVersion} at ${stack.elasticsearch.url}`);
+    console.log(`# indexer end-to-end benchmark — ${machineNote()}, ${stack.elasticsearch.kind} ${esVersion} at ${stack.elasticsearch.url}`);
     console.log(`${options.chunks} chunks, ${options.mb} MiB of log (${gzipMb.toFixed(1)} MiB gzip), read from ${store === 's3' ? `S3 (moto, ${stack.moto.url})` : 'local files (ChunkStore over fs)'}`);
     console.log(`bulk: concurrency ${config.bulk.concurrency}, ≤ ${config.bulk.maxActions} actions, ≤ ${(config.bulk.maxBytes / MB).toFixed(0)} MiB; data stream ${DATA_STREAM}, recreated before every run\n`);
     const docsPerS = (r: RunResult) => (r['docs'] as number) / (r.ms / 1000);
@@ -264,11 +260,9 @@ async function measure(stack: StackInfo, options: MeasureOptions): Promise<void>
     await resetDataStream(stack.elasticsearch, DATA_STREAM).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
     // Refused (and left) while the data stream exists, i.e. when only its documents could be removed.
     const names = templateNames(STAGE);
-    await es.indices.deleteIndexTemplate({ name: names.index }, { ignore: [404] }).catch(() => undefined);
-    for (const name of [names.mappings, names.settings]) {
-      await es.cluster.deleteComponentTemplate({ name }, { ignore: [404] }).catch(() => undefined);
+    for (const path of [`/_index_template/${names.index}`, `/_index_template/${names.chunks}`, `/_component_template/${names.mappings}`, `/_component_template/${names.settings}`]) {
+      await esRequest(stack.elasticsearch, 'DELETE', path).catch(() => undefined);
     }
-    await es.close();
     if (store === 's3') await removeChunks(stack, options.chunks);
   }
 }

@@ -16,14 +16,13 @@
  *
  * The 1M-line job is shipped and indexed once and kept (its id names the fixture's version).
  */
-import { Client } from '@elastic/elasticsearch';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineKey, linesIndex, linesSearch, type Cursor } from '../shared/core/logs/index.js';
-import { discardSink, eventually, percentiles, registerTestJob, shipLines } from '../testkit/index.js';
+import { discardSink, esRequest, eventually, percentiles, registerTestJob, shipLines } from '../testkit/index.js';
 import { machineNote, requireNode24, runRounds } from '../testkit/bench/index.js';
 import { startIssuer, startLocalApi, type HttpApi } from '../testkit/http/index.js';
 import { startLocalPipeline } from '../testkit/pipeline/index.js';
@@ -77,17 +76,17 @@ const PAGE_VARIANTS = ['bare-first', 'api-first', 'bare-middle', 'api-middle'] a
 type PageVariant = (typeof PAGE_VARIANTS)[number];
 
 /** The four calls: each API page and the bare `_search` of the very same page. */
-async function pageCalls(stack: LocalStack, api: Api, es: Client): Promise<Record<PageVariant, () => Promise<unknown>>> {
+async function pageCalls(stack: LocalStack, api: Api, es: ReaderSearch): Promise<Record<PageVariant, () => Promise<unknown>>> {
   const middleAt = new Date(T0 + 3_000_000).toISOString();
   const middle = await api.get<{ lines: Array<{ cursor: string }> }>(`/jobs/${FIXTURE.jobId}/lines?at=${middleAt}&limit=1`);
   const middleCursor = middle.lines[0]!.cursor;
   const bareFrom = async (cursor: Cursor | 'start'): Promise<void> => {
     const { body } = linesSearch({ jobId: FIXTURE.jobId, filters: {} }, { kind: 'after', cursor }, { order: 'merged', size: PAGE + 1 });
-    const answer = await es.search({ index: linesIndex(stack.info.resources.stage), ...body });
+    const answer = await es.search(body);
     if (answer.hits.hits.length !== PAGE + 1) throw new Error(`bare search returned ${answer.hits.hits.length} hits`);
   };
   // The cursor the API gave for the middle line, as the bare search's search_after.
-  const first = await es.search({ index: linesIndex(stack.info.resources.stage), ...linesSearch({ jobId: FIXTURE.jobId, filters: {} }, { kind: 'at', time: Date.parse(middleAt) }, { order: 'merged', size: 1 }).body });
+  const first = await es.search({ ...linesSearch({ jobId: FIXTURE.jobId, filters: {} }, { kind: 'at', time: Date.parse(middleAt) }, { order: 'merged', size: 1 }).body });
   const middleKey: Cursor = { order: 'merged', key: lineKey(first.hits.hits[0] as never, 'merged') };
   const page = (query: string) => async () => {
     const body = await api.get<{ lines: unknown[] }>(`/jobs/${FIXTURE.jobId}/lines?${query}`);
@@ -109,7 +108,7 @@ interface Freshness {
 }
 
 /** One job printed at `rate` lines/s for `seconds`; both observers note when each line first reaches them. */
-async function freshnessRun(stack: LocalStack, api: Api, es: Client, o: { rate: number; seconds: number; round: number }): Promise<Record<'es-poll' | 'api-tail', Freshness>> {
+async function freshnessRun(stack: LocalStack, api: Api, es: ReaderSearch, o: { rate: number; seconds: number; round: number }): Promise<Record<'es-poll' | 'api-tail', Freshness>> {
   const jobId = `bench-tail-${Date.now().toString(36)}-${o.round}`;
   await registerTestJob(stack.s3, stack.bucket, jobId);
   const count = o.rate * o.seconds;
@@ -129,7 +128,7 @@ async function freshnessRun(stack: LocalStack, api: Api, es: Client, o: { rate: 
   const poll = (async () => {
     let after = -1;
     while (!done || after < count - 1) {
-      const answer = await es.search({ index: linesIndex(stack.info.resources.stage), size: 1000, track_total_hits: false, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { range: { 'joblogs.line': { gt: after } } }] } }, sort: [{ 'joblogs.line': 'asc' }], _source: ['joblogs.line'] });
+      const answer = await es.search({ size: 1000, track_total_hits: false, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { range: { 'joblogs.line': { gt: after } } }] } }, sort: [{ 'joblogs.line': 'asc' }], _source: ['joblogs.line'] });
       const now = Date.now();
       for (const hit of answer.hits.hits as Array<{ _source: { joblogs: { line: number } } }>) {
         const line = hit._source.joblogs.line;
@@ -159,10 +158,16 @@ async function freshnessRun(stack: LocalStack, api: Api, es: Client, o: { rate: 
   return { 'es-poll': figures('es-poll'), 'api-tail': figures('api-tail') };
 }
 
-async function readerClient(stack: LocalStack): Promise<Client> {
+/** A bare `_search` of the stage's lines with the logs API's own read-only identity: the baseline. */
+interface ReaderSearch {
+  search(body: Record<string, unknown>): Promise<{ hits: { hits: Array<Record<string, any>> } }>;
+}
+
+async function readerClient(stack: LocalStack): Promise<ReaderSearch> {
   const name = stack.info.resources.logsApi.environment['ES_READER_CREDENTIALS_PARAM']!;
   const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!) as { username: string; password: string };
-  return new Client({ node: stack.info.elasticsearch.url, auth: credentials });
+  const reader = { url: stack.info.elasticsearch.url, ...credentials };
+  return { search: (body) => esRequest(reader, 'POST', `/${linesIndex(stack.info.resources.stage)}/_search`, body) };
 }
 
 async function main(): Promise<void> {
@@ -236,7 +241,6 @@ async function main(): Promise<void> {
         await pipeline.stop();
       }
     } finally {
-      await es.close();
       await server.close();
       await idp.close();
       await stack.close();

@@ -29,10 +29,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { installIndexTemplates } from '../shared/adapters/elasticsearch/templates.js';
 import { chunkKey } from '../shared/core/contract/index.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
-import { deletePrefix, esRequest, eventually, FreshnessProber, percentiles, resetDataStream, type EsTarget, type FreshnessSearch } from '../testkit/index.js';
+import { deletePrefix, esRequest, eventually, FreshnessProber, installStageTemplates, percentiles, resetDataStream, type EsTarget, type FreshnessSearch } from '../testkit/index.js';
 import { BENCH_DIR, machineNote, requireNode24, runRounds } from '../testkit/bench/index.js';
 import { startLocalPipeline } from '../testkit/pipeline/index.js';
 import { loadStack, withLocalStack, type LocalStack } from '../testkit/stack/index.js';
@@ -168,7 +167,7 @@ async function measure(stack: LocalStack, options: Options): Promise<void> {
   const work = freshDir(path.join(BENCH_DIR, 'shipper-freshness'));
   const fn = stack.info.resources.function;
   const dataStream = `logs-mlplatform.job-${STAGE}`;
-  await installIndexTemplates(stack.es, { stage: STAGE, retentionDays: 1 });
+  await installStageTemplates(stack, STAGE);
   await resetDataStream(stack, dataStream);
   const batchingWindowS = options.batchingWindowS ?? fn.batchingWindowS;
   // The real indexer on the stack's chunk queue, writing into the bench stage's data stream.

@@ -10,6 +10,10 @@
  * const docs = await jobDocuments(stack, 'logs-mlplatform.job-local', jobId);   // printed order
  * await resetDataStream(stack.info.elasticsearch, 'logs-mlplatform.job-bench');
  */
+import { setupCluster } from '../shared/adapters/search/setup.js';
+import { secretSigner } from '../shared/adapters/search/signers.js';
+import { httpTransport } from '../shared/adapters/search/transport.js';
+import type { ClusterKind } from '../shared/core/cluster/index.js';
 import type { ProvisionedStack } from './stack/stack-file.js';
 
 export interface EsEndpoint {
@@ -19,6 +23,9 @@ export interface EsEndpoint {
 }
 
 export type EsTarget = EsEndpoint | { info: Pick<ProvisionedStack, 'elasticsearch'> };
+
+/** A cluster with its kind: the stack's, or its recorded instance. */
+export type KindedTarget = (EsEndpoint & { kind: ClusterKind }) | { info: Pick<ProvisionedStack, 'elasticsearch'> };
 
 const endpointOf = (es: EsTarget): EsEndpoint => ('info' in es ? es.info.elasticsearch : es);
 
@@ -132,4 +139,15 @@ export async function resetDataStream(es: EsTarget, dataStream: string): Promise
   if (backing.length === 0) return;
   const { new_index: fresh } = await esRequest(es, 'POST', `/${dataStream}/_rollover`);
   for (const { index } of backing) if (index !== fresh) await esRequest(es, 'DELETE', `/${index}`);
+}
+
+/**
+ * The deploy step's templates of `stage` on a local cluster (benchmarks and some tests write into
+ * stages of their own), exactly as deploy/es-setup.ts installs them; retention is not enforced by
+ * the local test distributions, and says nothing about it.
+ */
+export async function installStageTemplates(target: KindedTarget, stage: string, retentionDays = 1): Promise<void> {
+  const es = 'info' in target ? target.info.elasticsearch : target;
+  const transport = httpTransport({ node: es.url, sign: secretSigner({ username: es.username, password: es.password }), requestTimeoutMs: 30_000 });
+  await setupCluster(transport, { declared: es.kind, stage, retentionDays, lifecycle: 'optional' });
 }

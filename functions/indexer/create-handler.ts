@@ -2,8 +2,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import ssm from '@middy/ssm';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { esBulkSender } from '../../shared/adapters/elasticsearch/bulk-sender.js';
-import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
+import { clusterBulkSender } from '../../shared/adapters/search/bulk-sender.js';
+import { clusterTransports } from '../../shared/adapters/search/connect.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3DeadLetterWriter } from '../../shared/adapters/s3/dead-letter-writer.js';
@@ -15,24 +15,22 @@ import { indexBatch } from './index-batch.js';
 type IndexerContext = Context & { esCredentials?: unknown };
 
 /**
- * Builds the middy handler. The ES credentials come from SSM (cached, refreshed every 15 min) by
- * `@middy/ssm`; the client is rebuilt only when they change.
+ * Builds the middy handler. The cluster credentials come from SSM (cached, refreshed every 15 min)
+ * by `@middy/ssm`, and the transport is rebuilt only when they change; with `CLUSTER_AUTH=iam`
+ * requests are signed with the function's role instead (no SSM).
  */
 export function createIndexerHandler(config: IndexerConfig, overrides: Partial<IndexerDeps> = {}) {
   const logger = overrides.logger ?? createLogger('joblogs-indexer');
   const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
   const chunks = s3ChunkStore(s3);
   const deadLetters = s3DeadLetterWriter(s3, { bucket: config.logBucket, prefix: config.deadLetterPrefix });
-  let client: { credentials: string; send: IndexerDeps['sendBulk'] } | undefined;
+  const transportFor = clusterTransports(config.cluster);
+  let sender: { transport: unknown; send: IndexerDeps['sendBulk'] } | undefined;
 
   const sendBulkFor = (credentials: unknown): IndexerDeps['sendBulk'] => {
-    const fingerprint = JSON.stringify(credentials ?? null);
-    if (client?.credentials !== fingerprint) {
-      const auth = credentials === undefined ? undefined : parseEsCredentials(credentials);
-      const es = createEsClient({ node: config.esNode, auth, requestTimeoutMs: config.esRequestTimeoutMs });
-      client = { credentials: fingerprint, send: esBulkSender(es) };
-    }
-    return client.send;
+    const transport = transportFor(credentials);
+    if (sender?.transport !== transport) sender = { transport, send: clusterBulkSender(transport) };
+    return sender.send;
   };
 
   const lambdaHandler = async (event: SQSEvent, context: IndexerContext): Promise<SQSBatchResponse> => {

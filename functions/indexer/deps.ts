@@ -1,4 +1,4 @@
-import type { BulkSender } from '../../shared/adapters/elasticsearch/bulk-sender.js';
+import type { BulkSender } from '../../shared/adapters/search/bulk-sender.js';
 import type { Logger } from '../../shared/adapters/logger.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../../shared/config/indexer-config.js';

@@ -134,7 +134,7 @@ async function recordChunk(chunk: ChunkContext, batcher: ChunkBatcher, run: Chun
   const action = chunkRecordAction(chunk, { positions: batcher.positions, documents: batcher.documents, progress: batcher.progress, error }, new Date(deps.now()));
   await run.slots.acquire();
   const [result] = await deps
-    .sendBulk(Buffer.from(action), { timeoutMs: Math.min(deps.config.esRequestTimeoutMs, Math.max(1, run.deadlineAt - deps.now())) })
+    .sendBulk(Buffer.from(action), { timeoutMs: Math.min(deps.config.cluster.requestTimeoutMs, Math.max(1, run.deadlineAt - deps.now())) })
     .finally(() => run.slots.release());
   if (!result || (result.status >= 300 && result.status !== 409)) {
     throw new SearchUnavailableError(`Elasticsearch did not record chunk ${chunk.key}: ${result?.error?.type ?? 'no answer'}`);

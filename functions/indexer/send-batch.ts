@@ -21,7 +21,7 @@ export async function sendBatch(batch: BulkBatch, o: { deps: IndexerDeps; deadli
     if (remaining <= 0) throw new DeadlineError('Deadline reached before the bulk request could be sent');
     let lastError: unknown;
     try {
-      const outcome = readBulkResults(pending, await deps.sendBulk(body, { timeoutMs: Math.min(deps.config.esRequestTimeoutMs, remaining) }));
+      const outcome = readBulkResults(pending, await deps.sendBulk(body, { timeoutMs: Math.min(deps.config.cluster.requestTimeoutMs, remaining) }));
       count(stats, outcome);
       rejected.push(...outcome.rejected);
       if (outcome.retry.length === 0) return rejected;

@@ -4,8 +4,8 @@ import ssm from '@middy/ssm';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { createJwtVerifier } from '../../shared/adapters/auth/jwt-verifier.js';
-import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasticsearch/client.js';
-import { esLogSearch, type LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
+import { clusterTransports } from '../../shared/adapters/search/connect.js';
+import { clusterLogSearch, type LogSearch } from '../../shared/adapters/search/log-search.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
@@ -29,8 +29,8 @@ const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search)$/;
 
 /**
  * Builds the logs API's handler: every route authorises the caller exactly as the signer does
- * (authorizeJob: the job's registration decides), then reads the stage's Elasticsearch with a
- * read-only identity (its own SSM parameter, fetched and cached by @middy/ssm).
+ * (authorizeJob: the job's registration decides), then reads the stage's cluster with a
+ * read-only identity (its own SSM parameter, fetched and cached by @middy/ssm; or its own role, IAM).
  */
 export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<LogsApiDeps> = {}) {
   const logger = overrides.logger ?? createLogger('joblogs-logs-api');
@@ -62,16 +62,13 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   return handler;
 }
 
-/** One search adapter per credentials value: the client is rebuilt only when SSM hands out new ones. */
+/** One search adapter per transport: rebuilt only when SSM hands out new credentials (never with IAM). */
 function searchPerCredentials(config: LogsApiConfig): (credentials: unknown) => LogSearch {
-  let current: { fingerprint: string; search: LogSearch } | undefined;
+  const transportFor = clusterTransports(config.cluster);
+  let current: { transport: unknown; search: LogSearch } | undefined;
   return (credentials) => {
-    const fingerprint = JSON.stringify(credentials ?? null);
-    if (current?.fingerprint !== fingerprint) {
-      const auth = credentials === undefined ? undefined : parseEsCredentials(credentials);
-      const client = createEsClient({ node: config.esNode, auth, requestTimeoutMs: config.esRequestTimeoutMs });
-      current = { fingerprint, search: esLogSearch(client, { requestTimeoutMs: config.esRequestTimeoutMs }) };
-    }
+    const transport = transportFor(credentials);
+    if (current?.transport !== transport) current = { transport, search: clusterLogSearch(transport, { kind: config.cluster.kind, requestTimeoutMs: config.cluster.requestTimeoutMs }) };
     return current.search;
   };
 }

@@ -1,6 +1,6 @@
 import type { LRUCache } from 'lru-cache';
 import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
-import type { LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
+import type { LogSearch } from '../../shared/adapters/search/log-search.js';
 import type { Logger } from '../../shared/adapters/logger.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';

@@ -59,7 +59,7 @@ export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise
       ? await deps.urls.sign(download.key, { fileName: downloadFileName(jobId), expiresInS: deps.config.urlExpirySeconds, now: new Date(now) })
       : undefined;
   outcome.signed = signed !== undefined;
-  const links = job ? jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId }) : { kibanaUrl: null, kibanaTraceUrl: null };
+  const links = job ? jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId, dashboards: deps.config.kibana.dashboards }) : { kibanaUrl: null, kibanaTraceUrl: null };
   const body: JobLogsBody = {
     status: plan.status,
     downloadUrl: signed?.url ?? null,

@@ -1,3 +1,5 @@
+import { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, DEFAULT_CLUSTER_KIND, type ClusterKind } from '../core/cluster/constants.js';
+import { KIND_TRAITS } from '../core/cluster/kinds.js';
 import { ConfigError } from '../core/errors.js';
 import * as z from '../core/zod.js';
 
@@ -68,4 +70,31 @@ export const httpEnv = {
 /** The `jwt` part of an HTTP function's configuration. */
 export function jwtConfig(e: { JWT_ISSUER: string; JWT_AUDIENCE: string[]; JWT_JWKS_URL?: string | undefined; JWT_TEAMS_CLAIM: string }) {
   return { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, teamsClaim: e.JWT_TEAMS_CLAIM };
+}
+
+/** The variables of every function that talks to the search cluster (README, "Search clusters"). */
+export const clusterEnv = {
+  /** The cluster's URL (Elasticsearch, OpenSearch, an Amazon OpenSearch Service domain endpoint). */
+  ES_NODE: z.url(),
+  CLUSTER_KIND: withDefault(z.enum(CLUSTER_KINDS as [ClusterKind, ...ClusterKind[]]), DEFAULT_CLUSTER_KIND),
+  /** `secret`: credentials from the function's SSM parameter; `iam`: SigV4 with the function's role. */
+  CLUSTER_AUTH: withDefault(z.enum(CLUSTER_AUTHS as [ClusterAuth, ...ClusterAuth[]]), ClusterAuth.secret),
+  /** Set by Lambda: the region a SigV4 signature is scoped to. */
+  AWS_REGION: z.optional(z.string().check(z.minLength(1))),
+};
+
+type ClusterEnv = { ES_NODE: string; CLUSTER_KIND: ClusterKind; CLUSTER_AUTH: ClusterAuth; AWS_REGION?: string | undefined };
+
+/** The combinations of {@link clusterEnv} a function cannot run with: IAM only on OpenSearch, and then with a region. */
+export const clusterChecks = [
+  z.refine<ClusterEnv>((e) => e.CLUSTER_AUTH !== ClusterAuth.iam || KIND_TRAITS[e.CLUSTER_KIND].iam, {
+    error: 'iam (SigV4) is for Amazon OpenSearch Service: CLUSTER_KIND must be opensearch-2',
+    path: ['CLUSTER_AUTH'],
+  }),
+  z.refine<ClusterEnv>((e) => e.CLUSTER_AUTH !== ClusterAuth.iam || !!e.AWS_REGION, { error: 'needed with CLUSTER_AUTH=iam (the SigV4 scope)', path: ['AWS_REGION'] }),
+];
+
+/** The `cluster` part of a function's configuration (shared/adapters/search `ClusterConnection`). */
+export function clusterConfig(e: ClusterEnv, requestTimeoutMs: number) {
+  return { kind: e.CLUSTER_KIND, node: e.ES_NODE, auth: e.CLUSTER_AUTH, region: e.AWS_REGION, requestTimeoutMs };
 }

@@ -1,13 +1,13 @@
 import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
 import * as z from '../core/zod.js';
-import { commonEnv, intVar, parseEnv, prefixVar, withDefault } from './env.js';
+import { clusterChecks, clusterConfig, clusterEnv, commonEnv, intVar, parseEnv, prefixVar, withDefault } from './env.js';
 
 /** Everything the indexer reads from its environment (README, "Configuration"). */
 const IndexerEnv = z.pipe(
   z.object({
     ...commonEnv,
-    ES_NODE: z.url(),
-    /** SSM SecureString holding `{"username":"…","password":"…"}` or `{"apiKey":"…"}`; unset = no auth (local only). */
+    ...clusterEnv,
+    /** SSM SecureString holding `{"username":"…","password":"…"}` or `{"apiKey":"…"}`; unset = no auth (local only); unused with CLUSTER_AUTH=iam. */
     ES_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
     CHUNK_PREFIX: prefixVar('chunks/'),
     DEAD_LETTER_PREFIX: prefixVar('dead-letter/indexer/'),
@@ -27,12 +27,12 @@ const IndexerEnv = z.pipe(
     CHUNK_MAX_BYTES: intVar({ min: 64 * 1024, max: 256 * 1024 * 1024, default: MAX_CHUNK_BYTES }),
     DEADLINE_HEADROOM_MS: intVar({ min: 0, default: 10_000 }),
     ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, default: 30_000 }),
-  }),
+  }).check(...clusterChecks),
   z.transform((e) => ({
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,
-    esNode: e.ES_NODE,
-    esCredentialsParam: e.ES_CREDENTIALS_PARAM,
+    cluster: clusterConfig(e, e.ES_REQUEST_TIMEOUT_MS),
+    esCredentialsParam: e.CLUSTER_AUTH === 'secret' ? e.ES_CREDENTIALS_PARAM : undefined,
     chunkPrefix: e.CHUNK_PREFIX,
     deadLetterPrefix: e.DEAD_LETTER_PREFIX,
     checkpointPrefix: e.CHECKPOINT_PREFIX,
@@ -43,7 +43,6 @@ const IndexerEnv = z.pipe(
     retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
     maxChunkBytes: e.CHUNK_MAX_BYTES,
     deadlineHeadroomMs: e.DEADLINE_HEADROOM_MS,
-    esRequestTimeoutMs: e.ES_REQUEST_TIMEOUT_MS,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   })),
 );

@@ -1,5 +1,5 @@
 import * as z from '../core/zod.js';
-import { commonEnv, httpEnv, intVar, jwtConfig, parseEnv, prefixVar } from './env.js';
+import { clusterChecks, clusterConfig, clusterEnv, commonEnv, httpEnv, intVar, jwtConfig, parseEnv, prefixVar } from './env.js';
 
 /** Everything the logs API reads from its environment (docs/logs-api.md). */
 const LogsApiEnv = z.pipe(
@@ -7,20 +7,19 @@ const LogsApiEnv = z.pipe(
     ...commonEnv,
     ...httpEnv,
     JOB_PREFIX: prefixVar('jobs/'),
-    ES_NODE: z.url(),
-    /** SSM SecureString of a **read-only** Elasticsearch identity (not the indexer's writer); unset = no auth (local only). */
+    ...clusterEnv,
+    /** SSM SecureString of a **read-only** cluster identity (not the indexer's writer); unset = no auth (local only); unused with CLUSTER_AUTH=iam. */
     ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
     ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
     /** How often a waiting tail request looks for new lines (Elasticsearch refreshes every second). */
     TAIL_POLL_MS: intVar({ min: 100, max: 5_000, default: 500 }),
-  }),
+  }).check(...clusterChecks),
   z.transform((e) => ({
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,
     jobPrefix: e.JOB_PREFIX,
-    esNode: e.ES_NODE,
-    esReaderCredentialsParam: e.ES_READER_CREDENTIALS_PARAM,
-    esRequestTimeoutMs: e.ES_REQUEST_TIMEOUT_MS,
+    cluster: clusterConfig(e, e.ES_REQUEST_TIMEOUT_MS),
+    esReaderCredentialsParam: e.CLUSTER_AUTH === 'secret' ? e.ES_READER_CREDENTIALS_PARAM : undefined,
     tailPollMs: e.TAIL_POLL_MS,
     jwt: jwtConfig(e),
     uiOrigin: e.UI_ORIGIN,

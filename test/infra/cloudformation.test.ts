@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
-import { packageDir, packageService, readServerlessYml, readTemplate, resource, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
+import { LOCAL_DIR } from '../../testkit/paths.js';
+import { packageDir, packageService, readServerlessYml, readTemplate, resolveConditions, resource, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
 
 const STAGE = 'ci';
 const BUCKET = `joblogs-${STAGE}-logs`;
@@ -21,13 +22,42 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
+/** The stage as packaged (clusterAuth secret), its conditions applied as CloudFormation would. */
 let template: CfnTemplate;
 let templateText: string;
+/** The same stage for Amazon OpenSearch Service with IAM (`--param clusterAuth=iam …`). */
+let iamTemplate: CfnTemplate;
+const DOMAIN = 'joblogs-logs';
+
+/** What `sls package` says for stage settings it must refuse. */
+const refusals: Record<string, string> = {};
+
+/** `sls package` with these parameters; its output when it refuses, else `accepted`. */
+function packageRefusal(params: Record<string, string>): string {
+  try {
+    execFileSync(path.join('node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, '--package', path.join(LOCAL_DIR, 'sls', 'ci-refused'), ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  return 'accepted';
+}
 
 beforeAll(async () => {
+  // Every `sls package` empties `.serverless/` first (its work folder), whatever `--package` says:
+  // the other packagings go before the one the tests read there.
+  const iam = await packageService(STAGE, { dir: path.join(LOCAL_DIR, 'sls', 'ci-iam'), params: { clusterKind: 'opensearch-2', clusterAuth: 'iam', clusterDomain: DOMAIN } });
+  iamTemplate = resolveConditions(readTemplate(iam));
+  refusals['es-7'] = packageRefusal({ clusterKind: 'es-7' });
+  refusals['iam-es'] = packageRefusal({ clusterAuth: 'iam' });
+  refusals['iam-no-domain'] = packageRefusal({ clusterKind: 'opensearch-2', clusterAuth: 'iam' });
   const file = await packageService(STAGE);
   templateText = readFileSync(file, 'utf8');
-  template = readTemplate(file);
+  template = resolveConditions(readTemplate(file));
 }, 300_000);
 
 function res(logicalId: string, type: string): Required<CfnResource> {
@@ -241,16 +271,16 @@ describe('indexer function', () => {
   });
 });
 
-/** The statements of one function's role. */
-function roleStatements(roleId: string): Statement[] {
-  const p = props(roleId, 'AWS::IAM::Role');
+/** The statements of one function's role (in `from`, default the stage as packaged). */
+function roleStatements(roleId: string, from: CfnTemplate = template): Statement[] {
+  const p = from.Resources[roleId]!.Properties as Record<string, any>;
   return (p['Policies'] as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((policy) => policy.PolicyDocument.Statement);
 }
 const bucketArn = (suffix = '') => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}${suffix}` });
 /** action → resources it is allowed on, for one role. */
-function grants(roleId: string): Record<string, unknown[]> {
+function grants(roleId: string, from: CfnTemplate = template): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
-  for (const st of roleStatements(roleId)) {
+  for (const st of roleStatements(roleId, from)) {
     expect(st.Effect).toBe('Allow');
     for (const action of asArray(st.Action)) (out[action] ??= []).push(...asArray(st.Resource));
   }
@@ -362,5 +392,40 @@ describe('the template as a whole', () => {
     );
     expect(template.Outputs!['LogBucketName']!.Value).toEqual({ Ref: 'LogBucket' });
     expect(template.Outputs!['ChunkQueueUrl']!.Value).toEqual({ Ref: 'ChunkQueue' });
+  });
+});
+
+describe('the search cluster: kind and authentication per stage', () => {
+  const domainArn = (path: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:es:\${AWS::Region}:\${AWS::AccountId}:domain/${DOMAIN}/${path}` });
+
+  it('gives the functions the stage’s cluster kind and authentication (es-9 with SSM secrets by default)', () => {
+    for (const fn of ['IndexerLambdaFunction', 'LogsLambdaFunction']) {
+      expect((resource(template, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({ CLUSTER_KIND: 'es-9', CLUSTER_AUTH: 'secret' });
+      expect((resource(iamTemplate, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({ CLUSTER_KIND: 'opensearch-2', CLUSTER_AUTH: 'iam' });
+    }
+    // The signer only needs the kind: which UI its Discover links open.
+    expect((resource(iamTemplate, 'SignerLambdaFunction').Properties as Record<string, any>)['Environment']['Variables']['CLUSTER_KIND']).toBe('opensearch-2');
+    expect(JSON.stringify(template)).not.toContain('es:ESHttp');
+  });
+
+  it('with clusterAuth iam: grants es:ESHttp* on that domain only — the indexer _bulk, the logs API the stage’s searches — and no SSM secret', () => {
+    const indexer = grants('IndexerRole', iamTemplate);
+    expect(Object.keys(indexer).filter((a) => /^(es|ssm|kms):/.test(a)).sort()).toEqual(['es:ESHttpPost']);
+    expect(indexer['es:ESHttpPost']).toEqual([domainArn('_bulk')]);
+    const logs = grants('LogsApiRole', iamTemplate);
+    expect(Object.keys(logs).filter((a) => /^(es|ssm|kms):/.test(a)).sort()).toEqual(['es:ESHttpGet', 'es:ESHttpPost']);
+    expect(logs['es:ESHttpPost']).toEqual([
+      domainArn(`logs-mlplatform.*-${STAGE}/_search`),
+      domainArn(`logs-mlplatform.*-${STAGE}/_count`),
+      domainArn(`joblogs-chunks-${STAGE}/_search`),
+      domainArn(`joblogs-chunks-${STAGE}/_count`),
+    ]);
+    for (const role of ['AssemblerRole', 'SignerRole']) expect(Object.keys(grants(role, iamTemplate)).filter((a) => a.startsWith('es:'))).toEqual([]);
+  });
+
+  it('refuses at package time what joblogs cannot run with, saying what to change', () => {
+    expect(refusals['es-7']).toContain('Unknown cluster kind "es-7": use one of es-8 (Elasticsearch 8.19+), es-9 (Elasticsearch 9.x), opensearch-2 (OpenSearch 2.7+)');
+    expect(refusals['iam-es']).toContain('clusterAuth iam (SigV4) is for Amazon OpenSearch Service (opensearch-2)');
+    expect(refusals['iam-no-domain']).toContain('set the clusterDomain parameter');
   });
 });

@@ -9,7 +9,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
-import { ecsMappings } from '../../shared/adapters/elasticsearch/templates.js';
+import { candidateFeatures, ecsMappings, mappingPlan } from '../../shared/core/cluster/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { badInputCorpus, type BadInputCase, type ExpectedDocuments } from '../fixtures/bad-input/index.js';
@@ -197,7 +197,8 @@ describe('bad-input corpus: each input beside a good chunk in one batch', () => 
   }
 
   it('adds no field to the data stream mapping, whatever the input', async () => {
-    const planned = leafFields(ecsMappings.properties);
+    const kind = stack.info.elasticsearch.kind;
+    const planned = leafFields(ecsMappings(mappingPlan(kind, new Set(candidateFeatures(kind)))).properties);
     const actual = await mappingFieldCount(stack, DATA_STREAM);
     rows.push({
       name: 'mapping-bounded',

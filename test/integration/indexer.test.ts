@@ -1,7 +1,7 @@
 /**
  * The ingest path on real services: gzip objects put into S3 (moto) → the bucket notification the
  * template declares → SQS (moto) → the event-source runner → the real middy handler → a real
- * Elasticsearch. Nothing here is mocked.
+ * search cluster (the stack's kind). Nothing here is mocked.
  */
 import { ListObjectsV2Command, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline, type Runner } from '../../testkit/pipeline/index.js';
-import { countJobDocuments, eventually, jobDocuments } from '../../testkit/index.js';
+import { countDocuments, countJobDocuments, eventually, jobDocuments } from '../../testkit/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
-import { loadStack, startElasticsearchAgain, stopElasticsearch, type LocalStack } from '../../testkit/stack/index.js';
+import { loadStack, startSearchClusterAgain, stopSearchCluster, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -115,11 +115,11 @@ describe('ingest path on the local stack', () => {
     expect(byMessage['bad shard']).toMatchObject({ log: { level: 'error', logger: 'data' }, error: { stack_trace: expect.stringContaining('Traceback') } });
     expect(byMessage['eval done'].json).toEqual({ accuracy: 0.91 });
 
-    // User JSON is searchable through the flattened field, and the trace id finds the job's lines.
-    const byMetric = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] } } });
-    expect(byMetric.count).toBe(1);
-    const byTrace = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] } } });
-    expect(byTrace.count).toBe(9);
+    // User JSON is searchable through the flattened (flat_object) field, and the trace id finds the job's lines.
+    const byMetric = await countDocuments(stack, DATA_STREAM, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] } });
+    expect(byMetric).toBe(1);
+    const byTrace = await countDocuments(stack, DATA_STREAM, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] } });
+    expect(byTrace).toBe(9);
   });
 
   it('creates no duplicates when a message is redelivered or a chunk is uploaded again', async () => {
@@ -179,19 +179,19 @@ describe('ingest path on the local stack', () => {
     expect(indexer.logs.some((l) => l.code === 'CORRUPT_GZIP' && l.key === truncated)).toBe(true);
   });
 
-  it('hands records back while Elasticsearch is down and indexes them exactly once after it returns', async () => {
+  it('hands records back while the cluster is down and indexes them exactly once after it returns', async () => {
     const jobId = `job-${randomUUID().slice(0, 8)}`;
     const lines = (seq: number) => Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`);
     const failedBefore = runner.stats.failed;
     await putChunk(jobId, 0, lines(0));
     await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c === 300, 'the first chunk to be indexed');
 
-    await stopElasticsearch(stack);
+    await stopSearchCluster(stack);
     try {
       for (const seq of [1, 2, 3]) await putChunk(jobId, seq, lines(seq));
       await eventually(async () => runner.stats.failed, (f) => f > failedBefore, 'the runner to see failed records', 60_000);
     } finally {
-      await startElasticsearchAgain(stack);
+      await startSearchClusterAgain(stack);
     }
 
     const count = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 1200, 'all chunks after the outage', 120_000);

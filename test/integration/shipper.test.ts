@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
-import { eventually, readGzipObjects, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
+import { countJobDocuments, eventually, jobDocuments, readGzipObjects, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
@@ -398,14 +398,10 @@ describe('joblogs run through the ingest path', () => {
     const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT }).result;
     expect(result.code).toBe(0);
 
-    const count = async () => {
-      await stack.es.indices.refresh({ index: DATA_STREAM });
-      return (await stack.es.count({ index: DATA_STREAM, query: { term: { 'labels.job_id': jobId } } })).count;
-    };
+    const count = () => countJobDocuments(stack, DATA_STREAM, jobId);
     await eventually(count, (c) => c >= 5, 'the lines to be searchable');
     expect(await count()).toBe(5);
-    const { hits } = await stack.es.search({ index: DATA_STREAM, size: 100, query: { term: { 'labels.job_id': jobId } }, sort: [{ 'event.sequence': 'asc' }] });
-    const docs = hits.hits.map((h) => h._source as any);
+    const docs = (await jobDocuments(stack, DATA_STREAM, jobId)).map((d) => d._source);
     // Each stream keeps its printed order; across two pipes the interleaving is the reader's.
     const messages = (stream: string) => docs.filter((d) => d.joblogs.stream === stream).map((d) => d.message);
     expect(messages('stdout')).toEqual(['Starting training run', 'checkpoint saved', 'bad\uFFFD', 'done, no newline']);

@@ -18,7 +18,8 @@ import { downloadKey, toS3Metadata, type DownloadMetadata } from '../../shared/c
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { registerTestJob } from '../../testkit/jobs.js';
 import { esSetup } from '../../deploy/es-setup.js';
-import { jsonLogSink } from '../../testkit/index.js';
+import { esRequest, jsonLogSink } from '../../testkit/index.js';
+import { secretSigner } from '../../shared/adapters/search/signers.js';
 import { startHttpApi, startIssuer, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { createServer } from 'node:http';
@@ -380,7 +381,9 @@ describe('signer: complete and running jobs', () => {
 
     const a = risonDecode(decodeURIComponent(new URL(body.kibanaUrl).hash.split('_a=')[1]!)) as any;
     expect(a.query).toEqual({ language: 'kuery', query: `labels.job_id:"${id}"` });
-    expect(a.dataSource).toEqual({ dataViewId: 'joblogs-local', type: 'dataView' });
+    // Kibana names the data view in `dataSource`; OpenSearch Dashboards the index pattern in `index`.
+    if (config.kibana.dashboards === 'kibana') expect(a.dataSource).toEqual({ dataViewId: 'joblogs-local', type: 'dataView' });
+    else expect(a.index).toBe('joblogs-local');
     expect(body.kibanaTraceUrl).toContain(encodeURIComponent('trace.id:"4bf92f3577b34da6a3ce929d0e0e4736"').replace(/%3A/g, ':'));
   });
 
@@ -444,37 +447,43 @@ describe('signer: complete and running jobs', () => {
   });
 });
 
-describe('setup step: the Kibana data view the links open', () => {
-  it('installs the index templates and POSTs the data view when a Kibana URL is configured, not otherwise', async () => {
+describe('setup step: the data view (Kibana) or index pattern (OpenSearch Dashboards) the links open', () => {
+  it('installs the index templates and POSTs the data view when a dashboards URL is configured, not otherwise', async () => {
     const requests: Array<{ url: string; headers: Record<string, unknown>; body: any }> = [];
     const recorder = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         requests.push({ url: req.url!, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data_view":{"id":"joblogs-local"}}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data_view":{"id":"joblogs-local"},"id":"joblogs-local"}');
       });
     });
     await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
-    const { url: node, username, password } = stack.info.elasticsearch;
+    const { url: node, username, password, kind } = stack.info.elasticsearch;
+    const common = { stage: 'local', node, retentionDays: 3, kind, sign: secretSigner({ username, password }), lifecycle: 'optional' as const };
+    const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     try {
       const kibanaUrl = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
-      await esSetup({ stage: 'local', node, retentionDays: 3, auth: { username, password } });
+      await esSetup(common);
       expect(requests).toHaveLength(0);
-      await esSetup({ stage: 'local', node, retentionDays: 3, auth: { username, password }, kibana: { url: kibanaUrl } });
+      await esSetup({ ...common, dashboards: { url: kibanaUrl } });
+      const title = 'logs-mlplatform.*-local';
       expect(requests).toEqual([
-        {
-          url: '/api/data_views/data_view',
-          headers: expect.objectContaining({ 'kbn-xsrf': expect.any(String), authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }),
-          body: {
-            data_view: { id: config.kibana.dataViewId, name: 'joblogs (local)', title: 'logs-mlplatform.*-local', timeFieldName: '@timestamp', allowNoIndex: true },
-            override: true,
-          },
-        },
+        config.kibana.dashboards === 'kibana'
+          ? {
+              url: '/api/data_views/data_view',
+              headers: expect.objectContaining({ 'kbn-xsrf': expect.any(String), authorization }),
+              body: { data_view: { id: config.kibana.dataViewId, name: 'joblogs (local)', title, timeFieldName: '@timestamp', allowNoIndex: true }, override: true },
+            }
+          : {
+              url: `/api/saved_objects/index-pattern/${config.kibana.dataViewId}?overwrite=true`,
+              headers: expect.objectContaining({ 'osd-xsrf': expect.any(String), authorization }),
+              body: { attributes: { title, timeFieldName: '@timestamp' } },
+            },
       ]);
       // The data view covers exactly the streams the stage's index template makes.
-      const templates = await stack.es.indices.getIndexTemplate({ name: 'joblogs-local-logs' });
-      expect(templates.index_templates[0]!.index_template.index_patterns).toEqual([requests[0]!.body.data_view.title]);
+      const templates = await esRequest(stack, 'GET', '/_index_template/joblogs-local-logs');
+      expect(templates.index_templates[0]!.index_template.index_patterns).toEqual([title]);
     } finally {
       await new Promise((resolve) => recorder.close(resolve));
     }

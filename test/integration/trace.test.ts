@@ -19,7 +19,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { eventually as poll, REPO_ROOT } from '../../testkit/index.js';
+import { esRequest, eventually as poll, refresh, REPO_ROOT } from '../../testkit/index.js';
 import { createServiceLogger, type ServiceLogger } from '../../shared/logging/index.js';
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
@@ -83,14 +83,9 @@ async function receive(count: number): Promise<Message[]> {
 }
 
 async function linesOfTrace(traceId: string): Promise<Array<Record<string, any>>> {
-  await stack.es.indices.refresh({ index: DATA_STREAMS });
-  const result = await stack.es.search({
-    index: DATA_STREAMS,
-    size: 100,
-    query: { term: { 'trace.id': traceId } },
-    sort: [{ '@timestamp': 'asc' }],
-  });
-  return result.hits.hits.map((h) => h._source as Record<string, any>);
+  await refresh(stack, DATA_STREAMS);
+  const result = await esRequest(stack, 'POST', `/${DATA_STREAMS}/_search`, { size: 100, query: { term: { 'trace.id': traceId } }, sort: [{ '@timestamp': 'asc' }] });
+  return (result.hits.hits as Array<{ _source: Record<string, any> }>).map((h) => h._source);
 }
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 /**
  * Small, pure readers of the CloudFormation template that `sls package` writes, so the local
  * stack is provisioned from the same source as AWS. Only the intrinsics our template uses are
- * resolved (Ref, Fn::GetAtt, Fn::Sub, Fn::Join), with local values.
+ * resolved (Ref, Fn::GetAtt, Fn::Sub, Fn::Join), with local values; its conditions (Fn::If on the
+ * stage's `ClusterAuth` parameter) by {@link resolveConditions}.
  */
 
 export interface CfnResource {
@@ -11,8 +12,51 @@ export interface CfnResource {
 }
 
 export interface CfnTemplate {
+  Parameters?: Record<string, { Type: string; Default?: string; AllowedValues?: string[] }>;
+  Conditions?: Record<string, unknown>;
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, { Value: unknown }>;
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The template as CloudFormation would apply it for these parameter values (defaults otherwise):
+ * every `Fn::If` replaced by its chosen branch and every `Ref: AWS::NoValue` removed, so what a
+ * role is granted can be read (and tested) for each stage setting.
+ *
+ * @example
+ * const iam = resolveConditions(template, { ClusterAuth: 'iam' });
+ */
+export function resolveConditions(template: CfnTemplate, parameters: Record<string, string> = {}): CfnTemplate {
+  const values = Object.fromEntries(Object.entries(template.Parameters ?? {}).map(([name, p]) => [name, parameters[name] ?? p.Default]));
+  const memo = new Map<string, boolean>();
+  const condition = (name: string): boolean => {
+    if (!memo.has(name)) memo.set(name, evaluate(template.Conditions?.[name], values, condition));
+    return memo.get(name)!;
+  };
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk).filter((v) => v !== NO_VALUE);
+    if (value === null || typeof value !== 'object') return value;
+    const v = value as Record<string, unknown>;
+    if (v['Ref'] === 'AWS::NoValue') return NO_VALUE;
+    if (Array.isArray(v['Fn::If'])) {
+      const [name, then, otherwise] = v['Fn::If'] as [string, unknown, unknown];
+      return walk(condition(name) ? then : otherwise);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]).filter(([, x]) => x !== NO_VALUE));
+  };
+  const { Conditions: _conditions, ...rest } = template;
+  return walk(rest) as CfnTemplate;
+}
+
+function evaluate(expression: unknown, parameters: Record<string, string | undefined>, condition: (name: string) => boolean): boolean {
+  const e = expression as Record<string, unknown> | undefined;
+  const value = (x: unknown): unknown => (x && typeof x === 'object' && 'Ref' in x ? parameters[String((x as { Ref: unknown }).Ref)] : x);
+  if (e && Array.isArray(e['Fn::Equals'])) return value(e['Fn::Equals'][0]) === value(e['Fn::Equals'][1]);
+  if (e && Array.isArray(e['Fn::Not'])) return !evaluate(e['Fn::Not'][0], parameters, condition);
+  if (e && typeof e['Condition'] === 'string') return condition(e['Condition']);
+  throw new Error(`Cannot evaluate condition ${JSON.stringify(expression)} locally`);
 }
 
 /** What a `Ref` or `Fn::GetAtt` of a resource means locally. */

@@ -1,13 +1,15 @@
 /**
- * Bringing the local stack up and down: real Elasticsearch + moto (S3, SQS, SSM), provisioned
+ * Bringing the local stack up and down: a real search cluster (Elasticsearch 9 by default, or
+ * Elasticsearch 8 / OpenSearch 2: testkit/stack/cluster.ts) + moto (S3, SQS, SSM), provisioned
  * from the packaged CloudFormation template of stage `local`, recorded in `.local/stack.json`.
  * `scripts/stack.ts` is the command line over this; tests and benchmarks call it directly.
  *
  * @example
  * const info = await ensureStackUp();                        // `up` unless it answers already
+ * await stackUp({ cluster: 'opensearch-2' });                // another kind: the running cluster is replaced
  * await withLocalStack(async (stack) => measure(stack));     // benchmarks: leave the stack as found
  *
- * Ports: JOBLOGS_ES_PORT (default 9201), JOBLOGS_MOTO_PORT (default 5055); the next free port is
+ * Ports: JOBLOGS_ES_PORT (default 9201, any kind), JOBLOGS_MOTO_PORT (default 5055); the next free port is
  * taken when one is busy. Everything lands in .local/ (logs in .local/logs/).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { childEnv, LOGS_DIR, REPO_ROOT, STACK_FILE } from '../paths.js';
-import { elasticsearchFailedToBind, elasticsearchRunning, ensureEsUsers, esHealthy, findOurElasticsearch, readerCredentials, startElasticsearch, stopElasticsearch, type EsInstance } from './elasticsearch.js';
+import type { ClusterKind } from '../../shared/core/cluster/index.js';
+import { clusterFailedToBind, clusterRunning, clusterUsable, defaultClusterKind, ensureClusterUsers, findOurClusters, readerCredentials, requestedClusterKind, startCluster, stopCluster, type EsInstance } from './cluster.js';
 import { ensureHost, pauseHost, runningHost, stopHost } from './host.js';
 import { withLock } from './lock.js';
 import { findOurMotos, MOTO_ACCOUNT_ID, motoHealthy, motoRunning, startMoto, stopMoto, type MotoInstance } from './moto.js';
@@ -28,9 +31,7 @@ import { readStackFile, writeStackFile, type ProvisionedStack, type StackInfo } 
 const STAGE = 'local';
 const REGION = 'us-east-1';
 
-async function esUsable(es: EsInstance | undefined): Promise<boolean> {
-  return !!es && elasticsearchRunning(es) && (await esHealthy(es.url, es.username, es.password).catch(() => false));
-}
+const esUsable = clusterUsable;
 
 async function motoUsable(moto: MotoInstance | undefined): Promise<boolean> {
   return !!moto && motoRunning(moto) && (await motoHealthy(moto.url).catch(() => false));
@@ -50,8 +51,10 @@ interface ServiceKind<T extends { url: string; pid: number }> {
   usable(service: T): Promise<boolean>;
   /** How long a live process may take to answer before it counts as dead (starting, or busy). */
   settleMs: number;
+  /** One of ours that is never to be kept (a cluster of another kind): stopped without waiting for it to answer. */
+  unwanted?(service: T): boolean;
   start(previous: T | undefined): Promise<T>;
-  stop(pid: number): Promise<void>;
+  stop(service: T): Promise<void>;
 }
 
 /**
@@ -64,13 +67,14 @@ async function ensureService<T extends { url: string; pid: number }>(kind: Servi
   const candidates = [...(recorded ? [recorded] : []), ...kind.ours()].filter((c, i, all) => all.findIndex((o) => o.pid === c.pid) === i && kind.ours().some((o) => o.pid === c.pid));
   let kept: T | undefined;
   for (const candidate of candidates) {
-    if (!kept && (await answersWithin(() => kind.usable(candidate), kind.settleMs))) {
+    if (!kept && !kind.unwanted?.(candidate) && (await answersWithin(() => kind.usable(candidate), kind.settleMs))) {
       console.log(`[stack] ${kind.name} already up on ${candidate.url} (pid ${candidate.pid})${candidate.pid === recorded?.pid ? '' : ', adopted'}`);
       kept = candidate;
       continue;
     }
-    console.log(`[stack] stopping ${kept ? 'a second' : 'an unanswering'} ${kind.name} on ${candidate.url} (pid ${candidate.pid})`);
-    await kind.stop(candidate.pid);
+    const why = kept ? 'a second' : kind.unwanted?.(candidate) ? 'another kind of' : 'an unanswering';
+    console.log(`[stack] stopping ${why} ${kind.name} on ${candidate.url} (pid ${candidate.pid})`);
+    await kind.stop(candidate);
   }
   if (kept) return { service: kept, started: false };
   return { service: await kind.start(recorded), started: true };
@@ -85,38 +89,42 @@ async function answersWithin(probe: () => Promise<boolean>, ms: number): Promise
   }
 }
 
-const ELASTICSEARCH: ServiceKind<EsInstance> = {
-  name: 'Elasticsearch',
-  ours: findOurElasticsearch,
-  usable: esUsable,
-  settleMs: 120_000,
-  stop: stopElasticsearch,
-  async start(previous) {
-    let preferred = Number(process.env.JOBLOGS_ES_PORT ?? previous?.port ?? 9201);
-    // A port seen free can be taken before the JVM binds it (another stack on this machine): retry higher.
-    for (let attempt = 1; ; attempt++) {
-      const port = await pickFreePort(preferred);
-      const transportPort = await pickFreePort(port + 100);
-      console.log(`[stack] starting Elasticsearch on 127.0.0.1:${port}`);
-      try {
-        const es = await startElasticsearch({ port, transportPort });
-        console.log(`[stack] Elasticsearch up on ${es.url} (pid ${es.pid})`);
-        return es;
-      } catch (error) {
-        if (attempt >= 3 || !elasticsearchFailedToBind()) throw error;
-        console.log(`[stack] port taken meanwhile; retrying`);
-        preferred = port + 1;
+/** The cluster of `kind`: a running one of another kind counts as not usable, and is stopped. */
+function clusterService(kind: ClusterKind): ServiceKind<EsInstance> {
+  return {
+    name: 'search cluster',
+    ours: findOurClusters,
+    usable: async (c) => c.kind === kind && (await esUsable(c)),
+    unwanted: (c) => (c.kind ?? 'es-9') !== kind,
+    settleMs: 120_000,
+    stop: stopCluster,
+    async start(previous) {
+      let preferred = Number(process.env.JOBLOGS_ES_PORT ?? previous?.port ?? 9201);
+      // A port seen free can be taken before the JVM binds it (another stack on this machine): retry higher.
+      for (let attempt = 1; ; attempt++) {
+        const port = await pickFreePort(preferred);
+        const transportPort = await pickFreePort(port + 100);
+        console.log(`[stack] starting ${kind} on 127.0.0.1:${port}`);
+        try {
+          const es = await startCluster(kind, { port, transportPort });
+          console.log(`[stack] ${kind} up on ${es.url} (pid ${es.pid})`);
+          return es;
+        } catch (error) {
+          if (attempt >= 3 || !clusterFailedToBind(kind)) throw error;
+          console.log(`[stack] port taken meanwhile; retrying`);
+          preferred = port + 1;
+        }
       }
-    }
-  },
-};
+    },
+  };
+}
 
 const MOTO: ServiceKind<MotoInstance> = {
   name: 'moto',
   ours: findOurMotos,
   usable: motoUsable,
   settleMs: 30_000,
-  stop: stopMoto,
+  stop: (m) => stopMoto(m.pid),
   async start(previous) {
     const port = await pickFreePort(Number(process.env.JOBLOGS_MOTO_PORT ?? previous?.port ?? 5055));
     console.log(`[stack] starting moto on 127.0.0.1:${port}`);
@@ -134,12 +142,15 @@ function esSetupSettings(stage: string): { retentionDays: number } {
   return state.service.custom.esSetup;
 }
 
-/** The deploy step itself (deploy/es-setup.ts), run as on a deploy: the stage's templates in the local Elasticsearch. */
+/**
+ * The deploy step itself (deploy/es-setup.ts), run as on a deploy: the stage's templates in the
+ * local cluster. `--lifecycle optional`: the test distributions lack the lifecycle service / ISM.
+ */
 function runEsSetup(stage: string, es: EsInstance): void {
   const { retentionDays } = esSetupSettings(stage);
   execFileSync(
     path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [path.join(REPO_ROOT, 'deploy', 'es-setup.ts'), '--stage', stage, '--node', es.url, '--retention-days', String(retentionDays)],
+    [path.join(REPO_ROOT, 'deploy', 'es-setup.ts'), '--stage', stage, '--node', es.url, '--retention-days', String(retentionDays), '--cluster-kind', es.kind, '--lifecycle', 'optional'],
     { cwd: REPO_ROOT, env: childEnv({ ES_USERNAME: es.username, ES_PASSWORD: es.password }), stdio: ['ignore', 'inherit', 'inherit'] },
   );
 }
@@ -147,6 +158,8 @@ function runEsSetup(stage: string, es: EsInstance): void {
 export interface UpOptions {
   /** Also keep the functions consuming and the API served (the host); default true. */
   host?: boolean;
+  /** The search cluster's kind; default `JOBLOGS_CLUSTER`, else the recorded stack's, else es-9. A running cluster of another kind is replaced. */
+  cluster?: ClusterKind;
 }
 
 /**
@@ -158,13 +171,14 @@ export async function up(o: UpOptions = {}): Promise<ProvisionedStack> {
   mkdirSync(LOGS_DIR, { recursive: true });
   const previous = readStackFile();
   // Packaging (esbuild) and the JVM both want the CPU; start the services first, package meanwhile.
-  const servicesReady = Promise.all([ensureService(ELASTICSEARCH, previous?.elasticsearch), ensureService(MOTO, previous?.moto)]);
+  const kind = o.cluster ?? requestedClusterKind() ?? previous?.elasticsearch.kind ?? defaultClusterKind();
+  const servicesReady = Promise.all([ensureService(clusterService(kind), previous?.elasticsearch), ensureService(MOTO, previous?.moto)]);
   const templateReady = ensureTemplate(STAGE);
   templateReady.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const [es, moto] = await servicesReady;
   const [elasticsearch, motoServer] = [es.service, moto.service];
   // A node started by an older `up` may lack the reader; it reloads its user files by itself.
-  ensureEsUsers();
+  ensureClusterUsers(kind);
   // Recorded before provisioning, so `down` can stop them even if a later step fails.
   writeStackFile({ region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto: motoServer, updatedAt: new Date().toISOString() });
   const template = await templateReady;
@@ -182,6 +196,7 @@ export async function up(o: UpOptions = {}): Promise<ProvisionedStack> {
         accountId: MOTO_ACCOUNT_ID,
         motoUrl: motoServer.url,
         esNode: elasticsearch.url,
+        clusterKind: elasticsearch.kind,
         esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
         esReaderCredentials: readerCredentials(),
       }));
@@ -194,14 +209,14 @@ export async function up(o: UpOptions = {}): Promise<ProvisionedStack> {
   return stack;
 }
 
-/** Stops the host, then what any `up` started (recorded or not, answering or not); keeps `.local/es-data`. */
+/** Stops the host, then what any `up` started (recorded or not, answering or not, any kind); keeps `.local/cluster-data`. */
 export async function down(): Promise<void> {
   await stopHost();
   const stack = readStackFile();
-  if (stack) await Promise.all([stopElasticsearch(stack.elasticsearch.pid), stopMoto(stack.moto.pid)]);
-  await Promise.all([...findOurElasticsearch().map((es) => stopElasticsearch(es.pid)), ...findOurMotos().map((m) => stopMoto(m.pid))]);
+  if (stack) await Promise.all([stopCluster(stack.elasticsearch), stopMoto(stack.moto.pid)]);
+  await Promise.all([...findOurClusters().map((es) => stopCluster(es)), ...findOurMotos().map((m) => stopMoto(m.pid))]);
   rmSync(STACK_FILE, { force: true });
-  console.log('[stack] stopped the host, Elasticsearch and moto');
+  console.log('[stack] stopped the host, the search cluster and moto');
 }
 
 /** Prints where the services are and whether they answer; true when both do. */
@@ -210,7 +225,7 @@ export async function status(): Promise<boolean> {
   const [es, moto, host] = await Promise.all([esUsable(stack?.elasticsearch), motoUsable(stack?.moto), runningHost()]);
   console.log(JSON.stringify({
     stackFile: existsSync(STACK_FILE) ? path.relative(REPO_ROOT, STACK_FILE) : null,
-    elasticsearch: stack ? { url: stack.elasticsearch.url, pid: stack.elasticsearch.pid, healthy: es } : null,
+    elasticsearch: stack ? { kind: stack.elasticsearch.kind, url: stack.elasticsearch.url, pid: stack.elasticsearch.pid, healthy: es } : null,
     moto: stack ? { url: stack.moto.url, pid: stack.moto.pid, healthy: moto } : null,
     host: host ? { api: host.apiUrl, issuer: host.issuerUrl, pid: host.pid, healthy: true } : null,
   }, null, 2));
@@ -221,11 +236,17 @@ export async function status(): Promise<boolean> {
 export const stackUp = (o: UpOptions = {}): Promise<ProvisionedStack> => withLock('stack', () => up(o));
 export const stackDown = (): Promise<void> => withLock('stack', down);
 
-/** Brings the services up unless they already answer (without the host: the caller runs its own functions); returns the stack file. */
+/**
+ * Brings the services up unless they already answer (without the host: the caller runs its own
+ * functions); returns the stack file. The running cluster is kept whatever its kind, unless
+ * `JOBLOGS_CLUSTER` asks for another.
+ */
 export async function ensureStackUp(): Promise<ProvisionedStack> {
   const info = readStackFile();
-  if (info?.resources && (await stackIsUp(info))) return info as ProvisionedStack;
-  return stackUp({ host: false });
+  const wanted = requestedClusterKind();
+  const rightKind = !wanted || (info?.elasticsearch.kind ?? 'es-9') === wanted;
+  if (info?.resources && rightKind && (await stackIsUp(info))) return info as ProvisionedStack;
+  return stackUp({ host: false, cluster: wanted ?? info?.elasticsearch.kind });
 }
 
 function bornAfter(pid: number, since: number): boolean {

@@ -1,6 +1,7 @@
 /**
  * Clients bound to the running local stack, for tests, benchmarks and scripts. Every helper takes
- * the stack it works on; nothing is kept in module-level state.
+ * the stack it works on; nothing is kept in module-level state. The search cluster (any kind) is
+ * read over plain HTTP with testkit/es.ts (`esRequest(stack, …)`), as a user would.
  *
  * @example
  * const stack = loadStack();                       // clients bound to `.local/stack.json`
@@ -10,10 +11,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { Client } from '@elastic/elasticsearch';
 import { emptyQueues } from '../sqs.js';
 import { localS3Client, localSqsClient, localSsmClient } from './aws.js';
-import { elasticsearchRunning, startElasticsearch as startEs, stopElasticsearch as stopEs } from './elasticsearch.js';
+import { clusterRunning, startCluster, stopCluster } from './cluster.js';
 import { readStackFile, writeStackFile, type ProvisionedStack, type StackInfo } from './stack-file.js';
 
 export interface LocalStack {
@@ -27,7 +27,6 @@ export interface LocalStack {
   s3: S3Client;
   sqs: SQSClient;
   ssm: SSMClient;
-  es: Client;
   /** Closes every client. */
   close(): Promise<void>;
 }
@@ -39,7 +38,6 @@ export function loadStack(info: StackInfo | undefined = readStackFile()): LocalS
   const s3 = localS3Client(info);
   const sqs = localSqsClient(info);
   const ssm = localSsmClient(info);
-  const es = new Client({ node: info.elasticsearch.url, auth: { username: info.elasticsearch.username, password: info.elasticsearch.password } });
   const r = provisioned.resources;
   return {
     info: provisioned,
@@ -52,12 +50,10 @@ export function loadStack(info: StackInfo | undefined = readStackFile()): LocalS
     s3,
     sqs,
     ssm,
-    es,
     async close() {
       s3.destroy();
       sqs.destroy();
       ssm.destroy();
-      await es.close();
     },
   };
 }
@@ -67,19 +63,19 @@ export function purgeQueues(stack: Pick<LocalStack, 'sqs' | 'chunkQueueUrl' | 'd
   return emptyQueues(stack.sqs, [stack.chunkQueueUrl, stack.deadLetterQueueUrl]);
 }
 
-/** Stops Elasticsearch (for outage tests). Its data directory and port are kept for {@link startElasticsearchAgain}. */
-export async function stopElasticsearch(stack: Pick<LocalStack, 'info'>): Promise<void> {
-  await stopEs(stack.info.elasticsearch.pid);
+/** Stops the search cluster (for outage tests). Its data directory and port are kept for {@link startSearchClusterAgain}. */
+export async function stopSearchCluster(stack: Pick<LocalStack, 'info'>): Promise<void> {
+  await stopCluster(stack.info.elasticsearch);
 }
 
 /**
- * Starts Elasticsearch again on the same port and data directory, waits until healthy, and
+ * Starts the search cluster again on the same port and data directory, waits until healthy, and
  * records the new pid in `.local/stack.json` (and in `stack.info`).
  */
-export async function startElasticsearchAgain(stack: Pick<LocalStack, 'info'>): Promise<void> {
+export async function startSearchClusterAgain(stack: Pick<LocalStack, 'info'>): Promise<void> {
   const previous = stack.info.elasticsearch;
-  if (elasticsearchRunning(previous)) return;
-  const started = await startEs({ port: previous.port, transportPort: previous.transportPort });
+  if (clusterRunning(previous)) return;
+  const started = await startCluster(previous.kind, { port: previous.port, transportPort: previous.transportPort });
   stack.info.elasticsearch = started;
   const onDisk = readStackFile();
   if (onDisk) writeStackFile({ ...onDisk, elasticsearch: started, updatedAt: new Date().toISOString() });

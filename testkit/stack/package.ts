@@ -21,11 +21,19 @@ export function templatePath(stage: string): string {
   return path.join(packageDir(stage), TEMPLATE_FILE);
 }
 
-/** Runs `sls package --stage <stage>` offline; needs no AWS credentials. */
-export async function packageService(stage: string): Promise<string> {
-  const dir = packageDir(stage);
+export interface PackageOptions {
+  /** Stage parameters overriding serverless.yml's (`sls package --param name=value`). */
+  params?: Record<string, string>;
+  /** Where to write (default {@link packageDir}). */
+  dir?: string;
+}
+
+/** Runs `sls package --stage <stage>` offline; needs no AWS credentials. Throws with sls's message when it refuses. */
+export async function packageService(stage: string, o: PackageOptions = {}): Promise<string> {
+  const dir = o.dir ?? packageDir(stage);
   await withLock('sls-package', () => {
-    const args = ['package', '--stage', stage, ...(stage === 'ci' ? [] : ['--package', dir])];
+    const params = Object.entries(o.params ?? {}).map(([name, value]) => `--param=${name}=${value}`);
+    const args = ['package', '--stage', stage, ...(stage === 'ci' && !o.dir ? [] : ['--package', dir]), ...params];
     execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'sls'), args, {
       cwd: REPO_ROOT,
       env: childEnv({ SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' }),

@@ -44,6 +44,7 @@ import {
   type LocalResolver,
   localBucketPolicy,
 } from './cfn.js';
+import type { ClusterKind } from '../../shared/core/cluster/index.js';
 import type { ProvisionedResources } from './stack-file.js';
 
 export const INDEXER_LOGICAL_ID = 'IndexerLambdaFunction';
@@ -59,6 +60,8 @@ export interface ProvisionOptions {
   accountId: string;
   motoUrl: string;
   esNode: string;
+  /** The local cluster's kind: the functions' CLUSTER_KIND (the template has the stage's). */
+  clusterKind: ClusterKind;
   esCredentials: { username: string; password: string };
   /** The logs API's read-only identity (into the SSM parameter its function names). */
   esReaderCredentials: { username: string; password: string };
@@ -161,7 +164,8 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
 
     const fn = readFunction(template, INDEXER_LOGICAL_ID);
     const mapping = readEventSourceMapping(template, INDEXER_LOGICAL_ID);
-    const environment: Record<string, string> = { ...resolve<Record<string, string>>(fn.environment), ES_NODE: o.esNode };
+    const cluster = { ES_NODE: o.esNode, CLUSTER_KIND: o.clusterKind };
+    const environment: Record<string, string> = { ...resolve<Record<string, string>>(fn.environment), ...cluster };
     const esCredentialsParam = environment['ES_CREDENTIALS_PARAM'];
     if (!esCredentialsParam) throw new Error(`${INDEXER_LOGICAL_ID} has no ES_CREDENTIALS_PARAM`);
     await ssm.send(new PutParameterCommand({
@@ -184,7 +188,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
     await deleteS3TestEvents(sqs, assembleQueueUrl);
     const signerFn = readFunction(template, SIGNER_LOGICAL_ID);
     const logsFn = readFunction(template, LOGS_API_LOGICAL_ID);
-    const logsEnvironment: Record<string, string> = { ...resolve<Record<string, string>>(logsFn.environment), ES_NODE: o.esNode };
+    const logsEnvironment: Record<string, string> = { ...resolve<Record<string, string>>(logsFn.environment), ...cluster };
     const readerParam = logsEnvironment['ES_READER_CREDENTIALS_PARAM'];
     if (!readerParam) throw new Error(`${LOGS_API_LOGICAL_ID} has no ES_READER_CREDENTIALS_PARAM`);
     await ssm.send(new PutParameterCommand({ Name: readerParam, Type: 'SecureString', Value: JSON.stringify(o.esReaderCredentials), Overwrite: true }));
@@ -225,7 +229,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
       signer: {
         functionName: signerFn.functionName,
         handler: signerFn.handler,
-        environment: resolve<Record<string, string>>(signerFn.environment),
+        environment: { ...resolve<Record<string, string>>(signerFn.environment), CLUSTER_KIND: o.clusterKind },
         routes: httpRoutesOf(template, SIGNER_LOGICAL_ID),
       },
       logsApi: { functionName: logsFn.functionName, handler: logsFn.handler, environment: logsEnvironment, routes: httpRoutesOf(template, LOGS_API_LOGICAL_ID) },

@@ -1,7 +1,7 @@
 /** `.local/stack.json`: what `up` started and provisioned; read by tests, benchmarks, the demo and the load run. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LOCAL_DIR, STACK_FILE } from '../paths.js';
-import type { EsInstance } from './elasticsearch.js';
+import type { EsInstance } from './cluster.js';
 import type { MotoInstance } from './moto.js';
 
 /** A function as the template declares it, with its SQS event source. */
@@ -36,18 +36,19 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
   esCredentialsParam: string;
-  /** The indexer (environment: ES_NODE points at the local Elasticsearch). */
+  /** The indexer (environment: ES_NODE and CLUSTER_KIND are the local cluster's). */
   function: LocalFunction;
   assembler: LocalFunction & { queueUrl: string; queueArn: string; deadLetterQueueUrl: string };
   /** The signer: its environment and HTTP API routes (served locally by testkit/http/local-api.ts). */
   signer: HttpFunction;
-  /** The logs API (an HTTP function too): its environment (ES_NODE the local Elasticsearch) and routes. */
+  /** The logs API (an HTTP function too): its environment (ES_NODE and CLUSTER_KIND the local cluster's) and routes. */
   logsApi: HttpFunction;
 }
 
 export interface StackInfo {
   region: string;
   accountId: string;
+  /** The search cluster, whichever kind (`kind`; the name is from when Elasticsearch was the only one). */
   elasticsearch: EsInstance;
   moto: MotoInstance;
   /** Absent while `up` has started the services but not yet provisioned them. */

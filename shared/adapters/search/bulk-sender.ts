@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
 import { SearchUnavailableError } from '../../core/errors.js';
 import { type BulkItemResult } from '../../core/ingest/index.js';
+import { errorReason, isOk, type ClusterTransport } from './transport.js';
 
 /** Sends one NDJSON bulk body (already UTF-8 bytes) and returns one normalised result per action. */
 export type BulkSender = (body: Buffer, options: { timeoutMs: number }) => Promise<BulkItemResult[]>;
@@ -10,29 +10,22 @@ interface BulkResponse {
   items?: Array<Record<string, { status: number; error?: { type?: string; reason?: string } }>>;
 }
 
-export function esBulkSender(client: Client): BulkSender {
+/** `_bulk` answers the same on every kind: per item `create` results, 409 for an id already there. */
+export function clusterBulkSender(transport: ClusterTransport): BulkSender {
   return async (body, { timeoutMs }) => {
-    let response: BulkResponse;
-    try {
-      response = (await client.transport.request(
-        {
-          method: 'POST',
-          path: '/_bulk',
-          bulkBody: body,
-          // Only what we read: keeps responses small on large batches.
-          querystring: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
-        },
-        { requestTimeout: timeoutMs, maxRetries: 0 },
-      )) as BulkResponse;
-    } catch (error) {
-      // Connection refused/reset, timeouts, 429 and 5xx on the whole request: all worth retrying.
-      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-      throw new SearchUnavailableError(`Elasticsearch bulk request failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, {
-        cause: error,
-        details: { status },
-      });
+    const answer = await transport.request<BulkResponse>({
+      method: 'POST',
+      path: '/_bulk',
+      body,
+      // Only what we read: keeps responses small on large batches.
+      query: { filter_path: 'errors,items.*.status,items.*.error.type,items.*.error.reason' },
+      timeoutMs,
+    });
+    if (!isOk(answer)) {
+      // 429 and 5xx on the whole request, and 401/403 while credentials rotate: all worth retrying.
+      throw new SearchUnavailableError(`Cluster bulk request failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
     }
-    return (response.items ?? []).map((item) => {
+    return (answer.body.items ?? []).map((item) => {
       const result = Object.values(item)[0];
       if (!result) return { status: 503, error: { type: 'empty_item', reason: 'empty bulk item' } };
       return result.error

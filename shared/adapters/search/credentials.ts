@@ -1,4 +1,3 @@
-import { Client } from '@elastic/elasticsearch';
 import { ConfigError } from '../../core/errors.js';
 
 /** The credentials secret is malformed; the message never contains any of it. */
@@ -9,27 +8,8 @@ export class EsCredentialsError extends ConfigError {
   }
 }
 
+/** What an SSM SecureString may hold for the cluster: a user and password, or an API key. */
 export type EsAuth = { username: string; password: string } | { apiKey: string };
-
-export interface EsClientOptions {
-  node: string;
-  auth?: EsAuth | undefined;
-  requestTimeoutMs: number;
-}
-
-/**
- * One client per container. Retries are ours (jittered, deadline-aware, per bulk item), so the
- * client's own are off. https://www.elastic.co/docs/reference/elasticsearch/clients/javascript/basic-config
- */
-export function createEsClient(options: EsClientOptions): Client {
-  return new Client({
-    node: options.node,
-    ...(options.auth ? { auth: options.auth } : {}),
-    requestTimeout: options.requestTimeoutMs,
-    maxRetries: 0,
-    compression: false,
-  });
-}
 
 /**
  * Parses the JSON secret stored in SSM / Secrets Manager: `{"username","password"}` or `{"apiKey"}`.
@@ -42,7 +22,7 @@ export function parseEsCredentials(secret: unknown): EsAuth {
     try {
       value = JSON.parse(secret);
     } catch {
-      throw new EsCredentialsError('Elasticsearch credentials are not valid JSON (the value is not shown)');
+      throw new EsCredentialsError('Cluster credentials are not valid JSON (the value is not shown)');
     }
   }
   const v = value as Record<string, unknown> | null;
@@ -50,5 +30,11 @@ export function parseEsCredentials(secret: unknown): EsAuth {
   if (v && typeof v['username'] === 'string' && typeof v['password'] === 'string') {
     return { username: v['username'], password: v['password'] };
   }
-  throw new EsCredentialsError('Elasticsearch credentials must be JSON {"username","password"} or {"apiKey"}');
+  throw new EsCredentialsError('Cluster credentials must be JSON {"username","password"} or {"apiKey"}');
+}
+
+/** The `Authorization` header of basic or API key credentials (Elasticsearch, Kibana, OpenSearch's security plugin). */
+export function authorizationHeader(auth: EsAuth): string {
+  if ('apiKey' in auth) return `ApiKey ${auth.apiKey}`;
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
 }

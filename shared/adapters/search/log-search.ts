@@ -1,6 +1,7 @@
-import type { Client } from '@elastic/elasticsearch';
+import { searchBodyFor, type ClusterKind } from '../../core/cluster/index.js';
 import { SearchUnavailableError } from '../../core/errors.js';
 import type { Hit } from '../../core/logs/index.js';
+import { errorReason, isOk, type ClusterAnswer, type ClusterTransport } from './transport.js';
 
 export interface SearchAnswer {
   hits: Hit[];
@@ -15,25 +16,20 @@ export interface LogSearch {
 }
 
 /**
- * Searches with the client's transport (the bodies are built and validated by core/logs). A
+ * Searches with pre-built bodies (built and validated by core/logs, in the kind's dialect). A
  * missing data stream (a stage that has indexed nothing yet) answers empty, not 404; anything the
  * cluster could not do is transient (503 to the caller).
  */
-export function esLogSearch(client: Client, o: { requestTimeoutMs: number }): LogSearch {
+export function clusterLogSearch(transport: ClusterTransport, o: { kind: ClusterKind; requestTimeoutMs: number }): LogSearch {
   const call = async <T>(path: string, body: Record<string, unknown>): Promise<T> => {
-    try {
-      return (await client.transport.request(
-        { method: 'POST', path, body, querystring: { ignore_unavailable: true, allow_no_indices: true } },
-        { requestTimeout: o.requestTimeoutMs, maxRetries: 1 },
-      )) as T;
-    } catch (error) {
-      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-      throw new SearchUnavailableError(`Elasticsearch search failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message}`, { cause: error, details: { status } });
-    }
+    const request = { method: 'POST' as const, path, body, query: { ignore_unavailable: true, allow_no_indices: true }, timeoutMs: o.requestTimeoutMs };
+    const answer = await retryOnce(() => transport.request<T>(request));
+    if (!isOk(answer)) throw new SearchUnavailableError(`Cluster search failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+    return answer.body;
   };
   return {
     async search(index, body) {
-      const out = await call<{ hits?: { hits?: Hit[]; total?: { value: number; relation: 'eq' | 'gte' } }; aggregations?: unknown }>(`/${encodeURIComponent(index)}/_search`, body);
+      const out = await call<{ hits?: { hits?: Hit[]; total?: { value: number; relation: 'eq' | 'gte' } }; aggregations?: unknown }>(`/${encodeURIComponent(index)}/_search`, searchBodyFor(o.kind, body));
       return { hits: out.hits?.hits ?? [], total: out.hits?.total, aggregations: out.aggregations };
     },
     async count(index, query) {
@@ -41,4 +37,15 @@ export function esLogSearch(client: Client, o: { requestTimeoutMs: number }): Lo
       return out.count ?? 0;
     },
   };
+}
+
+/** One more try when there was no answer or a gateway/overload status (a node restarting, a load balancer in between). */
+async function retryOnce<T>(send: () => Promise<ClusterAnswer<T>>): Promise<ClusterAnswer<T>> {
+  try {
+    const answer = await send();
+    if (![502, 503, 504].includes(answer.status)) return answer;
+  } catch {
+    // fall through to the second try, whose failure is the one reported
+  }
+  return send();
 }

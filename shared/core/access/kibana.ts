@@ -1,12 +1,13 @@
 import rison, { type RisonValue } from 'rison-node';
+import type { DashboardsKind } from '../cluster/constants.js';
 import type { JobSummary } from '../contract/job-marker.js';
 import { parseTraceparent } from '../contract/trace-context.js';
 
 /**
- * Kibana deep links and the data view they open. Discover keeps its state in the URL hash as two
- * rison-encoded objects: `_g` (global: time range, refresh) and `_a` (app: data view, query,
- * columns, sort). The data view has a fixed id, created by the setup step
- * (`scripts/es-setup.ts`, `POST /api/data_views/data_view`), so links never depend on a lookup.
+ * Discover deep links (Kibana's, and OpenSearch Dashboards') and the data view / index pattern
+ * they open. Discover keeps its state in the URL hash as two rison-encoded objects: `_g` (global:
+ * time range, refresh) and `_a` (app: data view, query, columns, sort). The data view has a fixed
+ * id, created by the deploy step (`deploy/es-setup.ts`), so links never depend on a lookup.
  */
 export interface DataView {
   id: string;
@@ -75,15 +76,44 @@ export interface JobLinks {
   kibanaTraceUrl: string | null;
 }
 
-/** The job's lines, and every line of its trace (other jobs and services included), in Discover. */
-export function jobDiscoverLinks(job: Pick<JobSummary, 'jobId' | 'startedAt' | 'endedAt' | 'traceparent'>, o: { kibanaUrl: string; dataViewId: string }): JobLinks {
+/**
+ * OpenSearch Dashboards' Discover link: the legacy `#/` form with the index pattern as `index`.
+ * Dashboards before 2.10 open it as it is; from 2.10 Discover lives in the data explorer and
+ * rewrites exactly this form into its own (`migrateUrlState`, src/plugins/discover/public/
+ * migrate_state.ts), which is also the form Dashboards' own URL generator still produces.
+ */
+export function dashboardsDiscoverUrl(q: DiscoverQuery): string {
+  const live = q.to === 'now';
+  const g: RisonValue = { filters: [], refreshInterval: { pause: !live, value: LIVE_REFRESH_MS }, time: { from: q.from, to: q.to } };
+  const a: RisonValue = {
+    columns: [...DISCOVER_COLUMNS],
+    filters: [],
+    index: q.dataViewId,
+    interval: 'auto',
+    query: { language: 'kuery', query: q.kuery },
+    sort: [['@timestamp', 'asc'], ['event.sequence', 'asc']],
+  };
+  return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
+}
+
+const DISCOVER_URL: Record<DashboardsKind, (q: DiscoverQuery) => string> = { kibana: discoverUrl, 'opensearch-dashboards': dashboardsDiscoverUrl };
+
+/**
+ * The job's lines, and every line of its trace (other jobs and services included), in Discover of
+ * the stage's UI (`dashboards`: Kibana unless the cluster is OpenSearch; `kibanaUrl` is its base URL).
+ */
+export function jobDiscoverLinks(
+  job: Pick<JobSummary, 'jobId' | 'startedAt' | 'endedAt' | 'traceparent'>,
+  o: { kibanaUrl: string; dataViewId: string; dashboards?: DashboardsKind },
+): JobLinks {
   const from = shift(job.startedAt, -TIME_MARGIN_MS);
   const to = job.endedAt ? shift(job.endedAt, TIME_MARGIN_MS) : 'now';
   const base = { kibanaUrl: o.kibanaUrl, dataViewId: o.dataViewId, from, to };
   const traceId = parseTraceparent(job.traceparent)?.traceId;
+  const url = DISCOVER_URL[o.dashboards ?? 'kibana'];
   return {
-    kibanaUrl: discoverUrl({ ...base, kuery: kqlPhrase('labels.job_id', job.jobId) }),
-    kibanaTraceUrl: traceId ? discoverUrl({ ...base, kuery: kqlPhrase('trace.id', traceId) }) : null,
+    kibanaUrl: url({ ...base, kuery: kqlPhrase('labels.job_id', job.jobId) }),
+    kibanaTraceUrl: traceId ? url({ ...base, kuery: kqlPhrase('trace.id', traceId) }) : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BulkSender } from '../../../../shared/adapters/elasticsearch/bulk-sender.js';
+import type { BulkSender } from '../../../../shared/adapters/search/bulk-sender.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../../../../shared/config/indexer-config.js';
 import type { BulkItemResult } from '../../../../shared/core/ingest/index.js';

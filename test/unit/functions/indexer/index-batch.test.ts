@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { IndexerDeps } from '../../../../functions/indexer/deps.js';
 import { indexBatch } from '../../../../functions/indexer/index-batch.js';
-import type { BulkSender } from '../../../../shared/adapters/elasticsearch/bulk-sender.js';
+import type { BulkSender } from '../../../../shared/adapters/search/bulk-sender.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadIndexerConfig } from '../../../../shared/config/indexer-config.js';
 import { MemoryBucket } from '../../../../testkit/fakes/memory-bucket.js';

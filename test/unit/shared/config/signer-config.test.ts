@@ -22,7 +22,7 @@ describe('loadSignerConfig', () => {
       assembleQueueUrl: env.ASSEMBLE_QUEUE_URL,
       jwt: { issuer: env.JWT_ISSUER, audience: ['joblogs-ui', 'platform-cli'], jwksUrl: undefined, teamsClaim: 'teams' },
       uiOrigin: 'https://ml.example.test',
-      kibana: { url: 'https://kibana.dev.example.test', dataViewId: 'joblogs-dev' },
+      kibana: { url: 'https://kibana.dev.example.test', dataViewId: 'joblogs-dev', dashboards: 'kibana' },
       urlExpirySeconds: 900,
       s3ForcePathStyle: false,
     });
@@ -41,5 +41,11 @@ describe('loadSignerConfig', () => {
   it('allows plain http only for a loopback issuer or key set', () => {
     expect(loadSignerConfig({ ...env, JWT_ISSUER: 'http://127.0.0.1:8080', JWT_JWKS_URL: 'http://localhost:8080/jwks' }).jwt.jwksUrl).toBe('http://localhost:8080/jwks');
     expect(() => loadSignerConfig({ ...env, JWT_JWKS_URL: 'http://keys.example.test/jwks' })).toThrow(/JWT_JWKS_URL/);
+  });
+
+  it('links to OpenSearch Dashboards when the cluster is OpenSearch, and refuses an unknown kind', () => {
+    expect(loadSignerConfig({ ...env, CLUSTER_KIND: 'opensearch-2' }).kibana.dashboards).toBe('opensearch-dashboards');
+    expect(loadSignerConfig({ ...env, CLUSTER_KIND: 'es-8' }).kibana.dashboards).toBe('kibana');
+    expect(() => loadSignerConfig({ ...env, CLUSTER_KIND: 'solr' })).toThrow(/CLUSTER_KIND/);
   });
 });

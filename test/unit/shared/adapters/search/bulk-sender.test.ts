@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { esBulkSender } from '../../../../../shared/adapters/elasticsearch/bulk-sender.js';
-import { createEsClient } from '../../../../../shared/adapters/elasticsearch/client.js';
+import { clusterBulkSender } from '../../../../../shared/adapters/search/bulk-sender.js';
+import { secretSigner } from '../../../../../shared/adapters/search/signers.js';
+import { httpTransport } from '../../../../../shared/adapters/search/transport.js';
 import { SearchUnavailableError } from '../../../../../shared/core/errors.js';
 import { startStubServer, type StubResponse } from '../../../../../testkit/fakes/stub-server.js';
 
@@ -11,10 +12,10 @@ afterEach(async () => stub?.close());
 
 async function sendWith(response: StubResponse) {
   stub = await startStubServer(() => ({ headers: JSON_HEADERS, ...response }));
-  return esBulkSender(createEsClient({ node: stub.url, requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 });
+  return clusterBulkSender(httpTransport({ node: stub.url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 });
 }
 
-describe('esBulkSender against verbatim Elasticsearch answers', () => {
+describe('clusterBulkSender against verbatim cluster answers', () => {
   it('reads an `errors: true` response item by item: created, conflict, rejected, overloaded', async () => {
     // As Elasticsearch 9 answers with filter_path=errors,items.*.status,items.*.error.type,items.*.error.reason.
     const items = await sendWith({
@@ -36,6 +37,7 @@ describe('esBulkSender against verbatim Elasticsearch answers', () => {
       { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } },
     ]);
     expect(stub!.requests[0]).toMatchObject({ method: 'POST', url: '/_bulk?filter_path=errors%2Citems.*.status%2Citems.*.error.type%2Citems.*.error.reason' });
+    expect(stub!.requests[0]!.headers['content-type']).toBe('application/x-ndjson');
     expect(stub!.requests[0]!.body).toEqual(body);
   });
 
@@ -65,5 +67,27 @@ describe('esBulkSender against verbatim Elasticsearch answers', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SearchUnavailableError);
     expect((error as SearchUnavailableError).kind).toBe('transient');
+  });
+
+  it('reads OpenSearch 2.19’s answer to a duplicate `create` in a data stream the same way (no product header needed)', async () => {
+    // Verbatim from the local OpenSearch 2.19.3 (no X-Elastic-Product header).
+    stub = await startStubServer(() => ({
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      body: '{"errors":true,"items":[{"create":{"status":201}},{"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"[a1]: version conflict, document already exists (current version [1])"}}}]}',
+    }));
+    const items = await clusterBulkSender(httpTransport({ node: stub.url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 });
+    expect(items.map((i) => i.status)).toEqual([201, 409]);
+    expect(items[1]!.error!.type).toBe('version_conflict_engine_exception');
+  });
+
+  it('turns a refused connection into a transient failure that says so', async () => {
+    stub = await startStubServer(() => ({ status: 200 }));
+    const url = stub.url;
+    await stub.close();
+    stub = undefined;
+    const error = await clusterBulkSender(httpTransport({ node: url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SearchUnavailableError);
+    expect(String((error as Error).message)).toContain('ECONNREFUSED');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EsCredentialsError, parseEsCredentials } from '../../../../../shared/adapters/elasticsearch/client.js';
+import { EsCredentialsError, parseEsCredentials } from '../../../../../shared/adapters/search/credentials.js';
 
 const SECRET = 'hunter2-Zq9v!k3y';
 

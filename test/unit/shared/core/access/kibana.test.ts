@@ -84,3 +84,19 @@ describe('joblogsDataView', () => {
     expect(joblogsDataView('dev', 'custom-id').id).toBe('custom-id');
   });
 });
+
+describe('jobDiscoverLinks for OpenSearch Dashboards', () => {
+  const DASHBOARDS = 'https://search-logs-abc.eu-west-1.es.amazonaws.com/_dashboards';
+
+  it('opens Discover the way Dashboards names an index pattern (`index`), same window, query, columns and sort', () => {
+    const kibana = jobDiscoverLinks(finished, { kibanaUrl: KIBANA, dataViewId: 'joblogs-dev' });
+    const links = jobDiscoverLinks(finished, { kibanaUrl: `${DASHBOARDS}/`, dataViewId: 'joblogs-dev', dashboards: 'opensearch-dashboards' });
+    const { base, g, a } = parseDiscover(links.kibanaUrl);
+    const k = parseDiscover(kibana.kibanaUrl);
+    expect(base).toBe(`${DASHBOARDS}/app/discover`);
+    expect(g).toEqual(k.g);
+    const { dataSource: _dataSource, ...rest } = k.a;
+    expect(a).toEqual({ ...rest, index: 'joblogs-dev' });
+    expect(parseDiscover(links.kibanaTraceUrl!).a.query).toEqual({ language: 'kuery', query: 'trace.id:"4bf92f3577b34da6a3ce929d0e0e4736"' });
+  });
+});

@@ -1,0 +1,3 @@
+export { dataViewRequestBody, putDataView } from './data-view.js';
+export { putIndexPattern } from './index-pattern.js';
+export { DashboardsRequestError, DashboardsUnavailableError, type DashboardsOptions } from './request.js';
