@@ -190,9 +190,13 @@ describe('the Lambda deadline', () => {
     await upload(chunks);
     const printed = chunks[0]!.lines.filter((l) => l.trim() !== '').length;
     await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= printed, 'the whole chunk', 25_000).catch(() => undefined);
+    // The last lines can be searchable before the invocation that sent them records the chunk: on a
+    // busy machine that one too is handed back, and its redelivery (from the checkpoint) finishes it.
+    const resumedRuns = () => indexer!.logs.filter((l) => l['message'] === 'chunk indexed' && l['resumedAt'] > 0).length;
+    await eventually(async () => resumedRuns(), (n) => n >= 1, 'the chunk finished by a resumed invocation', 30_000).catch(() => undefined);
     const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
     const handedBack = indexer.logs.filter((l) => l['error']?.code === 'DEADLINE').length;
-    const resumed = indexer.logs.filter((l) => l['message'] === 'chunk indexed' && l['resumedAt'] > 0).length;
+    const resumed = resumedRuns();
     rows.push({
       name: 'deadline-mid-object',
       input: 'function timeout 3 s, every _bulk slowed by 400 ms, one 3000-line chunk (25 s allowed)',

@@ -73,7 +73,7 @@ export async function identifyCluster(transport: ClusterTransport): Promise<Clus
   if (!isOk(answer)) throw new ClusterSetupError(`Could not ask the cluster what it is (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
   const version = Object.values(answer.body.nodes ?? {})[0]?.version;
   if (!version) throw new ClusterSetupError('The cluster did not say its version (GET /_nodes/_local)');
-  const product = answer.headers.get('x-elastic-product') === 'Elasticsearch' ? 'elasticsearch' : 'opensearch';
+  const product = answer.headers['x-elastic-product'] === 'Elasticsearch' ? 'elasticsearch' : 'opensearch';
   return { product, version };
 }
 
