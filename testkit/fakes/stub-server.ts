@@ -16,12 +16,12 @@ export interface StubResponse {
 
 /**
  * An HTTP server on loopback that answers each request with what `answer` returns: for adapter
- * tests that feed a real client (AWS SDK, Elasticsearch client) the verbatim responses a service
+ * tests that feed a real client (AWS SDK, the cluster transport) the verbatim responses a service
  * sends, errors included, and see what the client made of them.
  *
  * @example
  * const stub = await startStubServer(() => ({ status: 429, body: '{"error":…}' }));
- * const client = createEsClient({ node: stub.url, requestTimeoutMs: 1000 });
+ * const transport = httpTransport({ node: stub.url, sign: secretSigner(undefined), requestTimeoutMs: 1000 });
  * await stub.close();
  */
 export async function startStubServer(answer: (request: StubRequest, n: number) => StubResponse) {
