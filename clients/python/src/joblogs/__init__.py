@@ -38,7 +38,19 @@ if TYPE_CHECKING:
     from .shipper import Shipper
     from .store import S3Store, s3_client
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Capture",
+    "EcsFormatter",
+    "JoblogsError",
+    "S3Store",
+    "Shipper",
+    "ShipperHandler",
+    "ShipperOptions",
+    "ShipperSummary",
+    "__version__",
+    "capture",
+    "s3_client",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -41,7 +41,8 @@ class Chunker:
         return self._lines
 
     @property
-    def bytes(self) -> int:
+    def size(self) -> int:
+        """Frame bytes in the current chunk."""
         return self._bytes
 
     def add(self, time: int, stream: str, line: int, data: bytes, terminator: str, seal: Callable[[SealedBody], None]) -> None:

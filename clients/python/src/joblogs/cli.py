@@ -29,8 +29,8 @@ from .events import (
     ShipperEvent,
     ShipperSummary,
     SpoolProblem,
-    UploadFailed,
     Uploaded,
+    UploadFailed,
 )
 from .passthrough import pump
 from .shipper import Shipper
@@ -85,7 +85,10 @@ def open_session(config: CliConfig, say: Say) -> Session:
     client = s3_client(force_path_style=config.force_path_style)
     store = S3Store(client, config.shipper.bucket)
     check_bucket(
-        S3Store(s3_client(force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10), config.shipper.bucket),
+        S3Store(
+            s3_client(force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10),
+            config.shipper.bucket,
+        ),
         lambda message: say(f"joblogs: warning: {message}"),
     )
     try:

@@ -37,13 +37,38 @@ _COMMON: tuple[tuple[str, str, Optional[str], str], ...] = (
     ("--service", "JOBLOGS_SERVICE", None, "service.name of the lines"),
     ("--container-id", "JOBLOGS_CONTAINER_ID", None, "container.id of the lines"),
     ("--traceparent", "TRACEPARENT", None, "W3C traceparent (default: $TRACEPARENT, else a new one)"),
-    ("--flush-interval", "JOBLOGS_FLUSH_INTERVAL_MS", "1000", "seal a chunk at most this long (ms) after its first line"),
-    ("--max-chunk-bytes", "JOBLOGS_MAX_CHUNK_BYTES", None, "uncompressed bound of a chunk (default 1 MiB, at most 8 MiB)"),
-    ("--max-line-bytes", "JOBLOGS_MAX_LINE_BYTES", None, "longer lines are split into continuation frames (default 32 KiB)"),
-    ("--spool-dir", "JOBLOGS_SPOOL_DIR", None, "where chunks wait for upload (default $XDG_RUNTIME_DIR/joblogs or ~/.cache/joblogs/spool)"),
+    (
+        "--flush-interval",
+        "JOBLOGS_FLUSH_INTERVAL_MS",
+        "1000",
+        "seal a chunk at most this long (ms) after its first line",
+    ),
+    (
+        "--max-chunk-bytes",
+        "JOBLOGS_MAX_CHUNK_BYTES",
+        None,
+        "uncompressed bound of a chunk (default 1 MiB, at most 8 MiB)",
+    ),
+    (
+        "--max-line-bytes",
+        "JOBLOGS_MAX_LINE_BYTES",
+        None,
+        "longer lines are split into continuation frames (default 32 KiB)",
+    ),
+    (
+        "--spool-dir",
+        "JOBLOGS_SPOOL_DIR",
+        None,
+        "where chunks wait for upload (default $XDG_RUNTIME_DIR/joblogs or ~/.cache/joblogs/spool)",
+    ),
     ("--spool-max-bytes", "JOBLOGS_SPOOL_MAX_BYTES", None, "bound of the spool on disk (default 512 MiB)"),
     ("--on-spool-full", "JOBLOGS_ON_SPOOL_FULL", "drop-oldest", "drop-oldest or block"),
-    ("--close-timeout", "JOBLOGS_CLOSE_TIMEOUT_MS", None, "how long (ms) to wait for uploads at exit (the rest stays spooled)"),
+    (
+        "--close-timeout",
+        "JOBLOGS_CLOSE_TIMEOUT_MS",
+        None,
+        "how long (ms) to wait for uploads at exit (the rest stays spooled)",
+    ),
 )
 _SWITCHES: tuple[tuple[str, str, str], ...] = (
     ("--force-path-style", "JOBLOGS_S3_FORCE_PATH_STYLE", "path-style S3 URLs (MinIO)"),
@@ -70,11 +95,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m joblogs", description="Ships a job's output, line by line, as gzip chunks to S3 (docs/python.md)")
+    parser = _Parser(
+        prog="python -m joblogs",
+        description="Ships a job's output, line by line, as gzip chunks to S3 (docs/python.md)",
+    )
     parser.add_argument("--version", action="version", version=f"joblogs-python {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run a command, pass its output through and ship it; exits with its exit code")
-    run.add_argument("--pipe-close-timeout", metavar="MS", help="after the command exits, how long its output may stay open (default 2000)")
+    run.add_argument(
+        "--pipe-close-timeout",
+        metavar="MS",
+        help="after the command exits, how long its output may stay open (default 2000)",
+    )
     pipe = commands.add_parser("pipe", help="ship standard input (as stdout) until it ends, copying it to standard output")
     pipe.add_argument("--no-passthrough", action="store_true", help="do not copy standard input to standard output")
     for sub in (run, pipe):

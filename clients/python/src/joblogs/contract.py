@@ -200,7 +200,14 @@ def marker_body(
     final: Optional[FinalInfo] = None,
 ) -> dict[str, Any]:
     """A job marker's JSON body. Producers carry no authority: no owner or team."""
-    body: dict[str, Any] = {"version": 1, "jobId": job_id, "source": source, "status": status, "producer": producer, "startedAt": started_at}
+    body: dict[str, Any] = {
+        "version": 1,
+        "jobId": job_id,
+        "source": source,
+        "status": status,
+        "producer": producer,
+        "startedAt": started_at,
+    }
     if traceparent:
         body["traceparent"] = traceparent
     if dataset:

@@ -11,7 +11,7 @@ import calendar
 import json
 import time
 from dataclasses import dataclass
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Iterable, Optional
 
 from .contract import STREAMS, Stream, Terminator

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .chunker import Chunker, SealedBody
-from .contract import Stream
+from .contract import STREAMS, Stream
 from .line_capture import CapturedLine, LineCapture
 
 
@@ -49,7 +49,10 @@ class Framer:
         on_progress: Callable[[], None],
     ):
         self._chunker = Chunker(max_chunk_bytes=max_chunk_bytes, flush_interval_ms=flush_interval_ms)
-        self._captures: dict[str, LineCapture] = {"stdout": LineCapture(max_line_bytes), "stderr": LineCapture(max_line_bytes)}
+        self._captures: dict[str, LineCapture] = {
+            "stdout": LineCapture(max_line_bytes),
+            "stderr": LineCapture(max_line_bytes),
+        }
         self._gzip_level = gzip_level
         self._next_line = first_line
         self._sealed_lines = first_line
@@ -116,9 +119,9 @@ class Framer:
                 if self._chunker.is_due(now):
                     self._seal(self._chunker.take(now), final=False)
                 if ending:
-                    for stream in ("stdout", "stderr"):
+                    for stream in STREAMS:
                         self._captures[stream].end(now, lines)
-                        self._add(lines, stream)  # type: ignore[arg-type]
+                        self._add(lines, stream)
                     self._seal(self._chunker.take(now), final=True)
                     return
         except Exception as error:  # a bug here must not take the job down: report and stop framing

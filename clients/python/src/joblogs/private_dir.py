@@ -68,8 +68,7 @@ def _open_child_dir(parent: int, name: str, walked: str) -> int:
         raise SpoolError(f"Cannot open spool directory {walked}: {error.strerror}", cause=error) from error
     if stat.S_ISLNK(st.st_mode):
         raise SpoolSecurityError(
-            f"Refusing spool path {walked}: it is a symlink (to {_readlink(parent, name)}); "
-            "give the resolved path instead"
+            f"Refusing spool path {walked}: it is a symlink (to {_readlink(parent, name)}); give the resolved path instead"
         )
     if not stat.S_ISDIR(st.st_mode):
         raise SpoolSecurityError(f"Refusing spool path {walked}: it is not a directory")
@@ -134,7 +133,7 @@ def create_private_file(dir_fd: int, name: str) -> int:
 
 
 def read_all(fd: int) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         piece = os.read(fd, 1 << 20)
         if not piece:

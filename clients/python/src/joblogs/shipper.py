@@ -33,7 +33,14 @@ EventListener = Callable[[ShipperEvent], None]
 
 
 class Shipper:
-    def __init__(self, options: ShipperOptions, store: ObjectStore, spool: Spool, state: SpoolState, on_event: Optional[EventListener]):
+    def __init__(
+        self,
+        options: ShipperOptions,
+        store: ObjectStore,
+        spool: Spool,
+        state: SpoolState,
+        on_event: Optional[EventListener],
+    ):
         self._o = options
         self._spool = spool
         self._state = state
@@ -135,7 +142,7 @@ class Shipper:
         in_memory = self._framer.buffered_bytes + self._unspooled_bytes + self._spool.memory_bytes
         if in_memory >= self._o.max_buffered_bytes:
             return True
-        return self._o.overflow == "block" and self._spool.bytes + self._unspooled_bytes >= self._o.spool_max_bytes
+        return self._o.overflow == "block" and self._spool.disk_bytes + self._unspooled_bytes >= self._o.spool_max_bytes
 
     def wait_for_room(self, timeout: Optional[float] = None) -> bool:
         """Waits until :attr:`blocked` is false (or the shipper closes); False on timeout."""
@@ -201,7 +208,12 @@ class Shipper:
             final = None
             if chunk.final:
                 exit_code, signal = self._exit or (None, None)
-                final = FinalInfo(line_count=chunk.next_line, dropped_lines=self._state.dropped_lines, exit_code=exit_code, signal=signal)
+                final = FinalInfo(
+                    line_count=chunk.next_line,
+                    dropped_lines=self._state.dropped_lines,
+                    exit_code=exit_code,
+                    signal=signal,
+                )
             metadata = chunk_metadata(
                 producer=self._o.producer,
                 host=self._o.host,
@@ -220,7 +232,7 @@ class Shipper:
                 lines=chunk.lines,
                 next_line=chunk.next_line,
                 metadata=metadata,
-                bytes=0,
+                size=0,
                 name=chunk_file_name(seq),
                 ended_at=iso_millis(now_ms()) if chunk.final else None,
             )
@@ -241,7 +253,7 @@ class Shipper:
         """``drop-oldest``: deletes the oldest waiting chunks (never the one being uploaded) until ``incoming`` fits."""
         if self._o.overflow != "drop-oldest":
             return
-        while self._spool.bytes + incoming > self._o.spool_max_bytes:
+        while self._spool.disk_bytes + incoming > self._o.spool_max_bytes:
             with self._queue_lock:
                 victim = next((e for e in self._spool.entries if e.body is None and e is not self._uploader.in_flight), None)
                 if victim is None:
@@ -256,7 +268,8 @@ class Shipper:
         while self._spool.memory_bytes > self._o.max_buffered_bytes:
             with self._queue_lock:
                 victim = next(
-                    (e for e in self._spool.entries if e.body is not None and e is not self._uploader.in_flight and e is not kept), None
+                    (e for e in self._spool.entries if e.body is not None and e is not self._uploader.in_flight and e is not kept),
+                    None,
                 )
                 if victim is None:
                     return
@@ -275,7 +288,7 @@ class Shipper:
 
     def _uploaded(self, entry: SpoolEntry, attempts: int, already_there: bool) -> None:
         self._add(uploaded=1)
-        self._event(Uploaded(self._uploader.key_of(entry), entry.seq, entry.lines, entry.bytes, attempts, entry.final, already_there))
+        self._event(Uploaded(self._uploader.key_of(entry), entry.seq, entry.lines, entry.size, attempts, entry.final, already_there))
         self._release_room()
 
     def _first_failure(self, entry: SpoolEntry) -> None:

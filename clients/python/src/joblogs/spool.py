@@ -44,7 +44,11 @@ class SpoolState:
     started_at: Optional[str] = None
 
     def to_json(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"nextSeq": self.next_seq, "nextLine": self.next_line, "droppedLines": self.dropped_lines}
+        value: dict[str, Any] = {
+            "nextSeq": self.next_seq,
+            "nextLine": self.next_line,
+            "droppedLines": self.dropped_lines,
+        }
         if self.started_at:
             value["startedAt"] = self.started_at
         return value
@@ -56,7 +60,7 @@ class SpoolEntry:
     lines: int
     next_line: int
     metadata: dict[str, str]
-    bytes: int
+    size: int
     """Size on disk, or of the gzip body when kept in memory."""
     name: str
     ended_at: Optional[str] = None
@@ -69,7 +73,12 @@ class SpoolEntry:
         return self.metadata.get("final") == "true"
 
     def header(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"seq": self.seq, "lines": self.lines, "nextLine": self.next_line, "metadata": self.metadata}
+        value: dict[str, Any] = {
+            "seq": self.seq,
+            "lines": self.lines,
+            "nextLine": self.next_line,
+            "metadata": self.metadata,
+        }
         if self.ended_at:
             value["endedAt"] = self.ended_at
         return value
@@ -91,7 +100,7 @@ class Spool:
         self._key = key
         self._entries = entries
         self._guard = threading.Lock()
-        self._bytes = sum(e.bytes for e in entries)
+        self._bytes = sum(e.size for e in entries)
         self._memory_bytes = 0
         self._tmp_counter = 0
 
@@ -130,7 +139,7 @@ class Spool:
             return list(self._entries)
 
     @property
-    def bytes(self) -> int:
+    def disk_bytes(self) -> int:
         """Bytes on disk of the spooled chunks."""
         return self._bytes
 
@@ -151,18 +160,18 @@ class Spool:
             self._write_atomic(entry.name, head, body)
         except OSError as error:
             entry.body = body
-            entry.bytes = len(body)
+            entry.size = len(body)
             with self._guard:
                 self._entries.append(entry)
-                self._memory_bytes += entry.bytes
+                self._memory_bytes += entry.size
             return SpoolError(
                 f"Cannot write chunk {entry.seq} to the spool ({error.strerror or error}); it waits in memory for its upload",
                 cause=error,
             )
-        entry.bytes = len(_MAGIC) + 65 + len(head) + 1 + len(body)
+        entry.size = len(_MAGIC) + 65 + len(head) + 1 + len(body)
         with self._guard:
             self._entries.append(entry)
-            self._bytes += entry.bytes
+            self._bytes += entry.size
         try:
             self.save_state(state)
         except OSError as error:
@@ -197,9 +206,9 @@ class Spool:
                 return
             self._entries.remove(entry)
             if entry.body is not None:
-                self._memory_bytes -= entry.bytes
+                self._memory_bytes -= entry.size
                 return
-            self._bytes -= entry.bytes
+            self._bytes -= entry.size
         try:
             os.unlink(entry.name, dir_fd=self._dir_fd)
         except FileNotFoundError:
@@ -212,7 +221,7 @@ class Spool:
         with self._guard:
             if entry in self._entries:
                 self._entries.remove(entry)
-                self._bytes -= 0 if entry.body is not None else entry.bytes
+                self._bytes -= 0 if entry.body is not None else entry.size
 
     def release(self) -> None:
         """Unlocks the directory (the entries stay for the next shipper)."""
@@ -323,7 +332,7 @@ def _scan(dir_fd: int, path: str, key: bytes) -> tuple[list[SpoolEntry], list[st
                 lines=int(header["lines"]),
                 next_line=int(header["nextLine"]),
                 metadata={str(k): str(v) for k, v in dict(header["metadata"]).items()},
-                bytes=len(raw),
+                size=len(raw),
                 name=name,
                 ended_at=header.get("endedAt"),
             )

@@ -79,7 +79,8 @@ class SpoolLock:
                 process_uid = _process_uid(holder.pid) if holder and holder.host == me.host else None
                 if holder is not None and process_uid is not None and process_uid != me.uid:
                     raise SpoolLockedError(
-                        os.path.join(path, LOCK_FILE), f"held by a process of another user: pid {holder.pid}, uid {process_uid}"
+                        os.path.join(path, LOCK_FILE),
+                        f"held by a process of another user: pid {holder.pid}, uid {process_uid}",
                     )
                 raise SpoolLockedError(path, holder.describe() if holder else None)
             # A dead holder's lock: remove it and try again (another starter may win the race: then it is theirs).

@@ -32,7 +32,14 @@ class ObjectStore(Protocol):
 # Status codes worth another attempt: throttling, server trouble, and 409 ConditionalRequestConflict
 # (two conditional writes of one key raced: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
 _TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504}
-_TRANSIENT_CODES = {"SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable", "ExpiredToken"}
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "ExpiredToken",
+}
 
 
 def s3_client(*, force_path_style: bool = False, connect_timeout: float = 5.0, read_timeout: float = 30.0) -> S3Client:
@@ -61,7 +68,12 @@ class S3Store:
     def put_if_absent(self, key: str, body: bytes, *, metadata: Mapping[str, str], content_type: str) -> bool:
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=body, Metadata=dict(metadata), ContentType=content_type, IfNoneMatch="*"
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                Metadata=dict(metadata),
+                ContentType=content_type,
+                IfNoneMatch="*",
             )
         except Exception as error:
             if _status(error) == 412 or _code(error) == "PreconditionFailed":

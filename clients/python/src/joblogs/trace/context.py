@@ -129,7 +129,7 @@ def normalize_trace_state(value: Optional[str]) -> Optional[str]:
         if equals == -1:
             continue
         key, val = member[:equals], member[equals + 1 :]
-        if _TRACESTATE_KEY.match(key) and _TRACESTATE_VALUE.match(val):
+        if _TRACESTATE_KEY.match(key) and _TRACESTATE_VALUE.match(val) and "," not in val and "=" not in val:
             members[key] = val
     serialized = ",".join(f"{k}={members[k]}" for k in reversed(list(members)))
     return serialized or None
