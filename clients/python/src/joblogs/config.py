@@ -136,7 +136,7 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
         text = value(flag)
         if text is None:
             return None
-        if not re.match(r"^[0-9]+$", text):
+        if not re.match(r"^[0-9]+\Z", text):
             problems.append(f"{flag} must be a whole number, got {text!r}")
             return None
         return int(text)
@@ -167,7 +167,7 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
     if args.command == "run":
         text = args.pipe_close_timeout or env.get("JOBLOGS_PIPE_CLOSE_TIMEOUT_MS")
         if text is not None:
-            if re.match(r"^[0-9]+$", text):
+            if re.match(r"^[0-9]+\Z", text):
                 pipe_close = int(text)
             else:
                 problems.append(f"--pipe-close-timeout must be a whole number of milliseconds, got {text!r}")

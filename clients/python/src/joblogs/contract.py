@@ -20,14 +20,14 @@ JOB_MARKER_PREFIX: Final = "jobs/"
 REGISTRY_PREFIX: Final = "registry/"
 CHUNK_SUFFIX: Final = ".log.gz"
 
-JOB_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-SOURCE_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-DATASET_PATTERN: Final = re.compile(r"^mlplatform(\.[a-z0-9_]+){1,3}$")
+JOB_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
+SOURCE_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+DATASET_PATTERN: Final = re.compile(r"^mlplatform(\.[a-z0-9_]+){1,3}\Z")
 MAX_DATASET_LENGTH: Final = 64
 # S3 bucket naming rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), loosely.
-BUCKET_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_SEQ_TEXT: Final = re.compile(r"^[0-9]{1,10}$")
-_DOTS_ONLY: Final = re.compile(r"^\.+$")
+BUCKET_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+_SEQ_TEXT: Final = re.compile(r"^[0-9]{1,10}\Z")
+_DOTS_ONLY: Final = re.compile(r"^\.+\Z")
 
 SEQUENCE_STRIDE: Final = 10_000_000
 """``event.sequence = seq * SEQUENCE_STRIDE + position``: also the most lines one chunk may hold."""

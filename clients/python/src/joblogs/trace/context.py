@@ -13,15 +13,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$", re.DOTALL)
-_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-_SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
-_ALL_ZERO = re.compile(r"^0+$")
-_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?\Z", re.DOTALL)
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}\Z")
+_SPAN_ID = re.compile(r"^[0-9a-f]{16}\Z")
+_ALL_ZERO = re.compile(r"^0+\Z")
+_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}\Z")
 # OpenTelemetry's tracestate validators (api/src/trace/internal/tracestate-validators.ts).
 _KEY_CHARS = r"[_0-9a-z\-*/]"
-_TRACESTATE_KEY = re.compile(rf"^(?:[a-z]{_KEY_CHARS}{{0,255}}|[a-z0-9]{_KEY_CHARS}{{0,240}}@[a-z]{_KEY_CHARS}{{0,13}})$")
-_TRACESTATE_VALUE = re.compile(r"^[ -~]{0,255}[!-~]$")
+_TRACESTATE_KEY = re.compile(rf"^(?:[a-z]{_KEY_CHARS}{{0,255}}|[a-z0-9]{_KEY_CHARS}{{0,240}}@[a-z]{_KEY_CHARS}{{0,13}})\Z")
+_TRACESTATE_VALUE = re.compile(r"^[ -~]{0,255}[!-~]\Z")
 TRACESTATE_MAX_MEMBERS = 32
 TRACESTATE_MAX_LENGTH = 512
 MAX_REQUEST_ID_LENGTH = 128
