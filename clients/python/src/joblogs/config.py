@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Mapping, NoReturn, Optional, Sequence
 
 from . import __version__
+from .contract import is_valid_job_id
 from .errors import JoblogsError, ShipperOptionsError
 from .options import ShipperOptions
 from .trace.context import format_traceparent, new_span_id, new_trace_id, read_traceparent
@@ -150,6 +151,8 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
     bucket = value("--bucket")
     if not job_id:
         problems.append("--job-id (or JOBLOGS_JOB_ID) is required")
+    elif not is_valid_job_id(job_id):
+        problems.append(f"job id {job_id!r} is invalid: use 1–128 of [A-Za-z0-9_.-], starting with a letter or digit")
     if not bucket:
         problems.append("--bucket (or JOBLOGS_BUCKET) is required")
     traceparent = resolve_traceparent(value("--traceparent"), problems)

@@ -18,9 +18,9 @@ import threading
 import time
 from typing import Callable, Optional
 
-from .contract import FinalInfo, Meta, Stream, chunk_metadata
+from .contract import CHUNK_SUFFIX, FinalInfo, Meta, Stream, chunk_metadata
 from .errors import SpoolError
-from .events import Dropped, Resumed, ShipperEvent, ShipperSummary, SpoolProblem, Uploaded
+from .events import Conflict, Dropped, Rejected, Resumed, ShipperEvent, ShipperSummary, SpoolProblem, UploadFailed, Uploaded
 from .frame import iso_millis
 from .framing import Framer, GzippedChunk, now_ms
 from .markers import JobMarkers, MarkerOptions
@@ -111,8 +111,6 @@ class Shipper:
             except OSError:
                 pass  # written again with the first chunk
         shipper = cls(options, store, opened.spool, state, on_event)
-        from .events import Rejected
-
         for detail in opened.rejected:
             shipper._add(rejected=1)
             shipper._event(Rejected(detail))
@@ -304,9 +302,9 @@ class Shipper:
             self._room.notify_all()
 
     def _event(self, event: ShipperEvent) -> None:
-        from .events import Conflict
-
-        if isinstance(event, Conflict) and "/v1/" in event.key and event.key.endswith(".log.gz"):
+        if isinstance(event, UploadFailed):
+            self._add(retries=1)
+        elif isinstance(event, Conflict) and event.key.endswith(CHUNK_SUFFIX):
             self._add(conflicts=1)
         listener = self._on_event
         if listener is None:
