@@ -18,10 +18,14 @@ joblogs.capture(job_id=sys.argv[1], bucket=sys.argv[2], spool_dir=sys.argv[3], f
 """
 
 
-def run_script(body: str, moto: MotoServer, bucket: str, spool_root: str, job_id: str, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
+def run_script(
+    body: str, moto: MotoServer, bucket: str, spool_root: str, job_id: str, tmp_path: Path
+) -> subprocess.CompletedProcess[bytes]:
     script = tmp_path / "train.py"
     script.write_text(PRELUDE + body)
-    return subprocess.run([sys.executable, str(script), job_id, bucket, spool_root], capture_output=True, env=joblogs_env(moto), timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, str(script), job_id, bucket, spool_root], capture_output=True, env=joblogs_env(moto), timeout=60, check=False
+    )
 
 
 def test_captures_python_c_level_and_child_process_output_at_the_file_descriptor(
@@ -49,7 +53,9 @@ print("trace", os.environ["TRACEPARENT"])
     assert get_json(s3, bucket, "jobs/v1/cap-1/main/final.json")["exitCode"] == 0
 
 
-def test_ships_the_traceback_and_exit_code_1_of_an_unhandled_exception(moto: MotoServer, s3: Any, bucket: str, spool_root: str, tmp_path: Path) -> None:
+def test_ships_the_traceback_and_exit_code_1_of_an_unhandled_exception(
+    moto: MotoServer, s3: Any, bucket: str, spool_root: str, tmp_path: Path
+) -> None:
     result = run_script('print("step 1")\nraise RuntimeError("loss is nan")\n', moto, bucket, spool_root, "cap-2", tmp_path)
     assert result.returncode == 1
     chunks = chunks_of(s3, bucket, "cap-2")
@@ -64,10 +70,14 @@ def test_records_the_status_of_sys_exit(moto: MotoServer, s3: Any, bucket: str, 
     assert chunks_of(s3, bucket, "cap-3")[-1].metadata["exit-code"] == "7"
 
 
-def test_finishes_the_log_on_sigterm_and_dies_of_the_signal(moto: MotoServer, s3: Any, bucket: str, spool_root: str, tmp_path: Path) -> None:
+def test_finishes_the_log_on_sigterm_and_dies_of_the_signal(
+    moto: MotoServer, s3: Any, bucket: str, spool_root: str, tmp_path: Path
+) -> None:
     script = tmp_path / "train.py"
     script.write_text(PRELUDE + 'import time\nprint("ready", flush=True)\ntime.sleep(60)\n')
-    process = subprocess.Popen([sys.executable, str(script), "cap-4", bucket, spool_root], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=joblogs_env(moto))
+    process = subprocess.Popen(
+        [sys.executable, str(script), "cap-4", bucket, spool_root], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=joblogs_env(moto)
+    )
     assert process.stdout is not None and process.stdout.readline() == b"ready\n"
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=30)

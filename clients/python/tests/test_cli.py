@@ -39,7 +39,9 @@ def args(bucket: str, job_id: str, spool: str, *extra: str) -> list[str]:
     return ["run", "--job-id", job_id, "--bucket", bucket, "--spool-dir", spool, *extra, "--"]
 
 
-def test_passes_output_through_unchanged_and_ships_every_byte_with_the_exit_code(moto: MotoServer, s3: Any, bucket: str, spool_root: str) -> None:
+def test_passes_output_through_unchanged_and_ships_every_byte_with_the_exit_code(
+    moto: MotoServer, s3: Any, bucket: str, spool_root: str
+) -> None:
     result = run_joblogs([*args(bucket, "cli-1", spool_root), sys.executable, "-c", CHILD], joblogs_env(moto, TRACEPARENT=TRACEPARENT))
     assert result.code == 3
     chunks = chunks_of(s3, bucket, "cli-1")
@@ -48,7 +50,9 @@ def test_passes_output_through_unchanged_and_ships_every_byte_with_the_exit_code
     assert streams["stdout"] == result.stdout
     assert result.stderr.startswith(streams["stderr"])
     summary = result.stderr[len(streams["stderr"]) :].decode()
-    assert re.fullmatch(r"joblogs: \d+ lines, \d+ bytes, \d+ chunks \(\d+ uploaded\), 0 retries, 0 spooled, 0 dropped, 0 conflicts\n", summary)
+    assert re.fullmatch(
+        r"joblogs: \d+ lines, \d+ bytes, \d+ chunks \(\d+ uploaded\), 0 retries, 0 spooled, 0 dropped, 0 conflicts\n", summary
+    )
     assert [c.seq for c in chunks] == list(range(len(chunks)))
     assert [f.line for f in frames] == list(range(len(frames)))
     assert any(f.terminator == "" for f in frames)  # the 100 KB line became continuation frames
@@ -65,8 +69,12 @@ def test_passes_output_through_unchanged_and_ships_every_byte_with_the_exit_code
     assert "owner" not in marker and "team" not in marker
 
 
-def test_generates_a_traceparent_and_gives_the_same_one_to_the_child_and_the_chunks(moto: MotoServer, s3: Any, bucket: str, spool_root: str) -> None:
-    result = run_joblogs([*args(bucket, "cli-2", spool_root), sys.executable, "-c", "import os; print(os.environ['TRACEPARENT'])"], joblogs_env(moto))
+def test_generates_a_traceparent_and_gives_the_same_one_to_the_child_and_the_chunks(
+    moto: MotoServer, s3: Any, bucket: str, spool_root: str
+) -> None:
+    result = run_joblogs(
+        [*args(bucket, "cli-2", spool_root), sys.executable, "-c", "import os; print(os.environ['TRACEPARENT'])"], joblogs_env(moto)
+    )
     seen = result.stdout.decode().strip()
     assert result.code == 0 and read_traceparent(seen) is not None
     assert [c.metadata["traceparent"] for c in chunks_of(s3, bucket, "cli-2")] == [seen]
@@ -97,7 +105,10 @@ def test_exits_127_for_a_missing_command_and_2_for_bad_configuration(moto: MotoS
 
 
 def test_refuses_a_second_shipper_on_the_same_spool_while_one_runs(moto: MotoServer, bucket: str, spool_root: str) -> None:
-    first = start_joblogs([*args(bucket, "cli-5", spool_root), sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"], joblogs_env(moto))
+    first = start_joblogs(
+        [*args(bucket, "cli-5", spool_root), sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+        joblogs_env(moto),
+    )
     assert first.stdout is not None and first.stdout.readline() == b"ready\n"
     second = run_joblogs([*args(bucket, "cli-5", spool_root), sys.executable, "-c", "print('second ran')"], joblogs_env(moto))
     assert second.code == 2 and second.stdout == b""
@@ -111,7 +122,10 @@ def test_finishes_soon_after_the_job_exits_when_a_background_process_keeps_its_o
     moto: MotoServer, s3: Any, bucket: str, spool_root: str
 ) -> None:
     started = time.monotonic()
-    result = run_joblogs([*args(bucket, "cli-6", spool_root, "--pipe-close-timeout", "500"), "sh", "-c", 'sleep 30 & echo "started a daemon"; exit 5'], joblogs_env(moto))
+    result = run_joblogs(
+        [*args(bucket, "cli-6", spool_root, "--pipe-close-timeout", "500"), "sh", "-c", 'sleep 30 & echo "started a daemon"; exit 5'],
+        joblogs_env(moto),
+    )
     assert result.code == 5 and time.monotonic() - started < 15
     assert b"exited but its output is still open" in result.stderr
     assert [f.data for c in chunks_of(s3, bucket, "cli-6") for f in c.frames] == [b"started a daemon"]
@@ -123,11 +137,17 @@ def test_pipe_ships_standard_input_and_copies_it(moto: MotoServer, s3: Any, buck
     data = b"from a pipe\r\nsecond\n\xc3\x28 tail"
     piped = subprocess.run(
         [sys.executable, "-m", "joblogs", "pipe", "--job-id", "cli-7", "--bucket", bucket, "--spool-dir", spool_root],
-        input=data, capture_output=True, env=joblogs_env(moto), timeout=60, check=False,
+        input=data,
+        capture_output=True,
+        env=joblogs_env(moto),
+        timeout=60,
+        check=False,
     )
     assert piped.returncode == 0 and piped.stdout == data
     chunks = chunks_of(s3, bucket, "cli-7")
     assert reassemble_streams([f for c in chunks for f in c.frames])["stdout"] == data
     assert chunks[-1].metadata["line-count"] == "3" and "exit-code" not in chunks[-1].metadata
-    assert os.listdir(Path(spool_root, "cli-7", "main")) == ["spool.key", "state.json"] or sorted(os.listdir(Path(spool_root, "cli-7", "main"))) == ["spool.key", "state.json"]
+    assert os.listdir(Path(spool_root, "cli-7", "main")) == ["spool.key", "state.json"] or sorted(
+        os.listdir(Path(spool_root, "cli-7", "main"))
+    ) == ["spool.key", "state.json"]
     assert keys_under(s3, bucket, "jobs/v1/cli-7/") == ["jobs/v1/cli-7/main/final.json", "jobs/v1/cli-7/main/running.json"]

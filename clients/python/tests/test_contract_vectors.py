@@ -84,7 +84,9 @@ def test_writes_marker_keys_and_bodies_exactly_as_the_vectors(case: dict[str, An
     assert job_marker_key(case["jobId"], case["source"], case["status"]) == case["key"]
     final = None
     if case["status"] == "final":
-        final = FinalInfo(line_count=body["lineCount"], dropped_lines=body["droppedLines"], exit_code=body.get("exitCode"), signal=body.get("signal"))
+        final = FinalInfo(
+            line_count=body["lineCount"], dropped_lines=body["droppedLines"], exit_code=body.get("exitCode"), signal=body.get("signal")
+        )
     built = marker_body(
         job_id=case["jobId"],
         source=case["source"],
@@ -117,15 +119,27 @@ def test_writes_the_final_chunk_metadata_of_the_vector() -> None:
         host=expected["host"],
         chunk_start=expected["chunk-start"],
         content_sha256=expected["content-sha256"],
-        optional={"traceparent": expected["traceparent"], "dataset": expected["dataset"], "service": expected["service"], "container-id": expected["container-id"]},
+        optional={
+            "traceparent": expected["traceparent"],
+            "dataset": expected["dataset"],
+            "service": expected["service"],
+            "container-id": expected["container-id"],
+        },
         final=FinalInfo(line_count=5, dropped_lines=0, exit_code=3),
     )
     assert built == expected
     assert not set(METADATA["forbidden"]) & set(built)
-    assert chunk_metadata(
-        producer="joblogs-python/0.1.0", host="ip-10-0-0-1", chunk_start="2026-11-25T10:42:17.000Z", content_sha256="0" * 64, optional={},
-        final=FinalInfo(line_count=0, dropped_lines=0, signal="SIGKILL"),
-    ) == METADATA["signalVariant"]
+    assert (
+        chunk_metadata(
+            producer="joblogs-python/0.1.0",
+            host="ip-10-0-0-1",
+            chunk_start="2026-11-25T10:42:17.000Z",
+            content_sha256="0" * 64,
+            optional={},
+            final=FinalInfo(line_count=0, dropped_lines=0, signal="SIGKILL"),
+        )
+        == METADATA["signalVariant"]
+    )
     bounds = METADATA["bounds"]
     assert (bounds["maxChunkBytes"], bounds["maxLinesPerChunk"], bounds["maxLineBytes"]) == (
         contract.MAX_CHUNK_BYTES,
@@ -141,7 +155,12 @@ def test_reads_traceparents_as_the_vectors_say(case: dict[str, Any]) -> None:
         assert parsed is None
     else:
         assert parsed is not None
-        assert (parsed.version, parsed.trace_id, parsed.parent_id, parsed.flags) == (case["version"], case["traceId"], case["parentId"], case["flags"])
+        assert (parsed.version, parsed.trace_id, parsed.parent_id, parsed.flags) == (
+            case["version"],
+            case["traceId"],
+            case["parentId"],
+            case["flags"],
+        )
 
 
 @pytest.mark.parametrize("case", TRACE["tracestate"], ids=[c["name"] for c in TRACE["tracestate"]])

@@ -57,7 +57,21 @@ def test_spools_while_s3_is_unreachable_mid_run_then_delivers_every_line_once_in
     script = tmp_path / "slow.py"
     script.write_text(SLOW)
     run = start_joblogs(
-        ["run", "--job-id", "fault-1", "--bucket", bucket, "--spool-dir", spool_root, "--flush-interval", "200", "--", sys.executable, str(script), "600"],
+        [
+            "run",
+            "--job-id",
+            "fault-1",
+            "--bucket",
+            bucket,
+            "--spool-dir",
+            spool_root,
+            "--flush-interval",
+            "200",
+            "--",
+            sys.executable,
+            str(script),
+            "600",
+        ],
         joblogs_env(moto, proxy.url),
     )
     try:
@@ -82,7 +96,21 @@ def test_resumes_a_sigkilled_shippers_spool_with_no_seq_reused_and_every_line_ex
     script.write_text(SLOW)
     proxy.down()
     first = start_joblogs(
-        ["run", "--job-id", "fault-2", "--bucket", bucket, "--spool-dir", spool_root, "--flush-interval", "100", "--", sys.executable, str(script), "100000"],
+        [
+            "run",
+            "--job-id",
+            "fault-2",
+            "--bucket",
+            bucket,
+            "--spool-dir",
+            spool_root,
+            "--flush-interval",
+            "100",
+            "--",
+            sys.executable,
+            str(script),
+            "100000",
+        ],
         joblogs_env(moto, proxy.url),
     )
     eventually(lambda: len(spooled(spool_root, "fault-2")), lambda n: n >= 4, "chunks in the spool")
@@ -114,7 +142,9 @@ def test_drops_the_oldest_chunks_when_the_spool_bound_is_reached_and_reports_the
     events: list[ShipperEvent] = []
     proxy.down()
     store = S3Store(moto.client("s3", endpoint=proxy.url), bucket)
-    options = ShipperOptions(job_id="fault-3", bucket=bucket, spool_dir=spool_root, spool_max_bytes=4096, max_chunk_bytes=1024, retry_base_ms=20, retry_max_ms=50)
+    options = ShipperOptions(
+        job_id="fault-3", bucket=bucket, spool_dir=spool_root, spool_max_bytes=4096, max_chunk_bytes=1024, retry_base_ms=20, retry_max_ms=50
+    )
     shipper = Shipper.open(options, store, events.append)
     for i in range(200):
         shipper.write("stdout", b"line %03d %s\n" % (i, b"x" * 40))
@@ -135,13 +165,16 @@ def test_keeps_chunks_in_memory_when_the_spool_directory_turns_read_only(s3: Any
     _read_only_case(s3, bucket, spool_root)
 
 
-def test_keeps_chunks_in_memory_when_the_spool_cannot_be_written(s3: Any, bucket: str, spool_root: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_keeps_chunks_in_memory_when_the_spool_cannot_be_written(
+    s3: Any, bucket: str, spool_root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """As root (CI) a read-only mode does not stop writes, so the spool's file creation is made to fail with EROFS instead."""
     import errno
 
     import joblogs.spool as spool_module
+    from joblogs import private_dir
 
-    original = spool_module.create_private_file
+    original = private_dir.create_private_file
     failing = {"on": False}
 
     def create(dir_fd: int, name: str) -> int:

@@ -29,7 +29,9 @@ def test_formats_ecs_json_with_the_current_trace_and_exception_fields() -> None:
         try:
             raise ValueError("bad input")
         except ValueError:
-            failing = logging.getLogger("api").makeRecord("api", logging.ERROR, __file__, 1, "failed %s", ("x",), __import__("sys").exc_info())
+            failing = logging.getLogger("api").makeRecord(
+                "api", logging.ERROR, __file__, 1, "failed %s", ("x",), __import__("sys").exc_info()
+            )
         line = json.loads(formatter.format(failing))
     assert line["message"] == "failed x" and line["log.level"] == "error" and line["service.name"] == "api"
     assert (line["trace.id"], line["span.id"], line["http.request.id"]) == (trace.trace_id, trace.span_id, "req-1")
@@ -45,7 +47,14 @@ def test_ships_records_configured_through_dictconfig_as_mlplatform_service(s3: A
             "version": 1,
             "disable_existing_loggers": False,
             "handlers": {
-                "joblogs": {"class": "joblogs.ShipperHandler", "service": "api", "bucket": bucket, "instance": "api-test1", "spool_dir": spool_root, "store": S3Store(s3, bucket)}
+                "joblogs": {
+                    "class": "joblogs.ShipperHandler",
+                    "service": "api",
+                    "bucket": bucket,
+                    "instance": "api-test1",
+                    "spool_dir": spool_root,
+                    "store": S3Store(s3, bucket),
+                }
             },
             "loggers": {"svc": {"level": "INFO", "handlers": ["joblogs"], "propagate": False}},
         }
@@ -59,7 +68,9 @@ def test_ships_records_configured_through_dictconfig_as_mlplatform_service(s3: A
     logger.removeHandler(handler)
     chunks = chunks_of(s3, bucket, "api-test1", "api")
     lines = [json.loads(f.data) for c in chunks for f in c.frames]
-    assert [(line["message"], line["user"], line["trace.id"]) for line in lines] == [("train requested", "alice", "4bf92f3577b34da6a3ce929d0e0e4736")]
+    assert [(line["message"], line["user"], line["trace.id"]) for line in lines] == [
+        ("train requested", "alice", "4bf92f3577b34da6a3ce929d0e0e4736")
+    ]
     assert chunks[0].metadata["dataset"] == "mlplatform.service" and chunks[0].metadata["service"] == "api"
     assert "traceparent" not in chunks[0].metadata  # each line names its own trace
 

@@ -49,7 +49,12 @@ def test_uploads_with_content_sha256_and_treats_a_412_of_our_own_content_as_done
 
 def test_keeps_a_chunk_whose_key_holds_another_writers_content_and_stops_that_source(s3: Any, bucket: str, spool_root: str) -> None:
     foreign = gzip.compress(b'{"t":"2026-01-01T00:00:00.000Z","s":"stdout","n":0,"m":"not ours"}\n')
-    s3.put_object(Bucket=bucket, Key="chunks/v1/lib-2/main/0000000000.log.gz", Body=foreign, Metadata={"content-sha256": hashlib.sha256(foreign).hexdigest()})
+    s3.put_object(
+        Bucket=bucket,
+        Key="chunks/v1/lib-2/main/0000000000.log.gz",
+        Body=foreign,
+        Metadata={"content-sha256": hashlib.sha256(foreign).hexdigest()},
+    )
     events: list[ShipperEvent] = []
     shipper = open_shipper(s3, bucket, spool_root, "lib-2", events, close_timeout_ms=3000, flush_interval_ms=50)
     shipper.write("stdout", b"ours\n")
@@ -75,7 +80,9 @@ def test_writes_running_once_and_reports_a_final_marker_that_differs(s3: Any, bu
 
 
 def test_ships_service_metadata_and_no_authority_fields(s3: Any, bucket: str, spool_root: str) -> None:
-    shipper = open_shipper(s3, bucket, spool_root, "api-host1", [], source="api", dataset="mlplatform.service", service="api", container_id="c0ffee")
+    shipper = open_shipper(
+        s3, bucket, spool_root, "api-host1", [], source="api", dataset="mlplatform.service", service="api", container_id="c0ffee"
+    )
     shipper.write("stdout", b'{"message":"hi"}\n')
     shipper.close()
     metadata = chunks_of(s3, bucket, "api-host1", "api")[0].metadata
@@ -92,6 +99,12 @@ def test_registers_a_job_once_and_refuses_another_owner(s3: Any, bucket: str) ->
 
 
 def test_hands_out_credentials_tagged_with_the_job(moto: MotoServer) -> None:
-    env = producer_credentials("job-42", role_arn="arn:aws:iam::123456789012:role/joblogs-producer", bucket="joblogs-logs-ci", region="us-east-1", sts_client=moto.client("sts"))
+    env = producer_credentials(
+        "job-42",
+        role_arn="arn:aws:iam::123456789012:role/joblogs-producer",
+        bucket="joblogs-logs-ci",
+        region="us-east-1",
+        sts_client=moto.client("sts"),
+    )
     assert env["JOBLOGS_JOB_ID"] == "job-42" and env["JOBLOGS_BUCKET"] == "joblogs-logs-ci"
     assert all(env[name] for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"))

@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 from .contract import CHUNK_SUFFIX, FinalInfo, Meta, Stream, chunk_metadata
 from .errors import SpoolError
-from .events import Conflict, Dropped, Rejected, Resumed, ShipperEvent, ShipperSummary, SpoolProblem, UploadFailed, Uploaded
+from .events import Conflict, Dropped, Rejected, Resumed, ShipperEvent, ShipperSummary, SpoolProblem, Uploaded, UploadFailed
 from .frame import iso_millis
 from .framing import Framer, GzippedChunk, now_ms
 from .markers import JobMarkers, MarkerOptions

@@ -67,8 +67,12 @@ class MotoServer:
     def client(self, service: str = "s3", endpoint: Optional[str] = None) -> Any:
         import boto3
 
-        return boto3.session.Session().client(
-            service, endpoint_url=endpoint or self.url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        return boto3.session.Session().client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=endpoint or self.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
         )
 
 
@@ -103,7 +107,9 @@ def chunks_of(s3: Any, bucket: str, job_id: str, source: str = "main") -> list[S
     for key in keys_under(s3, bucket, f"chunks/v1/{job_id}/{source}/"):
         answer = s3.get_object(Bucket=bucket, Key=key)
         body = answer["Body"].read()
-        chunks.append(StoredChunk(key, int(key[-17:-7]), answer.get("Metadata", {}), body, decode_frames(gzip.decompress(body).decode("utf-8"))))
+        chunks.append(
+            StoredChunk(key, int(key[-17:-7]), answer.get("Metadata", {}), body, decode_frames(gzip.decompress(body).decode("utf-8")))
+        )
     return chunks
 
 

@@ -24,7 +24,9 @@ def joblogs_env(moto: MotoServer, endpoint: Optional[str] = None, **extra: str) 
 
 
 def start_joblogs(args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "joblogs", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "joblogs", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
 
 
 def run_joblogs(args: Sequence[str], env: dict[str, str], timeout: float = 60) -> Result:
