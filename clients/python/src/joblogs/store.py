@@ -1,0 +1,139 @@
+"""The S3 edge. The shipper talks to an :class:`ObjectStore` (an interface); :class:`S3Store` is
+the boto3 adapter, which turns every botocore failure into a :class:`StoreError` that says
+whether it is worth retrying.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Protocol
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+class ObjectStore(Protocol):
+    """What a producer needs from S3. Every write is conditional: objects are write-once."""
+
+    def put_if_absent(self, key: str, body: bytes, *, metadata: Mapping[str, str], content_type: str) -> bool:
+        """Creates ``key``; False (nothing written) when it exists already. Raises :class:`StoreError`."""
+        ...
+
+    def head_metadata(self, key: str) -> Optional[dict[str, str]]:
+        """The user metadata of ``key``, or None when it does not exist."""
+        ...
+
+    def get(self, key: str) -> Optional[bytes]:
+        """The body of ``key``, or None when it does not exist."""
+        ...
+
+
+# Status codes worth another attempt: throttling, server trouble, and 409 ConditionalRequestConflict
+# (two conditional writes of one key raced: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+_TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504}
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "ExpiredToken",
+}
+
+
+def s3_client(*, force_path_style: bool = False, connect_timeout: float = 5.0, read_timeout: float = 30.0) -> S3Client:
+    """An S3 client from the SDK's standard configuration (``AWS_REGION``, the credential chain,
+    ``AWS_ENDPOINT_URL``). The uploader retries for ever with its own backoff; one SDK retry per attempt is enough."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": 2, "mode": "standard"},
+        s3={"addressing_style": "path"} if force_path_style else {},
+        tcp_keepalive=True,
+    )
+    return boto3.session.Session().client("s3", config=config)
+
+
+class S3Store:
+    """:class:`ObjectStore` on one bucket through a boto3 S3 client (thread-safe, shared by all threads)."""
+
+    def __init__(self, client: S3Client, bucket: str):
+        self.client = client
+        self.bucket = bucket
+
+    def put_if_absent(self, key: str, body: bytes, *, metadata: Mapping[str, str], content_type: str) -> bool:
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                Metadata=dict(metadata),
+                ContentType=content_type,
+                IfNoneMatch="*",
+            )
+        except Exception as error:
+            if _status(error) == 412 or _code(error) == "PreconditionFailed":
+                return False
+            raise _store_error(f"PutObject {key}", error) from error
+        return True
+
+    def head_metadata(self, key: str) -> Optional[dict[str, str]]:
+        try:
+            answer = self.client.head_object(Bucket=self.bucket, Key=key)
+        except Exception as error:
+            if _status(error) == 404:
+                return None
+            raise _store_error(f"HeadObject {key}", error) from error
+        return dict(answer.get("Metadata", {}))
+
+    def get(self, key: str) -> Optional[bytes]:
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            return answer["Body"].read()
+        except Exception as error:
+            if _status(error) == 404 or _code(error) == "NoSuchKey":
+                return None
+            raise _store_error(f"GetObject {key}", error) from error
+
+    def check_bucket(self) -> None:
+        """HeadBucket; raises :class:`StoreError` (permanent for a missing or forbidden bucket)."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except Exception as error:
+            raise _store_error(f"HeadBucket {self.bucket}", error) from error
+
+
+def _response(error: BaseException) -> Mapping[str, Any]:
+    response = getattr(error, "response", None)
+    return response if isinstance(response, Mapping) else {}
+
+
+def _status(error: BaseException) -> Optional[int]:
+    status = _response(error).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
+
+
+def _code(error: BaseException) -> Optional[str]:
+    code = _response(error).get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
+def _store_error(what: str, error: BaseException) -> StoreError:
+    status = _status(error)
+    code = _code(error)
+    if status is None:
+        # No HTTP answer: connection refused or reset, timeout, DNS; or no credentials/region.
+        name = type(error).__name__
+        permanent = name in {"NoCredentialsError", "NoRegionError", "PartialCredentialsError"}
+        return StoreError(f"{what} failed: {name}: {error}", transient=not permanent, cause=error)
+    transient = status in _TRANSIENT_STATUS or code in _TRANSIENT_CODES
+    return StoreError(f"{what} failed: HTTP {status} {code or ''}".rstrip(), transient=transient, cause=error)
+
+
+def store_error_status(error: StoreError) -> Optional[int]:
+    cause = error.__cause__
+    return _status(cause) if cause is not None else None

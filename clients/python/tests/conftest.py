@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from tests.support.moto import MotoServer, new_bucket
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """A real moto server for the whole session (S3 and STS), on a port in 5310–5399."""
+    server = MotoServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(moto: MotoServer) -> Any:
+    return moto.client("s3")
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    return new_bucket(s3)
+
+
+@pytest.fixture
+def spool_root(tmp_path: Any) -> str:
+    root = tmp_path / "spool"
+    root.mkdir(mode=0o700)
+    return str(root)
