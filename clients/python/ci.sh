@@ -9,11 +9,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 python="${PYTHON:-python3}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/joblogs-python-ci.XXXXXX")"
-moto_pid=""
-cleanup() {
-  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
+cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 
 echo "[python-ci] building the wheel in a clean venv"
@@ -40,16 +36,6 @@ echo "[python-ci] ruff"
 echo "[python-ci] mypy --strict"
 "$venv/mypy" --config-file pyproject.toml
 
-port=""
-for candidate in $(seq 5390 5399); do
-  if ! (exec 3<>/dev/tcp/127.0.0.1/"$candidate") 2>/dev/null; then port="$candidate"; break; fi
-done
-[ -n "$port" ] || { echo "[python-ci] no free port in 5390-5399" >&2; exit 1; }
-"$venv/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-export JOBLOGS_TEST_MOTO_URL="http://127.0.0.1:$port"
-
-echo "[python-ci] pytest (moto on port $port)"
+echo "[python-ci] pytest (moto: ${JOBLOGS_TEST_MOTO_URL:-started by the session fixture})"
 # The src layout keeps the source tree off sys.path: the tests import the installed wheel.
 "$venv/python" -m pytest -p no:cacheprovider tests

@@ -9,7 +9,7 @@ from tests.support.moto import MotoServer, new_bucket
 
 @pytest.fixture(scope="session")
 def moto() -> Iterator[MotoServer]:
-    """A real moto server for the whole session (S3 and STS), on a port in 5310–5399."""
+    """A real moto server for the whole session (S3 and STS): the one ``JOBLOGS_TEST_MOTO_URL`` names, else our own."""
     server = MotoServer.start()
     yield server
     server.stop()

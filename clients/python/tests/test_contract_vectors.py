@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ import pytest
 
 from joblogs import contract
 from joblogs.contract import FinalInfo, chunk_key, chunk_metadata, encode_json, job_marker_key, marker_body, parse_chunk_key
-from joblogs.errors import ContractError
-from joblogs.frame import FrameEncoder, decode_frames, reassemble_streams
+from joblogs.errors import ContractError, ShipperOptionsError
+from joblogs.frame import FrameEncoder, decode_frames, max_frame_bytes, reassemble_streams
 from joblogs.line_capture import CapturedLine, LineCapture
+from joblogs.options import ShipperOptions
 from joblogs.trace.context import normalize_request_id, normalize_trace_state, read_traceparent
 
 VECTORS = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "contract"
@@ -104,12 +106,34 @@ def test_writes_marker_keys_and_bodies_exactly_as_the_vectors(case: dict[str, An
     assert not set(MARKERS["forbiddenFields"]) & set(built)
 
 
-def test_writes_the_registration_body_as_the_vector() -> None:
-    registration = MARKERS["registration"]
-    body = registration["body"]
-    built = contract.registration_body(job_id=body["jobId"], owner=body["owner"], team=body["team"], created_at=body["createdAt"])
-    assert encode_json(built).decode() == registration["text"]
-    assert contract.registration_key(body["jobId"]) == registration["key"]
+@pytest.mark.parametrize("case", MARKERS["invalidMarkers"]["cases"], ids=lambda c: f"{c['jobId']}/{c['source']}/{c['status']}")
+def test_builds_no_marker_key_from_an_invalid_job_source_or_status(case: dict[str, Any]) -> None:
+    with pytest.raises(ContractError):
+        job_marker_key(case["jobId"], case["source"], case["status"])
+
+
+@pytest.mark.parametrize("case", MARKERS["registrations"], ids=[c["name"] for c in MARKERS["registrations"]])
+def test_writes_registration_bodies_exactly_as_the_vectors(case: dict[str, Any]) -> None:
+    body = case["body"]
+    built = contract.registration_body(
+        job_id=body["jobId"], owner=body["owner"], team=body.get("team"), labels=body.get("labels"), created_at=body["createdAt"]
+    )
+    assert encode_json(built).decode() == case["text"]
+    assert contract.registration_key(body["jobId"]) == case["key"]
+
+
+@pytest.mark.parametrize(
+    "case", MARKERS["invalidRegistrations"]["cases"], ids=[c["name"] for c in MARKERS["invalidRegistrations"]["cases"]]
+)
+def test_refuses_registrations_the_vectors_refuse(case: dict[str, Any]) -> None:
+    with pytest.raises(ContractError):
+        contract.registration_body(
+            job_id=case["jobId"],
+            owner=case["owner"],
+            team=case.get("team"),
+            labels=case.get("labels"),
+            created_at="2026-11-25T09:59:58.000Z",
+        )
 
 
 def test_writes_the_final_chunk_metadata_of_the_vector() -> None:
@@ -140,12 +164,17 @@ def test_writes_the_final_chunk_metadata_of_the_vector() -> None:
         )
         == METADATA["signalVariant"]
     )
+
+
+def test_keeps_the_bounds_of_the_vectors() -> None:
     bounds = METADATA["bounds"]
-    assert (bounds["maxChunkBytes"], bounds["maxLinesPerChunk"], bounds["maxLineBytes"]) == (
-        contract.MAX_CHUNK_BYTES,
-        contract.MAX_LINES_PER_CHUNK,
-        contract.DEFAULT_MAX_LINE_BYTES,
-    )
+    defaults = ShipperOptions(job_id="j", bucket="joblogs-logs-ci")
+    assert (bounds["maxChunkBytes"], bounds["maxLinesPerChunk"]) == (contract.MAX_CHUNK_BYTES, contract.MAX_LINES_PER_CHUNK)
+    assert (bounds["shipperChunkBytes"], bounds["shipperMaxLineBytes"]) == (defaults.max_chunk_bytes, defaults.max_line_bytes)
+    assert max_frame_bytes(1) == bounds["maxFrameBytes"]["overhead"] + bounds["maxFrameBytes"]["perByte"]
+    too_big = dataclasses.replace(defaults, max_chunk_bytes=contract.MAX_CHUNK_BYTES, max_line_bytes=1024)
+    with pytest.raises(ShipperOptionsError, match="within the contract's 8388608 bytes per chunk"):
+        too_big.check()
 
 
 @pytest.mark.parametrize("case", TRACE["traceparent"], ids=[c["name"] for c in TRACE["traceparent"]])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -194,6 +195,34 @@ def test_keeps_chunks_in_memory_when_the_spool_cannot_be_written(
     assert any(isinstance(e, SpoolProblem) and "waits in memory" in str(e.error) for e in events)
     assert [f.data for c in chunks_of(s3, bucket, "fault-4") for f in c.frames] == [b"before", b"while read-only"]
     assert summary.dropped == 0
+
+
+HEX_PRINTER = "import os\nfor i in range(int(os.sys.argv[1])):\n    print(f'line {i} ' + os.urandom(48).hex())\n"
+
+
+def test_cli_delivers_every_line_from_memory_when_the_spool_disk_refuses_writes(
+    moto: MotoServer, s3: Any, bucket: str, spool_root: str, tmp_path: Path
+) -> None:
+    """A real write failure, as root too: the file size limit (RLIMIT_FSIZE) makes every spool write
+    beyond 2 KiB fail with EFBIG, as a full disk fails with ENOSPC (Python ignores SIGXFSZ)."""
+    script = tmp_path / "hex.py"
+    script.write_text(HEX_PRINTER)
+    args = ["run", "--job-id", "fault-6", "--bucket", bucket, "--spool-dir", spool_root, "--max-chunk-bytes", "16384"]
+    limited = "import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)); os.execv(sys.executable, sys.argv[1:])"
+    process = subprocess.Popen(
+        [sys.executable, "-c", limited, sys.executable, "-m", "joblogs", *args, "--", sys.executable, str(script), "2000"],
+        env=joblogs_env(moto),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert b"joblogs: spool error:" in err and b"File too large" in err
+    chunks = chunks_of(s3, bucket, "fault-6")
+    assert len(chunks) > 3
+    assert b"\n".join(f.data for c in chunks for f in c.frames) + b"\n" == out
+    assert chunks[-1].metadata["line-count"] == "2000" and chunks[-1].metadata["dropped-lines"] == "0"
+    assert spooled(spool_root, "fault-6") == []
 
 
 def _read_only_case(s3: Any, bucket: str, spool_root: str) -> None:

@@ -94,8 +94,12 @@ def test_registers_a_job_once_and_refuses_another_owner(s3: Any, bucket: str) ->
     first = register_job("reg-1", owner="alice", team="vision", bucket=bucket, s3_client=s3)
     assert get_json(s3, bucket, "registry/v1/reg-1.json") == first
     assert register_job("reg-1", owner="alice", team="vision", bucket=bucket, s3_client=s3) == first
-    with pytest.raises(JobRegistrationError, match="already registered"):
+    with pytest.raises(JobRegistrationError, match="registered already"):
         register_job("reg-1", owner="mallory", team="vision", bucket=bucket, s3_client=s3)
+    with pytest.raises(JobRegistrationError, match="registered already"):
+        register_job("reg-1", owner="alice", bucket=bucket, s3_client=s3)
+    solo = register_job("reg-2", owner="bob", bucket=bucket, s3_client=s3)
+    assert "team" not in solo and get_json(s3, bucket, "registry/v1/reg-2.json") == solo
 
 
 def test_hands_out_credentials_tagged_with_the_job(moto: MotoServer) -> None:

@@ -58,7 +58,11 @@ def test_reports_and_skips_a_planted_chunk_whose_mac_does_not_verify(spool_root:
     assert [e.seq for e in again.spool.entries] == [0]
     assert len(again.rejected) == 1 and "failed authentication" in again.rejected[0]
     assert again.state.next_seq == 1  # the planted file's seq is not trusted for numbering either
+    assert not planted.exists() and planted.with_name(planted.name + ".rejected").read_bytes().endswith(b"evil")
     again.spool.release()
+    third = Spool.open(spool_root, "job-1", "main")
+    assert third.rejected == [] and [e.seq for e in third.spool.entries] == [0]
+    third.spool.release()
 
 
 def test_refuses_a_chunk_tampered_with_after_it_was_queued(spool_root: str) -> None:
@@ -141,3 +145,7 @@ def test_names_the_path_when_a_process_of_another_user_holds_the_lock(spool_root
 def test_defaults_to_the_runtime_dir_else_the_cache(tmp_path: Path) -> None:
     assert default_spool_root({"XDG_RUNTIME_DIR": str(tmp_path), "HOME": "/nowhere"}) == os.path.join(os.path.realpath(tmp_path), "joblogs")
     assert default_spool_root({"HOME": str(tmp_path)}) == os.path.join(os.path.realpath(tmp_path), ".cache", "joblogs", "spool")
+    cache = tmp_path / "cache"
+    assert default_spool_root({"XDG_CACHE_HOME": str(cache), "HOME": "/nowhere"}) == os.path.join(
+        os.path.realpath(cache), "joblogs", "spool"
+    )

@@ -19,6 +19,7 @@ from .config import (
     CliConfigError,
     parse_cli,
 )
+from .contract import chunk_prefix
 from .errors import SpoolError, StoreError
 from .events import (
     Conflict,
@@ -89,6 +90,7 @@ def open_session(config: CliConfig, say: Say) -> Session:
             s3_client(force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10),
             config.shipper.bucket,
         ),
+        chunk_prefix(config.shipper.prefix, config.shipper.job_id),
         lambda message: say(f"joblogs: warning: {message}"),
     )
     try:
@@ -99,11 +101,11 @@ def open_session(config: CliConfig, say: Say) -> Session:
     return Session(shipper, config.traceparent, say)
 
 
-def check_bucket(store: S3Store, warn: Callable[[str], None]) -> None:
+def check_bucket(store: S3Store, prefix: str, warn: Callable[[str], None]) -> None:
     """Fails fast on what the job cannot fix later (no credentials or region, a missing or forbidden
     bucket); an unreachable S3 only warns: the job runs and chunks spool."""
     try:
-        store.check_bucket()
+        store.check_bucket(prefix)
     except StoreError as error:
         status = store_error_status(error)
         name = type(error.__cause__).__name__

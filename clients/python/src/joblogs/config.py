@@ -54,7 +54,7 @@ _COMMON: tuple[tuple[str, str, Optional[str], str], ...] = (
         "--max-line-bytes",
         "JOBLOGS_MAX_LINE_BYTES",
         None,
-        "longer lines are split into continuation frames (default 32 KiB)",
+        "longer lines are split into continuation frames (default 256 KiB)",
     ),
     (
         "--spool-dir",

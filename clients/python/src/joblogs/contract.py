@@ -36,7 +36,8 @@ MAX_CHUNK_SEQ: Final = (2**53 - 1 - (SEQUENCE_STRIDE - 1)) // SEQUENCE_STRIDE
 MAX_CHUNK_BYTES: Final = 8 * 1024 * 1024
 """Readers dead-letter a chunk whose frames take more than this decompressed."""
 DEFAULT_CHUNK_BYTES: Final = 1024 * 1024
-DEFAULT_MAX_LINE_BYTES: Final = 32 * 1024
+DEFAULT_MAX_LINE_BYTES: Final = 256 * 1024
+"""The shippers split longer lines into continuation frames (the Node shipper's default too)."""
 
 DATASET_JOB: Final = "mlplatform.job"
 DATASET_SERVICE: Final = "mlplatform.service"
@@ -98,6 +99,12 @@ def chunk_key(job_id: str, source: str, seq: int, prefix: str = CHUNK_PREFIX) ->
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0 or seq > MAX_CHUNK_SEQ:
         raise ContractError(f"Invalid chunk sequence {seq!r}")
     return f"{prefix}{CONTRACT_VERSION}/{job_id}/{source}/{seq:010d}{CHUNK_SUFFIX}"
+
+
+def chunk_prefix(prefix: str, job_id: str) -> str:
+    """``chunks/v1/<jobId>/``: every chunk of the job, and all its scoped credentials may list."""
+    _check_job_and_source(job_id)
+    return f"{prefix}{CONTRACT_VERSION}/{job_id}/"
 
 
 def parse_chunk_key(key: str, prefix: str = CHUNK_PREFIX) -> tuple[str, str, int]:
@@ -245,8 +252,34 @@ def final_info_from_metadata(metadata: Mapping[str, str]) -> Optional[FinalInfo]
     )
 
 
-def registration_body(*, job_id: str, owner: str, team: str, created_at: str) -> dict[str, Any]:
-    return {"version": 1, "jobId": job_id, "owner": owner, "team": team, "createdAt": created_at}
+_PRINCIPAL: Final = re.compile(r"^[^\x00-\x1f\x7f]{1,256}\Z")
+_LABEL_KEY: Final = re.compile(r"^[a-z][a-z0-9_.-]{0,63}\Z")
+MAX_LABELS: Final = 16
+MAX_LABEL_VALUE_LENGTH: Final = 256
+
+
+def registration_body(
+    *, job_id: str, owner: str, created_at: str, team: Optional[str] = None, labels: Optional[Mapping[str, str]] = None
+) -> dict[str, Any]:
+    """A job registration as the launcher writes it, validated as readers validate it
+    (``shared/core/contract/job-registration.ts``): owner and team 1–256 characters without
+    control characters, at most 16 labels with short lower-case keys."""
+    _check_job_and_source(job_id)
+    for name, value in (("owner", owner), ("team", team)):
+        if (value is not None or name == "owner") and (not isinstance(value, str) or not _PRINCIPAL.match(value)):
+            raise ContractError(f"{name} must be 1–256 characters without control characters")
+    body: dict[str, Any] = {"version": 1, "jobId": job_id, "owner": owner}
+    if team is not None:
+        body["team"] = team
+    body["createdAt"] = created_at
+    if labels is not None:
+        if len(labels) > MAX_LABELS:
+            raise ContractError(f"at most {MAX_LABELS} labels, got {len(labels)}")
+        for key, value in labels.items():
+            if not _LABEL_KEY.match(key) or not isinstance(value, str) or len(value) > MAX_LABEL_VALUE_LENGTH:
+                raise ContractError(f"label {json.dumps(key)}: keys are [a-z][a-z0-9_.-]{{0,63}}, values at most 256 characters")
+        body["labels"] = dict(labels)
+    return body
 
 
 def encode_json(value: Mapping[str, Any]) -> bytes:

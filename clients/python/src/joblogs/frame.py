@@ -32,6 +32,15 @@ class Frame:
     terminator: Terminator
 
 
+FRAME_OVERHEAD = 96
+"""``{"t":"<24>","s":"stdout","n":<≤16 digits>,"m":"`` + ``","e":"\\r\\n"}``, rounded up."""
+
+
+def max_frame_bytes(line_bytes: int) -> int:
+    """Most bytes the frame of a line of ``line_bytes`` bytes can take (every byte escaped as ``\\u00XX``)."""
+    return FRAME_OVERHEAD + 6 * line_bytes
+
+
 def iso_millis(epoch_ms: int) -> str:
     """``Date.prototype.toISOString()``: ``2026-11-25T10:00:00.000Z``."""
     seconds, millis = divmod(epoch_ms, 1000)

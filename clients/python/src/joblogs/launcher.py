@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from .contract import REGISTRY_PREFIX, encode_json, is_valid_job_id, registration_body, registration_key
 from .errors import ContractError, JobRegistrationError
@@ -27,28 +27,24 @@ def register_job(
     job_id: str,
     *,
     owner: str,
-    team: str,
     bucket: str,
+    team: Optional[str] = None,
+    labels: Optional[Mapping[str, str]] = None,
     s3_client: Optional[S3Client] = None,
     prefix: str = REGISTRY_PREFIX,
 ) -> dict[str, Any]:
     """Writes the job's registration once (``If-None-Match: *``) and returns it. Registering the
     same id again with the same owner and team returns the first registration; with another
-    owner or team it raises :class:`JobRegistrationError`.
+    owner or team it raises :class:`JobRegistrationError` (``JOB_ALREADY_REGISTERED`` in Node).
 
     Example::
 
         register_job("job-42", owner="alice", team="vision", bucket="joblogs-logs-prod")
     """
-    if not is_valid_job_id(job_id):
-        raise ContractError(f"Invalid job id {json.dumps(job_id)}")
-    for name, value in (("owner", owner), ("team", team)):
-        if not isinstance(value, str) or not 1 <= len(value) <= 256:
-            raise ContractError(f"{name} must be 1–256 characters, got {value!r}")
+    created_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    body = registration_body(job_id=job_id, owner=owner, team=team, labels=labels, created_at=created_at)
     store = S3Store(s3_client or _default_s3(), bucket)
     key = registration_key(job_id, prefix)
-    created_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    body = registration_body(job_id=job_id, owner=owner, team=team, created_at=created_at)
     if store.put_if_absent(key, encode_json(body), metadata={}, content_type="application/json"):
         return body
     stored = store.get(key)
@@ -59,8 +55,8 @@ def register_job(
         existing = None
     if isinstance(existing, dict) and existing.get("owner") == owner and existing.get("team") == team:
         return existing
-    held = f"owner {existing.get('owner')!r}, team {existing.get('team')!r}" if isinstance(existing, dict) else "an unreadable registration"
-    raise JobRegistrationError(f"Job {job_id} is already registered ({held} at s3://{bucket}/{key}); a job id cannot change owner or team")
+    # Never quote what is stored: a registration is not ours to show (docs/security.md).
+    raise JobRegistrationError(f"Job {job_id} is registered already, for another owner or team; pick another job id")
 
 
 def producer_credentials(
@@ -69,13 +65,14 @@ def producer_credentials(
     role_arn: str,
     bucket: Optional[str] = None,
     region: Optional[str] = None,
-    duration_seconds: int = 3600,
+    duration_seconds: int = 12 * 3600,
     sts_client: Optional[STSClient] = None,
 ) -> dict[str, str]:
     """Assumes the producer role with the session tag ``joblogs-job=<jobId>`` (transitive) and
     returns the environment to hand to the job's container: ``AWS_ACCESS_KEY_ID``,
     ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_CREDENTIAL_EXPIRATION``,
-    ``JOBLOGS_JOB_ID`` (and ``JOBLOGS_BUCKET``, ``AWS_REGION`` when given)."""
+    ``JOBLOGS_JOB_ID`` (and ``JOBLOGS_BUCKET``, ``AWS_REGION`` when given). Sessions last 12 h by
+    default (a training run's length; the role's maximum), as in ``shared/launcher/credentials.ts``."""
     if not is_valid_job_id(job_id):
         raise ContractError(f"Invalid job id {json.dumps(job_id)}")
     sts = sts_client or _default_sts(region)

@@ -21,6 +21,7 @@ from .contract import (
     is_valid_source,
 )
 from .errors import ShipperOptionsError
+from .frame import max_frame_bytes
 from .trace.context import read_traceparent
 
 PRODUCER = f"joblogs-python/{__version__}"
@@ -33,7 +34,7 @@ class ShipperOptions:
     """What one :class:`~joblogs.shipper.Shipper` ships, where, and within which bounds.
 
     Defaults follow the Node shipper (docs/shipper.md) and the contract's bounds: chunks sealed
-    at 1 MiB of frames or 1 s after their first line, lines split at 32 KiB, 8 MiB held in
+    at 1 MiB of frames or 1 s after their first line, lines split at 256 KiB, 8 MiB held in
     memory, 512 MiB of spool.
     """
 
@@ -77,8 +78,7 @@ class ShipperOptions:
 _BOUNDS: dict[str, tuple[int, int]] = {
     "flush_interval_ms": (1, 3_600_000),
     "max_chunk_bytes": (1024, MAX_CHUNK_BYTES),
-    # A frame of a line of n bytes takes at most 96 + 6n bytes: one frame must fit in MAX_CHUNK_BYTES.
-    "max_line_bytes": (16, 1024 * 1024),
+    "max_line_bytes": (16, MAX_CHUNK_BYTES),
     "max_buffered_bytes": (1024, 1 << 40),
     "spool_max_bytes": (1024, 1 << 50),
     "close_timeout_ms": (0, 3_600_000),
@@ -112,6 +112,14 @@ def _problems(o: ShipperOptions) -> list[str]:
         value = getattr(o, name)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             problems.append(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    if not any(p.startswith(("max_chunk_bytes ", "max_line_bytes ")) for p in problems) and (
+        o.max_chunk_bytes + max_frame_bytes(o.max_line_bytes) > MAX_CHUNK_BYTES
+    ):
+        # A chunk is sealed at max_chunk_bytes, but the frame that fills it may go past: both must fit the contract's bound.
+        problems.append(
+            f"max_chunk_bytes ({o.max_chunk_bytes}) plus one frame of max_line_bytes ({o.max_line_bytes}) "
+            f"must stay within the contract's {MAX_CHUNK_BYTES} bytes per chunk"
+        )
     return problems
 
 

@@ -16,7 +16,8 @@ _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_NOFOLLOW | getat
 
 
 def default_spool_root(env: Mapping[str, str]) -> str:
-    """``$XDG_RUNTIME_DIR/joblogs`` (per user, cleared at logout), else ``~/.cache/joblogs/spool``.
+    """``$XDG_RUNTIME_DIR/joblogs`` (per user, cleared at logout), else ``$XDG_CACHE_HOME/joblogs/spool``
+    (``~/.cache`` when unset), as the Node shipper's ``defaultSpoolRoot``.
 
     The base is resolved once (``realpath``) because it is joblogs's own choice, not the caller's:
     a home directory reached through a symlink must not make the default unusable.
@@ -24,8 +25,10 @@ def default_spool_root(env: Mapping[str, str]) -> str:
     runtime = env.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
         return os.path.join(os.path.realpath(runtime), "joblogs")
-    home = env.get("HOME") or str(Path.home())
-    return os.path.join(os.path.realpath(home), ".cache", "joblogs", "spool")
+    cache = env.get("XDG_CACHE_HOME")
+    if not (cache and os.path.isabs(cache)):
+        cache = os.path.join(env.get("HOME") or str(Path.home()), ".cache")
+    return os.path.join(os.path.realpath(cache), "joblogs", "spool")
 
 
 def open_private_dir(path: str, below: tuple[str, ...] = ()) -> int:

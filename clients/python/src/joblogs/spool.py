@@ -5,7 +5,8 @@ temporary name, fsynced and renamed, kept in seq order — plus what the contrac
 directories 0700 and files 0600 reached without following symlinks (:mod:`.private_dir`), and
 every file authenticated with HMAC-SHA256 under a per-spool random key (``spool.key``, 0600).
 Only chunks whose MAC verifies are ever handed to the uploader; anything else found in the
-directory is reported and left alone. A chunk that cannot be written (disk full, read-only, I/O
+directory is reported, and a chunk file whose MAC does not verify is set aside as
+``<name>.rejected`` (as the Node shipper does) for a person to look at. A chunk that cannot be written (disk full, read-only, I/O
 error) is not lost: it waits in memory in its place in the queue.
 """
 
@@ -28,6 +29,7 @@ from .spool_lock import LOCK_FILE, SpoolLock
 KEY_FILE = "spool.key"
 STATE_FILE = "state.json"
 CHUNK_SUFFIX = ".chunk"
+REJECTED_SUFFIX = ".rejected"
 _CHUNK_NAME = re.compile(r"^([0-9]{10})\.chunk$")
 _MAGIC = b"JLSPOOL1 "
 _MAC_DOMAIN = b"joblogs-spool-v1\x00"
@@ -216,12 +218,17 @@ class Spool:
         except OSError as error:
             raise SpoolError(f"Cannot remove spooled chunk {self.path}/{entry.name}", cause=error) from error
 
-    def forget(self, entry: SpoolEntry) -> None:
-        """Takes an entry off the queue but leaves its file (a rejected file stays for a person to look at)."""
+    def set_aside(self, entry: SpoolEntry) -> None:
+        """Takes an entry that failed authentication off the queue; its file stays, as ``<name>.rejected``."""
         with self._guard:
-            if entry in self._entries:
-                self._entries.remove(entry)
-                self._bytes -= 0 if entry.body is not None else entry.size
+            if entry not in self._entries:
+                return
+            self._entries.remove(entry)
+            if entry.body is not None:
+                self._memory_bytes -= entry.size
+                return
+            self._bytes -= entry.size
+        _set_aside(self._dir_fd, entry.name)
 
     def release(self) -> None:
         """Unlocks the directory (the entries stay for the next shipper)."""
@@ -313,7 +320,7 @@ def _scan(dir_fd: int, path: str, key: bytes) -> tuple[list[SpoolEntry], list[st
             except OSError:
                 pass
             continue
-        if name in (KEY_FILE, STATE_FILE, LOCK_FILE):
+        if name in (KEY_FILE, STATE_FILE, LOCK_FILE) or name.endswith(REJECTED_SUFFIX):
             continue
         match = _CHUNK_NAME.match(name)
         if not match:
@@ -340,11 +347,20 @@ def _scan(dir_fd: int, path: str, key: bytes) -> tuple[list[SpoolEntry], list[st
                 raise SpoolSecurityError(f"{path}/{name} names chunk {entry.seq}")
         except (SpoolError, OSError, ValueError, KeyError, TypeError) as error:
             rejected.append(f"{path}/{name}: {error}")
+            _set_aside(dir_fd, name)
             continue
         entries.append(entry)
         del body
     entries.sort(key=lambda e: e.seq)
     return entries, rejected
+
+
+def _set_aside(dir_fd: int, name: str) -> None:
+    """Renames a chunk file that failed authentication to ``<name>.rejected``: never uploaded, never scanned again."""
+    try:
+        os.rename(name, name + REJECTED_SUFFIX, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError:
+        pass  # it stays where it is, and is reported again at the next start
 
 
 def _read_state(dir_fd: int, path: str, key: bytes, rejected: list[str]) -> SpoolState:

@@ -99,12 +99,15 @@ class S3Store:
                 return None
             raise _store_error(f"GetObject {key}", error) from error
 
-    def check_bucket(self) -> None:
-        """HeadBucket; raises :class:`StoreError` (permanent for a missing or forbidden bucket)."""
+    def check_bucket(self, prefix: str) -> None:
+        """Lists one key under ``prefix`` (the job's own chunk prefix); raises :class:`StoreError`
+        (permanent for a missing or forbidden bucket). Not HeadBucket: it needs an unconditional
+        ``s3:ListBucket``, and a job's scoped credentials may only list their own prefixes
+        (docs/security.md)."""
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
         except Exception as error:
-            raise _store_error(f"HeadBucket {self.bucket}", error) from error
+            raise _store_error(f"ListObjectsV2 {self.bucket}/{prefix}", error) from error
 
 
 def _response(error: BaseException) -> Mapping[str, Any]:

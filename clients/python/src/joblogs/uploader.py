@@ -97,7 +97,7 @@ class Uploader:
             if outcome == "conflict":
                 self._conflicted = True
             elif outcome == "rejected":
-                self._spool.forget(entry)
+                self._spool.set_aside(entry)
             else:
                 self._o.on_uploaded(entry, attempts, outcome == "already-there")
                 if entry.final and not self._o.finish_final(entry, self._stopped):

@@ -1,4 +1,4 @@
-"""A real moto S3/STS server on this engineer's port range (5300–5399), and helpers to read what landed."""
+"""A real moto S3/STS server (the one ``JOBLOGS_TEST_MOTO_URL`` names, else one started here), and helpers to read what landed."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ from typing import Any, Optional
 
 from joblogs.frame import Frame, decode_frames
 
-PORT_RANGE = range(5310, 5400)
-
 
 def free_port() -> int:
-    for port in PORT_RANGE:
+    """A free port: from ``JOBLOGS_PY_TEST_PORTS`` (``"5160-5199"``) when set, else one the system picks."""
+    ports = os.environ.get("JOBLOGS_PY_TEST_PORTS")
+    candidates = range(int(ports.split("-")[0]), int(ports.split("-")[1]) + 1) if ports else range(0, 1)
+    for port in candidates:
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError("no free port in 5310–5399")
+            return int(probe.getsockname()[1])
+    raise RuntimeError(f"no free port in {ports}")
 
 
 @dataclass
