@@ -102,6 +102,13 @@ def test_exits_127_for_a_missing_command_and_2_for_bad_configuration(moto: MotoS
     bad = run_joblogs(["run", "--job-id", "../x", "--spool-dir", spool_root, "--", "true"], joblogs_env(moto, TRACEPARENT="garbage"))
     assert bad.code == 2 and bad.stdout == b"" and bad.stderr.count(b"\n") == 1
     assert b"--bucket" in bad.stderr and b"job id '../x' is invalid" in bad.stderr and b"TRACEPARENT" in bad.stderr
+    nowhere = {"AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"}
+    anonymous = {k: v for k, v in joblogs_env(moto, **nowhere).items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    no_credentials = run_joblogs([*args(bucket, "cli-4", spool_root), "true"], anonymous)
+    assert (no_credentials.code, no_credentials.stderr) == (2, b"joblogs: no AWS credentials found\n")
+    regionless = {k: v for k, v in joblogs_env(moto, **nowhere).items() if k not in ("AWS_ENDPOINT_URL", "AWS_REGION")}
+    no_region = run_joblogs([*args(bucket, "cli-4", spool_root), "true"], regionless)
+    assert (no_region.code, no_region.stderr) == (2, b"joblogs: no AWS region: set AWS_REGION\n")
 
 
 def test_refuses_a_second_shipper_on_the_same_spool_while_one_runs(moto: MotoServer, bucket: str, spool_root: str) -> None:

@@ -23,6 +23,7 @@ _EXPORTS = {
     "ShipperOptions": "joblogs.options",
     "ShipperSummary": "joblogs.events",
     "S3Store": "joblogs.store",
+    "S3HttpStore": "joblogs.s3_http",
     "s3_client": "joblogs.store",
     "ShipperHandler": "joblogs.log_handler",
     "EcsFormatter": "joblogs.log_handler",
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .inprocess import Capture, capture
     from .log_handler import EcsFormatter, ShipperHandler
     from .options import ShipperOptions
+    from .s3_http import S3HttpStore
     from .shipper import Shipper
     from .store import S3Store, s3_client
 
@@ -42,6 +44,7 @@ __all__ = [
     "Capture",
     "EcsFormatter",
     "JoblogsError",
+    "S3HttpStore",
     "S3Store",
     "Shipper",
     "ShipperHandler",

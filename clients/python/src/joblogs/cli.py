@@ -34,8 +34,8 @@ from .events import (
     UploadFailed,
 )
 from .passthrough import pump
+from .s3_http import S3HttpStore
 from .shipper import Shipper
-from .store import S3Store, s3_client, store_error_status
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -83,13 +83,9 @@ class Session:
 
 def open_session(config: CliConfig, say: Say) -> Session:
     """Checks the bucket and opens the shipper: everything a command needs before it starts."""
-    client = s3_client(force_path_style=config.force_path_style)
-    store = S3Store(client, config.shipper.bucket)
+    store = S3HttpStore(config.shipper.bucket, force_path_style=config.force_path_style)
     check_bucket(
-        S3Store(
-            s3_client(force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10),
-            config.shipper.bucket,
-        ),
+        S3HttpStore(config.shipper.bucket, force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10),
         chunk_prefix(config.shipper.prefix, config.shipper.job_id),
         lambda message: say(f"joblogs: warning: {message}"),
     )
@@ -101,18 +97,17 @@ def open_session(config: CliConfig, say: Say) -> Session:
     return Session(shipper, config.traceparent, say)
 
 
-def check_bucket(store: S3Store, prefix: str, warn: Callable[[str], None]) -> None:
+def check_bucket(store: S3HttpStore, prefix: str, warn: Callable[[str], None]) -> None:
     """Fails fast on what the job cannot fix later (no credentials or region, a missing or forbidden
     bucket); an unreachable S3 only warns: the job runs and chunks spool."""
     try:
         store.check_bucket(prefix)
     except StoreError as error:
-        status = store_error_status(error)
-        name = type(error.__cause__).__name__
+        status = error.status
         bucket = store.bucket
-        if name in ("NoCredentialsError", "PartialCredentialsError"):
-            raise CliConfigError(f"no AWS credentials found ({error.__cause__})", cause=error) from error
-        if name == "NoRegionError":
+        if error.code == "NoCredentials":
+            raise CliConfigError("no AWS credentials found", cause=error) from error
+        if error.code == "NoRegion":
             raise CliConfigError("no AWS region: set AWS_REGION", cause=error) from error
         if status == 404:
             raise CliConfigError(f"bucket {bucket} does not exist", cause=error) from error

@@ -50,11 +50,22 @@ class SpoolLockedError(SpoolError):
 
 
 class StoreError(JoblogsError):
-    """An S3 request failed. ``transient`` errors are retried with backoff."""
+    """An S3 request failed. ``transient`` errors are retried with backoff. ``status`` is the HTTP
+    status when S3 answered; ``code`` its error code (or ``NoCredentials``/``NoRegion``)."""
 
-    def __init__(self, message: str, *, transient: bool, cause: Optional[BaseException] = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        cause: Optional[BaseException] = None,
+        status: Optional[int] = None,
+        code: Optional[str] = None,
+    ):
         super().__init__(message, cause=cause)
         self.transient = transient
+        self.status = status
+        self.code = code
 
 
 class ChunkConflictError(JoblogsError):

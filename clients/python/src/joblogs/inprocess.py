@@ -25,8 +25,9 @@ from .errors import ShipperOptionsError
 from .events import ShipperEvent, ShipperSummary
 from .options import ShipperOptions
 from .passthrough import pump
+from .s3_http import S3HttpStore
 from .shipper import Shipper
-from .store import ObjectStore, S3Store, s3_client
+from .store import ObjectStore
 from .trace.context import format_traceparent, new_span_id, new_trace_id, read_traceparent
 
 PIPE_CLOSE_TIMEOUT_S = 2.0
@@ -135,7 +136,7 @@ def capture(
             return _active
         env = os.environ if env is None else env
         shipper_options = _options_from(job_id, bucket, env, options)
-        shipper = Shipper.open(shipper_options, store or S3Store(s3_client(), shipper_options.bucket), on_event=on_event)
+        shipper = Shipper.open(shipper_options, store or S3HttpStore(shipper_options.bucket), on_event=on_event)
         if env is os.environ and shipper_options.traceparent:
             os.environ["TRACEPARENT"] = shipper_options.traceparent
         active = Capture(shipper, print_summary=print_summary)

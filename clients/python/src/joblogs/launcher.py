@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional, cast
 
 from .contract import REGISTRY_PREFIX, encode_json, is_valid_job_id, registration_body, registration_key
 from .errors import ContractError, JobRegistrationError
@@ -105,6 +105,6 @@ def _default_s3() -> S3Client:
 
 
 def _default_sts(region: Optional[str]) -> STSClient:
-    import boto3
+    import botocore.session
 
-    return boto3.session.Session().client("sts", region_name=region)
+    return cast("STSClient", botocore.session.get_session().create_client("sts", region_name=region))

@@ -32,8 +32,9 @@ from typing import Any, Callable, Optional
 from .contract import DATASET_SERVICE
 from .events import ShipperSummary
 from .options import ShipperOptions
+from .s3_http import S3HttpStore
 from .shipper import Shipper
-from .store import ObjectStore, S3Store, s3_client
+from .store import ObjectStore
 from .trace.propagation import current_trace
 
 ECS_VERSION = "8.11.0"
@@ -205,7 +206,7 @@ class ShipperHandler(logging.Handler):
 
     def _open(self) -> Optional[Shipper]:
         try:
-            store = self._store or S3Store(s3_client(), self.options.bucket)
+            store = self._store or S3HttpStore(self.options.bucket)
             self._shipper = Shipper.open(self.options, store)
             return self._shipper
         except Exception as error:  # never raise into the application: say so once, on stderr

@@ -5,7 +5,7 @@ never blocks :meth:`Shipper.write` and a restart with the same job and source re
 
 Example::
 
-    shipper = Shipper.open(ShipperOptions(job_id="job-42", bucket="joblogs-logs-dev"), S3Store(s3_client(), "joblogs-logs-dev"))
+    shipper = Shipper.open(ShipperOptions(job_id="job-42", bucket="joblogs-logs-dev"), S3HttpStore("joblogs-logs-dev"))
     shipper.write("stdout", b"epoch 1 loss=0.3\\n")   # never raises, never waits
     summary = shipper.close(exit_code=0)
 """

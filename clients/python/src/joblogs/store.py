@@ -1,13 +1,16 @@
-"""The S3 edge. The shipper talks to an :class:`ObjectStore` (an interface); :class:`S3Store` is
-the boto3 adapter, which turns every botocore failure into a :class:`StoreError` that says
-whether it is worth retrying.
+"""The S3 edge. The shipper talks to an :class:`ObjectStore` (an interface). Two adapters:
+:class:`~joblogs.s3_http.S3HttpStore`, what producers use by default (signed requests, no S3
+client in the job's memory), and :class:`S3Store` around a boto3/botocore S3 client you already
+have (launchers, tests). Both turn every failure into a :class:`StoreError` that says whether it
+is worth retrying.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Protocol, cast
 
 from .errors import StoreError
+from .s3_http import TRANSIENT_CODES, TRANSIENT_STATUS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,23 +32,10 @@ class ObjectStore(Protocol):
         ...
 
 
-# Status codes worth another attempt: throttling, server trouble, and 409 ConditionalRequestConflict
-# (two conditional writes of one key raced: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
-_TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504}
-_TRANSIENT_CODES = {
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "InternalError",
-    "ServiceUnavailable",
-    "ExpiredToken",
-}
-
-
 def s3_client(*, force_path_style: bool = False, connect_timeout: float = 5.0, read_timeout: float = 30.0) -> S3Client:
-    """An S3 client from the SDK's standard configuration (``AWS_REGION``, the credential chain,
-    ``AWS_ENDPOINT_URL``). The uploader retries for ever with its own backoff; one SDK retry per attempt is enough."""
-    import boto3
+    """A botocore S3 client from the SDK's standard configuration (``AWS_REGION``, the credential
+    chain, ``AWS_ENDPOINT_URL``), for launchers. One SDK retry per attempt: callers retry with their own backoff."""
+    import botocore.session
     from botocore.config import Config
 
     config = Config(
@@ -55,7 +45,7 @@ def s3_client(*, force_path_style: bool = False, connect_timeout: float = 5.0, r
         s3={"addressing_style": "path"} if force_path_style else {},
         tcp_keepalive=True,
     )
-    return boto3.session.Session().client("s3", config=config)
+    return cast("S3Client", botocore.session.get_session().create_client("s3", config=config))
 
 
 class S3Store:
@@ -100,10 +90,7 @@ class S3Store:
             raise _store_error(f"GetObject {key}", error) from error
 
     def check_bucket(self, prefix: str) -> None:
-        """Lists one key under ``prefix`` (the job's own chunk prefix); raises :class:`StoreError`
-        (permanent for a missing or forbidden bucket). Not HeadBucket: it needs an unconditional
-        ``s3:ListBucket``, and a job's scoped credentials may only list their own prefixes
-        (docs/security.md)."""
+        """Lists one key under ``prefix`` (a job's scoped credentials may list only their own prefixes)."""
         try:
             self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
         except Exception as error:
@@ -125,18 +112,16 @@ def _code(error: BaseException) -> Optional[str]:
     return str(code) if code is not None else None
 
 
+_PERMANENT_CLIENT_ERRORS = {"NoCredentialsError": "NoCredentials", "PartialCredentialsError": "NoCredentials", "NoRegionError": "NoRegion"}
+
+
 def _store_error(what: str, error: BaseException) -> StoreError:
     status = _status(error)
-    code = _code(error)
     if status is None:
         # No HTTP answer: connection refused or reset, timeout, DNS; or no credentials/region.
         name = type(error).__name__
-        permanent = name in {"NoCredentialsError", "NoRegionError", "PartialCredentialsError"}
-        return StoreError(f"{what} failed: {name}: {error}", transient=not permanent, cause=error)
-    transient = status in _TRANSIENT_STATUS or code in _TRANSIENT_CODES
-    return StoreError(f"{what} failed: HTTP {status} {code or ''}".rstrip(), transient=transient, cause=error)
-
-
-def store_error_status(error: StoreError) -> Optional[int]:
-    cause = error.__cause__
-    return _status(cause) if cause is not None else None
+        code = _PERMANENT_CLIENT_ERRORS.get(name)
+        return StoreError(f"{what} failed: {name}: {error}", transient=code is None, cause=error, code=code)
+    code = _code(error)
+    transient = status in TRANSIENT_STATUS or code in TRANSIENT_CODES
+    return StoreError(f"{what} failed: HTTP {status} {code or ''}".rstrip(), transient=transient, cause=error, status=status, code=code)
