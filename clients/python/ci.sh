@@ -66,12 +66,16 @@ venv="$tools/bin"
 # The tests must import the installed wheel, never the source tree (the src layout keeps it off sys.path).
 (cd "$work" && "$venv/python" -c 'import joblogs; assert "site-packages" in joblogs.__file__, joblogs.__file__')
 
+# The repository's other Python: the benchmark's measured side and the trace test's server.
+others=("$repo/bench/python-shipper.py" "$repo/test/support/trace-py-server.py")
+
 say "ruff"
-"$venv/ruff" check src tests
-"$venv/ruff" format --check src tests
+"$venv/ruff" check src tests "${others[@]}"
+"$venv/ruff" format --check src tests "${others[@]}"
 
 say "mypy --strict"
 "$venv/mypy" --config-file pyproject.toml
+"$venv/mypy" --config-file pyproject.toml "${others[@]}"
 
 say "pytest (moto: ${JOBLOGS_TEST_MOTO_URL:-started by the session fixture})"
 "$venv/python" -m pytest -p no:cacheprovider tests

@@ -4,7 +4,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.support.moto import MotoServer, new_bucket
+from tests.support.moto import MotoServer, new_bucket, remove_bucket
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +21,11 @@ def s3(moto: MotoServer) -> Any:
 
 
 @pytest.fixture
-def bucket(s3: Any) -> str:
-    return new_bucket(s3)
+def bucket(s3: Any) -> Iterator[str]:
+    """A bucket of this test, removed afterwards: the moto server may be shared and long-lived."""
+    name = new_bucket(s3)
+    yield name
+    remove_bucket(s3, name)
 
 
 @pytest.fixture

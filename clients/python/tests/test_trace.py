@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
@@ -93,11 +94,15 @@ def test_carries_the_trace_through_sqs_attributes_and_a_job_environment() -> Non
 
 def test_round_trips_sqs_attributes_through_a_real_queue(moto: Any) -> None:
     sqs = moto.client("sqs")
-    url = sqs.create_queue(QueueName="joblogs-trace-test")["QueueUrl"]
-    trace = start_trace()
-    sqs.send_message(QueueUrl=url, MessageBody="{}", MessageAttributes=sqs_trace_attributes(trace))
-    message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]
-    assert trace_from_sqs_message(message).trace_id == trace.trace_id
+    # A queue of this run: the moto server may be shared (npm test passes the local stack's) and outlive it.
+    url = sqs.create_queue(QueueName=f"joblogs-trace-test-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    try:
+        trace = start_trace()
+        sqs.send_message(QueueUrl=url, MessageBody="{}", MessageAttributes=sqs_trace_attributes(trace))
+        message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]
+        assert trace_from_sqs_message(message).trace_id == trace.trace_id
+    finally:
+        sqs.delete_queue(QueueUrl=url)
 
 
 def test_asgi_middleware_serves_a_starlette_request_in_the_callers_trace_and_answers_with_traceresponse() -> None:

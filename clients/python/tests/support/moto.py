@@ -92,6 +92,16 @@ def new_bucket(s3: Any) -> str:
     return name
 
 
+def remove_bucket(s3: Any, bucket: str) -> None:
+    """Deletes every object and the bucket; a failure only leaves it behind."""
+    try:
+        for key in keys_under(s3, bucket, ""):
+            s3.delete_object(Bucket=bucket, Key=key)
+        s3.delete_bucket(Bucket=bucket)
+    except Exception:
+        pass
+
+
 def keys_under(s3: Any, bucket: str, prefix: str) -> list[str]:
     keys: list[str] = []
     token: Optional[str] = None
