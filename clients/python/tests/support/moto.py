@@ -1,4 +1,4 @@
-"""A real moto S3/STS server (the one ``JOBLOGS_TEST_MOTO_URL`` names, else one started here), and helpers to read what landed."""
+"""A real moto S3/STS server (the one ``JOBLOGS_TEST_MOTO_URL`` names, else one started here), and what reads back what landed."""
 
 from __future__ import annotations
 
