@@ -1,10 +1,10 @@
 export { LineTag, MAX_JSON_DEPTH } from './constants.js';
 export { BulkBatcher, bulkActionWriter, bulkBody, classifyItem, readBulkResults } from './bulk.js';
 export type { BatchOutcome, BulkBatch, BulkItem, BulkItemResult, BulkLimits, ItemOutcome } from './bulk.js';
-export { describeChunk, documentId, documentIdPrefix } from './chunk-context.js';
-export type { ChunkContext, ChunkDefaults, ChunkSource } from './chunk-context.js';
+export { describeChunk, documentId, documentIdPrefix, EventMetadata, EVENTS_MARKED } from './chunk-context.js';
+export type { ChunkContext, ChunkDefaults, ChunkMultiline, ChunkSource } from './chunk-context.js';
 export { EcsDocumentWriter, toEcsDocument } from './ecs-document.js';
-export type { EcsDocument, IndexableLine, SerializedLine } from './ecs-document.js';
+export type { DecodedLine, EcsDocument, IndexableLine, SerializedLine } from './ecs-document.js';
 export { ConfirmedPrefix, checkpointKey, parseCheckpoint } from './index-checkpoint.js';
 export type { IndexCheckpoint } from './index-checkpoint.js';
 export { LineSplitter } from './line-splitter.js';

@@ -1,0 +1,92 @@
+import { EventBounds, LineVerdict } from './constants.js';
+import { BUILT_IN_GRAMMARS, type Grammar } from './grammars.js';
+import type { UserRules } from './patterns.js';
+
+export interface RecogniserOptions {
+  maxLines?: number;
+  maxBytes?: number;
+  rules?: UserRules | undefined;
+}
+
+interface OpenEvent {
+  grammar: Grammar;
+  phase: string;
+  lines: number;
+  bytes: number;
+  /** The event reached its bounds: what would continue it goes on as lines. */
+  cut: boolean;
+}
+
+/**
+ * Says, line by line and lane by lane (see `lanes.ts`), whether a line starts an event (or is a
+ * line on its own: the same thing until a next line continues it), continues the open event of
+ * its lane, or would continue it past its bounds (`cut`). Pure and streaming: it never looks
+ * ahead, so the shipper can mark each frame as it writes it and the indexer reach the same
+ * verdicts for chunks without marks.
+ *
+ * @example
+ * const recogniser = new Recogniser();
+ * recogniser.next('stderr', 'Traceback (most recent call last):', 34); // 'start'
+ * recogniser.next('stderr', '  File "train.py", line 3, in <module>', 38); // 'continue'
+ */
+export class Recogniser {
+  readonly #open = new Map<string, OpenEvent>();
+  readonly #grammars: readonly Grammar[];
+  readonly #maxLines: number;
+  readonly #maxBytes: number;
+
+  constructor(options: RecogniserOptions = {}) {
+    this.#maxLines = options.maxLines ?? EventBounds.maxLines;
+    this.#maxBytes = options.maxBytes ?? EventBounds.maxBytes;
+    const { first, last } = options.rules ?? {};
+    this.#grammars = [...(first ? [first] : []), ...BUILT_IN_GRAMMARS, ...(last ? [last] : [])];
+  }
+
+  /** The verdict on one line of `lane`: `text` after its rank prefix, `bytes` its printed length. */
+  next(lane: string, text: string, bytes: number): LineVerdict {
+    const open = this.#open.get(lane);
+    if (open) {
+      const phase = open.grammar.next(open.phase, text);
+      if (phase !== undefined) {
+        open.phase = phase;
+        if (open.cut) return LineVerdict.start;
+        if (open.lines + 1 > this.#maxLines || open.bytes + 1 + bytes > this.#maxBytes) {
+          open.cut = true;
+          return LineVerdict.cut;
+        }
+        open.lines++;
+        open.bytes += 1 + bytes;
+        return LineVerdict.continue;
+      }
+    }
+    for (const grammar of this.#grammars) {
+      const phase = grammar.start(text);
+      if (phase === undefined) continue;
+      this.#open.set(lane, { grammar, phase, lines: 1, bytes, cut: bytes > this.#maxBytes });
+      return LineVerdict.start;
+    }
+    if (open) this.#open.delete(lane);
+    return LineVerdict.start;
+  }
+
+  /** Ends the open event of a lane (idle, a progress bar, a part of a long line): the next line cannot continue it. */
+  close(lane: string): void {
+    this.#open.delete(lane);
+  }
+
+  /** Whether an event that more lines could continue is open in the lane. */
+  isOpen(lane: string): boolean {
+    const open = this.#open.get(lane);
+    return open !== undefined && !open.cut;
+  }
+
+  /** Lanes with an open event (more lines could continue it). */
+  openLanes(): string[] {
+    return [...this.#open].filter(([, e]) => !e.cut).map(([lane]) => lane);
+  }
+
+  /** Lines of the open event of a lane so far. */
+  linesOf(lane: string): number {
+    return this.#open.get(lane)?.lines ?? 0;
+  }
+}
