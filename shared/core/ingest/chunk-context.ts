@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseChunkKey, type ChunkKey } from '../contract/chunk-key.js';
-import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
+import { ChunkFormat, DEFAULT_SOURCE_STREAM, EventMetadata, EVENTS_MARKED } from '../contract/constants.js';
 import { ChunkMetadataError } from '../errors.js';
 import { parseTimestamp, timestampFromMillis, type Timestamp } from '../contract/timestamps.js';
 import { parseTraceparent, normalizeTraceId, type TraceIds } from '../contract/trace-context.js';
@@ -107,13 +107,13 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
     ...optional('containerId', safeText(meta['container-id'])),
     ...optional('final', finalOf(meta)),
     idPrefix: documentIdPrefix(source.bucket, source.key),
-    multiline: multilineOf(meta, format),
+    multiline: chunkMultiline(meta),
   };
 }
 
 /** Event marks and open lanes (framed chunks of our shipper), and per-job patterns: invalid values are ignored, never fatal. */
-function multilineOf(meta: Record<string, string | undefined>, format: ChunkFormat): ChunkMultiline {
-  const marked = format === ChunkFormat.framedV1 && meta[EventMetadata.marks]?.trim() === EVENTS_MARKED;
+export function chunkMultiline(meta: Record<string, string | undefined>): ChunkMultiline {
+  const marked = meta['format']?.trim() === ChunkFormat.framedV1 && meta[EventMetadata.marks]?.trim() === EVENTS_MARKED;
   const final = meta['final']?.trim() === 'true';
   const listed = marked && !final ? (meta[EventMetadata.openEvents] ?? '').split(',').map((l) => l.trim()) : [];
   const openLanes = [...new Set(listed.filter((l) => LANE_KEY.test(l)))].slice(0, MAX_OPEN_LANES);
@@ -121,9 +121,6 @@ function multilineOf(meta: Record<string, string | undefined>, format: ChunkForm
   return { marked, openLanes, ...(rules ? { rules } : {}), ...(refused ? { refused } : {}) };
 }
 
-/** Metadata of event grouping (docs/chunk-contract.md). */
-export const EventMetadata = { marks: 'events', openEvents: 'open-events' } as const;
-export const EVENTS_MARKED = 'marked';
 /** A chunk lists at most this many open lanes (two streams × a node's ranks). */
 const MAX_OPEN_LANES = 64;
 

@@ -72,8 +72,9 @@ export class LineGrouper {
 
   add(line: DecodedLine): void {
     if (!this.#o.enabled) return this.#emit({ kind: 'line', line });
-    const bar = this.#bars.get(line.stream);
-    if (bar || line.terminator === '\r') return this.#addBarState(line, bar);
+    // A marked line belongs to an event of its lane, never to a bar another lane of its stream draws.
+    const bar = line.mark ? undefined : this.#bars.get(line.stream);
+    if (bar || (line.terminator === '\r' && !line.mark)) return this.#addBarState(line, bar);
     const lane = laneOf(line.stream, line.text);
     if (this.#isPart(line)) {
       this.#closeLane(lane.key);
@@ -97,6 +98,11 @@ export class LineGrouper {
       else this.#emitGroup(group.lines, []);
     }
     for (const lane of listed) this.#emit({ kind: 'open', lane, lines: [] });
+  }
+
+  /** Whether a line of the lane without a `c` mark came (its leading continuation, if any, has gone out). */
+  started(lane: string): boolean {
+    return this.#started.has(lane);
   }
 
   /** The lowest position of a line still held (`next` when none is): every line below it has gone out. */

@@ -15,6 +15,8 @@ interface OpenEvent {
   bytes: number;
   /** The event reached its bounds: what would continue it goes on as lines. */
   cut: boolean;
+  /** Cut by the caller ({@link Recogniser.cut}): the next line that would continue it is the `cut` one. */
+  cutNext?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export class Recogniser {
       if (phase !== undefined) {
         open.phase = phase;
         if (open.cut) return LineVerdict.start;
-        if (open.lines + 1 > this.#maxLines || open.bytes + 1 + bytes > this.#maxBytes) {
+        if (open.cutNext || open.lines + 1 > this.#maxLines || open.bytes + 1 + bytes > this.#maxBytes) {
           open.cut = true;
           return LineVerdict.cut;
         }
@@ -74,15 +76,21 @@ export class Recogniser {
     this.#open.delete(lane);
   }
 
+  /** Ends the open event of a lane early (the shipper keeps an event within two chunks): the next line that would continue it is `cut`. */
+  cut(lane: string): void {
+    const open = this.#open.get(lane);
+    if (open && !open.cut) open.cutNext = true;
+  }
+
   /** Whether an event that more lines could continue is open in the lane. */
   isOpen(lane: string): boolean {
     const open = this.#open.get(lane);
-    return open !== undefined && !open.cut;
+    return open !== undefined && !open.cut && !open.cutNext;
   }
 
   /** Lanes with an open event (more lines could continue it). */
   openLanes(): string[] {
-    return [...this.#open].filter(([, e]) => !e.cut).map(([lane]) => lane);
+    return [...this.#open].filter(([, e]) => !e.cut && !e.cutNext).map(([lane]) => lane);
   }
 
   /** Lines of the open event of a lane so far. */
