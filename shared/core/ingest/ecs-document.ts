@@ -41,6 +41,8 @@ export interface EcsDocument {
     last_line?: number;
     /** The line numbers of an event whose lines are not consecutive (another stream printed between them). */
     lines?: number[];
+    /** The same for a chunk without line numbers: the positions of its lines in the chunk. */
+    positions?: number[];
     /** Earlier states of a progress bar this document stands for. */
     redraws?: number;
     /** The chunk a collapsed bar's states are read back from. */
@@ -157,9 +159,13 @@ export class EcsDocumentWriter {
     const numbers = lines.map((l) => l.lineNumber);
     let extra = `,"span":${lines.length}`;
     const last = numbers.at(-1);
+    const consecutive = (xs: ReadonlyArray<number | undefined>) => xs.every((n, i) => i === 0 || n === xs[i - 1]! + 1);
     if (last !== undefined && numbers.every((n) => n !== undefined)) {
       extra += `,"last_line":${last}`;
-      if (!numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1)) extra += `,"lines":${q(numbers)}`;
+      if (!consecutive(numbers)) extra += `,"lines":${q(numbers)}`;
+    } else if (lines.every((l) => l.position >= first.position) && !consecutive(lines.map((l) => l.position))) {
+      // Chunks without line numbers: where its lines are in the chunk (ranks of one stream interleave).
+      extra += `,"positions":${q(lines.map((l) => l.position))}`;
     }
     const end = lines.at(-1)!.terminator;
     const allTags = [...new Set([...lines.flatMap((l) => l.tags), ...tags])];
