@@ -12,8 +12,8 @@ export function maxFrameBytes(lineBytes: number): number {
   return FRAME_OVERHEAD + 6 * lineBytes;
 }
 
-// `{"t":"<24>","s":"stdout","n":<≤16 digits>,"c":1,"m":"` + `","e":"\r\n"}`, rounded up.
-const FRAME_OVERHEAD = 104;
+// `{"t":"<24>","s":"stdout","n":<≤16 digits>,"c":1,"m":"` + `","e":"\r\n"}` (90 bytes), rounded up.
+const FRAME_OVERHEAD = 96;
 
 const TERMINATOR_TAIL: Record<FrameTerminator, Buffer> = {
   '\n': Buffer.from('"}'),
