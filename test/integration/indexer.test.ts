@@ -119,7 +119,7 @@ describe('ingest path on the local stack', () => {
     const byMetric = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] } } });
     expect(byMetric.count).toBe(1);
     const byTrace = await stack.es.count({ index: DATA_STREAM, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] } } });
-    expect(byTrace.count).toBe(9);
+    expect(byTrace.count).toBe(8);
   });
 
   it('creates no duplicates when a message is redelivered or a chunk is uploaded again', async () => {
