@@ -216,7 +216,7 @@ function printTqdmHour(): void {
       const splitter = new LineSplitter(1 << 20);
       for (const line of splitter.push(gunzipSync(c.body))) batcher.add(line);
       for (const line of splitter.end()) batcher.add(line);
-      for (const open of batcher.end()) batcher.completeOpen(open, { lines: [], cut: false, writer: new EcsDocumentWriter(context) });
+      for (const open of batcher.end().open) batcher.completeOpen(open, { lines: [], cut: false, writer: new EcsDocumentWriter(context) });
       return total + batcher.documents;
     }, 0);
   const off = documents(false);

@@ -144,7 +144,8 @@ async function readLines(s: ChunkStream, batcher: ChunkBatcher, neighbours: Neig
  * from the next chunk (`complete`: read it; after a bad tail the events end where the chunk did).
  */
 async function closeGroups(s: ChunkStream, batcher: ChunkBatcher, neighbours: Neighbours, complete: boolean): Promise<void> {
-  const open = batcher.end();
+  const { batches, open } = batcher.end();
+  await submitAll(s.window, batches);
   await settleLeading(s, batcher, neighbours);
   if (open.length === 0) return;
   const continuations = complete ? await neighbours.continuations(open.map((g) => g.lane)) : new Map();

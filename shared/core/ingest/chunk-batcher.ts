@@ -50,7 +50,8 @@ const NONE: readonly PositionedBatch[] = [];
  * @example
  * const batcher = new ChunkBatcher(chunk, config.bulk, 0, config.grouping);
  * for (const line of splitter.push(buf)) for (const closed of batcher.add(line)) await send(closed);
- * for (const open of batcher.end()) for (const closed of batcher.completeOpen(open, await nextChunk(open.lane))) await send(closed);
+ * const { batches, open } = batcher.end(); // send batches, then:
+ * for (const group of open) for (const closed of batcher.completeOpen(group, await nextChunk(group.lane))) await send(closed);
  * const last = batcher.flush(); if (last) await send(last);
  */
 export class ChunkBatcher {
@@ -117,10 +118,13 @@ export class ChunkBatcher {
     return this.#take();
   }
 
-  /** The chunk is read: every group goes out; returns the events that continue in the next chunk. */
-  end(): OpenGroup[] {
+  /**
+   * The chunk is read: every group goes out. Returns the batches that closed on the way and the
+   * events that continue in the next chunk.
+   */
+  end(): { batches: readonly PositionedBatch[]; open: OpenGroup[] } {
     this.#grouper.end();
-    return this.#open.splice(0);
+    return { batches: this.#take(), open: this.#open.splice(0) };
   }
 
   /**
@@ -193,6 +197,8 @@ export class ChunkBatcher {
         return this.#write(doc, group.states[0]!.position);
       }
       case 'leading':
+        // No lines (only a cut mark): nothing to skip or to index.
+        if (group.lines.length === 0) return;
         this.#pending.add(group);
         return void this.#leading.push(group);
       case 'open':

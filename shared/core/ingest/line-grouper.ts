@@ -141,9 +141,9 @@ export class LineGrouper {
       if (!this.#cut.has(lane)) return this.#open(lane, line);
       return this.#emit({ kind: 'line', line });
     }
-    const leadingCut = line.mark === 'cut' && this.#leading.has(lane) === false && !this.#started.has(lane);
+    // The lane's first line without a `c`: its leading continuation (if any) ends; an `x` says the previous chunk's event was cut.
     if (this.#leading.has(lane)) this.#endLeading(lane, line.mark === 'cut');
-    else if (leadingCut) this.#emit({ kind: 'leading', lane, lines: [], cut: true });
+    else if (line.mark === 'cut' && !this.#started.has(lane)) this.#emit({ kind: 'leading', lane, lines: [], cut: true });
     this.#started.add(lane);
     const group = this.#groups.get(lane);
     if (group) this.#emitGroup(group.lines, line.mark === 'cut' ? [LineTag.eventCut] : []);

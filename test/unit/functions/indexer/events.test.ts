@@ -69,11 +69,11 @@ const upload = (bucket: MemoryBucket, chunks: readonly MarkedChunk[]) => {
 };
 
 /** A corpus file printed on stderr, with a stdout line every few lines (the two streams interleave). */
-function interleaved(file: string): CapturedText[] {
+function interleaved(file: string, every = 4): CapturedText[] {
   const lines: CapturedText[] = [];
   corpusLines(file).forEach((line, i) => {
     lines.push({ stream: 'stderr', ...line });
-    if (i % 4 === 2) lines.push({ stream: 'stdout', text: `step ${i} loss=0.${i}`, terminator: '\n' });
+    if (i % every === 2) lines.push({ stream: 'stdout', text: `step ${i} loss=0.${i}`, terminator: '\n' });
   });
   return lines;
 }
@@ -178,6 +178,37 @@ describe('the corpus in a chunk of plain lines (another producer: no frames, no 
       expect(exactlyOnceVerdict(expectedDocuments(BUCKET, [printed]), es.documents()).problems).toEqual([]);
     });
   }
+});
+
+describe('a chunk stopped mid-way', () => {
+  it('resumes from its checkpoint without splitting or repeating an event that was open at the stop', async () => {
+    const lines = interleaved('pytorch-distributed.log', 2);
+    const chunks = markedChunks({ jobId: 'job-resume', lines, cuts: [] });
+    let stopped = 0;
+    for (const failAfter of [1, 2, 3, 5, 8]) {
+      const bucket = new MemoryBucket();
+      const es = memoryIndex();
+      upload(bucket, chunks);
+      let calls = 0;
+      let down = false;
+      // Elasticsearch goes away after a few requests, until the invocation runs out of time.
+      const flaky: BulkSender = async (body) => {
+        if (++calls > failAfter) down = true;
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'ConnectionError' });
+        return es.sendBulk(body, { timeoutMs: 1000 });
+      };
+      const index = indexer(bucket, { ...es, sendBulk: flaky }, { BULK_MAX_ACTIONS: '2', BULK_CONCURRENCY: '1', RETRY_BASE_MS: '5000', RETRY_MAX_MS: '20000' });
+      if ((await index([chunks[0]!.key])).length === 0) continue; // it all went through before the fault
+      stopped++;
+      const checkpoints = [...bucket.objects.keys()].filter((k) => k.startsWith('checkpoints/'));
+      down = false;
+      calls = -1e9;
+      expect(await index([chunks[0]!.key], 2)).toEqual([]);
+      expect(verdict(chunks, es).problems, `failing after ${failAfter} requests (${checkpoints.length} checkpoint)`).toEqual([]);
+      expect(events(es)).toHaveLength(3);
+    }
+    expect(stopped).toBeGreaterThanOrEqual(3);
+  });
 });
 
 describe('progress bars', () => {
