@@ -27,6 +27,8 @@ export interface EventMarkerOptions {
 export class EventMarker {
   readonly #o: EventMarkerOptions;
   readonly #recogniser: Recogniser;
+  /** A job's own patterns may start on any line: then every line is read. */
+  readonly #anyLineMayStart: boolean;
   /** What ended the last line of each stream (a `\r` run or a split line is never part of an event). */
   readonly #lastEnd = new Map<FrameStream, FrameTerminator>();
   readonly #lastAt = new Map<string, number>();
@@ -36,13 +38,17 @@ export class EventMarker {
 
   constructor(options: EventMarkerOptions) {
     this.#o = options;
-    this.#recogniser = new Recogniser({ maxLines: options.maxLines, maxBytes: options.maxBytes, rules: compileRules(options.rules ?? {}) });
+    const rules = compileRules(options.rules ?? {});
+    this.#recogniser = new Recogniser({ maxLines: options.maxLines, maxBytes: options.maxBytes, rules });
+    this.#anyLineMayStart = rules !== undefined;
   }
 
   /** The mark of one captured line (in capture order). */
   mark(stream: FrameStream, bytes: Buffer, terminator: FrameTerminator, time: number): FrameMark | undefined {
     const previous = this.#lastEnd.get(stream);
     this.#lastEnd.set(stream, terminator);
+    // Most lines (timestamps, JSON) can start nothing and continue nothing: no string is made for them.
+    if (this.#recogniser.idle && !this.#anyLineMayStart && !Recogniser.mayStart(bytes[0])) return undefined;
     const text = bytes.toString('utf8');
     const lane = laneOf(stream, text);
     if (terminator === '\r' || terminator === '' || previous === '\r' || previous === '') {

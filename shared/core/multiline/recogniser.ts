@@ -2,6 +2,12 @@ import { EventBounds, LineVerdict } from './constants.js';
 import { BUILT_IN_GRAMMARS, type Grammar } from './grammars.js';
 import type { UserRules } from './patterns.js';
 
+/** First bytes a built-in recogniser can start on: letters, a space, `/`, `<` (Node.js locations) and `[` (a rank prefix). */
+const MAY_START = new Uint8Array(256);
+for (let b = 0x41; b <= 0x5a; b++) MAY_START[b] = 1;
+for (let b = 0x61; b <= 0x7a; b++) MAY_START[b] = 1;
+for (const b of [0x20, 0x2f, 0x3c, 0x5b]) MAY_START[b] = 1;
+
 export interface RecogniserOptions {
   maxLines?: number;
   maxBytes?: number;
@@ -91,6 +97,16 @@ export class Recogniser {
   /** Lanes with an open event (more lines could continue it). */
   openLanes(): string[] {
     return [...this.#open].filter(([, e]) => !e.cut && !e.cutNext).map(([lane]) => lane);
+  }
+
+  /** Whether any lane holds state (an open event, or one cut whose rest is still going on). */
+  get idle(): boolean {
+    return this.#open.size === 0;
+  }
+
+  /** Whether a line starting with this byte could start an event of a built-in recogniser (or carry a rank prefix). */
+  static mayStart(firstByte: number | undefined): boolean {
+    return firstByte !== undefined && MAY_START[firstByte] === 1;
   }
 
   /** Lines of the open event of a lane so far. */
