@@ -47,11 +47,12 @@ export class EventMarker {
   mark(stream: FrameStream, bytes: Buffer, terminator: FrameTerminator, time: number): FrameMark | undefined {
     const previous = this.#lastEnd.get(stream);
     this.#lastEnd.set(stream, terminator);
-    // Most lines (timestamps, JSON) can start nothing and continue nothing: no string is made for them.
-    if (this.#recogniser.idle && !this.#anyLineMayStart && !Recogniser.mayStart(bytes[0])) return undefined;
+    const barOrPart = terminator === '\r' || terminator === '' || previous === '\r' || previous === '';
+    // Most lines (timestamps, JSON, progress bar states) can start nothing and continue nothing: no string is made for them.
+    if (this.#recogniser.idle && (barOrPart || (!this.#anyLineMayStart && !Recogniser.mayStart(bytes[0])))) return undefined;
     const text = bytes.toString('utf8');
     const lane = laneOf(stream, text);
-    if (terminator === '\r' || terminator === '' || previous === '\r' || previous === '') {
+    if (barOrPart) {
       this.#recogniser.close(lane.key);
       return undefined;
     }

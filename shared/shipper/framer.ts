@@ -110,7 +110,7 @@ export class Framer {
 
   #addLine(line: CapturedLine, stream: FrameStream): void {
     const mark = this.#events?.mark(stream, line.bytes, line.terminator, line.time);
-    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, ...(mark ? { mark } : {}) }, this.#seal);
+    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, mark }, this.#seal);
   }
 
   #armTimer(): void {
