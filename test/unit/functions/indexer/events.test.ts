@@ -229,6 +229,20 @@ describe('progress bars', () => {
     }
   });
 
+  it('ignores a job pattern from chunk metadata that fails the checks, tags the documents, and still groups by the built-in rules', async () => {
+    const bucket = new MemoryBucket();
+    const es = memoryIndex();
+    const key = 'chunks/v1/job-pattern/main/0000000000.log.gz';
+    const { gzipSync } = await import('node:zlib');
+    bucket.put(key, gzipSync('Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: bad\nnext\n'), { 'multiline-start': '(a+)+$' });
+    expect(await indexer(bucket, es)([key])).toEqual([]);
+    expect(bucket.reports).toEqual([]);
+    expect(es.documents().map((d) => [d._source['joblogs']['span'] ?? 1, d._source['tags']])).toEqual([
+      [3, ['multiline_pattern_refused']],
+      [1, ['multiline_pattern_refused']],
+    ]);
+  });
+
   it('collapse in chunks without frames (the lines format) too', async () => {
     const bucket = new MemoryBucket();
     const es = memoryIndex();
