@@ -24,6 +24,12 @@ export interface CommonFlags {
   forcePathStyle?: boolean;
   verbose?: boolean;
   framing?: string;
+  multiline?: string;
+  multilineStart?: string;
+  multilineContinue?: string;
+  eventMaxLines?: string;
+  eventMaxBytes?: string;
+  eventHold?: string;
 }
 
 /** Adds the shared options to a command; each can also come from its JOBLOGS_* variable. */
@@ -47,6 +53,12 @@ export function addCommonOptions(command: Command): Command {
     new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
     new Option('--verbose', 'log each upload on stderr').env('JOBLOGS_VERBOSE'),
     new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through').env('JOBLOGS_FRAMING').choices(['worker', 'inline']).default('worker'),
+    new Option('--multiline <on|off>', 'mark multi-line errors (tracebacks, stack traces, panics) as one event each').env('JOBLOGS_MULTILINE').choices(['on', 'off']).default('on'),
+    new Option('--multiline-start <regex>', "this job's own rule: a line matching it starts an event (checked at start: at most 256 characters, no nested repetition)").env('JOBLOGS_MULTILINE_START'),
+    new Option('--multiline-continue <regex>', "this job's own rule: a line matching it continues the open event (alone: joins the line before it)").env('JOBLOGS_MULTILINE_CONTINUE'),
+    new Option('--event-max-lines <n>', 'longest event; the rest goes on as lines (default 500)').env('JOBLOGS_EVENT_MAX_LINES'),
+    new Option('--event-max-bytes <n>', 'biggest event; the rest goes on as lines (default 1 MiB)').env('JOBLOGS_EVENT_MAX_BYTES'),
+    new Option('--event-hold <ms>', 'how long a chunk due by age may wait for an open event to end (default 2000)').env('JOBLOGS_EVENT_HOLD_MS'),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -86,6 +98,14 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     overflow: flags.onSpoolFull as ShipperOptions['overflow'],
     closeTimeoutMs: int('--close-timeout', flags.closeTimeout),
     framing: flags.framing as ShipperOptions['framing'],
+    multiline: {
+      enabled: flags.multiline !== 'off',
+      start: flags.multilineStart,
+      continue: flags.multilineContinue,
+      maxLines: int('--event-max-lines', flags.eventMaxLines),
+      maxBytes: int('--event-max-bytes', flags.eventMaxBytes),
+      holdMs: int('--event-hold', flags.eventHold),
+    },
   };
   if (problems.length > 0) throw new CliConfigError(problems.join('; '));
   // Same checks the shipper will make, with a stand-in client: fail before anything starts.

@@ -49,7 +49,9 @@ async function indexRecord(record: SQSRecord, run: Invocation): Promise<void> {
     objects = objectsOf(record, run.stats);
   });
   // Only a redelivered message can have a checkpoint to resume from: no extra S3 read otherwise.
-  const redelivery = Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1;
+  const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+  const redelivery = receives > 1;
+  const lastAttempt = receives >= run.deps.config.maxReceiveCount;
   for (const object of readable ? objects : []) {
     // After a transient failure the whole message comes back: its other chunks are done then.
     if (run.batch.willRetry(record.messageId)) return;
@@ -58,7 +60,7 @@ async function indexRecord(record: SQSRecord, run: Invocation): Promise<void> {
       if (object.bucket !== run.deps.config.logBucket) {
         throw new UnexpectedBucketError(`Event names bucket ${object.bucket}, this indexer reads ${run.deps.config.logBucket}`);
       }
-      return indexChunk(object, { ...run, stats: run.stats, redelivery });
+      return indexChunk(object, { ...run, stats: run.stats, redelivery, lastAttempt });
     });
   }
 }

@@ -8,6 +8,7 @@ import { createEsClient, parseEsCredentials } from '../../shared/adapters/elasti
 import { esLogSearch, type LogSearch } from '../../shared/adapters/elasticsearch/log-search.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
+import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
 import { authorizeJob } from '../http/authorize.js';
@@ -18,14 +19,15 @@ import { parseJobRequest } from '../http/request.js';
 import type { LogsApiDeps } from './deps.js';
 import { getJob } from './get-job.js';
 import { getLines } from './get-lines.js';
+import { getRedraws } from './get-redraws.js';
 import type { JobView } from './job-view.js';
 import { searchLines } from './search-lines.js';
 
 type LogsContext = Context & { esCredentials?: unknown };
 
 /** The routes of the logs API (docs/logs-api.md), after the job part of the path. */
-const ROUTES = { '': getJob, '/lines': getLines, '/search': searchLines } as const;
-const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search)$/;
+const ROUTES = { '': getJob, '/lines': getLines, '/search': searchLines, '/redraws': getRedraws } as const;
+const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search|\/redraws)$/;
 
 /**
  * Builds the logs API's handler: every route authorises the caller exactly as the signer does
@@ -38,11 +40,12 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   const jobs = cachedJobStore(s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix }), { ttlMs: 30_000, maxJobs: 1000, now: Date.now });
   const verifyToken = createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl });
   const searchFor = searchPerCredentials(config);
+  const chunks = s3ChunkStore(s3);
   const completeViews = new LRUCache<string, JobView>({ max: 1000, ttl: 5 * 60_000 });
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();
-    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
+    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), chunks, logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
     const route = ROUTE.exec(event.rawPath ?? '');
     if (!route) throw new RouteNotFoundError('No such route; see docs/logs-api.md');
     const request = parseJobRequest(event, `GET /jobs/{jobId}${route[1]}`);

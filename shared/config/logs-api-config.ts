@@ -7,6 +7,8 @@ const LogsApiEnv = z.pipe(
     ...commonEnv,
     ...httpEnv,
     JOB_PREFIX: prefixVar('jobs/'),
+    /** Chunks are read back for the states of a collapsed progress bar (`/redraws`). */
+    CHUNK_PREFIX: prefixVar('chunks/'),
     ES_NODE: z.url(),
     /** SSM SecureString of a **read-only** Elasticsearch identity (not the indexer's writer); unset = no auth (local only). */
     ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
@@ -18,6 +20,7 @@ const LogsApiEnv = z.pipe(
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,
     jobPrefix: e.JOB_PREFIX,
+    chunkPrefix: e.CHUNK_PREFIX,
     esNode: e.ES_NODE,
     esReaderCredentialsParam: e.ES_READER_CREDENTIALS_PARAM,
     esRequestTimeoutMs: e.ES_REQUEST_TIMEOUT_MS,

@@ -1,5 +1,6 @@
 import type { FrameStream } from '../core/contract/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
+import { EventMarker, type EventMarkerOptions } from './event-marker.js';
 import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';
 
@@ -16,6 +17,8 @@ export interface FramedChunk {
   nextLine: number;
   /** The last chunk, sealed by {@link Framer.end}. */
   final: boolean;
+  /** Lanes whose event goes on into the next chunk (`open-events`); undefined when events are not marked. */
+  openLanes: string[] | undefined;
 }
 
 export interface FramerOptions {
@@ -25,6 +28,8 @@ export interface FramerOptions {
   gzipLevel: number;
   /** Number of the first line this framer captures (resumed from the spool state). */
   firstLine: number;
+  /** Mark multi-line events in the frames (docs/chunk-contract.md); undefined = no marks. */
+  events?: EventMarkerOptions | undefined;
   /** Receives every chunk, in seq order. */
   onChunk: (chunk: FramedChunk) => void;
   onError: (error: Error) => void;
@@ -45,6 +50,7 @@ export class Framer {
   readonly #captures: Record<FrameStream, LineCapture>;
   readonly #chunker: Chunker;
   readonly #gzipPool: GzipPool;
+  readonly #events: EventMarker | undefined;
   #nextLine: number;
   /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
   #sealedLines = 0;
@@ -64,6 +70,7 @@ export class Framer {
     this.#captures = { stdout: new LineCapture(options.maxLineBytes), stderr: new LineCapture(options.maxLineBytes) };
     this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
     this.#gzipPool = new GzipPool(options.gzipLevel);
+    this.#events = options.events ? new EventMarker(options.events) : undefined;
   }
 
   /** Uncompressed bytes of sealed chunks still being gzipped. */
@@ -102,23 +109,36 @@ export class Framer {
   }
 
   #addLine(line: CapturedLine, stream: FrameStream): void {
-    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator }, this.#seal);
+    const mark = this.#events?.mark(stream, line.bytes, line.terminator, line.time);
+    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, mark }, this.#seal);
   }
 
   #armTimer(): void {
     const due = this.#chunker.dueAt();
     if (due === undefined || this.#timer || this.#ended) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#ended) return;
-      const now = this.#now();
-      if (this.#chunker.isDue(now)) this.#gzip(this.#chunker.take(now), false);
-      this.#armTimer();
-    }, Math.max(0, due - this.#now()));
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, due - this.#now()));
+  }
+
+  /** Seals a chunk that is due by age — a little later while an event in it may still be printing. */
+  #onTimer(): void {
+    this.#timer = undefined;
+    if (this.#ended) return;
+    const now = this.#now();
+    const due = this.#chunker.dueAt();
+    if (due !== undefined && now >= due) {
+      const sealAt = this.#events ? this.#events.sealTime(due, now) : due;
+      if (now < sealAt) {
+        this.#timer = setTimeout(() => this.#onTimer(), sealAt - now);
+        return;
+      }
+      this.#gzip(this.#chunker.take(now), false);
+    }
+    this.#armTimer();
   }
 
   #gzip(sealed: SealedBody, final: boolean): void {
     const rawBytes = sealed.body.length;
+    const openLanes = this.#events ? (final ? [] : this.#events.sealed()) : undefined;
     this.#sealedLines += sealed.lines;
     const nextLine = this.#o.firstLine + this.#sealedLines;
     this.#gzipBacklog += rawBytes;
@@ -132,7 +152,7 @@ export class Framer {
     this.#emitting = this.#emitting.then(async () => {
       try {
         const body = await compressed;
-        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final });
+        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final, openLanes });
       } catch (error) {
         this.#o.onError(error as Error);
       }

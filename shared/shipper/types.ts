@@ -54,6 +54,25 @@ export interface ShipperOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   onEvent?: (event: ShipperEvent) => void;
+  /** Multi-line events marked in the frames (docs/shipper.md, "Events"); on by default. */
+  multiline?: MultilineOptions;
+}
+
+/** How the shipper groups multi-line errors (docs/chunk-contract.md, "Events and progress bars"). */
+export interface MultilineOptions {
+  /** Default true; false writes no marks (the indexer then recognises events within each chunk). */
+  enabled?: boolean;
+  /** The job's own rules, like Filebeat's `multiline.pattern`: a line matching `start` starts an event… */
+  start?: string;
+  /** …and lines matching `continue` continue it (alone: they join the line before them). */
+  continue?: string;
+  /** Bounds of one event; default 500 lines, 1 MiB. */
+  maxLines?: number;
+  maxBytes?: number;
+  /** How long a chunk due by age may wait for an open event to end; default 2000 ms. */
+  holdMs?: number;
+  /** An event with no new line for this long is over; default 500 ms. */
+  idleMs?: number;
 }
 
 export interface ShipperSummary {

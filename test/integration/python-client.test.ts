@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, jobMarkerKey, parseJobMarker, parseJobRegistration, reassembleStreams, registrationKey, type Frame } from '../../shared/core/contract/index.js';
 import {
   checkExactlyOnce,
-  countJobDocuments,
+  exactlyOnceVerdict,
+  expectedDocuments,
+  jobDocuments,
   describeVerdict,
   downloadLinesView,
   eventually,
@@ -145,8 +147,9 @@ async function endWithInvariant(row: Pick<SuiteRow, 'name' | 'input'>, jobId: st
   // What reached S3 is exactly what was printed, in order: the producer's side of the invariant.
   expect(chunks.flatMap((c) => c.lines)).toEqual(printed);
   expect(chunks.map((c) => c.metadata['producer'])).toEqual(chunks.map(() => expect.stringMatching(/^joblogs-python\//)));
-  const expected = printed.filter((l) => l.trim() !== '').length;
-  await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${row.name}`, 90_000);
+  // Every printed line in a document (a traceback is one event, a progress bar one line: issue 14).
+  const expected = expectedDocuments(stack.bucket, chunks);
+  await eventually(async () => exactlyOnceVerdict(expected, await jobDocuments(stack, DATA_STREAM, jobId)).missing, (n) => n === 0, `every line of ${row.name}`, 90_000);
   const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [downloadLinesView(stack, jobId, 90_000)] });
   rows.push({ ...row, expected: 'printed == Elasticsearch (exactly once) == download file', observed: `${describeVerdict(verdict)}${note}`, pass: verdict.problems.length === 0 });
   expect(verdict.problems).toEqual([]);

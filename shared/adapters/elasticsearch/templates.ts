@@ -42,6 +42,10 @@ export const ecsMappings = {
         end: keyword,
         producer: keyword,
         original_timestamp: keyword,
+        // Events and collapsed progress bars (docs/chunk-contract.md): what they stand for. `lines`, `positions` and `chunk_key` stay in _source only.
+        span: { type: 'integer' },
+        last_line: { type: 'long' },
+        redraws: { type: 'integer' },
       },
     },
     json: { type: 'flattened', depth_limit: 20, ignore_above: 8191 },

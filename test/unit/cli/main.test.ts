@@ -59,6 +59,10 @@ describe('joblogs arguments', () => {
       [['run', '--jobid', 'x', '--', 'true'], /unknown option '--jobid'/],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--on-spool-full', 'sometimes', '--', 'true'], /Allowed choices are drop-oldest, block/],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--flush-interval', 'soon', '--', 'true'], /--flush-interval must be a whole number/],
+      // A job's own multi-line pattern is vetted before the job starts.
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-start', '(a+)+$', '--', 'true'], /multi-line start pattern "\(a\+\)\+\$" is refused: it nests repetitions/],
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-continue', '[', '--', 'true'], /multi-line continue pattern "\[" is refused: it is not a valid regular expression/],
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline', 'maybe', '--', 'true'], /Allowed choices are on, off/],
     ];
     for (const [args, message] of cases) {
       const { io, err } = capture();

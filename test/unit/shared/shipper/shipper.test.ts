@@ -93,6 +93,7 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
       host: 'gpu-1',
       'container-id': 'c0ffee',
       'chunk-start': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      events: 'marked',
       final: 'true',
       'exit-code': '3',
       'line-count': '1',

@@ -14,6 +14,8 @@ import {
   chunkKey,
   decodeFrames,
   encodeFrame,
+  EventMetadata,
+  EVENTS_MARKED,
   isValidJobId,
   isValidSource,
   jobMarkerKey,
@@ -37,6 +39,8 @@ import { describeChunk } from '../../../../../shared/core/ingest/index.js';
 import { FrameWriter, LineCapture, maxFrameBytes, resolveShipperOptions, Shipper, ShipperDefaults, type CapturedLine } from '../../../../../shared/shipper/index.js';
 import { normalizeRequestId, normalizeTraceState } from '../../../../../shared/trace/index.js';
 import { REPO_ROOT } from '../../../../../testkit/paths.js';
+import { markedChunks, type CapturedText } from '../../../../../testkit/frames.js';
+import type { EventMarkerOptions } from '../../../../../shared/shipper/event-marker.js';
 
 const DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'contract');
 const load = <T>(name: string): T => JSON.parse(readFileSync(path.join(DIR, name), 'utf8')) as T;
@@ -270,6 +274,9 @@ describe('contract vectors: chunk metadata', () => {
       const written = { ...chunk.Metadata };
       expect(decodeFrames(gunzipSync(chunk.Body as Buffer).toString('utf8')).length).toBe(5);
       expect(written['content-sha256']).toBe(createHash('sha256').update(chunk.Body as Buffer).digest('hex'));
+      // A shipper that marks events says so (events.json); the rest is the vector's.
+      expect(written[EventMetadata.marks]).toBe(EVENTS_MARKED);
+      delete written[EventMetadata.marks];
       expect(Object.keys(written).sort()).toEqual(Object.keys(m).sort());
       expect({ ...written, producer: m['producer'], 'chunk-start': m['chunk-start'], 'content-sha256': m['content-sha256'] }).toEqual(m);
       for (const field of metadata.forbidden) expect(written).not.toHaveProperty(field);
@@ -299,5 +306,25 @@ describe('contract vectors: trace context', () => {
 
   it('normalises x-request-id values as the vector says', () => {
     for (const c of trace.requestId) expect(normalizeRequestId(c.value) ?? null, JSON.stringify(c.value)).toBe(c.expected);
+  });
+});
+
+describe('contract vectors: event marks', () => {
+  const events = load<{ cases: Array<{ name: string; events: Partial<EventMarkerOptions>; lines: CapturedText[]; cuts: number[]; chunks: Array<{ frames: string[]; metadata: Record<string, string> }> }> }>('events.json');
+
+  it.each(events.cases.map((c) => [c.name, c] as const))('marks %s as the vector says', (_name, c) => {
+    const chunks = markedChunks({ jobId: 'job-42', lines: c.lines, cuts: c.cuts, time: Date.UTC(2026, 10, 25, 10, 0, 0), events: c.events });
+    expect(
+      chunks.map((k) => ({
+        frames: gunzipSync(k.body).toString('utf8').trimEnd().split('\n'),
+        metadata: Object.fromEntries(Object.entries(k.metadata).filter(([name]) => name === EventMetadata.marks || name === EventMetadata.openEvents)),
+      })),
+    ).toEqual(c.chunks);
+    // The shipper's fast writer writes the marked frames byte for byte.
+    const writer = new FrameWriter();
+    for (const frame of decodeFrames(c.chunks.flatMap((k) => k.frames).join('\n'))) {
+      const out = Buffer.alloc(maxFrameBytes(frame.bytes.length));
+      expect(out.subarray(0, writer.write(out, 0, frame)).toString('utf8')).toBe(encodeFrame(frame));
+    }
   });
 });
