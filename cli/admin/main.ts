@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
+import { isValidJobId } from '../../shared/core/contract/index.js';
 import { ConfigError, describeError, isPermanent } from '../../shared/core/errors.js';
-import type { BackfillSelection } from '../../shared/core/ops/index.js';
+import { selectionListing, type BackfillSelection } from '../../shared/core/ops/index.js';
 import { backfillCommand, renderBackfill } from './commands/backfill.js';
 import { purgeCommand, renderPurge } from './commands/purge.js';
 import { redriveCommand, redriveReportsCommand, renderRedrive, renderReportRedrive, type RedriveMethod, type RedriveQueue } from './commands/redrive.js';
@@ -96,10 +97,12 @@ export async function adminMain(argv: string[], io: AdminIo = defaultIo, env: No
   const program = buildAdminProgram(async (invocation) => {
     const config = adminConfig(invocation.flags, env);
     json = config.json;
+    // Every flag is checked before anything is opened: a usage error never touches the stage.
+    const command = prepare(invocation, config.stage);
     const deps = await openAdmin(config, io);
     try {
       if (deps.stage.note && !json) io.stderr(`joblogs admin: stage ${config.stage} found by names (${deps.stage.note})\n`);
-      const { text, value, code } = await run(invocation, deps);
+      const { text, value, code } = await command(deps);
       io.stdout(config.json ? `${JSON.stringify(value, null, 2)}\n` : text);
       exitCode = code;
     } finally {
@@ -123,62 +126,78 @@ export async function adminMain(argv: string[], io: AdminIo = defaultIo, env: No
   }
 }
 
-async function run(invocation: AdminInvocation, deps: AdminDeps): Promise<{ text: string; value: unknown; code: number }> {
+/** What a command will do once the stage is open: its flags checked and turned into options (throws a ConfigError). */
+export type PreparedCommand = (deps: AdminDeps) => Promise<{ text: string; value: unknown; code: number }>;
+
+export function prepare(invocation: AdminInvocation, stage: string): PreparedCommand {
+  const job = (invocation.flags as { job?: string }).job;
+  if (job !== undefined && !isValidJobId(job)) throw new ConfigError(`--job ${JSON.stringify(job)} is not a job id ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})`, { problems: ['--job'] });
   switch (invocation.command) {
     case 'status': {
-      const { report, exitCode } = await statusCommand({ jobId: invocation.flags.job!, peek: wholeNumber('--peek', invocation.flags.peek, { min: 0, max: 100_000, default: 1000 }) }, deps);
-      return { text: renderStatus(report, deps.stage.stage), value: report, code: exitCode };
+      const o = { jobId: invocation.flags.job!, peek: wholeNumber('--peek', invocation.flags.peek, { min: 0, max: 100_000, default: 1000 }) };
+      return async (deps) => {
+        const { report, exitCode } = await statusCommand(o, deps);
+        return { text: renderStatus(report, deps.stage.stage), value: report, code: exitCode };
+      };
     }
     case 'redrive':
-      return redrive(invocation.flags, deps);
+      return prepareRedrive(invocation.flags);
     case 'backfill': {
       const f = invocation.flags;
-      const { result, exitCode } = await backfillCommand(
-        {
-          selection: selectionOf(f),
-          targetStage: f.targetStage ?? deps.stage.stage,
-          targetEsUrl: f.esUrl,
-          stateFile: f.state,
-          concurrency: wholeNumber('--concurrency', f.concurrency, { min: 1, max: 16, default: 4 }),
-          installTemplates: f.installTemplates === true,
-          retentionDays: wholeNumber('--retention-days', f.retentionDays, { min: 1, max: 3650, default: 30 }),
-          dryRun: f.dryRun === true,
-        },
-        deps,
-      );
-      return { text: renderBackfill(result), value: result, code: exitCode };
+      const o = {
+        selection: selectionOf(f),
+        targetStage: f.targetStage ?? stage,
+        targetEsUrl: f.esUrl,
+        stateFile: f.state,
+        concurrency: wholeNumber('--concurrency', f.concurrency, { min: 1, max: 16, default: 4 }),
+        installTemplates: f.installTemplates === true,
+        retentionDays: wholeNumber('--retention-days', f.retentionDays, { min: 1, max: 3650, default: 30 }),
+        dryRun: f.dryRun === true,
+      };
+      selectionListing(o.selection);
+      if (f.targetStage !== undefined && !/^[a-z0-9_]{1,32}$/.test(f.targetStage)) throw new ConfigError(`--target-stage ${JSON.stringify(f.targetStage)} must be 1–32 of [a-z0-9_]`, { problems: ['--target-stage'] });
+      return async (deps) => {
+        const { result, exitCode } = await backfillCommand(o, deps);
+        return { text: renderBackfill(result), value: result, code: exitCode };
+      };
     }
     case 'purge': {
       const f = invocation.flags;
-      if (f.yes && !f.reason) throw new ConfigError('purge --yes needs --reason (it goes into the audit record)', { problems: ['--reason'] });
-      const { result, exitCode } = await purgeCommand({ jobId: f.job!, yes: f.yes === true, reason: f.reason ?? '', force: f.force === true }, deps);
-      return { text: renderPurge(result), value: result, code: exitCode };
+      if (f.yes && !f.reason?.trim()) throw new ConfigError('purge --yes needs --reason (it goes into the audit record)', { problems: ['--reason'] });
+      const o = { jobId: f.job!, yes: f.yes === true, reason: f.reason ?? '', force: f.force === true };
+      return async (deps) => {
+        const { result, exitCode } = await purgeCommand(o, deps);
+        return { text: renderPurge(result), value: result, code: exitCode };
+      };
     }
   }
 }
 
-async function redrive(f: RedriveFlags, deps: AdminDeps): Promise<{ text: string; value: unknown; code: number }> {
+function prepareRedrive(f: RedriveFlags): PreparedCommand {
   const perSecond = wholeNumber('--rate', f.rate, { min: 1, max: 500, default: 10 });
+  const dryRun = f.dryRun === true;
   if (f.reports) {
     const since = f.since === undefined ? undefined : new Date(f.since);
     if (since && Number.isNaN(since.getTime())) throw new ConfigError(`--since ${JSON.stringify(f.since)} is not a time`, { problems: ['--since'] });
-    const { result, exitCode } = await redriveReportsCommand({ jobId: f.job, since, code: f.code, perSecond, dryRun: f.dryRun === true }, deps);
-    return { text: renderReportRedrive(result, f.dryRun === true), value: result, code: exitCode };
+    const o = { jobId: f.job, since, code: f.code, perSecond, dryRun };
+    return async (deps) => {
+      const { result, exitCode } = await redriveReportsCommand(o, deps);
+      return { text: renderReportRedrive(result, dryRun), value: result, code: exitCode };
+    };
   }
   if (f.job || f.since || f.code) throw new ConfigError('--job, --since and --code select dead-letter reports: use them with --reports', { problems: ['--reports'] });
-  const queues: RedriveQueue[] = f.queue === 'all' ? ['chunks', 'assemble'] : [f.queue as RedriveQueue];
-  const { result, exitCode } = await redriveCommand(
-    {
-      queues,
-      perSecond,
-      method: f.method as RedriveMethod,
-      waitS: wholeNumber('--wait', f.wait, { min: 0, max: 3600, default: 0 }),
-      max: wholeNumber('--max', f.max, { min: 1, max: 10_000_000, default: 100_000 }),
-      dryRun: f.dryRun === true,
-    },
-    deps,
-  );
-  return { text: renderRedrive(result), value: result, code: exitCode };
+  const o = {
+    queues: (f.queue === 'all' ? ['chunks', 'assemble'] : [f.queue]) as RedriveQueue[],
+    perSecond,
+    method: f.method as RedriveMethod,
+    waitS: wholeNumber('--wait', f.wait, { min: 0, max: 3600, default: 0 }),
+    max: wholeNumber('--max', f.max, { min: 1, max: 10_000_000, default: 100_000 }),
+    dryRun,
+  };
+  return async (deps) => {
+    const { result, exitCode } = await redriveCommand(o, deps);
+    return { text: renderRedrive(result), value: result, code: exitCode };
+  };
 }
 
 function selectionOf(f: BackfillFlags): BackfillSelection {
