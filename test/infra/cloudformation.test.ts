@@ -264,6 +264,7 @@ describe('IAM', () => {
       IndexerLambdaFunction: { 'Fn::GetAtt': ['IndexerRole', 'Arn'] },
       AssemblerLambdaFunction: { 'Fn::GetAtt': ['AssemblerRole', 'Arn'] },
       SignerLambdaFunction: { 'Fn::GetAtt': ['SignerRole', 'Arn'] },
+      LogsLambdaFunction: { 'Fn::GetAtt': ['LogsApiRole', 'Arn'] },
     });
     expect(template.Resources['IamRoleLambdaExecution']).toBeUndefined();
     const actions = identityStatements().flatMap((s) => asArray(s.Action));
@@ -305,10 +306,10 @@ describe('IAM', () => {
 });
 
 describe('signer HTTP API', () => {
-  it('routes only GET /jobs/{jobId}/logs, behind the JWT authorizer of the stage issuer and audience', () => {
+  it('routes only the signer\'s and the logs API\'s GETs, each behind the JWT authorizer of the stage issuer and audience', () => {
     const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, any>);
-    expect(routes.map((r) => r['RouteKey'])).toEqual(['GET /jobs/{jobId}/logs']);
-    expect(routes[0]!['AuthorizationType']).toBe('JWT');
+    expect(routes.map((r) => r['RouteKey']).sort()).toEqual(['GET /jobs/{jobId}', 'GET /jobs/{jobId}/lines', 'GET /jobs/{jobId}/logs', 'GET /jobs/{jobId}/search']);
+    for (const route of routes) expect(route['AuthorizationType']).toBe('JWT');
     const [[, authorizer]] = resourcesOf('AWS::ApiGatewayV2::Authorizer') as [[string, CfnResource]];
     const a = authorizer.Properties as Record<string, any>;
     expect(a['AuthorizerType']).toBe('JWT');
