@@ -9,7 +9,7 @@
  * the audit record).
  */
 import { ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { chunkKey, encodeFrame, jobMarkerKey, registrationKey } from '../../shar
 import { checkpointKey, documentIdPrefix } from '../../shared/core/ingest/index.js';
 import type { BackfillState } from '../../shared/core/ops/index.js';
 import { Shipper } from '../../shared/shipper/index.js';
-import { countJobDocuments, discardSink, esRequest, eventually, jobDocuments, listKeys, queueDepth, readDownloadLines, readObject, registerTestJob } from '../../testkit/index.js';
+import { countJobDocuments, discardSink, esRequest, eventually, jobDocuments, listKeys, readDownloadLines, readObject, registerTestJob } from '../../testkit/index.js';
 import { lambdaContext } from '../../testkit/lambda.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, purgeQueues, type LocalStack } from '../../testkit/stack/index.js';
@@ -103,8 +103,20 @@ const indexed = async (jobId: string, stage = 'local') => countJobDocuments(stac
  * command's back.
  */
 async function chunkQueueDrained(): Promise<void> {
-  await eventually(() => queueDepth(stack.sqs, stack.chunkQueueUrl), (n) => n === 0, 'the chunk queue to drain');
+  // Nothing waiting, and the indexer between batches (messages other test files left in flight are not ours to wait for).
+  const settled = () => {
+    const s = pipeline?.indexer?.stats;
+    return !s || s.received === s.deleted + s.failed;
+  };
+  const quiet = async () => (await waiting()) === 0 && settled();
+  // Twice, a batching window apart: a batch being collected is received but not yet counted.
+  await eventually(async () => (await quiet()) && (await new Promise((r) => setTimeout(r, 1500))) === undefined && (await quiet()), (done) => done, 'the chunk queue to drain');
   await esRequest(stack, 'POST', `/${DATA_STREAM},${RECORDS}/_refresh`);
+}
+
+async function waiting(): Promise<number> {
+  const a = (await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.chunkQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }))).Attributes ?? {};
+  return Number(a['ApproximateNumberOfMessages'] ?? 0) + Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0);
 }
 
 beforeAll(async () => {

@@ -57,6 +57,8 @@ async function redriveOne(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, 
   const base = { queue, dlq: dlq.name, before };
   if (before === 0 || o.dryRun) return { ...base, method: 'none', moved: 0, ...(o.dryRun && before > 0 ? { note: 'dry run: nothing moved' } : {}) };
   const started = deps.now();
+  // Messages already in flight (other work of the functions) are not waited for, only what this moves.
+  const busy = o.waitS > 0 ? (await deps.queues.depth(source.url)).inFlight : 0;
   const progress = new Progress(deps.io, { unit: 'messages', total: Math.min(before, o.max), enabled: deps.config.progress });
   let moved: Pick<QueueRedrive, 'method' | 'moved' | 'note'>;
   const task = o.method === 'copy' ? 'unsupported' : await deps.queues.startMoveTask({ sourceArn: dlq.arn, destinationArn: source.arn, perSecond: o.perSecond });
@@ -72,7 +74,7 @@ async function redriveOne(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, 
     };
   }
   progress.finish();
-  const after = o.waitS > 0 ? await watch(queue, source, dlq, { started, waitS: o.waitS, moved: moved.moved }, deps) : undefined;
+  const after = o.waitS > 0 ? await watch(queue, source, dlq, { started, busy, waitS: o.waitS, moved: moved.moved }, deps) : undefined;
   return { ...base, ...moved, ...(after ? { after } : {}) };
 }
 
@@ -89,13 +91,16 @@ async function followMoveTask(sourceArn: string, taskHandle: string, progress: P
   }
 }
 
-/** Polls the source queue until it is empty or the wait is over; then counts what came back. */
-async function watch(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, o: { started: number; waitS: number; moved: number }, deps: AdminDeps): Promise<NonNullable<QueueRedrive['after']>> {
+/**
+ * Polls the source queue until nothing waits there and no more is in flight than before the move
+ * (`busy`), or the wait is over; then counts what came back.
+ */
+async function watch(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, o: { started: number; busy: number; waitS: number; moved: number }, deps: AdminDeps): Promise<NonNullable<QueueRedrive['after']>> {
   const until = deps.now() + o.waitS * 1000;
   let drained = false;
   while (deps.now() < until) {
     const d = await deps.queues.depth(source.url);
-    if (d.visible + d.inFlight + d.delayed === 0) {
+    if (d.visible + d.delayed === 0 && d.inFlight <= o.busy) {
       drained = true;
       break;
     }
