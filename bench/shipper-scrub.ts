@@ -2,13 +2,15 @@
  * What secret scrubbing costs the shipper: `joblogs run` with scrubbing on (the default), as a
  * ratio of its CPU time against the same run with `--no-redact`, measured in the same run.
  *
- * - `no-redact`  `joblogs run --no-redact -- node log-printer.ts dump <fixture>`: the baseline.
- * - `joblogs`    the same with scrubbing on and 20 declared secret variables set (the
- *                well-known names), on the synthetic training log, which holds no secret: the
- *                everyday cost (the prefilter over every byte, the rules on the few lines it flags).
- * - `secrets`    the same on a copy of the log in which every 100th line also prints a token
- *                (HF, JWT, bearer header, AWS secret key, a declared value, in turn): the cost when
- *                the rules do run.
+ * - `no-redact`   `joblogs run --no-redact -- node log-printer.ts dump <fixture>`: the baseline.
+ * - `joblogs`     the same with scrubbing on, as a training job has it: HF_TOKEN, WANDB_API_KEY,
+ *                 AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN set, one more variable declared with
+ *                 --redact-env, on the synthetic training log, which holds no secret: the everyday
+ *                 cost (the prefilter over every byte, the rules on the few lines it flags).
+ * - `secrets`     the same on a copy of the log in which every 100th line also prints a secret (an
+ *                 HF token, a bearer header with a JWT, an AWS secret key, the declared value, in
+ *                 turn): the cost when the rules do run.
+ * - `many-values` like `joblogs` with every well-known variable (20) set: the most values to look for.
  *
  * Every joblogs round is read back: frames in S3 = the final chunk's line-count = lines printed;
  * in `secrets`, the final chunk's `redactions` = secrets printed.
@@ -16,6 +18,7 @@
  *   tsx bench/shipper-scrub.ts [--rounds 3] [--mb 200]
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +31,7 @@ import { exited, freshDir, parseSummary, printerCommand, readUsage, spawnJoblogs
 /** Scrubbing may cost at most this much more CPU than shipping without it. */
 const AIM_CPU_RATIO = 1.1;
 const BUCKET = 'joblogs-bench-shipper';
-const VARIANTS = ['no-redact', 'joblogs', 'secrets'] as const;
+const VARIANTS = ['no-redact', 'joblogs', 'secrets', 'many-values'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** Every this many lines of the `secrets` fixture prints a secret. */
 const SECRET_EVERY = 100;
@@ -49,9 +52,13 @@ interface Run {
   redactions: number;
 }
 
-/** The well-known secret variables, set as a job would have them (a value of each shape). */
-function declaredEnvironment(): Record<string, string> {
-  return Object.fromEntries(SCRUB_RULES.defaultSecretEnv.map((name, i) => [name, `${name.toLowerCase()}-${i}-${'k'.repeat(24)}`]));
+/** What a training job typically has set of the well-known secret variables. */
+const TYPICAL = ['HF_TOKEN', 'WANDB_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** Well-known secret variables set as a job would have them: random-looking values of a token's length. */
+function declaredEnvironment(variant: Variant): Record<string, string> {
+  const names = variant === 'many-values' ? SCRUB_RULES.defaultSecretEnv : TYPICAL;
+  return Object.fromEntries(names.map((name) => [name, createHash('sha256').update(name).digest('base64url').slice(0, 40)]));
 }
 
 /** The printer fixture with a secret appended to every {@link SECRET_EVERY}th `\n`-ended line (the same line count). */
@@ -95,7 +102,7 @@ async function runJoblogs(variant: Variant, bench: ShipperBench, fixture: Printe
       stack,
       usageFile,
       extraArgs: ['--close-timeout', '600000', ...(variant === 'no-redact' ? ['--no-redact'] : ['--redact-env', 'BENCH_DECLARED'])],
-      env: { ...declaredEnvironment(), BENCH_DECLARED: DECLARED },
+      env: { ...declaredEnvironment(variant), BENCH_DECLARED: DECLARED },
     },
     printerCommand(['dump', fixture.file]),
     out.stdio,
@@ -124,7 +131,7 @@ async function measure(stack: ProvisionedStack, rounds: number, bench: ShipperBe
   const secrets = secretsFixture(bench.fixture);
   const fixtureOf = (variant: Variant): PrinterFixture => (variant === 'secrets' ? secrets : bench.fixture);
   console.log(`job: node bench/log-printer.ts dump (${(bench.fixture.bytes / MB).toFixed(0)} MiB, ${bench.fixture.lines} lines); \`secrets\`: ${secrets.secrets} secrets, one every ${SECRET_EVERY} lines`);
-  console.log(`joblogs: shipper defaults, ${SCRUB_RULES.defaultSecretEnv.length} well-known secret variables set + 1 declared (--redact-env); baseline --no-redact\n`);
+  console.log(`joblogs: shipper defaults; ${TYPICAL.length} well-known secret variables set (many-values: all ${SCRUB_RULES.defaultSecretEnv.length}) + 1 declared (--redact-env); baseline --no-redact\n`);
   const result = await runRounds({
     name: 'shipper-scrub',
     variants: VARIANTS,
