@@ -13,14 +13,20 @@ import { sendBatch, type RejectedItems } from './send-batch.js';
 /** Counters of one chunk; summed into the invocation's log line. */
 export interface ChunkStats {
   lines: number;
+  /** Bytes of log read (uncompressed). */
+  bytes: number;
   indexed: number;
   duplicates: number;
   retried: number;
+  /** Of `retried`, items Elasticsearch answered 429. */
+  throttled: number;
   rejected: number;
+  /** Per chunk done with: now − the chunk's start (ms), the freshness of what was indexed. */
+  lagMs: number[];
 }
 
 export function emptyStats(): ChunkStats {
-  return { lines: 0, indexed: 0, duplicates: 0, retried: 0, rejected: 0 };
+  return { lines: 0, bytes: 0, indexed: 0, duplicates: 0, retried: 0, throttled: 0, rejected: 0, lagMs: [] };
 }
 
 /** What indexing one chunk needs besides the chunk: the invocation it runs in. */
@@ -78,6 +84,7 @@ async function indexAndLog(chunk: ChunkContext, opened: OpenedChunk, object: Cre
   try {
     await streamChunk({ chunk, opened, object, window, run, stats }, batcher);
     await recordChunk(chunk, batcher, run);
+    stats.lagMs.push(Math.max(0, deps.now() - chunk.chunkTime.ms));
     deps.logger.info({ ...where, ...stats, ...grouped(), ...resumed }, 'chunk indexed');
   } catch (error) {
     // A bad chunk is done with (what it held up to there is indexed): recorded, so a tail moves past it.
@@ -132,6 +139,7 @@ async function readLines(s: ChunkStream, batcher: ChunkBatcher, neighbours: Neig
   const { deps, deadlineAt } = s.run;
   const splitter = new LineSplitter(deps.config.maxLineBytes);
   for await (const buf of gunzipChunk(s.opened.body, deps.config.maxChunkBytes)) {
+    s.stats.bytes += buf.length;
     for (const line of splitter.push(buf)) await submitAll(s.window, batcher.add(line));
     await settleLeading(s, batcher, neighbours);
     if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while reading ${s.object.key}`);
@@ -209,8 +217,11 @@ function documentsRejected(key: string, rejected: RejectedItems): DocumentsRejec
 
 function addStats(into: ChunkStats, from: ChunkStats): void {
   into.lines += from.lines;
+  into.bytes += from.bytes;
   into.indexed += from.indexed;
   into.duplicates += from.duplicates;
   into.retried += from.retried;
+  into.throttled += from.throttled;
   into.rejected += from.rejected;
+  into.lagMs.push(...from.lagMs);
 }

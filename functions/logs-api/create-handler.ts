@@ -11,6 +11,7 @@ import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+import { answerMetrics, MetricFunction } from '../../shared/core/ops/index.js';
 import { authorizeJob } from '../http/authorize.js';
 import { JobNotFoundError, RouteNotFoundError } from '../http/errors.js';
 import { httpHandler, type HttpEvent, type HttpResult } from '../http/http-handler.js';
@@ -52,11 +53,11 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
     const access = await authorizeJob(request, { verifyToken: deps.verifyToken, jobs: deps.jobs, teamsClaim: config.jwt.teamsClaim, logger });
     if (!access.found) throw new JobNotFoundError('No job with this id has been registered');
     const body = await ROUTES[route[1] as keyof typeof ROUTES](access, event.rawQueryString ?? '', deps);
-    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'logs API request done');
+    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId, ...answerMetrics(config.stage, MetricFunction.logsApi, 200, Date.now()) }, 'logs API request done');
     return jsonResponse(200, body);
   };
 
-  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API' }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
+  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API', metrics: { stage: config.stage, fn: MetricFunction.logsApi } }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
   if (config.esReaderCredentialsParam) {
     // @middy/ssm caches per process under `cacheKey`: keyed by the parameter, so no other handler's credentials are ever handed out.
     const param = config.esReaderCredentialsParam;

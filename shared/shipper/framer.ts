@@ -1,4 +1,5 @@
 import type { FrameStream } from '../core/contract/index.js';
+import { Scrubber, StreamScrubber, type RedactionCounts, type ScrubberOptions } from '../core/scrub/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
 import { EventMarker, type EventMarkerOptions } from './event-marker.js';
 import { GzipPool } from './gzip-pool.js';
@@ -19,6 +20,8 @@ export interface FramedChunk {
   final: boolean;
   /** Lanes whose event goes on into the next chunk (`open-events`); undefined when events are not marked. */
   openLanes: string[] | undefined;
+  /** Secrets redacted since the previous chunk, by kind. */
+  redactions: RedactionCounts;
 }
 
 export interface FramerOptions {
@@ -30,6 +33,8 @@ export interface FramerOptions {
   firstLine: number;
   /** Mark multi-line events in the frames (docs/chunk-contract.md); undefined = no marks. */
   events?: EventMarkerOptions | undefined;
+  /** Secrets to replace before a line is framed (values and the built-in patterns); none when absent. */
+  redact?: ScrubberOptions | undefined;
   /** Receives every chunk, in seq order. */
   onChunk: (chunk: FramedChunk) => void;
   onError: (error: Error) => void;
@@ -51,6 +56,11 @@ export class Framer {
   readonly #chunker: Chunker;
   readonly #gzipPool: GzipPool;
   readonly #events: EventMarker | undefined;
+  /** Per stream: secrets are replaced between the line capture and the frame (none without `redact`). */
+  readonly #scrubbers: Record<FrameStream, StreamScrubber> | undefined;
+  readonly #scrubber: Scrubber | undefined;
+  /** Redaction counts already reported with a chunk. */
+  #reported: RedactionCounts = {};
   #nextLine: number;
   /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
   #sealedLines = 0;
@@ -59,8 +69,10 @@ export class Framer {
   #emitting: Promise<void> = Promise.resolve();
   #gzipBacklog = 0;
   #ended = false;
-  readonly #emitStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
-  readonly #emitStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
+  readonly #addStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
+  readonly #addStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
+  readonly #emitStdout: (line: CapturedLine) => void;
+  readonly #emitStderr: (line: CapturedLine) => void;
   readonly #seal = (sealed: SealedBody) => this.#gzip(sealed, false);
 
   constructor(options: FramerOptions) {
@@ -71,6 +83,14 @@ export class Framer {
     this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
     this.#gzipPool = new GzipPool(options.gzipLevel);
     this.#events = options.events ? new EventMarker(options.events) : undefined;
+    const scrubber = options.redact ? new Scrubber(options.redact) : undefined;
+    this.#scrubber = scrubber && !scrubber.idle ? scrubber : undefined;
+    const scrubbers = this.#scrubber
+      ? { stdout: new StreamScrubber(this.#scrubber, options), stderr: new StreamScrubber(this.#scrubber, options) }
+      : undefined;
+    this.#scrubbers = scrubbers;
+    this.#emitStdout = scrubbers ? (line) => scrubbers.stdout.line(line, this.#addStdout) : this.#addStdout;
+    this.#emitStderr = scrubbers ? (line) => scrubbers.stderr.line(line, this.#addStderr) : this.#addStderr;
   }
 
   /** Uncompressed bytes of sealed chunks still being gzipped. */
@@ -90,6 +110,7 @@ export class Framer {
   write(stream: FrameStream, data: Buffer, time: number, reuse = false): void {
     if (this.#ended) return;
     const capture = this.#captures[stream];
+    this.#scrubbers?.[stream].scan(data);
     capture.push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
     if (reuse) capture.detach();
     this.#armTimer();
@@ -103,6 +124,8 @@ export class Framer {
     const now = this.#now();
     this.#captures.stdout.end(now, this.#emitStdout);
     this.#captures.stderr.end(now, this.#emitStderr);
+    this.#scrubbers?.stdout.end(this.#addStdout);
+    this.#scrubbers?.stderr.end(this.#addStderr);
     this.#gzip(this.#chunker.take(now), true);
     await this.#emitting;
     this.#gzipPool.close();
@@ -141,6 +164,7 @@ export class Framer {
     const openLanes = this.#events ? (final ? [] : this.#events.sealed()) : undefined;
     this.#sealedLines += sealed.lines;
     const nextLine = this.#o.firstLine + this.#sealedLines;
+    const redactions = this.#takeRedactions();
     this.#gzipBacklog += rawBytes;
     const compressed = this.#gzipPool.compress(sealed.body).finally(() => {
       this.#gzipBacklog -= rawBytes;
@@ -152,10 +176,22 @@ export class Framer {
     this.#emitting = this.#emitting.then(async () => {
       try {
         const body = await compressed;
-        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final, openLanes });
+        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final, openLanes, redactions });
       } catch (error) {
         this.#o.onError(error as Error);
       }
     });
+  }
+
+  /** Redactions made since the last chunk was sealed. */
+  #takeRedactions(): RedactionCounts {
+    if (!this.#scrubber) return {};
+    const delta: RedactionCounts = {};
+    for (const [kind, n] of Object.entries(this.#scrubber.counts)) {
+      const since = n - (this.#reported[kind] ?? 0);
+      if (since > 0) delta[kind] = since;
+    }
+    this.#reported = { ...this.#scrubber.counts };
+    return delta;
   }
 }

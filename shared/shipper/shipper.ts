@@ -26,7 +26,7 @@ export class Shipper {
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
-  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0 };
+  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0, redactions: {} };
   /** Chunks are spooled strictly in seq order through this chain. */
   #spooling: Promise<void> = Promise.resolve();
   /** Gzip bodies handed over by the framer and not yet in the spool. */
@@ -48,6 +48,7 @@ export class Shipper {
       gzipLevel: o.gzipLevel,
       firstLine: state.nextLine,
       events: o.events,
+      redact: o.redact,
       onChunk: (chunk: FramedChunk) => this.#spoolChunk(chunk),
       onError: (error: Error) => this.#event({ type: 'spool-error', error }),
       onGzipped: () => this.#releaseRoom(),
@@ -94,7 +95,7 @@ export class Shipper {
   }
 
   get stats(): Readonly<ShipperSummary> {
-    return { ...this.#stats, pending: this.#spool.entries.length };
+    return { ...this.#stats, redactions: { ...this.#stats.redactions }, pending: this.#spool.entries.length };
   }
 
   /**
@@ -164,6 +165,10 @@ export class Shipper {
     this.#state.nextLine = chunk.nextLine;
     this.#stats.chunks++;
     this.#stats.lines += chunk.lines;
+    for (const [kind, n] of Object.entries(chunk.redactions)) {
+      this.#stats.redactions[kind] = (this.#stats.redactions[kind] ?? 0) + n;
+      this.#state.redactions = (this.#state.redactions ?? 0) + n;
+    }
     this.#unspooledBytes += chunk.body.length;
     this.#spooling = this.#spooling.then(async () => {
       try {
@@ -234,6 +239,7 @@ export class Shipper {
       else if (end.exitCode !== undefined) m['exit-code'] = String(end.exitCode);
       m['line-count'] = String(chunk.nextLine);
       m['dropped-lines'] = String(this.#state.droppedLines);
+      m['redactions'] = String(this.#state.redactions ?? 0);
     }
     return m;
   }

@@ -104,9 +104,9 @@ describe('exit codes and summary', () => {
   });
 
   it('prints one summary line with every counter', () => {
-    const line = summaryLine({ lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0 }, '/spool');
+    const line = summaryLine({ lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0, redactions: {} }, '/spool');
     expect(line).toBe('joblogs: 10 lines, 200 bytes, 2 chunks (1 uploaded), 4 retries, 1 spooled, 0 dropped, 1 chunk(s) left in the spool /spool for the next run');
-    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1 })).toContain('1 conflict(s): another writer used this job and source');
+    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1, redactions: {} })).toContain('1 conflict(s): another writer used this job and source');
   });
 
   it('reports the package version as its producer version', () => {
