@@ -43,6 +43,7 @@ export function fileChunkStore(fileFor: (bucket: string, key: string) => string,
       if (onBytes) body.on('data', (b) => onBytes(b.length));
       return { metadata: { ...CHUNK_METADATA }, body, contentLength: statSync(file).size };
     },
+    head: async () => ({ ...CHUNK_METADATA }),
     // Benchmarks never resume a chunk.
     readCheckpoint: async () => undefined,
     writeCheckpoint: async () => false,

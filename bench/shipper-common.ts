@@ -131,7 +131,7 @@ export function spawnJoblogs(run: JoblogsRun, command: string[], stdio: StdioOpt
 }
 
 /** `joblogs: 1000301 lines, … 0 dropped` → numbers; undefined when absent. */
-export type SummaryLine = Omit<ShipperSummary, 'pending' | 'conflicts'>;
+export type SummaryLine = Omit<ShipperSummary, 'pending' | 'conflicts' | 'redactions'>;
 
 export function parseSummary(stderr: string): SummaryLine | undefined {
   const m = /joblogs: (\d+) lines, (\d+) bytes, (\d+) chunks \((\d+) uploaded\), (\d+) retries, (\d+) spooled, (\d+) dropped/.exec(stderr);

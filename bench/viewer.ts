@@ -19,7 +19,7 @@ import { buildViewer, BUNDLE_PATH, formatSize } from '../viewer/build.js';
 import { JobStore } from '../viewer/dev/job-store.js';
 import { startReferenceServer } from '../viewer/dev/reference-server.js';
 import { createRunningJob, createTrainingJob } from '../viewer/dev/synthetic-jobs.js';
-import { launchBrowser } from '../test/browser/support/browser.js';
+import { launchBrowser } from '../testkit/browser.js';
 
 const TOKEN = 'bench-token';
 const JOB = 'bench-1m';

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { isValidJobId } from '../shared/core/contract/index.js';
+import { SCRUB_RULES, secretsFromEnvironment } from '../shared/core/scrub/index.js';
 import { defaultSpoolRoot, resolveShipperOptions, type ShipperOptions } from '../shared/shipper/index.js';
 import { CliConfigError } from './errors.js';
 
@@ -24,6 +25,15 @@ export interface CommonFlags {
   forcePathStyle?: boolean;
   verbose?: boolean;
   framing?: string;
+  multiline?: string;
+  multilineStart?: string;
+  multilineContinue?: string;
+  eventMaxLines?: string;
+  eventMaxBytes?: string;
+  eventHold?: string;
+  redactEnv?: string;
+  /** False with `--no-redact`. */
+  redact?: boolean;
 }
 
 /** Adds the shared options to a command; each can also come from its JOBLOGS_* variable. */
@@ -46,10 +56,36 @@ export function addCommonOptions(command: Command): Command {
     new Option('--close-timeout <ms>', 'how long to wait for uploads at exit (the rest stays spooled)').env('JOBLOGS_CLOSE_TIMEOUT_MS'),
     new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
     new Option('--verbose', 'log each upload on stderr').env('JOBLOGS_VERBOSE'),
+    new Option('--redact-env <names>', `environment variables whose values are secret, comma-separated; added to the well-known ones (${SCRUB_RULES.defaultSecretEnv.slice(0, 3).join(', ')}, …)`).env('JOBLOGS_REDACT_ENV'),
+    new Option('--no-redact', 'ship lines exactly as printed: no secret scrubbing (patterns or values)'),
     new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through').env('JOBLOGS_FRAMING').choices(['worker', 'inline']).default('worker'),
+    new Option('--multiline <on|off>', 'mark multi-line errors (tracebacks, stack traces, panics) as one event each').env('JOBLOGS_MULTILINE').choices(['on', 'off']).default('on'),
+    new Option('--multiline-start <regex>', "this job's own rule: a line matching it starts an event (checked at start: at most 256 characters, no nested repetition)").env('JOBLOGS_MULTILINE_START'),
+    new Option('--multiline-continue <regex>', "this job's own rule: a line matching it continues the open event (alone: joins the line before it)").env('JOBLOGS_MULTILINE_CONTINUE'),
+    new Option('--event-max-lines <n>', 'longest event; the rest goes on as lines (default 500)').env('JOBLOGS_EVENT_MAX_LINES'),
+    new Option('--event-max-bytes <n>', 'biggest event; the rest goes on as lines (default 1 MiB)').env('JOBLOGS_EVENT_MAX_BYTES'),
+    new Option('--event-hold <ms>', 'how long a chunk due by age may wait for an open event to end (default 2000)').env('JOBLOGS_EVENT_HOLD_MS'),
   ];
   for (const option of options) command.addOption(option);
   return command;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/**
+ * What the shipper redacts (`redact` of its options) and a warning for every named variable whose
+ * value is too short or too long to redact safely. The values come from `env`, the environment
+ * the job's command inherits.
+ */
+export function redactionFrom(flags: Pick<CommonFlags, 'redactEnv' | 'redact'>, env: NodeJS.ProcessEnv): { redact: ShipperOptions['redact']; warnings: string[] } {
+  if (flags.redact === false) return { redact: false, warnings: ['secret scrubbing is off (--no-redact): lines are shipped exactly as printed'] };
+  const names = (flags.redactEnv ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = names.filter((n) => !ENV_NAME.test(n));
+  if (bad.length > 0) throw new CliConfigError(`--redact-env: ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is not a variable name' : 'are not variable names'}`);
+  const { secrets, skipped } = secretsFromEnvironment(names, env);
+  // Only for variables the job named: a well-known one set to a placeholder (moto's `test`) is not worth a line.
+  const warnings = skipped.filter(({ name }) => names.includes(name)).map(({ name, bytes }) => `${name} is ${bytes} byte(s) long: not redacted (secret values must be ${SCRUB_RULES.minSecretBytes}–${SCRUB_RULES.maxSecretBytes} bytes)`);
+  return { redact: { patterns: true, secrets }, warnings };
 }
 
 /**
@@ -86,6 +122,14 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     overflow: flags.onSpoolFull as ShipperOptions['overflow'],
     closeTimeoutMs: int('--close-timeout', flags.closeTimeout),
     framing: flags.framing as ShipperOptions['framing'],
+    multiline: {
+      enabled: flags.multiline !== 'off',
+      start: flags.multilineStart,
+      continue: flags.multilineContinue,
+      maxLines: int('--event-max-lines', flags.eventMaxLines),
+      maxBytes: int('--event-max-bytes', flags.eventMaxBytes),
+      holdMs: int('--event-hold', flags.eventHold),
+    },
   };
   if (problems.length > 0) throw new CliConfigError(problems.join('; '));
   // Same checks the shipper will make, with a stand-in client: fail before anything starts.

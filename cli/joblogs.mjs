@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 
 const bundle = new URL('../dist/joblogs.mjs', import.meta.url);
-if (existsSync(bundle)) {
+// `joblogs admin` (operators) always runs from the sources: the bundle is the shipper only.
+if (existsSync(bundle) && process.argv[2] !== 'admin') {
   await import(bundle.href);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -26,7 +26,16 @@ export type Invocation =
   | { command: 'pipe'; flags: CommonFlags & { passthrough: boolean } }
   | { command: 'follow'; flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }; file: string }
   | { command: 'register'; flags: RegisterFlags }
-  | { command: 'dev-token'; flags: DevTokenFlags };
+  | { command: 'dev-token'; flags: DevTokenFlags }
+  | { command: 'admin'; args: string[]; flags: Record<string, never> };
+
+/**
+ * `joblogs admin` lives in `cli/admin/`, loaded only when asked for: the container bundle
+ * (`npm run build:cli`) is the shipper and stays free of the operator's dependencies (the
+ * Elasticsearch client, CloudFormation). The specifier is not a literal on purpose, so that the
+ * bundler leaves it out.
+ */
+const ADMIN_MODULE = './admin/main.js';
 
 /** The `joblogs` program; `onInvoke` receives what to do (tests pass a recorder, {@link main} runs it). */
 export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void> | void, io: CliIo = defaultIo): Command {
@@ -88,6 +97,15 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
     .addOption(new Option('--ttl <seconds>', 'lifetime (at most 12 h)').default('3600'))
     .action((flags: DevTokenFlags) => onInvoke({ command: 'dev-token', flags }));
 
+  program
+    .command('admin')
+    .description('operator commands for a stage: status, redrive, backfill, purge (`joblogs admin --help`; docs/operations.md)')
+    .argument('[args...]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .passThroughOptions()
+    .action((args: string[]) => onInvoke({ command: 'admin', args, flags: {} }));
+
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }
@@ -103,6 +121,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
     if (invocation.command === 'dev-token') {
       exitCode = await devTokenCommand(invocation.flags, io);
+      return;
+    }
+    if (invocation.command === 'admin') {
+      exitCode = await runAdmin(invocation.args, io);
       return;
     }
     const pipeCloseTimeoutMs = invocation.command === 'run' ? wholeMs('--pipe-close-timeout', invocation.flags.pipeCloseTimeout) : 0;
@@ -142,6 +164,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     line(`joblogs: ${(error as Error).message ?? String(error)}`);
     return ExitCode.failure;
   }
+}
+
+async function runAdmin(args: string[], io: CliIo): Promise<number> {
+  let admin: typeof import('./admin/main.js');
+  try {
+    admin = (await import(ADMIN_MODULE)) as typeof import('./admin/main.js');
+  } catch {
+    io.stderr('joblogs: `joblogs admin` is not part of this build (the container bundle is the shipper only); run it from the repository: npx joblogs admin …\n');
+    return ExitCode.usage;
+  }
+  return admin.adminMain(['node', 'joblogs admin', ...args], { ...io, stderrIsTty: Boolean(process.stderr.isTTY) });
 }
 
 function wholeMs(flag: string, value: string): number {

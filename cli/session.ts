@@ -1,5 +1,5 @@
 import { Shipper, SpoolLockedError, type ShipperEvent, type ShipperSummary } from '../shared/shipper/index.js';
-import { shipperOptionsFrom, type CommonFlags } from './config.js';
+import { redactionFrom, shipperOptionsFrom, type CommonFlags } from './config.js';
 import { CliConfigError } from './errors.js';
 import { checkBucket, createS3Client } from './s3.js';
 import { resolveTraceparent } from './traceparent.js';
@@ -18,7 +18,9 @@ export interface SessionIo {
 /** Validates the configuration, checks the bucket, opens the shipper: everything a command needs before it starts. */
 export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Session> {
   const traceparent = resolveTraceparent(flags.traceparent);
-  const options = shipperOptionsFrom(flags, traceparent);
+  const { redact, warnings } = redactionFrom(flags, process.env);
+  const options = { ...shipperOptionsFrom(flags, traceparent), redact };
+  for (const warning of warnings) io.stderr(`joblogs: warning: ${warning}`);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
   await checkBucket(s3, { bucket: options.bucket, prefix: options.prefix ?? 'chunks/', jobId: options.jobId }, (message) => io.stderr(`joblogs: warning: ${message}`));
   // A spool another shipper holds (two shippers would number the same chunks) is refused like bad configuration.
@@ -42,7 +44,9 @@ export async function openSession(flags: CommonFlags, io: SessionIo): Promise<Se
 export function summaryLine(s: ShipperSummary, spoolDir?: string): string {
   const left = s.pending > 0 ? `, ${s.pending} chunk(s) left in the spool${spoolDir ? ` ${spoolDir}` : ''} for the next run` : '';
   const conflicts = s.conflicts > 0 ? `, ${s.conflicts} conflict(s): another writer used this job and source` : '';
-  return `joblogs: ${s.lines} lines, ${s.bytes} bytes, ${s.chunks} chunks (${s.uploaded} uploaded), ${s.retries} retries, ${s.spooled} spooled, ${s.dropped} dropped${left}${conflicts}`;
+  const kinds = Object.entries(s.redactions);
+  const redacted = kinds.length > 0 ? `, ${kinds.reduce((n, [, k]) => n + k, 0)} secret(s) redacted (${kinds.map(([kind, n]) => `${kind} ${n}`).join(', ')})` : '';
+  return `joblogs: ${s.lines} lines, ${s.bytes} bytes, ${s.chunks} chunks (${s.uploaded} uploaded), ${s.retries} retries, ${s.spooled} spooled, ${s.dropped} dropped${left}${conflicts}${redacted}`;
 }
 
 function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: every vitest project against a real local stack (a search cluster + moto).
-# JOBLOGS_CLUSTER=es-8|opensearch-2 runs it on another cluster kind (default: the running stack's, else es-9).
-# Starts the stack if it is not running and stops it again afterwards (only if it started it).
-# Extra arguments go to vitest, e.g. `npm test -- --project unit`.
+# `npm test`: every vitest project against a real local stack (a search cluster + moto), then the
+# Python client's CI (clients/python/ci.sh: wheel into a clean venv, ruff, mypy, pytest on the
+# stack's moto). JOBLOGS_CLUSTER=es-8|opensearch-2 runs it on another cluster kind (default: the
+# running stack's, else es-9). Starts the stack if it is not running and stops it again afterwards
+# (only if it started it). Extra arguments go to vitest, e.g. `npm test -- --project unit`; a run
+# with arguments leaves the Python CI out unless JOBLOGS_PYTHON_CI=1 (JOBLOGS_PYTHON_CI=0: never).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +47,19 @@ if [ "$kind" = es-9 ]; then
   tsx scripts/suite-report.ts || echo "[test] could not render docs/robustness.md" >&2
 fi
 
+python_ci="${JOBLOGS_PYTHON_CI:-auto}"
+python_code=0
+python_summary=""
+if [ "$python_ci" = 1 ] || { [ "$python_ci" = auto ] && [ $# -eq 0 ]; }; then
+  moto_url="$(node -e 'console.log(JSON.parse(require("node:fs").readFileSync(".local/stack.json", "utf8")).moto.url)')"
+  set +e
+  JOBLOGS_TEST_MOTO_URL="$moto_url" bash clients/python/ci.sh 2>&1 | tee .local/python-ci.log
+  python_code=${PIPESTATUS[0]}
+  set -e
+  python_summary="$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' .local/python-ci.log | tail -1 | sed -E 's/^=+ (.*) in [0-9.]+s.*$/\1/')"
+  [ -n "$python_summary" ] || python_summary="did not run to the end (exit $python_code, see .local/python-ci.log)"
+fi
+
 # One plain closing line any CI log reader understands.
 if [ -f "$results" ]; then
   node -e '
@@ -52,4 +67,6 @@ if [ -f "$results" ]; then
     console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   ' "$results" || true
 fi
+[ -z "$python_summary" ] || echo "pytest (clients/python): $python_summary"
+[ "$code" -ne 0 ] || code=$python_code
 exit "$code"

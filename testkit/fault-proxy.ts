@@ -90,6 +90,8 @@ export type HttpFault =
 export interface HttpRequestInfo {
   method: string;
   path: string;
+  /** Lower-cased, as Node reads them (e.g. `x-amz-target` names an SQS JSON action). */
+  headers: http.IncomingHttpHeaders;
   /** 0, 1, 2… over the requests seen since the current plan was set. */
   n: number;
 }
@@ -142,14 +144,16 @@ export async function startHttpFaultProxy(targetUrl: string): Promise<HttpFaultP
     });
 
   const reply = (res: http.ServerResponse, status: number, headers: http.IncomingHttpHeaders, body: Buffer) => {
-    const { 'content-length': _l, 'transfer-encoding': _t, connection: _c, ...rest } = headers;
-    res.writeHead(status, { ...rest, 'content-length': String(body.length) });
-    res.end(body);
+    const { 'content-length': length, 'transfer-encoding': _t, connection: _c, ...rest } = headers;
+    // A HEAD answer has no body but says how long the GET's would be.
+    const head = res.req.method === 'HEAD' && length !== undefined;
+    res.writeHead(status, { ...rest, 'content-length': head ? length : String(body.length) });
+    res.end(head ? undefined : body);
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> => {
     requests++;
-    const info = { method: req.method ?? 'GET', path: req.url ?? '/', n: sincePlan++ };
+    const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, n: sincePlan++ };
     const fault = decide(info);
     if (fault) faulted++;
     if (fault?.kind === 'refuse') return void req.socket.resetAndDestroy();

@@ -20,6 +20,7 @@ export {
   type PrintedChunk,
   type ViewLines,
 } from './invariant.js';
+export { markedChunks, type CapturedText, type MarkedChunk } from './frames.js';
 export { registerTestJob, TEST_OWNER } from './jobs.js';
 export { lambdaContext, type LambdaContextOptions } from './lambda.js';
 export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';

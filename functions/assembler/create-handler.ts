@@ -10,6 +10,7 @@ import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { s3ObjectWriters } from '../../shared/adapters/s3/multipart-writer.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { AssemblerConfig } from '../../shared/config/assembler-config.js';
+import { assemblerMetrics } from '../../shared/core/ops/index.js';
 import { traceMiddleware } from '../../shared/trace/index.js';
 import { assembleBatch } from './assemble-batch.js';
 import type { AssemblerDeps } from './deps.js';
@@ -42,7 +43,8 @@ export function createAssemblerHandler(config: AssemblerConfig, overrides: Parti
     // Headroom: stop after a part and continue in a new invocation before Lambda's timeout.
     const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
     const { response, stats } = await assembleBatch(event, deps, deadlineAt);
-    deps.logger.info({ ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId }, 'assembler batch done');
+    // The invocation's one line is also its metrics (EMF): CloudWatch reads them from it.
+    deps.logger.info({ ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId, ...assemblerMetrics(config.stage, stats, deps.now()) }, 'assembler batch done');
     return response;
   };
   return middy<SQSEvent, SQSBatchResponse>().use(traceMiddleware()).handler(lambdaHandler);

@@ -62,3 +62,9 @@ export class JobNotFoundError extends HttpProblem {
   readonly code = 'NOT_FOUND';
   readonly statusCode = 404;
 }
+
+/** The thing a request names inside a job is not there (a cursor without a collapsed bar, a chunk no longer stored). */
+export class NotFoundError extends HttpProblem {
+  readonly code = 'NOT_FOUND';
+  readonly statusCode = 404;
+}

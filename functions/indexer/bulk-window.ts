@@ -35,12 +35,12 @@ export class BulkWindow {
       this.#slots.release();
       throw this.#failure;
     }
-    this.#prefix.sent(batch.start, batch.end);
+    const ticket = this.#prefix.sent(batch.end);
     const sending: Promise<void> = this.#send(batch.batch)
       .then(
         (rejected) => {
           this.rejected.push(...rejected);
-          this.#prefix.done(batch.start, rejected.length === 0);
+          this.#prefix.done(ticket, rejected.length === 0);
         },
         (error: unknown) => {
           this.#failure ??= error;

@@ -9,6 +9,7 @@ import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3DeadLetterWriter } from '../../shared/adapters/s3/dead-letter-writer.js';
 import { traceMiddleware } from '../../shared/trace/index.js';
 import type { IndexerConfig } from '../../shared/config/indexer-config.js';
+import { indexerMetrics } from '../../shared/core/ops/index.js';
 import type { IndexerDeps } from './deps.js';
 import { indexBatch } from './index-batch.js';
 
@@ -49,7 +50,8 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
     // Keep headroom so unfinished records are handed back before Lambda kills the invocation.
     const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
     const { response, stats } = await indexBatch(event, deps, deadlineAt);
-    logger.info({ ...stats, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'indexer batch done');
+    // The invocation's one line is also its metrics (EMF): CloudWatch reads them from it.
+    logger.info({ ...stats, durationMs: Date.now() - started, requestId: context.awsRequestId, ...indexerMetrics(config.stage, stats, Date.now()) }, 'indexer batch done');
     return response;
   };
 

@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchSettlement, Slots } from '../../shared/core/batch/index.js';
 import { DeadlineError, UnexpectedBucketError } from '../../shared/core/errors.js';
+import { parseChunkKey } from '../../shared/core/contract/index.js';
 import { parseChunkNotification, type CreatedObject } from '../../shared/core/ingest/index.js';
 import type { IndexerDeps } from './deps.js';
 import { emptyStats, indexChunk, type ChunkStats } from './index-chunk.js';
@@ -49,17 +50,28 @@ async function indexRecord(record: SQSRecord, run: Invocation): Promise<void> {
     objects = objectsOf(record, run.stats);
   });
   // Only a redelivered message can have a checkpoint to resume from: no extra S3 read otherwise.
-  const redelivery = Number(record.attributes?.ApproximateReceiveCount ?? 1) > 1;
+  const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+  const redelivery = receives > 1;
+  const lastAttempt = receives >= run.deps.config.maxReceiveCount;
   for (const object of readable ? objects : []) {
     // After a transient failure the whole message comes back: its other chunks are done then.
     if (run.batch.willRetry(record.messageId)) return;
     run.stats.objects++;
-    await run.batch.settle({ messageIds, bucket: object.bucket, key: object.key }, () => {
+    await run.batch.settle({ messageIds, bucket: object.bucket, key: object.key, jobId: jobOf(object.key, run.deps.config.chunkPrefix) }, () => {
       if (object.bucket !== run.deps.config.logBucket) {
         throw new UnexpectedBucketError(`Event names bucket ${object.bucket}, this indexer reads ${run.deps.config.logBucket}`);
       }
-      return indexChunk(object, { ...run, stats: run.stats, redelivery });
+      return indexChunk(object, { ...run, stats: run.stats, redelivery, lastAttempt });
     });
+  }
+}
+
+/** The job a chunk key names, for its dead-letter report (filed under the job); undefined for a key outside the layout. */
+function jobOf(key: string, chunkPrefix: string): string | undefined {
+  try {
+    return parseChunkKey(key, chunkPrefix).jobId;
+  } catch {
+    return undefined;
   }
 }
 

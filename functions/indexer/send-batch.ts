@@ -30,6 +30,8 @@ export async function sendBatch(batch: BulkBatch, o: { deps: IndexerDeps; deadli
     } catch (error) {
       if (isPermanent(error)) throw error;
       lastError = error;
+      // The whole request refused with 429: every item in it was pushed back.
+      if ((error as { details?: { status?: unknown } }).details?.status === 429) stats.throttled += pending.length;
     }
     stats.retried += pending.length;
     await backOff(attempt, pending.length, lastError, o);
@@ -39,6 +41,7 @@ export async function sendBatch(batch: BulkBatch, o: { deps: IndexerDeps; deadli
 function count(stats: ChunkStats, outcome: BatchOutcome): void {
   stats.indexed += outcome.indexed;
   stats.duplicates += outcome.duplicates;
+  stats.throttled += outcome.throttled;
   stats.rejected += outcome.rejected.length;
 }
 

@@ -8,8 +8,10 @@ import { clusterTransports } from '../../shared/adapters/search/connect.js';
 import { clusterLogSearch, type LogSearch } from '../../shared/adapters/search/log-search.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
+import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+import { answerMetrics, MetricFunction } from '../../shared/core/ops/index.js';
 import { authorizeJob } from '../http/authorize.js';
 import { JobNotFoundError, RouteNotFoundError } from '../http/errors.js';
 import { httpHandler, type HttpEvent, type HttpResult } from '../http/http-handler.js';
@@ -18,14 +20,15 @@ import { parseJobRequest } from '../http/request.js';
 import type { LogsApiDeps } from './deps.js';
 import { getJob } from './get-job.js';
 import { getLines } from './get-lines.js';
+import { getRedraws } from './get-redraws.js';
 import type { JobView } from './job-view.js';
 import { searchLines } from './search-lines.js';
 
 type LogsContext = Context & { esCredentials?: unknown };
 
 /** The routes of the logs API (docs/logs-api.md), after the job part of the path. */
-const ROUTES = { '': getJob, '/lines': getLines, '/search': searchLines } as const;
-const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search)$/;
+const ROUTES = { '': getJob, '/lines': getLines, '/search': searchLines, '/redraws': getRedraws } as const;
+const ROUTE = /^\/jobs\/[^/]+(|\/lines|\/search|\/redraws)$/;
 
 /**
  * Builds the logs API's handler: every route authorises the caller exactly as the signer does
@@ -38,22 +41,23 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   const jobs = cachedJobStore(s3JobStore(s3, { bucket: config.logBucket, jobPrefix: config.jobPrefix }), { ttlMs: 30_000, maxJobs: 1000, now: Date.now });
   const verifyToken = createJwtVerifier({ issuer: config.jwt.issuer, audience: config.jwt.audience, jwksUrl: config.jwt.jwksUrl });
   const searchFor = searchPerCredentials(config);
+  const chunks = s3ChunkStore(s3);
   const completeViews = new LRUCache<string, JobView>({ max: 1000, ttl: 5 * 60_000 });
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();
-    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
+    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), chunks, logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
     const route = ROUTE.exec(event.rawPath ?? '');
     if (!route) throw new RouteNotFoundError('No such route; see docs/logs-api.md');
     const request = parseJobRequest(event, `GET /jobs/{jobId}${route[1]}`);
     const access = await authorizeJob(request, { verifyToken: deps.verifyToken, jobs: deps.jobs, teamsClaim: config.jwt.teamsClaim, logger });
     if (!access.found) throw new JobNotFoundError('No job with this id has been registered');
     const body = await ROUTES[route[1] as keyof typeof ROUTES](access, event.rawQueryString ?? '', deps);
-    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'logs API request done');
+    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId, ...answerMetrics(config.stage, MetricFunction.logsApi, 200, Date.now()) }, 'logs API request done');
     return jsonResponse(200, body);
   };
 
-  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API' }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
+  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API', metrics: { stage: config.stage, fn: MetricFunction.logsApi } }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
   if (config.esReaderCredentialsParam) {
     // @middy/ssm caches per process under `cacheKey`: keyed by the parameter, so no other handler's credentials are ever handed out.
     const param = config.esReaderCredentialsParam;

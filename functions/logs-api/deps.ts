@@ -2,6 +2,7 @@ import type { LRUCache } from 'lru-cache';
 import type { VerifyToken } from '../../shared/adapters/auth/jwt-verifier.js';
 import type { LogSearch } from '../../shared/adapters/search/log-search.js';
 import type { Logger } from '../../shared/adapters/logger.js';
+import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
 import type { JobView } from './job-view.js';
@@ -12,6 +13,8 @@ export interface LogsApiDeps {
   verifyToken: VerifyToken;
   jobs: JobStore;
   search: LogSearch;
+  /** Chunks, read for the states of a collapsed progress bar (`/redraws`). */
+  chunks: Pick<ChunkStore, 'open'>;
   logger: Logger;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -8,6 +8,7 @@ import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { SignerConfig } from '../../shared/config/signer-config.js';
+import { answerMetrics, MetricFunction } from '../../shared/core/ops/index.js';
 import { AssemblyThrottle } from './assembly-throttle.js';
 import type { SignerDeps } from './deps.js';
 import { getJobLogs } from './get-job-logs.js';
@@ -42,9 +43,9 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
   const lambdaHandler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = Date.now();
     const { statusCode, body, outcome } = await getJobLogs(parseJobRequest(event), deps);
-    logger.info({ ...outcome, statusCode, durationMs: Date.now() - started, requestId: context.awsRequestId }, 'signer request done');
+    logger.info({ ...outcome, statusCode, durationMs: Date.now() - started, requestId: context.awsRequestId, ...answerMetrics(config.stage, MetricFunction.signer, statusCode, Date.now()) }, 'signer request done');
     return jsonResponse(statusCode, body);
   };
 
-  return httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'signer' }, lambdaHandler);
+  return httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'signer', metrics: { stage: config.stage, fn: MetricFunction.signer } }, lambdaHandler);
 }

@@ -1,4 +1,5 @@
 import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
+import { EventBounds } from '../core/multiline/constants.js';
 import * as z from '../core/zod.js';
 import { clusterChecks, clusterConfig, clusterEnv, commonEnv, intVar, parseEnv, prefixVar, withDefault } from './env.js';
 
@@ -27,6 +28,14 @@ const IndexerEnv = z.pipe(
     CHUNK_MAX_BYTES: intVar({ min: 64 * 1024, max: 256 * 1024 * 1024, default: MAX_CHUNK_BYTES }),
     DEADLINE_HEADROOM_MS: intVar({ min: 0, default: 10_000 }),
     ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, default: 30_000 }),
+    /** Multi-line events and `\r` progress bars grouped at ingest (docs/chunk-contract.md, "Events and progress bars"); `off` = one document per line. */
+    GROUPING: withDefault(z.enum(['on', 'off']), 'on'),
+    EVENT_MAX_LINES: intVar({ min: 2, max: 100_000, default: EventBounds.maxLines }),
+    EVENT_MAX_BYTES: intVar({ min: 1024, max: 8 * 1024 * 1024, default: EventBounds.maxBytes }),
+    /** How long an invocation waits for a neighbouring chunk an event continues in before handing the record back to SQS. */
+    NEIGHBOUR_WAIT_MS: intVar({ min: 0, max: 60_000, default: 10_000 }),
+    /** The chunk queue's `maxReceiveCount`: on the last receive a neighbour that never came is reported instead of waited for. */
+    MAX_RECEIVE_COUNT: intVar({ min: 1, max: 1000, default: 5 }),
   }).check(...clusterChecks),
   z.transform((e) => ({
     stage: e.STAGE,
@@ -43,6 +52,9 @@ const IndexerEnv = z.pipe(
     retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
     maxChunkBytes: e.CHUNK_MAX_BYTES,
     deadlineHeadroomMs: e.DEADLINE_HEADROOM_MS,
+    grouping: { enabled: e.GROUPING === 'on', maxLines: e.EVENT_MAX_LINES, maxBytes: e.EVENT_MAX_BYTES },
+    neighbourWaitMs: e.NEIGHBOUR_WAIT_MS,
+    maxReceiveCount: e.MAX_RECEIVE_COUNT,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   })),
 );

@@ -8,6 +8,8 @@ const LogsApiEnv = z.pipe(
     ...httpEnv,
     JOB_PREFIX: prefixVar('jobs/'),
     ...clusterEnv,
+    /** Chunks are read back for the states of a collapsed progress bar (`/redraws`). */
+    CHUNK_PREFIX: prefixVar('chunks/'),
     /** SSM SecureString of a **read-only** cluster identity (not the indexer's writer); unset = no auth (local only); unused with CLUSTER_AUTH=iam. */
     ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
     ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
@@ -20,6 +22,7 @@ const LogsApiEnv = z.pipe(
     jobPrefix: e.JOB_PREFIX,
     cluster: clusterConfig(e, e.ES_REQUEST_TIMEOUT_MS),
     esReaderCredentialsParam: e.CLUSTER_AUTH === 'secret' ? e.ES_READER_CREDENTIALS_PARAM : undefined,
+    chunkPrefix: e.CHUNK_PREFIX,
     tailPollMs: e.TAIL_POLL_MS,
     jwt: jwtConfig(e),
     uiOrigin: e.UI_ORIGIN,

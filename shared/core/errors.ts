@@ -143,6 +143,19 @@ export class SearchUnavailableError extends TransientError {
   readonly code = 'SEARCH_UNAVAILABLE';
 }
 
+/**
+ * A chunk's event continues in a neighbouring chunk (or a chunk's first lines continue the
+ * previous one's) and that chunk is not in S3 yet: retried, the neighbour may still come.
+ */
+export class NeighbourMissingError extends TransientError {
+  readonly code = 'NEIGHBOUR_MISSING';
+}
+
+/** The neighbour never came within the retries: what the chunk held is indexed, its event without the other part. */
+export class NeighbourNeverCameError extends PermanentError {
+  readonly code = 'NEIGHBOUR_MISSING';
+}
+
 export class DeadlineError extends TransientError {
   readonly code = 'DEADLINE';
 }

@@ -18,6 +18,7 @@ export const ShipperDefaults = {
   uploadTimeoutMs: 30_000,
   retryBaseMs: 200,
   retryMaxMs: 5_000,
+  multiline: { enabled: true, maxLines: 500, maxBytes: 1024 * 1024, holdMs: 2_000, idleMs: 500 },
 } as const;
 
 export const OverflowPolicy = {

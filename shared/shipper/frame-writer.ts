@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Frame, FrameStream, FrameTerminator } from '../core/contract/index.js';
+import { MARK_FIELD, type Frame, type FrameMark, type FrameStream, type FrameTerminator } from '../core/contract/index.js';
 
 /**
  * Writes `framed-v1` frames straight into a Buffer, byte for byte what `encodeFrame()` (core)
@@ -12,7 +12,7 @@ export function maxFrameBytes(lineBytes: number): number {
   return FRAME_OVERHEAD + 6 * lineBytes;
 }
 
-// `{"t":"<24>","s":"stdout","n":<≤16 digits>,"m":"` + `","e":"\r\n"}`, rounded up.
+// `{"t":"<24>","s":"stdout","n":<≤16 digits>,"c":1,"m":"` + `","e":"\r\n"}` (90 bytes), rounded up.
 const FRAME_OVERHEAD = 96;
 
 const TERMINATOR_TAIL: Record<FrameTerminator, Buffer> = {
@@ -22,6 +22,7 @@ const TERMINATOR_TAIL: Record<FrameTerminator, Buffer> = {
   '': Buffer.from('","e":""}'),
 };
 const MESSAGE_KEY = Buffer.from(',"m":"');
+const MARKS: Record<FrameMark, Buffer> = { continue: Buffer.from(`,${MARK_FIELD.continue.slice(0, -1)}`), cut: Buffer.from(`,${MARK_FIELD.cut.slice(0, -1)}`) };
 const BASE64_KEY = Buffer.from(',"b":"');
 const HEX = Buffer.from('0123456789abcdef');
 /** The escape letter JSON.stringify uses for a control byte, 0 for `\u00XX`. */
@@ -60,6 +61,7 @@ export class FrameWriter {
   write(out: Buffer, offset: number, frame: Frame): number {
     let o = put(out, offset, this.#heads.get(frame.time, frame.stream));
     o = writeDecimal(out, o, frame.line);
+    if (frame.mark) o = put(out, o, MARKS[frame.mark]);
     const start = o;
     o = put(out, o, MESSAGE_KEY);
     const end = writeJsonStringBody(out, o, frame.bytes);

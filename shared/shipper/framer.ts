@@ -1,5 +1,7 @@
 import type { FrameStream } from '../core/contract/index.js';
+import { Scrubber, StreamScrubber, type RedactionCounts, type ScrubberOptions } from '../core/scrub/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
+import { EventMarker, type EventMarkerOptions } from './event-marker.js';
 import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';
 
@@ -16,6 +18,10 @@ export interface FramedChunk {
   nextLine: number;
   /** The last chunk, sealed by {@link Framer.end}. */
   final: boolean;
+  /** Lanes whose event goes on into the next chunk (`open-events`); undefined when events are not marked. */
+  openLanes: string[] | undefined;
+  /** Secrets redacted since the previous chunk, by kind. */
+  redactions: RedactionCounts;
 }
 
 export interface FramerOptions {
@@ -25,6 +31,10 @@ export interface FramerOptions {
   gzipLevel: number;
   /** Number of the first line this framer captures (resumed from the spool state). */
   firstLine: number;
+  /** Mark multi-line events in the frames (docs/chunk-contract.md); undefined = no marks. */
+  events?: EventMarkerOptions | undefined;
+  /** Secrets to replace before a line is framed (values and the built-in patterns); none when absent. */
+  redact?: ScrubberOptions | undefined;
   /** Receives every chunk, in seq order. */
   onChunk: (chunk: FramedChunk) => void;
   onError: (error: Error) => void;
@@ -45,6 +55,12 @@ export class Framer {
   readonly #captures: Record<FrameStream, LineCapture>;
   readonly #chunker: Chunker;
   readonly #gzipPool: GzipPool;
+  readonly #events: EventMarker | undefined;
+  /** Per stream: secrets are replaced between the line capture and the frame (none without `redact`). */
+  readonly #scrubbers: Record<FrameStream, StreamScrubber> | undefined;
+  readonly #scrubber: Scrubber | undefined;
+  /** Redaction counts already reported with a chunk. */
+  #reported: RedactionCounts = {};
   #nextLine: number;
   /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
   #sealedLines = 0;
@@ -53,8 +69,10 @@ export class Framer {
   #emitting: Promise<void> = Promise.resolve();
   #gzipBacklog = 0;
   #ended = false;
-  readonly #emitStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
-  readonly #emitStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
+  readonly #addStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
+  readonly #addStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
+  readonly #emitStdout: (line: CapturedLine) => void;
+  readonly #emitStderr: (line: CapturedLine) => void;
   readonly #seal = (sealed: SealedBody) => this.#gzip(sealed, false);
 
   constructor(options: FramerOptions) {
@@ -64,6 +82,15 @@ export class Framer {
     this.#captures = { stdout: new LineCapture(options.maxLineBytes), stderr: new LineCapture(options.maxLineBytes) };
     this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
     this.#gzipPool = new GzipPool(options.gzipLevel);
+    this.#events = options.events ? new EventMarker(options.events) : undefined;
+    const scrubber = options.redact ? new Scrubber(options.redact) : undefined;
+    this.#scrubber = scrubber && !scrubber.idle ? scrubber : undefined;
+    const scrubbers = this.#scrubber
+      ? { stdout: new StreamScrubber(this.#scrubber, options), stderr: new StreamScrubber(this.#scrubber, options) }
+      : undefined;
+    this.#scrubbers = scrubbers;
+    this.#emitStdout = scrubbers ? (line) => scrubbers.stdout.line(line, this.#addStdout) : this.#addStdout;
+    this.#emitStderr = scrubbers ? (line) => scrubbers.stderr.line(line, this.#addStderr) : this.#addStderr;
   }
 
   /** Uncompressed bytes of sealed chunks still being gzipped. */
@@ -83,6 +110,7 @@ export class Framer {
   write(stream: FrameStream, data: Buffer, time: number, reuse = false): void {
     if (this.#ended) return;
     const capture = this.#captures[stream];
+    this.#scrubbers?.[stream].scan(data);
     capture.push(data, time, stream === 'stdout' ? this.#emitStdout : this.#emitStderr);
     if (reuse) capture.detach();
     this.#armTimer();
@@ -96,31 +124,47 @@ export class Framer {
     const now = this.#now();
     this.#captures.stdout.end(now, this.#emitStdout);
     this.#captures.stderr.end(now, this.#emitStderr);
+    this.#scrubbers?.stdout.end(this.#addStdout);
+    this.#scrubbers?.stderr.end(this.#addStderr);
     this.#gzip(this.#chunker.take(now), true);
     await this.#emitting;
     this.#gzipPool.close();
   }
 
   #addLine(line: CapturedLine, stream: FrameStream): void {
-    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator }, this.#seal);
+    const mark = this.#events?.mark(stream, line.bytes, line.terminator, line.time);
+    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, mark }, this.#seal);
   }
 
   #armTimer(): void {
     const due = this.#chunker.dueAt();
     if (due === undefined || this.#timer || this.#ended) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#ended) return;
-      const now = this.#now();
-      if (this.#chunker.isDue(now)) this.#gzip(this.#chunker.take(now), false);
-      this.#armTimer();
-    }, Math.max(0, due - this.#now()));
+    this.#timer = setTimeout(() => this.#onTimer(), Math.max(0, due - this.#now()));
+  }
+
+  /** Seals a chunk that is due by age — a little later while an event in it may still be printing. */
+  #onTimer(): void {
+    this.#timer = undefined;
+    if (this.#ended) return;
+    const now = this.#now();
+    const due = this.#chunker.dueAt();
+    if (due !== undefined && now >= due) {
+      const sealAt = this.#events ? this.#events.sealTime(due, now) : due;
+      if (now < sealAt) {
+        this.#timer = setTimeout(() => this.#onTimer(), sealAt - now);
+        return;
+      }
+      this.#gzip(this.#chunker.take(now), false);
+    }
+    this.#armTimer();
   }
 
   #gzip(sealed: SealedBody, final: boolean): void {
     const rawBytes = sealed.body.length;
+    const openLanes = this.#events ? (final ? [] : this.#events.sealed()) : undefined;
     this.#sealedLines += sealed.lines;
     const nextLine = this.#o.firstLine + this.#sealedLines;
+    const redactions = this.#takeRedactions();
     this.#gzipBacklog += rawBytes;
     const compressed = this.#gzipPool.compress(sealed.body).finally(() => {
       this.#gzipBacklog -= rawBytes;
@@ -132,10 +176,22 @@ export class Framer {
     this.#emitting = this.#emitting.then(async () => {
       try {
         const body = await compressed;
-        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final });
+        this.#o.onChunk({ body, lines: sealed.lines, rawBytes, startTime: sealed.startTime, nextLine, final, openLanes, redactions });
       } catch (error) {
         this.#o.onError(error as Error);
       }
     });
+  }
+
+  /** Redactions made since the last chunk was sealed. */
+  #takeRedactions(): RedactionCounts {
+    if (!this.#scrubber) return {};
+    const delta: RedactionCounts = {};
+    for (const [kind, n] of Object.entries(this.#scrubber.counts)) {
+      const since = n - (this.#reported[kind] ?? 0);
+      if (since > 0) delta[kind] = since;
+    }
+    this.#reported = { ...this.#scrubber.counts };
+    return delta;
   }
 }

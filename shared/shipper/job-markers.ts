@@ -51,6 +51,7 @@ export class JobMarkers {
       lastSeq,
       lineCount: count('line-count') ?? 0,
       droppedLines: count('dropped-lines') ?? 0,
+      ...(count('redactions') !== undefined ? { redactions: count('redactions') } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
       ...(chunkMetadata['signal'] ? { signal: chunkMetadata['signal'] } : {}),
     }));

@@ -1,13 +1,27 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { isValidJobId, MAX_CHUNK_BYTES, parseTraceparent } from '../core/contract/index.js';
+import { ScrubConfigError, Scrubber } from '../core/scrub/index.js';
 import { maxFrameBytes } from './frame-writer.js';
 import { FramingMode, OverflowPolicy, ShipperDefaults } from './constants.js';
 import { ShipperOptionsError } from './errors.js';
-import type { ShipperOptions } from './types.js';
+import type { MultilineOptions, ShipperOptions } from './types.js';
+import type { EventMarkerOptions } from './event-marker.js';
+import { compileRules, MultilinePatternError } from '../core/multiline/index.js';
 
-export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'>> &
-  Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'>;
+export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent' | 'multiline' | 'redact'>> &
+  Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'> & {
+    /** The event marker's options; undefined when events are not marked. */
+    events: EventMarkerOptions | undefined;
+    /** Undefined: scrubbing is off. */
+    redact: ResolvedRedaction | undefined;
+  };
+
+/** The redaction the shipper applies: plain data (it travels to the framing worker). */
+export interface ResolvedRedaction {
+  patterns: boolean;
+  secrets: Array<{ name: string; value: string }>;
+}
 
 const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
@@ -17,7 +31,14 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Applies defaults and checks every field; throws {@link ShipperOptionsError} listing all problems. */
 export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperOptions {
   const problems: string[] = [];
-  const o = { ...ShipperDefaults, host: hostname(), ...stripUndefined(options) } as ResolvedShipperOptions;
+  const { multiline, ...rest } = options;
+  const o = {
+    ...ShipperDefaults,
+    host: hostname(),
+    ...stripUndefined(rest),
+    events: eventOptions(multiline, problems),
+    redact: resolveRedaction(options.redact, problems),
+  } as ResolvedShipperOptions;
   if (typeof o.jobId !== 'string' || !isValidJobId(o.jobId)) problems.push(`jobId ${JSON.stringify(o.jobId)} must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`);
   if (typeof o.source !== 'string' || !SOURCE.test(o.source)) problems.push(`source ${JSON.stringify(o.source)} must match ${SOURCE.source}`);
   if (typeof o.bucket !== 'string' || !BUCKET.test(o.bucket)) problems.push(`bucket ${JSON.stringify(o.bucket)} is not a valid S3 bucket name`);
@@ -51,6 +72,37 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   }
   if (problems.length > 0) throw new ShipperOptionsError(problems);
   return o;
+}
+
+/** The event marker's options from {@link MultilineOptions}: patterns vetted, bounds checked (problems listed, not thrown). */
+function eventOptions(multiline: MultilineOptions | undefined, problems: string[]): EventMarkerOptions | undefined {
+  const m = { ...ShipperDefaults.multiline, ...stripUndefined(multiline ?? {}) };
+  if (m.enabled === false) return undefined;
+  for (const [name, min] of [['maxLines', 2], ['maxBytes', 1024], ['holdMs', 0], ['idleMs', 0]] as const) {
+    const value = m[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`multiline.${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  }
+  const rules = { start: m.start, continue: m.continue };
+  try {
+    compileRules(rules);
+  } catch (error) {
+    if (!(error instanceof MultilinePatternError)) throw error;
+    problems.push(error.message);
+  }
+  return { rules, maxLines: m.maxLines, maxBytes: m.maxBytes, holdMs: m.holdMs, idleMs: m.idleMs };
+}
+
+/** Default: the built-in patterns; the secret values are checked here so a bad one stops the start. */
+function resolveRedaction(redact: ShipperOptions['redact'], problems: string[]): ResolvedRedaction | undefined {
+  if (redact === false) return undefined;
+  const resolved: ResolvedRedaction = { patterns: redact?.patterns ?? true, secrets: (redact?.secrets ?? []).map(({ name, value }) => ({ name, value })) };
+  try {
+    new Scrubber(resolved);
+  } catch (error) {
+    if (!(error instanceof ScrubConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  return resolved;
 }
 
 /** Where this job and source keep their spool: `<spoolDir>/<jobId>/<source>/`. */

@@ -1,4 +1,4 @@
-import { ChunkFormat } from '../core/contract/index.js';
+import { ChunkFormat, EventMetadata, EVENTS_MARKED } from '../core/contract/index.js';
 import { OverflowPolicy, PRODUCER } from './constants.js';
 import { Framer, type FramedChunk } from './framer.js';
 import { WorkerFraming } from './worker-framing.js';
@@ -26,7 +26,7 @@ export class Shipper {
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
-  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0 };
+  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0, redactions: {} };
   /** Chunks are spooled strictly in seq order through this chain. */
   #spooling: Promise<void> = Promise.resolve();
   /** Gzip bodies handed over by the framer and not yet in the spool. */
@@ -47,6 +47,8 @@ export class Shipper {
       maxLineBytes: o.maxLineBytes,
       gzipLevel: o.gzipLevel,
       firstLine: state.nextLine,
+      events: o.events,
+      redact: o.redact,
       onChunk: (chunk: FramedChunk) => this.#spoolChunk(chunk),
       onError: (error: Error) => this.#event({ type: 'spool-error', error }),
       onGzipped: () => this.#releaseRoom(),
@@ -93,7 +95,7 @@ export class Shipper {
   }
 
   get stats(): Readonly<ShipperSummary> {
-    return { ...this.#stats, pending: this.#spool.entries.length };
+    return { ...this.#stats, redactions: { ...this.#stats.redactions }, pending: this.#spool.entries.length };
   }
 
   /**
@@ -163,12 +165,16 @@ export class Shipper {
     this.#state.nextLine = chunk.nextLine;
     this.#stats.chunks++;
     this.#stats.lines += chunk.lines;
+    for (const [kind, n] of Object.entries(chunk.redactions)) {
+      this.#stats.redactions[kind] = (this.#stats.redactions[kind] ?? 0) + n;
+      this.#state.redactions = (this.#state.redactions ?? 0) + n;
+    }
     this.#unspooledBytes += chunk.body.length;
     this.#spooling = this.#spooling.then(async () => {
       try {
         // Room is made before the final chunk's metadata is written, so its dropped-lines is complete.
         await this.#makeRoom(chunk.body.length);
-        const metadata = this.#metadata(chunk.startTime, chunk.nextLine, chunk.final ? (this.#exit ?? {}) : undefined);
+        const metadata = this.#metadata(chunk, chunk.final ? (this.#exit ?? {}) : undefined);
         const header = { seq, lines: chunk.lines, nextLine: chunk.nextLine, metadata };
         const { entry, writeError } = await this.#spool.add(header, chunk.body, { ...this.#state, nextSeq: seq + 1, nextLine: chunk.nextLine });
         if (writeError) {
@@ -216,9 +222,13 @@ export class Shipper {
     this.#event({ type: 'dropped', key: this.#uploader.keyOf(victim), seq: victim.seq, lines: victim.lines });
   }
 
-  #metadata(startTime: number, lineCount: number, end: ExitInfo | undefined): Record<string, string> {
+  #metadata(chunk: FramedChunk, end: ExitInfo | undefined): Record<string, string> {
     const o = this.#o;
-    const m: Record<string, string> = { format: ChunkFormat.framedV1, producer: PRODUCER, host: o.host, 'chunk-start': new Date(startTime).toISOString() };
+    const m: Record<string, string> = { format: ChunkFormat.framedV1, producer: PRODUCER, host: o.host, 'chunk-start': new Date(chunk.startTime).toISOString() };
+    if (chunk.openLanes) {
+      m[EventMetadata.marks] = EVENTS_MARKED;
+      if (chunk.openLanes.length > 0) m[EventMetadata.openEvents] = chunk.openLanes.join(',');
+    }
     if (o.traceparent) m['traceparent'] = o.traceparent;
     if (o.dataset) m['dataset'] = o.dataset;
     if (o.service) m['service'] = o.service;
@@ -227,8 +237,9 @@ export class Shipper {
       m['final'] = 'true';
       if (end.signal) m['signal'] = end.signal;
       else if (end.exitCode !== undefined) m['exit-code'] = String(end.exitCode);
-      m['line-count'] = String(lineCount);
+      m['line-count'] = String(chunk.nextLine);
       m['dropped-lines'] = String(this.#state.droppedLines);
+      m['redactions'] = String(this.#state.redactions ?? 0);
     }
     return m;
   }

@@ -26,11 +26,13 @@ export interface SpoolEntry extends SpoolHeader {
   body?: Buffer;
 }
 
-/** Survives restarts: the next seq and line number to use, and lines dropped so far. */
+/** Survives restarts: the next seq and line number to use, lines dropped and secrets redacted so far. */
 export interface SpoolState {
   nextSeq: number;
   nextLine: number;
   droppedLines: number;
+  /** Absent in state files written before secrets were counted: 0. */
+  redactions?: number;
 }
 
 const STATE_FILE = 'state.json';
@@ -229,7 +231,7 @@ async function readState(dir: string, key: SpoolKey): Promise<SpoolState> {
   }
   const { mac, ...state } = stored;
   if (!key.verify([Buffer.from(JSON.stringify(state))], mac)) throw new SpoolError(`Spool state ${file} was not written by this spool (its MAC does not verify); refusing it`);
-  return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0 };
+  return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0, ...(state.redactions ? { redactions: state.redactions } : {}) };
 }
 
 /**

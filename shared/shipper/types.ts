@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { RedactionCounts, ScrubberOptions } from '../core/scrub/index.js';
 import type { FramingMode, OverflowPolicy } from './constants.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -45,6 +46,13 @@ export interface ShipperOptions {
    * (what `joblogs run` uses). `worker` needs the TypeScript sources or the `joblogs` bundle.
    */
   framing?: FramingMode;
+  /**
+   * Secrets replaced by `[REDACTED:<kind>]` before a line is written to the spool: the built-in
+   * patterns (AWS keys, JWTs, bearer tokens, private keys, passwords in URLs, provider tokens) and
+   * exact `secrets` values (e.g. from `secretsFromEnvironment`). Default: the patterns, no values;
+   * `false` turns scrubbing off. What the job prints to its own terminal is never changed.
+   */
+  redact?: ScrubberOptions | false;
   s3: S3Client;
   /** How long {@link Shipper.close} waits for uploads; what is left stays spooled. Default 15 s. */
   closeTimeoutMs?: number;
@@ -54,6 +62,25 @@ export interface ShipperOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   onEvent?: (event: ShipperEvent) => void;
+  /** Multi-line events marked in the frames (docs/shipper.md, "Events"); on by default. */
+  multiline?: MultilineOptions;
+}
+
+/** How the shipper groups multi-line errors (docs/chunk-contract.md, "Events and progress bars"). */
+export interface MultilineOptions {
+  /** Default true; false writes no marks (the indexer then recognises events within each chunk). */
+  enabled?: boolean;
+  /** The job's own rules, like Filebeat's `multiline.pattern`: a line matching `start` starts an event… */
+  start?: string;
+  /** …and lines matching `continue` continue it (alone: they join the line before them). */
+  continue?: string;
+  /** Bounds of one event; default 500 lines, 1 MiB. */
+  maxLines?: number;
+  maxBytes?: number;
+  /** How long a chunk due by age may wait for an open event to end; default 2000 ms. */
+  holdMs?: number;
+  /** An event with no new line for this long is over; default 500 ms. */
+  idleMs?: number;
 }
 
 export interface ShipperSummary {
@@ -75,6 +102,8 @@ export interface ShipperSummary {
   pending: number;
   /** Chunk keys another writer had already used (uploading stopped there; the chunks stay spooled). */
   conflicts: number;
+  /** Secrets replaced in this run's chunks, by kind (`aws-access-key-id`, `env:HF_TOKEN`, …). */
+  redactions: RedactionCounts;
 }
 
 export type ShipperEvent =

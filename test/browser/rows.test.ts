@@ -61,6 +61,19 @@ describe('buildRows', () => {
     expect(rows.map((r) => (r.kind === 'footer' ? null : r.line))).toEqual([20, 21, 22, 23]);
   });
 
+  it('numbers the rows of an event another stream printed inside, and puts no blank rows after it', () => {
+    const rows = buildRows(
+      [
+        line({ line: 30, text: 'Traceback:\n  File "x"\nValueError', span: 4, lines: [30, 31, 33], level: 'error', stream: 'stderr' }),
+        line({ line: 32, text: 'step 5', stream: 'stdout' }),
+        line({ line: 34, text: 'next' }),
+      ],
+      options,
+    );
+    expect(texts(rows)).toEqual(['Traceback:', '  File "x"', 'ValueError', 'step 5', 'next']);
+    expect(rows.map((r) => (r.kind === 'footer' ? null : r.line))).toEqual([30, 31, 33, 32, 34]);
+  });
+
   it('shows a bar the API collapsed with its redraws count, and the fetched states on request', () => {
     const item = line({ line: 5, text: '100%', redraws: 2 });
     expect(buildRows([item], options)[0]).toMatchObject({ hiddenRedraws: 2, apiRedraws: 2 });

@@ -334,23 +334,24 @@ describe('IAM', () => {
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 
-  it("logs API: reads only registrations and job markers and its own read-only cluster identity — never the indexer's", () => {
+  it("logs API: reads only registrations, job markers and chunks (a bar's states) and its own read-only cluster identity — never the indexer's, never a list of chunks", () => {
     const g = grants('LogsApiRole');
     expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'ssm:GetParameters']);
-    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*')]);
+    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/chunks/*')]);
     const list = roleStatements('LogsApiRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'registry/v1/*']);
     expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-reader-credentials` }]);
     const env = (resource(template, 'LogsLambdaFunction').Properties as Record<string, any>)['Environment']['Variables'];
     expect(env['ES_READER_CREDENTIALS_PARAM']).toBe(`/joblogs/${STAGE}/es-reader-credentials`);
     expect(env['ES_CREDENTIALS_PARAM']).toBeUndefined();
+    expect(env['CHUNK_PREFIX']).toBe('chunks/');
   });
 });
 
 describe('HTTP API routes', () => {
   it('routes GET only: the signer and the logs API, every route behind the JWT authorizer of the stage issuer and audience', () => {
     const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, any>);
-    expect(routes.map((r) => r['RouteKey']).sort()).toEqual(['GET /jobs/{jobId}', 'GET /jobs/{jobId}/lines', 'GET /jobs/{jobId}/logs', 'GET /jobs/{jobId}/search']);
+    expect(routes.map((r) => r['RouteKey']).sort()).toEqual(['GET /jobs/{jobId}', 'GET /jobs/{jobId}/lines', 'GET /jobs/{jobId}/logs', 'GET /jobs/{jobId}/redraws', 'GET /jobs/{jobId}/search']);
     for (const route of routes) expect(route['AuthorizationType']).toBe('JWT');
     const [[, authorizer]] = resourcesOf('AWS::ApiGatewayV2::Authorizer') as [[string, CfnResource]];
     const a = authorizer.Properties as Record<string, any>;

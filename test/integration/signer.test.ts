@@ -11,6 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode as risonDecode } from 'rison-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PATH_BYTES } from '../../functions/http/request.js';
 import { createSignerHandler } from '../../functions/signer/create-handler.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { loadSignerConfig, type SignerConfig } from '../../shared/config/signer-config.js';
@@ -308,7 +309,7 @@ describe('signer: job ids and routes', () => {
   });
 
   it('refuses oversized paths (414) and headers (431) before looking at the token', async () => {
-    expect((await getLogs('j'.repeat(1100), undefined)).response.status).toBe(414);
+    expect((await getLogs('j'.repeat(MAX_PATH_BYTES + 100), undefined)).response.status).toBe(414);
     const { response } = await getLogs(jobId('x'), t, { headers: { 'x-padding': 'p'.repeat(11_000) } });
     expect(response.status).toBe(431);
   });

@@ -1,14 +1,15 @@
 /**
- * One trace across the platform, on the local stack: an "API" server → a "worker" server (HTTP)
- * → an SQS message (a queue of this test, in moto) → a launcher → a job under `joblogs run` (the
- * bundled CLI). The servers and the launcher log with the service logger, shipped through the
- * shipper library; the job logs to stdout, shipped by `joblogs run`. Everything goes S3 → the
- * chunk queue → the real indexer → Elasticsearch, where one search by trace.id must return every
- * line of one request's story, in causal order, and nothing of a second request served at the
- * same time.
+ * One trace across the platform, on the local stack: an "API" server → a Python API server
+ * (WSGI, joblogs's middleware and logging handler) → a "worker" server (HTTP) → an SQS message
+ * (a queue of this test, in moto) → a launcher → a job under `joblogs run` (the bundled CLI). The
+ * Node servers and the launcher log with the service logger, shipped through the shipper
+ * library; the Python server with `logging` and `joblogs.ShipperHandler`; the job logs to stdout,
+ * shipped by `joblogs run`. Everything goes S3 → the chunk queue → the real indexer →
+ * Elasticsearch, where one search by trace.id must return every line of one request's story, in
+ * causal order, and nothing of a second request served at the same time.
  */
 import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ import { buildCli } from '../../cli/build.js';
 import { esRequest, eventually as poll, refresh, REPO_ROOT } from '../../testkit/index.js';
 import { createServiceLogger, type ServiceLogger } from '../../shared/logging/index.js';
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
-import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
+import { awsLocalEnv, ensurePythonClient, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { gate, jsonLines } from '../unit/shared/trace/support.js';
 
 /** Polls with this file's longer default: the chain crosses four processes and two queues. */
@@ -35,7 +36,9 @@ let indexer: LocalPipeline;
 let work: string;
 let bin: string;
 let queueUrl: string;
+let python: string;
 const servers: http.Server[] = [];
+const pythonServers: ChildProcess[] = [];
 
 async function listen(listener: http.RequestListener): Promise<string> {
   const server = http.createServer(listener);
@@ -56,6 +59,22 @@ function serviceLogger(service: string, tag: string): ServiceLogger & { stdout: 
     stdout: stdout.stream,
   });
   return { ...logger, stdout };
+}
+
+/** test/support/trace-py-server.py in the Python client's venv, calling `next`; resolves with its URL and a `stop()` that waits until its log is shipped. */
+async function startPythonServer(next: string, tag: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
+  const { TRACEPARENT: _inherited, ...base } = process.env;
+  const child = spawn(python, [path.join(REPO_ROOT, 'test', 'support', 'trace-py-server.py'), next, stack.bucket, `pyapi-${tag}`, path.join(work, 'spool')], {
+    env: { ...base, ...awsLocalEnv(stack.info) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  pythonServers.push(child);
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    void exited.then((code) => reject(new Error(`the Python server exited (${code}) before it listened`)));
+  });
+  return { url, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
 /** `joblogs run -- tsx trace-job.ts <run>` with the launcher's trace in TRACEPARENT. */
@@ -90,6 +109,7 @@ async function linesOfTrace(traceId: string): Promise<Array<Record<string, any>>
 
 beforeAll(async () => {
   stack = loadStack();
+  python = await ensurePythonClient();
   work = mkdtempSync(path.join(tmpdir(), 'joblogs-trace-it-'));
   bin = await buildCli(path.join(work, 'joblogs.mjs'));
   queueUrl = (await stack.sqs.send(new CreateQueueCommand({ QueueName: `trace-it-jobs-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
@@ -98,6 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  for (const child of pythonServers) if (child.exitCode === null) child.kill('SIGKILL');
   await indexer?.stop();
   if (queueUrl) await stack.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
   await stack?.close();
@@ -105,7 +126,7 @@ afterAll(async () => {
 });
 
 describe('one trace across the platform', () => {
-  it('finds the API\'s, the worker\'s, the launcher\'s and the job\'s lines of one request by its trace id, in causal order, and none of a concurrent one', async () => {
+  it('finds the API\'s, the Python API\'s, the worker\'s, the launcher\'s and the job\'s lines of one request by its trace id, in causal order, and none of a concurrent one', async () => {
     const tag = randomUUID().slice(0, 8);
     // Fresh per run: the local stack keeps its documents between runs.
     const uiTrace = randomUUID().replace(/-/g, '');
@@ -130,13 +151,15 @@ describe('one trace across the platform', () => {
         res.writeHead(202).end();
       }),
     );
+    // The Python API server sits between the API and the worker: a WSGI app, joblogs's middleware and logging handler.
+    const pyapi = await startPythonServer(workerUrl, tag);
     const apiUrl = await listen(
       tracedListener(async (req, res) => {
         const run = req.url!.slice(1);
         api.logger.info(`api received train request for run ${run}`);
-        const answer = await outbound(`${workerUrl}/${run}`, { method: 'POST' });
+        const answer = await outbound(`${pyapi.url}/${run}`, { method: 'POST' });
         await answer.arrayBuffer();
-        api.logger.info(`api got ${answer.status} from worker for run ${run}`);
+        api.logger.info(`api got ${answer.status} from pyapi for run ${run}`);
         res.end();
       }),
     );
@@ -171,27 +194,35 @@ describe('one trace across the platform', () => {
       ),
     );
     for (const job of jobs) expect(job.code, job.stderr).toBe(0);
-    await Promise.all([api.close(), worker.close(), launcher.close()]);
+    const [pyapiExit] = await Promise.all([pyapi.stop(), api.close(), worker.close(), launcher.close()]);
+    expect(pyapiExit).toBe(0);
     // The servers also wrote every line to their stdout.
     expect(api.stdout.lines.map((l) => l['message'])).toHaveLength(4);
 
     const story = (run: string) => [
       ['api', `api received train request for run ${run}`],
+      ['pyapi', `pyapi received train request for run ${run}`],
       ['worker', `worker accepted job for run ${run}`],
       ['worker', `worker queued job for run ${run}`],
-      ['api', `api got 202 from worker for run ${run}`],
+      ['pyapi', `pyapi got 202 from worker for run ${run}`],
+      ['api', `api got 202 from pyapi for run ${run}`],
       ['launcher', `launcher starting job for run ${run}`],
       ['trainer', `job ${run} started`],
       ['trainer', expect.stringMatching(new RegExp(`^\\S+ INFO job ${run} epoch 1 loss=0\\.31$`))],
       ['trainer', `job ${run} finished`],
     ];
-    const linesA = await eventually(() => linesOfTrace(traceA), (l) => l.length >= 8, 'the lines of trace A');
-    const linesB = await eventually(() => linesOfTrace(traceB), (l) => l.length >= 8, 'the lines of trace B');
+    const linesA = await eventually(() => linesOfTrace(traceA), (l) => l.length >= 10, 'the lines of trace A');
+    const linesB = await eventually(() => linesOfTrace(traceB), (l) => l.length >= 10, 'the lines of trace B');
     expect(linesA.map((d) => [d['service']?.name, d['message']])).toEqual(story('A'));
     expect(linesB.map((d) => [d['service']?.name, d['message']])).toEqual(story('B'));
     // Services' lines land in the service dataset, the job's in the job dataset.
-    expect(linesA.map((d) => d['data_stream'].dataset)).toEqual([...Array(5).fill('mlplatform.service'), ...Array(3).fill('mlplatform.job')]);
-    expect(linesA.slice(0, 4).every((d) => d['json']?.['http.request.id'] === 'ui-req-A' || d['json']?.http?.request?.id === 'ui-req-A')).toBe(true);
+    expect(linesA.map((d) => d['data_stream'].dataset)).toEqual([...Array(7).fill('mlplatform.service'), ...Array(3).fill('mlplatform.job')]);
+    expect(linesA.slice(0, 6).every((d) => d['json']?.['http.request.id'] === 'ui-req-A' || d['json']?.http?.request?.id === 'ui-req-A')).toBe(true);
+    // The Python server's lines are its logging records: ECS fields of joblogs.EcsFormatter, its own span of the trace.
+    const pyLines = linesA.filter((d) => d['service']?.name === 'pyapi');
+    expect(pyLines.map((d) => d['log']?.level)).toEqual(['info', 'info']);
+    expect(new Set(pyLines.map((d) => d['span']?.id)).size).toBe(1);
+    expect(pyLines[0]!['span'].id).not.toBe(linesA[0]!['span']?.id);
 
     // The indexer's own line for each job chunk is in that chunk's trace.
     const indexedJobChunks = indexer.logs.filter((l) => l['message'] === 'chunk indexed' && String(l['jobId']).startsWith(`trace-${tag}-`));

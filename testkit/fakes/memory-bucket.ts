@@ -69,6 +69,10 @@ export class MemoryBucket {
         if (!object) throw new ObjectGoneError(`${key} no longer exists`);
         return { metadata: { ...object.metadata }, body: Readable.from([object.body]), contentLength: object.body.length, etag: `"${object.body.length}"` };
       },
+      head: async (_bucket, key) => {
+        const object = this.get(key);
+        return object ? { ...object.metadata } : undefined;
+      },
       readCheckpoint: async (_bucket, key) => this.objects.get(key)?.body.toString('utf8'),
       writeCheckpoint: async (_bucket, key, checkpoint) => (this.put(key, JSON.stringify(checkpoint)), true),
     };

@@ -8,6 +8,7 @@ export { down, ensureStackUp, stackDown, stackIsUp, stackUp, status, up, withLoc
 export { loadStack, purgeQueues, startSearchClusterAgain, stopSearchCluster, type LocalStack } from './local-stack.js';
 export { withLock } from './lock.js';
 export { MOTO_ACCOUNT_ID, MOTO_REQUIREMENT, type MotoInstance } from './moto.js';
+export { ensurePythonClient, PYTHON_CLIENT_DIR } from './python-client.js';
 export { ensureTemplate, packageDir, packageService, readTemplate, templatePath, TEMPLATE_FILE, type PackageOptions } from './package.js';
 export { readServerlessYml, stageParam, type ServerlessYml } from './serverless-yml.js';
 export { readStackFile, writeStackFile, type LocalFunction, type ProvisionedResources, type ProvisionedStack, type StackInfo } from './stack-file.js';

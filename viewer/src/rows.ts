@@ -56,7 +56,8 @@ export function buildRows(items: LogLine[], options: RowOptions): Row[] {
   const lastLine = new Map<string, number>();
   for (const item of joinParts(items)) {
     if (options.fillGaps && item.line !== null) pushGap(rows, item, lastLine.get(item.source) ?? (options.atStart ? -1 : null));
-    if (item.line !== null) lastLine.set(item.source, item.line + (item.span ?? 1) - 1);
+    // Lines of another stream printed inside an event come after it: the source's last line only moves forward.
+    if (item.line !== null) lastLine.set(item.source, Math.max(lastLine.get(item.source) ?? -1, item.line + (item.span ?? 1) - 1));
     pushItem(rows, item, options);
   }
   return rows;
@@ -110,7 +111,7 @@ function toRow(item: LogLine, offset: number): LineRow {
     key: offset ? `${item.cursor}#${offset}` : item.cursor,
     cursor: item.cursor,
     source: item.source,
-    line: item.line === null ? null : item.line + offset,
+    line: item.line === null ? null : (item.lines?.[offset] ?? item.line + offset),
     stream: item.stream,
     level: item.level,
     time: item.time,

@@ -18,6 +18,8 @@ export interface LogLine {
   tags?: string[];
   part?: number;
   span?: number;
+  /** An event's line numbers when they are not consecutive (another stream printed between them). */
+  lines?: number[];
   redraws?: number;
 }
 

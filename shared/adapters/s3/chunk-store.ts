@@ -1,4 +1,4 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { JoblogsError, ObjectGoneError, StorageUnavailableError } from '../../core/errors.js';
 import { type IndexCheckpoint } from '../../core/ingest/index.js';
@@ -14,6 +14,11 @@ export interface OpenedChunk {
 /** Chunks in S3, and the indexer's checkpoints beside them. */
 export interface ChunkStore {
   open(bucket: string, key: string): Promise<OpenedChunk>;
+  /**
+   * A neighbouring chunk's metadata, or undefined while there is no such object (yet). Without
+   * `s3:ListBucket` S3 answers 403 for a missing key, so 403 counts as missing too.
+   */
+  head(bucket: string, key: string): Promise<Record<string, string | undefined> | undefined>;
   /** Best effort both ways: a checkpoint that cannot be read or written only costs work. */
   readCheckpoint(bucket: string, checkpointKey: string): Promise<string | undefined>;
   writeCheckpoint(bucket: string, checkpointKey: string, checkpoint: IndexCheckpoint): Promise<boolean>;
@@ -36,6 +41,17 @@ export function s3ChunkStore(s3: S3Client): ChunkStore {
         throw new StorageUnavailableError(`Could not read s3://${bucket}/${key}: ${(error as Error).message}`, {
           cause: error,
         });
+      }
+    },
+
+    async head(bucket, key) {
+      try {
+        const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return out.Metadata ?? {};
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404 || status === 403 || (error as { name?: string }).name === 'NotFound') return undefined;
+        throw new StorageUnavailableError(`Could not read the metadata of s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
       }
     },
 

@@ -14,6 +14,9 @@ export interface ClusterConnection {
   requestTimeoutMs: number;
 }
 
+/** What a transport needs of a {@link ClusterConnection}: not its kind (every kind speaks the same HTTP). */
+type TransportTarget = Omit<ClusterConnection, 'kind'> & Partial<Pick<ClusterConnection, 'kind'>>;
+
 /**
  * The transport for the credentials a request arrived with: with `secret`, built again only when
  * `@middy/ssm` hands out a different secret (rotation); with `iam`, one transport whose signer
@@ -24,7 +27,7 @@ export interface ClusterConnection {
  * const transportFor = clusterTransports(config.cluster);
  * const send = clusterBulkSender(transportFor(context.esCredentials));
  */
-export function clusterTransports(c: ClusterConnection, o: { credentials?: Parameters<typeof sigV4Signer>[0]['credentials'] } = {}): (secret: unknown) => ClusterTransport {
+export function clusterTransports(c: TransportTarget, o: { credentials?: Parameters<typeof sigV4Signer>[0]['credentials'] } = {}): (secret: unknown) => ClusterTransport {
   if (c.auth === ClusterAuth.iam) {
     const transport = httpTransport({ node: c.node, sign: iamSigner(c, o.credentials), requestTimeoutMs: c.requestTimeoutMs });
     return () => transport;
@@ -40,7 +43,7 @@ export function clusterTransports(c: ClusterConnection, o: { credentials?: Param
   };
 }
 
-function iamSigner(c: ClusterConnection, credentials: Parameters<typeof sigV4Signer>[0]['credentials'] | undefined): RequestSigner {
+function iamSigner(c: TransportTarget, credentials: Parameters<typeof sigV4Signer>[0]['credentials'] | undefined): RequestSigner {
   if (!c.region) throw new Error('clusterTransports: auth iam needs the region');
   return sigV4Signer({ region: c.region, credentials: credentials ?? defaultProvider() });
 }

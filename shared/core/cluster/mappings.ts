@@ -46,6 +46,10 @@ export function ecsMappings(plan: MappingPlan) {
           end: keyword,
           producer: keyword,
           original_timestamp: keyword,
+          // Events and collapsed progress bars (docs/chunk-contract.md): what they stand for. `lines`, `positions` and `chunk_key` stay in _source only.
+          span: { type: 'integer' },
+          last_line: { type: 'long' },
+          redraws: { type: 'integer' },
         },
       },
       json: userJsonField(plan),

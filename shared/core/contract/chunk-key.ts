@@ -53,6 +53,20 @@ export function parseChunkKey(key: string, prefix = 'chunks/'): ChunkKey {
 }
 
 /**
+ * The key of the chunk `delta` seqs away from `key` in the same source, written the way `key`
+ * writes its seq (the same zero-padding); undefined below seq 0 or past the bound.
+ */
+export function neighbourKey(key: string, delta: number): string | undefined {
+  const end = key.length - SUFFIX.length;
+  const slash = key.lastIndexOf('/', end);
+  const seqText = key.slice(slash + 1, end);
+  const seq = Number(seqText) + delta;
+  if (!SEQ.test(seqText) || seq < 0 || seq > MAX_CHUNK_SEQ) return undefined;
+  const text = String(seq).padStart(seqText.length, '0');
+  return text.length > 10 ? undefined : `${key.slice(0, slash + 1)}${text}${SUFFIX}`;
+}
+
+/**
  * S3 event notifications URL-encode object keys, with `+` for spaces
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
  */

@@ -22,3 +22,11 @@ export const ChunkFormat = {
 export type ChunkFormat = (typeof ChunkFormat)[keyof typeof ChunkFormat];
 
 export const DEFAULT_SOURCE_STREAM = 'stdout';
+
+/**
+ * Chunk metadata of event grouping (docs/chunk-contract.md, "Events and progress bars"):
+ * `events: marked` says the frames carry the shipper's event marks; `open-events` lists the
+ * lanes whose event goes on into the next chunk.
+ */
+export const EventMetadata = { marks: 'events', openEvents: 'open-events' } as const;
+export const EVENTS_MARKED = 'marked';

@@ -11,6 +11,13 @@ export type FrameStream = 'stdout' | 'stderr';
 /** What followed the line: `''` = the line goes on in the next frame, or output ended without a newline. */
 export type FrameTerminator = '\n' | '\r\n' | '\r' | '';
 
+/**
+ * The shipper's event marks (docs/chunk-contract.md, "Events"): `continue` (`"c":1`) = this line
+ * continues the open event of its lane; `cut` (`"x":1`) = it would have, but that event reached
+ * its bounds and ends before it (this line and the rest go on as lines).
+ */
+export type FrameMark = 'continue' | 'cut';
+
 export interface Frame {
   /** Capture time, epoch milliseconds. */
   time: number;
@@ -20,13 +27,17 @@ export interface Frame {
   /** The line's raw bytes, without terminator. */
   bytes: Buffer;
   terminator: FrameTerminator;
+  mark?: FrameMark | undefined;
 }
+
+/** The JSON of a mark, between `n` and `m` (so readers that look for `,"m":"` right after the number take the general path). */
+export const MARK_FIELD: Record<FrameMark, string> = { continue: '"c":1,', cut: '"x":1,' };
 
 const TERMINATOR_FIELD: Record<FrameTerminator, string> = { '\n': '', '\r\n': ',"e":"\\r\\n"', '\r': ',"e":"\\r"', '': ',"e":""' };
 
 /** One frame as a JSON line (without the trailing newline). `m` for valid UTF-8, else `b` (base64). */
 export function encodeFrame(frame: Frame): string {
-  const head = `{"t":"${new Date(frame.time).toISOString()}","s":"${frame.stream}","n":${frame.line},`;
+  const head = `{"t":"${new Date(frame.time).toISOString()}","s":"${frame.stream}","n":${frame.line},${frame.mark ? MARK_FIELD[frame.mark] : ''}`;
   const payload = isUtf8(frame.bytes) ? `"m":${JSON.stringify(frame.bytes.toString('utf8'))}` : `"b":"${frame.bytes.toString('base64')}"`;
   return `${head}${payload}${TERMINATOR_FIELD[frame.terminator]}}`;
 }
@@ -51,7 +62,8 @@ export function decodeFrame(text: string): Frame {
   else throw new FrameError('Frame has neither "m" nor "b"');
   const e = f['e'] === undefined ? '\n' : f['e'];
   if (e !== '\n' && e !== '\r\n' && e !== '\r' && e !== '') throw new FrameError(`Frame has an unknown terminator: ${JSON.stringify(e)}`);
-  return { time, stream: f['s'], line: f['n'], bytes, terminator: e };
+  const mark = markOf(f);
+  return { time, stream: f['s'], line: f['n'], bytes, terminator: e, ...(mark ? { mark } : {}) };
 }
 
 /** What the indexer takes from a frame: anything usable, nothing required but the payload. */
@@ -64,6 +76,13 @@ export interface LenientFrame {
   line?: number;
   /** The terminator, when the frame says (absent means `\n`). */
   terminator?: FrameTerminator;
+  mark?: FrameMark;
+}
+
+/** `"c":1` / `"x":1`; anything else is no mark. */
+function markOf(f: Record<string, unknown>): FrameMark | undefined {
+  if (f['c'] === 1) return 'continue';
+  return f['x'] === 1 ? 'cut' : undefined;
 }
 
 /**
@@ -91,6 +110,8 @@ export function readFrameLeniently(text: string): LenientFrame | undefined {
   if (typeof f['n'] === 'number' && Number.isSafeInteger(f['n'])) frame.line = f['n'];
   const e = f['e'];
   if (e === '\r' || e === '\r\n' || e === '') frame.terminator = e;
+  const mark = markOf(f);
+  if (mark) frame.mark = mark;
   return frame;
 }
 

@@ -1,8 +1,8 @@
-export { chunkKey, decodeEventKey, isValidJobId, isValidSource, parseChunkKey } from './chunk-key.js';
+export { chunkKey, decodeEventKey, isValidJobId, isValidSource, neighbourKey, parseChunkKey } from './chunk-key.js';
 export type { ChunkKey } from './chunk-key.js';
-export { CHUNK_CONTRACT_VERSION, ChunkFormat, DEFAULT_SOURCE_STREAM, GZIP_MAGIC, MAX_CHUNK_BYTES, MAX_CHUNK_SEQ, SEQUENCE_STRIDE } from './constants.js';
-export { decodeFrame, decodeFrames, encodeFrame, frameBytes, readFrameLeniently, reassembleStreams } from './frame.js';
-export type { Frame, FrameStream, FrameTerminator, LenientFrame } from './frame.js';
+export { CHUNK_CONTRACT_VERSION, ChunkFormat, DEFAULT_SOURCE_STREAM, EventMetadata, EVENTS_MARKED, GZIP_MAGIC, MAX_CHUNK_BYTES, MAX_CHUNK_SEQ, SEQUENCE_STRIDE } from './constants.js';
+export { decodeFrame, decodeFrames, encodeFrame, frameBytes, MARK_FIELD, readFrameLeniently, reassembleStreams } from './frame.js';
+export type { Frame, FrameMark, FrameStream, FrameTerminator, LenientFrame } from './frame.js';
 export { gunzipChunk, readableHead } from './gunzip.js';
 export { JOB_MARKER_PREFIX, JobStatus, jobMarkerKey, jobMarkerPrefix, parseJobMarker, parseJobMarkerKey, summariseJob } from './job-marker.js';
 export type { JobMarker, JobMarkerKey, JobSummary } from './job-marker.js';

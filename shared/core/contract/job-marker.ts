@@ -34,6 +34,8 @@ const JobMarkerSchema = z.object({
   /** Final only: seq of the final chunk, so chunks 0 … lastSeq are expected. */
   lastSeq: z.optional(z.int().check(z.minimum(0))),
   droppedLines: z.optional(z.int().check(z.minimum(0))),
+  /** Final only: secrets the producer replaced by `[REDACTED:<kind>]` before they left the container. */
+  redactions: z.optional(z.int().check(z.minimum(0))),
 });
 export type JobMarker = z.infer<typeof JobMarkerSchema>;
 

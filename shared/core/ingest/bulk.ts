@@ -111,12 +111,14 @@ export interface BatchOutcome {
   indexed: number;
   duplicates: number;
   retry: BulkItem[];
+  /** Of `retry`, the items Elasticsearch answered 429 (it is pushing back). */
+  throttled: number;
   rejected: Array<{ item: BulkItem; error: { type: string; reason: string; status: number } }>;
 }
 
 /** Pairs a bulk response's items with the batch that produced them. */
 export function readBulkResults(batch: readonly BulkItem[], results: readonly BulkItemResult[]): BatchOutcome {
-  const outcome: BatchOutcome = { indexed: 0, duplicates: 0, retry: [], rejected: [] };
+  const outcome: BatchOutcome = { indexed: 0, duplicates: 0, retry: [], throttled: 0, rejected: [] };
   batch.forEach((item, i) => {
     const result = results[i] ?? { status: 503, error: { type: 'missing_item', reason: 'no result for this item' } };
     switch (classifyItem(result)) {
@@ -128,6 +130,7 @@ export function readBulkResults(batch: readonly BulkItem[], results: readonly Bu
         break;
       case 'retry':
         outcome.retry.push(item);
+        if (result.status === 429) outcome.throttled++;
         break;
       case 'rejected':
         outcome.rejected.push({

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { parseChunkKey, type ChunkKey } from '../contract/chunk-key.js';
-import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
+import { ChunkFormat, DEFAULT_SOURCE_STREAM, EventMetadata, EVENTS_MARKED } from '../contract/constants.js';
 import { ChunkMetadataError } from '../errors.js';
 import { parseTimestamp, timestampFromMillis, type Timestamp } from '../contract/timestamps.js';
 import { parseTraceparent, normalizeTraceId, type TraceIds } from '../contract/trace-context.js';
+import { LANE_KEY, rulesFromMetadata, type UserRules } from '../multiline/index.js';
 
 /** Everything known about a chunk before its first line is read: key, metadata, target stream. */
 export interface ChunkContext extends ChunkKey {
@@ -25,6 +26,19 @@ export interface ChunkContext extends ChunkKey {
   final?: { lineCount?: number; exitCode?: number; signal?: string };
   /** Prefix of every document id of this chunk: stable for (bucket, key). */
   idPrefix: string;
+  /** How the chunk's lines are grouped into events (docs/chunk-contract.md, "Events and progress bars"). */
+  multiline: ChunkMultiline;
+}
+
+export interface ChunkMultiline {
+  /** The frames carry the shipper's event marks (`events: marked`): the indexer follows them instead of recognising. */
+  marked: boolean;
+  /** Lanes whose event is still open at the end of this chunk and continues in the next one (`open-events`; none on a final chunk). */
+  openLanes: string[];
+  /** The job's own patterns (`multiline-start`, `multiline-continue`), vetted. */
+  rules?: UserRules;
+  /** Why the job's patterns were refused (the chunk is grouped by the built-in recognisers only). */
+  refused?: string;
 }
 
 export interface ChunkSource {
@@ -93,8 +107,22 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
     ...optional('containerId', safeText(meta['container-id'])),
     ...optional('final', finalOf(meta)),
     idPrefix: documentIdPrefix(source.bucket, source.key),
+    multiline: chunkMultiline(meta),
   };
 }
+
+/** Event marks and open lanes (framed chunks of our shipper), and per-job patterns: invalid values are ignored, never fatal. */
+export function chunkMultiline(meta: Record<string, string | undefined>): ChunkMultiline {
+  const marked = meta['format']?.trim() === ChunkFormat.framedV1 && meta[EventMetadata.marks]?.trim() === EVENTS_MARKED;
+  const final = meta['final']?.trim() === 'true';
+  const listed = marked && !final ? (meta[EventMetadata.openEvents] ?? '').split(',').map((l) => l.trim()) : [];
+  const openLanes = [...new Set(listed.filter((l) => LANE_KEY.test(l)))].slice(0, MAX_OPEN_LANES);
+  const { rules, refused } = rulesFromMetadata(meta);
+  return { marked, openLanes, ...(rules ? { rules } : {}), ...(refused ? { refused } : {}) };
+}
+
+/** A chunk lists at most this many open lanes (two streams × a node's ranks). */
+const MAX_OPEN_LANES = 64;
 
 /** How a source ended, from its final chunk's metadata (malformed numbers are left out). */
 function finalOf(meta: Record<string, string | undefined>): ChunkContext['final'] {

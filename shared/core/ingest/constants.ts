@@ -6,4 +6,12 @@ export const LineTag = {
   split: 'split',
   badTimestamp: 'bad_timestamp',
   badFrame: 'bad_frame',
+  /** An event cut at its bounds (500 lines / 1 MiB): what follows of it is indexed as lines. */
+  eventCut: 'event_cut',
+  /** Lines that continue an event whose start the indexer could not find (its chunk never came). */
+  eventHeadless: 'event_headless',
+  /** An event whose continuation (in the next chunk) never came: indexed with the lines it had. */
+  eventIncomplete: 'event_incomplete',
+  /** The chunk named multi-line patterns that were refused: grouped by the built-in recognisers only. */
+  multilinePatternRefused: 'multiline_pattern_refused',
 } as const;

@@ -4,8 +4,9 @@ import { documentId } from './chunk-context.js';
 import { ChunkFormat, SEQUENCE_STRIDE } from '../contract/constants.js';
 import { LineTag } from './constants.js';
 import type { RawLine } from './line-splitter.js';
-import { readFrameLeniently } from '../contract/frame.js';
-import { parseLogLine } from './parse-line.js';
+import { readFrameLeniently, type FrameMark, type FrameTerminator } from '../contract/frame.js';
+import { errorFields, laneOf } from '../multiline/index.js';
+import { parseLogLine, type ParsedLine } from './parse-line.js';
 import { parseTimestamp, type Timestamp } from '../contract/timestamps.js';
 
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
@@ -35,6 +36,17 @@ export interface EcsDocument {
     end?: string;
     producer?: string;
     original_timestamp?: string;
+    /** Lines an event or a collapsed progress bar stands for (from `line`). */
+    span?: number;
+    last_line?: number;
+    /** The line numbers of an event whose lines are not consecutive (another stream printed between them). */
+    lines?: number[];
+    /** The same for a chunk without line numbers: the positions of its lines in the chunk. */
+    positions?: number[];
+    /** Earlier states of a progress bar this document stands for. */
+    redraws?: number;
+    /** The chunk a collapsed bar's states are read back from. */
+    chunk_key?: string;
   };
   json?: Record<string, unknown>;
 }
@@ -61,6 +73,8 @@ const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
  */
 export class EcsDocumentWriter {
   readonly #progress = new ChunkProgress();
+  /** A tag every document of the chunk carries (a refused per-job pattern). */
+  readonly #constantTag: string | undefined;
 
   private readonly eventPrefix: string;
   private readonly constantFields: string;
@@ -68,6 +82,7 @@ export class EcsDocumentWriter {
   private readonly defaults: { trace: string; span: string; service: string; host: string; container: string };
 
   constructor(private readonly chunk: ChunkContext) {
+    this.#constantTag = chunk.multiline?.refused ? LineTag.multilinePatternRefused : undefined;
     const q = JSON.stringify;
     this.eventPrefix = `,"event":{"dataset":${q(chunk.dataset)},"sequence":`;
     this.constantFields =
@@ -92,37 +107,115 @@ export class EcsDocumentWriter {
 
   /** The serialised document of one raw line, or undefined for a line with no content. */
   write(line: RawLine): SerializedLine | undefined {
-    const { chunk, defaults } = this;
+    return this.writeLine(this.decode(line));
+  }
+
+  /** What a raw line holds: for `framed-v1` the frame's text, time, stream, number, terminator and mark. */
+  decode(line: RawLine): DecodedLine {
+    const { chunk } = this;
     const tags: string[] = [];
-    let text = decode(line.bytes, tags);
-    let captured: Timestamp | undefined;
-    let stream = chunk.stream;
-    let lineNumber: number | undefined;
-    let terminator: string | undefined;
-
-    if (chunk.format === ChunkFormat.framedV1) {
-      const frame = readFrameLeniently(text);
-      if (!frame) tags.push(LineTag.badFrame);
-      else {
-        text = typeof frame.payload === 'string' ? frame.payload : decode(frame.payload, tags);
-        captured = frame.time;
-        stream = frame.stream ?? stream;
-        lineNumber = frame.line;
-        terminator = frame.terminator;
-      }
+    const decoded: DecodedLine = { position: line.position, text: decode(line.bytes, tags), tags, stream: chunk.stream };
+    if (line.part !== undefined) decoded.part = line.part;
+    if (chunk.format !== ChunkFormat.framedV1) {
+      decoded.bytes = line.bytes.length;
+      if (line.cr) decoded.terminator = '\r';
+      return decoded;
     }
-    if (text.trim() === '') return undefined;
+    const frame = readFrameLeniently(decoded.text);
+    if (!frame) {
+      tags.push(LineTag.badFrame);
+      return decoded;
+    }
+    decoded.text = typeof frame.payload === 'string' ? frame.payload : decode(frame.payload, tags);
+    if (frame.time) decoded.captured = frame.time;
+    if (frame.stream) decoded.stream = frame.stream;
+    if (frame.line !== undefined) decoded.lineNumber = frame.line;
+    if (frame.terminator !== undefined) decoded.terminator = frame.terminator;
+    if (frame.mark) decoded.mark = frame.mark;
+    return decoded;
+  }
 
-    const parsed = parseLogLine(text);
-    if (line.part !== undefined) tags.push(LineTag.split);
-    const fallback = captured ?? chunk.chunkTime;
-    const timestamp = plausible(parsed.timestamp, fallback) ?? fallback;
+  /** The document of one decoded line, or undefined for a line with no content. */
+  writeLine(line: DecodedLine): SerializedLine | undefined {
+    if (line.text.trim() === '') return undefined;
+    return this.#build(line, line, parseLogLine(line.text), { message: undefined, tags: line.tags, extra: '' });
+  }
+
+  /**
+   * The one document of a multi-line event (docs/chunk-contract.md, "Events"): its lines joined
+   * with `\n`, at the place (id, sequence, line number, capture time) of its first line, with
+   * the error it reports (`error.*`, `log.level: error`) and how many lines it stands for.
+   * `lines` may end with lines of the next chunk; `tags` says how it ended when not naturally.
+   */
+  writeEvent(lines: readonly DecodedLine[], tags: readonly string[] = []): SerializedLine | undefined {
+    const first = lines[0]!;
+    const texts = lines.map((l) => l.text);
+    const message = texts.join('\n');
+    if (message.trim() === '') return undefined;
+    const parsed = parseLogLine(first.text);
+    const error = errorFields(texts.map(withoutRankPrefix));
+    const level = parsed.level ?? (error.type ? 'error' : undefined);
+    const q = JSON.stringify;
+    const numbers = lines.map((l) => l.lineNumber);
+    let extra = `,"span":${lines.length}`;
+    const last = numbers.at(-1);
+    const consecutive = (xs: ReadonlyArray<number | undefined>) => xs.every((n, i) => i === 0 || n === xs[i - 1]! + 1);
+    if (last !== undefined && numbers.every((n) => n !== undefined)) {
+      extra += `,"last_line":${last}`;
+      if (!consecutive(numbers)) extra += `,"lines":${q(numbers)}`;
+    } else if (lines.every((l) => l.position >= first.position) && !consecutive(lines.map((l) => l.position))) {
+      // Chunks without line numbers: where its lines are in the chunk (ranks of one stream interleave).
+      extra += `,"positions":${q(lines.map((l) => l.position))}`;
+    }
+    const end = lines.at(-1)!.terminator;
+    const allTags = [...new Set([...lines.flatMap((l) => l.tags), ...tags])];
+    this.#progress.see(last, (lines.at(-1)!.captured ?? first.captured ?? this.chunk.chunkTime).ms);
+    const eventParsed: ParsedLine = { message, error: { ...error, stack_trace: message } };
+    if (parsed.timestamp) eventParsed.timestamp = parsed.timestamp;
+    if (parsed.badTimestamp !== undefined) eventParsed.badTimestamp = parsed.badTimestamp;
+    if (level !== undefined) eventParsed.level = level;
+    return this.#build(first, end === undefined ? first : { ...first, terminator: end }, eventParsed, { message, tags: allTags, extra });
+  }
+
+  /**
+   * The one document of a progress bar's states in this chunk (`\r` redraws): the latest state
+   * with content, at the place of the first one, with how many earlier states it stands for
+   * (`joblogs.redraws`, read back with `GET /jobs/{jobId}/redraws`). A bar of one state is a line.
+   */
+  writeBar(states: readonly DecodedLine[]): SerializedLine | undefined {
+    if (states.length === 1) return this.writeLine(states[0]!);
+    let shown: DecodedLine | undefined;
+    for (let i = states.length - 1; i >= 0 && !shown; i--) if (states[i]!.text.trim() !== '') shown = states[i];
+    if (!shown) return undefined;
+    const first = states[0]!;
+    const last = states.at(-1)!;
+    let extra = `,"span":${states.length},"redraws":${states.length - 1},"chunk_key":${JSON.stringify(this.chunk.key)}`;
+    if (last.lineNumber !== undefined && first.lineNumber !== undefined) extra += `,"last_line":${last.lineNumber}`;
+    this.#progress.see(last.lineNumber, (last.captured ?? this.chunk.chunkTime).ms);
+    const tags = [...new Set(states.flatMap((s) => s.tags))];
+    const content = last.terminator === undefined ? { ...shown } : { ...shown, terminator: last.terminator };
+    if (last.terminator === undefined) delete content.terminator;
+    return this.#build(first, content, parseLogLine(shown.text), { message: undefined, tags, extra });
+  }
+
+  /**
+   * One document: `anchor` gives its place (id, sequence, line number, capture time, stream),
+   * `content` its text, time and terminator. For a single line both are the line.
+   */
+  #build(anchor: DecodedLine, content: DecodedLine, parsed: ParsedLine, o: { message: string | undefined; tags: readonly string[]; extra: string }): SerializedLine {
+    const { chunk, defaults } = this;
+    const tags = o.tags.length > 0 ? [...o.tags] : [];
+    if (anchor.part !== undefined) tags.push(LineTag.split);
+    if (this.#constantTag) tags.push(this.#constantTag);
+    const fallback = anchor.captured ?? chunk.chunkTime;
+    const contentTime = content.captured ?? fallback;
+    const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
     const originalTimestamp =
       parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
     if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
 
     const q = JSON.stringify;
-    let json = `{"@timestamp":"${timestamp.iso}","message":${q(parsed.message)}`;
+    let json = `{"@timestamp":"${timestamp.iso}","message":${q(o.message ?? parsed.message)}`;
     if (parsed.level !== undefined || parsed.logger !== undefined) {
       json += `,"log":{${[
         parsed.level !== undefined ? `"level":${q(parsed.level)}` : '',
@@ -138,19 +231,43 @@ export class EcsDocumentWriter {
     json += parsed.host !== undefined ? `,"host":{"name":${q(parsed.host)}}` : defaults.host;
     json += parsed.containerId !== undefined ? `,"container":{"id":${q(parsed.containerId)}}` : defaults.container;
     if (parsed.error) json += `,"error":${q(parsed.error)}`;
-    json += `${this.eventPrefix}${chunk.seq * SEQUENCE_STRIDE + line.position}}${this.constantFields}`;
+    json += `${this.eventPrefix}${chunk.seq * SEQUENCE_STRIDE + anchor.position}}${this.constantFields}`;
     if (tags.length > 0) json += `,"tags":${q(tags)}`;
-    json += `${this.joblogsPrefix},"stream":${q(stream)}`;
-    if (line.part !== undefined) json += `,"part":${line.part}`;
-    if (lineNumber !== undefined) json += `,"line":${lineNumber}`;
+    json += `${this.joblogsPrefix},"stream":${q(anchor.stream)}`;
+    if (anchor.part !== undefined) json += `,"part":${anchor.part}`;
+    if (anchor.lineNumber !== undefined) json += `,"line":${anchor.lineNumber}`;
     json += `,"captured":${fallback.ms}`;
-    if (terminator !== undefined) json += `,"end":${q(terminator)}`;
-    this.#progress.see(lineNumber, fallback.ms);
+    if (content.terminator !== undefined && content.terminator !== '\n') json += `,"end":${q(content.terminator)}`;
+    json += o.extra;
+    this.#progress.see(anchor.lineNumber, fallback.ms);
     if (originalTimestamp !== undefined) json += `,"original_timestamp":${q(originalTimestamp)}`;
     json += '}';
     if (parsed.fields) json += `,"json":${q(parsed.fields)}`;
-    return { id: documentId(chunk.idPrefix, line.position), json: `${json}}` };
+    return { id: documentId(chunk.idPrefix, anchor.position), json: `${json}}` };
   }
+}
+
+/** One line as the indexer reads it, before it becomes (part of) a document. */
+export interface DecodedLine {
+  /** Position in its chunk (the basis of `_id`). */
+  position: number;
+  part?: number;
+  text: string;
+  /** `invalid_utf8`, `bad_frame`. */
+  tags: string[];
+  stream: string;
+  captured?: Timestamp;
+  /** The frame's line number (framed chunks). */
+  lineNumber?: number;
+  /** What followed the text when it was not `\n` (framed chunks; `\r` in `lines` chunks). */
+  terminator?: FrameTerminator;
+  mark?: FrameMark;
+  /** The text's printed size in bytes, when known without measuring (`lines` chunks). */
+  bytes?: number;
+}
+
+function withoutRankPrefix(text: string): string {
+  return text.slice(laneOf('', text).offset);
 }
 
 /** What a chunk's documents covered: the line numbers and capture times seen. */

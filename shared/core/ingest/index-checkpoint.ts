@@ -35,30 +35,42 @@ export function parseCheckpoint(text: string, expected: { bucket: string; key: s
 }
 
 /**
- * The contiguous prefix of line positions whose bulk batches all completed cleanly. Batches are
- * sent a few at a time and finish in any order; a batch with rejected documents never counts as
- * clean, so a resumed run sends it again and reports the rejections itself.
+ * The prefix of line positions whose bulk batches all completed cleanly. Batches are sent a few
+ * at a time and finish in any order; each says, when it is sent, up to which position every
+ * line has gone out in it or an earlier batch (`end`, never decreasing: a line held in an open
+ * event keeps it back even while later lines go out). The prefix is the `end` of the last batch
+ * that, with every batch sent before it, completed cleanly. A batch with rejected documents never
+ * counts as clean, so a resumed run sends it again and reports the rejections itself.
+ *
+ * @example
+ * const prefix = new ConfirmedPrefix(0);
+ * const ticket = prefix.sent(120);   // this batch and those before it cover positions 0…119
+ * prefix.done(ticket, true);
+ * prefix.position; // 120
  */
 export class ConfirmedPrefix {
   #position: number;
-  readonly #pending = new Map<number, { end: number; clean: boolean | undefined }>();
+  /** Batches sent and not yet part of the prefix, in the order they were sent. */
+  readonly #pending: Array<{ end: number; clean: boolean | undefined }> = [];
+  #first = 0;
 
   constructor(start: number) {
     this.#position = start;
   }
 
-  /** Positions `start…end-1` went out in one batch. */
-  sent(start: number, end: number): void {
-    this.#pending.set(start, { end, clean: undefined });
+  /** A batch went out; every position below `end` is in it or in an earlier one. Returns its ticket. */
+  sent(end: number): number {
+    this.#pending.push({ end, clean: undefined });
+    return this.#first + this.#pending.length - 1;
   }
 
-  done(start: number, clean: boolean): void {
-    const batch = this.#pending.get(start);
+  done(ticket: number, clean: boolean): void {
+    const batch = this.#pending[ticket - this.#first];
     if (!batch) return;
     batch.clean = clean;
-    for (let next = this.#pending.get(this.#position); next?.clean; next = this.#pending.get(this.#position)) {
-      this.#pending.delete(this.#position);
-      this.#position = next.end;
+    while (this.#pending[0]?.clean) {
+      this.#position = Math.max(this.#position, this.#pending.shift()!.end);
+      this.#first++;
     }
   }
 

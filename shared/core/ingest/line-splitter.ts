@@ -5,6 +5,8 @@ export interface RawLine {
   position: number;
   /** Index of this part when a line longer than the limit was split, else undefined. */
   part?: number;
+  /** Ended by a lone `\r` (not `\r\n`): a progress bar redrawing itself. Absent otherwise. */
+  cr?: true;
 }
 
 const LF = 0x0a;
@@ -25,15 +27,19 @@ export class LineSplitter {
   private carryLength = 0;
   private position = 0;
   private part = -1;
-  private skipLeadingLf = false;
+  /** A line ended by `\r` at the end of a read: `\r\n` or a lone `\r` is known from the next byte. */
+  private heldCr: Buffer | undefined;
 
   constructor(private readonly maxLineBytes: number) {}
 
   *push(buf: Buffer): Generator<RawLine> {
     let start = 0;
-    if (this.skipLeadingLf && buf.length > 0) {
-      this.skipLeadingLf = false;
-      if (buf[0] === LF) start = 1;
+    if (this.heldCr && buf.length > 0) {
+      const crlf = buf[0] === LF;
+      if (crlf) start = 1;
+      const held = this.heldCr;
+      this.heldCr = undefined;
+      yield* this.finish(held, !crlf);
     }
     let nextLf = buf.indexOf(LF, start);
     let nextCr = buf.indexOf(CR, start);
@@ -45,18 +51,30 @@ export class LineSplitter {
         yield* this.keep(buf.subarray(start));
         return;
       }
-      yield* this.finish(buf.subarray(start, end));
+      const text = buf.subarray(start, end);
       start = end + 1;
-      if (buf[end] === CR) {
-        if (start === buf.length) this.skipLeadingLf = true;
-        else if (buf[start] === LF) start += 1;
+      if (buf[end] === LF) {
+        yield* this.finish(text, false);
+      } else if (start === buf.length) {
+        // `\r` ends this read: whether it is `\r\n` shows in the next one.
+        this.heldCr = text;
+      } else {
+        const crlf = buf[start] === LF;
+        if (crlf) start += 1;
+        yield* this.finish(text, !crlf);
       }
     }
   }
 
   /** Flushes a last line that had no newline. */
   *end(): Generator<RawLine> {
-    if (this.carryLength > 0 || this.part >= 0) yield* this.finish(Buffer.alloc(0));
+    if (this.heldCr) {
+      const held = this.heldCr;
+      this.heldCr = undefined;
+      yield* this.finish(held, true);
+      return;
+    }
+    if (this.carryLength > 0 || this.part >= 0) yield* this.finish(Buffer.alloc(0), false);
   }
 
   private *keep(piece: Buffer): Generator<RawLine> {
@@ -73,7 +91,7 @@ export class LineSplitter {
     this.carryLength = pending.length;
   }
 
-  private *finish(piece: Buffer): Generator<RawLine> {
+  private *finish(piece: Buffer, cr: boolean): Generator<RawLine> {
     let line = piece;
     if (this.carryLength > 0) {
       this.carry.push(piece);
@@ -86,7 +104,9 @@ export class LineSplitter {
       yield this.emit(line.subarray(0, cut), true);
       line = line.subarray(cut);
     }
-    yield this.emit(line, this.part >= 0);
+    const last = this.emit(line, this.part >= 0);
+    if (cr) last.cr = true;
+    yield last;
     this.part = -1;
   }
 

@@ -1,7 +1,9 @@
 export { decodeCursor, encodeCursor } from './cursor.js';
 export type { Cursor, LineOrder, SortKey } from './cursor.js';
-export { LINES_LIMIT, MAX_WAIT_SECONDS, parseLinesRequest, parseNoParams, parseSearchRequest, SEARCH_LIMIT } from './params.js';
-export type { LineFilters, LinesAnchor, LinesRequest, SearchRequest } from './params.js';
+export { LINES_LIMIT, MAX_WAIT_SECONDS, parseLinesRequest, parseNoParams, parseRedrawsRequest, parseSearchRequest, SEARCH_LIMIT } from './params.js';
+export type { LineFilters, LinesAnchor, LinesRequest, RedrawsRequest, SearchRequest } from './params.js';
+export { barStatesOf, MAX_REDRAW_STATES, RedrawReader } from './redraws.js';
+export type { BarStates } from './redraws.js';
 export { anyBefore, chunksIndex, lineKey, linesIndex, linesSearch, orderOf, scopeFilters, searchBody, toApiLine } from './query.js';
 export type { ApiLine, Frontier, Hit, LineScope, LinesSearch } from './query.js';
 export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClauses } from './search-terms.js';

@@ -64,6 +64,21 @@ export function parseSearchRequest(query: string): SearchRequest {
   };
 }
 
+/** `GET /jobs/{jobId}/redraws`: the cursor of a collapsed bar (and its source, for a cursor of one source's order). */
+export interface RedrawsRequest {
+  cursor: Cursor;
+  source?: string;
+}
+
+export function parseRedrawsRequest(query: string): RedrawsRequest {
+  const params = readParams(query, ['cursor', 'source']);
+  const cursor = params.get('cursor');
+  if (cursor === undefined) throw new InvalidParameterError('cursor is required: the cursor of a line with redraws');
+  const source = params.get('source');
+  if (source !== undefined && !isValidSource(source)) throw new InvalidParameterError(`source ${JSON.stringify(source.slice(0, 80))} is not a valid source name`);
+  return { cursor: decodeCursor(cursor, 'cursor'), ...(source ? { source } : {}) };
+}
+
 /** No query parameters: what `GET /jobs/{jobId}` accepts. */
 export function parseNoParams(query: string): void {
   readParams(query, []);

@@ -23,7 +23,7 @@ const SORT: Record<LineOrder, Array<Record<string, 'asc'>>> = {
 };
 
 /** The fields a line is built from. */
-const LINE_FIELDS = ['@timestamp', 'message', 'log.level', 'tags', 'event.sequence', 'joblogs.source', 'joblogs.stream', 'joblogs.line', 'joblogs.part', 'joblogs.end', 'joblogs.captured'];
+const LINE_FIELDS = ['@timestamp', 'message', 'log.level', 'tags', 'event.sequence', 'joblogs.source', 'joblogs.stream', 'joblogs.line', 'joblogs.part', 'joblogs.end', 'joblogs.captured', 'joblogs.span', 'joblogs.last_line', 'joblogs.lines', 'joblogs.redraws'];
 
 export function scopeFilters(scope: LineScope): object[] {
   const f: object[] = [{ term: { 'labels.job_id': scope.jobId } }];
@@ -65,7 +65,8 @@ export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: L
   const sort = SORT[o.order].map((s) => Object.fromEntries(Object.keys(s).map((k) => [k, reversed ? 'desc' : 'asc'])));
   let searchAfter: SortKey | undefined;
   if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
-  if (anchor.kind === 'from') filter.push({ range: { 'joblogs.line': { gte: anchor.line } } });
+  // An event or a collapsed bar that starts before the line asked for and reaches it is on the page.
+  if (anchor.kind === 'from') filter.push({ bool: { should: [{ range: { 'joblogs.line': { gte: anchor.line } } }, { range: { 'joblogs.last_line': { gte: anchor.line } } }], minimum_should_match: 1 } });
   if (anchor.kind === 'at') filter.push({ range: { 'joblogs.captured': { gte: anchor.time } } });
   const body: Record<string, unknown> = { size: o.size, track_total_hits: false, query: { bool: { filter } }, sort, _source: LINE_FIELDS };
   if (searchAfter) body['search_after'] = searchAfter;
@@ -108,6 +109,12 @@ export interface ApiLine {
   text: string;
   end: string;
   tags: string[];
+  /** Lines an event or a collapsed progress bar stands for, from `line` (absent: 1). */
+  span?: number;
+  /** The line numbers of an event when they are not `line, line + 1, …` (another stream printed between them). */
+  lines?: number[];
+  /** Earlier states of a progress bar behind this line (`GET /jobs/{jobId}/redraws`). */
+  redraws?: number;
 }
 
 export interface Hit {
@@ -141,5 +148,11 @@ export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
     tags: Array.isArray(s['tags']) ? s['tags'] : [],
   };
   if (typeof j['part'] === 'number') line.part = j['part'];
+  if (typeof j['span'] === 'number' && j['span'] > 1) {
+    // `span` counts from `line` to the last line it stands for (a bar's states may have other lines between them).
+    line.span = typeof j['last_line'] === 'number' && typeof j['line'] === 'number' ? j['last_line'] - j['line'] + 1 : j['span'];
+    if (Array.isArray(j['lines'])) line.lines = j['lines'].filter((n: unknown): n is number => typeof n === 'number');
+  }
+  if (typeof j['redraws'] === 'number' && j['redraws'] > 0) line.redraws = j['redraws'];
   return line;
 }

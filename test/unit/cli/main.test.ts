@@ -59,6 +59,10 @@ describe('joblogs arguments', () => {
       [['run', '--jobid', 'x', '--', 'true'], /unknown option '--jobid'/],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--on-spool-full', 'sometimes', '--', 'true'], /Allowed choices are drop-oldest, block/],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--flush-interval', 'soon', '--', 'true'], /--flush-interval must be a whole number/],
+      // A job's own multi-line pattern is vetted before the job starts.
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-start', '(a+)+$', '--', 'true'], /multi-line start pattern "\(a\+\)\+\$" is refused: it nests repetitions/],
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-continue', '[', '--', 'true'], /multi-line continue pattern "\[" is refused: it is not a valid regular expression/],
+      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline', 'maybe', '--', 'true'], /Allowed choices are on, off/],
     ];
     for (const [args, message] of cases) {
       const { io, err } = capture();
@@ -100,9 +104,9 @@ describe('exit codes and summary', () => {
   });
 
   it('prints one summary line with every counter', () => {
-    const line = summaryLine({ lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0 }, '/spool');
+    const line = summaryLine({ lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0, redactions: {} }, '/spool');
     expect(line).toBe('joblogs: 10 lines, 200 bytes, 2 chunks (1 uploaded), 4 retries, 1 spooled, 0 dropped, 1 chunk(s) left in the spool /spool for the next run');
-    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1 })).toContain('1 conflict(s): another writer used this job and source');
+    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1, redactions: {} })).toContain('1 conflict(s): another writer used this job and source');
   });
 
   it('reports the package version as its producer version', () => {

@@ -75,7 +75,7 @@ describe('assembler handler', () => {
   });
 
   it('after the wait, writes the gap marker and schedules a look for the late chunk', async () => {
-    const { bucket, queue, handler } = assembler({ now: NOW + 120_000 });
+    const { bucket, queue, handler, logs } = assembler({ now: NOW + 120_000 });
     givenJob(bucket, marker(), [1]);
     await handler(sqsEvent(sqsRecord(markerEvent(), 'm1')), lambdaContext());
     const file = download(bucket)!;
@@ -84,6 +84,8 @@ describe('assembler handler', () => {
       '2026-11-25T10:00:00.000Z joblogs [gap] chunk 0 of source main never arrived: lines 0-0 (1) missing\n2026-11-25T10:00:00.001Z stdout line 1\n',
     );
     expect(queue.sent).toEqual([{ request: { jobId: 'job-1', recheck: 1 }, delaySeconds: 900 }]);
+    // The batch line counts the gap as a metric (EMF): the assembler-gaps alarm reads it.
+    expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({ gaps: 1, Gaps: 1, DownloadsAssembled: 1, Function: 'assembler', _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs' }] } });
   });
 
   it('does nothing for a job still running, ignores the S3 test event, and reports an unknown job', async () => {

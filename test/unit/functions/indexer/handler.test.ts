@@ -205,7 +205,8 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(es.documents().map((d) => d.doc.message)).toEqual(['good line']);
     const [letter] = deadLetters();
-    expect(letter!.key).toMatch(/^dead-letter\/indexer\/\d{4}\/\d{2}\/\d{2}\/not_gzip\/[0-9a-f]{32}\.json$/);
+    // Filed under the chunk's job, so a job's reports are listed by prefix (joblogs admin status, purge).
+    expect(letter!.key).toMatch(/^dead-letter\/indexer\/job\/job-a\/\d{4}\/\d{2}\/\d{2}\/not_gzip\/[0-9a-f]{32}\.json$/);
     expect(letter!.report).toMatchObject({ code: 'NOT_GZIP', bucket: BUCKET, key: KEY_A, messageId: 'bad' });
     expect(letter!.report.reason).toContain('not gzip');
     expect(logs.lines.some((l) => l.code === 'NOT_GZIP' && l.key === KEY_A)).toBe(true);
@@ -268,7 +269,25 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(es.calls.map((c) => c.map((i) => i.doc.message))).toEqual([['a', 'b', 'c', 'd'], ['b', 'd']]);
-    expect(logs.lines.at(-1)).toMatchObject({ indexed: 4, retried: 2, failed: 0 });
+    expect(logs.lines.at(-1)).toMatchObject({ indexed: 4, retried: 2, throttled: 2, failed: 0 });
+  });
+
+  it('publishes its counts as CloudWatch metrics (EMF) in its one batch line: lines, bytes, retries, 429s, lag', async () => {
+    putObject(KEY_A, gzipLines(['a', 'b', 'c', 'd']), { 'chunk-start': new Date(Date.now() - 5_000).toISOString() });
+    const es = fakeElasticsearch((action, doc, call) => (call === 1 && doc.message === 'b' ? 429 : 201));
+    const { handler, logs } = handlerWith(es);
+
+    await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1')), lambdaContext());
+
+    const batchLines = logs.lines.filter((l) => l.message === 'indexer batch done');
+    expect(batchLines).toHaveLength(1);
+    const line = batchLines[0]!;
+    expect(line).toMatchObject({ Stage: 'test', Function: 'indexer', LinesIndexed: 4, BytesIndexed: 8, ChunksIndexed: 1, Duplicates: 0, RetriedItems: 1, EsRejections: 1, DeadLetterReports: 0 });
+    expect(line.ChunkLag).toHaveLength(1);
+    expect(line.ChunkLag[0]).toBeGreaterThanOrEqual(5_000);
+    expect(line._aws.CloudWatchMetrics).toEqual([
+      { Namespace: 'joblogs', Dimensions: [['Stage', 'Function']], Metrics: expect.arrayContaining([{ Name: 'LinesIndexed', Unit: 'Count' }, { Name: 'ChunkLag', Unit: 'Milliseconds' }, { Name: 'BytesIndexed', Unit: 'Bytes' }]) },
+    ]);
   });
 
   it('dead-letters documents the mapping rejects, with the documents, and indexes the rest of the chunk', async () => {

@@ -93,7 +93,7 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': 'https://ml.example.test' });
     expect(JSON.parse(response.body!)).toMatchObject({ status: 'complete', downloadUrl: expect.stringContaining('downloads/job-1.log.gz') });
-    expect(lines).toEqual([expect.objectContaining({ message: 'signer request done', jobId: 'job-1', subject: 'alice', status: 'complete', signed: true, statusCode: 200 })]);
+    expect(lines).toEqual([expect.objectContaining({ message: 'signer request done', jobId: 'job-1', subject: 'alice', status: 'complete', signed: true, statusCode: 200, Answers: 1, StatusClass: '2xx' })]);
     expect(JSON.stringify(lines)).not.toContain('X-Amz-Signature');
   });
 
@@ -124,6 +124,18 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect(JSON.parse(response.body!)).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
   });
 
+  it('counts every answer by status class in its one log line (EMF), refusals and unavailability included', async () => {
+    s3.on(ListObjectsV2Command).rejects(Object.assign(new Error('SlowDown'), { name: 'SlowDown' }));
+    const unavailable = setup();
+    expect((await unavailable.call('job-7')).statusCode).toBe(503);
+    const refused = setup();
+    expect((await refused.call('..')).statusCode).toBe(400);
+    for (const [lines, status] of [[unavailable.lines, '5xx'], [refused.lines, '4xx']] as const) {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ Stage: expect.any(String), Function: 'signer', StatusClass: status, Answers: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs', Dimensions: [['Stage', 'Function', 'StatusClass']] }] } });
+    }
+  });
+
   it('answers 503 when the identity provider’s keys cannot be fetched, 401 when the token is rejected', async () => {
     const down = await setup(async () => {
       throw new TokenKeysUnavailableError('connect ECONNREFUSED');
@@ -146,6 +158,6 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect(response.body).not.toContain('secret internal detail');
     expect(JSON.parse(response.body!)).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
     expect(response.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': 'https://ml.example.test' });
-    expect(lines).toEqual([expect.objectContaining({ message: 'signer failed', error: { code: 'UNEXPECTED', message: 'secret internal detail' } })]);
+    expect(lines).toEqual([expect.objectContaining({ message: 'signer failed', error: { code: 'UNEXPECTED', message: 'secret internal detail' }, Answers: 1, StatusClass: '5xx' })]);
   });
 });

@@ -78,7 +78,7 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     expect(s3.objects.at(-1)!.metadata['line-count']).toBe(String(summary.lines));
   });
 
-  it('puts the contract metadata on every chunk and final, exit-code, line-count and dropped-lines on the last', async () => {
+  it('puts the contract metadata on every chunk and final, exit-code, line-count, dropped-lines and redactions on the last', async () => {
     const s3 = fakeS3();
     const shipper = await Shipper.open(options(s3, { dataset: 'mlplatform.job', service: 'trainer', host: 'gpu-1', containerId: 'c0ffee' }));
     shipper.write('stdout', Buffer.from('hello\n'));
@@ -93,12 +93,58 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
       host: 'gpu-1',
       'container-id': 'c0ffee',
       'chunk-start': expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      events: 'marked',
       final: 'true',
       'exit-code': '3',
       'line-count': '1',
       'dropped-lines': '0',
+      redactions: '0',
       'content-sha256': expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('replaces secrets before a chunk is spooled — across writes and across chunk boundaries — and counts them in the final chunk and marker', async () => {
+    const s3 = fakeS3();
+    const token = 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567';
+    const wandb = '0123456789abcdef0123456789abcdef01234567';
+    const shipper = await Shipper.open(options(s3, { maxChunkBytes: 1024, maxLineBytes: 256, redact: { secrets: [{ name: 'WANDB_API_KEY', value: wandb }] } }));
+    const printed = [
+      `login with ${token}\n`,
+      `wandb key ${wandb}\n`,
+      // A line longer than the line limit: its parts (and so the secret) land in different chunks.
+      `${'x'.repeat(900)} Authorization: Bearer 0123456789abcdefghij0123456789 ${'y'.repeat(900)}\n`,
+      'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+    ].join('');
+    for (let at = 0; at < printed.length; at += 7) shipper.write('stdout', Buffer.from(printed.slice(at, at + 7)));
+    const summary = await shipper.close({ exitCode: 0 });
+
+    expect(s3.objects.length).toBeGreaterThan(2);
+    const shipped = reassembleStreams(s3.objects.flatMap((o) => o.frames)).stdout.toString('utf8');
+    expect(shipped).toBe(
+      printed
+        .replace(token, '[REDACTED:huggingface-token]')
+        .replace(wandb, '[REDACTED:env:WANDB_API_KEY]')
+        .replace('0123456789abcdefghij0123456789', '[REDACTED:bearer-token]')
+        .replace('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '[REDACTED:aws-secret-access-key]'),
+    );
+    for (const piece of ['AbCdEfGhIjKlMnOp', '0123456789abcdef01', 'abcdefghij0123', 'bPxRfiCYEXAMPLEKEY']) {
+      expect(s3.objects.some((o) => o.frames.some((f) => f.bytes.includes(piece)))).toBe(false);
+    }
+    expect(summary.redactions).toEqual({ 'huggingface-token': 1, 'env:WANDB_API_KEY': 1, 'bearer-token': 1, 'aws-secret-access-key': 1 });
+    expect(s3.objects.at(-1)!.metadata['redactions']).toBe('4');
+    await until(() => s3.markers.some((m) => m.marker.status === 'final'), 'the final marker');
+    expect(s3.markers.find((m) => m.marker.status === 'final')!.marker.redactions).toBe(4);
+  });
+
+  it('ships lines exactly as printed when scrubbing is off', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { redact: false }));
+    const printed = Buffer.from('key AKIAIOSFODNN7EXAMPLE\n');
+    shipper.write('stdout', printed);
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(reassembleStreams(s3.objects.flatMap((o) => o.frames)).stdout.equals(printed)).toBe(true);
+    expect(summary.redactions).toEqual({});
+    expect(s3.objects.at(-1)!.metadata['redactions']).toBe('0');
   });
 
   it('counts a chunk already in S3 with its own content as uploaded (a retry whose answer was lost)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkKeyError, CorruptGzipError, describeError, MalformedMessageError, NotGzipError, SearchUnavailableError } from '../../../../../shared/core/errors.js';
-import { deadLetterKey, deadLetterReport } from '../../../../../shared/core/batch/index.js';
+import { deadLetterJobPrefix, deadLetterKey, deadLetterReport, jobOfDeadLetterKey } from '../../../../../shared/core/batch/index.js';
 
 const AT = new Date('2026-11-25T10:00:05.123Z');
 const KEY = 'chunks/v1/job-42/main/0000000003.log.gz';
@@ -40,7 +40,17 @@ describe('deadLetterReport', () => {
 describe('deadLetterKey', () => {
   const objectReport = { at: AT.toISOString(), messageId: 'm-1', bucket: 'joblogs-logs-prod', key: KEY, code: 'NOT_GZIP' };
 
-  it('files the report by day and code under the prefix', () => {
+  it('files the report of a known job under the job, then by day and code', () => {
+    const key = deadLetterKey('dead-letter/indexer/', { ...objectReport, details: { jobId: 'job-42' } });
+    expect(key).toMatch(/^dead-letter\/indexer\/job\/job-42\/2026\/11\/25\/not_gzip\/[0-9a-f]{32}\.json$/);
+    expect(key.startsWith(deadLetterJobPrefix('dead-letter/indexer/', 'job-42'))).toBe(true);
+    expect(jobOfDeadLetterKey('dead-letter/indexer/', key)).toBe('job-42');
+    expect(jobOfDeadLetterKey('dead-letter/indexer/', deadLetterKey('dead-letter/indexer/', objectReport))).toBeUndefined();
+    // A job id that is not one cannot choose where a report goes.
+    expect(deadLetterKey('dl/', { ...objectReport, details: { jobId: '../x' } })).toMatch(/^dl\/2026\//);
+  });
+
+  it('files the report by day and code under the prefix when its job is unknown', () => {
     expect(deadLetterKey('dead-letter/indexer/', objectReport)).toMatch(/^dead-letter\/indexer\/2026\/11\/25\/not_gzip\/[0-9a-f]{32}\.json$/);
   });
 

@@ -188,6 +188,12 @@ describe('readBulkResults', () => {
   });
 
   it('reads an empty batch as nothing done', () => {
-    expect(readBulkResults([], [])).toEqual({ indexed: 0, duplicates: 0, retry: [], rejected: [] });
+    expect(readBulkResults([], [])).toEqual({ indexed: 0, duplicates: 0, retry: [], throttled: 0, rejected: [] });
+  });
+
+  it('counts the retried items Elasticsearch answered 429 apart: it is pushing back', () => {
+    const outcome = readBulkResults(batch.slice(0, 3), [{ status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } }, { status: 503 }, { status: 201 }]);
+    expect(outcome.retry.map((i) => i.id)).toEqual(['a', 'b']);
+    expect(outcome.throttled).toBe(1);
   });
 });

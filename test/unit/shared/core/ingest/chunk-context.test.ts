@@ -45,6 +45,7 @@ describe('describeChunk', () => {
       stream: 'stdout',
       chunkTime: { iso: EVENT_TIME, ms: Date.parse(EVENT_TIME) },
       idPrefix: documentIdPrefix('joblogs-logs-prod', KEY),
+      multiline: { marked: false, openLanes: [] },
     });
   });
 

@@ -2,24 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { checkpointKey, ConfirmedPrefix, parseCheckpoint } from '../../../../../shared/core/ingest/index.js';
 
 describe('ConfirmedPrefix', () => {
-  it('advances only over batches that all finished cleanly, in position order', () => {
+  it('advances only over batches that all finished cleanly, in the order they were sent', () => {
     const p = new ConfirmedPrefix(0);
-    p.sent(0, 10);
-    p.sent(10, 20);
-    p.sent(20, 30);
-    p.done(10, true);
+    const [a, b, c] = [p.sent(10), p.sent(20), p.sent(30)];
+    p.done(b, true);
     expect(p.position).toBe(0);
-    p.done(0, true);
+    p.done(a, true);
     expect(p.position).toBe(20);
-    p.done(20, false); // rejected documents: sent again by a resumed run
+    p.done(c, false); // rejected documents: sent again by a resumed run
     expect(p.position).toBe(20);
   });
 
   it('starts where a previous run stopped', () => {
     const p = new ConfirmedPrefix(40);
-    p.sent(40, 45);
-    p.done(40, true);
+    p.done(p.sent(45), true);
     expect(p.position).toBe(45);
+  });
+
+  it('holds at a line kept back by an open event while batches of later lines complete', () => {
+    const p = new ConfirmedPrefix(0);
+    // Lines 5… went out while the event that starts at 3 was still open: the first two batches end at 3.
+    const tickets = [p.sent(3), p.sent(3), p.sent(40)];
+    p.done(tickets[0]!, true);
+    p.done(tickets[1]!, true);
+    expect(p.position).toBe(3);
+    p.done(tickets[2]!, true);
+    expect(p.position).toBe(40);
   });
 });
 

@@ -1,0 +1,171 @@
+"""Line capture → frames → chunk bodies (the framing thread) → gzip (the sealing thread): the part
+of the shipper that costs CPU per byte, off the thread that passes output through. zlib releases
+the GIL while it compresses, so framing and gzip use two cores. Chunks come out in seq order.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .chunker import Chunker, SealedBody
+from .contract import STREAMS, Stream
+from .line_capture import CapturedLine, LineCapture
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class GzippedChunk:
+    body: bytes
+    lines: int
+    raw_bytes: int
+    start_time: int
+    next_line: int
+    """The line number after this chunk's last line."""
+    final: bool
+
+
+class Framer:
+    """Owns a framing thread and a sealing thread. :meth:`write` only queues; ``on_chunk`` receives
+    every gzipped chunk in order (on the sealing thread); ``on_progress`` whenever memory was freed."""
+
+    def __init__(
+        self,
+        *,
+        max_chunk_bytes: int,
+        flush_interval_ms: int,
+        max_line_bytes: int,
+        gzip_level: int,
+        first_line: int,
+        on_chunk: Callable[[GzippedChunk], None],
+        on_error: Callable[[Exception], None],
+        on_progress: Callable[[], None],
+    ):
+        self._chunker = Chunker(max_chunk_bytes=max_chunk_bytes, flush_interval_ms=flush_interval_ms)
+        self._captures: dict[str, LineCapture] = {
+            "stdout": LineCapture(max_line_bytes),
+            "stderr": LineCapture(max_line_bytes),
+        }
+        self._gzip_level = gzip_level
+        self._next_line = first_line
+        self._sealed_lines = first_line
+        self._on_chunk = on_chunk
+        self._on_error = on_error
+        self._on_progress = on_progress
+        self._input: collections.deque[tuple[Stream, bytes, int]] = collections.deque()
+        self._sealed: collections.deque[tuple[SealedBody, int, bool]] = collections.deque()
+        self._cv = threading.Condition()
+        self._input_bytes = 0
+        self._sealed_bytes = 0
+        self._ending = False
+        self._framing_done = False
+        self._framing = threading.Thread(target=self._frame_loop, name="joblogs-framing", daemon=True)
+        self._sealing = threading.Thread(target=self._seal_loop, name="joblogs-sealing", daemon=True)
+        self._framing.start()
+        self._sealing.start()
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Input not yet framed plus sealed bodies not yet gzipped."""
+        return self._input_bytes + self._sealed_bytes
+
+    def write(self, stream: Stream, data: bytes, time_ms: int) -> None:
+        with self._cv:
+            if self._ending:
+                return
+            self._input.append((stream, data, time_ms))
+            self._input_bytes += len(data)
+            self._cv.notify_all()
+
+    def end(self, timeout: Optional[float] = None) -> bool:
+        """Frames what is queued, flushes both streams, seals the final chunk (possibly empty) and
+        waits until it has been handed to ``on_chunk``. False if that took longer than ``timeout``."""
+        with self._cv:
+            self._ending = True
+            self._cv.notify_all()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._framing.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        self._sealing.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not self._sealing.is_alive()
+
+    def _frame_loop(self) -> None:
+        lines: list[CapturedLine] = []
+        try:
+            while True:
+                with self._cv:
+                    while not self._input and not self._ending:
+                        due = self._chunker.due_at()
+                        if due is not None and now_ms() >= due:
+                            break
+                        self._cv.wait(None if due is None else max(0.001, (due - now_ms()) / 1000))
+                    batch = list(self._input)
+                    self._input.clear()
+                    ending = self._ending and not batch
+                for stream, data, time_ms in batch:
+                    self._captures[stream].push(data, time_ms, lines)
+                    self._add(lines, stream)
+                if batch:
+                    with self._cv:
+                        self._input_bytes -= sum(len(item[1]) for item in batch)
+                    self._on_progress()
+                now = now_ms()
+                if self._chunker.is_due(now):
+                    self._seal(self._chunker.take(now), final=False)
+                if ending:
+                    for stream in STREAMS:
+                        self._captures[stream].end(now, lines)
+                        self._add(lines, stream)
+                    self._seal(self._chunker.take(now), final=True)
+                    return
+        except Exception as error:  # a bug here must not take the job down: report and stop framing
+            self._on_error(error)
+        finally:
+            with self._cv:
+                self._framing_done = True
+                self._cv.notify_all()
+
+    def _add(self, lines: list[CapturedLine], stream: Stream) -> None:
+        add = self._chunker.add
+        seal = self._seal_by_size
+        for data, terminator, time_ms in lines:
+            add(time_ms, stream, self._next_line, data, terminator, seal)
+            self._next_line += 1
+        lines.clear()
+
+    def _seal_by_size(self, sealed: SealedBody) -> None:
+        self._seal(sealed, final=False)
+
+    def _seal(self, sealed: SealedBody, *, final: bool) -> None:
+        self._sealed_lines += sealed.lines
+        with self._cv:
+            self._sealed.append((sealed, self._sealed_lines, final))
+            self._sealed_bytes += len(sealed.body)
+            self._cv.notify_all()
+
+    def _seal_loop(self) -> None:
+        while True:
+            with self._cv:
+                while not self._sealed and not self._framing_done:
+                    self._cv.wait()
+                if not self._sealed:
+                    return
+                sealed, next_line, final = self._sealed.popleft()
+            try:
+                compressor = zlib.compressobj(self._gzip_level, zlib.DEFLATED, 31)
+                body = compressor.compress(sealed.body) + compressor.flush()
+                self._on_chunk(GzippedChunk(body, sealed.lines, len(sealed.body), sealed.start_time, next_line, final))
+            except Exception as error:
+                self._on_error(error)
+            finally:
+                with self._cv:
+                    self._sealed_bytes -= len(sealed.body)
+                self._on_progress()
+            if final:
+                return

@@ -1,0 +1,120 @@
+/**
+ * What one hour of one job costs on this pipeline, item by item, next to CloudWatch Logs for the
+ * same output (docs/cost.md). Pure: the workload, the shipping policy, the figures measured on the
+ * local stack (`MeasuredCosts`, `npm run cost:measure`) and the prices are all parameters.
+ *
+ * @example
+ * const ours = jobHourCost({ linesPerS: 1, bytesPerLine: 100, jobHours: 4 }, DEFAULT_POLICY, measured, LIST_PRICES);
+ * const cw = cloudWatchJobHour({ linesPerS: 1, bytesPerLine: 100, jobHours: 4 }, 30, LIST_PRICES);
+ */
+import type { Prices } from './prices.js';
+
+export interface Workload {
+  linesPerS: number;
+  /** Average printed bytes per line, newline included. */
+  bytesPerLine: number;
+  /** How long a job runs: what is paid once per job (markers, registration, the download file) is spread over it. */
+  jobHours: number;
+}
+
+/** How the shipper seals chunks and how long each tier keeps what it holds. */
+export interface Policy {
+  flushIntervalS: number;
+  maxChunkBytes: number;
+  chunkRetentionDays: number;
+  downloadRetentionDays: number;
+  searchRetentionDays: number;
+}
+
+/** Per-chunk and per-job figures measured on the local stack (docs/cost-measured.json). */
+export interface MeasuredCosts {
+  measuredAt: string;
+  machine: string;
+  s3: { putsPerChunk: number; getsPerChunk: number; putsPerJob: number; getsPerJob: number; listsPerJob: number };
+  sqs: { requestsPerChunk: number; requestsPerJob: number };
+  lambda: {
+    indexer: { invocationsPerChunk: number; msPerInvocation: number; msPerMiB: number; memoryMb: number };
+    assembler: { invocationsPerJob: number; msPerInvocation: number; msPerMiB: number; memoryMb: number };
+  };
+  /** Bytes on the search cluster's disk (one copy, after merging) per byte printed. */
+  searchBytesPerRawByte: number;
+  /** Gzip bytes per printed byte, chunks and download file alike. */
+  gzipRatio: number;
+}
+
+export interface CostItem {
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+}
+
+export interface CostBreakdown {
+  items: CostItem[];
+  totalUsd: number;
+  /** Printed bytes of one job-hour, in GB (10^9). */
+  rawGb: number;
+  usdPerGb: number;
+}
+
+const GB = 1e9;
+const MIB = 1024 * 1024;
+const DAYS_PER_MONTH = 30;
+
+/** Chunks a job-hour makes: one per flush interval, more when lines fill a chunk sooner, never more than one per line. */
+export function chunksPerHour(w: Workload, p: Policy): number {
+  const lines = w.linesPerS * 3600;
+  const bySize = (w.linesPerS * w.bytesPerLine * 3600) / p.maxChunkBytes;
+  return Math.min(lines, Math.max(3600 / p.flushIntervalS, bySize));
+}
+
+function breakdown(items: CostItem[], rawBytes: number): CostBreakdown {
+  const totalUsd = items.reduce((sum, i) => sum + i.usd, 0);
+  const rawGb = rawBytes / GB;
+  return { items, totalUsd, rawGb, usdPerGb: rawGb > 0 ? totalUsd / rawGb : 0 };
+}
+
+/** One job-hour on this pipeline: requests, compute and the storage of what the hour printed, for as long as each tier keeps it. */
+export function jobHourCost(w: Workload, p: Policy, m: MeasuredCosts, prices: Prices): CostBreakdown {
+  const rawBytes = w.linesPerS * w.bytesPerLine * 3600;
+  const chunks = chunksPerHour(w, p);
+  const perJob = 1 / w.jobHours;
+  const puts = chunks * m.s3.putsPerChunk + perJob * m.s3.putsPerJob;
+  const gets = chunks * m.s3.getsPerChunk + perJob * (m.s3.getsPerJob + m.s3.listsPerJob);
+  const sqs = chunks * m.sqs.requestsPerChunk + perJob * m.sqs.requestsPerJob;
+  const ix = m.lambda.indexer;
+  const as = m.lambda.assembler;
+  const indexerInvocations = chunks * ix.invocationsPerChunk;
+  const assemblerInvocations = perJob * as.invocationsPerJob;
+  const indexerSeconds = (indexerInvocations * ix.msPerInvocation + (rawBytes / MIB) * ix.msPerMiB) / 1000;
+  const assemblerSeconds = (assemblerInvocations * as.msPerInvocation + (rawBytes / MIB) * as.msPerMiB) / 1000;
+  const gbSeconds = indexerSeconds * (ix.memoryMb / 1024) + assemblerSeconds * (as.memoryMb / 1024);
+  const gzGb = (rawBytes * m.gzipRatio) / GB;
+  const s3GbMonths = gzGb * ((p.chunkRetentionDays + p.downloadRetentionDays) / DAYS_PER_MONTH);
+  const searchGbMonths = ((rawBytes * m.searchBytesPerRawByte) / GB) * (1 + prices.search.replicas) * (p.searchRetentionDays / DAYS_PER_MONTH);
+  return breakdown(
+    [
+      { item: 'S3 PUT', quantity: puts, unit: 'requests', usd: (puts / 1000) * prices.s3.putPer1000 },
+      { item: 'S3 GET/LIST', quantity: gets, unit: 'requests', usd: (gets / 1000) * prices.s3.getPer1000 },
+      { item: 'SQS', quantity: sqs, unit: 'requests', usd: (sqs / 1e6) * prices.sqs.perMillionRequests },
+      { item: 'Lambda requests', quantity: indexerInvocations + assemblerInvocations, unit: 'invocations', usd: ((indexerInvocations + assemblerInvocations) / 1e6) * prices.lambda.perMillionRequests },
+      { item: 'Lambda compute', quantity: gbSeconds, unit: 'GB-s', usd: gbSeconds * prices.lambda.gbSecond },
+      { item: 'S3 storage (chunks + download file)', quantity: s3GbMonths, unit: 'GB-month', usd: s3GbMonths * prices.s3.storageGbMonth },
+      { item: 'search cluster storage', quantity: searchGbMonths, unit: 'GB-month', usd: searchGbMonths * prices.search.storageGbMonth },
+    ],
+    rawBytes,
+  );
+}
+
+/** The same job-hour's output in CloudWatch Logs: ingestion, and storage for `retentionDays`. */
+export function cloudWatchJobHour(w: Workload, retentionDays: number, prices: Prices): CostBreakdown {
+  const rawBytes = w.linesPerS * w.bytesPerLine * 3600;
+  const gbMonths = (rawBytes / GB) * prices.cloudwatch.storedFraction * (retentionDays / DAYS_PER_MONTH);
+  return breakdown(
+    [
+      { item: 'CloudWatch Logs ingestion', quantity: rawBytes / GB, unit: 'GB', usd: (rawBytes / GB) * prices.cloudwatch.ingestPerGb },
+      { item: 'CloudWatch Logs storage', quantity: gbMonths, unit: 'GB-month', usd: gbMonths * prices.cloudwatch.storageGbMonth },
+    ],
+    rawBytes,
+  );
+}

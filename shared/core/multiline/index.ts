@@ -1,0 +1,12 @@
+export { EventBounds, EventKind, LineVerdict, PatternBounds } from './constants.js';
+export { MultilinePatternError } from './errors.js';
+export { errorFields } from './extract.js';
+export type { ErrorFields } from './extract.js';
+export { BUILT_IN_GRAMMARS } from './grammars.js';
+export type { Grammar } from './grammars.js';
+export { LANE_KEY, laneOf } from './lanes.js';
+export type { Lane } from './lanes.js';
+export { compilePattern, compileRules, PATTERN_METADATA, rulesFromMetadata } from './patterns.js';
+export type { PatternRules, UserRules } from './patterns.js';
+export { Recogniser } from './recogniser.js';
+export type { RecogniserOptions } from './recogniser.js';
