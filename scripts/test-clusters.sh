@@ -12,7 +12,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(es-8 opensearch-2)
 # The indexer and its exactly-once invariant under faults, bad input, the trace, the logs API,
-# and IAM (SigV4; it skips itself on Elasticsearch).
+# IAM (SigV4; it skips itself on Elasticsearch), the admin commands and multi-line events.
 suites=(
   test/integration/indexer.test.ts
   test/integration/faults.test.ts
@@ -20,6 +20,8 @@ suites=(
   test/integration/trace.test.ts
   test/integration/logs-api.test.ts
   test/integration/sigv4.test.ts
+  test/integration/admin.test.ts
+  test/integration/events.test.ts
 )
 
 status=0

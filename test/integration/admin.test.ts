@@ -235,7 +235,7 @@ describe('joblogs admin backfill', () => {
 
   it('finds nothing to do in the stage that indexed the job: every chunk already recorded, nothing created', async () => {
     const run = await admin('backfill', '--job', jobId, '--state', path.join(work, 'same.json'), '--json');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.json.state.counts).toMatchObject({ indexed: 0, duplicates: 0, unsafe: 0, failed: 0 });
     expect(run.json.state.counts.alreadyIndexed).toBe(run.json.state.counts.chunks);
     expect(await indexed(jobId)).toBe(documents);

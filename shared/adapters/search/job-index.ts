@@ -113,12 +113,18 @@ export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeout
     },
 
     async writeIndices(stage) {
-      // Each data stream lists its backing indices oldest first; the last is where `create` writes.
-      // (Elasticsearch names them `.ds-<stream>-<date>-<generation>`, OpenSearch `.ds-<stream>-<generation>`.)
-      const answer = await transport.request<{ data_streams?: Array<{ indices?: Array<{ index_name: string }> }> }>({ method: 'GET', path: `/_data_stream/${dataStreamPattern(stage)}`, timeoutMs: o.requestTimeoutMs });
-      if (answer.status === 404) return new Set();
-      if (!isOk(answer)) throw new SearchUnavailableError(`Cluster GET /_data_stream failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
-      return new Set((answer.body.data_streams ?? []).map((d) => d.indices?.at(-1)?.index_name).filter((i): i is string => i !== undefined));
+      const settings = await call<Record<string, unknown>>('GET', `/${dataStreamPattern(stage)}/_settings`, undefined, { filter_path: '*.settings.index.provided_name' }).catch(() => ({}));
+      // The highest generation of each stream's backing indices is its write index. Elasticsearch
+      // names them `.ds-<stream>-<yyyy.mm.dd>-<generation>`, OpenSearch `.ds-<stream>-<generation>`.
+      // (Not GET _data_stream: Elasticsearch's test distribution answers it 405.)
+      const newest = new Map<string, { index: string; generation: number }>();
+      for (const index of Object.keys(settings ?? {})) {
+        const m = /^\.ds-(.+?)(?:-\d{4}\.\d{2}\.\d{2})?-(\d+)$/.exec(index);
+        if (!m) continue;
+        const generation = Number(m[2]);
+        if ((newest.get(m[1]!)?.generation ?? -1) < generation) newest.set(m[1]!, { index, generation });
+      }
+      return new Set([...newest.values()].map((n) => n.index));
     },
 
     async deleteJob(stage, jobId) {
