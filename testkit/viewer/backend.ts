@@ -1,34 +1,39 @@
 /**
- * Where the browser tests get their logs API and jobs from. Everything a test needs from the
- * server side goes through `LogsBackend`: today the reference server (viewer/dev), later the local
- * stack's real API — a second implementation of this interface, chosen by
- * `JOBLOGS_VIEWER_BACKEND`, runs the same tests unchanged.
+ * Where the viewer's browser tests and its benchmark get their logs API and jobs from. Everything
+ * they need from the server side goes through `LogsBackend`, so the same tests run against:
+ * - `stack` (the default): the real logs API and signer of the local stack (stack-backend.ts);
+ * - `reference`: the reference server of viewer/dev over in-memory jobs (reference-backend.ts),
+ *   which also serves what the real API does not have yet (grouped `span` events, collapsed
+ *   `redraws` and `GET /jobs/{jobId}/redraws`: issue 14).
+ * `JOBLOGS_VIEWER_BACKEND` chooses, unless a test names one.
  */
-import { BUNDLE_PATH, buildViewer } from '../../../viewer/build.js';
-import { JobStore, type StoredJob } from '../../../viewer/dev/job-store.js';
-import { startReferenceServer, type ReferenceServer } from '../../../viewer/dev/reference-server.js';
-import { createMultiSourceJob, createRunningJob, createTrainingJob } from '../../../viewer/dev/synthetic-jobs.js';
+import { startReferenceBackend } from './reference-backend.js';
+import { startStackBackend } from './stack-backend.js';
+
+export const BACKENDS = ['stack', 'reference'] as const;
+export type BackendKind = (typeof BACKENDS)[number];
 
 export interface RunningJob {
   jobId: string;
-  /** Prints lines (stdout, `\n`-terminated) as the job would. */
+  /** Prints lines (stdout, `\n`-terminated) as the job would; resolves once they are written. */
   print(lines: string[]): Promise<void>;
   /** Ends the job with this exit code. */
   finish(exitCode: number): Promise<void>;
 }
 
 export interface LogsBackend {
+  kind: BackendKind;
   /** The logs API's base URL. */
   apiBase: string;
   /** A bearer token of the user the pages sign in as (alice, team ml). */
   apiToken(): Promise<string>;
   /** The page showing the viewer for a job (a host page that hands the viewer its token). */
   viewerUrl(jobId: string, options?: { hash?: string; theme?: 'light' | 'dark' }): string;
-  /** A finished single-source job of 1 000 000 lines (ANSI, tqdm bars, tracebacks; exit code 1). */
+  /** The finished 1 000 000-line training job (viewer/dev/synthetic-jobs.ts: trainingLine; exit code 1). */
   millionLineJob(): Promise<string>;
-  /** A finished job of four ranks (a grouped traceback in rank-2, collapsed bars with `redraws`). */
+  /** A finished job of four ranks (rank-2 fails with a traceback at its lines 3001–3005). */
   multiSourceJob(): Promise<string>;
-  /** A new running job with 50 lines printed. */
+  /** A new running job with 50 lines printed (and readable). */
   runningJob(): Promise<RunningJob>;
   /** A job the page's user may not read. */
   otherUsersJob(): Promise<string>;
@@ -37,53 +42,25 @@ export interface LogsBackend {
   close(): Promise<void>;
 }
 
-export async function startBackend(): Promise<LogsBackend> {
-  const kind = process.env.JOBLOGS_VIEWER_BACKEND ?? 'reference';
-  if (kind === 'reference') return startReferenceBackend();
-  throw new Error(`JOBLOGS_VIEWER_BACKEND=${kind}: no such backend (known: reference)`);
+export interface BackendOptions {
+  /** Default: `JOBLOGS_VIEWER_BACKEND`, else `stack`. */
+  kind?: BackendKind;
+  /**
+   * Names this run's fixture jobs on the local stack: backends of the same run (the test files of
+   * one `vitest run`) share them, each shipped once. Default: a new name (ship everything).
+   */
+  run?: string;
+  /** Extra pages on the API's origin (path → HTML), e.g. a benchmark's baselines. */
+  pages?: Map<string, string>;
 }
 
-const PAGE_TOKEN = 'token-alice';
-
-/** The reference server over in-memory jobs (viewer/dev/reference-server.ts). */
-export async function startReferenceBackend(): Promise<LogsBackend> {
-  await buildViewer();
-  const store = new JobStore();
-  const tokens = new Map([[PAGE_TOKEN, { sub: 'alice', teams: ['ml'] }]]);
-  const server: ReferenceServer = await startReferenceServer({ store, tokens, bundlePath: BUNDLE_PATH, pageToken: PAGE_TOKEN });
-  const once = <T>(make: () => T): (() => T) => {
-    let value: T | undefined;
-    return () => (value ??= make());
-  };
-  const million = once(() => createTrainingJob(store, 'train-1m', 1_000_000).jobId);
-  const multi = once(() => createMultiSourceJob(store, 'ddp-4').jobId);
-  let running = 0;
-  return {
-    apiBase: server.url,
-    apiToken: async () => PAGE_TOKEN,
-    viewerUrl: (jobId, options = {}) => `${server.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
-    millionLineJob: async () => million(),
-    multiSourceJob: async () => multi(),
-    runningJob: async () => runningHandle(createRunningJob(store, `live-${++running}`)),
-    otherUsersJob: async () => {
-      const job = store.get('someone-elses') ?? store.create({ jobId: 'someone-elses', owner: 'bob', team: 'vision' });
-      return job.jobId;
-    },
-    interruptNextRequest: async (status) => server.failNext(status, 'UNAVAILABLE'),
-    close: () => server.close(),
-  };
+/** The backend `JOBLOGS_VIEWER_BACKEND` names (default `stack`). */
+export function backendKind(): BackendKind {
+  const kind = process.env['JOBLOGS_VIEWER_BACKEND'] ?? 'stack';
+  if (!(BACKENDS as readonly string[]).includes(kind)) throw new Error(`JOBLOGS_VIEWER_BACKEND=${kind}: no such backend (known: ${BACKENDS.join(', ')})`);
+  return kind as BackendKind;
 }
 
-function runningHandle(job: StoredJob): RunningJob {
-  return {
-    jobId: job.jobId,
-    print: async (lines) => {
-      for (const text of lines) job.print({ source: 'main', text });
-      job.wake();
-    },
-    finish: async (exitCode) => {
-      job.finish('main', exitCode);
-      job.wake();
-    },
-  };
+export function startBackend(o: BackendOptions = {}): Promise<LogsBackend> {
+  return (o.kind ?? backendKind()) === 'reference' ? startReferenceBackend(o) : startStackBackend(o);
 }

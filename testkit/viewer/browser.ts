@@ -5,8 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { LOCAL_DIR } from '../paths.js';
 
-export const ARTIFACTS_DIR = path.resolve(import.meta.dirname, '../../../.local/artifacts/viewer');
+export const ARTIFACTS_DIR = path.join(LOCAL_DIR, 'artifacts', 'viewer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
@@ -27,13 +28,17 @@ export interface ScreenRow {
 export class ViewerPage {
   readonly viewer: Locator;
 
-  constructor(readonly page: Page) {
+  /** `artifacts`: a folder under ARTIFACTS_DIR for this page's screenshots. */
+  constructor(
+    readonly page: Page,
+    readonly artifacts?: string,
+  ) {
     this.viewer = page.locator('joblogs-viewer');
   }
 
-  static async open(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<ViewerPage> {
+  static async open(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; artifacts?: string | undefined } = {}): Promise<ViewerPage> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: options.colorScheme ?? 'light' });
-    const viewer = new ViewerPage(page);
+    const viewer = new ViewerPage(page, options.artifacts);
     await page.goto(url);
     return viewer;
   }
@@ -119,8 +124,9 @@ export class ViewerPage {
   }
 
   async screenshot(name: string): Promise<string> {
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+    const dir = path.join(ARTIFACTS_DIR, this.artifacts ?? '');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
