@@ -78,7 +78,8 @@ export async function startHttpApi(
       const event = toEvent(req, { method, rawPath, rawQueryString, body, routeKey: match.route.routeKey, pathParameters: match.params });
       const context = lambdaContext({ functionName: 'joblogs-local-http', memoryMb: 256, remainingMs: o.timeoutMs ?? 30_000 });
       const result = await match.route.handler(event, context);
-      o.onAnswer?.({ routeKey: match.route.routeKey, status: writeResult(res, result) });
+      const status = writeResult(res, result);
+      o.onAnswer?.({ routeKey: match.route.routeKey, status });
     } catch (error) {
       // What the gateway does when the integration fails.
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Internal Server Error' }));
