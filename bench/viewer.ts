@@ -2,11 +2,12 @@
  * The log viewer in headless Chromium against the local stack's real logs API (docs/viewer.md),
  * or the reference server (JOBLOGS_VIEWER_BACKEND=reference):
  *
- *   tsx bench/viewer.ts [--rounds 3] [--scroll-lines 100000] [--px-per-frame 1000] [--tail-lines 40] [--no-sweep] [--run bench]
+ *   tsx bench/viewer.ts [--rounds 3] [--scroll-lines 100000] [--px-per-frame 1000] [--tail-lines 40] [--no-sweep] [--run <name>]
  *
  * On the stack, the 1M-line job is shipped through the real shipper and indexed once per `--run`
- * name (default `bench`: a later benchmark on the same stack reuses it); the running jobs print
- * through the real shipper, so printed → visible includes the whole pipeline.
+ * name (default: a new one, ~2 minutes; `--run <the name of an earlier run>` reuses its job while
+ * the stack's bucket still holds its registration — the test suite empties it); the running jobs
+ * print through the real shipper, so printed → visible includes the whole pipeline.
  *
  * Interleaved rounds, each against a baseline measured in the same round; prints median (min–max):
  * - first screen of a finished 1 000 000-line job, against a page that only fetches the API's first page;
@@ -43,7 +44,7 @@ function parseOptions(argv: string[]): Options {
   const run = argv.indexOf('--run');
   return {
     rounds: value('rounds', 3), scrollLines: value('scroll-lines', 100_000), pxPerFrame: value('px-per-frame', 1000), tailLines: value('tail-lines', 40),
-    sweep: !argv.includes('--no-sweep'), run: run === -1 ? 'bench' : argv[run + 1]!,
+    sweep: !argv.includes('--no-sweep'), run: run === -1 ? `bench-${Date.now().toString(36)}` : argv[run + 1]!,
   };
 }
 

@@ -282,8 +282,8 @@ describe('a running job', () => {
     await job.print(['printed before the outage']);
     await viewer.waitForRow((r) => r.text === 'printed before the outage');
     await backend.interruptNextRequest(503);
-    await job.print(['printed during the outage']);
     await expect.poll(() => viewer.alert(), { timeout: 30_000 }).toContain('unavailable');
+    await job.print(['printed during the outage']);
     await viewer.waitForRow((r) => r.text === 'printed during the outage' && r.number === '54', 20_000);
     await expect.poll(() => viewer.viewer.locator('.alert').isVisible(), { timeout: 15_000 }).toBe(false);
 
