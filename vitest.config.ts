@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
  * - integration: the real handler against the local stack (Elasticsearch + moto), which
  *   test/support/global-setup.ts brings up (testkit/stack) if `npm run stack:up` has not.
  * - browser: the log viewer in headless Chromium (docs/viewer.md), against the local stack's
- *   real logs API (or the reference server of viewer/dev, JOBLOGS_VIEWER_BACKEND=reference).
+ *   real logs API (or the reference server of viewer/dev, JOBLOGS_VIEWER_BACKEND=reference);
+ *   test/support/browser-setup.ts brings the stack up as for integration.
  */
 export default defineConfig({
   test: {
@@ -53,9 +54,13 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          // One Chromium and one 1M-line job per file; files side by side would only compete for 2 cores.
+          globalSetup: ['test/support/browser-setup.ts'],
+          testTimeout: 90_000,
+          // What a person waits for goes through the real pipeline and a shared machine's Elasticsearch.
+          expect: { poll: { timeout: 10_000 } },
+          // The first file to need the 1M-line job ships and indexes it (~2 min; the later files reuse it).
+          hookTimeout: 900_000,
+          // One Chromium per file, and one local stack: files side by side would only compete for 2 cores.
           fileParallelism: false,
           sequence: { groupOrder: 3 },
         },

@@ -1,7 +1,13 @@
 /**
- * The log viewer in headless Chromium against the reference logs API (docs/viewer.md):
+ * The log viewer in headless Chromium against the local stack's real logs API (docs/viewer.md),
+ * or the reference server (JOBLOGS_VIEWER_BACKEND=reference):
  *
- *   tsx bench/viewer.ts [--rounds 3] [--scroll-lines 100000] [--px-per-frame 1000] [--tail-lines 40] [--no-sweep]
+ *   tsx bench/viewer.ts [--rounds 3] [--scroll-lines 100000] [--px-per-frame 1000] [--tail-lines 40] [--no-sweep] [--run <name>]
+ *
+ * On the stack, the 1M-line job is shipped through the real shipper and indexed once per `--run`
+ * name (default: a new one, ~2 minutes; `--run <the name of an earlier run>` reuses its job while
+ * the stack's bucket still holds its registration — the test suite empties it); the running jobs
+ * print through the real shipper, so printed → visible includes the whole pipeline.
  *
  * Interleaved rounds, each against a baseline measured in the same round; prints median (min–max):
  * - first screen of a finished 1 000 000-line job, against a page that only fetches the API's first page;
@@ -15,14 +21,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { buildViewer, BUNDLE_PATH, formatSize } from '../viewer/build.js';
-import { JobStore } from '../viewer/dev/job-store.js';
-import { startReferenceServer } from '../viewer/dev/reference-server.js';
-import { createRunningJob, createTrainingJob } from '../viewer/dev/synthetic-jobs.js';
-import { launchBrowser } from '../testkit/browser.js';
+import { withLocalStack } from '../testkit/stack/index.js';
+import { backendKind, launchBrowser, startBackend, type RunningJob } from '../testkit/viewer/index.js';
+import { buildViewer, formatSize } from '../viewer/build.js';
 
-const TOKEN = 'bench-token';
-const JOB = 'bench-1m';
 const RESULTS_DIR = path.resolve(import.meta.dirname, '../.local/bench/results');
 
 interface Options {
@@ -31,6 +33,7 @@ interface Options {
   pxPerFrame: number;
   tailLines: number;
   sweep: boolean;
+  run: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -38,7 +41,11 @@ function parseOptions(argv: string[]): Options {
     const at = argv.indexOf(`--${name}`);
     return at === -1 ? fallback : Number(argv[at + 1]);
   };
-  return { rounds: value('rounds', 3), scrollLines: value('scroll-lines', 100_000), pxPerFrame: value('px-per-frame', 1000), tailLines: value('tail-lines', 40), sweep: !argv.includes('--no-sweep') };
+  const run = argv.indexOf('--run');
+  return {
+    rounds: value('rounds', 3), scrollLines: value('scroll-lines', 100_000), pxPerFrame: value('px-per-frame', 1000), tailLines: value('tail-lines', 40),
+    sweep: !argv.includes('--no-sweep'), run: run === -1 ? `bench-${Date.now().toString(36)}` : argv[run + 1]!,
+  };
 }
 
 // ---- pages -------------------------------------------------------------------------------------
@@ -47,9 +54,9 @@ function parseOptions(argv: string[]): Options {
  * The baseline of the first screen: the API's first page alone, fetched and shown as plain text,
  * timed at the frame after (as the viewer is).
  */
-const FIRST_PAGE = `<!doctype html><meta charset="utf-8"><title>first page</title><pre id="lines"></pre><script type="module">
+const FIRST_PAGE = (token: string): string => `<!doctype html><meta charset="utf-8"><title>first page</title><pre id="lines"></pre><script type="module">
   const job = new URLSearchParams(location.search).get('job');
-  const response = await fetch('/jobs/' + job + '/lines?after=start&limit=300', { headers: { Authorization: 'Bearer ${TOKEN}' } });
+  const response = await fetch('/jobs/' + job + '/lines?after=start&limit=300', { headers: { Authorization: 'Bearer ${token}' } });
   document.getElementById('lines').textContent = (await response.json()).lines.map((line) => line.text).join('\\n');
   requestAnimationFrame(() => (window.paintedAt = performance.now()));
 </script>`;
@@ -60,12 +67,12 @@ const WATCH_FIRST_SCREEN = `new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['mark'] });`;
 
 /** The baseline of the live tail: a bare long-poll loop, noting when each line arrives. */
-const TAIL_BASELINE = `<!doctype html><meta charset="utf-8"><title>tail</title><script type="module">
+const TAIL_BASELINE = (token: string): string => `<!doctype html><meta charset="utf-8"><title>tail</title><script type="module">
   const job = new URLSearchParams(location.search).get('job');
   window.seen = {};
-  let next = (await (await fetch('/jobs/' + job + '/lines?before=end&limit=1', { headers: { Authorization: 'Bearer ${TOKEN}' } })).json()).next;
+  let next = (await (await fetch('/jobs/' + job + '/lines?before=end&limit=1', { headers: { Authorization: 'Bearer ${token}' } })).json()).next;
   for (;;) {
-    const page = await (await fetch('/jobs/' + job + '/lines?wait=20&after=' + encodeURIComponent(next), { headers: { Authorization: 'Bearer ${TOKEN}' } })).json();
+    const page = await (await fetch('/jobs/' + job + '/lines?wait=20&after=' + encodeURIComponent(next), { headers: { Authorization: 'Bearer ${token}' } })).json();
     for (const line of page.lines) { const id = /probe-(\\d+)/.exec(line.text)?.[1]; if (id) window.seen[id] = Date.now(); }
     next = page.next;
     if (page.status === 'complete') break;
@@ -126,8 +133,8 @@ async function paintedAt(browser: Browser, url: string, initScript?: string): Pr
   return ms;
 }
 
-const firstScreenMs = (browser: Browser, base: string): Promise<number> => paintedAt(browser, `${base}/view/${JOB}`, WATCH_FIRST_SCREEN);
-const firstPageMs = (browser: Browser, base: string): Promise<number> => paintedAt(browser, `${base}/bench/first-page?job=${JOB}`);
+const firstScreenMs = (browser: Browser, server: ServerProcess): Promise<number> => paintedAt(browser, `${server.url}/view/${server.job}`, WATCH_FIRST_SCREEN);
+const firstPageMs = (browser: Browser, server: ServerProcess): Promise<number> => paintedAt(browser, `${server.url}/bench/first-page?job=${server.job}`);
 
 interface ScrollResult {
   frames: number;
@@ -156,9 +163,9 @@ async function heapMB(page: Page): Promise<number> {
   return usedSize / 1024 / 1024;
 }
 
-async function scrollBench(browser: Browser, base: string, options: Options): Promise<ScrollResult> {
+async function scrollBench(browser: Browser, server: ServerProcess, options: Options): Promise<ScrollResult> {
   const page = await newPage(browser);
-  await page.goto(`${base}/view/${JOB}`);
+  await page.goto(`${server.url}/view/${server.job}`);
   await page.locator('joblogs-viewer').locator('.row .tx').first().waitFor();
   const run = await scrollRun(page, options.scrollLines, options.pxPerFrame);
   const result = { ...run, heapMB: await heapMB(page) };
@@ -167,9 +174,9 @@ async function scrollBench(browser: Browser, base: string, options: Options): Pr
 }
 
 /** Sweeps the whole job top to bottom (fast, 20 screens a frame), then reads the heap. */
-async function sweepBench(browser: Browser, base: string): Promise<{ heapBeforeMB: number; heapAfterMB: number; longFrames: number; frames: number }> {
+async function sweepBench(browser: Browser, server: ServerProcess): Promise<{ heapBeforeMB: number; heapAfterMB: number; longFrames: number; frames: number }> {
   const page = await newPage(browser);
-  await page.goto(`${base}/view/${JOB}`);
+  await page.goto(`${server.url}/view/${server.job}`);
   await page.locator('joblogs-viewer').locator('.row .tx').first().waitFor();
   const heapBeforeMB = await heapMB(page);
   const run = await scrollRun(page, 1_000_000, 20_000);
@@ -193,7 +200,7 @@ async function tailLatencies(browser: Browser, url: (jobId: string) => string, s
     printedAt.push((await server.ask<{ at: number }>({ type: 'print', jobId, text: `probe-${i} printed at ${new Date().toISOString()}` })).at);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await page.waitForTimeout(1500);
+  await page.waitForTimeout(5000);
   const seen = (await page.evaluate('window.seen')) as Record<string, number>;
   await server.ask({ type: 'finish', jobId });
   await closePage(page);
@@ -206,42 +213,55 @@ type Request = { type: 'running' } | { type: 'print'; jobId: string; text: strin
 
 interface ServerProcess {
   url: string;
+  /** The finished 1M-line job. */
+  job: string;
   ask<T>(request: Request): Promise<T>;
   stop(): void;
 }
 
-async function startServerProcess(): Promise<ServerProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startServerProcess(options: Options): Promise<ServerProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--run', options.run], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending: Array<(reply: unknown) => void> = [];
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<{ url: string; job: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
-    child.on('message', (message: { type: string; url?: string }) => (message.type === 'ready' ? resolve(message.url!) : pending.shift()?.(message)));
+    child.on('message', (message: { type: string; url?: string; job?: string }) => (message.type === 'ready' ? resolve({ url: message.url!, job: message.job! }) : pending.shift()?.(message)));
   });
   return {
-    url,
+    ...ready,
     ask: <T>(request: Request) => new Promise<T>((resolve) => { pending.push(resolve as (reply: unknown) => void); child.send(request); }),
     stop: () => child.kill(),
   };
 }
 
-/** Child mode: the reference server with the 1M-line job; running jobs made and printed to on request. */
-async function serve(): Promise<void> {
-  const store = new JobStore();
-  createTrainingJob(store, JOB, 1_000_000);
-  const pages = new Map([['/bench/first-page', FIRST_PAGE], ['/bench/tail', TAIL_BASELINE]]);
-  const server = await startReferenceServer({ store, tokens: new Map([[TOKEN, { sub: 'alice', teams: ['ml'] }]]), bundlePath: BUNDLE_PATH, pageToken: TOKEN, pages });
-  let running = 0;
+/**
+ * Child mode: the backend (its API serves the baseline pages on its own origin) with the 1M-line
+ * job; running jobs made, printed to and finished on request, one request at a time.
+ */
+async function serve(options: Options): Promise<void> {
+  const pages = new Map<string, string>();
+  const backend = await startBackend({ run: options.run, pages });
+  const token = await backend.apiToken();
+  pages.set('/bench/first-page', FIRST_PAGE(token)).set('/bench/tail', TAIL_BASELINE(token));
+  const job = await backend.millionLineJob();
+  const running = new Map<string, RunningJob>();
+  let queue = Promise.resolve();
+  const answer = async (request: Request): Promise<object> => {
+    if (request.type === 'running') {
+      const made = await backend.runningJob();
+      running.set(made.jobId, made);
+      return { jobId: made.jobId };
+    }
+    const made = running.get(request.jobId)!;
+    if (request.type === 'print') await made.print([request.text]);
+    else await made.finish(0);
+    return { at: Date.now() };
+  };
   process.on('message', (request: Request) => {
-    if (request.type === 'running') return process.send!({ type: 'reply', jobId: createRunningJob(store, `bench-live-${++running}`, 100).jobId });
-    const job = store.get(request.jobId)!;
-    if (request.type === 'print') job.print({ source: 'main', text: request.text });
-    else job.finish('main', 0);
-    job.wake();
-    process.send!({ type: 'reply', at: Date.now() });
+    queue = queue.then(async () => void process.send!({ type: 'reply', ...(await answer(request)) }));
   });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
-  process.send!({ type: 'ready', url: server.url });
+  process.on('disconnect', () => void backend.close().then(() => process.exit(0)));
+  process.send!({ type: 'ready', url: backend.apiBase, job });
 }
 
 // ---- statistics and report -----------------------------------------------------------------------
@@ -255,18 +275,18 @@ function summary(values: number[], digits = 0): string {
   return `${quantile(values, 0.5).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+async function main(options: Options): Promise<void> {
   const size = await buildViewer();
   console.log(`bundle viewer/dist/joblogs-viewer.js: ${formatSize(size)}`);
-  const server = await startServerProcess();
+  console.log(`backend: ${backendKind()}`);
+  const server = await startServerProcess(options);
   const browser = await launchBrowser();
   const rounds: Array<Record<string, unknown>> = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
-      const baseline = await firstPageMs(browser, server.url);
-      const viewer = await firstScreenMs(browser, server.url);
-      const scroll = await scrollBench(browser, server.url, options);
+      const baseline = await firstPageMs(browser, server);
+      const viewer = await firstScreenMs(browser, server);
+      const scroll = await scrollBench(browser, server, options);
       const tailBaseline = await tailLatencies(browser, (id) => `${server.url}/bench/tail?job=${id}`, server, options.tailLines, false);
       const tailViewer = await tailLatencies(browser, (id) => `${server.url}/view/${id}`, server, options.tailLines, true);
       const result = {
@@ -278,7 +298,7 @@ async function main(): Promise<void> {
         `scroll ${scroll.linesScrolled} lines in ${scroll.frames} frames, ${scroll.longFrames} > 50 ms (longest ${scroll.longestMs.toFixed(0)} ms), heap ${scroll.heapMB.toFixed(1)} MB; ` +
         `printed→visible p50 ${result.tail.viewerP50} ms p95 ${result.tail.viewerP95} ms (bare long poll p50 ${result.tail.baselineP50} p95 ${result.tail.baselineP95})`);
     }
-    const sweep = options.sweep ? await sweepBench(browser, server.url) : null;
+    const sweep = options.sweep ? await sweepBench(browser, server) : null;
     const pick = (f: (r: any) => number): number[] => rounds.map(f); // eslint-disable-line @typescript-eslint/no-explicit-any
     console.log('\nmedian (min–max) over', options.rounds, 'rounds');
     console.log(`first screen, 1M-line job    ${summary(pick((r) => r.firstScreenMs))} ms  vs API first page alone ${summary(pick((r) => r.firstPageMs))} ms  → ratio ${summary(pick((r) => r.firstScreenRatio), 2)}×  (aim ≤ 1.5×, < 1000 ms)`);
@@ -289,7 +309,7 @@ async function main(): Promise<void> {
     console.log(`bundle                       ${formatSize(size)}`);
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = path.join(RESULTS_DIR, `viewer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ options, bundle: size, rounds, sweep }, null, 2));
+    writeFileSync(file, JSON.stringify({ backend: backendKind(), options, bundle: size, rounds, sweep }, null, 2));
     console.log(`raw results: ${path.relative(process.cwd(), file)}`);
   } finally {
     await browser.close();
@@ -297,5 +317,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--serve')) await serve();
-else await main();
+const options = parseOptions(process.argv.slice(2));
+if (process.argv.includes('--serve')) await serve(options);
+else if (backendKind() === 'stack') await withLocalStack(() => main(options));
+else await main(options);

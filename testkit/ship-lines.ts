@@ -21,6 +21,8 @@ export interface ShipLinesOptions {
   /** Line `i`'s capture time (epoch ms); default now. */
   time?: (i: number) => number;
   stream?: (i: number) => 'stdout' | 'stderr';
+  /** What ends line `i` as printed: `\n` (default), `\r\n`, or `\r` (a progress bar redrawing itself). */
+  end?: (i: number) => '\n' | '\r\n' | '\r';
   /** The job's exit as the final marker records it; default 0. */
   exitCode?: number;
   /** Waits this long after every `pauseEvery` lines (a running job); default no pauses. */
@@ -34,7 +36,7 @@ export interface ShipLinesOptions {
 export async function shipLines(o: ShipLinesOptions): Promise<ShipperSummary> {
   const shipper = await Shipper.open({ jobId: o.jobId, bucket: o.bucket, source: o.source ?? 'main', s3: o.s3, spoolDir: o.spoolDir, closeTimeoutMs: 120_000, ...o.shipper });
   for (let i = 0; i < o.count; i++) {
-    shipper.write(o.stream?.(i) ?? 'stdout', Buffer.from(`${o.text(i)}\n`), o.time?.(i) ?? Date.now());
+    shipper.write(o.stream?.(i) ?? 'stdout', Buffer.from(`${o.text(i)}${o.end?.(i) ?? '\n'}`), o.time?.(i) ?? Date.now());
     if (shipper.blocked) await shipper.waitForRoom();
     if (o.pauseMs && o.pauseEvery && (i + 1) % o.pauseEvery === 0) await new Promise((r) => setTimeout(r, o.pauseMs));
   }

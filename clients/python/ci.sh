@@ -39,6 +39,12 @@ else
   fresh_tools=0
 fi
 
+# The scrubbing rules ship inside the package as a copy of the one shared list: a copy that drifted fails here, first.
+cmp -s "$repo/shared/core/scrub/rules.json" src/joblogs/scrub_rules.json || {
+  say "src/joblogs/scrub_rules.json differs from shared/core/scrub/rules.json: cp shared/core/scrub/rules.json clients/python/src/joblogs/scrub_rules.json"
+  exit 1
+}
+
 say "building the sdist and the wheel from it"
 # From the sdist, in a temporary directory: the source tree gets no build/ or *.egg-info, and a file missing from the sdist fails here.
 "$tools/bin/python" -m build --outdir "$work/dist" "$here" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
@@ -52,6 +58,7 @@ pip_quiet "$work/clean/bin/pip" install "$wheel"
 import importlib.resources as r, joblogs
 assert "site-packages" in joblogs.__file__, joblogs.__file__
 assert r.files("joblogs").joinpath("py.typed").is_file()
+assert r.files("joblogs").joinpath("scrub_rules.json").is_file()
 print("[python-ci] clean venv: joblogs", joblogs.__version__, "from", joblogs.__file__)')
 "$work/clean/bin/python" -m joblogs run --help >/dev/null
 

@@ -48,7 +48,9 @@ export async function getLines(access: FoundJob, query: string, deps: LogsApiDep
 async function readPage(access: FoundJob, request: LinesRequest, view: JobView, deps: LogsApiDeps): Promise<LinesBody> {
   const jobId = access.record.registration.jobId;
   const filters = withSourceForFrom(request, view);
-  const order = orderOf(filters);
+  // The order (and so the cursors) of the filters as asked: a permalink into a job's only source
+  // pages on with the same requests as the rest of the job, without naming the source.
+  const order = orderOf(request.filters);
   checkCursorOrder(request.anchor, order);
   const ctx: PageContext = { scope: { jobId, filters, frontier: view.frontier }, order, index: linesIndex(deps.config.stage), deps };
   const { anchor, limit } = request;
@@ -57,7 +59,8 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
     jobId,
     status: view.status,
     lines: page.lines,
-    prev: page.lines[0]?.cursor ?? null,
+    // docs/logs-api.md: null at the start, so a client can tell "nothing before" from the cursor alone.
+    prev: page.hasBefore ? (page.lines[0]?.cursor ?? null) : null,
     next: page.lines.at(-1)?.cursor ?? afterCursor(anchor),
     hasBefore: page.hasBefore,
     hasAfter: page.hasAfter,

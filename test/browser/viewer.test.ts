@@ -1,11 +1,20 @@
 /**
  * The log viewer in a real headless Chromium, used the way a person uses it. Screenshots of each
- * scene land in .local/artifacts/viewer/. The server side comes from one fixture (support/backend.ts).
+ * scene land in .local/artifacts/viewer/ (…/reference/ for the reference server's). The server
+ * side comes from one fixture (testkit/viewer): the local stack's real logs API by default
+ * (JOBLOGS_VIEWER_BACKEND=reference: the reference server of viewer/dev).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startBackend, type LogsBackend } from './support/backend.js';
-import { launchBrowser, ViewerPage } from './support/browser.js';
+import { launchBrowser, startBackend, ViewerPage, type LogsBackend } from '../../testkit/viewer/index.js';
+
+const TRACEBACK_ROWS = [
+  'Traceback (most recent call last):',
+  '  File "train.py", line 212, in <module>',
+  '    loss = model(batch).loss',
+  '  File "model.py", line 88, in forward',
+  '    h = self.attn(x)',
+];
 
 let backend: LogsBackend;
 let browser: Browser;
@@ -13,7 +22,7 @@ let million: string;
 const pages: ViewerPage[] = [];
 
 beforeAll(async () => {
-  [backend, browser] = await Promise.all([startBackend(), launchBrowser()]);
+  [backend, browser] = await Promise.all([startBackend({ run: inject('viewerRun') }), launchBrowser()]);
   million = await backend.millionLineJob();
 });
 
@@ -26,10 +35,20 @@ afterAll(async () => {
   await backend?.close();
 });
 
-async function open(jobId: string, options: { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' } = {}): Promise<ViewerPage> {
-  const viewer = await ViewerPage.open(browser, backend.viewerUrl(jobId, options), { colorScheme: options.colorScheme });
+type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' };
+
+async function openOn(on: LogsBackend, jobId: string, options: OpenOptions = {}): Promise<ViewerPage> {
+  const viewer = await ViewerPage.open(browser, on.viewerUrl(jobId, options), { colorScheme: options.colorScheme, artifacts: on.kind === 'reference' ? 'reference' : undefined });
   pages.push(viewer);
   return viewer;
+}
+
+const open = (jobId: string, options: OpenOptions = {}): Promise<ViewerPage> => openOn(backend, jobId, options);
+
+/** What the API answers the page's user (to compare the screen with). */
+async function apiGet<T>(route: string): Promise<T> {
+  const response = await fetch(`${backend.apiBase}${route}`, { headers: { authorization: `Bearer ${await backend.apiToken()}` } });
+  return (await response.json()) as T;
 }
 
 describe('a finished 1 000 000-line job', () => {
@@ -125,7 +144,9 @@ describe('a finished 1 000 000-line job', () => {
     const rows = await viewer.screenRows();
     expect(rows.find((r) => r.number === '50031')?.text).toBe('Traceback (most recent call last):'); // context above
     expect(rows.find((r) => r.number === '50037')?.text).toContain('step 50036'); // and below
-    await viewer.screenshot('search-match-1');
+    await viewer.button('Show timestamps (t)').click();
+    await expect.poll(() => viewer.viewer.locator('.row.current-match .ts').isVisible()).toBe(true);
+    await viewer.screenshot('search-match-1'); // docs/img/viewer.png
     await viewer.viewer.locator('input[type=search]').press('Enter');
     await expect.poll(() => viewer.searchStatus()).toBe('Match 2 of 11');
     await viewer.waitForRow((r) => r.number === '150036' && r.classes.includes('current-match'));
@@ -134,16 +155,18 @@ describe('a finished 1 000 000-line job', () => {
     await viewer.waitForRow((r) => r.number === '50036' && r.classes.includes('current-match'));
   });
 
-  it('filters by level: only error lines are left', async () => {
+  it('filters by level: only the error lines are left, as the indexer found them', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
     await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'Errors' });
-    const first = await viewer.waitForRow((r) => r.number === '50031');
-    expect(first.text).toBe('Traceback (most recent call last):');
-    const rows = await viewer.screenRows();
-    expect(rows.length).toBeGreaterThan(20);
-    for (const row of rows) if (!row.classes.includes('footer')) expect(row.level).toBe('error');
-    expect(rows.map((r) => r.number)).toContain('150031'); // the next traceback follows directly
+    const first = await viewer.waitForRow((r) => r.number === '50030');
+    expect(first.text).toBe('ERROR:train:step 50029 failed, skipping the batch');
+    await viewer.waitForRow((r) => r.classes.includes('footer'));
+    const rows = (await viewer.screenRows()).filter((r) => !r.classes.includes('footer'));
+    // One logged error every 100 000 lines: the ten of them, next to each other. The tracebacks and
+    // the coloured level words (`\x1b[33mWARNING`) carry no level the indexer can read.
+    expect(rows.map((r) => r.number)).toEqual(Array.from({ length: 10 }, (_, i) => String(i * 100_000 + 50_030)));
+    for (const row of rows) expect(row.level).toBe('error');
     await viewer.screenshot('filter-errors');
   });
 
@@ -151,10 +174,10 @@ describe('a finished 1 000 000-line job', () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
     await viewer.button('Jump to the first error').click();
-    await viewer.waitForRow((r) => r.number === '50031' && r.classes.includes('selected'));
+    await viewer.waitForRow((r) => r.number === '50030' && r.classes.includes('selected'));
     await viewer.scroller.press('e');
-    await viewer.waitForRow((r) => r.number === '50032' && r.classes.includes('selected'));
-    expect(new URL(viewer.page.url()).hash).toBe('#L50032');
+    await viewer.waitForRow((r) => r.number === '150030' && r.classes.includes('selected'));
+    expect(new URL(viewer.page.url()).hash).toBe('#L150030');
   });
 
   it('scrolls a long line sideways, wraps it on request, and shows timestamps', async () => {
@@ -250,19 +273,19 @@ describe('a running job', () => {
     await viewer.wheel(-300);
     await expect.poll(() => viewer.statusBar()).toContain('Running · paused');
     await job.print(['printed while paused']);
-    await expect.poll(() => viewer.statusBar()).toContain('1 new lines below');
+    await expect.poll(() => viewer.statusBar(), { timeout: 15_000 }).toContain('1 new lines below');
     expect((await viewer.screenRows()).some((r) => r.text === 'printed while paused')).toBe(false);
     await viewer.viewer.getByRole('button', { name: '↓ Jump to bottom' }).click();
     await viewer.waitForRow((r) => r.text === 'printed while paused' && r.number === '52');
 
     // The service drops out mid-tail: the viewer says so, retries from where it was, and shows each line once.
-    await backend.interruptNextRequest(503);
     await job.print(['printed before the outage']);
     await viewer.waitForRow((r) => r.text === 'printed before the outage');
+    await backend.interruptNextRequest(503);
     await expect.poll(() => viewer.alert(), { timeout: 30_000 }).toContain('unavailable');
     await job.print(['printed during the outage']);
-    await viewer.waitForRow((r) => r.text === 'printed during the outage' && r.number === '54', 15_000);
-    await expect.poll(() => viewer.viewer.locator('.alert').isVisible()).toBe(false);
+    await viewer.waitForRow((r) => r.text === 'printed during the outage' && r.number === '54', 20_000);
+    await expect.poll(() => viewer.viewer.locator('.alert').isVisible(), { timeout: 15_000 }).toBe(false);
 
     await job.print(['last words']);
     await viewer.waitForRow((r) => r.text === 'last words');
@@ -283,33 +306,35 @@ describe('a job of several sources', () => {
     await viewer.wheel(2000, 20);
     await expect.poll(async () => (await viewer.screenRows()).length).toBeGreaterThan(20);
     await viewer.dragScrollbarTo(0.5);
-    // Half way through the job's time: the ranks are near line 2 500 of their 5 000.
-    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(2000);
-    expect(await viewer.firstLineNumber()).toBeLessThan(3000);
-    const sources = await viewer.viewer.locator('.row .src').allTextContents();
-    expect(new Set(sources)).toEqual(new Set(['rank-0', 'rank-1', 'rank-2', 'rank-3']));
+    // Half way through the job's time: about where the ranks were then (near line 2 500 of their 5 000).
+    const summary = await apiGet<{ startedAt: string; endedAt: string }>(`/jobs/${jobId}`);
+    const middle = new Date((Date.parse(summary.startedAt) + Date.parse(summary.endedAt)) / 2).toISOString();
+    const then = (await apiGet<{ lines: Array<{ line: number }> }>(`/jobs/${jobId}/lines?at=${middle}&limit=1`)).lines[0]!.line + 1;
+    expect(then).toBeGreaterThan(1000);
+    expect(then).toBeLessThan(4000);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 10_000 }).toBeGreaterThan(then - 500);
+    expect(await viewer.firstLineNumber()).toBeLessThan(then + 500);
+    // The ranks' lines interleave by capture time (they printed side by side).
+    const sources = new Set(await viewer.viewer.locator('.row .src').allTextContents());
+    expect(sources.size).toBeGreaterThan(1);
+    for (const source of sources) expect(['rank-0', 'rank-1', 'rank-2', 'rank-3']).toContain(source);
   });
 
   it('merges the ranks by capture time with a source column; #rank-2:L3001 opens that rank', async () => {
     const jobId = await backend.multiSourceJob();
     const merged = await open(jobId);
     await merged.waitForRow((r) => r.number === '1');
-    expect(await merged.viewer.locator('.row .src').first().textContent()).toBe('rank-0');
+    const first = (await apiGet<{ lines: Array<{ source: string }> }>(`/jobs/${jobId}/lines?limit=1`)).lines[0]!;
+    expect(await merged.viewer.locator('.row .src').first().textContent()).toBe(first.source);
     await merged.screenshot('multi-source-merged');
 
     const one = await open(jobId, { hash: '#rank-2:L3001' });
     const row = await one.waitForRow((r) => r.number === '3001');
     expect(row.text).toBe('Traceback (most recent call last):');
+    expect(row.classes).toContain('selected');
     expect(await one.viewer.getByRole('combobox', { name: 'Source' }).inputValue()).toBe('rank-2');
     const rows = await one.screenRows();
-    // One grouped event of five lines, shown as five rows.
-    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual([
-      'Traceback (most recent call last):',
-      '  File "train.py", line 212, in <module>',
-      '    loss = model(batch).loss',
-      '  File "model.py", line 88, in forward',
-      '    h = self.attn(x)',
-    ]);
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
     expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
   });
 
@@ -325,16 +350,6 @@ describe('a job of several sources', () => {
     await download.cancel();
   });
 
-  it('shows a bar the API collapsed, and fetches its earlier states on request', async () => {
-    const jobId = await backend.multiSourceJob();
-    const viewer = await open(jobId, { hash: '#rank-1:L11' });
-    const bar = await viewer.waitForRow((r) => r.number === '11');
-    expect(bar.text).toContain('loader r1: 100%');
-    expect(await viewer.viewer.locator('.row.selected .redraws').textContent()).toBe('↻ 9');
-    await viewer.scroller.press('r');
-    await viewer.waitForRow((r) => r.text.includes('loader r1:  10%'));
-    expect((await viewer.screenRows()).filter((r) => r.text.includes('loader r1:'))).toHaveLength(10);
-  });
 });
 
 describe('refusals', () => {
@@ -343,18 +358,52 @@ describe('refusals', () => {
     const viewer = await open(million);
     await expect.poll(() => viewer.alert()).toContain('The logs service is unavailable right now (UNAVAILABLE');
     await viewer.screenshot('refusal-unavailable');
-    await viewer.waitForRow((r) => r.number === '1', 15_000);
+    await viewer.waitForRow((r) => r.number === '1', 20_000);
     expect(await viewer.viewer.locator('.alert').isVisible()).toBe(false);
   });
 
   it('says clearly when the job belongs to someone else', async () => {
-    const viewer = await open(await backend.otherUsersJob());
-    await expect.poll(() => viewer.alert()).toContain('You may not read the logs of job “someone-elses”');
+    const jobId = await backend.otherUsersJob();
+    const viewer = await open(jobId);
+    await expect.poll(() => viewer.alert()).toContain(`You may not read the logs of job “${jobId}”`);
     await viewer.screenshot('refusal-forbidden');
   });
 
   it('says clearly when there is no such job', async () => {
     const viewer = await open('no-such-job');
     await expect.poll(() => viewer.alert()).toContain('No job named “no-such-job” (NOT_FOUND)');
+  });
+});
+
+/**
+ * What the ingest builds (issue 14) and the logs API hands the viewer: a multi-line event grouped
+ * into one document (`span`), and a progress bar collapsed to its final state (`redraws`, its
+ * earlier states behind `GET /jobs/{jobId}/redraws`), here on the 4-rank job.
+ */
+describe('grouped events and collapsed bars from the API', () => {
+  let jobId: string;
+
+  beforeAll(async () => {
+    jobId = await backend.multiSourceJob();
+  });
+
+  it('shows an event the API grouped (span 5) as five numbered rows', async () => {
+    const viewer = await openOn(backend, jobId, { hash: '#rank-2:L3001' });
+    await viewer.waitForRow((r) => r.number === '3001');
+    const rows = await viewer.screenRows();
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
+    expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
+    await viewer.screenshot('grouped-event');
+  });
+
+  it('shows a bar the API collapsed, and fetches its earlier states on request', async () => {
+    const viewer = await openOn(backend, jobId, { hash: '#rank-1:L11' });
+    const bar = await viewer.waitForRow((r) => r.number === '11');
+    expect(bar.text).toContain('loader r1: 100%');
+    expect(await viewer.viewer.locator('.row.selected .redraws').textContent()).toBe('↻ 9');
+    await viewer.scroller.press('r');
+    await viewer.waitForRow((r) => r.text.includes('loader r1:  10%'));
+    expect((await viewer.screenRows()).filter((r) => r.text.includes('loader r1:'))).toHaveLength(10);
+    await viewer.screenshot('bar-collapsed-by-api');
   });
 });

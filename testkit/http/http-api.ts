@@ -38,6 +38,8 @@ export interface HttpApiOptions {
   fallback?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** The emulated invocation's time limit (the function's timeout). Default 30 s. */
   timeoutMs?: number;
+  /** Told the status of every answer a route's handler gave (after it is written). */
+  onAnswer?: (answer: { routeKey: string; status: number }) => void;
 }
 
 interface Route {
@@ -76,7 +78,8 @@ export async function startHttpApi(
       const event = toEvent(req, { method, rawPath, rawQueryString, body, routeKey: match.route.routeKey, pathParameters: match.params });
       const context = lambdaContext({ functionName: 'joblogs-local-http', memoryMb: 256, remainingMs: o.timeoutMs ?? 30_000 });
       const result = await match.route.handler(event, context);
-      writeResult(res, result);
+      const status = writeResult(res, result);
+      o.onAnswer?.({ routeKey: match.route.routeKey, status });
     } catch (error) {
       // What the gateway does when the integration fails.
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Internal Server Error' }));
@@ -173,18 +176,19 @@ function toEvent(
   };
 }
 
-/** Payload 2.0 responses: a structured result, or any other value = 200 JSON of that value. */
-function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object | undefined): void {
+/** Payload 2.0 responses: a structured result, or any other value = 200 JSON of that value. Returns the status written. */
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | object | undefined): number {
   const structured = typeof result === 'object' && result !== null && 'statusCode' in result ? (result as APIGatewayProxyStructuredResultV2) : undefined;
   if (!structured) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
-    return;
+    return 200;
   }
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name] = String(value);
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
   const body = structured.body === undefined ? '' : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body;
   res.writeHead(structured.statusCode ?? 200, headers).end(body);
+  return structured.statusCode ?? 200;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

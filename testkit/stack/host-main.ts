@@ -6,10 +6,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BUNDLE_PATH, buildViewer } from '../../viewer/build.js';
-import { serveViewer } from '../../viewer/dev/reference-server.js';
+import { buildViewer } from '../../viewer/build.js';
 import { startIssuer } from '../http/jwt-issuer.js';
 import { startLocalApi } from '../http/local-api.js';
+import { viewerPages } from '../http/viewer-pages.js';
 import { startLocalPipeline } from '../pipeline/start-local-pipeline.js';
 import { awsLocalEnv } from './aws.js';
 import { FUNCTIONS_LOG, ISSUER_KEY_FILE, writeHostFile } from './host.js';
@@ -24,6 +24,7 @@ const audience = stack.info.resources.signer.environment['JWT_AUDIENCE'] ?? 'job
 const issuer = await startIssuer({ audience, port: Number(process.env['JOBLOGS_ISSUER_PORT']), keyFile: ISSUER_KEY_FILE, devTokens: true });
 const pipeline = await startLocalPipeline({ stack, indexer: {}, assembler: {}, logStream: functionsLog, onError: (error) => console.error('[host] runner:', error) });
 await buildViewer();
+const viewer = viewerPages({ issuerUrl: issuer.issuer, apiUrl: () => api.url });
 const api = await startLocalApi({ stack: stack.info, issuer: issuer.issuer, port: Number(process.env['JOBLOGS_API_PORT']), logStream: functionsLog, fallback: pages });
 
 writeHostFile({
@@ -37,23 +38,15 @@ writeHostFile({
 console.log(`[host] ${new Date().toISOString()} pid ${process.pid}: API ${api.url}, issuer ${issuer.issuer}, functions on ${stack.chunkQueueUrl} and ${stack.info.resources.assembler.queueUrl}`);
 
 /**
- * What the API's routes do not take: `/healthz`; the viewer (`/view/<job>?user=…&team=…`, a page
- * that embeds <joblogs-viewer> and gets its token from `/dev/token` for that user and team); and
- * `/dev/token` itself, the issuer's, on the page's own origin.
+ * What the API's routes do not take: `/healthz`, and the viewer's pages (`/view/<job>?user=…&team=…`,
+ * which gets its token from `/dev/token` for that user and team, on the page's own origin).
  */
 async function pages(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = new URL(req.url ?? '/', api.url);
-  if (url.pathname === '/healthz') {
+  if (new URL(req.url ?? '/', 'http://local').pathname === '/healthz') {
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ ok: true, pid: process.pid }));
     return true;
   }
-  if (url.pathname === '/dev/token') {
-    const answer = await fetch(`${issuer.issuer}${url.pathname}${url.search}`);
-    res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(await answer.text());
-    return true;
-  }
-  const who = new URLSearchParams({ user: url.searchParams.get('user') ?? 'alice', team: url.searchParams.get('team') ?? 'ml' });
-  return serveViewer(url, res, { bundlePath: BUNDLE_PATH, apiBase: api.url, tokenUrl: `/dev/token?${who}` });
+  return viewer(req, res);
 }
 
 let stopping = false;

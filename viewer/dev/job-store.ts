@@ -3,6 +3,7 @@
  * ties by source name), in columns so a 1 000 000-line job costs tens of MB, not hundreds.
  * Empty lines take a line number but are not stored (the API does not return them).
  */
+import { parseLogLine } from '../../shared/core/ingest/parse-line.js';
 import type { Stream, Terminator } from '../src/types.js';
 
 export const LEVELS = ['none', 'debug', 'info', 'warn', 'error'] as const;
@@ -17,6 +18,7 @@ export interface PrintedLine {
   text: string;
   time?: number;
   stream?: Stream;
+  /** Default: what the indexer detects in the text (shared/core/ingest/parse-line.ts). */
   level?: Level;
   end?: Terminator;
   span?: number;
@@ -89,7 +91,7 @@ export class StoredJob {
     this.times.push(Math.max(printed.time ?? Date.now(), this.times[position - 1] ?? 0));
     this.sourceOf.push(this.sourceNames.indexOf(source.name));
     this.lineOf.push(line);
-    const level = printed.level ?? 'none';
+    const level = printed.level ?? detectedLevel(printed.text);
     this.codes.push(STREAMS.indexOf(printed.stream ?? 'stdout') | (LEVELS.indexOf(level) << 1) | (TERMINATORS.indexOf(printed.end ?? '\n') << 4));
     if ((printed.span ?? 1) > 1) this.spans.set(position, printed.span!);
     if (printed.redraws?.length) this.redrawStates.set(position, printed.redraws);
@@ -190,6 +192,20 @@ export class StoredJob {
     this.sourceNames.push(name);
     return state;
   }
+}
+
+/**
+ * The level the indexer gives a line (a JSON logger's level field, or a level word near the start
+ * of plain text), in the reference's few levels. A level word inside escape codes
+ * (`\x1b[32mINFO\x1b[0m`) is not one: the indexer reads the raw text.
+ */
+export function detectedLevel(text: string): Level {
+  const level = parseLogLine(text).level;
+  if (level === undefined) return 'none';
+  if (level === 'warning') return 'warn';
+  if (level === 'fatal' || level === 'critical' || level === 'panic') return 'error';
+  if (level === 'trace') return 'debug';
+  return (LEVELS as readonly string[]).includes(level) ? (level as Level) : 'info';
 }
 
 export interface LineFilter {

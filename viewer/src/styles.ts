@@ -60,8 +60,8 @@ select { max-width: 8.5rem; }
 .ts { flex: none; color: var(--joblogs-muted); margin-right: 1ch; display: none; }
 :host([timestamps]) .ts { display: inline; }
 .src { flex: none; color: var(--joblogs-accent); margin-right: 1ch; min-width: 7ch; }
-.row[data-level=error] { background: var(--joblogs-error-bg); }
-.row[data-level=warn] { background: var(--joblogs-warn-bg); }
+.row:is([data-level=error], [data-level=critical], [data-level=fatal]) { background: var(--joblogs-error-bg); }
+.row:is([data-level=warn], [data-level=warning]) { background: var(--joblogs-warn-bg); }
 .row.selected { background: var(--joblogs-selected-bg); }
 .row.selected .ln { color: var(--joblogs-accent); font-weight: bold; }
 .row.redraw .tx { color: var(--joblogs-redraw-fg); }

@@ -30,13 +30,19 @@ export interface Toolbar {
   kibana: HTMLAnchorElement;
 }
 
+/**
+ * Levels are the words the indexer found (lowercased): Python's logging writes `WARNING` and
+ * `CRITICAL`, pino and most others `warn` and `fatal`, so each choice names every spelling.
+ */
+const ERRORS = 'error,critical,fatal';
+const WARNINGS = 'warn,warning';
 const LEVEL_CHOICES: Array<[string, string]> = [
   ['', 'All levels'],
-  ['error', 'Errors'],
-  ['error,warn', 'Warn + error'],
-  ['warn', 'Warnings'],
-  ['info', 'Info'],
-  ['debug', 'Debug'],
+  [ERRORS, 'Errors'],
+  [`${ERRORS},${WARNINGS}`, 'Warn + error'],
+  [WARNINGS, 'Warnings'],
+  ['info,notice', 'Info'],
+  ['debug,trace', 'Debug'],
 ];
 
 export function createToolbar(intents: ToolbarIntents): Toolbar {

@@ -14,6 +14,14 @@ const MAX_SPACER_PX = 15_000_000;
 const OVERSCAN_PX = 400;
 /** Farther than this many screens from the loaded rows, the viewport jumps instead of waiting for pages. */
 const JUMP_SCREENS = 20;
+/**
+ * While the wheel turns, farther than this: pages from a real API on a busy cluster take 50–200 ms
+ * each, and a fast wheel outruns them by more than 20 screens without being a drag. Below the
+ * window's bound (2 000 rows ≈ 60 screens), so the pages it waits for reach the viewport.
+ */
+const WHEEL_JUMP_SCREENS = 45;
+/** A scroll this soon after a wheel event is the wheel's. */
+const WHEEL_MS = 300;
 
 export interface ViewportHandlers {
   needBefore(): void;
@@ -51,6 +59,7 @@ export class Viewport {
   private lastTop = 0;
   private expectedTop: number | null = null;
   private wrapLines = false;
+  private lastWheel = -Infinity;
 
   constructor(
     private readonly handlers: ViewportHandlers,
@@ -64,6 +73,7 @@ export class Viewport {
     this.spacer.className = 'spacer';
     this.scroller.append(this.spacer);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    this.scroller.addEventListener('wheel', () => (this.lastWheel = performance.now()), { passive: true });
     // A taller viewport shows more rows; wrapped rows change height with the width.
     let width = 0;
     new ResizeObserver(([entry]) => {
@@ -237,9 +247,10 @@ export class Viewport {
     const top = this.scroller.scrollTop;
     const viewport = this.scroller.clientHeight;
     const blockBottom = this.blockTop + this.blockHeight;
-    // Far from the loaded rows is a scrollbar drag: open the view there. Nearer, a fast wheel or
-    // fling outran the pages on their way; keep scrolling 1:1 (the scrollbar's scale is not a row's height).
-    const far = JUMP_SCREENS * viewport;
+    // Far from the loaded rows is a scrollbar drag: open the view there. Nearer, or farther while
+    // the wheel turns, a fast wheel or fling outran the pages on their way; keep scrolling 1:1 (the
+    // scrollbar's scale is not a row's height).
+    const far = (performance.now() - this.lastWheel < WHEEL_MS ? WHEEL_JUMP_SCREENS : JUMP_SCREENS) * viewport;
     if (this.rows.length === 0 || top + viewport < this.blockTop - far || top > blockBottom + far) {
       this.clearRendered();
       if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter) this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));

@@ -87,7 +87,11 @@ def test_writes_marker_keys_and_bodies_exactly_as_the_vectors(case: dict[str, An
     final = None
     if case["status"] == "final":
         final = FinalInfo(
-            line_count=body["lineCount"], dropped_lines=body["droppedLines"], exit_code=body.get("exitCode"), signal=body.get("signal")
+            line_count=body["lineCount"],
+            dropped_lines=body["droppedLines"],
+            exit_code=body.get("exitCode"),
+            signal=body.get("signal"),
+            redactions=body.get("redactions"),
         )
     built = marker_body(
         job_id=case["jobId"],

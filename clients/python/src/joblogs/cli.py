@@ -35,6 +35,7 @@ from .events import (
 )
 from .passthrough import pump
 from .s3_http import S3HttpStore
+from .scrub import ScrubConfigError
 from .shipper import Shipper
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -83,6 +84,8 @@ class Session:
 
 def open_session(config: CliConfig, say: Say) -> Session:
     """Checks the bucket and opens the shipper: everything a command needs before it starts."""
+    for warning in config.warnings:
+        say(f"joblogs: warning: {warning}")
     store = S3HttpStore(config.shipper.bucket, force_path_style=config.force_path_style)
     check_bucket(
         S3HttpStore(config.shipper.bucket, force_path_style=config.force_path_style, connect_timeout=3, read_timeout=10),
@@ -91,6 +94,8 @@ def open_session(config: CliConfig, say: Say) -> Session:
     )
     try:
         shipper = Shipper.open(config.shipper, store, on_event=lambda event: report(event, config.verbose, say))
+    except ScrubConfigError as error:
+        raise CliConfigError(str(error), cause=error) from error
     except SpoolError as error:
         # Two shippers on one spool would number the same chunks; an untrustworthy spool is refused: like bad configuration.
         raise CliConfigError(str(error), cause=error) from error

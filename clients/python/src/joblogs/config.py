@@ -4,6 +4,7 @@ into :class:`CliConfig`; every problem is listed in one :class:`CliConfigError` 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from dataclasses import dataclass
 from typing import Mapping, NoReturn, Optional, Sequence
@@ -12,6 +13,7 @@ from . import __version__
 from .contract import is_valid_job_id
 from .errors import JoblogsError, ShipperOptionsError
 from .options import ShipperOptions
+from .scrub import MAX_SECRET_BYTES, MIN_SECRET_BYTES, secrets_from_environment
 from .trace.context import format_traceparent, new_span_id, new_trace_id, read_traceparent
 
 EXIT_OK = 0
@@ -22,6 +24,7 @@ EXIT_NOT_FOUND = 127
 EXIT_SIGNAL_BASE = 128
 
 PIPE_CLOSE_TIMEOUT_MS = 2000
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 
 class CliConfigError(JoblogsError):
@@ -65,6 +68,12 @@ _COMMON: tuple[tuple[str, str, Optional[str], str], ...] = (
     ("--spool-max-bytes", "JOBLOGS_SPOOL_MAX_BYTES", None, "bound of the spool on disk (default 512 MiB)"),
     ("--on-spool-full", "JOBLOGS_ON_SPOOL_FULL", "drop-oldest", "drop-oldest or block"),
     (
+        "--redact-env",
+        "JOBLOGS_REDACT_ENV",
+        None,
+        "environment variables whose values are secret, comma-separated; added to the well-known ones (HF_TOKEN, WANDB_API_KEY, …)",
+    ),
+    (
         "--close-timeout",
         "JOBLOGS_CLOSE_TIMEOUT_MS",
         None,
@@ -88,6 +97,8 @@ class CliConfig:
     argv: tuple[str, ...] = ()
     pipe_close_timeout_ms: int = PIPE_CLOSE_TIMEOUT_MS
     passthrough: bool = True
+    warnings: tuple[str, ...] = ()
+    """Printed as ``joblogs: warning: …`` before the command starts."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(flag, metavar="VALUE", help=f"{text} [{env}]")
         for flag, env, text in _SWITCHES:
             sub.add_argument(flag, action="store_true", default=None, help=f"{text} [{env}]")
+        sub.add_argument("--no-redact", action="store_true", help="ship lines exactly as printed: no secret scrubbing (patterns or values)")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="the command and its arguments, after --")
     return parser
 
@@ -181,6 +193,25 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
             problems.append("a command to run is required after --")
     else:
         command = []
+    redact = not args.no_redact
+    secrets: tuple[tuple[str, str], ...] = ()
+    warnings: list[str] = []
+    if redact:
+        names = [n.strip() for n in (value("--redact-env") or "").split(",") if n.strip()]
+        bad = [n for n in names if not _ENV_NAME.match(n)]
+        if bad:
+            listed = ", ".join(json.dumps(n) for n in bad)
+            problems.append(f"--redact-env: {listed} {'is not a variable name' if len(bad) == 1 else 'are not variable names'}")
+        found = secrets_from_environment(names, env)
+        secrets = tuple((s.name, s.value) for s in found.secrets)
+        # Only for variables the job named: a well-known one set to a placeholder (moto's `test`) is not worth a line.
+        warnings += [
+            f"{name} is {size} byte(s) long: not redacted (secret values must be {MIN_SECRET_BYTES}–{MAX_SECRET_BYTES} bytes)"
+            for name, size in found.skipped
+            if name in names
+        ]
+    else:
+        warnings.append("secret scrubbing is off (--no-redact): lines are shipped exactly as printed")
     if problems:
         raise CliConfigError("; ".join(problems))
     try:
@@ -195,6 +226,8 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
             traceparent=traceparent,
             spool_dir=value("--spool-dir"),
             overflow="block" if overflow == "block" else "drop-oldest",
+            redact=redact,
+            secrets=secrets,
             **{name: number for name, number in numbers.items() if number is not None},  # type: ignore[arg-type]
         ).check()
     except ShipperOptionsError as error:
@@ -208,6 +241,7 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
         argv=tuple(command),
         pipe_close_timeout_ms=pipe_close,
         passthrough=not getattr(args, "no_passthrough", False),
+        warnings=tuple(warnings),
     )
 
 

@@ -63,6 +63,7 @@ class Meta:
     SIGNAL: Final = "signal"
     LINE_COUNT: Final = "line-count"
     DROPPED_LINES: Final = "dropped-lines"
+    REDACTIONS: Final = "redactions"
     CONTENT_SHA256: Final = "content-sha256"
 
 
@@ -178,17 +179,28 @@ def chunk_metadata(
             metadata[Meta.EXIT_CODE] = str(final.exit_code)
         metadata[Meta.LINE_COUNT] = str(final.line_count)
         metadata[Meta.DROPPED_LINES] = str(final.dropped_lines)
+        metadata[Meta.REDACTIONS] = str(final.redactions or 0)
     return metadata
 
 
 class FinalInfo:
     """What the final chunk (and the final marker) say about how the source ended."""
 
-    __slots__ = ("dropped_lines", "exit_code", "line_count", "signal")
+    __slots__ = ("dropped_lines", "exit_code", "line_count", "redactions", "signal")
 
-    def __init__(self, *, line_count: int, dropped_lines: int, exit_code: Optional[int] = None, signal: Optional[str] = None):
+    def __init__(
+        self,
+        *,
+        line_count: int,
+        dropped_lines: int,
+        exit_code: Optional[int] = None,
+        signal: Optional[str] = None,
+        redactions: Optional[int] = None,
+    ):
         self.line_count = line_count
         self.dropped_lines = dropped_lines
+        self.redactions = redactions
+        """Secrets replaced by ``[REDACTED:<kind>]`` in this source (None: a final chunk spooled by a version that did not count them)."""
         self.exit_code = exit_code
         self.signal = signal
 
@@ -226,6 +238,8 @@ def marker_body(
         body["lastSeq"] = last_seq
         body["lineCount"] = final.line_count
         body["droppedLines"] = final.dropped_lines
+        if final.redactions is not None:
+            body["redactions"] = final.redactions
         if final.signal:
             body["signal"] = final.signal
         elif final.exit_code is not None:
@@ -244,9 +258,11 @@ def final_info_from_metadata(metadata: Mapping[str, str]) -> Optional[FinalInfo]
 
     exit_text = metadata.get(Meta.EXIT_CODE)
     exit_code = int(exit_text) if exit_text is not None and re.match(r"^-?[0-9]+$", exit_text) else None
+    redactions = metadata.get(Meta.REDACTIONS)
     return FinalInfo(
         line_count=count(Meta.LINE_COUNT),
         dropped_lines=count(Meta.DROPPED_LINES),
+        redactions=int(redactions) if redactions is not None and redactions.isdigit() else None,
         exit_code=exit_code,
         signal=metadata.get(Meta.SIGNAL) or None,
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Union
+from dataclasses import dataclass, field
+from typing import Dict, Union
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,17 @@ class ShipperSummary:
     """Keys found holding another writer's content (chunks or final marker)."""
     rejected: int = 0
     """Spool files that failed authentication."""
+    redactions: Dict[str, int] = field(default_factory=dict)
+    """Secrets replaced by ``[REDACTED:<kind>]`` by this run, by kind (``aws-access-key-id``, ``env:HF_TOKEN``)."""
 
     def line(self, spool_dir: str = "") -> str:
         """The one line printed at exit (the Node CLI's, plus conflicts)."""
         left = f", {self.pending} chunk(s) left in the spool{' ' + spool_dir if spool_dir else ''} for the next run" if self.pending else ""
+        redacted = ""
+        if self.redactions:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in self.redactions.items())
+            redacted = f", {sum(self.redactions.values())} secret(s) redacted ({kinds})"
         return (
             f"joblogs: {self.lines} lines, {self.bytes} bytes, {self.chunks} chunks ({self.uploaded} uploaded), "
-            f"{self.retries} retries, {self.spooled} spooled, {self.dropped} dropped, {self.conflicts} conflicts{left}"
+            f"{self.retries} retries, {self.spooled} spooled, {self.dropped} dropped, {self.conflicts} conflicts{left}{redacted}"
         )

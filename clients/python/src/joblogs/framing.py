@@ -1,6 +1,8 @@
 """Line capture → frames → chunk bodies (the framing thread) → gzip (the sealing thread): the part
 of the shipper that costs CPU per byte, off the thread that passes output through. zlib releases
 the GIL while it compresses, so framing and gzip use two cores. Chunks come out in seq order.
+Secrets are replaced between the line capture and the frame (:mod:`joblogs.scrub`), so never
+reach the spool.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ import collections
 import threading
 import time
 import zlib
-from dataclasses import dataclass
-from typing import Callable, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional
 
 from .chunker import Chunker, SealedBody
 from .contract import STREAMS, Stream
 from .line_capture import CapturedLine, LineCapture
+from .scrub import Scrubber, StreamScrubber
 
 
 def now_ms() -> int:
@@ -30,6 +33,8 @@ class GzippedChunk:
     next_line: int
     """The line number after this chunk's last line."""
     final: bool
+    redactions: Dict[str, int] = field(default_factory=dict)
+    """Secrets redacted since the previous chunk, by kind."""
 
 
 class Framer:
@@ -47,12 +52,18 @@ class Framer:
         on_chunk: Callable[[GzippedChunk], None],
         on_error: Callable[[Exception], None],
         on_progress: Callable[[], None],
+        scrubber: Optional[Scrubber] = None,
     ):
         self._chunker = Chunker(max_chunk_bytes=max_chunk_bytes, flush_interval_ms=flush_interval_ms)
         self._captures: dict[str, LineCapture] = {
             "stdout": LineCapture(max_line_bytes),
             "stderr": LineCapture(max_line_bytes),
         }
+        self._scrubber = scrubber if scrubber is not None and not scrubber.idle else None
+        self._scrubbers: Optional[dict[str, StreamScrubber]] = (
+            {stream: StreamScrubber(self._scrubber, max_line_bytes) for stream in STREAMS} if self._scrubber is not None else None
+        )
+        self._reported: Dict[str, int] = {}
         self._gzip_level = gzip_level
         self._next_line = first_line
         self._sealed_lines = first_line
@@ -60,7 +71,7 @@ class Framer:
         self._on_error = on_error
         self._on_progress = on_progress
         self._input: collections.deque[tuple[Stream, bytes, int]] = collections.deque()
-        self._sealed: collections.deque[tuple[SealedBody, int, bool]] = collections.deque()
+        self._sealed: collections.deque[tuple[SealedBody, int, bool, Dict[str, int]]] = collections.deque()
         self._cv = threading.Condition()
         self._input_bytes = 0
         self._sealed_bytes = 0
@@ -108,8 +119,17 @@ class Framer:
                     batch = list(self._input)
                     self._input.clear()
                     ending = self._ending and not batch
+                scrubbers = self._scrubbers
                 for stream, data, time_ms in batch:
-                    self._captures[stream].push(data, time_ms, lines)
+                    capture = self._captures[stream]
+                    if scrubbers is None:
+                        capture.push(data, time_ms, lines)
+                    else:
+                        scrubber = scrubbers[stream]
+                        scrubber.scan(data)
+                        parts = capture.parts
+                        capture.push(data, time_ms, lines)
+                        scrubber.lines(lines, capture.pending_bytes, capture.parts != parts)
                     self._add(lines, stream)
                 if batch:
                     with self._cv:
@@ -120,7 +140,12 @@ class Framer:
                     self._seal(self._chunker.take(now), final=False)
                 if ending:
                     for stream in STREAMS:
-                        self._captures[stream].end(now, lines)
+                        capture = self._captures[stream]
+                        parts = capture.parts
+                        capture.end(now, lines)
+                        if scrubbers is not None:
+                            scrubbers[stream].lines(lines, 0, capture.parts != parts)
+                            scrubbers[stream].end(lines)
                         self._add(lines, stream)
                     self._seal(self._chunker.take(now), final=True)
                     return
@@ -144,10 +169,20 @@ class Framer:
 
     def _seal(self, sealed: SealedBody, *, final: bool) -> None:
         self._sealed_lines += sealed.lines
+        redactions = self._take_redactions()
         with self._cv:
-            self._sealed.append((sealed, self._sealed_lines, final))
+            self._sealed.append((sealed, self._sealed_lines, final, redactions))
             self._sealed_bytes += len(sealed.body)
             self._cv.notify_all()
+
+    def _take_redactions(self) -> Dict[str, int]:
+        """Redactions made since the last chunk was sealed (framing thread)."""
+        if self._scrubber is None:
+            return {}
+        counts = self._scrubber.counts
+        delta = {kind: n - self._reported.get(kind, 0) for kind, n in counts.items() if n > self._reported.get(kind, 0)}
+        self._reported = dict(counts)
+        return delta
 
     def _seal_loop(self) -> None:
         while True:
@@ -156,11 +191,11 @@ class Framer:
                     self._cv.wait()
                 if not self._sealed:
                     return
-                sealed, next_line, final = self._sealed.popleft()
+                sealed, next_line, final, redactions = self._sealed.popleft()
             try:
                 compressor = zlib.compressobj(self._gzip_level, zlib.DEFLATED, 31)
                 body = compressor.compress(sealed.body) + compressor.flush()
-                self._on_chunk(GzippedChunk(body, sealed.lines, len(sealed.body), sealed.start_time, next_line, final))
+                self._on_chunk(GzippedChunk(body, sealed.lines, len(sealed.body), sealed.start_time, next_line, final, redactions))
             except Exception as error:
                 self._on_error(error)
             finally:

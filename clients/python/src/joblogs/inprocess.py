@@ -26,6 +26,7 @@ from .events import ShipperEvent, ShipperSummary
 from .options import ShipperOptions
 from .passthrough import pump
 from .s3_http import S3HttpStore
+from .scrub import secrets_from_environment
 from .shipper import Shipper
 from .store import ObjectStore
 from .trace.context import format_traceparent, new_span_id, new_trace_id, read_traceparent
@@ -174,9 +175,15 @@ def _options_from(job_id: Optional[str], bucket: Optional[str], env: Mapping[str
             fields[name] = int(text)
     if env.get("JOBLOGS_ON_SPOOL_FULL"):
         fields["overflow"] = env["JOBLOGS_ON_SPOOL_FULL"]
+    redact_env = tuple(n.strip() for n in env.get("JOBLOGS_REDACT_ENV", "").split(",") if n.strip())
+    fields["redact_env"] = tuple(given.get("redact_env", ())) + redact_env
+    # The secret values are those of this process's environment (``env``), as the job sees it.
+    if "secrets" not in given:
+        found = secrets_from_environment(fields["redact_env"], env)
+        fields["secrets"] = tuple((s.name, s.value) for s in found.secrets)
     # A library must not refuse to run a job over a bad TRACEPARENT: a new trace starts instead.
     fields["traceparent"] = env.get("TRACEPARENT", "").strip().lower() if read_traceparent(env.get("TRACEPARENT")) else None
-    fields.update(given)
+    fields.update({k: v for k, v in given.items() if k != "redact_env"})
     if not fields.get("traceparent"):
         fields["traceparent"] = format_traceparent(new_trace_id(), new_span_id(), 1)
     return ShipperOptions(**fields).check()

@@ -29,7 +29,7 @@ def utf8_boundary(data: bytes, limit: int) -> int:
 
 
 class LineCapture:
-    __slots__ = ("_cr_pending", "_max", "_pending", "_pending_bytes", "_pending_time")
+    __slots__ = ("_cr_pending", "_max", "_pending", "_pending_bytes", "_pending_time", "parts")
 
     def __init__(self, max_line_bytes: int):
         if max_line_bytes < 4:
@@ -39,6 +39,8 @@ class LineCapture:
         self._pending_bytes = 0
         self._pending_time = 0
         self._cr_pending = False
+        self.parts = 0
+        """Lines emitted with terminator ``""`` so far (parts of over-long lines, an unterminated end)."""
 
     @property
     def pending_bytes(self) -> int:
@@ -100,6 +102,7 @@ class LineCapture:
             self._emit_pending("\r", out, now)
         elif self._pending_bytes > 0:
             self._emit_pending("", out, now)
+            self.parts += 1
 
     def _append(self, data: bytes, now: int, out: List[CapturedLine]) -> None:
         if not data:
@@ -112,6 +115,7 @@ class LineCapture:
             whole = self._take()
             cut = utf8_boundary(whole, self._max)
             out.append((whole[:cut], "", self._pending_time))
+            self.parts += 1
             rest = whole[cut:]
             self._pending_time = now
             if rest:

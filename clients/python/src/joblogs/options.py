@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
-from typing import Callable, Literal, Optional
+from typing import Callable, Literal, Optional, Tuple
 
 from . import __version__
 from .contract import (
@@ -25,6 +26,7 @@ from .frame import max_frame_bytes
 from .trace.context import read_traceparent
 
 PRODUCER = f"joblogs-python/{__version__}"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 OverflowPolicy = Literal["drop-oldest", "block"]
 
@@ -61,6 +63,23 @@ class ShipperOptions:
     retry_base_ms: int = 200
     retry_max_ms: int = 5_000
     producer: str = PRODUCER
+    redact: bool = True
+    """Replace secrets by ``[REDACTED:<kind>]`` before a line is framed (docs/python.md): the patterns
+    of the shared rules and the values of ``secrets``. False ships lines exactly as printed."""
+    redact_env: Tuple[str, ...] = ()
+    """Variables whose values are secret, besides the well-known ones (``HF_TOKEN``, ``WANDB_API_KEY``…)."""
+    secrets: Optional[Tuple[Tuple[str, str], ...]] = None
+    """The exact ``(name, value)`` pairs to redact; None: the values of the well-known variables and
+    of ``redact_env`` in ``os.environ`` when the shipper opens."""
+
+    def secret_values(self) -> Tuple[Tuple[str, str], ...]:
+        """What ``secrets`` says, or (None) the well-known and ``redact_env`` variables' values in ``os.environ``."""
+        if self.secrets is not None:
+            return self.secrets
+        from .scrub import secrets_from_environment
+
+        found = secrets_from_environment(self.redact_env, os.environ)
+        return tuple((s.name, s.value) for s in found.secrets)
 
     def resolved_spool_dir(self) -> str:
         from .private_dir import default_spool_root
@@ -106,6 +125,9 @@ def _problems(o: ShipperOptions) -> list[str]:
         problems.append(f"dataset {json.dumps(o.dataset)} must be mlplatform.<name> (1–3 lowercase [a-z0-9_] segments, ≤ 64 chars)")
     if o.traceparent is not None and read_traceparent(o.traceparent) is None:
         problems.append(f"traceparent {json.dumps(o.traceparent)} is not a valid W3C traceparent")
+    for name in o.redact_env:
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            problems.append(f"redact_env: {json.dumps(name)} is not a variable name")
     if o.overflow not in ("drop-oldest", "block"):
         problems.append(f'overflow {json.dumps(o.overflow)} must be "drop-oldest" or "block"')
     for name, (low, high) in _BOUNDS.items():

@@ -25,6 +25,7 @@ from .frame import iso_millis
 from .framing import Framer, GzippedChunk, now_ms
 from .markers import JobMarkers, MarkerOptions
 from .options import ShipperOptions
+from .scrub import Scrubber, SecretValue
 from .spool import Spool, SpoolEntry, SpoolState, chunk_file_name
 from .store import ObjectStore
 from .uploader import Uploader, UploaderOptions
@@ -85,6 +86,7 @@ class Shipper:
                 finish_final=self._markers.write_final,
             ),
         )
+        scrubber = Scrubber([SecretValue(name, value) for name, value in options.secret_values()]) if options.redact else None
         self._framer = Framer(
             max_chunk_bytes=options.max_chunk_bytes,
             flush_interval_ms=options.flush_interval_ms,
@@ -94,14 +96,18 @@ class Shipper:
             on_chunk=self._spool_chunk,
             on_error=lambda error: self._event(SpoolProblem(error)),
             on_progress=self._release_room,
+            scrubber=scrubber,
         )
 
     @classmethod
     def open(cls, options: ShipperOptions, store: ObjectStore, on_event: Optional[EventListener] = None) -> Shipper:
         """Checks the options, locks and resumes this job and source's spool and numbering, starts
-        uploading. Raises :class:`ShipperOptionsError`, :class:`SpoolLockedError` (another shipper
-        holds the spool) or :class:`SpoolSecurityError` (an untrustworthy spool path)."""
+        uploading. Raises :class:`ShipperOptionsError`, :class:`ScrubConfigError` (a secret value
+        that cannot be redacted), :class:`SpoolLockedError` (another shipper holds the spool) or
+        :class:`SpoolSecurityError` (an untrustworthy spool path)."""
         options.check()
+        if options.redact:
+            Scrubber([SecretValue(name, value) for name, value in options.secret_values()], patterns=False)
         opened = Spool.open(options.resolved_spool_dir(), options.job_id, options.source)
         state = opened.state
         if state.started_at is None:
@@ -131,7 +137,12 @@ class Shipper:
 
     @property
     def stats(self) -> ShipperSummary:
-        return dataclasses.replace(self._stats, pending=len(self._spool.entries), conflicts=self._stats.conflicts + self._markers.conflicts)
+        return dataclasses.replace(
+            self._stats,
+            pending=len(self._spool.entries),
+            conflicts=self._stats.conflicts + self._markers.conflicts,
+            redactions=dict(self._stats.redactions),
+        )
 
     @property
     def blocked(self) -> bool:
@@ -199,6 +210,9 @@ class Shipper:
             self._state.next_seq += 1
             self._state.next_line = chunk.next_line
             self._unspooled_bytes += len(chunk.body)
+            for kind, n in chunk.redactions.items():
+                self._stats.redactions[kind] = self._stats.redactions.get(kind, 0) + n
+                self._state.redactions += n
         self._add(chunks=1, lines=chunk.lines)
         try:
             # Room is made before the final chunk's metadata is written, so its dropped-lines is complete.
@@ -209,6 +223,7 @@ class Shipper:
                 final = FinalInfo(
                     line_count=chunk.next_line,
                     dropped_lines=self._state.dropped_lines,
+                    redactions=self._state.redactions,
                     exit_code=exit_code,
                     signal=signal,
                 )

@@ -38,12 +38,13 @@ _KEY_BYTES = 32
 
 @dataclass
 class SpoolState:
-    """Survives restarts: the next seq and line number to use, lines dropped so far, the first start."""
+    """Survives restarts: the next seq and line number to use, lines dropped and secrets redacted so far, the first start."""
 
     next_seq: int = 0
     next_line: int = 0
     dropped_lines: int = 0
     started_at: Optional[str] = None
+    redactions: int = 0
 
     def to_json(self) -> dict[str, Any]:
         value: dict[str, Any] = {
@@ -51,6 +52,8 @@ class SpoolState:
             "nextLine": self.next_line,
             "droppedLines": self.dropped_lines,
         }
+        if self.redactions:
+            value["redactions"] = self.redactions
         if self.started_at:
             value["startedAt"] = self.started_at
         return value
@@ -380,6 +383,7 @@ def _read_state(dir_fd: int, path: str, key: bytes, rejected: list[str]) -> Spoo
             next_line=int(value.get("nextLine", 0)),
             dropped_lines=int(value.get("droppedLines", 0)),
             started_at=value.get("startedAt"),
+            redactions=int(value.get("redactions", 0)),
         )
     except (SpoolError, ValueError, TypeError) as error:
         # The chunk files still say where numbering stands; an unknown state is reported, not trusted.

@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { LOCAL_DIR } from '../paths.js';
 
-export { launchBrowser } from '../../../testkit/browser.js';
-export const ARTIFACTS_DIR = path.resolve(import.meta.dirname, '../../../.local/artifacts/viewer');
+export { launchBrowser } from '../browser.js';
+export const ARTIFACTS_DIR = path.join(LOCAL_DIR, 'artifacts', 'viewer');
 
 /** A row as a person reads it: the line number in the gutter and the text. */
 export interface ScreenRow {
@@ -20,13 +21,17 @@ export interface ScreenRow {
 export class ViewerPage {
   readonly viewer: Locator;
 
-  constructor(readonly page: Page) {
+  /** `artifacts`: a folder under ARTIFACTS_DIR for this page's screenshots. */
+  constructor(
+    readonly page: Page,
+    readonly artifacts?: string,
+  ) {
     this.viewer = page.locator('joblogs-viewer');
   }
 
-  static async open(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<ViewerPage> {
+  static async open(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; artifacts?: string | undefined } = {}): Promise<ViewerPage> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: options.colorScheme ?? 'light' });
-    const viewer = new ViewerPage(page);
+    const viewer = new ViewerPage(page, options.artifacts);
     await page.goto(url);
     return viewer;
   }
@@ -112,8 +117,9 @@ export class ViewerPage {
   }
 
   async screenshot(name: string): Promise<string> {
-    mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    const file = path.join(ARTIFACTS_DIR, `${name}.png`);
+    const dir = path.join(ARTIFACTS_DIR, this.artifacts ?? '');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
