@@ -1,4 +1,4 @@
-import { jobOverview, levelsAggregation, termCounts, linesIndex, parseNoParams, scopeFilters, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
+import { jobOverview, levelsAggregation, termCounts, linesIndex, parseNoParams, scopeFilters, sortFor, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
 
@@ -18,7 +18,7 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
       size: MAX_ERROR_POSITIONS,
       track_total_hits: 10_000,
       query: { bool: { filter: [...scopeFilters(scope), { terms: { 'log.level': ['error', 'fatal', 'critical'] } }] } },
-      sort: [{ 'joblogs.captured': 'asc' }, { 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
+      sort: sortFor('merged'),
       _source: ['@timestamp', 'joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
     }),
   ]);

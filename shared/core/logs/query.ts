@@ -17,10 +17,20 @@ export interface LineScope {
   frontier?: Frontier | undefined;
 }
 
-const SORT: Record<LineOrder, Array<Record<string, 'asc'>>> = {
-  source: [{ 'event.sequence': 'asc' }],
-  merged: [{ 'joblogs.captured': 'asc' }, { 'joblogs.source': 'asc' }, { 'event.sequence': 'asc' }],
+/** Sort keys of each order, with the type a backing index that lacks the field sorts it as. */
+const SORT_FIELDS: Record<LineOrder, Array<[field: string, unmappedType: string]>> = {
+  source: [['event.sequence', 'long']],
+  merged: [['joblogs.captured', 'date'], ['joblogs.source', 'keyword'], ['event.sequence', 'long']],
 };
+
+/**
+ * The sort of an order. Every key names its `unmapped_type`: a stage's older backing indices may
+ * predate a field (one written before the logs API existed has no `joblogs.captured`), and a sort
+ * on a field some index lacks otherwise fails the whole search with a 400.
+ */
+export function sortFor(order: LineOrder, direction: 'asc' | 'desc' = 'asc'): object[] {
+  return SORT_FIELDS[order].map(([field, unmappedType]) => ({ [field]: { order: direction, unmapped_type: unmappedType } }));
+}
 
 /** The fields a line is built from. */
 const LINE_FIELDS = ['@timestamp', 'message', 'log.level', 'tags', 'event.sequence', 'joblogs.source', 'joblogs.stream', 'joblogs.line', 'joblogs.part', 'joblogs.end', 'joblogs.captured', 'joblogs.span', 'joblogs.last_line', 'joblogs.lines', 'joblogs.redraws'];
@@ -62,7 +72,7 @@ export interface LinesSearch {
 export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number }): LinesSearch {
   const filter = scopeFilters(scope);
   const reversed = anchor.kind === 'before';
-  const sort = SORT[o.order].map((s) => Object.fromEntries(Object.keys(s).map((k) => [k, reversed ? 'desc' : 'asc'])));
+  const sort = sortFor(o.order, reversed ? 'desc' : 'asc');
   let searchAfter: SortKey | undefined;
   if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
   // An event or a collapsed bar that starts before the line asked for and reaches it is on the page.
@@ -88,7 +98,7 @@ export function searchBody(scope: LineScope, terms: SearchTerms, o: { order: Lin
     size: o.size,
     track_total_hits: 10_000,
     query: { bool: { filter: scopeFilters(scope), must: searchClauses(terms) } },
-    sort: SORT[o.order],
+    sort: sortFor(o.order),
     _source: LINE_FIELDS,
     highlight: { fields: { message: { number_of_fragments: 0, pre_tags: [HIGHLIGHT_PRE], post_tags: [HIGHLIGHT_POST] } }, max_analyzed_offset: 1_000_000 },
   };

@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { firstMissingSeq, highlightOffsets, jobOverview, searchClauses, sourceProgress } from '../../../../../shared/core/logs/index.js';
+import { firstMissingSeq, highlightOffsets, jobOverview, linesSearch, searchBody, searchClauses, sourceProgress } from '../../../../../shared/core/logs/index.js';
 import type { JobMarker } from '../../../../../shared/core/contract/index.js';
+
+describe('sorts of a job\'s lines', () => {
+  const scope = { jobId: 'job-1', filters: {}, frontier: undefined };
+  const sorts = () => [
+    linesSearch(scope, { kind: 'after', cursor: 'start' }, { order: 'merged', size: 10 }).body['sort'],
+    linesSearch(scope, { kind: 'before', cursor: 'end' }, { order: 'source', size: 10 }).body['sort'],
+    searchBody(scope, { words: ['oom'], phrases: [] }, { order: 'merged', size: 10, after: undefined })['sort'],
+  ] as Array<Array<Record<string, { order: string; unmapped_type?: string }>>>;
+
+  it('name the type of every key, so a backing index that predates a field does not fail the search', () => {
+    for (const sort of sorts()) {
+      for (const key of sort) expect(Object.values(key)[0]!.unmapped_type).toMatch(/^(date|keyword|long)$/);
+    }
+    expect(sorts()[0]!.map((k) => Object.keys(k)[0])).toEqual(['joblogs.captured', 'joblogs.source', 'event.sequence']);
+  });
+});
 
 describe('search terms', () => {
   it('become match (every word) and match_phrase clauses on the message', () => {
