@@ -1,7 +1,8 @@
 /**
  * The logs API as docs/logs-api.md states it and as the viewer relies on it — run against the
  * tests' backend: the local stack's real API (default), or the reference server the viewer was
- * first built against (JOBLOGS_VIEWER_BACKEND=reference), which must keep agreeing with it.
+ * first built against (JOBLOGS_VIEWER_BACKEND=reference). The reference server keeps a progress bar
+ * as printed (a line per state) where the indexer collapses it, so the bar test is the real API's.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBackend, type LogsBackend } from '../../testkit/viewer/index.js';
@@ -62,9 +63,17 @@ describe('GET /jobs/{jobId}/lines', () => {
     expect((await lines('stream=stderr&limit=10')).body.lines.every((l) => l.stream === 'stderr')).toBe(true);
   });
 
-  it('marks progress-bar redraws with end "\\r"', async () => {
-    const bar = (await lines('from=3&limit=3')).body.lines;
-    expect(bar.map((l) => l.end)).toEqual(['\r', '\r', '\r']);
+  it('sends a progress bar as one line with its redraws, and its earlier states on request', async () => {
+    const bar = (await lines('limit=3')).body.lines.find((l) => (l.redraws ?? 0) > 0);
+    // The 22 states of epoch 1's bar (tqdm's empty leading state, then 21) are lines 1–22: the final one stands for them.
+    expect(bar).toMatchObject({ line: 1, span: 22, redraws: 21, end: '\n' });
+    expect(bar!.text).toContain('epoch 1: 100%');
+    const states = await get<{ states: Array<{ text: string }> }>(`/jobs/${job}/redraws?cursor=${encodeURIComponent(bar!.cursor)}&source=main`);
+    expect(states.status).toBe(200);
+    const texts = states.body.states.map((s) => s.text);
+    expect(texts).toHaveLength(21);
+    expect(texts[0]).toBe('');
+    expect(texts.slice(1).every((t) => t.startsWith('epoch 1: ') && !t.includes('100%'))).toBe(true);
   });
 
   it('refuses bad parameters with 400 INVALID_PARAMETER', async () => {

@@ -96,4 +96,21 @@ describe('buildRows', () => {
     const shown = buildRows([item], { ...options, showRedraws: true, fetchedRedraws: new Map([[item.cursor, [' 30%', ' 60%']]]) });
     expect(texts(shown)).toEqual([' 30%', ' 60%', '100%']);
   });
+
+  it('numbers a collapsed bar by its first state, and every state by its own line when all are shown', () => {
+    // States at lines 5, 6, 8 and 9 (line 7 is another stream's): the API sends line 5, span 5, lines [5, 6, 8, 9];
+    // contiguous states come without `lines`.
+    const item = line({ line: 5, text: '100%', redraws: 3, span: 5, lines: [5, 6, 8, 9] });
+    expect(buildRows([item], options).map((r) => (r.kind === 'line' ? [r.line, r.text] : null))).toEqual([[5, '100%']]);
+    const shown = buildRows([item], { ...options, showRedraws: true, fetchedRedraws: new Map([[item.cursor, [' 25%', ' 50%', ' 75%']]]) });
+    expect(shown.map((r) => (r.kind === 'line' ? [r.line, r.text, r.isRedraw] : null))).toEqual([
+      [5, ' 25%', true],
+      [6, ' 50%', true],
+      [8, ' 75%', true],
+      [9, '100%', false],
+    ]);
+    const contiguous = line({ line: 20, text: '100%', redraws: 1, span: 2 });
+    const both = buildRows([contiguous], { ...options, showRedraws: true, fetchedRedraws: new Map([[contiguous.cursor, [' 50%']]]) });
+    expect(both.map((r) => (r.kind === 'line' ? r.line : null))).toEqual([20, 21]);
+  });
 });

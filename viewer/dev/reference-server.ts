@@ -430,7 +430,7 @@ function rawHighlights(raw: string, terms: string[]): Array<[number, number]> {
 }
 
 function redraws(job: StoredJob, params: URLSearchParams): object {
-  checkParams(params, new Set(['cursor']));
+  checkParams(params, new Set(['cursor', 'source']));
   const position = decodeLineCursor(job.jobId, params.get('cursor') ?? '');
   if (position === null || position >= job.size) throw invalid('not a cursor of this job');
   const line = job.at(position);

@@ -49,8 +49,9 @@ export class LogsApi {
     return this.get<SearchPage>(this.jobPath('/search'), params, request.signal);
   }
 
-  redraws(cursor: string, signal?: AbortSignal): Promise<RedrawStates> {
-    return this.get<RedrawStates>(this.jobPath('/redraws'), { cursor }, signal);
+  /** The earlier states of a bar the API collapsed; `source` because a cursor of one source's order is a position any source may have. */
+  redraws(cursor: string, source: string, signal?: AbortSignal): Promise<RedrawStates> {
+    return this.get<RedrawStates>(this.jobPath('/redraws'), { cursor, source }, signal);
   }
 
   /** The signer's answer; `path` is the summary's `links.download` (relative to the API base). */

@@ -94,9 +94,7 @@ function pushItem(rows: Row[], item: LogLine, options: RowOptions): void {
     return;
   }
   if (redrawn) previous.isRedraw = true;
-  for (const state of options.showRedraws ? (options.fetchedRedraws.get(item.cursor) ?? []) : []) {
-    rows.push({ ...toRow(item, 0), key: `${item.cursor}^${rows.length}`, text: state, isRedraw: true, hiddenRedraws: 0, apiRedraws: 0, endsWithReturn: false });
-  }
+  if ((item.redraws ?? 0) > 0) return pushBar(rows, item, options);
   const span = item.span ?? 1;
   if (span <= 1) {
     rows.push(toRow(item, 0));
@@ -106,6 +104,35 @@ function pushItem(rows: Row[], item: LogLine, options: RowOptions): void {
     .split('\n')
     .slice(0, span)
     .forEach((text, i) => rows.push({ ...toRow(item, i), text }));
+}
+
+/**
+ * A bar the API collapsed: one row, numbered by its first state (the API's `line`), or — with every
+ * redraw shown — its earlier states from `/redraws` and then the final one, each with its own
+ * number (`lines`, the positions of the states; the last ones when `/redraws` sent fewer).
+ */
+function pushBar(rows: Row[], item: LogLine, options: RowOptions): void {
+  const states = options.showRedraws ? (options.fetchedRedraws.get(item.cursor) ?? []) : [];
+  if (states.length === 0) {
+    rows.push(toRow(item, 0));
+    return;
+  }
+  // `lines` lists the states' positions when other lines sit between them; else they are `line` … `line + span - 1`.
+  const numbers = item.lines ?? (item.line === null ? [] : Array.from({ length: item.span ?? 1 }, (_, i) => item.line! + i));
+  const numberOf = (fromEnd: number) => numbers[numbers.length - 1 - fromEnd] ?? item.line;
+  states.forEach((text, i) => {
+    rows.push({
+      ...toRow(item, 0),
+      key: `${item.cursor}^${i}`,
+      line: numberOf(states.length - i),
+      text,
+      isRedraw: true,
+      hiddenRedraws: 0,
+      apiRedraws: 0,
+      endsWithReturn: false,
+    });
+  });
+  rows.push({ ...toRow(item, 0), line: numberOf(0) });
 }
 
 function toRow(item: LogLine, offset: number): LineRow {

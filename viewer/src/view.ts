@@ -195,7 +195,7 @@ export class LogView {
     for (const row of wanted) {
       if (row.kind !== 'line') continue;
       try {
-        const states = await this.deps.api.redraws(row.cursor, this.controller.signal);
+        const states = await this.deps.api.redraws(row.cursor, row.source, this.controller.signal);
         this.fetchedRedraws.set(
           row.cursor,
           states.states.map((s) => s.text),
