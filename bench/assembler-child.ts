@@ -19,7 +19,13 @@ import { localS3Client } from '../testkit/stack/aws.js';
 
 async function run(variant: string, bucket: string, jobId: string, moto: string, region: string, gzipLevel: string): Promise<void> {
   const s3 = localS3Client({ region, moto: { url: moto } });
-  const config = loadAssemblerConfig({ STAGE: 'bench', LOG_BUCKET: bucket, ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused', S3_FORCE_PATH_STYLE: 'true', GZIP_LEVEL: gzipLevel });
+  const config = loadAssemblerConfig({
+    STAGE: 'bench',
+    LOG_BUCKET: bucket,
+    ASSEMBLE_QUEUE_URL: 'http://127.0.0.1/unused',
+    S3_FORCE_PATH_STYLE: 'true',
+    GZIP_LEVEL: gzipLevel,
+  });
   const started = performance.now();
   if (variant === 'copy') {
     const keys = await listKeys(s3, bucket, `chunks/v1/${jobId}/`);
@@ -53,6 +59,16 @@ async function run(variant: string, bucket: string, jobId: string, moto: string,
   reportResult({ variant, ms: performance.now() - started, bytes: head.ContentLength ?? 0, lines: outcome.metadata.lineCount, gaps: outcome.metadata.gaps });
 }
 
-const { values } = parseArgs({ options: { variant: { type: 'string' }, bucket: { type: 'string' }, job: { type: 'string' }, moto: { type: 'string' }, region: { type: 'string', default: 'us-east-1' }, 'gzip-level': { type: 'string', default: '6' } } });
-if ((values.variant !== 'copy' && values.variant !== 'assemble') || !values.bucket || !values.job || !values.moto) throw new Error('--variant copy|assemble --bucket <b> --job <id> --moto <url>');
+const { values } = parseArgs({
+  options: {
+    variant: { type: 'string' },
+    bucket: { type: 'string' },
+    job: { type: 'string' },
+    moto: { type: 'string' },
+    region: { type: 'string', default: 'us-east-1' },
+    'gzip-level': { type: 'string', default: '6' },
+  },
+});
+if ((values.variant !== 'copy' && values.variant !== 'assemble') || !values.bucket || !values.job || !values.moto)
+  throw new Error('--variant copy|assemble --bucket <b> --job <id> --moto <url>');
 await run(values.variant, values.bucket, values.job, values.moto, values.region, values['gzip-level']);

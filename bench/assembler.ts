@@ -30,7 +30,6 @@ const AIM_RATIO = 0.8;
 const AIM_RSS_MB = 256;
 const gzipAsync = promisify(gzip);
 
-
 const jobIdFor = (mb: number, chunks: number) => `bench-asm-${fixtureTag([GENERATOR_VERSION, mb, chunks])}`;
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +74,17 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
   }
   await flush();
   await Promise.all(uploads);
-  const m: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(), endedAt: new Date(time).toISOString(), lastSeq: seq - 1, lineCount: line, exitCode: 0 };
+  const m: JobMarker = {
+    version: 1,
+    jobId,
+    source: 'main',
+    status: 'final',
+    startedAt: new Date(Date.UTC(2026, 10, 25, 10)).toISOString(),
+    endedAt: new Date(time).toISOString(),
+    lastSeq: seq - 1,
+    lineCount: line,
+    exitCode: 0,
+  };
   await registerJob({ s3, bucket: BUCKET, jobId, owner: 'bench', team: 'bench' });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(m) }));
   console.error(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seq} chunks, ${line} lines`);
@@ -96,13 +105,16 @@ async function measure(stack: StackInfo, o: { rounds: number; mb: number; chunks
   const bundle = await bundleForChild(CHILD, 'assembler-child');
   // Both children run with the Node flags the template gives the assembler function.
   const nodeFlags = (stack.resources?.assembler.environment['NODE_OPTIONS'] ?? '').split(/\s+/).filter((f) => f !== '' && f !== '--enable-source-maps');
-  console.log(`Assembling a ${o.mb} MiB job of ${o.chunks} chunks on the local stack (${machineNote()}); node flags (the assembler's NODE_OPTIONS): ${nodeFlags.join(' ') || 'none'}\n`);
+  console.log(
+    `Assembling a ${o.mb} MiB job of ${o.chunks} chunks on the local stack (${machineNote()}); node flags (the assembler's NODE_OPTIONS): ${nodeFlags.join(' ') || 'none'}\n`,
+  );
   await runRounds({
     name: 'assembler',
     variants: ['copy', 'assemble'] as const,
     baseline: 'copy',
     rounds: o.rounds,
-    measure: (variant) => runChild(bundle, ['--variant', variant, '--bucket', BUCKET, '--job', jobId, '--moto', stack.moto.url, '--region', stack.region], { nodeFlags }),
+    measure: (variant) =>
+      runChild(bundle, ['--variant', variant, '--bucket', BUCKET, '--job', jobId, '--moto', stack.moto.url, '--region', stack.region], { nodeFlags }),
     columns: [
       { label: 'wall s', value: (r: RunResult) => r.ms / 1000, digits: 1 },
       { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },

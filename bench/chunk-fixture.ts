@@ -71,5 +71,14 @@ export function benchChunk(config: IndexerConfig, bucket: string, key: string): 
 
 /** `indexChunk`'s collaborators in a benchmark: the given store and sender, a silent logger, the real clock. */
 export function benchDeps(config: IndexerConfig, chunks: ChunkStore, sendBulk: IndexerDeps['sendBulk']): IndexerDeps {
-  return { config, chunks, deadLetters: refusingDeadLetters, sendBulk, logger: silentLogger(), now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random };
+  return {
+    config,
+    chunks,
+    deadLetters: refusingDeadLetters,
+    sendBulk,
+    logger: silentLogger(),
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+  };
 }

@@ -27,7 +27,17 @@ import { createGunzip } from 'node:zlib';
 import { indexChunk, emptyStats } from '../functions/indexer/index-chunk.js';
 import type { BulkSender } from '../shared/adapters/search/bulk-sender.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
-import { BulkBatcher, ChunkBatcher, describeChunk, LineSplitter, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItemResult, type RawLine } from '../shared/core/ingest/index.js';
+import {
+  BulkBatcher,
+  ChunkBatcher,
+  describeChunk,
+  LineSplitter,
+  bulkActionWriter,
+  EcsDocumentWriter,
+  type BulkBatch,
+  type BulkItemResult,
+  type RawLine,
+} from '../shared/core/ingest/index.js';
 import { gunzipSync } from 'node:zlib';
 import { markedChunks, type CapturedText } from '../testkit/frames.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
@@ -123,7 +133,14 @@ async function runIndexChunk(file: string, config: IndexerConfig, variant: Varia
     batches++;
     bodyBytes += n;
   });
-  const deps = benchDeps(config, fileChunkStore(() => file, (n) => (gzipBytes += n)), sendBulk);
+  const deps = benchDeps(
+    config,
+    fileChunkStore(
+      () => file,
+      (n) => (gzipBytes += n),
+    ),
+    sendBulk,
+  );
   const stats = emptyStats();
   const started = performance.now();
   await indexChunk(
@@ -139,9 +156,11 @@ async function child(variant: Variant, file: string): Promise<void> {
   // One ≥ 100 MiB file is the fixture: beyond the contract's 8 MiB per chunk, so the bound is lifted here.
   const config = benchConfig({ LOG_BUCKET: BUCKET, GROUPING: variant === 'indexChunk' ? 'on' : 'off', CHUNK_MAX_BYTES: String(256 * 1024 * 1024) });
   const result =
-    variant === 'baseline' ? await runBaseline(file)
-    : variant === 'indexChunk' || variant === 'indexChunk-off' ? await runIndexChunk(file, config, variant)
-    : await runPipeline(file, config, variant);
+    variant === 'baseline'
+      ? await runBaseline(file)
+      : variant === 'indexChunk' || variant === 'indexChunk-off'
+        ? await runIndexChunk(file, config, variant)
+        : await runPipeline(file, config, variant);
   reportResult(result);
 }
 
@@ -153,7 +172,9 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
   const file = await cpuFixture(options.mb);
   const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v !== 'baseline')];
   console.log(`# indexer CPU benchmark — ${machineNote()}`);
-  console.log(`fixture ${path.relative(process.cwd(), file)} (${(statSync(file).size / MB).toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`);
+  console.log(
+    `fixture ${path.relative(process.cwd(), file)} (${(statSync(file).size / MB).toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`,
+  );
   // The uncompressed size, measured by the baseline (the other variants do not all see it): MB/s of every variant are MiB of log.
   let uncompressed = 0;
   const mbps = (r: RunResult) => uncompressed / MB / (r.ms / 1000);
@@ -177,15 +198,29 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
       { label: 'lines', value: (r) => r['docs'] as number, digits: 0 },
       { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
       { label: 'ratio vs baseline', value: (r, base) => base.ms / r.ms, digits: 3, unit: '×' },
-      { label: 'vs grouping off', value: (r) => (r.variant === 'indexChunk' && offByRound.has(r['round'] as number) ? offByRound.get(r['round'] as number)!.ms / r.ms : undefined), digits: 3, unit: '×' },
+      {
+        label: 'vs grouping off',
+        value: (r) => (r.variant === 'indexChunk' && offByRound.has(r['round'] as number) ? offByRound.get(r['round'] as number)!.ms / r.ms : undefined),
+        digits: 3,
+        unit: '×',
+      },
     ],
     aim: [
       ...variants.filter((v) => v === 'pipeline' || v === 'indexChunk').map((variant) => ({ variant, column: 'ratio vs baseline', atLeast: AIM })),
-      ...(variants.includes('indexChunk') && variants.includes('indexChunk-off') ? [{ variant: 'indexChunk' as const, column: 'vs grouping off', atLeast: GROUPING_AIM }] : []),
+      ...(variants.includes('indexChunk') && variants.includes('indexChunk-off')
+        ? [{ variant: 'indexChunk' as const, column: 'vs grouping off', atLeast: GROUPING_AIM }]
+        : []),
     ],
-    context: { fixture: file, get uncompressedBytes() { return uncompressed; } },
+    context: {
+      fixture: file,
+      get uncompressedBytes() {
+        return uncompressed;
+      },
+    },
   });
-  console.log(`MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB); lines: baseline counts \`\\n\`; ours count documents (non-empty lines and parts, \`\\r\` ends a line too; with grouping an event or a bar's states in a chunk are one).`);
+  console.log(
+    `MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB); lines: baseline counts \`\\n\`; ours count documents (non-empty lines and parts, \`\\r\` ends a line too; with grouping an event or a bar's states in a chunk are one).`,
+  );
   printTqdmHour();
 }
 
@@ -201,17 +236,39 @@ function printTqdmHour(): void {
   for (let second = 0; second < 3600; second++) {
     for (let tenth = 0; tenth < 10; tenth++) {
       const n = (second % 300) * 10 + tenth;
-      lines.push({ stream: 'stderr', text: `Epoch ${Math.floor(second / 300)}: ${String(Math.floor(n / 30)).padStart(3)}%|${'█'.repeat(Math.floor(n / 300))}| ${n}/3000 [01:23<03:37, 9.98it/s, loss=0.412]`, terminator: n === 2999 ? '\n' : '\r' });
+      lines.push({
+        stream: 'stderr',
+        text: `Epoch ${Math.floor(second / 300)}: ${String(Math.floor(n / 30)).padStart(3)}%|${'█'.repeat(Math.floor(n / 300))}| ${n}/3000 [01:23<03:37, 9.98it/s, loss=0.412]`,
+        terminator: n === 2999 ? '\n' : '\r',
+      });
     }
-    if (second % 10 === 0) lines.push({ stream: 'stdout', text: `2026-11-25 10:00:00,000 INFO trainer: step ${second * 10} loss=0.4123 lr=3.0e-04`, terminator: '\n' });
-    if (second % 900 === 450) lines.push({ stream: 'stdout', text: '/opt/conda/lib/python3.11/site-packages/torch/utils/data/dataloader.py:558: UserWarning: This DataLoader will create 8 worker processes in total.', terminator: '\n' }, { stream: 'stdout', text: '  warnings.warn(', terminator: '\n' });
-    if (second % 1800 === 900) for (const text of ['Traceback (most recent call last):', ...Array.from({ length: 8 }, (_, f) => `  File "/workspace/train.py", line ${100 + f}, in step\n`.trimEnd()), 'RuntimeError: CUDA out of memory']) lines.push({ stream: 'stdout', text, terminator: '\n' });
+    if (second % 10 === 0)
+      lines.push({ stream: 'stdout', text: `2026-11-25 10:00:00,000 INFO trainer: step ${second * 10} loss=0.4123 lr=3.0e-04`, terminator: '\n' });
+    if (second % 900 === 450)
+      lines.push(
+        {
+          stream: 'stdout',
+          text: '/opt/conda/lib/python3.11/site-packages/torch/utils/data/dataloader.py:558: UserWarning: This DataLoader will create 8 worker processes in total.',
+          terminator: '\n',
+        },
+        { stream: 'stdout', text: '  warnings.warn(', terminator: '\n' },
+      );
+    if (second % 1800 === 900)
+      for (const text of [
+        'Traceback (most recent call last):',
+        ...Array.from({ length: 8 }, (_, f) => `  File "/workspace/train.py", line ${100 + f}, in step\n`.trimEnd()),
+        'RuntimeError: CUDA out of memory',
+      ])
+        lines.push({ stream: 'stdout', text, terminator: '\n' });
     cuts.push(lines.length - 1);
   }
   const chunks = markedChunks({ jobId: 'bench-tqdm-hour', lines, cuts });
   const documents = (enabled: boolean) =>
     chunks.reduce((total, c) => {
-      const context = describeChunk({ bucket: BUCKET, key: c.key, metadata: c.metadata, eventTime: CHUNK_EVENT_TIME }, { stage: 'bench', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: Date.now });
+      const context = describeChunk(
+        { bucket: BUCKET, key: c.key, metadata: c.metadata, eventTime: CHUNK_EVENT_TIME },
+        { stage: 'bench', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: Date.now },
+      );
       const batcher = new ChunkBatcher(context, { maxActions: 1 << 30, maxBytes: 1 << 30 }, 0, { enabled, maxLines: 500, maxBytes: 1 << 20 });
       const splitter = new LineSplitter(1 << 20);
       for (const line of splitter.push(gunzipSync(c.body))) batcher.add(line);
@@ -221,8 +278,16 @@ function printTqdmHour(): void {
     }, 0);
   const off = documents(false);
   const on = documents(true);
-  console.log(`\n## Documents per hour of a tqdm-heavy job (${lines.length.toLocaleString('en')} printed lines in ${chunks.length.toLocaleString('en')} one-second chunks)`);
-  printTable(['grouping', 'documents per hour', 'vs off'], [['off (one per line)', off.toLocaleString('en'), '1'], ['on', on.toLocaleString('en'), `${(on / off).toFixed(3)}×`]]);
+  console.log(
+    `\n## Documents per hour of a tqdm-heavy job (${lines.length.toLocaleString('en')} printed lines in ${chunks.length.toLocaleString('en')} one-second chunks)`,
+  );
+  printTable(
+    ['grouping', 'documents per hour', 'vs off'],
+    [
+      ['off (one per line)', off.toLocaleString('en'), '1'],
+      ['on', on.toLocaleString('en'), `${(on / off).toFixed(3)}×`],
+    ],
+  );
 }
 
 /** One `--cpu-prof` run of a variant; prints where the self time goes. */

@@ -31,7 +31,16 @@ import { templateNames } from '../shared/core/cluster/templates.js';
 import { s3ChunkStore, type ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { backoffDelay, Slots } from '../shared/core/batch/index.js';
-import { BulkBatcher, bulkBody, LineSplitter, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkItem, type RawLine } from '../shared/core/ingest/index.js';
+import {
+  BulkBatcher,
+  bulkBody,
+  LineSplitter,
+  readBulkResults,
+  bulkActionWriter,
+  EcsDocumentWriter,
+  type BulkItem,
+  type RawLine,
+} from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
 // Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
 import { countDocuments, esRequest, installStageTemplates, refresh, resetDataStream } from '../testkit/es.js';
@@ -123,7 +132,8 @@ async function runBaseline(options: ChildOptions, stack: StackInfo): Promise<Omi
       let { items, body } = bodies[next++]!;
       for (let attempt = 0; ; attempt++) {
         const outcome = readBulkResults(items, await send(body, { timeoutMs: config.cluster.requestTimeoutMs }));
-        if (outcome.rejected.length > 0) throw new Error(`Elasticsearch rejected ${outcome.rejected.length} documents: ${JSON.stringify(outcome.rejected[0]!.error)}`);
+        if (outcome.rejected.length > 0)
+          throw new Error(`Elasticsearch rejected ${outcome.rejected.length} documents: ${JSON.stringify(outcome.rejected[0]!.error)}`);
         indexed += outcome.indexed + outcome.duplicates;
         if (outcome.retry.length === 0) break;
         retried += outcome.retry.length;
@@ -151,7 +161,10 @@ async function runIndexChunk(options: ChildOptions, stack: StackInfo): Promise<O
   const deadlineAt = Date.now() + 30 * 60_000;
   const slots = new Slots(config.bulk.concurrency);
   for (let seq = 0; seq < options.chunks; seq++) {
-    await indexChunk({ bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined }, { deps, deadlineAt, slots, stats, redelivery: false });
+    await indexChunk(
+      { bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined },
+      { deps, deadlineAt, slots, stats, redelivery: false },
+    );
   }
   const ms = performance.now() - started;
   s3.destroy();
@@ -231,8 +244,12 @@ async function measure(stack: StackInfo, options: MeasureOptions): Promise<void>
     const esVersion = (Object.values(nodes.nodes ?? {})[0] as { version?: string } | undefined)?.version ?? '?';
     const gzipMb = readdirSync(dir).reduce((sum, f) => sum + readFileSync(path.join(dir, f)).length, 0) / MB;
     console.log(`# indexer end-to-end benchmark — ${machineNote()}, ${stack.elasticsearch.kind} ${esVersion} at ${stack.elasticsearch.url}`);
-    console.log(`${options.chunks} chunks, ${options.mb} MiB of log (${gzipMb.toFixed(1)} MiB gzip), read from ${store === 's3' ? `S3 (moto, ${stack.moto.url})` : 'local files (ChunkStore over fs)'}`);
-    console.log(`bulk: concurrency ${config.bulk.concurrency}, ≤ ${config.bulk.maxActions} actions, ≤ ${(config.bulk.maxBytes / MB).toFixed(0)} MiB; data stream ${DATA_STREAM}, recreated before every run\n`);
+    console.log(
+      `${options.chunks} chunks, ${options.mb} MiB of log (${gzipMb.toFixed(1)} MiB gzip), read from ${store === 's3' ? `S3 (moto, ${stack.moto.url})` : 'local files (ChunkStore over fs)'}`,
+    );
+    console.log(
+      `bulk: concurrency ${config.bulk.concurrency}, ≤ ${config.bulk.maxActions} actions, ≤ ${(config.bulk.maxBytes / MB).toFixed(0)} MiB; data stream ${DATA_STREAM}, recreated before every run\n`,
+    );
     const docsPerS = (r: RunResult) => (r['docs'] as number) / (r.ms / 1000);
     await runRounds({
       name: 'indexer-e2e',
@@ -257,10 +274,17 @@ async function measure(stack: StackInfo, options: MeasureOptions): Promise<void>
     });
     console.log("(the baseline's peak RSS includes every pre-built bulk body of the round; indexChunk streams)");
   } finally {
-    await resetDataStream(stack.elasticsearch, DATA_STREAM).catch((error: unknown) => console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`));
+    await resetDataStream(stack.elasticsearch, DATA_STREAM).catch((error: unknown) =>
+      console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`),
+    );
     // Refused (and left) while the data stream exists, i.e. when only its documents could be removed.
     const names = templateNames(STAGE);
-    for (const path of [`/_index_template/${names.index}`, `/_index_template/${names.chunks}`, `/_component_template/${names.mappings}`, `/_component_template/${names.settings}`]) {
+    for (const path of [
+      `/_index_template/${names.index}`,
+      `/_index_template/${names.chunks}`,
+      `/_component_template/${names.mappings}`,
+      `/_component_template/${names.settings}`,
+    ]) {
       await esRequest(stack.elasticsearch, 'DELETE', path).catch(() => undefined);
     }
     if (store === 's3') await removeChunks(stack, options.chunks);

@@ -51,10 +51,24 @@ async function ensureFixture(stack: LocalStack, api: Api): Promise<void> {
     const spoolDir = mkdtempSync(path.join(tmpdir(), 'joblogs-bench-logs-'));
     await Promise.all(
       Object.entries(FIXTURE.sources).map(([source, count]) =>
-        shipLines({ s3: stack.s3, bucket: stack.bucket, jobId: FIXTURE.jobId, spoolDir, source, count, text: (i) => `step ${i} loss=${(1 / (i + 1)).toFixed(6)} lr=3e-4 source=${source}`, time: (i) => timeOf(source, i) }),
+        shipLines({
+          s3: stack.s3,
+          bucket: stack.bucket,
+          jobId: FIXTURE.jobId,
+          spoolDir,
+          source,
+          count,
+          text: (i) => `step ${i} loss=${(1 / (i + 1)).toFixed(6)} lr=3e-4 source=${source}`,
+          time: (i) => timeOf(source, i),
+        }),
       ),
     );
-    await eventually(() => api.get<{ status: string }>(`/jobs/${FIXTURE.jobId}`), (s) => s.status === 'complete', 'the 1M-line job indexed', 900_000);
+    await eventually(
+      () => api.get<{ status: string }>(`/jobs/${FIXTURE.jobId}`),
+      (s) => s.status === 'complete',
+      'the 1M-line job indexed',
+      900_000,
+    );
     console.log(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   } finally {
     await pipeline.stop();
@@ -76,7 +90,7 @@ const PAGE_VARIANTS = ['bare-first', 'api-first', 'bare-middle', 'api-middle'] a
 type PageVariant = (typeof PAGE_VARIANTS)[number];
 
 /** The four calls: each API page and the bare `_search` of the very same page. */
-async function pageCalls(stack: LocalStack, api: Api, es: ReaderSearch): Promise<Record<PageVariant, () => Promise<unknown>>> {
+async function pageCalls(_stack: LocalStack, api: Api, es: ReaderSearch): Promise<Record<PageVariant, () => Promise<unknown>>> {
   const middleAt = new Date(T0 + 3_000_000).toISOString();
   const middle = await api.get<{ lines: Array<{ cursor: string }> }>(`/jobs/${FIXTURE.jobId}/lines?at=${middleAt}&limit=1`);
   const middleCursor = middle.lines[0]!.cursor;
@@ -86,7 +100,9 @@ async function pageCalls(stack: LocalStack, api: Api, es: ReaderSearch): Promise
     if (answer.hits.hits.length !== PAGE + 1) throw new Error(`bare search returned ${answer.hits.hits.length} hits`);
   };
   // The cursor the API gave for the middle line, as the bare search's search_after.
-  const first = await es.search({ ...linesSearch({ jobId: FIXTURE.jobId, filters: {} }, { kind: 'at', time: Date.parse(middleAt) }, { order: 'merged', size: 1 }).body });
+  const first = await es.search({
+    ...linesSearch({ jobId: FIXTURE.jobId, filters: {} }, { kind: 'at', time: Date.parse(middleAt) }, { order: 'merged', size: 1 }).body,
+  });
   const middleKey: Cursor = { order: 'merged', key: lineKey(first.hits.hits[0] as never, 'merged') };
   const page = (query: string) => async () => {
     const body = await api.get<{ lines: unknown[] }>(`/jobs/${FIXTURE.jobId}/lines?${query}`);
@@ -108,7 +124,12 @@ interface Freshness {
 }
 
 /** One job printed at `rate` lines/s for `seconds`; both observers note when each line first reaches them. */
-async function freshnessRun(stack: LocalStack, api: Api, es: ReaderSearch, o: { rate: number; seconds: number; round: number }): Promise<Record<'es-poll' | 'api-tail', Freshness>> {
+async function freshnessRun(
+  stack: LocalStack,
+  api: Api,
+  es: ReaderSearch,
+  o: { rate: number; seconds: number; round: number },
+): Promise<Record<'es-poll' | 'api-tail', Freshness>> {
   const jobId = `bench-tail-${Date.now().toString(36)}-${o.round}`;
   await registerTestJob(stack.s3, stack.bucket, jobId);
   const count = o.rate * o.seconds;
@@ -118,7 +139,9 @@ async function freshnessRun(stack: LocalStack, api: Api, es: ReaderSearch, o: { 
   const tail = (async () => {
     let cursor = 'start';
     while (!done) {
-      const page = await api.get<{ lines: Array<{ line: number }>; next: string; status: string; hasAfter: boolean }>(`/jobs/${jobId}/lines?after=${cursor}&wait=20&limit=1000`);
+      const page = await api.get<{ lines: Array<{ line: number }>; next: string; status: string; hasAfter: boolean }>(
+        `/jobs/${jobId}/lines?after=${cursor}&wait=20&limit=1000`,
+      );
       const now = Date.now();
       for (const l of page.lines) seen['api-tail'][l.line] ||= now;
       cursor = page.next;
@@ -128,7 +151,13 @@ async function freshnessRun(stack: LocalStack, api: Api, es: ReaderSearch, o: { 
   const poll = (async () => {
     let after = -1;
     while (!done || after < count - 1) {
-      const answer = await es.search({ size: 1000, track_total_hits: false, query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { range: { 'joblogs.line': { gt: after } } }] } }, sort: [{ 'joblogs.line': 'asc' }], _source: ['joblogs.line'] });
+      const answer = await es.search({
+        size: 1000,
+        track_total_hits: false,
+        query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { range: { 'joblogs.line': { gt: after } } }] } },
+        sort: [{ 'joblogs.line': 'asc' }],
+        _source: ['joblogs.line'],
+      });
       const now = Date.now();
       for (const hit of answer.hits.hits as Array<{ _source: { joblogs: { line: number } } }>) {
         const line = hit._source.joblogs.line;
@@ -141,12 +170,17 @@ async function freshnessRun(stack: LocalStack, api: Api, es: ReaderSearch, o: { 
   })();
   const every = Math.max(1, Math.round(o.rate / 10));
   await shipLines({
-    s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: mkdtempSync(path.join(tmpdir(), 'joblogs-bench-tail-')), count,
+    s3: stack.s3,
+    bucket: stack.bucket,
+    jobId,
+    spoolDir: mkdtempSync(path.join(tmpdir(), 'joblogs-bench-tail-')),
+    count,
     text: (i) => {
       printedAt[i] = Date.now();
       return `tail ${i}`;
     },
-    pauseEvery: every, pauseMs: (1000 * every) / o.rate,
+    pauseEvery: every,
+    pauseMs: (1000 * every) / o.rate,
   });
   done = true;
   await Promise.race([Promise.all([tail, poll]), new Promise((r) => setTimeout(r, 120_000))]);
@@ -165,16 +199,27 @@ interface ReaderSearch {
 
 async function readerClient(stack: LocalStack): Promise<ReaderSearch> {
   const name = stack.info.resources.logsApi.environment['ES_READER_CREDENTIALS_PARAM']!;
-  const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!) as { username: string; password: string };
+  const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!) as {
+    username: string;
+    password: string;
+  };
   const reader = { url: stack.info.elasticsearch.url, ...credentials };
   return { search: (body) => esRequest(reader, 'POST', `/${linesIndex(stack.info.resources.stage)}/_search`, body) };
 }
 
 async function main(): Promise<void> {
   requireNode24();
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '200' }, rate: { type: 'string', default: '20' }, seconds: { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      calls: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '30' },
+    },
+  });
   const [rounds, calls, rate, seconds] = [values.rounds, values.calls, values.rate, values.seconds].map(Number) as [number, number, number, number];
-  if (![rounds, calls, rate, seconds].every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--rounds, --calls, --rate and --seconds are whole numbers ≥ 1');
+  if (![rounds, calls, rate, seconds].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error('--rounds, --calls, --rate and --seconds are whole numbers ≥ 1');
   console.log(`logs API bench: ${machineNote()}\n`);
   await withLocalStack(async (info) => {
     const stack = loadStack(info);
@@ -193,7 +238,9 @@ async function main(): Promise<void> {
     try {
       await ensureFixture(stack, api);
       const pages = await pageCalls(stack, api, es);
-      console.log(`## page latency: ${calls} calls × ${rounds} rounds, limit ${PAGE}, a 1 000 000-line job of two sources; bare = one _search of the same page\n`);
+      console.log(
+        `## page latency: ${calls} calls × ${rounds} rounds, limit ${PAGE}, a 1 000 000-line job of two sources; bare = one _search of the same page\n`,
+      );
       await runRounds({
         name: 'logs-api-pages',
         variants: PAGE_VARIANTS,

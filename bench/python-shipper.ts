@@ -25,8 +25,21 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { deletePrefix, formatSpread, MB, REPO_ROOT, spread } from '../testkit/index.js';
 import { runRounds, type RoundsResult } from '../testkit/bench/index.js';
-import { awsLocalEnv, ensurePythonClient, localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
-import { exited, freshDir, gzipPipeline, parseSummary, printerCommand, readPrinterReport, readUsage, spawnJoblogs, stdioTo, verifyUpload, withShipperBench, type ShipperBench } from './shipper-common.js';
+import { awsLocalEnv, ensurePythonClient, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
+import {
+  exited,
+  freshDir,
+  gzipPipeline,
+  parseSummary,
+  printerCommand,
+  readPrinterReport,
+  readUsage,
+  spawnJoblogs,
+  stdioTo,
+  verifyUpload,
+  withShipperBench,
+  type ShipperBench,
+} from './shipper-common.js';
 
 const PY_BENCH = path.join(REPO_ROOT, 'bench', 'python-shipper.py');
 const BUCKET = 'joblogs-bench-python';
@@ -96,11 +109,44 @@ async function runThroughput(variant: ThroughputVariant, round: number, ctx: Con
     } else {
       const child =
         variant === 'joblogs-node'
-          ? spawnJoblogs({ bundle: ctx.bundle, jobId, bucket: BUCKET, spoolDir, stack: ctx.stack, usageFile, extraArgs: ['--close-timeout', '600000'], env: { BENCH_PRINTER_REPORT: printerReport } }, printerCommand(args), out.stdio)
-          : spawn(ctx.python, [PY_BENCH, 'probe', '-m', 'joblogs', 'run', '--job-id', jobId, '--bucket', BUCKET, '--spool-dir', spoolDir, '--close-timeout', '600000', '--', ...printerCommand(args)], {
-              stdio: out.stdio,
-              env: pythonEnv(ctx.stack, { BENCH_USAGE_FILE: usageFile, BENCH_PRINTER_REPORT: printerReport }),
-            });
+          ? spawnJoblogs(
+              {
+                bundle: ctx.bundle,
+                jobId,
+                bucket: BUCKET,
+                spoolDir,
+                stack: ctx.stack,
+                usageFile,
+                extraArgs: ['--close-timeout', '600000'],
+                env: { BENCH_PRINTER_REPORT: printerReport },
+              },
+              printerCommand(args),
+              out.stdio,
+            )
+          : spawn(
+              ctx.python,
+              [
+                PY_BENCH,
+                'probe',
+                '-m',
+                'joblogs',
+                'run',
+                '--job-id',
+                jobId,
+                '--bucket',
+                BUCKET,
+                '--spool-dir',
+                spoolDir,
+                '--close-timeout',
+                '600000',
+                '--',
+                ...printerCommand(args),
+              ],
+              {
+                stdio: out.stdio,
+                env: pythonEnv(ctx.stack, { BENCH_USAGE_FILE: usageFile, BENCH_PRINTER_REPORT: printerReport }),
+              },
+            );
       const done = await exited(child, variant);
       await checkShipped(ctx, jobId, done.stderr);
     }
@@ -125,10 +171,12 @@ async function runLoop(variant: CaptureVariant, round: number, ctx: Context, o: 
     JOBLOGS_SPOOL_DIR: freshDir(path.join(ctx.work, 'spool')),
     JOBLOGS_CLOSE_TIMEOUT_MS: '600000',
   });
-  const startedWall = Date.now();
   const started = performance.now();
   try {
-    await exited(spawn(ctx.python, [PY_BENCH, 'loop', variant === 'loop' ? 'alone' : 'capture', String(o.steps), String(o.work)], { stdio: out.stdio, env }), variant);
+    await exited(
+      spawn(ctx.python, [PY_BENCH, 'loop', variant === 'loop' ? 'alone' : 'capture', String(o.steps), String(o.work)], { stdio: out.stdio, env }),
+      variant,
+    );
   } finally {
     out.close();
   }
@@ -154,7 +202,9 @@ function pythonVersusNode(result: RoundsResult<ThroughputVariant, Run>): void {
 
 async function measureThroughput(ctx: Context, options: Options): Promise<void> {
   const mbPerS = (r: Run) => ctx.fixture.bytes / MB / (r.ms / 1000);
-  console.log(`\n## 1. throughput: node bench/log-printer.ts dump (${(ctx.fixture.bytes / MB).toFixed(0)} MiB, ${ctx.fixture.lines} lines) → bare gzip | the Node CLI | python -m joblogs run\n`);
+  console.log(
+    `\n## 1. throughput: node bench/log-printer.ts dump (${(ctx.fixture.bytes / MB).toFixed(0)} MiB, ${ctx.fixture.lines} lines) → bare gzip | the Node CLI | python -m joblogs run\n`,
+  );
   const result = await runRounds<ThroughputVariant, Run>({
     name: 'python-shipper-throughput',
     variants: ['gzip', 'joblogs-node', 'joblogs-python'],
@@ -177,7 +227,9 @@ async function measureThroughput(ctx: Context, options: Options): Promise<void> 
 
 async function measureCapture(ctx: Context, options: Options): Promise<void> {
   const work = Number(execFileSync(ctx.python, [PY_BENCH, 'calibrate'], { encoding: 'utf8' }).trim());
-  console.log(`\n## 2. in-process capture: ${options.steps} steps of ~1 ms arithmetic (${work} iterations) + one ~1 KiB print each, alone and with joblogs.capture()\n`);
+  console.log(
+    `\n## 2. in-process capture: ${options.steps} steps of ~1 ms arithmetic (${work} iterations) + one ~1 KiB print each, alone and with joblogs.capture()\n`,
+  );
   const percent = (x: number) => x * 100;
   await runRounds<CaptureVariant, Run>({
     name: 'python-shipper-capture',
@@ -202,7 +254,7 @@ async function measureCapture(ctx: Context, options: Options): Promise<void> {
     ],
     context: { steps: options.steps, work },
   });
-  console.log('(peak RSS is the job process\'s own, VmHWM; the loop alone is the interpreter and the loop)');
+  console.log("(peak RSS is the job process's own, VmHWM; the loop alone is the interpreter and the loop)");
 }
 
 async function main(): Promise<void> {

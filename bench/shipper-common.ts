@@ -194,7 +194,11 @@ export interface ShipperBench {
  * The setting of a shipper benchmark: the printer's fixture, the CLI built from the current
  * sources, a work folder and a bucket of its own on moto (emptied and the folder removed afterwards).
  */
-export async function withShipperBench<T>(stack: StackInfo, o: { name: string; bucket: string; mb: number }, fn: (bench: ShipperBench) => Promise<T>): Promise<T> {
+export async function withShipperBench<T>(
+  stack: StackInfo,
+  o: { name: string; bucket: string; mb: number },
+  fn: (bench: ShipperBench) => Promise<T>,
+): Promise<T> {
   requireNode24();
   const fixture = await printerFixture(o.mb);
   const bundle = await buildJoblogs();

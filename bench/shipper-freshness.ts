@@ -31,7 +31,17 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chunkKey } from '../shared/core/contract/index.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
-import { deletePrefix, esRequest, eventually, FreshnessProber, installStageTemplates, percentiles, resetDataStream, type EsTarget, type FreshnessSearch } from '../testkit/index.js';
+import {
+  deletePrefix,
+  esRequest,
+  eventually,
+  FreshnessProber,
+  installStageTemplates,
+  percentiles,
+  resetDataStream,
+  type EsTarget,
+  type FreshnessSearch,
+} from '../testkit/index.js';
 import { BENCH_DIR, machineNote, requireNode24, runRounds } from '../testkit/bench/index.js';
 import { startLocalPipeline } from '../testkit/pipeline/index.js';
 import { loadStack, withLocalStack, type LocalStack } from '../testkit/stack/index.js';
@@ -94,14 +104,23 @@ function searchJob(es: EsTarget, dataStream: string, jobId: string): FreshnessSe
 }
 
 /** One measured run: the producer prints while a prober polls for its lines; every line must become searchable. */
-async function measureRun(stack: LocalStack, run: { variant: Variant; jobId: string; bundle: string; work: string; dataStream: string }, options: Options): Promise<Run> {
+async function measureRun(
+  stack: LocalStack,
+  run: { variant: Variant; jobId: string; bundle: string; work: string; dataStream: string },
+  options: Options,
+): Promise<Run> {
   const total = Math.round(options.linesPerS * options.seconds);
   const prober = new FreshnessProber(searchJob(stack, run.dataStream, run.jobId));
   for (let probe = 0; probe < total; probe++) prober.add(probe);
   prober.start(options.pollMs);
   try {
     await (run.variant === 'direct' ? runDirect(stack, run.jobId, options) : runJoblogs(stack, run.bundle, run.jobId, options, run.work));
-    await eventually(() => prober.outstanding, (n) => n === 0, `every line of ${run.jobId} searchable`, 120_000);
+    await eventually(
+      () => prober.outstanding,
+      (n) => n === 0,
+      `every line of ${run.jobId} searchable`,
+      120_000,
+    );
   } finally {
     await prober.stop();
   }
@@ -127,7 +146,9 @@ async function runDirect(stack: LocalStack, jobId: string, options: Options): Pr
     const key = chunkKey({ jobId, source: 'main', seq: seq++ });
     lines = [];
     uploads = uploads.then(async () => {
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata: { producer: 'bench-direct' } }));
+      await stack.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata: { producer: 'bench-direct' } }),
+      );
     });
   };
   printer.stdout!.setEncoding('utf8');
@@ -146,7 +167,14 @@ async function runDirect(stack: LocalStack, jobId: string, options: Options): Pr
 async function runJoblogs(stack: LocalStack, bundle: string, jobId: string, options: Options, work: string): Promise<void> {
   const out = stdioTo('/dev/null');
   const child = spawnJoblogs(
-    { bundle, jobId, bucket: stack.bucket, spoolDir: freshDir(path.join(work, 'spool')), stack: stack.info, extraArgs: ['--flush-interval', String(options.flushMs)] },
+    {
+      bundle,
+      jobId,
+      bucket: stack.bucket,
+      spoolDir: freshDir(path.join(work, 'spool')),
+      stack: stack.info,
+      extraArgs: ['--flush-interval', String(options.flushMs)],
+    },
     printerCommand(['rate', '--lines-per-s', String(options.linesPerS), '--seconds', String(options.seconds)]),
     out.stdio,
   );

@@ -28,7 +28,19 @@ import { parseArgs } from 'node:util';
 import { deletePrefix, MB } from '../testkit/index.js';
 import { runRounds } from '../testkit/bench/index.js';
 import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
-import { exited, freshDir, gzipPipeline, parseSummary, printerCommand, readPrinterReport, readUsage, spawnJoblogs, stdioTo, withShipperBench, type ShipperBench } from './shipper-common.js';
+import {
+  exited,
+  freshDir,
+  gzipPipeline,
+  parseSummary,
+  printerCommand,
+  readPrinterReport,
+  readUsage,
+  spawnJoblogs,
+  stdioTo,
+  withShipperBench,
+  type ShipperBench,
+} from './shipper-common.js';
 
 /** joblogs wall time over alone wall time, minus 1, the shipper should stay under. */
 const AIM_SLOWDOWN = 0.05;
@@ -55,7 +67,11 @@ interface Options {
   profiles: Profile[];
 }
 
-async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; stack: ProvisionedStack; work: string; tag: string; lines: number }): Promise<Run> {
+async function runOnce(
+  variant: Variant,
+  args: string[],
+  ctx: { bundle: string; stack: ProvisionedStack; work: string; tag: string; lines: number },
+): Promise<Run> {
   const outFile = path.join(ctx.work, 'job.out');
   const printerReport = path.join(ctx.work, 'printer.json');
   const usageFile = path.join(ctx.work, 'usage.json');
@@ -72,7 +88,16 @@ async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; 
           variant === 'alone'
             ? spawn(command[0]!, command.slice(1), { stdio: out.stdio, env: { ...process.env, BENCH_PRINTER_REPORT: printerReport } })
             : spawnJoblogs(
-                { bundle: ctx.bundle, jobId, bucket: BUCKET, spoolDir: freshDir(path.join(ctx.work, 'spool')), stack: ctx.stack, usageFile, extraArgs: ['--close-timeout', '600000'], env: { BENCH_PRINTER_REPORT: printerReport } },
+                {
+                  bundle: ctx.bundle,
+                  jobId,
+                  bucket: BUCKET,
+                  spoolDir: freshDir(path.join(ctx.work, 'spool')),
+                  stack: ctx.stack,
+                  usageFile,
+                  extraArgs: ['--close-timeout', '600000'],
+                  env: { BENCH_PRINTER_REPORT: printerReport },
+                },
                 command,
                 out.stdio,
               ),
@@ -88,7 +113,8 @@ async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; 
     return { variant, ms, jobMs, consumerCpuS: (usage.userUs + usage.systemUs) / 1e6, consumerRssMb: usage.maxRssKb / 1024 };
   }
   const summary = parseSummary(done.stderr);
-  if (!summary || summary.lines !== ctx.lines || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not ship every line: ${done.stderr.slice(-2000)}`);
+  if (!summary || summary.lines !== ctx.lines || summary.uploaded !== summary.chunks)
+    throw new Error(`joblogs did not ship every line: ${done.stderr.slice(-2000)}`);
   const s3 = localS3Client(ctx.stack);
   await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`).finally(() => s3.destroy());
   const usage = readUsage(usageFile);
@@ -96,8 +122,12 @@ async function runOnce(variant: Variant, args: string[], ctx: { bundle: string; 
 }
 
 async function measure(stack: ProvisionedStack, options: Options, { fixture, bundle, work }: ShipperBench): Promise<void> {
-  console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes), stdout to a file in every variant`);
-  console.log(`profiles: ${options.profiles.map((p) => (p === 'busy' ? `busy (--spin ${options.spin} per MiB)` : 'burst (--spin 0)')).join(', ')}; joblogs ships to moto ${stack.moto.url}, shipper defaults`);
+  console.log(
+    `job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes), stdout to a file in every variant`,
+  );
+  console.log(
+    `profiles: ${options.profiles.map((p) => (p === 'busy' ? `busy (--spin ${options.spin} per MiB)` : 'burst (--spin 0)')).join(', ')}; joblogs ships to moto ${stack.moto.url}, shipper defaults`,
+  );
   console.log('slowdown = wall / alone\'s wall − 1 ("job": the program\'s own run time); gzip is a reference: what any consumer of the pipe costs\n');
   const variants = options.profiles.flatMap((p) => (['alone', 'gzip', 'joblogs'] as const).map((v): ProfiledVariant => `${p}:${v}`));
   const percent = (x: number) => x * 100;
@@ -142,7 +172,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
   if (!Number.isInteger(spin) || spin < 0) throw new Error('--spin must be a whole number');
   if (profiles.length === 0 || profiles.some((p) => !PROFILES.includes(p))) throw new Error(`--profiles must be a subset of ${PROFILES.join(',')}`);
-  await withLocalStack((stack) => withShipperBench(stack, { name: 'shipper-overhead', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, spin, profiles }, bench)));
+  await withLocalStack((stack) =>
+    withShipperBench(stack, { name: 'shipper-overhead', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, spin, profiles }, bench)),
+  );
 }
 
 main().catch((error: unknown) => {

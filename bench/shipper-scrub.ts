@@ -26,7 +26,18 @@ import { SCRUB_RULES } from '../shared/core/scrub/index.js';
 import { deletePrefix, listKeys, MB } from '../testkit/index.js';
 import { runRounds, type PrinterFixture } from '../testkit/bench/index.js';
 import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
-import { exited, freshDir, parseSummary, printerCommand, readUsage, spawnJoblogs, stdioTo, verifyUpload, withShipperBench, type ShipperBench } from './shipper-common.js';
+import {
+  exited,
+  freshDir,
+  parseSummary,
+  printerCommand,
+  readUsage,
+  spawnJoblogs,
+  stdioTo,
+  verifyUpload,
+  withShipperBench,
+  type ShipperBench,
+} from './shipper-common.js';
 
 /** Scrubbing may cost at most this much more CPU than shipping without it. */
 const AIM_CPU_RATIO = 1.1;
@@ -116,11 +127,19 @@ async function runJoblogs(variant: Variant, bench: ShipperBench, fixture: Printe
   try {
     const uploaded = await verifyUpload(s3, BUCKET, jobId);
     if (!summary || uploaded.frames !== fixture.lines || uploaded.finalLineCount !== fixture.lines) {
-      throw new Error(`lines: printed ${fixture.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}: ${done.stderr.slice(-1000)}`);
+      throw new Error(
+        `lines: printed ${fixture.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}: ${done.stderr.slice(-1000)}`,
+      );
     }
     const keys = await listKeys(s3, BUCKET, `chunks/v1/${jobId}/main/`);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }));
-    return { variant, ms, cpuS: (usage.userUs + usage.systemUs) / 1e6, peakRssMb: usage.maxRssKb / 1024, redactions: Number(head.Metadata?.['redactions'] ?? 0) };
+    return {
+      variant,
+      ms,
+      cpuS: (usage.userUs + usage.systemUs) / 1e6,
+      peakRssMb: usage.maxRssKb / 1024,
+      redactions: Number(head.Metadata?.['redactions'] ?? 0),
+    };
   } finally {
     await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`);
     s3.destroy();
@@ -130,8 +149,12 @@ async function runJoblogs(variant: Variant, bench: ShipperBench, fixture: Printe
 async function measure(stack: ProvisionedStack, rounds: number, bench: ShipperBench): Promise<void> {
   const secrets = secretsFixture(bench.fixture);
   const fixtureOf = (variant: Variant): PrinterFixture => (variant === 'secrets' ? secrets : bench.fixture);
-  console.log(`job: node bench/log-printer.ts dump (${(bench.fixture.bytes / MB).toFixed(0)} MiB, ${bench.fixture.lines} lines); \`secrets\`: ${secrets.secrets} secrets, one every ${SECRET_EVERY} lines`);
-  console.log(`joblogs: shipper defaults; ${TYPICAL.length} well-known secret variables set (many-values: all ${SCRUB_RULES.defaultSecretEnv.length}) + 1 declared (--redact-env); baseline --no-redact\n`);
+  console.log(
+    `job: node bench/log-printer.ts dump (${(bench.fixture.bytes / MB).toFixed(0)} MiB, ${bench.fixture.lines} lines); \`secrets\`: ${secrets.secrets} secrets, one every ${SECRET_EVERY} lines`,
+  );
+  console.log(
+    `joblogs: shipper defaults; ${TYPICAL.length} well-known secret variables set (many-values: all ${SCRUB_RULES.defaultSecretEnv.length}) + 1 declared (--redact-env); baseline --no-redact\n`,
+  );
   const result = await runRounds({
     name: 'shipper-scrub',
     variants: VARIANTS,

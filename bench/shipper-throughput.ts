@@ -30,7 +30,22 @@ import { parseArgs } from 'node:util';
 import { deletePrefix, MB } from '../testkit/index.js';
 import { runRounds } from '../testkit/bench/index.js';
 import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
-import { exited, freshDir, GZIP_LEVEL, gzipPipeline, parseSummary, printerCommand, readPrinterReport, readUsage, spawnJoblogs, stdioTo, USAGE_PROBE, verifyUpload, withShipperBench, type ShipperBench } from './shipper-common.js';
+import {
+  exited,
+  freshDir,
+  GZIP_LEVEL,
+  gzipPipeline,
+  parseSummary,
+  printerCommand,
+  readPrinterReport,
+  readUsage,
+  spawnJoblogs,
+  stdioTo,
+  USAGE_PROBE,
+  verifyUpload,
+  withShipperBench,
+  type ShipperBench,
+} from './shipper-common.js';
 
 /** joblogs MB/s over gzip MB/s the shipper should keep. */
 const AIM_RATIO = 0.8;
@@ -85,7 +100,15 @@ async function runGzip(fixture: string, work: string): Promise<Run> {
   };
 }
 
-async function runJoblogs(bundle: string, fixture: string, expectedLines: number, stack: ProvisionedStack, work: string, round: number, variant: Exclude<Variant, 'gzip'>): Promise<Run> {
+async function runJoblogs(
+  bundle: string,
+  fixture: string,
+  expectedLines: number,
+  stack: ProvisionedStack,
+  work: string,
+  round: number,
+  variant: Exclude<Variant, 'gzip'>,
+): Promise<Run> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
   const spoolDir = freshDir(path.join(work, 'spool'));
@@ -95,7 +118,16 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
   const startedWall = Date.now();
   const started = performance.now();
   const child = spawnJoblogs(
-    { bundle, jobId, bucket: BUCKET, spoolDir, stack, usageFile, extraArgs: ['--close-timeout', '600000', ...(variant === 'joblogs-inline' ? ['--framing', 'inline'] : [])], env: { BENCH_PRINTER_REPORT: printerReport } },
+    {
+      bundle,
+      jobId,
+      bucket: BUCKET,
+      spoolDir,
+      stack,
+      usageFile,
+      extraArgs: ['--close-timeout', '600000', ...(variant === 'joblogs-inline' ? ['--framing', 'inline'] : [])],
+      env: { BENCH_PRINTER_REPORT: printerReport },
+    },
     printerCommand(['dump', fixture]),
     out.stdio,
   );
@@ -107,9 +139,12 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
   const s3 = localS3Client(stack);
   try {
     const uploaded = await verifyUpload(s3, BUCKET, jobId);
-    if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
+    if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks)
+      throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
     if (uploaded.frames !== expectedLines || uploaded.finalLineCount !== expectedLines || summary.lines !== expectedLines) {
-      throw new Error(`lines: printed ${expectedLines}, joblogs counted ${summary.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}`);
+      throw new Error(
+        `lines: printed ${expectedLines}, joblogs counted ${summary.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}`,
+      );
     }
     return {
       variant,
@@ -130,16 +165,30 @@ async function runJoblogs(bundle: string, fixture: string, expectedLines: number
 /** Peak RSS of an empty Node, and of joblogs around a job that prints nothing: what no tuning of the pipeline removes. */
 async function rssFloors(bundle: string, stack: ProvisionedStack, work: string): Promise<{ nodeMb: number; idleJoblogsMb: number }> {
   const usageFile = path.join(work, 'usage.json');
-  await exited(spawn(process.execPath, ['--import', USAGE_PROBE, '-e', ''], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_USAGE_FILE: usageFile } }), 'node');
+  await exited(
+    spawn(process.execPath, ['--import', USAGE_PROBE, '-e', ''], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_USAGE_FILE: usageFile } }),
+    'node',
+  );
   const nodeMb = readUsage(usageFile).maxRssKb / 1024;
   const jobId = `bench-throughput-idle-${Date.now()}`;
-  await exited(spawnJoblogs({ bundle, jobId, bucket: BUCKET, spoolDir: freshDir(path.join(work, 'spool')), stack, usageFile }, [process.execPath, '-e', ''], ['ignore', 'ignore', 'pipe']), 'joblogs run');
+  await exited(
+    spawnJoblogs(
+      { bundle, jobId, bucket: BUCKET, spoolDir: freshDir(path.join(work, 'spool')), stack, usageFile },
+      [process.execPath, '-e', ''],
+      ['ignore', 'ignore', 'pipe'],
+    ),
+    'joblogs run',
+  );
   return { nodeMb, idleJoblogsMb: readUsage(usageFile).maxRssKb / 1024 };
 }
 
 async function measure(stack: ProvisionedStack, options: Options, { fixture, bundle, work }: ShipperBench): Promise<void> {
-  console.log(`job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in both variants`);
-  console.log(`joblogs: ${path.relative(process.cwd(), bundle)} (built from the current sources), S3 = moto ${stack.moto.url}, bucket ${BUCKET}, shipper defaults otherwise\n`);
+  console.log(
+    `job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in both variants`,
+  );
+  console.log(
+    `joblogs: ${path.relative(process.cwd(), bundle)} (built from the current sources), S3 = moto ${stack.moto.url}, bucket ${BUCKET}, shipper defaults otherwise\n`,
+  );
   const mbPerS = (r: Run) => fixture.bytes / MB / (r.ms / 1000);
   const floors = await rssFloors(bundle, stack, work);
   const ours = options.variants.includes('joblogs') ? 'joblogs' : options.variants.at(-1)!;
@@ -168,23 +217,33 @@ async function measure(stack: ProvisionedStack, options: Options, { fixture, bun
     ],
     context: { mb: options.mb, floors, bytes: fixture.bytes, lines: fixture.lines },
   });
-  console.log(`(peak RSS is the consumer's; floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`);
+  console.log(
+    `(peak RSS is the consumer's; floors: an empty Node process peaks at ${floors.nodeMb.toFixed(0)} MiB; joblogs around a job that prints nothing at ${floors.idleJoblogsMb.toFixed(0)} MiB)`,
+  );
   console.log(`every joblogs round: ${fixture.lines} lines printed = frames in S3 = final chunk's line-count`);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '3' }, mb: { type: 'string', default: '200' }, variants: { type: 'string' }, 'ref-bundle': { type: 'string' } },
+    options: {
+      rounds: { type: 'string', default: '3' },
+      mb: { type: 'string', default: '200' },
+      variants: { type: 'string' },
+      'ref-bundle': { type: 'string' },
+    },
   });
   const refBundle = values['ref-bundle'];
   const variants = (values.variants ?? (refBundle ? 'gzip,joblogs,joblogs-ref' : 'gzip,joblogs')).split(',') as Variant[];
   if (variants.includes('joblogs-ref') && !refBundle) throw new Error('--variants joblogs-ref needs --ref-bundle <joblogs.mjs>');
-  if (variants[0] !== 'gzip' || variants.some((v) => !VARIANTS.includes(v))) throw new Error(`--variants must start with gzip (the baseline) and name only ${VARIANTS.join(', ')}`);
+  if (variants[0] !== 'gzip' || variants.some((v) => !VARIANTS.includes(v)))
+    throw new Error(`--variants must start with gzip (the baseline) and name only ${VARIANTS.join(', ')}`);
   const rounds = Number(values.rounds);
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!Number.isInteger(mb) || mb < 1) throw new Error('--mb must be a positive integer');
-  await withLocalStack((stack) => withShipperBench(stack, { name: 'shipper-throughput', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, variants, refBundle }, bench)));
+  await withLocalStack((stack) =>
+    withShipperBench(stack, { name: 'shipper-throughput', bucket: BUCKET, mb }, (bench) => measure(stack, { rounds, mb, variants, refBundle }, bench)),
+  );
 }
 
 main().catch((error: unknown) => {

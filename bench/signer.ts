@@ -112,13 +112,29 @@ async function latencyFixture(stack: StackInfo): Promise<{ calls: Record<Variant
   await ensureBucket(s3, BUCKET);
   await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: registrationKey(JOB_ID) }] } })).catch(() => undefined);
   await registerTestJob(s3, BUCKET, JOB_ID);
-  const marker = { version: 1, jobId: JOB_ID, source: 'main', status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T11:00:00.000Z', lastSeq: 0, lineCount: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+  const marker = {
+    version: 1,
+    jobId: JOB_ID,
+    source: 'main',
+    status: 'final',
+    startedAt: '2026-11-25T10:00:00.000Z',
+    endedAt: '2026-11-25T11:00:00.000Z',
+    lastSeq: 0,
+    lineCount: 1,
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  };
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[0], Body: JSON.stringify(marker) }));
   const metadata = toS3Metadata({ owner: 'alice', team: 'vision', lineCount: 1, gaps: 0, missingChunks: 0, status: 'complete', sources: 1, chunks: 1 });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: keys[1], Body: gzipSync('line\n'), Metadata: metadata }));
   const config = loadSignerConfig({
-    STAGE: 'bench', LOG_BUCKET: BUCKET, ASSEMBLE_QUEUE_URL: queueUrl, JWT_ISSUER: idp.issuer, JWT_AUDIENCE: 'joblogs-ui',
-    UI_ORIGIN: 'https://ml.example.test', KIBANA_URL: 'https://kibana.example.test', S3_FORCE_PATH_STYLE: 'true',
+    STAGE: 'bench',
+    LOG_BUCKET: BUCKET,
+    ASSEMBLE_QUEUE_URL: queueUrl,
+    JWT_ISSUER: idp.issuer,
+    JWT_AUDIENCE: 'joblogs-ui',
+    UI_ORIGIN: 'https://ml.example.test',
+    KIBANA_URL: 'https://kibana.example.test',
+    S3_FORCE_PATH_STYLE: 'true',
   });
   const logger = createLogger('joblogs-signer-bench', discardSink());
   const handler = createSignerHandler(config, { logger });
@@ -129,9 +145,14 @@ async function latencyFixture(stack: StackInfo): Promise<{ calls: Record<Variant
   const handlerNoIo = createSignerHandler(config, { logger, jobs: { readJob: async () => read, headDownload: async () => head } });
   const token = await idp.token({ sub: 'alice', teams: ['vision'] }, { expiresInS: 3600 });
   const event: APIGatewayProxyEventV2 = {
-    version: '2.0', routeKey: 'GET /jobs/{jobId}/logs', rawPath: `/jobs/${JOB_ID}/logs`, rawQueryString: '',
+    version: '2.0',
+    routeKey: 'GET /jobs/{jobId}/logs',
+    rawPath: `/jobs/${JOB_ID}/logs`,
+    rawQueryString: '',
     headers: { authorization: `Bearer ${token}`, origin: 'https://ml.example.test' },
-    pathParameters: { jobId: JOB_ID }, requestContext: { http: { method: 'GET' } } as APIGatewayProxyEventV2['requestContext'], isBase64Encoded: false,
+    pathParameters: { jobId: JOB_ID },
+    requestContext: { http: { method: 'GET' } } as APIGatewayProxyEventV2['requestContext'],
+    isBase64Encoded: false,
   };
   const context = lambdaContext();
   const signed = (h: typeof handler) => async () => {
@@ -154,7 +175,7 @@ async function bundleSizes(): Promise<Record<string, { bytes: number; gzipBytes:
   const esbuildOptions = (readServerlessYml() as unknown as { custom: { esbuild: EsbuildCustom } }).custom.esbuild;
   mkdirSync(BENCH_DIR, { recursive: true });
   const outDir = mkdtempSync(path.join(BENCH_DIR, 'signer-bundle-'));
-  let sizes;
+  let sizes: { signer: Awaited<ReturnType<typeof bundleSize>>; indexer: Awaited<ReturnType<typeof bundleSize>> };
   try {
     sizes = {
       signer: await bundleSize(path.join(REPO_ROOT, 'functions', 'signer', 'handler.ts'), esbuildOptions, outDir),
@@ -182,7 +203,9 @@ async function main(): Promise<void> {
   console.log(`signer bench: ${machineNote()}\n`);
   const sizes = await bundleSizes();
   await withLocalStack(async (stack) => {
-    console.log(`## warm latency: ${calls} calls × ${rounds} rounds, in process, moto at ${stack.moto.url}; signerNoIo = the signer with S3 answered from memory (its own CPU)\n`);
+    console.log(
+      `## warm latency: ${calls} calls × ${rounds} rounds, in process, moto at ${stack.moto.url}; signerNoIo = the signer with S3 answered from memory (its own CPU)\n`,
+    );
     const fixture = await latencyFixture(stack);
     try {
       await runRounds({

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { MB, writeGzipLog } from '../testkit/index.js';
 import { chunkFixture, cpuFixture } from '../testkit/bench/index.js';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, seed: { type: 'string', default: '42' }, chunks: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: '100' }, seed: { type: 'string', default: '42' }, chunks: { type: 'string' }, out: { type: 'string' } },
+});
 const mb = Number(values.mb);
 const seed = Number(values.seed);
 if (!(mb > 0) || !Number.isInteger(seed)) throw new Error('usage: synthetic-log.ts --mb <MiB> [--seed <int>] [--chunks <n>] [--out <path>]');

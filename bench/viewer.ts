@@ -43,8 +43,12 @@ function parseOptions(argv: string[]): Options {
   };
   const run = argv.indexOf('--run');
   return {
-    rounds: value('rounds', 3), scrollLines: value('scroll-lines', 100_000), pxPerFrame: value('px-per-frame', 1000), tailLines: value('tail-lines', 40),
-    sweep: !argv.includes('--no-sweep'), run: run === -1 ? `bench-${Date.now().toString(36)}` : argv[run + 1]!,
+    rounds: value('rounds', 3),
+    scrollLines: value('scroll-lines', 100_000),
+    pxPerFrame: value('px-per-frame', 1000),
+    tailLines: value('tail-lines', 40),
+    sweep: !argv.includes('--no-sweep'),
+    run: run === -1 ? `bench-${Date.now().toString(36)}` : argv[run + 1]!,
   };
 }
 
@@ -149,7 +153,9 @@ async function scrollRun(page: Page, lines: number, pxPerFrame: number): Promise
   const scroller = page.locator('joblogs-viewer').locator('.scroller');
   const start = Number(await page.locator('joblogs-viewer').locator('.row .ln').first().textContent());
   await scroller.waitFor();
-  const timing = (await page.evaluate(`(${SCROLL_FRAMES})(document.querySelector('joblogs-viewer').shadowRoot.querySelector('.scroller'), ${lines * 20}, ${pxPerFrame})`)) as { frames: number; longFrames: number; longestMs: number };
+  const timing = (await page.evaluate(
+    `(${SCROLL_FRAMES})(document.querySelector('joblogs-viewer').shadowRoot.querySelector('.scroller'), ${lines * 20}, ${pxPerFrame})`,
+  )) as { frames: number; longFrames: number; longestMs: number };
   await page.waitForTimeout(300);
   const end = Number(await page.locator('joblogs-viewer').locator('.row .ln').last().textContent());
   return { ...timing, linesScrolled: end - start };
@@ -220,16 +226,25 @@ interface ServerProcess {
 }
 
 async function startServerProcess(options: Options): Promise<ServerProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--run', options.run], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--run', options.run], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending: Array<(reply: unknown) => void> = [];
   const ready = await new Promise<{ url: string; job: string }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
-    child.on('message', (message: { type: string; url?: string; job?: string }) => (message.type === 'ready' ? resolve({ url: message.url!, job: message.job! }) : pending.shift()?.(message)));
+    child.on('message', (message: { type: string; url?: string; job?: string }) =>
+      message.type === 'ready' ? resolve({ url: message.url!, job: message.job! }) : pending.shift()?.(message),
+    );
   });
   return {
     ...ready,
-    ask: <T>(request: Request) => new Promise<T>((resolve) => { pending.push(resolve as (reply: unknown) => void); child.send(request); }),
+    ask: <T>(request: Request) =>
+      new Promise<T>((resolve) => {
+        pending.push(resolve as (reply: unknown) => void);
+        child.send(request);
+      }),
     stop: () => child.kill(),
   };
 }
@@ -290,22 +305,50 @@ async function main(options: Options): Promise<void> {
       const tailBaseline = await tailLatencies(browser, (id) => `${server.url}/bench/tail?job=${id}`, server, options.tailLines, false);
       const tailViewer = await tailLatencies(browser, (id) => `${server.url}/view/${id}`, server, options.tailLines, true);
       const result = {
-        round, firstPageMs: baseline, firstScreenMs: viewer, firstScreenRatio: viewer / baseline, scroll,
-        tail: { viewerP50: quantile(tailViewer, 0.5), viewerP95: quantile(tailViewer, 0.95), baselineP50: quantile(tailBaseline, 0.5), baselineP95: quantile(tailBaseline, 0.95) },
+        round,
+        firstPageMs: baseline,
+        firstScreenMs: viewer,
+        firstScreenRatio: viewer / baseline,
+        scroll,
+        tail: {
+          viewerP50: quantile(tailViewer, 0.5),
+          viewerP95: quantile(tailViewer, 0.95),
+          baselineP50: quantile(tailBaseline, 0.5),
+          baselineP95: quantile(tailBaseline, 0.95),
+        },
       };
       rounds.push(result);
-      console.log(`round ${round}: first screen ${viewer.toFixed(0)} ms vs first page ${baseline.toFixed(0)} ms (${result.firstScreenRatio.toFixed(2)}×); ` +
-        `scroll ${scroll.linesScrolled} lines in ${scroll.frames} frames, ${scroll.longFrames} > 50 ms (longest ${scroll.longestMs.toFixed(0)} ms), heap ${scroll.heapMB.toFixed(1)} MB; ` +
-        `printed→visible p50 ${result.tail.viewerP50} ms p95 ${result.tail.viewerP95} ms (bare long poll p50 ${result.tail.baselineP50} p95 ${result.tail.baselineP95})`);
+      console.log(
+        `round ${round}: first screen ${viewer.toFixed(0)} ms vs first page ${baseline.toFixed(0)} ms (${result.firstScreenRatio.toFixed(2)}×); ` +
+          `scroll ${scroll.linesScrolled} lines in ${scroll.frames} frames, ${scroll.longFrames} > 50 ms (longest ${scroll.longestMs.toFixed(0)} ms), heap ${scroll.heapMB.toFixed(1)} MB; ` +
+          `printed→visible p50 ${result.tail.viewerP50} ms p95 ${result.tail.viewerP95} ms (bare long poll p50 ${result.tail.baselineP50} p95 ${result.tail.baselineP95})`,
+      );
     }
     const sweep = options.sweep ? await sweepBench(browser, server) : null;
     const pick = (f: (r: any) => number): number[] => rounds.map(f); // eslint-disable-line @typescript-eslint/no-explicit-any
     console.log('\nmedian (min–max) over', options.rounds, 'rounds');
-    console.log(`first screen, 1M-line job    ${summary(pick((r) => r.firstScreenMs))} ms  vs API first page alone ${summary(pick((r) => r.firstPageMs))} ms  → ratio ${summary(pick((r) => r.firstScreenRatio), 2)}×  (aim ≤ 1.5×, < 1000 ms)`);
-    console.log(`scrolling ${options.scrollLines} lines       frames > 50 ms: ${summary(pick((r) => r.scroll.longFrames))} of ${summary(pick((r) => r.scroll.frames))}; longest frame ${summary(pick((r) => r.scroll.longestMs))} ms  (aim: none)`);
-    console.log(`JS heap after that scroll    ${summary(pick((r) => r.scroll.heapMB), 1)} MB  (aim ≤ 100 MB)`);
-    if (sweep) console.log(`whole job swept (1M lines)   heap ${sweep.heapBeforeMB.toFixed(1)} MB at first screen → ${sweep.heapAfterMB.toFixed(1)} MB at the end; ${sweep.longFrames} of ${sweep.frames} frames > 50 ms at 1 000 rows/frame`);
-    console.log(`printed → visible, following p50 ${summary(pick((r) => r.tail.viewerP50))} ms, p95 ${summary(pick((r) => r.tail.viewerP95))} ms  vs bare long poll p50 ${summary(pick((r) => r.tail.baselineP50))} ms, p95 ${summary(pick((r) => r.tail.baselineP95))} ms  (aim p95 ≤ 3000 ms)`);
+    console.log(
+      `first screen, 1M-line job    ${summary(pick((r) => r.firstScreenMs))} ms  vs API first page alone ${summary(pick((r) => r.firstPageMs))} ms  → ratio ${summary(
+        pick((r) => r.firstScreenRatio),
+        2,
+      )}×  (aim ≤ 1.5×, < 1000 ms)`,
+    );
+    console.log(
+      `scrolling ${options.scrollLines} lines       frames > 50 ms: ${summary(pick((r) => r.scroll.longFrames))} of ${summary(pick((r) => r.scroll.frames))}; longest frame ${summary(pick((r) => r.scroll.longestMs))} ms  (aim: none)`,
+    );
+    console.log(
+      `JS heap after that scroll    ${summary(
+        pick((r) => r.scroll.heapMB),
+        1,
+      )} MB  (aim ≤ 100 MB)`,
+    );
+    if (sweep)
+      console.log(
+        `whole job swept (1M lines)   heap ${sweep.heapBeforeMB.toFixed(1)} MB at first screen → ${sweep.heapAfterMB.toFixed(1)} MB at the end; ${sweep.longFrames} of ${sweep.frames} frames > 50 ms at 1 000 rows/frame`,
+      );
+    console.log(
+      `printed → visible, following p50 ${summary(pick((r) => r.tail.viewerP50))} ms, p95 ${summary(pick((r) => r.tail.viewerP95))} ms  vs bare long poll p50 ${summary(pick((r) => r.tail.baselineP50))} ms, p95 ${summary(pick((r) => r.tail.baselineP95))} ms  (aim p95 ≤ 3000 ms)`,
+    );
     console.log(`bundle                       ${formatSize(size)}`);
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = path.join(RESULTS_DIR, `viewer-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import path from 'node:path';
 import { isValidJobId } from '../shared/core/contract/index.js';
 import { SCRUB_RULES, secretsFromEnvironment } from '../shared/core/scrub/index.js';
 import { defaultSpoolRoot, resolveShipperOptions, type ShipperOptions } from '../shared/shipper/index.js';
@@ -40,28 +39,44 @@ export interface CommonFlags {
 export function addCommonOptions(command: Command): Command {
   const options = [
     new Option('--job-id <id>', 'job the lines belong to ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})').env('JOBLOGS_JOB_ID'),
-    new Option('--bucket <name>', 'the environment\'s log bucket').env('JOBLOGS_BUCKET'),
+    new Option('--bucket <name>', "the environment's log bucket").env('JOBLOGS_BUCKET'),
     new Option('--source <name>', 'writer inside the job').env('JOBLOGS_SOURCE').default('main'),
     new Option('--prefix <prefix>', 'key prefix the bucket notification listens on').env('JOBLOGS_PREFIX').default('chunks/'),
-    new Option('--dataset <name>', 'mlplatform.<name> dataset (default: the indexer\'s)').env('JOBLOGS_DATASET'),
+    new Option('--dataset <name>', "mlplatform.<name> dataset (default: the indexer's)").env('JOBLOGS_DATASET'),
     new Option('--service <name>', 'service.name of the lines').env('JOBLOGS_SERVICE'),
     new Option('--container-id <id>', 'container.id of the lines').env('JOBLOGS_CONTAINER_ID'),
     new Option('--traceparent <value>', 'W3C traceparent (default: $TRACEPARENT, else a new one)').env('TRACEPARENT'),
     new Option('--flush-interval <ms>', 'seal a chunk at most this long after its first line').env('JOBLOGS_FLUSH_INTERVAL_MS').default('1000'),
     new Option('--max-chunk-bytes <n>', 'uncompressed bound of a chunk').env('JOBLOGS_MAX_CHUNK_BYTES'),
     new Option('--max-line-bytes <n>', 'longer lines are split into continuation frames').env('JOBLOGS_MAX_LINE_BYTES'),
-    new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts; private to this user)').env('JOBLOGS_SPOOL_DIR').default(defaultSpoolRoot()),
+    new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts; private to this user)')
+      .env('JOBLOGS_SPOOL_DIR')
+      .default(defaultSpoolRoot()),
     new Option('--spool-max-bytes <n>', 'bound of the spool on disk').env('JOBLOGS_SPOOL_MAX_BYTES'),
     new Option('--on-spool-full <policy>', 'when the spool is full').env('JOBLOGS_ON_SPOOL_FULL').choices(['drop-oldest', 'block']).default('drop-oldest'),
     new Option('--close-timeout <ms>', 'how long to wait for uploads at exit (the rest stays spooled)').env('JOBLOGS_CLOSE_TIMEOUT_MS'),
     new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
     new Option('--verbose', 'log each upload on stderr').env('JOBLOGS_VERBOSE'),
-    new Option('--redact-env <names>', `environment variables whose values are secret, comma-separated; added to the well-known ones (${SCRUB_RULES.defaultSecretEnv.slice(0, 3).join(', ')}, …)`).env('JOBLOGS_REDACT_ENV'),
+    new Option(
+      '--redact-env <names>',
+      `environment variables whose values are secret, comma-separated; added to the well-known ones (${SCRUB_RULES.defaultSecretEnv.slice(0, 3).join(', ')}, …)`,
+    ).env('JOBLOGS_REDACT_ENV'),
     new Option('--no-redact', 'ship lines exactly as printed: no secret scrubbing (patterns or values)'),
-    new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through').env('JOBLOGS_FRAMING').choices(['worker', 'inline']).default('worker'),
-    new Option('--multiline <on|off>', 'mark multi-line errors (tracebacks, stack traces, panics) as one event each').env('JOBLOGS_MULTILINE').choices(['on', 'off']).default('on'),
-    new Option('--multiline-start <regex>', "this job's own rule: a line matching it starts an event (checked at start: at most 256 characters, no nested repetition)").env('JOBLOGS_MULTILINE_START'),
-    new Option('--multiline-continue <regex>', "this job's own rule: a line matching it continues the open event (alone: joins the line before it)").env('JOBLOGS_MULTILINE_CONTINUE'),
+    new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through')
+      .env('JOBLOGS_FRAMING')
+      .choices(['worker', 'inline'])
+      .default('worker'),
+    new Option('--multiline <on|off>', 'mark multi-line errors (tracebacks, stack traces, panics) as one event each')
+      .env('JOBLOGS_MULTILINE')
+      .choices(['on', 'off'])
+      .default('on'),
+    new Option(
+      '--multiline-start <regex>',
+      "this job's own rule: a line matching it starts an event (checked at start: at most 256 characters, no nested repetition)",
+    ).env('JOBLOGS_MULTILINE_START'),
+    new Option('--multiline-continue <regex>', "this job's own rule: a line matching it continues the open event (alone: joins the line before it)").env(
+      'JOBLOGS_MULTILINE_CONTINUE',
+    ),
     new Option('--event-max-lines <n>', 'longest event; the rest goes on as lines (default 500)').env('JOBLOGS_EVENT_MAX_LINES'),
     new Option('--event-max-bytes <n>', 'biggest event; the rest goes on as lines (default 1 MiB)').env('JOBLOGS_EVENT_MAX_BYTES'),
     new Option('--event-hold <ms>', 'how long a chunk due by age may wait for an open event to end (default 2000)').env('JOBLOGS_EVENT_HOLD_MS'),
@@ -77,14 +92,28 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
  * value is too short or too long to redact safely. The values come from `env`, the environment
  * the job's command inherits.
  */
-export function redactionFrom(flags: Pick<CommonFlags, 'redactEnv' | 'redact'>, env: NodeJS.ProcessEnv): { redact: ShipperOptions['redact']; warnings: string[] } {
+export function redactionFrom(
+  flags: Pick<CommonFlags, 'redactEnv' | 'redact'>,
+  env: NodeJS.ProcessEnv,
+): { redact: ShipperOptions['redact']; warnings: string[] } {
   if (flags.redact === false) return { redact: false, warnings: ['secret scrubbing is off (--no-redact): lines are shipped exactly as printed'] };
-  const names = (flags.redactEnv ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const names = (flags.redactEnv ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !ENV_NAME.test(n));
-  if (bad.length > 0) throw new CliConfigError(`--redact-env: ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is not a variable name' : 'are not variable names'}`);
+  if (bad.length > 0)
+    throw new CliConfigError(
+      `--redact-env: ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is not a variable name' : 'are not variable names'}`,
+    );
   const { secrets, skipped } = secretsFromEnvironment(names, env);
   // Only for variables the job named: a well-known one set to a placeholder (moto's `test`) is not worth a line.
-  const warnings = skipped.filter(({ name }) => names.includes(name)).map(({ name, bytes }) => `${name} is ${bytes} byte(s) long: not redacted (secret values must be ${SCRUB_RULES.minSecretBytes}–${SCRUB_RULES.maxSecretBytes} bytes)`);
+  const warnings = skipped
+    .filter(({ name }) => names.includes(name))
+    .map(
+      ({ name, bytes }) =>
+        `${name} is ${bytes} byte(s) long: not redacted (secret values must be ${SCRUB_RULES.minSecretBytes}–${SCRUB_RULES.maxSecretBytes} bytes)`,
+    );
   return { redact: { patterns: true, secrets }, warnings };
 }
 
@@ -95,7 +124,8 @@ export function redactionFrom(flags: Pick<CommonFlags, 'redactEnv' | 'redact'>, 
 export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omit<ShipperOptions, 's3'> {
   const problems: string[] = [];
   if (!flags.jobId) problems.push('--job-id (or JOBLOGS_JOB_ID) is required');
-  else if (!isValidJobId(flags.jobId)) problems.push(`job id ${JSON.stringify(flags.jobId)} is invalid: use 1–128 of [A-Za-z0-9_.-], starting with a letter or digit`);
+  else if (!isValidJobId(flags.jobId))
+    problems.push(`job id ${JSON.stringify(flags.jobId)} is invalid: use 1–128 of [A-Za-z0-9_.-], starting with a letter or digit`);
   if (!flags.bucket) problems.push('--bucket (or JOBLOGS_BUCKET) is required');
   const int = (name: string, value: string | undefined): number | undefined => {
     if (value === undefined) return undefined;

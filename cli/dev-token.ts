@@ -28,7 +28,9 @@ export async function devTokenCommand(flags: DevTokenFlags, io: { stdout: (text:
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   } catch (error) {
-    throw new CliConfigError(`the local token issuer does not answer on ${issuer.origin} (is the local stack up? \`npm run stack:up\`): ${(error as Error).message}`);
+    throw new CliConfigError(
+      `the local token issuer does not answer on ${issuer.origin} (is the local stack up? \`npm run stack:up\`): ${(error as Error).message}`,
+    );
   }
   const body = (await response.json().catch(() => ({}))) as { token?: string; error?: { message?: string } };
   if (!response.ok || !body.token) throw new CliConfigError(`the local token issuer refused: ${body.error?.message ?? `HTTP ${response.status}`}`);

@@ -8,7 +8,11 @@ import type { Session } from './session.js';
  * SIGINT/SIGTERM/SIGHUP, then flushes. With `dockerJson`, each record is a Docker json-file line
  * whose stream and time are kept.
  */
-export async function followCommand(file: string, session: Session, options: { dockerJson: boolean; pollIntervalMs: number; fromEnd: boolean }): Promise<number> {
+export async function followCommand(
+  file: string,
+  session: Session,
+  options: { dockerJson: boolean; pollIntervalMs: number; fromEnd: boolean },
+): Promise<number> {
   const abort = new AbortController();
   let stopSignal: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals) => {

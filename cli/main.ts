@@ -40,7 +40,7 @@ const ADMIN_MODULE = './admin/main.js';
 /** The `joblogs` program; `onInvoke` receives what to do (tests pass a recorder, {@link main} runs it). */
 export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void> | void, io: CliIo = defaultIo): Command {
   const program = new Command('joblogs')
-    .description('Ships a job\'s output, line by line, as gzip chunks to S3 (docs/shipper.md)')
+    .description("Ships a job's output, line by line, as gzip chunks to S3 (docs/shipper.md)")
     .version(SHIPPER_VERSION)
     .enablePositionalOptions()
     .exitOverride()
@@ -53,7 +53,10 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
       .argument('<command...>', 'the command and its arguments, after --')
       .usage('[options] -- <command> [args...]')
       .addOption(
-        new Option('--pipe-close-timeout <ms>', 'after the command exits, how long to wait for its output to close (a process it left running may hold it open)')
+        new Option(
+          '--pipe-close-timeout <ms>',
+          'after the command exits, how long to wait for its output to close (a process it left running may hold it open)',
+        )
           .env('JOBLOGS_PIPE_CLOSE_TIMEOUT_MS')
           .default(String(PIPE_CLOSE_TIMEOUT_MS)),
       )
@@ -72,10 +75,12 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
       .command('follow')
       .description('ship what is appended to a file, following rotation (rename and truncation), until SIGTERM/SIGINT')
       .argument('<file>', 'the file to follow')
-      .option('--docker-json', 'the file is a Docker json-file log: keep each line\'s stream and time', false)
+      .option('--docker-json', "the file is a Docker json-file log: keep each line's stream and time", false)
       .addOption(new Option('--poll-interval <ms>', 'how often to look for new data').default('250'))
       .option('--from-end', 'skip what the file already holds', false),
-  ).action((file: string, flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }) => onInvoke({ command: 'follow', flags, file }));
+  ).action((file: string, flags: CommonFlags & { dockerJson: boolean; pollInterval: string; fromEnd: boolean }) =>
+    onInvoke({ command: 'follow', flags, file }),
+  );
 
   program
     .command('register')
@@ -83,15 +88,15 @@ export function buildProgram(onInvoke: (invocation: Invocation) => Promise<void>
     .addOption(new Option('--job-id <id>', 'the job').env('JOBLOGS_JOB_ID'))
     .addOption(new Option('--owner <user>', 'the user who owns it (the token subject that may read it)'))
     .addOption(new Option('--team <team>', 'the team whose members may read it'))
-    .addOption(new Option('--bucket <name>', 'the environment\'s log bucket').env('JOBLOGS_BUCKET'))
+    .addOption(new Option('--bucket <name>', "the environment's log bucket").env('JOBLOGS_BUCKET'))
     .addOption(new Option('--label <name=value...>', 'what the UI shows about the job'))
     .addOption(new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'))
     .action((flags: RegisterFlags) => onInvoke({ command: 'register', flags }));
 
   program
     .command('dev-token')
-    .description('print a token the local stack\'s API accepts (from its local issuer; never a real identity)')
-    .addOption(new Option('--user <name>', 'the token\'s subject'))
+    .description("print a token the local stack's API accepts (from its local issuer; never a real identity)")
+    .addOption(new Option('--user <name>', "the token's subject"))
     .addOption(new Option('--team <team...>', 'teams the user is in (the teams claim)'))
     .addOption(new Option('--issuer <url>', 'the local issuer').env('JOBLOGS_DEV_ISSUER').default(DEFAULT_DEV_ISSUER))
     .addOption(new Option('--ttl <seconds>', 'lifetime (at most 12 h)').default('3600'))
@@ -139,7 +144,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'follow': {
         const pollIntervalMs = Number(invocation.flags.pollInterval);
         if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 1) throw new CliConfigError('--poll-interval must be a whole number of milliseconds');
-        exitCode = await followCommand(invocation.file, session, { dockerJson: invocation.flags.dockerJson, fromEnd: invocation.flags.fromEnd, pollIntervalMs });
+        exitCode = await followCommand(invocation.file, session, {
+          dockerJson: invocation.flags.dockerJson,
+          fromEnd: invocation.flags.fromEnd,
+          pollIntervalMs,
+        });
         break;
       }
     }
@@ -171,7 +180,9 @@ async function runAdmin(args: string[], io: CliIo): Promise<number> {
   try {
     admin = (await import(ADMIN_MODULE)) as typeof import('./admin/main.js');
   } catch {
-    io.stderr('joblogs: `joblogs admin` is not part of this build (the container bundle is the shipper only); run it from the repository: npx joblogs admin …\n');
+    io.stderr(
+      'joblogs: `joblogs admin` is not part of this build (the container bundle is the shipper only); run it from the repository: npx joblogs admin …\n',
+    );
     return ExitCode.usage;
   }
   return admin.adminMain(['node', 'joblogs admin', ...args], { ...io, stderrIsTty: Boolean(process.stderr.isTTY) });

@@ -16,7 +16,7 @@ export function passThrough(source: Readable, out: Writable | undefined, stream:
   };
   return new Promise((resolve) => {
     source.on('data', (data: Buffer) => {
-      if (out && out.writable && !out.write(data)) {
+      if (out?.writable && !out.write(data)) {
         hold();
         const resume = () => {
           out.off('drain', resume);

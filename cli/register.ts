@@ -20,7 +20,14 @@ export async function registerCommand(flags: RegisterFlags, io: { stdout: (text:
   if (missing.length > 0) throw new CliConfigError(`missing ${missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   const s3 = createS3Client({ forcePathStyle: flags.forcePathStyle });
   try {
-    const registration = await registerJob({ s3, bucket: flags.bucket!, jobId: flags.jobId!, owner: flags.owner!, team: flags.team, labels: labels(flags.label ?? []) });
+    const registration = await registerJob({
+      s3,
+      bucket: flags.bucket!,
+      jobId: flags.jobId!,
+      owner: flags.owner!,
+      team: flags.team,
+      labels: labels(flags.label ?? []),
+    });
     io.stdout(`${JSON.stringify(registration)}\n`);
     return 0;
   } finally {

@@ -60,7 +60,9 @@ export async function runCommand(command: string[], session: Session, options: R
       passThrough(child.stdout, process.stdout, 'stdout', session.shipper),
       passThrough(child.stderr, process.stderr, 'stderr', session.shipper),
     ]);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const outcome = await Promise.race([exited, spawnError]);
     if ('errno' in outcome || outcome instanceof Error) {
       const error = outcome as NodeJS.ErrnoException;
@@ -72,7 +74,9 @@ export async function runCommand(command: string[], session: Session, options: R
     // The pipes may still hold output after the child exits; a process it left running in the
     // background may also hold them open for ever, so the wait is bounded.
     if (!(await settlesWithin(outputs, pipeCloseTimeoutMs))) {
-      stderr(`joblogs: the command exited but its output is still open (a process it started?); shipping what was printed within ${pipeCloseTimeoutMs} ms of its exit`);
+      stderr(
+        `joblogs: the command exited but its output is still open (a process it started?); shipping what was printed within ${pipeCloseTimeoutMs} ms of its exit`,
+      );
       child.stdout.destroy();
       child.stderr.destroy();
     }

@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   const node = values.node ?? process.env.ES_NODE;
   const retentionDays = Number(values['retention-days']);
   const lifecycle = values.lifecycle;
-  if (!stage || !node || !Number.isInteger(retentionDays) || retentionDays < 1 || (lifecycle !== 'required' && lifecycle !== 'optional')) throw new Error(USAGE);
+  if (!stage || !node || !Number.isInteger(retentionDays) || retentionDays < 1 || (lifecycle !== 'required' && lifecycle !== 'optional'))
+    throw new Error(USAGE);
   const kind = parseClusterKind(values['cluster-kind']);
   const auth = parseClusterAuth(values.auth);
   checkClusterAuth(kind, auth);

@@ -10,7 +10,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cloudWatchJobHour, jobHourCost, LIST_PRICES, type CostBreakdown, type MeasuredCosts, type Policy, type Prices, type Workload } from '../shared/core/cost/index.js';
+import {
+  cloudWatchJobHour,
+  jobHourCost,
+  LIST_PRICES,
+  type CostBreakdown,
+  type MeasuredCosts,
+  type Policy,
+  type Prices,
+  type Workload,
+} from '../shared/core/cost/index.js';
 import { ShipperDefaults } from '../shared/shipper/index.js';
 import { measureCosts } from '../testkit/cost-measure.js';
 import { REPO_ROOT } from '../testkit/index.js';
@@ -31,15 +40,26 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
 function policyFor(stage: string, flushIntervalS: number): Policy {
   const yml = readServerlessYml();
   const days = (name: string) => Number(stageParam(yml, stage, name));
-  return { flushIntervalS, maxChunkBytes: ShipperDefaults.maxChunkBytes, chunkRetentionDays: days('chunkRetentionDays'), downloadRetentionDays: days('downloadRetentionDays'), searchRetentionDays: days('logRetentionDays') };
+  return {
+    flushIntervalS,
+    maxChunkBytes: ShipperDefaults.maxChunkBytes,
+    chunkRetentionDays: days('chunkRetentionDays'),
+    downloadRetentionDays: days('downloadRetentionDays'),
+    searchRetentionDays: days('logRetentionDays'),
+  };
 }
 
 const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(4)}` : `$${n.toExponential(2)}`);
 
 function show(title: string, b: CostBreakdown, jobs: number): void {
   console.log(`\n## ${title}\n`);
-  printTable(['item', 'per job-hour', 'unit', 'usd per job-hour'], b.items.map((i) => [i.item, i.quantity.toPrecision(3), i.unit, usd(i.usd)]));
-  console.log(`total ${usd(b.totalUsd)} per job-hour · ${usd(b.usdPerGb)} per GB printed · ${usd(b.totalUsd * jobs * HOURS_PER_MONTH)} per month for ${jobs} jobs running all month`);
+  printTable(
+    ['item', 'per job-hour', 'unit', 'usd per job-hour'],
+    b.items.map((i) => [i.item, i.quantity.toPrecision(3), i.unit, usd(i.usd)]),
+  );
+  console.log(
+    `total ${usd(b.totalUsd)} per job-hour · ${usd(b.usdPerGb)} per GB printed · ${usd(b.totalUsd * jobs * HOURS_PER_MONTH)} per month for ${jobs} jobs running all month`,
+  );
 }
 
 async function measure(seconds: number): Promise<void> {
@@ -76,15 +96,21 @@ async function main(): Promise<void> {
   const measured = JSON.parse(readFileSync(MEASURED_FILE, 'utf8')) as MeasuredCosts;
   const flushS = positive('flush-s', values['flush-s'], 1);
   const policy = policyFor(values.stage, flushS);
-  console.log(`cost model: ${workload.linesPerS} lines/s × ${workload.bytesPerLine} B for ${workload.jobHours} h per job; prices ${prices.region}, ${prices.asOf}`);
-  console.log(`measured ${measured.measuredAt} (${measured.machine}); retention: chunks ${policy.chunkRetentionDays} d, download files ${policy.downloadRetentionDays} d, search ${policy.searchRetentionDays} d (stage ${values.stage})`);
+  console.log(
+    `cost model: ${workload.linesPerS} lines/s × ${workload.bytesPerLine} B for ${workload.jobHours} h per job; prices ${prices.region}, ${prices.asOf}`,
+  );
+  console.log(
+    `measured ${measured.measuredAt} (${measured.machine}); retention: chunks ${policy.chunkRetentionDays} d, download files ${policy.downloadRetentionDays} d, search ${policy.searchRetentionDays} d (stage ${values.stage})`,
+  );
   const ours = jobHourCost(workload, policy, measured, prices);
   const batching = jobHourCost(workload, { ...policy, flushIntervalS: BATCHING_FLUSH_S }, measured, prices);
   const cloudWatch = cloudWatchJobHour(workload, policy.searchRetentionDays, prices);
   show(`joblogs, flush every ${flushS} s`, ours, jobs);
   show(`joblogs with a shipper that batches for ${BATCHING_FLUSH_S / 60} minutes`, batching, jobs);
   show(`CloudWatch Logs, kept ${policy.searchRetentionDays} days`, cloudWatch, jobs);
-  console.log(`\njoblogs vs CloudWatch Logs: ${(ours.totalUsd / cloudWatch.totalUsd).toFixed(2)}× per job-hour (10-minute batching: ${(batching.totalUsd / cloudWatch.totalUsd).toFixed(2)}×)`);
+  console.log(
+    `\njoblogs vs CloudWatch Logs: ${(ours.totalUsd / cloudWatch.totalUsd).toFixed(2)}× per job-hour (10-minute batching: ${(batching.totalUsd / cloudWatch.totalUsd).toFixed(2)}×)`,
+  );
 }
 
 main().catch((error: unknown) => {

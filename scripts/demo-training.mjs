@@ -9,7 +9,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 console.log(`${stamp(0)} INFO trainer: starting on 8 GPUs`);
 for (let step = 1; step < STEPS; step++) {
   const loss = (2.5 * Math.exp(-step / 700) + 0.05).toFixed(4);
-  if (step % 50 === 0) console.log(JSON.stringify({ level: 30, time: start + step * 40, msg: 'metrics', step, loss: Number(loss), lr: 3e-4, trace_id: traceId }));
+  if (step % 50 === 0)
+    console.log(JSON.stringify({ level: 30, time: start + step * 40, msg: 'metrics', step, loss: Number(loss), lr: 3e-4, trace_id: traceId }));
   else if (step === 777) console.error(`${stamp(step)} WARNING torch.cuda: memory fragmentation above 30%`);
   else if (step === STEPS - 3) {
     console.error(`${stamp(step)} ERROR trainer: rank 3 stopped responding`);

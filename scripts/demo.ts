@@ -31,11 +31,23 @@ async function runDemoJob(stack: LocalStack, jobId: string, traceId: string): Pr
   const job = spawn(
     process.execPath,
     [
-      path.join(REPO_ROOT, 'cli', 'joblogs.mjs'), 'run', '--job-id', jobId, '--service', 'trainer',
-      '--spool-dir', mkdtempSync(path.join(tmpdir(), 'joblogs-demo-spool-')),
-      '--', process.execPath, path.join(REPO_ROOT, 'scripts', 'demo-training.mjs'), String(STEPS),
+      path.join(REPO_ROOT, 'cli', 'joblogs.mjs'),
+      'run',
+      '--job-id',
+      jobId,
+      '--service',
+      'trainer',
+      '--spool-dir',
+      mkdtempSync(path.join(tmpdir(), 'joblogs-demo-spool-')),
+      '--',
+      process.execPath,
+      path.join(REPO_ROOT, 'scripts', 'demo-training.mjs'),
+      String(STEPS),
     ],
-    { env: { ...process.env, ...producerEnv(stack.info), TRACEPARENT: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      env: { ...process.env, ...producerEnv(stack.info), TRACEPARENT: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   );
   const [exitCode] = (await once(job, 'exit')) as [number | null];
   return exitCode;
@@ -71,13 +83,27 @@ async function main(): Promise<void> {
 
   const { token } = (await (await fetch(`${host.issuerUrl}/dev/token?user=${WHO.owner}&team=${WHO.team}`)).json()) as { token: string };
   const get = apiClient(host, token);
-  const summary = await eventually(() => get<Summary>(`/jobs/${jobId}`), (s) => s.status === 'complete', 'every line searchable', 120_000).catch(() => get<Summary>(`/jobs/${jobId}`));
+  const summary = await eventually(
+    () => get<Summary>(`/jobs/${jobId}`),
+    (s) => s.status === 'complete',
+    'every line searchable',
+    120_000,
+  ).catch(() => get<Summary>(`/jobs/${jobId}`));
   const seconds = ((Date.now() - shippedAt) / 1000).toFixed(1);
   const searchable = Object.values(summary.levels).reduce((a, b) => a + b, 0);
-  console.log(`\n[demo] ${searchable} of ${PRINTED_LINES} lines readable through the logs API ${seconds} s after the job started; exit code ${summary.exitCode}, ${summary.errors.total} error lines`);
-  const problems = await get<{ matches: Array<{ line: number; level: string; text: string }> }>(`/jobs/${jobId}/search?q=${encodeURIComponent('trainer rank')}&limit=5`);
+  console.log(
+    `\n[demo] ${searchable} of ${PRINTED_LINES} lines readable through the logs API ${seconds} s after the job started; exit code ${summary.exitCode}, ${summary.errors.total} error lines`,
+  );
+  const problems = await get<{ matches: Array<{ line: number; level: string; text: string }> }>(
+    `/jobs/${jobId}/search?q=${encodeURIComponent('trainer rank')}&limit=5`,
+  );
   for (const m of problems.matches) console.log(`  line ${m.line}  ${(m.level ?? '').padEnd(7)} ${m.text}`);
-  const link = await eventually(() => get<{ status: string; downloadUrl: string | null }>(`/jobs/${jobId}/logs`), (s) => s.status === 'complete', 'the download file', 120_000).catch(() => undefined);
+  const link = await eventually(
+    () => get<{ status: string; downloadUrl: string | null }>(`/jobs/${jobId}/logs`),
+    (s) => s.status === 'complete',
+    'the download file',
+    120_000,
+  ).catch(() => undefined);
   await stack.close();
 
   console.log(`\n[demo] open the job in the log viewer: ${viewerUrl(host, jobId, WHO.owner, WHO.team)}`);

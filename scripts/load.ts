@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   for (const note of report.notes) console.log(`[load] note: ${note}`);
   const dir = path.join(LOCAL_DIR, 'load');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'last.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'last.json'), `${JSON.stringify(report, null, 2)}\n`);
   if (writeDoc) {
     const args = process.argv.slice(2).join(' ');
     writeFileSync(path.join(REPO_ROOT, 'docs', 'load.md'), renderLoadDoc(report, `npm run load${args ? ` -- ${args}` : ''}`));

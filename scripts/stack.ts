@@ -22,7 +22,8 @@ const args = process.argv.slice(2);
 async function host(action: string | undefined): Promise<boolean> {
   if (action === 'stop') return (console.log((await stopHost()) ? '[stack] host stopped' : '[stack] no host was running'), true);
   const stack = readStackFile();
-  if (action !== 'start' || !stack?.resources) throw new Error(action === 'start' ? 'No local stack: run `npm run stack:up`' : 'usage: tsx scripts/stack.ts host start|stop');
+  if (action !== 'start' || !stack?.resources)
+    throw new Error(action === 'start' ? 'No local stack: run `npm run stack:up`' : 'usage: tsx scripts/stack.ts host start|stop');
   printQuickStart(stack as ProvisionedStack, await ensureHost(stack as ProvisionedStack));
   return true;
 }

@@ -14,7 +14,11 @@ import { readSuiteResults, REPO_ROOT, type SuiteResults } from '../testkit/index
 const ORDER = ['bad-input', 'faults', 'security', 'load'];
 const OUT = path.join(REPO_ROOT, 'docs', 'robustness.md');
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const cell = (text: string) =>
+  text
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 function render(all: SuiteResults[]): string {
   const out = [
@@ -33,7 +37,8 @@ function render(all: SuiteResults[]): string {
     for (const note of suite.notes ?? []) out.push(`- ${note}`);
     if (suite.notes?.length) out.push('');
     out.push('| case | input | required | observed | ok |', '|---|---|---|---|---|');
-    for (const r of suite.rows) out.push(`| \`${cell(r.name)}\` | ${cell(r.input)} | ${cell(r.expected)} | ${cell(r.observed)} | ${r.pass ? 'yes' : '**no**'} |`);
+    for (const r of suite.rows)
+      out.push(`| \`${cell(r.name)}\` | ${cell(r.input)} | ${cell(r.expected)} | ${cell(r.observed)} | ${r.pass ? 'yes' : '**no**'} |`);
     out.push('');
   }
   return out.join('\n');

@@ -3,17 +3,25 @@
 # Python client's CI (clients/python/ci.sh: wheel into a clean venv, ruff, mypy, pytest on the
 # stack's moto). JOBLOGS_CLUSTER=es-8|opensearch-2 runs it on another cluster kind (default: the
 # running stack's, else es-9). Starts the stack if it is not running and stops it again afterwards
-# (only if it started it). Extra arguments go to vitest, e.g. `npm test -- --project unit`; a run
-# with arguments leaves the Python CI out unless JOBLOGS_PYTHON_CI=1 (JOBLOGS_PYTHON_CI=0: never).
+# (only if it started it). A full run (no arguments) checks first: biome (format + lint) and tsc.
+# Extra arguments go to vitest, e.g. `npm test -- --project unit`; a run with arguments leaves the
+# static checks and the Python CI out (JOBLOGS_PYTHON_CI=1: the Python CI anyway; 0: never).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/vitest ]; then
+if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/biome ]; then
   npm ci
 fi
 # The `node` devDependency is Node 24; the machine's may be older.
 export PATH="$PWD/node_modules/.bin:$PATH"
 export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+
+# The static checks first, on a full run: the formatter and linter (biome.jsonc) and the type check.
+if [ $# -eq 0 ]; then
+  echo "[test] biome ci, tsc"
+  biome ci --reporter=summary .
+  npm run --silent build
+fi
 
 started_stack=0
 stop_stack() {

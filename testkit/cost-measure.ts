@@ -110,9 +110,14 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
       jobs.map((job) => {
         const every = Math.max(1, Math.round(job.linesPerS / 10));
         return shipLines({
-          s3, bucket: stack.resources.bucket, jobId: job.jobId, spoolDir, count: job.linesPerS * o.seconds,
+          s3,
+          bucket: stack.resources.bucket,
+          jobId: job.jobId,
+          spoolDir,
+          count: job.linesPerS * o.seconds,
           text: (i) => printed[i]!,
-          pauseEvery: every, pauseMs: (1000 * every) / job.linesPerS,
+          pauseEvery: every,
+          pauseMs: (1000 * every) / job.linesPerS,
           shipper: { dataset: COST_DATASET },
         });
       }),
@@ -120,9 +125,22 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
     const printedLines = jobs.reduce((s, j) => s + j.linesPerS * o.seconds, 0);
     const rawBytes = jobs.reduce((s, j) => s + printed.slice(0, j.linesPerS * o.seconds).reduce((b, l) => b + Buffer.byteLength(l) + 1, 0), 0);
     log('[cost] waiting for every line to be indexed and every download file to be assembled');
-    await eventually(async () => (await esRequest(stack.elasticsearch, 'POST', `/${dataStream}/_count?ignore_unavailable=true`, { query: { match_all: {} } })).count as number, (n) => n >= printedLines, 'every line indexed', 300_000);
     await eventually(
-      () => Promise.all(jobs.map((j) => s3.send(new HeadObjectCommand({ Bucket: stack.resources.bucket, Key: downloadKey(j.jobId) })).then((h) => h.Metadata?.['status'], () => undefined))),
+      async () => (await esRequest(stack.elasticsearch, 'POST', `/${dataStream}/_count?ignore_unavailable=true`, { query: { match_all: {} } })).count as number,
+      (n) => n >= printedLines,
+      'every line indexed',
+      300_000,
+    );
+    await eventually(
+      () =>
+        Promise.all(
+          jobs.map((j) =>
+            s3.send(new HeadObjectCommand({ Bucket: stack.resources.bucket, Key: downloadKey(j.jobId) })).then(
+              (h) => h.Metadata?.['status'],
+              () => undefined,
+            ),
+          ),
+        ),
       (statuses) => statuses.every((s) => s === 'complete'),
       'every download file',
       300_000,
@@ -169,18 +187,31 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
         requestsPerJob: (markerNotifications + 2 * assemblerBatches.length) / jobs.length,
       },
       lambda: {
-        indexer: { invocationsPerChunk: indexerInvocations / chunks, msPerInvocation: indexerFit.a, msPerMiB: indexerFit.b, memoryMb: stack.resources.function.memoryMb },
-        assembler: { invocationsPerJob: worked.length / jobs.length, msPerInvocation: assemblerFixedMs, msPerMiB: assemblerMsPerMiB, memoryMb: stack.resources.assembler.memoryMb },
+        indexer: {
+          invocationsPerChunk: indexerInvocations / chunks,
+          msPerInvocation: indexerFit.a,
+          msPerMiB: indexerFit.b,
+          memoryMb: stack.resources.function.memoryMb,
+        },
+        assembler: {
+          invocationsPerJob: worked.length / jobs.length,
+          msPerInvocation: assemblerFixedMs,
+          msPerMiB: assemblerMsPerMiB,
+          memoryMb: stack.resources.assembler.memoryMb,
+        },
       },
       searchBytesPerRawByte: storeBytes / rawBytes,
       gzipRatio,
     };
-    log(`[cost] ${chunks} chunks, ${counted.length} S3/SQS requests through the proxy (SQS receives/deletes of the runners: ${sqsReceivesAndDeletes}); ${(rawBytes / printedLines).toFixed(0)} B printed and ${(storeBytes / printedLines).toFixed(0)} B on the cluster per line`);
+    log(
+      `[cost] ${chunks} chunks, ${counted.length} S3/SQS requests through the proxy (SQS receives/deletes of the runners: ${sqsReceivesAndDeletes}); ${(rawBytes / printedLines).toFixed(0)} B printed and ${(storeBytes / printedLines).toFixed(0)} B on the cluster per line`,
+    );
     return measured;
   } finally {
     await pipeline.stop();
     const keys = await listKeys(s3, stack.resources.bucket, '').then((all) => all.filter((k) => jobs.some((j) => k.includes(j.jobId))));
-    for (let i = 0; i < keys.length; i += 1000) await s3.send(new DeleteObjectsCommand({ Bucket: stack.resources.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
+    for (let i = 0; i < keys.length; i += 1000)
+      await s3.send(new DeleteObjectsCommand({ Bucket: stack.resources.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) } }));
     await resetDataStream(stack.elasticsearch, dataStream);
     await proxy.close();
     s3.destroy();

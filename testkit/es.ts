@@ -83,14 +83,16 @@ export async function jobDocuments(es: EsTarget, dataStream: string, jobId: stri
   if (options.refresh !== false) await refresh(es, dataStream);
   const sort = (order: 'asc' | 'desc') => [{ 'joblogs.source': order }, { 'event.sequence': order }];
   const page = async (order: 'asc' | 'desc', size: number, after?: unknown[]): Promise<Array<JobDocument & { sort: unknown[] }>> =>
-    (await esRequest(es, 'POST', `/${dataStream}/_search?ignore_unavailable=true`, {
-      size,
-      query: jobQuery(jobId),
-      sort: sort(order),
-      track_total_hits: false,
-      ...(options.fields ? { _source: options.fields } : {}),
-      ...(after ? { search_after: after } : {}),
-    })).hits.hits;
+    (
+      await esRequest(es, 'POST', `/${dataStream}/_search?ignore_unavailable=true`, {
+        size,
+        query: jobQuery(jobId),
+        sort: sort(order),
+        track_total_hits: false,
+        ...(options.fields ? { _source: options.fields } : {}),
+        ...(after ? { search_after: after } : {}),
+      })
+    ).hits.hits;
   if (options.edge !== undefined) {
     const first = await page('asc', options.edge);
     const last = (await page('desc', options.edge)).reverse();

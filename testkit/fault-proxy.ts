@@ -158,7 +158,12 @@ export async function startHttpFaultProxy(targetUrl: string): Promise<HttpFaultP
     if (fault) faulted++;
     if (fault?.kind === 'refuse') return void req.socket.resetAndDestroy();
     if (fault?.kind === 'status') {
-      return reply(res, fault.status, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ error: { type: 'injected_fault', reason: `fault proxy answered ${fault.status}` }, status: fault.status })));
+      return reply(
+        res,
+        fault.status,
+        { 'content-type': 'application/json' },
+        Buffer.from(JSON.stringify({ error: { type: 'injected_fault', reason: `fault proxy answered ${fault.status}` }, status: fault.status })),
+      );
     }
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'fail-items' && info.path.split('?')[0]!.endsWith('/_bulk')) {
@@ -216,7 +221,10 @@ async function partiallyFailBulk(
   fault: Extract<HttpFault, { kind: 'fail-items' }>,
   send: (kept: Buffer) => Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>,
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; failed: number }> {
-  const lines = body.toString('utf8').split('\n').filter((l) => l !== '');
+  const lines = body
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const items = Array.from({ length: lines.length / 2 }, (_, i) => ({ action: lines[2 * i]!, source: lines[2 * i + 1]! }));
   const withheld = new Set(items.map((_, i) => i).filter((i) => i % fault.every === 0));
   const kept = items.filter((_, i) => !withheld.has(i));
@@ -230,7 +238,12 @@ async function partiallyFailBulk(
   }
   const injected = (action: string) => {
     const op = Object.keys(JSON.parse(action) as object)[0] ?? 'create';
-    return { [op]: { status: fault.status, error: { type: fault.status === 429 ? 'es_rejected_execution_exception' : 'unavailable_shards_exception', reason: 'injected by the fault proxy' } } };
+    return {
+      [op]: {
+        status: fault.status,
+        error: { type: fault.status === 429 ? 'es_rejected_execution_exception' : 'unavailable_shards_exception', reason: 'injected by the fault proxy' },
+      },
+    };
   };
   let next = 0;
   const merged = items.map((item, i) => (withheld.has(i) ? injected(item.action) : upstreamItems[next++]));

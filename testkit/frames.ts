@@ -32,7 +32,16 @@ export interface MarkedChunk {
  * Frames `lines` into chunks ending after each index in `cuts` (and at the end; the last chunk is
  * final). `marks: false` writes frames without marks, as a shipper before event marks did.
  */
-export function markedChunks(o: { jobId: string; source?: string; lines: readonly CapturedText[]; cuts: readonly number[]; firstSeq?: number; time?: number; marks?: boolean; events?: Partial<EventMarkerOptions> }): MarkedChunk[] {
+export function markedChunks(o: {
+  jobId: string;
+  source?: string;
+  lines: readonly CapturedText[];
+  cuts: readonly number[];
+  firstSeq?: number;
+  time?: number;
+  marks?: boolean;
+  events?: Partial<EventMarkerOptions>;
+}): MarkedChunk[] {
   const marker = o.marks === false ? undefined : new EventMarker({ maxLines: 500, maxBytes: 1024 * 1024, holdMs: 0, idleMs: 0, ...o.events });
   const source = o.source ?? 'main';
   const bounds = [...new Set(o.cuts)].filter((c) => c >= 0 && c < o.lines.length - 1).sort((a, b) => a - b);

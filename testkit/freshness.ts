@@ -81,7 +81,11 @@ export function searchByIds(es: EsTarget, dataStream: string): FreshnessSearch<s
   return async (outstanding) => {
     // The oldest first: Map keeps insertion order.
     const ids = [...outstanding.keys()].slice(0, 5_000);
-    const out = await esRequest(es, 'POST', `/${dataStream}/_search?ignore_unavailable=true`, { size: ids.length, _source: false, query: { ids: { values: ids } } });
+    const out = await esRequest(es, 'POST', `/${dataStream}/_search?ignore_unavailable=true`, {
+      size: ids.length,
+      _source: false,
+      query: { ids: { values: ids } },
+    });
     return (out.hits.hits as Array<{ _id: string }>).map((hit) => ({ key: hit._id }));
   };
 }

@@ -6,7 +6,21 @@
  * queues), `testkit/http/index.js` (HTTP API and JWT issuer), `testkit/bench/index.js` (benchmarks).
  */
 export { eventually } from './eventually.js';
-export { countDocuments, countJobDocuments, esRequest, installStageTemplates, jobDocuments, leafFields, mappingFieldCount, refresh, resetDataStream, type EsEndpoint, type EsTarget, type JobDocument, type KindedTarget } from './es.js';
+export {
+  countDocuments,
+  countJobDocuments,
+  esRequest,
+  installStageTemplates,
+  jobDocuments,
+  leafFields,
+  mappingFieldCount,
+  refresh,
+  resetDataStream,
+  type EsEndpoint,
+  type EsTarget,
+  type JobDocument,
+  type KindedTarget,
+} from './es.js';
 export { startFaultProxy, startHttpFaultProxy, type FaultProxy, type HttpFault, type HttpFaultProxy } from './fault-proxy.js';
 export { FreshnessProber, searchByIds, type FreshnessSearch } from './freshness.js';
 export {
@@ -27,7 +41,17 @@ export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';
 export { childEnv, LOCAL_DIR, REPO_ROOT } from './paths.js';
 export { seededRandom } from './random.js';
 export { shipLines, type ShipLinesOptions } from './ship-lines.js';
-export { canonicalRequest, startSigV4Proxy, verifySigV4, type ReceivedRequest, type SigV4Credentials, type SigV4Proxy, type SigV4ProxyOptions, type Verdict, type VerifyOptions } from './sigv4.js';
+export {
+  canonicalRequest,
+  startSigV4Proxy,
+  verifySigV4,
+  type ReceivedRequest,
+  type SigV4Credentials,
+  type SigV4Proxy,
+  type SigV4ProxyOptions,
+  type Verdict,
+  type VerifyOptions,
+} from './sigv4.js';
 export { deadLetterReports, deletePrefix, emptyBucket, ensureBucket, listKeys, readDownloadLines, readGzipObjects, readObject } from './s3.js';
 export { emptyQueues, queueDepth } from './sqs.js';
 export { formatSpread, median, percentile, percentiles, spread, type Percentiles, type Spread } from './stats.js';

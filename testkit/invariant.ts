@@ -76,7 +76,14 @@ export function expectedDocuments(bucket: string, printed: readonly PrintedChunk
     const prefix = documentIdPrefix(bucket, chunk.key);
     chunk.lines.forEach((message, position) => {
       const frame = chunk.frames?.[position];
-      const entry: ExpectedDocument = { message, sequence: seq * SEQUENCE_STRIDE + position, source, key: chunk.key, position, ...(frame ? { line: frame.line, stream: frame.stream } : {}) };
+      const entry: ExpectedDocument = {
+        message,
+        sequence: seq * SEQUENCE_STRIDE + position,
+        source,
+        key: chunk.key,
+        position,
+        ...(frame ? { line: frame.line, stream: frame.stream } : {}),
+      };
       lines.byId.set(documentId(prefix, position), entry);
       lines.byPosition.set(positionKey(chunk.key, position), entry);
       if (frame) lines.byLine.set(lineKey(source, frame.line), entry);
@@ -144,7 +151,8 @@ export function exactlyOnceVerdict(printed: PrintedLines, docs: readonly JobDocu
     const want = expectedMessage(doc, known);
     if (known.length !== lines.length || s['message'] !== want || s['event']?.['sequence'] !== anchor.sequence || s['joblogs']?.['source'] !== anchor.source) {
       wrongContent++;
-      if (wrongContent <= 5) problems.push(`document ${doc._id} is ${JSON.stringify(String(s['message']).slice(0, 200))}, expected ${JSON.stringify(want.slice(0, 200))}`);
+      if (wrongContent <= 5)
+        problems.push(`document ${doc._id} is ${JSON.stringify(String(s['message']).slice(0, 200))}, expected ${JSON.stringify(want.slice(0, 200))}`);
     }
   }
   const required = [...printed.byId.values()].filter((e) => e.message.trim() !== '');
@@ -204,6 +212,12 @@ export async function checkExactlyOnce(
 export function downloadLinesView(stack: { s3: S3Client; bucket: string }, jobId: string, timeoutMs = 60_000): LinesView {
   return {
     name: 'download file',
-    lines: () => eventually(() => readDownloadLines(stack.s3, stack.bucket, jobId), (lines) => lines !== undefined, `the download file of ${jobId}`, timeoutMs) as Promise<string[]>,
+    lines: () =>
+      eventually(
+        () => readDownloadLines(stack.s3, stack.bucket, jobId),
+        (lines) => lines !== undefined,
+        `the download file of ${jobId}`,
+        timeoutMs,
+      ) as Promise<string[]>,
   };
 }

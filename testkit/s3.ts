@@ -55,7 +55,11 @@ export async function readObject(s3: S3Client, bucket: string, key: string): Pro
 }
 
 /** Every object under `prefix`, in key order, gunzipped, with its metadata (a job's chunks as the indexer reads them). */
-export async function readGzipObjects(s3: S3Client, bucket: string, prefix: string): Promise<Array<{ key: string; metadata: Record<string, string>; text: string }>> {
+export async function readGzipObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<Array<{ key: string; metadata: Record<string, string>; text: string }>> {
   const keys = await listKeys(s3, bucket, prefix);
   return Promise.all(
     keys.map(async (key) => {
@@ -72,7 +76,10 @@ export async function readDownloadLines(s3: S3Client, bucket: string, jobId: str
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
   if (head?.Metadata?.['status'] !== 'complete') return undefined;
   const text = gunzipSync(await readObject(s3, bucket, key)).toString('utf8');
-  return text.split('\n').slice(0, -1).map((line) => line.replace(/^\S+ (stdout|stderr) /, ''));
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => line.replace(/^\S+ (stdout|stderr) /, ''));
 }
 
 /** Every dead-letter report under `prefix`, parsed, with its object key. */
@@ -82,6 +89,9 @@ export async function deadLetterReports(
 ): Promise<Array<{ objectKey: string; report: Record<string, any> }>> {
   const keys = await listKeys(stack.s3, stack.bucket, prefix);
   return Promise.all(
-    keys.map(async (objectKey) => ({ objectKey, report: JSON.parse((await readObject(stack.s3, stack.bucket, objectKey)).toString('utf8')) as Record<string, any> })),
+    keys.map(async (objectKey) => ({
+      objectKey,
+      report: JSON.parse((await readObject(stack.s3, stack.bucket, objectKey)).toString('utf8')) as Record<string, any>,
+    })),
   );
 }

@@ -34,7 +34,15 @@ export interface ShipLinesOptions {
 
 /** Writes `count` lines, waiting whenever the shipper asks writers to, and closes with the exit code. */
 export async function shipLines(o: ShipLinesOptions): Promise<ShipperSummary> {
-  const shipper = await Shipper.open({ jobId: o.jobId, bucket: o.bucket, source: o.source ?? 'main', s3: o.s3, spoolDir: o.spoolDir, closeTimeoutMs: 120_000, ...o.shipper });
+  const shipper = await Shipper.open({
+    jobId: o.jobId,
+    bucket: o.bucket,
+    source: o.source ?? 'main',
+    s3: o.s3,
+    spoolDir: o.spoolDir,
+    closeTimeoutMs: 120_000,
+    ...o.shipper,
+  });
   for (let i = 0; i < o.count; i++) {
     shipper.write(o.stream?.(i) ?? 'stdout', Buffer.from(`${o.text(i)}${o.end?.(i) ?? '\n'}`), o.time?.(i) ?? Date.now());
     if (shipper.blocked) await shipper.waitForRoom();

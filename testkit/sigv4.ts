@@ -54,7 +54,8 @@ export function verifySigV4(request: ReceivedRequest, o: VerifyOptions): Verdict
   const [, accessKeyId, day, region, service, signedList, signature] = match as unknown as [string, string, string, string, string, string, string];
   const identity = o.credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!identity) return { ok: false, reason: `unknown access key ${accessKeyId}` };
-  if (region !== o.region || service !== (o.service ?? 'es')) return { ok: false, reason: `scope ${region}/${service} is not ${o.region}/${o.service ?? 'es'}` };
+  if (region !== o.region || service !== (o.service ?? 'es'))
+    return { ok: false, reason: `scope ${region}/${service} is not ${o.region}/${o.service ?? 'es'}` };
   const amzDate = request.headers['x-amz-date'] ?? '';
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined || amzDate.slice(0, 8) !== day) return { ok: false, reason: 'x-amz-date missing, malformed or not the credential scope’s day' };
@@ -63,7 +64,8 @@ export function verifySigV4(request: ReceivedRequest, o: VerifyOptions): Verdict
   for (const required of ['host', 'x-amz-date', ...(identity.sessionToken ? ['x-amz-security-token'] : [])]) {
     if (!signed.includes(required)) return { ok: false, reason: `${required} is not signed` };
   }
-  if (identity.sessionToken && request.headers['x-amz-security-token'] !== identity.sessionToken) return { ok: false, reason: 'wrong or missing session token' };
+  if (identity.sessionToken && request.headers['x-amz-security-token'] !== identity.sessionToken)
+    return { ok: false, reason: 'wrong or missing session token' };
   const bodyHash = sha256Hex(request.body);
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== bodyHash) return { ok: false, reason: 'x-amz-content-sha256 is not the body’s hash' };
@@ -89,7 +91,10 @@ export function canonicalRequest(request: ReceivedRequest, signedHeaders: readon
     .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const headers = [...signedHeaders].sort().map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const headers = [...signedHeaders]
+    .sort()
+    .map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
   return [request.method, path, query, headers, [...signedHeaders].sort().join(';'), payloadHash].join('\n');
 }
 
@@ -150,7 +155,9 @@ export async function startSigV4Proxy(o: SigV4ProxyOptions): Promise<SigV4Proxy>
       const verdict = verifySigV4(request, o);
       if (!verdict.ok) {
         refused.push({ method: request.method, url: request.url, reason: verdict.reason });
-        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `The request signature we calculated does not match the signature you provided (${verdict.reason})` }));
+        res
+          .writeHead(403, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: `The request signature we calculated does not match the signature you provided (${verdict.reason})` }));
         return;
       }
       accepted++;

@@ -33,7 +33,7 @@ export interface SuiteResults {
 
 export function writeSuiteResults(results: SuiteResults): void {
   mkdirSync(SUITE_RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(SUITE_RESULTS_DIR, `${results.suite}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(SUITE_RESULTS_DIR, `${results.suite}.json`), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** Every suite's results of the last run; undefined when no suite has run yet. */

@@ -29,9 +29,24 @@ export const MB = 1024 * 1024;
 
 const LOGGERS = ['trainer', 'data.loader', 'torch.distributed', 'checkpoint', 'optim', 'eval', 'wandb'];
 const WARNINGS = [
-  ['/opt/conda/lib/python3.11/site-packages/torch/utils/data/dataloader.py', 558, 'UserWarning', 'This DataLoader will create 8 worker processes in total. Our suggested max number of worker in current system is 4, which is smaller than what this DataLoader is going to create.'],
-  ['/opt/conda/lib/python3.11/site-packages/torch/nn/modules/module.py', 1511, 'FutureWarning', '`torch.cuda.amp.autocast(args...)` is deprecated. Please use `torch.amp.autocast(\'cuda\', args...)` instead.'],
-  ['/opt/conda/lib/python3.11/site-packages/transformers/tokenization_utils_base.py', 1601, 'FutureWarning', '`clean_up_tokenization_spaces` was not set. It will be set to `True` by default.'],
+  [
+    '/opt/conda/lib/python3.11/site-packages/torch/utils/data/dataloader.py',
+    558,
+    'UserWarning',
+    'This DataLoader will create 8 worker processes in total. Our suggested max number of worker in current system is 4, which is smaller than what this DataLoader is going to create.',
+  ],
+  [
+    '/opt/conda/lib/python3.11/site-packages/torch/nn/modules/module.py',
+    1511,
+    'FutureWarning',
+    "`torch.cuda.amp.autocast(args...)` is deprecated. Please use `torch.amp.autocast('cuda', args...)` instead.",
+  ],
+  [
+    '/opt/conda/lib/python3.11/site-packages/transformers/tokenization_utils_base.py',
+    1601,
+    'FutureWarning',
+    '`clean_up_tokenization_spaces` was not set. It will be set to `True` by default.',
+  ],
 ] as const;
 const ERRORS = [
   ['RuntimeError', 'CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.15 GiB total capacity; 74.02 GiB already allocated; 1.21 GiB free)'],
@@ -172,14 +187,21 @@ export function* syntheticLog(options: { seed: number; totalBytes: number; piece
     // 30% are tqdm redraws, 30% JSON (metrics, ECS, pino), 20% plain `logging`, 20% warnings
     // and traceback lines.
     const line =
-      r < 0.35 ? plain()
-      : r < 0.55 ? metrics()
-      : r < 0.72 ? ecs()
-      : r < 0.89 ? pino()
-      : r < 0.918 ? tqdm()
-      : r < 0.988 ? warning()
-      : r < 0.9995 ? traceback()
-      : longLine();
+      r < 0.35
+        ? plain()
+        : r < 0.55
+          ? metrics()
+          : r < 0.72
+            ? ecs()
+            : r < 0.89
+              ? pino()
+              : r < 0.918
+                ? tqdm()
+                : r < 0.988
+                  ? warning()
+                  : r < 0.9995
+                    ? traceback()
+                    : longLine();
     piece += line;
     if (piece.length >= pieceBytes) {
       produced += Buffer.byteLength(piece);

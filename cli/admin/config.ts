@@ -22,10 +22,15 @@ export function addAdminOptions(command: Command): Command {
   const options = [
     new Option('--stage <stage>', 'the stage (environment) to work on: its stack joblogs-<stage>').env('JOBLOGS_STAGE'),
     new Option('--region <region>', 'AWS region of the stage').env('AWS_REGION'),
-    new Option('--bucket <name>', 'the stage\'s log bucket (default: the stack output, else joblogs-<stage>-logs)').env('JOBLOGS_BUCKET'),
-    new Option('--es-url <url>', 'the stage\'s Elasticsearch (default: the stack output EsNode)').env('JOBLOGS_ES_URL'),
-    new Option('--es-credentials-param <name>', 'SSM SecureString with {"username","password"} or {"apiKey"} (else JOBLOGS_ES_USERNAME/JOBLOGS_ES_PASSWORD or JOBLOGS_ES_API_KEY)').env('JOBLOGS_ES_CREDENTIALS_PARAM'),
-    new Option('--cluster-auth <how>', 'secret: the credentials above; iam: SigV4 with your AWS identity (Amazon OpenSearch Service)').env('JOBLOGS_CLUSTER_AUTH').choices(CLUSTER_AUTHS),
+    new Option('--bucket <name>', "the stage's log bucket (default: the stack output, else joblogs-<stage>-logs)").env('JOBLOGS_BUCKET'),
+    new Option('--es-url <url>', "the stage's Elasticsearch (default: the stack output EsNode)").env('JOBLOGS_ES_URL'),
+    new Option(
+      '--es-credentials-param <name>',
+      'SSM SecureString with {"username","password"} or {"apiKey"} (else JOBLOGS_ES_USERNAME/JOBLOGS_ES_PASSWORD or JOBLOGS_ES_API_KEY)',
+    ).env('JOBLOGS_ES_CREDENTIALS_PARAM'),
+    new Option('--cluster-auth <how>', 'secret: the credentials above; iam: SigV4 with your AWS identity (Amazon OpenSearch Service)')
+      .env('JOBLOGS_CLUSTER_AUTH')
+      .choices(CLUSTER_AUTHS),
     new Option('--force-path-style', 'path-style S3 URLs (moto, MinIO)').env('JOBLOGS_S3_FORCE_PATH_STYLE'),
     new Option('--json', 'print the result as one JSON document on stdout'),
     new Option('--no-progress', 'no progress bar on stderr'),
@@ -60,7 +65,14 @@ export interface AdminConfig extends z.infer<typeof AdminConfigSchema> {
  */
 export function adminConfig(flags: AdminFlags, env: NodeJS.ProcessEnv): AdminConfig {
   const problems: string[] = [];
-  const parsed = z.safeParse(AdminConfigSchema, { stage: flags.stage ?? '', region: flags.region, bucket: flags.bucket, esUrl: flags.esUrl, esCredentialsParam: flags.esCredentialsParam, clusterAuth: flags.clusterAuth ?? ClusterAuth.secret });
+  const parsed = z.safeParse(AdminConfigSchema, {
+    stage: flags.stage ?? '',
+    region: flags.region,
+    bucket: flags.bucket,
+    esUrl: flags.esUrl,
+    esCredentialsParam: flags.esCredentialsParam,
+    clusterAuth: flags.clusterAuth ?? ClusterAuth.secret,
+  });
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${i.message}`));
   const apiKey = env['JOBLOGS_ES_API_KEY'];
   const username = env['JOBLOGS_ES_USERNAME'];
@@ -77,6 +89,9 @@ export function adminConfig(flags: AdminFlags, env: NodeJS.ProcessEnv): AdminCon
 export function wholeNumber(flag: string, value: string | undefined, o: { min: number; max: number; default: number }): number {
   if (value === undefined) return o.default;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < o.min || n > o.max) throw new ConfigError(`${flag} must be a whole number from ${o.min} to ${o.max}, got ${JSON.stringify(value)}`, { problems: [`${flag}: ${o.min}–${o.max}`] });
+  if (!/^\d+$/.test(value) || n < o.min || n > o.max)
+    throw new ConfigError(`${flag} must be a whole number from ${o.min} to ${o.max}, got ${JSON.stringify(value)}`, {
+      problems: [`${flag}: ${o.min}–${o.max}`],
+    });
   return n;
 }

@@ -71,7 +71,8 @@ export async function openAdmin(config: AdminConfig, io: AdminIo): Promise<Admin
       jobs: s3JobStore(s3, { bucket: stage.bucket }),
       listing: s3ChunkListing(s3, { bucket: stage.bucket, chunkPrefix: 'chunks/' }),
       elasticsearch() {
-        if (!stage.esNode) throw new ConfigError(`No Elasticsearch URL for stage ${config.stage}: ${stage.esMissing}; pass --es-url`, { problems: ['--es-url is required'] });
+        if (!stage.esNode)
+          throw new ConfigError(`No Elasticsearch URL for stage ${config.stage}: ${stage.esMissing}; pass --es-url`, { problems: ['--es-url is required'] });
         if (!elasticsearch) {
           const transport = transportFor(stage.esNode);
           elasticsearch = { node: stage.esNode, transport, index: clusterJobIndex(transport, { requestTimeoutMs: ES_REQUEST_TIMEOUT_MS }) };
@@ -99,7 +100,8 @@ async function credentialsFrom(ssm: SSMClient, name: string): Promise<EsAuth> {
   try {
     value = (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
   } catch (error) {
-    if ((error as { name?: string }).name === 'ParameterNotFound') throw new ConfigError(`SSM parameter ${name} does not exist`, { problems: ['--es-credentials-param'] });
+    if ((error as { name?: string }).name === 'ParameterNotFound')
+      throw new ConfigError(`SSM parameter ${name} does not exist`, { problems: ['--es-credentials-param'] });
     throw new StorageUnavailableError(`Could not read SSM parameter ${name}: ${(error as Error).message}`, { cause: error });
   }
   return parseEsCredentials(value);

@@ -12,8 +12,29 @@ import { AdminExitCode, JobNotFoundError } from './errors.js';
 import type { AdminIo } from './progress.js';
 
 type StatusFlags = AdminFlags & { job?: string; peek?: string };
-type RedriveFlags = AdminFlags & { queue: string; rate?: string; method: string; wait?: string; max?: string; dryRun?: boolean; reports?: boolean; job?: string; since?: string; code?: string };
-type BackfillFlags = AdminFlags & { job?: string; prefix?: string; since?: string; targetStage?: string; state?: string; concurrency?: string; installTemplates?: boolean; retentionDays?: string; dryRun?: boolean };
+type RedriveFlags = AdminFlags & {
+  queue: string;
+  rate?: string;
+  method: string;
+  wait?: string;
+  max?: string;
+  dryRun?: boolean;
+  reports?: boolean;
+  job?: string;
+  since?: string;
+  code?: string;
+};
+type BackfillFlags = AdminFlags & {
+  job?: string;
+  prefix?: string;
+  since?: string;
+  targetStage?: string;
+  state?: string;
+  concurrency?: string;
+  installTemplates?: boolean;
+  retentionDays?: string;
+  dryRun?: boolean;
+};
 type PurgeFlags = AdminFlags & { job?: string; yes?: boolean; reason?: string; force?: boolean };
 
 /** What an admin command asked for, once commander has parsed its arguments. */
@@ -32,15 +53,20 @@ const defaultIo: AdminIo = {
 /** The `joblogs admin` program; `onInvoke` receives what to do (tests pass a recorder, {@link adminMain} runs it). */
 export function buildAdminProgram(onInvoke: (invocation: AdminInvocation) => Promise<void> | void, io: AdminIo = defaultIo): Command {
   const program = new Command('joblogs admin')
-    .description('Operator commands for a stage: where a job\'s logs are, redrive, backfill, purge (docs/operations.md)')
+    .description("Operator commands for a stage: where a job's logs are, redrive, backfill, purge (docs/operations.md)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .addHelpText('after', '\nExit codes: 0 done, 1 a service failed (run again), 2 bad usage or configuration, 3 done but something needs attention, 4 no such job.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 a service failed (run again), 2 bad usage or configuration, 3 done but something needs attention, 4 no such job.',
+    );
 
   addAdminOptions(
     program
       .command('status')
-      .description('where are my logs? a job\'s registration, sources, chunks in S3 (with gaps), lines shipped vs indexed vs in the download file, dead-letter reports and DLQ messages')
+      .description(
+        "where are my logs? a job's registration, sources, chunks in S3 (with gaps), lines shipped vs indexed vs in the download file, dead-letter reports and DLQ messages",
+      )
       .requiredOption('--job <id>', 'the job')
       .addOption(new Option('--peek <n>', 'messages to look at in each dead-letter queue').default('1000')),
   ).action((flags: StatusFlags) => onInvoke({ command: 'status', flags }));
@@ -48,15 +74,17 @@ export function buildAdminProgram(onInvoke: (invocation: AdminInvocation) => Pro
   addAdminOptions(
     program
       .command('redrive')
-      .description('move the dead-letter queues back to their source queues (rate limited) and report what came through; with --reports, announce dead-letter reports\' chunks again after a fix')
+      .description(
+        "move the dead-letter queues back to their source queues (rate limited) and report what came through; with --reports, announce dead-letter reports' chunks again after a fix",
+      )
       .addOption(new Option('--queue <queue>', 'which DLQ').choices(['chunks', 'assemble', 'all']).default('all'))
       .addOption(new Option('--rate <n>', 'messages per second at most (1–500)').default('10'))
-      .addOption(new Option('--method <method>', 'SQS\'s own move task, or receive/send/delete').choices(['auto', 'move-task', 'copy']).default('auto'))
+      .addOption(new Option('--method <method>', "SQS's own move task, or receive/send/delete").choices(['auto', 'move-task', 'copy']).default('auto'))
       .addOption(new Option('--wait <seconds>', 'then watch the source queue this long: what came through, what came back').default('0'))
       .addOption(new Option('--max <n>', 'messages to move at most per queue').default('100000'))
       .option('--dry-run', 'only show what would be moved')
       .option('--reports', 'announce the chunks (and assemblies) of dead-letter reports again, then move the reports to dead-letter/redriven/')
-      .option('--job <id>', 'with --reports: only this job\'s reports')
+      .option('--job <id>', "with --reports: only this job's reports")
       .option('--since <time>', 'with --reports: only reports written since (ISO 8601)')
       .option('--code <code>', 'with --reports: only reports of this code, e.g. DOCUMENTS_REJECTED'),
   ).action((flags: RedriveFlags) => onInvoke({ command: 'redrive', flags }));
@@ -64,22 +92,26 @@ export function buildAdminProgram(onInvoke: (invocation: AdminInvocation) => Pro
   addAdminOptions(
     program
       .command('backfill')
-      .description('index existing chunks again — into this stage or another cluster — without a single duplicate; resumable; a progress bar and a throughput figure')
-      .option('--job <id>', 'one job\'s chunks')
+      .description(
+        'index existing chunks again — into this stage or another cluster — without a single duplicate; resumable; a progress bar and a throughput figure',
+      )
+      .option('--job <id>', "one job's chunks")
       .option('--prefix <prefix>', 'the chunks of every job whose id starts with this')
       .option('--since <time>', 'every chunk written since (ISO 8601)')
-      .option('--target-stage <stage>', 'write into this stage\'s data streams (and, without --es-url, its Elasticsearch)')
+      .option('--target-stage <stage>', "write into this stage's data streams (and, without --es-url, its Elasticsearch)")
       .option('--state <file>', 'where progress is kept (default under ~/.cache/joblogs/admin/)')
       .addOption(new Option('--concurrency <n>', 'chunks at a time (1–16)').default('4'))
-      .option('--install-templates', 'install the target stage\'s index templates when they are missing (a rebuilt cluster)')
-      .addOption(new Option('--retention-days <n>', 'with --install-templates: the data streams\' retention').default('30'))
+      .option('--install-templates', "install the target stage's index templates when they are missing (a rebuilt cluster)")
+      .addOption(new Option('--retention-days <n>', "with --install-templates: the data streams' retention").default('30'))
       .option('--dry-run', 'only count what would be indexed'),
   ).action((flags: BackfillFlags) => onInvoke({ command: 'backfill', flags }));
 
   addAdminOptions(
     program
       .command('purge')
-      .description('remove a job\'s logs everywhere (Elasticsearch, chunks, markers, download file, checkpoints, dead-letter reports, every version); a dry run unless --yes; an audit record of what went')
+      .description(
+        "remove a job's logs everywhere (Elasticsearch, chunks, markers, download file, checkpoints, dead-letter reports, every version); a dry run unless --yes; an audit record of what went",
+      )
       .requiredOption('--job <id>', 'the job')
       .option('--yes', 'really remove (without it: a dry run)')
       .option('--reason <text>', 'why, for the audit record (a ticket, "leaked secret")')
@@ -131,7 +163,8 @@ export type PreparedCommand = (deps: AdminDeps) => Promise<{ text: string; value
 
 export function prepare(invocation: AdminInvocation, stage: string): PreparedCommand {
   const job = (invocation.flags as { job?: string }).job;
-  if (job !== undefined && !isValidJobId(job)) throw new ConfigError(`--job ${JSON.stringify(job)} is not a job id ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})`, { problems: ['--job'] });
+  if (job !== undefined && !isValidJobId(job))
+    throw new ConfigError(`--job ${JSON.stringify(job)} is not a job id ([A-Za-z0-9][A-Za-z0-9_.-]{0,127})`, { problems: ['--job'] });
   switch (invocation.command) {
     case 'status': {
       const o = { jobId: invocation.flags.job!, peek: wholeNumber('--peek', invocation.flags.peek, { min: 0, max: 100_000, default: 1000 }) };
@@ -155,7 +188,8 @@ export function prepare(invocation: AdminInvocation, stage: string): PreparedCom
         dryRun: f.dryRun === true,
       };
       selectionListing(o.selection);
-      if (f.targetStage !== undefined && !/^[a-z0-9_]{1,32}$/.test(f.targetStage)) throw new ConfigError(`--target-stage ${JSON.stringify(f.targetStage)} must be 1–32 of [a-z0-9_]`, { problems: ['--target-stage'] });
+      if (f.targetStage !== undefined && !/^[a-z0-9_]{1,32}$/.test(f.targetStage))
+        throw new ConfigError(`--target-stage ${JSON.stringify(f.targetStage)} must be 1–32 of [a-z0-9_]`, { problems: ['--target-stage'] });
       return async (deps) => {
         const { result, exitCode } = await backfillCommand(o, deps);
         return { text: renderBackfill(result), value: result, code: exitCode };
@@ -185,7 +219,8 @@ function prepareRedrive(f: RedriveFlags): PreparedCommand {
       return { text: renderReportRedrive(result, dryRun), value: result, code: exitCode };
     };
   }
-  if (f.job || f.since || f.code) throw new ConfigError('--job, --since and --code select dead-letter reports: use them with --reports', { problems: ['--reports'] });
+  if (f.job || f.since || f.code)
+    throw new ConfigError('--job, --since and --code select dead-letter reports: use them with --reports', { problems: ['--reports'] });
   const o = {
     queues: (f.queue === 'all' ? ['chunks', 'assemble'] : [f.queue]) as RedriveQueue[],
     perSecond,

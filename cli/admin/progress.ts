@@ -65,7 +65,10 @@ export class Progress {
     if (!this.#enabled) return;
     const total = this.#total;
     const share = total ? Math.min(1, this.#done / total) : undefined;
-    const bar = share === undefined ? '' : `[${'='.repeat(Math.max(0, Math.round(share * WIDTH) - 1))}${share < 1 ? '>' : '='}${' '.repeat(WIDTH - Math.max(1, Math.round(share * WIDTH)))}] ${Math.floor(share * 100)}% `;
+    const bar =
+      share === undefined
+        ? ''
+        : `[${'='.repeat(Math.max(0, Math.round(share * WIDTH) - 1))}${share < 1 ? '>' : '='}${' '.repeat(WIDTH - Math.max(1, Math.round(share * WIDTH)))}] ${Math.floor(share * 100)}% `;
     const text = `${bar}${this.#done}${total !== undefined ? `/${total}` : ''} ${this.#unit}, ${this.rate.toFixed(1)} ${this.#unit}/s`;
     this.#io.stderr(this.#io.stderrIsTty ? `\r${text}\x1b[K` : `${text}\n`);
   }

@@ -63,12 +63,18 @@ class EsSetupPlugin {
     const args = [
       'tsx',
       path.join(this.serverless.serviceDir, 'deploy', 'es-setup.ts'),
-      '--stage', stage,
-      '--region', region,
-      '--node', String(settings.node),
-      '--retention-days', String(settings.retentionDays),
-      '--cluster-kind', String(settings.clusterKind),
-      '--auth', String(settings.clusterAuth),
+      '--stage',
+      stage,
+      '--region',
+      region,
+      '--node',
+      String(settings.node),
+      '--retention-days',
+      String(settings.retentionDays),
+      '--cluster-kind',
+      String(settings.clusterKind),
+      '--auth',
+      String(settings.clusterAuth),
     ];
     if (settings.clusterAuth !== 'iam' && settings.credentialsParam) args.push('--credentials-param', String(settings.credentialsParam));
     // The data view / index pattern the signer's Discover links open (custom.esSetup.kibanaUrl / dataViewId).

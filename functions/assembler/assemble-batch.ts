@@ -36,7 +36,21 @@ interface Work {
  * ones go back to SQS as batch item failures.
  */
 export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadlineAt: number): Promise<{ response: SQSBatchResponse; stats: AssembleStats }> {
-  const stats: AssembleStats = { records: event.Records.length, jobs: 0, assembled: 0, gaps: 0, continued: 0, waiting: 0, running: 0, unchanged: 0, notFound: 0, unregistered: 0, obsolete: 0, deadLettered: 0, failed: 0 };
+  const stats: AssembleStats = {
+    records: event.Records.length,
+    jobs: 0,
+    assembled: 0,
+    gaps: 0,
+    continued: 0,
+    waiting: 0,
+    running: 0,
+    unchanged: 0,
+    notFound: 0,
+    unregistered: 0,
+    obsolete: 0,
+    deadLettered: 0,
+    failed: 0,
+  };
   const batch = new BatchSettlement({ deadLetters: deps.deadLetters, log: deps.logger, now: deps.now });
   const work = new Map<string, Work>();
   for (const record of event.Records) {
@@ -107,7 +121,10 @@ async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps
     case 'continued':
       stats.continued++;
       await deps.queue.send(partialOf(request, { jobId, continuation: outcome.continuation }));
-      return log.info({ jobId, parts: outcome.continuation.upload.parts.length, lines: outcome.continuation.lines, invocation: outcome.continuation.invocations }, 'deadline near: assembly continues in a new invocation');
+      return log.info(
+        { jobId, parts: outcome.continuation.upload.parts.length, lines: outcome.continuation.lines, invocation: outcome.continuation.invocations },
+        'deadline near: assembly continues in a new invocation',
+      );
     case 'assembled':
       stats.assembled++;
       stats.gaps += outcome.metadata.gaps;

@@ -38,7 +38,12 @@ export type AssembleOutcome =
  * the same chunks always give the same bytes, however many invocations it takes, so running it
  * twice (duplicate delivery, a recheck) yields the same object.
  */
-export async function assembleJob(request: AssembleRequest, record: Pick<JobRecord, 'registration' | 'job'>, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+export async function assembleJob(
+  request: AssembleRequest,
+  record: Pick<JobRecord, 'registration' | 'job'>,
+  deps: AssemblerDeps,
+  deadlineAt: number,
+): Promise<AssembleOutcome> {
   const { registration, job } = record;
   if (!job) return { kind: 'not-found' };
   if (!registration) return { kind: 'unregistered' };
@@ -77,7 +82,12 @@ interface JobToWrite {
   plan: AssemblyPlan;
 }
 
-async function writeDownload({ job, registration, plan }: JobToWrite, resumed: Continuation | undefined, deps: AssemblerDeps, deadlineAt: number): Promise<AssembleOutcome> {
+async function writeDownload(
+  { job, registration, plan }: JobToWrite,
+  resumed: Continuation | undefined,
+  deps: AssemblerDeps,
+  deadlineAt: number,
+): Promise<AssembleOutcome> {
   const { config } = deps;
   const key = downloadKey(job.jobId, config.downloadPrefix);
   const writer = resumed ? deps.downloads.resume(key, CONTENT_TYPE, resumed.upload) : deps.downloads.create(key, CONTENT_TYPE);
@@ -103,7 +113,13 @@ function mergeSources(job: JobSummary, plan: AssemblyPlan, resumed: Continuation
   const { config } = deps;
   const open = (source: string) => (seq: number) => deps.chunks.open(config.logBucket, chunkKey({ jobId: job.jobId, source, seq }, config.chunkPrefix));
   const budget = new ByteBudget(PREFETCH_BUDGET_BYTES);
-  const readerDeps = (source: string) => ({ open: open(source), prefetch: config.prefetchChunks, budget, maxChunkBytes: config.maxChunkBytes, startTime: Date.parse(job.startedAt) });
+  const readerDeps = (source: string) => ({
+    open: open(source),
+    prefetch: config.prefetchChunks,
+    budget,
+    maxChunkBytes: config.maxChunkBytes,
+    startTime: Date.parse(job.startedAt),
+  });
   return new SourceMerge(
     plan.sources
       .filter((s) => resumed?.cursor[s.source] !== null)

@@ -44,7 +44,10 @@ export function createAssemblerHandler(config: AssemblerConfig, overrides: Parti
     const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
     const { response, stats } = await assembleBatch(event, deps, deadlineAt);
     // The invocation's one line is also its metrics (EMF): CloudWatch reads them from it.
-    deps.logger.info({ ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId, ...assemblerMetrics(config.stage, stats, deps.now()) }, 'assembler batch done');
+    deps.logger.info(
+      { ...stats, durationMs: deps.now() - started, requestId: context.awsRequestId, ...assemblerMetrics(config.stage, stats, deps.now()) },
+      'assembler batch done',
+    );
     return response;
   };
   return middy<SQSEvent, SQSBatchResponse>().use(traceMiddleware()).handler(lambdaHandler);

@@ -45,7 +45,12 @@ function presentSeqs(plan: SourcePlan, firstSeq: number, missing: Set<number>): 
 }
 
 /** One chunk's lines into `items`; what it held past a corrupt or non-gzip spot becomes a gap. */
-async function* readChunk(chunk: FetchedChunk, at: { seq: number; startIndex: number }, items: SourceItems, deps: SourceReaderDeps): AsyncGenerator<SourceItem[]> {
+async function* readChunk(
+  chunk: FetchedChunk,
+  at: { seq: number; startIndex: number },
+  items: SourceItems,
+  deps: SourceReaderDeps,
+): AsyncGenerator<SourceItem[]> {
   const defaults = lineDefaults(chunk.metadata, items.time);
   items.chunkStarts();
   try {
@@ -88,7 +93,13 @@ const bodyOf = (buffer: Buffer) =>
 function* slicesOfSync(buffer: Buffer): Generator<Buffer> {
   for (let at = 0; at < buffer.length; at += SLICE_BYTES) yield buffer.subarray(at, at + SLICE_BYTES);
 }
-const slicesOf = (buffer: Buffer) => Object.assign((async function* () { yield* slicesOfSync(buffer); })(), { destroy() {} });
+const slicesOf = (buffer: Buffer) =>
+  Object.assign(
+    (async function* () {
+      yield* slicesOfSync(buffer);
+    })(),
+    { destroy() {} },
+  );
 
 /**
  * Bytes the prefetched chunks of one invocation may hold in all, whatever the number of sources:

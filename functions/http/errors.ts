@@ -56,7 +56,6 @@ export class HeadersTooLargeError extends HttpProblem {
   readonly statusCode = 431;
 }
 
-
 /** No launcher registered a job with this id (or the caller asked for a route that does not exist). */
 export class JobNotFoundError extends HttpProblem {
   readonly code = 'NOT_FOUND';

@@ -24,7 +24,10 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
  * @example
  * export const handler = httpHandler({ uiOrigin, logger, name: 'signer' }, async (event, context) => jsonResponse(200, { ok: true }));
  */
-export function httpHandler(o: { uiOrigin: string; logger: Logger; name: string; metrics?: AnswerMetrics }, handle: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
+export function httpHandler(
+  o: { uiOrigin: string; logger: Logger; name: string; metrics?: AnswerMetrics },
+  handle: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+) {
   const metricsOf = (statusCode: number) => (o.metrics ? answerMetrics(o.metrics.stage, o.metrics.fn, statusCode, Date.now()) : {});
   return middy<HttpEvent, HttpResult, Error, Context>()
     .use(traceMiddleware())
@@ -45,7 +48,12 @@ export function httpHandler(o: { uiOrigin: string; logger: Logger; name: string;
       }),
     )
     .use(noStore())
-    .use(httpErrorHandler({ fallbackMessage: INTERNAL_ERROR_BODY, logger: (error: unknown) => o.logger.error({ error: describeError(error), ...metricsOf(statusOfUnhandled(error)) }, `${o.name} failed`) }))
+    .use(
+      httpErrorHandler({
+        fallbackMessage: INTERNAL_ERROR_BODY,
+        logger: (error: unknown) => o.logger.error({ error: describeError(error), ...metricsOf(statusOfUnhandled(error)) }, `${o.name} failed`),
+      }),
+    )
     .use(problemResponse({ logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}) }))
     .handler(handle);
 }

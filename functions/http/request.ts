@@ -40,9 +40,7 @@ export function parseJobRequest(event: APIGatewayProxyEventV2, route = 'GET /job
 
   const token = bearerToken(event.headers?.['authorization']);
   if (!isValidJobId(rawJobId)) {
-    throw new InvalidJobIdError(
-      'The job id must be 1-128 characters of A-Z, a-z, 0-9, "_", "." and "-", start with a letter or digit, and not be only dots',
-    );
+    throw new InvalidJobIdError('The job id must be 1-128 characters of A-Z, a-z, 0-9, "_", "." and "-", start with a letter or digit, and not be only dots');
   }
   return { jobId: rawJobId, token };
 }

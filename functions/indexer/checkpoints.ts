@@ -17,7 +17,14 @@ export function chunkCheckpoints(object: CreatedObject, opened: OpenedChunk, dep
     /** Returns the position saved, or undefined when it could not be. */
     async save(position: number): Promise<number | undefined> {
       if (!opened.etag) return undefined;
-      const checkpoint: IndexCheckpoint = { version: 1, bucket: object.bucket, key: object.key, etag: opened.etag, position, at: new Date(deps.now()).toISOString() };
+      const checkpoint: IndexCheckpoint = {
+        version: 1,
+        bucket: object.bucket,
+        key: object.key,
+        etag: opened.etag,
+        position,
+        at: new Date(deps.now()).toISOString(),
+      };
       return (await deps.chunks.writeCheckpoint(object.bucket, key, checkpoint)) ? position : undefined;
     },
   };

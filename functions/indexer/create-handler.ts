@@ -51,7 +51,10 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
     const deadlineAt = started + context.getRemainingTimeInMillis() - config.deadlineHeadroomMs;
     const { response, stats } = await indexBatch(event, deps, deadlineAt);
     // The invocation's one line is also its metrics (EMF): CloudWatch reads them from it.
-    logger.info({ ...stats, durationMs: Date.now() - started, requestId: context.awsRequestId, ...indexerMetrics(config.stage, stats, Date.now()) }, 'indexer batch done');
+    logger.info(
+      { ...stats, durationMs: Date.now() - started, requestId: context.awsRequestId, ...indexerMetrics(config.stage, stats, Date.now()) },
+      'indexer batch done',
+    );
     return response;
   };
 
@@ -70,4 +73,3 @@ export function createIndexerHandler(config: IndexerConfig, overrides: Partial<I
   }
   return handler.handler(lambdaHandler);
 }
-

@@ -1,8 +1,24 @@
 import type { OpenedChunk } from '../../shared/adapters/s3/chunk-store.js';
 import { MAX_REJECTED_IN_REPORT, type Slots } from '../../shared/core/batch/index.js';
 import { gunzipChunk, parseChunkKey, type TraceIds } from '../../shared/core/contract/index.js';
-import { DeadlineError, describeError, DocumentsRejectedError, isPermanent, NeighbourMissingError, NeighbourNeverCameError, SearchUnavailableError } from '../../shared/core/errors.js';
-import { ChunkBatcher, chunkRecordAction, describeChunk, LineSplitter, type ChunkContext, type CreatedObject, type PositionedBatch } from '../../shared/core/ingest/index.js';
+import {
+  DeadlineError,
+  describeError,
+  DocumentsRejectedError,
+  isPermanent,
+  NeighbourMissingError,
+  NeighbourNeverCameError,
+  SearchUnavailableError,
+} from '../../shared/core/errors.js';
+import {
+  ChunkBatcher,
+  chunkRecordAction,
+  describeChunk,
+  LineSplitter,
+  type ChunkContext,
+  type CreatedObject,
+  type PositionedBatch,
+} from '../../shared/core/ingest/index.js';
 import { startTrace, withTrace, type TraceContext } from '../../shared/trace/index.js';
 import { BulkWindow } from './bulk-window.js';
 import { chunkCheckpoints } from './checkpoints.js';
@@ -91,7 +107,10 @@ async function indexAndLog(chunk: ChunkContext, opened: OpenedChunk, object: Cre
     if (isPermanent(error)) await recordChunk(chunk, batcher, run, describeError(error).code);
     // Stopped short (deadline, Elasticsearch away): keep how far it got, so the redelivery goes on from there.
     const checkpoint = !isPermanent(error) && window.confirmed > resumeAt ? await checkpoints.save(window.confirmed) : undefined;
-    deps.logger.warn({ ...where, ...stats, ...grouped(), ...resumed, ...(checkpoint !== undefined ? { checkpoint } : {}), error: describeError(error) }, 'chunk not fully indexed');
+    deps.logger.warn(
+      { ...where, ...stats, ...grouped(), ...resumed, ...(checkpoint !== undefined ? { checkpoint } : {}), error: describeError(error) },
+      'chunk not fully indexed',
+    );
     throw error;
   } finally {
     addStats(run.stats, stats);
@@ -191,7 +210,11 @@ function neighbourMissing(s: ChunkStream, keys: readonly string[]): Error {
  */
 async function recordChunk(chunk: ChunkContext, batcher: ChunkBatcher, run: ChunkRun, error?: string): Promise<void> {
   const { deps } = run;
-  const action = chunkRecordAction(chunk, { positions: batcher.positions, documents: batcher.documents, progress: batcher.progress, error }, new Date(deps.now()));
+  const action = chunkRecordAction(
+    chunk,
+    { positions: batcher.positions, documents: batcher.documents, progress: batcher.progress, error },
+    new Date(deps.now()),
+  );
   await run.slots.acquire();
   const [result] = await deps
     .sendBulk(Buffer.from(action), { timeoutMs: Math.min(deps.config.cluster.requestTimeoutMs, Math.max(1, run.deadlineAt - deps.now())) })

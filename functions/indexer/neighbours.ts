@@ -1,5 +1,13 @@
 import { gunzipChunk, neighbourKey } from '../../shared/core/contract/index.js';
-import { chunkMultiline, describeChunk, EcsDocumentWriter, LineGrouper, LineSplitter, type ChunkContext, type Continuation } from '../../shared/core/ingest/index.js';
+import {
+  chunkMultiline,
+  describeChunk,
+  EcsDocumentWriter,
+  LineGrouper,
+  LineSplitter,
+  type ChunkContext,
+  type Continuation,
+} from '../../shared/core/ingest/index.js';
 import { isPermanent } from '../../shared/core/errors.js';
 import type { IndexerDeps } from './deps.js';
 

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import middy from '@middy/core';
+import type middy from '@middy/core';
 import ssm from '@middy/ssm';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
@@ -46,18 +46,43 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();
-    const deps: LogsApiDeps = { config, verifyToken, jobs, search: searchFor(context.esCredentials), chunks, logger, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), completeViews, ...overrides };
+    const deps: LogsApiDeps = {
+      config,
+      verifyToken,
+      jobs,
+      search: searchFor(context.esCredentials),
+      chunks,
+      logger,
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      completeViews,
+      ...overrides,
+    };
     const route = ROUTE.exec(event.rawPath ?? '');
     if (!route) throw new RouteNotFoundError('No such route; see docs/logs-api.md');
     const request = parseJobRequest(event, `GET /jobs/{jobId}${route[1]}`);
     const access = await authorizeJob(request, { verifyToken: deps.verifyToken, jobs: deps.jobs, teamsClaim: config.jwt.teamsClaim, logger });
     if (!access.found) throw new JobNotFoundError('No job with this id has been registered');
     const body = await ROUTES[route[1] as keyof typeof ROUTES](access, event.rawQueryString ?? '', deps);
-    logger.info({ jobId: request.jobId, route: route[1] || '/', subject: access.caller.subject, via: access.via, durationMs: Date.now() - started, requestId: context.awsRequestId, ...answerMetrics(config.stage, MetricFunction.logsApi, 200, Date.now()) }, 'logs API request done');
+    logger.info(
+      {
+        jobId: request.jobId,
+        route: route[1] || '/',
+        subject: access.caller.subject,
+        via: access.via,
+        durationMs: Date.now() - started,
+        requestId: context.awsRequestId,
+        ...answerMetrics(config.stage, MetricFunction.logsApi, 200, Date.now()),
+      },
+      'logs API request done',
+    );
     return jsonResponse(200, body);
   };
 
-  const handler = httpHandler({ uiOrigin: config.uiOrigin, logger, name: 'logs API', metrics: { stage: config.stage, fn: MetricFunction.logsApi } }, handle as (event: HttpEvent, context: Context) => Promise<HttpResult>);
+  const handler = httpHandler(
+    { uiOrigin: config.uiOrigin, logger, name: 'logs API', metrics: { stage: config.stage, fn: MetricFunction.logsApi } },
+    handle as (event: HttpEvent, context: Context) => Promise<HttpResult>,
+  );
   if (config.esReaderCredentialsParam) {
     // @middy/ssm caches per process under `cacheKey`: keyed by the parameter, so no other handler's credentials are ever handed out.
     const param = config.esReaderCredentialsParam;
@@ -72,7 +97,8 @@ function searchPerCredentials(config: LogsApiConfig): (credentials: unknown) => 
   let current: { transport: unknown; search: LogSearch } | undefined;
   return (credentials) => {
     const transport = transportFor(credentials);
-    if (current?.transport !== transport) current = { transport, search: clusterLogSearch(transport, { kind: config.cluster.kind, requestTimeoutMs: config.cluster.requestTimeoutMs }) };
+    if (current?.transport !== transport)
+      current = { transport, search: clusterLogSearch(transport, { kind: config.cluster.kind, requestTimeoutMs: config.cluster.requestTimeoutMs }) };
     return current.search;
   };
 }

@@ -1,4 +1,14 @@
-import { jobOverview, levelsAggregation, termCounts, linesIndex, parseNoParams, scopeFilters, sortFor, toApiLine, type JobOverview } from '../../shared/core/logs/index.js';
+import {
+  jobOverview,
+  levelsAggregation,
+  termCounts,
+  linesIndex,
+  parseNoParams,
+  scopeFilters,
+  sortFor,
+  toApiLine,
+  type JobOverview,
+} from '../../shared/core/logs/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
 

@@ -1,4 +1,19 @@
-import { anyBefore, encodeCursor, lineKey, linesIndex, linesSearch, orderOf, parseLinesRequest, toApiLine, type ApiLine, type Cursor, type LineOrder, type LineScope, type LinesAnchor, type LinesRequest } from '../../shared/core/logs/index.js';
+import {
+  anyBefore,
+  encodeCursor,
+  lineKey,
+  linesIndex,
+  linesSearch,
+  orderOf,
+  parseLinesRequest,
+  toApiLine,
+  type ApiLine,
+  type Cursor,
+  type LineOrder,
+  type LineScope,
+  type LinesAnchor,
+  type LinesRequest,
+} from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
@@ -68,13 +83,21 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
 }
 
 /** Up to `limit` lines from an anchor: one search for one more than asked, to tell whether more follow. */
-async function fetchLines(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<{ lines: ApiLine[]; keys: Cursor[]; more: boolean }> {
+async function fetchLines(
+  ctx: PageContext,
+  anchor: Exclude<LinesAnchor, { kind: 'around' }>,
+  limit: number,
+): Promise<{ lines: ApiLine[]; keys: Cursor[]; more: boolean }> {
   if (limit === 0) return { lines: [], keys: [], more: true };
   const { body, reversed } = linesSearch(ctx.scope, anchor, { order: ctx.order, size: limit + 1 });
   const answer = await ctx.deps.search.search(ctx.index, body);
   const hits = answer.hits.slice(0, limit);
   if (reversed) hits.reverse();
-  return { lines: hits.map((hit) => toApiLine(hit, ctx.order)), keys: hits.map((hit) => ({ order: ctx.order, key: lineKey(hit, ctx.order) })), more: answer.hits.length > limit };
+  return {
+    lines: hits.map((hit) => toApiLine(hit, ctx.order)),
+    keys: hits.map((hit) => ({ order: ctx.order, key: lineKey(hit, ctx.order) })),
+    more: answer.hits.length > limit,
+  };
 }
 
 async function anchoredPage(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<Page> {
@@ -106,7 +129,9 @@ function withSourceForFrom(request: LinesRequest, view: JobView): LinesRequest['
 
 function checkCursorOrder(anchor: LinesAnchor, order: LineOrder): void {
   if ((anchor.kind === 'after' || anchor.kind === 'before' || anchor.kind === 'around') && typeof anchor.cursor === 'object' && anchor.cursor.order !== order) {
-    throw new InvalidParameterError(`The cursor belongs to ${anchor.cursor.order === 'source' ? "one source's" : 'the merged'} order; keep the source filter it was given with`);
+    throw new InvalidParameterError(
+      `The cursor belongs to ${anchor.cursor.order === 'source' ? "one source's" : 'the merged'} order; keep the source filter it was given with`,
+    );
   }
 }
 

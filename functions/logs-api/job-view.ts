@@ -1,4 +1,13 @@
-import { chunkRecordsAggregation, chunksIndex, firstMissingSeq, frontierOf, fullyIndexed, sourceProgress, type Frontier, type SourceProgress } from '../../shared/core/logs/index.js';
+import {
+  chunkRecordsAggregation,
+  chunksIndex,
+  firstMissingSeq,
+  frontierOf,
+  fullyIndexed,
+  sourceProgress,
+  type Frontier,
+  type SourceProgress,
+} from '../../shared/core/logs/index.js';
 import type { AuthorizedJob } from '../http/authorize.js';
 import type { LogsApiDeps } from './deps.js';
 
@@ -36,7 +45,10 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
   const progress = await Promise.all(
     sourceProgress(answer.aggregations).map(async (p) => {
       if (p.frontier === p.maxSeq) return p;
-      const count = (seq: number) => deps.search.count(index, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'joblogs.source': p.source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] } });
+      const count = (seq: number) =>
+        deps.search.count(index, {
+          bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'joblogs.source': p.source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] },
+        });
       return { ...p, frontier: (await firstMissingSeq(p.maxSeq, count)) - 1 };
     }),
   );

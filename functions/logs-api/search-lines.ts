@@ -17,9 +17,14 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
   const request = parseSearchRequest(query);
   const view = await jobView(access, deps);
   const order = orderOf(request.filters);
-  if (request.after && request.after.order !== order) throw new InvalidParameterError('The cursor belongs to another order; keep the source filter it was given with');
+  if (request.after && request.after.order !== order)
+    throw new InvalidParameterError('The cursor belongs to another order; keep the source filter it was given with');
   const jobId = access.record.registration.jobId;
-  const body = searchBody({ jobId, filters: request.filters, frontier: view.frontier }, request.terms, { order, size: request.limit + 1, after: request.after });
+  const body = searchBody({ jobId, filters: request.filters, frontier: view.frontier }, request.terms, {
+    order,
+    size: request.limit + 1,
+    after: request.after,
+  });
   const answer = await deps.search.search(linesIndex(deps.config.stage), body);
   const hits = answer.hits.slice(0, request.limit);
   const matches = hits.map((hit) => {

@@ -43,7 +43,16 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
   const lambdaHandler = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const started = Date.now();
     const { statusCode, body, outcome } = await getJobLogs(parseJobRequest(event), deps);
-    logger.info({ ...outcome, statusCode, durationMs: Date.now() - started, requestId: context.awsRequestId, ...answerMetrics(config.stage, MetricFunction.signer, statusCode, Date.now()) }, 'signer request done');
+    logger.info(
+      {
+        ...outcome,
+        statusCode,
+        durationMs: Date.now() - started,
+        requestId: context.awsRequestId,
+        ...answerMetrics(config.stage, MetricFunction.signer, statusCode, Date.now()),
+      },
+      'signer request done',
+    );
     return jsonResponse(statusCode, body);
   };
 

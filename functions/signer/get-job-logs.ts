@@ -59,7 +59,9 @@ export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise
       ? await deps.urls.sign(download.key, { fileName: downloadFileName(jobId), expiresInS: deps.config.urlExpirySeconds, now: new Date(now) })
       : undefined;
   outcome.signed = signed !== undefined;
-  const links = job ? jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId, dashboards: deps.config.kibana.dashboards }) : { kibanaUrl: null, kibanaTraceUrl: null };
+  const links = job
+    ? jobDiscoverLinks(job, { kibanaUrl: deps.config.kibana.url, dataViewId: deps.config.kibana.dataViewId, dashboards: deps.config.kibana.dashboards })
+    : { kibanaUrl: null, kibanaTraceUrl: null };
   const body: JobLogsBody = {
     status: plan.status,
     downloadUrl: signed?.url ?? null,
@@ -72,10 +74,21 @@ export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise
   return { statusCode: 200, body, outcome };
 }
 
-const NOT_FOUND_BODY: JobLogsBody = { status: LogsStatus.notFound, downloadUrl: null, expiresAt: null, kibanaUrl: null, kibanaTraceUrl: null, detail: 'No job with this id has been registered' };
+const NOT_FOUND_BODY: JobLogsBody = {
+  status: LogsStatus.notFound,
+  downloadUrl: null,
+  expiresAt: null,
+  kibanaUrl: null,
+  kibanaTraceUrl: null,
+  detail: 'No job with this id has been registered',
+};
 
 /** Asks the assembler for a fresh partial file; when that fails, says so (the link to what exists is still worth handing out). */
-async function requestAssembly(jobId: string, download: object | undefined, o: { deps: SignerDeps; now: number; outcome: JobLogsOutcome }): Promise<string | undefined> {
+async function requestAssembly(
+  jobId: string,
+  download: object | undefined,
+  o: { deps: SignerDeps; now: number; outcome: JobLogsOutcome },
+): Promise<string | undefined> {
   try {
     await o.deps.assembly.send({ jobId, partial: true });
     o.deps.throttle.recordRequest(jobId, o.now);

@@ -24,7 +24,10 @@ export function parseEnv<S extends z.ZodMiniType>(schema: S, name: string, env: 
 export const withDefault = <T extends z.ZodMiniType>(schema: T, value: z.output<T>) => z._default(schema, value as never);
 
 /** `"true"` / `"false"`, default false. */
-export const flag = z.pipe(withDefault(z.enum(['true', 'false']), 'false'), z.transform((v) => v === 'true'));
+export const flag = z.pipe(
+  withDefault(z.enum(['true', 'false']), 'false'),
+  z.transform((v) => v === 'true'),
+);
 
 /** An integer from its decimal text, within bounds, with a default. */
 export const intVar = (o: { min: number; max?: number; default: number }) =>
@@ -57,7 +60,12 @@ export const httpEnv = {
   /** Comma-separated; the token's `aud` must contain one of them. */
   JWT_AUDIENCE: z.pipe(
     z.string().check(z.minLength(1)),
-    z.transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean)),
+    z.transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
   ),
   /** Unset: the `jwks_uri` of the issuer's OpenID discovery document, as the HTTP API authorizer does. */
   JWT_JWKS_URL: z.optional(secureUrl),
@@ -91,7 +99,10 @@ export const clusterChecks = [
     error: 'iam (SigV4) is for Amazon OpenSearch Service: CLUSTER_KIND must be opensearch-2',
     path: ['CLUSTER_AUTH'],
   }),
-  z.refine<ClusterEnv>((e) => e.CLUSTER_AUTH !== ClusterAuth.iam || !!e.AWS_REGION, { error: 'needed with CLUSTER_AUTH=iam (the SigV4 scope)', path: ['AWS_REGION'] }),
+  z.refine<ClusterEnv>((e) => e.CLUSTER_AUTH !== ClusterAuth.iam || !!e.AWS_REGION, {
+    error: 'needed with CLUSTER_AUTH=iam (the SigV4 scope)',
+    path: ['AWS_REGION'],
+  }),
 ];
 
 /** The `cluster` part of a function's configuration (shared/adapters/search `ClusterConnection`). */

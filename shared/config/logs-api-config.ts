@@ -3,19 +3,21 @@ import { clusterChecks, clusterConfig, clusterEnv, commonEnv, httpEnv, intVar, j
 
 /** Everything the logs API reads from its environment (docs/logs-api.md). */
 const LogsApiEnv = z.pipe(
-  z.object({
-    ...commonEnv,
-    ...httpEnv,
-    JOB_PREFIX: prefixVar('jobs/'),
-    ...clusterEnv,
-    /** Chunks are read back for the states of a collapsed progress bar (`/redraws`). */
-    CHUNK_PREFIX: prefixVar('chunks/'),
-    /** SSM SecureString of a **read-only** cluster identity (not the indexer's writer); unset = no auth (local only); unused with CLUSTER_AUTH=iam. */
-    ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
-    ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
-    /** How often a waiting tail request looks for new lines (Elasticsearch refreshes every second). */
-    TAIL_POLL_MS: intVar({ min: 100, max: 5_000, default: 500 }),
-  }).check(...clusterChecks),
+  z
+    .object({
+      ...commonEnv,
+      ...httpEnv,
+      JOB_PREFIX: prefixVar('jobs/'),
+      ...clusterEnv,
+      /** Chunks are read back for the states of a collapsed progress bar (`/redraws`). */
+      CHUNK_PREFIX: prefixVar('chunks/'),
+      /** SSM SecureString of a **read-only** cluster identity (not the indexer's writer); unset = no auth (local only); unused with CLUSTER_AUTH=iam. */
+      ES_READER_CREDENTIALS_PARAM: z.optional(z.string().check(z.startsWith('/'))),
+      ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
+      /** How often a waiting tail request looks for new lines (Elasticsearch refreshes every second). */
+      TAIL_POLL_MS: intVar({ min: 100, max: 5_000, default: 500 }),
+    })
+    .check(...clusterChecks),
   z.transform((e) => ({
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,

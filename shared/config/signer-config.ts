@@ -14,7 +14,10 @@ const SignerEnv = z.pipe(
     ASSEMBLE_QUEUE_URL: z.url(),
     ...httpEnv,
     /** Kibana's base URL, or OpenSearch Dashboards' (`https://<domain>/_dashboards` on Amazon OpenSearch Service). */
-    KIBANA_URL: z.pipe(z.url(), z.transform((v) => v.replace(/\/+$/, ''))),
+    KIBANA_URL: z.pipe(
+      z.url(),
+      z.transform((v) => v.replace(/\/+$/, '')),
+    ),
     /** Which UI the Discover links are for: Kibana, or OpenSearch Dashboards with opensearch-2. */
     CLUSTER_KIND: withDefault(z.enum(CLUSTER_KINDS as [ClusterKind, ...ClusterKind[]]), DEFAULT_CLUSTER_KIND),
     KIBANA_DATA_VIEW_ID: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/))),

@@ -18,7 +18,9 @@ export class SpoolLockedError extends SpoolError {
   override readonly code = 'SPOOL_LOCKED';
   readonly holder: { pid: number; host: string } | undefined;
   constructor(dir: string, holder: { pid: number; host: string } | undefined) {
-    super(`Spool directory ${dir} is in use by another joblogs shipper${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}: two shippers must not share a job, source and spool directory`);
+    super(
+      `Spool directory ${dir} is in use by another joblogs shipper${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}: two shippers must not share a job, source and spool directory`,
+    );
     this.holder = holder;
   }
 }

@@ -85,9 +85,7 @@ export class Framer {
     this.#events = options.events ? new EventMarker(options.events) : undefined;
     const scrubber = options.redact ? new Scrubber(options.redact) : undefined;
     this.#scrubber = scrubber && !scrubber.idle ? scrubber : undefined;
-    const scrubbers = this.#scrubber
-      ? { stdout: new StreamScrubber(this.#scrubber, options), stderr: new StreamScrubber(this.#scrubber, options) }
-      : undefined;
+    const scrubbers = this.#scrubber ? { stdout: new StreamScrubber(this.#scrubber, options), stderr: new StreamScrubber(this.#scrubber, options) } : undefined;
     this.#scrubbers = scrubbers;
     this.#emitStdout = scrubbers ? (line) => scrubbers.stdout.line(line, this.#addStdout) : this.#addStdout;
     this.#emitStderr = scrubbers ? (line) => scrubbers.stderr.line(line, this.#addStderr) : this.#addStderr;

@@ -9,7 +9,9 @@ import type { MultilineOptions, ShipperOptions } from './types.js';
 import type { EventMarkerOptions } from './event-marker.js';
 import { compileRules, MultilinePatternError } from '../core/multiline/index.js';
 
-export type ResolvedShipperOptions = Required<Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent' | 'multiline' | 'redact'>> &
+export type ResolvedShipperOptions = Required<
+  Omit<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent' | 'multiline' | 'redact'>
+> &
   Pick<ShipperOptions, 'dataset' | 'service' | 'traceparent' | 'containerId' | 'onEvent'> & {
     /** The event marker's options; undefined when events are not marked. */
     events: EventMarkerOptions | undefined;
@@ -42,11 +44,15 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   if (typeof o.jobId !== 'string' || !isValidJobId(o.jobId)) problems.push(`jobId ${JSON.stringify(o.jobId)} must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`);
   if (typeof o.source !== 'string' || !SOURCE.test(o.source)) problems.push(`source ${JSON.stringify(o.source)} must match ${SOURCE.source}`);
   if (typeof o.bucket !== 'string' || !BUCKET.test(o.bucket)) problems.push(`bucket ${JSON.stringify(o.bucket)} is not a valid S3 bucket name`);
-  if (typeof o.prefix !== 'string' || (o.prefix !== '' && !o.prefix.endsWith('/'))) problems.push(`prefix ${JSON.stringify(o.prefix)} must be empty or end with "/"`);
-  if (o.dataset !== undefined && (!DATASET.test(o.dataset) || o.dataset.length > 64)) problems.push(`dataset ${JSON.stringify(o.dataset)} must be mlplatform.<name> (1–3 lowercase [a-z0-9_] segments, ≤ 64 chars)`);
-  if (o.traceparent !== undefined && !parseTraceparent(o.traceparent)) problems.push(`traceparent ${JSON.stringify(o.traceparent)} is not a valid W3C traceparent`);
+  if (typeof o.prefix !== 'string' || (o.prefix !== '' && !o.prefix.endsWith('/')))
+    problems.push(`prefix ${JSON.stringify(o.prefix)} must be empty or end with "/"`);
+  if (o.dataset !== undefined && (!DATASET.test(o.dataset) || o.dataset.length > 64))
+    problems.push(`dataset ${JSON.stringify(o.dataset)} must be mlplatform.<name> (1–3 lowercase [a-z0-9_] segments, ≤ 64 chars)`);
+  if (o.traceparent !== undefined && !parseTraceparent(o.traceparent))
+    problems.push(`traceparent ${JSON.stringify(o.traceparent)} is not a valid W3C traceparent`);
   if (typeof o.spoolDir !== 'string' || o.spoolDir === '') problems.push('spoolDir is required');
-  if (o.overflow !== OverflowPolicy.dropOldest && o.overflow !== OverflowPolicy.block) problems.push(`overflow ${JSON.stringify(o.overflow)} must be "drop-oldest" or "block"`);
+  if (o.overflow !== OverflowPolicy.dropOldest && o.overflow !== OverflowPolicy.block)
+    problems.push(`overflow ${JSON.stringify(o.overflow)} must be "drop-oldest" or "block"`);
   if (o.framing !== FramingMode.inline && o.framing !== FramingMode.worker) problems.push(`framing ${JSON.stringify(o.framing)} must be "inline" or "worker"`);
   if (!o.s3 || typeof (o.s3 as { send?: unknown }).send !== 'function') problems.push('s3 must be an S3Client');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent must be a function');
@@ -63,12 +69,16 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   ];
   for (const [name, min] of positive) {
     const value = o[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+      problems.push(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   }
-  if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 0 || o.gzipLevel > 9) problems.push(`gzipLevel must be an integer 0–9, got ${JSON.stringify(o.gzipLevel)}`);
+  if (!Number.isInteger(o.gzipLevel) || o.gzipLevel < 0 || o.gzipLevel > 9)
+    problems.push(`gzipLevel must be an integer 0–9, got ${JSON.stringify(o.gzipLevel)}`);
   // A chunk may hold one frame beyond its seal size: together they stay within the readers' bound.
   if (Number.isInteger(o.maxChunkBytes) && Number.isInteger(o.maxLineBytes) && o.maxChunkBytes + maxFrameBytes(o.maxLineBytes) > MAX_CHUNK_BYTES) {
-    problems.push(`maxChunkBytes (${o.maxChunkBytes}) plus one frame of maxLineBytes (${o.maxLineBytes}) must stay within the contract's ${MAX_CHUNK_BYTES} bytes per chunk`);
+    problems.push(
+      `maxChunkBytes (${o.maxChunkBytes}) plus one frame of maxLineBytes (${o.maxLineBytes}) must stay within the contract's ${MAX_CHUNK_BYTES} bytes per chunk`,
+    );
   }
   if (problems.length > 0) throw new ShipperOptionsError(problems);
   return o;
@@ -78,9 +88,15 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
 function eventOptions(multiline: MultilineOptions | undefined, problems: string[]): EventMarkerOptions | undefined {
   const m = { ...ShipperDefaults.multiline, ...stripUndefined(multiline ?? {}) };
   if (m.enabled === false) return undefined;
-  for (const [name, min] of [['maxLines', 2], ['maxBytes', 1024], ['holdMs', 0], ['idleMs', 0]] as const) {
+  for (const [name, min] of [
+    ['maxLines', 2],
+    ['maxBytes', 1024],
+    ['holdMs', 0],
+    ['idleMs', 0],
+  ] as const) {
     const value = m[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) problems.push(`multiline.${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+      problems.push(`multiline.${name} must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
   }
   const rules = { start: m.start, continue: m.continue };
   try {

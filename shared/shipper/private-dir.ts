@@ -61,7 +61,8 @@ async function checkAncestor(component: string): Promise<boolean> {
   }
   if (!st.isDirectory()) throw new SpoolError(`Spool path ${component} is not a directory`);
   if (st.uid !== 0 && st.uid !== me) throw new SpoolError(`Spool path ${component} belongs to another user (uid ${st.uid}); refusing it`);
-  if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0) throw new SpoolError(`Spool path ${component} is writable by other users and not sticky; refusing it`);
+  if ((st.mode & 0o022) !== 0 && (st.mode & STICKY) === 0)
+    throw new SpoolError(`Spool path ${component} is writable by other users and not sticky; refusing it`);
   return true;
 }
 

@@ -26,7 +26,18 @@ export class Shipper {
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
-  readonly #stats: ShipperSummary = { lines: 0, bytes: 0, chunks: 0, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 0, conflicts: 0, redactions: {} };
+  readonly #stats: ShipperSummary = {
+    lines: 0,
+    bytes: 0,
+    chunks: 0,
+    uploaded: 0,
+    retries: 0,
+    spooled: 0,
+    dropped: 0,
+    pending: 0,
+    conflicts: 0,
+    redactions: {},
+  };
   /** Chunks are spooled strictly in seq order through this chain. */
   #spooling: Promise<void> = Promise.resolve();
   /** Gzip bodies handed over by the framer and not yet in the spool. */
@@ -224,7 +235,12 @@ export class Shipper {
 
   #metadata(chunk: FramedChunk, end: ExitInfo | undefined): Record<string, string> {
     const o = this.#o;
-    const m: Record<string, string> = { format: ChunkFormat.framedV1, producer: PRODUCER, host: o.host, 'chunk-start': new Date(chunk.startTime).toISOString() };
+    const m: Record<string, string> = {
+      format: ChunkFormat.framedV1,
+      producer: PRODUCER,
+      host: o.host,
+      'chunk-start': new Date(chunk.startTime).toISOString(),
+    };
     if (chunk.openLanes) {
       m[EventMetadata.marks] = EVENTS_MARKED;
       if (chunk.openLanes.length > 0) m[EventMetadata.openEvents] = chunk.openLanes.join(',');

@@ -38,7 +38,8 @@ export class SpoolKey {
       }
       return new SpoolKey(key);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SpoolError(`Cannot create the spool key ${file}: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new SpoolError(`Cannot create the spool key ${file}: ${(error as Error).message}`, { cause: error });
     }
     return new SpoolKey(await readKey(file));
   }

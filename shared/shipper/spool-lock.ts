@@ -51,7 +51,8 @@ export class SpoolLock {
         heldHere.add(file);
         return new SpoolLock(file);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new SpoolError(`Cannot lock spool directory ${dir}: ${(error as Error).message}`, { cause: error });
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new SpoolError(`Cannot lock spool directory ${dir}: ${(error as Error).message}`, { cause: error });
       }
       const holder = await readHolder(file);
       if (heldHere.has(file)) throw new SpoolLockedError(dir, me);
@@ -96,6 +97,9 @@ async function isAlive(file: string, holder: Holder, me: Holder): Promise<boolea
 }
 
 async function touchedWithin(file: string, ms: number): Promise<boolean> {
-  const touched = await stat(file).then((s) => s.mtimeMs, () => 0);
+  const touched = await stat(file).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   return Date.now() - touched < ms;
 }

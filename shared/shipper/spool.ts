@@ -121,7 +121,9 @@ export class Spool {
       const entry: SpoolEntry = { ...header, bytes: gzipBody.length, file, body: gzipBody };
       this.#entries.push(entry);
       this.#memoryBytes += entry.bytes;
-      const writeError = new SpoolError(`Cannot write chunk ${header.seq} to the spool (${(cause as Error).message}); it waits in memory for its upload`, { cause });
+      const writeError = new SpoolError(`Cannot write chunk ${header.seq} to the spool (${(cause as Error).message}); it waits in memory for its upload`, {
+        cause,
+      });
       return { entry, writeError };
     }
     const entry: SpoolEntry = { ...header, bytes: head.length + gzipBody.length, file };
@@ -214,7 +216,12 @@ function verifySpoolFile(raw: Buffer, file: string, key: SpoolKey): { header: Sp
   const { mac, ...header } = stored;
   const body = raw.subarray(newline + 1);
   if (!key.verify([Buffer.from(JSON.stringify(header), 'utf8'), NEWLINE, body], mac)) return undefined;
-  if (!Number.isSafeInteger(header.seq) || !Number.isSafeInteger(header.lines) || !Number.isSafeInteger(header.nextLine) || typeof header.metadata !== 'object') {
+  if (
+    !Number.isSafeInteger(header.seq) ||
+    !Number.isSafeInteger(header.lines) ||
+    !Number.isSafeInteger(header.nextLine) ||
+    typeof header.metadata !== 'object'
+  ) {
     throw new SpoolError(`Spooled chunk ${file} has a bad header`);
   }
   return { header, body };
@@ -224,14 +231,22 @@ async function readState(dir: string, key: SpoolKey): Promise<SpoolState> {
   const file = path.join(dir, STATE_FILE);
   let stored: Partial<SpoolState> & { mac?: string };
   try {
-    stored = JSON.parse(await readFile(file, { encoding: 'utf8', flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW })) as Partial<SpoolState> & { mac?: string };
+    stored = JSON.parse(await readFile(file, { encoding: 'utf8', flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW })) as Partial<SpoolState> & {
+      mac?: string;
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { nextSeq: 0, nextLine: 0, droppedLines: 0 };
     throw new SpoolError(`Spool state ${file} is unreadable`, { cause: error });
   }
   const { mac, ...state } = stored;
-  if (!key.verify([Buffer.from(JSON.stringify(state))], mac)) throw new SpoolError(`Spool state ${file} was not written by this spool (its MAC does not verify); refusing it`);
-  return { nextSeq: state.nextSeq ?? 0, nextLine: state.nextLine ?? 0, droppedLines: state.droppedLines ?? 0, ...(state.redactions ? { redactions: state.redactions } : {}) };
+  if (!key.verify([Buffer.from(JSON.stringify(state))], mac))
+    throw new SpoolError(`Spool state ${file} was not written by this spool (its MAC does not verify); refusing it`);
+  return {
+    nextSeq: state.nextSeq ?? 0,
+    nextLine: state.nextLine ?? 0,
+    droppedLines: state.droppedLines ?? 0,
+    ...(state.redactions ? { redactions: state.redactions } : {}),
+  };
 }
 
 /**

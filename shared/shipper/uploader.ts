@@ -129,7 +129,9 @@ export class Uploader {
     const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]);
     try {
       const Metadata = { ...entry.metadata, [CONTENT_SHA256]: sha256 };
-      await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata, IfNoneMatch: '*' }), { abortSignal });
+      await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata, IfNoneMatch: '*' }), {
+        abortSignal,
+      });
       return true;
     } catch (error) {
       if (!isAlreadyThere(error)) throw error;

@@ -48,7 +48,11 @@ export function traceFromSqsMessage(message: {
   MessageAttributes?: Record<string, { StringValue?: string | undefined }>;
 }): TraceContext {
   const read = (name: string) => message.messageAttributes?.[name]?.stringValue ?? message.MessageAttributes?.[name]?.StringValue;
-  return continueTrace({ traceparent: read(TraceAttribute.traceparent), tracestate: read(TraceAttribute.tracestate), requestId: read(TraceAttribute.requestId) });
+  return continueTrace({
+    traceparent: read(TraceAttribute.traceparent),
+    tracestate: read(TraceAttribute.tracestate),
+    requestId: read(TraceAttribute.requestId),
+  });
 }
 
 /** S3 user metadata for `PutObject` (`x-amz-meta-traceparent`, as the chunk contract reads it). */

@@ -31,9 +31,7 @@ export function traceRequests(): (req: IncomingMessage, res: ServerResponse, nex
  * @example
  * http.createServer(tracedListener(async (req, res) => { logger.info('train requested'); … }));
  */
-export function tracedListener(
-  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-): (req: IncomingMessage, res: ServerResponse) => void {
+export function tracedListener(listener: (req: IncomingMessage, res: ServerResponse) => unknown): (req: IncomingMessage, res: ServerResponse) => void {
   const middleware = traceRequests();
   return (req, res) => middleware(req, res, () => void listener(req, res));
 }

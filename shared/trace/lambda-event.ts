@@ -30,6 +30,7 @@ export function lambdaTraceSource(event: unknown): LambdaTraceSource {
   return { kind: 'none' };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any event shape, narrowed by the caller
 function isObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null;
 }

@@ -16,7 +16,11 @@ describe('ansiSegments', () => {
 
   it('drops titles, hyperlinks, cursor movement, erasing and control characters', () => {
     const text = '\x1b(B\x1b]0;new title\x07\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\ \x1b[2K\x1b[1A\x1b[10;5Hmoved\x07\x08\x1bc';
-    expect(ansiSegments(text).map((s) => s.text).join('')).toBe('link moved');
+    expect(
+      ansiSegments(text)
+        .map((s) => s.text)
+        .join(''),
+    ).toBe('link moved');
   });
 
   it('keeps markup-looking text as text (it is only ever set as textContent)', () => {
@@ -24,7 +28,12 @@ describe('ansiSegments', () => {
   });
 
   it('maps the 256-colour cube and greys as xterm does', () => {
-    expect([paletteColour(16), paletteColour(231), paletteColour(232), paletteColour(255)]).toEqual(['rgb(0, 0, 0)', 'rgb(255, 255, 255)', 'rgb(8, 8, 8)', 'rgb(238, 238, 238)']);
+    expect([paletteColour(16), paletteColour(231), paletteColour(232), paletteColour(255)]).toEqual([
+      'rgb(0, 0, 0)',
+      'rgb(255, 255, 255)',
+      'rgb(8, 8, 8)',
+      'rgb(238, 238, 238)',
+    ]);
   });
 });
 
@@ -45,6 +54,10 @@ describe('permalinks', () => {
 describe('search terms', () => {
   it('reads words and quoted phrases, case-insensitive, and marks every occurrence', () => {
     expect(queryTerms('CUDA "out of memory"')).toEqual(['cuda', 'out of memory']);
-    expect(termRanges('CUDA out of memory; cuda', ['cuda', 'out of memory'])).toEqual([[0, 4], [5, 18], [20, 24]]);
+    expect(termRanges('CUDA out of memory; cuda', ['cuda', 'out of memory'])).toEqual([
+      [0, 4],
+      [5, 18],
+      [20, 24],
+    ]);
   });
 });

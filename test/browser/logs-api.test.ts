@@ -104,7 +104,12 @@ describe('GET /jobs/{jobId}/search and the summary', () => {
 
   it('sums up the job: status, exit code, sources, levels, errors', async () => {
     const summary = (await get<JobSummary>(`/jobs/${job}`)).body;
-    expect(summary).toMatchObject({ status: 'complete', exitCode: 1, lineCount: 1_000_000, sources: [{ source: 'main', status: 'final', lines: 1_000_000, exitCode: 1 }] });
+    expect(summary).toMatchObject({
+      status: 'complete',
+      exitCode: 1,
+      lineCount: 1_000_000,
+      sources: [{ source: 'main', status: 'final', lines: 1_000_000, exitCode: 1 }],
+    });
     expect(summary.errors).toMatchObject({ total: 10, first: { source: 'main', line: 50_029 } });
     expect(summary.levels).toMatchObject({ error: 10 });
     expect(summary.links.download).toBe(`/jobs/${job}/logs`);

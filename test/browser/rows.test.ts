@@ -14,13 +14,16 @@ const texts = (rows: Row[]): string[] => rows.map((r) => (r.kind === 'line' ? r.
 
 describe('buildRows', () => {
   it('shows a progress bar redrawn with \\r as its final state, counting the hidden redraws', () => {
-    const rows = buildRows([
-      line({ line: 10, text: 'before' }),
-      line({ line: 11, text: ' 10%', end: '\r', stream: 'stderr' }),
-      line({ line: 12, text: ' 50%', end: '\r', stream: 'stderr' }),
-      line({ line: 13, text: '100%', end: '\n', stream: 'stderr' }),
-      line({ line: 14, text: 'after' }),
-    ], options);
+    const rows = buildRows(
+      [
+        line({ line: 10, text: 'before' }),
+        line({ line: 11, text: ' 10%', end: '\r', stream: 'stderr' }),
+        line({ line: 12, text: ' 50%', end: '\r', stream: 'stderr' }),
+        line({ line: 13, text: '100%', end: '\n', stream: 'stderr' }),
+        line({ line: 14, text: 'after' }),
+      ],
+      options,
+    );
     expect(texts(rows)).toEqual(['before', '100%', 'after']);
     expect(rows[1]).toMatchObject({ kind: 'line', line: 13, hiddenRedraws: 2 });
   });
@@ -36,12 +39,22 @@ describe('buildRows', () => {
   });
 
   it('does not merge a \\r line with a line of another stream or source', () => {
-    const rows = buildRows([line({ line: 1, text: ' 10%', end: '\r', stream: 'stderr' }), line({ line: 2, text: 'stdout line' }), line({ source: 'rank-1', line: 0, text: 'other' })], options);
+    const rows = buildRows(
+      [
+        line({ line: 1, text: ' 10%', end: '\r', stream: 'stderr' }),
+        line({ line: 2, text: 'stdout line' }),
+        line({ source: 'rank-1', line: 0, text: 'other' }),
+      ],
+      options,
+    );
     expect(texts(rows)).toEqual([' 10%', 'stdout line', 'other']);
   });
 
   it('puts back empty lines the API leaves out, except the leading "\\r" state of a tqdm bar', () => {
-    const rows = buildRows([line({ line: 1, text: 'a' }), line({ line: 4, text: 'b' }), line({ line: 6, text: '  0%', end: '\r' }), line({ line: 7, text: '100%' })], options);
+    const rows = buildRows(
+      [line({ line: 1, text: 'a' }), line({ line: 4, text: 'b' }), line({ line: 6, text: '  0%', end: '\r' }), line({ line: 7, text: '100%' })],
+      options,
+    );
     expect(texts(rows)).toEqual(['a', '<empty 2>', '<empty 3>', 'b', '100%']);
   });
 
@@ -56,7 +69,10 @@ describe('buildRows', () => {
   });
 
   it('shows a grouped event of span N as N numbered rows', () => {
-    const rows = buildRows([line({ line: 20, text: 'Traceback:\n  File "x"\nValueError', span: 3, level: 'error' }), line({ line: 23, text: 'next' })], options);
+    const rows = buildRows(
+      [line({ line: 20, text: 'Traceback:\n  File "x"\nValueError', span: 3, level: 'error' }), line({ line: 23, text: 'next' })],
+      options,
+    );
     expect(texts(rows)).toEqual(['Traceback:', '  File "x"', 'ValueError', 'next']);
     expect(rows.map((r) => (r.kind === 'footer' ? null : r.line))).toEqual([20, 21, 22, 23]);
   });

@@ -38,7 +38,10 @@ afterAll(async () => {
 type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' };
 
 async function openOn(on: LogsBackend, jobId: string, options: OpenOptions = {}): Promise<ViewerPage> {
-  const viewer = await ViewerPage.open(browser, on.viewerUrl(jobId, options), { colorScheme: options.colorScheme, artifacts: on.kind === 'reference' ? 'reference' : undefined });
+  const viewer = await ViewerPage.open(browser, on.viewerUrl(jobId, options), {
+    colorScheme: options.colorScheme,
+    artifacts: on.kind === 'reference' ? 'reference' : undefined,
+  });
   pages.push(viewer);
   return viewer;
 }
@@ -211,7 +214,9 @@ describe('a finished 1 000 000-line job', () => {
     expect(await viewer.viewer.getByRole('listitem').first().getAttribute('aria-setsize')).toBe('1000000');
     await viewer.scroller.focus();
     await viewer.page.keyboard.press('/');
-    expect(await viewer.viewer.locator('input[type=search]').evaluate((el) => el === (el.getRootNode() as { activeElement?: unknown }).activeElement)).toBe(true);
+    expect(await viewer.viewer.locator('input[type=search]').evaluate((el) => el === (el.getRootNode() as { activeElement?: unknown }).activeElement)).toBe(
+      true,
+    );
     await viewer.page.keyboard.type('grad norm 8.0');
     await viewer.page.keyboard.press('Enter');
     await expect.poll(() => viewer.searchStatus()).toMatch(/^Match 1 of \d+/);
@@ -239,7 +244,10 @@ describe('a finished 1 000 000-line job', () => {
     const requests: Array<{ url: string; authorization: string | undefined }> = [];
     const viewer = new ViewerPage(await browser.newPage());
     pages.push(viewer);
-    viewer.page.on('request', (request) => request.url().includes('/jobs/') && requests.push({ url: request.url(), authorization: request.headers().authorization }));
+    viewer.page.on(
+      'request',
+      (request) => request.url().includes('/jobs/') && requests.push({ url: request.url(), authorization: request.headers().authorization }),
+    );
     await viewer.page.goto(backend.viewerUrl(million));
     await viewer.waitForRow((r) => r.number === '1');
     expect(requests.length).toBeGreaterThanOrEqual(2);
@@ -349,7 +357,6 @@ describe('a job of several sources', () => {
     expect(download.suggestedFilename()).toBe(`${jobId}.log.gz`);
     await download.cancel();
   });
-
 });
 
 describe('refusals', () => {

@@ -8,7 +8,17 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
 import { LOCAL_DIR } from '../../testkit/paths.js';
-import { packageDir, packageService, readServerlessYml, readTemplate, resolveConditions, resource, stageParam, type CfnResource, type CfnTemplate } from '../../testkit/stack/index.js';
+import {
+  packageDir,
+  packageService,
+  readServerlessYml,
+  readTemplate,
+  resolveConditions,
+  resource,
+  stageParam,
+  type CfnResource,
+  type CfnTemplate,
+} from '../../testkit/stack/index.js';
 
 const STAGE = 'ci';
 const BUCKET = `joblogs-${STAGE}-logs`;
@@ -35,11 +45,15 @@ const refusals: Record<string, string> = {};
 /** `sls package` with these parameters; its output when it refuses, else `accepted`. */
 function packageRefusal(params: Record<string, string>): string {
   try {
-    execFileSync(path.join('node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, '--package', path.join(LOCAL_DIR, 'sls', 'ci-refused'), ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)], {
-      encoding: 'utf8',
-      stdio: 'pipe',
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    });
+    execFileSync(
+      path.join('node_modules', '.bin', 'sls'),
+      ['package', '--stage', STAGE, '--package', path.join(LOCAL_DIR, 'sls', 'ci-refused'), ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)],
+      {
+        encoding: 'utf8',
+        stdio: 'pipe',
+        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      },
+    );
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     return `${e.stdout ?? ''}${e.stderr ?? ''}`;
@@ -50,7 +64,10 @@ function packageRefusal(params: Record<string, string>): string {
 beforeAll(async () => {
   // Every `sls package` empties `.serverless/` first (its work folder), whatever `--package` says:
   // the other packagings go before the one the tests read there.
-  const iam = await packageService(STAGE, { dir: path.join(LOCAL_DIR, 'sls', 'ci-iam'), params: { clusterKind: 'opensearch-2', clusterAuth: 'iam', clusterDomain: DOMAIN } });
+  const iam = await packageService(STAGE, {
+    dir: path.join(LOCAL_DIR, 'sls', 'ci-iam'),
+    params: { clusterKind: 'opensearch-2', clusterAuth: 'iam', clusterDomain: DOMAIN },
+  });
   iamTemplate = resolveConditions(readTemplate(iam));
   refusals['es-7'] = packageRefusal({ clusterKind: 'es-7' });
   refusals['iam-es'] = packageRefusal({ clusterAuth: 'iam' });
@@ -84,12 +101,6 @@ function identityStatements(): Statement[] {
     }
   }
   return out;
-}
-
-function statementFor(action: string): Statement {
-  const found = identityStatements().filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes(action));
-  expect(found, `one Allow statement for ${action}`).toHaveLength(1);
-  return found[0]!;
 }
 
 describe('sls package --stage ci', () => {
@@ -131,10 +142,7 @@ describe('LogBucket', () => {
     expect(deny!.Principal).toBe('*');
     expect(asArray(deny!.Action)).toContain('s3:*');
     expect(String(deny!.Condition?.['Bool']?.['aws:SecureTransport'])).toBe('false');
-    expect(asArray(deny!.Resource)).toEqual([
-      { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}` },
-      { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/*` },
-    ]);
+    expect(asArray(deny!.Resource)).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}` }, { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${BUCKET}/*` }]);
   });
 
   it(`expires raw chunks after the ${STAGE} stage's chunkRetentionDays, dead letters later, and aborts stale uploads`, () => {
@@ -157,12 +165,26 @@ describe('LogBucket', () => {
       {
         Event: 's3:ObjectCreated:*',
         Queue: { 'Fn::GetAtt': ['ChunkQueue', 'Arn'] },
-        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'chunks/' }, { Name: 'suffix', Value: '.log.gz' }] } },
+        Filter: {
+          S3Key: {
+            Rules: [
+              { Name: 'prefix', Value: 'chunks/' },
+              { Name: 'suffix', Value: '.log.gz' },
+            ],
+          },
+        },
       },
       {
         Event: 's3:ObjectCreated:*',
         Queue: { 'Fn::GetAtt': ['AssembleQueue', 'Arn'] },
-        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'jobs/' }, { Name: 'suffix', Value: '.json' }] } },
+        Filter: {
+          S3Key: {
+            Rules: [
+              { Name: 'prefix', Value: 'jobs/' },
+              { Name: 'suffix', Value: '.json' },
+            ],
+          },
+        },
       },
     ]);
   });
@@ -171,16 +193,27 @@ describe('LogBucket', () => {
     const p = props('LogBucket', 'AWS::S3::Bucket');
     expect(p['VersioningConfiguration']).toEqual({ Status: 'Enabled' });
     const rule = (p['LifecycleConfiguration'].Rules as Array<Record<string, any>>).find((r) => r['NoncurrentVersionExpiration']);
-    expect(rule).toMatchObject({ Status: 'Enabled', Prefix: '', NoncurrentVersionExpiration: { NoncurrentDays: Number(stageParam(readServerlessYml(), STAGE, 'noncurrentVersionDays')) } });
+    expect(rule).toMatchObject({
+      Status: 'Enabled',
+      Prefix: '',
+      NoncurrentVersionExpiration: { NoncurrentDays: Number(stageParam(readServerlessYml(), STAGE, 'noncurrentVersionDays')) },
+    });
   });
 
   it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, and registry writes by anyone but the launcher role', () => {
-    const statements = (props('LogBucketPolicy', 'AWS::S3::BucketPolicy')['PolicyDocument'].Statement as Array<Record<string, any>>);
+    const statements = props('LogBucketPolicy', 'AWS::S3::BucketPolicy')['PolicyDocument'].Statement as Array<Record<string, any>>;
     const writeOnce = statements.find((s) => s['Sid'] === 'DenyOverwritingWriteOnceKeys')!;
     expect(writeOnce).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } });
-    expect(asArray(writeOnce['Resource']).map((r) => r['Fn::Sub'])).toEqual(['chunks/*', 'jobs/*', 'registry/*'].map((p) => `arn:\${AWS::Partition}:s3:::${BUCKET}/${p}`));
+    expect(asArray(writeOnce['Resource']).map((r) => r['Fn::Sub'])).toEqual(
+      ['chunks/*', 'jobs/*', 'registry/*'].map((p) => `arn:\${AWS::Partition}:s3:::${BUCKET}/${p}`),
+    );
     const launcherOnly = statements.find((s) => s['Sid'] === 'OnlyTheLauncherRegistersJobs')!;
-    expect(launcherOnly).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LauncherRole', 'Arn'] } } } });
+    expect(launcherOnly).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LauncherRole', 'Arn'] } } },
+    });
   });
 
   it('expires download files after downloadRetentionDays', () => {
@@ -304,19 +337,45 @@ describe('IAM', () => {
 
   it('indexer: reads chunks/, writes only its dead letters and progress checkpoints, consumes only the chunk queue, reads only its credentials parameter', () => {
     const g = grants('IndexerRole');
-    expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'ssm:GetParameters']);
+    expect(Object.keys(g).sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:PutObject',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'ssm:GetParameters',
+    ]);
     expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/checkpoints/indexer/*')]);
     expect(g['s3:PutObject']).toEqual([bucketArn('/dead-letter/indexer/*'), bucketArn('/checkpoints/indexer/*')]);
     expect(g['sqs:ReceiveMessage']).toEqual([{ 'Fn::GetAtt': ['ChunkQueue', 'Arn'] }]);
-    expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-credentials` }]);
+    expect(g['ssm:GetParameters']).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-credentials` },
+    ]);
     const kms = roleStatements('IndexerRole').find((s) => asArray(s.Action).includes('kms:Decrypt'))!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
     expect(kms.Condition?.['StringEquals']?.['kms:ViaService']).toEqual({ 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' });
-    expect(g['logs:PutLogEvents']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/joblogs-${STAGE}-indexer:*` }]);
+    expect(g['logs:PutLogEvents']).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/joblogs-${STAGE}-indexer:*` },
+    ]);
   });
 
   it('assembler: reads chunks/, jobs/ and registry/, lists only those prefixes, writes only downloads/ and its dead letters, uses only the assemble queue', () => {
     const g = grants('AssemblerRole');
-    expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+    expect(Object.keys(g).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
     expect(g['s3:GetObject']).toEqual([bucketArn('/chunks/*'), bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/downloads/*')]);
     expect(g['s3:PutObject']).toEqual([bucketArn('/downloads/*'), bucketArn('/dead-letter/assembler/*')]);
     expect(g['s3:ListBucket']).toEqual([bucketArn()]);
@@ -340,7 +399,9 @@ describe('IAM', () => {
     expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/chunks/*')]);
     const list = roleStatements('LogsApiRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'registry/v1/*']);
-    expect(g['ssm:GetParameters']).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-reader-credentials` }]);
+    expect(g['ssm:GetParameters']).toEqual([
+      { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/joblogs/${STAGE}/es-reader-credentials` },
+    ]);
     const env = (resource(template, 'LogsLambdaFunction').Properties as Record<string, any>)['Environment']['Variables'];
     expect(env['ES_READER_CREDENTIALS_PARAM']).toBe(`/joblogs/${STAGE}/es-reader-credentials`);
     expect(env['ES_CREDENTIALS_PARAM']).toBeUndefined();
@@ -351,7 +412,13 @@ describe('IAM', () => {
 describe('HTTP API routes', () => {
   it('routes GET only: the signer and the logs API, every route behind the JWT authorizer of the stage issuer and audience', () => {
     const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, any>);
-    expect(routes.map((r) => r['RouteKey']).sort()).toEqual(['GET /jobs/{jobId}', 'GET /jobs/{jobId}/lines', 'GET /jobs/{jobId}/logs', 'GET /jobs/{jobId}/redraws', 'GET /jobs/{jobId}/search']);
+    expect(routes.map((r) => r['RouteKey']).sort()).toEqual([
+      'GET /jobs/{jobId}',
+      'GET /jobs/{jobId}/lines',
+      'GET /jobs/{jobId}/logs',
+      'GET /jobs/{jobId}/redraws',
+      'GET /jobs/{jobId}/search',
+    ]);
     for (const route of routes) expect(route['AuthorizationType']).toBe('JWT');
     const [[, authorizer]] = resourcesOf('AWS::ApiGatewayV2::Authorizer') as [[string, CfnResource]];
     const a = authorizer.Properties as Record<string, any>;
@@ -370,13 +437,15 @@ describe('HTTP API routes', () => {
 });
 
 describe('HTTP API limits', () => {
-  it('throttles every route and caps the signer\'s concurrency, both from stage parameters', () => {
+  it("throttles every route and caps the signer's concurrency, both from stage parameters", () => {
     const yml = readServerlessYml();
     expect(props('HttpApiStage', 'AWS::ApiGatewayV2::Stage')['DefaultRouteSettings']).toEqual({
       ThrottlingRateLimit: Number(stageParam(yml, STAGE, 'apiRateLimit')),
       ThrottlingBurstLimit: Number(stageParam(yml, STAGE, 'apiBurstLimit')),
     });
-    expect(props('SignerLambdaFunction', 'AWS::Lambda::Function')['ReservedConcurrentExecutions']).toBe(Number(stageParam(yml, STAGE, 'signerReservedConcurrency')));
+    expect(props('SignerLambdaFunction', 'AWS::Lambda::Function')['ReservedConcurrentExecutions']).toBe(
+      Number(stageParam(yml, STAGE, 'signerReservedConcurrency')),
+    );
   });
 });
 
@@ -401,8 +470,14 @@ describe('the search cluster: kind and authentication per stage', () => {
 
   it('gives the functions the stage’s cluster kind and authentication (es-9 with SSM secrets by default)', () => {
     for (const fn of ['IndexerLambdaFunction', 'LogsLambdaFunction']) {
-      expect((resource(template, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({ CLUSTER_KIND: 'es-9', CLUSTER_AUTH: 'secret' });
-      expect((resource(iamTemplate, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({ CLUSTER_KIND: 'opensearch-2', CLUSTER_AUTH: 'iam' });
+      expect((resource(template, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({
+        CLUSTER_KIND: 'es-9',
+        CLUSTER_AUTH: 'secret',
+      });
+      expect((resource(iamTemplate, fn).Properties as Record<string, any>)['Environment']['Variables']).toMatchObject({
+        CLUSTER_KIND: 'opensearch-2',
+        CLUSTER_AUTH: 'iam',
+      });
     }
     // The signer only needs the kind: which UI its Discover links open.
     expect((resource(iamTemplate, 'SignerLambdaFunction').Properties as Record<string, any>)['Environment']['Variables']['CLUSTER_KIND']).toBe('opensearch-2');
@@ -411,10 +486,18 @@ describe('the search cluster: kind and authentication per stage', () => {
 
   it('with clusterAuth iam: grants es:ESHttp* on that domain only — the indexer _bulk, the logs API the stage’s searches — and no SSM secret', () => {
     const indexer = grants('IndexerRole', iamTemplate);
-    expect(Object.keys(indexer).filter((a) => /^(es|ssm|kms):/.test(a)).sort()).toEqual(['es:ESHttpPost']);
+    expect(
+      Object.keys(indexer)
+        .filter((a) => /^(es|ssm|kms):/.test(a))
+        .sort(),
+    ).toEqual(['es:ESHttpPost']);
     expect(indexer['es:ESHttpPost']).toEqual([domainArn('_bulk')]);
     const logs = grants('LogsApiRole', iamTemplate);
-    expect(Object.keys(logs).filter((a) => /^(es|ssm|kms):/.test(a)).sort()).toEqual(['es:ESHttpGet', 'es:ESHttpPost']);
+    expect(
+      Object.keys(logs)
+        .filter((a) => /^(es|ssm|kms):/.test(a))
+        .sort(),
+    ).toEqual(['es:ESHttpGet', 'es:ESHttpPost']);
     expect(logs['es:ESHttpPost']).toEqual([
       domainArn(`logs-mlplatform.*-${STAGE}/_search`),
       domainArn(`logs-mlplatform.*-${STAGE}/_count`),
@@ -425,7 +508,9 @@ describe('the search cluster: kind and authentication per stage', () => {
   });
 
   it('refuses at package time what joblogs cannot run with, saying what to change', () => {
-    expect(refusals['es-7']).toContain('Unknown cluster kind "es-7": use one of es-8 (Elasticsearch 8.19+), es-9 (Elasticsearch 9.x), opensearch-2 (OpenSearch 2.7+)');
+    expect(refusals['es-7']).toContain(
+      'Unknown cluster kind "es-7": use one of es-8 (Elasticsearch 8.19+), es-9 (Elasticsearch 9.x), opensearch-2 (OpenSearch 2.7+)',
+    );
     expect(refusals['iam-es']).toContain('clusterAuth iam (SigV4) is for Amazon OpenSearch Service (opensearch-2)');
     expect(refusals['iam-no-domain']).toContain('set the clusterDomain parameter');
   });

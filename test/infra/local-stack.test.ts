@@ -23,7 +23,17 @@ import { templateNames } from '../../shared/core/cluster/index.js';
 import { esRequest } from '../../testkit/es.js';
 import { startRunner, type BatchOutcome, type SqsHandler } from '../../testkit/pipeline/index.js';
 import { pauseHost } from '../../testkit/stack/host.js';
-import { clusterChecksCredentials, ensureStackUp, loadStack, purgeQueues, readEventSourceMapping, readFunction, readTemplate, resource, type LocalStack } from '../../testkit/stack/index.js';
+import {
+  clusterChecksCredentials,
+  ensureStackUp,
+  loadStack,
+  purgeQueues,
+  readEventSourceMapping,
+  readFunction,
+  readTemplate,
+  resource,
+  type LocalStack,
+} from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
 let resumeHost: (() => Promise<void>) | undefined;
@@ -95,7 +105,13 @@ describe('moto, provisioned from the packaged template', () => {
 
   it('reads the indexer’s event source mapping from the template', () => {
     const mapping = readEventSourceMapping(readTemplate(stack.info.resources.templatePath), 'IndexerLambdaFunction');
-    expect(mapping).toEqual({ functionLogicalId: 'IndexerLambdaFunction', queueLogicalId: 'ChunkQueue', batchSize: 10, batchingWindowS: 1, reportBatchItemFailures: true });
+    expect(mapping).toEqual({
+      functionLogicalId: 'IndexerLambdaFunction',
+      queueLogicalId: 'ChunkQueue',
+      batchSize: 10,
+      batchingWindowS: 1,
+      reportBatchItemFailures: true,
+    });
     expect(stack.info.resources.function).toMatchObject({ batchSize: 10, batchingWindowS: 1, timeoutS: 120, reportBatchItemFailures: true });
   });
 });
@@ -106,10 +122,12 @@ describe('event source mapping runner', () => {
     const id = randomUUID().slice(0, 8);
     const { QueueUrl: dlqUrl } = await stack.sqs.send(new CreateQueueCommand({ QueueName: `runner-test-${id}-dlq` }));
     const { Attributes } = await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-    const { QueueUrl: queueUrl } = await stack.sqs.send(new CreateQueueCommand({
-      QueueName: `runner-test-${id}`,
-      Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount }) },
-    }));
+    const { QueueUrl: queueUrl } = await stack.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `runner-test-${id}`,
+        Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount }) },
+      }),
+    );
     return {
       queueUrl: queueUrl!,
       dlqUrl: dlqUrl!,
@@ -135,11 +153,13 @@ describe('event source mapping runner', () => {
     const seen: Array<{ event: SQSEvent; remainingMs: number; context: Context }> = [];
     const outcomes: BatchOutcome[] = [];
     for (const body of ['a', 'b', 'c']) {
-      await stack.sqs.send(new SendMessageCommand({
-        QueueUrl: q.queueUrl,
-        MessageBody: body,
-        MessageAttributes: { kind: { DataType: 'String', StringValue: 'probe' } },
-      }));
+      await stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: q.queueUrl,
+          MessageBody: body,
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'probe' } },
+        }),
+      );
     }
     const runner = await startRunner({
       queueUrl: q.queueUrl,
@@ -162,10 +182,23 @@ describe('event source mapping runner', () => {
     const [{ event, remainingMs, context }] = seen as [(typeof seen)[number]];
     expect(event.Records.map((r) => r.body).sort()).toEqual(['a', 'b', 'c']);
     const record = event.Records[0]!;
-    expect(Object.keys(record).sort()).toEqual(
-      ['attributes', 'awsRegion', 'body', 'eventSource', 'eventSourceARN', 'md5OfBody', 'md5OfMessageAttributes', 'messageAttributes', 'messageId', 'receiptHandle'],
-    );
-    expect(record).toMatchObject({ eventSource: 'aws:sqs', awsRegion: stack.region, eventSourceARN: expect.stringMatching(/^arn:aws:sqs:us-east-1:\d{12}:runner-test-/) });
+    expect(Object.keys(record).sort()).toEqual([
+      'attributes',
+      'awsRegion',
+      'body',
+      'eventSource',
+      'eventSourceARN',
+      'md5OfBody',
+      'md5OfMessageAttributes',
+      'messageAttributes',
+      'messageId',
+      'receiptHandle',
+    ]);
+    expect(record).toMatchObject({
+      eventSource: 'aws:sqs',
+      awsRegion: stack.region,
+      eventSourceARN: expect.stringMatching(/^arn:aws:sqs:us-east-1:\d{12}:runner-test-/),
+    });
     expect(Object.keys(record.attributes).sort()).toEqual(['ApproximateFirstReceiveTimestamp', 'ApproximateReceiveCount', 'SenderId', 'SentTimestamp']);
     expect(record.attributes.ApproximateReceiveCount).toBe('1');
     expect(record.messageAttributes['kind']).toEqual({ stringValue: 'probe', stringListValues: [], binaryListValues: [], dataType: 'String' });
@@ -187,7 +220,15 @@ describe('event source mapping runner', () => {
       const failing = event.Records.filter((r) => r.body === 'fail' && r.attributes.ApproximateReceiveCount === '1');
       return { batchItemFailures: failing.map((r) => ({ itemIdentifier: r.messageId })) };
     };
-    const runner = await startRunner({ queueUrl: q.queueUrl, sqsClient: stack.sqs, handler, batchingWindowS: 1, functionTimeoutS: 5, retryDelayS: 0, onBatch: (o) => outcomes.push(o) });
+    const runner = await startRunner({
+      queueUrl: q.queueUrl,
+      sqsClient: stack.sqs,
+      handler,
+      batchingWindowS: 1,
+      functionTimeoutS: 5,
+      retryDelayS: 0,
+      onBatch: (o) => outcomes.push(o),
+    });
     try {
       await until(() => (deliveries.includes('fail#2') ? true : undefined));
     } finally {
@@ -200,14 +241,26 @@ describe('event source mapping runner', () => {
   });
 
   it.each([
-    ['throws', async () => { throw new Error('boom'); }],
+    [
+      'throws',
+      async () => {
+        throw new Error('boom');
+      },
+    ],
     ['answers malformed', async () => ({ batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] })],
     ['outlives its timeout', () => new Promise<never>(() => undefined)],
   ] as Array<[string, SqsHandler]>)('fails the whole batch when the handler %s, and the queue redrives it to the DLQ', async (_, handler) => {
     const q = await scratchQueues(2);
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: q.queueUrl, MessageBody: 'poison' }));
     const outcomes: BatchOutcome[] = [];
-    const runner = await startRunner({ queueUrl: q.queueUrl, sqsClient: stack.sqs, handler, functionTimeoutS: 1, retryDelayS: 0, onBatch: (o) => outcomes.push(o) });
+    const runner = await startRunner({
+      queueUrl: q.queueUrl,
+      sqsClient: stack.sqs,
+      handler,
+      functionTimeoutS: 1,
+      retryDelayS: 0,
+      onBatch: (o) => outcomes.push(o),
+    });
     try {
       await until(() => (outcomes.length >= 2 ? true : undefined));
     } finally {

@@ -34,13 +34,18 @@ const dims = (p: Record<string, any>) => Object.fromEntries((p['Dimensions'] as 
 /** The dimension names the functions' lines declare for each metric (EMF), from the code itself. */
 function publishedDimensions(): Map<string, string[][]> {
   const lines = [
-    indexerMetrics(STAGE, { indexed: 1, bytes: 1, objects: 1, duplicates: 1, retried: 1, throttled: 1, rejected: 1, deadLettered: 1, failed: 1, lagMs: [1] }, 0),
+    indexerMetrics(
+      STAGE,
+      { indexed: 1, bytes: 1, objects: 1, duplicates: 1, retried: 1, throttled: 1, rejected: 1, deadLettered: 1, failed: 1, lagMs: [1] },
+      0,
+    ),
     assemblerMetrics(STAGE, { assembled: 1, gaps: 1, continued: 1, deadLettered: 1, failed: 1 }, 0),
     answerMetrics(STAGE, MetricFunction.signer, 500, 0),
   ];
   const out = new Map<string, string[][]>();
   for (const line of lines) {
-    const directive = (line['_aws'] as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!;
+    const directive = (line['_aws'] as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> })
+      .CloudWatchMetrics[0]!;
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     for (const m of directive.Metrics) out.set(m.Name, [...(out.get(m.Name) ?? []), ...directive.Dimensions]);
   }
@@ -48,7 +53,7 @@ function publishedDimensions(): Map<string, string[][]> {
 }
 
 describe('the alarm topic', () => {
-  it('is one SNS topic per stage, subscribed as the stage parameter says, published to only by this account\'s alarms over TLS', () => {
+  it("is one SNS topic per stage, subscribed as the stage parameter says, published to only by this account's alarms over TLS", () => {
     const [[id, topic]] = ofType('AWS::SNS::Topic') as [[string, Required<CfnResource>]];
     expect(id).toBe('AlarmTopic');
     expect(topic.Properties).toMatchObject({ TopicName: `joblogs-${STAGE}-alarms`, Subscription: param('alarmSubscriptions') });
@@ -57,14 +62,18 @@ describe('the alarm topic', () => {
     const [[, policy]] = ofType('AWS::SNS::TopicPolicy') as [[string, Required<CfnResource>]];
     const statements = (policy.Properties['PolicyDocument'] as { Statement: Array<Record<string, any>> }).Statement;
     expect(statements.filter((s) => s['Effect'] === 'Allow')).toEqual([
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
     ]);
     expect(statements.find((s) => s['Effect'] === 'Deny')).toMatchObject({ Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 });
 
 describe('every alarm', () => {
-  it('notifies the stage\'s topic when it fires and when it clears, treats missing data as fine, and points to its runbook paragraph', () => {
+  it("notifies the stage's topic when it fires and when it clears, treats missing data as fine, and points to its runbook paragraph", () => {
     expect(alarms().length).toBe(21);
     for (const [id, a] of alarms()) {
       const p = a.Properties;
@@ -95,10 +104,18 @@ describe('every alarm', () => {
   });
 });
 
-describe('the pipeline\'s alarms', () => {
-  it('fires when the chunk queue\'s oldest message is older than the freshness budget for two minutes', () => {
+describe("the pipeline's alarms", () => {
+  it("fires when the chunk queue's oldest message is older than the freshness budget for two minutes", () => {
     const p = alarm('ChunkQueueAgeAlarm');
-    expect(p).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: param('freshnessBudgetSeconds') });
+    expect(p).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: param('freshnessBudgetSeconds'),
+    });
     expect(dims(p)).toEqual({ QueueName: { 'Fn::GetAtt': ['ChunkQueue', 'QueueName'] } });
   });
 
@@ -110,7 +127,12 @@ describe('the pipeline\'s alarms', () => {
     expect(dlqs.sort()).toEqual(['AssembleDLQ', 'ChunkDLQ']);
     for (const dlq of dlqs) {
       const [, a] = alarms().find(([, x]) => JSON.stringify(x.Properties['Dimensions']).includes(`"${dlq}"`))!;
-      expect(a.Properties).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum', Threshold: param('dlqMessagesThreshold') });
+      expect(a.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
+        Threshold: param('dlqMessagesThreshold'),
+      });
       expect(dims(a.Properties)).toEqual({ QueueName: { 'Fn::GetAtt': [dlq, 'QueueName'] } });
     }
   });
@@ -119,7 +141,12 @@ describe('the pipeline\'s alarms', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(['AssemblerLambdaFunction', 'IndexerLambdaFunction', 'LogsLambdaFunction', 'SignerLambdaFunction']);
     for (const [fn, f] of functions) {
-      const on = (metric: string) => alarms().filter(([, a]) => a.Properties['MetricName'] === metric && JSON.stringify(a.Properties['Dimensions']) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }]));
+      const on = (metric: string) =>
+        alarms().filter(
+          ([, a]) =>
+            a.Properties['MetricName'] === metric &&
+            JSON.stringify(a.Properties['Dimensions']) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }]),
+        );
       const [[, errors]] = on('Errors') as [[string, Required<CfnResource>]];
       expect(errors.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: param('functionErrorsThreshold') });
       const [[, throttles]] = on('Throttles') as [[string, Required<CfnResource>]];
@@ -127,7 +154,15 @@ describe('the pipeline\'s alarms', () => {
       const duration = alarms().find(([, a]) => JSON.stringify(a.Properties['Metrics'] ?? []).includes(`"Ref":"${fn}"`))![1].Properties;
       const timeoutS = f.Properties['Timeout'] as number;
       expect(duration['Metrics']).toEqual([
-        { Id: 'duration', ReturnData: false, MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }] }, Period: 300, Stat: 'Maximum' } },
+        {
+          Id: 'duration',
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: 'AWS/Lambda', MetricName: 'Duration', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }] },
+            Period: 300,
+            Stat: 'Maximum',
+          },
+        },
         expect.objectContaining({ Id: 'percentOfTimeout', ReturnData: true, Expression: `100 * duration / (${timeoutS} * 1000)` }),
       ]);
       expect(duration['Threshold']).toBe(param('durationAlarmPercent'));
@@ -158,12 +193,19 @@ describe('the dashboard', () => {
   const body = () => {
     const sub = (template.Resources['Dashboard']!.Properties as { DashboardBody: { 'Fn::Sub': string } }).DashboardBody['Fn::Sub'];
     expect(sub.replace(/\$\{AWS::(Region|AccountId)\}/g, '')).not.toContain('${');
-    return JSON.parse(sub.replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012')) as { widgets: Array<{ type: string; properties: Record<string, any> }> };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    return JSON.parse(sub.replaceAll('${AWS::Region}', 'us-east-1').replaceAll('${AWS::AccountId}', '123456789012')) as {
+      widgets: Array<{ type: string; properties: Record<string, any> }>;
+    };
   };
 
   it('shows freshness lag, lines/s, queue depth and age, errors, DLQs and Elasticsearch rejections for this stage', () => {
     const titles = body().widgets.map((w) => String(w.properties['title'] ?? ''));
-    for (const wanted of [/freshness/i, /lines indexed per second/i, /queue depth/i, /queue age/i, /errors/i, /dead letters/i, /elasticsearch/i]) expect(titles.some((t) => wanted.test(t)), String(wanted)).toBe(true);
+    for (const wanted of [/freshness/i, /lines indexed per second/i, /queue depth/i, /queue age/i, /errors/i, /dead letters/i, /elasticsearch/i])
+      expect(
+        titles.some((t) => wanted.test(t)),
+        String(wanted),
+      ).toBe(true);
     const json = JSON.stringify(body());
     expect(json).toContain('"LinesIndexed","Stage","ci"');
     expect(json).toContain('lines / PERIOD(lines)');
@@ -173,16 +215,37 @@ describe('the dashboard', () => {
 
   it('graphs every metric the functions publish, and only those, and lists every alarm', () => {
     const widgets = body().widgets;
-    const graphed = new Set(widgets.flatMap((w) => (w.properties['metrics'] ?? []) as unknown[][]).filter((m) => m[0] === METRICS_NAMESPACE).map((m) => m[1] as string));
+    const graphed = new Set(
+      widgets
+        .flatMap((w) => (w.properties['metrics'] ?? []) as unknown[][])
+        .filter((m) => m[0] === METRICS_NAMESPACE)
+        .map((m) => m[1] as string),
+    );
     expect([...graphed].sort()).toEqual(Object.values(MetricName).sort());
     const listed = widgets.find((w) => w.type === 'alarm')!.properties['alarms'] as string[];
-    expect(listed.map((arn) => arn.split(':alarm:')[1]).sort()).toEqual(alarms().map(([, a]) => a.Properties['AlarmName']).sort());
+    expect(listed.map((arn) => arn.split(':alarm:')[1]).sort()).toEqual(
+      alarms()
+        .map(([, a]) => a.Properties['AlarmName'])
+        .sort(),
+    );
   });
 });
 
-describe('the stage\'s parameters and outputs for operators', () => {
+describe("the stage's parameters and outputs for operators", () => {
   it('give every threshold a default, documented in the runbook', () => {
-    for (const name of ['alarmSubscriptions', 'freshnessBudgetSeconds', 'dlqMessagesThreshold', 'functionErrorsThreshold', 'functionThrottlesThreshold', 'durationAlarmPercent', 'deadLetterReportsThreshold', 'esRejectionsThreshold', 'esRejectionsPeriods', 'gapsThreshold', 'http5xxThreshold']) {
+    for (const name of [
+      'alarmSubscriptions',
+      'freshnessBudgetSeconds',
+      'dlqMessagesThreshold',
+      'functionErrorsThreshold',
+      'functionThrottlesThreshold',
+      'durationAlarmPercent',
+      'deadLetterReportsThreshold',
+      'esRejectionsThreshold',
+      'esRejectionsPeriods',
+      'gapsThreshold',
+      'http5xxThreshold',
+    ]) {
       expect(config.params['default']?.[name], name).toBeDefined();
       expect(runbook, `docs/operations.md documents ${name}`).toContain(`\`${name}\``);
     }
@@ -190,7 +253,21 @@ describe('the stage\'s parameters and outputs for operators', () => {
 
   it('output what `joblogs admin` reads to find the stage', () => {
     const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
-    for (const name of ['LogBucketName', 'ChunkQueueUrl', 'ChunkDLQUrl', 'AssembleQueueUrl', 'AssembleDLQUrl', 'ChunkDLQArn', 'ChunkQueueArn', 'AssembleQueueArn', 'AssembleDLQArn', 'EsNode', 'EsCredentialsParam', 'AlarmTopicArn', 'DashboardName']) {
+    for (const name of [
+      'LogBucketName',
+      'ChunkQueueUrl',
+      'ChunkDLQUrl',
+      'AssembleQueueUrl',
+      'AssembleDLQUrl',
+      'ChunkDLQArn',
+      'ChunkQueueArn',
+      'AssembleQueueArn',
+      'AssembleDLQArn',
+      'EsNode',
+      'EsCredentialsParam',
+      'AlarmTopicArn',
+      'DashboardName',
+    ]) {
       expect(outputs[name], name).toBeDefined();
     }
     expect(outputs['EsNode']!.Value).toBe(param('esNode'));

@@ -20,7 +20,13 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => {
-  if (rows.length > 0) writeSuiteResults({ suite: 'access-policy', title: 'Access model: producer, launcher and bucket policies evaluated as IAM does (`sls package --stage ci`)', notes: ['Evaluated with @cloud-copilot/iam-simulate: identity policy + bucket policy, session tag joblogs-job, If-None-Match condition key.'], rows });
+  if (rows.length > 0)
+    writeSuiteResults({
+      suite: 'access-policy',
+      title: 'Access model: producer, launcher and bucket policies evaluated as IAM does (`sls package --stage ci`)',
+      notes: ['Evaluated with @cloud-copilot/iam-simulate: identity policy + bucket policy, session tag joblogs-job, If-None-Match condition key.'],
+      rows,
+    });
 });
 
 type Policy = { Version: string; Statement: unknown[] };
@@ -35,7 +41,9 @@ function rolePolicy(logicalId: string): Policy {
 }
 
 function bucketPolicy(): Policy {
-  const [, policy] = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties).includes('LogBucket'))!;
+  const [, policy] = Object.entries(template.Resources).find(
+    ([, r]) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties).includes('LogBucket'),
+  )!;
   return resolved<Policy>(policy.Properties!['PolicyDocument']);
 }
 
@@ -54,7 +62,11 @@ const PRINCIPAL = {
   launcher: `arn:aws:sts::${ACCOUNT}:assumed-role/LauncherRole/launcher`,
   signer: `arn:aws:sts::${ACCOUNT}:assumed-role/SignerRole/signer`,
 };
-const ROLE = { producer: `arn:aws:iam::${ACCOUNT}:role/joblogs-${STAGE}-producer`, launcher: `arn:aws:iam::${ACCOUNT}:role/LauncherRole`, signer: `arn:aws:iam::${ACCOUNT}:role/SignerRole` };
+const ROLE = {
+  producer: `arn:aws:iam::${ACCOUNT}:role/joblogs-${STAGE}-producer`,
+  launcher: `arn:aws:iam::${ACCOUNT}:role/LauncherRole`,
+  signer: `arn:aws:iam::${ACCOUNT}:role/SignerRole`,
+};
 const LOGICAL = { producer: 'ProducerRole', launcher: 'LauncherRole', signer: 'SignerRole' };
 
 async function decide(r: Request): Promise<string> {
@@ -86,36 +98,77 @@ async function expectDecision(r: Request, allowed: boolean, name: string): Promi
   expect(result === 'Allowed', `${input} → ${result}`).toBe(allowed);
 }
 
-describe('a job\'s credentials (producer role, session tag joblogs-job=job-1)', () => {
+describe("a job's credentials (producer role, session tag joblogs-job=job-1)", () => {
   it('may write its own chunks and markers, each key once', async () => {
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true }, true, 'producer-writes-own-chunk');
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'jobs/v1/job-1/main/final.json', conditional: true }, true, 'producer-writes-own-marker');
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
+      true,
+      'producer-writes-own-chunk',
+    );
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'jobs/v1/job-1/main/final.json', conditional: true },
+      true,
+      'producer-writes-own-marker',
+    );
   });
 
   it('may not overwrite: a PUT without If-None-Match is refused, even of its own keys', async () => {
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: false }, false, 'producer-overwrites-own-chunk');
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'jobs/v1/job-1/main/final.json', conditional: false }, false, 'producer-overwrites-own-marker');
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: false },
+      false,
+      'producer-overwrites-own-chunk',
+    );
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'jobs/v1/job-1/main/final.json', conditional: false },
+      false,
+      'producer-overwrites-own-marker',
+    );
   });
 
-  it('may not write another job\'s keys, the registry, downloads, dead letters or checkpoints', async () => {
-    for (const key of ['chunks/v1/job-2/main/0000000000.log.gz', 'jobs/v1/job-2/main/running.json', 'jobs/v1/job-10/main/running.json', 'registry/v1/job-1.json', 'registry/v1/job-2.json', 'downloads/job-1.log.gz', 'dead-letter/indexer/x.json', 'checkpoints/indexer/x.json']) {
+  it("may not write another job's keys, the registry, downloads, dead letters or checkpoints", async () => {
+    for (const key of [
+      'chunks/v1/job-2/main/0000000000.log.gz',
+      'jobs/v1/job-2/main/running.json',
+      'jobs/v1/job-10/main/running.json',
+      'registry/v1/job-1.json',
+      'registry/v1/job-2.json',
+      'downloads/job-1.log.gz',
+      'dead-letter/indexer/x.json',
+      'checkpoints/indexer/x.json',
+    ]) {
       await expectDecision({ as: 'producer', job: 'job-1', action: 's3:PutObject', key, conditional: true }, false, `producer-writes-${key.split('/')[0]}`);
     }
   });
 
   it('may read back only its own keys, list only its own prefixes, delete nothing', async () => {
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'chunks/v1/job-1/main/0000000000.log.gz' }, true, 'producer-reads-own-chunk');
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'chunks/v1/job-2/main/0000000000.log.gz' }, false, 'producer-reads-other-chunk');
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'chunks/v1/job-1/main/0000000000.log.gz' },
+      true,
+      'producer-reads-own-chunk',
+    );
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'chunks/v1/job-2/main/0000000000.log.gz' },
+      false,
+      'producer-reads-other-chunk',
+    );
     await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'downloads/job-2.log.gz' }, false, 'producer-reads-download');
     await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'registry/v1/job-2.json' }, false, 'producer-reads-registry');
     await expectDecision({ as: 'producer', job: 'job-1', action: 's3:ListBucket', prefix: 'chunks/v1/job-1/' }, true, 'producer-lists-own');
     await expectDecision({ as: 'producer', job: 'job-1', action: 's3:ListBucket', prefix: 'chunks/v1/job-2/' }, false, 'producer-lists-other');
     await expectDecision({ as: 'producer', job: 'job-1', action: 's3:ListBucket' }, false, 'producer-lists-bucket');
-    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:DeleteObject', key: 'chunks/v1/job-1/main/0000000000.log.gz' }, false, 'producer-deletes-own');
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:DeleteObject', key: 'chunks/v1/job-1/main/0000000000.log.gz' },
+      false,
+      'producer-deletes-own',
+    );
   });
 
   it('without a job tag may do nothing at all', async () => {
-    await expectDecision({ as: 'producer', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true }, false, 'producer-untagged');
+    await expectDecision(
+      { as: 'producer', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
+      false,
+      'producer-untagged',
+    );
   });
 });
 
@@ -123,7 +176,11 @@ describe('the launcher role', () => {
   it('registers a job once, and writes nothing a job writes', async () => {
     await expectDecision({ as: 'launcher', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: true }, true, 'launcher-registers');
     await expectDecision({ as: 'launcher', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: false }, false, 'launcher-re-registers');
-    await expectDecision({ as: 'launcher', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true }, false, 'launcher-writes-chunk');
+    await expectDecision(
+      { as: 'launcher', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
+      false,
+      'launcher-writes-chunk',
+    );
   });
 });
 
@@ -133,7 +190,7 @@ describe('every other role', () => {
   });
 });
 
-describe('the producer role\'s trust', () => {
+describe("the producer role's trust", () => {
   it('lets only the launcher assume it, only with a joblogs-job tag', () => {
     const trust = resolved<{ Statement: Array<Record<string, any>> }>(template.Resources['ProducerRole']!.Properties!['AssumeRolePolicyDocument']);
     expect(trust.Statement).toEqual([

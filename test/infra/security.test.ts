@@ -29,7 +29,12 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (rows.length > 0) {
-    writeSuiteResults({ suite: 'security', title: 'Security and template checks (`sls package --stage ci`)', notes: [`Linter: ${CFN_LINT_REQUIREMENT}.`], rows });
+    writeSuiteResults({
+      suite: 'security',
+      title: 'Security and template checks (`sls package --stage ci`)',
+      notes: [`Linter: ${CFN_LINT_REQUIREMENT}.`],
+      rows,
+    });
   }
 });
 
@@ -60,20 +65,34 @@ describe('the generated CloudFormation template', () => {
   it('passes cfn-lint without errors', () => {
     const errors = findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id} ${f.Message} at ${(f.Location.Path ?? []).join('/')}`);
     const warnings = findings.filter((f) => f.Level !== 'Error').map((f) => f.Rule.Id);
-    check('cfn-lint', 'cfn-lint on the packaged template (us-east-1)', 'no errors', errors, `0 errors, ${warnings.length} warning(s)/info${warnings.length ? ` (${[...new Set(warnings)].join(', ')})` : ''}`);
+    check(
+      'cfn-lint',
+      'cfn-lint on the packaged template (us-east-1)',
+      'no errors',
+      errors,
+      `0 errors, ${warnings.length} warning(s)/info${warnings.length ? ` (${[...new Set(warnings)].join(', ')})` : ''}`,
+    );
   });
 
   it('allows no wildcard action, no NotAction and no public principal in any policy', () => {
     const all = statements();
     const problems: string[] = [];
     for (const { where, s } of all.filter(({ s }) => s['Effect'] === 'Allow')) {
-      for (const action of asArray<unknown>(s['Action'])) if (typeof action !== 'string' || action.includes('*')) problems.push(`${where}: Allow ${JSON.stringify(action)}`);
+      for (const action of asArray<unknown>(s['Action']))
+        if (typeof action !== 'string' || action.includes('*')) problems.push(`${where}: Allow ${JSON.stringify(action)}`);
       if ('NotAction' in s) problems.push(`${where}: Allow with NotAction`);
       const principal = s['Principal'];
-      if (principal === '*' || asArray((principal as Record<string, unknown> | undefined)?.['AWS']).includes('*')) problems.push(`${where}: Allow to every principal`);
+      if (principal === '*' || asArray((principal as Record<string, unknown> | undefined)?.['AWS']).includes('*'))
+        problems.push(`${where}: Allow to every principal`);
     }
     expect(all.length).toBeGreaterThan(3);
-    check('iam-no-wildcards', `${all.length} policy statements (identity and resource policies)`, 'no wildcard Allow action, no NotAction, no public principal', problems, `${all.filter(({ s }) => s['Effect'] === 'Allow').length} Allow statements, all with explicit actions`);
+    check(
+      'iam-no-wildcards',
+      `${all.length} policy statements (identity and resource policies)`,
+      'no wildcard Allow action, no NotAction, no public principal',
+      problems,
+      `${all.filter(({ s }) => s['Effect'] === 'Allow').length} Allow statements, all with explicit actions`,
+    );
   });
 
   it('blocks public access, encrypts and requires TLS on every bucket', () => {
@@ -83,22 +102,35 @@ describe('the generated CloudFormation template', () => {
     for (const [id, r] of buckets) {
       const p = (r.Properties ?? {}) as Record<string, any>;
       const block = p['PublicAccessBlockConfiguration'] ?? {};
-      for (const flag of ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets']) if (block[flag] !== true) problems.push(`${id}: ${flag} is not true`);
+      for (const flag of ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'])
+        if (block[flag] !== true) problems.push(`${id}: ${flag} is not true`);
       const algorithm = p['BucketEncryption']?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm;
       if (!['AES256', 'aws:kms', 'aws:kms:dsse'].includes(algorithm)) problems.push(`${id}: no default encryption`);
       const policy = policies.find((pp) => JSON.stringify(pp['Bucket']) === JSON.stringify({ Ref: id }));
       const tls = asArray<Record<string, any>>(policy?.['PolicyDocument']?.Statement).find(
-        (s) => s['Effect'] === 'Deny' && s['Principal'] === '*' && String(s['Condition']?.Bool?.['aws:SecureTransport']) === 'false' && asArray(s['Resource']).length === 2,
+        (s) =>
+          s['Effect'] === 'Deny' &&
+          s['Principal'] === '*' &&
+          String(s['Condition']?.Bool?.['aws:SecureTransport']) === 'false' &&
+          asArray(s['Resource']).length === 2,
       );
       if (!tls) problems.push(`${id}: no bucket policy denying non-TLS requests to the bucket and its objects`);
     }
     expect(buckets.length).toBeGreaterThan(0);
-    check('buckets-private-encrypted-tls', `${buckets.length} bucket(s): ${buckets.map(([id]) => id).join(', ')}`, 'public access blocked, encrypted, TLS only', problems, 'all four public-access blocks, SSE by default, Deny aws:SecureTransport=false');
+    check(
+      'buckets-private-encrypted-tls',
+      `${buckets.length} bucket(s): ${buckets.map(([id]) => id).join(', ')}`,
+      'public access blocked, encrypted, TLS only',
+      problems,
+      'all four public-access blocks, SSE by default, Deny aws:SecureTransport=false',
+    );
   });
 
   it('encrypts every queue', () => {
     const queues = resourcesOf('AWS::SQS::Queue');
-    const problems = queues.filter(([, r]) => !(r.Properties?.['SqsManagedSseEnabled'] === true || r.Properties?.['KmsMasterKeyId'])).map(([id]) => `${id}: not encrypted`);
+    const problems = queues
+      .filter(([, r]) => !(r.Properties?.['SqsManagedSseEnabled'] === true || r.Properties?.['KmsMasterKeyId']))
+      .map(([id]) => `${id}: not encrypted`);
     check('queues-encrypted', `${queues.length} queue(s)`, 'SSE on every queue', problems, 'SQS-managed SSE on every queue');
   });
 });
@@ -114,7 +146,10 @@ describe('secrets', () => {
 
   it('appear as literals neither in serverless.yml nor in the template', () => {
     const problems: string[] = [];
-    for (const [name, text] of [['serverless.yml', serverlessYml], ['template', templateText]] as const) {
+    for (const [name, text] of [
+      ['serverless.yml', serverlessYml],
+      ['template', templateText],
+    ] as const) {
       for (const pattern of SECRET_LITERAL) {
         const m = pattern.exec(text);
         if (m) problems.push(`${name}: ${m[0].slice(0, 40)}…`);
@@ -130,15 +165,24 @@ describe('secrets', () => {
       const vars = (r.Properties?.['Environment'] as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
       for (const [name, value] of Object.entries(vars)) {
         const text = JSON.stringify(value);
-        if (/resolve:(ssm-secure|secretsmanager)/.test(text)) problems.push(`${id}.${name}: a dynamic reference puts the secret value into the function configuration`);
-        if (/PASSWORD|SECRET|TOKEN|API_?KEY|CREDENTIAL/i.test(name) && !(typeof value === 'string' && /^\/[\w./-]+$/.test(value))) problems.push(`${id}.${name}: not an SSM parameter name`);
+        if (/resolve:(ssm-secure|secretsmanager)/.test(text))
+          problems.push(`${id}.${name}: a dynamic reference puts the secret value into the function configuration`);
+        if (/PASSWORD|SECRET|TOKEN|API_?KEY|CREDENTIAL/i.test(name) && !(typeof value === 'string' && /^\/[\w./-]+$/.test(value)))
+          problems.push(`${id}.${name}: not an SSM parameter name`);
       }
     }
     // `${ssm:…}` would be resolved by `sls package` and land, in clear, in the template.
     if (/\$\{ssm:/.test(serverlessYml.replace(/^\s*#.*$/gm, ''))) problems.push('serverless.yml resolves an SSM parameter at package time');
     const ssmStatements = statements().filter(({ s }) => asArray<string>(s['Action']).some((a) => a.startsWith('ssm:')));
-    for (const { where, s } of ssmStatements) if (JSON.stringify(s['Resource']).includes(':parameter/*') || s['Resource'] === '*') problems.push(`${where}: reads every parameter`);
+    for (const { where, s } of ssmStatements)
+      if (JSON.stringify(s['Resource']).includes(':parameter/*') || s['Resource'] === '*') problems.push(`${where}: reads every parameter`);
     expect(functions.length).toBeGreaterThan(0);
-    check('secrets-from-ssm', `${functions.length} function(s), their environment and SSM grants`, 'secrets only as SSM parameter names, read at run time', problems, 'credentials variables hold SSM parameter names; no package-time SSM resolution; SSM grants name single parameters');
+    check(
+      'secrets-from-ssm',
+      `${functions.length} function(s), their environment and SSM grants`,
+      'secrets only as SSM parameter names, read at run time',
+      problems,
+      'credentials variables hold SSM parameter names; no package-time SSM resolution; SSM grants name single parameters',
+    );
   });
 });

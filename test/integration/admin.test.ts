@@ -27,7 +27,17 @@ import { chunkKey, encodeFrame, jobMarkerKey, registrationKey } from '../../shar
 import { checkpointKey, documentIdPrefix } from '../../shared/core/ingest/index.js';
 import type { BackfillState } from '../../shared/core/ops/index.js';
 import { Shipper } from '../../shared/shipper/index.js';
-import { countJobDocuments, discardSink, esRequest, eventually, jobDocuments, listKeys, readDownloadLines, readObject, registerTestJob } from '../../testkit/index.js';
+import {
+  countJobDocuments,
+  discardSink,
+  esRequest,
+  eventually,
+  jobDocuments,
+  listKeys,
+  readDownloadLines,
+  readObject,
+  registerTestJob,
+} from '../../testkit/index.js';
 import { lambdaContext } from '../../testkit/lambda.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, purgeQueues, type LocalStack } from '../../testkit/stack/index.js';
@@ -55,7 +65,10 @@ async function admin(...args: string[]): Promise<AdminRun> {
   let stdout = '';
   let stderr = '';
   const io = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), stderrIsTty: false };
-  const code = await adminMain(['node', 'joblogs admin', ...args, '--stage', 'local', '--es-url', stack.info.elasticsearch.url, '--force-path-style', '--no-progress'], io);
+  const code = await adminMain(
+    ['node', 'joblogs admin', ...args, '--stage', 'local', '--es-url', stack.info.elasticsearch.url, '--force-path-style', '--no-progress'],
+    io,
+  );
   let json: unknown;
   try {
     json = JSON.parse(stdout);
@@ -66,7 +79,12 @@ async function admin(...args: string[]): Promise<AdminRun> {
 }
 
 async function startPipeline(): Promise<void> {
-  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler({ env: { GAP_WAIT_SECONDS: '1' } }), logStream: discardSink() });
+  pipeline = await startLocalPipeline({
+    stack,
+    indexer: quickIndexer(),
+    assembler: quickAssembler({ env: { GAP_WAIT_SECONDS: '1' } }),
+    logStream: discardSink(),
+  });
 }
 
 async function stopPipeline(): Promise<void> {
@@ -86,13 +104,29 @@ async function shipJob(name: string, lines: number): Promise<string> {
 /** Uploads one framed chunk (seq `seq`, lines numbered from `firstLine`). */
 async function putChunk(jobId: string, seq: number, texts: string[], firstLine: number, body?: Buffer): Promise<string> {
   const key = chunkKey({ jobId, source: 'main', seq });
-  const frames = texts.map((text, i) => `${encodeFrame({ time: Date.parse('2026-11-25T10:00:00Z') + firstLine + i, stream: 'stdout', line: firstLine + i, bytes: Buffer.from(text), terminator: '\n' })}\n`).join('');
+  const frames = texts
+    .map(
+      (text, i) =>
+        `${encodeFrame({ time: Date.parse('2026-11-25T10:00:00Z') + firstLine + i, stream: 'stdout', line: firstLine + i, bytes: Buffer.from(text), terminator: '\n' })}\n`,
+    )
+    .join('');
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body ?? gzipSync(frames), Metadata: { format: 'framed-v1' } }));
   return key;
 }
 
 async function putFinalMarker(jobId: string, lastSeq: number, lineCount: number): Promise<void> {
-  const marker = { version: 1, jobId, source: 'main', status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt: new Date(Date.now() - 60_000).toISOString(), lastSeq, lineCount, droppedLines: 0, exitCode: 0 };
+  const marker = {
+    version: 1,
+    jobId,
+    source: 'main',
+    status: 'final',
+    startedAt: '2026-11-25T10:00:00.000Z',
+    endedAt: new Date(Date.now() - 60_000).toISOString(),
+    lastSeq,
+    lineCount,
+    droppedLines: 0,
+    exitCode: 0,
+  };
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
 }
 
@@ -110,12 +144,21 @@ async function chunkQueueDrained(): Promise<void> {
   };
   const quiet = async () => (await waiting()) === 0 && settled();
   // Twice, a batching window apart: a batch being collected is received but not yet counted.
-  await eventually(async () => (await quiet()) && (await new Promise((r) => setTimeout(r, 1500))) === undefined && (await quiet()), (done) => done, 'the chunk queue to drain');
+  await eventually(
+    async () => (await quiet()) && (await new Promise((r) => setTimeout(r, 1500))) === undefined && (await quiet()),
+    (done) => done,
+    'the chunk queue to drain',
+  );
   await esRequest(stack, 'POST', `/${DATA_STREAM},${RECORDS}/_refresh`);
 }
 
 async function waiting(): Promise<number> {
-  const a = (await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.chunkQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }))).Attributes ?? {};
+  const a =
+    (
+      await stack.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: stack.chunkQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }),
+      )
+    ).Attributes ?? {};
   return Number(a['ApproximateNumberOfMessages'] ?? 0) + Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0);
 }
 
@@ -123,7 +166,10 @@ beforeAll(async () => {
   stack = loadStack();
   work = mkdtempSync(path.join(tmpdir(), 'joblogs-admin-it-'));
   // What an operator's shell has: AWS settings for the stage (moto here) and Elasticsearch credentials.
-  Object.assign(process.env, awsLocalEnv(stack.info), { JOBLOGS_ES_USERNAME: stack.info.elasticsearch.username, JOBLOGS_ES_PASSWORD: stack.info.elasticsearch.password });
+  Object.assign(process.env, awsLocalEnv(stack.info), {
+    JOBLOGS_ES_USERNAME: stack.info.elasticsearch.username,
+    JOBLOGS_ES_PASSWORD: stack.info.elasticsearch.password,
+  });
   await purgeQueues(stack);
   await startPipeline();
 });
@@ -139,12 +185,23 @@ afterAll(async () => {
 describe('joblogs admin status', () => {
   it('answers "where are my logs?" for a healthy job: shipped = indexed = in the download file, exit 0', async () => {
     const jobId = await shipJob('healthy', 300);
-    await eventually(() => readDownloadLines(stack.s3, stack.bucket, jobId), (l) => l?.length === 300, 'the download file');
+    await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l?.length === 300,
+      'the download file',
+    );
     await chunkQueueDrained();
     const run = await admin('status', '--job', jobId, '--json');
     expect(run.json.problems).toEqual([]);
     expect(run.code).toBe(0);
-    expect(run.json).toMatchObject({ jobId, found: true, status: 'complete', registration: { owner: 'alice' }, totals: { linesShipped: 300, linesIndexed: 300, documents: 300, linesInDownload: 300 }, problems: [] });
+    expect(run.json).toMatchObject({
+      jobId,
+      found: true,
+      status: 'complete',
+      registration: { owner: 'alice' },
+      totals: { linesShipped: 300, linesIndexed: 300, documents: 300, linesInDownload: 300 },
+      problems: [],
+    });
     expect(run.json.sources[0]).toMatchObject({ source: 'main', status: 'final', chunks: { missing: [], notIndexed: [] } });
     expect(run.json.sources[0].chunks.inS3).toBeGreaterThan(5);
     const text = await admin('status', '--job', jobId);
@@ -159,8 +216,16 @@ describe('joblogs admin status', () => {
     await putChunk(jobId, 2, [], 0, Buffer.from('this is not gzip'));
     await putFinalMarker(jobId, 3, 6);
     await putChunk(jobId, 3, ['five'], 5);
-    await eventually(() => readDownloadLines(stack.s3, stack.bucket, jobId), (l) => l !== undefined, 'the download file with its gaps');
-    await eventually(() => listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`), (k) => k.length === 1, 'the dead-letter report');
+    await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l !== undefined,
+      'the download file with its gaps',
+    );
+    await eventually(
+      () => listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`),
+      (k) => k.length === 1,
+      'the dead-letter report',
+    );
     await chunkQueueDrained();
     const run = await admin('status', '--job', jobId, '--json');
     expect(run.code).toBe(3);
@@ -168,7 +233,9 @@ describe('joblogs admin status', () => {
     expect(problems).toContain('chunk(s) 1 not in S3');
     expect(problems).toContain('chunk(s) 2 indexed only up to a permanent failure');
     expect(problems).toMatch(/gap marker/);
-    expect(run.json.deadLetters).toEqual([expect.objectContaining({ function: 'indexer', code: 'NOT_GZIP', chunk: chunkKey({ jobId, source: 'main', seq: 2 }) })]);
+    expect(run.json.deadLetters).toEqual([
+      expect.objectContaining({ function: 'indexer', code: 'NOT_GZIP', chunk: chunkKey({ jobId, source: 'main', seq: 2 }) }),
+    ]);
   });
 
   it('exits 4 for a job nobody has heard of', async () => {
@@ -190,14 +257,24 @@ describe('joblogs admin redrive', () => {
 
     // status finds the job's messages in the DLQ (and leaves them there).
     const status = await admin('status', '--job', jobId, '--json');
-    expect(status.json.dlq).toEqual([{ queue: 'chunks', messages: 3, scanned: 4, depth: 4 }, { queue: 'assemble', messages: 0, scanned: 0, depth: 0 }]);
+    expect(status.json.dlq).toEqual([
+      { queue: 'chunks', messages: 3, scanned: 4, depth: 4 },
+      { queue: 'assemble', messages: 0, scanned: 0, depth: 0 },
+    ]);
     expect(status.json.problems).toContain('3 message(s) of this job in the chunks DLQ');
     const dry = await admin('redrive', '--queue', 'chunks', '--dry-run', '--json');
     expect(dry.json).toEqual([expect.objectContaining({ queue: 'chunks', before: 4, moved: 0, method: 'none' })]);
     await startPipeline();
     const run = await admin('redrive', '--queue', 'chunks', '--rate', '50', '--wait', '60', '--json');
     expect(run.json).toEqual([
-      expect.objectContaining({ queue: 'chunks', before: 4, method: 'copy', moved: 4, note: expect.stringContaining('StartMessageMoveTask is not available'), after: { drained: true, backInDlq: 0, newReports: 1, cameThrough: 3 } }),
+      expect.objectContaining({
+        queue: 'chunks',
+        before: 4,
+        method: 'copy',
+        moved: 4,
+        note: expect.stringContaining('StartMessageMoveTask is not available'),
+        after: { drained: true, backInDlq: 0, newReports: 1, cameThrough: 3 },
+      }),
     ]);
     expect(run.code).toBe(3);
     expect(await indexed(jobId)).toBe(3);
@@ -206,7 +283,11 @@ describe('joblogs admin redrive', () => {
   it('announces the chunk of a dead-letter report again once the cause is fixed, and files the report under dead-letter/redriven/', async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `adm-${RUN}-reports`);
     const key = await putChunk(jobId, 0, [], 0, Buffer.from('corrupt upload'));
-    const reportKey = await eventually(async () => (await listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`))[0], (k) => k !== undefined, 'the dead-letter report');
+    const reportKey = await eventually(
+      async () => (await listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`))[0],
+      (k) => k !== undefined,
+      'the dead-letter report',
+    );
     // The fix: the producer's repaired chunk is put in place while the indexer is away.
     await stopPipeline();
     await putChunk(jobId, 0, ['repaired 0', 'repaired 1'], 0);
@@ -216,9 +297,15 @@ describe('joblogs admin redrive', () => {
     expect(run.code).toBe(0);
     expect(run.json).toMatchObject({ reports: 1, chunks: [key], jobs: [], skipped: [], archived: 1 });
     expect(await listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`)).toEqual([]);
-    expect(await listKeys(stack.s3, stack.bucket, `dead-letter/redriven/indexer/job/${jobId}/`)).toEqual([reportKey!.replace('dead-letter/', 'dead-letter/redriven/')]);
+    expect(await listKeys(stack.s3, stack.bucket, `dead-letter/redriven/indexer/job/${jobId}/`)).toEqual([
+      reportKey!.replace('dead-letter/', 'dead-letter/redriven/'),
+    ]);
     await startPipeline();
-    await eventually(() => indexed(jobId), (n) => n === 2, 'the repaired chunk to be indexed');
+    await eventually(
+      () => indexed(jobId),
+      (n) => n === 2,
+      'the repaired chunk to be indexed',
+    );
   });
 });
 
@@ -228,7 +315,11 @@ describe('joblogs admin backfill', () => {
 
   beforeAll(async () => {
     jobId = await shipJob('backfill', 250);
-    documents = await eventually(() => indexed(jobId), (n) => n === 250, 'the job to be indexed');
+    documents = await eventually(
+      () => indexed(jobId),
+      (n) => n === 250,
+      'the job to be indexed',
+    );
     // Each chunk's record is written once its lines are confirmed: wait for the last of them too.
     await chunkQueueDrained();
   });
@@ -241,7 +332,7 @@ describe('joblogs admin backfill', () => {
     expect(await indexed(jobId)).toBe(documents);
   });
 
-  it('rebuilds a stage\'s documents after they were lost, exactly once, and a second run adds nothing', async () => {
+  it("rebuilds a stage's documents after they were lost, exactly once, and a second run adds nothing", async () => {
     await deleteDocuments(`${DATA_STREAM},${RECORDS}`, { term: { 'labels.job_id': jobId } });
     expect(await esRequest(stack, 'POST', `/${RECORDS}/_count`, { query: { term: { 'labels.job_id': jobId } } })).toMatchObject({ count: 0 });
     expect(await indexed(jobId)).toBe(0);
@@ -258,9 +349,12 @@ describe('joblogs admin backfill', () => {
     expect(await indexed(jobId)).toBe(documents);
   });
 
-  it('copies the job into another stage\'s data streams (templates installed on the way), resumable, and never twice', async () => {
+  it("copies the job into another stage's data streams (templates installed on the way), resumable, and never twice", async () => {
     const state = path.join(work, 'other.json');
-    const installed = await esRequest(stack, 'GET', `/_index_template/joblogs-${OTHER_STAGE}-logs`).then(() => true, () => false);
+    const installed = await esRequest(stack, 'GET', `/_index_template/joblogs-${OTHER_STAGE}-logs`).then(
+      () => true,
+      () => false,
+    );
     if (!installed) {
       // A cluster without the stage's templates is refused unless asked to install them (the first run on this Elasticsearch).
       const refused = await admin('backfill', '--job', jobId, '--target-stage', OTHER_STAGE, '--state', state);
@@ -309,11 +403,19 @@ describe('joblogs admin backfill', () => {
 describe('joblogs admin purge', () => {
   it('shows what it would remove, removes every trace of the job (every version) with --yes, and the signer and the logs API answer 404', async () => {
     const jobId = await shipJob('purge', 120);
-    await eventually(() => readDownloadLines(stack.s3, stack.bucket, jobId), (l) => l?.length === 120, 'the download file');
+    await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l?.length === 120,
+      'the download file',
+    );
     // A second version of a chunk (an overwrite the write-once policy would refuse in AWS), a checkpoint and a dead-letter report.
     const chunks = await listKeys(stack.s3, stack.bucket, `chunks/v1/${jobId}/`);
     await putChunk(jobId, 999, [], 0, Buffer.from('not gzip either'));
-    await eventually(async () => (await listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`)).length, (n) => n === 1, 'the dead-letter report');
+    await eventually(
+      async () => (await listKeys(stack.s3, stack.bucket, `dead-letter/indexer/job/${jobId}/`)).length,
+      (n) => n === 1,
+      'the dead-letter report',
+    );
     await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: checkpointKey('checkpoints/indexer/', stack.bucket, chunks[0]!), Body: '{}' }));
     await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[0]!, Body: gzipSync('overwritten\n') }));
     await chunkQueueDrained();
@@ -330,8 +432,19 @@ describe('joblogs admin purge', () => {
     expect((await admin('purge', '--job', jobId, '--yes')).code).toBe(2); // no --reason
     const run = await admin('purge', '--job', jobId, '--yes', '--reason', 'INC-42 leaked token', '--json');
     expect(run.code).toBe(0);
-    expect(run.json.audit.record).toMatchObject({ jobId, reason: 'INC-42 leaked token', removed: { documents: 120 }, left: { documents: 0, chunkRecords: 0, objects: { chunks: 0, markers: 0, registration: 0, download: 0, checkpoints: 0, deadLetters: 0 } } });
-    for (const prefix of [`chunks/v1/${jobId}/`, `jobs/v1/${jobId}/`, registrationKey(jobId), `downloads/${jobId}.log.gz`, `dead-letter/indexer/job/${jobId}/`]) {
+    expect(run.json.audit.record).toMatchObject({
+      jobId,
+      reason: 'INC-42 leaked token',
+      removed: { documents: 120 },
+      left: { documents: 0, chunkRecords: 0, objects: { chunks: 0, markers: 0, registration: 0, download: 0, checkpoints: 0, deadLetters: 0 } },
+    });
+    for (const prefix of [
+      `chunks/v1/${jobId}/`,
+      `jobs/v1/${jobId}/`,
+      registrationKey(jobId),
+      `downloads/${jobId}.log.gz`,
+      `dead-letter/indexer/job/${jobId}/`,
+    ]) {
       expect(await versionsUnder(prefix), prefix).toBe(0);
     }
     expect(await indexed(jobId)).toBe(0);
@@ -349,12 +462,20 @@ describe('joblogs admin purge', () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `adm-${RUN}-running`);
     const shipper = await Shipper.open({ jobId, bucket: stack.bucket, spoolDir: path.join(work, jobId), s3: stack.s3, flushIntervalMs: 50 });
     shipper.write('stdout', Buffer.from('still going\n'));
-    await eventually(() => listKeys(stack.s3, stack.bucket, `jobs/v1/${jobId}/`), (k) => k.length === 1, 'the running marker');
+    await eventually(
+      () => listKeys(stack.s3, stack.bucket, `jobs/v1/${jobId}/`),
+      (k) => k.length === 1,
+      'the running marker',
+    );
     const refused = await admin('purge', '--job', jobId, '--yes', '--reason', 'test');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('still runs');
     await shipper.close({ exitCode: 0 });
-    await eventually(() => indexed(jobId), (n) => n === 1, 'its line to be indexed');
+    await eventually(
+      () => indexed(jobId),
+      (n) => n === 1,
+      'its line to be indexed',
+    );
     await chunkQueueDrained();
     expect((await admin('purge', '--job', jobId, '--yes', '--reason', 'test', '--force')).code).toBe(0);
     const again = await admin('purge', '--job', jobId, '--yes', '--reason', 'again', '--json');
@@ -406,12 +527,18 @@ function httpEvent(rawPath: string, jobId: string): APIGatewayProxyEventV2 {
 /** The signer as a new container would run it (its cache empty), alice's token accepted. */
 function signerCall() {
   const env = { ...stack.info.resources.signer.environment, ...awsLocalEnv(stack.info), S3_FORCE_PATH_STYLE: 'true' };
-  const handler = createSignerHandler(loadSignerConfig(env), { verifyToken: async () => ({ sub: 'alice', teams: ['vision'] }), logger: createLogger('signer-test', discardSink()) });
+  const handler = createSignerHandler(loadSignerConfig(env), {
+    verifyToken: async () => ({ sub: 'alice', teams: ['vision'] }),
+    logger: createLogger('signer-test', discardSink()),
+  });
   return async (jobId: string) => (await handler(httpEvent(`/jobs/${jobId}/logs`, jobId), lambdaContext())) as APIGatewayProxyStructuredResultV2;
 }
 
 function logsApiCall() {
   const env = { ...stack.info.resources.logsApi.environment, ...awsLocalEnv(stack.info), S3_FORCE_PATH_STYLE: 'true' };
-  const handler = createLogsApiHandler(loadLogsApiConfig(env), { verifyToken: async () => ({ sub: 'alice', teams: ['vision'] }), logger: createLogger('logs-api-test', discardSink()) });
+  const handler = createLogsApiHandler(loadLogsApiConfig(env), {
+    verifyToken: async () => ({ sub: 'alice', teams: ['vision'] }),
+    logger: createLogger('logs-api-test', discardSink()),
+  });
   return async (jobId: string) => (await handler(httpEvent(`/jobs/${jobId}`, jobId), lambdaContext())) as APIGatewayProxyStructuredResultV2;
 }

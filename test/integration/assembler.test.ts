@@ -54,7 +54,9 @@ interface Line {
 
 /** Uploads one framed-v1 chunk, numbering its frames from `firstLine`. */
 async function putChunk(jobId: string, source: string, seq: number, lines: Line[], firstLine: number, metadata: Record<string, string> = {}): Promise<void> {
-  const body = lines.map((l, i) => `${encodeFrame({ time: l.time, stream: l.stream, line: firstLine + i, bytes: Buffer.from(l.text), terminator: '\n' })}\n`).join('');
+  const body = lines
+    .map((l, i) => `${encodeFrame({ time: l.time, stream: l.stream, line: firstLine + i, bytes: Buffer.from(l.text), terminator: '\n' })}\n`)
+    .join('');
   await stack.s3.send(
     new PutObjectCommand({
       Bucket: stack.bucket,
@@ -83,8 +85,7 @@ const textLines = (gz: Buffer) => gunzipSync(gz).toString('utf8').split('\n').sl
 const steps = (from: number, n: number, stream: Line['stream'] = 'stdout', tag = 'step'): Line[] =>
   Array.from({ length: n }, (_, i) => ({ time: T0 + (from + i) * 10, stream, text: `${tag} ${from + i} loss=${(1 / (from + i + 1)).toFixed(4)}` }));
 
-const expected = (lines: Line[], source?: string) =>
-  lines.map((l) => `${new Date(l.time).toISOString()} ${source ? `${source} ` : ''}${l.stream} ${l.text}`);
+const expected = (lines: Line[], source?: string) => lines.map((l) => `${new Date(l.time).toISOString()} ${source ? `${source} ` : ''}${l.stream} ${l.text}`);
 
 function directDeps(overrides: Partial<AssemblerDeps['config']> = {}): AssemblerDeps {
   const config = { ...loadAssemblerConfig({ ...stack.info.resources.assembler.environment, S3_FORCE_PATH_STYLE: 'true' }), ...overrides };
@@ -105,13 +106,33 @@ describe('download assembly on the local stack', () => {
     const script = `for (let i = 0; i < 3000; i++) { (i % 7 === 0 ? process.stderr : process.stdout).write('epoch ' + i + ' loss=' + (1 / (i + 1)).toFixed(5) + '\\n'); }`;
     const child = spawn(
       process.execPath,
-      [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--flush-interval', '200', '--', process.execPath, '-e', script],
+      [
+        bin,
+        'run',
+        '--job-id',
+        jobId,
+        '--bucket',
+        stack.bucket,
+        '--spool-dir',
+        path.join(work, 'spool'),
+        '--flush-interval',
+        '200',
+        '--',
+        process.execPath,
+        '-e',
+        script,
+      ],
       { env: { ...process.env, ...awsLocalEnv(stack.info) }, stdio: 'ignore' },
     );
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(code).toBe(0);
 
-    const meta = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file', 90_000);
+    const meta = await eventually(
+      () => head(jobId),
+      (h) => h.Metadata?.['status'] === 'complete',
+      'the download file',
+      90_000,
+    );
     expect(meta.Metadata).toMatchObject({ owner: 'alice', team: 'vision', 'line-count': '3000', gaps: '0', 'missing-chunks': '0' });
     expect(meta.ContentType).toBe('application/gzip');
 
@@ -149,7 +170,11 @@ describe('download assembly on the local stack', () => {
     await expect(head(jobId)).rejects.toThrow(); // rank-1 still runs: nothing assembled yet
     await putMarker({ jobId, source: 'rank-1', status: 'final', lastSeq: 1, lineCount: 400, exitCode: 0 });
 
-    await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file');
+    await eventually(
+      () => head(jobId),
+      (h) => h.Metadata?.['status'] === 'complete',
+      'the download file',
+    );
     const want = [...expected(a, 'rank-0').map((t, i) => ({ t, k: a[i]!.time })), ...expected(b, 'rank-1').map((t, i) => ({ t, k: b[i]!.time }))]
       .sort((x, y) => x.k - y.k)
       .map((x) => x.t);
@@ -164,7 +189,12 @@ describe('download assembly on the local stack', () => {
     await putChunk(jobId, 'main', 2, lines.slice(200, 300), 200);
     await putMarker({ jobId, source: 'main', status: 'final', lastSeq: 2, lineCount: 300, exitCode: 0 });
 
-    const withGap = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'complete', 'the download file with a gap', 60_000);
+    const withGap = await eventually(
+      () => head(jobId),
+      (h) => h.Metadata?.['status'] === 'complete',
+      'the download file with a gap',
+      60_000,
+    );
     expect(withGap.Metadata).toMatchObject({ gaps: '1', 'missing-chunks': '1', 'line-count': '200' });
     const text = textLines(await download(jobId));
     expect(text).toHaveLength(201);
@@ -177,7 +207,11 @@ describe('download assembly on the local stack', () => {
     // The late chunk arrives; the next recheck (sent here instead of waiting 15 minutes) rebuilds the file.
     await putChunk(jobId, 'main', 1, lines.slice(100, 200), 100);
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.assembler.queueUrl, MessageBody: JSON.stringify({ jobId, recheck: 1 }) }));
-    await eventually(() => head(jobId), (h) => h.Metadata?.['gaps'] === '0', 'the rebuilt download file');
+    await eventually(
+      () => head(jobId),
+      (h) => h.Metadata?.['gaps'] === '0',
+      'the rebuilt download file',
+    );
     expect(textLines(await download(jobId))).toEqual(expected(lines));
   });
 
@@ -187,7 +221,11 @@ describe('download assembly on the local stack', () => {
     const chunks = 20;
     let n = 0;
     for (let seq = 0; seq < chunks; seq++) {
-      const lines: Line[] = Array.from({ length: 1000 }, () => ({ time: T0 + n * 3, stream: 'stdout' as const, text: `${n++} ${randomBytes(768).toString('base64')}` }));
+      const lines: Line[] = Array.from({ length: 1000 }, () => ({
+        time: T0 + n * 3,
+        stream: 'stdout' as const,
+        text: `${n++} ${randomBytes(768).toString('base64')}`,
+      }));
       await putChunk(jobId, 'main', seq, lines, seq * 1000);
     }
     await putMarker({ jobId, source: 'main', status: 'final', lastSeq: chunks - 1, lineCount: n, exitCode: 0 });
@@ -221,7 +259,11 @@ describe('download assembly on the local stack', () => {
     await putMarker({ jobId, source: 'main', status: 'running' });
     const queueUrl = stack.info.resources.assembler.queueUrl;
     await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId, partial: true }) }));
-    const partial = await eventually(() => head(jobId), (h) => h.Metadata?.['status'] === 'partial', 'the partial download');
+    const partial = await eventually(
+      () => head(jobId),
+      (h) => h.Metadata?.['status'] === 'partial',
+      'the partial download',
+    );
     expect(partial.Metadata?.['line-count']).toBe('50');
     expect(textLines(await download(jobId))).toEqual(expected(steps(0, 50)));
 

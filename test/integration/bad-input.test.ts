@@ -14,7 +14,16 @@ import { chunkKey } from '../../shared/core/contract/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { badInputCorpus, type BadInputCase, type ExpectedDocuments } from '../fixtures/bad-input/index.js';
 import { gz } from '../fixtures/bad-input/gzip.js';
-import { countJobDocuments, deadLetterReports, eventually, jobDocuments, leafFields, mappingFieldCount, writeSuiteResults, type SuiteRow } from '../../testkit/index.js';
+import {
+  countJobDocuments,
+  deadLetterReports,
+  eventually,
+  jobDocuments,
+  leafFields,
+  mappingFieldCount,
+  writeSuiteResults,
+  type SuiteRow,
+} from '../../testkit/index.js';
 import { loadStack, purgeQueues, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
@@ -63,7 +72,7 @@ function eventFor(objects: Array<{ bucket: string; key: string }>): string {
 
 async function putObjects(p: Planned): Promise<void> {
   const { object } = p.case;
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: p.goodKey, Body: gz(p.goodLines.join('\n') + '\n'), ContentType: 'application/gzip' }));
+  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: p.goodKey, Body: gz(`${p.goodLines.join('\n')}\n`), ContentType: 'application/gzip' }));
   if (!object) return;
   await stack.s3.send(
     new PutObjectCommand({
@@ -81,8 +90,20 @@ async function putObjects(p: Planned): Promise<void> {
 /** The batch entries of a case: its input with the good chunk, or its message beside the good chunk's. */
 function entriesOf(p: Planned): Array<{ body: string; owner: Planned }> {
   const { object, message } = p.case;
-  if (message) return [{ body: message({ bucket: stack.bucket, key: p.badKey }), owner: p }, { body: eventFor([{ bucket: stack.bucket, key: p.goodKey }]), owner: p }];
-  return [{ body: eventFor([{ bucket: object?.eventBucket ?? stack.bucket, key: p.badKey }, { bucket: stack.bucket, key: p.goodKey }]), owner: p }];
+  if (message)
+    return [
+      { body: message({ bucket: stack.bucket, key: p.badKey }), owner: p },
+      { body: eventFor([{ bucket: stack.bucket, key: p.goodKey }]), owner: p },
+    ];
+  return [
+    {
+      body: eventFor([
+        { bucket: object?.eventBucket ?? stack.bucket, key: p.badKey },
+        { bucket: stack.bucket, key: p.goodKey },
+      ]),
+      owner: p,
+    },
+  ];
 }
 
 async function sendAll(): Promise<number> {
@@ -110,7 +131,12 @@ beforeAll(async () => {
   await purgeQueues(stack);
   indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ functionTimeoutS: 60 }), purge: true });
   const messages = await sendAll();
-  await eventually(async () => indexer.indexer!.stats.deleted, (d) => d >= messages, `${messages} messages to be processed`, 280_000);
+  await eventually(
+    async () => indexer.indexer!.stats.deleted,
+    (d) => d >= messages,
+    `${messages} messages to be processed`,
+    280_000,
+  );
   reports = await deadLetterReports(stack);
 }, 300_000);
 
@@ -160,7 +186,13 @@ describe('bad-input corpus: each input beside a good chunk in one batch', () => 
   for (const c of cases) {
     it(`${c.kind} ${describeExpectation(c)}, and the good chunk beside it is indexed`, async () => {
       const p = planned.get(c.kind)!;
-      const row: SuiteRow = { name: c.kind, input: c.input, expected: describeExpectation(c).replace(/^is /, ''), observed: 'not checked (test failed early)', pass: false };
+      const row: SuiteRow = {
+        name: c.kind,
+        input: c.input,
+        expected: describeExpectation(c).replace(/^is /, ''),
+        observed: 'not checked (test failed early)',
+        pass: false,
+      };
       rows.push(row);
       const mine = reports.filter((r) => (r.report['key'] !== undefined ? r.report['key'] === p.badKey : p.messageIds.includes(r.report['messageId'])));
       const observed: string[] = [];
@@ -183,7 +215,10 @@ describe('bad-input corpus: each input beside a good chunk in one batch', () => 
         expect(report['reason']).toEqual(expect.any(String));
         expect(report['messageId']).toBeOneOf(p.messageIds);
         const logLine = indexer.logs.find((l) => l['code'] === e.code && sameSubject(l, report));
-        expect(logLine, 'the function logs the failure').toMatchObject({ reason: report['reason'], deadLetter: expect.stringMatching(/^dead-letter\/indexer\//) });
+        expect(logLine, 'the function logs the failure').toMatchObject({
+          reason: report['reason'],
+          deadLetter: expect.stringMatching(/^dead-letter\/indexer\//),
+        });
         if (c.object) await documentsOf(p.jobId, e.documents ?? { count: 0 });
       } else if (e.outcome === 'accepted') {
         expect(mine.map((r) => r.report['code'])).toEqual([]);

@@ -57,7 +57,13 @@ beforeAll(async () => {
   bin = await buildCli(path.join(work, 'joblogs.mjs'));
   idp = await startIssuer({ audience: stack.info.resources.logsApi.environment['JWT_AUDIENCE']! });
   api = await startLocalApi({ stack: stack.info, issuer: idp.issuer, logStream: discardSink() });
-  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { NEIGHBOUR_WAIT_MS: '3000' } }), assembler: quickAssembler(), purge: true, logStream: discardSink() });
+  pipeline = await startLocalPipeline({
+    stack,
+    indexer: quickIndexer({ env: { NEIGHBOUR_WAIT_MS: '3000' } }),
+    assembler: quickAssembler(),
+    purge: true,
+    logStream: discardSink(),
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -72,8 +78,8 @@ afterAll(async () => {
       suite: 'events',
       title: 'Multi-line events and progress bars across chunk boundaries (issue 14, local stack)',
       notes: [
-        'testkit/invariant.ts counted through events: every printed line in exactly one document (its own, or the event or progress bar that stands for it), with that content, at its first line\'s id.',
-        'Chunks framed by the shipper\'s event marker (testkit/frames.ts) with boundaries put where the case says; deliveries are S3 notifications plus messages sent again.',
+        "testkit/invariant.ts counted through events: every printed line in exactly one document (its own, or the event or progress bar that stands for it), with that content, at its first line's id.",
+        "Chunks framed by the shipper's event marker (testkit/frames.ts) with boundaries put where the case says; deliveries are S3 notifications plus messages sent again.",
       ],
       rows,
     });
@@ -100,11 +106,16 @@ async function put(c: MarkedChunk): Promise<void> {
 }
 
 async function redeliver(keys: readonly string[]): Promise<void> {
-  for (const key of keys) await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.chunkQueueUrl, MessageBody: s3EventBody(stack.bucket, [key]) }));
+  for (const key of keys)
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.info.resources.chunkQueueUrl, MessageBody: s3EventBody(stack.bucket, [key]) }));
 }
 
 /** Waits until a job's documents hold every printed line exactly once (or the time is up), and judges them. */
-async function settledVerdict(jobId: string, printed: readonly PrintedChunk[], timeoutMs = 90_000): Promise<{ verdict: InvariantVerdict; docs: JobDocument[] }> {
+async function settledVerdict(
+  jobId: string,
+  printed: readonly PrintedChunk[],
+  timeoutMs = 90_000,
+): Promise<{ verdict: InvariantVerdict; docs: JobDocument[] }> {
   const expected = expectedDocuments(stack.bucket, printed);
   let last: { verdict: InvariantVerdict; docs: JobDocument[] } | undefined;
   await eventually(
@@ -123,37 +134,47 @@ async function settledVerdict(jobId: string, printed: readonly PrintedChunk[], t
   return { verdict: exactlyOnceVerdict(expected, docs), docs };
 }
 
-const eventDocs = (docs: readonly JobDocument[]) => docs.filter((d) => (d._source['joblogs']?.['span'] ?? 1) > 1 && d._source['joblogs']?.['redraws'] === undefined);
+const eventDocs = (docs: readonly JobDocument[]) =>
+  docs.filter((d) => (d._source['joblogs']?.['span'] ?? 1) > 1 && d._source['joblogs']?.['redraws'] === undefined);
 
 describe('an event cut by a chunk boundary', () => {
   it('is one event, exactly once, wherever the boundary falls, the halves arriving in either order and twice', async () => {
     const lines = interleaved('python-chained.log');
     const cases: Array<{ jobId: string; chunks: MarkedChunk[]; order: number[] }> = [];
     for (let cut = 0; cut < lines.length - 1; cut++) {
-      for (const order of [[0, 1], [1, 0]]) {
+      for (const order of [
+        [0, 1],
+        [1, 0],
+      ]) {
         const jobId = `ev-cut-${cut}-${order.join('')}-${randomUUID().slice(0, 6)}`;
         cases.push({ jobId, chunks: markedChunks({ jobId, lines, cuts: [cut] }), order });
       }
     }
     // The second half first: its indexer waits for the first one's metadata (it comes a moment later).
-    await Promise.all(cases.map(async (c) => {
-      for (const i of c.order) {
-        await put(c.chunks[i]!);
-        await new Promise((r) => setTimeout(r, 300));
-      }
-    }));
+    await Promise.all(
+      cases.map(async (c) => {
+        for (const i of c.order) {
+          await put(c.chunks[i]!);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }),
+    );
     await redeliver(cases.flatMap((c) => c.chunks.map((k) => k.key)));
     let events = 0;
     const bad: string[] = [];
     const totals = { printed: 0, indexed: 0, documents: 0, problems: 0 };
     for (const c of cases) {
-      const { verdict, docs } = await settledVerdict(c.jobId, c.chunks.map((k) => k.printed));
+      const { verdict, docs } = await settledVerdict(
+        c.jobId,
+        c.chunks.map((k) => k.printed),
+      );
       const found = eventDocs(docs);
       events += found.length;
       totals.printed += verdict.printed;
       totals.indexed += verdict.indexed;
       totals.documents += verdict.documents;
-      if (verdict.problems.length > 0 || found.length !== 1 || found[0]!._source['error']?.['type'] !== 'RuntimeError') bad.push(`${c.jobId}: ${describeVerdict(verdict)}; ${found.length} event(s)`);
+      if (verdict.problems.length > 0 || found.length !== 1 || found[0]!._source['error']?.['type'] !== 'RuntimeError')
+        bad.push(`${c.jobId}: ${describeVerdict(verdict)}; ${found.length} event(s)`);
     }
     totals.problems = bad.length;
     record(
@@ -165,7 +186,7 @@ describe('an event cut by a chunk boundary', () => {
     );
   }, 600_000);
 
-  it('keeps several ranks\' tracebacks apart and stdout out of them, whatever the boundary', async () => {
+  it("keeps several ranks' tracebacks apart and stdout out of them, whatever the boundary", async () => {
     const lines = interleaved('pytorch-distributed.log', 3);
     const cases = [4, 9, 13, 17, 21, 30].map((cut) => {
       const jobId = `ev-ranks-${cut}-${randomUUID().slice(0, 6)}`;
@@ -175,7 +196,10 @@ describe('an event cut by a chunk boundary', () => {
     const bad: string[] = [];
     const types = new Set<string>();
     for (const c of cases) {
-      const { verdict, docs } = await settledVerdict(c.jobId, c.chunks.map((k) => k.printed));
+      const { verdict, docs } = await settledVerdict(
+        c.jobId,
+        c.chunks.map((k) => k.printed),
+      );
       const found = eventDocs(docs);
       for (const d of found) types.add(String(d._source['error']?.['type']));
       const stdoutInEvents = found.some((d) => String(d._source['message']).includes('epoch 3 step'));
@@ -183,7 +207,7 @@ describe('an event cut by a chunk boundary', () => {
     }
     record(
       'stdout-stderr-interleaved-ranks',
-      'pytorch-distributed.log (rank0 and rank1 tracebacks interleaved line by line, then torchrun\'s report) with stdout lines between, cut at 6 places, halves uploaded last first',
+      "pytorch-distributed.log (rank0 and rank1 tracebacks interleaved line by line, then torchrun's report) with stdout lines between, cut at 6 places, halves uploaded last first",
       'each job: 3 events (one per rank, one for the launcher), no stdout line in them, every line exactly once',
       `${cases.length} jobs; error types ${[...types].sort().join(', ')}; ${bad.length} job(s) wrong${bad.length ? `: ${bad[0]}` : ''}`,
       bad.length === 0,
@@ -226,7 +250,25 @@ function runJoblogs(jobId: string, program: string, extra: string[] = []) {
   writeFileSync(file, program);
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--flush-interval', '150', '--max-chunk-bytes', '2048', ...extra, '--', 'python3', '-u', file],
+    [
+      bin,
+      'run',
+      '--job-id',
+      jobId,
+      '--bucket',
+      stack.bucket,
+      '--spool-dir',
+      path.join(work, 'spool'),
+      '--flush-interval',
+      '150',
+      '--max-chunk-bytes',
+      '2048',
+      ...extra,
+      '--',
+      'python3',
+      '-u',
+      file,
+    ],
     { env: { ...process.env, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: stack.info.moto.url }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -269,7 +311,11 @@ describe('joblogs run end to end', () => {
       `joblogs run -- python3 (3 tqdm-style bars of 121 states, 3 warnings, 3 logged KeyError tracebacks, 120 stdout lines, dies of a chained RuntimeError); flush 150 ms, chunks of 2 KiB (${chunks.length} chunks, ${open} sealed inside an event)`,
       'printed == Elasticsearch (through events and bars, exactly once) == download file; 4 events with their error types; bars collapsed',
       `${describeVerdict(withView)}; ${frames} frames → ${docs.length} documents; events: ${types.join(', ')}; ${bars.length} bar documents for ${bars.reduce((n, d) => n + d._source['joblogs']['redraws'] + 1, 0)} states`,
-      withView.problems.length === 0 && verdict.problems.length === 0 && types.filter((t) => t === 'KeyError').length === 3 && types.at(-1) === 'RuntimeError' && docs.length < frames / 2,
+      withView.problems.length === 0 &&
+        verdict.problems.length === 0 &&
+        types.filter((t) => t === 'KeyError').length === 3 &&
+        types.at(-1) === 'RuntimeError' &&
+        docs.length < frames / 2,
     );
 
     // The logs API: the event with its span and level, a collapsed bar with its redraws and their states.
@@ -284,7 +330,11 @@ describe('joblogs run end to end', () => {
       `GET /jobs/${jobId}/lines; /redraws?cursor= of a collapsed bar, and of a line that is none`,
       'the chained traceback one line with span = its lines and level error; a bar with redraws N whose /redraws gives its N earlier states with content; 404 for a plain line',
       `event span ${event?.span} (${event?.text.split('\n').length} lines of text), level ${event?.level}; bar "${bar?.text.trim()}" redraws ${bar?.redraws}, /redraws ${states?.status} with ${states?.body.states?.length} states, the first "${states?.body.states?.[0]?.text.trim()}"; plain line ${nothing.status}`,
-      event?.span === event?.text.split('\n').length && event?.level === 'error' && states?.status === 200 && states.body.states.length === bar.redraws - 1 && nothing.status === 404,
+      event?.span === event?.text.split('\n').length &&
+        event?.level === 'error' &&
+        states?.status === 200 &&
+        states.body.states.length === bar.redraws - 1 &&
+        nothing.status === 404,
     );
   }, 300_000);
 

@@ -87,7 +87,9 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'faults',
       title: 'Fault scenarios (indexer, local stack, fault proxy in front of Elasticsearch)',
-      notes: ['Each scenario ends with testkit/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content, and the job\'s download file (assembled from the same chunks) holding exactly the printed lines in order.'],
+      notes: [
+        "Each scenario ends with testkit/invariant.ts: every printed line in Elasticsearch exactly once, by _id and by content, and the job's download file (assembled from the same chunks) holding exactly the printed lines in order.",
+      ],
       rows,
     });
   }
@@ -104,7 +106,7 @@ function printedChunks(jobId: string, chunks: number, lines: number): PrintedChu
 
 async function upload(chunks: readonly PrintedChunk[]): Promise<void> {
   for (const c of chunks) {
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: gzipSync(c.lines.join('\n') + '\n'), ContentType: 'application/gzip' }));
+    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: gzipSync(`${c.lines.join('\n')}\n`), ContentType: 'application/gzip' }));
   }
 }
 
@@ -121,8 +123,18 @@ async function runScenario(name: string, input: string, jobId: string, chunks: P
   const before = { faulted: proxy.faulted, failedItems: proxy.failedItems };
   await upload(chunks);
   await during?.();
-  await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${name}`, 100_000);
-  await eventually(async () => indexer!.indexer!.stats.deleted, (d) => d >= chunks.length, `${chunks.length} messages acknowledged`, 60_000);
+  await eventually(
+    () => countJobDocuments(stack, DATA_STREAM, jobId),
+    (n) => n >= expected,
+    `${expected} documents of ${name}`,
+    100_000,
+  );
+  await eventually(
+    async () => indexer!.indexer!.stats.deleted,
+    (d) => d >= chunks.length,
+    `${chunks.length} messages acknowledged`,
+    60_000,
+  );
   const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
   const t = batchTotals(indexer!.logs);
   rows.push({
@@ -147,7 +159,12 @@ describe('Elasticsearch faults between the indexer and the cluster', () => {
     indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n < 40 ? { kind: 'fail-items', every: 3, status: n % 2 === 0 ? 429 : 503 } : undefined));
     const jobId = `fault-items-${randomUUID().slice(0, 8)}`;
-    await runScenario('bulk-partially-failing', 'every 3rd item of a _bulk answered 429/503 and not indexed (first 40 requests)', jobId, printedChunks(jobId, 4, 500));
+    await runScenario(
+      'bulk-partially-failing',
+      'every 3rd item of a _bulk answered 429/503 and not indexed (first 40 requests)',
+      jobId,
+      printedChunks(jobId, 4, 500),
+    );
     expect(proxy.failedItems).toBeGreaterThan(0);
   });
 
@@ -163,17 +180,33 @@ describe('Elasticsearch faults between the indexer and the cluster', () => {
     indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url } }), purge: true });
     proxy.plan(({ path: p, n }) => (isBulk(p) && n < 4 ? { kind: 'delay', ms: 3_500 } : undefined));
     const jobId = `fault-slow-${randomUUID().slice(0, 8)}`;
-    await runScenario('bulk-slower-than-timeout', '_bulk answered after 3.5 s, above the 3 s request timeout (first 4 requests)', jobId, printedChunks(jobId, 2, 300));
+    await runScenario(
+      'bulk-slower-than-timeout',
+      '_bulk answered after 3.5 s, above the 3 s request timeout (first 4 requests)',
+      jobId,
+      printedChunks(jobId, 2, 300),
+    );
   });
 
   it('hands records back while Elasticsearch refuses connections and indexes them once it accepts again', async () => {
     indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...INDEXER_ENV, ES_NODE: proxy.url }, functionTimeoutS: 4 }), purge: true });
     proxy.plan(() => ({ kind: 'refuse' }));
     const jobId = `fault-refuse-${randomUUID().slice(0, 8)}`;
-    await runScenario('es-refusing-connections', 'every connection reset for ~6 s (function timeout 4 s), then healthy', jobId, printedChunks(jobId, 3, 300), async () => {
-      await eventually(async () => indexer!.indexer!.stats.failed, (f) => f > 0, 'records handed back', 30_000);
-      proxy.clear();
-    });
+    await runScenario(
+      'es-refusing-connections',
+      'every connection reset for ~6 s (function timeout 4 s), then healthy',
+      jobId,
+      printedChunks(jobId, 3, 300),
+      async () => {
+        await eventually(
+          async () => indexer!.indexer!.stats.failed,
+          (f) => f > 0,
+          'records handed back',
+          30_000,
+        );
+        proxy.clear();
+      },
+    );
     expect(indexer.indexer!.stats.failed).toBeGreaterThan(0);
   });
 });
@@ -189,11 +222,21 @@ describe('the Lambda deadline', () => {
     const chunks = printedChunks(jobId, 1, 3000);
     await upload(chunks);
     const printed = chunks[0]!.lines.filter((l) => l.trim() !== '').length;
-    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= printed, 'the whole chunk', 25_000).catch(() => undefined);
+    await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (n) => n >= printed,
+      'the whole chunk',
+      25_000,
+    ).catch(() => undefined);
     // The last lines can be searchable before the invocation that sent them records the chunk: on a
     // busy machine that one too is handed back, and its redelivery (from the checkpoint) finishes it.
     const resumedRuns = () => indexer!.logs.filter((l) => l['message'] === 'chunk indexed' && l['resumedAt'] > 0).length;
-    await eventually(async () => resumedRuns(), (n) => n >= 1, 'the chunk finished by a resumed invocation', 30_000).catch(() => undefined);
+    await eventually(
+      async () => resumedRuns(),
+      (n) => n >= 1,
+      'the chunk finished by a resumed invocation',
+      30_000,
+    ).catch(() => undefined);
     const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
     const handedBack = indexer.logs.filter((l) => l['error']?.code === 'DEADLINE').length;
     const resumed = resumedRuns();
@@ -216,12 +259,21 @@ describe('delivery faults', () => {
     const jobId = `fault-dup-${randomUUID().slice(0, 8)}`;
     const chunks = printedChunks(jobId, 2, 400);
     await runScenario('duplicate-sqs-delivery', 'each notification delivered 4 times: twice in one batch, then twice more', jobId, chunks, async () => {
-      const body = s3EventBody(stack.bucket, chunks.map((c) => c.key));
+      const body = s3EventBody(
+        stack.bucket,
+        chunks.map((c) => c.key),
+      );
       for (let round = 0; round < 2; round++) {
-        await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.chunkQueueUrl, Entries: [0, 1].map((i) => ({ Id: String(i), MessageBody: body })) }));
+        await stack.sqs.send(
+          new SendMessageBatchCommand({ QueueUrl: stack.chunkQueueUrl, Entries: [0, 1].map((i) => ({ Id: String(i), MessageBody: body })) }),
+        );
       }
     });
-    await eventually(async () => batchTotals(indexer!.logs).duplicates, (d) => d >= 3 * 794, 'the redeliveries to be counted as duplicates');
+    await eventually(
+      async () => batchTotals(indexer!.logs).duplicates,
+      (d) => d >= 3 * 794,
+      'the redeliveries to be counted as duplicates',
+    );
   });
 
   it('loses and duplicates nothing when the handler process is killed mid-batch and restarted', async () => {
@@ -234,8 +286,18 @@ describe('delivery faults', () => {
     try {
       await child.ready;
       await upload(chunks);
-      await eventually(async () => child.received.length, (n) => n >= chunks.length, 'the child to receive every notification', 30_000);
-      atKill = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n > 0, 'the child to index some lines', 30_000);
+      await eventually(
+        async () => child.received.length,
+        (n) => n >= chunks.length,
+        'the child to receive every notification',
+        30_000,
+      );
+      atKill = await eventually(
+        () => countJobDocuments(stack, DATA_STREAM, jobId),
+        (n) => n > 0,
+        'the child to index some lines',
+        30_000,
+      );
     } finally {
       child.process.kill('SIGKILL');
       await child.exited;
@@ -245,9 +307,17 @@ describe('delivery faults', () => {
     // The killed batch's messages stay in flight until their visibility timeout (725 s): end it now.
     indexer = await startLocalPipeline({ stack, indexer: quickIndexer({ env: INDEXER_ENV }), purge: true });
     await stack.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({ QueueUrl: stack.chunkQueueUrl, Entries: child.received.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })) }),
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: stack.chunkQueueUrl,
+        Entries: child.received.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })),
+      }),
     );
-    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, 'every line after the restart', 100_000);
+    await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (n) => n >= expected,
+      'every line after the restart',
+      100_000,
+    );
     const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [await downloadView(jobId, chunks)] });
     rows.push({
       name: 'handler-killed-mid-batch',

@@ -27,7 +27,7 @@ async function putChunk(jobId: string, seq: number, lines: string[], metadata: R
     new PutObjectCommand({
       Bucket: stack.bucket,
       Key: key,
-      Body: body ?? gzipSync(lines.join('\n') + '\n'),
+      Body: body ?? gzipSync(`${lines.join('\n')}\n`),
       ContentType: 'application/gzip',
       Metadata: { traceparent: TRACEPARENT, service: 'trainer', producer: 'integration-test', ...metadata },
     }),
@@ -37,7 +37,11 @@ async function putChunk(jobId: string, seq: number, lines: string[], metadata: R
 
 /** Waits until the runner has finished (deleted or failed) `n` more messages than `since`. */
 async function settled(since: number, n: number) {
-  await eventually(async () => runner.stats.deleted, (d) => d >= since + n, `${n} message(s) to be processed`);
+  await eventually(
+    async () => runner.stats.deleted,
+    (d) => d >= since + n,
+    `${n} message(s) to be processed`,
+  );
 }
 
 function summaries() {
@@ -77,7 +81,11 @@ describe('ingest path on the local stack', () => {
     for (const [seq, lines] of printed.entries()) await putChunk(jobId, seq, lines);
 
     // The traceback's first two lines share a chunk: one event (issue 14); a chunk of plain lines never continues another.
-    const count = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 9, 'all lines to be searchable');
+    const count = await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (c) => c >= 9,
+      'all lines to be searchable',
+    );
     await settled(before, 3);
     expect(count).toBe(9);
     const docs = await jobDocuments(stack, DATA_STREAM, jobId);
@@ -116,9 +124,13 @@ describe('ingest path on the local stack', () => {
     expect(byMessage['eval done'].json).toEqual({ accuracy: 0.91 });
 
     // User JSON is searchable through the flattened (flat_object) field, and the trace id finds the job's lines.
-    const byMetric = await countDocuments(stack, DATA_STREAM, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] } });
+    const byMetric = await countDocuments(stack, DATA_STREAM, {
+      bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] },
+    });
     expect(byMetric).toBe(1);
-    const byTrace = await countDocuments(stack, DATA_STREAM, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] } });
+    const byTrace = await countDocuments(stack, DATA_STREAM, {
+      bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] },
+    });
     expect(byTrace).toBe(8);
   });
 
@@ -127,7 +139,11 @@ describe('ingest path on the local stack', () => {
     const lines = Array.from({ length: 500 }, (_, i) => `step ${i} loss=${(1 / (i + 1)).toFixed(4)}`);
     let before = runner.stats.deleted;
     const key = await putChunk(jobId, 0, lines);
-    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 500, 'the chunk to be indexed');
+    await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (c) => c >= 500,
+      'the chunk to be indexed',
+    );
     await settled(before, 1);
 
     // The same notification delivered again (SQS is at-least-once)…
@@ -162,7 +178,9 @@ describe('ingest path on the local stack', () => {
       async () => {
         const listed = await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: 'dead-letter/indexer/' }));
         const all = await Promise.all(
-          (listed.Contents ?? []).map(async (o) => JSON.parse(await (await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: o.Key! }))).Body!.transformToString())),
+          (listed.Contents ?? []).map(async (o) =>
+            JSON.parse(await (await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: o.Key! }))).Body!.transformToString()),
+          ),
         );
         return all.filter((r) => r.key === truncated || r.key === notGzip);
       },
@@ -184,17 +202,31 @@ describe('ingest path on the local stack', () => {
     const lines = (seq: number) => Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`);
     const failedBefore = runner.stats.failed;
     await putChunk(jobId, 0, lines(0));
-    await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c === 300, 'the first chunk to be indexed');
+    await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (c) => c === 300,
+      'the first chunk to be indexed',
+    );
 
     await stopSearchCluster(stack);
     try {
       for (const seq of [1, 2, 3]) await putChunk(jobId, seq, lines(seq));
-      await eventually(async () => runner.stats.failed, (f) => f > failedBefore, 'the runner to see failed records', 60_000);
+      await eventually(
+        async () => runner.stats.failed,
+        (f) => f > failedBefore,
+        'the runner to see failed records',
+        60_000,
+      );
     } finally {
       await startSearchClusterAgain(stack);
     }
 
-    const count = await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (c) => c >= 1200, 'all chunks after the outage', 120_000);
+    const count = await eventually(
+      () => countJobDocuments(stack, DATA_STREAM, jobId),
+      (c) => c >= 1200,
+      'all chunks after the outage',
+      120_000,
+    );
     expect(count).toBe(1200);
     const docs = await jobDocuments(stack, DATA_STREAM, jobId);
     expect(docs.map((d) => d._source.message)).toEqual([0, 1, 2, 3].flatMap(lines));

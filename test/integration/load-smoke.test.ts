@@ -29,7 +29,8 @@ afterAll(async () => {
       {
         name: 'load-smoke',
         input: `${JOBS} jobs × ${SECONDS} s: ${report.mix.slow.jobs} slow, ${report.mix.bursty.jobs} bursty, ${report.mix.chatty.jobs} chatty; ${report.printed} lines in ${report.chunks} chunks`,
-        expected: 'every printed line exactly once in Elasticsearch (by _id and content) and in every job\'s download file; lines/s, freshness, SQS age and errors reported',
+        expected:
+          "every printed line exactly once in Elasticsearch (by _id and content) and in every job's download file; lines/s, freshness, SQS age and errors reported",
         observed: summaryLines(report).slice(1, 7).join('; '),
         pass: report.invariant.holds,
       },
@@ -60,7 +61,14 @@ it('simulated jobs ship through the stack under load: every printed line once in
   expect(report.windows.length).toBeGreaterThanOrEqual(2);
   expect(report.freshnessMs.count).toBeGreaterThan(0);
   expect(report.sqsAgeMs.count).toBeGreaterThan(0);
-  for (const figure of [report.printedLinesPerS, report.indexedLinesPerS, report.freshnessMs.p50, report.freshnessMs.p95, report.freshnessMs.p99, report.sqsAgeMs.p99]) {
+  for (const figure of [
+    report.printedLinesPerS,
+    report.indexedLinesPerS,
+    report.freshnessMs.p50,
+    report.freshnessMs.p95,
+    report.freshnessMs.p99,
+    report.sqsAgeMs.p99,
+  ]) {
     expect(Number.isFinite(figure)).toBe(true);
   }
   expect(Object.values(report.errors).every((n) => Number.isInteger(n))).toBe(true);

@@ -11,7 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discardSink, eventually, registerTestJob, shipLines, startHttpFaultProxy, writeSuiteResults, type HttpFaultProxy, type SuiteRow } from '../../testkit/index.js';
+import {
+  discardSink,
+  eventually,
+  registerTestJob,
+  shipLines,
+  startHttpFaultProxy,
+  writeSuiteResults,
+  type HttpFaultProxy,
+  type SuiteRow,
+} from '../../testkit/index.js';
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, clusterChecksCredentials, loadStack, readStackFile, type LocalStack } from '../../testkit/stack/index.js';
@@ -86,7 +95,12 @@ function compareOrder(seen: string[], expected: string[]): { same: boolean; obse
   const firstDiff = expected.findIndex((k, i) => seen[i] !== k);
   const duplicates = seen.length - new Set(seen).size;
   const same = seen.length === expected.length && firstDiff < 0;
-  return { same, observed: same ? `${seen.length} lines, in printed order, 0 missing, 0 repeated` : `${seen.length}/${expected.length} lines; ${duplicates} repeated; first difference at ${firstDiff} (${seen[firstDiff]} instead of ${expected[firstDiff]})` };
+  return {
+    same,
+    observed: same
+      ? `${seen.length} lines, in printed order, 0 missing, 0 repeated`
+      : `${seen.length}/${expected.length} lines; ${duplicates} repeated; first difference at ${firstDiff} (${seen[firstDiff]} instead of ${expected[firstDiff]})`,
+  };
 }
 
 beforeAll(async () => {
@@ -104,13 +118,25 @@ beforeAll(async () => {
   await Promise.all(
     Object.entries(BIG).map(([source, count]) =>
       shipLines({
-        s3: stack.s3, bucket: stack.bucket, jobId: bigJob, spoolDir: path.join(work, 'spool'), source, count,
-        text: (i) => textOf(source, i), time: (i) => timeOf(source, i), stream: (i) => (isError(source, i) ? 'stderr' : 'stdout'),
+        s3: stack.s3,
+        bucket: stack.bucket,
+        jobId: bigJob,
+        spoolDir: path.join(work, 'spool'),
+        source,
+        count,
+        text: (i) => textOf(source, i),
+        time: (i) => timeOf(source, i),
+        stream: (i) => (isError(source, i) ? 'stderr' : 'stdout'),
         exitCode: source === 'main' ? 1 : 0,
       }),
     ),
   );
-  await eventually(() => get(`/jobs/${bigJob}`), (a) => a.body.status === 'complete', 'the big job fully indexed', 240_000);
+  await eventually(
+    () => get(`/jobs/${bigJob}`),
+    (a) => a.body.status === 'complete',
+    'the big job fully indexed',
+    240_000,
+  );
 }, 400_000);
 
 afterAll(async () => {
@@ -126,7 +152,9 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'logs-api',
       title: 'Logs API (local stack: real handler, Elasticsearch, tokens)',
-      notes: [`A ${BIG_TOTAL.toLocaleString('en')}-line job of two sources; refusals checked against a second API whose cluster requests are counted (docs/logs-api.md).`],
+      notes: [
+        `A ${BIG_TOTAL.toLocaleString('en')}-line job of two sources; refusals checked against a second API whose cluster requests are counted (docs/logs-api.md).`,
+      ],
       rows,
     });
   }
@@ -144,7 +172,13 @@ describe('logs API: paging', () => {
       cursor = page.body.next;
     }
     const { same, observed } = compareOrder(seen, expectedMerged());
-    record('lines: forward paging', `after=<next>&limit=1000 from the start of a ${BIG_TOTAL}-line, 2-source job`, 'every line once, in printed order', observed, same);
+    record(
+      'lines: forward paging',
+      `after=<next>&limit=1000 from the start of a ${BIG_TOTAL}-line, 2-source job`,
+      'every line once, in printed order',
+      observed,
+      same,
+    );
   });
 
   it('pages backward from the end to the first line, the same lines in the same order', async () => {
@@ -186,14 +220,22 @@ describe('logs API: paging', () => {
     const match = (await get(`/jobs/${bigJob}/search?q=%22out+of+memory%22&source=main`)).body.matches[1];
     const page = await get(`/jobs/${bigJob}/lines?around=${match.cursor}&limit=11&source=main`);
     const lines = page.body.lines.map((l: { line: number }) => l.line);
-    record('lines: around a match', `around=<cursor of main:${match.line}>&limit=11`, `main:${match.line - 5}…${match.line + 5}`, `lines ${lines[0]}…${lines.at(-1)} (${lines.length})`, lines.length === 11 && lines[5] === match.line && lines[0] === match.line - 5);
+    record(
+      'lines: around a match',
+      `around=<cursor of main:${match.line}>&limit=11`,
+      `main:${match.line - 5}…${match.line + 5}`,
+      `lines ${lines[0]}…${lines.at(-1)} (${lines.length})`,
+      lines.length === 11 && lines[5] === match.line && lines[0] === match.line - 5,
+    );
   });
 
   it('filters by level (none = plain output) and stream', async () => {
     const errors = await get(`/jobs/${bigJob}/lines?level=error&limit=1000`);
     const plain = await get(`/jobs/${bigJob}/lines?level=none&source=main&limit=20`);
     const stderr = await get(`/jobs/${bigJob}/lines?stream=stderr&limit=1000`);
-    const wantErrors = Array.from({ length: BIG.main }, (_, i) => i).filter((i) => isError('main', i)).map((i) => `main:${i}`);
+    const wantErrors = Array.from({ length: BIG.main }, (_, i) => i)
+      .filter((i) => isError('main', i))
+      .map((i) => `main:${i}`);
     const gotErrors = errors.body.lines.map(key);
     const plainOk = plain.body.lines.every((l: { level: string | null }) => l.level === null) && plain.body.lines.length === 20;
     record(
@@ -209,9 +251,14 @@ describe('logs API: paging', () => {
 describe('logs API: search and summary', () => {
   it('finds every matching line in printed order with highlight offsets, and pages through matches', async () => {
     const all = await get(`/jobs/${bigJob}/search?q=CUDA+%22out+of+memory%22`);
-    const want = expectedMerged().filter((k) => { const [source, i] = k.split(':'); return (NEEDLES as Record<string, readonly number[]>)[source!]!.includes(Number(i)); });
+    const want = expectedMerged().filter((k) => {
+      const [source, i] = k.split(':');
+      return (NEEDLES as Record<string, readonly number[]>)[source!]!.includes(Number(i));
+    });
     const got = all.body.matches.map(key);
-    const marked = all.body.matches.map((m: { text: string; highlights: Array<[number, number]> }) => m.highlights.map(([a, b]) => m.text.slice(a, b)).join('|'));
+    const marked = all.body.matches.map((m: { text: string; highlights: Array<[number, number]> }) =>
+      m.highlights.map(([a, b]) => m.text.slice(a, b)).join('|'),
+    );
     const paged: string[] = [];
     let after = '';
     for (;;) {
@@ -220,20 +267,45 @@ describe('logs API: search and summary', () => {
       if (!page.body.next) break;
       after = `&after=${page.body.next}`;
     }
-    const ok = JSON.stringify(got) === JSON.stringify(want) && all.body.total === want.length && marked.every((m: string) => m === 'CUDA|out|of|memory' || m === 'CUDA|out of memory') && JSON.stringify(paged) === JSON.stringify(want);
-    record('search: positions and highlights', 'q=CUDA "out of memory" (5 planted lines among 200 000), then limit=2 paged', 'the 5 lines in printed order, total 5, highlights on the words, the same 5 when paged', `${got.join(' ')}; total ${all.body.total}; highlights ${[...new Set(marked)].join(' / ')}; paged ${paged.length}`, ok);
+    const ok =
+      JSON.stringify(got) === JSON.stringify(want) &&
+      all.body.total === want.length &&
+      marked.every((m: string) => m === 'CUDA|out|of|memory' || m === 'CUDA|out of memory') &&
+      JSON.stringify(paged) === JSON.stringify(want);
+    record(
+      'search: positions and highlights',
+      'q=CUDA "out of memory" (5 planted lines among 200 000), then limit=2 paged',
+      'the 5 lines in printed order, total 5, highlights on the words, the same 5 when paged',
+      `${got.join(' ')}; total ${all.body.total}; highlights ${[...new Set(marked)].join(' / ')}; paged ${paged.length}`,
+      ok,
+    );
   });
 
   it('summarises the job: status and exit, sources, counts by level and stream, where the errors are', async () => {
     const { body } = await get(`/jobs/${bigJob}`);
     const errorLines = Array.from({ length: BIG.main }, (_, i) => i).filter((i) => isError('main', i));
     const ok =
-      body.status === 'complete' && body.exitCode === 1 && body.lineCount === BIG_TOTAL &&
-      JSON.stringify(body.sources.map((s: { source: string; lines: number }) => [s.source, s.lines])) === JSON.stringify([['main', BIG.main], ['rank-1', BIG['rank-1']]]) &&
-      body.levels.error === errorLines.length && body.levels.none === BIG_TOTAL - errorLines.length &&
-      body.streams.stderr === errorLines.length && body.errors.total === errorLines.length &&
-      JSON.stringify(body.errors.positions.map((p: { line: number }) => p.line)) === JSON.stringify(errorLines) && typeof body.errors.first.time === 'string';
-    record('summary', `GET /jobs/<2-source job, exit 1, ${errorLines.length} error lines>`, 'complete, exit 1, both sources with their counts, levels, streams, error positions', `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: { line: number }) => p.line).join(',')}`, ok);
+      body.status === 'complete' &&
+      body.exitCode === 1 &&
+      body.lineCount === BIG_TOTAL &&
+      JSON.stringify(body.sources.map((s: { source: string; lines: number }) => [s.source, s.lines])) ===
+        JSON.stringify([
+          ['main', BIG.main],
+          ['rank-1', BIG['rank-1']],
+        ]) &&
+      body.levels.error === errorLines.length &&
+      body.levels.none === BIG_TOTAL - errorLines.length &&
+      body.streams.stderr === errorLines.length &&
+      body.errors.total === errorLines.length &&
+      JSON.stringify(body.errors.positions.map((p: { line: number }) => p.line)) === JSON.stringify(errorLines) &&
+      typeof body.errors.first.time === 'string';
+    record(
+      'summary',
+      `GET /jobs/<2-source job, exit 1, ${errorLines.length} error lines>`,
+      'complete, exit 1, both sources with their counts, levels, streams, error positions',
+      `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: { line: number }) => p.line).join(',')}`,
+      ok,
+    );
   });
 });
 
@@ -242,7 +314,17 @@ describe('logs API: live tail', () => {
     const jobId = `api-tail-${randomUUID().slice(0, 8)}`;
     await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
     const COUNT = 3_000;
-    const shipping = shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: path.join(work, 'tail'), count: COUNT, text: (i) => `tail line ${i}`, pauseEvery: 250, pauseMs: 400, shipper: { flushIntervalMs: 200 } });
+    const shipping = shipLines({
+      s3: stack.s3,
+      bucket: stack.bucket,
+      jobId,
+      spoolDir: path.join(work, 'tail'),
+      count: COUNT,
+      text: (i) => `tail line ${i}`,
+      pauseEvery: 250,
+      pauseMs: 400,
+      shipper: { flushIntervalMs: 200 },
+    });
     const seen: number[] = [];
     let cursor = 'start';
     let requests = 0;
@@ -263,7 +345,13 @@ describe('logs API: live tail', () => {
     }
     await shipping;
     const exact = seen.length === COUNT && seen.every((n, i) => n === i);
-    record('tail: reconnects', `after=<next>&wait=5 while a job prints ${COUNT} lines over ~5 s; every 4th request cut by the client before its answer`, 'every line once, in order, then complete', `${seen.length} lines${exact ? ', each once, in order' : `, NOT exact (${new Set(seen).size} distinct)`}; ${requests} requests, ${cut} cut`, exact && cut > 0);
+    record(
+      'tail: reconnects',
+      `after=<next>&wait=5 while a job prints ${COUNT} lines over ~5 s; every 4th request cut by the client before its answer`,
+      'every line once, in order, then complete',
+      `${seen.length} lines${exact ? ', each once, in order' : `, NOT exact (${new Set(seen).size} distinct)`}; ${requests} requests, ${cut} cut`,
+      exact && cut > 0,
+    );
   });
 
   it('answers a waiting request as soon as a line arrives, and an empty page with the same cursor when none does', async () => {
@@ -273,7 +361,13 @@ describe('logs API: live tail', () => {
     const waiting = get(`/jobs/${jobId}/lines?after=start&wait=20`);
     await shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: path.join(work, 'wait'), count: 3, text: (i) => `late ${i}` });
     const answer = await waiting;
-    record('tail: waiting request', 'after=start&wait=1 on a job with no lines; then wait=20 while 3 lines are shipped', 'an empty page keeping the cursor; then the 3 lines', `empty: ${empty.body.lines.length} lines, next=${empty.body.next}; waiting: ${answer.body.lines.map((l: { text: string }) => l.text).join(', ')}`, empty.body.lines.length === 0 && empty.body.next === 'start' && answer.body.lines.length === 3);
+    record(
+      'tail: waiting request',
+      'after=start&wait=1 on a job with no lines; then wait=20 while 3 lines are shipped',
+      'an empty page keeping the cursor; then the 3 lines',
+      `empty: ${empty.body.lines.length} lines, next=${empty.body.next}; waiting: ${answer.body.lines.map((l: { text: string }) => l.text).join(', ')}`,
+      empty.body.lines.length === 0 && empty.body.next === 'start' && answer.body.lines.length === 3,
+    );
   });
 });
 
@@ -281,7 +375,12 @@ describe('logs API: refusals never reach the cluster', () => {
   const long = (n: number) => 'a'.repeat(n);
   const cases: Array<{ name: string; route: () => string; token?: () => Promise<string | null>; status: number | number[]; code?: string }> = [
     { name: 'garbage cursor', route: () => `/jobs/${bigJob}/lines?after=not-a-cursor`, status: 400, code: 'INVALID_PARAMETER' },
-    { name: 'forged cursor (valid base64 of other JSON)', route: () => `/jobs/${bigJob}/lines?after=${Buffer.from('{"query":{"match_all":{}}}').toString('base64url')}`, status: 400, code: 'INVALID_PARAMETER' },
+    {
+      name: 'forged cursor (valid base64 of other JSON)',
+      route: () => `/jobs/${bigJob}/lines?after=${Buffer.from('{"query":{"match_all":{}}}').toString('base64url')}`,
+      status: 400,
+      code: 'INVALID_PARAMETER',
+    },
     { name: 'limit=1000000000', route: () => `/jobs/${bigJob}/lines?limit=1000000000`, status: 400, code: 'INVALID_PARAMETER' },
     { name: 'q of 300 characters', route: () => `/jobs/${bigJob}/search?q=${long(300)}`, status: 400, code: 'INVALID_PARAMETER' },
     { name: 'q of 10 000 characters', route: () => `/jobs/${bigJob}/search?q=${long(10_000)}`, status: 414, code: 'URI_TOO_LONG' },
@@ -291,9 +390,27 @@ describe('logs API: refusals never reach the cluster', () => {
     { name: 'path trick in the job id', route: () => '/jobs/..%2F..%2Fregistry/lines', status: 400, code: 'INVALID_JOB_ID' },
     { name: 'NUL in the job id', route: () => '/jobs/a%00b', status: 400, code: 'INVALID_JOB_ID' },
     { name: 'no token', route: () => `/jobs/${bigJob}/lines`, token: async () => null, status: 401, code: 'UNAUTHORIZED' },
-    { name: 'expired token', route: () => `/jobs/${bigJob}/lines`, token: () => idp.token({ sub: 'alice' }, { expiresInS: -60 }), status: 401, code: 'UNAUTHORIZED' },
-    { name: 'unsigned token (alg none)', route: () => `/jobs/${bigJob}/lines`, token: async () => idp.unsecuredToken({ sub: 'alice' }), status: 401, code: 'UNAUTHORIZED' },
-    { name: 'token of another team', route: () => `/jobs/${bigJob}/search?q=step`, token: () => idp.token({ sub: 'mallory', teams: ['nlp'] }), status: 403, code: 'FORBIDDEN' },
+    {
+      name: 'expired token',
+      route: () => `/jobs/${bigJob}/lines`,
+      token: () => idp.token({ sub: 'alice' }, { expiresInS: -60 }),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
+    {
+      name: 'unsigned token (alg none)',
+      route: () => `/jobs/${bigJob}/lines`,
+      token: async () => idp.unsecuredToken({ sub: 'alice' }),
+      status: 401,
+      code: 'UNAUTHORIZED',
+    },
+    {
+      name: 'token of another team',
+      route: () => `/jobs/${bigJob}/search?q=step`,
+      token: () => idp.token({ sub: 'mallory', teams: ['nlp'] }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
     { name: 'job never registered', route: () => '/jobs/no-such-job-anywhere/lines', status: 404, code: 'NOT_FOUND' },
   ];
 
@@ -305,7 +422,11 @@ describe('logs API: refusals never reach the cluster', () => {
     const statuses = Array.isArray(c.status) ? c.status : [c.status];
     const code = typeof answer.body === 'object' ? answer.body?.error?.code : undefined;
     const refused = c.status !== 200;
-    const ok = statuses.includes(answer.status) && (c.code === undefined || code === c.code) && (!refused || clusterRequests === 0) && (!refused || answer.headers.get('cache-control') === 'no-store' || answer.status >= 414);
+    const ok =
+      statuses.includes(answer.status) &&
+      (c.code === undefined || code === c.code) &&
+      (!refused || clusterRequests === 0) &&
+      (!refused || answer.headers.get('cache-control') === 'no-store' || answer.status >= 414);
     record(
       `refusal: ${c.name}`,
       c.route().slice(0, 100),
@@ -319,7 +440,13 @@ describe('logs API: refusals never reach the cluster', () => {
     proxy.plan(() => ({ kind: 'refuse' }));
     try {
       const answer = await get(`/jobs/${bigJob}/lines?limit=5`, { base: proxied.url });
-      record('cluster down', 'GET lines while every cluster connection is refused', '503 UNAVAILABLE with Retry-After', `${answer.status} ${answer.body?.error?.code}; Retry-After ${answer.headers.get('retry-after')}`, answer.status === 503 && answer.body?.error?.code === 'UNAVAILABLE' && answer.headers.get('retry-after') !== null);
+      record(
+        'cluster down',
+        'GET lines while every cluster connection is refused',
+        '503 UNAVAILABLE with Retry-After',
+        `${answer.status} ${answer.body?.error?.code}; Retry-After ${answer.headers.get('retry-after')}`,
+        answer.status === 503 && answer.body?.error?.code === 'UNAVAILABLE' && answer.headers.get('retry-after') !== null,
+      );
     } finally {
       proxy.clear();
     }
@@ -328,10 +455,23 @@ describe('logs API: refusals never reach the cluster', () => {
   it.skipIf(!CHECKS_CREDENTIALS)("reads with an identity that cannot write: the API's credentials are refused by the cluster for indexing", async () => {
     const param = stack.info.resources.logsApi.environment['ES_READER_CREDENTIALS_PARAM']!;
     const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: param, WithDecryption: true }))).Parameter!.Value!) as { username: string; password: string };
+    const credentials = JSON.parse((await stack.ssm.send(new GetParameterCommand({ Name: param, WithDecryption: true }))).Parameter!.Value!) as {
+      username: string;
+      password: string;
+    };
     const auth = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    const write = await fetch(`${stack.info.elasticsearch.url}/logs-mlplatform.job-local/_doc`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ '@timestamp': new Date().toISOString(), message: 'forged' }) });
+    const write = await fetch(`${stack.info.elasticsearch.url}/logs-mlplatform.job-local/_doc`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ '@timestamp': new Date().toISOString(), message: 'forged' }),
+    });
     const read = await fetch(`${stack.info.elasticsearch.url}/logs-mlplatform.job-local/_count`, { headers: { authorization: auth } });
-    record("the API's cluster identity", `index a document with the credentials in ${param}`, '403 from the cluster; reading works', `write → ${write.status}; read → ${read.status}`, write.status === 403 && read.status === 200);
+    record(
+      "the API's cluster identity",
+      `index a document with the credentials in ${param}`,
+      '403 from the cluster; reading works',
+      `write → ${write.status}; read → ${read.status}`,
+      write.status === 403 && read.status === 200,
+    );
   });
 });

@@ -16,7 +16,19 @@ import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } 
 import { buildCli } from '../../cli/build.js';
 import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { registerTestJob } from '../../testkit/jobs.js';
-import { checkExactlyOnce, countJobDocuments, describeVerdict, downloadLinesView, eventually, readGzipObjects, startFaultProxy, writeSuiteResults, type FaultProxy, type PrintedChunk, type SuiteRow } from '../../testkit/index.js';
+import {
+  checkExactlyOnce,
+  countJobDocuments,
+  describeVerdict,
+  downloadLinesView,
+  eventually,
+  readGzipObjects,
+  startFaultProxy,
+  writeSuiteResults,
+  type FaultProxy,
+  type PrintedChunk,
+  type SuiteRow,
+} from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
@@ -60,7 +72,9 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'pipeline-faults',
       title: 'Producer-side faults through the whole pipeline (joblogs CLI → S3 → indexer → Elasticsearch, and → assembler → download file)',
-      notes: ['Each scenario ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.'],
+      notes: [
+        'Each scenario ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file.',
+      ],
       rows,
     });
   }
@@ -69,7 +83,23 @@ afterAll(async () => {
 function joblogs(jobId: string, spoolDir: string, printed: string, count: number, endpoint: string) {
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--flush-interval', '150', '--', process.execPath, path.join(work, 'printer.mjs'), printed, String(count)],
+    [
+      bin,
+      'run',
+      '--job-id',
+      jobId,
+      '--bucket',
+      stack.bucket,
+      '--spool-dir',
+      spoolDir,
+      '--flush-interval',
+      '150',
+      '--',
+      process.execPath,
+      path.join(work, 'printer.mjs'),
+      printed,
+      String(count),
+    ],
     { env: { ...process.env, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: endpoint }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -94,9 +124,20 @@ async function endWithInvariant(name: string, input: string, jobId: string, prin
   // What reached S3 is exactly what was printed, in order — the producer side of the invariant.
   expect(chunks.flatMap((c) => c.lines)).toEqual(printed);
   const expected = printed.filter((l) => l.trim() !== '').length;
-  await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= expected, `${expected} documents of ${name}`, 90_000);
+  await eventually(
+    () => countJobDocuments(stack, DATA_STREAM, jobId),
+    (n) => n >= expected,
+    `${expected} documents of ${name}`,
+    90_000,
+  );
   const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [downloadLinesView(stack, jobId, 90_000)] });
-  rows.push({ name, input, expected: 'printed == Elasticsearch (exactly once) == download file', observed: describeVerdict(verdict), pass: verdict.problems.length === 0 });
+  rows.push({
+    name,
+    input,
+    expected: 'printed == Elasticsearch (exactly once) == download file',
+    observed: describeVerdict(verdict),
+    pass: verdict.problems.length === 0,
+  });
   expect(verdict.problems).toEqual([]);
 }
 
@@ -108,15 +149,28 @@ describe('the shipper’s S3 goes away', () => {
     s3Proxy.up();
     const run = joblogs(jobId, path.join(dir, 'spool'), printedFile, 800, s3Proxy.url);
     try {
-      await eventually(async () => (await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `chunks/v1/${jobId}/` }))).KeyCount ?? 0, (n) => n >= 1, 'the first upload');
+      await eventually(
+        async () => (await stack.s3.send(new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `chunks/v1/${jobId}/` }))).KeyCount ?? 0,
+        (n) => n >= 1,
+        'the first upload',
+      );
       s3Proxy.down();
-      await eventually(() => spooled(path.join(dir, 'spool'), jobId), (n) => n >= 2, 'chunks to wait in the spool');
+      await eventually(
+        () => spooled(path.join(dir, 'spool'), jobId),
+        (n) => n >= 2,
+        'chunks to wait in the spool',
+      );
     } finally {
       s3Proxy.up();
     }
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toMatch(/[1-9]\d* spooled, 0 dropped/);
-    await endWithInvariant('shipper-s3-unreachable', 'S3 connections reset mid-run (800 lines, flush 150 ms)', jobId, readFileSync(printedFile, 'utf8').split('\n').slice(0, -1));
+    await endWithInvariant(
+      'shipper-s3-unreachable',
+      'S3 connections reset mid-run (800 lines, flush 150 ms)',
+      jobId,
+      readFileSync(printedFile, 'utf8').split('\n').slice(0, -1),
+    );
   });
 
   it('resumes a SIGKILLed shipper’s spool with the same job: nothing lost of what it had sealed, nothing twice', async () => {
@@ -125,7 +179,11 @@ describe('the shipper’s S3 goes away', () => {
     const spoolDir = path.join(dir, 'spool');
     s3Proxy.down();
     const first = joblogs(jobId, spoolDir, path.join(dir, 'printed-1'), 0, s3Proxy.url);
-    await eventually(() => spooled(spoolDir, jobId), (n) => n >= 3, 'chunks in the spool');
+    await eventually(
+      () => spooled(spoolDir, jobId),
+      (n) => n >= 3,
+      'chunks in the spool',
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     s3Proxy.up();
@@ -138,7 +196,10 @@ describe('the shipper’s S3 goes away', () => {
     const secondPrinted = readFileSync(path.join(dir, 'printed-2'), 'utf8').split('\n').slice(0, -1);
     const shippedOfFirst = chunks.flatMap((c) => c.lines).length - secondPrinted.length;
     expect(shippedOfFirst).toBeGreaterThan(0);
-    await endWithInvariant('shipper-sigkill-restart', 'shipper SIGKILLed with chunks spooled (S3 down), restarted with the same job', jobId, [...firstPrinted.slice(0, shippedOfFirst), ...secondPrinted]);
+    await endWithInvariant('shipper-sigkill-restart', 'shipper SIGKILLed with chunks spooled (S3 down), restarted with the same job', jobId, [
+      ...firstPrinted.slice(0, shippedOfFirst),
+      ...secondPrinted,
+    ]);
   });
 });
 
@@ -149,9 +210,20 @@ describe('chunks arriving out of order, twice and late', () => {
       key: chunkKey({ jobId, source: 'main', seq }),
       lines: Array.from({ length: 300 }, (_, i) => `chunk ${seq} line ${i}`),
     }));
-    const put = (seq: number) => stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[seq]!.key, Body: gzipSync(chunks[seq]!.lines.join('\n') + '\n') }));
+    const put = (seq: number) =>
+      stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[seq]!.key, Body: gzipSync(`${chunks[seq]!.lines.join('\n')}\n`) }));
     for (const seq of [2, 0, 2]) await put(seq);
-    const marker: JobMarker = { version: 1, jobId, source: 'main', status: 'final', startedAt: new Date(Date.now() - 60_000).toISOString(), endedAt: new Date().toISOString(), lastSeq: 3, lineCount: 1200, exitCode: 0 };
+    const marker: JobMarker = {
+      version: 1,
+      jobId,
+      source: 'main',
+      status: 'final',
+      startedAt: new Date(Date.now() - 60_000).toISOString(),
+      endedAt: new Date().toISOString(),
+      lastSeq: 3,
+      lineCount: 1200,
+      exitCode: 0,
+    };
     await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
     // Late: after the final marker, within the assembler's wait for late chunks.
     await new Promise((r) => setTimeout(r, 3000));
@@ -159,11 +231,22 @@ describe('chunks arriving out of order, twice and late', () => {
     const verdict = await checkExactlyOnce(
       stack,
       await (async () => {
-        await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= 1200, 'every line indexed', 90_000);
+        await eventually(
+          () => countJobDocuments(stack, DATA_STREAM, jobId),
+          (n) => n >= 1200,
+          'every line indexed',
+          90_000,
+        );
         return { dataStream: DATA_STREAM, jobId, printed: chunks, views: [downloadLinesView(stack, jobId, 90_000)] };
       })(),
     );
-    rows.push({ name: 'chunks-out-of-order-twice-late', input: 'chunks 2, 0, 2, final marker, then 3, 1, 3 three seconds later', expected: 'printed == Elasticsearch (exactly once) == download file', observed: describeVerdict(verdict), pass: verdict.problems.length === 0 });
+    rows.push({
+      name: 'chunks-out-of-order-twice-late',
+      input: 'chunks 2, 0, 2, final marker, then 3, 1, 3 three seconds later',
+      expected: 'printed == Elasticsearch (exactly once) == download file',
+      observed: describeVerdict(verdict),
+      pass: verdict.problems.length === 0,
+    });
     expect(verdict.problems).toEqual([]);
   });
 });

@@ -13,7 +13,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, jobMarkerKey, parseJobMarker, parseJobRegistration, reassembleStreams, registrationKey, type Frame } from '../../shared/core/contract/index.js';
+import {
+  decodeFrames,
+  jobMarkerKey,
+  parseJobMarker,
+  parseJobRegistration,
+  reassembleStreams,
+  registrationKey,
+  type Frame,
+} from '../../shared/core/contract/index.js';
 import {
   checkExactlyOnce,
   exactlyOnceVerdict,
@@ -95,7 +103,9 @@ afterAll(async () => {
     writeSuiteResults({
       suite: 'python-client',
       title: 'The Python client as a producer (python -m joblogs run, joblogs.capture() → S3 → indexer → Elasticsearch, and → assembler → download file)',
-      notes: ['Each case ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file. The client\'s own suite (clients/python/ci.sh, pytest on moto) runs the same faults and more.'],
+      notes: [
+        "Each case ends with testkit/invariant.ts over three views: printed lines == Elasticsearch (exactly once, by _id and content) == the download file. The client's own suite (clients/python/ci.sh, pytest on moto) runs the same faults and more.",
+      ],
       rows,
     });
   }
@@ -111,18 +121,36 @@ interface Exit {
 /** `python …` with the stack's AWS settings (`endpoint` instead of moto's own URL, e.g. the fault proxy). */
 function runPython(args: string[], o: { endpoint?: string; env?: Record<string, string> } = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('JOBLOGS_') && name !== 'TRACEPARENT'));
-  const child = spawn(python, args, { env: { ...base, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: o.endpoint ?? stack.info.moto.url, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, args, {
+    env: { ...base, ...awsLocalEnv(stack.info), AWS_ENDPOINT_URL: o.endpoint ?? stack.info.moto.url, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d));
   child.stderr.on('data', (d: Buffer) => err.push(d));
-  const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) })),
+  );
   return { child, exited };
 }
 
 /** `python -m joblogs run --job-id … -- python printer.py <printed> <count>`. */
 function runPrinter(jobId: string, dir: string, count: number, o: { printed: string; endpoint?: string; extra?: string[] }) {
-  const args = ['-m', 'joblogs', 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--flush-interval', '150', ...(o.extra ?? [])];
+  const args = [
+    '-m',
+    'joblogs',
+    'run',
+    '--job-id',
+    jobId,
+    '--bucket',
+    stack.bucket,
+    '--spool-dir',
+    path.join(dir, 'spool'),
+    '--flush-interval',
+    '150',
+    ...(o.extra ?? []),
+  ];
   return runPython([...args, '--', python, path.join(work, 'printer.py'), o.printed, String(count)], { endpoint: o.endpoint });
 }
 
@@ -149,15 +177,32 @@ async function endWithInvariant(row: Pick<SuiteRow, 'name' | 'input'>, jobId: st
   expect(chunks.map((c) => c.metadata['producer'])).toEqual(chunks.map(() => expect.stringMatching(/^joblogs-python\//)));
   // Every printed line in a document (a traceback is one event, a progress bar one line: issue 14).
   const expected = expectedDocuments(stack.bucket, chunks);
-  await eventually(async () => exactlyOnceVerdict(expected, await jobDocuments(stack, DATA_STREAM, jobId)).missing, (n) => n === 0, `every line of ${row.name}`, 90_000);
+  await eventually(
+    async () => exactlyOnceVerdict(expected, await jobDocuments(stack, DATA_STREAM, jobId)).missing,
+    (n) => n === 0,
+    `every line of ${row.name}`,
+    90_000,
+  );
   const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks, views: [downloadLinesView(stack, jobId, 90_000)] });
-  rows.push({ ...row, expected: 'printed == Elasticsearch (exactly once) == download file', observed: `${describeVerdict(verdict)}${note}`, pass: verdict.problems.length === 0 });
+  rows.push({
+    ...row,
+    expected: 'printed == Elasticsearch (exactly once) == download file',
+    observed: `${describeVerdict(verdict)}${note}`,
+    pass: verdict.problems.length === 0,
+  });
   expect(verdict.problems).toEqual([]);
 }
 
 async function finalMarker(jobId: string) {
   const key = jobMarkerKey(jobId, 'main', 'final');
-  const text = await eventually(() => readObject(stack.s3, stack.bucket, key).then((b) => b.toString('utf8')).catch(() => ''), (t) => t !== '', `the final marker of ${jobId}`);
+  const text = await eventually(
+    () =>
+      readObject(stack.s3, stack.bucket, key)
+        .then((b) => b.toString('utf8'))
+        .catch(() => ''),
+    (t) => t !== '',
+    `the final marker of ${jobId}`,
+  );
   return parseJobMarker(text, { jobId, source: 'main', status: 'final' });
 }
 
@@ -165,7 +210,10 @@ describe('Python jobs through the whole pipeline', () => {
   it('python -m joblogs run: every printed line once in Elasticsearch and in the download file, for a job the Python launcher registered', async () => {
     const jobId = `py-run-${randomUUID().slice(0, 8)}`;
     // The launcher side of the Python client, read back by the TypeScript readers (the assembler decides from it).
-    const registered = await runPython(['-c', `from joblogs.launcher import register_job; register_job(${JSON.stringify(jobId)}, owner="alice", team="vision", bucket=${JSON.stringify(stack.bucket)})`]).exited;
+    const registered = await runPython([
+      '-c',
+      `from joblogs.launcher import register_job; register_job(${JSON.stringify(jobId)}, owner="alice", team="vision", bucket=${JSON.stringify(stack.bucket)})`,
+    ]).exited;
     expect(registered.code, registered.stderr.toString()).toBe(0);
     const registration = parseJobRegistration((await readObject(stack.s3, stack.bucket, registrationKey(jobId))).toString('utf8'), jobId);
     expect(registration).toMatchObject({ owner: 'alice', team: 'vision' });
@@ -179,14 +227,26 @@ describe('Python jobs through the whole pipeline', () => {
     expect(run.stderr.toString()).toMatch(/^joblogs: 1500 lines, \d+ bytes, (\d+) chunks \(\1 uploaded\), \d+ retries, \d+ spooled, 0 dropped, 0 conflicts\n$/);
     const chunks = await shippedChunks(jobId);
     const marker = await finalMarker(jobId);
-    expect(marker).toMatchObject({ lastSeq: chunks.length - 1, lineCount: 1500, droppedLines: 0, exitCode: 0, producer: expect.stringMatching(/^joblogs-python\//) });
-    await endWithInvariant({ name: 'python-run', input: '`python -m joblogs run` around a Python job printing 1500 lines (job registered by joblogs.launcher.register_job)' }, jobId, printedLines(printed));
+    expect(marker).toMatchObject({
+      lastSeq: chunks.length - 1,
+      lineCount: 1500,
+      droppedLines: 0,
+      exitCode: 0,
+      producer: expect.stringMatching(/^joblogs-python\//),
+    });
+    await endWithInvariant(
+      { name: 'python-run', input: '`python -m joblogs run` around a Python job printing 1500 lines (job registered by joblogs.launcher.register_job)' },
+      jobId,
+      printedLines(printed),
+    );
   });
 
   it('joblogs.capture(): Python, fd-level, child-process and traceback output, the exit code, once in Elasticsearch and in the download file', async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `py-capture-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
-    const run = await runPython([path.join(work, 'train.py')], { env: { JOBLOGS_JOB_ID: jobId, JOBLOGS_BUCKET: stack.bucket, JOBLOGS_SPOOL_DIR: path.join(dir, 'spool') } }).exited;
+    const run = await runPython([path.join(work, 'train.py')], {
+      env: { JOBLOGS_JOB_ID: jobId, JOBLOGS_BUCKET: stack.bucket, JOBLOGS_SPOOL_DIR: path.join(dir, 'spool') },
+    }).exited;
     expect(run.code).toBe(1);
     const stderr = run.stderr.toString('utf8');
     const summary = /joblogs: \d+ lines, .*\n$/.exec(stderr)![0];
@@ -197,12 +257,22 @@ describe('Python jobs through the whole pipeline', () => {
     expect(streams.stdout.equals(run.stdout)).toBe(true);
     expect(streams.stderr.toString('utf8')).toBe(stderr.slice(0, -summary.length));
     expect(stderr).toContain('RuntimeError: loss diverged at step 400');
-    expect(chunks.flatMap((c) => c.lines)).toEqual(expect.arrayContaining(['written to fd 1 directly, as CUDA and NCCL write', 'from a child process that inherited fd 1', 'Traceback (most recent call last):']));
+    expect(chunks.flatMap((c) => c.lines)).toEqual(
+      expect.arrayContaining([
+        'written to fd 1 directly, as CUDA and NCCL write',
+        'from a child process that inherited fd 1',
+        'Traceback (most recent call last):',
+      ]),
+    );
     const printed = chunks.flatMap((c) => c.lines);
     expect(summary.startsWith(`joblogs: ${printed.length} lines`)).toBe(true);
     expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', 'exit-code': '1', 'line-count': String(printed.length) });
     expect(await finalMarker(jobId)).toMatchObject({ exitCode: 1, lineCount: printed.length, lastSeq: chunks.length - 1 });
-    await endWithInvariant({ name: 'python-capture', input: '`joblogs.capture()` in a script printing from Python, fd 1, a child process and an unhandled exception (exit 1)' }, jobId, printed);
+    await endWithInvariant(
+      { name: 'python-capture', input: '`joblogs.capture()` in a script printing from Python, fd 1, a child process and an unhandled exception (exit 1)' },
+      jobId,
+      printed,
+    );
   });
 });
 
@@ -214,9 +284,17 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
     s3Proxy.up();
     const run = runPrinter(jobId, dir, 800, { printed, endpoint: s3Proxy.url });
     try {
-      await eventually(() => shippedChunks(jobId), (c) => c.length >= 1, 'the first upload');
+      await eventually(
+        () => shippedChunks(jobId),
+        (c) => c.length >= 1,
+        'the first upload',
+      );
       s3Proxy.down();
-      await eventually(async () => spooled(path.join(dir, 'spool'), jobId), (n) => n >= 2, 'chunks to wait in the spool');
+      await eventually(
+        async () => spooled(path.join(dir, 'spool'), jobId),
+        (n) => n >= 2,
+        'chunks to wait in the spool',
+      );
     } finally {
       s3Proxy.up();
     }
@@ -232,12 +310,16 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
     );
   });
 
-  it('resumes a SIGKILLed shipper\'s spool on the next run with the same job: nothing it sealed lost, nothing twice', async () => {
+  it("resumes a SIGKILLed shipper's spool on the next run with the same job: nothing it sealed lost, nothing twice", async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `py-kill-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
     s3Proxy.down();
     const first = runPrinter(jobId, dir, 0, { printed: path.join(dir, 'printed-1'), endpoint: s3Proxy.url });
-    await eventually(async () => spooled(path.join(dir, 'spool'), jobId), (n) => n >= 3, 'chunks in the spool');
+    await eventually(
+      async () => spooled(path.join(dir, 'spool'), jobId),
+      (n) => n >= 3,
+      'chunks in the spool',
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     const left = spooled(path.join(dir, 'spool'), jobId);
@@ -263,14 +345,33 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
     const dir = mkdtempSync(path.join(work, 'case-'));
     // RLIMIT_FSIZE makes every spool write past 2 KiB fail (EFBIG), as a full disk fails with ENOSPC, as root too.
     const limited = 'import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)); os.execv(sys.executable, sys.argv[1:])';
-    const args = ['-m', 'joblogs', 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--max-chunk-bytes', '16384', '--'];
+    const args = [
+      '-m',
+      'joblogs',
+      'run',
+      '--job-id',
+      jobId,
+      '--bucket',
+      stack.bucket,
+      '--spool-dir',
+      path.join(dir, 'spool'),
+      '--max-chunk-bytes',
+      '16384',
+      '--',
+    ];
     const run = await runPython(['-c', limited, python, ...args, python, path.join(work, 'printer.py'), '-', '1200']).exited;
     expect(run.code, run.stderr.toString()).toBe(0);
-    const errors = run.stderr.toString().split('\n').filter((l) => l.startsWith('joblogs: spool error:'));
+    const errors = run.stderr
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('joblogs: spool error:'));
     expect(errors.length).toBeGreaterThan(0);
     expect(errors[0]).toContain('File too large');
     await endWithInvariant(
-      { name: 'python-spool-unwritable', input: 'every spool write past 2 KiB fails (RLIMIT_FSIZE, as a full disk) under `python -m joblogs run` (1200 lines, 16 KiB chunks)' },
+      {
+        name: 'python-spool-unwritable',
+        input: 'every spool write past 2 KiB fails (RLIMIT_FSIZE, as a full disk) under `python -m joblogs run` (1200 lines, 16 KiB chunks)',
+      },
       jobId,
       // The shipper passes the job's output through unchanged: its stdout is what the job printed.
       run.stdout.toString('utf8').split('\n').slice(0, -1),

@@ -20,12 +20,24 @@ import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/ind
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const HF = 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567';
-const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+const JWT =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const DECLARED = 'declared-secret-0f3c9a71e2';
 const KEY_BODY = 'MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWep4PAtGoSo';
 /** Pieces (≥ 10 bytes) of every secret: none may appear anywhere downstream. */
-const PIECES = [HF.slice(3, 20), HF.slice(20), JWT.slice(40, 80), JWT.slice(-20), AWS_SECRET.slice(0, 16), AWS_SECRET.slice(-16), DECLARED.slice(0, 12), DECLARED.slice(-12), KEY_BODY.slice(5, 25), 'p4ssw0rd-in-url'];
+const PIECES = [
+  HF.slice(3, 20),
+  HF.slice(20),
+  JWT.slice(40, 80),
+  JWT.slice(-20),
+  AWS_SECRET.slice(0, 16),
+  AWS_SECRET.slice(-16),
+  DECLARED.slice(0, 12),
+  DECLARED.slice(-12),
+  KEY_BODY.slice(5, 25),
+  'p4ssw0rd-in-url',
+];
 
 /** The job: each secret printed in its own awkward way (writes 30 ms apart, so the shipper reads them apart). */
 const JOB = String.raw`
@@ -76,12 +88,30 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('joblogs run with secrets in the output', () => {
-  it('shows them on the job\'s terminal unchanged, and ships [REDACTED:<kind>] to S3, Elasticsearch and the download file', async () => {
+  it("shows them on the job's terminal unchanged, and ships [REDACTED:<kind>] to S3, Elasticsearch and the download file", async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `scrub-${randomUUID().slice(0, 8)}`);
     const spoolDir = path.join(work, 'spool');
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, '--redact-env', 'MY_DECLARED_SECRET', '--max-line-bytes', '1024', '--max-chunk-bytes', '2048', '--', process.execPath, path.join(work, 'job.mjs')],
+      [
+        bin,
+        'run',
+        '--job-id',
+        jobId,
+        '--bucket',
+        stack.bucket,
+        '--spool-dir',
+        spoolDir,
+        '--redact-env',
+        'MY_DECLARED_SECRET',
+        '--max-line-bytes',
+        '1024',
+        '--max-chunk-bytes',
+        '2048',
+        '--',
+        process.execPath,
+        path.join(work, 'job.mjs'),
+      ],
       { env: { ...process.env, ...awsLocalEnv(stack.info), MY_DECLARED_SECRET: DECLARED }, encoding: 'utf8', maxBuffer: 16 << 20 },
     );
 
@@ -93,17 +123,26 @@ describe('joblogs run with secrets in the output', () => {
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.flatMap((c) => holdsASecret(c.text))).toEqual([]);
     const shipped = chunks.map((c) => c.text).join('');
-    for (const kind of ['huggingface-token', 'jwt', 'aws-secret-access-key', 'env:MY_DECLARED_SECRET', 'private-key', 'url-password']) expect(shipped).toContain(`[REDACTED:${kind}]`);
+    for (const kind of ['huggingface-token', 'jwt', 'aws-secret-access-key', 'env:MY_DECLARED_SECRET', 'private-key', 'url-password'])
+      expect(shipped).toContain(`[REDACTED:${kind}]`);
     const marker = parseJobMarker((await readObject(stack.s3, stack.bucket, jobMarkerKey(jobId, 'main', 'final'))).toString('utf8'));
     expect(marker.redactions).toBe(6);
     expect(chunks.at(-1)!.metadata['redactions']).toBe('6');
     expect(filesUnder(spoolDir).flatMap(holdsASecret)).toEqual([]);
 
-    const docs = await eventually(() => jobDocuments(stack, DATA_STREAM, jobId), (d) => d.some((doc) => doc._source['message'] === 'done'), 'the job to be searchable');
+    const docs = await eventually(
+      () => jobDocuments(stack, DATA_STREAM, jobId),
+      (d) => d.some((doc) => doc._source['message'] === 'done'),
+      'the job to be searchable',
+    );
     expect(holdsASecret(JSON.stringify(docs))).toEqual([]);
     expect(docs.map((d) => d._source['message'])).toContain('token for the hub: [REDACTED:huggingface-token]');
 
-    const lines = await eventually(() => readDownloadLines(stack.s3, stack.bucket, jobId), (l) => l !== undefined, 'the download file');
+    const lines = await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l !== undefined,
+      'the download file',
+    );
     expect(holdsASecret(lines!.join('\n'))).toEqual([]);
     expect(lines).toContain('declared: [REDACTED:env:MY_DECLARED_SECRET]');
     expect(lines).toContain('db at postgres://admin:[REDACTED:url-password]@db:5432/app');

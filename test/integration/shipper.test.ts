@@ -159,7 +159,7 @@ afterAll(async () => {
 const child = (mode: string, dir: string, ...rest: string[]) => [process.execPath, path.join(work, 'child.mjs'), mode, dir, ...rest];
 
 describe('joblogs run on real S3', () => {
-  it('passes a child\'s output through unchanged and ships every byte of both streams, in order (1M lines, a 5 MB line, binary, no final newline)', async () => {
+  it("passes a child's output through unchanged and ships every byte of both streams, in order (1M lines, a 5 MB line, binary, no final newline)", async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('mixed', dir)], { TRACEPARENT });
@@ -190,7 +190,8 @@ describe('joblogs run on real S3', () => {
     const final = chunks.at(-1)!;
     expect(chunks.filter((c) => c.metadata['final'] === 'true')).toEqual([final]);
     expect(final.metadata).toMatchObject({ final: 'true', 'exit-code': '3', 'line-count': String(frames.length), 'dropped-lines': '0' });
-    for (const c of chunks) expect(c.metadata).toMatchObject({ format: 'framed-v1', traceparent: TRACEPARENT, producer: expect.stringMatching(/^joblogs-shipper\//) });
+    for (const c of chunks)
+      expect(c.metadata).toMatchObject({ format: 'framed-v1', traceparent: TRACEPARENT, producer: expect.stringMatching(/^joblogs-shipper\//) });
     expect(printedOut.toString('latin1').startsWith(`TRACEPARENT=${TRACEPARENT}\n`)).toBe(true);
     expect(summary).toContain(`${frames.length} lines, ${printedOut.length + printedErr.length} bytes, ${chunks.length} chunks (${chunks.length} uploaded)`);
   });
@@ -198,7 +199,13 @@ describe('joblogs run on real S3', () => {
   it('generates a TRACEPARENT when there is none and gives the same one to the child and the chunks', async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
-    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log(process.env.TRACEPARENT)']).result;
+    const result = await joblogs([
+      ...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
+      '--',
+      process.execPath,
+      '-e',
+      'console.log(process.env.TRACEPARENT)',
+    ]).result;
     expect(result.code).toBe(0);
     const seen = result.stdout.toString().trim();
     expect(parseTraceparent(seen)).toBeDefined();
@@ -211,7 +218,11 @@ describe('joblogs run on real S3', () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
-    await eventually(() => run.stdoutText(), (t) => t.includes('ready\n'), 'the child to start');
+    await eventually(
+      () => run.stdoutText(),
+      (t) => t.includes('ready\n'),
+      'the child to start',
+    );
     run.kill('SIGTERM');
     const result = await run.result;
     expect(result.code).toBe(143);
@@ -223,17 +234,22 @@ describe('joblogs run on real S3', () => {
 
   it('exits 127 when the command does not exist, and 2 when the bucket does not', async () => {
     const dir = caseDir();
-    const missing = await joblogs([...shipperArgs(`ship-${randomUUID().slice(0, 8)}`, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', 'no-such-command-joblogs']).result;
+    const missing = await joblogs([
+      ...shipperArgs(`ship-${randomUUID().slice(0, 8)}`, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
+      '--',
+      'no-such-command-joblogs',
+    ]).result;
     expect(missing.code).toBe(127);
     expect(missing.stderr.toString()).toContain('cannot run no-such-command-joblogs');
-    const badBucket = await joblogs(['run', '--job-id', 'j', '--bucket', 'no-such-bucket-joblogs', '--spool-dir', path.join(dir, 'spool'), '--', 'true']).result;
+    const badBucket = await joblogs(['run', '--job-id', 'j', '--bucket', 'no-such-bucket-joblogs', '--spool-dir', path.join(dir, 'spool'), '--', 'true'])
+      .result;
     expect(badBucket.code).toBe(2);
     expect(badBucket.stderr.toString()).toBe('joblogs: bucket no-such-bucket-joblogs does not exist\n');
   });
 });
 
 describe('joblogs run: the process around the job', () => {
-  it('runs the job without joblogs\'s own node flags, in its argv or NODE_OPTIONS', async () => {
+  it("runs the job without joblogs's own node flags, in its argv or NODE_OPTIONS", async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const script = path.join(dir, 'flags.mjs');
@@ -247,7 +263,13 @@ describe('joblogs run: the process around the job', () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const started = Date.now();
-    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX, '--pipe-close-timeout', '500']), '--', 'sh', '-c', 'sleep 30 & echo "started a daemon"; exit 5']).result;
+    const result = await joblogs([
+      ...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX, '--pipe-close-timeout', '500']),
+      '--',
+      'sh',
+      '-c',
+      'sleep 30 & echo "started a daemon"; exit 5',
+    ]).result;
     expect(result.code).toBe(5);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result.stderr.toString()).toContain('exited but its output is still open');
@@ -261,11 +283,18 @@ describe('joblogs run: the process around the job', () => {
     const dir = caseDir();
     const spoolDir = path.join(dir, 'spool');
     const first = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
-    await eventually(() => first.stdoutText(), (t) => t.includes('ready\n'), 'the first job to start');
-    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second job ran")']).result;
+    await eventually(
+      () => first.stdoutText(),
+      (t) => t.includes('ready\n'),
+      'the first job to start',
+    );
+    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second job ran")'])
+      .result;
     expect(second.code).toBe(2);
     expect(second.stdout.toString()).toBe('');
-    expect(second.stderr.toString()).toMatch(new RegExp(`^joblogs: Spool directory .*${jobId}.* is in use by another joblogs shipper \\(pid ${first.pid} on .*\\)`));
+    expect(second.stderr.toString()).toMatch(
+      new RegExp(`^joblogs: Spool directory .*${jobId}.* is in use by another joblogs shipper \\(pid ${first.pid} on .*\\)`),
+    );
     first.kill('SIGTERM');
     expect((await first.result).code).toBe(143);
     // Released at exit: the next run starts.
@@ -280,10 +309,14 @@ describe('joblogs pipe and follow on real S3', () => {
     const dir = caseDir();
     const { TRACEPARENT: _inherited, ...base } = process.env;
     const input = Buffer.concat([Buffer.from('from a pipe\r\nsecond\n'), Buffer.from([0xc3, 0x28]), Buffer.from(' tail')]);
-    const piped = spawn(process.execPath, [bin, 'pipe', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX], {
-      env: { ...base, ...awsLocalEnv(stack.info) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const piped = spawn(
+      process.execPath,
+      [bin, 'pipe', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX],
+      {
+        env: { ...base, ...awsLocalEnv(stack.info) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const out: Buffer[] = [];
     piped.stdout.on('data', (d: Buffer) => out.push(d));
     piped.stdin.end(input);
@@ -295,17 +328,41 @@ describe('joblogs pipe and follow on real S3', () => {
     expect(chunks.at(-1)!.metadata).toMatchObject({ final: 'true', 'line-count': '3' });
   });
 
-  it('follows a Docker json-file log across a rotation, keeping each line\'s stream and time, until SIGTERM', async () => {
+  it("follows a Docker json-file log across a rotation, keeping each line's stream and time, until SIGTERM", async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const log = path.join(dir, 'container-json.log');
-    const record = (log: string, stream: string, time: string) => JSON.stringify({ log, stream, time }) + '\n';
+    const record = (log: string, stream: string, time: string) => `${JSON.stringify({ log, stream, time })}\n`;
     writeFileSync(log, record('starting\n', 'stdout', '2026-11-25T10:00:00.100000000Z') + record('a warning\n', 'stderr', '2026-11-25T10:00:00.200000000Z'));
-    const run = joblogs(['follow', log, '--docker-json', '--poll-interval', '20', '--flush-interval', '100', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX]);
-    await eventually(() => chunksOf(jobId), (c) => c.flatMap((x) => x.frames).length === 2, 'the existing lines');
+    const run = joblogs([
+      'follow',
+      log,
+      '--docker-json',
+      '--poll-interval',
+      '20',
+      '--flush-interval',
+      '100',
+      '--job-id',
+      jobId,
+      '--bucket',
+      stack.bucket,
+      '--spool-dir',
+      path.join(dir, 'spool'),
+      '--prefix',
+      TEST_PREFIX,
+    ]);
+    await eventually(
+      () => chunksOf(jobId),
+      (c) => c.flatMap((x) => x.frames).length === 2,
+      'the existing lines',
+    );
     renameSync(log, `${log}.1`);
     writeFileSync(log, record('after rotation\n', 'stdout', '2026-11-25T10:00:01.000000000Z'));
-    await eventually(() => chunksOf(jobId), (c) => c.flatMap((x) => x.frames).length === 3, 'the line after rotation');
+    await eventually(
+      () => chunksOf(jobId),
+      (c) => c.flatMap((x) => x.frames).length === 3,
+      'the line after rotation',
+    );
     run.kill('SIGTERM');
     const result = await run.result;
     expect(result.code).toBe(143);
@@ -332,11 +389,23 @@ describe('joblogs run when S3 fails', () => {
     const dir = caseDir();
     const spoolDir = path.join(dir, 'spool');
     proxy.up();
-    const run = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '200']), '--', ...child('slow', dir, '600')], {}, proxy.url);
+    const run = joblogs(
+      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '200']), '--', ...child('slow', dir, '600')],
+      {},
+      proxy.url,
+    );
     try {
-      await eventually(() => chunksOf(jobId), (c) => c.length >= 2, 'the first uploads');
+      await eventually(
+        () => chunksOf(jobId),
+        (c) => c.length >= 2,
+        'the first uploads',
+      );
       proxy.down();
-      await eventually(() => spooled(spoolDir, jobId).length, (n) => n >= 3, 'chunks to pile up in the spool');
+      await eventually(
+        () => spooled(spoolDir, jobId).length,
+        (n) => n >= 3,
+        'chunks to pile up in the spool',
+      );
     } finally {
       proxy.up();
     }
@@ -350,20 +419,32 @@ describe('joblogs run when S3 fails', () => {
     expect(spooled(spoolDir, jobId)).toEqual([]);
   });
 
-  it('resumes a SIGKILLed shipper\'s spool on the next run with the same job: no duplicates, no seq reused', async () => {
+  it("resumes a SIGKILLed shipper's spool on the next run with the same job: no duplicates, no seq reused", async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const spoolDir = path.join(dir, 'spool');
     proxy.down();
-    const first = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '100']), '--', ...child('slow', dir, '100000')], {}, proxy.url);
-    await eventually(() => spooled(spoolDir, jobId).length, (n) => n >= 4, 'chunks in the spool');
+    const first = joblogs(
+      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '100']), '--', ...child('slow', dir, '100000')],
+      {},
+      proxy.url,
+    );
+    await eventually(
+      () => spooled(spoolDir, jobId).length,
+      (n) => n >= 4,
+      'chunks in the spool',
+    );
     first.kill('SIGKILL');
     await first.result;
     const printedByFirst = readFileSync(path.join(dir, 'printed.stdout'), 'utf8').split('\n').filter(Boolean);
     const left = spooled(spoolDir, jobId).length;
     proxy.up();
 
-    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second run")'], {}, proxy.url).result;
+    const second = await joblogs(
+      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second run")'],
+      {},
+      proxy.url,
+    ).result;
     expect(second.code).toBe(0);
     expect(second.stderr.toString()).toContain(`resuming ${left} spooled chunk(s)`);
     const chunks = await chunksOf(jobId);
@@ -395,7 +476,8 @@ describe('joblogs run through the ingest path', () => {
   it('turns lines printed under joblogs run into Elasticsearch documents, in printed order, with stream and trace', async () => {
     const jobId = `ship-e2e-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
-    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT }).result;
+    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT })
+      .result;
     expect(result.code).toBe(0);
 
     const count = () => countJobDocuments(stack, DATA_STREAM, jobId);

@@ -67,9 +67,25 @@ async function putMarker(id: string, marker: Partial<JobMarker> & { source?: str
 
 async function putDownload(id: string, lines: string[], metadata: Partial<DownloadMetadata> = {}) {
   const key = downloadKey(id);
-  const m: DownloadMetadata = { owner: 'alice', team: 'vision', lineCount: lines.length, gaps: 0, missingChunks: 0, status: 'complete', sources: 1, chunks: 4, ...metadata };
+  const m: DownloadMetadata = {
+    owner: 'alice',
+    team: 'vision',
+    lineCount: lines.length,
+    gaps: 0,
+    missingChunks: 0,
+    status: 'complete',
+    sources: 1,
+    chunks: 4,
+    ...metadata,
+  };
   await stack.s3.send(
-    new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: gzipSync(lines.join('\n') + '\n'), ContentType: 'application/gzip', Metadata: toS3Metadata(m) }),
+    new PutObjectCommand({
+      Bucket: stack.bucket,
+      Key: key,
+      Body: gzipSync(`${lines.join('\n')}\n`),
+      ContentType: 'application/gzip',
+      Metadata: toS3Metadata(m),
+    }),
   );
   putKeys.push(key);
 }
@@ -378,7 +394,7 @@ describe('signer: complete and running jobs', () => {
     const file = await fetch(body.downloadUrl);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${id}.log.gz"`);
-    expect(gunzipSync(Buffer.from(await file.arrayBuffer())).toString('utf8')).toBe(lines.join('\n') + '\n');
+    expect(gunzipSync(Buffer.from(await file.arrayBuffer())).toString('utf8')).toBe(`${lines.join('\n')}\n`);
 
     const a = risonDecode(decodeURIComponent(new URL(body.kibanaUrl).hash.split('_a=')[1]!)) as any;
     expect(a.query).toEqual({ language: 'kuery', query: `labels.job_id:"${id}"` });
@@ -407,7 +423,7 @@ describe('signer: complete and running jobs', () => {
     const first = await getLogs(id, t);
     expect(first.response.status).toBe(200);
     expect(first.body).toMatchObject({ status: 'running', downloadUrl: null, expiresAt: null, detail: expect.stringMatching(/requested/) });
-    expect(new URL(first.body.kibanaUrl).hash).toContain("to:now");
+    expect(new URL(first.body.kibanaUrl).hash).toContain('to:now');
     expect(await assemblyMessages()).toEqual([{ jobId: id, partial: true }]);
 
     const again = await getLogs(id, t);
@@ -422,13 +438,20 @@ describe('signer: complete and running jobs', () => {
     const t = await token({ sub: 'alice' });
 
     const fresh = await getLogs(id, t);
-    expect(fresh.body).toMatchObject({ status: 'running', downloadUrl: expect.stringContaining('X-Amz-Signature='), detail: expect.stringMatching(/assembled up to/) });
+    expect(fresh.body).toMatchObject({
+      status: 'running',
+      downloadUrl: expect.stringContaining('X-Amz-Signature='),
+      detail: expect.stringMatching(/assembled up to/),
+    });
     const file = await fetch(fresh.body.downloadUrl);
     expect(gunzipSync(Buffer.from(await file.arrayBuffer())).toString('utf8')).toBe('first line\n');
     expect(await assemblyMessages()).toEqual([]);
 
     // The same file seen by a container whose clock is a minute later: older than 30 s.
-    const later = await startHttpApi(startSigner(() => Date.now() + 60_000), ['ANY /jobs/{jobId}/logs']);
+    const later = await startHttpApi(
+      startSigner(() => Date.now() + 60_000),
+      ['ANY /jobs/{jobId}/logs'],
+    );
     try {
       const stale = await fetch(`${later.url}/jobs/${id}/logs`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.json());
       expect(stale).toMatchObject({ status: 'running', downloadUrl: expect.any(String), detail: expect.stringMatching(/requested/) });
@@ -474,7 +497,10 @@ describe('setup step: the data view (Kibana) or index pattern (OpenSearch Dashbo
           ? {
               url: '/api/data_views/data_view',
               headers: expect.objectContaining({ 'kbn-xsrf': expect.any(String), authorization }),
-              body: { data_view: { id: config.kibana.dataViewId, name: 'joblogs (local)', title, timeFieldName: '@timestamp', allowNoIndex: true }, override: true },
+              body: {
+                data_view: { id: config.kibana.dataViewId, name: 'joblogs (local)', title, timeFieldName: '@timestamp', allowNoIndex: true },
+                override: true,
+              },
             }
           : {
               url: `/api/saved_objects/index-pattern/${config.kibana.dataViewId}?overwrite=true`,

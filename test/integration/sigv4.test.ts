@@ -17,16 +17,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esSetup } from '../../deploy/es-setup.js';
 import { sigV4Signer } from '../../shared/adapters/search/signers.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
-import { checkExactlyOnce, countJobDocuments, describeVerdict, discardSink, eventually, registerTestJob, shipLines, startSigV4Proxy, type PrintedChunk, type SigV4Proxy } from '../../testkit/index.js';
+import {
+  checkExactlyOnce,
+  countJobDocuments,
+  describeVerdict,
+  discardSink,
+  eventually,
+  registerTestJob,
+  shipLines,
+  startSigV4Proxy,
+  type PrintedChunk,
+  type SigV4Proxy,
+} from '../../testkit/index.js';
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
-import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
+import { quickIndexer, startLocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, readStackFile, type LocalStack } from '../../testkit/stack/index.js';
 
 const OPENSEARCH = readStackFile()?.elasticsearch.kind === 'opensearch-2';
 const DATA_STREAM = 'logs-mlplatform.job-local';
 /** The role the functions run with: temporary credentials, as Lambda hands them out. */
-const ROLE = { accessKeyId: 'ASIAJOBLOGSFUNCTION1', secretAccessKey: 'ZnVuY3Rpb24tcm9sZS1zZWNyZXQtZm9yLXRlc3Rz', sessionToken: 'FwoGZXIvYXdzEJr//////////session-token-of-the-role' };
-const IAM_ENV = { CLUSTER_KIND: 'opensearch-2', CLUSTER_AUTH: 'iam', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: ROLE.accessKeyId, AWS_SECRET_ACCESS_KEY: ROLE.secretAccessKey, AWS_SESSION_TOKEN: ROLE.sessionToken };
+const ROLE = {
+  accessKeyId: 'ASIAJOBLOGSFUNCTION1',
+  secretAccessKey: 'ZnVuY3Rpb24tcm9sZS1zZWNyZXQtZm9yLXRlc3Rz',
+  sessionToken: 'FwoGZXIvYXdzEJr//////////session-token-of-the-role',
+};
+const IAM_ENV = {
+  CLUSTER_KIND: 'opensearch-2',
+  CLUSTER_AUTH: 'iam',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: ROLE.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: ROLE.secretAccessKey,
+  AWS_SESSION_TOKEN: ROLE.sessionToken,
+};
 
 let stack: LocalStack;
 let proxy: SigV4Proxy;
@@ -49,7 +71,9 @@ afterAll(async () => {
 function printedChunks(jobId: string): PrintedChunk[] {
   return Array.from({ length: 3 }, (_, seq) => ({
     key: chunkKey({ jobId, source: 'main', seq }),
-    lines: Array.from({ length: 400 }, (_, i) => (i === 200 ? `step ${i} NaN detected in loss (chunk ${seq})` : `step ${i} loss=${(1 / (i + 1)).toFixed(5)} chunk ${seq}`)),
+    lines: Array.from({ length: 400 }, (_, i) =>
+      i === 200 ? `step ${i} NaN detected in loss (chunk ${seq})` : `step ${i} loss=${(1 / (i + 1)).toFixed(5)} chunk ${seq}`,
+    ),
   }));
 }
 
@@ -72,11 +96,21 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
   it('indexes a job exactly once with the indexer signing every bulk request with its role', async () => {
     const jobId = `sigv4-${randomUUID().slice(0, 8)}`;
     const chunks = printedChunks(jobId);
-    const pipeline = await startLocalPipeline({ stack, indexer: quickIndexer({ env: { ...IAM_ENV, ES_NODE: proxy.url } }), purge: true, logStream: discardSink() });
+    const pipeline = await startLocalPipeline({
+      stack,
+      indexer: quickIndexer({ env: { ...IAM_ENV, ES_NODE: proxy.url } }),
+      purge: true,
+      logStream: discardSink(),
+    });
     try {
       const before = proxy.accepted;
-      for (const c of chunks) await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: gzipSync(c.lines.join('\n') + '\n') }));
-      await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= 1200, 'the job indexed through the verifying endpoint', 90_000);
+      for (const c of chunks) await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: gzipSync(`${c.lines.join('\n')}\n`) }));
+      await eventually(
+        () => countJobDocuments(stack, DATA_STREAM, jobId),
+        (n) => n >= 1200,
+        'the job indexed through the verifying endpoint',
+        90_000,
+      );
       const verdict = await checkExactlyOnce(stack, { dataStream: DATA_STREAM, jobId, printed: chunks });
       expect(verdict.problems, describeVerdict(verdict)).toEqual([]);
       expect(proxy.accepted - before).toBeGreaterThanOrEqual(3);
@@ -93,8 +127,13 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
     const pipeline = await startLocalPipeline({ stack, indexer: quickIndexer({ env }), purge: true, logStream: discardSink() });
     const refusedBefore = proxy.refused.length;
     try {
-      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunk.key, Body: gzipSync(chunk.lines.join('\n') + '\n') }));
-      await eventually(async () => pipeline.indexer!.stats.failed, (f) => f >= 1, 'the record handed back', 60_000);
+      await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunk.key, Body: gzipSync(`${chunk.lines.join('\n')}\n`) }));
+      await eventually(
+        async () => pipeline.indexer!.stats.failed,
+        (f) => f >= 1,
+        'the record handed back',
+        60_000,
+      );
     } finally {
       await pipeline.stop();
     }
@@ -120,8 +159,21 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
       const spoolDir = mkdtempSync(path.join(tmpdir(), 'joblogs-sigv4-'));
       try {
         const t0 = Date.parse('2026-11-25T10:00:00.000Z');
-        await shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir, count: 1200, text: (i) => (i % 400 === 200 ? `step ${i} NaN detected in loss` : `step ${i} loss=${(1 / (i + 1)).toFixed(5)}`), time: (i) => t0 + i });
-        await eventually(() => countJobDocuments(stack, DATA_STREAM, jobId), (n) => n >= 1200, 'the API job indexed', 90_000);
+        await shipLines({
+          s3: stack.s3,
+          bucket: stack.bucket,
+          jobId,
+          spoolDir,
+          count: 1200,
+          text: (i) => (i % 400 === 200 ? `step ${i} NaN detected in loss` : `step ${i} loss=${(1 / (i + 1)).toFixed(5)}`),
+          time: (i) => t0 + i,
+        });
+        await eventually(
+          () => countJobDocuments(stack, DATA_STREAM, jobId),
+          (n) => n >= 1200,
+          'the API job indexed',
+          90_000,
+        );
       } finally {
         await pipeline.stop();
         rmSync(spoolDir, { recursive: true, force: true });
@@ -151,7 +203,10 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
       expect(next.body.lines).toHaveLength(700);
       const search = await get(api.url, `/jobs/${jobId}/search?q=${encodeURIComponent('"NaN detected"')}`);
       expect(search.body.matches.map((m: { text: string }) => m.text)).toEqual([200, 600, 1000].map((i) => `step ${i} NaN detected in loss`));
-      expect(search.body.matches[0].highlights).toEqual([[9, 12], [13, 21]]);
+      expect(search.body.matches[0].highlights).toEqual([
+        [9, 12],
+        [13, 21],
+      ]);
       expect(proxy.accepted - before.accepted).toBeGreaterThanOrEqual(5);
       expect(proxy.refused.length).toBe(before.refused);
     });

@@ -82,8 +82,23 @@ async function runJob(run: string, tag: string): Promise<{ code: number | null; 
   const { TRACEPARENT: _inherited, ...base } = process.env;
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', `trace-${tag}-${run}`, '--bucket', stack.bucket, '--spool-dir', path.join(work, 'spool'), '--service', 'trainer', '--',
-      process.execPath, path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO_ROOT, 'test', 'support', 'trace-job.ts'), run],
+    [
+      bin,
+      'run',
+      '--job-id',
+      `trace-${tag}-${run}`,
+      '--bucket',
+      stack.bucket,
+      '--spool-dir',
+      path.join(work, 'spool'),
+      '--service',
+      'trainer',
+      '--',
+      process.execPath,
+      path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      path.join(REPO_ROOT, 'test', 'support', 'trace-job.ts'),
+      run,
+    ],
     { env: { ...base, ...awsLocalEnv(stack.info), ...jobTraceEnv(currentTrace()!) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -95,7 +110,9 @@ async function runJob(run: string, tag: string): Promise<{ code: number | null; 
 async function receive(count: number): Promise<Message[]> {
   const messages: Message[] = [];
   while (messages.length < count) {
-    const { Messages = [] } = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const { Messages = [] } = await stack.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+    );
     messages.push(...Messages);
   }
   return messages;
@@ -103,7 +120,11 @@ async function receive(count: number): Promise<Message[]> {
 
 async function linesOfTrace(traceId: string): Promise<Array<Record<string, any>>> {
   await refresh(stack, DATA_STREAMS);
-  const result = await esRequest(stack, 'POST', `/${DATA_STREAMS}/_search`, { size: 100, query: { term: { 'trace.id': traceId } }, sort: [{ '@timestamp': 'asc' }] });
+  const result = await esRequest(stack, 'POST', `/${DATA_STREAMS}/_search`, {
+    size: 100,
+    query: { term: { 'trace.id': traceId } },
+    sort: [{ '@timestamp': 'asc' }],
+  });
   return (result.hits.hits as Array<{ _source: Record<string, any> }>).map((h) => h._source);
 }
 
@@ -126,7 +147,7 @@ afterAll(async () => {
 });
 
 describe('one trace across the platform', () => {
-  it('finds the API\'s, the Python API\'s, the worker\'s, the launcher\'s and the job\'s lines of one request by its trace id, in causal order, and none of a concurrent one', async () => {
+  it("finds the API's, the Python API's, the worker's, the launcher's and the job's lines of one request by its trace id, in causal order, and none of a concurrent one", async () => {
     const tag = randomUUID().slice(0, 8);
     // Fresh per run: the local stack keeps its documents between runs.
     const uiTrace = randomUUID().replace(/-/g, '');
@@ -146,7 +167,9 @@ describe('one trace across the platform', () => {
         if (++inWorker === 1) firstInWorker.open();
         else bothInWorker.open();
         await bothInWorker.opened;
-        await stack.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ run }), MessageAttributes: sqsTraceAttributes(currentTrace()!) }));
+        await stack.sqs.send(
+          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ run }), MessageAttributes: sqsTraceAttributes(currentTrace()!) }),
+        );
         worker.logger.info(`worker queued job for run ${run}`);
         res.writeHead(202).end();
       }),
@@ -211,8 +234,16 @@ describe('one trace across the platform', () => {
       ['trainer', expect.stringMatching(new RegExp(`^\\S+ INFO job ${run} epoch 1 loss=0\\.31$`))],
       ['trainer', `job ${run} finished`],
     ];
-    const linesA = await eventually(() => linesOfTrace(traceA), (l) => l.length >= 10, 'the lines of trace A');
-    const linesB = await eventually(() => linesOfTrace(traceB), (l) => l.length >= 10, 'the lines of trace B');
+    const linesA = await eventually(
+      () => linesOfTrace(traceA),
+      (l) => l.length >= 10,
+      'the lines of trace A',
+    );
+    const linesB = await eventually(
+      () => linesOfTrace(traceB),
+      (l) => l.length >= 10,
+      'the lines of trace B',
+    );
     expect(linesA.map((d) => [d['service']?.name, d['message']])).toEqual(story('A'));
     expect(linesB.map((d) => [d['service']?.name, d['message']])).toEqual(story('B'));
     // Services' lines land in the service dataset, the job's in the job dataset.

@@ -31,6 +31,8 @@ export function machineNote(): string {
 export function requireNode24(): void {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 24) {
-    console.error(`[bench] running on Node ${process.version}; the project targets Node 24: run through \`npm run bench\` or put node_modules/.bin first on PATH`);
+    console.error(
+      `[bench] running on Node ${process.version}; the project targets Node 24: run through \`npm run bench\` or put node_modules/.bin first on PATH`,
+    );
   }
 }

@@ -17,4 +17,3 @@ export function reportResult(result: Omit<RunResult, 'peakRssMb'>): void {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify({ ...result, peakRssMb })}\n`);
 }
-

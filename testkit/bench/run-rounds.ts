@@ -91,7 +91,10 @@ export async function runRounds<V extends string, R>(o: RunRoundsOptions<V, R>):
   printRuns(o, runs);
   const summary = o.variants.map((variant) => summarise(o, variant, runs));
   console.log(`\n## summary: median (min–max) over ${o.rounds} round${o.rounds === 1 ? '' : 's'}\n`);
-  printTable(['variant', ...o.columns.map((c) => c.label)], summary.map((s) => [s.variant, ...o.columns.map((c) => (s.figures[c.label] ? formatSpread(s.figures[c.label]!, c.digits, c.unit) : ''))]));
+  printTable(
+    ['variant', ...o.columns.map((c) => c.label)],
+    summary.map((s) => [s.variant, ...o.columns.map((c) => (s.figures[c.label] ? formatSpread(s.figures[c.label]!, c.digits, c.unit) : ''))]),
+  );
   const met = judge(o.aim, summary);
   const file = o.save === false ? undefined : saveResults(o.name, { machine: machineNote(), ...o.context, runs, summary });
   if (file) console.log(`raw results: ${path.relative(process.cwd(), file)}`);
@@ -112,7 +115,10 @@ function figuresOf<V extends string, R>(o: RunRoundsOptions<V, R>, variant: V, r
 
 function printRuns<V extends string, R>(o: RunRoundsOptions<V, R>, runs: RoundsResult<V, R>['runs']): void {
   const cell = (figures: Record<string, number>, c: Column<R>): string => (figures[c.label] === undefined ? '' : figures[c.label]!.toFixed(c.digits));
-  printTable(['round', 'variant', ...o.columns.map((c) => c.label)], runs.map((r) => [String(r.round), r.variant, ...o.columns.map((c) => cell(r.figures, c))]));
+  printTable(
+    ['round', 'variant', ...o.columns.map((c) => c.label)],
+    runs.map((r) => [String(r.round), r.variant, ...o.columns.map((c) => cell(r.figures, c))]),
+  );
 }
 
 function summarise<V extends string, R>(o: RunRoundsOptions<V, R>, variant: V, runs: RoundsResult<V, R>['runs']): RoundsSummary<V> {

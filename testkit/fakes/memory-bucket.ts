@@ -113,7 +113,9 @@ export class MemoryBucket {
   jobStore(o: { jobPrefix?: string; downloadPrefix?: string } = {}): JobStore {
     return {
       readJob: async (jobId) => {
-        const markers = this.#keys(jobMarkerPrefix(jobId, o.jobPrefix)).map((key) => parseJobMarker(this.get(key)!.body.toString('utf8'), parseJobMarkerKey(key, o.jobPrefix)));
+        const markers = this.#keys(jobMarkerPrefix(jobId, o.jobPrefix)).map((key) =>
+          parseJobMarker(this.get(key)!.body.toString('utf8'), parseJobMarkerKey(key, o.jobPrefix)),
+        );
         const registered = this.get(registrationKey(jobId));
         const registration = registered && parseJobRegistration(registered.body.toString('utf8'), jobId);
         return { registration, job: summariseJob(jobId, markers), invalid: [] };

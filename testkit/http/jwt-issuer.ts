@@ -99,7 +99,12 @@ export async function startIssuer(o: IssuerOptions): Promise<LocalIssuer> {
     },
     unsecuredToken(claims = {}) {
       const now = Math.floor(Date.now() / 1000);
-      return new UnsecuredJWT({ ...claims }).setIssuer(issuer).setAudience(o.audience).setIssuedAt(now).setExpirationTime(now + 300).encode();
+      return new UnsecuredJWT({ ...claims })
+        .setIssuer(issuer)
+        .setAudience(o.audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .encode();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -112,7 +117,10 @@ export async function startIssuer(o: IssuerOptions): Promise<LocalIssuer> {
 
 /** An RS256 and an ES256 key: new ones, or those kept in `keyFile` (written on first use). */
 async function signingKeys(keyFile: string | undefined): Promise<{ keys: SigningKey[]; publicJwks: unknown[] }> {
-  const stored = keyFile && existsSync(keyFile) ? (JSON.parse(readFileSync(keyFile, 'utf8')) as Array<{ alg: SigningKey['alg']; kid: string; privateJwk: JWK; publicJwk: JWK }>) : undefined;
+  const stored =
+    keyFile && existsSync(keyFile)
+      ? (JSON.parse(readFileSync(keyFile, 'utf8')) as Array<{ alg: SigningKey['alg']; kid: string; privateJwk: JWK; publicJwk: JWK }>)
+      : undefined;
   const pairs = stored ?? [];
   if (!stored) {
     for (const alg of ['RS256', 'ES256'] as const) {
@@ -138,8 +146,12 @@ async function devToken(req: IncomingMessage, res: ServerResponse, issuer: Local
   const teams = params.getAll('team');
   const ttl = Number(params.get('ttl') ?? DEV_TOKEN.defaultTtlS);
   const bad = [user, ...teams].find((name) => !DEV_TOKEN.name.test(name));
-  if (bad !== undefined) return sendJson(res, 400, { error: { code: 'INVALID_PARAMETER', message: `user and team must match ${DEV_TOKEN.name.source}, got ${JSON.stringify(bad.slice(0, 80))}` } });
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > DEV_TOKEN.maxTtlS) return sendJson(res, 400, { error: { code: 'INVALID_PARAMETER', message: `ttl must be 1–${DEV_TOKEN.maxTtlS} seconds` } });
+  if (bad !== undefined)
+    return sendJson(res, 400, {
+      error: { code: 'INVALID_PARAMETER', message: `user and team must match ${DEV_TOKEN.name.source}, got ${JSON.stringify(bad.slice(0, 80))}` },
+    });
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > DEV_TOKEN.maxTtlS)
+    return sendJson(res, 400, { error: { code: 'INVALID_PARAMETER', message: `ttl must be 1–${DEV_TOKEN.maxTtlS} seconds` } });
   const token = await issuer.token({ sub: user, teams }, { expiresInS: ttl });
   sendJson(res, 200, { token, expiresAt: new Date(Date.now() + ttl * 1000).toISOString(), user, teams, issuer: issuer.issuer, audience: issuer.audience });
 }

@@ -37,7 +37,9 @@ export function startLocalApi(o: LocalApiOptions): Promise<HttpApi> {
   const { signer, logsApi } = o.stack.resources;
   const out = o.logStream ?? process.stdout;
   const signerHandler = createSignerHandler(loadSignerConfig(localEnv(signer, o)), { logger: createLogger('joblogs-signer', out) });
-  const logsHandler = createLogsApiHandler(loadLogsApiConfig(localEnv(logsApi, o, { ES_NODE: o.stack.elasticsearch.url })), { logger: createLogger('joblogs-logs-api', out) });
+  const logsHandler = createLogsApiHandler(loadLogsApiConfig(localEnv(logsApi, o, { ES_NODE: o.stack.elasticsearch.url })), {
+    logger: createLogger('joblogs-logs-api', out),
+  });
   const routes: Record<string, HttpApiHandler> = {};
   for (const route of signer.routes) routes[route] = signerHandler as HttpApiHandler;
   for (const route of logsApi.routes) routes[route] = logsHandler as HttpApiHandler;

@@ -28,17 +28,31 @@ export async function checkInvariant(
   jobs: readonly SimulatedJob[],
   o: { es: EsEndpoint; dataStream: string; s3: S3Client; bucket: string; downloads: Set<string>; downloadDeadline: number },
 ): Promise<LoadReport['invariant']> {
-  const result: LoadReport['invariant'] = { jobsChecked: 0, jobsFailed: 0, printed: 0, indexed: 0, missing: 0, extra: 0, wrongContent: 0, downloadsChecked: 0, downloadsFailed: 0, problems: [], holds: false };
+  const result: LoadReport['invariant'] = {
+    jobsChecked: 0,
+    jobsFailed: 0,
+    printed: 0,
+    indexed: 0,
+    missing: 0,
+    extra: 0,
+    wrongContent: 0,
+    downloadsChecked: 0,
+    downloadsFailed: 0,
+    problems: [],
+    holds: false,
+  };
   const checkOne = async (job: SimulatedJob): Promise<void> => {
     const problems: string[] = [...job.anomalies];
     if (!job.finalUploaded) problems.push('its final chunk was not uploaded');
-    if (job.summary && (job.summary.pending > 0 || job.summary.dropped > 0)) problems.push(`shipper left ${job.summary.pending} chunk(s) spooled, dropped ${job.summary.dropped} line(s)`);
+    if (job.summary && (job.summary.pending > 0 || job.summary.dropped > 0))
+      problems.push(`shipper left ${job.summary.pending} chunk(s) spooled, dropped ${job.summary.dropped} line(s)`);
     const uploadedLines = job.chunks.reduce((n, c) => n + c.lines, 0);
     if (uploadedLines !== job.printed) problems.push(`${job.printed} lines printed, ${uploadedLines} in uploaded chunks`);
     const views: ViewLines[] = [];
     if (o.downloads.has(job.plan.jobId)) {
       let lines: string[] | undefined;
-      while (!(lines = await readDownloadLines(o.s3, o.bucket, job.plan.jobId)) && Date.now() < o.downloadDeadline) await new Promise((r) => setTimeout(r, 1000));
+      while (!(lines = await readDownloadLines(o.s3, o.bucket, job.plan.jobId)) && Date.now() < o.downloadDeadline)
+        await new Promise((r) => setTimeout(r, 1000));
       result.downloadsChecked++;
       if (lines) views.push({ name: 'download file', lines });
       else problems.push('no complete download file');
@@ -61,9 +75,11 @@ export async function checkInvariant(
   };
   // A few at a time: each holds one job's documents in memory.
   const queue = [...jobs];
-  await Promise.all(Array.from({ length: 3 }, async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await checkOne(job);
-  }));
+  await Promise.all(
+    Array.from({ length: 3 }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await checkOne(job);
+    }),
+  );
   result.holds = result.jobsFailed === 0 && result.jobsChecked === jobs.length;
   return result;
 }

@@ -38,7 +38,20 @@ export interface LoadFunctions {
 }
 
 export async function startLoadFunctions(stack: ProvisionedStack, sqs: SQSClient, o: { indexers: number; retryDelayS: number }): Promise<LoadFunctions> {
-  const counters: FunctionCounters = { indexed: 0, duplicates: 0, bulkItemsRetried: 0, rejected: 0, recordsRetried: 0, warnings: 0, errors: 0, runnerErrors: 0, invocations: 0, invocationMs: 0, sqsAges: [], samples: [] };
+  const counters: FunctionCounters = {
+    indexed: 0,
+    duplicates: 0,
+    bulkItemsRetried: 0,
+    rejected: 0,
+    recordsRetried: 0,
+    warnings: 0,
+    errors: 0,
+    runnerErrors: 0,
+    invocations: 0,
+    invocationMs: 0,
+    sqsAges: [],
+    samples: [],
+  };
   const pipeline = await startLocalPipeline({
     stack: { info: stack, sqs },
     indexer: { concurrency: o.indexers, retryDelayS: o.retryDelayS, wrap: (handler) => measuringAge(handler, counters) },
@@ -55,7 +68,9 @@ export async function startLoadFunctions(stack: ProvisionedStack, sqs: SQSClient
     counters,
     pipeline,
     async queues() {
-      const [chunkDepth, dlq, asmDlq] = await Promise.all([r.chunkQueueUrl, r.deadLetterQueueUrl, r.assembler.deadLetterQueueUrl].map((url) => queueDepth(sqs, url)));
+      const [chunkDepth, dlq, asmDlq] = await Promise.all(
+        [r.chunkQueueUrl, r.deadLetterQueueUrl, r.assembler.deadLetterQueueUrl].map((url) => queueDepth(sqs, url)),
+      );
       return { chunkDepth: chunkDepth!, dlqDepth: dlq! + asmDlq! };
     },
   };
@@ -83,5 +98,6 @@ function count(c: FunctionCounters, line: LogLine): void {
   }
   if (level === 'warn' || level === 'warning') c.warnings++;
   if (level === 'error' || level === 'fatal') c.errors++;
-  if ((level === 'warn' || level === 'warning' || level === 'error' || level === 'fatal') && c.samples.length < 5) c.samples.push(`${line['service.name'] ?? ''} ${line['message']}`.trim());
+  if ((level === 'warn' || level === 'warning' || level === 'error' || level === 'fatal') && c.samples.length < 5)
+    c.samples.push(`${line['service.name'] ?? ''} ${line['message']}`.trim());
 }

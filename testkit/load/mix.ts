@@ -34,7 +34,12 @@ export function planJobs(o: MixOptions): JobPlan[] {
       rateClass,
       baseRate: o.rateScale * 1,
       startOffsetMs,
-      burst: { rate: o.rateScale * logUniform(random, 100, 1000), durationMs: Math.round(1000 + random() * 2000), everyMs, phaseMs: Math.floor(random() * everyMs) },
+      burst: {
+        rate: o.rateScale * logUniform(random, 100, 1000),
+        durationMs: Math.round(1000 + random() * 2000),
+        everyMs,
+        phaseMs: Math.floor(random() * everyMs),
+      },
     };
   });
 }

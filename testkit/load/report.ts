@@ -15,7 +15,7 @@ export function summaryLines(r: LoadReport): string[] {
   const inv = r.invariant;
   return [
     `jobs: ${o.jobs} for ${o.durationMs / 1000} s (${r.mix.slow.jobs} slow, ${r.mix.bursty.jobs} bursty, ${r.mix.chatty.jobs} chatty), flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`,
-    `lines/s: target ${perSecond(r.targetLinesPerS)}, printed ${perSecond(r.printedLinesPerS)}, indexed during the load ${perSecond(r.indexedLinesPerS)} (${(100 * r.indexedLinesPerS / Math.max(1, r.printedLinesPerS)).toFixed(0)} % held); ${r.printed.toLocaleString('en-US')} lines in ${r.chunks.toLocaleString('en-US')} chunks (${r.chunksPerS.toFixed(1)} chunks/s)`,
+    `lines/s: target ${perSecond(r.targetLinesPerS)}, printed ${perSecond(r.printedLinesPerS)}, indexed during the load ${perSecond(r.indexedLinesPerS)} (${((100 * r.indexedLinesPerS) / Math.max(1, r.printedLinesPerS)).toFixed(0)} % held); ${r.printed.toLocaleString('en-US')} lines in ${r.chunks.toLocaleString('en-US')} chunks (${r.chunksPerS.toFixed(1)} chunks/s)`,
     `backlog when the jobs stopped: ${r.backlogAtEnd.toLocaleString('en-US')} lines; all indexed ${r.drainS === undefined ? 'NOT within the drain timeout' : `${r.drainS.toFixed(1)} s after the jobs stopped`}`,
     `freshness (print → searchable) while the jobs printed (${r.freshnessDuringLoadMs.count} probes): p50 ${seconds(r.freshnessDuringLoadMs.p50)}, p95 ${seconds(r.freshnessDuringLoadMs.p95)}, p99 ${seconds(r.freshnessDuringLoadMs.p99)}, max ${seconds(r.freshnessDuringLoadMs.max)}; all probes incl. the close of every job at once (${f.count}${f.unseen ? `, ${f.unseen} never seen` : ''}): p50 ${seconds(f.p50)}, p95 ${seconds(f.p95)}, p99 ${seconds(f.p99)}`,
     `SQS age at receive while the jobs printed (${r.sqsAgeDuringLoadMs.count} chunk messages): p50 ${seconds(r.sqsAgeDuringLoadMs.p50)}, p95 ${seconds(r.sqsAgeDuringLoadMs.p95)}, p99 ${seconds(r.sqsAgeDuringLoadMs.p99)}, max ${seconds(r.sqsAgeDuringLoadMs.max)}; all (${r.sqsAgeMs.count}): p99 ${seconds(r.sqsAgeMs.p99)}, max ${seconds(r.sqsAgeMs.max)}; chunk queue depth max ${r.queueDepthMax}; ${r.indexerInvocations.count} indexer invocations, ${r.indexerInvocations.meanRecords.toFixed(1)} records and ${r.indexerInvocations.meanMs.toFixed(0)} ms each on average`,
@@ -37,7 +37,7 @@ export function renderLoadDoc(r: LoadReport, command: string): string {
     'its own job id and spool) for the whole run at a mix of rates, into the local stack: moto S3 →',
     `bucket notification → SQS → ${o.indexers} event-source runner(s) with the real indexer handler (the`,
     "template's batch size and window) → Elasticsearch, and job markers → the real assembler →",
-    'download files. Freshness is measured on probe lines (each job\'s first line after every',
+    "download files. Freshness is measured on probe lines (each job's first line after every",
     `${o.probeEveryMs / 1000} s): print time → first search answer containing the line's document id`,
     "(polled every second, no explicit refresh). SQS age is each chunk message's age when an indexer",
     'invocation got it (SentTimestamp → invocation). At the end every shipper is closed (final chunk',
@@ -62,7 +62,9 @@ export function renderLoadDoc(r: LoadReport, command: string): string {
   for (const w of r.windows) {
     const secs = Math.max(1, w.atS - prev);
     prev = w.atS;
-    out.push(`| ${w.atS} | ${Math.round(w.printed / secs)} | ${Math.round(w.indexed / secs)} | ${w.queueDepth} | ${(w.sqsAgeMaxMs / 1000).toFixed(1)} | ${w.freshnessP95Ms === undefined ? '–' : (w.freshnessP95Ms / 1000).toFixed(1)} | ${w.eventLoopP99Ms.toFixed(0)} |`);
+    out.push(
+      `| ${w.atS} | ${Math.round(w.printed / secs)} | ${Math.round(w.indexed / secs)} | ${w.queueDepth} | ${(w.sqsAgeMaxMs / 1000).toFixed(1)} | ${w.freshnessP95Ms === undefined ? '–' : (w.freshnessP95Ms / 1000).toFixed(1)} | ${w.eventLoopP99Ms.toFixed(0)} |`,
+    );
   }
   out.push('');
   return out.join('\n');

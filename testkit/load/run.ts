@@ -61,16 +61,36 @@ export async function runLoad(stack: ProvisionedStack, o: LoadOptions): Promise<
     await resetDataStream(es, dataStream);
     functions = await startLoadFunctions(stack, sqs, { indexers: o.indexers, retryDelayS: o.retryDelayS });
     const plans = planJobs(o);
-    const jobs = plans.map((plan) => new SimulatedJob(plan, { bucket, dataset: LOAD_DATASET, spoolDir, s3, flushIntervalMs: o.flushIntervalMs, probeEveryMs: o.probeEveryMs, onProbe: (id, at) => prober.add(id, at) }));
+    const jobs = plans.map(
+      (plan) =>
+        new SimulatedJob(plan, {
+          bucket,
+          dataset: LOAD_DATASET,
+          spoolDir,
+          s3,
+          flushIntervalMs: o.flushIntervalMs,
+          probeEveryMs: o.probeEveryMs,
+          onProbe: (id, at) => prober.add(id, at),
+        }),
+    );
     for (let i = 0; i < jobs.length; i += 25) await Promise.all(jobs.slice(i, i + 25).map((j) => j.open()));
-    o.log(`[load] ${jobs.length} jobs open (${mixLine(plans)}); printing for ${o.durationMs / 1000} s, flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`);
+    o.log(
+      `[load] ${jobs.length} jobs open (${mixLine(plans)}); printing for ${o.durationMs / 1000} s, flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`,
+    );
     const run: Run = { o, es, s3, bucket, dataStream, functions, prober, jobs };
     const load = await printFor(run);
     const drain = await drainPipeline(run, load);
     await refresh(es, dataStream);
     const sample = downloadSample(jobs, o.downloadSample);
     o.log(`[load] checking every job in Elasticsearch and ${sample.size} download file(s)`);
-    const invariant = await checkInvariant(jobs, { es, dataStream, s3, bucket, downloads: sample, downloadDeadline: Math.max(drain.deadline, Date.now() + 60_000) });
+    const invariant = await checkInvariant(jobs, {
+      es,
+      dataStream,
+      s3,
+      bucket,
+      downloads: sample,
+      downloadDeadline: Math.max(drain.deadline, Date.now() + 60_000),
+    });
     await functions.pipeline.stop();
     const deadLetters = await listKeys(s3, bucket, 'dead-letter/', started - 1000);
     return buildReport(run, { started, plans, load, drain, invariant, dlqDepth: (await functions.queues()).dlqDepth, deadLetters: deadLetters.length });
@@ -129,7 +149,11 @@ async function drainPipeline({ o, es, dataStream, jobs, prober }: Run, load: Loa
       await sleep(1000);
     }
   }
-  o.log(seconds === undefined ? `[load] not every line was indexed within the ${o.drainTimeoutMs / 1000} s drain timeout` : `[load] every line indexed ${seconds.toFixed(1)} s after the jobs stopped`);
+  o.log(
+    seconds === undefined
+      ? `[load] not every line was indexed within the ${o.drainTimeoutMs / 1000} s drain timeout`
+      : `[load] every line indexed ${seconds.toFixed(1)} s after the jobs stopped`,
+  );
   for (const until = Date.now() + 5000; prober.outstanding > 0 && Date.now() < until; ) await sleep(500);
   await prober.stop();
   load.timeline.stop();
@@ -138,7 +162,15 @@ async function drainPipeline({ o, es, dataStream, jobs, prober }: Run, load: Loa
 
 function buildReport(
   { o, jobs, functions, prober }: Run,
-  r: { started: number; plans: JobPlan[]; load: LoadPhase; drain: { seconds: number | undefined }; invariant: LoadReport['invariant']; dlqDepth: number; deadLetters: number },
+  r: {
+    started: number;
+    plans: JobPlan[];
+    load: LoadPhase;
+    drain: { seconds: number | undefined };
+    invariant: LoadReport['invariant'];
+    dlqDepth: number;
+    deadLetters: number;
+  },
 ): LoadReport {
   const c = functions.counters;
   const stats = [...functions.pipeline.indexers, functions.pipeline.assembler!].map((runner) => runner.stats);
@@ -162,7 +194,11 @@ function buildReport(
     sqsAgeMs: percentiles(c.sqsAges.map((a) => a.ms)),
     sqsAgeDuringLoadMs: percentiles(c.sqsAges.filter((a) => a.at <= r.load.end).map((a) => a.ms)),
     queueDepthMax: r.load.timeline.queueDepthMax,
-    indexerInvocations: { count: c.invocations, meanRecords: c.sqsAges.length / Math.max(1, c.invocations), meanMs: c.invocationMs / Math.max(1, c.invocations) },
+    indexerInvocations: {
+      count: c.invocations,
+      meanRecords: c.sqsAges.length / Math.max(1, c.invocations),
+      meanMs: c.invocationMs / Math.max(1, c.invocations),
+    },
     eventLoopDelayP99Ms: r.load.timeline.eventLoopDelayP99Ms,
     errors: {
       invocationErrors: stats.reduce((n, s) => n + s.invocationErrors, 0),
@@ -203,5 +239,7 @@ function mixSummary(plans: readonly JobPlan[]): LoadReport['mix'] {
 
 function mixLine(plans: readonly JobPlan[]): string {
   const m = mixSummary(plans);
-  return Object.values(RateClass).map((k) => `${m[k].jobs} ${k} ≈ ${Math.round(m[k].meanLinesPerS)} lines/s`).join(', ');
+  return Object.values(RateClass)
+    .map((k) => `${m[k].jobs} ${k} ≈ ${Math.round(m[k].meanLinesPerS)} lines/s`)
+    .join(', ');
 }

@@ -43,7 +43,6 @@ export interface LoadOptions extends MixOptions {
   log: (line: string) => void;
 }
 
-
 export interface LoadWindow {
   /** Seconds since the load started (end of the window). */
   atS: number;

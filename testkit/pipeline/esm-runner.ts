@@ -27,7 +27,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
   type Message,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
@@ -35,7 +35,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSReco
 import { lambdaContext } from '../lambda.js';
 import type { LocalFunction } from '../stack/stack-file.js';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | null | undefined> | SQSBatchResponse | void;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | null | undefined> | SQSBatchResponse | undefined;
 
 export interface RunnerOptions {
   queueUrl: string;
@@ -156,7 +156,9 @@ class FunctionTimeoutError extends Error {
 }
 
 /** The runner settings a function's event source mapping gives (batch size, window, response type, timeout). */
-export function mappingOptions(fn: LocalFunction): Pick<RunnerOptions, 'batchSize' | 'batchingWindowS' | 'reportBatchItemFailures' | 'functionName' | 'functionTimeoutS' | 'memoryMb'> {
+export function mappingOptions(
+  fn: LocalFunction,
+): Pick<RunnerOptions, 'batchSize' | 'batchingWindowS' | 'reportBatchItemFailures' | 'functionName' | 'functionTimeoutS' | 'memoryMb'> {
   return {
     batchSize: fn.batchSize,
     batchingWindowS: fn.batchingWindowS,
@@ -200,10 +202,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     );
     if (stopping && Messages.length > 0) {
       // Received after stop(): hand them straight back instead of hiding them for a visibility timeout.
-      await o.sqsClient.send(new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: o.queueUrl,
-        Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
-      }));
+      await o.sqsClient.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: o.queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+        }),
+      );
       return [];
     }
     return Messages;
@@ -255,10 +259,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     const retry = messages.filter((m) => failed.has(m.MessageId!));
     if (o.retryDelayS !== undefined && retry.length > 0) {
       for (let i = 0; i < retry.length; i += 10) {
-        await o.sqsClient.send(new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: o.queueUrl,
-          Entries: retry.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.retryDelayS })),
-        }));
+        await o.sqsClient.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: o.queueUrl,
+            Entries: retry.slice(i, i + 10).map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.retryDelayS })),
+          }),
+        );
       }
     }
   }

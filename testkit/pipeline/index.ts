@@ -1,7 +1,17 @@
 /** The Lambda side of the local stack: our functions behind the SQS event-source emulator. */
 import { fileURLToPath } from 'node:url';
 
-export { failedMessageIds, mappingOptions, startRunner, toSqsRecord, type BatchOutcome, type Runner, type RunnerOptions, type RunnerStats, type SqsHandler } from './esm-runner.js';
+export {
+  failedMessageIds,
+  mappingOptions,
+  startRunner,
+  toSqsRecord,
+  type BatchOutcome,
+  type Runner,
+  type RunnerOptions,
+  type RunnerStats,
+  type SqsHandler,
+} from './esm-runner.js';
 export {
   quickAssembler,
   quickIndexer,

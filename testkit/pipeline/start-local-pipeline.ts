@@ -159,7 +159,10 @@ export async function startLocalPipeline(o: LocalPipelineOptions): Promise<Local
   const shared = { sqs, region: info.region, logStream: o.logStream ?? sink, onError: o.onError };
   const savedEnv = { ...process.env };
   // The assembler's environment first: where both set a variable, the indexer's is what process.env keeps.
-  const specs = [...(o.assembler ? [{ spec: assemblerSpec(info, o.assembler), options: o.assembler }] : []), ...(o.indexer ? [{ spec: indexerSpec(info, o.indexer), options: o.indexer }] : [])];
+  const specs = [
+    ...(o.assembler ? [{ spec: assemblerSpec(info, o.assembler), options: o.assembler }] : []),
+    ...(o.indexer ? [{ spec: indexerSpec(info, o.indexer), options: o.indexer }] : []),
+  ];
   const started: Runner[][] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.flat().map((r) => r.stop()));

@@ -44,7 +44,11 @@ export function resolveConditions(template: CfnTemplate, parameters: Record<stri
       const [name, then, otherwise] = v['Fn::If'] as [string, unknown, unknown];
       return walk(condition(name) ? then : otherwise);
     }
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]).filter(([, x]) => x !== NO_VALUE));
+    return Object.fromEntries(
+      Object.entries(v)
+        .map(([k, x]) => [k, walk(x)])
+        .filter(([, x]) => x !== NO_VALUE),
+    );
   };
   const { Conditions: _conditions, ...rest } = template;
   return walk(rest) as CfnTemplate;
@@ -185,7 +189,11 @@ export function httpRoutesOf(template: CfnTemplate, functionLogicalId: string): 
       .map(([id]) => id),
   );
   return resourcesOfType(template, 'AWS::ApiGatewayV2::Route')
-    .filter(([, r]) => JSON.stringify(r.Properties?.['Target'] ?? null).match(/"Ref":"([^"]+)"/g)?.some((ref) => integrations.has(ref.slice(7, -1))))
+    .filter(([, r]) =>
+      JSON.stringify(r.Properties?.['Target'] ?? null)
+        .match(/"Ref":"([^"]+)"/g)
+        ?.some((ref) => integrations.has(ref.slice(7, -1))),
+    )
     .map(([, r]) => String(r.Properties?.['RouteKey']))
     .sort();
 }
@@ -206,8 +214,13 @@ export function deadLetterQueueOf(template: CfnTemplate, queueLogicalId: string)
 
 export function toQueueAttributes(properties: Record<string, unknown>): Record<string, string> {
   const names = [
-    'VisibilityTimeout', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'DelaySeconds',
-    'MaximumMessageSize', 'SqsManagedSseEnabled', 'RedrivePolicy',
+    'VisibilityTimeout',
+    'MessageRetentionPeriod',
+    'ReceiveMessageWaitTimeSeconds',
+    'DelaySeconds',
+    'MaximumMessageSize',
+    'SqsManagedSseEnabled',
+    'RedrivePolicy',
   ];
   const attributes: Record<string, string> = {};
   for (const name of names) {
@@ -229,9 +242,7 @@ export function toNotificationConfiguration(notification: { QueueConfigurations?
     QueueConfigurations: (notification.QueueConfigurations ?? []).map((q) => ({
       QueueArn: q.Queue,
       Events: [q.Event],
-      ...(q.Filter?.S3Key?.Rules
-        ? { Filter: { Key: { FilterRules: q.Filter.S3Key.Rules.map((rule) => ({ Name: rule.Name, Value: rule.Value })) } } }
-        : {}),
+      ...(q.Filter?.S3Key?.Rules ? { Filter: { Key: { FilterRules: q.Filter.S3Key.Rules.map((rule) => ({ Name: rule.Name, Value: rule.Value })) } } } : {}),
     })),
   };
 }
@@ -257,7 +268,9 @@ export function toLifecycleConfiguration(lifecycle: { Rules: CfnLifecycleRule[] 
         ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: Number(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation) } }
         : {}),
       ...(rule.NoncurrentVersionExpiration ? { NoncurrentVersionExpiration: { NoncurrentDays: Number(rule.NoncurrentVersionExpiration.NoncurrentDays) } } : {}),
-      ...(rule.ExpiredObjectDeleteMarker !== undefined ? { Expiration: { ExpiredObjectDeleteMarker: rule.ExpiredObjectDeleteMarker === true || String(rule.ExpiredObjectDeleteMarker) === 'true' } } : {}),
+      ...(rule.ExpiredObjectDeleteMarker !== undefined
+        ? { Expiration: { ExpiredObjectDeleteMarker: rule.ExpiredObjectDeleteMarker === true || String(rule.ExpiredObjectDeleteMarker) === 'true' } }
+        : {}),
     })),
   };
 }
@@ -296,6 +309,7 @@ const NOT_LOCAL = ['aws:SecureTransport', 's3:if-none-match', 'aws:PrincipalArn'
  * real template keeps them; test/infra/producer-policy.test.ts evaluates them as IAM does.
  */
 export function localBucketPolicy(policy: PolicyDocument): PolicyDocument {
-  const unenforceable = (s: PolicyDocument['Statement'][number]) => s.Effect === 'Deny' && Object.values(s.Condition ?? {}).some((c) => Object.keys(c).some((k) => NOT_LOCAL.includes(k)));
+  const unenforceable = (s: PolicyDocument['Statement'][number]) =>
+    s.Effect === 'Deny' && Object.values(s.Condition ?? {}).some((c) => Object.keys(c).some((k) => NOT_LOCAL.includes(k)));
   return { ...policy, Statement: policy.Statement.filter((s) => !unenforceable(s)) };
 }

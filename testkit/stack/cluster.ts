@@ -26,9 +26,30 @@ interface LocalDistribution {
 }
 
 const DISTRIBUTIONS: Record<ClusterKind, LocalDistribution> = {
-  'es-8': { start: (s) => startElasticsearch('es-8', s), find: () => findOurElasticsearch('es-8'), failedToBind: () => elasticsearchFailedToBind('es-8'), ensureUsers: () => ensureEsUsers('es-8'), marker: 'elasticsearch', security: true },
-  'es-9': { start: (s) => startElasticsearch('es-9', s), find: () => findOurElasticsearch('es-9'), failedToBind: () => elasticsearchFailedToBind('es-9'), ensureUsers: () => ensureEsUsers('es-9'), marker: 'elasticsearch', security: true },
-  'opensearch-2': { start: startOpenSearch, find: findOurOpenSearch, failedToBind: openSearchFailedToBind, ensureUsers: () => undefined, marker: 'opensearch', security: false },
+  'es-8': {
+    start: (s) => startElasticsearch('es-8', s),
+    find: () => findOurElasticsearch('es-8'),
+    failedToBind: () => elasticsearchFailedToBind('es-8'),
+    ensureUsers: () => ensureEsUsers('es-8'),
+    marker: 'elasticsearch',
+    security: true,
+  },
+  'es-9': {
+    start: (s) => startElasticsearch('es-9', s),
+    find: () => findOurElasticsearch('es-9'),
+    failedToBind: () => elasticsearchFailedToBind('es-9'),
+    ensureUsers: () => ensureEsUsers('es-9'),
+    marker: 'elasticsearch',
+    security: true,
+  },
+  'opensearch-2': {
+    start: startOpenSearch,
+    find: findOurOpenSearch,
+    failedToBind: openSearchFailedToBind,
+    ensureUsers: () => undefined,
+    marker: 'opensearch',
+    security: false,
+  },
 };
 
 /** The kind asked for by `JOBLOGS_CLUSTER` (unset: none asked; the default is es-9). */

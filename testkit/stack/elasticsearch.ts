@@ -9,7 +9,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterKind } from '../../shared/core/cluster/index.js';
 import { LOCAL_DIR } from '../paths.js';
-import { ADMIN_USERNAME, READER_USERNAME, chownTree, credentialsExist, dataDirOf, ensureOsUser, ensureZip, failedToBind, findJavaHome, launchNode, launchSetting, loadOrCreateCredentials, logFileOf, type EsInstance, type EsSettings } from './jvm-node.js';
+import {
+  ADMIN_USERNAME,
+  READER_USERNAME,
+  chownTree,
+  credentialsExist,
+  dataDirOf,
+  ensureOsUser,
+  ensureZip,
+  failedToBind,
+  findJavaHome,
+  launchNode,
+  launchSetting,
+  loadOrCreateCredentials,
+  logFileOf,
+  type EsInstance,
+  type EsSettings,
+} from './jvm-node.js';
 import { findProcesses } from './process.js';
 
 type EsKind = Extract<ClusterKind, 'es-8' | 'es-9'>;
@@ -29,7 +45,7 @@ const READER_ROLE = `${READER_USERNAME}:
 
 export const esVersion = (kind: EsKind): string => VERSIONS[kind].version;
 const homeOf = (kind: EsKind): string => ensureZip(artifact(kind), 'elasticsearch');
-const launcherOf = (kind: EsKind, home: string) => `-Dcli.script=${path.join(home, 'bin', 'elasticsearch')}`;
+const launcherOf = (_kind: EsKind, home: string) => `-Dcli.script=${path.join(home, 'bin', 'elasticsearch')}`;
 
 function artifact(kind: EsKind) {
   const version = esVersion(kind);
@@ -43,7 +59,11 @@ function artifact(kind: EsKind) {
 }
 
 function javaEnv(kind: EsKind, home: string): NodeJS.ProcessEnv {
-  const javaHome = findJavaHome({ envVar: kind === 'es-8' ? 'ES8_JAVA_HOME' : 'ES_JAVA_HOME', ...VERSIONS[kind].java, product: `Elasticsearch ${esVersion(kind)}` });
+  const javaHome = findJavaHome({
+    envVar: kind === 'es-8' ? 'ES8_JAVA_HOME' : 'ES_JAVA_HOME',
+    ...VERSIONS[kind].java,
+    product: `Elasticsearch ${esVersion(kind)}`,
+  });
   return { ...process.env, ES_JAVA_HOME: javaHome, ES_JAVA_OPTS: '-Xms512m -Xmx512m', HOME: home, ES_PATH_CONF: path.join(home, 'config') };
 }
 
@@ -70,7 +90,10 @@ export function ensureEsUsers(kind: EsKind): void {
     execFileSync(cli, args, { env: javaEnv(kind, home), uid: ids.uid, gid: ids.gid, stdio: ['ignore', 'ignore', 'pipe'] });
   };
   const users = readFileSync(path.join(home, 'config', 'users'), 'utf8');
-  for (const [name, password, role] of [[ADMIN_USERNAME, credentials.password, 'superuser'], [READER_USERNAME, credentials.readerPassword, READER_USERNAME]] as const) {
+  for (const [name, password, role] of [
+    [ADMIN_USERNAME, credentials.password, 'superuser'],
+    [READER_USERNAME, credentials.readerPassword, READER_USERNAME],
+  ] as const) {
     if (users.includes(`${name}:`)) run(['userdel', name]);
     run(['useradd', name, '-p', password, '-r', role]);
   }
@@ -120,7 +143,20 @@ export function findOurElasticsearch(kind: EsKind): EsInstance[] {
     const port = launchSetting(args, 'http.port');
     const transportPort = launchSetting(args, 'transport.port');
     if (!port || !transportPort) return [];
-    return [{ kind, port, transportPort, url: `http://127.0.0.1:${port}`, username: ADMIN_USERNAME, password, pid, home, dataDir: dataDirOf(kind), logFile: logFileOf(kind) }];
+    return [
+      {
+        kind,
+        port,
+        transportPort,
+        url: `http://127.0.0.1:${port}`,
+        username: ADMIN_USERNAME,
+        password,
+        pid,
+        home,
+        dataDir: dataDirOf(kind),
+        logFile: logFileOf(kind),
+      },
+    ];
   });
 }
 

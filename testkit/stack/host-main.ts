@@ -22,10 +22,22 @@ const functionsLog = createWriteStream(FUNCTIONS_LOG, { flags: 'a' });
 const audience = stack.info.resources.signer.environment['JWT_AUDIENCE'] ?? 'joblogs-local';
 
 const issuer = await startIssuer({ audience, port: Number(process.env['JOBLOGS_ISSUER_PORT']), keyFile: ISSUER_KEY_FILE, devTokens: true });
-const pipeline = await startLocalPipeline({ stack, indexer: {}, assembler: {}, logStream: functionsLog, onError: (error) => console.error('[host] runner:', error) });
+const pipeline = await startLocalPipeline({
+  stack,
+  indexer: {},
+  assembler: {},
+  logStream: functionsLog,
+  onError: (error) => console.error('[host] runner:', error),
+});
 await buildViewer();
 const viewer = viewerPages({ issuerUrl: issuer.issuer, apiUrl: () => api.url });
-const api = await startLocalApi({ stack: stack.info, issuer: issuer.issuer, port: Number(process.env['JOBLOGS_API_PORT']), logStream: functionsLog, fallback: pages });
+const api = await startLocalApi({
+  stack: stack.info,
+  issuer: issuer.issuer,
+  port: Number(process.env['JOBLOGS_API_PORT']),
+  logStream: functionsLog,
+  fallback: pages,
+});
 
 writeHostFile({
   pid: process.pid,
@@ -35,7 +47,9 @@ writeHostFile({
   startedAt: new Date().toISOString(),
   functionsLog: FUNCTIONS_LOG,
 });
-console.log(`[host] ${new Date().toISOString()} pid ${process.pid}: API ${api.url}, issuer ${issuer.issuer}, functions on ${stack.chunkQueueUrl} and ${stack.info.resources.assembler.queueUrl}`);
+console.log(
+  `[host] ${new Date().toISOString()} pid ${process.pid}: API ${api.url}, issuer ${issuer.issuer}, functions on ${stack.chunkQueueUrl} and ${stack.info.resources.assembler.queueUrl}`,
+);
 
 /**
  * What the API's routes do not take: `/healthz`, and the viewer's pages (`/view/<job>?user=…&team=…`,

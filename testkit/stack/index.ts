@@ -1,7 +1,17 @@
 /** The local stack: a search cluster (any kind) + moto provisioned from the packaged template, and clients bound to it. */
 export { awsLocalEnv, localAwsConfig, localS3Client, localSqsClient, localSsmClient, type MotoEndpoint } from './aws.js';
 export { cfnLint, CFN_LINT_REQUIREMENT, ensureCfnLint, type CfnLintFinding } from './cfn-lint.js';
-export { handlerModule, readEventSourceMapping, readFunction, resolveConditions, resolveIntrinsics, resource, resourcesOfType, type CfnResource, type CfnTemplate } from './cfn.js';
+export {
+  handlerModule,
+  readEventSourceMapping,
+  readFunction,
+  resolveConditions,
+  resolveIntrinsics,
+  resource,
+  resourcesOfType,
+  type CfnResource,
+  type CfnTemplate,
+} from './cfn.js';
 export { localResolver } from './provision.js';
 export { clusterChecksCredentials, defaultClusterKind, requestedClusterKind, type EsInstance } from './cluster.js';
 export { down, ensureStackUp, stackDown, stackIsUp, stackUp, status, up, withLocalStack } from './lifecycle.js';

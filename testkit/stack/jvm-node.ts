@@ -52,7 +52,15 @@ export interface ZipArtifact {
 export function ensureZip(artifact: ZipArtifact, launcher: string): string {
   const home = path.join(LOCAL_DIR, artifact.topDir);
   if (existsSync(path.join(home, 'bin', launcher))) return home;
-  const zip = path.join(os.homedir(), '.m2', 'repository', ...artifact.groupPath, artifact.artifactId, artifact.version, `${artifact.artifactId}-${artifact.version}.zip`);
+  const zip = path.join(
+    os.homedir(),
+    '.m2',
+    'repository',
+    ...artifact.groupPath,
+    artifact.artifactId,
+    artifact.version,
+    `${artifact.artifactId}-${artifact.version}.zip`,
+  );
   if (!existsSync(zip)) {
     console.log(`[stack] fetching ${artifact.artifactId} ${artifact.version} with Maven`);
     execFileSync('mvn', ['-q', '-B', 'dependency:get', `-Dartifact=${artifact.coordinates}`, '-Dtransitive=false'], { stdio: 'inherit' });
@@ -154,17 +162,31 @@ export async function launchNode(l: NodeLaunch): Promise<number> {
   const logFile = logFileOf(l.kind);
   const out = openSync(logFile, 'a');
   const args = [...l.settings, `path.data=${data}`, `path.logs=${logsDir}`].flatMap((s) => ['-E', s]);
-  const child = spawn(path.join(l.home, 'bin', l.launcher), args, { cwd: l.home, env: l.env, uid: ids.uid, gid: ids.gid, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(path.join(l.home, 'bin', l.launcher), args, {
+    cwd: l.home,
+    env: l.env,
+    uid: ids.uid,
+    gid: ids.gid,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   child.unref();
   const pid = child.pid;
   if (!pid) throw new Error(`${l.kind} did not start`);
   let exited = false;
   child.once('exit', () => (exited = true));
   try {
-    await waitFor(`${l.kind} on ${l.url} (log: ${logFile})`, () => clusterHealthy(l.url, l.username, l.password), { timeoutMs: l.timeoutMs, intervalMs: 1_000, alive: () => !exited });
+    await waitFor(`${l.kind} on ${l.url} (log: ${logFile})`, () => clusterHealthy(l.url, l.username, l.password), {
+      timeoutMs: l.timeoutMs,
+      intervalMs: 1_000,
+      alive: () => !exited,
+    });
   } catch (error) {
     // CI shows only the console: bring the reason along.
-    const reasons = readFileSync(logFile, 'utf8').split('\n').filter((line) => /ERROR|Exception|Caused by/.test(line)).slice(-8);
+    const reasons = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((line) => /ERROR|Exception|Caused by/.test(line))
+      .slice(-8);
     throw new Error(`${(error as Error).message}\n${reasons.join('\n')}`, { cause: error });
   }
   // Healthy but our node gone: something else answered on the port (and ours failed to bind).

@@ -18,7 +18,18 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { childEnv, LOGS_DIR, REPO_ROOT, STACK_FILE } from '../paths.js';
 import type { ClusterKind } from '../../shared/core/cluster/index.js';
-import { clusterFailedToBind, clusterRunning, clusterUsable, defaultClusterKind, ensureClusterUsers, findOurClusters, readerCredentials, requestedClusterKind, startCluster, stopCluster, type EsInstance } from './cluster.js';
+import {
+  clusterFailedToBind,
+  clusterUsable,
+  defaultClusterKind,
+  ensureClusterUsers,
+  findOurClusters,
+  readerCredentials,
+  requestedClusterKind,
+  startCluster,
+  stopCluster,
+  type EsInstance,
+} from './cluster.js';
 import { ensureHost, pauseHost, runningHost, stopHost } from './host.js';
 import { withLock } from './lock.js';
 import { findOurMotos, MOTO_ACCOUNT_ID, motoHealthy, motoRunning, startMoto, stopMoto, type MotoInstance } from './moto.js';
@@ -64,7 +75,9 @@ interface ServiceKind<T extends { url: string; pid: number }> {
  * is a new one started. `started` says whether it is new (and so empty).
  */
 async function ensureService<T extends { url: string; pid: number }>(kind: ServiceKind<T>, recorded: T | undefined): Promise<{ service: T; started: boolean }> {
-  const candidates = [...(recorded ? [recorded] : []), ...kind.ours()].filter((c, i, all) => all.findIndex((o) => o.pid === c.pid) === i && kind.ours().some((o) => o.pid === c.pid));
+  const candidates = [...(recorded ? [recorded] : []), ...kind.ours()].filter(
+    (c, i, all) => all.findIndex((o) => o.pid === c.pid) === i && kind.ours().some((o) => o.pid === c.pid),
+  );
   let kept: T | undefined;
   for (const candidate of candidates) {
     if (!kept && !kind.unwanted?.(candidate) && (await answersWithin(() => kind.usable(candidate), kind.settleMs))) {
@@ -150,7 +163,19 @@ function runEsSetup(stage: string, es: EsInstance): void {
   const { retentionDays } = esSetupSettings(stage);
   execFileSync(
     path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-    [path.join(REPO_ROOT, 'deploy', 'es-setup.ts'), '--stage', stage, '--node', es.url, '--retention-days', String(retentionDays), '--cluster-kind', es.kind, '--lifecycle', 'optional'],
+    [
+      path.join(REPO_ROOT, 'deploy', 'es-setup.ts'),
+      '--stage',
+      stage,
+      '--node',
+      es.url,
+      '--retention-days',
+      String(retentionDays),
+      '--cluster-kind',
+      es.kind,
+      '--lifecycle',
+      'optional',
+    ],
     { cwd: REPO_ROOT, env: childEnv({ ES_USERNAME: es.username, ES_PASSWORD: es.password }), stdio: ['ignore', 'inherit', 'inherit'] },
   );
 }
@@ -189,20 +214,32 @@ export async function up(o: UpOptions = {}): Promise<ProvisionedStack> {
   const resources =
     kept ??
     (await provision({
-        template,
-        templatePath,
-        stage: STAGE,
-        region: REGION,
-        accountId: MOTO_ACCOUNT_ID,
-        motoUrl: motoServer.url,
-        esNode: elasticsearch.url,
-        clusterKind: elasticsearch.kind,
-        esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
-        esReaderCredentials: readerCredentials(),
-      }));
-  console.log(kept ? `[stack] moto and the template unchanged: provisioning kept` : `[stack] provisioned bucket ${resources.bucket}, queue ${resources.chunkQueueUrl}, DLQ ${resources.deadLetterQueueUrl}`);
+      template,
+      templatePath,
+      stage: STAGE,
+      region: REGION,
+      accountId: MOTO_ACCOUNT_ID,
+      motoUrl: motoServer.url,
+      esNode: elasticsearch.url,
+      clusterKind: elasticsearch.kind,
+      esCredentials: { username: elasticsearch.username, password: elasticsearch.password },
+      esReaderCredentials: readerCredentials(),
+    }));
+  console.log(
+    kept
+      ? `[stack] moto and the template unchanged: provisioning kept`
+      : `[stack] provisioned bucket ${resources.bucket}, queue ${resources.chunkQueueUrl}, DLQ ${resources.deadLetterQueueUrl}`,
+  );
   runEsSetup(STAGE, elasticsearch);
-  const stack: ProvisionedStack = { region: REGION, accountId: MOTO_ACCOUNT_ID, elasticsearch, moto: motoServer, resources, templateHash, updatedAt: new Date().toISOString() };
+  const stack: ProvisionedStack = {
+    region: REGION,
+    accountId: MOTO_ACCOUNT_ID,
+    elasticsearch,
+    moto: motoServer,
+    resources,
+    templateHash,
+    updatedAt: new Date().toISOString(),
+  };
   writeStackFile(stack);
   console.log(`[stack] ready: ${path.relative(REPO_ROOT, STACK_FILE)}`);
   if (o.host !== false) printQuickStart(stack, await ensureHost(stack));
@@ -223,12 +260,18 @@ export async function down(): Promise<void> {
 export async function status(): Promise<boolean> {
   const stack = readStackFile();
   const [es, moto, host] = await Promise.all([esUsable(stack?.elasticsearch), motoUsable(stack?.moto), runningHost()]);
-  console.log(JSON.stringify({
-    stackFile: existsSync(STACK_FILE) ? path.relative(REPO_ROOT, STACK_FILE) : null,
-    elasticsearch: stack ? { kind: stack.elasticsearch.kind, url: stack.elasticsearch.url, pid: stack.elasticsearch.pid, healthy: es } : null,
-    moto: stack ? { url: stack.moto.url, pid: stack.moto.pid, healthy: moto } : null,
-    host: host ? { api: host.apiUrl, issuer: host.issuerUrl, pid: host.pid, healthy: true } : null,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        stackFile: existsSync(STACK_FILE) ? path.relative(REPO_ROOT, STACK_FILE) : null,
+        elasticsearch: stack ? { kind: stack.elasticsearch.kind, url: stack.elasticsearch.url, pid: stack.elasticsearch.pid, healthy: es } : null,
+        moto: stack ? { url: stack.moto.url, pid: stack.moto.pid, healthy: moto } : null,
+        host: host ? { api: host.apiUrl, issuer: host.issuerUrl, pid: host.pid, healthy: true } : null,
+      },
+      null,
+      2,
+    ),
+  );
   return es && moto;
 }
 
@@ -275,10 +318,12 @@ export async function withLocalStack<T>(fn: (stack: ProvisionedStack) => Promise
     console.error('[bench] local stack not up: bringing it up');
     const before = Date.now();
     const info = await stackUp({ host: false });
-    started = ([
-      { name: 'elasticsearch', pid: info.elasticsearch.pid },
-      { name: 'moto', pid: info.moto.pid },
-    ] as const).filter((s) => bornAfter(s.pid, before));
+    started = (
+      [
+        { name: 'elasticsearch', pid: info.elasticsearch.pid },
+        { name: 'moto', pid: info.moto.pid },
+      ] as const
+    ).filter((s) => bornAfter(s.pid, before));
   }
   try {
     const stack = readStackFile();

@@ -7,7 +7,20 @@
 import path from 'node:path';
 import { ClusterKind } from '../../shared/core/cluster/index.js';
 import { LOCAL_DIR } from '../paths.js';
-import { ADMIN_USERNAME, credentialsExist, dataDirOf, ensureZip, failedToBind, findJavaHome, launchNode, launchSetting, loadOrCreateCredentials, logFileOf, type EsInstance, type EsSettings } from './jvm-node.js';
+import {
+  ADMIN_USERNAME,
+  credentialsExist,
+  dataDirOf,
+  ensureZip,
+  failedToBind,
+  findJavaHome,
+  launchNode,
+  launchSetting,
+  loadOrCreateCredentials,
+  logFileOf,
+  type EsInstance,
+  type EsSettings,
+} from './jvm-node.js';
 import { findProcesses } from './process.js';
 
 export const OPENSEARCH_VERSION = '2.19.3';
@@ -44,7 +57,13 @@ export async function startOpenSearch(settings: EsSettings, { timeoutMs = 180_00
       `transport.port=${settings.transportPort}`,
       'cluster.routing.allocation.disk.threshold_enabled=false',
     ],
-    env: { ...process.env, OPENSEARCH_JAVA_HOME: javaHome, OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m', HOME: home, OPENSEARCH_PATH_CONF: path.join(home, 'config') },
+    env: {
+      ...process.env,
+      OPENSEARCH_JAVA_HOME: javaHome,
+      OPENSEARCH_JAVA_OPTS: '-Xms512m -Xmx512m',
+      HOME: home,
+      OPENSEARCH_PATH_CONF: path.join(home, 'config'),
+    },
     marker: marker(home),
     url,
     username: ADMIN_USERNAME,
@@ -63,7 +82,20 @@ export function findOurOpenSearch(): EsInstance[] {
     const port = launchSetting(args, 'http.port');
     const transportPort = launchSetting(args, 'transport.port');
     if (!port || !transportPort) return [];
-    return [{ kind: KIND, port, transportPort, url: `http://127.0.0.1:${port}`, username: ADMIN_USERNAME, password, pid, home, dataDir: dataDirOf(KIND), logFile: logFileOf(KIND) }];
+    return [
+      {
+        kind: KIND,
+        port,
+        transportPort,
+        url: `http://127.0.0.1:${port}`,
+        username: ADMIN_USERNAME,
+        password,
+        pid,
+        home,
+        dataDir: dataDirOf(KIND),
+        logFile: logFileOf(KIND),
+      },
+    ];
   });
 }
 

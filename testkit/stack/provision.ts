@@ -17,13 +17,7 @@ import {
   type NotificationConfiguration,
   type ServerSideEncryptionConfiguration,
 } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SetQueueAttributesCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { ensureBucket } from '../s3.js';
 import { localS3Client, localSqsClient, localSsmClient } from './aws.js';
@@ -168,12 +162,14 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
     const environment: Record<string, string> = { ...resolve<Record<string, string>>(fn.environment), ...cluster };
     const esCredentialsParam = environment['ES_CREDENTIALS_PARAM'];
     if (!esCredentialsParam) throw new Error(`${INDEXER_LOGICAL_ID} has no ES_CREDENTIALS_PARAM`);
-    await ssm.send(new PutParameterCommand({
-      Name: esCredentialsParam,
-      Type: 'SecureString',
-      Value: JSON.stringify(o.esCredentials),
-      Overwrite: true,
-    }));
+    await ssm.send(
+      new PutParameterCommand({
+        Name: esCredentialsParam,
+        Type: 'SecureString',
+        Value: JSON.stringify(o.esCredentials),
+        Overwrite: true,
+      }),
+    );
 
     const dlqId = deadLetterQueueOf(template, mapping.queueLogicalId);
     if (!dlqId) throw new Error(`${mapping.queueLogicalId} has no RedrivePolicy`);
@@ -232,7 +228,12 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionedResourc
         environment: { ...resolve<Record<string, string>>(signerFn.environment), CLUSTER_KIND: o.clusterKind },
         routes: httpRoutesOf(template, SIGNER_LOGICAL_ID),
       },
-      logsApi: { functionName: logsFn.functionName, handler: logsFn.handler, environment: logsEnvironment, routes: httpRoutesOf(template, LOGS_API_LOGICAL_ID) },
+      logsApi: {
+        functionName: logsFn.functionName,
+        handler: logsFn.handler,
+        environment: logsEnvironment,
+        routes: httpRoutesOf(template, LOGS_API_LOGICAL_ID),
+      },
     };
   } finally {
     s3.destroy();
@@ -253,9 +254,11 @@ async function deleteS3TestEvents(sqs: SQSClient, queueUrl: string): Promise<voi
     );
     const testEvents = Messages.filter((m) => (m.Body ?? '').includes('"s3:TestEvent"'));
     if (testEvents.length === 0) return;
-    await sqs.send(new DeleteMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: testEvents.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-    }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: testEvents.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
 }

@@ -20,7 +20,9 @@ const VENV = path.join(LOCAL_DIR, 'venv-python-client');
 
 /** The venv's `python`, with `joblogs` importable (and `python -m joblogs`). */
 export async function ensurePythonClient(): Promise<string> {
-  const fingerprint = createHash('sha256').update(readFileSync(path.join(PYTHON_CLIENT_DIR, 'pyproject.toml'))).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(readFileSync(path.join(PYTHON_CLIENT_DIR, 'pyproject.toml')))
+    .digest('hex');
   // The console script proves the install finished (the venv's python exists before pip ran).
   await withLock('venv-python-client', () => ensureVenvTool({ venv: VENV, requirement: ['-e', PYTHON_CLIENT_DIR], bin: 'joblogs-py', fingerprint }));
   return path.join(VENV, 'bin', 'python');

@@ -26,14 +26,16 @@ export function devTokenCommand(host: HostInfo, user = 'alice', team = 'ml'): st
 }
 
 export function quickStartText(stack: ProvisionedStack, host: HostInfo): string {
-  const env = Object.entries(producerEnv(stack)).map(([k, v]) => `${k}=${v}`).join(' \\\n         ');
+  const env = Object.entries(producerEnv(stack))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' \\\n         ');
   return [
     '',
     `The local stack runs: the indexer and the assembler consume their queues; the API answers on ${host.apiUrl}.`,
     '',
-    '1. A producer\'s environment:',
+    "1. A producer's environment:",
     `  export ${env}`,
-    '2. Register a job (what the platform\'s launcher does), then run your program under the shipper:',
+    "2. Register a job (what the platform's launcher does), then run your program under the shipper:",
     '  npx joblogs register --job-id my-job --owner alice --team ml',
     '  npx joblogs run --job-id my-job -- python train.py',
     '3. Read it through the logs API (docs/logs-api.md):',

@@ -9,13 +9,28 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../paths.js';
 
-const shortForms = ['Ref', 'Sub', 'GetAtt', 'Join', 'Select', 'Split', 'If', 'Equals', 'ImportValue', 'FindInMap', 'GetAZs', 'Base64', 'Not', 'And', 'Or', 'Condition'];
+const shortForms = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'Join',
+  'Select',
+  'Split',
+  'If',
+  'Equals',
+  'ImportValue',
+  'FindInMap',
+  'GetAZs',
+  'Base64',
+  'Not',
+  'And',
+  'Or',
+  'Condition',
+];
 const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
   shortForms.flatMap((name) => {
     const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-    return (['scalar', 'sequence', 'mapping'] as const).map(
-      (kind) => new yaml.Type(`!${name}`, { kind, construct: (data: unknown) => ({ [key]: data }) }),
-    );
+    return (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${name}`, { kind, construct: (data: unknown) => ({ [key]: data }) }));
   }),
 );
 

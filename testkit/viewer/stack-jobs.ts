@@ -62,7 +62,17 @@ export class StackJobs {
   multiSourceJob(): Promise<string> {
     const jobId = `viewer-ddp4-${this.#o.run}`;
     return this.#finished(jobId, async () => {
-      await Promise.all(RANKS.map((source, rank) => this.#ship(jobId, source, LINES_PER_RANK, lastLine((i) => multiSourceLine(rank, i)), { exitCode: rank === 2 ? 1 : 0, realTime: true })));
+      await Promise.all(
+        RANKS.map((source, rank) =>
+          this.#ship(
+            jobId,
+            source,
+            LINES_PER_RANK,
+            lastLine((i) => multiSourceLine(rank, i)),
+            { exitCode: rank === 2 ? 1 : 0, realTime: true },
+          ),
+        ),
+      );
     });
   }
 
@@ -87,7 +97,12 @@ export class StackJobs {
       const step = stepLine(n);
       print(step.text, step.stream);
     }
-    await eventually(() => this.#o.get(`/jobs/${jobId}/lines?before=end&limit=1`), (a) => a.body?.lines?.[0]?.line === 49, `the first 50 lines of ${jobId} readable`, 60_000);
+    await eventually(
+      () => this.#o.get(`/jobs/${jobId}/lines?before=end&limit=1`),
+      (a) => a.body?.lines?.[0]?.line === 49,
+      `the first 50 lines of ${jobId} readable`,
+      60_000,
+    );
     return {
       jobId,
       print: async (lines) => lines.forEach((text) => print(text)),
@@ -112,7 +127,12 @@ export class StackJobs {
       await ship();
       this.#o.log?.(`${jobId}: shipped in ${seconds(started)}`);
     }
-    const summary = await eventually(() => this.#o.get(`/jobs/${jobId}`), (a) => a.body?.status === 'complete', `${jobId} searchable`, SEARCHABLE_WITHIN_MS);
+    const summary = await eventually(
+      () => this.#o.get(`/jobs/${jobId}`),
+      (a) => a.body?.status === 'complete',
+      `${jobId} searchable`,
+      SEARCHABLE_WITHIN_MS,
+    );
     if (!known) this.#o.log?.(`${jobId}: ${summary.body.lineCount} lines, all searchable ${seconds(started)} after the first was printed`);
     return jobId;
   }
@@ -120,8 +140,16 @@ export class StackJobs {
   /** Ships one source: with the lines' own capture times, or (`realTime`) paced, captured as written. */
   async #ship(jobId: string, source: string, count: number, line: (n: number) => SyntheticLine, o: { exitCode: number; realTime?: boolean }): Promise<void> {
     await shipLines({
-      s3: this.#o.stack.s3, bucket: this.#o.stack.bucket, jobId, source, count, exitCode: o.exitCode, spoolDir: this.#spoolDir,
-      text: (n) => line(n).text, stream: (n) => line(n).stream, end: (n) => (line(n).end === '\r' ? '\r' : '\n'),
+      s3: this.#o.stack.s3,
+      bucket: this.#o.stack.bucket,
+      jobId,
+      source,
+      count,
+      exitCode: o.exitCode,
+      spoolDir: this.#spoolDir,
+      text: (n) => line(n).text,
+      stream: (n) => line(n).stream,
+      end: (n) => (line(n).end === '\r' ? '\r' : '\n'),
       ...(o.realTime ? { pauseEvery: 20, pauseMs: 16 } : { time: (n: number) => line(n).time }),
     });
   }

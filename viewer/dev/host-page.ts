@@ -18,7 +18,9 @@ export interface HostPageOptions {
 export function hostPage(jobId: string, params: URLSearchParams, options: HostPageOptions): string {
   const apiBase = options.apiBase;
   const theme = params.get('theme');
-  const attributes = [`api="${escapeHtml(apiBase)}"`, `job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : ''].filter(Boolean).join(' ');
+  const attributes = [`api="${escapeHtml(apiBase)}"`, `job="${escapeHtml(jobId)}"`, theme === 'dark' || theme === 'light' ? `theme="${theme}"` : '']
+    .filter(Boolean)
+    .join(' ');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -10,7 +10,7 @@ import { createGzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { decodeCursor, decodeLineCursor, encodeCursor } from './cursor.js';
 import { hostPage } from './host-page.js';
-import { type JobStore, type LineFilter, type StoredJob, type StoredLine } from './job-store.js';
+import type { JobStore, LineFilter, StoredJob, StoredLine } from './job-store.js';
 import { matchesQuery, queryTerms, termRanges } from '../src/query.js';
 import { stripEscapes } from '../src/ansi-text.js';
 
@@ -71,7 +71,11 @@ export async function startReferenceServer(options: ReferenceServerOptions, port
     failNext: (status, code) => {
       injected = new HttpError(status, code, `injected ${code}`, status === 503 ? { 'Retry-After': '1' } : {});
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -86,7 +90,12 @@ async function listenInRange(server: Server, [first, last]: [number, number]): P
   throw new Error(`no free port in ${first}–${last}`);
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, options: ReferenceServerOptions, takeInjected: () => HttpError | null): Promise<void> {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: ReferenceServerOptions,
+  takeInjected: () => HttpError | null,
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const origin = request.headers.origin;
   if (origin) response.setHeader('Access-Control-Allow-Origin', origin);
@@ -193,7 +202,10 @@ function invalid(message: string): HttpError {
 }
 
 function list(params: URLSearchParams, name: string): string[] {
-  return (params.get(name) ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return (params.get(name) ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function viewFilter(job: StoredJob, params: URLSearchParams): ViewFilter {
@@ -222,14 +234,24 @@ function cursorParam(job: StoredJob, filter: ViewFilter, value: string): number 
 // ---- routes ------------------------------------------------------------------------------------
 
 function summary(job: StoredJob): object {
-  const cursorOf = (p: number): object => { const l = job.at(p); return { cursor: encodeCursor(job.jobId, ';;', p), source: l.source, line: l.line }; };
+  const cursorOf = (p: number): object => {
+    const l = job.at(p);
+    return { cursor: encodeCursor(job.jobId, ';;', p), source: l.source, line: l.line };
+  };
   const sources = [...job.sources.values()].map((s) => ({ source: s.name, status: s.final ? 'final' : 'running', lines: s.nextLine, exitCode: s.exitCode }));
   const errors = job.errorPositions;
   return {
-    jobId: job.jobId, owner: job.owner, team: job.team, status: job.status, exitCode: job.exitCode, signal: null,
-    startedAt: new Date(job.startedAt).toISOString(), endedAt: job.endedAt === null ? null : new Date(job.endedAt).toISOString(),
+    jobId: job.jobId,
+    owner: job.owner,
+    team: job.team,
+    status: job.status,
+    exitCode: job.exitCode,
+    signal: null,
+    startedAt: new Date(job.startedAt).toISOString(),
+    endedAt: job.endedAt === null ? null : new Date(job.endedAt).toISOString(),
     lineCount: sources.reduce((sum, s) => sum + s.lines, 0),
-    sources, levels: { ...job.levelCounts },
+    sources,
+    levels: { ...job.levelCounts },
     errors: { total: errors.length, first: errors.length ? cursorOf(errors[0]!) : null, positions: errors.slice(0, 1000).map(cursorOf) },
     links: { download: `/jobs/${encodeURIComponent(job.jobId)}/logs` },
   };
@@ -300,19 +322,32 @@ function pageBody(job: StoredJob, filter: ViewFilter, page: Page): object {
   const hasBefore = scan(job, filter.compiled, first - 1, -1, 1).length > 0;
   const hasAfter = scan(job, filter.compiled, (last ?? page.start - 1) + 1, +1, 1).length > 0;
   const cursor = (p: number): string => encodeCursor(job.jobId, filter.key, p);
-  const next = last !== undefined ? cursor(last) : page.ownAfter ?? (page.start > 0 ? cursor(page.start - 1) : 'start');
+  const next = last !== undefined ? cursor(last) : (page.ownAfter ?? (page.start > 0 ? cursor(page.start - 1) : 'start'));
   return {
-    jobId: job.jobId, status: job.status,
+    jobId: job.jobId,
+    status: job.status,
     lines: page.positions.map((p) => lineBody(job.at(p), cursor(p))),
-    prev: hasBefore ? cursor(first) : null, next, hasBefore, hasAfter,
+    prev: hasBefore ? cursor(first) : null,
+    next,
+    hasBefore,
+    hasAfter,
   };
 }
 
 function lineBody(line: StoredLine, cursor: string): object {
   return {
-    cursor, source: line.source, line: line.line, seq: line.seq, time: new Date(line.time).toISOString(), stream: line.stream,
-    level: line.level === 'none' ? null : line.level, text: line.text, end: line.end, tags: [],
-    ...(line.span > 1 ? { span: line.span } : {}), ...(line.redraws ? { redraws: line.redraws.length } : {}),
+    cursor,
+    source: line.source,
+    line: line.line,
+    seq: line.seq,
+    time: new Date(line.time).toISOString(),
+    stream: line.stream,
+    level: line.level === 'none' ? null : line.level,
+    text: line.text,
+    end: line.end,
+    tags: [],
+    ...(line.span > 1 ? { span: line.span } : {}),
+    ...(line.redraws ? { redraws: line.redraws.length } : {}),
   };
 }
 
@@ -330,10 +365,21 @@ function search(job: StoredJob, params: URLSearchParams): object {
   const from = after === null ? 0 : lowerIndex(all, (cursorParam(job, filter, after) as number) + 1);
   const positions = all.slice(from, from + limit);
   return {
-    jobId: job.jobId, total: Math.min(all.length, 10_000), totalExact: all.length <= 10_000,
+    jobId: job.jobId,
+    total: Math.min(all.length, 10_000),
+    totalExact: all.length <= 10_000,
     matches: positions.map((p) => {
       const line = job.at(p);
-      const { cursor, source, line: number, seq, time, stream, level, text } = lineBody(line, encodeCursor(job.jobId, filter.key, p)) as Record<string, unknown>;
+      const {
+        cursor,
+        source,
+        line: number,
+        seq,
+        time,
+        stream,
+        level,
+        text,
+      } = lineBody(line, encodeCursor(job.jobId, filter.key, p)) as Record<string, unknown>;
       return { cursor, source, line: number, seq, time, stream, level, text, highlights: rawHighlights(line.text, terms) };
     }),
     next: from + limit < all.length ? encodeCursor(job.jobId, filter.key, positions[positions.length - 1]!) : null,
@@ -395,8 +441,11 @@ function redraws(job: StoredJob, params: URLSearchParams): object {
 function signerAnswer(job: StoredJob, base: string): object {
   const kibana = `https://kibana.example/app/discover#/?_g=(time:(from:now-7d,to:now))&_a=(query:(language:kuery,query:'labels.job_id:"${job.jobId}"'))`;
   return {
-    status: job.status, downloadUrl: `${base}/_ref/downloads/${encodeURIComponent(job.jobId)}.log.gz`,
-    expiresAt: new Date(Date.now() + 900_000).toISOString(), kibanaUrl: kibana, kibanaTraceUrl: null,
+    status: job.status,
+    downloadUrl: `${base}/_ref/downloads/${encodeURIComponent(job.jobId)}.log.gz`,
+    expiresAt: new Date(Date.now() + 900_000).toISOString(),
+    kibanaUrl: kibana,
+    kibanaTraceUrl: null,
     ...(job.status === 'running' ? { detail: 'The job is still running: the file holds what it has printed so far.' } : {}),
   };
 }

@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     live.print({ source: 'main', ...stepLine(step++) });
     live.wake();
   }, 500).unref();
-  const server = await startReferenceServer({ store, tokens: new Map([[DEV_TOKEN, { sub: 'alice', teams: ['ml'] }]]), bundlePath: BUNDLE_PATH, pageToken: DEV_TOKEN });
+  const server = await startReferenceServer({
+    store,
+    tokens: new Map([[DEV_TOKEN, { sub: 'alice', teams: ['ml'] }]]),
+    bundlePath: BUNDLE_PATH,
+    pageToken: DEV_TOKEN,
+  });
   console.log(`[viewer] reference logs API on ${server.url} (token "${DEV_TOKEN}")`);
   for (const job of ['train-1m', 'ddp-4', 'live-demo']) console.log(`[viewer] ${server.url}/view/${job}`);
 }

@@ -50,7 +50,11 @@ export function barState(epoch: number, done: number, total: number): string {
 export function stepLine(step: number): { text: string; stream: Stream } {
   const loss = (2.5 / Math.log(step + 3)).toFixed(4);
   if (step % 97 === 0) return { text: `${yellow('WARNING')} step ${step}: grad norm ${(step % 13) + 5}.0 clipped to 1.0`, stream: 'stderr' };
-  if (step % 250 === 0) return { text: `${truecolor(255, 105, 180, 'metrics')} step=${step} ${palette(45, `acc=${(0.5 + (step % 500) / 1000).toFixed(3)}`)} tokens/s=${41000 + (step % 977)}`, stream: 'stdout' };
+  if (step % 250 === 0)
+    return {
+      text: `${truecolor(255, 105, 180, 'metrics')} step=${step} ${palette(45, `acc=${(0.5 + (step % 500) / 1000).toFixed(3)}`)} tokens/s=${41000 + (step % 977)}`,
+      stream: 'stdout',
+    };
   return { text: `${green('INFO')} step ${step} loss=${bold(loss)} lr=3.0e-4 grad_norm=${(1 + (step % 7) / 10).toFixed(2)}`, stream: 'stdout' };
 }
 
@@ -80,7 +84,8 @@ export function trainingLine(n: number, lineCount: number): SyntheticLine {
   const step = period * 1000 + offset;
   if (offset === 0) return line(palette(45, `== epoch ${epoch} · shard ${period % 8} ==`));
   if (offset === 1) return line('', 'stderr', '\r');
-  if (offset <= BAR_STATES + 2) return line(barState(epoch, Math.round(((offset - 1) / (BAR_STATES + 1)) * 100), 100), 'stderr', offset === BAR_STATES + 2 ? '\n' : '\r');
+  if (offset <= BAR_STATES + 2)
+    return line(barState(epoch, Math.round(((offset - 1) / (BAR_STATES + 1)) * 100), 100), 'stderr', offset === BAR_STATES + 2 ? '\n' : '\r');
   if (offset === 23) return line('');
   if (offset === 24) return line(configLine(epoch));
   if (period % 100 === 50 && offset >= ERROR_AT && offset <= ERROR_AT + TRACEBACK.length) {
@@ -102,7 +107,8 @@ export const RANKS = ['rank-0', 'rank-1', 'rank-2', 'rank-3'] as const;
  */
 export function multiSourceLine(rank: number, i: number): SyntheticLine {
   const time = START + i * 40 + rank * 7;
-  if (i >= 10 && i < 20) return { text: barState(1, (i - 9) * 10, 100).replace('epoch 1', `loader r${rank}`), stream: 'stderr', end: i === 19 ? '\n' : '\r', time };
+  if (i >= 10 && i < 20)
+    return { text: barState(1, (i - 9) * 10, 100).replace('epoch 1', `loader r${rank}`), stream: 'stderr', end: i === 19 ? '\n' : '\r', time };
   if (rank === 2 && i >= 3000 && i < 3005) return { text: TRACEBACK[i - 3000]!, stream: 'stderr', end: '\n', time };
   return { ...stepLine((i - (rank === 2 && i >= 3005 ? 4 : 0)) * 4 + rank), end: '\n', time };
 }

@@ -100,7 +100,7 @@ export class JoblogsViewer extends HTMLElement {
   connectedCallback(): void {
     // A host may set the token before this element was defined: that set an own property; re-set it through the accessor.
     for (const name of ['token', 'getToken'] as const) {
-      if (!Object.prototype.hasOwnProperty.call(this, name)) continue;
+      if (!Object.hasOwn(this, name)) continue;
       const value = (this as Record<string, unknown>)[name];
       delete (this as Record<string, unknown>)[name];
       (this as Record<string, unknown>)[name] = value;
@@ -172,7 +172,8 @@ export class JoblogsViewer extends HTMLElement {
       this.summary = await this.api.summary();
     } catch (error) {
       this.showError(error);
-      if (error instanceof ApiError && error.transient && session === this.session) setTimeout(() => session === this.session && void this.start(), (error.retryAfter ?? 3) * 1000);
+      if (error instanceof ApiError && error.transient && session === this.session)
+        setTimeout(() => session === this.session && void this.start(), (error.retryAfter ?? 3) * 1000);
       return;
     }
     if (session !== this.session) return;
@@ -186,11 +187,20 @@ export class JoblogsViewer extends HTMLElement {
 
   private onSummary(): void {
     const summary = this.summary!;
-    setSources(this.toolbar, summary.sources.map((s) => s.source));
+    setSources(
+      this.toolbar,
+      summary.sources.map((s) => s.source),
+    );
     const widest = Math.max(...summary.sources.map((s) => s.lines), 1);
     this.style.setProperty('--joblogs-gutter-ch', String(Math.max(4, String(widest).length)));
     this.toolbar.firstError.disabled = this.toolbar.nextError.disabled = summary.errors.total === 0;
-    this.emit(EVENTS.status, { jobId: summary.jobId, status: summary.status, exitCode: summary.exitCode, signal: summary.signal, lineCount: summary.lineCount });
+    this.emit(EVENTS.status, {
+      jobId: summary.jobId,
+      status: summary.status,
+      exitCode: summary.exitCode,
+      signal: summary.signal,
+      lineCount: summary.lineCount,
+    });
     this.refreshRows();
     this.renderStatus();
   }
@@ -243,7 +253,8 @@ export class JoblogsViewer extends HTMLElement {
 
   private async openPermalink(source: string | null, line: number): Promise<void> {
     const sources = this.summary!.sources.map((s) => s.source);
-    const chosen = source && sources.includes(source) ? source : sources.length === 1 ? null : (this.filters.source.length === 1 ? this.filters.source[0]! : sources[0]!);
+    const chosen =
+      source && sources.includes(source) ? source : sources.length === 1 ? null : this.filters.source.length === 1 ? this.filters.source[0]! : sources[0]!;
     // Line numbers are per source: a job with several is read on the chosen source's axis.
     if (chosen && sources.length > 1 && (this.filters.source.length !== 1 || this.filters.source[0] !== chosen)) this.setFilterValue('source', [chosen]);
     this.setFollowing(false);
@@ -280,7 +291,9 @@ export class JoblogsViewer extends HTMLElement {
     const position = errors.positions[this.errorIndex]!;
     const row = await this.goTo(this.errorTarget(position));
     this.select(row);
-    this.announce(`Error ${this.errorIndex + 1} of ${errors.total}${errors.total > errors.positions.length ? ` (the first ${errors.positions.length} can be stepped through)` : ''}`);
+    this.announce(
+      `Error ${this.errorIndex + 1} of ${errors.total}${errors.total > errors.positions.length ? ` (the first ${errors.positions.length} can be stepped through)` : ''}`,
+    );
   }
 
   /** The summary's error cursors belong to the unfiltered view: use the line number where it is exact, else drop the filters. */
@@ -359,7 +372,8 @@ export class JoblogsViewer extends HTMLElement {
   }
 
   private syncToggles(): void {
-    for (const [name, button] of Object.entries(this.toolbar.toggles)) button.setAttribute('aria-pressed', String(this.hasAttribute(TOGGLE_ATTRIBUTES[name as ToggleName])));
+    for (const [name, button] of Object.entries(this.toolbar.toggles))
+      button.setAttribute('aria-pressed', String(this.hasAttribute(TOGGLE_ATTRIBUTES[name as ToggleName])));
   }
 
   // ---- selection, links, keyboard ------------------------------------------------------------
@@ -379,7 +393,13 @@ export class JoblogsViewer extends HTMLElement {
     if (row.line === null) return;
     const permalink = formatPermalink({ source: row.source, line: row.line }, this.summary!.sources.length === 1);
     if (updateHash && this.permalinksOn() && location.hash !== permalink) history.replaceState(history.state, '', permalink);
-    this.emit(EVENTS.lineSelected, { source: row.source, line: row.line, lineNumber: row.line + 1, cursor: row.kind === 'line' ? row.cursor : null, permalink });
+    this.emit(EVENTS.lineSelected, {
+      source: row.source,
+      line: row.line,
+      lineNumber: row.line + 1,
+      cursor: row.kind === 'line' ? row.cursor : null,
+      permalink,
+    });
   }
 
   private onHashChange(): void {
@@ -433,7 +453,11 @@ export class JoblogsViewer extends HTMLElement {
       terms: this.search?.terms ?? [],
       currentKey: this.search?.current?.cursor ?? null,
       selectedKey: this.selectedKey,
-      setSize: summary ? (this.filters.source.length === 1 ? (summary.sources.find((s) => s.source === this.filters.source[0])?.lines ?? -1) : summary.lineCount) : -1,
+      setSize: summary
+        ? this.filters.source.length === 1
+          ? (summary.sources.find((s) => s.source === this.filters.source[0])?.lines ?? -1)
+          : summary.lineCount
+        : -1,
     };
   }
 
@@ -454,7 +478,8 @@ export class JoblogsViewer extends HTMLElement {
   private showError(error: unknown): void {
     const message = describeError(error, this.getAttribute('job') ?? '');
     this.shell.showAlert(message);
-    const detail = error instanceof ApiError ? { status: error.status, code: error.code, message: error.message } : { status: null, code: 'CLIENT', message: String(error) };
+    const detail =
+      error instanceof ApiError ? { status: error.status, code: error.code, message: error.message } : { status: null, code: 'CLIENT', message: String(error) };
     this.emit(EVENTS.error, { ...detail, text: message });
   }
 
@@ -466,4 +491,3 @@ export class JoblogsViewer extends HTMLElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
-

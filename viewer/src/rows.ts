@@ -102,7 +102,10 @@ function pushItem(rows: Row[], item: LogLine, options: RowOptions): void {
     rows.push(toRow(item, 0));
     return;
   }
-  item.text.split('\n').slice(0, span).forEach((text, i) => rows.push({ ...toRow(item, i), text }));
+  item.text
+    .split('\n')
+    .slice(0, span)
+    .forEach((text, i) => rows.push({ ...toRow(item, i), text }));
 }
 
 function toRow(item: LogLine, offset: number): LineRow {

@@ -61,7 +61,15 @@ export function createToolbar(intents: ToolbarIntents): Toolbar {
   });
   search.addEventListener('search', () => search.value === '' && intents.clearSearch());
   const source = select('Source', [['', 'All sources']], (v) => intents.filter('source', v));
-  const stream = select('Stream', [['', 'All streams'], ['stdout', 'stdout'], ['stderr', 'stderr']], (v) => intents.filter('stream', v));
+  const stream = select(
+    'Stream',
+    [
+      ['', 'All streams'],
+      ['stdout', 'stdout'],
+      ['stderr', 'stderr'],
+    ],
+    (v) => intents.filter('stream', v),
+  );
   const level = select('Level', LEVEL_CHOICES, (v) => intents.filter('level', v));
   const firstError = button('First error', 'Jump to the first error', () => intents.firstError());
   const nextError = button('Next error', 'Jump to the next error (e)', () => intents.nextError());

@@ -63,7 +63,12 @@ export class LogView {
   private async open(target: Target, signal: AbortSignal): Promise<Opened | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const opened = await openWindow(attempt === 0 ? target : withoutPrefetch(target), { api: this.deps.api, filters: this.deps.filters(), summary: this.deps.summary(), signal });
+        const opened = await openWindow(attempt === 0 ? target : withoutPrefetch(target), {
+          api: this.deps.api,
+          filters: this.deps.filters(),
+          summary: this.deps.summary(),
+          signal,
+        });
         if (attempt > 0) this.deps.recovered();
         return opened;
       } catch (error) {
@@ -94,7 +99,8 @@ export class LogView {
   async extend(direction: 'before' | 'after'): Promise<void> {
     const window = this.window;
     if (!window || this.extending[direction] || this.jumping) return;
-    const anchor = direction === 'before' ? (window.hasBefore && window.prev ? { before: window.prev } : null) : window.hasAfter ? { after: window.next } : null;
+    const anchor =
+      direction === 'before' ? (window.hasBefore && window.prev ? { before: window.prev } : null) : window.hasAfter ? { after: window.next } : null;
     if (!anchor) return;
     this.extending[direction] = true;
     let page: LinesPage | null = null;
@@ -132,7 +138,9 @@ export class LogView {
   /** The row of a line cursor or line number, for selection and search. */
   rowIndexFor(target: Target, itemIndex: number): number {
     if (target.kind === 'line') {
-      const index = this.rows.findIndex((r) => r.kind !== 'footer' && r.line !== null && r.line >= target.line && (target.source === null || r.source === target.source));
+      const index = this.rows.findIndex(
+        (r) => r.kind !== 'footer' && r.line !== null && r.line >= target.line && (target.source === null || r.source === target.source),
+      );
       if (index !== -1) return index;
     }
     const item = this.window?.items[itemIndex];
@@ -188,7 +196,10 @@ export class LogView {
       if (row.kind !== 'line') continue;
       try {
         const states = await this.deps.api.redraws(row.cursor, this.controller.signal);
-        this.fetchedRedraws.set(row.cursor, states.states.map((s) => s.text));
+        this.fetchedRedraws.set(
+          row.cursor,
+          states.states.map((s) => s.text),
+        );
         // Bounded like the window: forget the bars fetched longest ago.
         if (this.fetchedRedraws.size > MAX_FETCHED_BARS) this.fetchedRedraws.delete(this.fetchedRedraws.keys().next().value!);
       } catch (error) {
@@ -210,7 +221,14 @@ function withoutPrefetch(target: Target): Target {
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 

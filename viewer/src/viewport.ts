@@ -145,7 +145,8 @@ export class Viewport {
 
   private computeOffsets(): void {
     const offsets = new Float64Array(this.rows.length + 1);
-    for (let i = 0; i < this.rows.length; i++) offsets[i + 1] = offsets[i]! + (this.wrapLines ? (this.heights.get(this.rows[i]!.key) ?? ROW_HEIGHT) : ROW_HEIGHT);
+    for (let i = 0; i < this.rows.length; i++)
+      offsets[i + 1] = offsets[i]! + (this.wrapLines ? (this.heights.get(this.rows[i]!.key) ?? ROW_HEIGHT) : ROW_HEIGHT);
     this.offsets = offsets;
   }
 

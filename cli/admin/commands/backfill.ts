@@ -14,7 +14,15 @@ import { Slots } from '../../../shared/core/batch/index.js';
 import { parseChunkKey } from '../../../shared/core/contract/index.js';
 import { describeError, isPermanent } from '../../../shared/core/errors.js';
 import { documentIdPrefix } from '../../../shared/core/ingest/index.js';
-import { KeyWatermark, MAX_LISTED, resumeOrStart, selectionListing, type BackfillSelection, type BackfillState, type BackfillTarget } from '../../../shared/core/ops/index.js';
+import {
+  KeyWatermark,
+  MAX_LISTED,
+  resumeOrStart,
+  selectionListing,
+  type BackfillSelection,
+  type BackfillState,
+  type BackfillTarget,
+} from '../../../shared/core/ops/index.js';
 import type { IndexerDeps } from '../../../functions/indexer/deps.js';
 import { emptyStats, indexChunk } from '../../../functions/indexer/index-chunk.js';
 import { ES_REQUEST_TIMEOUT_MS, type AdminDeps } from '../deps.js';
@@ -75,14 +83,30 @@ export async function backfillCommand(o: BackfillOptions, deps: AdminDeps): Prom
   const stateFile = o.stateFile ?? defaultStateFile(deps.stage.bucket, o.selection, target);
   const { state, resumed } = resumeOrStart(readState(stateFile), { bucket: deps.stage.bucket, selection: o.selection, target }, new Date(deps.now()));
   const chunks = await selectChunks(o.selection, state.doneThrough, deps);
-  const run = new BackfillRun({ state, stateFile, target, index: clusterJobIndex(transport, { requestTimeoutMs: ES_REQUEST_TIMEOUT_MS }), indexer: indexerDeps(target, kind, transport, deps), deps, dryRun: o.dryRun });
+  const run = new BackfillRun({
+    state,
+    stateFile,
+    target,
+    index: clusterJobIndex(transport, { requestTimeoutMs: ES_REQUEST_TIMEOUT_MS }),
+    indexer: indexerDeps(target, kind, transport, deps),
+    deps,
+    dryRun: o.dryRun,
+  });
   const started = deps.now();
   await run.all(chunks, o.concurrency);
   const seconds = Math.max(0.001, (deps.now() - started) / 1000);
   const c = state.counts;
   const attention = c.unsafe + c.failed > 0;
   return {
-    result: { state, stateFile, resumed, selected: chunks.length, seconds, dryRun: o.dryRun, throughput: { chunksPerS: chunks.length / seconds, linesPerS: run.lines / seconds, mibPerS: run.bytes / 1048576 / seconds } },
+    result: {
+      state,
+      stateFile,
+      resumed,
+      selected: chunks.length,
+      seconds,
+      dryRun: o.dryRun,
+      throughput: { chunksPerS: chunks.length / seconds, linesPerS: run.lines / seconds, mibPerS: run.bytes / 1048576 / seconds },
+    },
     exitCode: attention ? AdminExitCode.attention : AdminExitCode.ok,
   };
 }
@@ -92,7 +116,8 @@ async function targetNode(o: BackfillOptions, deps: AdminDeps): Promise<string> 
   if (o.targetStage === deps.stage.stage) return deps.elasticsearch().node;
   const read = await deps.stageOutputs.read(`joblogs-${o.targetStage}`);
   const node = read.outputs?.['EsNode'];
-  if (!node) throw new TargetNotReadyError(`No Elasticsearch URL for target stage ${o.targetStage} (${read.outputs ? 'no EsNode output' : read.why}); pass --es-url`);
+  if (!node)
+    throw new TargetNotReadyError(`No Elasticsearch URL for target stage ${o.targetStage} (${read.outputs ? 'no EsNode output' : read.why}); pass --es-url`);
   return node;
 }
 
@@ -101,9 +126,18 @@ async function ensureTemplates(transport: ClusterTransport, kind: ClusterKind, t
   const name = templateNames(target.stage).index;
   const exists = await transport.request({ method: 'GET', path: `/_index_template/${name}`, timeoutMs: ES_REQUEST_TIMEOUT_MS });
   if (isOk(exists)) return;
-  if (!o.installTemplates) throw new TargetNotReadyError(`${target.esNode} has no index template ${name}: install the stage's templates first (--install-templates, or deploy/es-setup.ts)`);
+  if (!o.installTemplates)
+    throw new TargetNotReadyError(
+      `${target.esNode} has no index template ${name}: install the stage's templates first (--install-templates, or deploy/es-setup.ts)`,
+    );
   // The deploy step's own setup, on the kind the target is; a cluster that cannot keep the retention gets a warning here, not a refusal.
-  await setupCluster(transport, { declared: kind, stage: target.stage, retentionDays: o.retentionDays, lifecycle: 'optional', warn: (m) => deps.io.stderr(`${m}\n`) });
+  await setupCluster(transport, {
+    declared: kind,
+    stage: target.stage,
+    retentionDays: o.retentionDays,
+    lifecycle: 'optional',
+    warn: (m) => deps.io.stderr(`${m}\n`),
+  });
 }
 
 function defaultStateFile(bucket: string, selection: BackfillSelection, target: BackfillTarget): string {
@@ -151,8 +185,14 @@ async function selectChunks(selection: BackfillSelection, after: string | null, 
 /** The indexer's own dependencies, pointed at the target; its dead letters are kept here, not written to the bucket. */
 function indexerDeps(target: BackfillTarget, kind: ClusterKind, transport: ClusterTransport, deps: AdminDeps): IndexerDeps {
   const config = loadIndexerConfig({
-    STAGE: target.stage, LOG_BUCKET: deps.stage.bucket, ES_NODE: target.esNode, CLUSTER_KIND: kind, CLUSTER_AUTH: deps.config.clusterAuth,
-    AWS_REGION: deps.config.region, S3_FORCE_PATH_STYLE: String(deps.config.forcePathStyle), ES_REQUEST_TIMEOUT_MS: '60000',
+    STAGE: target.stage,
+    LOG_BUCKET: deps.stage.bucket,
+    ES_NODE: target.esNode,
+    CLUSTER_KIND: kind,
+    CLUSTER_AUTH: deps.config.clusterAuth,
+    AWS_REGION: deps.config.region,
+    S3_FORCE_PATH_STYLE: String(deps.config.forcePathStyle),
+    ES_REQUEST_TIMEOUT_MS: '60000',
   });
   return {
     config,
@@ -200,7 +240,10 @@ class BackfillRun {
     try {
       for (let from = 0; from < chunks.length; from += RECORD_CHECK_BATCH) {
         const batch = chunks.slice(from, from + RECORD_CHECK_BATCH);
-        const recorded = await this.#o.index.recordedChunks(this.#o.target.stage, batch.map((c) => documentIdPrefix(deps.stage.bucket, c.key)));
+        const recorded = await this.#o.index.recordedChunks(
+          this.#o.target.stage,
+          batch.map((c) => documentIdPrefix(deps.stage.bucket, c.key)),
+        );
         next = 0;
         const worker = async () => {
           while (next < batch.length) {

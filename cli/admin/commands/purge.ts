@@ -2,7 +2,18 @@ import { deadLetterJobPrefix } from '../../../shared/core/batch/index.js';
 import { jobMarkerPrefix, registrationKey } from '../../../shared/core/contract/index.js';
 import { downloadKey } from '../../../shared/core/download/index.js';
 import { checkpointKey } from '../../../shared/core/ingest/index.js';
-import { nothingLeft, PURGE_KINDS, purgeAudit, purgeAuditKey, purgeCounts, type ObjectVersion, type PurgeAudit, type PurgeCounts, type PurgeKind, type PurgePlan } from '../../../shared/core/ops/index.js';
+import {
+  nothingLeft,
+  PURGE_KINDS,
+  purgeAudit,
+  purgeAuditKey,
+  purgeCounts,
+  type ObjectVersion,
+  type PurgeAudit,
+  type PurgeCounts,
+  type PurgeKind,
+  type PurgePlan,
+} from '../../../shared/core/ops/index.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminExitCode, JobNotFoundError, JobStillRunningError } from '../errors.js';
 
@@ -42,7 +53,9 @@ export async function purgeCommand(o: PurgeOptions, deps: AdminDeps): Promise<{ 
   if (nothingLeft(plan) && !record.registration && !record.job) throw new JobNotFoundError(`Nothing of job ${o.jobId} is in stage ${deps.stage.stage}`);
   const running = record.job?.sources.filter((s) => s.status === 'running').map((s) => s.source) ?? [];
   if (running.length > 0 && !o.force && o.yes) {
-    throw new JobStillRunningError(`Job ${o.jobId} still runs (source ${running.join(', ')} has no final marker): what its shipper writes next would survive the purge; stop it, then purge (or --force if it is gone for good)`);
+    throw new JobStillRunningError(
+      `Job ${o.jobId} still runs (source ${running.join(', ')} has no final marker): what its shipper writes next would survive the purge; stop it, then purge (or --force if it is gone for good)`,
+    );
   }
   const base = { jobId: o.jobId, plan: purgeCounts(plan), sample: sampleOf(plan) };
   if (!o.yes) return { result: { ...base, dryRun: true }, exitCode: AdminExitCode.ok };
@@ -67,7 +80,9 @@ export async function planPurge(jobId: string, deps: AdminDeps): Promise<PurgePl
     bucket.listVersions(downloadKey(jobId), { exact: true }),
     bucket.listUploads(downloadKey(jobId)).then((all) => all.filter((u) => u.key === downloadKey(jobId))),
     checkpointsOf(chunks, deps),
-    Promise.all(['indexer', 'assembler', 'redriven/indexer', 'redriven/assembler'].map((fn) => bucket.listVersions(deadLetterJobPrefix(`dead-letter/${fn}/`, jobId)))).then((lists) => lists.flat()),
+    Promise.all(
+      ['indexer', 'assembler', 'redriven/indexer', 'redriven/assembler'].map((fn) => bucket.listVersions(deadLetterJobPrefix(`dead-letter/${fn}/`, jobId))),
+    ).then((lists) => lists.flat()),
     index.countDocuments(deps.stage.stage, jobId),
     index.countChunkRecords(deps.stage.stage, jobId),
   ]);
@@ -103,12 +118,17 @@ export function renderPurge(r: PurgeResult): string {
   const c = r.plan;
   const what = `${c.objects.registration} registration, ${c.objects.download} download file, ${c.objects.markers} marker(s), ${c.objects.chunks} chunk(s), ${c.objects.checkpoints} checkpoint(s), ${c.objects.deadLetters} dead-letter report(s) (object versions, ${c.bytes} bytes), ${c.uploads} upload(s) in progress, ${c.documents} document(s), ${c.chunkRecords} chunk record(s)`;
   const lines = [r.dryRun ? `dry run — purging job ${r.jobId} would remove: ${what}` : `purged job ${r.jobId}: ${what}`];
-  for (const kind of PURGE_KINDS) if (r.sample[kind].length > 0) lines.push(`  ${kind}: ${r.sample[kind].join(', ')}${c.objects[kind] > r.sample[kind].length ? ', …' : ''}`);
+  for (const kind of PURGE_KINDS)
+    if (r.sample[kind].length > 0) lines.push(`  ${kind}: ${r.sample[kind].join(', ')}${c.objects[kind] > r.sample[kind].length ? ', …' : ''}`);
   if (r.dryRun) lines.push('nothing was removed; run again with --yes (and --reason) to purge');
   if (r.audit) {
     const left = r.audit.record.left;
     const remaining = Object.values(left.objects).reduce((n, k) => n + k, 0) + left.uploads + left.documents + left.chunkRecords;
-    lines.push(remaining === 0 ? 'a second look found nothing of the job left' : `a second look still found ${remaining} item(s) (a notification still in flight wrote them?): run purge again`);
+    lines.push(
+      remaining === 0
+        ? 'a second look found nothing of the job left'
+        : `a second look still found ${remaining} item(s) (a notification still in flight wrote them?): run purge again`,
+    );
     lines.push(`audit record: ${r.audit.key}`);
   }
   return `${lines.join('\n')}\n`;

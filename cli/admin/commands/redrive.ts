@@ -61,12 +61,19 @@ async function redriveOne(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, 
   const busy = o.waitS > 0 ? (await deps.queues.depth(source.url)).inFlight : 0;
   const progress = new Progress(deps.io, { unit: 'messages', total: Math.min(before, o.max), enabled: deps.config.progress });
   let moved: Pick<QueueRedrive, 'method' | 'moved' | 'note'>;
-  const task = o.method === 'copy' ? 'unsupported' : await deps.queues.startMoveTask({ sourceArn: dlq.arn, destinationArn: source.arn, perSecond: o.perSecond });
+  const task =
+    o.method === 'copy' ? 'unsupported' : await deps.queues.startMoveTask({ sourceArn: dlq.arn, destinationArn: source.arn, perSecond: o.perSecond });
   if (task !== 'unsupported') {
     moved = { method: 'move-task', moved: await followMoveTask(dlq.arn, task.taskHandle, progress, deps) };
   } else {
     if (o.method === 'move-task') throw new Error(`StartMessageMoveTask is not available on this SQS endpoint; use --method copy`);
-    const copied = await deps.queues.moveByCopy({ from: dlq.url, to: source.url, limit: new RateLimit(o.perSecond, deps), max: o.max, onMoved: (n) => progress.advance(n) });
+    const copied = await deps.queues.moveByCopy({
+      from: dlq.url,
+      to: source.url,
+      limit: new RateLimit(o.perSecond, deps),
+      max: o.max,
+      onMoved: (n) => progress.advance(n),
+    });
     moved = {
       method: 'copy',
       moved: copied.moved,
@@ -95,7 +102,13 @@ async function followMoveTask(sourceArn: string, taskHandle: string, progress: P
  * Polls the source queue until nothing waits there and no more is in flight than before the move
  * (`busy`), or the wait is over; then counts what came back.
  */
-async function watch(queue: RedriveQueue, source: QueueRef, dlq: QueueRef, o: { started: number; busy: number; waitS: number; moved: number }, deps: AdminDeps): Promise<NonNullable<QueueRedrive['after']>> {
+async function watch(
+  queue: RedriveQueue,
+  source: QueueRef,
+  dlq: QueueRef,
+  o: { started: number; busy: number; waitS: number; moved: number },
+  deps: AdminDeps,
+): Promise<NonNullable<QueueRedrive['after']>> {
   const until = deps.now() + o.waitS * 1000;
   let drained = false;
   while (deps.now() < until) {
@@ -148,6 +161,7 @@ export async function redriveReportsCommand(o: ReportRedriveOptions, deps: Admin
   const limit = new RateLimit(o.perSecond, deps);
   const progress = new Progress(deps.io, { unit: 'reports', total: selected.length, enabled: deps.config.progress });
   for (const { key, fn } of selected) {
+    // biome-ignore lint/suspicious/noExplicitAny: a dead-letter report is JSON read field by field
     const report = (await deps.bucket.readJson(key)) as Record<string, any> | undefined;
     const chunk = fn === 'indexer' && typeof report?.['key'] === 'string' && report['key'].startsWith('chunks/') ? (report['key'] as string) : undefined;
     const jobId = fn === 'assembler' && typeof report?.['details']?.['jobId'] === 'string' ? (report['details']['jobId'] as string) : undefined;
@@ -157,7 +171,8 @@ export async function redriveReportsCommand(o: ReportRedriveOptions, deps: Admin
       result.skipped.push({ report: key, why: `${chunk} is no longer in the bucket` });
     } else if (!o.dryRun) {
       await limit.take(1);
-      if (chunk && !result.chunks.includes(chunk)) await deps.queues.send(deps.stage.chunks.url, chunkAnnouncement(deps.stage.bucket, [{ key: chunk }], new Date(deps.now())));
+      if (chunk && !result.chunks.includes(chunk))
+        await deps.queues.send(deps.stage.chunks.url, chunkAnnouncement(deps.stage.bucket, [{ key: chunk }], new Date(deps.now())));
       if (jobId && !result.jobs.includes(jobId)) await deps.assembleQueue.send({ jobId });
       await deps.bucket.move(key, key.replace(/^dead-letter\//, 'dead-letter/redriven/'));
       result.archived++;
@@ -191,7 +206,10 @@ async function exists(key: string, deps: AdminDeps): Promise<boolean> {
 export function renderRedrive(result: QueueRedrive[]): string {
   return `${result
     .map((r) => {
-      const head = r.method === 'none' ? `${r.dlq}: ${r.before} message(s)${r.note ? ` (${r.note})` : ', nothing to move'}` : `${r.dlq}: moved ${r.moved} of ${r.before} message(s) back to the ${r.queue} queue (${r.method})`;
+      const head =
+        r.method === 'none'
+          ? `${r.dlq}: ${r.before} message(s)${r.note ? ` (${r.note})` : ', nothing to move'}`
+          : `${r.dlq}: moved ${r.moved} of ${r.before} message(s) back to the ${r.queue} queue (${r.method})`;
       const note = r.note && r.method !== 'none' ? `\n  ${r.note}` : '';
       const after = r.after
         ? `\n  ${r.after.drained ? 'the queue drained' : 'the queue had not drained when the wait ended'}: ${r.after.cameThrough} came through, ${r.after.backInDlq} back in the DLQ, ${r.after.newReports} new dead-letter report(s)`
@@ -203,7 +221,9 @@ export function renderRedrive(result: QueueRedrive[]): string {
 
 export function renderReportRedrive(r: ReportRedrive, dryRun: boolean): string {
   const verb = dryRun ? 'would announce' : 'announced';
-  const lines = [`${r.reports} dead-letter report(s): ${verb} ${r.chunks.length} chunk(s) again, ${dryRun ? 'would request' : 'requested'} ${r.jobs.length} assembly(ies)${dryRun ? '' : `, ${r.archived} report(s) moved to dead-letter/redriven/`}`];
+  const lines = [
+    `${r.reports} dead-letter report(s): ${verb} ${r.chunks.length} chunk(s) again, ${dryRun ? 'would request' : 'requested'} ${r.jobs.length} assembly(ies)${dryRun ? '' : `, ${r.archived} report(s) moved to dead-letter/redriven/`}`,
+  ];
   for (const s of r.skipped) lines.push(`  skipped ${s.report}: ${s.why}`);
   return `${lines.join('\n')}\n`;
 }

@@ -97,14 +97,33 @@ export function renderStatus(r: JobStatusReport, stage: string): string {
   const who = r.registration ? `owner ${r.registration.owner}${r.registration.team ? `, team ${r.registration.team}` : ''}` : 'not registered';
   lines.push(`job ${r.jobId} (stage ${stage}): ${r.status} — ${who}`);
   if (r.sources.length > 0) {
-    lines.push(table(
-      ['source', 'status', 'chunks in S3', 'missing', 'indexed', 'lines shipped', 'lines indexed', 'redacted'],
-      r.sources.map((s) => [s.source, s.status, String(s.chunks.inS3), String(s.chunks.missing.length), String(s.chunks.indexed), s.lines.shipped === null ? '-' : String(s.lines.shipped), String(s.lines.indexed), String(s.redactions)]),
-    ));
+    lines.push(
+      table(
+        ['source', 'status', 'chunks in S3', 'missing', 'indexed', 'lines shipped', 'lines indexed', 'redacted'],
+        r.sources.map((s) => [
+          s.source,
+          s.status,
+          String(s.chunks.inS3),
+          String(s.chunks.missing.length),
+          String(s.chunks.indexed),
+          s.lines.shipped === null ? '-' : String(s.lines.shipped),
+          String(s.lines.indexed),
+          String(s.redactions),
+        ]),
+      ),
+    );
   }
   lines.push(`Elasticsearch: ${r.totals.documents} document(s) (empty lines are positions, not documents; a line longer than the indexer's limit is several)`);
-  lines.push(r.download ? `download file: ${r.download.status}, ${r.download.lineCount} line(s), ${r.download.gaps} gap(s)${r.download.lastModified ? `, written ${r.download.lastModified}` : ''}` : 'download file: none');
-  lines.push(r.deadLetters.length === 0 ? 'dead-letter reports: none' : `dead-letter reports:\n${r.deadLetters.map((d) => `  ${d.function} ${d.code} ${d.chunk ?? ''} ${d.reason}`.trimEnd()).join('\n')}`);
+  lines.push(
+    r.download
+      ? `download file: ${r.download.status}, ${r.download.lineCount} line(s), ${r.download.gaps} gap(s)${r.download.lastModified ? `, written ${r.download.lastModified}` : ''}`
+      : 'download file: none',
+  );
+  lines.push(
+    r.deadLetters.length === 0
+      ? 'dead-letter reports: none'
+      : `dead-letter reports:\n${r.deadLetters.map((d) => `  ${d.function} ${d.code} ${d.chunk ?? ''} ${d.reason}`.trimEnd()).join('\n')}`,
+  );
   lines.push(`dead-letter queues: ${r.dlq.map((d) => `${d.queue} ${d.messages} of this job (${d.scanned} of ~${d.depth} looked at)`).join('; ')}`);
   lines.push(r.problems.length === 0 ? 'everything is where it belongs' : `needs attention:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
   return `${lines.join('\n')}\n`;
@@ -112,6 +131,10 @@ export function renderStatus(r: JobStatusReport, stage: string): string {
 
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
 /** A stage's stack outputs, or why they could not be read (the caller falls back to names by convention). */
 export type StackOutputs = { outputs: Record<string, string> } | { outputs: undefined; why: string };
@@ -13,7 +13,9 @@ export function cloudFormationStageOutputs(cfn: CloudFormationClient): StageOutp
     async read(stackName) {
       try {
         const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-        const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).filter((o) => o.OutputKey && o.OutputValue !== undefined).map((o) => [o.OutputKey!, o.OutputValue!]));
+        const outputs = Object.fromEntries(
+          (out.Stacks?.[0]?.Outputs ?? []).filter((o) => o.OutputKey && o.OutputValue !== undefined).map((o) => [o.OutputKey!, o.OutputValue!]),
+        );
         return Object.keys(outputs).length > 0 ? { outputs } : { outputs: undefined, why: `stack ${stackName} has no outputs` };
       } catch (error) {
         // "Stack with id … does not exist" is a ValidationError; credentials or network problems also end here.

@@ -1,7 +1,7 @@
-import type { DataView } from '../../core/access/kibana.js';
+import type { DataView as StageDataView } from '../../core/access/kibana.js';
 import { postDashboards, storedId, type DashboardsOptions } from './request.js';
 
-export function dataViewRequestBody(view: DataView): unknown {
+export function dataViewRequestBody(view: StageDataView): unknown {
   return {
     data_view: {
       id: view.id,
@@ -21,7 +21,7 @@ export function dataViewRequestBody(view: DataView): unknown {
  * `override: true` replaces the view with the same id, so running the setup again is harmless;
  * state-changing calls need the `kbn-xsrf` header (any value).
  */
-export async function putDataView(o: DashboardsOptions, view: DataView): Promise<{ id: string }> {
+export async function putDataView(o: DashboardsOptions, view: StageDataView): Promise<{ id: string }> {
   const text = await postDashboards(o, {
     path: `${o.space ? `/s/${encodeURIComponent(o.space)}` : ''}/api/data_views/data_view`,
     headers: { 'kbn-xsrf': 'joblogs-setup' },

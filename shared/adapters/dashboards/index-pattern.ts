@@ -1,4 +1,4 @@
-import type { DataView } from '../../core/access/kibana.js';
+import type { DataView as StageDataView } from '../../core/access/kibana.js';
 import { postDashboards, storedId, type DashboardsOptions } from './request.js';
 
 /**
@@ -8,7 +8,7 @@ import { postDashboards, storedId, type DashboardsOptions } from './request.js';
  * wants `osd-xsrf` on state-changing calls; a tenant (multi-tenancy of the security plugin) is
  * chosen with `securitytenant`.
  */
-export async function putIndexPattern(o: DashboardsOptions, view: DataView): Promise<{ id: string }> {
+export async function putIndexPattern(o: DashboardsOptions, view: StageDataView): Promise<{ id: string }> {
   const text = await postDashboards(o, {
     path: `/api/saved_objects/index-pattern/${encodeURIComponent(view.id)}?overwrite=true`,
     headers: { 'osd-xsrf': 'joblogs-setup', ...(o.space ? { securitytenant: o.space } : {}) },

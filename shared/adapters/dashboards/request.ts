@@ -22,7 +22,10 @@ export interface DashboardsOptions {
 }
 
 /** One JSON POST to a dashboards API; resolves with the answer's text. */
-export async function postDashboards(o: DashboardsOptions, call: { path: string; headers: Record<string, string>; body: unknown; what: string }): Promise<string> {
+export async function postDashboards(
+  o: DashboardsOptions,
+  call: { path: string; headers: Record<string, string>; body: unknown; what: string },
+): Promise<string> {
   const url = new URL(`${o.url.replace(/\/+$/, '')}${call.path}`);
   const body = Buffer.from(JSON.stringify(call.body));
   const headers: Record<string, string> = { 'content-type': 'application/json', ...call.headers };
@@ -42,6 +45,7 @@ export async function postDashboards(o: DashboardsOptions, call: { path: string;
   return text;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the dashboards' answer is JSON read field by field
 export function storedId(text: string, pick: (parsed: any) => unknown): string | undefined {
   try {
     const id = pick(JSON.parse(text));

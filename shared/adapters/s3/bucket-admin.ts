@@ -8,6 +8,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageUnavailableError } from '../../core/errors.js';
@@ -63,9 +64,16 @@ export function s3BucketAdmin(s3: S3Client, bucket: string): BucketAdmin {
     async *listObjects(prefix, o = {}) {
       let token: string | undefined;
       do {
-        let page;
+        let page: ListObjectsV2CommandOutput;
         try {
-          page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(token ? {} : o.startAfter ? { StartAfter: o.startAfter } : {}) }));
+          page = await s3.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: prefix,
+              ContinuationToken: token,
+              ...(token ? {} : o.startAfter ? { StartAfter: o.startAfter } : {}),
+            }),
+          );
         } catch (error) {
           throw unavailable(`list s3://${bucket}/${prefix}`, error);
         }
@@ -79,8 +87,16 @@ export function s3BucketAdmin(s3: S3Client, bucket: string): BucketAdmin {
       for (let i = 0; i < versions.length; i += 1000) {
         const batch = versions.slice(i, i + 1000);
         try {
-          const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((v) => ({ Key: v.key, ...(v.versionId ? { VersionId: v.versionId } : {}) })), Quiet: true } }));
-          if ((out.Errors ?? []).length > 0) throw new Error(`${out.Errors!.length} object(s) not deleted, e.g. ${out.Errors![0]!.Key}: ${out.Errors![0]!.Code} ${out.Errors![0]!.Message ?? ''}`);
+          const out = await s3.send(
+            new DeleteObjectsCommand({
+              Bucket: bucket,
+              Delete: { Objects: batch.map((v) => ({ Key: v.key, ...(v.versionId ? { VersionId: v.versionId } : {}) })), Quiet: true },
+            }),
+          );
+          if ((out.Errors ?? []).length > 0)
+            throw new Error(
+              `${out.Errors!.length} object(s) not deleted, e.g. ${out.Errors![0]!.Key}: ${out.Errors![0]!.Code} ${out.Errors![0]!.Message ?? ''}`,
+            );
           deleted += batch.length;
         } catch (error) {
           throw unavailable(`delete from s3://${bucket} (${deleted} deleted so far)`, error);

@@ -29,7 +29,7 @@ export function s3ChunkListing(s3: S3Client, o: { bucket: string; chunkPrefix: s
 
 function addChunk(bySource: Map<string, number[]>, key: string | undefined, jobId: string, chunkPrefix: string): void {
   if (!key) return;
-  let parsed;
+  let parsed: ReturnType<typeof parseChunkKey>;
   try {
     parsed = parseChunkKey(key, chunkPrefix);
   } catch {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { JoblogsError, ObjectGoneError, StorageUnavailableError } from '../../core/errors.js';
-import { type IndexCheckpoint } from '../../core/ingest/index.js';
+import type { IndexCheckpoint } from '../../core/ingest/index.js';
 
 /** An opened chunk: its user metadata and a body to stream (never buffered whole). */
 export interface OpenedChunk {

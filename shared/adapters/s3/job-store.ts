@@ -76,7 +76,12 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
   };
 }
 
-async function readRegistration(text: (key: string) => Promise<string | undefined>, jobId: string, prefix: string | undefined, invalid: JobRecord['invalid']): Promise<JobRegistration | undefined> {
+async function readRegistration(
+  text: (key: string) => Promise<string | undefined>,
+  jobId: string,
+  prefix: string | undefined,
+  invalid: JobRecord['invalid'],
+): Promise<JobRegistration | undefined> {
   const key = registrationKey(jobId, prefix);
   const body = await text(key);
   if (body === undefined) return undefined;

@@ -104,7 +104,9 @@ export class MultipartWriter implements ObjectWriter {
     if (!this.#upload) {
       const body = Buffer.concat(this.#buffer, this.#buffered);
       await this.#send(`write s3://${bucket}/${key}`, () =>
-        this.#s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentDisposition: contentDisposition, Metadata: metadata })),
+        this.#s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentDisposition: contentDisposition, Metadata: metadata }),
+        ),
       );
       this.#buffer = [];
       this.#buffered = 0;
@@ -165,7 +167,8 @@ export class MultipartWriter implements ObjectWriter {
       return await call();
     } catch (error) {
       // Another invocation finished (or aborted) this upload: our continuation is obsolete.
-      if ((error as { name?: string }).name === 'NoSuchUpload') throw new UploadGoneError(`Could not ${what}: the multipart upload no longer exists`, { cause: error });
+      if ((error as { name?: string }).name === 'NoSuchUpload')
+        throw new UploadGoneError(`Could not ${what}: the multipart upload no longer exists`, { cause: error });
       throw new StorageUnavailableError(`Could not ${what}: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,5 +1,5 @@
 import { SearchUnavailableError } from '../../core/errors.js';
-import { type BulkItemResult } from '../../core/ingest/index.js';
+import type { BulkItemResult } from '../../core/ingest/index.js';
 import { errorReason, isOk, type ClusterTransport } from './transport.js';
 
 /** Sends one NDJSON bulk body (already UTF-8 bytes) and returns one normalised result per action. */

@@ -27,7 +27,10 @@ type TransportTarget = Omit<ClusterConnection, 'kind'> & Partial<Pick<ClusterCon
  * const transportFor = clusterTransports(config.cluster);
  * const send = clusterBulkSender(transportFor(context.esCredentials));
  */
-export function clusterTransports(c: TransportTarget, o: { credentials?: Parameters<typeof sigV4Signer>[0]['credentials'] } = {}): (secret: unknown) => ClusterTransport {
+export function clusterTransports(
+  c: TransportTarget,
+  o: { credentials?: Parameters<typeof sigV4Signer>[0]['credentials'] } = {},
+): (secret: unknown) => ClusterTransport {
   if (c.auth === ClusterAuth.iam) {
     const transport = httpTransport({ node: c.node, sign: iamSigner(c, o.credentials), requestTimeoutMs: c.requestTimeoutMs });
     return () => transport;

@@ -29,9 +29,23 @@ const jobQuery = (jobId: string) => ({ term: { 'labels.job_id': jobId } });
 
 /** The stage's job documents on any cluster kind, through the one transport (admin commands: status, backfill, purge). */
 export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeoutMs: number }): JobIndex {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: Record<string, unknown> | Buffer, query: Record<string, string | boolean> = {}): Promise<T> => {
-    const answer = await transport.request<T>({ method, path, body, query: { ignore_unavailable: true, allow_no_indices: true, ...query }, timeoutMs: o.requestTimeoutMs });
-    if (!isOk(answer)) throw new SearchUnavailableError(`Cluster ${method} ${path} failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Record<string, unknown> | Buffer,
+    query: Record<string, string | boolean> = {},
+  ): Promise<T> => {
+    const answer = await transport.request<T>({
+      method,
+      path,
+      body,
+      query: { ignore_unavailable: true, allow_no_indices: true, ...query },
+      timeoutMs: o.requestTimeoutMs,
+    });
+    if (!isOk(answer))
+      throw new SearchUnavailableError(`Cluster ${method} ${path} failed (HTTP ${answer.status}): ${errorReason(answer)}`, {
+        details: { status: answer.status },
+      });
     return answer.body;
   };
   const count = async (index: string, query: unknown) => (await call<{ count?: number }>('POST', `/${index}/_count`, { query })).count ?? 0;
@@ -43,7 +57,12 @@ export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeout
   const deleteWhere = async (index: string, jobId: string): Promise<number> => {
     let deleted = 0;
     for (;;) {
-      const page = await call<{ hits?: { hits?: Array<{ _id: string; _index: string }> } }>('POST', `/${index}/_search`, { size: PAGE, query: jobQuery(jobId), _source: false, track_total_hits: false });
+      const page = await call<{ hits?: { hits?: Array<{ _id: string; _index: string }> } }>('POST', `/${index}/_search`, {
+        size: PAGE,
+        query: jobQuery(jobId),
+        _source: false,
+        track_total_hits: false,
+      });
       const hits = page.hits?.hits ?? [];
       if (hits.length === 0) return deleted;
       const body = hits.map((h) => `${JSON.stringify({ delete: { _index: h._index, _id: h._id } })}\n`).join('');
@@ -58,7 +77,8 @@ export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeout
       query: { refresh: 'true', filter_path: 'items.*.status' },
       timeoutMs: o.requestTimeoutMs,
     });
-    if (!isOk(answer)) throw new SearchUnavailableError(`Cluster bulk delete failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+    if (!isOk(answer))
+      throw new SearchUnavailableError(`Cluster bulk delete failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
     const statuses = (answer.body.items ?? []).map((item) => Object.values(item)[0]?.status ?? 500);
     const failed = statuses.filter((s) => s >= 300 && s !== 404);
     if (failed.length > 0) throw new SearchUnavailableError(`Cluster bulk delete: ${failed.length} delete(s) answered ${failed[0]}`);
@@ -72,14 +92,18 @@ export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeout
     async chunkRecords(stage, jobId) {
       const bySource = new Map<string, { seqs: number[]; lines: number; documents: number; failed: number[] }>();
       for (let after: unknown[] | undefined; ; ) {
-        const page = await call<{ hits?: { hits?: Array<{ _source?: { joblogs?: Record<string, unknown> }; sort?: unknown[] }> } }>('POST', `/${chunkRecordStream(stage)}/_search`, {
-          size: PAGE,
-          query: jobQuery(jobId),
-          _source: ['joblogs.source', 'joblogs.chunk_seq', 'joblogs.positions', 'joblogs.documents', 'joblogs.error'],
-          sort: [{ 'joblogs.source': 'asc' }, { 'joblogs.chunk_seq': 'asc' }],
-          track_total_hits: false,
-          ...(after ? { search_after: after } : {}),
-        });
+        const page = await call<{ hits?: { hits?: Array<{ _source?: { joblogs?: Record<string, unknown> }; sort?: unknown[] }> } }>(
+          'POST',
+          `/${chunkRecordStream(stage)}/_search`,
+          {
+            size: PAGE,
+            query: jobQuery(jobId),
+            _source: ['joblogs.source', 'joblogs.chunk_seq', 'joblogs.positions', 'joblogs.documents', 'joblogs.error'],
+            sort: [{ 'joblogs.source': 'asc' }, { 'joblogs.chunk_seq': 'asc' }],
+            track_total_hits: false,
+            ...(after ? { search_after: after } : {}),
+          },
+        );
         const hits = page.hits?.hits ?? [];
         for (const hit of hits) {
           const j = hit._source?.joblogs ?? {};
@@ -99,21 +123,39 @@ export function clusterJobIndex(transport: ClusterTransport, o: { requestTimeout
 
     async recordedChunks(stage, idPrefixes) {
       if (idPrefixes.length === 0) return new Set();
-      const out = await call<{ hits?: { hits?: Array<{ _id: string }> } }>('POST', `/${chunkRecordStream(stage)}/_search`, { size: idPrefixes.length, query: { ids: { values: idPrefixes } }, _source: false });
+      const out = await call<{ hits?: { hits?: Array<{ _id: string }> } }>('POST', `/${chunkRecordStream(stage)}/_search`, {
+        size: idPrefixes.length,
+        query: { ids: { values: idPrefixes } },
+        _source: false,
+      });
       return new Set((out.hits?.hits ?? []).map((h) => h._id));
     },
 
     async chunkDocumentsByIndex(stage, { jobId, source, seq }) {
-      const out = await call<{ aggregations?: { indices?: { buckets?: Array<{ key: string; doc_count: number }> } } }>('POST', `/${dataStreamPattern(stage)}/_search`, {
-        size: 0,
-        query: { bool: { filter: [jobQuery(jobId), { term: { 'joblogs.source': source } }, { range: { 'event.sequence': { gte: seq * SEQUENCE_PER_CHUNK, lt: (seq + 1) * SEQUENCE_PER_CHUNK } } }] } },
-        aggs: { indices: { terms: { field: '_index', size: 100 } } },
-      });
+      const out = await call<{ aggregations?: { indices?: { buckets?: Array<{ key: string; doc_count: number }> } } }>(
+        'POST',
+        `/${dataStreamPattern(stage)}/_search`,
+        {
+          size: 0,
+          query: {
+            bool: {
+              filter: [
+                jobQuery(jobId),
+                { term: { 'joblogs.source': source } },
+                { range: { 'event.sequence': { gte: seq * SEQUENCE_PER_CHUNK, lt: (seq + 1) * SEQUENCE_PER_CHUNK } } },
+              ],
+            },
+          },
+          aggs: { indices: { terms: { field: '_index', size: 100 } } },
+        },
+      );
       return new Map((out.aggregations?.indices?.buckets ?? []).map((b) => [b.key, b.doc_count]));
     },
 
     async writeIndices(stage) {
-      const settings = await call<Record<string, unknown>>('GET', `/${dataStreamPattern(stage)}/_settings`, undefined, { filter_path: '*.settings.index.provided_name' }).catch(() => ({}));
+      const settings = await call<Record<string, unknown>>('GET', `/${dataStreamPattern(stage)}/_settings`, undefined, {
+        filter_path: '*.settings.index.provided_name',
+      }).catch(() => ({}));
       // The highest generation of each stream's backing indices is its write index. Elasticsearch
       // names them `.ds-<stream>-<yyyy.mm.dd>-<generation>`, OpenSearch `.ds-<stream>-<generation>`.
       // (Not GET _data_stream: Elasticsearch's test distribution answers it 405.)

@@ -24,12 +24,16 @@ export function clusterLogSearch(transport: ClusterTransport, o: { kind: Cluster
   const call = async <T>(path: string, body: Record<string, unknown>): Promise<T> => {
     const request = { method: 'POST' as const, path, body, query: { ignore_unavailable: true, allow_no_indices: true }, timeoutMs: o.requestTimeoutMs };
     const answer = await retryOnce(() => transport.request<T>(request));
-    if (!isOk(answer)) throw new SearchUnavailableError(`Cluster search failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+    if (!isOk(answer))
+      throw new SearchUnavailableError(`Cluster search failed (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
     return answer.body;
   };
   return {
     async search(index, body) {
-      const out = await call<{ hits?: { hits?: Hit[]; total?: { value: number; relation: 'eq' | 'gte' } }; aggregations?: unknown }>(`/${encodeURIComponent(index)}/_search`, searchBodyFor(o.kind, body));
+      const out = await call<{ hits?: { hits?: Hit[]; total?: { value: number; relation: 'eq' | 'gte' } }; aggregations?: unknown }>(
+        `/${encodeURIComponent(index)}/_search`,
+        searchBodyFor(o.kind, body),
+      );
       return { hits: out.hits?.hits ?? [], total: out.hits?.total, aggregations: out.aggregations };
     },
     async count(index, query) {

@@ -53,9 +53,10 @@ export async function setupCluster(transport: ClusterTransport, o: SetupOptions)
   for (const request of templateRequests({ stage: o.stage, retentionDays: o.retentionDays, plan })) await send(transport, request);
   const retentionEnforced = plan.lifecycle === 'ism' ? await installIsmPolicy(transport, o) : await lifecycleServiceRuns(transport);
   if (!retentionEnforced) {
-    const message = plan.lifecycle === 'ism'
-      ? 'the cluster has no Index State Management plugin: old backing indices would never be deleted'
-      : 'the cluster runs no data stream lifecycle: the retention is recorded in the template but not enforced';
+    const message =
+      plan.lifecycle === 'ism'
+        ? 'the cluster has no Index State Management plugin: old backing indices would never be deleted'
+        : 'the cluster runs no data stream lifecycle: the retention is recorded in the template but not enforced';
     if (o.lifecycle === 'required') throw new UnsupportedClusterError(`Retention of ${o.retentionDays}d cannot be kept: ${message}`);
     o.warn?.(`[es-setup] ${message} (accepted: lifecycle optional)`);
   }
@@ -69,8 +70,13 @@ export async function setupCluster(transport: ClusterTransport, o: SetupOptions)
  * `X-Elastic-Product: Elasticsearch`, which OpenSearch never sends.
  */
 export async function identifyCluster(transport: ClusterTransport): Promise<ClusterIdentity> {
-  const answer = await transport.request<{ nodes?: Record<string, { version?: string }> }>({ method: 'GET', path: '/_nodes/_local', query: { filter_path: 'nodes.*.version' } });
-  if (!isOk(answer)) throw new ClusterSetupError(`Could not ask the cluster what it is (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+  const answer = await transport.request<{ nodes?: Record<string, { version?: string }> }>({
+    method: 'GET',
+    path: '/_nodes/_local',
+    query: { filter_path: 'nodes.*.version' },
+  });
+  if (!isOk(answer))
+    throw new ClusterSetupError(`Could not ask the cluster what it is (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
   const version = Object.values(answer.body.nodes ?? {})[0]?.version;
   if (!version) throw new ClusterSetupError('The cluster did not say its version (GET /_nodes/_local)');
   const product = answer.headers['x-elastic-product'] === 'Elasticsearch' ? 'elasticsearch' : 'opensearch';
@@ -98,7 +104,10 @@ export async function availableFeatures(transport: ClusterTransport, candidates:
 
 async function send(transport: ClusterTransport, request: ClusterRequest): Promise<ClusterAnswer> {
   const answer = await transport.request({ method: request.method, path: request.path, body: request.body });
-  if (!isOk(answer)) throw new ClusterSetupError(`${request.method} ${request.path} refused (HTTP ${answer.status}): ${errorReason(answer)}`, { details: { status: answer.status } });
+  if (!isOk(answer))
+    throw new ClusterSetupError(`${request.method} ${request.path} refused (HTTP ${answer.status}): ${errorReason(answer)}`, {
+      details: { status: answer.status },
+    });
   return answer;
 }
 

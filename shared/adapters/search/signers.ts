@@ -36,7 +36,14 @@ export interface SigV4Options {
  * it on requests with a body) and the session token of a role's credentials are signed.
  */
 export function sigV4Signer(o: SigV4Options): RequestSigner {
-  const signer = new SignatureV4({ service: o.service ?? 'es', region: o.region, credentials: o.credentials, sha256: NodeSha256, uriEscapePath: true, applyChecksum: true });
+  const signer = new SignatureV4({
+    service: o.service ?? 'es',
+    region: o.region,
+    credentials: o.credentials,
+    sha256: NodeSha256,
+    uriEscapePath: true,
+    applyChecksum: true,
+  });
   return async (request) => {
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of request.url.searchParams) {

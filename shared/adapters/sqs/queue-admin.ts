@@ -55,12 +55,26 @@ const unavailable = (what: string, error: unknown) => new QueueUnavailableError(
 function isUnsupported(error: unknown): boolean {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const text = `${e.name ?? ''} ${e.message ?? ''}`;
-  return /InvalidAction|UnknownOperation|NotImplemented|not (yet )?implemented|UnsupportedOperation/i.test(text) || e.$metadata?.httpStatusCode === 501 || e.name === 'SyntaxError';
+  return (
+    /InvalidAction|UnknownOperation|NotImplemented|not (yet )?implemented|UnsupportedOperation/i.test(text) ||
+    e.$metadata?.httpStatusCode === 501 ||
+    e.name === 'SyntaxError'
+  );
 }
 
 export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
   const receive = async (url: string, max: number, visibilityS: number): Promise<Message[]> =>
-    (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: Math.min(10, max), VisibilityTimeout: visibilityS, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }))).Messages ?? [];
+    (
+      await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(10, max),
+          VisibilityTimeout: visibilityS,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      )
+    ).Messages ?? [];
   return {
     async urlOf(name) {
       try {
@@ -72,8 +86,21 @@ export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
 
     async depth(url) {
       try {
-        const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }))).Attributes ?? {};
-        return { arn: a['QueueArn'] ?? '', visible: Number(a['ApproximateNumberOfMessages'] ?? 0), inFlight: Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0), delayed: Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0) };
+        const a =
+          (
+            await sqs.send(
+              new GetQueueAttributesCommand({
+                QueueUrl: url,
+                AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+              }),
+            )
+          ).Attributes ?? {};
+        return {
+          arn: a['QueueArn'] ?? '',
+          visible: Number(a['ApproximateNumberOfMessages'] ?? 0),
+          inFlight: Number(a['ApproximateNumberOfMessagesNotVisible'] ?? 0),
+          delayed: Number(a['ApproximateNumberOfMessagesDelayed'] ?? 0),
+        };
       } catch (error) {
         throw unavailable(`read the attributes of ${url}`, error);
       }
@@ -89,7 +116,12 @@ export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
           const fresh = batch.filter((m) => !seen.has(m.MessageId!));
           for (const m of fresh) seen.set(m.MessageId!, { messageId: m.MessageId!, body: m.Body ?? '' });
           if (batch.length > 0) {
-            await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }));
+            await sqs.send(
+              new ChangeMessageVisibilityBatchCommand({
+                QueueUrl: url,
+                Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+              }),
+            );
           }
           if (fresh.length === 0 && batch.length > 0) break;
         }
@@ -109,7 +141,9 @@ export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
 
     async startMoveTask({ sourceArn, destinationArn, perSecond }) {
       try {
-        const out = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn, MaxNumberOfMessagesPerSecond: perSecond }));
+        const out = await sqs.send(
+          new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn, MaxNumberOfMessagesPerSecond: perSecond }),
+        );
         return { taskHandle: out.TaskHandle ?? '' };
       } catch (error) {
         if (isUnsupported(error)) return 'unsupported';
@@ -121,7 +155,14 @@ export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
       try {
         const out = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }));
         const task = out.Results?.find((r) => r.TaskHandle === taskHandle) ?? out.Results?.[0];
-        return task ? { status: task.Status ?? 'UNKNOWN', moved: task.ApproximateNumberOfMessagesMoved ?? 0, toMove: task.ApproximateNumberOfMessagesToMove, failure: task.FailureReason } : undefined;
+        return task
+          ? {
+              status: task.Status ?? 'UNKNOWN',
+              moved: task.ApproximateNumberOfMessagesMoved ?? 0,
+              toMove: task.ApproximateNumberOfMessagesToMove,
+              failure: task.FailureReason,
+            }
+          : undefined;
       } catch (error) {
         throw unavailable(`read the move task of ${sourceArn}`, error);
       }
@@ -140,8 +181,18 @@ export function sqsQueueAdmin(sqs: SQSClient): QueueAdmin {
           seenTwice += batch.length - fresh.length;
           if (fresh.length > 0) {
             await limit.take(fresh.length);
-            const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: to, Entries: fresh.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}) })) }));
-            if ((out.Failed ?? []).length > 0) throw new Error(`${out.Failed!.length} message(s) could not be sent: ${out.Failed![0]!.Message ?? out.Failed![0]!.Code}`);
+            const out = await sqs.send(
+              new SendMessageBatchCommand({
+                QueueUrl: to,
+                Entries: fresh.map((m, i) => ({
+                  Id: String(i),
+                  MessageBody: m.Body ?? '',
+                  ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
+                })),
+              }),
+            );
+            if ((out.Failed ?? []).length > 0)
+              throw new Error(`${out.Failed!.length} message(s) could not be sent: ${out.Failed![0]!.Message ?? out.Failed![0]!.Code}`);
             for (const m of fresh) sent.add(m.MessageId!);
           }
           await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));

@@ -60,7 +60,10 @@ export function discoverUrl(q: DiscoverQuery): string {
     interval: 'auto',
     query: { language: 'kuery', query: q.kuery },
     // Printed order: time first, then each source's own sequence (docs/chunk-contract.md).
-    sort: [['@timestamp', 'asc'], ['event.sequence', 'asc']],
+    sort: [
+      ['@timestamp', 'asc'],
+      ['event.sequence', 'asc'],
+    ],
   };
   return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
 }
@@ -91,7 +94,10 @@ export function dashboardsDiscoverUrl(q: DiscoverQuery): string {
     index: q.dataViewId,
     interval: 'auto',
     query: { language: 'kuery', query: q.kuery },
-    sort: [['@timestamp', 'asc'], ['event.sequence', 'asc']],
+    sort: [
+      ['@timestamp', 'asc'],
+      ['event.sequence', 'asc'],
+    ],
   };
   return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
 }
@@ -126,9 +132,5 @@ function shift(iso: string, ms: number): string {
  * except the characters rison is built from (`:`, `,`, `@`, `$`), which are legal in a fragment.
  */
 export function encodeRison(value: RisonValue): string {
-  return encodeURIComponent(rison.encode(value))
-    .replace(/%3A/gi, ':')
-    .replace(/%2C/gi, ',')
-    .replace(/%40/gi, '@')
-    .replace(/%24/g, '$');
+  return encodeURIComponent(rison.encode(value)).replace(/%3A/gi, ':').replace(/%2C/gi, ',').replace(/%40/gi, '@').replace(/%24/g, '$');
 }

@@ -53,7 +53,10 @@ export function deadLetterJobPrefix(prefix: string, jobId: string): string {
  * (`<prefix>job/<jobId>/<day>/<code>/<hash>.json`, see {@link deadLetterJobPrefix}); one whose
  * job is unknown (a message that could not be read) by day (`<prefix><day>/<code>/<hash>.json`).
  */
-export function deadLetterKey(prefix: string, report: Pick<DeadLetterReport, 'at' | 'messageId' | 'bucket' | 'key' | 'code'> & { details?: Record<string, unknown> }): string {
+export function deadLetterKey(
+  prefix: string,
+  report: Pick<DeadLetterReport, 'at' | 'messageId' | 'bucket' | 'key' | 'code'> & { details?: Record<string, unknown> },
+): string {
   const day = report.at.slice(0, 10).replace(/-/g, '/');
   const subject = report.key ? `${report.bucket}\0${report.key}` : `message\0${report.messageId}`;
   const hash = createHash('sha256').update(subject).update('\0').update(report.code).digest('hex').slice(0, 32);

@@ -77,7 +77,10 @@ export class BatchSettlement {
       try {
         const key = await this.#deps.deadLetters.write(report);
         this.deadLettered++;
-        this.#deps.log.error({ messageId, ...where, code: report.code, reason: report.reason, deadLetter: key }, 'permanent failure sent to the dead-letter path');
+        this.#deps.log.error(
+          { messageId, ...where, code: report.code, reason: report.reason, deadLetter: key },
+          'permanent failure sent to the dead-letter path',
+        );
       } catch (writeError) {
         this.#handBack({ ...where, messageIds: [messageId] }, writeError);
         all = false;

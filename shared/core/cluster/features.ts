@@ -1,4 +1,4 @@
-import { ClusterKind } from './constants.js';
+import type { ClusterKind } from './constants.js';
 import { UnsupportedClusterError } from './errors.js';
 import { KIND_TRAITS } from './kinds.js';
 

@@ -1,4 +1,4 @@
-import { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, ClusterKind, type ClusterProduct, type DashboardsKind } from './constants.js';
+import { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, type ClusterKind, type ClusterProduct, type DashboardsKind } from './constants.js';
 import { UnsupportedClusterError } from './errors.js';
 
 /** What sets one kind apart from the others, in one table. */
@@ -17,7 +17,15 @@ export interface KindTraits {
 
 export const KIND_TRAITS: Readonly<Record<ClusterKind, KindTraits>> = {
   // 8.19: the last 8.x minor, maintained beside 9.x; the data stream lifecycle is GA since 8.14.
-  'es-8': { product: 'elasticsearch', label: 'Elasticsearch 8.19+', major: 8, minMinor: 19, dashboards: 'kibana', lifecycle: 'data-stream-lifecycle', iam: false },
+  'es-8': {
+    product: 'elasticsearch',
+    label: 'Elasticsearch 8.19+',
+    major: 8,
+    minMinor: 19,
+    dashboards: 'kibana',
+    lifecycle: 'data-stream-lifecycle',
+    iam: false,
+  },
   'es-9': { product: 'elasticsearch', label: 'Elasticsearch 9.x', major: 9, minMinor: 0, dashboards: 'kibana', lifecycle: 'data-stream-lifecycle', iam: false },
   // 2.7: the first with `flat_object`, our home for user JSON (OpenSearch has no `flattened`).
   'opensearch-2': { product: 'opensearch', label: 'OpenSearch 2.7+', major: 2, minMinor: 7, dashboards: 'opensearch-dashboards', lifecycle: 'ism', iam: true },
@@ -70,6 +78,8 @@ export function checkDeclaredKind(declared: ClusterKind, identity: ClusterIdenti
 /** IAM (SigV4) is what Amazon OpenSearch Service checks; Elasticsearch takes basic or API key credentials. */
 export function checkClusterAuth(kind: ClusterKind, auth: ClusterAuth): void {
   if (auth === ClusterAuth.iam && !KIND_TRAITS[kind].iam) {
-    throw new UnsupportedClusterError(`clusterAuth iam (SigV4) is for Amazon OpenSearch Service (opensearch-2); ${kind} takes basic or API key credentials from SSM (clusterAuth secret)`);
+    throw new UnsupportedClusterError(
+      `clusterAuth iam (SigV4) is for Amazon OpenSearch Service (opensearch-2); ${kind} takes basic or API key credentials from SSM (clusterAuth secret)`,
+    );
   }
 }

@@ -50,7 +50,11 @@ export function templateRequests(o: StageTemplates): ClusterRequest[] {
   if (o.plan.lifecycle === 'data-stream-lifecycle') settingsTemplate['lifecycle'] = { data_retention: `${o.retentionDays}d` };
   const meta = { managed_by: 'joblogs', stage: o.stage };
   return [
-    { method: 'PUT', path: `/_component_template/${names.mappings}`, body: { template: { mappings: ecsMappings(o.plan) }, _meta: { ...meta, description: 'ECS mappings of joblogs documents' } } },
+    {
+      method: 'PUT',
+      path: `/_component_template/${names.mappings}`,
+      body: { template: { mappings: ecsMappings(o.plan) }, _meta: { ...meta, description: 'ECS mappings of joblogs documents' } },
+    },
     { method: 'PUT', path: `/_component_template/${names.settings}`, body: { template: settingsTemplate, _meta: meta } },
     {
       method: 'PUT',
@@ -61,7 +65,14 @@ export function templateRequests(o: StageTemplates): ClusterRequest[] {
     {
       method: 'PUT',
       path: `/_index_template/${names.chunks}`,
-      body: { index_patterns: [chunkRecordStream(o.stage)], data_stream: {}, priority: 300, template: { mappings: chunkRecordMappings }, composed_of: [names.settings], _meta: meta },
+      body: {
+        index_patterns: [chunkRecordStream(o.stage)],
+        data_stream: {},
+        priority: 300,
+        template: { mappings: chunkRecordMappings },
+        composed_of: [names.settings],
+        _meta: meta,
+      },
     },
   ];
 }

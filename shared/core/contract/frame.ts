@@ -55,7 +55,8 @@ export function decodeFrame(text: string): Frame {
   const time = typeof f['t'] === 'string' ? Date.parse(f['t']) : NaN;
   if (Number.isNaN(time)) throw new FrameError(`Frame has no valid capture time: ${JSON.stringify(f['t'])}`);
   if (f['s'] !== 'stdout' && f['s'] !== 'stderr') throw new FrameError(`Frame has no valid stream: ${JSON.stringify(f['s'])}`);
-  if (typeof f['n'] !== 'number' || !Number.isSafeInteger(f['n']) || f['n'] < 0) throw new FrameError(`Frame has no valid line number: ${JSON.stringify(f['n'])}`);
+  if (typeof f['n'] !== 'number' || !Number.isSafeInteger(f['n']) || f['n'] < 0)
+    throw new FrameError(`Frame has no valid line number: ${JSON.stringify(f['n'])}`);
   let bytes: Buffer;
   if (typeof f['m'] === 'string') bytes = Buffer.from(f['m'], 'utf8');
   else if (typeof f['b'] === 'string') bytes = Buffer.from(f['b'], 'base64');

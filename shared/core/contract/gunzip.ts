@@ -35,9 +35,7 @@ export async function* gunzipChunk(body: AsyncIterable<Buffer>, maxBytes = MAX_C
   if (head.length === 0) return;
   if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
     await source.return?.();
-    throw new NotGzipError(
-      `Object is not gzip (starts with 0x${head.subarray(0, 4).toString('hex')}); the chunk contract requires a gzip body`,
-    );
+    throw new NotGzipError(`Object is not gzip (starts with 0x${head.subarray(0, 4).toString('hex')}); the chunk contract requires a gzip body`);
   }
   let kept: Buffer[] | undefined = [];
   let keptBytes = 0;

@@ -1,6 +1,16 @@
 export { chunkKey, decodeEventKey, isValidJobId, isValidSource, neighbourKey, parseChunkKey } from './chunk-key.js';
 export type { ChunkKey } from './chunk-key.js';
-export { CHUNK_CONTRACT_VERSION, ChunkFormat, DEFAULT_SOURCE_STREAM, EventMetadata, EVENTS_MARKED, GZIP_MAGIC, MAX_CHUNK_BYTES, MAX_CHUNK_SEQ, SEQUENCE_STRIDE } from './constants.js';
+export {
+  CHUNK_CONTRACT_VERSION,
+  ChunkFormat,
+  DEFAULT_SOURCE_STREAM,
+  EventMetadata,
+  EVENTS_MARKED,
+  GZIP_MAGIC,
+  MAX_CHUNK_BYTES,
+  MAX_CHUNK_SEQ,
+  SEQUENCE_STRIDE,
+} from './constants.js';
 export { decodeFrame, decodeFrames, encodeFrame, frameBytes, MARK_FIELD, readFrameLeniently, reassembleStreams } from './frame.js';
 export type { Frame, FrameMark, FrameStream, FrameTerminator, LenientFrame } from './frame.js';
 export { gunzipChunk, readableHead } from './gunzip.js';

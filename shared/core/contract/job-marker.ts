@@ -89,7 +89,9 @@ export function parseJobMarker(text: string, expected?: JobMarkerKey): JobMarker
   }
   const marker = parsed.data;
   if (expected && (marker.jobId !== expected.jobId || marker.source !== expected.source || marker.status !== expected.status)) {
-    throw new JobMarkerError(`Job marker names ${marker.jobId}/${marker.source}/${marker.status}, its key ${expected.jobId}/${expected.source}/${expected.status}`);
+    throw new JobMarkerError(
+      `Job marker names ${marker.jobId}/${marker.source}/${marker.status}, its key ${expected.jobId}/${expected.source}/${expected.status}`,
+    );
   }
   if (marker.status === JobStatus.final && (marker.lastSeq === undefined || marker.lineCount === undefined)) {
     throw new JobMarkerError('A final job marker needs lastSeq and lineCount');
@@ -118,7 +120,10 @@ export function summariseJob(jobId: string, markers: readonly JobMarker[]): JobS
   const sources = [...latest.values()].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   const complete = sources.every((m) => m.status === JobStatus.final);
   const startedAt = sources.map((m) => m.startedAt).sort()[0]!;
-  const ends = sources.map((m) => m.endedAt).filter((e): e is string => e !== undefined).sort();
+  const ends = sources
+    .map((m) => m.endedAt)
+    .filter((e): e is string => e !== undefined)
+    .sort();
   return {
     jobId,
     complete,

@@ -22,7 +22,11 @@ const JobRegistrationSchema = z.object({
   team: z.optional(Principal),
   createdAt: z.iso.datetime({ offset: true }),
   /** Whatever the UI shows about the job (name, project…): at most 16 short string labels. */
-  labels: z.optional(z.record(z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,63}$/)), z.string().check(z.maxLength(256))).check(z.refine((l) => Object.keys(l).length <= 16, 'at most 16 labels'))),
+  labels: z.optional(
+    z
+      .record(z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,63}$/)), z.string().check(z.maxLength(256)))
+      .check(z.refine((l) => Object.keys(l).length <= 16, 'at most 16 labels')),
+  ),
 });
 export type JobRegistration = z.infer<typeof JobRegistrationSchema>;
 
@@ -49,7 +53,13 @@ export function parseJobRegistration(text: string, jobId: string): JobRegistrati
 }
 
 /** A registration as the launcher writes it (validated the same way readers validate it). */
-export function newJobRegistration(o: { jobId: string; owner: string; team?: string | undefined; labels?: Record<string, string>; now: Date }): JobRegistration {
+export function newJobRegistration(o: {
+  jobId: string;
+  owner: string;
+  team?: string | undefined;
+  labels?: Record<string, string>;
+  now: Date;
+}): JobRegistration {
   const registration: JobRegistration = { version: 1, jobId: o.jobId, owner: o.owner, createdAt: o.now.toISOString() };
   if (o.team !== undefined) registration.team = o.team;
   if (o.labels !== undefined) registration.labels = o.labels;

@@ -5,8 +5,7 @@ export interface Timestamp {
 }
 
 // 2026-11-25T10:00:00.123456Z, 2026-11-25 10:00:00,123 (Python logging), offsets ±HH:MM / ±HHMM.
-const ISO_LIKE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?$/;
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?$/;
 
 /** Parses the time of a log line; no zone means UTC. Returns undefined for anything unparsable. */
 export function parseTimestamp(value: unknown): Timestamp | undefined {

@@ -97,7 +97,12 @@ export function jobHourCost(w: Workload, p: Policy, m: MeasuredCosts, prices: Pr
       { item: 'S3 PUT', quantity: puts, unit: 'requests', usd: (puts / 1000) * prices.s3.putPer1000 },
       { item: 'S3 GET/LIST', quantity: gets, unit: 'requests', usd: (gets / 1000) * prices.s3.getPer1000 },
       { item: 'SQS', quantity: sqs, unit: 'requests', usd: (sqs / 1e6) * prices.sqs.perMillionRequests },
-      { item: 'Lambda requests', quantity: indexerInvocations + assemblerInvocations, unit: 'invocations', usd: ((indexerInvocations + assemblerInvocations) / 1e6) * prices.lambda.perMillionRequests },
+      {
+        item: 'Lambda requests',
+        quantity: indexerInvocations + assemblerInvocations,
+        unit: 'invocations',
+        usd: ((indexerInvocations + assemblerInvocations) / 1e6) * prices.lambda.perMillionRequests,
+      },
       { item: 'Lambda compute', quantity: gbSeconds, unit: 'GB-s', usd: gbSeconds * prices.lambda.gbSecond },
       { item: 'S3 storage (chunks + download file)', quantity: s3GbMonths, unit: 'GB-month', usd: s3GbMonths * prices.s3.storageGbMonth },
       { item: 'search cluster storage', quantity: searchGbMonths, unit: 'GB-month', usd: searchGbMonths * prices.search.storageGbMonth },

@@ -81,7 +81,15 @@ export async function* readPrintedLines(
       pending.parts.push(payload);
       pending.lastLine = frame?.line ?? pending.lastLine;
     } else {
-      pending = { time, stream: frame?.stream ?? defaults.stream, bytes: payload, index: raw.position, line: frame?.line, lastLine: frame?.line, parts: [payload] };
+      pending = {
+        time,
+        stream: frame?.stream ?? defaults.stream,
+        bytes: payload,
+        index: raw.position,
+        line: frame?.line,
+        lastLine: frame?.line,
+        parts: [payload],
+      };
     }
     if (!continues) {
       out.push(finish(pending, true));

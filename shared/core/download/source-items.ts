@@ -85,7 +85,10 @@ export class SourceItems {
     }
     if (gap) this.#out.push({ kind: 'gap', ...gap });
     const nextLine = this.#nextLine;
-    this.#gap = { gap: { fromSeq: seq, toSeq: seq, fromLine: nextLine, toLine: undefined, time: this.#time, reason }, pos: { seq, index: 0, nextLine, time: this.#time } };
+    this.#gap = {
+      gap: { fromSeq: seq, toSeq: seq, fromLine: nextLine, toLine: undefined, time: this.#time, reason },
+      pos: { seq, index: 0, nextLine, time: this.#time },
+    };
   }
 
   /** A chunk broke after some readable lines: what it still held is unknown. */

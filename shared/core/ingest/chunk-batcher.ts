@@ -55,7 +55,6 @@ const NONE: readonly PositionedBatch[] = [];
  * const last = batcher.flush(); if (last) await send(last);
  */
 export class ChunkBatcher {
-  readonly #chunk: ChunkContext;
   readonly #writer: EcsDocumentWriter;
   readonly #grouper: LineGrouper;
   readonly #settings: GroupingSettings;
@@ -76,12 +75,18 @@ export class ChunkBatcher {
   readonly #pending = new Set<LineGroup>();
 
   constructor(chunk: ChunkContext, limits: BulkLimits, resumeAt: number, grouping: GroupingSettings = { enabled: false, maxLines: 1, maxBytes: 1 }) {
-    this.#chunk = chunk;
     this.#writer = new EcsDocumentWriter(chunk);
     this.#settings = grouping;
     const { multiline } = chunk;
     this.#grouper = new LineGrouper(
-      { enabled: grouping.enabled, marked: multiline.marked, openLanes: multiline.openLanes, rules: multiline.rules, maxLines: grouping.maxLines, maxBytes: grouping.maxBytes },
+      {
+        enabled: grouping.enabled,
+        marked: multiline.marked,
+        openLanes: multiline.openLanes,
+        rules: multiline.rules,
+        maxLines: grouping.maxLines,
+        maxBytes: grouping.maxBytes,
+      },
       (group) => this.#onGroup(group),
     );
     this.#toAction = bulkActionWriter(chunk.dataStream);

@@ -79,13 +79,8 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
       details: { key: source.key },
     });
   }
-  const chunkTime =
-    parseTimestamp(meta['chunk-start']) ??
-    parseTimestamp(source.eventTime) ??
-    timestampFromMillis(defaults.now());
-  const trace =
-    parseTraceparent(meta['traceparent']) ??
-    (normalizeTraceId(meta['trace-id']) ? { traceId: normalizeTraceId(meta['trace-id'])! } : undefined);
+  const chunkTime = parseTimestamp(meta['chunk-start']) ?? parseTimestamp(source.eventTime) ?? timestampFromMillis(defaults.now());
+  const trace = parseTraceparent(meta['traceparent']) ?? (normalizeTraceId(meta['trace-id']) ? { traceId: normalizeTraceId(meta['trace-id'])! } : undefined);
   const stream = meta['stream'] === 'stderr' ? 'stderr' : DEFAULT_SOURCE_STREAM;
 
   return {

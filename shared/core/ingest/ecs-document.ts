@@ -7,7 +7,7 @@ import type { RawLine } from './line-splitter.js';
 import { readFrameLeniently, type FrameMark, type FrameTerminator } from '../contract/frame.js';
 import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
-import { parseTimestamp, type Timestamp } from '../contract/timestamps.js';
+import type { Timestamp } from '../contract/timestamps.js';
 
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
 export interface EcsDocument {
@@ -85,12 +85,8 @@ export class EcsDocumentWriter {
     this.#constantTag = chunk.multiline?.refused ? LineTag.multilinePatternRefused : undefined;
     const q = JSON.stringify;
     this.eventPrefix = `,"event":{"dataset":${q(chunk.dataset)},"sequence":`;
-    this.constantFields =
-      `,"data_stream":{"type":"logs","dataset":${q(chunk.dataset)},"namespace":${q(chunk.stage)}}` +
-      `,"labels":{"job_id":${q(chunk.jobId)}}`;
-    this.joblogsPrefix =
-      `,"joblogs":{"source":${q(chunk.source)},"chunk_seq":${chunk.seq}` +
-      (chunk.producer ? `,"producer":${q(chunk.producer)}` : '');
+    this.constantFields = `,"data_stream":{"type":"logs","dataset":${q(chunk.dataset)},"namespace":${q(chunk.stage)}},"labels":{"job_id":${q(chunk.jobId)}}`;
+    this.joblogsPrefix = `,"joblogs":{"source":${q(chunk.source)},"chunk_seq":${chunk.seq}${chunk.producer ? `,"producer":${q(chunk.producer)}` : ''}`;
     this.defaults = {
       trace: chunk.trace ? `,"trace":{"id":"${chunk.trace.traceId}"}` : '',
       span: chunk.trace?.spanId ? `,"span":{"id":"${chunk.trace.spanId}"}` : '',
@@ -202,7 +198,12 @@ export class EcsDocumentWriter {
    * One document: `anchor` gives its place (id, sequence, line number, capture time, stream),
    * `content` its text, time and terminator. For a single line both are the line.
    */
-  #build(anchor: DecodedLine, content: DecodedLine, parsed: ParsedLine, o: { message: string | undefined; tags: readonly string[]; extra: string }): SerializedLine {
+  #build(
+    anchor: DecodedLine,
+    content: DecodedLine,
+    parsed: ParsedLine,
+    o: { message: string | undefined; tags: readonly string[]; extra: string },
+  ): SerializedLine {
     const { chunk, defaults } = this;
     const tags = o.tags.length > 0 ? [...o.tags] : [];
     if (anchor.part !== undefined) tags.push(LineTag.split);
@@ -210,17 +211,13 @@ export class EcsDocumentWriter {
     const fallback = anchor.captured ?? chunk.chunkTime;
     const contentTime = content.captured ?? fallback;
     const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
-    const originalTimestamp =
-      parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
+    const originalTimestamp = parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
     if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
 
     const q = JSON.stringify;
     let json = `{"@timestamp":"${timestamp.iso}","message":${q(o.message ?? parsed.message)}`;
     if (parsed.level !== undefined || parsed.logger !== undefined) {
-      json += `,"log":{${[
-        parsed.level !== undefined ? `"level":${q(parsed.level)}` : '',
-        parsed.logger !== undefined ? `"logger":${q(parsed.logger)}` : '',
-      ]
+      json += `,"log":{${[parsed.level !== undefined ? `"level":${q(parsed.level)}` : '', parsed.logger !== undefined ? `"logger":${q(parsed.logger)}` : '']
         .filter(Boolean)
         .join(',')}}`;
     }

@@ -60,8 +60,7 @@ const isSpanId = (v: unknown): boolean => normalizeSpanId(v) !== undefined;
 /** pino's numeric levels (https://getpino.io/#/docs/api?id=loggerlevels-object). */
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-const TEXT_TIME =
-  /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)\]?/;
+const TEXT_TIME = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?)\]?/;
 const TEXT_LEVEL = /(?:^|[\s[(|:])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|PANIC)(?=$|[\s\]):|,-])/;
 
 /** Parses one decoded line: a JSON object from a known logger, arbitrary JSON, or plain text. */
@@ -202,7 +201,8 @@ function sanitize(obj: Json, depth: number): Json {
     const value = obj[key];
     if (value !== null && typeof value === 'object') {
       // An own "__proto__" key (JSON.parse makes one) shadows the setter, so this stays data.
-      obj[key] = depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : Array.isArray(value) ? sanitizeArray(value, depth + 1) : sanitize(value as Json, depth + 1);
+      obj[key] =
+        depth + 1 >= MAX_JSON_DEPTH ? JSON.stringify(value) : Array.isArray(value) ? sanitizeArray(value, depth + 1) : sanitize(value as Json, depth + 1);
     }
     if (isUnnamed(key)) (renames ??= []).push(key);
   }

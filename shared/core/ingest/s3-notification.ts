@@ -9,9 +9,7 @@ export interface CreatedObject {
   size: number | undefined;
 }
 
-export type ChunkNotification =
-  | { kind: 'test' }
-  | { kind: 'objects'; objects: CreatedObject[]; ignored: number };
+export type ChunkNotification = { kind: 'test' } | { kind: 'objects'; objects: CreatedObject[]; ignored: number };
 
 /**
  * Reads the body of one SQS message sent by an S3 event notification: several records per
@@ -34,8 +32,9 @@ export function parseChunkNotification(body: string): ChunkNotification {
   const objects: CreatedObject[] = [];
   let ignored = 0;
   records.forEach((record: unknown, index) => {
+    // biome-ignore lint/suspicious/noExplicitAny: an untrusted message body, checked field by field below
     const r = record as Record<string, any> | null;
-    if (!r || r['eventSource'] !== 'aws:s3' || typeof r['eventName'] !== 'string') {
+    if (r?.['eventSource'] !== 'aws:s3' || typeof r['eventName'] !== 'string') {
       throw new MalformedMessageError(`S3 event record ${index} is not an aws:s3 event`, { details: { index } });
     }
     if (!r['eventName'].startsWith('ObjectCreated:')) {

@@ -47,7 +47,12 @@ export function parseLinesRequest(query: string): LinesRequest {
   const anchor = readAnchor(params, anchors[0]);
   const waitSeconds = int(params, 'wait', { min: 0, max: MAX_WAIT_SECONDS, default: 0 });
   if (waitSeconds > 0 && anchor.kind !== 'after') throw new InvalidParameterError('wait goes with after (the live tail)');
-  return { anchor, limit: int(params, 'limit', { min: 1, max: LINES_LIMIT.max, default: LINES_LIMIT.default }), filters: readFilters(params), waitMs: waitSeconds * 1000 };
+  return {
+    anchor,
+    limit: int(params, 'limit', { min: 1, max: LINES_LIMIT.max, default: LINES_LIMIT.default }),
+    filters: readFilters(params),
+    waitMs: waitSeconds * 1000,
+  };
 }
 
 /** The query string of `GET /jobs/{jobId}/search`. */
@@ -75,7 +80,8 @@ export function parseRedrawsRequest(query: string): RedrawsRequest {
   const cursor = params.get('cursor');
   if (cursor === undefined) throw new InvalidParameterError('cursor is required: the cursor of a line with redraws');
   const source = params.get('source');
-  if (source !== undefined && !isValidSource(source)) throw new InvalidParameterError(`source ${JSON.stringify(source.slice(0, 80))} is not a valid source name`);
+  if (source !== undefined && !isValidSource(source))
+    throw new InvalidParameterError(`source ${JSON.stringify(source.slice(0, 80))} is not a valid source name`);
   return { cursor: decodeCursor(cursor, 'cursor'), ...(source ? { source } : {}) };
 }
 
@@ -126,7 +132,14 @@ function readFilters(params: Map<string, string>): LineFilters {
 function list(params: Map<string, string>, name: string, max: number): string[] | undefined {
   const value = params.get(name);
   if (value === undefined) return undefined;
-  const items = [...new Set(value.split(',').map((v) => v.trim()).filter(Boolean))];
+  const items = [
+    ...new Set(
+      value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (items.length === 0) throw new InvalidParameterError(`${name} is empty`);
   if (items.length > max) throw new InvalidParameterError(`${name} lists more than ${max} values`);
   return items;
@@ -145,7 +158,10 @@ function int(params: Map<string, string>, name: string, o: { min: number; max: n
 function readParams(query: string, known: readonly string[]): Map<string, string> {
   const params = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(query)) {
-    if (!known.includes(name)) throw new InvalidParameterError(`Unknown parameter ${JSON.stringify(name.slice(0, 40))}${known.length ? ` (this route takes ${known.join(', ')})` : ' (this route takes none)'}`);
+    if (!known.includes(name))
+      throw new InvalidParameterError(
+        `Unknown parameter ${JSON.stringify(name.slice(0, 40))}${known.length ? ` (this route takes ${known.join(', ')})` : ' (this route takes none)'}`,
+      );
     if (params.has(name)) throw new InvalidParameterError(`${name} is given twice`);
     params.set(name, value);
   }

@@ -20,7 +20,11 @@ export interface LineScope {
 /** Sort keys of each order, with the type a backing index that lacks the field sorts it as. */
 const SORT_FIELDS: Record<LineOrder, Array<[field: string, unmappedType: string]>> = {
   source: [['event.sequence', 'long']],
-  merged: [['joblogs.captured', 'date'], ['joblogs.source', 'keyword'], ['event.sequence', 'long']],
+  merged: [
+    ['joblogs.captured', 'date'],
+    ['joblogs.source', 'keyword'],
+    ['event.sequence', 'long'],
+  ],
 };
 
 /**
@@ -33,7 +37,23 @@ export function sortFor(order: LineOrder, direction: 'asc' | 'desc' = 'asc'): ob
 }
 
 /** The fields a line is built from. */
-const LINE_FIELDS = ['@timestamp', 'message', 'log.level', 'tags', 'event.sequence', 'joblogs.source', 'joblogs.stream', 'joblogs.line', 'joblogs.part', 'joblogs.end', 'joblogs.captured', 'joblogs.span', 'joblogs.last_line', 'joblogs.lines', 'joblogs.redraws'];
+const LINE_FIELDS = [
+  '@timestamp',
+  'message',
+  'log.level',
+  'tags',
+  'event.sequence',
+  'joblogs.source',
+  'joblogs.stream',
+  'joblogs.line',
+  'joblogs.part',
+  'joblogs.end',
+  'joblogs.captured',
+  'joblogs.span',
+  'joblogs.last_line',
+  'joblogs.lines',
+  'joblogs.redraws',
+];
 
 export function scopeFilters(scope: LineScope): object[] {
   const f: object[] = [{ term: { 'labels.job_id': scope.jobId } }];
@@ -42,7 +62,9 @@ export function scopeFilters(scope: LineScope): object[] {
   if (streams) f.push({ terms: { 'joblogs.stream': streams } });
   if (levels) f.push(levelFilter(levels));
   if (scope.frontier) {
-    const should = [...scope.frontier].map(([source, seq]) => ({ bool: { filter: [{ term: { 'joblogs.source': source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] } }));
+    const should = [...scope.frontier].map(([source, seq]) => ({
+      bool: { filter: [{ term: { 'joblogs.source': source } }, { range: { 'joblogs.chunk_seq': { lte: seq } } }] },
+    }));
     f.push(should.length > 0 ? { bool: { should, minimum_should_match: 1 } } : { bool: { must_not: { match_all: {} } } });
   }
   return f;
@@ -76,7 +98,13 @@ export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: L
   let searchAfter: SortKey | undefined;
   if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
   // An event or a collapsed bar that starts before the line asked for and reaches it is on the page.
-  if (anchor.kind === 'from') filter.push({ bool: { should: [{ range: { 'joblogs.line': { gte: anchor.line } } }, { range: { 'joblogs.last_line': { gte: anchor.line } } }], minimum_should_match: 1 } });
+  if (anchor.kind === 'from')
+    filter.push({
+      bool: {
+        should: [{ range: { 'joblogs.line': { gte: anchor.line } } }, { range: { 'joblogs.last_line': { gte: anchor.line } } }],
+        minimum_should_match: 1,
+      },
+    });
   if (anchor.kind === 'at') filter.push({ range: { 'joblogs.captured': { gte: anchor.time } } });
   const body: Record<string, unknown> = { size: o.size, track_total_hits: false, query: { bool: { filter } }, sort, _source: LINE_FIELDS };
   if (searchAfter) body['search_after'] = searchAfter;
@@ -128,6 +156,7 @@ export interface ApiLine {
 }
 
 export interface Hit {
+  // biome-ignore lint/suspicious/noExplicitAny: a hit's _source, read field by field
   _source?: Record<string, any>;
   sort?: unknown[];
   highlight?: Record<string, string[]>;

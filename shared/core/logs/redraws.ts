@@ -34,7 +34,7 @@ export function barStatesOf(hit: Hit & { _id?: string }, o: { bucket: string; jo
   const j = s['joblogs'] ?? {};
   const key = j['chunk_key'];
   if (typeof key !== 'string' || typeof hit._id !== 'string' || typeof j['redraws'] !== 'number') return undefined;
-  let parsed;
+  let parsed: ReturnType<typeof parseChunkKey>;
   try {
     parsed = parseChunkKey(key, o.chunkPrefix);
   } catch {
@@ -42,7 +42,14 @@ export function barStatesOf(hit: Hit & { _id?: string }, o: { bucket: string; jo
   }
   if (parsed.jobId !== o.jobId || parsed.source !== j['source'] || !hit._id.startsWith(`${documentIdPrefix(o.bucket, key)}-`)) return undefined;
   const sequence = Number(s['event']?.['sequence']);
-  const states: BarStates = { bucket: o.bucket, chunkKey: key, position: sequence % SEQUENCE_STRIDE, stream: String(j['stream'] ?? 'stdout'), span: Number(j['span'] ?? 1), shown: String(s['message'] ?? '') };
+  const states: BarStates = {
+    bucket: o.bucket,
+    chunkKey: key,
+    position: sequence % SEQUENCE_STRIDE,
+    stream: String(j['stream'] ?? 'stdout'),
+    span: Number(j['span'] ?? 1),
+    shown: String(s['message'] ?? ''),
+  };
   if (typeof j['line'] === 'number' && typeof j['last_line'] === 'number') Object.assign(states, { firstLine: j['line'], lastLine: j['last_line'] });
   return states;
 }

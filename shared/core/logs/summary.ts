@@ -97,7 +97,14 @@ export interface JobOverview {
   startedAt: string | null;
   endedAt: string | null;
   lineCount: number;
-  sources: Array<{ source: string; status: 'running' | 'final' | 'pending'; lines: number; exitCode: number | null; signal: string | null; lastTime: string | null }>;
+  sources: Array<{
+    source: string;
+    status: 'running' | 'final' | 'pending';
+    lines: number;
+    exitCode: number | null;
+    signal: string | null;
+    lastTime: string | null;
+  }>;
   levels: Record<string, number>;
   /** Lines per stream (`stdout`, `stderr`). */
   streams: Record<string, number>;

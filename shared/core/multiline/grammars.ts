@@ -19,9 +19,17 @@ const PY_GROUP = /^\s*\+ Exception Group Traceback \(most recent call last\):$/;
 const PY_SYNTAX_LOCATION = /^ {2}File ".*", line \d+$/;
 const PY_EXCEPTION = /^[A-Za-z_][\w.]*(?::.*)?$/;
 const PY_SYNTAX_ERROR = /^(?:SyntaxError|IndentationError|TabError)\b/;
-const PY_CHAIN = ['During handling of the above exception, another exception occurred:', 'The above exception was the direct cause of the following exception:'];
+const PY_CHAIN = [
+  'During handling of the above exception, another exception occurred:',
+  'The above exception was the direct cause of the following exception:',
+];
 // PyTorch's C++ errors say more after the exception line (c10/util/Exception.cpp, c10/cuda/CUDAException.cpp).
-const TORCH_NOTES = ['CUDA kernel errors might be asynchronously reported', 'For debugging consider passing CUDA_LAUNCH_BLOCKING', 'Compile with `TORCH_USE_CUDA_DSA`', 'Device-side assertions'];
+const TORCH_NOTES = [
+  'CUDA kernel errors might be asynchronously reported',
+  'For debugging consider passing CUDA_LAUNCH_BLOCKING',
+  'Compile with `TORCH_USE_CUDA_DSA`',
+  'Device-side assertions',
+];
 const RULE = /^=+$/;
 
 /**
@@ -110,7 +118,7 @@ export const node: Grammar = {
     if (c === 0x2f /* / */ || c === 0x3c /* < */ || c === 0x6e /* n */ || c === 0x66 /* f */ || (c >= 0x41 && c <= 0x5a && text.charCodeAt(1) === 0x3a)) {
       if (NODE_LOCATION.test(text)) return 'location';
     }
-    if ((c >= 0x41 && c <= 0x5a) && NODE_ERROR.test(text)) return 'error';
+    if (c >= 0x41 && c <= 0x5a && NODE_ERROR.test(text)) return 'error';
     return undefined;
   },
   next(phase, text) {

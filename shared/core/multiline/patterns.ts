@@ -41,7 +41,8 @@ export function compilePattern(name: string, pattern: string): (text: string) =>
   } catch (cause) {
     return refuse(`it is not a valid regular expression (${(cause as Error).message})`);
   }
-  if (!safeRegex(re, { limit: PatternBounds.maxRepetitions })) refuse('it nests repetitions or repeats too often, which could backtrack for ever (safe-regex2)');
+  if (!safeRegex(re, { limit: PatternBounds.maxRepetitions }))
+    refuse('it nests repetitions or repeats too often, which could backtrack for ever (safe-regex2)');
   return (text) => re.test(text.length > PatternBounds.inputChars ? text.slice(0, PatternBounds.inputChars) : text);
 }
 
@@ -55,7 +56,9 @@ export function compileRules(rules: PatternRules): UserRules | undefined {
   const starts = rules.start ? compilePattern('start', rules.start) : undefined;
   const continues = rules.continue ? compilePattern('continue', rules.continue) : undefined;
   if (!starts && !continues) return undefined;
-  const next = continues ? (_: string, text: string) => (continues(text) ? 'custom' : undefined) : (_: string, text: string) => (starts!(text) ? undefined : 'custom');
+  const next = continues
+    ? (_: string, text: string) => (continues(text) ? 'custom' : undefined)
+    : (_: string, text: string) => (starts!(text) ? undefined : 'custom');
   const grammar: Grammar = { kind: EventKind.custom, start: starts ? (text) => (starts(text) ? 'custom' : undefined) : () => 'custom', next };
   return starts ? { source: rules, first: grammar } : { source: rules, last: grammar };
 }
@@ -68,7 +71,10 @@ export const PATTERN_METADATA = { start: 'multiline-start', continue: 'multiline
  * chunk is grouped by the built-in recognisers only) and reported, never a failed chunk.
  */
 export function rulesFromMetadata(metadata: Record<string, string | undefined>): { rules?: UserRules; refused?: string } {
-  const source: PatternRules = { start: metadata[PATTERN_METADATA.start]?.trim() || undefined, continue: metadata[PATTERN_METADATA.continue]?.trim() || undefined };
+  const source: PatternRules = {
+    start: metadata[PATTERN_METADATA.start]?.trim() || undefined,
+    continue: metadata[PATTERN_METADATA.continue]?.trim() || undefined,
+  };
   if (!source.start && !source.continue) return {};
   try {
     const rules = compileRules(source);

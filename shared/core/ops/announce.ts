@@ -5,7 +5,11 @@
  * already indexed are not indexed twice.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
-export function chunkAnnouncement(bucket: string, objects: ReadonlyArray<{ key: string; size?: number | undefined; eventTime?: string | undefined }>, now: Date): string {
+export function chunkAnnouncement(
+  bucket: string,
+  objects: ReadonlyArray<{ key: string; size?: number | undefined; eventTime?: string | undefined }>,
+  now: Date,
+): string {
   return JSON.stringify({
     Records: objects.map((o) => ({
       eventVersion: '2.1',

@@ -54,7 +54,8 @@ export function selectionListing(selection: BackfillSelection, chunkPrefix = 'ch
     return { prefix: `${root}${selection.job}/` };
   }
   if ('prefix' in selection) {
-    if (!PREFIX.test(selection.prefix)) throw new InvalidParameterError(`--prefix ${JSON.stringify(selection.prefix)} must be the start of a job id ([A-Za-z0-9][A-Za-z0-9_.-]*)`);
+    if (!PREFIX.test(selection.prefix))
+      throw new InvalidParameterError(`--prefix ${JSON.stringify(selection.prefix)} must be the start of a job id ([A-Za-z0-9][A-Za-z0-9_.-]*)`);
     return { prefix: `${root}${selection.prefix}` };
   }
   const since = new Date(selection.since);
@@ -63,8 +64,16 @@ export function selectionListing(selection: BackfillSelection, chunkPrefix = 'ch
 }
 
 /** A state to go on from, when it is for this very backfill; otherwise a fresh one. */
-export function resumeOrStart(existing: BackfillState | undefined, wanted: Pick<BackfillState, 'bucket' | 'selection' | 'target'>, now: Date): { state: BackfillState; resumed: boolean } {
-  const same = existing?.version === 1 && existing.bucket === wanted.bucket && JSON.stringify(existing.selection) === JSON.stringify(wanted.selection) && JSON.stringify(existing.target) === JSON.stringify(wanted.target);
+export function resumeOrStart(
+  existing: BackfillState | undefined,
+  wanted: Pick<BackfillState, 'bucket' | 'selection' | 'target'>,
+  now: Date,
+): { state: BackfillState; resumed: boolean } {
+  const same =
+    existing?.version === 1 &&
+    existing.bucket === wanted.bucket &&
+    JSON.stringify(existing.selection) === JSON.stringify(wanted.selection) &&
+    JSON.stringify(existing.target) === JSON.stringify(wanted.target);
   if (same) return { state: existing, resumed: true };
   const at = now.toISOString();
   return { state: { version: 1, ...wanted, startedAt: at, updatedAt: at, doneThrough: null, counts: emptyCounts(), attention: [] }, resumed: false };

@@ -46,11 +46,13 @@ export interface EmfOptions {
  */
 export function emfFields(o: EmfOptions): Record<string, unknown> {
   const dimensionNames = Object.keys(o.dimensions);
-  if (dimensionNames.length > MAX_DIMENSIONS || dimensionNames.some((d) => !NAME.test(d))) throw new RangeError(`EMF dimensions must be at most ${MAX_DIMENSIONS} valid names`);
+  if (dimensionNames.length > MAX_DIMENSIONS || dimensionNames.some((d) => !NAME.test(d)))
+    throw new RangeError(`EMF dimensions must be at most ${MAX_DIMENSIONS} valid names`);
   const fields: Record<string, unknown> = { ...o.dimensions };
   const declared: Array<{ Name: string; Unit: MetricUnit }> = [];
   for (const metric of o.metrics.slice(0, MAX_METRICS)) {
-    if (!NAME.test(metric.name) || metric.name in o.dimensions) throw new RangeError(`EMF metric name ${JSON.stringify(metric.name)} is invalid or a dimension`);
+    if (!NAME.test(metric.name) || metric.name in o.dimensions)
+      throw new RangeError(`EMF metric name ${JSON.stringify(metric.name)} is invalid or a dimension`);
     const value = boundedValue(metric.value);
     if (value === undefined) continue;
     fields[metric.name] = value;

@@ -95,7 +95,13 @@ export function jobStatus(input: JobStatusInput): JobStatusReport {
       linesInDownload: input.download ? input.download.metadata.lineCount : null,
     },
     download: input.download
-      ? { status: input.download.metadata.status, lineCount: input.download.metadata.lineCount, gaps: input.download.metadata.gaps, missingChunks: input.download.metadata.missingChunks, lastModified: input.download.lastModified?.toISOString() ?? null }
+      ? {
+          status: input.download.metadata.status,
+          lineCount: input.download.metadata.lineCount,
+          gaps: input.download.metadata.gaps,
+          missingChunks: input.download.metadata.missingChunks,
+          lastModified: input.download.lastModified?.toISOString() ?? null,
+        }
       : null,
     deadLetters: [...input.deadLetters],
     dlq: [...input.dlq],
@@ -139,18 +145,30 @@ function problemsOf(report: JobStatusReport, input: JobStatusInput): string[] {
   for (const s of report.sources) {
     const where = `source ${s.source}`;
     if (s.chunks.missing.length > 0) problems.push(`${where}: chunk(s) ${seqList(s.chunks.missing)} not in S3 (never uploaded, or expired)`);
-    if (s.chunks.notIndexed.length > 0) problems.push(`${where}: chunk(s) ${seqList(s.chunks.notIndexed)} in S3 but not indexed (waiting in the chunk queue, in its DLQ, or dead-lettered)`);
+    if (s.chunks.notIndexed.length > 0)
+      problems.push(`${where}: chunk(s) ${seqList(s.chunks.notIndexed)} in S3 but not indexed (waiting in the chunk queue, in its DLQ, or dead-lettered)`);
     const failed = input.indexed.find((i) => i.source === s.source)?.failed ?? [];
     if (failed.length > 0) problems.push(`${where}: chunk(s) ${seqList([...failed])} indexed only up to a permanent failure (see the dead-letter reports)`);
-    if (s.status === 'final' && s.chunks.missing.length === 0 && s.chunks.notIndexed.length === 0 && failed.length === 0 && s.lines.shipped !== null && s.lines.shipped !== s.lines.indexed) {
+    if (
+      s.status === 'final' &&
+      s.chunks.missing.length === 0 &&
+      s.chunks.notIndexed.length === 0 &&
+      failed.length === 0 &&
+      s.lines.shipped !== null &&
+      s.lines.shipped !== s.lines.indexed
+    ) {
       problems.push(`${where}: the shipper counted ${s.lines.shipped} line(s), the indexer recorded ${s.lines.indexed}`);
     }
     if (s.droppedLines > 0) problems.push(`${where}: the shipper dropped ${s.droppedLines} line(s) (its spool was full)`);
   }
-  if (report.status === 'complete' && report.registration && !report.download) problems.push('Every source is final but there is no download file (assembling, waiting for late chunks, or the assembly failed)');
-  if (report.download && report.download.gaps > 0) problems.push(`The download file has ${report.download.gaps} gap marker(s) (${report.download.missingChunks} chunk(s) missing when it was assembled)`);
-  if (report.status === 'complete' && report.download?.status === 'partial') problems.push('The download file is a partial one although every source is final (the complete one is being assembled)');
-  if (report.deadLetters.length > 0) problems.push(`${report.deadLetters.length} dead-letter report(s): ${[...new Set(report.deadLetters.map((d) => `${d.function} ${d.code}`))].join(', ')}`);
+  if (report.status === 'complete' && report.registration && !report.download)
+    problems.push('Every source is final but there is no download file (assembling, waiting for late chunks, or the assembly failed)');
+  if (report.download && report.download.gaps > 0)
+    problems.push(`The download file has ${report.download.gaps} gap marker(s) (${report.download.missingChunks} chunk(s) missing when it was assembled)`);
+  if (report.status === 'complete' && report.download?.status === 'partial')
+    problems.push('The download file is a partial one although every source is final (the complete one is being assembled)');
+  if (report.deadLetters.length > 0)
+    problems.push(`${report.deadLetters.length} dead-letter report(s): ${[...new Set(report.deadLetters.map((d) => `${d.function} ${d.code}`))].join(', ')}`);
   for (const d of report.dlq) if (d.messages > 0) problems.push(`${d.messages} message(s) of this job in the ${d.queue} DLQ`);
   for (const d of report.dlq) if (d.scanned < d.depth) problems.push(`The ${d.queue} DLQ holds ~${d.depth} message(s); only ${d.scanned} were looked at`);
   return problems;

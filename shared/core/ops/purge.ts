@@ -64,7 +64,17 @@ export interface PurgeAudit {
 
 export function purgeAudit(o: { plan: PurgePlan; left: PurgePlan; stage: string; reason: string; by: string; at: Date }): PurgeAudit {
   const keys = Object.fromEntries(PURGE_KINDS.map((kind) => [kind, [...new Set(o.plan[kind].map((v) => v.key))]])) as Record<PurgeKind, string[]>;
-  return { version: 1, jobId: o.plan.jobId, stage: o.stage, reason: o.reason, by: o.by, at: o.at.toISOString(), removed: purgeCounts(o.plan), keys, left: purgeCounts(o.left) };
+  return {
+    version: 1,
+    jobId: o.plan.jobId,
+    stage: o.stage,
+    reason: o.reason,
+    by: o.by,
+    at: o.at.toISOString(),
+    removed: purgeCounts(o.plan),
+    keys,
+    left: purgeCounts(o.left),
+  };
 }
 
 /** Where the audit record of a purge goes. */

@@ -28,11 +28,20 @@ export class Prefilter {
   constructor(triggers: readonly Trigger[]) {
     const all = withContainedMasks(triggers);
     this.#classes = [
-      triggerClass(all.filter((t) => t.caseSensitive && !t.value), { caseSensitive: true, anchored: true }),
-      triggerClass(all.filter((t) => !t.caseSensitive), { caseSensitive: false, anchored: false }),
+      triggerClass(
+        all.filter((t) => t.caseSensitive && !t.value),
+        { caseSensitive: true, anchored: true },
+      ),
+      triggerClass(
+        all.filter((t) => !t.caseSensitive),
+        { caseSensitive: false, anchored: false },
+      ),
       // Secret values are random text: no character is rarer than another, so no anchor helps; one
       // trie of them beat one `indexOf` per value from a handful of values on (measured).
-      triggerClass(all.filter((t) => t.caseSensitive && t.value), { caseSensitive: true, anchored: false }),
+      triggerClass(
+        all.filter((t) => t.caseSensitive && t.value),
+        { caseSensitive: true, anchored: false },
+      ),
     ].filter((c): c is TriggerClass => c !== undefined);
     this.longest = Math.max(0, ...all.map((t) => t.literal.length));
   }
@@ -87,10 +96,52 @@ function triggerClass(triggers: readonly Trigger[], { caseSensitive, anchored }:
  * frequencies, spaces and JSON punctuation. Only the order matters.
  */
 const FREQUENCY: Record<string, number> = {
-  ' ': 150, e: 100, t: 80, a: 70, o: 70, i: 70, n: 70, s: 60, r: 60, h: 50, l: 40, d: 40, '"': 40, ':': 40,
-  '=': 35, ',': 30, '.': 30, c: 30, u: 30, m: 25, f: 20, p: 20, g: 20, w: 15, y: 15, b: 15, "'": 15, v: 10,
-  k: 8, _: 8, '/': 8, '-': 6, x: 2, j: 2, q: 1, z: 1,
-  0: 20, 1: 20, 2: 20, 3: 15, 4: 15, 5: 15, 6: 15, 7: 15, 8: 15, 9: 15,
+  ' ': 150,
+  e: 100,
+  t: 80,
+  a: 70,
+  o: 70,
+  i: 70,
+  n: 70,
+  s: 60,
+  r: 60,
+  h: 50,
+  l: 40,
+  d: 40,
+  '"': 40,
+  ':': 40,
+  '=': 35,
+  ',': 30,
+  '.': 30,
+  c: 30,
+  u: 30,
+  m: 25,
+  f: 20,
+  p: 20,
+  g: 20,
+  w: 15,
+  y: 15,
+  b: 15,
+  "'": 15,
+  v: 10,
+  k: 8,
+  _: 8,
+  '/': 8,
+  '-': 6,
+  x: 2,
+  j: 2,
+  q: 1,
+  z: 1,
+  0: 20,
+  1: 20,
+  2: 20,
+  3: 15,
+  4: 15,
+  5: 15,
+  6: 15,
+  7: 15,
+  8: 15,
+  9: 15,
 };
 /** Upper case and other punctuation. */
 const OTHER_FREQUENCY = 4;
@@ -141,7 +192,7 @@ function alternation(entries: ReadonlyArray<{ prefix: string; suffix: string }>)
   const bare = entries.filter((e) => e.prefix === '').map((e) => e.suffix);
   const bySuffix = new Map<string, string[]>();
   for (const { prefix, suffix } of entries) if (prefix !== '') bySuffix.set(suffix, [...(bySuffix.get(suffix) ?? []), prefix]);
-  const guarded = [...bySuffix].sort(([a], [b]) => b.length - a.length).map(([suffix, prefixes]) => `(?<=${trie(prefixes)})${escape(suffix)}`);
+  const guarded = [...bySuffix].sort(([a], [b]) => b.length - a.length).map(([suffix, prefixes]) => `(?<=${trie(prefixes)})${escapeRegex(suffix)}`);
   return [...(bare.length > 0 ? [trie(bare)] : []), ...guarded].join('|');
 }
 
@@ -158,14 +209,14 @@ function trieOf(words: readonly string[]): { source: string; alternatives: numbe
   for (const word of words) byFirst.set(word[0]!, [...(byFirst.get(word[0]!) ?? []), word.slice(1)]);
   const parts = [...byFirst].map(([first, rests]) => {
     const more = rests.filter((r) => r.length > 0);
-    if (more.length === 0) return escape(first);
+    if (more.length === 0) return escapeRegex(first);
     const ends = more.length < rests.length;
     const inner = trieOf(more);
-    return `${escape(first)}${ends || inner.alternatives > 1 ? `(?:${inner.source})` : inner.source}${ends ? '?' : ''}`;
+    return `${escapeRegex(first)}${ends || inner.alternatives > 1 ? `(?:${inner.source})` : inner.source}${ends ? '?' : ''}`;
   });
   return { source: parts.join('|'), alternatives: parts.length };
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

@@ -93,12 +93,20 @@ export class Scrubber {
     this.#rules = patterns ? SCRUB_RULES.rules.map((spec, i) => compileRule(spec, 1 << (FIRST_RULE_BIT + i))) : [];
     const pk = SCRUB_RULES.privateKey;
     this.#privateKey = patterns
-      ? { begin: new RegExp(pk.begin, 'g'), end: new RegExp(pk.end, 'g'), body: new RegExp(pk.body), maxBodyLines: pk.maxBodyLines, replacement: redactionOf(pk.kind), kind: pk.kind }
+      ? {
+          begin: new RegExp(pk.begin, 'g'),
+          end: new RegExp(pk.end, 'g'),
+          body: new RegExp(pk.body),
+          maxBodyLines: pk.maxBodyLines,
+          replacement: redactionOf(pk.kind),
+          kind: pk.kind,
+        }
       : undefined;
     const triggers: Trigger[] = this.#secrets.map((s) => ({ literal: s.text, caseSensitive: true, mask: SECRETS_BIT, value: true }));
     if (patterns) triggers.push(...pk.triggers.map((literal) => ({ literal, caseSensitive: true, mask: PRIVATE_KEY_BIT })));
     // A rule's triggers are matched as the rule itself is: case-insensitively only when it is (and the trigger has letters).
-    for (const rule of this.#rules) triggers.push(...rule.triggers.map((literal) => ({ literal, caseSensitive: !rule.caseInsensitive || !/[a-z]/i.test(literal), mask: rule.bit })));
+    for (const rule of this.#rules)
+      triggers.push(...rule.triggers.map((literal) => ({ literal, caseSensitive: !rule.caseInsensitive || !/[a-z]/i.test(literal), mask: rule.bit })));
     this.prefilter = new Prefilter(triggers);
     this.junctionBytes = Math.max(MAX_TRIGGER_BYTES, this.prefilter.longest);
   }
@@ -184,7 +192,14 @@ export class Scrubber {
     for (let begin = pk.begin.exec(text); begin !== null; begin = pk.begin.exec(text)) {
       pk.end.lastIndex = begin.index + begin[0].length;
       const end = pk.end.exec(text);
-      spans.push({ start: begin.index, end: end ? end.index + end[0].length : text.length, kind: pk.kind, replacement: pk.replacement, priority: 1, opensBlock: !end });
+      spans.push({
+        start: begin.index,
+        end: end ? end.index + end[0].length : text.length,
+        kind: pk.kind,
+        replacement: pk.replacement,
+        priority: 1,
+        opensBlock: !end,
+      });
       if (!end) break;
       pk.begin.lastIndex = end.index + end[0].length;
     }
@@ -247,7 +262,8 @@ function compileSecrets(secrets: readonly SecretValue[]): CompiledSecret[] {
     else if (bytes > SCRUB_RULES.maxSecretBytes || pieces.length === 0) {
       problems.push(`the value of ${name} must be ${SCRUB_RULES.minSecretBytes}–${SCRUB_RULES.maxSecretBytes} bytes to be redacted, got ${bytes}`);
     } else {
-      for (const piece of pieces) compiled.push({ kind: `env:${name}`, text: Buffer.from(piece, 'utf8').toString('latin1'), replacement: redactionOf(`env:${name}`) });
+      for (const piece of pieces)
+        compiled.push({ kind: `env:${name}`, text: Buffer.from(piece, 'utf8').toString('latin1'), replacement: redactionOf(`env:${name}`) });
     }
   }
   if (problems.length > 0) throw new ScrubConfigError(problems);

@@ -16,7 +16,11 @@ export interface SecretsFromEnvironment {
  * @example
  * const { secrets, skipped } = secretsFromEnvironment(['MY_TOKEN'], process.env);
  */
-export function secretsFromEnvironment(names: readonly string[], env: Readonly<Record<string, string | undefined>>, o: { defaults?: boolean } = {}): SecretsFromEnvironment {
+export function secretsFromEnvironment(
+  names: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  o: { defaults?: boolean } = {},
+): SecretsFromEnvironment {
   const wanted = new Set([...(o.defaults === false ? [] : SCRUB_RULES.defaultSecretEnv), ...names]);
   const secrets: SecretValue[] = [];
   const skipped: SecretsFromEnvironment['skipped'] = [];

@@ -72,7 +72,8 @@ export class StreamScrubber {
     // The prefilter reports each class of triggers in turn: lines are matched to hits in stream order.
     if (this.#hits.length - this.#hitHead > 1) this.#sortPending();
     this.#scanned += data.length;
-    const tail = data.length >= keep ? data.toString('latin1', data.length - keep, data.length) : (this.#seam + data.toString('latin1', 0, data.length)).slice(-keep);
+    const tail =
+      data.length >= keep ? data.toString('latin1', data.length - keep, data.length) : (this.#seam + data.toString('latin1', 0, data.length)).slice(-keep);
     this.#seam = tail;
   }
 

@@ -4,7 +4,6 @@ import { buildProgram, main, type Invocation } from '../../../cli/main.js';
 import { exitCodeForSignal } from '../../../cli/run.js';
 import { summaryLine } from '../../../cli/session.js';
 import { generateTraceparent, resolveTraceparent } from '../../../cli/traceparent.js';
-import { CliConfigError } from '../../../cli/errors.js';
 import { ConfigError } from '../../../shared/core/errors.js';
 import { shipperOptionsFrom } from '../../../cli/config.js';
 import { parseTraceparent } from '../../../shared/core/contract/index.js';
@@ -31,17 +30,32 @@ function capture(): { io: { stdout: (t: string) => void; stderr: (t: string) => 
 describe('joblogs arguments', () => {
   it('takes everything after -- as the command, options included', () => {
     const run = parse(['run', '--job-id', 'job-1', '--bucket', 'logs', '--verbose', '--', 'python', 'train.py', '--epochs', '3']);
-    expect(run).toMatchObject({ command: 'run', argv: ['python', 'train.py', '--epochs', '3'], flags: { jobId: 'job-1', bucket: 'logs', verbose: true, source: 'main', onSpoolFull: 'drop-oldest' } });
+    expect(run).toMatchObject({
+      command: 'run',
+      argv: ['python', 'train.py', '--epochs', '3'],
+      flags: { jobId: 'job-1', bucket: 'logs', verbose: true, source: 'main', onSpoolFull: 'drop-oldest' },
+    });
   });
 
   it('reads options from JOBLOGS_* variables, flags winning', () => {
-    const run = parse(['run', '--source', 'rank-1', '--', 'true'], { JOBLOGS_JOB_ID: 'job-env', JOBLOGS_BUCKET: 'b-env', JOBLOGS_SOURCE: 'rank-0', JOBLOGS_SPOOL_DIR: '/spool', JOBLOGS_ON_SPOOL_FULL: 'block', JOBLOGS_FLUSH_INTERVAL_MS: '250' });
+    const run = parse(['run', '--source', 'rank-1', '--', 'true'], {
+      JOBLOGS_JOB_ID: 'job-env',
+      JOBLOGS_BUCKET: 'b-env',
+      JOBLOGS_SOURCE: 'rank-0',
+      JOBLOGS_SPOOL_DIR: '/spool',
+      JOBLOGS_ON_SPOOL_FULL: 'block',
+      JOBLOGS_FLUSH_INTERVAL_MS: '250',
+    });
     expect(run.flags).toMatchObject({ jobId: 'job-env', bucket: 'b-env', source: 'rank-1', spoolDir: '/spool', onSpoolFull: 'block', flushInterval: '250' });
   });
 
   it('parses pipe and follow options', () => {
     expect(parse(['pipe', '--no-passthrough', '--job-id', 'j', '--bucket', 'b'])).toMatchObject({ command: 'pipe', flags: { passthrough: false } });
-    expect(parse(['follow', '/var/log/app.log', '--docker-json', '--job-id', 'j', '--bucket', 'b'])).toMatchObject({ command: 'follow', file: '/var/log/app.log', flags: { dockerJson: true, fromEnd: false, pollInterval: '250' } });
+    expect(parse(['follow', '/var/log/app.log', '--docker-json', '--job-id', 'j', '--bucket', 'b'])).toMatchObject({
+      command: 'follow',
+      file: '/var/log/app.log',
+      flags: { dockerJson: true, fromEnd: false, pollInterval: '250' },
+    });
   });
 
   it('prints help for every command and exits 0', async () => {
@@ -60,8 +74,14 @@ describe('joblogs arguments', () => {
       [['run', '--job-id', 'j', '--bucket', 'logs', '--on-spool-full', 'sometimes', '--', 'true'], /Allowed choices are drop-oldest, block/],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--flush-interval', 'soon', '--', 'true'], /--flush-interval must be a whole number/],
       // A job's own multi-line pattern is vetted before the job starts.
-      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-start', '(a+)+$', '--', 'true'], /multi-line start pattern "\(a\+\)\+\$" is refused: it nests repetitions/],
-      [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-continue', '[', '--', 'true'], /multi-line continue pattern "\[" is refused: it is not a valid regular expression/],
+      [
+        ['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-start', '(a+)+$', '--', 'true'],
+        /multi-line start pattern "\(a\+\)\+\$" is refused: it nests repetitions/,
+      ],
+      [
+        ['run', '--job-id', 'j', '--bucket', 'logs', '--multiline-continue', '[', '--', 'true'],
+        /multi-line continue pattern "\[" is refused: it is not a valid regular expression/,
+      ],
       [['run', '--job-id', 'j', '--bucket', 'logs', '--multiline', 'maybe', '--', 'true'], /Allowed choices are on, off/],
     ];
     for (const [args, message] of cases) {
@@ -74,7 +94,9 @@ describe('joblogs arguments', () => {
   });
 
   it('checks the options the way the shipper will, listing every problem', () => {
-    expect(() => shipperOptionsFrom({ jobId: 'j', bucket: 'logs', spoolDir: '/s', dataset: 'Other', onSpoolFull: 'drop-oldest' }, generateTraceparent())).toThrow(ConfigError);
+    expect(() =>
+      shipperOptionsFrom({ jobId: 'j', bucket: 'logs', spoolDir: '/s', dataset: 'Other', onSpoolFull: 'drop-oldest' }, generateTraceparent()),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -104,9 +126,16 @@ describe('exit codes and summary', () => {
   });
 
   it('prints one summary line with every counter', () => {
-    const line = summaryLine({ lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0, redactions: {} }, '/spool');
-    expect(line).toBe('joblogs: 10 lines, 200 bytes, 2 chunks (1 uploaded), 4 retries, 1 spooled, 0 dropped, 1 chunk(s) left in the spool /spool for the next run');
-    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1, redactions: {} })).toContain('1 conflict(s): another writer used this job and source');
+    const line = summaryLine(
+      { lines: 10, bytes: 200, chunks: 2, uploaded: 1, retries: 4, spooled: 1, dropped: 0, pending: 1, conflicts: 0, redactions: {} },
+      '/spool',
+    );
+    expect(line).toBe(
+      'joblogs: 10 lines, 200 bytes, 2 chunks (1 uploaded), 4 retries, 1 spooled, 0 dropped, 1 chunk(s) left in the spool /spool for the next run',
+    );
+    expect(summaryLine({ lines: 1, bytes: 2, chunks: 1, uploaded: 0, retries: 0, spooled: 0, dropped: 0, pending: 1, conflicts: 1, redactions: {} })).toContain(
+      '1 conflict(s): another writer used this job and source',
+    );
   });
 
   it('reports the package version as its producer version', () => {

@@ -7,7 +7,13 @@ describe('secret scrubbing flags', () => {
   it('redacts the well-known variables and the named ones, warning about a named value too short to redact', () => {
     const env = { HF_TOKEN: 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567', MY_TOKEN: 'my-long-secret', SHORT: 'abc', AWS_SECRET_ACCESS_KEY: 'test' };
     const { redact, warnings } = redactionFrom({ redactEnv: 'MY_TOKEN, SHORT' }, env);
-    expect(redact).toEqual({ patterns: true, secrets: [{ name: 'HF_TOKEN', value: env.HF_TOKEN }, { name: 'MY_TOKEN', value: 'my-long-secret' }] });
+    expect(redact).toEqual({
+      patterns: true,
+      secrets: [
+        { name: 'HF_TOKEN', value: env.HF_TOKEN },
+        { name: 'MY_TOKEN', value: 'my-long-secret' },
+      ],
+    });
     // A well-known variable holding a placeholder (moto's `test`) is skipped without a word.
     expect(warnings).toEqual(['SHORT is 3 byte(s) long: not redacted (secret values must be 8–4096 bytes)']);
   });

@@ -42,7 +42,11 @@ describe('runCommand', () => {
 
   it('still reads everything a command printed right before it exited', async () => {
     const s3 = fakeS3();
-    const code = await runCommand(node(`process.stdout.write('x'.repeat(3 * 1024 * 1024) + '\\n')`), await session(s3), { stderr: () => undefined, terminal: false, pipeCloseTimeoutMs: 100 });
+    const code = await runCommand(node(`process.stdout.write('x'.repeat(3 * 1024 * 1024) + '\\n')`), await session(s3), {
+      stderr: () => undefined,
+      terminal: false,
+      pipeCloseTimeoutMs: 100,
+    });
     expect(code).toBe(0);
     expect(reassembleStreams(s3.objects.flatMap((o) => o.frames)).stdout.length).toBe(3 * 1024 * 1024 + 1);
   });
@@ -69,8 +73,13 @@ describe('signals and heap flags', () => {
     expect(shouldForward('SIGHUP', true)).toBe(true);
   });
 
-  it('re-executes once with the heap flags as node arguments, keeping node\'s own flags and the command line', () => {
-    const argv = heapFlagsArgv({ execPath: '/usr/bin/node', execArgv: ['--import', 'probe.mjs'], argv: ['/usr/bin/node', '/opt/joblogs.mjs', 'run', '--', 'python', 'train.py'], env: {} });
+  it("re-executes once with the heap flags as node arguments, keeping node's own flags and the command line", () => {
+    const argv = heapFlagsArgv({
+      execPath: '/usr/bin/node',
+      execArgv: ['--import', 'probe.mjs'],
+      argv: ['/usr/bin/node', '/opt/joblogs.mjs', 'run', '--', 'python', 'train.py'],
+      env: {},
+    });
     expect(argv).toEqual(['/usr/bin/node', ...HEAP_FLAGS, '--import', 'probe.mjs', '/opt/joblogs.mjs', 'run', '--', 'python', 'train.py']);
     expect(heapFlagsArgv({ execPath: '/usr/bin/node', execArgv: [...HEAP_FLAGS], argv: ['/usr/bin/node', 'x.mjs'], env: {} })).toBeUndefined();
     expect(heapFlagsArgv({ execPath: '/usr/bin/node', execArgv: [], argv: ['/usr/bin/node', 'x.mjs'], env: { JOBLOGS_HEAP_FLAGS: '0' } })).toBeUndefined();

@@ -4,7 +4,7 @@ import { runRounds } from '../../../testkit/bench/index.js';
 describe('runRounds', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('interleaves the variants round by round and compares each run with the same round\'s baseline', async () => {
+  it("interleaves the variants round by round and compares each run with the same round's baseline", async () => {
     vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const order: string[] = [];
     const ms: Record<string, number[]> = { base: [100, 200, 100], ours: [200, 200, 400] };

@@ -10,7 +10,14 @@ const SUITE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MD
 const AT = Date.UTC(2015, 7, 30, 12, 36, 0);
 const options = { region: 'us-east-1', service: 'service', credentials: [SUITE], now: () => AT };
 
-function suiteRequest(o: { method?: string; url: string; signature: string; signed?: string; headers?: Record<string, string>; body?: string }): ReceivedRequest {
+function suiteRequest(o: {
+  method?: string;
+  url: string;
+  signature: string;
+  signed?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): ReceivedRequest {
   const signed = o.signed ?? 'host;x-amz-date';
   return {
     method: o.method ?? 'GET',
@@ -27,7 +34,10 @@ function suiteRequest(o: { method?: string; url: string; signature: string; sign
 
 describe('verifySigV4 against the AWS SigV4 test suite', () => {
   it('accepts get-vanilla', () => {
-    expect(verifySigV4(suiteRequest({ url: '/', signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31' }), options)).toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE' });
+    expect(verifySigV4(suiteRequest({ url: '/', signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31' }), options)).toEqual({
+      ok: true,
+      accessKeyId: 'AKIDEXAMPLE',
+    });
   });
 
   it('accepts get-vanilla-query-order-key-case (parameters sorted by name)', () => {
@@ -61,7 +71,11 @@ describe('verifySigV4 against the AWS SigV4 test suite', () => {
       signed: 'content-type;host;x-amz-date',
       signature: 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
     });
-    const verdict = verifySigV4(request, { ...options, credentials: [{ ...SUITE, secretAccessKey: change.secret ?? SUITE.secretAccessKey }], now: () => change.now ?? AT });
+    const verdict = verifySigV4(request, {
+      ...options,
+      credentials: [{ ...SUITE, secretAccessKey: change.secret ?? SUITE.secretAccessKey }],
+      now: () => change.now ?? AT,
+    });
     expect(verdict).toEqual({ ok: false, reason: expect.stringContaining(reason) });
   });
 });

@@ -6,7 +6,11 @@ import { main } from '../../../../cli/main.js';
 function capture() {
   let stdout = '';
   let stderr = '';
-  return { io: { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), stderrIsTty: false }, out: () => stdout, err: () => stderr };
+  return {
+    io: { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), stderrIsTty: false },
+    out: () => stdout,
+    err: () => stderr,
+  };
 }
 
 /** Runs `joblogs admin` with no AWS or Elasticsearch reachable: every case here must fail before it would open them. */
@@ -33,10 +37,16 @@ describe('joblogs admin', () => {
     expect((await run(['status', '--help'])).stdout).toContain('--peek <n>');
   });
 
-  it('reads each command\'s flags with their defaults', () => {
-    expect(parse(['status', '--job', 'j', '--stage', 'dev'])).toMatchObject({ command: 'status', flags: { job: 'j', stage: 'dev', peek: '1000', progress: true } });
+  it("reads each command's flags with their defaults", () => {
+    expect(parse(['status', '--job', 'j', '--stage', 'dev'])).toMatchObject({
+      command: 'status',
+      flags: { job: 'j', stage: 'dev', peek: '1000', progress: true },
+    });
     expect(parse(['redrive', '--stage', 'dev'])).toMatchObject({ command: 'redrive', flags: { queue: 'all', rate: '10', method: 'auto', wait: '0' } });
-    expect(parse(['backfill', '--stage', 'dev', '--since', '2026-11-25', '--target-stage', 'dr', '--no-progress', '--json'])).toMatchObject({ command: 'backfill', flags: { since: '2026-11-25', targetStage: 'dr', concurrency: '4', progress: false, json: true } });
+    expect(parse(['backfill', '--stage', 'dev', '--since', '2026-11-25', '--target-stage', 'dr', '--no-progress', '--json'])).toMatchObject({
+      command: 'backfill',
+      flags: { since: '2026-11-25', targetStage: 'dr', concurrency: '4', progress: false, json: true },
+    });
     expect(parse(['purge', '--stage', 'dev', '--job', 'j'])).toMatchObject({ command: 'purge', flags: { job: 'j' } });
   });
 
@@ -73,7 +83,7 @@ describe('joblogs admin', () => {
     expect(() => adminConfig({ stage: 'dev' }, { JOBLOGS_ES_USERNAME: 'op' })).toThrow(/go together/);
   });
 
-  it('is reached as `joblogs admin` from the shipper\'s command', async () => {
+  it("is reached as `joblogs admin` from the shipper's command", async () => {
     const c = capture();
     const code = await main(['node', 'joblogs', 'admin', '--help'], { stdout: c.io.stdout, stderr: c.io.stderr });
     expect(code).toBe(0);

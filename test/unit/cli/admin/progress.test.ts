@@ -5,7 +5,10 @@ describe('Progress', () => {
   it('redraws a bar in place at a terminal, with the rate', () => {
     let now = 0;
     const out: string[] = [];
-    const p = new Progress({ stdout: () => {}, stderr: (t) => void out.push(t), stderrIsTty: true }, { unit: 'chunks', total: 10, enabled: true, now: () => now });
+    const p = new Progress(
+      { stdout: () => {}, stderr: (t) => void out.push(t), stderrIsTty: true },
+      { unit: 'chunks', total: 10, enabled: true, now: () => now },
+    );
     now = 1000;
     p.advance(5);
     now = 2000;

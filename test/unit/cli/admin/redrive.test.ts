@@ -9,7 +9,16 @@ const ref = (name: string) => ({ name, url: `https://sqs/${name}`, arn: `arn:${n
 function depsWith(queues: Partial<QueueAdmin>): AdminDeps {
   let now = 0;
   return {
-    stage: { stage: 'dev', bucket: 'b', chunks: ref('chunks'), chunksDlq: ref('chunks-dlq'), assemble: ref('assemble'), assembleDlq: ref('assemble-dlq'), esNode: undefined, from: 'stack outputs' },
+    stage: {
+      stage: 'dev',
+      bucket: 'b',
+      chunks: ref('chunks'),
+      chunksDlq: ref('chunks-dlq'),
+      assemble: ref('assemble'),
+      assembleDlq: ref('assemble-dlq'),
+      esNode: undefined,
+      from: 'stack outputs',
+    },
     config: { progress: false },
     io: { stdout: () => {}, stderr: () => {}, stderrIsTty: false },
     queues: queues as QueueAdmin,
@@ -20,7 +29,7 @@ function depsWith(queues: Partial<QueueAdmin>): AdminDeps {
 }
 
 describe('redrive', () => {
-  it('uses SQS\'s own move task where the endpoint has it, following it until it completes', async () => {
+  it("uses SQS's own move task where the endpoint has it, following it until it completes", async () => {
     const statuses: MoveTaskStatus[] = [
       { status: 'RUNNING', moved: 10, toMove: 30, failure: undefined },
       { status: 'COMPLETED', moved: 30, toMove: 30, failure: undefined },
@@ -43,6 +52,8 @@ describe('redrive', () => {
 
   it('refuses --method move-task where the endpoint lacks it, rather than moving another way', async () => {
     const deps = depsWith({ depth: async () => ({ arn: 'a', visible: 3, inFlight: 0, delayed: 0 }), startMoveTask: async () => 'unsupported' });
-    await expect(redriveCommand({ queues: ['assemble'], perSecond: 1, method: 'move-task', waitS: 0, max: 10, dryRun: false }, deps)).rejects.toThrow(/use --method copy/);
+    await expect(redriveCommand({ queues: ['assemble'], perSecond: 1, method: 'move-task', waitS: 0, max: 10, dryRun: false }, deps)).rejects.toThrow(
+      /use --method copy/,
+    );
   });
 });

@@ -9,18 +9,37 @@ const queues = {
   depth: async (url: string) => ({ arn: `arn:aws:sqs:us-east-1:123:${url.split('/').at(-1)}`, visible: 0, inFlight: 0, delayed: 0 }),
 } as unknown as QueueAdmin;
 
-const outputs = (o: Record<string, string> | undefined): StageOutputs => ({ read: async () => (o ? { outputs: o } : { outputs: undefined, why: 'Stack with id joblogs-dev does not exist' }) });
+const outputs = (o: Record<string, string> | undefined): StageOutputs => ({
+  read: async () => (o ? { outputs: o } : { outputs: undefined, why: 'Stack with id joblogs-dev does not exist' }),
+});
 
 describe('resolveStage', () => {
   it('reads the stage from its stack outputs', async () => {
     const stage = await resolveStage(adminConfig({ stage: 'dev' }, {}), {
       queues,
-      outputs: outputs({ LogBucketName: 'logs-dev', EsNode: 'https://es.dev:9200', ChunkQueueUrl: 'q1', ChunkQueueArn: 'a1', ChunkDLQUrl: 'q2', ChunkDLQArn: 'a2', AssembleQueueUrl: 'q3', AssembleQueueArn: 'a3', AssembleDLQUrl: 'q4', AssembleDLQArn: 'a4' }),
+      outputs: outputs({
+        LogBucketName: 'logs-dev',
+        EsNode: 'https://es.dev:9200',
+        ChunkQueueUrl: 'q1',
+        ChunkQueueArn: 'a1',
+        ChunkDLQUrl: 'q2',
+        ChunkDLQArn: 'a2',
+        AssembleQueueUrl: 'q3',
+        AssembleQueueArn: 'a3',
+        AssembleDLQUrl: 'q4',
+        AssembleDLQArn: 'a4',
+      }),
     });
-    expect(stage).toMatchObject({ from: 'stack outputs', bucket: 'logs-dev', esNode: 'https://es.dev:9200', chunks: { url: 'q1', arn: 'a1' }, assembleDlq: { name: 'joblogs-dev-assemble-dlq', url: 'q4', arn: 'a4' } });
+    expect(stage).toMatchObject({
+      from: 'stack outputs',
+      bucket: 'logs-dev',
+      esNode: 'https://es.dev:9200',
+      chunks: { url: 'q1', arn: 'a1' },
+      assembleDlq: { name: 'joblogs-dev-assemble-dlq', url: 'q4', arn: 'a4' },
+    });
   });
 
-  it('falls back to the template\'s names when there is no stack, and says why', async () => {
+  it("falls back to the template's names when there is no stack, and says why", async () => {
     const stage = await resolveStage(adminConfig({ stage: 'dev', esUrl: 'http://127.0.0.1:9200' }, {}), { queues, outputs: outputs(undefined) });
     expect(stage).toMatchObject({
       from: 'names by convention',
@@ -34,7 +53,10 @@ describe('resolveStage', () => {
   });
 
   it('lets flags win over the outputs', async () => {
-    const stage = await resolveStage(adminConfig({ stage: 'dev', bucket: 'other-bucket', esUrl: 'https://es.elsewhere' }, {}), { queues, outputs: outputs({ LogBucketName: 'logs-dev', EsNode: 'https://es.dev:9200' }) });
+    const stage = await resolveStage(adminConfig({ stage: 'dev', bucket: 'other-bucket', esUrl: 'https://es.elsewhere' }, {}), {
+      queues,
+      outputs: outputs({ LogBucketName: 'logs-dev', EsNode: 'https://es.dev:9200' }),
+    });
     expect(stage).toMatchObject({ bucket: 'other-bucket', esNode: 'https://es.elsewhere' });
   });
 });

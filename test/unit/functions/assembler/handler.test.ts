@@ -35,11 +35,19 @@ function assembler(o: { now?: number } = {}) {
 }
 
 const marker = (over: Partial<JobMarker> = {}): JobMarker => ({
-  version: 1, jobId: 'job-1', source: 'main', status: 'final', lastSeq: 1, lineCount: 2,
-  startedAt: new Date(T).toISOString(), endedAt: '2026-11-25T10:09:30.000Z', ...over,
+  version: 1,
+  jobId: 'job-1',
+  source: 'main',
+  status: 'final',
+  lastSeq: 1,
+  lineCount: 2,
+  startedAt: new Date(T).toISOString(),
+  endedAt: '2026-11-25T10:09:30.000Z',
+  ...over,
 });
 const markerEvent = (jobId = 'job-1', source = 'main') => s3EventBody(BUCKET, [`jobs/v1/${jobId}/${source}/final.json`]);
-const chunkBody = (line: number, text: string) => gzipSync(`${encodeFrame({ time: T + line, stream: 'stdout', line, bytes: Buffer.from(text), terminator: '\n' })}\n`);
+const chunkBody = (line: number, text: string) =>
+  gzipSync(`${encodeFrame({ time: T + line, stream: 'stdout', line, bytes: Buffer.from(text), terminator: '\n' })}\n`);
 
 /** A job in the bucket: its marker and the given chunk seqs (chunk n holds line n). */
 function givenJob(bucket: MemoryBucket, m: JobMarker, seqs: number[]): void {
@@ -60,7 +68,16 @@ describe('assembler handler', () => {
     expect(out).toEqual({ batchItemFailures: [] });
     const file = download(bucket)!;
     expect(file).toMatchObject({ contentType: 'application/gzip', contentDisposition: 'attachment; filename="job-1.log.gz"' });
-    expect(file.metadata).toEqual({ owner: 'alice', team: 'vision', 'line-count': '2', gaps: '0', 'missing-chunks': '0', status: 'complete', sources: '1', chunks: '2' });
+    expect(file.metadata).toEqual({
+      owner: 'alice',
+      team: 'vision',
+      'line-count': '2',
+      gaps: '0',
+      'missing-chunks': '0',
+      status: 'complete',
+      sources: '1',
+      chunks: '2',
+    });
     expect(gunzipSync(file.body).toString()).toBe('2026-11-25T10:00:00.000Z stdout line 0\n2026-11-25T10:00:00.001Z stdout line 1\n');
     expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({ records: 2, jobs: 1, assembled: 1 });
   });
@@ -85,7 +102,13 @@ describe('assembler handler', () => {
     );
     expect(queue.sent).toEqual([{ request: { jobId: 'job-1', recheck: 1 }, delaySeconds: 900 }]);
     // The batch line counts the gap as a metric (EMF): the assembler-gaps alarm reads it.
-    expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({ gaps: 1, Gaps: 1, DownloadsAssembled: 1, Function: 'assembler', _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs' }] } });
+    expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({
+      gaps: 1,
+      Gaps: 1,
+      DownloadsAssembled: 1,
+      Function: 'assembler',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs' }] },
+    });
   });
 
   it('does nothing for a job still running, ignores the S3 test event, and reports an unknown job', async () => {

@@ -6,14 +6,18 @@ import { ByteBudget, readSource } from '../../../../functions/assembler/source-r
 import type { SourceItem } from '../../../../shared/core/download/index.js';
 import { encodeFrame } from '../../../../shared/core/contract/index.js';
 import { ObjectGoneError } from '../../../../shared/core/errors.js';
-import { type SourcePlan } from '../../../../shared/core/download/index.js';
+import type { SourcePlan } from '../../../../shared/core/download/index.js';
 import type { OpenedChunk } from '../../../../shared/adapters/s3/chunk-store.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');
 type FrameSpec = [line: number, text: string, terminator?: '' | '\n'];
 
 function chunk(frames: FrameSpec[], stream: 'stdout' | 'stderr' = 'stdout', timeOffset = 0): Buffer {
-  return gzipSync(frames.map(([line, text, terminator = '\n']) => `${encodeFrame({ time: T + timeOffset + line * 10, stream, line, bytes: Buffer.from(text), terminator })}\n`).join(''));
+  return gzipSync(
+    frames
+      .map(([line, text, terminator = '\n']) => `${encodeFrame({ time: T + timeOffset + line * 10, stream, line, bytes: Buffer.from(text), terminator })}\n`)
+      .join(''),
+  );
 }
 
 function store(chunks: Record<number, Buffer | 'gone'>) {
@@ -35,9 +39,14 @@ const plan = (present: number[], lastSeq: number, lineCount?: number): SourcePla
 
 async function collect(batches: AsyncIterable<SourceItem[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const batch of batches) for (const item of batch) {
-    out.push(item.kind === 'line' ? item.line.bytes.toString() : `[gap ${item.gap.fromSeq}-${item.gap.toSeq} lines ${item.gap.fromLine}-${item.gap.toLine} ${item.gap.reason}]`);
-  }
+  for await (const batch of batches)
+    for (const item of batch) {
+      out.push(
+        item.kind === 'line'
+          ? item.line.bytes.toString()
+          : `[gap ${item.gap.fromSeq}-${item.gap.toSeq} lines ${item.gap.fromLine}-${item.gap.toLine} ${item.gap.reason}]`,
+      );
+    }
   return out;
 }
 
@@ -51,7 +60,13 @@ const deps = (s: ReturnType<typeof store>, o: { budget?: number; maxChunkBytes?:
 
 describe('readSource', () => {
   it('reads chunks in seq order and marks missing ones as one gap with the lines they held', async () => {
-    const s = store({ 0: chunk([[0, 'a'], [1, 'b']]), 3: chunk([[6, 'g']]) });
+    const s = store({
+      0: chunk([
+        [0, 'a'],
+        [1, 'b'],
+      ]),
+      3: chunk([[6, 'g']]),
+    });
     expect(await collect(readSource(plan([0, 3], 3, 7), deps(s)))).toEqual(['a', 'b', '[gap 1-2 lines 2-5 missing]', 'g']);
   });
 
@@ -61,7 +76,16 @@ describe('readSource', () => {
   });
 
   it('joins a line continued across a chunk boundary', async () => {
-    const s = store({ 0: chunk([[0, 'a'], [1, 'long-', '']]), 1: chunk([[2, 'line'], [3, 'z']]) });
+    const s = store({
+      0: chunk([
+        [0, 'a'],
+        [1, 'long-', ''],
+      ]),
+      1: chunk([
+        [2, 'line'],
+        [3, 'z'],
+      ]),
+    });
     expect(await collect(readSource(plan([0, 1], 1), deps(s)))).toEqual(['a', 'long-line', 'z']);
   });
 
@@ -82,7 +106,14 @@ describe('readSource', () => {
   });
 
   it('resumes from a position: later chunks only, from the given line index', async () => {
-    const s = store({ 0: chunk([[0, 'a']]), 1: chunk([[1, 'b'], [2, 'c'], [3, 'd']]) });
+    const s = store({
+      0: chunk([[0, 'a']]),
+      1: chunk([
+        [1, 'b'],
+        [2, 'c'],
+        [3, 'd'],
+      ]),
+    });
     expect(await collect(readSource(plan([0, 1], 1), deps(s), { seq: 1, index: 2, nextLine: 3, time: T }))).toEqual(['d']);
     expect(s.opened).not.toContain(0);
   });
@@ -102,15 +133,36 @@ describe('readSource', () => {
   }, 30_000);
 
   it('streams chunks the prefetch budget has no room for, with the same lines', async () => {
-    const s = store({ 0: chunk([[0, 'a'], [1, 'b']]), 1: chunk([[2, 'c']]) });
+    const s = store({
+      0: chunk([
+        [0, 'a'],
+        [1, 'b'],
+      ]),
+      1: chunk([[2, 'c']]),
+    });
     expect(await collect(readSource(plan([0, 1], 1), deps(s, { budget: 0 })))).toEqual(['a', 'b', 'c']);
   });
 });
 
 describe('SourceMerge', () => {
   it('interleaves sources by capture time, ties by source name, each source in its own order, and knows where each stands', async () => {
-    const a = store({ 0: chunk([[0, 'a0'], [1, 'a1'], [2, 'a2']]) });
-    const b = store({ 0: chunk([[0, 'b0'], [1, 'b1']], 'stderr', 5) });
+    const a = store({
+      0: chunk([
+        [0, 'a0'],
+        [1, 'a1'],
+        [2, 'a2'],
+      ]),
+    });
+    const b = store({
+      0: chunk(
+        [
+          [0, 'b0'],
+          [1, 'b1'],
+        ],
+        'stderr',
+        5,
+      ),
+    });
     const merge = new SourceMerge([
       { source: 'rank-1', items: readSource({ ...plan([0], 0), source: 'rank-1' }, deps(b)) },
       { source: 'rank-0', items: readSource({ ...plan([0], 0), source: 'rank-0' }, deps(a)) },
@@ -123,7 +175,11 @@ describe('SourceMerge', () => {
         break;
       }
       out.push(`${next.source}:${next.item.kind === 'line' ? next.item.line.bytes.toString() : 'gap'}`);
-      if (out.length === 3) expect(await merge.cursor()).toEqual({ 'rank-0': expect.objectContaining({ seq: 0, index: 2 }), 'rank-1': expect.objectContaining({ seq: 0, index: 1 }) });
+      if (out.length === 3)
+        expect(await merge.cursor()).toEqual({
+          'rank-0': expect.objectContaining({ seq: 0, index: 2 }),
+          'rank-1': expect.objectContaining({ seq: 0, index: 1 }),
+        });
     }
     expect(out).toEqual(['rank-0:a0', 'rank-1:b0', 'rank-0:a1', 'rank-1:b1', 'rank-0:a2']);
     expect(await merge.cursor()).toEqual({ 'rank-0': null, 'rank-1': null });

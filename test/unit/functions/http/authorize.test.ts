@@ -6,7 +6,11 @@ import { createLogger } from '../../../../shared/adapters/logger.js';
 import { MemoryBucket } from '../../../../testkit/fakes/memory-bucket.js';
 
 const silent = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
-const tokens: Record<string, { sub: string; teams?: string[] }> = { alice: { sub: 'alice' }, carol: { sub: 'carol', teams: ['vision'] }, mallory: { sub: 'mallory', teams: ['evil'] } };
+const tokens: Record<string, { sub: string; teams?: string[] }> = {
+  alice: { sub: 'alice' },
+  carol: { sub: 'carol', teams: ['vision'] },
+  mallory: { sub: 'mallory', teams: ['evil'] },
+};
 const verifyToken: VerifyToken = async (token) => {
   if (token === 'keys-down') throw new TokenKeysUnavailableError('JWKS unreachable');
   const claims = tokens[token];
@@ -18,10 +22,14 @@ function bucketWithJob(): MemoryBucket {
   const bucket = new MemoryBucket();
   bucket.register('job-1', 'alice', 'vision');
   // What a malicious producer can still write about its own job: claims that are never read for access.
-  bucket.put('jobs/v1/job-1/main/running.json', JSON.stringify({ version: 1, jobId: 'job-1', source: 'main', status: 'running', owner: 'mallory', team: 'evil', startedAt: '2026-11-25T10:00:00.000Z' }));
+  bucket.put(
+    'jobs/v1/job-1/main/running.json',
+    JSON.stringify({ version: 1, jobId: 'job-1', source: 'main', status: 'running', owner: 'mallory', team: 'evil', startedAt: '2026-11-25T10:00:00.000Z' }),
+  );
   return bucket;
 }
-const decide = (bucket: MemoryBucket, token: string, jobId = 'job-1') => authorizeJob({ jobId, token }, { verifyToken, jobs: bucket.jobStore(), teamsClaim: 'teams', logger: silent });
+const decide = (bucket: MemoryBucket, token: string, jobId = 'job-1') =>
+  authorizeJob({ jobId, token }, { verifyToken, jobs: bucket.jobStore(), teamsClaim: 'teams', logger: silent });
 
 describe('authorizeJob: the one access decision of the HTTP functions', () => {
   it('lets the registered owner and members of the registered team in', async () => {
@@ -30,13 +38,16 @@ describe('authorizeJob: the one access decision of the HTTP functions', () => {
     expect(await decide(bucket, 'carol')).toMatchObject({ found: true, via: 'team' });
   });
 
-  it('refuses whoever the job\'s own markers name, when the registration names someone else', async () => {
+  it("refuses whoever the job's own markers name, when the registration names someone else", async () => {
     await expect(decide(bucketWithJob(), 'mallory')).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it('knows no job that no launcher registered, whatever markers and chunks exist', async () => {
     const bucket = new MemoryBucket();
-    bucket.put('jobs/v1/job-2/main/running.json', JSON.stringify({ version: 1, jobId: 'job-2', source: 'main', status: 'running', startedAt: '2026-11-25T10:00:00.000Z' }));
+    bucket.put(
+      'jobs/v1/job-2/main/running.json',
+      JSON.stringify({ version: 1, jobId: 'job-2', source: 'main', status: 'running', startedAt: '2026-11-25T10:00:00.000Z' }),
+    );
     expect(await decide(bucket, 'mallory', 'job-2')).toEqual({ found: false, caller: { subject: 'mallory', teams: ['evil'] } });
   });
 

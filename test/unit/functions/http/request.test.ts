@@ -4,14 +4,20 @@ import { parseJobRequest as parseLogsRequest } from '../../../../functions/http/
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 
-function event(o: { method?: string; jobId?: string; authorization?: string; headers?: Record<string, string>; rawPath?: string } = {}): APIGatewayProxyEventV2 {
+function event(
+  o: { method?: string; jobId?: string; authorization?: string; headers?: Record<string, string>; rawPath?: string } = {},
+): APIGatewayProxyEventV2 {
   const jobId = o.jobId ?? 'job-1';
   return {
     version: '2.0',
     routeKey: 'GET /jobs/{jobId}/logs',
     rawPath: o.rawPath ?? `/jobs/${encodeURIComponent(jobId)}/logs`,
     rawQueryString: '',
-    headers: { host: 'api.example.test', ...(o.authorization === undefined ? { authorization: `Bearer ${TOKEN}` } : o.authorization ? { authorization: o.authorization } : {}), ...o.headers },
+    headers: {
+      host: 'api.example.test',
+      ...(o.authorization === undefined ? { authorization: `Bearer ${TOKEN}` } : o.authorization ? { authorization: o.authorization } : {}),
+      ...o.headers,
+    },
     pathParameters: { jobId },
     requestContext: { http: { method: o.method ?? 'GET' } } as APIGatewayProxyEventV2['requestContext'],
     isBase64Encoded: false,

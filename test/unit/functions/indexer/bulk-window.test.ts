@@ -11,7 +11,11 @@ const positioned = (start: number, end: number): PositionedBatch => ({ start, en
 function manualSend() {
   const pending = new Map<string, { resolve: (r: RejectedItems) => void; reject: (e: unknown) => void }>();
   const send = (batch: BulkBatch) => new Promise<RejectedItems>((resolve, reject) => pending.set(batch.body.toString(), { resolve, reject }));
-  return { send, answer: (start: number, rejected: RejectedItems = []) => pending.get(String(start))!.resolve(rejected), fail: (start: number, e: unknown) => pending.get(String(start))!.reject(e) };
+  return {
+    send,
+    answer: (start: number, rejected: RejectedItems = []) => pending.get(String(start))!.resolve(rejected),
+    fail: (start: number, e: unknown) => pending.get(String(start))!.reject(e),
+  };
 }
 
 describe('BulkWindow', () => {

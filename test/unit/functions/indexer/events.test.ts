@@ -11,7 +11,15 @@ import type { BulkSender } from '../../../../shared/adapters/search/bulk-sender.
 import { loadIndexerConfig } from '../../../../shared/config/indexer-config.js';
 import type { BulkItemResult } from '../../../../shared/core/ingest/index.js';
 import { MemoryBucket } from '../../../../testkit/fakes/memory-bucket.js';
-import { discardSink, exactlyOnceVerdict, expectedDocuments, markedChunks, type CapturedText, type JobDocument, type MarkedChunk } from '../../../../testkit/index.js';
+import {
+  discardSink,
+  exactlyOnceVerdict,
+  expectedDocuments,
+  markedChunks,
+  type CapturedText,
+  type JobDocument,
+  type MarkedChunk,
+} from '../../../../testkit/index.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { CORPUS, corpusLines } from '../../../fixtures/multiline/corpus.js';
 import { s3EventBody, sqsEvent, sqsRecord } from '../../../fixtures/events.js';
@@ -79,18 +87,31 @@ function interleaved(file: string, every = 4): CapturedText[] {
 }
 
 function verdict(chunks: readonly MarkedChunk[], es: ReturnType<typeof memoryIndex>) {
-  return exactlyOnceVerdict(expectedDocuments(BUCKET, chunks.map((c) => c.printed)), es.documents());
+  return exactlyOnceVerdict(
+    expectedDocuments(
+      BUCKET,
+      chunks.map((c) => c.printed),
+    ),
+    es.documents(),
+  );
 }
 
-const events = (es: ReturnType<typeof memoryIndex>) => es.documents().filter((d) => d._source['joblogs']['span'] > 1 && d._source['joblogs']['redraws'] === undefined);
+const events = (es: ReturnType<typeof memoryIndex>) =>
+  es.documents().filter((d) => d._source['joblogs']['span'] > 1 && d._source['joblogs']['redraws'] === undefined);
 
 describe('events across a chunk boundary', () => {
-  for (const { file, events: expected } of CORPUS.filter((c) => ['python-chained.log', 'pytorch-distributed.log', 'java-caused-suppressed.log', 'go-panic.log', 'python-training-run.log'].includes(c.file))) {
+  for (const { file, events: expected } of CORPUS.filter((c) =>
+    ['python-chained.log', 'pytorch-distributed.log', 'java-caused-suppressed.log', 'go-panic.log', 'python-training-run.log'].includes(c.file),
+  )) {
     it(`indexes every event of ${file} once, with stdout interleaved, wherever the boundary falls and however the halves arrive`, async () => {
       const lines = interleaved(file);
       for (let cut = 0; cut < lines.length - 1; cut++) {
         const chunks = markedChunks({ jobId: `job-${cut}`, lines, cuts: [cut] });
-        for (const order of [[0, 1], [1, 0], [1, 0, 0, 1]]) {
+        for (const order of [
+          [0, 1],
+          [1, 0],
+          [1, 0, 0, 1],
+        ]) {
           const bucket = new MemoryBucket();
           const es = memoryIndex();
           upload(bucket, chunks);
@@ -135,7 +156,9 @@ describe('events across a chunk boundary', () => {
   });
 
   it('closes an event in the final chunk when the job dies mid-traceback', async () => {
-    const lines = corpusLines('python-during.log').slice(0, 9).map((l) => ({ stream: 'stderr' as const, ...l }));
+    const lines = corpusLines('python-during.log')
+      .slice(0, 9)
+      .map((l) => ({ stream: 'stderr' as const, ...l }));
     const chunks = markedChunks({ jobId: 'job-died', lines, cuts: [3] });
     const bucket = new MemoryBucket();
     const es = memoryIndex();
@@ -169,9 +192,14 @@ describe('the corpus in a chunk of plain lines (another producer: no frames, no 
       await indexer(bucket, es)([key]);
       const found = events(es).sort((a, b) => a._source['event']['sequence'] - b._source['event']['sequence']);
       const ordered = [...expected].sort((a, b) => a.lines[0]! - b.lines[0]!);
-      expect(found.map((d) => ({ span: d._source['joblogs']['span'], type: d._source['error']['type'], message: d._source['error']['message'], level: d._source['log']['level'] }))).toEqual(
-        ordered.map((e) => ({ span: e.lines.length, type: e.type, message: e.message, level: 'error' })),
-      );
+      expect(
+        found.map((d) => ({
+          span: d._source['joblogs']['span'],
+          type: d._source['error']['type'],
+          message: d._source['error']['message'],
+          level: d._source['log']['level'],
+        })),
+      ).toEqual(ordered.map((e) => ({ span: e.lines.length, type: e.type, message: e.message, level: 'error' })));
       const lines = corpusLines(file);
       for (const [i, doc] of found.entries()) expect(doc._source['message']).toBe(ordered[i]!.lines.map((n) => lines[n]!.text).join('\n'));
       const printed = { key, lines: lines.map((l) => l.text) };
@@ -225,7 +253,12 @@ describe('progress bars', () => {
       const bars = es.documents().filter((d) => d._source['message'].startsWith('Epoch'));
       expect(bars.length, `cut ${cut}`).toBeLessThanOrEqual(4);
       if (cut === 0) expect(bars.map((d) => d._source['joblogs']['redraws'])).toEqual([11, 5, 7]);
-      expect(bars.map((d) => d._source['message']).sort().at(-1)).toBe('Epoch 1: 100%|██████████| 50/50 [00:06<00:00, 10.10it/s]');
+      expect(
+        bars
+          .map((d) => d._source['message'])
+          .sort()
+          .at(-1),
+      ).toBe('Epoch 1: 100%|██████████| 50/50 [00:06<00:00, 10.10it/s]');
     }
   });
 
@@ -234,7 +267,9 @@ describe('progress bars', () => {
     const es = memoryIndex();
     const key = 'chunks/v1/job-pattern/main/0000000000.log.gz';
     const { gzipSync } = await import('node:zlib');
-    bucket.put(key, gzipSync('Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: bad\nnext\n'), { 'multiline-start': '(a+)+$' });
+    bucket.put(key, gzipSync('Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nValueError: bad\nnext\n'), {
+      'multiline-start': '(a+)+$',
+    });
     expect(await indexer(bucket, es)([key])).toEqual([]);
     expect(bucket.reports).toEqual([]);
     expect(es.documents().map((d) => [d._source['joblogs']['span'] ?? 1, d._source['tags']])).toEqual([

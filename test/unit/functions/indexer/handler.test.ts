@@ -24,7 +24,7 @@ function fakeElasticsearch(answer: (action: { _index: string; _id: string }, doc
   const calls: Array<Array<{ action: { _index: string; _id: string }; doc: any }>> = [];
   const records: Array<{ action: { _index: string; _id: string }; doc: any }> = [];
   const sendBulk: BulkSender = async (body) => {
-    const lines = body.toString("utf8").trimEnd().split('\n');
+    const lines = body.toString('utf8').trimEnd().split('\n');
     const items: Array<{ action: { _index: string; _id: string }; doc: any }> = [];
     for (let i = 0; i < lines.length; i += 2) {
       items.push({ action: JSON.parse(lines[i]!).create, doc: JSON.parse(lines[i + 1]!) });
@@ -112,10 +112,7 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     const es = fakeElasticsearch();
     const { handler, logs } = handlerWith(es);
 
-    const response = await handler(
-      sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1'), sqsRecord(s3EventBody(BUCKET, [KEY_B]), 'm2')),
-      lambdaContext(),
-    );
+    const response = await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1'), sqsRecord(s3EventBody(BUCKET, [KEY_B]), 'm2')), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
     const docs = es.documents();
@@ -136,7 +133,7 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     expect(summary).toMatchObject({ records: 2, objects: 2, lines: 4, indexed: 4, duplicates: 0, retried: 0, failed: 0 });
   });
 
-  it('logs one line per chunk in that chunk\'s trace, so the indexer\'s own lines are found with the job\'s', async () => {
+  it("logs one line per chunk in that chunk's trace, so the indexer's own lines are found with the job's", async () => {
     const traceA = '4bf92f3577b34da6a3ce929d0e0e4736';
     const traceB = '0af7651916cd43dd8448eb211c80319c';
     putObject(KEY_A, gzipLines(['a1', 'a2']), { traceparent: `00-${traceA}-00f067aa0ba902b7-01` });
@@ -197,10 +194,7 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     const es = fakeElasticsearch();
     const { handler, logs } = handlerWith(es);
 
-    const response = await handler(
-      sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'bad'), sqsRecord(s3EventBody(BUCKET, [KEY_B]), 'good')),
-      lambdaContext(),
-    );
+    const response = await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'bad'), sqsRecord(s3EventBody(BUCKET, [KEY_B]), 'good')), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
     expect(es.documents().map((d) => d.doc.message)).toEqual(['good line']);
@@ -246,7 +240,11 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     );
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(deadLetters().map((d) => d.report.code).sort()).toEqual(['BAD_CHUNK_KEY', 'MALFORMED_MESSAGE']);
+    expect(
+      deadLetters()
+        .map((d) => d.report.code)
+        .sort(),
+    ).toEqual(['BAD_CHUNK_KEY', 'MALFORMED_MESSAGE']);
     expect(deadLetters().find((d) => d.report.code === 'MALFORMED_MESSAGE')!.report.messageId).toBe('junk');
   });
 
@@ -262,19 +260,22 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
 
   it('retries only the items Elasticsearch pushed back with 429 and indexes them', async () => {
     putObject(KEY_A, gzipLines(['a', 'b', 'c', 'd']));
-    const es = fakeElasticsearch((action, doc, call) => (call === 1 && (doc.message === 'b' || doc.message === 'd') ? 429 : 201));
+    const es = fakeElasticsearch((_action, doc, call) => (call === 1 && (doc.message === 'b' || doc.message === 'd') ? 429 : 201));
     const { handler, logs } = handlerWith(es);
 
     const response = await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1')), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(es.calls.map((c) => c.map((i) => i.doc.message))).toEqual([['a', 'b', 'c', 'd'], ['b', 'd']]);
+    expect(es.calls.map((c) => c.map((i) => i.doc.message))).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['b', 'd'],
+    ]);
     expect(logs.lines.at(-1)).toMatchObject({ indexed: 4, retried: 2, throttled: 2, failed: 0 });
   });
 
   it('publishes its counts as CloudWatch metrics (EMF) in its one batch line: lines, bytes, retries, 429s, lag', async () => {
     putObject(KEY_A, gzipLines(['a', 'b', 'c', 'd']), { 'chunk-start': new Date(Date.now() - 5_000).toISOString() });
-    const es = fakeElasticsearch((action, doc, call) => (call === 1 && doc.message === 'b' ? 429 : 201));
+    const es = fakeElasticsearch((_action, doc, call) => (call === 1 && doc.message === 'b' ? 429 : 201));
     const { handler, logs } = handlerWith(es);
 
     await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1')), lambdaContext());
@@ -282,11 +283,29 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     const batchLines = logs.lines.filter((l) => l.message === 'indexer batch done');
     expect(batchLines).toHaveLength(1);
     const line = batchLines[0]!;
-    expect(line).toMatchObject({ Stage: 'test', Function: 'indexer', LinesIndexed: 4, BytesIndexed: 8, ChunksIndexed: 1, Duplicates: 0, RetriedItems: 1, EsRejections: 1, DeadLetterReports: 0 });
+    expect(line).toMatchObject({
+      Stage: 'test',
+      Function: 'indexer',
+      LinesIndexed: 4,
+      BytesIndexed: 8,
+      ChunksIndexed: 1,
+      Duplicates: 0,
+      RetriedItems: 1,
+      EsRejections: 1,
+      DeadLetterReports: 0,
+    });
     expect(line.ChunkLag).toHaveLength(1);
     expect(line.ChunkLag[0]).toBeGreaterThanOrEqual(5_000);
     expect(line._aws.CloudWatchMetrics).toEqual([
-      { Namespace: 'joblogs', Dimensions: [['Stage', 'Function']], Metrics: expect.arrayContaining([{ Name: 'LinesIndexed', Unit: 'Count' }, { Name: 'ChunkLag', Unit: 'Milliseconds' }, { Name: 'BytesIndexed', Unit: 'Bytes' }]) },
+      {
+        Namespace: 'joblogs',
+        Dimensions: [['Stage', 'Function']],
+        Metrics: expect.arrayContaining([
+          { Name: 'LinesIndexed', Unit: 'Count' },
+          { Name: 'ChunkLag', Unit: 'Milliseconds' },
+          { Name: 'BytesIndexed', Unit: 'Bytes' },
+        ]),
+      },
     ]);
   });
 
@@ -309,10 +328,7 @@ describe('indexer handler (middy chain, mocked AWS)', () => {
     const es = fakeElasticsearch(() => -1);
     const { handler, logs } = handlerWith(es);
 
-    const response = await handler(
-      sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1'), sqsRecord(S3_TEST_EVENT, 'test')),
-      lambdaContext(400),
-    );
+    const response = await handler(sqsEvent(sqsRecord(s3EventBody(BUCKET, [KEY_A]), 'm1'), sqsRecord(S3_TEST_EVENT, 'test')), lambdaContext(400));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     expect(es.calls.length).toBeGreaterThan(1);

@@ -86,7 +86,16 @@ describe('indexBatch and a gzip bomb', () => {
     bucket.put('chunks/v1/bomb/main/0000000000.log.gz', gzipSync(Buffer.alloc(64 * 1024 * 1024, 'ab\n')));
     bucket.put('chunks/v1/good/main/0000000000.log.gz', gzipSync('one\ntwo\n'));
     const es = countingElasticsearch();
-    const deps: IndexerDeps = { config, chunks: bucket.chunkStore(), deadLetters: bucket.deadLetters(config.deadLetterPrefix), sendBulk: es.sendBulk, logger: silent, now: Date.now, sleep: async () => undefined, random: () => 0 };
+    const deps: IndexerDeps = {
+      config,
+      chunks: bucket.chunkStore(),
+      deadLetters: bucket.deadLetters(config.deadLetterPrefix),
+      sendBulk: es.sendBulk,
+      logger: silent,
+      now: Date.now,
+      sleep: async () => undefined,
+      random: () => 0,
+    };
     const event = sqsEvent(sqsRecord(s3EventBody(BUCKET, ['chunks/v1/bomb/main/0000000000.log.gz', 'chunks/v1/good/main/0000000000.log.gz']), 'm1'));
     const { response, stats } = await indexBatch(event, deps, Date.now() + 60_000);
     expect(response.batchItemFailures).toEqual([]);
@@ -98,4 +107,3 @@ describe('indexBatch and a gzip bomb', () => {
 });
 
 const seenDocuments = (es: ReturnType<typeof countingElasticsearch>) => es.seen.documents;
-

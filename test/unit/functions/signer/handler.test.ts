@@ -47,7 +47,10 @@ function givenJob(jobId: string, status: 'running' | 'final', download?: { statu
 }
 
 const fakeUrls: DownloadUrlSigner = {
-  sign: async (key, { expiresInS, now }) => ({ url: `https://s3.example.test/${key}?X-Amz-Signature=secret`, expiresAt: new Date(now.getTime() + expiresInS * 1000) }),
+  sign: async (key, { expiresInS, now }) => ({
+    url: `https://s3.example.test/${key}?X-Amz-Signature=secret`,
+    expiresAt: new Date(now.getTime() + expiresInS * 1000),
+  }),
 };
 
 function setup(verifyToken: VerifyToken = async () => ({ sub: 'alice', teams: [] })) {
@@ -91,9 +94,24 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     const { call, lines } = setup();
     const response = await call('job-1');
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': 'https://ml.example.test' });
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': 'https://ml.example.test',
+    });
     expect(JSON.parse(response.body!)).toMatchObject({ status: 'complete', downloadUrl: expect.stringContaining('downloads/job-1.log.gz') });
-    expect(lines).toEqual([expect.objectContaining({ message: 'signer request done', jobId: 'job-1', subject: 'alice', status: 'complete', signed: true, statusCode: 200, Answers: 1, StatusClass: '2xx' })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        message: 'signer request done',
+        jobId: 'job-1',
+        subject: 'alice',
+        status: 'complete',
+        signed: true,
+        statusCode: 200,
+        Answers: 1,
+        StatusClass: '2xx',
+      }),
+    ]);
     expect(JSON.stringify(lines)).not.toContain('X-Amz-Signature');
   });
 
@@ -102,7 +120,9 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     const response = await setup().call('job-2');
     expect(JSON.parse(response.body!)).toMatchObject({ status: 'running', downloadUrl: null });
-    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: QUEUE, MessageBody: '{"jobId":"job-2","partial":true}', DelaySeconds: 0 }]);
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE, MessageBody: '{"jobId":"job-2","partial":true}', DelaySeconds: 0 },
+    ]);
   });
 
   it('still answers a running job when the assembly request cannot be queued, and says so', async () => {
@@ -111,7 +131,11 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     const { call, lines } = setup();
     const response = await call('job-3');
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body!)).toMatchObject({ status: 'running', downloadUrl: expect.any(String), detail: expect.stringMatching(/could not be requested/) });
+    expect(JSON.parse(response.body!)).toMatchObject({
+      status: 'running',
+      downloadUrl: expect.any(String),
+      detail: expect.stringMatching(/could not be requested/),
+    });
     expect(lines[0]).toMatchObject({ assemblyRequested: false, assemblyRequestFailed: expect.stringContaining('throttled') });
   });
 
@@ -130,9 +154,18 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect((await unavailable.call('job-7')).statusCode).toBe(503);
     const refused = setup();
     expect((await refused.call('..')).statusCode).toBe(400);
-    for (const [lines, status] of [[unavailable.lines, '5xx'], [refused.lines, '4xx']] as const) {
+    for (const [lines, status] of [
+      [unavailable.lines, '5xx'],
+      [refused.lines, '4xx'],
+    ] as const) {
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ Stage: expect.any(String), Function: 'signer', StatusClass: status, Answers: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs', Dimensions: [['Stage', 'Function', 'StatusClass']] }] } });
+      expect(lines[0]).toMatchObject({
+        Stage: expect.any(String),
+        Function: 'signer',
+        StatusClass: status,
+        Answers: 1,
+        _aws: { CloudWatchMetrics: [{ Namespace: 'joblogs', Dimensions: [['Stage', 'Function', 'StatusClass']] }] },
+      });
     }
   });
 
@@ -157,7 +190,13 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret internal detail');
     expect(JSON.parse(response.body!)).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
-    expect(response.headers).toMatchObject({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': 'https://ml.example.test' });
-    expect(lines).toEqual([expect.objectContaining({ message: 'signer failed', error: { code: 'UNEXPECTED', message: 'secret internal detail' }, Answers: 1, StatusClass: '5xx' })]);
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': 'https://ml.example.test',
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({ message: 'signer failed', error: { code: 'UNEXPECTED', message: 'secret internal detail' }, Answers: 1, StatusClass: '5xx' }),
+    ]);
   });
 });

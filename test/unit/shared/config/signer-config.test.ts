@@ -30,7 +30,13 @@ describe('loadSignerConfig', () => {
 
   it('lists every bad variable at once', () => {
     try {
-      loadSignerConfig({ ...env, STAGE: undefined, JWT_ISSUER: 'http://idp.example.test', UI_ORIGIN: 'https://ml.example.test/app', URL_EXPIRY_SECONDS: '7200' });
+      loadSignerConfig({
+        ...env,
+        STAGE: undefined,
+        JWT_ISSUER: 'http://idp.example.test',
+        UI_ORIGIN: 'https://ml.example.test/app',
+        URL_EXPIRY_SECONDS: '7200',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -39,7 +45,9 @@ describe('loadSignerConfig', () => {
   });
 
   it('allows plain http only for a loopback issuer or key set', () => {
-    expect(loadSignerConfig({ ...env, JWT_ISSUER: 'http://127.0.0.1:8080', JWT_JWKS_URL: 'http://localhost:8080/jwks' }).jwt.jwksUrl).toBe('http://localhost:8080/jwks');
+    expect(loadSignerConfig({ ...env, JWT_ISSUER: 'http://127.0.0.1:8080', JWT_JWKS_URL: 'http://localhost:8080/jwks' }).jwt.jwksUrl).toBe(
+      'http://localhost:8080/jwks',
+    );
     expect(() => loadSignerConfig({ ...env, JWT_JWKS_URL: 'http://keys.example.test/jwks' })).toThrow(/JWT_JWKS_URL/);
   });
 

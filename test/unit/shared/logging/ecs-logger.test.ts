@@ -68,7 +68,14 @@ describe('createServiceLogger', () => {
   it('writes every line to stdout and ships the same lines as dataset mlplatform.service', async () => {
     const s3 = fakeS3();
     const stdout = jsonLines();
-    const { logger, close } = createServiceLogger({ service: 'api', instance: 'api-7f9c', bucket: 'joblogs-test', spoolDir, s3: s3.client, stdout: stdout.stream });
+    const { logger, close } = createServiceLogger({
+      service: 'api',
+      instance: 'api-7f9c',
+      bucket: 'joblogs-test',
+      spoolDir,
+      s3: s3.client,
+      stdout: stdout.stream,
+    });
     withTrace(continueTrace({ traceparent: TRACEPARENT }), () => logger.info('train requested'));
     logger.info('idle');
     const summary = await close();

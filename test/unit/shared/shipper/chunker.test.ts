@@ -47,12 +47,15 @@ describe('Chunker', () => {
     expect(chunker.isDue(6_000)).toBe(true);
   });
 
-  it('seals framed lines exactly as encodeFrame writes them, each ending in a newline, with the first line\'s time', () => {
+  it("seals framed lines exactly as encodeFrame writes them, each ending in a newline, with the first line's time", () => {
     const chunker = new Chunker({ maxChunkBytes: 1 << 20, flushIntervalMs: 1000 });
-    const frames = [frame(0, 'a "quoted" \\ tab\t', 7), { ...frame(1, '', 8), stream: 'stderr' as const, bytes: Buffer.from([0xff, 0x00]), terminator: '\r\n' as const }];
+    const frames = [
+      frame(0, 'a "quoted" \\ tab\t', 7),
+      { ...frame(1, '', 8), stream: 'stderr' as const, bytes: Buffer.from([0xff, 0x00]), terminator: '\r\n' as const },
+    ];
     for (const f of frames) chunker.add(f, () => undefined);
     const sealed = chunker.take(9);
-    expect(sealed.body.toString('latin1')).toBe(frames.map((f) => encodeFrame(f) + '\n').join(''));
+    expect(sealed.body.toString('latin1')).toBe(frames.map((f) => `${encodeFrame(f)}\n`).join(''));
     expect(sealed).toMatchObject({ lines: 2, startTime: 7 });
     expect(chunker.lines).toBe(0);
     expect(chunker.take(11)).toEqual({ body: Buffer.alloc(0), lines: 0, startTime: 11 });

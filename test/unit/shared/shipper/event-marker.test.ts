@@ -58,7 +58,14 @@ describe('Shipper with events', () => {
 
   it('keeps a traceback printed across a flush in one chunk, and says events: marked', async () => {
     const s3 = fakeS3();
-    const shipper = await Shipper.open({ jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: s3.client, flushIntervalMs: 50, multiline: { holdMs: 1000, idleMs: 300 } });
+    const shipper = await Shipper.open({
+      jobId: 'job-1',
+      bucket: 'joblogs-test',
+      spoolDir,
+      s3: s3.client,
+      flushIntervalMs: 50,
+      multiline: { holdMs: 1000, idleMs: 300 },
+    });
     shipper.write('stderr', Buffer.from('Traceback (most recent call last):\n'));
     await new Promise((r) => setTimeout(r, 150));
     shipper.write('stderr', Buffer.from('  File "train.py", line 3, in <module>\nValueError: bad shard\n'));
@@ -69,7 +76,9 @@ describe('Shipper with events', () => {
   });
 
   it('refuses a pattern that could backtrack for ever before it starts', async () => {
-    await expect(Shipper.open({ jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: fakeS3().client, multiline: { start: '(a*)*b' } })).rejects.toThrow(ShipperOptionsError);
+    await expect(Shipper.open({ jobId: 'job-1', bucket: 'joblogs-test', spoolDir, s3: fakeS3().client, multiline: { start: '(a*)*b' } })).rejects.toThrow(
+      ShipperOptionsError,
+    );
   });
 
   it('writes no marks with multiline off', async () => {

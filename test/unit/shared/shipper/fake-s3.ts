@@ -13,7 +13,8 @@ interface Command {
   input: { Key: string; Body?: Buffer | string; Metadata?: Record<string, string>; IfNoneMatch?: string };
 }
 
-const preconditionFailed = () => Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+const preconditionFailed = () =>
+  Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
 
 /**
  * An in-memory S3 for the shipper: PutObject of chunks (gzip, framed) and job markers (JSON) —

@@ -51,7 +51,8 @@ describe('FrameWriter', () => {
   it('formats the time once per millisecond but never reuses it for another millisecond or stream', () => {
     const writer = new FrameWriter();
     const out = Buffer.alloc(1024);
-    const at = (time: number, stream: 'stdout' | 'stderr') => out.subarray(0, writer.write(out, 0, { time, stream, line: 1, bytes: Buffer.from('x'), terminator: '\n' })).toString();
+    const at = (time: number, stream: 'stdout' | 'stderr') =>
+      out.subarray(0, writer.write(out, 0, { time, stream, line: 1, bytes: Buffer.from('x'), terminator: '\n' })).toString();
     expect(at(T, 'stdout')).toBe('{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":1,"m":"x"}');
     expect(at(T, 'stderr')).toBe('{"t":"2026-11-25T10:00:00.123Z","s":"stderr","n":1,"m":"x"}');
     expect(at(T + 1, 'stdout')).toBe('{"t":"2026-11-25T10:00:00.124Z","s":"stdout","n":1,"m":"x"}');

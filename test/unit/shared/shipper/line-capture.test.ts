@@ -17,8 +17,8 @@ const shape = (lines: CapturedLine[]) => lines.map((l) => [l.bytes.toString('lat
 const SAMPLE = Buffer.concat([
   Buffer.from('epoch 1\nprogress 10%\rprogress 20%\rdone\r\nwindows line\r\n\n\r\r\n'),
   Buffer.from([0xff, 0xfe, 0x00, 0x0a]),
-  Buffer.from('日本語 🚀 '.repeat(30) + '\n'),
-  Buffer.from('x'.repeat(200) + '\n'),
+  Buffer.from(`${'日本語 🚀 '.repeat(30)}\n`),
+  Buffer.from(`${'x'.repeat(200)}\n`),
   Buffer.from('trailing without newline'),
 ]);
 
@@ -46,7 +46,7 @@ describe('LineCapture', () => {
   });
 
   it('cuts a line longer than the limit into parts with an empty terminator, at UTF-8 boundaries', () => {
-    const lines = capture([Buffer.from('é'.repeat(100) + '\n')], 51);
+    const lines = capture([Buffer.from(`${'é'.repeat(100)}\n`)], 51);
     // 200 bytes, limit 51: a cut at 51 would split an "é", so parts are 50 bytes; the last part keeps the newline.
     expect(lines.map((l) => l.bytes.length)).toEqual([50, 50, 50, 50]);
     expect(lines.map((l) => l.terminator)).toEqual(['', '', '', '\n']);

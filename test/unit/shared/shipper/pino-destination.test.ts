@@ -14,7 +14,7 @@ beforeEach(() => {
 afterEach(() => rmSync(spoolDir, { recursive: true, force: true }));
 
 describe('shipperDestination', () => {
-  it('ships a pino logger\'s lines and writes the final chunk when it ends', async () => {
+  it("ships a pino logger's lines and writes the final chunk when it ends", async () => {
     const s3 = fakeS3();
     const destination = shipperDestination({ jobId: 'api-1', source: 'api', bucket: 'joblogs-test', spoolDir, s3: s3.client, dataset: 'mlplatform.service' });
     const logger = pino({ base: undefined, timestamp: false }, destination);

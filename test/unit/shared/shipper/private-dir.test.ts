@@ -36,7 +36,8 @@ describe('ensurePrivateDir', () => {
   it('creates missing directories above the root privately too (a fresh home without ~/.cache)', async () => {
     const root = path.join(base, 'home', '.cache', 'joblogs', 'spool');
     await ensurePrivateDir(root, path.join(root, 'job-1'));
-    for (const dir of [path.join(base, 'home'), path.join(base, 'home', '.cache'), root, path.join(root, 'job-1')]) expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const dir of [path.join(base, 'home'), path.join(base, 'home', '.cache'), root, path.join(root, 'job-1')])
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a symbolic link placed where the spool goes, naming the path', async () => {
@@ -58,7 +59,9 @@ describe('ensurePrivateDir', () => {
     const root = path.join(base, 'spool');
     mkdirSync(path.join(root, 'job-1'), { recursive: true, mode: 0o777 });
     chownSync(path.join(root, 'job-1'), NOBODY, NOBODY);
-    await expect(ensurePrivateDir(root, path.join(root, 'job-1', 'main'))).rejects.toThrow(new RegExp(`${path.join(root, 'job-1')} belongs to another user \\(uid ${NOBODY}\\)`));
+    await expect(ensurePrivateDir(root, path.join(root, 'job-1', 'main'))).rejects.toThrow(
+      new RegExp(`${path.join(root, 'job-1')} belongs to another user \\(uid ${NOBODY}\\)`),
+    );
   });
 
   it.runIf(asRoot)('refuses a parent another user owns, or one others may write that is not sticky', async () => {

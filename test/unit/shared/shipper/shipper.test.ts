@@ -296,7 +296,12 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     shipper.write('stdout', Buffer.from('and the next one\n'));
     const summary = await shipper.close({ exitCode: 0 });
     expect(s3.objects.map((o) => o.frames.map((f) => f.bytes.toString()))).toEqual([['survives a disk error'], ['and the next one']]);
-    expect(events).toContainEqual(expect.objectContaining({ type: 'spool-error', error: expect.objectContaining({ message: expect.stringMatching(/Cannot write chunk 0 to the spool .*waits in memory/) }) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'spool-error',
+        error: expect.objectContaining({ message: expect.stringMatching(/Cannot write chunk 0 to the spool .*waits in memory/) }),
+      }),
+    );
     expect(summary).toMatchObject({ dropped: 0, pending: 0, uploaded: 2 });
   });
 
@@ -344,7 +349,16 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
 
   it('lists every bad option in one typed error', async () => {
     const s3 = fakeS3();
-    const error = await Shipper.open({ ...options(s3), jobId: '../etc', source: '', bucket: 'Bad_Bucket', flushIntervalMs: 0, overflow: 'sometimes' as 'block', traceparent: 'nope', dataset: 'other.job' }).catch((e: unknown) => e);
+    const error = await Shipper.open({
+      ...options(s3),
+      jobId: '../etc',
+      source: '',
+      bucket: 'Bad_Bucket',
+      flushIntervalMs: 0,
+      overflow: 'sometimes' as 'block',
+      traceparent: 'nope',
+      dataset: 'other.job',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShipperOptionsError);
     const problems = (error as ShipperOptionsError).problems.join('\n');
     for (const field of ['jobId', 'source', 'bucket', 'flushIntervalMs', 'overflow', 'traceparent', 'dataset']) expect(problems).toContain(field);

@@ -35,12 +35,12 @@ describe('SpoolLock', () => {
     await (await SpoolLock.acquire(dir)).release();
   });
 
-  it('takes over a lock naming its own pid that it does not hold (a restarted container\'s PID 1)', async () => {
+  it("takes over a lock naming its own pid that it does not hold (a restarted container's PID 1)", async () => {
     writeFileSync(lockFile(), JSON.stringify({ pid: process.pid, host: hostname() }));
     await (await SpoolLock.acquire(dir)).release();
   });
 
-  it('trusts another host\'s lock while it is being touched, and takes it over once it is not', async () => {
+  it("trusts another host's lock while it is being touched, and takes it over once it is not", async () => {
     writeFileSync(lockFile(), JSON.stringify({ pid: 1, host: 'another-container' }));
     await expect(SpoolLock.acquire(dir)).rejects.toThrow(/pid 1 on another-container/);
     const longAgo = new Date(Date.now() - 60_000);

@@ -61,7 +61,11 @@ describe('Spool', () => {
     const { spool, rejected } = await Spool.open(dir, dir);
     expect(spool.entries.map((e) => e.seq)).toEqual([0]);
     expect(rejected.map((f) => path.basename(f)).sort()).toEqual(['0000000001.chunk', '0000000002.chunk']);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.rejected')).sort()).toEqual(['0000000001.chunk.rejected', '0000000002.chunk.rejected']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.rejected'))
+        .sort(),
+    ).toEqual(['0000000001.chunk.rejected', '0000000002.chunk.rejected']);
   });
 
   it('refuses a chunk whose bytes changed on disk after it was spooled', async () => {

@@ -18,7 +18,7 @@ const incoming = continueTrace({ traceparent: TRACEPARENT, tracestate: 'vendor=a
 const ourTraceparent = `00-${TRACE}-${incoming.spanId}-01`;
 
 describe('HTTP headers', () => {
-  it('sends our span as the callee\'s parent, with tracestate and x-request-id forwarded', () => {
+  it("sends our span as the callee's parent, with tracestate and x-request-id forwarded", () => {
     expect(traceHeaders(incoming)).toEqual({ traceparent: ourTraceparent, tracestate: 'vendor=abc', 'x-request-id': 'req-1' });
   });
 
@@ -51,10 +51,15 @@ describe('tracedFetch', () => {
     return { sent, fetchImpl };
   };
 
-  it('adds the current context to outbound requests and keeps the caller\'s own headers', async () => {
+  it("adds the current context to outbound requests and keeps the caller's own headers", async () => {
     const { sent, fetchImpl } = recorder();
     await withTrace(incoming, () => tracedFetch(fetchImpl)('http://worker/jobs', { headers: { 'content-type': 'application/json' } }));
-    expect(Object.fromEntries(sent[0]!)).toEqual({ 'content-type': 'application/json', traceparent: ourTraceparent, tracestate: 'vendor=abc', 'x-request-id': 'req-1' });
+    expect(Object.fromEntries(sent[0]!)).toEqual({
+      'content-type': 'application/json',
+      traceparent: ourTraceparent,
+      tracestate: 'vendor=abc',
+      'x-request-id': 'req-1',
+    });
   });
 
   it('keeps headers of a Request object and never overrides a traceparent the caller set', async () => {
@@ -76,7 +81,12 @@ describe('SQS, S3 and job carriers', () => {
   it('puts the context in SQS message attributes and reads it back as the SDK returns them', () => {
     const attributes = sqsTraceAttributes(incoming);
     expect(attributes['traceparent']).toEqual({ DataType: 'String', StringValue: ourTraceparent });
-    expect(traceFromSqsMessage({ MessageAttributes: attributes })).toMatchObject({ traceId: TRACE, parentSpanId: incoming.spanId, traceState: 'vendor=abc', requestId: 'req-1' });
+    expect(traceFromSqsMessage({ MessageAttributes: attributes })).toMatchObject({
+      traceId: TRACE,
+      parentSpanId: incoming.spanId,
+      traceState: 'vendor=abc',
+      requestId: 'req-1',
+    });
   });
 
   it('reads the attributes of an SQS record as Lambda delivers them', () => {
@@ -88,7 +98,7 @@ describe('SQS, S3 and job carriers', () => {
     expect(traceFromSqsMessage({}).traceId).not.toBe(TRACE);
   });
 
-  it('puts the context in S3 user metadata under the chunk contract\'s name and reads it back', () => {
+  it("puts the context in S3 user metadata under the chunk contract's name and reads it back", () => {
     const metadata = s3TraceMetadata(incoming);
     expect(metadata['traceparent']).toBe(ourTraceparent);
     expect(traceFromS3Metadata(metadata)).toMatchObject({ traceId: TRACE, parentSpanId: incoming.spanId });

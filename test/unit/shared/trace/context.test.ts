@@ -1,7 +1,7 @@
 import { context as otelContext, ROOT_CONTEXT, trace as otelTrace, type ContextManager } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { continueTrace, currentTrace, startTrace, toOtelContext, withChildSpan, withTrace, type TraceContext } from '../../../../shared/trace/index.js';
+import { continueTrace, currentTrace, startTrace, toOtelContext, withChildSpan, withTrace } from '../../../../shared/trace/index.js';
 import { gate, TRACE, TRACEPARENT } from './support.js';
 
 describe('withTrace', () => {
@@ -92,8 +92,12 @@ describe('OpenTelemetry interop', () => {
       active: () => storage.getStore() ?? ROOT_CONTEXT,
       with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.call(thisArg, ...args)),
       bind: (_ctx, target) => target,
-      enable() { return this; },
-      disable() { return this; },
+      enable() {
+        return this;
+      },
+      disable() {
+        return this;
+      },
     };
   };
   afterEach(() => otelContext.disable());
@@ -106,7 +110,7 @@ describe('OpenTelemetry interop', () => {
     });
   });
 
-  it('prefers our context to OpenTelemetry\'s, and hands ours to OTel instrumentation', () => {
+  it("prefers our context to OpenTelemetry's, and hands ours to OTel instrumentation", () => {
     otelContext.setGlobalContextManager(manager());
     const ours = startTrace();
     withTrace(ours, () => {

@@ -18,7 +18,7 @@ async function listen(listener: http.RequestListener): Promise<string> {
 }
 
 describe('traceRequests (connect-style middleware)', () => {
-  it('serves a request in a child span of the caller\'s traceparent and echoes x-request-id', async () => {
+  it("serves a request in a child span of the caller's traceparent and echoes x-request-id", async () => {
     const middleware = traceRequests();
     const url = await listen((req, res) => middleware(req, res, () => res.end(JSON.stringify(currentTrace()))));
     const response = await fetch(url, { headers: { traceparent: TRACEPARENT, 'x-request-id': 'legacy-7' } });
@@ -40,7 +40,7 @@ describe('traceRequests (connect-style middleware)', () => {
 });
 
 describe('tracedListener with the ECS logger and tracedFetch', () => {
-  it('logs each of two interleaved requests, and the worker each calls, with that request\'s trace only', async () => {
+  it("logs each of two interleaved requests, and the worker each calls, with that request's trace only", async () => {
     const logs = jsonLines();
     const logger = createEcsLogger({ service: 'test', destination: logs.stream });
     const firstArrived = gate();

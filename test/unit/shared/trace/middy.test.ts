@@ -7,7 +7,15 @@ import { lambdaContext } from '../../../../testkit/index.js';
 import { gate, PARENT, TRACE, TRACEPARENT } from './support.js';
 
 const httpEvent = (headers: Record<string, string>): APIGatewayProxyEventV2 =>
-  ({ version: '2.0', routeKey: 'POST /sign', rawPath: '/sign', rawQueryString: '', headers, isBase64Encoded: false, requestContext: {} as never }) as APIGatewayProxyEventV2;
+  ({
+    version: '2.0',
+    routeKey: 'POST /sign',
+    rawPath: '/sign',
+    rawQueryString: '',
+    headers,
+    isBase64Encoded: false,
+    requestContext: {} as never,
+  }) as APIGatewayProxyEventV2;
 
 /** A handler that answers with the trace it saw, after yielding to the event loop. */
 const seeTrace = async (): Promise<APIGatewayProxyResultV2> => {
@@ -17,7 +25,7 @@ const seeTrace = async (): Promise<APIGatewayProxyResultV2> => {
 const traceOf = (response: unknown): TraceContext => JSON.parse((response as { body: string }).body);
 
 describe('traceMiddleware', () => {
-  it('continues the caller\'s trace from HTTP headers and answers with traceresponse and the x-request-id', async () => {
+  it("continues the caller's trace from HTTP headers and answers with traceresponse and the x-request-id", async () => {
     const handler = middy(seeTrace).use(traceMiddleware());
     const response = await handler(httpEvent({ traceparent: TRACEPARENT, 'x-request-id': 'ui-1' }), lambdaContext());
     const served = traceOf(response);
@@ -54,7 +62,7 @@ describe('traceMiddleware', () => {
     expect(asked).toEqual(['joblogs-test/uploads/job 1/model.bin']);
   });
 
-  it('starts a new trace when the object\'s metadata cannot be read', async () => {
+  it("starts a new trace when the object's metadata cannot be read", async () => {
     const event = JSON.parse(s3EventBody('joblogs-test', ['a.bin'])) as S3Event;
     const handler = middy(seeTrace).use(traceMiddleware({ s3Metadata: async () => Promise.reject(new Error('AccessDenied')) }));
     expect(traceOf(await handler(event as never, lambdaContext())).traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -6,14 +6,14 @@ const HEX16 = /^[0-9a-f]{16}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 describe('continueTrace', () => {
-  it('continues a valid traceparent in a new span whose parent is the caller\'s', () => {
+  it("continues a valid traceparent in a new span whose parent is the caller's", () => {
     const trace = continueTrace({ traceparent: TRACEPARENT });
     expect(trace).toMatchObject({ traceId: TRACE, parentSpanId: PARENT, traceFlags: 1 });
     expect(trace.spanId).toMatch(HEX16);
     expect(trace.spanId).not.toBe(PARENT);
   });
 
-  it('keeps the caller\'s flags: an unsampled trace stays unsampled', () => {
+  it("keeps the caller's flags: an unsampled trace stays unsampled", () => {
     expect(continueTrace({ traceparent: `00-${TRACE}-${PARENT}-00` }).traceFlags).toBe(0);
   });
 
@@ -49,7 +49,9 @@ describe('continueTrace', () => {
   });
 
   it('keeps a valid tracestate with a valid traceparent', () => {
-    expect(continueTrace({ traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7' }).traceState).toBe('congo=t61rcWkgMzE,rojo=00f067aa0ba902b7');
+    expect(continueTrace({ traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE, rojo=00f067aa0ba902b7' }).traceState).toBe(
+      'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
+    );
   });
 });
 
@@ -110,7 +112,7 @@ describe('startTrace and childSpan', () => {
     expect(startTrace({ random: zerosFirst })).toMatchObject({ traceId: 'ab'.repeat(16), spanId: 'ab'.repeat(8) });
   });
 
-  it('creates a child span in the same trace, parented by its parent\'s span, keeping state and request id', () => {
+  it("creates a child span in the same trace, parented by its parent's span, keeping state and request id", () => {
     const parent = { ...continueTrace({ traceparent: TRACEPARENT, tracestate: 'k=v', requestId: 'r1' }) };
     const child = childSpan(parent);
     expect(child).toEqual({ ...parent, spanId: expect.stringMatching(HEX16), parentSpanId: parent.spanId });

@@ -40,7 +40,9 @@ async function withRecorder<T>(status: number, responseBody: string, run: (url: 
 describe('putDataView', () => {
   it('POSTs the stage data view with a fixed id, override and kbn-xsrf, using basic auth', async () => {
     await withRecorder(200, '{"data_view":{"id":"joblogs-dev"}}', async (url, requests) => {
-      await expect(putDataView({ url: `${url}/`, sign: secretSigner({ username: 'joblogs_setup', password: 'pw' }) }, joblogsDataView('dev'))).resolves.toEqual({ id: 'joblogs-dev' });
+      await expect(putDataView({ url: `${url}/`, sign: secretSigner({ username: 'joblogs_setup', password: 'pw' }) }, joblogsDataView('dev'))).resolves.toEqual(
+        { id: 'joblogs-dev' },
+      );
       expect(requests).toHaveLength(1);
       const [r] = requests as [Recorded];
       expect(r.method).toBe('POST');
@@ -78,7 +80,9 @@ describe('putDataView', () => {
 describe('putIndexPattern (OpenSearch Dashboards)', () => {
   it('POSTs the saved object with the fixed id, overwrite and osd-xsrf, and the tenant when given', async () => {
     await withRecorder(200, '{"id":"joblogs-dev","type":"index-pattern"}', async (url, requests) => {
-      await expect(putIndexPattern({ url: `${url}/_dashboards/`, sign: secretSigner({ username: 'admin', password: 'pw' }), space: 'global' }, joblogsDataView('dev'))).resolves.toEqual({ id: 'joblogs-dev' });
+      await expect(
+        putIndexPattern({ url: `${url}/_dashboards/`, sign: secretSigner({ username: 'admin', password: 'pw' }), space: 'global' }, joblogsDataView('dev')),
+      ).resolves.toEqual({ id: 'joblogs-dev' });
       const [r] = requests as [Recorded];
       expect(r.method).toBe('POST');
       expect(r.url).toBe('/_dashboards/api/saved_objects/index-pattern/joblogs-dev?overwrite=true');

@@ -4,11 +4,17 @@ import type { DownloadInfo, JobStore } from '../../../../../shared/adapters/s3/j
 import { summariseJob, type JobMarker } from '../../../../../shared/core/contract/index.js';
 
 const marker = (status: 'running' | 'final'): JobMarker => ({
-  version: 1, jobId: 'job-1', source: 'main', status, startedAt: '2026-11-25T10:00:00.000Z',
+  version: 1,
+  jobId: 'job-1',
+  source: 'main',
+  status,
+  startedAt: '2026-11-25T10:00:00.000Z',
   ...(status === 'final' ? { lastSeq: 0, lineCount: 1, endedAt: '2026-11-25T10:01:00.000Z' } : {}),
 });
 const download = (status: 'complete' | 'partial'): DownloadInfo => ({
-  key: 'downloads/job-1.log.gz', lastModified: undefined, size: 10,
+  key: 'downloads/job-1.log.gz',
+  lastModified: undefined,
+  size: 10,
   metadata: { owner: 'alice', team: undefined, lineCount: 1, gaps: 0, missingChunks: 0, status, sources: 1, chunks: 1 },
 });
 
@@ -17,7 +23,11 @@ function store(state: { marker: JobMarker; download: DownloadInfo | undefined })
   const inner: JobStore = {
     async readJob(jobId) {
       calls.readJob++;
-      return { registration: { version: 1, jobId, owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' }, job: summariseJob(jobId, [state.marker]), invalid: [] };
+      return {
+        registration: { version: 1, jobId, owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
+        job: summariseJob(jobId, [state.marker]),
+        invalid: [],
+      };
     },
     async headDownload() {
       calls.headDownload++;

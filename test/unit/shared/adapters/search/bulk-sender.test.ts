@@ -6,7 +6,9 @@ import { SearchUnavailableError } from '../../../../../shared/core/errors.js';
 import { startStubServer, type StubResponse } from '../../../../../testkit/fakes/stub-server.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' };
-const body = Buffer.from('{"create":{"_index":"logs-mlplatform.job-test","_id":"a"}}\n{"message":"x"}\n{"create":{"_index":"logs-mlplatform.job-test","_id":"b"}}\n{"message":"y"}\n');
+const body = Buffer.from(
+  '{"create":{"_index":"logs-mlplatform.job-test","_id":"a"}}\n{"message":"x"}\n{"create":{"_index":"logs-mlplatform.job-test","_id":"b"}}\n{"message":"y"}\n',
+);
 let stub: Awaited<ReturnType<typeof startStubServer>> | undefined;
 afterEach(async () => stub?.close());
 
@@ -24,7 +26,12 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
         errors: true,
         items: [
           { create: { status: 201 } },
-          { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: '[b]: version conflict, document already exists (current version [1])' } } },
+          {
+            create: {
+              status: 409,
+              error: { type: 'version_conflict_engine_exception', reason: '[b]: version conflict, document already exists (current version [1])' },
+            },
+          },
           { create: { status: 400, error: { type: 'document_parsing_exception', reason: '[1:62] failed to parse field [json] of type [flattened]' } } },
           { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } } },
         ],
@@ -45,7 +52,14 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
     const error = await sendWith({
       status: 401,
       headers: { ...JSON_HEADERS, 'www-authenticate': 'Basic realm="security", charset="UTF-8"' },
-      body: JSON.stringify({ error: { root_cause: [{ type: 'security_exception', reason: 'unable to authenticate user [joblogs_writer] for REST request [/_bulk]' }], type: 'security_exception', reason: 'unable to authenticate user [joblogs_writer] for REST request [/_bulk]' }, status: 401 }),
+      body: JSON.stringify({
+        error: {
+          root_cause: [{ type: 'security_exception', reason: 'unable to authenticate user [joblogs_writer] for REST request [/_bulk]' }],
+          type: 'security_exception',
+          reason: 'unable to authenticate user [joblogs_writer] for REST request [/_bulk]',
+        },
+        status: 401,
+      }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SearchUnavailableError);
     expect(String((error as Error).message)).toContain('HTTP 401');
@@ -54,7 +68,14 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
   it('turns a whole-request 429 (es_rejected_execution_exception) into a transient failure', async () => {
     const error = await sendWith({
       status: 429,
-      body: JSON.stringify({ error: { root_cause: [{ type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' }], type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' }, status: 429 }),
+      body: JSON.stringify({
+        error: {
+          root_cause: [{ type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' }],
+          type: 'es_rejected_execution_exception',
+          reason: 'rejected execution of coordinating operation',
+        },
+        status: 429,
+      }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SearchUnavailableError);
     expect((error as SearchUnavailableError).details).toEqual({ status: 429 });
@@ -63,7 +84,14 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
   it('turns a 503 (no master) into a transient failure', async () => {
     const error = await sendWith({
       status: 503,
-      body: JSON.stringify({ error: { root_cause: [{ type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/2/no master];' }], type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/2/no master];' }, status: 503 }),
+      body: JSON.stringify({
+        error: {
+          root_cause: [{ type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/2/no master];' }],
+          type: 'cluster_block_exception',
+          reason: 'blocked by: [SERVICE_UNAVAILABLE/2/no master];',
+        },
+        status: 503,
+      }),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SearchUnavailableError);
     expect((error as SearchUnavailableError).kind).toBe('transient');
@@ -76,7 +104,9 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
       headers: { 'content-type': 'application/json; charset=UTF-8' },
       body: '{"errors":true,"items":[{"create":{"status":201}},{"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"[a1]: version conflict, document already exists (current version [1])"}}}]}',
     }));
-    const items = await clusterBulkSender(httpTransport({ node: stub.url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 });
+    const items = await clusterBulkSender(httpTransport({ node: stub.url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, {
+      timeoutMs: 2_000,
+    });
     expect(items.map((i) => i.status)).toEqual([201, 409]);
     expect(items[1]!.error!.type).toBe('version_conflict_engine_exception');
   });
@@ -86,7 +116,9 @@ describe('clusterBulkSender against verbatim cluster answers', () => {
     const url = stub.url;
     await stub.close();
     stub = undefined;
-    const error = await clusterBulkSender(httpTransport({ node: url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    const error = await clusterBulkSender(httpTransport({ node: url, sign: secretSigner(undefined), requestTimeoutMs: 2_000 }))(body, {
+      timeoutMs: 2_000,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SearchUnavailableError);
     expect(String((error as Error).message)).toContain('ECONNREFUSED');
   });

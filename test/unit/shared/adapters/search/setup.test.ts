@@ -29,13 +29,33 @@ function cluster(p: Product) {
       const type = JSON.parse(r.body.toString()).template.mappings.properties.probe.type as string;
       return p.types.includes(type)
         ? json(200, { template: { settings: {}, mappings: { properties: { probe: { type } } }, aliases: {} }, overlapping: [] }, p.name)
-        : json(400, { error: { type: 'illegal_argument_exception', reason: 'composable template [simulate_template_x] template after composition is invalid', caused_by: { type: 'mapper_parsing_exception', reason: `No handler for type [${type}] declared on field [probe]` } }, status: 400 }, p.name);
+        : json(
+            400,
+            {
+              error: {
+                type: 'illegal_argument_exception',
+                reason: 'composable template [simulate_template_x] template after composition is invalid',
+                caused_by: { type: 'mapper_parsing_exception', reason: `No handler for type [${type}] declared on field [probe]` },
+              },
+              status: 400,
+            },
+            p.name,
+          );
     }
     if (path.startsWith('/_component_template/') || path.startsWith('/_index_template/')) return json(200, { acknowledged: true }, p.name);
-    if (path === '/_lifecycle/stats') return p.lifecycle ? json(200, { last_run_duration_in_millis: 2, data_stream_count: 0, data_streams: [] }, p.name) : json(400, { error: 'no handler found for uri [/_lifecycle/stats] and method [GET]' }, p.name);
+    if (path === '/_lifecycle/stats')
+      return p.lifecycle
+        ? json(200, { last_run_duration_in_millis: 2, data_stream_count: 0, data_streams: [] }, p.name)
+        : json(400, { error: 'no handler found for uri [/_lifecycle/stats] and method [GET]' }, p.name);
     if (path.startsWith('/_plugins/_ism/policies/')) {
       if (p.ism === 'absent' || !p.ism) return json(400, { error: `no handler found for uri [${path}] and method [${r.method}]` });
-      if (r.method === 'GET') return p.ism === 'exists' ? json(200, { _id: 'joblogs-dev-retention', _seq_no: 7, _primary_term: 2, policy: {} }) : json(404, { error: { root_cause: [{ type: 'status_exception', reason: 'Policy not found' }], type: 'status_exception', reason: 'Policy not found' }, status: 404 });
+      if (r.method === 'GET')
+        return p.ism === 'exists'
+          ? json(200, { _id: 'joblogs-dev-retention', _seq_no: 7, _primary_term: 2, policy: {} })
+          : json(404, {
+              error: { root_cause: [{ type: 'status_exception', reason: 'Policy not found' }], type: 'status_exception', reason: 'Policy not found' },
+              status: 404,
+            });
       return json(p.ism === 'exists' ? 200 : 201, { _id: 'joblogs-dev-retention', _seq_no: 8, _primary_term: 2 });
     }
     return json(404, { error: `unexpected ${r.method} ${r.url}` });
@@ -49,14 +69,28 @@ async function setup(p: Product, o: { declared: 'es-8' | 'es-9' | 'opensearch-2'
   stub = await startStubServer(cluster(p));
   const warnings: string[] = [];
   const transport = httpTransport({ node: stub.url, sign: secretSigner({ username: 'deployer', password: 'pw' }), requestTimeoutMs: 2_000 });
-  const report = await setupCluster(transport, { declared: o.declared, stage: 'dev', retentionDays: 14, lifecycle: o.lifecycle ?? 'required', warn: (m) => warnings.push(m) });
+  const report = await setupCluster(transport, {
+    declared: o.declared,
+    stage: 'dev',
+    retentionDays: 14,
+    lifecycle: o.lifecycle ?? 'required',
+    warn: (m) => warnings.push(m),
+  });
   return { report, warnings, requests: stub.requests.map((r) => `${r.method} ${r.url}`) };
 }
 
 describe('setupCluster', () => {
   it('on a full Elasticsearch 9: detects it by its product header, takes every field type it has, relies on its lifecycle service', async () => {
-    const { report, warnings, requests } = await setup({ name: 'elasticsearch', version: '9.2.0', types: ['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'], lifecycle: true }, { declared: 'es-9' });
-    expect(report).toMatchObject({ identity: { product: 'elasticsearch', version: '9.2.0' }, kind: 'es-9', retentionEnforced: true, plan: { userJson: 'flattened', text: 'match_only_text', constant: 'constant_keyword', indexMode: 'standard' } });
+    const { report, warnings, requests } = await setup(
+      { name: 'elasticsearch', version: '9.2.0', types: ['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'], lifecycle: true },
+      { declared: 'es-9' },
+    );
+    expect(report).toMatchObject({
+      identity: { product: 'elasticsearch', version: '9.2.0' },
+      kind: 'es-9',
+      retentionEnforced: true,
+      plan: { userJson: 'flattened', text: 'match_only_text', constant: 'constant_keyword', indexMode: 'standard' },
+    });
     expect(warnings).toEqual([]);
     expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([
       'PUT /_component_template/joblogs-dev-ecs-mappings',
@@ -70,9 +104,15 @@ describe('setupCluster', () => {
   it('on Amazon OpenSearch Service: flat_object, and the ISM policy created, then updated in place with the version it replaces', async () => {
     const os = { name: 'opensearch', version: '2.19.0', types: ['flat_object', 'match_only_text', 'date_nanos'] } as const;
     const created = await setup({ ...os, ism: 'none-yet' }, { declared: 'opensearch-2' });
-    expect(created.report).toMatchObject({ kind: 'opensearch-2', retentionEnforced: true, plan: { userJson: 'flat_object', text: 'match_only_text', constant: 'keyword', indexMode: undefined, lifecycle: 'ism' } });
+    expect(created.report).toMatchObject({
+      kind: 'opensearch-2',
+      retentionEnforced: true,
+      plan: { userJson: 'flat_object', text: 'match_only_text', constant: 'keyword', indexMode: undefined, lifecycle: 'ism' },
+    });
     expect(created.requests.slice(-2)).toEqual(['GET /_plugins/_ism/policies/joblogs-dev-retention', 'PUT /_plugins/_ism/policies/joblogs-dev-retention']);
-    expect(JSON.parse(stub!.requests.at(-1)!.body.toString()).policy.ism_template).toEqual([{ index_patterns: ['logs-mlplatform.*-dev', 'joblogs-chunks-dev'], priority: 100 }]);
+    expect(JSON.parse(stub!.requests.at(-1)!.body.toString()).policy.ism_template).toEqual([
+      { index_patterns: ['logs-mlplatform.*-dev', 'joblogs-chunks-dev'], priority: 100 },
+    ]);
     await stub!.close();
     const updated = await setup({ ...os, ism: 'exists' }, { declared: 'opensearch-2' });
     expect(updated.requests.at(-1)).toBe('PUT /_plugins/_ism/policies/joblogs-dev-retention?if_seq_no=7&if_primary_term=2');
@@ -87,18 +127,27 @@ describe('setupCluster', () => {
 
   it('refuses a retention it cannot keep on a deploy, and only warns where that is accepted (the local test distributions)', async () => {
     const noIsm = { name: 'opensearch', version: '2.19.3', types: ['flat_object', 'date_nanos'], ism: 'absent' } as const;
-    await expect(setup(noIsm, { declared: 'opensearch-2' })).rejects.toThrow('Retention of 14d cannot be kept: the cluster has no Index State Management plugin');
+    await expect(setup(noIsm, { declared: 'opensearch-2' })).rejects.toThrow(
+      'Retention of 14d cannot be kept: the cluster has no Index State Management plugin',
+    );
     await stub!.close();
     const local = await setup(noIsm, { declared: 'opensearch-2', lifecycle: 'optional' });
     expect(local.report.retentionEnforced).toBe(false);
-    expect(local.warnings).toEqual(['[es-setup] the cluster has no Index State Management plugin: old backing indices would never be deleted (accepted: lifecycle optional)']);
+    expect(local.warnings).toEqual([
+      '[es-setup] the cluster has no Index State Management plugin: old backing indices would never be deleted (accepted: lifecycle optional)',
+    ]);
     await stub!.close();
-    const es8 = await setup({ name: 'elasticsearch', version: '8.19.0', types: ['flattened', 'date_nanos'], lifecycle: false }, { declared: 'es-8', lifecycle: 'optional' });
+    const es8 = await setup(
+      { name: 'elasticsearch', version: '8.19.0', types: ['flattened', 'date_nanos'], lifecycle: false },
+      { declared: 'es-8', lifecycle: 'optional' },
+    );
     expect(es8.warnings[0]).toMatch(/no data stream lifecycle/);
   });
 
   it('refuses an OpenSearch without flat_object (older than 2.7) by its version, and Elasticsearch 8.17', async () => {
-    await expect(setup({ name: 'opensearch', version: '2.5.0', types: ['date_nanos'] }, { declared: 'opensearch-2' })).rejects.toThrow('OpenSearch 2.5.0 is too old for opensearch-2: it needs OpenSearch 2.7+');
+    await expect(setup({ name: 'opensearch', version: '2.5.0', types: ['date_nanos'] }, { declared: 'opensearch-2' })).rejects.toThrow(
+      'OpenSearch 2.5.0 is too old for opensearch-2: it needs OpenSearch 2.7+',
+    );
     await stub!.close();
     await expect(setup({ name: 'elasticsearch', version: '8.17.4', types: ['flattened'] }, { declared: 'es-8' })).rejects.toThrow(/too old for es-8/);
   });

@@ -14,7 +14,11 @@ import { SearchUnavailableError } from '../../../../../shared/core/errors.js';
 import { startStubServer } from '../../../../../testkit/fakes/stub-server.js';
 import { startSigV4Proxy, type SigV4Proxy } from '../../../../../testkit/sigv4.js';
 
-const ROLE = { accessKeyId: 'ASIAJOBLOGSTESTROLE', secretAccessKey: 'c2VjcmV0LW9mLXRoZS1mdW5jdGlvbnMtcm9sZQ', sessionToken: 'IQoJb3JpZ2luX2VjEJ//////////session' };
+const ROLE = {
+  accessKeyId: 'ASIAJOBLOGSTESTROLE',
+  secretAccessKey: 'c2VjcmV0LW9mLXRoZS1mdW5jdGlvbnMtcm9sZQ',
+  sessionToken: 'IQoJb3JpZ2luX2VjEJ//////////session',
+};
 const BULK = Buffer.from('{"create":{"_index":"logs-mlplatform.job-dev","_id":"a"}}\n{"message":"ünïcode ✓"}\n');
 const BULK_OK = JSON.stringify({ errors: false, items: [{ create: { status: 201 } }] });
 
@@ -27,11 +31,20 @@ afterEach(async () => {
 
 async function stack(o: { accept?: typeof ROLE; body?: string } = {}) {
   stub = await startStubServer(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: o.body ?? BULK_OK }));
-  proxy = await startSigV4Proxy({ target: stub.url, region: 'eu-west-1', credentials: [o.accept ?? ROLE], targetAuth: { username: 'backend', password: 'pw' } });
+  proxy = await startSigV4Proxy({
+    target: stub.url,
+    region: 'eu-west-1',
+    credentials: [o.accept ?? ROLE],
+    targetAuth: { username: 'backend', password: 'pw' },
+  });
 }
 
 const transport = (credentials = ROLE, now?: () => Date) =>
-  httpTransport({ node: proxy.url, sign: sigV4Signer({ region: 'eu-west-1', credentials: async () => credentials, ...(now ? { now } : {}) }), requestTimeoutMs: 2_000 });
+  httpTransport({
+    node: proxy.url,
+    sign: sigV4Signer({ region: 'eu-west-1', credentials: async () => credentials, ...(now ? { now } : {}) }),
+    requestTimeoutMs: 2_000,
+  });
 
 describe('sigV4Signer, verified as Amazon OpenSearch Service would', () => {
   it('signs a bulk request (NDJSON body, filter_path query, session token) that verifies, and the cluster gets it unchanged', async () => {
@@ -47,7 +60,11 @@ describe('sigV4Signer, verified as Amazon OpenSearch Service would', () => {
   it('signs searches of a wildcard data stream path (`*` is escaped in the canonical path)', async () => {
     await stack({ body: JSON.stringify({ hits: { hits: [], total: { value: 0, relation: 'eq' } } }) });
     const search = clusterLogSearch(transport(), { kind: 'opensearch-2', requestTimeoutMs: 2_000 });
-    await search.search('logs-mlplatform.*-dev', { size: 1, query: { term: { 'labels.job_id': 'j 1' } }, highlight: { fields: { message: {} }, max_analyzed_offset: 10 } });
+    await search.search('logs-mlplatform.*-dev', {
+      size: 1,
+      query: { term: { 'labels.job_id': 'j 1' } },
+      highlight: { fields: { message: {} }, max_analyzed_offset: 10 },
+    });
     expect(proxy.refused).toEqual([]);
     expect(stub.requests[0]!.url).toBe('/logs-mlplatform.*-dev/_search?ignore_unavailable=true&allow_no_indices=true');
     // OpenSearch's spelling of the highlighter bound reached the cluster.
@@ -78,7 +95,10 @@ describe('sigV4Signer, verified as Amazon OpenSearch Service would', () => {
 
   it('clusterTransports with auth iam takes the role from the credential provider and keeps one transport', async () => {
     await stack();
-    const transportFor = clusterTransports({ kind: 'opensearch-2', node: proxy.url, auth: 'iam', region: 'eu-west-1', requestTimeoutMs: 2_000 }, { credentials: async () => ROLE });
+    const transportFor = clusterTransports(
+      { kind: 'opensearch-2', node: proxy.url, auth: 'iam', region: 'eu-west-1', requestTimeoutMs: 2_000 },
+      { credentials: async () => ROLE },
+    );
     expect(transportFor(undefined)).toBe(transportFor({ username: 'ignored', password: 'x' }));
     await clusterBulkSender(transportFor(undefined))(BULK, { timeoutMs: 2_000 });
     expect(proxy.accepted).toBe(1);

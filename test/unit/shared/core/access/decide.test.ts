@@ -16,7 +16,11 @@ function job(overrides: Partial<JobSummary> = {}): JobSummary {
   };
 }
 
-const registration = (over: Partial<Pick<JobRegistration, 'owner' | 'team'>> = {}): Pick<JobRegistration, 'owner' | 'team'> => ({ owner: 'alice', team: 'vision', ...over });
+const registration = (over: Partial<Pick<JobRegistration, 'owner' | 'team'>> = {}): Pick<JobRegistration, 'owner' | 'team'> => ({
+  owner: 'alice',
+  team: 'vision',
+  ...over,
+});
 
 function file(status: 'complete' | 'partial', ageMs = 0, owner = 'alice', team = 'vision'): DownloadFile {
   return { metadata: { owner, team, status }, lastModified: new Date(NOW - ageMs) };

@@ -8,7 +8,12 @@ const KIBANA = 'https://kibana.dev.example.test';
 function parseDiscover(url: string): { base: string; g: any; a: any } {
   const [base, hash] = url.split('#') as [string, string];
   expect(hash.startsWith('/?')).toBe(true);
-  const params = new Map(hash.slice(2).split('&').map((p) => p.split('=') as [string, string]));
+  const params = new Map(
+    hash
+      .slice(2)
+      .split('&')
+      .map((p) => p.split('=') as [string, string]),
+  );
   expect([...params.keys()]).toEqual(['_g', '_a']);
   return { base, g: decode(decodeURIComponent(params.get('_g')!)), a: decode(decodeURIComponent(params.get('_a')!)) };
 }
@@ -36,7 +41,10 @@ describe('jobDiscoverLinks', () => {
       filters: [],
       interval: 'auto',
       query: { language: 'kuery', query: 'labels.job_id:"job-42"' },
-      sort: [['@timestamp', 'asc'], ['event.sequence', 'asc']],
+      sort: [
+        ['@timestamp', 'asc'],
+        ['event.sequence', 'asc'],
+      ],
     });
   });
 

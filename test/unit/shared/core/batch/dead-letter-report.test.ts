@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkKeyError, CorruptGzipError, describeError, MalformedMessageError, NotGzipError, SearchUnavailableError } from '../../../../../shared/core/errors.js';
+import {
+  ChunkKeyError,
+  CorruptGzipError,
+  describeError,
+  MalformedMessageError,
+  NotGzipError,
+  SearchUnavailableError,
+} from '../../../../../shared/core/errors.js';
 import { deadLetterJobPrefix, deadLetterKey, deadLetterReport, jobOfDeadLetterKey } from '../../../../../shared/core/batch/index.js';
 
 const AT = new Date('2026-11-25T10:00:05.123Z');

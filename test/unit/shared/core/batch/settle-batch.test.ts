@@ -13,7 +13,10 @@ function settlement(o: { failWrites?: boolean } = {}) {
         return `dead-letter/${report.code}/${report.messageId}.json`;
       },
     },
-    log: { warn: (fields, message) => logs.push({ level: 'warn', fields, message }), error: (fields, message) => logs.push({ level: 'error', fields, message }) },
+    log: {
+      warn: (fields, message) => logs.push({ level: 'warn', fields, message }),
+      error: (fields, message) => logs.push({ level: 'error', fields, message }),
+    },
     now: () => Date.parse('2026-11-25T10:00:00.000Z'),
   });
   return { batch, reports, logs };
@@ -33,8 +36,23 @@ describe('BatchSettlement', () => {
     });
     expect(ok).toBe(true);
     expect(batch.response()).toEqual({ batchItemFailures: [] });
-    expect(reports).toEqual([expect.objectContaining({ code: 'NOT_GZIP', reason: 'Object is not gzip', messageId: 'm1', bucket: 'b', key: 'chunks/v1/j/main/0000000000.log.gz', at: '2026-11-25T10:00:00.000Z' })]);
-    expect(logs).toEqual([expect.objectContaining({ level: 'error', message: 'permanent failure sent to the dead-letter path', fields: expect.objectContaining({ deadLetter: 'dead-letter/NOT_GZIP/m1.json' }) })]);
+    expect(reports).toEqual([
+      expect.objectContaining({
+        code: 'NOT_GZIP',
+        reason: 'Object is not gzip',
+        messageId: 'm1',
+        bucket: 'b',
+        key: 'chunks/v1/j/main/0000000000.log.gz',
+        at: '2026-11-25T10:00:00.000Z',
+      }),
+    ]);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: 'permanent failure sent to the dead-letter path',
+        fields: expect.objectContaining({ deadLetter: 'dead-letter/NOT_GZIP/m1.json' }),
+      }),
+    ]);
     expect(batch.deadLettered).toBe(1);
   });
 
@@ -43,7 +61,10 @@ describe('BatchSettlement', () => {
     await batch.settle({ messageIds: ['a', 'b'], jobId: 'job-1' }, async () => {
       throw new NotGzipError('bad');
     });
-    expect(reports.map((r) => [r.messageId, r.details['jobId']])).toEqual([['a', 'job-1'], ['b', 'job-1']]);
+    expect(reports.map((r) => [r.messageId, r.details['jobId']])).toEqual([
+      ['a', 'job-1'],
+      ['b', 'job-1'],
+    ]);
   });
 
   it('hands transient and unclassified failures back to SQS, and only their messages', async () => {
@@ -58,12 +79,19 @@ describe('BatchSettlement', () => {
     expect(batch.response().batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m1', 'm2', 'm3']);
     expect(batch.willRetry('m3')).toBe(true);
     expect(batch.willRetry('m4')).toBe(false);
-    expect(logs.map((l) => [l.message, l.fields.error.code])).toEqual([['will be retried', 'STORAGE_UNAVAILABLE'], ['will be retried', 'UNEXPECTED']]);
+    expect(logs.map((l) => [l.message, l.fields.error.code])).toEqual([
+      ['will be retried', 'STORAGE_UNAVAILABLE'],
+      ['will be retried', 'UNEXPECTED'],
+    ]);
   });
 
   it('hands a permanent failure back when its report cannot be written: nothing is acknowledged unrecorded', async () => {
     const { batch } = settlement({ failWrites: true });
-    expect(await batch.settle({ messageIds: ['m1'] }, async () => { throw new NotGzipError('bad'); })).toBe(false);
+    expect(
+      await batch.settle({ messageIds: ['m1'] }, async () => {
+        throw new NotGzipError('bad');
+      }),
+    ).toBe(false);
     expect(batch.response()).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
     expect(batch.deadLettered).toBe(0);
     expect(batch.failed).toBe(1);

@@ -25,13 +25,17 @@ describe('cluster kinds', () => {
   });
 
   it('refuses a stage that declares another kind than the cluster is, naming the setting to change', () => {
-    expect(() => checkDeclaredKind('es-9', { product: 'elasticsearch', version: '8.19.0' })).toThrow('The stage declares clusterKind es-9, but the cluster is Elasticsearch 8.19.0: set clusterKind: es-8');
+    expect(() => checkDeclaredKind('es-9', { product: 'elasticsearch', version: '8.19.0' })).toThrow(
+      'The stage declares clusterKind es-9, but the cluster is Elasticsearch 8.19.0: set clusterKind: es-8',
+    );
     expect(() => checkDeclaredKind('es-9', { product: 'opensearch', version: '2.19.3' })).toThrow(/set clusterKind: opensearch-2/);
     expect(checkDeclaredKind('opensearch-2', { product: 'opensearch', version: '2.19.3' })).toBe('opensearch-2');
   });
 
   it('names the kinds it knows when given another, and allows IAM only with OpenSearch', () => {
-    expect(() => parseClusterKind('elasticsearch')).toThrow('Unknown cluster kind "elasticsearch": use one of es-8 (Elasticsearch 8.19+), es-9 (Elasticsearch 9.x), opensearch-2 (OpenSearch 2.7+)');
+    expect(() => parseClusterKind('elasticsearch')).toThrow(
+      'Unknown cluster kind "elasticsearch": use one of es-8 (Elasticsearch 8.19+), es-9 (Elasticsearch 9.x), opensearch-2 (OpenSearch 2.7+)',
+    );
     expect(() => checkClusterAuth('es-8', 'iam')).toThrow(/iam \(SigV4\) is for Amazon OpenSearch Service/);
     expect(() => checkClusterAuth('opensearch-2', 'iam')).not.toThrow();
     expect(() => checkClusterAuth('es-9', 'secret')).not.toThrow();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { candidateFeatures, ecsMappings, ismPolicy, mappingPlan, rolloverAge, searchBodyFor, templateRequests, UnsupportedClusterError } from '../../../../../shared/core/cluster/index.js';
+import {
+  candidateFeatures,
+  ecsMappings,
+  ismPolicy,
+  mappingPlan,
+  rolloverAge,
+  searchBodyFor,
+  templateRequests,
+  UnsupportedClusterError,
+} from '../../../../../shared/core/cluster/index.js';
 
 const ALL = new Set(['flattened', 'flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
 /** What the local test distributions turned out to have (probed by the deploy step). */
@@ -10,8 +19,22 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
   it('uses flattened on Elasticsearch and flat_object on OpenSearch, and probes only what the kind could use', () => {
     expect(candidateFeatures('es-9')).toEqual(['flattened', 'match_only_text', 'constant_keyword', 'date_nanos']);
     expect(candidateFeatures('opensearch-2')).toEqual(['flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
-    expect(mappingPlan('es-8', ES_TEST_ZIP)).toEqual({ userJson: 'flattened', text: 'text', constant: 'keyword', timestamp: 'date_nanos', indexMode: 'standard', lifecycle: 'data-stream-lifecycle' });
-    expect(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).toEqual({ userJson: 'flat_object', text: 'match_only_text', constant: 'keyword', timestamp: 'date_nanos', indexMode: undefined, lifecycle: 'ism' });
+    expect(mappingPlan('es-8', ES_TEST_ZIP)).toEqual({
+      userJson: 'flattened',
+      text: 'text',
+      constant: 'keyword',
+      timestamp: 'date_nanos',
+      indexMode: 'standard',
+      lifecycle: 'data-stream-lifecycle',
+    });
+    expect(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).toEqual({
+      userJson: 'flat_object',
+      text: 'match_only_text',
+      constant: 'keyword',
+      timestamp: 'date_nanos',
+      indexMode: undefined,
+      lifecycle: 'ism',
+    });
   });
 
   it('takes match_only_text and constant_keyword where a full distribution has them', () => {
@@ -36,15 +59,27 @@ describe('templateRequests', () => {
   it('installs the same templates on both products, with the data stream lifecycle and index.mode only on Elasticsearch', () => {
     const es = templateRequests({ stage: 'dev', retentionDays: 14, plan: mappingPlan('es-9', ES_TEST_ZIP) });
     const os = templateRequests({ stage: 'dev', retentionDays: 14, plan: mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP) });
-    expect(es.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /_component_template/joblogs-dev-ecs-mappings', 'PUT /_component_template/joblogs-dev-settings', 'PUT /_index_template/joblogs-dev-logs', 'PUT /_index_template/joblogs-dev-chunks']);
+    expect(es.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /_component_template/joblogs-dev-ecs-mappings',
+      'PUT /_component_template/joblogs-dev-settings',
+      'PUT /_index_template/joblogs-dev-logs',
+      'PUT /_index_template/joblogs-dev-chunks',
+    ]);
     expect(os.map((r) => r.path)).toEqual(es.map((r) => r.path));
     expect((es[1]!.body as any).template).toEqual({
       settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s', 'index.mode': 'standard' },
       lifecycle: { data_retention: '14d' },
     });
-    expect((os[1]!.body as any).template).toEqual({ settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s' } });
-    expect((es[2]!.body as any)).toMatchObject({ index_patterns: ['logs-mlplatform.*-dev'], data_stream: {}, priority: 300, composed_of: ['joblogs-dev-ecs-mappings', 'joblogs-dev-settings'] });
-    expect((es[3]!.body as any)).toMatchObject({ index_patterns: ['joblogs-chunks-dev'], data_stream: {}, composed_of: ['joblogs-dev-settings'] });
+    expect((os[1]!.body as any).template).toEqual({
+      settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s' },
+    });
+    expect(es[2]!.body as any).toMatchObject({
+      index_patterns: ['logs-mlplatform.*-dev'],
+      data_stream: {},
+      priority: 300,
+      composed_of: ['joblogs-dev-ecs-mappings', 'joblogs-dev-settings'],
+    });
+    expect(es[3]!.body as any).toMatchObject({ index_patterns: ['joblogs-chunks-dev'], data_stream: {}, composed_of: ['joblogs-dev-settings'] });
   });
 });
 
@@ -55,7 +90,11 @@ describe('ismPolicy (OpenSearch retention)', () => {
         description: 'joblogs dev: roll over, delete 14d after rollover',
         default_state: 'hot',
         states: [
-          { name: 'hot', actions: [{ rollover: { min_index_age: '1d', min_primary_shard_size: '50gb' } }], transitions: [{ state_name: 'delete', conditions: { min_rollover_age: '14d' } }] },
+          {
+            name: 'hot',
+            actions: [{ rollover: { min_index_age: '1d', min_primary_shard_size: '50gb' } }],
+            transitions: [{ state_name: 'delete', conditions: { min_rollover_age: '14d' } }],
+          },
           { name: 'delete', actions: [{ delete: {} }], transitions: [] },
         ],
         ism_template: [{ index_patterns: ['logs-mlplatform.*-dev', 'joblogs-chunks-dev'], priority: 100 }],
@@ -70,7 +109,11 @@ describe('searchBodyFor', () => {
 
   it('leaves Elasticsearch bodies alone and renames the highlighter bound for OpenSearch, without touching the original', () => {
     expect(searchBodyFor('es-8', body)).toBe(body);
-    expect(searchBodyFor('opensearch-2', body)).toEqual({ size: 10, query: { match_all: {} }, highlight: { fields: { message: {} }, max_analyzer_offset: 1_000_000 } });
+    expect(searchBodyFor('opensearch-2', body)).toEqual({
+      size: 10,
+      query: { match_all: {} },
+      highlight: { fields: { message: {} }, max_analyzer_offset: 1_000_000 },
+    });
     expect(body.highlight).toHaveProperty('max_analyzed_offset');
     const plain = { size: 1 };
     expect(searchBodyFor('opensearch-2', plain)).toBe(plain);

@@ -23,9 +23,7 @@ describe('chunkKey', () => {
   });
 
   it('accepts the largest sequence whose event.sequence stays exact', () => {
-    expect(chunkKey({ jobId: 'j', source: 's', seq: MAX_CHUNK_SEQ })).toBe(
-      `chunks/v1/j/s/${String(MAX_CHUNK_SEQ).padStart(10, '0')}.log.gz`,
-    );
+    expect(chunkKey({ jobId: 'j', source: 's', seq: MAX_CHUNK_SEQ })).toBe(`chunks/v1/j/s/${String(MAX_CHUNK_SEQ).padStart(10, '0')}.log.gz`);
   });
 
   it.each([

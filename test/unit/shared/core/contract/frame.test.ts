@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeFrames, encodeFrame, frameBytes, reassembleStreams, type Frame, type FrameTerminator } from '../../../../../shared/core/contract/index.js';
+import {
+  decodeFrame,
+  decodeFrames,
+  encodeFrame,
+  frameBytes,
+  reassembleStreams,
+  type Frame,
+  type FrameTerminator,
+} from '../../../../../shared/core/contract/index.js';
 import { FrameError } from '../../../../../shared/core/errors.js';
 import { LineCapture } from '../../../../../shared/shipper/index.js';
 
@@ -42,11 +50,12 @@ describe('framed-v1 frames', () => {
   });
 
   it('rebuilds a 5 MB line split into continuation parts byte for byte', () => {
-    const line = Buffer.from('é'.repeat(2_500_000) + 'x');
+    const line = Buffer.from(`${'é'.repeat(2_500_000)}x`);
     const capture = new LineCapture(256 * 1024);
     const parts: Frame[] = [];
     let n = 0;
-    const emit = (l: { bytes: Buffer; terminator: FrameTerminator; time: number }) => parts.push(decodeFrame(encodeFrame({ ...l, stream: 'stdout', line: n++ })));
+    const emit = (l: { bytes: Buffer; terminator: FrameTerminator; time: number }) =>
+      parts.push(decodeFrame(encodeFrame({ ...l, stream: 'stdout', line: n++ })));
     capture.push(Buffer.concat([line, Buffer.from('\n')]), T, emit);
     expect(parts.length).toBeGreaterThan(19);
     expect(parts.slice(0, -1).every((p) => p.terminator === '')).toBe(true);
@@ -59,12 +68,16 @@ describe('framed-v1 frames', () => {
 
   it('reassembles each stream in line order from frames of several chunks', () => {
     const frames = decodeFrames(
-      [
+      `${[
         encodeFrame({ time: T, stream: 'stderr', line: 2, bytes: Buffer.from('warn'), terminator: '\n' }),
         encodeFrame({ time: T, stream: 'stdout', line: 3, bytes: Buffer.from('tail'), terminator: '' }),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
-    frames.push(...decodeFrames(encodeFrame({ time: T, stream: 'stdout', line: 0, bytes: Buffer.from('a'), terminator: '\r' }) + '\n' + encodeFrame({ time: T, stream: 'stdout', line: 1, bytes: Buffer.from('b'), terminator: '\r\n' })));
+    frames.push(
+      ...decodeFrames(
+        `${encodeFrame({ time: T, stream: 'stdout', line: 0, bytes: Buffer.from('a'), terminator: '\r' })}\n${encodeFrame({ time: T, stream: 'stdout', line: 1, bytes: Buffer.from('b'), terminator: '\r\n' })}`,
+      ),
+    );
     expect(reassembleStreams(frames)).toEqual({ stdout: Buffer.from('a\rb\r\ntail'), stderr: Buffer.from('warn\n') });
   });
 

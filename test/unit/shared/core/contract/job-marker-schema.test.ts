@@ -8,7 +8,15 @@ const running = { version: 1, jobId: 'job-1', source: 'main', status: 'running',
 describe('parseJobMarker (zod/mini schema)', () => {
   it('accepts running and final markers, with offsets in times', () => {
     expect(parseJobMarker(JSON.stringify(running))).toEqual(running);
-    const final = { ...running, status: 'final', startedAt: '2026-11-25T11:00:00+01:00', endedAt: '2026-11-25T11:00:00Z', lastSeq: 3, lineCount: 40, exitCode: 0 };
+    const final = {
+      ...running,
+      status: 'final',
+      startedAt: '2026-11-25T11:00:00+01:00',
+      endedAt: '2026-11-25T11:00:00Z',
+      lastSeq: 3,
+      lineCount: 40,
+      exitCode: 0,
+    };
     expect(parseJobMarker(JSON.stringify(final), { jobId: 'job-1', source: 'main', status: 'final' })).toEqual(final);
   });
 

@@ -62,13 +62,27 @@ describe('parseJobMarker', () => {
 
 describe('summariseJob', () => {
   it('is complete only when every source is final, started at the earliest start and ended at the latest end', () => {
-    const a = marker({ source: 'rank-0', status: 'final', lastSeq: 1, lineCount: 10, startedAt: '2026-11-25T10:00:01.000Z', endedAt: '2026-11-25T10:09:00.000Z' });
-    const b = marker({ source: 'rank-1', status: 'final', lastSeq: 1, lineCount: 10, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:10:00.000Z' });
+    const a = marker({
+      source: 'rank-0',
+      status: 'final',
+      lastSeq: 1,
+      lineCount: 10,
+      startedAt: '2026-11-25T10:00:01.000Z',
+      endedAt: '2026-11-25T10:09:00.000Z',
+    });
+    const b = marker({
+      source: 'rank-1',
+      status: 'final',
+      lastSeq: 1,
+      lineCount: 10,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      endedAt: '2026-11-25T10:10:00.000Z',
+    });
     expect(summariseJob('job-1', [a, b])).toMatchObject({ complete: true, startedAt: b.startedAt, endedAt: b.endedAt });
     expect(summariseJob('job-1', [a, marker({ source: 'rank-1' })])).toMatchObject({ complete: false, endedAt: undefined });
   });
 
-  it('takes a source\'s final marker over its running one, whichever is read first', () => {
+  it("takes a source's final marker over its running one, whichever is read first", () => {
     const running = marker({ source: 'rank-0' });
     const final = marker({ source: 'rank-0', status: 'final', lastSeq: 0, lineCount: 1, endedAt: '2026-11-25T10:01:00.000Z' });
     expect(summariseJob('job-1', [final, running])).toMatchObject({ complete: true, sources: [final] });

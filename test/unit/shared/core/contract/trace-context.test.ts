@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatTraceparent, newSpanId, newTraceId, normalizeSpanId, normalizeTraceId, parseTraceparent, readTraceparent } from '../../../../../shared/core/contract/index.js';
+import {
+  formatTraceparent,
+  newSpanId,
+  newTraceId,
+  normalizeSpanId,
+  normalizeTraceId,
+  parseTraceparent,
+  readTraceparent,
+} from '../../../../../shared/core/contract/index.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
@@ -53,12 +61,9 @@ describe('normalizeTraceId', () => {
     expect(normalizeTraceId(` ${TRACE.toUpperCase()} `)).toBe(TRACE);
   });
 
-  it.each(['0'.repeat(32), TRACE.slice(1), `${TRACE}0`, `${TRACE.slice(0, 31)}z`, '', '4bf92f35-77b3-4da6-a3ce-929d0e0e4736'])(
-    'refuses %j',
-    (value) => {
-      expect(normalizeTraceId(value)).toBeUndefined();
-    },
-  );
+  it.each(['0'.repeat(32), TRACE.slice(1), `${TRACE}0`, `${TRACE.slice(0, 31)}z`, '', '4bf92f35-77b3-4da6-a3ce-929d0e0e4736'])('refuses %j', (value) => {
+    expect(normalizeTraceId(value)).toBeUndefined();
+  });
 
   it.each([null, undefined, 42, { id: TRACE }, [TRACE]])('refuses the non-string %j', (value) => {
     expect(normalizeTraceId(value)).toBeUndefined();

@@ -36,7 +36,15 @@ import {
   type JobStatus,
 } from '../../../../../shared/core/contract/index.js';
 import { describeChunk } from '../../../../../shared/core/ingest/index.js';
-import { FrameWriter, LineCapture, maxFrameBytes, resolveShipperOptions, Shipper, ShipperDefaults, type CapturedLine } from '../../../../../shared/shipper/index.js';
+import {
+  FrameWriter,
+  LineCapture,
+  maxFrameBytes,
+  resolveShipperOptions,
+  Shipper,
+  ShipperDefaults,
+  type CapturedLine,
+} from '../../../../../shared/shipper/index.js';
 import { normalizeRequestId, normalizeTraceState } from '../../../../../shared/trace/index.js';
 import { REPO_ROOT } from '../../../../../testkit/paths.js';
 import { markedChunks, type CapturedText } from '../../../../../testkit/frames.js';
@@ -100,7 +108,13 @@ const metadata = load<{
   metadata: Record<string, string>;
   forbidden: string[];
   indexer: Record<string, string>;
-  bounds: { maxChunkBytes: number; shipperChunkBytes: number; shipperMaxLineBytes: number; maxLinesPerChunk: number; maxFrameBytes: { overhead: number; perByte: number } };
+  bounds: {
+    maxChunkBytes: number;
+    shipperChunkBytes: number;
+    shipperMaxLineBytes: number;
+    maxLinesPerChunk: number;
+    maxFrameBytes: { overhead: number; perByte: number };
+  };
 }>('metadata.json');
 const trace = load<{
   traceparent: Array<{ name: string; value: string; valid: boolean; version?: string; traceId?: string; parentId?: string; flags?: number }>;
@@ -123,7 +137,10 @@ function recordingS3() {
     async send(command: { input: (typeof puts)[number] }) {
       const input = command.input;
       if (input.IfNoneMatch === '*' && puts.some((p) => p.Key === input.Key)) {
-        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        });
       }
       puts.push(input);
       return {};
@@ -135,13 +152,21 @@ function recordingS3() {
 describe('contract vectors: framed-v1 frames', () => {
   it.each(frames.cases.map((c) => [c.name, c] as const))('splits and encodes %s byte for byte', (_name, c) => {
     const lines = capture(c);
-    const encoded = lines.map((line, i) => encodeFrame({ time: line.time, stream: c.stream, line: c.firstLine + i, bytes: line.bytes, terminator: line.terminator }));
+    const encoded = lines.map((line, i) =>
+      encodeFrame({ time: line.time, stream: c.stream, line: c.firstLine + i, bytes: line.bytes, terminator: line.terminator }),
+    );
     expect(encoded).toEqual(c.frames);
     // The shipper's fast writer produces the same bytes as encodeFrame.
     const writer = new FrameWriter();
     for (const [i, line] of lines.entries()) {
       const out = Buffer.alloc(maxFrameBytes(line.bytes.length));
-      const end = writer.write(out, 0, { time: line.time, stream: c.stream, line: c.firstLine + i, bytes: line.bytes, terminator: line.terminator as FrameTerminator });
+      const end = writer.write(out, 0, {
+        time: line.time,
+        stream: c.stream,
+        line: c.firstLine + i,
+        bytes: line.bytes,
+        terminator: line.terminator as FrameTerminator,
+      });
       expect(out.subarray(0, end).toString('utf8')).toBe(c.frames[i]);
     }
   });
@@ -199,10 +224,17 @@ describe('contract vectors: job markers', () => {
     });
     afterEach(() => rmSync(spoolDir, { recursive: true, force: true }));
 
-    it('writes running.json and then final.json, each once with If-None-Match: *, in the vectors\' key order and shape', async () => {
+    it("writes running.json and then final.json, each once with If-None-Match: *, in the vectors' key order and shape", async () => {
       const s3 = recordingS3();
       const [running, final] = markers.cases as [MarkerCase, MarkerCase];
-      const shipper = await Shipper.open({ jobId: final.jobId, source: final.source, bucket: 'joblogs-logs-ci', spoolDir, s3: s3.client, traceparent: final.body['traceparent'] as string });
+      const shipper = await Shipper.open({
+        jobId: final.jobId,
+        source: final.source,
+        bucket: 'joblogs-logs-ci',
+        spoolDir,
+        s3: s3.client,
+        traceparent: final.body['traceparent'] as string,
+      });
       shipper.write('stdout', Buffer.from('1\n2\n3\n'));
       await shipper.close({ exitCode: final.body['exitCode'] as number });
 
@@ -214,7 +246,10 @@ describe('contract vectors: job markers', () => {
       expect(Object.keys(runningBody!)).toEqual(Object.keys(running.body));
       expect(Object.keys(finalBody!)).toEqual(Object.keys(final.body));
       expect(finalBody).toMatchObject({ status: 'final', lastSeq: 0, lineCount: 3, droppedLines: 0, exitCode: final.body['exitCode'] });
-      for (const [m, status] of [[runningBody, 'running'], [finalBody, 'final']] as const) {
+      for (const [m, status] of [
+        [runningBody, 'running'],
+        [finalBody, 'final'],
+      ] as const) {
         expect(parseJobMarker(JSON.stringify(m), { jobId: final.jobId, source: final.source, status })).toEqual(m);
       }
     });
@@ -254,7 +289,14 @@ describe('contract vectors: chunk metadata', () => {
       { stage: 'ci', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: () => 0 },
     );
     const i = metadata.indexer;
-    expect(context).toMatchObject({ format: i['format'], dataset: i['dataset'], service: i['service'], producer: i['producer'], host: i['host'], containerId: i['containerId'] });
+    expect(context).toMatchObject({
+      format: i['format'],
+      dataset: i['dataset'],
+      service: i['service'],
+      producer: i['producer'],
+      host: i['host'],
+      containerId: i['containerId'],
+    });
     expect(context.trace).toEqual({ traceId: i['traceId'], spanId: i['spanId'] });
     expect(JSON.stringify(context)).not.toMatch(/mallory|"red"/);
   });
@@ -265,15 +307,26 @@ describe('contract vectors: chunk metadata', () => {
     try {
       const m = metadata.metadata;
       const shipper = await Shipper.open({
-        jobId: 'job-42', bucket: 'joblogs-logs-ci', spoolDir, s3: s3.client, host: m['host'], traceparent: m['traceparent'],
-        dataset: m['dataset'], service: m['service'], containerId: m['container-id'],
+        jobId: 'job-42',
+        bucket: 'joblogs-logs-ci',
+        spoolDir,
+        s3: s3.client,
+        host: m['host'],
+        traceparent: m['traceparent'],
+        dataset: m['dataset'],
+        service: m['service'],
+        containerId: m['container-id'],
       });
       shipper.write('stdout', Buffer.from('1\n2\n3\n4\n5\n'));
       await shipper.close({ exitCode: Number(m['exit-code']) });
       const chunk = s3.puts.find((p) => p.Key.startsWith('chunks/'))!;
       const written = { ...chunk.Metadata };
       expect(decodeFrames(gunzipSync(chunk.Body as Buffer).toString('utf8')).length).toBe(5);
-      expect(written['content-sha256']).toBe(createHash('sha256').update(chunk.Body as Buffer).digest('hex'));
+      expect(written['content-sha256']).toBe(
+        createHash('sha256')
+          .update(chunk.Body as Buffer)
+          .digest('hex'),
+      );
       // A shipper that marks events says so (events.json); the rest is the vector's.
       expect(written[EventMetadata.marks]).toBe(EVENTS_MARKED);
       delete written[EventMetadata.marks];
@@ -287,9 +340,23 @@ describe('contract vectors: chunk metadata', () => {
 
   it('holds the bounds both shippers keep', () => {
     const b = metadata.bounds;
-    expect([b.maxChunkBytes, b.maxLinesPerChunk, b.shipperChunkBytes, b.shipperMaxLineBytes]).toEqual([MAX_CHUNK_BYTES, SEQUENCE_STRIDE, ShipperDefaults.maxChunkBytes, ShipperDefaults.maxLineBytes]);
+    expect([b.maxChunkBytes, b.maxLinesPerChunk, b.shipperChunkBytes, b.shipperMaxLineBytes]).toEqual([
+      MAX_CHUNK_BYTES,
+      SEQUENCE_STRIDE,
+      ShipperDefaults.maxChunkBytes,
+      ShipperDefaults.maxLineBytes,
+    ]);
     expect(maxFrameBytes(1)).toBe(b.maxFrameBytes.overhead + b.maxFrameBytes.perByte);
-    expect(() => resolveShipperOptions({ jobId: 'j', bucket: 'joblogs-logs-ci', spoolDir: '/tmp/x', s3: {} as S3Client, maxChunkBytes: MAX_CHUNK_BYTES, maxLineBytes: 1024 })).toThrow(/within the contract's 8388608 bytes per chunk/);
+    expect(() =>
+      resolveShipperOptions({
+        jobId: 'j',
+        bucket: 'joblogs-logs-ci',
+        spoolDir: '/tmp/x',
+        s3: {} as S3Client,
+        maxChunkBytes: MAX_CHUNK_BYTES,
+        maxLineBytes: 1024,
+      }),
+    ).toThrow(/within the contract's 8388608 bytes per chunk/);
   });
 });
 
@@ -310,7 +377,15 @@ describe('contract vectors: trace context', () => {
 });
 
 describe('contract vectors: event marks', () => {
-  const events = load<{ cases: Array<{ name: string; events: Partial<EventMarkerOptions>; lines: CapturedText[]; cuts: number[]; chunks: Array<{ frames: string[]; metadata: Record<string, string> }> }> }>('events.json');
+  const events = load<{
+    cases: Array<{
+      name: string;
+      events: Partial<EventMarkerOptions>;
+      lines: CapturedText[];
+      cuts: number[];
+      chunks: Array<{ frames: string[]; metadata: Record<string, string> }>;
+    }>;
+  }>('events.json');
 
   it.each(events.cases.map((c) => [c.name, c] as const))('marks %s as the vector says', (_name, c) => {
     const chunks = markedChunks({ jobId: 'job-42', lines: c.lines, cuts: c.cuts, time: Date.UTC(2026, 10, 25, 10, 0, 0), events: c.events });

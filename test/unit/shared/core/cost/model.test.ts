@@ -51,7 +51,7 @@ describe('jobHourCost', () => {
     expect(item(batched, 'search cluster storage').usd).toBe(item(each, 'search cluster storage').usd);
   });
 
-  it('stores what an hour printed for each tier\'s retention, the search cluster with its replica', () => {
+  it("stores what an hour printed for each tier's retention, the search cluster with its replica", () => {
     const w = { linesPerS: 1000, bytesPerLine: 1000, jobHours: 1 };
     const b = jobHourCost(w, POLICY, MEASURED, LIST_PRICES);
     const rawGb = 3.6;
@@ -63,14 +63,29 @@ describe('jobHourCost', () => {
 
 describe('the measurement', () => {
   it('tells S3 puts, gets, lists and deletes and SQS actions apart from the wire', () => {
-    expect(classifyRequest({ method: 'PUT', path: '/bucket/chunks/v1/j/main/0000000000.log.gz', headers: {} })).toEqual({ kind: 'put', key: 'chunks/v1/j/main/0000000000.log.gz' });
-    expect(classifyRequest({ method: 'GET', path: '/bucket/jobs/v1/j/main/final.json?x-id=GetObject', headers: {} })).toEqual({ kind: 'get', key: 'jobs/v1/j/main/final.json' });
+    expect(classifyRequest({ method: 'PUT', path: '/bucket/chunks/v1/j/main/0000000000.log.gz', headers: {} })).toEqual({
+      kind: 'put',
+      key: 'chunks/v1/j/main/0000000000.log.gz',
+    });
+    expect(classifyRequest({ method: 'GET', path: '/bucket/jobs/v1/j/main/final.json?x-id=GetObject', headers: {} })).toEqual({
+      kind: 'get',
+      key: 'jobs/v1/j/main/final.json',
+    });
     expect(classifyRequest({ method: 'GET', path: '/bucket?list-type=2&prefix=chunks%2F', headers: {} }).kind).toBe('list');
     expect(classifyRequest({ method: 'POST', path: '/bucket?delete', headers: {} }).kind).toBe('delete');
-    expect(classifyRequest({ method: 'POST', path: '/', headers: { 'x-amz-target': 'AmazonSQS.ReceiveMessage' } })).toEqual({ kind: 'sqs', key: 'AmazonSQS.ReceiveMessage' });
+    expect(classifyRequest({ method: 'POST', path: '/', headers: { 'x-amz-target': 'AmazonSQS.ReceiveMessage' } })).toEqual({
+      kind: 'sqs',
+      key: 'AmazonSQS.ReceiveMessage',
+    });
   });
 
   it('fits a fixed and a per-MiB part to invocation durations', () => {
-    expect(fitLine([[0, 20], [1, 1020], [2, 2020]])).toEqual({ a: 20, b: 1000 });
+    expect(
+      fitLine([
+        [0, 20],
+        [1, 1020],
+        [2, 2020],
+      ]),
+    ).toEqual({ a: 20, b: 1000 });
   });
 });

@@ -3,7 +3,9 @@ import { MalformedMessageError } from '../../../../../shared/core/errors.js';
 import { parseAssembleMessage } from '../../../../../shared/core/download/index.js';
 
 const s3Event = (key: string) =>
-  JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: encodeURIComponent(key), size: 10 } } }] });
+  JSON.stringify({
+    Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: encodeURIComponent(key), size: 10 } } }],
+  });
 
 describe('parseAssembleMessage', () => {
   it('reads a job marker notification as a request for that job', () => {
@@ -15,9 +17,18 @@ describe('parseAssembleMessage', () => {
   });
 
   it('reads the pipeline’s own requests: on demand, recheck, continuation', () => {
-    expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', partial: true }))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-1', partial: true }] });
+    expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', partial: true }))).toEqual({
+      kind: 'requests',
+      requests: [{ jobId: 'job-1', partial: true }],
+    });
     expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', recheck: 2 }))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-1', recheck: 2 }] });
-    const continuation = { upload: { uploadId: 'u', parts: [{ PartNumber: 1, ETag: '"e"' }] }, cursor: { main: { seq: 3, index: 7, time: 1 }, other: null }, lines: 10, gaps: 0, invocations: 2 };
+    const continuation = {
+      upload: { uploadId: 'u', parts: [{ PartNumber: 1, ETag: '"e"' }] },
+      cursor: { main: { seq: 3, index: 7, time: 1 }, other: null },
+      lines: 10,
+      gaps: 0,
+      invocations: 2,
+    };
     expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', continuation }))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-1', continuation }] });
   });
 
@@ -25,7 +36,11 @@ describe('parseAssembleMessage', () => {
     ['not JSON', 'nope', 'not JSON'],
     ['a traversal-shaped job id', JSON.stringify({ jobId: '../../etc' }), 'invalid job id'],
     ['no job id', JSON.stringify({ partial: true }), 'jobId'],
-    ['a continuation without parts', JSON.stringify({ jobId: 'j', continuation: { upload: { uploadId: 'u', parts: [] }, cursor: {}, lines: 0, gaps: 0, invocations: 1 } }), 'parts'],
+    [
+      'a continuation without parts',
+      JSON.stringify({ jobId: 'j', continuation: { upload: { uploadId: 'u', parts: [] }, cursor: {}, lines: 0, gaps: 0, invocations: 1 } }),
+      'parts',
+    ],
   ])('rejects %s with a clear reason', (_what, body, why) => {
     expect(() => parseAssembleMessage(body)).toThrow(MalformedMessageError);
     expect(() => parseAssembleMessage(body)).toThrow(why);

@@ -3,7 +3,14 @@ import { gapWaitRemaining, planAssembly } from '../../../../../shared/core/downl
 import { summariseJob, type JobMarker } from '../../../../../shared/core/contract/index.js';
 
 const base = { version: 1 as const, jobId: 'job-1', startedAt: '2026-11-25T10:00:00.000Z' };
-const final = (source: string, lastSeq: number, endedAt = '2026-11-25T10:10:00.000Z'): JobMarker => ({ ...base, source, status: 'final', lastSeq, lineCount: 100 * (lastSeq + 1), endedAt });
+const final = (source: string, lastSeq: number, endedAt = '2026-11-25T10:10:00.000Z'): JobMarker => ({
+  ...base,
+  source,
+  status: 'final',
+  lastSeq,
+  lineCount: 100 * (lastSeq + 1),
+  endedAt,
+});
 const running = (source: string): JobMarker => ({ ...base, source, status: 'running' });
 
 describe('planAssembly', () => {
@@ -20,7 +27,13 @@ describe('planAssembly', () => {
   });
 
   it('takes a running source up to its highest chunk, and a source with chunks but no marker too', () => {
-    const plan = planAssembly(summariseJob('job-1', [running('a')])!, new Map([['a', [0, 3]], ['b', [0]]]));
+    const plan = planAssembly(
+      summariseJob('job-1', [running('a')])!,
+      new Map([
+        ['a', [0, 3]],
+        ['b', [0]],
+      ]),
+    );
     expect(plan.sources.map((s) => [s.source, s.lastSeq, s.final, s.missing])).toEqual([
       ['a', 3, false, [1, 2]],
       ['b', 0, false, []],

@@ -9,7 +9,8 @@ const frame = (line: number, text: string | Buffer, over: Partial<Frame> = {}) =
 const body = (...lines: string[]) => [Buffer.from(lines.map((l) => `${l}\n`).join(''))];
 async function read(chunks: Buffer[], metadata: Record<string, string> = { format: 'framed-v1' }, start = 0) {
   const out = [];
-  for await (const batch of readPrintedLines(Readable.from(chunks), lineDefaults(metadata, T - 1000), start)) for (const l of batch) out.push({ ...l, text: l.bytes.toString('latin1') });
+  for await (const batch of readPrintedLines(Readable.from(chunks), lineDefaults(metadata, T - 1000), start))
+    for (const l of batch) out.push({ ...l, text: l.bytes.toString('latin1') });
   return out;
 }
 

@@ -22,7 +22,9 @@ describe('the download file holds only what was printed', () => {
     const forged = 'ok\n2026-11-25T10:00:01.000Z rank-1 stderr fake\r2026-11-25T10:00:02.000Z joblogs [gap] chunk 3 of source main never arrived';
     const out = written(forged);
     expect(out.split('\n')).toHaveLength(2);
-    expect(out).toBe('2026-11-25T10:00:00.000Z stdout ok␊2026-11-25T10:00:01.000Z rank-1 stderr fake␍2026-11-25T10:00:02.000Z joblogs [gap] chunk 3 of source main never arrived\n');
+    expect(out).toBe(
+      '2026-11-25T10:00:00.000Z stdout ok␊2026-11-25T10:00:01.000Z rank-1 stderr fake␍2026-11-25T10:00:02.000Z joblogs [gap] chunk 3 of source main never arrived\n',
+    );
   });
 
   it('keeps colours (SGR) and neutralises every other terminal command: titles, OSC links, cursor moves, clears, bells', () => {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BulkBatcher, bulkBody, classifyItem, describeChunk, readBulkResults, bulkActionWriter, EcsDocumentWriter, type BulkBatch, type BulkItem, type SerializedLine } from '../../../../../shared/core/ingest/index.js';
+import {
+  BulkBatcher,
+  bulkBody,
+  classifyItem,
+  describeChunk,
+  readBulkResults,
+  bulkActionWriter,
+  EcsDocumentWriter,
+  type BulkBatch,
+  type BulkItem,
+  type SerializedLine,
+} from '../../../../../shared/core/ingest/index.js';
 import { chunkKey } from '../../../../../shared/core/contract/index.js';
 import { seededRandom } from '../support.js';
 
@@ -60,7 +71,13 @@ describe('bulk bodies', () => {
     expect(batch!.bytes).toBe(Buffer.byteLength(text));
     expect(batch!.bytes).toBeGreaterThan(text.length);
     expect(batch!.items.map((i) => i.payload.toString('utf8'))).toEqual(actions.map((a) => a.action));
-    expect(batch!.body.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))).toHaveLength(4);
+    expect(
+      batch!.body
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toHaveLength(4);
   });
 
   it('for a retry, hold only the items given, in order', () => {
@@ -79,18 +96,15 @@ describe('bulk bodies', () => {
 
 describe('BulkBatcher', () => {
   it('closes a batch when it holds the maximum number of actions', () => {
-    const batches = feed(new BulkBatcher({ maxActions: 2, maxBytes: 1_000_000 }), ['a', 'b', 'c', 'd', 'e'].map((id) => sized(id, 10)));
+    const batches = feed(
+      new BulkBatcher({ maxActions: 2, maxBytes: 1_000_000 }),
+      ['a', 'b', 'c', 'd', 'e'].map((id) => sized(id, 10)),
+    );
     expect(ids(batches)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
   it('closes a batch before the item that would take it over the byte limit', () => {
-    const batches = feed(new BulkBatcher({ maxActions: 100, maxBytes: 100 }), [
-      sized('a', 40),
-      sized('b', 60),
-      sized('c', 1),
-      sized('d', 99),
-      sized('e', 1),
-    ]);
+    const batches = feed(new BulkBatcher({ maxActions: 100, maxBytes: 100 }), [sized('a', 40), sized('b', 60), sized('c', 1), sized('d', 99), sized('e', 1)]);
     expect(ids(batches)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
     expect(batches.map((b) => b.bytes)).toEqual([100, 100, 1]);
   });
@@ -157,7 +171,7 @@ describe('readBulkResults', () => {
     const outcome = readBulkResults(batch, [
       { status: 201 },
       { status: 409, error: { type: 'version_conflict_engine_exception', reason: '[b]: version conflict, document already exists' } },
-      { status: 400, error: { type: 'document_parsing_exception', reason: "[1:120] failed to parse field [json] of type [flattened]" } },
+      { status: 400, error: { type: 'document_parsing_exception', reason: '[1:120] failed to parse field [json] of type [flattened]' } },
       { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } },
       { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } },
       { status: 403, error: { type: 'cluster_block_exception', reason: 'index [.ds-logs] blocked by: [FORBIDDEN/8/index write (api)]' } },
@@ -192,7 +206,11 @@ describe('readBulkResults', () => {
   });
 
   it('counts the retried items Elasticsearch answered 429 apart: it is pushing back', () => {
-    const outcome = readBulkResults(batch.slice(0, 3), [{ status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } }, { status: 503 }, { status: 201 }]);
+    const outcome = readBulkResults(batch.slice(0, 3), [
+      { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } },
+      { status: 503 },
+      { status: 201 },
+    ]);
     expect(outcome.retry.map((i) => i.id)).toEqual(['a', 'b']);
     expect(outcome.throttled).toBe(1);
   });

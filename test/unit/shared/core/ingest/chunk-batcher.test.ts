@@ -7,14 +7,23 @@ const chunk = describeChunk(
   { stage: 'test', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: () => 0 },
 );
 const line = (position: number, text = `line ${position}`) => ({ position, bytes: Buffer.from(text) });
-const ranges = (batches: Array<PositionedBatch | undefined | readonly PositionedBatch[]>) => batches.flat().filter((b) => b !== undefined).map((b) => [b!.start, b!.end, b!.batch.items.length]);
+const ranges = (batches: Array<PositionedBatch | undefined | readonly PositionedBatch[]>) =>
+  batches
+    .flat()
+    .filter((b) => b !== undefined)
+    .map((b) => [b!.start, b!.end, b!.batch.items.length]);
 
 describe('ChunkBatcher', () => {
   it('closes batches at the action bound and tells which line positions each covers, empty lines included', () => {
     const batcher = new ChunkBatcher(chunk, { maxActions: 2, maxBytes: 1 << 20 }, 0);
-    const closed: Array<PositionedBatch | undefined | readonly PositionedBatch[]> = [line(0), line(1), line(2, '   '), line(3), line(4)].map((l) => batcher.add(l));
+    const closed: Array<PositionedBatch | undefined | readonly PositionedBatch[]> = [line(0), line(1), line(2, '   '), line(3), line(4)].map((l) =>
+      batcher.add(l),
+    );
     closed.push(batcher.flush());
-    expect(ranges(closed)).toEqual([[0, 3, 2], [3, 5, 2]]);
+    expect(ranges(closed)).toEqual([
+      [0, 3, 2],
+      [3, 5, 2],
+    ]);
     expect(batcher.documents).toBe(4);
   });
 

@@ -154,10 +154,7 @@ describe('describeChunk', () => {
   });
 
   it('keeps short printable text metadata trimmed and drops what is not', () => {
-    const chunk = describeChunk(
-      source({ service: '  api  ', host: 'x'.repeat(257), owner: 'ali\u0007ce', team: '', producer: 'manual' }),
-      defaults(),
-    );
+    const chunk = describeChunk(source({ service: '  api  ', host: 'x'.repeat(257), owner: 'ali\u0007ce', team: '', producer: 'manual' }), defaults());
     expect(chunk.service).toBe('api');
     expect(chunk.producer).toBe('manual');
     expect(chunk).not.toHaveProperty('host');
@@ -166,9 +163,7 @@ describe('describeChunk', () => {
   });
 
   it('refuses a key outside the layout with a key error, before reading metadata', () => {
-    expect(() => describeChunk(source({ dataset: 'bad!' }, { key: 'chunks/v1/job-42/main.log.gz' }), defaults())).toThrow(
-      ChunkKeyError,
-    );
+    expect(() => describeChunk(source({ dataset: 'bad!' }, { key: 'chunks/v1/job-42/main.log.gz' }), defaults())).toThrow(ChunkKeyError);
   });
 
   it('names its data stream after the stage', () => {

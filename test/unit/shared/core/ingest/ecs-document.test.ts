@@ -52,7 +52,7 @@ describe('toEcsDocument', () => {
     });
   });
 
-  it('keeps a frame\'s capture time and its terminator when it is not a newline (a progress bar redraw)', () => {
+  it("keeps a frame's capture time and its terminator when it is not a newline (a progress bar redraw)", () => {
     const context = chunk({ format: 'framed-v1' });
     const redraw = doc('{"t":"2026-11-25T10:00:01.250Z","s":"stderr","n":5,"m":" 40%|████","e":"\\r"}', context);
     expect(redraw.joblogs).toMatchObject({ captured: Date.parse('2026-11-25T10:00:01.250Z'), end: '\r', line: 5, stream: 'stderr' });
@@ -180,7 +180,7 @@ describe('toEcsDocument', () => {
     expect(d.span).toEqual({ id: 'b7ad6b7169203331' });
   });
 
-  it('adds service, host, container and producer of the chunk, line values first, and never a producer\'s owner or team claim', () => {
+  it("adds service, host, container and producer of the chunk, line values first, and never a producer's owner or team claim", () => {
     const context = chunk({
       service: 'trainer',
       host: 'ip-10-0-0-1',
@@ -234,10 +234,7 @@ describe('toEcsDocument', () => {
     });
 
     it('prefers the time printed in the line over the capture time', () => {
-      const d = doc(
-        JSON.stringify({ t: '2026-11-25T10:00:01.250Z', s: 'stdout', n: 1, m: '{"level":30,"time":1795600800123,"msg":"m"}' }),
-        framed(),
-      );
+      const d = doc(JSON.stringify({ t: '2026-11-25T10:00:01.250Z', s: 'stdout', n: 1, m: '{"level":30,"time":1795600800123,"msg":"m"}' }), framed());
       expect(d['@timestamp']).toBe('2026-11-25T10:00:00.123Z');
       expect(d.message).toBe('m');
       expect(d.log).toEqual({ level: 'info' });

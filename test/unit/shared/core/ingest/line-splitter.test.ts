@@ -96,7 +96,7 @@ describe('LineSplitter', () => {
       '    loss = step(batch)',
       'ValueError: loss is NaN',
     ];
-    expect(texts(split([Buffer.from(traceback.join('\n') + '\n')]))).toEqual(traceback);
+    expect(texts(split([Buffer.from(`${traceback.join('\n')}\n`)]))).toEqual(traceback);
   });
 
   it('keeps NUL, control bytes, a BOM and invalid UTF-8 exactly as printed', () => {
@@ -106,12 +106,12 @@ describe('LineSplitter', () => {
   });
 
   it('leaves a line of exactly the limit whole', () => {
-    const lines = split([Buffer.from('x'.repeat(100) + '\n')], 100);
+    const lines = split([Buffer.from(`${'x'.repeat(100)}\n`)], 100);
     expect(lines).toEqual([{ bytes: Buffer.from('x'.repeat(100)), position: 0 }]);
   });
 
   it('splits a line one byte over the limit into two numbered parts', () => {
-    const lines = split([Buffer.from('x'.repeat(101) + '\nnext\n')], 100);
+    const lines = split([Buffer.from(`${'x'.repeat(101)}\nnext\n`)], 100);
     expect(lines.map((l) => [l.bytes.length, l.position, l.part])).toEqual([
       [100, 0, 0],
       [1, 1, 1],
@@ -120,7 +120,7 @@ describe('LineSplitter', () => {
   });
 
   it('does not emit an empty trailing part for a line of exactly twice the limit', () => {
-    const lines = split([Buffer.from('y'.repeat(200) + '\n')], 100);
+    const lines = split([Buffer.from(`${'y'.repeat(200)}\n`)], 100);
     expect(lines.map((l) => [l.bytes.length, l.part])).toEqual([
       [100, 0],
       [100, 1],
@@ -138,9 +138,9 @@ describe('LineSplitter', () => {
 
   it('never cuts inside a multi-byte character', () => {
     // 99 ASCII bytes then '€' (3 bytes): a cut at 100 would fall inside the euro sign.
-    const line = 'a'.repeat(99) + '€' + 'b'.repeat(10);
-    const lines = split([Buffer.from(line + '\n')], 100);
-    expect(texts(lines)).toEqual(['a'.repeat(99), '€' + 'b'.repeat(10)]);
+    const line = `${'a'.repeat(99)}€${'b'.repeat(10)}`;
+    const lines = split([Buffer.from(`${line}\n`)], 100);
+    expect(texts(lines)).toEqual(['a'.repeat(99), `€${'b'.repeat(10)}`]);
     expect(lines.every((l) => isUtf8(l.bytes))).toBe(true);
   });
 
@@ -181,7 +181,10 @@ describe('LineSplitter', () => {
     let count = 0;
     let last = -1;
     let ok = true;
-    for (const piece of cutAt(input, Array.from({ length: 31 }, (_, i) => (i + 1) * 64 * KIB + (i % 2)))) {
+    for (const piece of cutAt(
+      input,
+      Array.from({ length: 31 }, (_, i) => (i + 1) * 64 * KIB + (i % 2)),
+    )) {
       for (const line of splitter.push(piece)) {
         ok &&= line.position === last + 1 && line.bytes.length === 1 && line.bytes[0] === 0x2e;
         last = line.position;
@@ -199,9 +202,9 @@ describe('LineSplitter', () => {
       Buffer.from('2026-11-25 10:00:00,123 INFO start\r\n'),
       Buffer.from('progress 10%\rprogress 50%\rprogress 100%\n'),
       Buffer.from('\n\r\r\n'),
-      Buffer.from('é€😀'.repeat(5) + '\n'),
+      Buffer.from(`${'é€😀'.repeat(5)}\n`),
       Buffer.from([0xff, 0x00, 0xc3, 0x0a]),
-      Buffer.from('x'.repeat(23) + '😀' + 'y'.repeat(7) + '\r'),
+      Buffer.from(`${'x'.repeat(23)}😀${'y'.repeat(7)}\r`),
       Buffer.from('{"level":30,"msg":"done"}'),
     ]);
 

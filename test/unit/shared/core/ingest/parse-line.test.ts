@@ -90,8 +90,7 @@ describe('parseLogLine — plain text', () => {
 
 describe('parseLogLine — pino', () => {
   it('lifts time, numeric level, msg and hostname from the default pino line', () => {
-    const line =
-      '{"level":30,"time":1795600800123,"pid":4242,"hostname":"ip-10-0-0-1","epoch":1,"loss":0.31,"msg":"epoch 1 done"}';
+    const line = '{"level":30,"time":1795600800123,"pid":4242,"hostname":"ip-10-0-0-1","epoch":1,"loss":0.31,"msg":"epoch 1 done"}';
     expect(parseLogLine(line)).toEqual({
       message: 'epoch 1 done',
       timestamp: { iso: '2026-11-25T10:00:00.123Z', ms: 1795600800123 },
@@ -201,9 +200,7 @@ describe('parseLogLine — ECS loggers', () => {
   });
 
   it('reads trace and span ids written as nested objects', () => {
-    const parsed = parseLogLine(
-      '{"message":"m","trace":{"id":"4BF92F3577B34DA6A3CE929D0E0E4736"},"span":{"id":"00F067AA0BA902B7"}}',
-    );
+    const parsed = parseLogLine('{"message":"m","trace":{"id":"4BF92F3577B34DA6A3CE929D0E0E4736"},"span":{"id":"00F067AA0BA902B7"}}');
     expect(parsed.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(parsed.spanId).toBe('00f067aa0ba902b7');
     expect(parsed.fields).toBeUndefined();
@@ -232,8 +229,7 @@ describe('parseLogLine — Python JSON loggers', () => {
   });
 
   it('reads structlog JSONRenderer output: event is the message', () => {
-    const line =
-      '{"epoch": 3, "loss": 0.31, "event": "epoch done", "logger": "trainer", "level": "info", "timestamp": "2026-11-25T10:00:00.123456Z"}';
+    const line = '{"epoch": 3, "loss": 0.31, "event": "epoch done", "logger": "trainer", "level": "info", "timestamp": "2026-11-25T10:00:00.123456Z"}';
     expect(parseLogLine(line)).toEqual({
       message: 'epoch done',
       timestamp: { iso: '2026-11-25T10:00:00.123456Z', ms: T.ms },
@@ -251,9 +247,7 @@ describe('parseLogLine — Python JSON loggers', () => {
   });
 
   it('keeps a structlog dict traceback (a list) as user JSON', () => {
-    const parsed = parseLogLine(
-      '{"event": "crashed", "exception": [{"exc_type": "ValueError", "exc_value": "bad", "frames": []}]}',
-    );
+    const parsed = parseLogLine('{"event": "crashed", "exception": [{"exc_type": "ValueError", "exc_value": "bad", "frames": []}]}');
     expect(parsed.error).toBeUndefined();
     expect(parsed.fields).toEqual({ exception: [{ exc_type: 'ValueError', exc_value: 'bad', frames: [] }] });
   });
@@ -359,10 +353,7 @@ describe('parseLogLine — arbitrary JSON', () => {
   });
 
   it('survives a 32 KiB line that is nothing but nesting, keeping it as text', () => {
-    for (const line of [
-      `{"msg":"m","a":${'['.repeat(16_000)}1${']'.repeat(16_000)}}`,
-      `{"msg":"m",${'"a":{'.repeat(5_400)}"b":1${'}'.repeat(5_400)}}`,
-    ]) {
+    for (const line of [`{"msg":"m","a":${'['.repeat(16_000)}1${']'.repeat(16_000)}}`, `{"msg":"m",${'"a":{'.repeat(5_400)}"b":1${'}'.repeat(5_400)}}`]) {
       const parsed = parseLogLine(line);
       expect(() => JSON.stringify(parsed)).not.toThrow();
       expect(depth(parsed.fields ?? {})).toBeLessThanOrEqual(MAX_JSON_DEPTH);

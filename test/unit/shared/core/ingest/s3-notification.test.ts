@@ -51,7 +51,8 @@ function snsEnvelope(message: string): string {
     Message: message,
     Timestamp: '2026-11-25T10:00:05.500Z',
     SignatureVersion: '1',
-    Signature: 'EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkkOxYDVrY0Ad8L10Hs3zH81mtnPk5uvvolIC1CXGu43obcgFxeL3khZl8IKvO61GWB6jI9b5+gLPoBc1Q=',
+    Signature:
+      'EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkkOxYDVrY0Ad8L10Hs3zH81mtnPk5uvvolIC1CXGu43obcgFxeL3khZl8IKvO61GWB6jI9b5+gLPoBc1Q=',
     SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem',
     UnsubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:eu-west-1:123456789012:joblogs-chunks:0',
   });
@@ -72,9 +73,7 @@ describe('parseChunkNotification', () => {
   it('reads the created object of a real S3 Put notification', () => {
     expect(parseChunkNotification(body(s3Record('chunks/v1/job-42/main/0000000000.log.gz')))).toEqual({
       kind: 'objects',
-      objects: [
-        { bucket: 'joblogs-logs-prod', key: 'chunks/v1/job-42/main/0000000000.log.gz', eventTime: '2026-11-25T10:00:05.123Z', size: 1024 },
-      ],
+      objects: [{ bucket: 'joblogs-logs-prod', key: 'chunks/v1/job-42/main/0000000000.log.gz', eventTime: '2026-11-25T10:00:05.123Z', size: 1024 }],
       ignored: 0,
     });
   });

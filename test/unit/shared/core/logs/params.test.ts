@@ -28,12 +28,20 @@ describe('parseLinesRequest', () => {
   });
 
   it('reads every anchor, filters and the tail wait', () => {
-    expect(parseLinesRequest(`after=${merged}&wait=20&limit=50`)).toMatchObject({ anchor: { kind: 'after', cursor: { order: 'merged' } }, limit: 50, waitMs: 20_000 });
+    expect(parseLinesRequest(`after=${merged}&wait=20&limit=50`)).toMatchObject({
+      anchor: { kind: 'after', cursor: { order: 'merged' } },
+      limit: 50,
+      waitMs: 20_000,
+    });
     expect(parseLinesRequest('before=end').anchor).toEqual({ kind: 'before', cursor: 'end' });
     expect(parseLinesRequest(`around=${merged}`).anchor).toMatchObject({ kind: 'around', cursor: { order: 'merged' } });
     expect(parseLinesRequest('from=12344&source=main').anchor).toEqual({ kind: 'from', line: 12344 });
     expect(parseLinesRequest('at=2026-11-25T10:00:00Z').anchor).toEqual({ kind: 'at', time: Date.parse('2026-11-25T10:00:00Z') });
-    expect(parseLinesRequest('source=rank-0,rank-1&stream=stderr&level=error,warn').filters).toEqual({ sources: ['rank-0', 'rank-1'], streams: ['stderr'], levels: ['error', 'warn'] });
+    expect(parseLinesRequest('source=rank-0,rank-1&stream=stderr&level=error,warn').filters).toEqual({
+      sources: ['rank-0', 'rank-1'],
+      streams: ['stderr'],
+      levels: ['error', 'warn'],
+    });
   });
 
   it.each([

@@ -14,25 +14,39 @@ function barHit(o: { id?: string; key?: string; sequence?: number; line?: number
       '@timestamp': '2026-11-25T10:00:00.000Z',
       message: o.message ?? '100%|██████████| 2/2',
       event: { sequence: o.sequence ?? 30_000_001 },
-      joblogs: { source: 'main', stream: 'stderr', chunk_seq: 3, chunk_key: o.key ?? KEY, redraws: 2, span: o.span ?? 3, ...(o.line !== undefined ? { line: o.line, last_line: o.lastLine } : {}) },
+      joblogs: {
+        source: 'main',
+        stream: 'stderr',
+        chunk_seq: 3,
+        chunk_key: o.key ?? KEY,
+        redraws: 2,
+        span: o.span ?? 3,
+        ...(o.line !== undefined ? { line: o.line, last_line: o.lastLine } : {}),
+      },
     },
   };
 }
 
 describe('toApiLine', () => {
   it('says how many lines an event or a collapsed bar stands for, and the redraws behind a bar', () => {
-    const event = toApiLine({ _source: { message: 'a\nb\nc', event: { sequence: 5 }, joblogs: { source: 'main', line: 10, span: 3, last_line: 12 } } }, 'source');
+    const event = toApiLine(
+      { _source: { message: 'a\nb\nc', event: { sequence: 5 }, joblogs: { source: 'main', line: 10, span: 3, last_line: 12 } } },
+      'source',
+    );
     expect(event).toMatchObject({ line: 10, span: 3 });
     expect(event).not.toHaveProperty('redraws');
-    const interleaved = toApiLine({ _source: { message: 'a\nb', event: { sequence: 5 }, joblogs: { source: 'main', line: 10, span: 2, last_line: 12, lines: [10, 12] } } }, 'source');
+    const interleaved = toApiLine(
+      { _source: { message: 'a\nb', event: { sequence: 5 }, joblogs: { source: 'main', line: 10, span: 2, last_line: 12, lines: [10, 12] } } },
+      'source',
+    );
     expect(interleaved).toMatchObject({ span: 3, lines: [10, 12] });
     expect(toApiLine(barHit({ line: 20, lastLine: 25, span: 4 }), 'source')).toMatchObject({ line: 20, span: 6, redraws: 2 });
     expect(toApiLine({ _source: { message: 'x', event: { sequence: 1 }, joblogs: { source: 'main', line: 1 } } }, 'source')).not.toHaveProperty('span');
   });
 });
 
-describe('a collapsed bar\'s states', () => {
-  it('are read only from the job\'s own chunk, the one the document\'s id was made from', () => {
+describe("a collapsed bar's states", () => {
+  it("are read only from the job's own chunk, the one the document's id was made from", () => {
     const o = { bucket: BUCKET, jobId: 'job-42', chunkPrefix: 'chunks/' };
     expect(barStatesOf(barHit(), o)).toMatchObject({ chunkKey: KEY, position: 1, stream: 'stderr' });
     expect(barStatesOf(barHit({ key: 'chunks/v1/other-job/main/0000000003.log.gz' }), o)).toBeUndefined();
@@ -52,7 +66,11 @@ describe('a collapsed bar\'s states', () => {
       ],
       cuts: [],
     });
-    const reader = new RedrawReader({ bucket: BUCKET, chunkKey: KEY, position: 0, stream: 'stderr', firstLine: 0, lastLine: 3, span: 4, shown: '100%|██████████| 2/2' }, true, '2026-11-25T10:00:00.000Z');
+    const reader = new RedrawReader(
+      { bucket: BUCKET, chunkKey: KEY, position: 0, stream: 'stderr', firstLine: 0, lastLine: 3, span: 4, shown: '100%|██████████| 2/2' },
+      true,
+      '2026-11-25T10:00:00.000Z',
+    );
     const splitter = new LineSplitter(1 << 20);
     for (const line of splitter.push(gunzipSync(chunks[0]!.body))) if (!reader.add(line)) break;
     expect(reader.earlier.map((s) => s.text)).toEqual([' 50%|█████     | 1/2']);

@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { firstMissingSeq, highlightOffsets, jobOverview, linesSearch, searchBody, searchClauses, sourceProgress } from '../../../../../shared/core/logs/index.js';
+import {
+  firstMissingSeq,
+  highlightOffsets,
+  jobOverview,
+  linesSearch,
+  searchBody,
+  searchClauses,
+  sourceProgress,
+} from '../../../../../shared/core/logs/index.js';
 import type { JobMarker } from '../../../../../shared/core/contract/index.js';
 
-describe('sorts of a job\'s lines', () => {
+describe("sorts of a job's lines", () => {
   const scope = { jobId: 'job-1', filters: {}, frontier: undefined };
-  const sorts = () => [
-    linesSearch(scope, { kind: 'after', cursor: 'start' }, { order: 'merged', size: 10 }).body['sort'],
-    linesSearch(scope, { kind: 'before', cursor: 'end' }, { order: 'source', size: 10 }).body['sort'],
-    searchBody(scope, { words: ['oom'], phrases: [] }, { order: 'merged', size: 10, after: undefined })['sort'],
-  ] as Array<Array<Record<string, { order: string; unmapped_type?: string }>>>;
+  const sorts = () =>
+    [
+      linesSearch(scope, { kind: 'after', cursor: 'start' }, { order: 'merged', size: 10 }).body['sort'],
+      linesSearch(scope, { kind: 'before', cursor: 'end' }, { order: 'source', size: 10 }).body['sort'],
+      searchBody(scope, { words: ['oom'], phrases: [] }, { order: 'merged', size: 10, after: undefined })['sort'],
+    ] as Array<Array<Record<string, { order: string; unmapped_type?: string }>>>;
 
   it('name the type of every key, so a backing index that predates a field does not fail the search', () => {
     for (const sort of sorts()) {
@@ -27,17 +36,28 @@ describe('search terms', () => {
   });
 
   it('give highlight offsets in UTF-16 units of the text, overlapping marks merged', () => {
-    expect(highlightOffsets('RuntimeError: CUDA \uE000out\uE001 \uE000of\uE001 \uE000memory\uE001')).toEqual({ text: 'RuntimeError: CUDA out of memory', ranges: [[19, 22], [23, 25], [26, 32]] });
+    expect(highlightOffsets('RuntimeError: CUDA \uE000out\uE001 \uE000of\uE001 \uE000memory\uE001')).toEqual({
+      text: 'RuntimeError: CUDA out of memory',
+      ranges: [
+        [19, 22],
+        [23, 25],
+        [26, 32],
+      ],
+    });
     expect(highlightOffsets('✓ \uE000ok\uE001').ranges).toEqual([[2, 4]]);
   });
 });
 
 describe('chunk records', () => {
   it('give each source its lines so far and whether its chunks are contiguous', () => {
-    const aggregations = { sources: { buckets: [
-      { key: 'main', doc_count: 3, max_seq: { value: 2 }, last_line: { value: 299 }, last_captured: { value: 1_795_600_900_000 } },
-      { key: 'rank-1', doc_count: 2, max_seq: { value: 4 }, last_line: { value: 99 }, last_captured: { value: null } },
-    ] } };
+    const aggregations = {
+      sources: {
+        buckets: [
+          { key: 'main', doc_count: 3, max_seq: { value: 2 }, last_line: { value: 299 }, last_captured: { value: 1_795_600_900_000 } },
+          { key: 'rank-1', doc_count: 2, max_seq: { value: 4 }, last_line: { value: 99 }, last_captured: { value: null } },
+        ],
+      },
+    };
     expect(sourceProgress(aggregations)).toEqual([
       { source: 'main', chunks: 3, maxSeq: 2, frontier: 2, lines: 300, lastCaptured: 1_795_600_900_000 },
       { source: 'rank-1', chunks: 2, maxSeq: 4, frontier: -1, lines: 100, lastCaptured: undefined },
@@ -58,10 +78,28 @@ describe('chunk records', () => {
 });
 
 describe('jobOverview', () => {
-  const marker = (source: string, over: Partial<JobMarker>): JobMarker => ({ version: 1, jobId: 'job-1', source, status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:10:00.000Z', lastSeq: 0, lineCount: 10, exitCode: 0, ...over });
+  const marker = (source: string, over: Partial<JobMarker>): JobMarker => ({
+    version: 1,
+    jobId: 'job-1',
+    source,
+    status: 'final',
+    startedAt: '2026-11-25T10:00:00.000Z',
+    endedAt: '2026-11-25T10:10:00.000Z',
+    lastSeq: 0,
+    lineCount: 10,
+    exitCode: 0,
+    ...over,
+  });
 
   it('takes who from the registration, status and exit from the markers, lines so far from the records', () => {
-    const job = { jobId: 'job-1', complete: true, sources: [marker('rank-0', {}), marker('rank-1', { exitCode: 3, lineCount: 7 })], traceparent: undefined, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:10:00.000Z' };
+    const job = {
+      jobId: 'job-1',
+      complete: true,
+      sources: [marker('rank-0', {}), marker('rank-1', { exitCode: 3, lineCount: 7 })],
+      traceparent: undefined,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      endedAt: '2026-11-25T10:10:00.000Z',
+    };
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', team: 'vision', createdAt: '2026-11-25T09:59:00.000Z' },
       job,
@@ -73,12 +111,30 @@ describe('jobOverview', () => {
       streams: { stdout: 15, stderr: 2 },
       errors: { total: 1, totalExact: true, first: null, positions: [] },
     });
-    expect(overview).toMatchObject({ owner: 'alice', team: 'vision', status: 'complete', exitCode: 3, lineCount: 17, streams: { stdout: 15, stderr: 2 }, links: { download: '/jobs/job-1/logs' } });
-    expect(overview.sources.map((s) => [s.source, s.status, s.lines, s.exitCode])).toEqual([['rank-0', 'final', 10, 0], ['rank-1', 'final', 7, 3]]);
+    expect(overview).toMatchObject({
+      owner: 'alice',
+      team: 'vision',
+      status: 'complete',
+      exitCode: 3,
+      lineCount: 17,
+      streams: { stdout: 15, stderr: 2 },
+      links: { download: '/jobs/job-1/logs' },
+    });
+    expect(overview.sources.map((s) => [s.source, s.status, s.lines, s.exitCode])).toEqual([
+      ['rank-0', 'final', 10, 0],
+      ['rank-1', 'final', 7, 3],
+    ]);
   });
 
-  it('stays running while the finished job\'s last chunks are still being indexed', () => {
-    const job = { jobId: 'job-1', complete: true, sources: [marker('main', { lastSeq: 3, lineCount: 400 })], traceparent: undefined, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:10:00.000Z' };
+  it("stays running while the finished job's last chunks are still being indexed", () => {
+    const job = {
+      jobId: 'job-1',
+      complete: true,
+      sources: [marker('main', { lastSeq: 3, lineCount: 400 })],
+      traceparent: undefined,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      endedAt: '2026-11-25T10:10:00.000Z',
+    };
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
       job,
@@ -91,7 +147,14 @@ describe('jobOverview', () => {
   });
 
   it('says running, with no exit, while a source still runs', () => {
-    const job = { jobId: 'job-1', complete: false, sources: [marker('main', { status: 'running', lastSeq: undefined, lineCount: undefined, exitCode: undefined })], traceparent: undefined, startedAt: '2026-11-25T10:00:00.000Z', endedAt: undefined };
+    const job = {
+      jobId: 'job-1',
+      complete: false,
+      sources: [marker('main', { status: 'running', lastSeq: undefined, lineCount: undefined, exitCode: undefined })],
+      traceparent: undefined,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      endedAt: undefined,
+    };
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
       job,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, compileRules, errorFields, laneOf, MultilinePatternError, Recogniser, rulesFromMetadata, type UserRules } from '../../../../../shared/core/multiline/index.js';
+import {
+  compilePattern,
+  compileRules,
+  errorFields,
+  laneOf,
+  MultilinePatternError,
+  Recogniser,
+  rulesFromMetadata,
+  type UserRules,
+} from '../../../../../shared/core/multiline/index.js';
 import { CORPUS, corpusLines, type PrintedLine } from '../../../../fixtures/multiline/corpus.js';
 
 interface Found {
@@ -8,7 +17,10 @@ interface Found {
 }
 
 /** Runs the recogniser over one stream's lines the way the shipper does; progress bar states end their lane's event. */
-function recognise(lines: readonly PrintedLine[], o: { stream?: string; rules?: UserRules; maxLines?: number; maxBytes?: number } = {}): { events: Found[]; cuts: number[] } {
+function recognise(
+  lines: readonly PrintedLine[],
+  o: { stream?: string; rules?: UserRules; maxLines?: number; maxBytes?: number } = {},
+): { events: Found[]; cuts: number[] } {
   const recogniser = new Recogniser({ rules: o.rules, maxLines: o.maxLines, maxBytes: o.maxBytes });
   const open = new Map<string, number[]>();
   const events: Found[] = [];

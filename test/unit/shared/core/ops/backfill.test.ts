@@ -10,7 +10,8 @@ describe('selectionListing', () => {
   });
 
   it('refuses what is not a job id, a prefix of one, or a time', () => {
-    for (const bad of [{ job: '../etc' }, { prefix: 'a/b' }, { prefix: '' }, { since: 'yesterday' }]) expect(() => selectionListing(bad)).toThrow(InvalidParameterError);
+    for (const bad of [{ job: '../etc' }, { prefix: 'a/b' }, { prefix: '' }, { since: 'yesterday' }])
+      expect(() => selectionListing(bad)).toThrow(InvalidParameterError);
   });
 });
 
@@ -22,7 +23,11 @@ describe('resumeOrStart', () => {
     const { state } = resumeOrStart(undefined, wanted, now);
     state.doneThrough = 'chunks/v1/j/main/0000000003.log.gz';
     expect(resumeOrStart(state, wanted, now)).toEqual({ state, resumed: true });
-    for (const other of [{ ...wanted, bucket: 'c' }, { ...wanted, selection: { job: 'k' } }, { ...wanted, target: { stage: 'prod', esNode: 'http://es:9200' } }]) {
+    for (const other of [
+      { ...wanted, bucket: 'c' },
+      { ...wanted, selection: { job: 'k' } },
+      { ...wanted, target: { stage: 'prod', esNode: 'http://es:9200' } },
+    ]) {
       expect(resumeOrStart(state, other, now)).toMatchObject({ resumed: false, state: { doneThrough: null, counts: emptyCounts() } });
     }
   });

@@ -19,14 +19,32 @@ describe('emfFields', () => {
       ChunkLag: [1200, 800],
       _aws: {
         Timestamp: 1_795_600_000_123,
-        CloudWatchMetrics: [{ Namespace: 'joblogs', Dimensions: [['Stage', 'Function']], Metrics: [{ Name: 'LinesIndexed', Unit: 'Count' }, { Name: 'ChunkLag', Unit: 'Milliseconds' }] }],
+        CloudWatchMetrics: [
+          {
+            Namespace: 'joblogs',
+            Dimensions: [['Stage', 'Function']],
+            Metrics: [
+              { Name: 'LinesIndexed', Unit: 'Count' },
+              { Name: 'ChunkLag', Unit: 'Milliseconds' },
+            ],
+          },
+        ],
       },
     });
   });
 
   it('keeps at most 100 values of a metric, spread over their range, and leaves out metrics without a finite value', () => {
     const values = Array.from({ length: 1000 }, (_, i) => 1000 - i);
-    const fields = emfFields({ namespace: 'n', dimensions: { Stage: 's' }, metrics: [{ name: 'Lag', unit: 'Milliseconds', value: values }, { name: 'Empty', unit: 'Count', value: [] }, { name: 'Nan', unit: 'Count', value: Number.NaN }], timestamp: 0 });
+    const fields = emfFields({
+      namespace: 'n',
+      dimensions: { Stage: 's' },
+      metrics: [
+        { name: 'Lag', unit: 'Milliseconds', value: values },
+        { name: 'Empty', unit: 'Count', value: [] },
+        { name: 'Nan', unit: 'Count', value: Number.NaN },
+      ],
+      timestamp: 0,
+    });
     const kept = fields['Lag'] as number[];
     expect(kept).toHaveLength(MAX_VALUES);
     expect([kept[0], kept.at(-1)]).toEqual([1, 1000]);
@@ -37,16 +55,31 @@ describe('emfFields', () => {
   });
 
   it('refuses a metric named like a dimension (the member would be both)', () => {
-    expect(() => emfFields({ namespace: 'n', dimensions: { Stage: 's' }, metrics: [{ name: 'Stage', unit: 'Count', value: 1 }], timestamp: 0 })).toThrow(RangeError);
+    expect(() => emfFields({ namespace: 'n', dimensions: { Stage: 's' }, metrics: [{ name: 'Stage', unit: 'Count', value: 1 }], timestamp: 0 })).toThrow(
+      RangeError,
+    );
   });
 });
 
-describe('the functions\' metrics', () => {
+describe("the functions' metrics", () => {
   it('names every metric the alarms and the dashboard use, once', () => {
     const names = Object.values(MetricName);
     expect(new Set(names).size).toBe(names.length);
-    const indexer = indexerMetrics('dev', { indexed: 1, bytes: 2, objects: 1, duplicates: 0, retried: 3, throttled: 2, rejected: 0, deadLettered: 1, failed: 0, lagMs: [5] }, 0);
-    expect(indexer).toMatchObject({ LinesIndexed: 1, BytesIndexed: 2, RetriedItems: 3, EsRejections: 2, DeadLetterReports: 1, ChunkLag: [5], Stage: 'dev', Function: 'indexer' });
+    const indexer = indexerMetrics(
+      'dev',
+      { indexed: 1, bytes: 2, objects: 1, duplicates: 0, retried: 3, throttled: 2, rejected: 0, deadLettered: 1, failed: 0, lagMs: [5] },
+      0,
+    );
+    expect(indexer).toMatchObject({
+      LinesIndexed: 1,
+      BytesIndexed: 2,
+      RetriedItems: 3,
+      EsRejections: 2,
+      DeadLetterReports: 1,
+      ChunkLag: [5],
+      Stage: 'dev',
+      Function: 'indexer',
+    });
   });
 
   it('counts HTTP answers by status class, anything unexpected as 5xx', () => {

@@ -4,7 +4,17 @@ import { jobStatus, type JobStatusInput } from '../../../../../shared/core/ops/i
 
 const registration = { version: 1 as const, jobId: 'job-1', owner: 'alice', team: 'vision', createdAt: '2026-11-25T09:59:00.000Z' };
 const final = (source: string, lastSeq: number, lineCount: number, extra: Partial<JobMarker> = {}): JobMarker => ({
-  version: 1, jobId: 'job-1', source, status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T11:00:00.000Z', lastSeq, lineCount, droppedLines: 0, exitCode: 0, ...extra,
+  version: 1,
+  jobId: 'job-1',
+  source,
+  status: 'final',
+  startedAt: '2026-11-25T10:00:00.000Z',
+  endedAt: '2026-11-25T11:00:00.000Z',
+  lastSeq,
+  lineCount,
+  droppedLines: 0,
+  exitCode: 0,
+  ...extra,
 });
 const download = (m: Partial<{ lineCount: number; gaps: number; missingChunks: number; status: 'complete' | 'partial' }> = {}) => ({
   metadata: { owner: 'alice', team: 'vision', lineCount: 30, gaps: 0, missingChunks: 0, status: 'complete' as const, sources: 1, chunks: 3, ...m },
@@ -28,8 +38,24 @@ function input(o: Partial<JobStatusInput> = {}): JobStatusInput {
 describe('jobStatus', () => {
   it('finds nothing to say about a job whose logs are all where they belong', () => {
     const r = jobStatus(input());
-    expect(r).toMatchObject({ found: true, status: 'complete', registration: { owner: 'alice', team: 'vision' }, totals: { linesShipped: 30, linesIndexed: 30, documents: 29, linesInDownload: 30 }, problems: [] });
-    expect(r.sources).toEqual([{ source: 'main', status: 'final', chunks: { inS3: 3, lastSeq: 2, missing: [], indexed: 3, notIndexed: [] }, lines: { shipped: 30, indexed: 30 }, droppedLines: 0, redactions: 0, exitCode: 0 }]);
+    expect(r).toMatchObject({
+      found: true,
+      status: 'complete',
+      registration: { owner: 'alice', team: 'vision' },
+      totals: { linesShipped: 30, linesIndexed: 30, documents: 29, linesInDownload: 30 },
+      problems: [],
+    });
+    expect(r.sources).toEqual([
+      {
+        source: 'main',
+        status: 'final',
+        chunks: { inS3: 3, lastSeq: 2, missing: [], indexed: 3, notIndexed: [] },
+        lines: { shipped: 30, indexed: 30 },
+        droppedLines: 0,
+        redactions: 0,
+        exitCode: 0,
+      },
+    ]);
   });
 
   it('names every discrepancy: a chunk missing from S3, one not indexed, one cut short, dropped lines, a gap, reports, DLQ messages', () => {
@@ -56,7 +82,9 @@ describe('jobStatus', () => {
   });
 
   it('compares lines only where they can match: shipped ≠ indexed is named once every chunk is in and indexed', () => {
-    expect(jobStatus(input({ indexed: [{ source: 'main', seqs: [0, 1, 2], lines: 29, documents: 29, failed: [] }] })).problems).toEqual(['source main: the shipper counted 30 line(s), the indexer recorded 29']);
+    expect(jobStatus(input({ indexed: [{ source: 'main', seqs: [0, 1, 2], lines: 29, documents: 29, failed: [] }] })).problems).toEqual([
+      'source main: the shipper counted 30 line(s), the indexer recorded 29',
+    ]);
   });
 
   it('tells a running job, an unregistered one, a finished one without a file, and one nobody has heard of', () => {
@@ -70,7 +98,13 @@ describe('jobStatus', () => {
   });
 
   it('shortens long lists of chunks', () => {
-    const r = jobStatus(input({ job: summariseJob('job-1', [final('main', 30, 300)]), listed: new Map([['main', [30]]]), indexed: [{ source: 'main', seqs: [30], lines: 10, documents: 10, failed: [] }] }));
+    const r = jobStatus(
+      input({
+        job: summariseJob('job-1', [final('main', 30, 300)]),
+        listed: new Map([['main', [30]]]),
+        indexed: [{ source: 'main', seqs: [30], lines: 10, documents: 10, failed: [] }],
+      }),
+    );
     expect(r.problems[0]).toBe('source main: chunk(s) 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (30 in all) not in S3 (never uploaded, or expired)');
   });
 });

@@ -15,7 +15,12 @@ describe('Prefilter', () => {
       { literal: 'AKIA', caseSensitive: true, mask: 4 },
       { literal: 'bearer', caseSensitive: false, mask: 8 },
     ]);
-    expect(hits(prefilter, 'x hf_1 eyJhb AKIA1 Bearer t')).toEqual([['hf_', 1], ['eyJ', 2], ['AKIA', 4], ['Bearer', 8]]);
+    expect(hits(prefilter, 'x hf_1 eyJhb AKIA1 Bearer t')).toEqual([
+      ['hf_', 1],
+      ['eyJ', 2],
+      ['AKIA', 4],
+      ['Bearer', 8],
+    ]);
     // Case-sensitive literals are not found in another case; a lookbehind's letters must match too.
     expect(hits(prefilter, 'HF_ EYJ akia xf_ ey_J')).toEqual([]);
   });

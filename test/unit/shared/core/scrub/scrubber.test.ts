@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES, SCRUB_RULES, ScrubConfigError, Scrubber, secretsFromEnvironment, StreamScrubber, type ScrubbedLine, type SecretValue } from '../../../../../shared/core/scrub/index.js';
+import {
+  ALL_RULES,
+  SCRUB_RULES,
+  ScrubConfigError,
+  Scrubber,
+  secretsFromEnvironment,
+  StreamScrubber,
+  type ScrubbedLine,
+  type SecretValue,
+} from '../../../../../shared/core/scrub/index.js';
 import { LineCapture } from '../../../../../shared/shipper/line-capture.js';
 
 interface Vectors {
@@ -50,7 +59,7 @@ describe('the contract vectors (test/fixtures/scrub/vectors.json)', () => {
   it('finds through the prefilter exactly what a search with every rule finds', () => {
     for (const { input } of vectors.cases) {
       const gated = shipStream(new Scrubber({ secrets: vectors.secrets }), [`${input}\n`]).lines[0];
-      const everything = new Scrubber({ secrets: vectors.secrets }).scrub(Buffer.from(input).toString("latin1"), ALL_RULES, { inBlock: false, lines: 0 }).text;
+      const everything = new Scrubber({ secrets: vectors.secrets }).scrub(Buffer.from(input).toString('latin1'), ALL_RULES, { inBlock: false, lines: 0 }).text;
       expect(gated).toBe(Buffer.from(everything, 'latin1').toString('utf8'));
     }
   });
@@ -74,7 +83,9 @@ describe('Scrubber', () => {
   it('keeps the bytes around a redaction exactly, invalid UTF-8 included', () => {
     const line = Buffer.concat([Buffer.from([0xff, 0x20]), Buffer.from('AKIAIOSFODNN7EXAMPLE'), Buffer.from([0x20, 0xc3, 0xa9, 0x0a])]);
     const { parts } = shipStream(new Scrubber(), [line]);
-    expect(parts[0]!.bytes.equals(Buffer.concat([Buffer.from([0xff, 0x20]), Buffer.from('[REDACTED:aws-access-key-id]'), Buffer.from([0x20, 0xc3, 0xa9])]))).toBe(true);
+    expect(
+      parts[0]!.bytes.equals(Buffer.concat([Buffer.from([0xff, 0x20]), Buffer.from('[REDACTED:aws-access-key-id]'), Buffer.from([0x20, 0xc3, 0xa9])])),
+    ).toBe(true);
   });
 
   it('redacts a secret value on every line of a multi-line value', () => {
@@ -91,7 +102,13 @@ describe('Scrubber', () => {
   it('refuses values too short to redact safely, too long, badly named or too many — listing each', () => {
     const error = (() => {
       try {
-        new Scrubber({ secrets: [{ name: 'A', value: 'short' }, { name: 'B', value: 'x'.repeat(SCRUB_RULES.maxSecretBytes + 1) }, { name: 'bad name', value: '12345678' }] });
+        new Scrubber({
+          secrets: [
+            { name: 'A', value: 'short' },
+            { name: 'B', value: 'x'.repeat(SCRUB_RULES.maxSecretBytes + 1) },
+            { name: 'bad name', value: '12345678' },
+          ],
+        });
       } catch (e) {
         return e;
       }
@@ -103,14 +120,27 @@ describe('Scrubber', () => {
 
   it('redacts every PEM line of a key block, however it is written, and counts one key', () => {
     const scrubber = new Scrubber();
-    const key = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW', 'QyNTUxOQAAACDm', '-----END OPENSSH PRIVATE KEY-----'].join('\n');
+    const key = [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
+      'QyNTUxOQAAACDm',
+      '-----END OPENSSH PRIVATE KEY-----',
+    ].join('\n');
     const writes = [...key].map((c) => c); // one byte per write
-    expect(shipStream(scrubber, [...writes, '\nafter\n']).lines).toEqual(['[REDACTED:private-key]', '[REDACTED:private-key]', '[REDACTED:private-key]', '[REDACTED:private-key]', 'after']);
+    expect(shipStream(scrubber, [...writes, '\nafter\n']).lines).toEqual([
+      '[REDACTED:private-key]',
+      '[REDACTED:private-key]',
+      '[REDACTED:private-key]',
+      '[REDACTED:private-key]',
+      'after',
+    ]);
     expect(scrubber.counts).toEqual({ 'private-key': 1 });
   });
 
   it('finds every secret of a write of many lines, whatever order their triggers are found in', () => {
-    const lines = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? `${i} AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY` : `${i} id AKIAIOSFODNN7EXAMPLE`));
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      i % 2 === 0 ? `${i} AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY` : `${i} id AKIAIOSFODNN7EXAMPLE`,
+    );
     const scrubber = new Scrubber();
     const shipped = shipStream(scrubber, [`${lines.join('\n')}\n`]).lines;
     expect(shipped.filter((l) => l.includes('EXAMPLE'))).toEqual([]);
