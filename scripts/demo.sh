@@ -3,6 +3,7 @@
 # the whole pipeline and prints what is searchable. The stack keeps running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ensure-system.sh
 [ -x node_modules/.bin/tsx ] || npm ci --no-audit --no-fund
 export PATH="$PWD/node_modules/.bin:$PATH"
 tsx scripts/stack.ts up

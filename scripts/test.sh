@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-system.sh --browser
+
 if [ ! -x node_modules/.bin/node ] || [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/biome ]; then
   npm ci
 fi
