@@ -15,6 +15,9 @@ export interface CommonFlags {
   containerId?: string;
   traceparent?: string;
   flushInterval?: string;
+  idleFlushInterval?: string;
+  freshStart?: string;
+  watchPollInterval?: string;
   maxChunkBytes?: string;
   maxLineBytes?: string;
   spoolDir?: string;
@@ -46,7 +49,14 @@ export function addCommonOptions(command: Command): Command {
     new Option('--service <name>', 'service.name of the lines').env('JOBLOGS_SERVICE'),
     new Option('--container-id <id>', 'container.id of the lines').env('JOBLOGS_CONTAINER_ID'),
     new Option('--traceparent <value>', 'W3C traceparent (default: $TRACEPARENT, else a new one)').env('TRACEPARENT'),
-    new Option('--flush-interval <ms>', 'seal a chunk at most this long after its first line').env('JOBLOGS_FLUSH_INTERVAL_MS').default('1000'),
+    new Option('--flush-interval <ms>', 'seal a chunk at most this long after its first line while someone watches the job (and at start)')
+      .env('JOBLOGS_FLUSH_INTERVAL_MS')
+      .default('1000'),
+    new Option('--idle-flush-interval <ms>', 'the same while nobody watches the job (default 30000; 0 = always --flush-interval)').env(
+      'JOBLOGS_IDLE_FLUSH_INTERVAL_MS',
+    ),
+    new Option('--fresh-start <ms>', 'stay at --flush-interval this long after start, watched or not (default 60000)').env('JOBLOGS_FRESH_START_MS'),
+    new Option('--watch-poll-interval <ms>', "how often the job's watch signal is read (default 10000, jittered)").env('JOBLOGS_WATCH_POLL_INTERVAL_MS'),
     new Option('--max-chunk-bytes <n>', 'uncompressed bound of a chunk').env('JOBLOGS_MAX_CHUNK_BYTES'),
     new Option('--max-line-bytes <n>', 'longer lines are split into continuation frames').env('JOBLOGS_MAX_LINE_BYTES'),
     new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts; private to this user)')
@@ -145,6 +155,9 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
     containerId: flags.containerId,
     traceparent,
     flushIntervalMs: int('--flush-interval', flags.flushInterval),
+    idleFlushIntervalMs: int('--idle-flush-interval', flags.idleFlushInterval),
+    freshStartMs: int('--fresh-start', flags.freshStart),
+    watchPollIntervalMs: int('--watch-poll-interval', flags.watchPollInterval),
     maxChunkBytes: int('--max-chunk-bytes', flags.maxChunkBytes),
     maxLineBytes: int('--max-line-bytes', flags.maxLineBytes),
     spoolDir: flags.spoolDir ?? '',

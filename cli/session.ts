@@ -81,5 +81,11 @@ function report(event: ShipperEvent, verbose: boolean, io: SessionIo): void {
     case 'marker-failed':
       if (verbose) io.stderr(`joblogs: job marker not written yet: ${event.error.message}; retrying`);
       break;
+    case 'cadence':
+      if (verbose) io.stderr(`joblogs: sealing chunks every ${event.intervalMs} ms (${event.reason})`);
+      break;
+    case 'watch-read-failed':
+      if (verbose) io.stderr(`joblogs: ${event.error.message}; keeping the current flush interval`);
+      break;
   }
 }

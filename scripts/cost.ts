@@ -4,13 +4,17 @@
  *   npm run cost -- --jobs 500 --lines-per-s 1 --bytes-per-line 100     # per job-hour, per GB, per month
  *   npm run cost:measure [-- --seconds 60]                              # refresh docs/cost-measured.json on the local stack
  *
- * Options: --job-hours (how long a job runs), --flush-s (the shipper's flush interval), --stage
- * (whose retention params to use, serverless.yml), --prices <file.json> (your own list prices).
+ * Options: --job-hours (how long a job runs), --flush-s (the shipper's flush interval while fresh),
+ * --idle-flush-s (while nobody watches; 0 = always fresh), --watched (share of the hours someone
+ * follows a job, 0–1), --stage (whose retention params to use, serverless.yml), --prices
+ * <file.json> (your own list prices).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { WatchDefaults } from '../shared/core/watch/index.js';
 import {
+  chunksPerHour,
   cloudWatchJobHour,
   jobHourCost,
   LIST_PRICES,
@@ -18,6 +22,7 @@ import {
   type MeasuredCosts,
   type Policy,
   type Prices,
+  type WatchPolicy,
   type Workload,
 } from '../shared/core/cost/index.js';
 import { ShipperDefaults } from '../shared/shipper/index.js';
@@ -31,10 +36,21 @@ const HOURS_PER_MONTH = 730;
 /** A shipper that batches like Fluent Bit's S3 output by default. */
 const BATCHING_FLUSH_S = 600;
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
+function positive(name: string, raw: string | undefined, fallback: number, min = Number.MIN_VALUE): number {
   const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number ≥ ${min === Number.MIN_VALUE ? '> 0' : min}, got ${raw}`);
   return value;
+}
+
+/** The shipper's defaults for fresh when watched, with the interval and watched share asked for. */
+function watchPolicy(idleFlushIntervalS: number, watchedFraction: number): WatchPolicy {
+  return {
+    idleFlushIntervalS,
+    watchedFraction,
+    freshStartS: ShipperDefaults.freshStartMs / 1000,
+    pollIntervalS: ShipperDefaults.watchPollIntervalMs / 1000,
+    signalEveryS: WatchDefaults.signalEveryMs / 1000,
+  };
 }
 
 function policyFor(stage: string, flushIntervalS: number): Policy {
@@ -81,6 +97,8 @@ async function main(): Promise<void> {
       'bytes-per-line': { type: 'string' },
       'job-hours': { type: 'string' },
       'flush-s': { type: 'string' },
+      'idle-flush-s': { type: 'string' },
+      watched: { type: 'string' },
       stage: { type: 'string', default: 'default' },
       prices: { type: 'string' },
     },
@@ -102,15 +120,31 @@ async function main(): Promise<void> {
   console.log(
     `measured ${measured.measuredAt} (${measured.machine}); retention: chunks ${policy.chunkRetentionDays} d, download files ${policy.downloadRetentionDays} d, search ${policy.searchRetentionDays} d (stage ${values.stage})`,
   );
-  const ours = jobHourCost(workload, policy, measured, prices);
+  const idleS = positive('idle-flush-s', values['idle-flush-s'], ShipperDefaults.idleFlushIntervalMs / 1000, 0);
+  const watched = positive('watched', values.watched, 0.1, 0);
+  if (watched > 1) throw new Error(`--watched is a share of the hours, 0–1, got ${watched}`);
+  const adaptive = idleS > flushS;
+  const oursPolicy = adaptive ? { ...policy, watch: watchPolicy(idleS, watched) } : policy;
+  const ours = jobHourCost(workload, oursPolicy, measured, prices);
+  const unwatched = jobHourCost(workload, { ...policy, watch: watchPolicy(Math.max(idleS, flushS), 0) }, measured, prices);
+  const always = jobHourCost(workload, policy, measured, prices);
   const batching = jobHourCost(workload, { ...policy, flushIntervalS: BATCHING_FLUSH_S }, measured, prices);
   const cloudWatch = cloudWatchJobHour(workload, policy.searchRetentionDays, prices);
-  show(`joblogs, flush every ${flushS} s`, ours, jobs);
+  const title = adaptive
+    ? `joblogs, fresh when watched: every ${flushS} s while watched (${(watched * 100).toFixed(0)} % of the hours) and for the first ${ShipperDefaults.freshStartMs / 1000} s, every ${idleS} s otherwise`
+    : `joblogs, flush every ${flushS} s`;
+  show(title, ours, jobs);
+  if (adaptive) {
+    show(`joblogs, a job nobody watches (after its fresh start)`, unwatched, jobs);
+    show(`joblogs as before fresh-when-watched: every ${flushS} s, always`, always, jobs);
+  }
   show(`joblogs with a shipper that batches for ${BATCHING_FLUSH_S / 60} minutes`, batching, jobs);
   show(`CloudWatch Logs, kept ${policy.searchRetentionDays} days`, cloudWatch, jobs);
-  console.log(
-    `\njoblogs vs CloudWatch Logs: ${(ours.totalUsd / cloudWatch.totalUsd).toFixed(2)}× per job-hour (10-minute batching: ${(batching.totalUsd / cloudWatch.totalUsd).toFixed(2)}×)`,
-  );
+  const vsCw = (b: CostBreakdown) => `${(b.totalUsd / cloudWatch.totalUsd).toFixed(2)}×`;
+  console.log(`\nper job-hour vs CloudWatch Logs: joblogs ${vsCw(ours)} (${chunksPerHour(workload, oursPolicy).toFixed(0)} chunks)`);
+  if (adaptive)
+    console.log(`  unwatched ${vsCw(unwatched)}; always every ${flushS} s ${vsCw(always)} (${(always.totalUsd / ours.totalUsd).toFixed(1)}× this policy)`);
+  console.log(`  10-minute batching ${vsCw(batching)}`);
 }
 
 main().catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
+import { s3WatchSignalWriter } from '../../shared/adapters/s3/watch-signal-writer.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
 import { answerMetrics, MetricFunction } from '../../shared/core/ops/index.js';
 import { authorizeJob } from '../http/authorize.js';
@@ -23,6 +24,7 @@ import { getLines } from './get-lines.js';
 import { getRedraws } from './get-redraws.js';
 import type { JobView } from './job-view.js';
 import { searchLines } from './search-lines.js';
+import { createWatchRecorder } from './watch-recorder.js';
 
 type LogsContext = Context & { esCredentials?: unknown };
 
@@ -43,6 +45,14 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   const searchFor = searchPerCredentials(config);
   const chunks = s3ChunkStore(s3);
   const completeViews = new LRUCache<string, JobView>({ max: 1000, ttl: 5 * 60_000 });
+  const watch = createWatchRecorder({
+    writer: s3WatchSignalWriter(s3, { bucket: config.logBucket, prefix: config.watch.prefix }),
+    lastWritten: new LRUCache<string, number>({ max: 10_000 }),
+    everyMs: config.watch.everyMs,
+    forMs: config.watch.ttlMs,
+    now: Date.now,
+    logger,
+  });
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();
@@ -56,6 +66,7 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       completeViews,
+      watch,
       ...overrides,
     };
     const route = ROUTE.exec(event.rawPath ?? '');

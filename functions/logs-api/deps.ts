@@ -6,6 +6,7 @@ import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
 import type { JobView } from './job-view.js';
+import type { WatchRecorder } from './watch-recorder.js';
 
 /** Everything the logs API talks to, passed in so tests can hand it real or fake adapters. */
 export interface LogsApiDeps {
@@ -20,4 +21,6 @@ export interface LogsApiDeps {
   sleep: (ms: number) => Promise<void>;
   /** Views of complete jobs, per container (they no longer change). */
   completeViews: Pick<LRUCache<string, JobView>, 'get' | 'set'>;
+  /** Records that someone follows a running job (its live tail, its summary), so its shippers flush often. */
+  watch: WatchRecorder;
 }

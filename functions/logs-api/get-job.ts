@@ -11,15 +11,20 @@ import {
 } from '../../shared/core/logs/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
+import { mayPrintMore } from './watch-recorder.js';
 
 /** Error-level lines listed in a summary. */
 const MAX_ERROR_POSITIONS = 1000;
 
-/** `GET /jobs/{jobId}`: who owns the job, its status and exit, its sources and lines so far, counts by level, where its errors are. */
+/**
+ * `GET /jobs/{jobId}`: who owns the job, its status and exit, its sources and lines so far, counts
+ * by level, where its errors are. Asking for a running job's summary records that it is watched.
+ */
 export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps): Promise<JobOverview> {
   parseNoParams(query);
   const view = await jobView(access, deps);
   const { registration, job } = access.record;
+  const watching = view.status === 'running' && mayPrintMore(job) ? deps.watch.record(registration.jobId) : undefined;
   const index = linesIndex(deps.config.stage);
   const scope = { jobId: registration.jobId, filters: {}, frontier: view.frontier };
   const [levels, errors] = await Promise.all([
@@ -32,6 +37,7 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
       _source: ['@timestamp', 'joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
     }),
   ]);
+  await watching;
   const positions = errors.hits.map((hit) => {
     const { cursor, source, line, seq, time } = toApiLine(hit, 'merged');
     return { cursor, source, line, seq, time };

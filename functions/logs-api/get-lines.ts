@@ -17,6 +17,7 @@ import {
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
+import { mayPrintMore } from './watch-recorder.js';
 
 /** The body of `GET /jobs/{jobId}/lines` (docs/logs-api.md). */
 export interface LinesBody {
@@ -47,15 +48,21 @@ interface PageContext {
 /**
  * A page of a job's lines around an anchor, in printed order. With `wait`, a page that would be
  * empty is asked for again every `TAIL_POLL_MS` until a line after the cursor is searchable (up to
- * the frontier of fully indexed chunks) or the wait is over: the live tail.
+ * the frontier of fully indexed chunks) or the wait is over: the live tail. A tail of a running
+ * job records that the job is watched (the viewer's follow mode), so its shippers flush often.
  */
 export async function getLines(access: FoundJob, query: string, deps: LogsApiDeps): Promise<LinesBody> {
   const request = parseLinesRequest(query);
   const waitUntil = deps.now() + request.waitMs;
+  let watching: Promise<void> | undefined;
   for (;;) {
     const view = await jobView(access, deps);
+    if (request.waitMs > 0 && view.status === 'running' && mayPrintMore(access.record.job)) watching ??= deps.watch.record(access.record.registration.jobId);
     const body = await readPage(access, request, view, deps);
-    if (body.lines.length > 0 || deps.now() + deps.config.tailPollMs > waitUntil || view.status === 'complete') return body;
+    if (body.lines.length > 0 || deps.now() + deps.config.tailPollMs > waitUntil || view.status === 'complete') {
+      await watching;
+      return body;
+    }
     await deps.sleep(deps.config.tailPollMs);
   }
 }

@@ -68,6 +68,11 @@ export class JobRegistrationError extends PermanentError {
   readonly code = 'BAD_JOB_REGISTRATION';
 }
 
+/** A watch signal (`watch/v1/<jobId>.json`) that is not one, or a key for an invalid job id. */
+export class WatchSignalError extends PermanentError {
+  readonly code = 'BAD_WATCH_SIGNAL';
+}
+
 /** A chunk inflates to more than the contract allows (a gzip bomb, or a producer that ignores the bound). */
 export class ChunkTooLargeError extends PermanentError {
   readonly code = 'CHUNK_TOO_LARGE';

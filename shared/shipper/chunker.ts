@@ -24,6 +24,7 @@ const LF = 0x0a;
  */
 export class Chunker {
   readonly #options: ChunkerOptions;
+  #flushIntervalMs: number;
   readonly #writer = new FrameWriter();
   #buffer: Buffer;
   #length = 0;
@@ -34,6 +35,7 @@ export class Chunker {
 
   constructor(options: ChunkerOptions) {
     this.#options = options;
+    this.#flushIntervalMs = options.flushIntervalMs;
     this.#buffer = this.#allocate(0);
   }
 
@@ -69,7 +71,12 @@ export class Chunker {
 
   /** When the current chunk must be sealed by age, or undefined when it is empty. */
   dueAt(): number | undefined {
-    return this.#lines === 0 ? undefined : this.#startTime + this.#options.flushIntervalMs;
+    return this.#lines === 0 ? undefined : this.#startTime + this.#flushIntervalMs;
+  }
+
+  /** Changes the age bound from now on; the current chunk is due by the new one (at once, if it is older). */
+  setFlushInterval(ms: number): void {
+    this.#flushIntervalMs = ms;
   }
 
   isDue(now: number): boolean {

@@ -39,3 +39,8 @@ export class UploadError extends TransientError {
 export class FramingError extends PermanentError {
   readonly code = 'FRAMING_FAILED';
 }
+
+/** The watch signal could not be read (network, permissions, a body that is not a signal): the cadence stays as it was. */
+export class WatchReadError extends TransientError {
+  readonly code = 'WATCH_READ_FAILED';
+}

@@ -114,6 +114,18 @@ export class Framer {
     this.#armTimer();
   }
 
+  /**
+   * Changes how long a chunk may wait after its first line (fresh when watched, docs/shipper.md):
+   * the current chunk is sealed by the new bound — at once when it is already older.
+   */
+  setFlushInterval(ms: number): void {
+    if (this.#ended) return;
+    this.#chunker.setFlushInterval(ms);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armTimer();
+  }
+
   /** Flushes both streams and seals what is left as the final chunk (possibly empty); resolves once it has come out. */
   async end(): Promise<void> {
     if (this.#ended) return this.#emitting;

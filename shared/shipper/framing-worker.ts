@@ -12,7 +12,7 @@ export interface FramingWorkerData {
   options: WorkerFramerOptions;
 }
 
-export type ToWorker = { type: 'data'; stream: FrameStream; data: Uint8Array; time: number } | { type: 'end' };
+export type ToWorker = { type: 'data'; stream: FrameStream; data: Uint8Array; time: number } | { type: 'flush-interval'; ms: number } | { type: 'end' };
 export type FromWorker =
   | { type: 'chunk'; chunk: Omit<FramedChunk, 'body'> & { body: Uint8Array } }
   | { type: 'ack'; bytes: number }
@@ -57,6 +57,8 @@ export function runFramingWorker(port: MessagePort = parentPort!): void {
         ackScheduled = true;
         setImmediate(ack);
       }
+    } else if (message.type === 'flush-interval') {
+      framer.setFlushInterval(message.ms);
     } else {
       void framer.end().then(() => post({ type: 'ended' }));
     }

@@ -44,8 +44,9 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   if (typeof o.jobId !== 'string' || !isValidJobId(o.jobId)) problems.push(`jobId ${JSON.stringify(o.jobId)} must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`);
   if (typeof o.source !== 'string' || !SOURCE.test(o.source)) problems.push(`source ${JSON.stringify(o.source)} must match ${SOURCE.source}`);
   if (typeof o.bucket !== 'string' || !BUCKET.test(o.bucket)) problems.push(`bucket ${JSON.stringify(o.bucket)} is not a valid S3 bucket name`);
-  if (typeof o.prefix !== 'string' || (o.prefix !== '' && !o.prefix.endsWith('/')))
-    problems.push(`prefix ${JSON.stringify(o.prefix)} must be empty or end with "/"`);
+  for (const name of ['prefix', 'watchPrefix'] as const)
+    if (typeof o[name] !== 'string' || (o[name] !== '' && !o[name].endsWith('/')))
+      problems.push(`${name} ${JSON.stringify(o[name])} must be empty or end with "/"`);
   if (o.dataset !== undefined && (!DATASET.test(o.dataset) || o.dataset.length > 64))
     problems.push(`dataset ${JSON.stringify(o.dataset)} must be mlplatform.<name> (1–3 lowercase [a-z0-9_] segments, ≤ 64 chars)`);
   if (o.traceparent !== undefined && !parseTraceparent(o.traceparent))
@@ -58,6 +59,9 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent must be a function');
   const positive: Array<[keyof ResolvedShipperOptions, number]> = [
     ['flushIntervalMs', 1],
+    ['idleFlushIntervalMs', 0],
+    ['freshStartMs', 0],
+    ['watchPollIntervalMs', 100],
     ['maxChunkBytes', 1024],
     ['maxLineBytes', 16],
     ['maxBufferedBytes', 1024],

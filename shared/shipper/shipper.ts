@@ -7,6 +7,9 @@ import { Spool, type SpoolEntry, type SpoolState } from './spool.js';
 import type { ExitInfo, OutputStream, ShipperEvent, ShipperOptions, ShipperSummary } from './types.js';
 import { JobMarkers } from './job-markers.js';
 import { Uploader } from './uploader.js';
+import { watchKey } from '../core/watch/index.js';
+import { FlushCadenceKeeper } from './flush-cadence.js';
+import { s3WatchReader } from './watch-reader.js';
 
 /**
  * Captures a process's output line by line into `framed-v1` gzip chunks on S3 (docs/shipper.md).
@@ -26,6 +29,7 @@ export class Shipper {
   readonly #markers: JobMarkers;
   readonly #state: SpoolState;
   readonly #framing: Framer | WorkerFraming;
+  readonly #cadence: FlushCadenceKeeper;
   readonly #stats: ShipperSummary = {
     lines: 0,
     bytes: 0,
@@ -52,9 +56,19 @@ export class Shipper {
     this.#o = o;
     this.#spool = spool;
     this.#state = state;
+    this.#cadence = new FlushCadenceKeeper({
+      policy: o,
+      pollIntervalMs: o.watchPollIntervalMs,
+      read: s3WatchReader({ s3: o.s3, bucket: o.bucket, key: watchKey(o.jobId, o.watchPrefix), timeoutMs: Math.min(o.uploadTimeoutMs, 5_000), now: Date.now }),
+      onChange: (cadence) => {
+        this.#framing.setFlushInterval(cadence.intervalMs);
+        this.#event({ type: 'cadence', ...cadence });
+      },
+      onReadFailed: (error) => this.#event({ type: 'watch-read-failed', error }),
+    });
     const framer = {
       maxChunkBytes: o.maxChunkBytes,
-      flushIntervalMs: o.flushIntervalMs,
+      flushIntervalMs: this.#cadence.current.intervalMs,
       maxLineBytes: o.maxLineBytes,
       gzipLevel: o.gzipLevel,
       firstLine: state.nextLine,
@@ -102,6 +116,7 @@ export class Shipper {
     }
     shipper.#markers.running();
     shipper.#uploader.start();
+    shipper.#cadence.start();
     return shipper;
   }
 
@@ -152,6 +167,7 @@ export class Shipper {
 
   async #close(end: ExitInfo): Promise<ShipperSummary> {
     this.#exit = end;
+    this.#cadence.stop();
     await this.#framing.end().catch((error: Error) => this.#event({ type: 'spool-error', error }));
     await this.#spooling;
     const drained = this.#uploader.finish().then(() => this.#markers.settled());

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { RedactionCounts, ScrubberOptions } from '../core/scrub/index.js';
+import type { CadenceReason } from '../core/watch/index.js';
 import type { FramingMode, OverflowPolicy } from './constants.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -21,8 +22,19 @@ export interface ShipperOptions {
   /** Default: the machine's host name. */
   host?: string;
   containerId?: string;
-  /** A chunk is sealed at most this long after its first line; default 1000. */
+  /** A chunk is sealed at most this long after its first line while the job is fresh (watched, starting); default 1000. */
   flushIntervalMs?: number;
+  /**
+   * The same bound while nobody watches the job (docs/shipper.md, "Fresh when watched"); default
+   * 30 000. 0, or not longer than `flushIntervalMs`: always fresh, and the watch signal is never read.
+   */
+  idleFlushIntervalMs?: number;
+  /** For this long after {@link Shipper.open} the shipper stays fresh, watched or not; default 60 000. */
+  freshStartMs?: number;
+  /** How often the watch signal (`<watchPrefix>v1/<jobId>.json`) is read, ±25 %; default 10 000. */
+  watchPollIntervalMs?: number;
+  /** Default `watch/`. */
+  watchPrefix?: string;
   /** Uncompressed bound of a chunk body; default 1 MiB. */
   maxChunkBytes?: number;
   /** Longer lines become continuation frames (`e: ""`); default 256 KiB. */
@@ -115,7 +127,11 @@ export type ShipperEvent =
   | { type: 'spool-error'; error: Error }
   /** A file in the spool this shipper did not write (its MAC does not verify): set aside, never uploaded. */
   | { type: 'spool-rejected'; file: string }
-  | { type: 'marker-failed'; error: Error };
+  | { type: 'marker-failed'; error: Error }
+  /** The flush interval changed: someone started or stopped watching, or the fresh start ended. */
+  | { type: 'cadence'; intervalMs: number; reason: CadenceReason }
+  /** A read of the watch signal failed; the cadence stays as it was. */
+  | { type: 'watch-read-failed'; error: Error };
 
 export interface ExitInfo {
   exitCode?: number;

@@ -90,6 +90,12 @@ export class WorkerFraming {
     }
   }
 
+  /** {@link Framer.setFlushInterval} in the worker. */
+  setFlushInterval(ms: number): void {
+    if (this.#failed) return;
+    this.#worker.postMessage({ type: 'flush-interval', ms } satisfies ToWorker);
+  }
+
   /** Seals everything and the final chunk in the worker; resolves once that chunk has come back and the worker is gone. */
   async end(): Promise<void> {
     this.#worker.postMessage({ type: 'end' } satisfies ToWorker);

@@ -200,7 +200,7 @@ describe('LogBucket', () => {
     });
   });
 
-  it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, and registry writes by anyone but the launcher role', () => {
+  it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, registry writes by anyone but the launcher role, watch signals by anyone but the logs API', () => {
     const statements = props('LogBucketPolicy', 'AWS::S3::BucketPolicy')['PolicyDocument'].Statement as Array<Record<string, any>>;
     const writeOnce = statements.find((s) => s['Sid'] === 'DenyOverwritingWriteOnceKeys')!;
     expect(writeOnce).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } });
@@ -213,6 +213,25 @@ describe('LogBucket', () => {
       Principal: '*',
       Action: 's3:PutObject',
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LauncherRole', 'Arn'] } } },
+    });
+    const logsApiOnly = statements.find((s) => s['Sid'] === 'OnlyTheLogsApiSignalsWatching')!;
+    expect(logsApiOnly).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: bucketArn('/watch/*'),
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LogsApiRole', 'Arn'] } } },
+    });
+  });
+
+  it('expires watch signals, and their overwritten versions, after a day', () => {
+    const rules = props('LogBucket', 'AWS::S3::Bucket')['LifecycleConfiguration'].Rules as Array<Record<string, any>>;
+    expect(rules.find((r) => r['Prefix'] === 'watch/')).toEqual({
+      Id: 'ExpireWatchSignals',
+      Status: 'Enabled',
+      Prefix: 'watch/',
+      ExpirationInDays: 1,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
     });
   });
 
@@ -393,10 +412,19 @@ describe('IAM', () => {
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 
-  it("logs API: reads only registrations, job markers and chunks (a bar's states) and its own read-only cluster identity — never the indexer's, never a list of chunks", () => {
+  it("logs API: reads only registrations, job markers and chunks (a bar's states) and its own read-only cluster identity — never the indexer's, never a list of chunks; writes only watch signals", () => {
     const g = grants('LogsApiRole');
-    expect(Object.keys(g).sort()).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'ssm:GetParameters']);
+    expect(Object.keys(g).sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'ssm:GetParameters',
+    ]);
     expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/chunks/*')]);
+    expect(g['s3:PutObject']).toEqual([bucketArn('/watch/v1/*')]);
     const list = roleStatements('LogsApiRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'registry/v1/*']);
     expect(g['ssm:GetParameters']).toEqual([
@@ -406,6 +434,7 @@ describe('IAM', () => {
     expect(env['ES_READER_CREDENTIALS_PARAM']).toBe(`/joblogs/${STAGE}/es-reader-credentials`);
     expect(env['ES_CREDENTIALS_PARAM']).toBeUndefined();
     expect(env['CHUNK_PREFIX']).toBe('chunks/');
+    expect(env['WATCH_PREFIX']).toBe('watch/');
   });
 });
 

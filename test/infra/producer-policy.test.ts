@@ -37,7 +37,9 @@ function resolved<T>(value: unknown): T {
 
 function rolePolicy(logicalId: string): Policy {
   const role = template.Resources[logicalId]!;
-  return resolved<Policy>((role.Properties!['Policies'] as Array<{ PolicyDocument: unknown }>)[0]!.PolicyDocument);
+  const document = (role.Properties!['Policies'] as Array<{ PolicyDocument: Policy }>)[0]!.PolicyDocument;
+  // Statements under Fn::If are the cluster identity's (SSM, KMS, es:), never S3: left out, as AWS::NoValue has no local value.
+  return resolved<Policy>({ ...document, Statement: document.Statement.filter((s) => !(s as Record<string, unknown>)['Fn::If']) });
 }
 
 function bucketPolicy(): Policy {
@@ -48,7 +50,7 @@ function bucketPolicy(): Policy {
 }
 
 interface Request {
-  as: 'producer' | 'launcher' | 'signer';
+  as: 'producer' | 'launcher' | 'signer' | 'logsApi';
   job?: string;
   action: string;
   key?: string;
@@ -61,13 +63,15 @@ const PRINCIPAL = {
   producer: `arn:aws:sts::${ACCOUNT}:assumed-role/joblogs-${STAGE}-producer/joblogs-job-1`,
   launcher: `arn:aws:sts::${ACCOUNT}:assumed-role/LauncherRole/launcher`,
   signer: `arn:aws:sts::${ACCOUNT}:assumed-role/SignerRole/signer`,
+  logsApi: `arn:aws:sts::${ACCOUNT}:assumed-role/LogsApiRole/logs`,
 };
 const ROLE = {
   producer: `arn:aws:iam::${ACCOUNT}:role/joblogs-${STAGE}-producer`,
   launcher: `arn:aws:iam::${ACCOUNT}:role/LauncherRole`,
   signer: `arn:aws:iam::${ACCOUNT}:role/SignerRole`,
+  logsApi: `arn:aws:iam::${ACCOUNT}:role/LogsApiRole`,
 };
-const LOGICAL = { producer: 'ProducerRole', launcher: 'LauncherRole', signer: 'SignerRole' };
+const LOGICAL = { producer: 'ProducerRole', launcher: 'LauncherRole', signer: 'SignerRole', logsApi: 'LogsApiRole' };
 
 async function decide(r: Request): Promise<string> {
   const context: Record<string, string> = { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': ROLE[r.as], 'aws:PrincipalAccount': ACCOUNT };
@@ -163,6 +167,26 @@ describe("a job's credentials (producer role, session tag joblogs-job=job-1)", (
     );
   });
 
+  it("reads only its own job's watch signal, and lists only that key; never writes a signal", async () => {
+    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'watch/v1/job-1.json' }, true, 'producer-reads-own-watch');
+    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'watch/v1/job-2.json' }, false, 'producer-reads-other-watch');
+    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:GetObject', key: 'watch/v1/job-10.json' }, false, 'producer-reads-longer-watch');
+    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:ListBucket', prefix: 'watch/v1/job-1.json' }, true, 'producer-lists-own-watch');
+    await expectDecision({ as: 'producer', job: 'job-1', action: 's3:ListBucket', prefix: 'watch/v1/' }, false, 'producer-lists-watches');
+    for (const conditional of [true, false]) {
+      await expectDecision(
+        { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'watch/v1/job-1.json', conditional },
+        false,
+        `producer-writes-own-watch${conditional ? '-once' : ''}`,
+      );
+    }
+    await expectDecision(
+      { as: 'producer', job: 'job-1', action: 's3:PutObject', key: 'watch/v1/job-2.json', conditional: true },
+      false,
+      'producer-writes-other-watch',
+    );
+  });
+
   it('without a job tag may do nothing at all', async () => {
     await expectDecision(
       { as: 'producer', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
@@ -184,9 +208,26 @@ describe('the launcher role', () => {
   });
 });
 
+describe('the logs API role', () => {
+  it('writes watch signals (overwriting), and nothing a job or the launcher writes', async () => {
+    await expectDecision({ as: 'logsApi', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, true, 'logs-api-signals-watching');
+    await expectDecision(
+      { as: 'logsApi', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
+      false,
+      'logs-api-writes-chunk',
+    );
+    await expectDecision({ as: 'logsApi', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: true }, false, 'logs-api-registers');
+  });
+});
+
 describe('every other role', () => {
   it('cannot register a job, even one with PutObject elsewhere', async () => {
     await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: true }, false, 'signer-registers');
+  });
+
+  it('cannot write a watch signal', async () => {
+    await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, false, 'signer-signals-watching');
+    await expectDecision({ as: 'launcher', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, false, 'launcher-signals-watching');
   });
 });
 

@@ -19,11 +19,28 @@ export interface Workload {
 
 /** How the shipper seals chunks and how long each tier keeps what it holds. */
 export interface Policy {
+  /** The flush interval while fresh (watched, or starting); without `watch`, always. */
   flushIntervalS: number;
+  /** Fresh when watched (docs/shipper.md): undefined = every chunk every `flushIntervalS`, no watch signal. */
+  watch?: WatchPolicy | undefined;
   maxChunkBytes: number;
   chunkRetentionDays: number;
   downloadRetentionDays: number;
   searchRetentionDays: number;
+}
+
+/** The shipper's unwatched cadence and what the watch signal itself costs. */
+export interface WatchPolicy {
+  /** The flush interval while nobody watches. */
+  idleFlushIntervalS: number;
+  /** Share of a job's hours someone follows it (0–1). */
+  watchedFraction: number;
+  /** Fresh at the start of each job, watched or not. */
+  freshStartS: number;
+  /** The shipper reads the signal (one S3 GET) this often, watched or not. */
+  pollIntervalS: number;
+  /** The logs API writes the signal (one S3 PUT) this often while someone follows the job. */
+  signalEveryS: number;
 }
 
 /** Per-chunk and per-job figures measured on the local stack (docs/cost-measured.json). */
@@ -61,11 +78,28 @@ const GB = 1e9;
 const MIB = 1024 * 1024;
 const DAYS_PER_MONTH = 30;
 
-/** Chunks a job-hour makes: one per flush interval, more when lines fill a chunk sooner, never more than one per line. */
+/** Seconds of a job-hour the shipper is fresh: watched, plus its fresh start spread over the job's hours. */
+export function freshSecondsPerHour(w: Workload, p: Policy): number {
+  if (!p.watch) return 3600;
+  return Math.min(3600, p.watch.watchedFraction * 3600 + p.watch.freshStartS / w.jobHours);
+}
+
+/**
+ * Chunks a job-hour makes: one per flush interval (fresh or idle, for the seconds of each), more
+ * when lines fill a chunk sooner, never more than one per line.
+ */
 export function chunksPerHour(w: Workload, p: Policy): number {
   const lines = w.linesPerS * 3600;
   const bySize = (w.linesPerS * w.bytesPerLine * 3600) / p.maxChunkBytes;
-  return Math.min(lines, Math.max(3600 / p.flushIntervalS, bySize));
+  const fresh = freshSecondsPerHour(w, p);
+  const idle = p.watch ? (3600 - fresh) / Math.max(p.watch.idleFlushIntervalS, p.flushIntervalS) : 0;
+  return Math.min(lines, Math.max(fresh / p.flushIntervalS + idle, bySize));
+}
+
+/** Requests for the watch signal per job-hour: the shipper's GETs (one source) and the logs API's PUTs while watched. */
+export function watchRequestsPerHour(p: Policy): { gets: number; puts: number } {
+  if (!p.watch) return { gets: 0, puts: 0 };
+  return { gets: 3600 / p.watch.pollIntervalS, puts: (p.watch.watchedFraction * 3600) / p.watch.signalEveryS };
 }
 
 function breakdown(items: CostItem[], rawBytes: number): CostBreakdown {
@@ -92,10 +126,18 @@ export function jobHourCost(w: Workload, p: Policy, m: MeasuredCosts, prices: Pr
   const gzGb = (rawBytes * m.gzipRatio) / GB;
   const s3GbMonths = gzGb * ((p.chunkRetentionDays + p.downloadRetentionDays) / DAYS_PER_MONTH);
   const searchGbMonths = ((rawBytes * m.searchBytesPerRawByte) / GB) * (1 + prices.search.replicas) * (p.searchRetentionDays / DAYS_PER_MONTH);
+  const watch = watchRequestsPerHour(p);
+  const watchItems: CostItem[] = p.watch
+    ? [
+        { item: 'S3 GET (watch signal reads)', quantity: watch.gets, unit: 'requests', usd: (watch.gets / 1000) * prices.s3.getPer1000 },
+        { item: 'S3 PUT (watch signal writes)', quantity: watch.puts, unit: 'requests', usd: (watch.puts / 1000) * prices.s3.putPer1000 },
+      ]
+    : [];
   return breakdown(
     [
       { item: 'S3 PUT', quantity: puts, unit: 'requests', usd: (puts / 1000) * prices.s3.putPer1000 },
       { item: 'S3 GET/LIST', quantity: gets, unit: 'requests', usd: (gets / 1000) * prices.s3.getPer1000 },
+      ...watchItems,
       { item: 'SQS', quantity: sqs, unit: 'requests', usd: (sqs / 1e6) * prices.sqs.perMillionRequests },
       {
         item: 'Lambda requests',

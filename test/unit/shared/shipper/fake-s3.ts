@@ -31,6 +31,10 @@ export function fakeS3(): {
   setDown: (down: boolean) => void;
   /** The next chunk PUT is stored but its answer is lost (the client sees a reset connection). */
   loseNextAnswer: () => void;
+  /** The watch signal GetObject answers: its body, `undefined` for a 404 (the default), or an Error to throw. */
+  setWatch: (answer: string | Error | undefined) => void;
+  /** GetObject requests of watch signals so far. */
+  watchReads: () => number;
 } {
   const objects: StoredChunk[] = [];
   const markers: Array<{ key: string; marker: JobMarker }> = [];
@@ -38,9 +42,19 @@ export function fakeS3(): {
   let down = false;
   let loseAnswer = false;
   let attempts = 0;
+  let watch: string | Error | undefined;
+  let watchReads = 0;
   const client = {
     async send(command: Command) {
       const { Key, Body, Metadata = {}, IfNoneMatch } = command.input;
+      if (command.constructor.name === 'GetObjectCommand') {
+        watchReads++;
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+        if (watch instanceof Error) throw watch;
+        if (watch === undefined) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+        const body = watch;
+        return { Body: { transformToString: async () => body } };
+      }
       const isMarker = Key.startsWith('jobs/');
       if (command.constructor.name === 'HeadObjectCommand') {
         if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
@@ -67,5 +81,7 @@ export function fakeS3(): {
     attempts: () => attempts,
     setDown: (d) => void (down = d),
     loseNextAnswer: () => void (loseAnswer = true),
+    setWatch: (answer) => void (watch = answer),
+    watchReads: () => watchReads,
   };
 }

@@ -363,4 +363,43 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     const problems = (error as ShipperOptionsError).problems.join('\n');
     for (const field of ['jobId', 'source', 'bucket', 'flushIntervalMs', 'overflow', 'traceparent', 'dataset']) expect(problems).toContain(field);
   });
+
+  it('seals chunks every flushIntervalMs only while the watch signal says someone follows the job, and loses no line either way', async () => {
+    const s3 = fakeS3();
+    const events: ShipperEvent[] = [];
+    const watched = { flushIntervalMs: 50, idleFlushIntervalMs: 60_000, freshStartMs: 0, watchPollIntervalMs: 100 };
+    const shipper = await Shipper.open(options(s3, { ...watched, onEvent: (e) => events.push(e) }));
+    const printSlowly = async (from: number, count: number, gapMs: number) => {
+      for (let i = from; i < from + count; i++) {
+        shipper.write('stdout', Buffer.from(`line ${i}\n`));
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+    };
+    await printSlowly(0, 20, 20);
+    expect(s3.objects, 'unwatched: no chunk before the idle interval').toHaveLength(0);
+    s3.setWatch(JSON.stringify({ until: new Date(Date.now() + 60_000).toISOString() }));
+    await until(() => s3.objects.length === 1, 'the lines held while unwatched, sealed once watched');
+    expect(s3.objects[0]!.frames).toHaveLength(20);
+    await printSlowly(20, 10, 120);
+    await until(() => s3.objects.length >= 8, 'a chunk per line or two while watched');
+    s3.setWatch(new Error('AccessDenied'));
+    await printSlowly(30, 5, 120);
+    await until(() => s3.objects.flatMap((o) => o.frames).length === 35, 'still fresh while the signal cannot be read');
+    const summary = await shipper.close({ exitCode: 0 });
+    expect(s3.objects.flatMap((o) => o.frames.map((f) => f.bytes.toString()))).toEqual(Array.from({ length: 35 }, (_, i) => `line ${i}`));
+    expect(summary).toMatchObject({ lines: 35, uploaded: s3.objects.length, dropped: 0 });
+    expect(events.filter((e) => e.type === 'cadence')).toEqual([{ type: 'cadence', intervalMs: 50, reason: 'watched' }]);
+    expect(events.some((e) => e.type === 'watch-read-failed')).toBe(true);
+    expect(s3.watchReads()).toBeGreaterThan(5);
+  });
+
+  it('never reads the watch signal with idleFlushIntervalMs 0 (always fresh, as before)', async () => {
+    const s3 = fakeS3();
+    const shipper = await Shipper.open(options(s3, { flushIntervalMs: 50, idleFlushIntervalMs: 0, freshStartMs: 0, watchPollIntervalMs: 100 }));
+    shipper.write('stdout', Buffer.from('one\n'));
+    await until(() => s3.objects.length === 1, 'a chunk after 50 ms');
+    await new Promise((r) => setTimeout(r, 300));
+    await shipper.close({ exitCode: 0 });
+    expect(s3.watchReads()).toBe(0);
+  });
 });

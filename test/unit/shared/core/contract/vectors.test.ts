@@ -134,8 +134,11 @@ function capture(c: FrameCase): CapturedLine[] {
 function recordingS3() {
   const puts: Array<{ Key: string; Body: Buffer | string; Metadata?: Record<string, string>; IfNoneMatch?: string }> = [];
   const client = {
-    async send(command: { input: (typeof puts)[number] }) {
+    async send(command: { input: (typeof puts)[number]; constructor: { name: string } }) {
       const input = command.input;
+      // The shipper's read of its job's watch signal: none here.
+      if (command.constructor.name === 'GetObjectCommand')
+        throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
       if (input.IfNoneMatch === '*' && puts.some((p) => p.Key === input.Key)) {
         throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
           name: 'PreconditionFailed',

@@ -1,0 +1,115 @@
+import {
+  afterWatchRead,
+  adaptsToWatching,
+  flushCadence,
+  nextPollDelay,
+  UNWATCHED,
+  type Cadence,
+  type CadencePolicy,
+  type WatchRead,
+  type WatchState,
+} from '../core/watch/index.js';
+
+export interface FlushCadenceOptions {
+  policy: CadencePolicy;
+  /** Mean delay between two reads of the signal (jittered ±25 %). */
+  pollIntervalMs: number;
+  /** One read of the watch signal; never throws (s3WatchReader). */
+  read: () => Promise<WatchRead>;
+  /** Called whenever the cadence changes (not for the initial one, {@link FlushCadenceKeeper.current}). */
+  onChange: (cadence: Cadence, previous: Cadence) => void;
+  /** A read failed (the cadence stays as it was). */
+  onReadFailed?: (error: Error) => void;
+  now?: () => number;
+  random?: () => number;
+}
+
+/**
+ * Keeps the shipper's flush interval right for whether anyone watches the job (docs/shipper.md,
+ * "Fresh when watched"): reads the signal now and then about every `pollIntervalMs`, one read at
+ * a time, and at the end of the fresh start; the decision itself is {@link flushCadence}. Reads
+ * nothing at all when the policy never adapts (`idleFlushIntervalMs` 0 or not longer).
+ *
+ * @example
+ * const keeper = new FlushCadenceKeeper({ policy, pollIntervalMs: 10_000, read, onChange: (c) => framer.setFlushInterval(c.intervalMs) });
+ * const framer = new Framer({ …, flushIntervalMs: keeper.current.intervalMs });
+ * keeper.start(); …; keeper.stop();
+ */
+export class FlushCadenceKeeper {
+  readonly #o: FlushCadenceOptions;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #startedAt: number;
+  #watch: WatchState = UNWATCHED;
+  #current: Cadence;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #startTimer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+  #stopped = false;
+  /** Reads of the signal made, and how many failed. */
+  reads = 0;
+  failedReads = 0;
+
+  constructor(options: FlushCadenceOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#startedAt = this.#now();
+    this.#current = this.#decide();
+  }
+
+  get current(): Cadence {
+    return this.#current;
+  }
+
+  start(): void {
+    if (!adaptsToWatching(this.#o.policy) || this.#stopped) return;
+    const { freshStartMs } = this.#o.policy;
+    if (freshStartMs > 0) this.#startTimer = unref(setTimeout(() => this.#update(), freshStartMs));
+    this.#poll();
+  }
+
+  /** Stops reading (a read in flight is not waited for: closing never waits on the signal). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#pollTimer);
+    clearTimeout(this.#startTimer);
+  }
+
+  /** Resolves once the read in flight, if any, is over (for tests). */
+  settled(): Promise<void> {
+    return this.#reading ?? Promise.resolve();
+  }
+
+  #poll(): void {
+    const read = this.#o.read().catch((error: unknown): WatchRead => ({ kind: 'failed', error: error as Error }));
+    this.#reading = read.then((read) => {
+      this.reads++;
+      if (read.kind === 'failed') {
+        this.failedReads++;
+        this.#o.onReadFailed?.(read.error);
+      }
+      this.#watch = afterWatchRead(this.#watch, read, this.#now());
+      this.#update();
+      if (!this.#stopped) this.#pollTimer = unref(setTimeout(() => this.#poll(), nextPollDelay(this.#o.pollIntervalMs, this.#random())));
+    });
+  }
+
+  #update(): void {
+    if (this.#stopped) return;
+    const next = this.#decide();
+    const previous = this.#current;
+    if (next.intervalMs === previous.intervalMs && next.reason === previous.reason) return;
+    this.#current = next;
+    this.#o.onChange(next, previous);
+  }
+
+  #decide(): Cadence {
+    return flushCadence(this.#o.policy, { startedAt: this.#startedAt, now: this.#now(), watch: this.#watch });
+  }
+}
+
+function unref(timer: NodeJS.Timeout): NodeJS.Timeout {
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Framer, type FramedChunk } from '../../../../shared/shipper/framer.js';
+
+/** A framer on the fake clock (gzip runs for real on the thread pool). */
+function framer(o: { flushIntervalMs: number; maxChunkBytes?: number }) {
+  const chunks: FramedChunk[] = [];
+  const f = new Framer({
+    maxChunkBytes: o.maxChunkBytes ?? 1024 * 1024,
+    flushIntervalMs: o.flushIntervalMs,
+    maxLineBytes: 16 * 1024,
+    gzipLevel: 1,
+    firstLine: 0,
+    onChunk: (c) => chunks.push(c),
+    onError: (e) => {
+      throw e;
+    },
+  });
+  let n = 0;
+  const line = () => f.write('stdout', Buffer.from(`step ${n++}\n`), Date.now());
+  return { f, chunks, line };
+}
+
+/** Lets sealed chunks through gzip (real I/O): resolves once nothing is waiting for it. */
+async function drained(f: Framer): Promise<void> {
+  for (let i = 0; i < 10_000 && f.gzipBacklog > 0; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** One line a second for `seconds` s. */
+async function printSlowly(t: ReturnType<typeof framer>, seconds: number): Promise<void> {
+  for (let s = 0; s < seconds; s++) {
+    t.line();
+    await vi.advanceTimersByTimeAsync(1_000);
+  }
+  await drained(t.f);
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: Date.parse('2026-12-01T10:00:00Z') });
+});
+afterEach(() => vi.useRealTimers());
+
+describe('Framer: the flush interval follows the watch', () => {
+  it('unwatched (30 s), a job printing a line a second makes one chunk per 30 s; watched (1 s), one per second', async () => {
+    const t = framer({ flushIntervalMs: 30_000 });
+    await printSlowly(t, 60);
+    expect(t.chunks.map((c) => c.lines)).toEqual([30, 30]);
+    t.f.setFlushInterval(1_000);
+    await printSlowly(t, 10);
+    expect(t.chunks.length).toBeGreaterThanOrEqual(11);
+    expect(t.chunks.slice(2).every((c) => c.lines === 1)).toBe(true);
+    await t.f.end();
+  });
+
+  it('seals a chunk already older than the new interval at once when someone starts watching', async () => {
+    const t = framer({ flushIntervalMs: 30_000 });
+    await printSlowly(t, 20);
+    expect(t.chunks).toHaveLength(0);
+    t.f.setFlushInterval(1_000);
+    await vi.advanceTimersByTimeAsync(0);
+    await drained(t.f);
+    expect(t.chunks.map((c) => c.lines)).toEqual([20]);
+    await t.f.end();
+  });
+
+  it('going idle lets the open chunk wait for the longer bound', async () => {
+    const t = framer({ flushIntervalMs: 1_000 });
+    t.line();
+    t.f.setFlushInterval(30_000);
+    await vi.advanceTimersByTimeAsync(29_000);
+    await drained(t.f);
+    expect(t.chunks).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await drained(t.f);
+    expect(t.chunks.map((c) => c.lines)).toEqual([1]);
+    await t.f.end();
+  });
+
+  it('still seals by size at once while idle', async () => {
+    const t = framer({ flushIntervalMs: 30_000, maxChunkBytes: 2048 });
+    for (let i = 0; i < 100; i++) t.line();
+    await drained(t.f);
+    expect(t.chunks.length).toBeGreaterThanOrEqual(2);
+    expect(t.chunks.every((c) => c.rawBytes <= 2048 + 256)).toBe(true);
+    await t.f.end();
+    expect(t.chunks.at(-1)!.final).toBe(true);
+    expect(t.chunks.reduce((n, c) => n + c.lines, 0)).toBe(100);
+  });
+});
