@@ -169,11 +169,23 @@ describe('a finished 1 000 000-line job', () => {
     expect(first.text).toBe('ERROR:train:step 50029 failed, skipping the batch');
     await viewer.waitForRow((r) => r.classes.includes('footer'));
     const rows = (await viewer.screenRows()).filter((r) => !r.classes.includes('footer'));
-    // One logged error every 100 000 lines: the ten of them, next to each other. The tracebacks and
-    // the coloured level words (`\x1b[33mWARNING`) carry no level the indexer can read.
+    // One logged error every 100 000 lines: the ten of them, next to each other (the tracebacks'
+    // lines carry no level word of their own).
     expect(rows.map((r) => r.number)).toEqual(Array.from({ length: 10 }, (_, i) => String(i * 100_000 + 50_030)));
     for (const row of rows) expect(row.level).toBe('error');
     await viewer.screenshot('filter-errors');
+  });
+
+  it('filters by a level a coloured logger printed inside colour codes', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'Warnings' });
+    // `\x1b[33mWARNING\x1b[0m step 97: …`: the indexer reads the level with the colour codes left out.
+    const first = await viewer.waitForRow((r) => r.text.startsWith('WARNING step '));
+    const rows = (await viewer.screenRows()).filter((r) => !r.classes.includes('footer'));
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect([row.level, row.text.startsWith('WARNING step ')]).toEqual(['warning', true]);
+    expect(first.text).toMatch(/^WARNING step \d+: grad norm \d+\.0 clipped to 1\.0$/);
   });
 
   it('jumps to the first error and on to the next with the keyboard', async () => {

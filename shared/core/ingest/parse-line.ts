@@ -102,9 +102,18 @@ function fromText(text: string): ParsedLine {
     if (ts) parsed.timestamp = ts;
     rest = text.slice(time[0].length);
   }
-  const level = TEXT_LEVEL.exec(rest.slice(0, 48));
+  const level = TEXT_LEVEL.exec(levelWindow(rest));
   if (level) parsed.level = level[1]!.toLowerCase();
   return parsed;
+}
+
+/** SGR colour codes (`\x1b[32m`): coloured loggers print the level inside them. */
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** Where a text line's level word may be: its first 48 characters, with colour codes left out (only when there are any). */
+function levelWindow(rest: string): string {
+  const head = rest.slice(0, 96);
+  return head.includes('\x1b') ? head.replace(SGR, '').slice(0, 48) : head.slice(0, 48);
 }
 
 function fromJson(obj: Json, original: string): ParsedLine {

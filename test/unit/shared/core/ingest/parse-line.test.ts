@@ -33,6 +33,13 @@ describe('parseLogLine — plain text', () => {
     expect(parseLogLine(line)).toEqual({ message: line, timestamp: T, level: 'warning' });
   });
 
+  it('reads a level a coloured logger prints inside colour codes, and keeps the codes in the message', () => {
+    const line = '\x1b[32mINFO\x1b[0m step 25 loss=\x1b[1m0.7503\x1b[0m';
+    expect(parseLogLine(line)).toEqual({ message: line, level: 'info' });
+    expect(parseLogLine('2026-11-25 10:00:00,123 \x1b[1;31mERROR\x1b[0m trainer: boom').level).toBe('error');
+    expect(parseLogLine('\x1b[38;5;45m== epoch 1 · shard 0 ==\x1b[0m').level).toBeUndefined();
+  });
+
   it('reads a time written with a UTC suffix', () => {
     expect(parseLogLine('2026-11-25 10:00:00.123 UTC ERROR disk full').timestamp).toEqual(T);
   });
