@@ -11,9 +11,9 @@ import { gunzipSync } from 'node:zlib';
 import { buildCli } from '../cli/build.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import type { ShipperSummary } from '../shared/shipper/types.js';
-import { emptyBucket, ensureBucket, listKeys, REPO_ROOT } from '../testkit/index.js';
+import { deletePrefix, emptyBucket, ensureBucket, listKeys, REPO_ROOT } from '../testkit/index.js';
 import { BENCH_DIR, machineNote, printerFixture, requireNode24, type PrinterFixture } from '../testkit/bench/index.js';
-import { awsLocalEnv, localS3Client, type StackInfo } from '../testkit/stack/index.js';
+import { awsLocalEnv, localS3Client, type MotoEndpoint, type StackInfo } from '../testkit/stack/index.js';
 
 export const PRINTER = path.join(REPO_ROOT, 'bench', 'log-printer.ts');
 export const USAGE_PROBE = path.join(REPO_ROOT, 'bench', 'shipper-exit-usage.mjs');
@@ -212,5 +212,39 @@ export async function withShipperBench<T>(
     await emptyBucket(s3, o.bucket).catch((error: Error) => console.error(`[bench] could not empty s3://${o.bucket}: ${error.message}`));
     s3.destroy();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** What a finished `joblogs run` of a benchmark left: its time, resource use, summary line and uploaded chunks. */
+export interface FinishedRun {
+  ms: number;
+  stderr: string;
+  usage: Usage;
+  summary: SummaryLine | undefined;
+  uploaded: UploadedJob;
+  s3: S3Client;
+}
+
+/**
+ * Waits for a `joblogs run` started at `started` (performance.now()), reads back what it uploaded and
+ * hands all of it to `inspect`; the job's chunks are deleted afterwards, whatever `inspect` does.
+ */
+export async function finishShipperRun<T>(
+  child: ChildProcess,
+  o: { started: number; out: { close(): void }; usageFile: string; moto: MotoEndpoint; bucket: string; jobId: string },
+  inspect: (run: FinishedRun) => Promise<T> | T,
+): Promise<T> {
+  const done = await exited(child, 'joblogs run');
+  const ms = performance.now() - o.started;
+  o.out.close();
+  const usage = readUsage(o.usageFile);
+  const summary = parseSummary(done.stderr);
+  const s3 = localS3Client(o.moto);
+  try {
+    const uploaded = await verifyUpload(s3, o.bucket, o.jobId);
+    return await inspect({ ms, stderr: done.stderr, usage, summary, uploaded, s3 });
+  } finally {
+    await deletePrefix(s3, o.bucket, `chunks/v1/${o.jobId}/`);
+    s3.destroy();
   }
 }

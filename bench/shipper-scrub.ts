@@ -23,21 +23,10 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCRUB_RULES } from '../shared/core/scrub/index.js';
-import { deletePrefix, listKeys, MB } from '../testkit/index.js';
+import { listKeys, MB } from '../testkit/index.js';
 import { runRounds, type PrinterFixture } from '../testkit/bench/index.js';
-import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
-import {
-  exited,
-  freshDir,
-  parseSummary,
-  printerCommand,
-  readUsage,
-  spawnJoblogs,
-  stdioTo,
-  verifyUpload,
-  withShipperBench,
-  type ShipperBench,
-} from './shipper-common.js';
+import { withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
+import { finishShipperRun, freshDir, printerCommand, spawnJoblogs, stdioTo, withShipperBench, type ShipperBench } from './shipper-common.js';
 
 /** Scrubbing may cost at most this much more CPU than shipping without it. */
 const AIM_CPU_RATIO = 1.1;
@@ -118,18 +107,9 @@ async function runJoblogs(variant: Variant, bench: ShipperBench, fixture: Printe
     printerCommand(['dump', fixture.file]),
     out.stdio,
   );
-  const done = await exited(child, 'joblogs run');
-  const ms = performance.now() - started;
-  out.close();
-  const usage = readUsage(usageFile);
-  const summary = parseSummary(done.stderr);
-  const s3 = localS3Client(stack);
-  try {
-    const uploaded = await verifyUpload(s3, BUCKET, jobId);
+  return finishShipperRun(child, { started, out, usageFile, moto: stack, bucket: BUCKET, jobId }, async ({ ms, stderr, usage, summary, uploaded, s3 }) => {
     if (!summary || uploaded.frames !== fixture.lines || uploaded.finalLineCount !== fixture.lines) {
-      throw new Error(
-        `lines: printed ${fixture.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}: ${done.stderr.slice(-1000)}`,
-      );
+      throw new Error(`lines: printed ${fixture.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}: ${stderr.slice(-1000)}`);
     }
     const keys = await listKeys(s3, BUCKET, `chunks/v1/${jobId}/main/`);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }));
@@ -140,10 +120,7 @@ async function runJoblogs(variant: Variant, bench: ShipperBench, fixture: Printe
       peakRssMb: usage.maxRssKb / 1024,
       redactions: Number(head.Metadata?.['redactions'] ?? 0),
     };
-  } finally {
-    await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`);
-    s3.destroy();
-  }
+  });
 }
 
 async function measure(stack: ProvisionedStack, rounds: number, bench: ShipperBench): Promise<void> {

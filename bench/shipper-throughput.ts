@@ -27,22 +27,21 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deletePrefix, MB } from '../testkit/index.js';
+import { MB } from '../testkit/index.js';
 import { runRounds } from '../testkit/bench/index.js';
-import { localS3Client, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
+import { withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
 import {
   exited,
+  finishShipperRun,
   freshDir,
   GZIP_LEVEL,
   gzipPipeline,
-  parseSummary,
   printerCommand,
   readPrinterReport,
   readUsage,
   spawnJoblogs,
   stdioTo,
   USAGE_PROBE,
-  verifyUpload,
   withShipperBench,
   type ShipperBench,
 } from './shipper-common.js';
@@ -131,16 +130,8 @@ async function runJoblogs(
     printerCommand(['dump', fixture]),
     out.stdio,
   );
-  const done = await exited(child, 'joblogs run');
-  const ms = performance.now() - started;
-  out.close();
-  const usage = readUsage(usageFile);
-  const summary = parseSummary(done.stderr);
-  const s3 = localS3Client(stack);
-  try {
-    const uploaded = await verifyUpload(s3, BUCKET, jobId);
-    if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks)
-      throw new Error(`joblogs did not upload everything: ${done.stderr.slice(-2000)}`);
+  return finishShipperRun(child, { started, out, usageFile, moto: stack, bucket: BUCKET, jobId }, ({ ms, stderr, usage, summary, uploaded }) => {
+    if (!summary || summary.dropped > 0 || summary.uploaded !== summary.chunks) throw new Error(`joblogs did not upload everything: ${stderr.slice(-2000)}`);
     if (uploaded.frames !== expectedLines || uploaded.finalLineCount !== expectedLines || summary.lines !== expectedLines) {
       throw new Error(
         `lines: printed ${expectedLines}, joblogs counted ${summary.lines}, frames in S3 ${uploaded.frames}, final line-count ${uploaded.finalLineCount}`,
@@ -156,10 +147,7 @@ async function runJoblogs(
       chunks: uploaded.chunks,
       lines: uploaded.frames,
     };
-  } finally {
-    await deletePrefix(s3, BUCKET, `chunks/v1/${jobId}/`);
-    s3.destroy();
-  }
+  });
 }
 
 /** Peak RSS of an empty Node, and of joblogs around a job that prints nothing: what no tuning of the pipeline removes. */
