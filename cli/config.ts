@@ -56,7 +56,10 @@ export function addCommonOptions(command: Command): Command {
       'JOBLOGS_IDLE_FLUSH_INTERVAL_MS',
     ),
     new Option('--fresh-start <ms>', 'stay at --flush-interval this long after start, watched or not (default 60000)').env('JOBLOGS_FRESH_START_MS'),
-    new Option('--watch-poll-interval <ms>', "how often the job's watch signal is read (default 10000, jittered)").env('JOBLOGS_WATCH_POLL_INTERVAL_MS'),
+    new Option(
+      '--watch-poll-interval <ms>',
+      "how often the job's watch signal is read while it prints and nobody watches (default 2000, jittered; not while it is silent)",
+    ).env('JOBLOGS_WATCH_POLL_INTERVAL_MS'),
     new Option('--max-chunk-bytes <n>', 'uncompressed bound of a chunk').env('JOBLOGS_MAX_CHUNK_BYTES'),
     new Option('--max-line-bytes <n>', 'longer lines are split into continuation frames').env('JOBLOGS_MAX_LINE_BYTES'),
     new Option('--spool-dir <dir>', 'where chunks wait for upload (survives restarts; private to this user)')

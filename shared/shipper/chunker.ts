@@ -30,6 +30,8 @@ export class Chunker {
   #length = 0;
   #lines = 0;
   #startTime = 0;
+  /** An earlier due time for the current chunk ({@link hurry}); reset when it is sealed. */
+  #hurryAt: number | undefined;
   /** Buffers of gzipped chunks, handed back through {@link recycle}: no megabyte allocated per chunk. */
   #spare: Buffer[] = [];
 
@@ -61,6 +63,7 @@ export class Chunker {
       seal({ body: this.#buffer.subarray(0, start), lines: this.#lines, startTime: this.#startTime });
       this.#buffer = next;
       this.#lines = 0;
+      this.#hurryAt = undefined;
       end -= start;
     }
     if (this.#lines === 0) this.#startTime = frame.time;
@@ -71,7 +74,14 @@ export class Chunker {
 
   /** When the current chunk must be sealed by age, or undefined when it is empty. */
   dueAt(): number | undefined {
-    return this.#lines === 0 ? undefined : this.#startTime + this.#flushIntervalMs;
+    if (this.#lines === 0) return undefined;
+    const due = this.#startTime + this.#flushIntervalMs;
+    return this.#hurryAt !== undefined && this.#hurryAt < due ? this.#hurryAt : due;
+  }
+
+  /** The current chunk is due by `at` at the latest (an error line in it, while the interval is idle). */
+  hurry(at: number): void {
+    if (this.#lines > 0 && (this.#hurryAt === undefined || at < this.#hurryAt)) this.#hurryAt = at;
   }
 
   /** Changes the age bound from now on; the current chunk is due by the new one (at once, if it is older). */
@@ -91,6 +101,7 @@ export class Chunker {
     if (this.#length > 0) this.#buffer = this.#allocate(0);
     this.#length = 0;
     this.#lines = 0;
+    this.#hurryAt = undefined;
     return sealed;
   }
 

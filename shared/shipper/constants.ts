@@ -1,3 +1,5 @@
+import { WatchDefaults } from '../core/watch/constants.js';
+
 /** Reported as `producer: joblogs-shipper/<version>`; a unit test keeps it equal to package.json's. */
 export const SHIPPER_VERSION = '0.1.0';
 export const PRODUCER = `joblogs-shipper/${SHIPPER_VERSION}`;
@@ -9,7 +11,7 @@ export const ShipperDefaults = {
   flushIntervalMs: 1000,
   idleFlushIntervalMs: 30_000,
   freshStartMs: 60_000,
-  watchPollIntervalMs: 10_000,
+  watchPollIntervalMs: WatchDefaults.pollIntervalMs,
   watchPrefix: 'watch/',
   maxChunkBytes: 1024 * 1024,
   maxLineBytes: 256 * 1024,

@@ -2,17 +2,20 @@ import {
   afterWatchRead,
   adaptsToWatching,
   flushCadence,
-  nextPollDelay,
+  CadenceReason,
+  nextReadDelay,
   UNWATCHED,
+  pollPolicy,
   type Cadence,
   type CadencePolicy,
+  type PollPolicy,
   type WatchRead,
   type WatchState,
 } from '../core/watch/index.js';
 
 export interface FlushCadenceOptions {
   policy: CadencePolicy;
-  /** Mean delay between two reads of the signal (jittered ±25 %). */
+  /** Mean delay between two reads of the signal while the job is idle and prints (jittered ±25 %); fresh, `WatchDefaults.freshPollIntervalMs` or this if longer. */
   pollIntervalMs: number;
   /** One read of the watch signal; never throws (s3WatchReader). */
   read: () => Promise<WatchRead>;
@@ -26,8 +29,10 @@ export interface FlushCadenceOptions {
 
 /**
  * Keeps the shipper's flush interval right for whether anyone watches the job (docs/shipper.md,
- * "Fresh when watched"): reads the signal now and then about every `pollIntervalMs`, one read at
- * a time, and at the end of the fresh start; the decision itself is {@link flushCadence}. Reads
+ * "Fresh when watched"): reads the signal at start, then one read at a time when
+ * {@link nextReadDelay} says — about every `pollIntervalMs` while the job is idle and prints
+ * ({@link noteOutput}), not at all while it is silent, less often while it is fresh — and
+ * decides again at the end of the fresh start; the decision itself is {@link flushCadence}. Reads
  * nothing at all when the policy never adapts (`idleFlushIntervalMs` 0 or not longer).
  *
  * @example
@@ -40,11 +45,18 @@ export class FlushCadenceKeeper {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #startedAt: number;
+  readonly #poll: PollPolicy;
   #watch: WatchState = UNWATCHED;
   #current: Cadence;
   #pollTimer: NodeJS.Timeout | undefined;
   #startTimer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
+  #lastReadAt = 0;
+  /** Output came since the last read began. */
+  #output = true;
+  /** No read is scheduled until the job prints ({@link nextReadDelay} said so). */
+  #awaitingOutput = false;
+  #started = false;
   #stopped = false;
   /** Reads of the signal made, and how many failed. */
   reads = 0;
@@ -55,6 +67,7 @@ export class FlushCadenceKeeper {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#startedAt = this.#now();
+    this.#poll = pollPolicy(options.pollIntervalMs);
     this.#current = this.#decide();
   }
 
@@ -66,7 +79,15 @@ export class FlushCadenceKeeper {
     if (!adaptsToWatching(this.#o.policy) || this.#stopped) return;
     const { freshStartMs } = this.#o.policy;
     if (freshStartMs > 0) this.#startTimer = unref(setTimeout(() => this.#update(), freshStartMs));
-    this.#poll();
+    this.#started = true;
+    this.#read();
+  }
+
+  /** The job printed: cheap enough to call on every write. */
+  noteOutput(): void {
+    if (this.#output) return;
+    this.#output = true;
+    if (this.#awaitingOutput) this.#schedule();
   }
 
   /** Stops reading (a read in flight is not waited for: closing never waits on the signal). */
@@ -81,7 +102,8 @@ export class FlushCadenceKeeper {
     return this.#reading ?? Promise.resolve();
   }
 
-  #poll(): void {
+  #read(): void {
+    this.#output = false;
     const read = this.#o.read().catch((error: unknown): WatchRead => ({ kind: 'failed', error: error as Error }));
     this.#reading = read.then((read) => {
       this.reads++;
@@ -89,10 +111,28 @@ export class FlushCadenceKeeper {
         this.failedReads++;
         this.#o.onReadFailed?.(read.error);
       }
-      this.#watch = afterWatchRead(this.#watch, read, this.#now());
+      this.#lastReadAt = this.#now();
+      this.#reading = undefined;
+      this.#watch = afterWatchRead(this.#watch, read, this.#lastReadAt);
       this.#update();
-      if (!this.#stopped) this.#pollTimer = unref(setTimeout(() => this.#poll(), nextPollDelay(this.#o.pollIntervalMs, this.#random())));
+      this.#schedule();
     });
+  }
+
+  /** (Re)plans the next read from the current cadence; none while one is in flight (it plans when it ends). */
+  #schedule(): void {
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    this.#awaitingOutput = false;
+    if (this.#stopped || !this.#started || this.#reading) return;
+    const delay = nextReadDelay(this.#poll, {
+      fresh: this.#current.reason !== CadenceReason.unwatched,
+      output: this.#output,
+      sinceReadMs: this.#now() - this.#lastReadAt,
+      random: this.#random(),
+    });
+    if (delay === undefined) this.#awaitingOutput = true;
+    else this.#pollTimer = unref(setTimeout(() => this.#read(), delay));
   }
 
   #update(): void {
@@ -102,6 +142,7 @@ export class FlushCadenceKeeper {
     if (next.intervalMs === previous.intervalMs && next.reason === previous.reason) return;
     this.#current = next;
     this.#o.onChange(next, previous);
+    this.#schedule();
   }
 
   #decide(): Cadence {

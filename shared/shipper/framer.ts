@@ -4,6 +4,7 @@ import { Chunker, type SealedBody } from './chunker.js';
 import { EventMarker, type EventMarkerOptions } from './event-marker.js';
 import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';
+import { isErrorLine } from '../core/watch/index.js';
 
 /** A sealed chunk, gzipped, in seq order. */
 export interface FramedChunk {
@@ -27,6 +28,11 @@ export interface FramedChunk {
 export interface FramerOptions {
   maxChunkBytes: number;
   flushIntervalMs: number;
+  /**
+   * While the interval is longer than this (nobody watches the job), a chunk with an error-level
+   * line in it is sealed this long after that line ({@link isErrorLine}); default `flushIntervalMs`.
+   */
+  errorFlushIntervalMs?: number | undefined;
   maxLineBytes: number;
   gzipLevel: number;
   /** Number of the first line this framer captures (resumed from the spool state). */
@@ -65,6 +71,9 @@ export class Framer {
   /** Lines in chunks already sealed: the next chunk starts at `firstLine + sealedLines`. */
   #sealedLines = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #errorFlushIntervalMs: number;
+  /** The interval is longer than `errorFlushIntervalMs`: error lines hurry their chunk. */
+  #hurryErrors: boolean;
   /** Chunks come out in seq order through this chain, whatever order their gzips finish in. */
   #emitting: Promise<void> = Promise.resolve();
   #gzipBacklog = 0;
@@ -79,6 +88,8 @@ export class Framer {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#nextLine = options.firstLine;
+    this.#errorFlushIntervalMs = options.errorFlushIntervalMs ?? options.flushIntervalMs;
+    this.#hurryErrors = options.flushIntervalMs > this.#errorFlushIntervalMs;
     this.#captures = { stdout: new LineCapture(options.maxLineBytes), stderr: new LineCapture(options.maxLineBytes) };
     this.#chunker = new Chunker({ maxChunkBytes: options.maxChunkBytes, flushIntervalMs: options.flushIntervalMs });
     this.#gzipPool = new GzipPool(options.gzipLevel);
@@ -121,6 +132,7 @@ export class Framer {
   setFlushInterval(ms: number): void {
     if (this.#ended) return;
     this.#chunker.setFlushInterval(ms);
+    this.#hurryErrors = ms > this.#errorFlushIntervalMs;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armTimer();
@@ -144,6 +156,17 @@ export class Framer {
   #addLine(line: CapturedLine, stream: FrameStream): void {
     const mark = this.#events?.mark(stream, line.bytes, line.terminator, line.time);
     this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, mark }, this.#seal);
+    if (this.#hurryErrors && isErrorLine(line.bytes)) this.#hurry(line.time + this.#errorFlushIntervalMs);
+  }
+
+  /** Brings the current chunk's seal forward to `at` (the armed timer may be for later). */
+  #hurry(at: number): void {
+    const before = this.#chunker.dueAt();
+    this.#chunker.hurry(at);
+    if (this.#chunker.dueAt() === before || this.#ended) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armTimer();
   }
 
   #armTimer(): void {

@@ -69,6 +69,7 @@ export class Shipper {
     const framer = {
       maxChunkBytes: o.maxChunkBytes,
       flushIntervalMs: this.#cadence.current.intervalMs,
+      errorFlushIntervalMs: o.flushIntervalMs,
       maxLineBytes: o.maxLineBytes,
       gzipLevel: o.gzipLevel,
       firstLine: state.nextLine,
@@ -150,6 +151,7 @@ export class Shipper {
     try {
       this.#stats.bytes += data.length;
       this.#framing.write(stream, data, time);
+      this.#cadence.noteOutput();
     } catch (error) {
       this.#event({ type: 'spool-error', error: error as Error });
     }

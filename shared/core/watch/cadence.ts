@@ -1,4 +1,4 @@
-import { CadenceReason } from './constants.js';
+import { CadenceReason, WatchDefaults } from './constants.js';
 
 /**
  * What the shipper knows about the watch signal. Pure data, advanced by {@link afterWatchRead}.
@@ -68,4 +68,34 @@ export function flushCadence(p: CadencePolicy, at: { startedAt: number; now: num
 /** The delay before the next read: `pollIntervalMs` ± 25 %, `random` in [0, 1). */
 export function nextPollDelay(pollIntervalMs: number, random: number): number {
   return Math.round(pollIntervalMs * (0.75 + random * 0.5));
+}
+
+/** How often the shipper reads the signal (docs/shipper.md, "Fresh when watched"). */
+export interface PollPolicy {
+  /** While the job is idle and prints: a watch that starts is seen within about this long. */
+  pollIntervalMs: number;
+  /** While the job is fresh (watched, starting): only the end of a watch is to be seen, and seeing it late costs a few small chunks. */
+  freshPollIntervalMs: number;
+}
+
+/** The poll policy of a shipper reading every `pollIntervalMs` while idle. */
+export function pollPolicy(pollIntervalMs: number): PollPolicy {
+  return { pollIntervalMs, freshPollIntervalMs: Math.max(pollIntervalMs, WatchDefaults.freshPollIntervalMs) };
+}
+
+/**
+ * The delay before the next read of the signal, from the end of the last one; undefined: read
+ * only once the job prints again. Idle, a job is read every `pollIntervalMs` (jittered) while it
+ * prints and not at all while it is silent — a line printed after a watch starts is what waits
+ * for the switch, so with no output since the last read there is nothing to be late, and the
+ * first line after the silence triggers a read at once. Fresh, every `freshPollIntervalMs`.
+ *
+ * @example
+ * nextReadDelay({ pollIntervalMs: 2_000, freshPollIntervalMs: 10_000 }, { fresh: false, output: false, sinceReadMs: 5_000, random: 0.5 }) // → undefined
+ * nextReadDelay({ pollIntervalMs: 2_000, freshPollIntervalMs: 10_000 }, { fresh: false, output: true, sinceReadMs: 500, random: 0.5 })   // → 1500
+ */
+export function nextReadDelay(p: PollPolicy, at: { fresh: boolean; output: boolean; sinceReadMs: number; random: number }): number | undefined {
+  if (at.fresh) return Math.max(0, nextPollDelay(p.freshPollIntervalMs, at.random) - at.sinceReadMs);
+  if (!at.output) return undefined;
+  return Math.max(0, nextPollDelay(p.pollIntervalMs, at.random) - at.sinceReadMs);
 }

@@ -4,8 +4,14 @@ export const WatchDefaults = {
   signalTtlMs: 90_000,
   /** The logs API writes a job's signal at most this often per container. */
   signalEveryMs: 20_000,
-  /** The shipper reads the signal about this often (±25 % jitter, so a fleet's reads do not align). */
-  pollIntervalMs: 10_000,
+  /**
+   * While a job is idle and prints, the shipper reads its signal about this often (±25 % jitter,
+   * so a fleet's reads do not align): the lines printed between a watch's start and the next read
+   * wait for that read (docs/cost.md, "The switch").
+   */
+  pollIntervalMs: 2_000,
+  /** While a job is fresh (watched, starting) it reads this often, or `pollIntervalMs` when that is longer. */
+  freshPollIntervalMs: 10_000,
   /** An `until` further ahead than this (a writer's clock far ahead) counts as this. */
   maxAheadMs: 10 * 60_000,
 } as const;

@@ -5,11 +5,15 @@ export {
   flushCadence,
   isWatched,
   nextPollDelay,
+  nextReadDelay,
+  pollPolicy,
   UNWATCHED,
   type Cadence,
   type CadencePolicy,
+  type PollPolicy,
   type WatchRead,
   type WatchState,
 } from './cadence.js';
 export { CadenceReason, WatchDefaults } from './constants.js';
 export { encodeWatchSignal, parseWatchSignal, WATCH_PREFIX, watchKey } from './watch-signal.js';
+export { ERROR_WINDOW_BYTES, isErrorLine } from './error-line.js';

@@ -4,14 +4,14 @@ import { FlushCadenceKeeper } from '../../../../shared/shipper/flush-cadence.js'
 
 const POLICY = { flushIntervalMs: 1_000, idleFlushIntervalMs: 30_000, freshStartMs: 60_000 };
 
-/** A keeper on the fake clock whose reads answer whatever `signal` holds at the time. */
-function keeper(policy = POLICY) {
+/** A keeper on the fake clock whose reads answer whatever `signal` holds at the time; the job prints every 250 ms unless `silent`. */
+function keeper(policy = POLICY, { silent = false } = {}) {
   let signal: WatchRead = { kind: 'missing' };
   const changes: Cadence[] = [];
   let reads = 0;
   const k = new FlushCadenceKeeper({
     policy,
-    pollIntervalMs: 10_000,
+    pollIntervalMs: 2_000,
     read: async () => {
       reads++;
       return signal;
@@ -19,6 +19,7 @@ function keeper(policy = POLICY) {
     onChange: (c) => changes.push(c),
     random: () => 0.5,
   });
+  if (!silent) setInterval(() => k.noteOutput(), 250);
   return {
     k,
     changes,
@@ -46,15 +47,17 @@ describe('FlushCadenceKeeper', () => {
     k.stop();
   });
 
-  it('turns fresh within one poll of someone starting to watch, and idle within one poll of the signal running out', async () => {
+  it('turns fresh within one idle poll of someone starting to watch, and idle within one fresh poll of the signal running out', async () => {
     const t = keeper({ ...POLICY, freshStartMs: 0 });
     t.k.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(t.k.current.reason).toBe(CadenceReason.unwatched);
     t.watchFor(90_000);
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(2_000);
     expect(t.k.current).toEqual({ intervalMs: 1_000, reason: CadenceReason.watched });
-    await vi.advanceTimersByTimeAsync(90_000);
+    await vi.advanceTimersByTimeAsync(80_000);
+    expect(t.k.current.reason).toBe(CadenceReason.watched);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(t.k.current).toEqual({ intervalMs: 30_000, reason: CadenceReason.unwatched });
     expect(t.changes.map((c) => c.reason)).toEqual([CadenceReason.watched, CadenceReason.unwatched]);
     t.k.stop();
@@ -74,8 +77,10 @@ describe('FlushCadenceKeeper', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(t.k.current.reason).toBe(CadenceReason.unwatched);
     t.fail();
+    const failed = t.k.failedReads;
     await vi.advanceTimersByTimeAsync(120_000);
     expect(t.k.current.reason).toBe(CadenceReason.unwatched);
+    expect(t.k.failedReads).toBeGreaterThan(failed + 40);
     t.k.stop();
   });
 
@@ -87,6 +92,7 @@ describe('FlushCadenceKeeper', () => {
       read: () => Promise.reject(new Error('bug')),
       onChange: (c) => changes.push(c),
     });
+    setInterval(() => k.noteOutput(), 250);
     k.start();
     await vi.advanceTimersByTimeAsync(30_000);
     expect(k.failedReads).toBeGreaterThanOrEqual(3);
@@ -102,13 +108,28 @@ describe('FlushCadenceKeeper', () => {
     expect(t.k.current).toEqual({ intervalMs: 1_000, reason: CadenceReason.alwaysFresh });
   });
 
-  it('reads about every poll interval, and stops reading when stopped', async () => {
+  it('reads every fresh poll interval while fresh, every poll interval while idle and printing, and stops reading when stopped', async () => {
     const t = keeper();
     t.k.start();
-    await vi.advanceTimersByTimeAsync(100_000);
-    expect(t.reads()).toBe(11);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(t.reads()).toBe(6); // at 0, 10, …, 50 s: fresh start
+    await vi.advanceTimersByTimeAsync(41_000);
+    expect(t.reads()).toBe(6 + 20); // from 60 s every 2 s
     t.k.stop();
     await vi.advanceTimersByTimeAsync(100_000);
-    expect(t.reads()).toBe(11);
+    expect(t.reads()).toBe(26);
+  });
+
+  it('reads nothing while an idle job is silent, and at once when it prints again', async () => {
+    const t = keeper({ ...POLICY, freshStartMs: 0 }, { silent: true });
+    t.k.start();
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(t.reads()).toBe(1);
+    t.watchFor(90_000);
+    t.k.noteOutput();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.reads()).toBe(2);
+    expect(t.k.current.reason).toBe(CadenceReason.watched);
+    t.k.stop();
   });
 });

@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Framer, type FramedChunk } from '../../../../shared/shipper/framer.js';
 
 /** A framer on the fake clock (gzip runs for real on the thread pool). */
-function framer(o: { flushIntervalMs: number; maxChunkBytes?: number }) {
+function framer(o: { flushIntervalMs: number; maxChunkBytes?: number; errorFlushIntervalMs?: number }) {
   const chunks: FramedChunk[] = [];
   const f = new Framer({
     maxChunkBytes: o.maxChunkBytes ?? 1024 * 1024,
     flushIntervalMs: o.flushIntervalMs,
+    errorFlushIntervalMs: o.errorFlushIntervalMs,
     maxLineBytes: 16 * 1024,
     gzipLevel: 1,
     firstLine: 0,
@@ -17,7 +18,8 @@ function framer(o: { flushIntervalMs: number; maxChunkBytes?: number }) {
   });
   let n = 0;
   const line = () => f.write('stdout', Buffer.from(`step ${n++}\n`), Date.now());
-  return { f, chunks, line };
+  const error = () => f.write('stderr', Buffer.from(`2026-12-01 10:00:00 ERROR step ${n++} failed\n`), Date.now());
+  return { f, chunks, line, error };
 }
 
 /** Lets sealed chunks through gzip (real I/O): resolves once nothing is waiting for it. */
@@ -85,5 +87,33 @@ describe('Framer: the flush interval follows the watch', () => {
     await t.f.end();
     expect(t.chunks.at(-1)!.final).toBe(true);
     expect(t.chunks.reduce((n, c) => n + c.lines, 0)).toBe(100);
+  });
+
+  it('while idle, seals the chunk holding an error-level line one fresh interval after it, then goes on idle', async () => {
+    const t = framer({ flushIntervalMs: 30_000, errorFlushIntervalMs: 1_000 });
+    await printSlowly(t, 5);
+    t.error();
+    await vi.advanceTimersByTimeAsync(999);
+    await drained(t.f);
+    expect(t.chunks).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await drained(t.f);
+    expect(t.chunks.map((c) => c.lines)).toEqual([6]);
+    await printSlowly(t, 29);
+    expect(t.chunks).toHaveLength(1);
+    await printSlowly(t, 2);
+    expect(t.chunks.map((c) => c.lines)).toEqual([6, 30]);
+    await t.f.end();
+  });
+
+  it('a job printing errors while watched is sealed by the (same) fresh interval', async () => {
+    const t = framer({ flushIntervalMs: 1_000, errorFlushIntervalMs: 1_000 });
+    t.line();
+    await vi.advanceTimersByTimeAsync(500);
+    t.error();
+    await vi.advanceTimersByTimeAsync(500);
+    await drained(t.f);
+    expect(t.chunks.map((c) => c.lines)).toEqual([2]);
+    await t.f.end();
   });
 });

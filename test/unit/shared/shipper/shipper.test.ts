@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { reassembleStreams } from '../../../../shared/core/contract/index.js';
+import { WatchDefaults } from '../../../../shared/core/watch/index.js';
 import { PRODUCER, Shipper, ShipperOptionsError, SpoolLockedError, type ShipperEvent, type ShipperOptions } from '../../../../shared/shipper/index.js';
 import { fakeS3 } from './fake-s3.js';
 
@@ -368,6 +369,11 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     const s3 = fakeS3();
     const events: ShipperEvent[] = [];
     const watched = { flushIntervalMs: 50, idleFlushIntervalMs: 60_000, freshStartMs: 0, watchPollIntervalMs: 100 };
+    // Watched, the signal is read every 10 s (WatchDefaults.freshPollIntervalMs): too slow for this test.
+    const defaults = WatchDefaults as { freshPollIntervalMs: number };
+    const freshPoll = defaults.freshPollIntervalMs;
+    defaults.freshPollIntervalMs = 100;
+    onTestFinished(() => void (defaults.freshPollIntervalMs = freshPoll));
     const shipper = await Shipper.open(options(s3, { ...watched, onEvent: (e) => events.push(e) }));
     const printSlowly = async (from: number, count: number, gapMs: number) => {
       for (let i = from; i < from + count; i++) {
