@@ -17,7 +17,8 @@
  *             Its figures count only the lines printed after that write: freshness while watched,
  *             switching included (the shipper reads the signal every ~10 s). `switch s` is the
  *             time from the write to the first line becoming searchable; `chunks` shows what the
- *             unwatched part saved.
+ *             unwatched part saved. `--watch-poll-ms 10000,2000` measures one `watched-<ms>`
+ *             variant per poll interval (`--watch-poll-interval`) in the same run.
  *
  * Both write into the stack's bucket under `chunks/`, so the bucket notification, the chunk queue,
  * the event-source runner (the real middy handler, batch size and batching window from the
@@ -32,6 +33,7 @@
  *   tsx bench/shipper-freshness.ts [--rounds 2] [--seconds 30] [--lines-per-s 200] [--poll-ms 100]
  *                                  [--flush-ms 1000] [--batching-window-s <template's>]   # what-ifs
  *                                  [--variants direct,joblogs,watched] [--idle-flush-ms 30000] [--watch-after-s <seconds/3>]
+ *                                  [--watch-poll-ms <the shipper's default>[,<ms>…]]
  *   a quiet job watched: tsx bench/shipper-freshness.ts --lines-per-s 2 --seconds 60 --variants direct,watched
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -67,7 +69,11 @@ const PROBE = /^freshness probe (\d+):/;
 const STAGE = 'bench';
 
 const VARIANTS = ['direct', 'joblogs', 'watched'] as const;
-type Variant = (typeof VARIANTS)[number];
+/** One of {@link VARIANTS}, or `watched-<ms>`: watched with that poll interval. */
+type Variant = string;
+const isWatched = (variant: Variant) => variant.startsWith('watched');
+/** `watched-2000` → 2000; plain `watched`: the shipper's default. */
+const watchPollMs = (variant: Variant) => Number(/^watched-(\d+)$/.exec(variant)?.[1] ?? ShipperDefaults.watchPollIntervalMs);
 
 interface Options {
   rounds: number;
@@ -134,7 +140,7 @@ async function measureRun(
   const prober = new FreshnessProber(searchJob(stack, run.dataStream, run.jobId));
   for (let probe = 0; probe < total; probe++) prober.add(probe);
   prober.start(options.pollMs);
-  const watch = run.variant === 'watched' ? watchLater(stack, run.jobId, options.watchAfterS * 1000) : undefined;
+  const watch = isWatched(run.variant) ? watchLater(stack, run.jobId, options.watchAfterS * 1000) : undefined;
   let chunks: number;
   try {
     chunks = await (run.variant === 'direct' ? runDirect(stack, run.jobId, options) : runJoblogs(stack, run.bundle, run.jobId, options, run.work, run.variant));
@@ -213,7 +219,9 @@ async function runDirect(stack: LocalStack, jobId: string, options: Options): Pr
 
 async function runJoblogs(stack: LocalStack, bundle: string, jobId: string, options: Options, work: string, variant: Variant): Promise<number> {
   const out = stdioTo('/dev/null');
-  const cadence = variant === 'watched' ? ['--idle-flush-interval', String(options.idleFlushMs), '--fresh-start', '0'] : [];
+  const cadence = isWatched(variant)
+    ? ['--idle-flush-interval', String(options.idleFlushMs), '--fresh-start', '0', '--watch-poll-interval', String(watchPollMs(variant))]
+    : [];
   const child = spawnJoblogs(
     {
       bundle,
@@ -302,10 +310,15 @@ async function main(): Promise<void> {
       variants: { type: 'string', default: VARIANTS.join(',') },
       'idle-flush-ms': { type: 'string', default: String(ShipperDefaults.idleFlushIntervalMs) },
       'watch-after-s': { type: 'string' },
+      'watch-poll-ms': { type: 'string' },
     },
   });
-  const variants = values.variants.split(',').map((v) => v.trim()) as Variant[];
-  if (!variants.includes('direct') || variants.some((v) => !VARIANTS.includes(v))) throw new Error(`--variants: direct and any of ${VARIANTS.join(', ')}`);
+  const named = values.variants.split(',').map((v) => v.trim());
+  if (!named.includes('direct') || named.some((v) => !(VARIANTS as readonly string[]).includes(v)))
+    throw new Error(`--variants: direct and any of ${VARIANTS.join(', ')}`);
+  const polls = values['watch-poll-ms']?.split(',').map((ms) => Number(ms.trim()));
+  if (polls?.some((ms) => !Number.isInteger(ms) || ms < 100)) throw new Error('--watch-poll-ms: integers ≥ 100, comma-separated');
+  const variants = named.flatMap((v) => (v === 'watched' && polls ? polls.map((ms) => `watched-${ms}`) : [v]));
   const options: Options = {
     rounds: Number(values.rounds),
     seconds: Number(values.seconds),

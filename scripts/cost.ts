@@ -6,13 +6,13 @@
  *
  * Options: --job-hours (how long a job runs), --flush-s (the shipper's flush interval while fresh),
  * --idle-flush-s (while nobody watches; 0 = always fresh), --watched (share of the hours someone
- * follows a job, 0–1), --stage (whose retention params to use, serverless.yml), --prices
+ * follows a job, 0–1), --watch-poll-s (how often an idle job that prints reads the watch signal), --stage (whose retention params to use, serverless.yml), --prices
  * <file.json> (your own list prices).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WatchDefaults } from '../shared/core/watch/index.js';
+import { pollPolicy, WatchDefaults } from '../shared/core/watch/index.js';
 import {
   chunksPerHour,
   cloudWatchJobHour,
@@ -43,12 +43,13 @@ function positive(name: string, raw: string | undefined, fallback: number, min =
 }
 
 /** The shipper's defaults for fresh when watched, with the interval and watched share asked for. */
-function watchPolicy(idleFlushIntervalS: number, watchedFraction: number): WatchPolicy {
+function watchPolicy(idleFlushIntervalS: number, watchedFraction: number, pollIntervalS: number): WatchPolicy {
   return {
     idleFlushIntervalS,
     watchedFraction,
     freshStartS: ShipperDefaults.freshStartMs / 1000,
-    pollIntervalS: ShipperDefaults.watchPollIntervalMs / 1000,
+    pollIntervalS,
+    freshPollIntervalS: pollPolicy(pollIntervalS * 1000).freshPollIntervalMs / 1000,
     signalEveryS: WatchDefaults.signalEveryMs / 1000,
   };
 }
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       'job-hours': { type: 'string' },
       'flush-s': { type: 'string' },
       'idle-flush-s': { type: 'string' },
+      'watch-poll-s': { type: 'string' },
       watched: { type: 'string' },
       stage: { type: 'string', default: 'default' },
       prices: { type: 'string' },
@@ -121,12 +123,13 @@ async function main(): Promise<void> {
     `measured ${measured.measuredAt} (${measured.machine}); retention: chunks ${policy.chunkRetentionDays} d, download files ${policy.downloadRetentionDays} d, search ${policy.searchRetentionDays} d (stage ${values.stage})`,
   );
   const idleS = positive('idle-flush-s', values['idle-flush-s'], ShipperDefaults.idleFlushIntervalMs / 1000, 0);
+  const pollS = positive('watch-poll-s', values['watch-poll-s'], ShipperDefaults.watchPollIntervalMs / 1000, 0.1);
   const watched = positive('watched', values.watched, 0.1, 0);
   if (watched > 1) throw new Error(`--watched is a share of the hours, 0–1, got ${watched}`);
   const adaptive = idleS > flushS;
-  const oursPolicy = adaptive ? { ...policy, watch: watchPolicy(idleS, watched) } : policy;
+  const oursPolicy = adaptive ? { ...policy, watch: watchPolicy(idleS, watched, pollS) } : policy;
   const ours = jobHourCost(workload, oursPolicy, measured, prices);
-  const unwatched = jobHourCost(workload, { ...policy, watch: watchPolicy(Math.max(idleS, flushS), 0) }, measured, prices);
+  const unwatched = jobHourCost(workload, { ...policy, watch: watchPolicy(Math.max(idleS, flushS), 0, pollS) }, measured, prices);
   const always = jobHourCost(workload, policy, measured, prices);
   const batching = jobHourCost(workload, { ...policy, flushIntervalS: BATCHING_FLUSH_S }, measured, prices);
   const cloudWatch = cloudWatchJobHour(workload, policy.searchRetentionDays, prices);

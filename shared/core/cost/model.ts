@@ -37,8 +37,10 @@ export interface WatchPolicy {
   watchedFraction: number;
   /** Fresh at the start of each job, watched or not. */
   freshStartS: number;
-  /** The shipper reads the signal (one S3 GET) this often, watched or not. */
+  /** While idle, the shipper reads the signal (one S3 GET) this often — as long as the job prints; a silent job reads nothing. */
   pollIntervalS: number;
+  /** While fresh (watched, starting), this often. */
+  freshPollIntervalS: number;
   /** The logs API writes the signal (one S3 PUT) this often while someone follows the job. */
   signalEveryS: number;
 }
@@ -96,10 +98,17 @@ export function chunksPerHour(w: Workload, p: Policy): number {
   return Math.min(lines, Math.max(fresh / p.flushIntervalS + idle, bySize));
 }
 
-/** Requests for the watch signal per job-hour: the shipper's GETs (one source) and the logs API's PUTs while watched. */
-export function watchRequestsPerHour(p: Policy): { gets: number; puts: number } {
+/**
+ * Requests for the watch signal per job-hour: the shipper's GETs (one source; idle, at most one
+ * per poll interval — a job that prints in every one) and the logs API's PUTs while watched.
+ */
+export function watchRequestsPerHour(w: Workload, p: Policy): { gets: number; puts: number } {
   if (!p.watch) return { gets: 0, puts: 0 };
-  return { gets: 3600 / p.watch.pollIntervalS, puts: (p.watch.watchedFraction * 3600) / p.watch.signalEveryS };
+  const fresh = freshSecondsPerHour(w, p);
+  return {
+    gets: fresh / p.watch.freshPollIntervalS + (3600 - fresh) / p.watch.pollIntervalS,
+    puts: (p.watch.watchedFraction * 3600) / p.watch.signalEveryS,
+  };
 }
 
 function breakdown(items: CostItem[], rawBytes: number): CostBreakdown {
@@ -126,7 +135,7 @@ export function jobHourCost(w: Workload, p: Policy, m: MeasuredCosts, prices: Pr
   const gzGb = (rawBytes * m.gzipRatio) / GB;
   const s3GbMonths = gzGb * ((p.chunkRetentionDays + p.downloadRetentionDays) / DAYS_PER_MONTH);
   const searchGbMonths = ((rawBytes * m.searchBytesPerRawByte) / GB) * (1 + prices.search.replicas) * (p.searchRetentionDays / DAYS_PER_MONTH);
-  const watch = watchRequestsPerHour(p);
+  const watch = watchRequestsPerHour(w, p);
   const watchItems: CostItem[] = p.watch
     ? [
         { item: 'S3 GET (watch signal reads)', quantity: watch.gets, unit: 'requests', usd: (watch.gets / 1000) * prices.s3.getPer1000 },

@@ -92,7 +92,7 @@ describe('the measurement', () => {
 
 describe('fresh when watched', () => {
   const quiet = { linesPerS: 1, bytesPerLine: 100, jobHours: 4 };
-  const watch = { idleFlushIntervalS: 30, watchedFraction: 0.1, freshStartS: 60, pollIntervalS: 10, signalEveryS: 20 };
+  const watch = { idleFlushIntervalS: 30, watchedFraction: 0.1, freshStartS: 60, pollIntervalS: 2, freshPollIntervalS: 10, signalEveryS: 20 };
 
   it('makes one chunk a second while fresh (watched, and the fresh start spread over the job) and one per idle interval otherwise', () => {
     const fresh = 0.1 * 3600 + 60 / 4;
@@ -100,17 +100,18 @@ describe('fresh when watched', () => {
     expect(chunksPerHour(quiet, { ...POLICY, watch: { ...watch, watchedFraction: 1 } })).toBe(3600);
   });
 
-  it('prices the signal: a GET per poll all hour, a PUT per write while watched', () => {
+  it('prices the signal: a GET per fresh poll while fresh and per idle poll otherwise, a PUT per write while watched', () => {
     const b = jobHourCost(quiet, { ...POLICY, watch }, MEASURED, LIST_PRICES);
-    expect(item(b, 'S3 GET (watch signal reads)').quantity).toBe(360);
+    const fresh = 0.1 * 3600 + 60 / 4;
+    expect(item(b, 'S3 GET (watch signal reads)').quantity).toBeCloseTo(fresh / 10 + (3600 - fresh) / 2);
     expect(item(b, 'S3 PUT (watch signal writes)').quantity).toBe(18);
   });
 
-  it('brings an unwatched quiet job within a few times CloudWatch, from over a hundred', () => {
+  it('cuts an unwatched quiet job-hour more than tenfold, to within ten times CloudWatch from over a hundred', () => {
     const unwatched = jobHourCost(quiet, { ...POLICY, watch: { ...watch, watchedFraction: 0 } }, MEASURED, LIST_PRICES);
     const today = jobHourCost(quiet, POLICY, MEASURED, LIST_PRICES);
     const cw = cloudWatchJobHour(quiet, 30, LIST_PRICES);
-    expect(today.totalUsd / unwatched.totalUsd).toBeGreaterThan(15);
+    expect(today.totalUsd / unwatched.totalUsd).toBeGreaterThan(10);
     expect(unwatched.totalUsd / cw.totalUsd).toBeLessThan(10);
   });
 });
