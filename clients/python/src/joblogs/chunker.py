@@ -24,7 +24,7 @@ class SealedBody:
 
 
 class Chunker:
-    __slots__ = ("_bytes", "_encoder", "_flush_ms", "_lines", "_max_bytes", "_max_lines", "_parts", "_start")
+    __slots__ = ("_bytes", "_encoder", "_flush_ms", "_hurry_at", "_lines", "_max_bytes", "_max_lines", "_parts", "_start")
 
     def __init__(self, *, max_chunk_bytes: int, flush_interval_ms: int, max_lines: int = MAX_LINES_PER_CHUNK):
         self._max_bytes = max_chunk_bytes
@@ -35,6 +35,7 @@ class Chunker:
         self._bytes = 0
         self._lines = 0
         self._start = 0
+        self._hurry_at: Optional[int] = None
 
     @property
     def lines(self) -> int:
@@ -60,7 +61,19 @@ class Chunker:
 
     def due_at(self) -> Optional[int]:
         """When the current chunk must be sealed by age, or None when it is empty."""
-        return None if self._lines == 0 else self._start + self._flush_ms
+        if self._lines == 0:
+            return None
+        due = self._start + self._flush_ms
+        return self._hurry_at if self._hurry_at is not None and self._hurry_at < due else due
+
+    def hurry(self, at: int) -> None:
+        """The current chunk is due by ``at`` at the latest (an error line in it, while the interval is idle)."""
+        if self._lines > 0 and (self._hurry_at is None or at < self._hurry_at):
+            self._hurry_at = at
+
+    def set_flush_interval(self, flush_interval_ms: int) -> None:
+        """Changes the age bound from now on; the current chunk is due by the new one (at once, if it is older)."""
+        self._flush_ms = flush_interval_ms
 
     def is_due(self, now: int) -> bool:
         due = self.due_at()
@@ -75,4 +88,5 @@ class Chunker:
         self._parts = []
         self._bytes = 0
         self._lines = 0
+        self._hurry_at = None
         return sealed

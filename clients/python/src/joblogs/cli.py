@@ -22,6 +22,7 @@ from .config import (
 from .contract import chunk_prefix
 from .errors import SpoolError, StoreError
 from .events import (
+    CadenceChanged,
     Conflict,
     Dropped,
     MarkerFailed,
@@ -32,6 +33,7 @@ from .events import (
     SpoolProblem,
     Uploaded,
     UploadFailed,
+    WatchReadFailed,
 )
 from .passthrough import pump
 from .s3_http import S3HttpStore
@@ -220,6 +222,10 @@ def report(event: ShipperEvent, verbose: bool, say: Say) -> None:
         say(f"joblogs: conflict: {event.detail}; kept in the spool, uploads of this source stopped")
     elif isinstance(event, MarkerFailed) and verbose:
         say(f"joblogs: job marker {event.key} not written yet: {event.error}; retrying")
+    elif isinstance(event, CadenceChanged) and verbose:
+        say(f"joblogs: sealing chunks every {event.interval_ms} ms ({event.reason})")
+    elif isinstance(event, WatchReadFailed) and verbose:
+        say(f"joblogs: {event.error}; keeping the current flush interval")
 
 
 __all__ = ["EXIT_FAILURE", "main"]

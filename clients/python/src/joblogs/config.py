@@ -45,7 +45,25 @@ _COMMON: tuple[tuple[str, str, Optional[str], str], ...] = (
         "--flush-interval",
         "JOBLOGS_FLUSH_INTERVAL_MS",
         "1000",
-        "seal a chunk at most this long (ms) after its first line",
+        "seal a chunk at most this long (ms) after its first line while someone watches the job (and at start)",
+    ),
+    (
+        "--idle-flush-interval",
+        "JOBLOGS_IDLE_FLUSH_INTERVAL_MS",
+        None,
+        "the same while nobody watches the job (default 30000; 0 = always --flush-interval)",
+    ),
+    (
+        "--fresh-start",
+        "JOBLOGS_FRESH_START_MS",
+        None,
+        "stay at --flush-interval this long (ms) after start, watched or not (default 60000)",
+    ),
+    (
+        "--watch-poll-interval",
+        "JOBLOGS_WATCH_POLL_INTERVAL_MS",
+        None,
+        "how often (ms) the job's watch signal is read while it prints and nobody watches (default 2000, jittered)",
     ),
     (
         "--max-chunk-bytes",
@@ -173,6 +191,9 @@ def parse_cli(argv: Sequence[str], env: Mapping[str, str]) -> CliConfig:
         problems.append(f"--on-spool-full must be drop-oldest or block, got {overflow!r}")
     numbers = {
         "flush_interval_ms": integer("--flush-interval"),
+        "idle_flush_interval_ms": integer("--idle-flush-interval"),
+        "fresh_start_ms": integer("--fresh-start"),
+        "watch_poll_interval_ms": integer("--watch-poll-interval"),
         "max_chunk_bytes": integer("--max-chunk-bytes"),
         "max_line_bytes": integer("--max-line-bytes"),
         "spool_max_bytes": integer("--spool-max-bytes"),

@@ -78,3 +78,7 @@ class ChunkConflictError(JoblogsError):
 
 class JobRegistrationError(JoblogsError):
     """A job id is registered already, with another owner or team."""
+
+
+class WatchSignalError(JoblogsError, ValueError):
+    """A watch signal that is not one (not JSON, no valid ``until``, too large), or a bad job id for its key."""

@@ -67,7 +67,25 @@ class MarkerFailed:
     error: Exception
 
 
-ShipperEvent = Union[Resumed, Uploaded, UploadFailed, Dropped, SpoolProblem, Rejected, Conflict, MarkerFailed]
+@dataclass(frozen=True)
+class CadenceChanged:
+    """The flush interval changed: someone started or stopped watching, or the fresh start ended (docs/shipper.md)."""
+
+    interval_ms: int
+    reason: str
+    """``starting``, ``watched``, ``unwatched`` or ``always-fresh``."""
+
+
+@dataclass(frozen=True)
+class WatchReadFailed:
+    """A read of the watch signal failed; the cadence stays as it was."""
+
+    error: Exception
+
+
+ShipperEvent = Union[
+    Resumed, Uploaded, UploadFailed, Dropped, SpoolProblem, Rejected, Conflict, MarkerFailed, CadenceChanged, WatchReadFailed
+]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from .chunker import Chunker, SealedBody
 from .contract import STREAMS, Stream
 from .line_capture import CapturedLine, LineCapture
 from .scrub import Scrubber, StreamScrubber
+from .watch import is_error_line
 
 
 def now_ms() -> int:
@@ -53,8 +54,12 @@ class Framer:
         on_error: Callable[[Exception], None],
         on_progress: Callable[[], None],
         scrubber: Optional[Scrubber] = None,
+        error_flush_interval_ms: Optional[int] = None,
     ):
         self._chunker = Chunker(max_chunk_bytes=max_chunk_bytes, flush_interval_ms=flush_interval_ms)
+        # While the interval is longer (nobody watches), a chunk with an error-level line is sealed this long after it.
+        self._error_flush_ms = flush_interval_ms if error_flush_interval_ms is None else error_flush_interval_ms
+        self._hurry_errors = flush_interval_ms > self._error_flush_ms
         self._captures: dict[str, LineCapture] = {
             "stdout": LineCapture(max_line_bytes),
             "stderr": LineCapture(max_line_bytes),
@@ -93,6 +98,14 @@ class Framer:
                 return
             self._input.append((stream, data, time_ms))
             self._input_bytes += len(data)
+            self._cv.notify_all()
+
+    def set_flush_interval(self, flush_interval_ms: int) -> None:
+        """Changes how long a chunk may wait after its first line (fresh when watched, docs/shipper.md):
+        the current chunk is sealed by the new bound — at once when it is already older."""
+        with self._cv:
+            self._chunker.set_flush_interval(flush_interval_ms)
+            self._hurry_errors = flush_interval_ms > self._error_flush_ms
             self._cv.notify_all()
 
     def end(self, timeout: Optional[float] = None) -> bool:
@@ -159,9 +172,12 @@ class Framer:
     def _add(self, lines: list[CapturedLine], stream: Stream) -> None:
         add = self._chunker.add
         seal = self._seal_by_size
+        hurry = self._hurry_errors
         for data, terminator, time_ms in lines:
             add(time_ms, stream, self._next_line, data, terminator, seal)
             self._next_line += 1
+            if hurry and is_error_line(data):
+                self._chunker.hurry(time_ms + self._error_flush_ms)
         lines.clear()
 
     def _seal_by_size(self, sealed: SealedBody) -> None:

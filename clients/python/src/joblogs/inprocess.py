@@ -163,6 +163,9 @@ def _options_from(job_id: Optional[str], bucket: Optional[str], env: Mapping[str
             fields[name] = env[variable]
     for name, variable in (
         ("flush_interval_ms", "JOBLOGS_FLUSH_INTERVAL_MS"),
+        ("idle_flush_interval_ms", "JOBLOGS_IDLE_FLUSH_INTERVAL_MS"),
+        ("fresh_start_ms", "JOBLOGS_FRESH_START_MS"),
+        ("watch_poll_interval_ms", "JOBLOGS_WATCH_POLL_INTERVAL_MS"),
         ("max_chunk_bytes", "JOBLOGS_MAX_CHUNK_BYTES"),
         ("max_line_bytes", "JOBLOGS_MAX_LINE_BYTES"),
         ("spool_max_bytes", "JOBLOGS_SPOOL_MAX_BYTES"),

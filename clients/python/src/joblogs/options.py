@@ -24,6 +24,7 @@ from .contract import (
 from .errors import ShipperOptionsError
 from .frame import max_frame_bytes
 from .trace.context import read_traceparent
+from .watch import WATCH_PREFIX, WatchDefaults
 
 PRODUCER = f"joblogs-python/{__version__}"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
@@ -36,8 +37,8 @@ class ShipperOptions:
     """What one :class:`~joblogs.shipper.Shipper` ships, where, and within which bounds.
 
     Defaults follow the Node shipper (docs/shipper.md) and the contract's bounds: chunks sealed
-    at 1 MiB of frames or 1 s after their first line, lines split at 256 KiB, 8 MiB held in
-    memory, 512 MiB of spool.
+    at 1 MiB of frames or 1 s after their first line while the job is watched or starting (30 s
+    otherwise: "Fresh when watched"), lines split at 256 KiB, 8 MiB held in memory, 512 MiB of spool.
     """
 
     job_id: str
@@ -53,6 +54,16 @@ class ShipperOptions:
     spool_dir: Optional[str] = None
     """Default: ``$XDG_RUNTIME_DIR/joblogs``, else ``~/.cache/joblogs/spool``."""
     flush_interval_ms: int = 1000
+    """A chunk is sealed at most this long after its first line while the job is fresh (watched, starting)."""
+    idle_flush_interval_ms: int = 30_000
+    """The same bound while nobody watches the job; 0, or not longer than ``flush_interval_ms``:
+    always fresh, and the watch signal is never read."""
+    fresh_start_ms: int = 60_000
+    """For this long after the shipper opens it stays fresh, watched or not."""
+    watch_poll_interval_ms: int = WatchDefaults.POLL_INTERVAL_MS
+    """How often the watch signal (``<watch_prefix>v1/<jobId>.json``) is read while the job is idle
+    and prints (±25 %); while fresh, every 10 s (or this, if longer); while silent, not at all."""
+    watch_prefix: str = WATCH_PREFIX
     max_chunk_bytes: int = DEFAULT_CHUNK_BYTES
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     max_buffered_bytes: int = 8 * 1024 * 1024
@@ -96,6 +107,9 @@ class ShipperOptions:
 
 _BOUNDS: dict[str, tuple[int, int]] = {
     "flush_interval_ms": (1, 3_600_000),
+    "idle_flush_interval_ms": (0, 3_600_000),
+    "fresh_start_ms": (0, 3_600_000),
+    "watch_poll_interval_ms": (100, 3_600_000),
     "max_chunk_bytes": (1024, MAX_CHUNK_BYTES),
     "max_line_bytes": (16, MAX_CHUNK_BYTES),
     "max_buffered_bytes": (1024, 1 << 40),
@@ -117,7 +131,7 @@ def _problems(o: ShipperOptions) -> list[str]:
 
     if not isinstance(o.bucket, str) or not BUCKET_PATTERN.match(o.bucket):
         problems.append(f"bucket {json.dumps(o.bucket)} is not a valid S3 bucket name")
-    for name in ("prefix", "job_prefix"):
+    for name in ("prefix", "job_prefix", "watch_prefix"):
         value = getattr(o, name)
         if not isinstance(value, str) or (value != "" and not value.endswith("/")):
             problems.append(f'{name} {json.dumps(value)} must be empty or end with "/"')

@@ -18,9 +18,22 @@ import threading
 import time
 from typing import Callable, Optional
 
+from .cadence_keeper import CadenceKeeper
 from .contract import CHUNK_SUFFIX, FinalInfo, Meta, Stream, chunk_metadata
-from .errors import SpoolError
-from .events import Conflict, Dropped, Rejected, Resumed, ShipperEvent, ShipperSummary, SpoolProblem, Uploaded, UploadFailed
+from .errors import SpoolError, StoreError, WatchSignalError
+from .events import (
+    CadenceChanged,
+    Conflict,
+    Dropped,
+    Rejected,
+    Resumed,
+    ShipperEvent,
+    ShipperSummary,
+    SpoolProblem,
+    Uploaded,
+    UploadFailed,
+    WatchReadFailed,
+)
 from .frame import iso_millis
 from .framing import Framer, GzippedChunk, now_ms
 from .markers import JobMarkers, MarkerOptions
@@ -29,6 +42,7 @@ from .scrub import Scrubber, SecretValue
 from .spool import Spool, SpoolEntry, SpoolState, chunk_file_name
 from .store import ObjectStore
 from .uploader import Uploader, UploaderOptions
+from .watch import Cadence, CadencePolicy, Failed, Found, Missing, WatchRead, parse_watch_signal, watch_key
 
 EventListener = Callable[[ShipperEvent], None]
 
@@ -86,10 +100,19 @@ class Shipper:
                 finish_final=self._markers.write_final,
             ),
         )
+        self._cadence = CadenceKeeper(
+            CadencePolicy(options.flush_interval_ms, options.idle_flush_interval_ms, options.fresh_start_ms),
+            poll_interval_ms=options.watch_poll_interval_ms,
+            read=_signal_reader(store, watch_key(options.job_id, options.watch_prefix)),
+            on_change=self._cadence_changed,
+            on_read_failed=lambda error: self._event(WatchReadFailed(error)),
+            now=now_ms,
+        )
         scrubber = Scrubber([SecretValue(name, value) for name, value in options.secret_values()]) if options.redact else None
         self._framer = Framer(
             max_chunk_bytes=options.max_chunk_bytes,
-            flush_interval_ms=options.flush_interval_ms,
+            flush_interval_ms=self._cadence.current.interval_ms,
+            error_flush_interval_ms=options.flush_interval_ms,
             max_line_bytes=options.max_line_bytes,
             gzip_level=options.gzip_level,
             first_line=state.next_line,
@@ -125,6 +148,7 @@ class Shipper:
             shipper._event(Resumed(len(opened.spool.entries), state.next_seq, state.next_line))
         shipper._markers.write_running()
         shipper._uploader.start()
+        shipper._cadence.start()
         return shipper
 
     @property
@@ -171,6 +195,7 @@ class Shipper:
         try:
             self._add(bytes=len(data))
             self._framer.write(stream, bytes(data), now_ms() if time_ms is None else time_ms)
+            self._cadence.note_output()
         except Exception as error:
             self._event(SpoolProblem(error))
 
@@ -190,6 +215,7 @@ class Shipper:
                 return self._closed or self.stats
             self._closing = True
             self._exit = (exit_code, signal)
+        self._cadence.stop()
         self._release_room()
         deadline = time.monotonic() + self._o.close_timeout_ms / 1000
         # Framing and spooling are local work: wait for them; only the uploads are bounded.
@@ -202,6 +228,16 @@ class Shipper:
         self._spool.release()
         self._closed = self.stats
         return self._closed
+
+    @property
+    def cadence(self) -> CadenceChanged:
+        """The flush interval now, and why."""
+        current = self._cadence.current
+        return CadenceChanged(current.interval_ms, current.reason)
+
+    def _cadence_changed(self, cadence: Cadence, _previous: Cadence) -> None:
+        self._framer.set_flush_interval(cadence.interval_ms)
+        self._event(CadenceChanged(cadence.interval_ms, cadence.reason))
 
     def _spool_chunk(self, chunk: GzippedChunk) -> None:
         """Gives a gzipped chunk its seq and metadata and writes it to the spool (sealing thread, in order)."""
@@ -328,3 +364,19 @@ class Shipper:
             listener(event)
         except Exception:
             pass  # a faulty listener must not break shipping
+
+
+def _signal_reader(store: ObjectStore, key: str) -> Callable[[], WatchRead]:
+    """One GET of the job's watch signal: absent (404) is :class:`Missing`; anything else that goes
+    wrong — a network or HTTP error, a 403, a body that is not a signal — is :class:`Failed`."""
+
+    def read() -> WatchRead:
+        try:
+            body = store.get(key)
+            if body is None:
+                return Missing()
+            return Found(parse_watch_signal(body, now_ms()))
+        except (StoreError, WatchSignalError) as error:
+            return Failed(error)
+
+    return read
