@@ -6,7 +6,8 @@
  *
  *   npm run load                                   # 500 jobs for 10 minutes (stack.ts up first)
  *   npm run load -- --jobs 50 --minutes 1          # smaller
- *   npm run load -- --flush-ms 1000 --rate-scale 2 # what-ifs
+ *   npm run load -- --jobs 40 --minutes 2 --watched 10%   # 4 of them followed through the logs API's tail
+ *   npm run load -- --idle-flush-ms 60000 --rate-scale 2  # what-ifs
  *
  * Writes docs/load.md (unless --no-doc) and .local/load/last.json with every figure.
  * `npm run load` sets UV_THREADPOOL_SIZE=16: the simulated jobs share one process, so their gzip
@@ -19,9 +20,10 @@ import { parseArgs } from 'node:util';
 import { LOCAL_DIR, REPO_ROOT } from '../testkit/index.js';
 import { LoadBounds, LoadDefaults, renderLoadDoc, runLoad, summaryLines, type LoadOptions } from '../testkit/load/index.js';
 import { pauseHost } from '../testkit/stack/host.js';
-import { readStackFile, type ProvisionedStack } from '../testkit/stack/index.js';
+import { awsLocalEnv, readStackFile, type ProvisionedStack } from '../testkit/stack/index.js';
 
-const USAGE = `usage: tsx scripts/load.ts [--jobs N] [--minutes M] [--flush-ms MS] [--indexers N] [--rate-scale X]
+const USAGE = `usage: tsx scripts/load.ts [--jobs N] [--minutes M] [--watched P%] [--flush-ms MS] [--idle-flush-ms MS]
+       [--fresh-start-ms MS] [--watch-poll-ms MS] [--indexers N] [--rate-scale X]
        [--seed N] [--drain-timeout S] [--download-sample N] [--max-lines N] [--no-doc]
 defaults: ${JSON.stringify(LoadDefaults)}`;
 
@@ -32,6 +34,11 @@ function bounded(name: keyof typeof LoadBounds, raw: string | undefined, fallbac
   return value;
 }
 
+/** `10%` → `0.1`; a plain number is a share already. */
+function share(raw: string | undefined): string | undefined {
+  return raw?.trim().endsWith('%') ? String(Number(raw.trim().slice(0, -1)) / 100) : raw;
+}
+
 export function parseLoadArgs(argv: string[]): { options: Omit<LoadOptions, 'log'>; writeDoc: boolean } {
   const { values } = parseArgs({
     args: argv,
@@ -39,6 +46,10 @@ export function parseLoadArgs(argv: string[]): { options: Omit<LoadOptions, 'log
       jobs: { type: 'string' },
       minutes: { type: 'string' },
       'flush-ms': { type: 'string' },
+      'idle-flush-ms': { type: 'string' },
+      'fresh-start-ms': { type: 'string' },
+      'watch-poll-ms': { type: 'string' },
+      watched: { type: 'string' },
       indexers: { type: 'string' },
       'rate-scale': { type: 'string' },
       seed: { type: 'string' },
@@ -59,6 +70,11 @@ export function parseLoadArgs(argv: string[]): { options: Omit<LoadOptions, 'log
     jobs: Math.round(bounded('jobs', values.jobs, d.jobs, problems)),
     durationMs: Math.round(bounded('minutes', values.minutes, d.minutes, problems) * 60_000),
     flushIntervalMs: Math.round(bounded('flushIntervalMs', values['flush-ms'], d.flushIntervalMs, problems)),
+    idleFlushIntervalMs: Math.round(bounded('idleFlushIntervalMs', values['idle-flush-ms'], d.idleFlushIntervalMs, problems)),
+    freshStartMs: Math.round(bounded('freshStartMs', values['fresh-start-ms'], d.freshStartMs, problems)),
+    watchPollIntervalMs: Math.round(bounded('watchPollIntervalMs', values['watch-poll-ms'], d.watchPollIntervalMs, problems)),
+    // `10%` or `0.1`
+    watchedShare: bounded('watchedShare', share(values.watched), d.watchedShare, problems),
     indexers: Math.round(bounded('indexers', values.indexers, d.indexers, problems)),
     rateScale: bounded('rateScale', values['rate-scale'], d.rateScale, problems),
     drainTimeoutMs: Math.round(bounded('drainTimeoutS', values['drain-timeout'], d.drainTimeoutS, problems) * 1000),
@@ -83,6 +99,8 @@ async function main(): Promise<void> {
   const { options, writeDoc } = parseLoadArgs(process.argv.slice(2));
   const stack = readStackFile();
   if (!stack?.resources) throw new Error('The local stack is not up: run `npx tsx scripts/stack.ts up` first (npm run load does)');
+  // The followers' logs API (in this process) reads the registry and writes watch signals on the stack's moto.
+  Object.assign(process.env, awsLocalEnv(stack as ProvisionedStack));
   // The load run starts its own functions (several indexers) on the stack's queues: the host waits.
   const resumeHost = await pauseHost();
   const report = await runLoad(stack as ProvisionedStack, { ...options, log: (line) => console.log(line) }).finally(resumeHost);

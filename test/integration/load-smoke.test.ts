@@ -1,7 +1,8 @@
 /**
  * The load run of issue 6 (testkit/load; `npm run load`: 500 jobs for 10 minutes), small
  * enough for every `npm test` so its code cannot rot: 20 simulated jobs ship for 20 s at the same
- * mix, with the shipper's default 1 s flush, through the real stack. Asserts the invariant and
+ * mix, with the shipper's default 1 s flush while watched (2 of them followed through the logs
+ * API's tail) and the load's idle interval otherwise, through the real stack. Asserts the invariant and
  * that every figure was produced — never their values (a shared machine decides those).
  */
 import { afterAll, expect, it } from 'vitest';
@@ -72,4 +73,10 @@ it('simulated jobs ship through the stack under load: every printed line once in
     expect(Number.isFinite(figure)).toBe(true);
   }
   expect(Object.values(report.errors).every((n) => Number.isInteger(n))).toBe(true);
+  // Fresh when watched: a share of the jobs was followed through the logs API's tail, and both sides have figures.
+  expect(report.watch.watched.jobs).toBe(Math.round(JOBS * LoadDefaults.watchedShare));
+  expect(report.watch.watched.jobs + report.watch.unwatched.jobs).toBe(JOBS);
+  expect(report.watch.watched.tailLines).toBeGreaterThan(0);
+  // (20 s is shorter than the 30 s idle interval: unwatched jobs may upload nothing before they close.)
+  for (const g of [report.watch.watched, report.watch.unwatched]) expect(Number.isFinite(g.putsPerJobHour) && Number.isInteger(g.chunks)).toBe(true);
 }, 300_000);

@@ -8,14 +8,25 @@ export const LoadDefaults = {
   burstyShare: 0.12,
   rateScale: 1,
   /**
-   * Longer than the shipper's 1 s default: 500 jobs at 1 s would be ~500 PUTs (and as many SQS
-   * messages and GETs) per second. moto serves every request on one Python core: at 5 s (~100
-   * chunks/s) uploads timed out and the chunk queue grew without bound; at 10 s (~50 chunks/s)
-   * it kept up on a quiet machine but, once a hiccup let the queue grow, every receive got slower
-   * (moto scans the queue) and it never caught up. 20 s (~25 chunks/s) leaves room for a machine
-   * that also runs other work. Override with --flush-ms for what-ifs.
+   * The shipper's cadence (docs/shipper.md, "Fresh when watched"): chunks every second while a job
+   * is watched, every 30 s otherwise. 500 jobs with 10 % watched are ~50 + 15 chunk PUTs per second
+   * (and as many SQS messages and GETs). moto serves every request on one Python core: before
+   * fresh-when-watched every job sealed by one interval, and at 5 s (~100 chunks/s) uploads timed
+   * out and the chunk queue grew without bound, at 10 s (~50 chunks/s) it kept up on a quiet
+   * machine but never caught up after a hiccup, so the run used 20 s (~25 chunks/s). If moto falls
+   * behind, lower --watched or raise --idle-flush-ms.
    */
-  flushIntervalMs: 20_000,
+  flushIntervalMs: 1000,
+  idleFlushIntervalMs: 30_000,
+  /** Share of the jobs followed through the logs API's long-poll tail for the whole run (`--watched 10%`). */
+  watchedShare: 0.1,
+  /** 0, not the shipper's 60 s: the run starts every job at once, and 500 fresh starts would be ~500 chunks/s for a minute; a real fleet's starts are spread out. */
+  freshStartMs: 0,
+  /**
+   * Not the shipper's 2 s: 450 unwatched jobs would send moto ~225 signal GETs per second. Watched
+   * jobs are followed from their start, so this only delays their one switch, at the start.
+   */
+  watchPollIntervalMs: 10_000,
   /** Indexer invocations in parallel (Lambda would scale further); 2 fell behind at ~50 chunks/s. */
   indexers: 4,
   probeEveryMs: 5_000,
@@ -30,6 +41,10 @@ export const LoadBounds = {
   jobs: [1, 2000],
   minutes: [0.05, 60],
   flushIntervalMs: [100, 60_000],
+  idleFlushIntervalMs: [0, 600_000],
+  freshStartMs: [0, 600_000],
+  watchPollIntervalMs: [100, 600_000],
+  watchedShare: [0, 1],
   indexers: [1, 8],
   drainTimeoutS: [10, 1800],
   maxLines: [1, 50_000_000],

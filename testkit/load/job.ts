@@ -24,7 +24,11 @@ export interface JobSettings {
   dataset: string;
   spoolDir: string;
   s3: S3Client;
+  /** The shipper's cadence: fresh (watched) and idle intervals, fresh start, signal reads. */
   flushIntervalMs: number;
+  idleFlushIntervalMs: number;
+  freshStartMs: number;
+  watchPollIntervalMs: number;
   probeEveryMs: number;
   /** Called when a probe line's document id becomes known (its chunk is in S3). */
   onProbe: (id: string, printedAt: number) => void;
@@ -78,6 +82,9 @@ export class SimulatedJob {
       spoolDir: s.spoolDir,
       s3: s.s3,
       flushIntervalMs: s.flushIntervalMs,
+      idleFlushIntervalMs: s.idleFlushIntervalMs,
+      freshStartMs: s.freshStartMs,
+      watchPollIntervalMs: s.watchPollIntervalMs,
       closeTimeoutMs: 120_000,
       onEvent: (event) => this.#onEvent(event),
     });

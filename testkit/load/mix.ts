@@ -18,22 +18,26 @@ export function planJobs(o: MixOptions): JobPlan[] {
   const random = seededRandom(o.seed);
   const chatty = Math.round(o.jobs * o.chattyShare);
   const bursty = Math.round(o.jobs * o.burstyShare);
+  const watchedJobs = Math.round(o.jobs * o.watchedShare);
   return Array.from({ length: o.jobs }, (_, i): JobPlan => {
     const jobId = `${o.jobPrefix}-${String(i).padStart(4, '0')}`;
+    // Watched jobs spread over the index range too, independently of the rate classes (another prime).
+    const watched = (i * 6007) % o.jobs < watchedJobs;
     // Spread the kinds over the index range so that any prefix of the jobs is a mix too.
     const slot = (i * 7919) % o.jobs;
     const rateClass = slot < chatty ? RateClass.chatty : slot < chatty + bursty ? RateClass.bursty : RateClass.slow;
     // Jobs that started at different times seal their chunks at different times: spread the
     // first lines over one flush interval (at most 30 s) instead of starting 500 clocks at once.
     const startOffsetMs = Math.floor(random() * Math.min(o.flushIntervalMs, 30_000));
-    if (rateClass === RateClass.chatty) return { jobId, rateClass, baseRate: o.rateScale * (150 + random() * 250), startOffsetMs };
-    if (rateClass === RateClass.slow) return { jobId, rateClass, baseRate: o.rateScale * logUniform(random, 1, 10), startOffsetMs };
+    if (rateClass === RateClass.chatty) return { jobId, rateClass, baseRate: o.rateScale * (150 + random() * 250), startOffsetMs, watched };
+    if (rateClass === RateClass.slow) return { jobId, rateClass, baseRate: o.rateScale * logUniform(random, 1, 10), startOffsetMs, watched };
     const everyMs = Math.round(20_000 + random() * 40_000);
     return {
       jobId,
       rateClass,
       baseRate: o.rateScale * 1,
       startOffsetMs,
+      watched,
       burst: {
         rate: o.rateScale * logUniform(random, 100, 1000),
         durationMs: Math.round(1000 + random() * 2000),

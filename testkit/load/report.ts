@@ -14,15 +14,25 @@ export function summaryLines(r: LoadReport): string[] {
   const e = r.errors;
   const inv = r.invariant;
   return [
-    `jobs: ${o.jobs} for ${o.durationMs / 1000} s (${r.mix.slow.jobs} slow, ${r.mix.bursty.jobs} bursty, ${r.mix.chatty.jobs} chatty), flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`,
+    `jobs: ${o.jobs} for ${o.durationMs / 1000} s (${r.mix.slow.jobs} slow, ${r.mix.bursty.jobs} bursty, ${r.mix.chatty.jobs} chatty; ${r.watch.watched.jobs} followed through the logs API's tail), chunks every ${o.flushIntervalMs} ms watched and ${o.idleFlushIntervalMs} ms not (fresh start ${o.freshStartMs} ms, signal read every ~${o.watchPollIntervalMs} ms), ${o.indexers} indexer runner(s)`,
     `lines/s: target ${perSecond(r.targetLinesPerS)}, printed ${perSecond(r.printedLinesPerS)}, indexed during the load ${perSecond(r.indexedLinesPerS)} (${((100 * r.indexedLinesPerS) / Math.max(1, r.printedLinesPerS)).toFixed(0)} % held); ${r.printed.toLocaleString('en-US')} lines in ${r.chunks.toLocaleString('en-US')} chunks (${r.chunksPerS.toFixed(1)} chunks/s)`,
     `backlog when the jobs stopped: ${r.backlogAtEnd.toLocaleString('en-US')} lines; all indexed ${r.drainS === undefined ? 'NOT within the drain timeout' : `${r.drainS.toFixed(1)} s after the jobs stopped`}`,
     `freshness (print → searchable) while the jobs printed (${r.freshnessDuringLoadMs.count} probes): p50 ${seconds(r.freshnessDuringLoadMs.p50)}, p95 ${seconds(r.freshnessDuringLoadMs.p95)}, p99 ${seconds(r.freshnessDuringLoadMs.p99)}, max ${seconds(r.freshnessDuringLoadMs.max)}; all probes incl. the close of every job at once (${f.count}${f.unseen ? `, ${f.unseen} never seen` : ''}): p50 ${seconds(f.p50)}, p95 ${seconds(f.p95)}, p99 ${seconds(f.p99)}`,
+    watchLine(r),
     `SQS age at receive while the jobs printed (${r.sqsAgeDuringLoadMs.count} chunk messages): p50 ${seconds(r.sqsAgeDuringLoadMs.p50)}, p95 ${seconds(r.sqsAgeDuringLoadMs.p95)}, p99 ${seconds(r.sqsAgeDuringLoadMs.p99)}, max ${seconds(r.sqsAgeDuringLoadMs.max)}; all (${r.sqsAgeMs.count}): p99 ${seconds(r.sqsAgeMs.p99)}, max ${seconds(r.sqsAgeMs.max)}; chunk queue depth max ${r.queueDepthMax}; ${r.indexerInvocations.count} indexer invocations, ${r.indexerInvocations.meanRecords.toFixed(1)} records and ${r.indexerInvocations.meanMs.toFixed(0)} ms each on average`,
     `errors: ${e.invocationErrors} failed invocations, ${e.recordsRetried} records handed back, ${e.bulkItemsRetried} bulk items retried, ${e.documentsRejected} documents rejected, ${e.dlqMessages} in DLQs, ${e.deadLetterReports} dead-letter reports, ${e.uploadRetries} upload retries, ${e.linesDropped} lines dropped, ${e.shipperErrors} shipper errors, ${e.proberErrors} failed freshness searches, function log ${e.functionWarnings} warnings / ${e.functionErrors} errors, ${e.runnerErrors} runner errors`,
     `invariant: ${inv.holds ? 'HOLDS' : 'FAILS'} — ${inv.jobsChecked} jobs checked, ${inv.printed.toLocaleString('en-US')} printed = ${inv.indexed.toLocaleString('en-US')} in Elasticsearch, ${inv.missing} missing, ${inv.extra} extra, ${inv.wrongContent} wrong; ${inv.downloadsChecked - inv.downloadsFailed} of ${inv.downloadsChecked} download files equal to the printed lines`,
     `event loop delay p99 of the load process: ${r.eventLoopDelayP99Ms.toFixed(0)} ms; run took ${r.durationS.toFixed(0)} s`,
   ];
+}
+
+/** Watched against unwatched jobs: what following a job costs (chunk PUTs) and buys (freshness). */
+function watchLine(r: LoadReport): string {
+  const group = (name: string, g: LoadReport['watch']['watched']) =>
+    `${name} ${g.jobs} job(s): ${g.putsPerJobHour.toFixed(0)} chunk PUTs per job-hour (${g.chunks} chunks), freshness p50 ${seconds(g.freshnessMs.p50)}, p95 ${seconds(g.freshnessMs.p95)} (${g.freshnessMs.count} probes)`;
+  const w = r.watch.watched;
+  const tail = w.jobs > 0 ? `; the tails received ${w.tailLines.toLocaleString('en-US')} lines, ${w.tailErrors} failed requests` : '';
+  return `fresh when watched, while the jobs printed: ${group('watched', w)}${tail}; ${group('unwatched', r.watch.unwatched)}`;
 }
 
 /** docs/load.md: the figures of the last `npm run load`, with the per-window timeline. */
@@ -37,7 +47,10 @@ export function renderLoadDoc(r: LoadReport, command: string): string {
     'its own job id and spool) for the whole run at a mix of rates, into the local stack: moto S3 →',
     `bucket notification → SQS → ${o.indexers} event-source runner(s) with the real indexer handler (the`,
     "template's batch size and window) → Elasticsearch, and job markers → the real assembler →",
-    "download files. Freshness is measured on probe lines (each job's first line after every",
+    `download files. ${r.watch.watched.jobs} of the jobs (\`--watched\`) are followed for the whole run through the`,
+    "logs API's long-poll tail (the viewer's follow mode), so the API writes their watch signal and",
+    `their shippers seal chunks every ${o.flushIntervalMs} ms; the others every ${o.idleFlushIntervalMs} ms (docs/shipper.md,`,
+    '"Fresh when watched"); the figures are given for both. Freshness is measured on probe lines (each job\'s first line after every',
     `${o.probeEveryMs / 1000} s): print time → first search answer containing the line's document id`,
     "(polled every second, no explicit refresh). SQS age is each chunk message's age when an indexer",
     'invocation got it (SentTimestamp → invocation). At the end every shipper is closed (final chunk',
@@ -45,7 +58,7 @@ export function renderLoadDoc(r: LoadReport, command: string): string {
     "Elasticsearch, by `_id` and by content (testkit/invariant.ts, the fault scenarios'",
     'invariant), and the download files of the sampled jobs equal to the printed lines.',
     '',
-    `Run ${r.startedAt}; seed ${o.seed}; rate scale ${o.rateScale}; flush interval ${o.flushIntervalMs} ms.`,
+    `Run ${r.startedAt}; seed ${o.seed}; rate scale ${o.rateScale}; chunks every ${o.flushIntervalMs} ms watched, ${o.idleFlushIntervalMs} ms not.`,
     '',
     ...summaryLines(r).map((l) => `- ${l}`),
     '',

@@ -15,16 +15,21 @@ import { listKeys } from '../s3.js';
 import { percentiles } from '../stats.js';
 import { localS3Client, localSqsClient, type ProvisionedStack } from '../stack/index.js';
 import { checkInvariant, deleteRunObjects, downloadSample } from './check.js';
+import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../http/index.js';
+import { discardSink } from '../log-sink.js';
+import { TailFollower } from './follower.js';
 import { startLoadFunctions, type LoadFunctions } from './functions.js';
 import { SimulatedJob } from './job.js';
 import { meanRate, planJobs } from './mix.js';
 import { Timeline, WINDOW_MS } from './timeline.js';
-import { RateClass, type JobPlan, type LoadOptions, type LoadReport } from './types.js';
+import { RateClass, type JobPlan, type LoadOptions, type LoadReport, type WatchGroupFigures } from './types.js';
 
 /** The dataset of every simulated job: its own data stream, so counts and clean-up touch nothing else. */
 export const LOAD_DATASET = 'mlplatform.load';
 const TICK_MS = 100;
 const PROBE_POLL_MS = 1000;
+/** The registry's owner of every simulated job, and so the followers' user. */
+const OWNER = 'load';
 
 /** What the run shares between its phases. */
 interface Run {
@@ -36,6 +41,10 @@ interface Run {
   functions: LoadFunctions;
   prober: FreshnessProber;
   jobs: SimulatedJob[];
+  /** Probes (document ids) of the watched jobs. */
+  watchedProbes: Set<string>;
+  /** One per watched job, by job id. */
+  followers: Map<string, TailFollower>;
 }
 
 /**
@@ -57,10 +66,12 @@ export async function runLoad(stack: ProvisionedStack, o: LoadOptions): Promise<
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'joblogs-load-spool-'));
   const prober = new FreshnessProber(searchByIds(es, dataStream));
   let functions: LoadFunctions | undefined;
+  let api: { idp: LocalIssuer; http?: HttpApi } | undefined;
   try {
     await resetDataStream(es, dataStream);
     functions = await startLoadFunctions(stack, sqs, { indexers: o.indexers, retryDelayS: o.retryDelayS });
     const plans = planJobs(o);
+    const watchedProbes = new Set<string>();
     const jobs = plans.map(
       (plan) =>
         new SimulatedJob(plan, {
@@ -69,15 +80,30 @@ export async function runLoad(stack: ProvisionedStack, o: LoadOptions): Promise<
           spoolDir,
           s3,
           flushIntervalMs: o.flushIntervalMs,
+          idleFlushIntervalMs: o.idleFlushIntervalMs,
+          freshStartMs: o.freshStartMs,
+          watchPollIntervalMs: o.watchPollIntervalMs,
           probeEveryMs: o.probeEveryMs,
-          onProbe: (id, at) => prober.add(id, at),
+          onProbe: (id, at) => {
+            prober.add(id, at);
+            if (plan.watched) watchedProbes.add(id);
+          },
         }),
     );
     for (let i = 0; i < jobs.length; i += 25) await Promise.all(jobs.slice(i, i + 25).map((j) => j.open()));
+    const watched = plans.filter((p) => p.watched);
+    let followers = new Map<string, TailFollower>();
+    if (watched.length > 0) {
+      api = { idp: await startIssuer({ audience: stack.resources.logsApi.environment['JWT_AUDIENCE']! }) };
+      api.http = await startLocalApi({ stack, issuer: api.idp.issuer, logStream: discardSink() });
+      const token = await api.idp.token({ sub: OWNER, teams: [OWNER] });
+      followers = new Map(watched.map((p) => [p.jobId, new TailFollower({ apiUrl: api!.http!.url, jobId: p.jobId, token })]));
+      for (const follower of followers.values()) follower.start();
+    }
     o.log(
-      `[load] ${jobs.length} jobs open (${mixLine(plans)}); printing for ${o.durationMs / 1000} s, flush interval ${o.flushIntervalMs} ms, ${o.indexers} indexer runner(s)`,
+      `[load] ${jobs.length} jobs open (${mixLine(plans)}), ${watched.length} followed through the logs API's tail; printing for ${o.durationMs / 1000} s, chunks every ${o.flushIntervalMs} ms watched, ${o.idleFlushIntervalMs} ms not, ${o.indexers} indexer runner(s)`,
     );
-    const run: Run = { o, es, s3, bucket, dataStream, functions, prober, jobs };
+    const run: Run = { o, es, s3, bucket, dataStream, functions, prober, jobs, watchedProbes, followers };
     const load = await printFor(run);
     const drain = await drainPipeline(run, load);
     await refresh(es, dataStream);
@@ -95,6 +121,8 @@ export async function runLoad(stack: ProvisionedStack, o: LoadOptions): Promise<
     const deadLetters = await listKeys(s3, bucket, 'dead-letter/', started - 1000);
     return buildReport(run, { started, plans, load, drain, invariant, dlqDepth: (await functions.queues()).dlqDepth, deadLetters: deadLetters.length });
   } finally {
+    await api?.http?.close().catch(() => undefined);
+    await api?.idp.close().catch(() => undefined);
     await functions?.pipeline.stop().catch(() => undefined);
     await prober.stop();
     await deleteRunObjects(s3, bucket, o.jobPrefix).catch((error: unknown) => o.log(`[load] could not delete the run's objects: ${String(error)}`));
@@ -111,6 +139,8 @@ interface LoadPhase {
   printed: number;
   indexed: number;
   timeline: Timeline;
+  /** Chunks each job had uploaded when the jobs stopped printing. */
+  chunksDuringLoad: number[];
 }
 
 /** The jobs print for `durationMs`, one tick every 100 ms; a window of figures every 10 s. */
@@ -132,11 +162,12 @@ async function printFor({ o, jobs, functions, prober }: Run): Promise<LoadPhase>
     await timeline.take();
   }
   clearInterval(ticker);
-  return { start, end: Date.now(), printed, indexed: functions.counters.indexed, timeline };
+  const chunksDuringLoad = jobs.map((j) => j.chunks.length);
+  return { start, end: Date.now(), printed, indexed: functions.counters.indexed, timeline, chunksDuringLoad };
 }
 
 /** Closes every shipper (final chunks and markers), then waits until every line is searchable or the drain timeout passes. */
-async function drainPipeline({ o, es, dataStream, jobs, prober }: Run, load: LoadPhase): Promise<{ seconds: number | undefined; deadline: number }> {
+async function drainPipeline({ o, es, dataStream, jobs, prober, followers }: Run, load: LoadPhase): Promise<{ seconds: number | undefined; deadline: number }> {
   o.log(`[load] jobs stopped: ${load.printed} lines printed, ${load.printed - load.indexed} not yet indexed; closing the shippers`);
   await Promise.all(jobs.map((j) => j.close()));
   const deadline = Date.now() + o.drainTimeoutMs;
@@ -155,13 +186,14 @@ async function drainPipeline({ o, es, dataStream, jobs, prober }: Run, load: Loa
       : `[load] every line indexed ${seconds.toFixed(1)} s after the jobs stopped`,
   );
   for (const until = Date.now() + 5000; prober.outstanding > 0 && Date.now() < until; ) await sleep(500);
+  await Promise.all([...followers.values()].map((f) => f.finish(30_000)));
   await prober.stop();
   load.timeline.stop();
   return { seconds, deadline };
 }
 
 function buildReport(
-  { o, jobs, functions, prober }: Run,
+  { o, jobs, functions, prober, watchedProbes, followers }: Run,
   r: {
     started: number;
     plans: JobPlan[];
@@ -216,10 +248,41 @@ function buildReport(
       runnerErrors: c.runnerErrors,
     },
     invariant: r.invariant,
+    watch: watchSplit({ jobs, prober, watchedProbes, followers }, r.load),
     windows: r.load.timeline.windows,
-    notes: [...c.samples.map((s) => `function log: ${s}`), ...(prober.lastError ? [`last failed freshness search: ${prober.lastError}`] : [])],
+    notes: [
+      ...c.samples.map((s) => `function log: ${s}`),
+      ...(prober.lastError ? [`last failed freshness search: ${prober.lastError}`] : []),
+      ...[...followers.values()]
+        .filter((f) => f.lastError)
+        .slice(0, 3)
+        .map((f) => `tail follower: ${f.lastError}`),
+    ],
     durationS: (Date.now() - r.started) / 1000,
   };
+}
+
+/** Watched jobs against the others: chunk PUTs per job-hour and freshness while the jobs printed. */
+function watchSplit(
+  { jobs, prober, watchedProbes, followers }: Pick<Run, 'jobs' | 'prober' | 'watchedProbes' | 'followers'>,
+  load: LoadPhase,
+): LoadReport['watch'] {
+  const hours = (load.end - load.start) / 3_600_000;
+  const group = (watched: boolean): WatchGroupFigures => {
+    const members = jobs.map((j, i) => ({ j, chunks: load.chunksDuringLoad[i]! })).filter(({ j }) => j.plan.watched === watched);
+    const chunks = members.reduce((n, m) => n + m.chunks, 0);
+    const found = prober.found.filter((f) => f.at <= load.end && watchedProbes.has(f.key) === watched);
+    const tails = watched ? members.map(({ j }) => followers.get(j.plan.jobId)!) : [];
+    return {
+      jobs: members.length,
+      chunks,
+      putsPerJobHour: members.length === 0 ? 0 : chunks / (members.length * hours),
+      freshnessMs: percentiles(found.map((f) => f.ms)),
+      tailLines: tails.reduce((n, t) => n + t.lines, 0),
+      tailErrors: tails.reduce((n, t) => n + t.errors, 0),
+    };
+  };
+  return { watched: group(true), unwatched: group(false) };
 }
 
 function withoutLog({ log: _log, ...options }: LoadOptions): LoadReport['options'] {

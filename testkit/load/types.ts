@@ -10,6 +10,8 @@ export interface JobPlan {
   baseRate: number;
   /** Delay of the job's first line after the load starts, so 500 jobs do not tick in lockstep. */
   startOffsetMs: number;
+  /** Followed through the logs API's long-poll tail for the whole run (`--watched`). */
+  watched: boolean;
   burst?: { rate: number; durationMs: number; everyMs: number; phaseMs: number };
 }
 
@@ -20,13 +22,19 @@ export interface MixOptions {
   chattyShare: number;
   burstyShare: number;
   rateScale: number;
-  /** The shipper's flushIntervalMs for every job. */
+  /** The shipper's flushIntervalMs for every job (while it is fresh: watched, starting). */
   flushIntervalMs: number;
+  /** Share of the jobs followed through the logs API's tail, 0–1. */
+  watchedShare: number;
 }
 
 export interface LoadOptions extends MixOptions {
   /** How long the jobs print. */
   durationMs: number;
+  /** The shippers' cadence while nobody watches (docs/shipper.md, "Fresh when watched"): idle interval, fresh start, signal reads. */
+  idleFlushIntervalMs: number;
+  freshStartMs: number;
+  watchPollIntervalMs: number;
   /** Indexer runners polling the chunk queue side by side (Lambda concurrency). */
   indexers: number;
   /** Every job marks its first line after each such interval as a freshness probe. */
@@ -125,8 +133,24 @@ export interface LoadReport {
     problems: string[];
     holds: boolean;
   };
+  /** Watched jobs (followed through the logs API's tail) against the others. */
+  watch: Record<'watched' | 'unwatched', WatchGroupFigures>;
   windows: LoadWindow[];
   /** What else the run saw worth reading: the first warnings of the functions, a failed search. */
   notes: string[];
   durationS: number;
+}
+
+/** One side of the watched/unwatched split of a load run. */
+export interface WatchGroupFigures {
+  jobs: number;
+  /** Chunks uploaded while the jobs printed. */
+  chunks: number;
+  /** Chunk PUTs per job-hour while the jobs printed (their first `freshStartMs` included). */
+  putsPerJobHour: number;
+  /** Probes found while the jobs printed. */
+  freshnessMs: Percentiles;
+  /** Lines the tail followers received (watched only), and their failed requests. */
+  tailLines: number;
+  tailErrors: number;
 }
