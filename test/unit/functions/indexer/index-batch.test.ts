@@ -81,9 +81,9 @@ describe('indexBatch concurrency', () => {
 
 describe('indexBatch and a gzip bomb', () => {
   it('indexes the good chunk beside it, indexes the bomb only up to the bound, and dead-letters the rest with its reason', async () => {
-    const config = loadIndexerConfig({ STAGE: 'test', LOG_BUCKET: BUCKET, ES_NODE: 'http://127.0.0.1:9200', CHUNK_MAX_BYTES: String(1024 * 1024) });
+    const config = loadIndexerConfig({ STAGE: 'test', LOG_BUCKET: BUCKET, ES_NODE: 'http://127.0.0.1:9200', CHUNK_MAX_BYTES: String(256 * 1024) });
     const bucket = new MemoryBucket();
-    bucket.put('chunks/v1/bomb/main/0000000000.log.gz', gzipSync(Buffer.alloc(64 * 1024 * 1024, 'ab\n')));
+    bucket.put('chunks/v1/bomb/main/0000000000.log.gz', gzipSync(Buffer.alloc(16 * 1024 * 1024, 'ab\n')));
     bucket.put('chunks/v1/good/main/0000000000.log.gz', gzipSync('one\ntwo\n'));
     const es = countingElasticsearch();
     const deps: IndexerDeps = {
@@ -99,8 +99,8 @@ describe('indexBatch and a gzip bomb', () => {
     const event = sqsEvent(sqsRecord(s3EventBody(BUCKET, ['chunks/v1/bomb/main/0000000000.log.gz', 'chunks/v1/good/main/0000000000.log.gz']), 'm1'));
     const { response, stats } = await indexBatch(event, deps, Date.now() + 60_000);
     expect(response.batchItemFailures).toEqual([]);
-    // 1 MiB of "ab\n" is 349 525 whole lines; the cut line is not indexed.
-    expect(seenDocuments(es)).toBe(349_525 + 2);
+    // 256 KiB of "ab\n" is 87 381 whole lines; the cut line is not indexed.
+    expect(seenDocuments(es)).toBe(87_381 + 2);
     expect(stats).toMatchObject({ objects: 2, deadLettered: 1 });
     expect(bucket.reports).toEqual([expect.objectContaining({ code: 'CHUNK_TOO_LARGE', key: 'chunks/v1/bomb/main/0000000000.log.gz' })]);
   });
