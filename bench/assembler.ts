@@ -23,6 +23,7 @@ import { registerJob } from '../shared/launcher/index.js';
 import { ensureBucket, GENERATOR_VERSION, MB, syntheticLog } from '../testkit/index.js';
 import { bundleForChild, fixtureTag, machineNote, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
 import { localS3Client, withLocalStack, type StackInfo } from '../testkit/stack/index.js';
+import { sdkObjectClient } from '../shared/adapters/s3/sdk-object-client.js';
 
 const CHILD = fileURLToPath(new URL('./assembler-child.ts', import.meta.url));
 const BUCKET = 'joblogs-bench-assemble';
@@ -85,7 +86,7 @@ async function ensureFixture(s3: S3Client, jobId: string, mb: number, chunks: nu
     lineCount: line,
     exitCode: 0,
   };
-  await registerJob({ s3, bucket: BUCKET, jobId, owner: 'bench', team: 'bench' });
+  await registerJob({ s3: sdkObjectClient(s3), bucket: BUCKET, jobId, owner: 'bench', team: 'bench' });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(m) }));
   console.error(`[bench] fixture ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seq} chunks, ${line} lines`);
 }

@@ -15,13 +15,15 @@
  * After each joblogs run every chunk is read back: seqs 0…n-1, the last one final, and the frame
  * count and the final chunk's `line-count` must equal the lines the printer printed.
  *
- * - `joblogs-inline` (only with `--variants`): `joblogs run --framing inline`, framing and gzip
- *             driven from joblogs's main thread instead of a worker thread.
+ * - `joblogs-worker` (only with `--variants`): `joblogs run --framing worker`, framing and gzip
+ *             driven from a worker thread instead of joblogs's main thread (the default, `inline`).
+ * - `joblogs-inline` (only with `--variants`): `joblogs run --framing inline`, the default said
+ *             explicitly (for a `--ref-bundle` whose default was the worker).
  *
  * - `joblogs-ref` (with `--ref-bundle <file>`): another build of the CLI, e.g. the main branch's
  *             (`tsx cli/build.ts` there, or `buildCli(file)`), for a before/after in one run.
  *
- *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-inline] [--ref-bundle file]
+ *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-worker] [--ref-bundle file]
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -52,8 +54,9 @@ const AIM_RATIO = 0.8;
 const AIM_RSS_MB = 64;
 const BUCKET = 'joblogs-bench-shipper';
 
-/** `joblogs-inline`: the same with `--framing inline` (framing and gzip driven from the main thread), for comparison. */
-const VARIANTS = ['gzip', 'joblogs', 'joblogs-inline', 'joblogs-ref'] as const;
+/** `joblogs-worker` / `joblogs-inline`: the same with `--framing worker` / `inline`, for comparison. */
+const VARIANTS = ['gzip', 'joblogs', 'joblogs-worker', 'joblogs-inline', 'joblogs-ref'] as const;
+const FRAMING_ARGS: Partial<Record<Variant, string[]>> = { 'joblogs-worker': ['--framing', 'worker'], 'joblogs-inline': ['--framing', 'inline'] };
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
@@ -124,7 +127,7 @@ async function runJoblogs(
       spoolDir,
       stack,
       usageFile,
-      extraArgs: ['--close-timeout', '600000', ...(variant === 'joblogs-inline' ? ['--framing', 'inline'] : [])],
+      extraArgs: ['--close-timeout', '600000', ...(FRAMING_ARGS[variant] ?? [])],
       env: { BENCH_PRINTER_REPORT: printerReport },
     },
     printerCommand(['dump', fixture]),

@@ -75,10 +75,12 @@ export function addCommonOptions(command: Command): Command {
       `environment variables whose values are secret, comma-separated; added to the well-known ones (${SCRUB_RULES.defaultSecretEnv.slice(0, 3).join(', ')}, …)`,
     ).env('JOBLOGS_REDACT_ENV'),
     new Option('--no-redact', 'ship lines exactly as printed: no secret scrubbing (patterns or values)'),
-    new Option('--framing <where>', 'frame and gzip on a worker thread or on the thread that passes output through')
+    // Inline by default: a worker thread (a second V8 isolate) cost ~50 MiB of peak RSS for no
+    // measurable throughput (docs/shipper-footprint.md).
+    new Option('--framing <where>', 'frame and gzip on the thread that passes output through (inline) or on a worker thread')
       .env('JOBLOGS_FRAMING')
-      .choices(['worker', 'inline'])
-      .default('worker'),
+      .choices(['inline', 'worker'])
+      .default('inline'),
     new Option('--multiline <on|off>', 'mark multi-line errors (tracebacks, stack traces, panics) as one event each')
       .env('JOBLOGS_MULTILINE')
       .choices(['on', 'off'])
@@ -179,6 +181,6 @@ export function shipperOptionsFrom(flags: CommonFlags, traceparent: string): Omi
   };
   if (problems.length > 0) throw new CliConfigError(problems.join('; '));
   // Same checks the shipper will make, with a stand-in client: fail before anything starts.
-  resolveShipperOptions({ ...options, s3: { send() {} } as unknown as ShipperOptions['s3'] });
+  resolveShipperOptions({ ...options, s3: { putObject() {} } as unknown as ShipperOptions['s3'] });
   return options;
 }

@@ -1,11 +1,15 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { s3ErrorStatus, type S3ObjectClient } from '../shared/adapters/s3/object-client.js';
+import { SigV4ObjectClient } from '../shared/adapters/s3/sigv4-object-client.js';
 import { CHUNK_CONTRACT_VERSION } from '../shared/core/contract/index.js';
 import { CliConfigError } from './errors.js';
 
-/** An S3 client from the SDK's standard configuration (AWS_REGION, credential chain, AWS_ENDPOINT_URL). */
-export function createS3Client(options: { forcePathStyle?: boolean }): S3Client {
-  // The uploader retries forever with its own backoff; one SDK retry per attempt is enough.
-  return new S3Client({ forcePathStyle: options.forcePathStyle ?? false, maxAttempts: 2 });
+/**
+ * The producer's S3 client from the SDK's standard configuration (AWS_REGION, the default credential
+ * chain, AWS_ENDPOINT_URL[_S3]): SigV4 over node:https without `@aws-sdk/client-s3`, which the CLI
+ * bundle leaves out (docs/shipper-footprint.md). One attempt per call: the uploader retries with its own backoff.
+ */
+export function createS3Client(options: { forcePathStyle?: boolean }): S3ObjectClient {
+  return new SigV4ObjectClient({ forcePathStyle: options.forcePathStyle ?? false });
 }
 
 /**
@@ -14,14 +18,14 @@ export function createS3Client(options: { forcePathStyle?: boolean }): S3Client 
  * It lists the job's own chunk prefix (one key at most): all a job's scoped credentials may list
  * (HeadBucket needs an unconditional s3:ListBucket, which producers do not get).
  */
-export async function checkBucket(s3: S3Client, at: { bucket: string; prefix: string; jobId: string }, warn: (message: string) => void): Promise<void> {
+export async function checkBucket(s3: S3ObjectClient, at: { bucket: string; prefix: string; jobId: string }, warn: (message: string) => void): Promise<void> {
   const { bucket } = at;
   try {
     const Prefix = `${at.prefix}${CHUNK_CONTRACT_VERSION}/${at.jobId}/`;
-    await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(10_000) });
+    await s3.listKeys({ bucket, prefix: Prefix, maxKeys: 1 }, { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const status = e.$metadata?.httpStatusCode;
+    const e = error as { name?: string; message?: string };
+    const status = s3ErrorStatus(error);
     if (e.name === 'CredentialsProviderError') throw new CliConfigError(`no AWS credentials found (${e.message})`, { cause: error });
     if (/region is missing/i.test(e.message ?? '')) throw new CliConfigError('no AWS region: set AWS_REGION', { cause: error });
     if (status === 404 || e.name === 'NotFound' || e.name === 'NoSuchBucket') throw new CliConfigError(`bucket ${bucket} does not exist`, { cause: error });

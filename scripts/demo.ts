@@ -18,6 +18,7 @@ import { eventually, REPO_ROOT } from '../testkit/index.js';
 import { runningHost, type HostInfo } from '../testkit/stack/host.js';
 import { loadStack, type LocalStack } from '../testkit/stack/index.js';
 import { devTokenCommand, producerEnv, viewerUrl } from '../testkit/stack/quick-start.js';
+import { sdkObjectClient } from '../shared/adapters/s3/sdk-object-client.js';
 
 const STEPS = 2000;
 /** Lines the demo program prints: one per step, the traceback's two extra lines replace two steps. */
@@ -27,7 +28,7 @@ const WHO = { owner: 'demo-user', team: 'demo-team' };
 /** Runs the demo program under `joblogs run` as job `jobId`, as a user would; resolves with its exit code. */
 async function runDemoJob(stack: LocalStack, jobId: string, traceId: string): Promise<number | null> {
   // What the platform's launcher does first: record who owns the job (docs/security.md).
-  await registerJob({ s3: stack.s3, bucket: stack.bucket, jobId, ...WHO });
+  await registerJob({ s3: sdkObjectClient(stack.s3), bucket: stack.bucket, jobId, ...WHO });
   const job = spawn(
     process.execPath,
     [

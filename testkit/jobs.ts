@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobRegistration } from '../shared/core/contract/index.js';
 import { registerJob } from '../shared/launcher/index.js';
+import { sdkObjectClient } from '../shared/adapters/s3/sdk-object-client.js';
 
 /** Who the test jobs belong to (the local issuer's tokens for `alice`, team `vision`, may read them). */
 export const TEST_OWNER = { owner: 'alice', team: 'vision' } as const;
@@ -13,7 +14,7 @@ export const TEST_OWNER = { owner: 'alice', team: 'vision' } as const;
  * const jobId = await registerTestJob(stack.s3, stack.bucket, `asm-${randomUUID().slice(0, 8)}`);
  */
 export async function registerTestJob(s3: S3Client, bucket: string, jobId: string, who: { owner: string; team?: string } = TEST_OWNER): Promise<string> {
-  await registerJob({ s3, bucket, jobId, owner: who.owner, team: who.team });
+  await registerJob({ s3: sdkObjectClient(s3), bucket, jobId, owner: who.owner, team: who.team });
   return jobId;
 }
 

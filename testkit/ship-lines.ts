@@ -8,6 +8,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Shipper, type ShipperOptions, type ShipperSummary } from '../shared/shipper/index.js';
+import { sdkObjectClient } from '../shared/adapters/s3/sdk-object-client.js';
 
 export interface ShipLinesOptions {
   s3: S3Client;
@@ -38,7 +39,7 @@ export async function shipLines(o: ShipLinesOptions): Promise<ShipperSummary> {
     jobId: o.jobId,
     bucket: o.bucket,
     source: o.source ?? 'main',
-    s3: o.s3,
+    s3: sdkObjectClient(o.s3),
     spoolDir: o.spoolDir,
     closeTimeoutMs: 120_000,
     ...o.shipper,

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isPreconditionFailed, type S3ObjectClient } from '../adapters/s3/object-client.js';
 import { newJobRegistration, parseJobRegistration, registrationKey, REGISTRY_PREFIX, type JobRegistration } from '../core/contract/index.js';
 import { PermanentError, StorageUnavailableError } from '../core/errors.js';
 
@@ -8,7 +8,8 @@ export class JobAlreadyRegisteredError extends PermanentError {
 }
 
 export interface RegisterJobOptions {
-  s3: S3Client;
+  /** `sdkObjectClient(new S3Client({}))`, or the CLI's `SigV4ObjectClient`. */
+  s3: Pick<S3ObjectClient, 'putObject' | 'getObjectText'>;
   bucket: string;
   jobId: string;
   owner: string;
@@ -32,7 +33,7 @@ export async function registerJob(o: RegisterJobOptions): Promise<JobRegistratio
   const registration = newJobRegistration({ jobId: o.jobId, owner: o.owner, team: o.team, labels: o.labels, now: (o.now ?? (() => new Date()))() });
   const Key = registrationKey(o.jobId, o.registryPrefix ?? REGISTRY_PREFIX);
   try {
-    await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key, Body: JSON.stringify(registration), ContentType: 'application/json', IfNoneMatch: '*' }));
+    await o.s3.putObject({ bucket: o.bucket, key: Key, body: JSON.stringify(registration), contentType: 'application/json', ifNoneMatch: '*' });
     return registration;
   } catch (error) {
     if (!isPreconditionFailed(error)) throw new StorageUnavailableError(`Could not register job ${o.jobId}: ${(error as Error).message}`, { cause: error });
@@ -44,17 +45,11 @@ export async function registerJob(o: RegisterJobOptions): Promise<JobRegistratio
   return existing;
 }
 
-async function readRegistration(s3: S3Client, bucket: string, key: string, jobId: string): Promise<JobRegistration> {
+async function readRegistration(s3: Pick<S3ObjectClient, 'getObjectText'>, bucket: string, key: string, jobId: string): Promise<JobRegistration> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return parseJobRegistration(await out.Body!.transformToString('utf8'), jobId);
+    return parseJobRegistration(await s3.getObjectText({ bucket, key }), jobId);
   } catch (error) {
     if (error instanceof PermanentError) throw error;
     throw new StorageUnavailableError(`Could not read the registration of job ${jobId}: ${(error as Error).message}`, { cause: error });
   }
-}
-
-function isPreconditionFailed(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }

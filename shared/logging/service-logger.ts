@@ -27,7 +27,7 @@ export interface ServiceLogger {
  * line is written.
  *
  * @example
- * const { logger, close } = createServiceLogger({ service: 'api', bucket: 'joblogs-logs-prod', spoolDir: '/var/spool/joblogs', s3: new S3Client({}) });
+ * const { logger, close } = createServiceLogger({ service: 'api', bucket: 'joblogs-logs-prod', spoolDir: '/var/spool/joblogs', s3: sdkObjectClient(new S3Client({})) });
  * process.on('SIGTERM', () => void close().then(() => process.exit(0)));
  */
 export function createServiceLogger(options: ServiceLoggerOptions): ServiceLogger {

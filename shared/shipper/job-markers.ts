@@ -1,10 +1,10 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPreconditionFailed, type S3ObjectClient } from '../adapters/s3/object-client.js';
 import { backoffDelay } from '../core/batch/index.js';
 import { jobMarkerKey, JobStatus, type JobMarker } from '../core/contract/index.js';
 
 export interface JobMarkerOptions {
-  s3: S3Client;
+  s3: S3ObjectClient;
   bucket: string;
   jobPrefix: string;
   jobId: string;
@@ -87,21 +87,16 @@ export class JobMarkers {
     const key = jobMarkerKey(o.jobId, o.source, marker.status, o.jobPrefix);
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: JSON.stringify(marker), ContentType: 'application/json', IfNoneMatch: '*' }), {
-          abortSignal: AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]),
-        });
+        await o.s3.putObject(
+          { bucket: o.bucket, key, body: JSON.stringify(marker), contentType: 'application/json', ifNoneMatch: '*' },
+          { signal: AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]) },
+        );
         return;
       } catch (error) {
-        if (signal.aborted || isAlreadyThere(error)) return;
+        if (signal.aborted || isPreconditionFailed(error)) return;
         o.onError(error as Error);
         await sleep(backoffDelay(attempt, { baseMs: o.retryBaseMs, maxMs: o.retryMaxMs }), undefined, { signal }).catch(() => undefined);
       }
     }
   }
-}
-
-/** S3's answer to a conditional PUT of a key that exists (412 PreconditionFailed). */
-export function isAlreadyThere(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }

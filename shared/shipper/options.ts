@@ -55,7 +55,8 @@ export function resolveShipperOptions(options: ShipperOptions): ResolvedShipperO
   if (o.overflow !== OverflowPolicy.dropOldest && o.overflow !== OverflowPolicy.block)
     problems.push(`overflow ${JSON.stringify(o.overflow)} must be "drop-oldest" or "block"`);
   if (o.framing !== FramingMode.inline && o.framing !== FramingMode.worker) problems.push(`framing ${JSON.stringify(o.framing)} must be "inline" or "worker"`);
-  if (!o.s3 || typeof (o.s3 as { send?: unknown }).send !== 'function') problems.push('s3 must be an S3Client');
+  if (!o.s3 || typeof (o.s3 as { putObject?: unknown }).putObject !== 'function')
+    problems.push('s3 must be an S3ObjectClient (new SigV4ObjectClient(), or sdkObjectClient(new S3Client({})))');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') problems.push('onEvent must be a function');
   const positive: Array<[keyof ResolvedShipperOptions, number]> = [
     ['flushIntervalMs', 1],

@@ -18,7 +18,7 @@ import { s3WatchReader } from './watch-reader.js';
  * order, so S3 trouble never blocks {@link write} and a restart with the same job and source resumes.
  *
  * @example
- * const shipper = await Shipper.open({ jobId: 'job-42', bucket: 'joblogs-logs-dev', spoolDir: '/var/spool/joblogs', s3: new S3Client({}) });
+ * const shipper = await Shipper.open({ jobId: 'job-42', bucket: 'joblogs-logs-dev', spoolDir: '/var/spool/joblogs', s3: new SigV4ObjectClient() });
  * child.stdout.on('data', (data) => shipper.write('stdout', data));
  * const summary = await shipper.close({ exitCode: 0 });
  */

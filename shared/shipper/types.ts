@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ObjectClient } from '../adapters/s3/object-client.js';
 import type { RedactionCounts, ScrubberOptions } from '../core/scrub/index.js';
 import type { CadenceReason } from '../core/watch/index.js';
 import type { FramingMode, OverflowPolicy } from './constants.js';
@@ -65,7 +65,11 @@ export interface ShipperOptions {
    * `false` turns scrubbing off. What the job prints to its own terminal is never changed.
    */
   redact?: ScrubberOptions | false;
-  s3: S3Client;
+  /**
+   * The S3 calls: `new SigV4ObjectClient()` (what the CLI uses: SigV4 over node:https, the SDK's
+   * credential chain) or `sdkObjectClient(new S3Client({}))` (`shared/adapters/s3/`).
+   */
+  s3: S3ObjectClient;
   /** How long {@link Shipper.close} waits for uploads; what is left stays spooled. Default 15 s. */
   closeTimeoutMs?: number;
   /** Per upload attempt; default 30 s. */

@@ -1,15 +1,14 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { isPreconditionFailed, type S3ObjectClient } from '../adapters/s3/object-client.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/batch/index.js';
 import { chunkKey } from '../core/contract/index.js';
 import { UploadError } from './errors.js';
-import { isAlreadyThere } from './job-markers.js';
 import type { Spool, SpoolEntry } from './spool.js';
 import type { ShipperEvent } from './types.js';
 
 export interface UploaderOptions {
-  s3: S3Client;
+  s3: S3ObjectClient;
   bucket: string;
   prefix: string;
   jobId: string;
@@ -128,15 +127,13 @@ export class Uploader {
     const sha256 = createHash('sha256').update(body).digest('hex');
     const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(o.uploadTimeoutMs)]);
     try {
-      const Metadata = { ...entry.metadata, [CONTENT_SHA256]: sha256 };
-      await o.s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body, ContentType: 'application/gzip', Metadata, IfNoneMatch: '*' }), {
-        abortSignal,
-      });
+      const metadata = { ...entry.metadata, [CONTENT_SHA256]: sha256 };
+      await o.s3.putObject({ bucket: o.bucket, key, body, contentType: 'application/gzip', metadata, ifNoneMatch: '*' }, { signal: abortSignal });
       return true;
     } catch (error) {
-      if (!isAlreadyThere(error)) throw error;
-      const there = await o.s3.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }), { abortSignal });
-      return there.Metadata?.[CONTENT_SHA256] === sha256;
+      if (!isPreconditionFailed(error)) throw error;
+      const there = await o.s3.headObject({ bucket: o.bucket, key }, { signal: abortSignal });
+      return there.metadata[CONTENT_SHA256] === sha256;
     }
   }
 }

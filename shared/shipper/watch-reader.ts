@@ -1,9 +1,9 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isNotFound, type S3ObjectClient } from '../adapters/s3/object-client.js';
 import { parseWatchSignal, type WatchRead } from '../core/watch/index.js';
 import { WatchReadError } from './errors.js';
 
 export interface WatchReaderOptions {
-  s3: S3Client;
+  s3: S3ObjectClient;
   bucket: string;
   /** `watch/v1/<jobId>.json` (watchKey). */
   key: string;
@@ -19,17 +19,11 @@ export interface WatchReaderOptions {
 export function s3WatchReader(o: WatchReaderOptions): () => Promise<WatchRead> {
   return async () => {
     try {
-      const out = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }), { abortSignal: AbortSignal.timeout(o.timeoutMs) });
-      const text = (await out.Body?.transformToString('utf8')) ?? '';
+      const text = await o.s3.getObjectText({ bucket: o.bucket, key: o.key }, { signal: AbortSignal.timeout(o.timeoutMs) });
       return { kind: 'found', until: parseWatchSignal(text, o.now()) };
     } catch (error) {
       if (isNotFound(error)) return { kind: 'missing' };
       return { kind: 'failed', error: new WatchReadError(`Could not read s3://${o.bucket}/${o.key}: ${(error as Error).message}`, { cause: error }) };
     }
   };
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }

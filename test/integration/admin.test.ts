@@ -41,6 +41,7 @@ import {
 import { lambdaContext } from '../../testkit/lambda.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, purgeQueues, type LocalStack } from '../../testkit/stack/index.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const RECORDS = 'joblogs-chunks-local';
@@ -95,7 +96,14 @@ async function stopPipeline(): Promise<void> {
 /** A registered job shipped by the real shipper library: `lines` lines in chunks of ~1 KiB, then its final marker. */
 async function shipJob(name: string, lines: number): Promise<string> {
   const jobId = await registerTestJob(stack.s3, stack.bucket, `adm-${RUN}-${name}`);
-  const shipper = await Shipper.open({ jobId, bucket: stack.bucket, spoolDir: path.join(work, jobId), s3: stack.s3, maxChunkBytes: 1024, flushIntervalMs: 50 });
+  const shipper = await Shipper.open({
+    jobId,
+    bucket: stack.bucket,
+    spoolDir: path.join(work, jobId),
+    s3: sdkObjectClient(stack.s3),
+    maxChunkBytes: 1024,
+    flushIntervalMs: 50,
+  });
   for (let i = 0; i < lines; i++) shipper.write('stdout', Buffer.from(`${name} line ${i} ${'x'.repeat(40)}\n`));
   await shipper.close({ exitCode: 0 });
   return jobId;
@@ -460,7 +468,7 @@ describe('joblogs admin purge', () => {
 
   it('refuses to purge a job that still runs unless forced, and exits 4 for a job with nothing left', async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `adm-${RUN}-running`);
-    const shipper = await Shipper.open({ jobId, bucket: stack.bucket, spoolDir: path.join(work, jobId), s3: stack.s3, flushIntervalMs: 50 });
+    const shipper = await Shipper.open({ jobId, bucket: stack.bucket, spoolDir: path.join(work, jobId), s3: sdkObjectClient(stack.s3), flushIntervalMs: 50 });
     shipper.write('stdout', Buffer.from('still going\n'));
     await eventually(
       () => listKeys(stack.s3, stack.bucket, `jobs/v1/${jobId}/`),

@@ -39,6 +39,7 @@ import {
 } from '../../testkit/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const NOBODY = 65534;
@@ -147,7 +148,9 @@ const decisionFor = async (jobId: string, sub: string, teams: string[] = []) => 
 describe('taking over a job', () => {
   it("a second registration of the job for mallory is refused and the registration stays alice's", async () => {
     const victim = await registerTestJob(stack.s3, stack.bucket, newId('reg'));
-    const error = await registerJob({ s3: stack.s3, bucket: stack.bucket, jobId: victim, owner: 'mallory', team: 'evil' }).catch((e: unknown) => e);
+    const error = await registerJob({ s3: sdkObjectClient(stack.s3), bucket: stack.bucket, jobId: victim, owner: 'mallory', team: 'evil' }).catch(
+      (e: unknown) => e,
+    );
     const kept = JSON.parse((await readObject(stack.s3, stack.bucket, registrationKey(victim))).toString('utf8')) as { owner: string };
     record(
       'takeover-register-again',

@@ -25,6 +25,7 @@ import { createServiceLogger, type ServiceLogger } from '../../shared/logging/in
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
 import { awsLocalEnv, ensurePythonClient, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 import { gate, jsonLines } from '../unit/shared/trace/support.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 /** Polls with this file's longer default: the chain crosses four processes and two queues. */
 const eventually = <T>(probe: () => Promise<T>, accept: (v: T) => boolean, what: string, timeoutMs = 90_000) => poll(probe, accept, what, timeoutMs);
@@ -54,7 +55,7 @@ function serviceLogger(service: string, tag: string): ServiceLogger & { stdout: 
     instance: `${service}-${tag}`,
     bucket: stack.bucket,
     spoolDir: path.join(work, 'spool'),
-    s3: stack.s3,
+    s3: sdkObjectClient(stack.s3),
     flushIntervalMs: 200,
     stdout: stdout.stream,
   });

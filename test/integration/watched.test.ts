@@ -30,6 +30,7 @@ import {
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
 const OWNER = { owner: 'alice', team: 'vision' };
@@ -114,7 +115,7 @@ describe('fresh when watched', () => {
     const shipper = await Shipper.open({
       jobId,
       bucket: stack.bucket,
-      s3: stack.s3,
+      s3: sdkObjectClient(stack.s3),
       spoolDir: path.join(work, 'spool'),
       ...CADENCE,
       onEvent: (e) => {

@@ -10,6 +10,7 @@ import { Shipper, type ShipperEvent, type ShipperSummary } from '../../shared/sh
 import { documentId, documentIdPrefix } from '../../shared/core/ingest/index.js';
 import { lineText, rateAt } from './mix.js';
 import type { JobPlan } from './types.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 export interface UploadedChunk {
   key: string;
@@ -73,14 +74,14 @@ export class SimulatedJob {
   async open(): Promise<void> {
     const s = this.#settings;
     // The launcher's part: the job is registered before it starts (its download file needs an owner).
-    await registerJob({ s3: s.s3, bucket: s.bucket, jobId: this.plan.jobId, owner: 'load', team: 'load' });
+    await registerJob({ s3: sdkObjectClient(s.s3), bucket: s.bucket, jobId: this.plan.jobId, owner: 'load', team: 'load' });
     this.#shipper = await Shipper.open({
       jobId: this.plan.jobId,
       bucket: s.bucket,
       dataset: s.dataset,
       service: `load-${this.plan.rateClass}`,
       spoolDir: s.spoolDir,
-      s3: s.s3,
+      s3: sdkObjectClient(s.s3),
       flushIntervalMs: s.flushIntervalMs,
       idleFlushIntervalMs: s.idleFlushIntervalMs,
       freshStartMs: s.freshStartMs,

@@ -16,6 +16,7 @@ import { registerTestJob } from '../jobs.js';
 import { shipLines } from '../ship-lines.js';
 import type { LocalStack } from '../stack/index.js';
 import type { RunningJob } from './backend.js';
+import { sdkObjectClient } from '../../shared/adapters/s3/sdk-object-client.js';
 
 /** Who the page's user is (the viewer's pages sign in as alice, team ml), and someone else. */
 export const PAGE_USER = { owner: 'alice', team: 'ml' } as const;
@@ -90,7 +91,13 @@ export class StackJobs {
     // Backends of one run share the run's name: each running job gets a name of its own.
     const jobId = `viewer-live-${this.#o.run}-${randomUUID().slice(0, 8)}`;
     await registerTestJob(this.#o.stack.s3, this.#o.stack.bucket, jobId, PAGE_USER);
-    const shipper = await Shipper.open({ jobId, bucket: this.#o.stack.bucket, source: 'main', s3: this.#o.stack.s3, spoolDir: this.#spoolDir });
+    const shipper = await Shipper.open({
+      jobId,
+      bucket: this.#o.stack.bucket,
+      source: 'main',
+      s3: sdkObjectClient(this.#o.stack.s3),
+      spoolDir: this.#spoolDir,
+    });
     this.#running.add(shipper);
     const print = (text: string, stream: 'stdout' | 'stderr' = 'stdout'): void => shipper.write(stream, Buffer.from(`${text}\n`));
     for (let n = 0; n < 50; n++) {

@@ -1,5 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
+import { S3ResponseError, type S3ObjectClient } from '../../../../shared/adapters/s3/object-client.js';
 import { decodeFrames, parseJobMarker, type Frame, type JobMarker } from '../../../../shared/core/contract/index.js';
 
 export interface StoredChunk {
@@ -8,13 +8,8 @@ export interface StoredChunk {
   frames: Frame[];
 }
 
-interface Command {
-  constructor: { name: string };
-  input: { Key: string; Body?: Buffer | string; Metadata?: Record<string, string>; IfNoneMatch?: string };
-}
-
-const preconditionFailed = () =>
-  Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+const preconditionFailed = () => new S3ResponseError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
 
 /**
  * An in-memory S3 for the shipper: PutObject of chunks (gzip, framed) and job markers (JSON) —
@@ -22,7 +17,7 @@ const preconditionFailed = () =>
  * like an unreachable endpoint. `attempts` counts chunk uploads only.
  */
 export function fakeS3(): {
-  client: S3Client;
+  client: S3ObjectClient;
   objects: StoredChunk[];
   markers: Array<{ key: string; marker: JobMarker }>;
   /** Puts an object under `key` as if another writer had: the next conditional PUT of it answers 412. */
@@ -44,35 +39,37 @@ export function fakeS3(): {
   let attempts = 0;
   let watch: string | Error | undefined;
   let watchReads = 0;
-  const client = {
-    async send(command: Command) {
-      const { Key, Body, Metadata = {}, IfNoneMatch } = command.input;
-      if (command.constructor.name === 'GetObjectCommand') {
-        watchReads++;
-        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-        if (watch instanceof Error) throw watch;
-        if (watch === undefined) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-        const body = watch;
-        return { Body: { transformToString: async () => body } };
-      }
-      const isMarker = Key.startsWith('jobs/');
-      if (command.constructor.name === 'HeadObjectCommand') {
-        if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-        return { Metadata: stored.get(Key) ?? {} };
-      }
+  const client: S3ObjectClient = {
+    async getObjectText() {
+      watchReads++;
+      if (down) throw refused();
+      if (watch instanceof Error) throw watch;
+      if (watch === undefined) throw new S3ResponseError('NoSuchKey', 'The specified key does not exist.', 404);
+      return watch;
+    },
+    async headObject({ key }) {
+      if (down) throw refused();
+      return { metadata: stored.get(key) ?? {} };
+    },
+    async putObject({ key, body, metadata = {}, ifNoneMatch }) {
+      const isMarker = key.startsWith('jobs/');
       if (!isMarker) attempts++;
-      if (down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-      if (IfNoneMatch === '*' && stored.has(Key)) throw preconditionFailed();
-      stored.set(Key, Metadata);
-      if (isMarker) markers.push({ key: Key, marker: parseJobMarker(String(Body)) });
-      else objects.push({ key: Key, metadata: Metadata, frames: decodeFrames(gunzipSync(Body as Buffer).toString('utf8')) });
+      if (down) throw refused();
+      if (ifNoneMatch === '*' && stored.has(key)) throw preconditionFailed();
+      stored.set(key, metadata);
+      if (isMarker) markers.push({ key, marker: parseJobMarker(String(body)) });
+      else objects.push({ key, metadata, frames: decodeFrames(gunzipSync(body).toString('utf8')) });
       if (!isMarker && loseAnswer) {
         loseAnswer = false;
         throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
       }
-      return {};
     },
-  } as unknown as S3Client;
+    async listKeys() {
+      if (down) throw refused();
+      return [];
+    },
+    destroy() {},
+  };
   return {
     client,
     objects,

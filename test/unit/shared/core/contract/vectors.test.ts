@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3ResponseError, type S3ObjectClient } from '../../../../../shared/adapters/s3/object-client.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   chunkKey,
@@ -132,24 +132,26 @@ function capture(c: FrameCase): CapturedLine[] {
 
 /** An S3 that records every PutObject as sent, answering 412 to a conditional PUT of a key it holds (as S3 does). */
 function recordingS3() {
-  const puts: Array<{ Key: string; Body: Buffer | string; Metadata?: Record<string, string>; IfNoneMatch?: string }> = [];
-  const client = {
-    async send(command: { input: (typeof puts)[number]; constructor: { name: string } }) {
-      const input = command.input;
-      // The shipper's read of its job's watch signal: none here.
-      if (command.constructor.name === 'GetObjectCommand')
-        throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-      if (input.IfNoneMatch === '*' && puts.some((p) => p.Key === input.Key)) {
-        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
-          name: 'PreconditionFailed',
-          $metadata: { httpStatusCode: 412 },
-        });
-      }
-      puts.push(input);
-      return {};
-    },
+  const puts: Array<{ Key: string; Body: Buffer | string; Metadata?: Record<string, string> | undefined; IfNoneMatch?: string | undefined }> = [];
+  const unused = async (): Promise<never> => {
+    throw new Error('not used by these tests');
   };
-  return { client: client as unknown as S3Client, puts };
+  const client: S3ObjectClient = {
+    // The shipper's read of its job's watch signal: none here.
+    getObjectText: async () => {
+      throw new S3ResponseError('NoSuchKey', 'The specified key does not exist.', 404);
+    },
+    async putObject(r) {
+      if (r.ifNoneMatch === '*' && puts.some((p) => p.Key === r.key)) {
+        throw new S3ResponseError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
+      }
+      puts.push({ Key: r.key, Body: r.body, Metadata: r.metadata, IfNoneMatch: r.ifNoneMatch });
+    },
+    headObject: unused,
+    listKeys: unused,
+    destroy() {},
+  };
+  return { client, puts };
 }
 
 describe('contract vectors: framed-v1 frames', () => {
@@ -355,7 +357,7 @@ describe('contract vectors: chunk metadata', () => {
         jobId: 'j',
         bucket: 'joblogs-logs-ci',
         spoolDir: '/tmp/x',
-        s3: {} as S3Client,
+        s3: {} as S3ObjectClient,
         maxChunkBytes: MAX_CHUNK_BYTES,
         maxLineBytes: 1024,
       }),
