@@ -12,7 +12,12 @@
  * side answers from a cache of the page itself. Aim: archive ≤ 2× cluster. Also printed: the
  * archive's bytes per printed byte (the cost model's ARCHIVE_BYTES_PER_RAW_BYTE, docs/cost.md).
  *
- *   tsx bench/archive.ts [--rounds 3] [--calls 50]
+ * With `--build`: what building the archive costs the assembler — `archiveJob` of the same job in
+ * process (its chunks read again through the dry-run indexer), against assembling its download
+ * file (`assembleJob`), the work the assembler did for a job before archives; both rewrite the
+ * same bytes (deterministic).
+ *
+ *   tsx bench/archive.ts [--rounds 3] [--calls 50] [--build]
  *
  * The 1M-line job is shipped, indexed and archived once and kept (its id names the fixture's version).
  */
@@ -20,6 +25,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { archiveJob } from '../functions/assembler/archive-job.js';
+import { assembleJob } from '../functions/assembler/assemble-job.js';
+import { assemblerAdapters } from '../functions/assembler/create-handler.js';
+import type { AssemblerDeps } from '../functions/assembler/deps.js';
+import { createLogger } from '../shared/adapters/logger.js';
+import { loadAssemblerConfig } from '../shared/config/assembler-config.js';
 import { archiveKeys, parseArchiveIndex } from '../shared/core/archive/index.js';
 import { discardSink, eventually, percentiles, readObject, registerTestJob, shipLines } from '../testkit/index.js';
 import { machineNote, requireNode24, runRounds } from '../testkit/bench/index.js';
@@ -129,9 +140,64 @@ async function archiveRatio(stack: LocalStack): Promise<void> {
   );
 }
 
+/** The assembler's deps on the local stack, as its handler builds them (no queue: nothing is sent). */
+function assemblerDeps(stack: LocalStack): AssemblerDeps {
+  const fn = stack.info.resources.assembler;
+  const config = loadAssemblerConfig({ ...fn.environment, ...awsLocalEnv(stack.info), S3_FORCE_PATH_STYLE: 'true' });
+  return {
+    config,
+    ...assemblerAdapters(config, stack.s3),
+    queue: { send: async () => undefined },
+    logger: createLogger('bench-assembler', discardSink()),
+    now: Date.now,
+  };
+}
+
+interface BuildTime {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Building the archive against assembling the download file, each of the whole 1M-line job. */
+async function buildCost(stack: LocalStack, rounds: number): Promise<void> {
+  const deps = assemblerDeps(stack);
+  const record = await deps.jobs.readJob(FIXTURE.jobId);
+  console.log(`\n## building: the archive vs the download file of the same 1 000 000-line job, in process, ${rounds} rounds\n`);
+  const timed = async (work: () => Promise<{ kind: string }>): Promise<BuildTime> => {
+    const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const outcome = await work();
+    if (outcome.kind !== 'assembled' && outcome.kind !== 'archived') throw new Error(`unexpected outcome ${outcome.kind}`);
+    const used = process.cpuUsage(cpu);
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, cpuSeconds: (used.user + used.system) / 1e6 };
+  };
+  await runRounds<'download-file' | 'archive', BuildTime>({
+    name: 'archive-build',
+    variants: ['download-file', 'archive'] as const,
+    baseline: 'download-file',
+    rounds,
+    measure: (variant) =>
+      timed(() =>
+        variant === 'archive'
+          ? archiveJob(FIXTURE.jobId, record, deps, Number.MAX_SAFE_INTEGER)
+          : assembleJob({ jobId: FIXTURE.jobId }, record, deps, Number.MAX_SAFE_INTEGER),
+      ),
+    columns: [
+      { label: 'wall s', value: (r) => r.seconds, digits: 1 },
+      { label: 'cpu s', value: (r) => r.cpuSeconds, digits: 1 },
+      { label: 'wall vs download', value: (r, base) => r.seconds / base.seconds, digits: 2, unit: '×' },
+    ],
+    // No aim: the figure is a cost (docs/cost.md, "Not in the model"), not a target.
+    aim: [],
+    context: { fixture: FIXTURE },
+  });
+}
+
 async function main(): Promise<void> {
   requireNode24();
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '50' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '50' }, build: { type: 'boolean', default: false } },
+  });
   const [rounds, calls] = [Number(values.rounds), Number(values.calls)];
   if (![rounds, calls].every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--rounds and --calls are whole numbers ≥ 1');
   console.log(`archive bench: ${machineNote()}\n`);
@@ -169,6 +235,7 @@ async function main(): Promise<void> {
         context: { calls, rounds, page: PAGE, fixture: FIXTURE },
       });
       await archiveRatio(stack);
+      if (values.build) await buildCost(stack, rounds);
     } finally {
       for (const s of servers) await s.close();
       await idp.close();

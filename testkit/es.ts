@@ -155,16 +155,17 @@ export async function installStageTemplates(target: KindedTarget, stage: string,
 }
 
 /**
- * Ages a job out of the cluster as retention would: deletes its documents and its chunk records,
- * then refreshes, so searches no longer see them. Bulk deletes on the backing indices: the local
+ * Ages a job out of the cluster as retention would: deletes its documents and its chunk records
+ * (those matching `only` too, when given: a part of the job in an older backing index), then refreshes, so searches no longer see them. Bulk deletes on the backing indices: the local
  * test distributions have no `_delete_by_query` (it lives in the reindex module).
  */
-export async function deleteJobDocuments(es: EsTarget, stage: string, jobId: string): Promise<number> {
+export async function deleteJobDocuments(es: EsTarget, stage: string, jobId: string, only?: object): Promise<number> {
+  const query = only ? { bool: { filter: [jobQuery(jobId), only] } } : jobQuery(jobId);
   let deleted = 0;
   for (const stream of [`logs-mlplatform.*-${stage}`, `joblogs-chunks-${stage}`]) {
     for (;;) {
       await refresh(es, stream);
-      const found = await esRequest(es, 'POST', `/${stream}/_search?ignore_unavailable=true`, { size: 5000, _source: false, query: jobQuery(jobId) });
+      const found = await esRequest(es, 'POST', `/${stream}/_search?ignore_unavailable=true`, { size: 5000, _source: false, query });
       const hits = (found.hits?.hits ?? []) as Array<{ _index: string; _id: string }>;
       if (hits.length === 0) break;
       const body = `${hits.map((h) => JSON.stringify({ delete: { _index: h._index, _id: h._id } })).join('\n')}\n`;

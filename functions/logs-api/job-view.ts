@@ -59,12 +59,13 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
     }),
   );
   const job = access.record.job;
-  // A finished job with no chunk record in the cluster: its documents aged out (or are not there yet).
-  if (progress.length === 0 && job?.complete) {
-    const archived = await archivedView(access, deps);
+  const indexed = fullyIndexed(job, progress);
+  // A finished job whose documents are not all in the cluster: they aged out (all, or the part in
+  // an older backing index), or are still on their way. Its archive holds them all.
+  if (job?.complete && !indexed) {
+    const archived = await archivedView(access, deps, progress.length === 0);
     if (archived) return archived;
   }
-  const indexed = fullyIndexed(job, progress);
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
   // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
   return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
@@ -72,16 +73,17 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
 
 /**
  * The view of a job answered from its archive: the progress the assembler recorded from its chunks.
- * No archive: a job that ended `agedOutAfterMs` ago or more has aged out without one (it is asked
- * for, 202); a younger one is still being indexed (undefined: the cluster's view).
+ * No archive, and nothing of the job in the cluster: a job that ended `agedOutAfterMs` ago or more
+ * has aged out without one (it is asked for, 202); a younger one is still being indexed
+ * (undefined: the cluster's view, as for a job with some documents and no archive).
  */
-async function archivedView(access: FoundJob, deps: LogsApiDeps): Promise<JobView | undefined> {
+async function archivedView(access: FoundJob, deps: LogsApiDeps, nothingIndexed: boolean): Promise<JobView | undefined> {
   const { jobId } = access.record.registration;
   const job = access.record.job;
   const index = await findArchive(jobId, deps);
   if (!index) {
     const endedAt = job?.endedAt ? Date.parse(job.endedAt) : Number.NaN;
-    if (Number.isNaN(endedAt) || deps.now() - endedAt >= deps.config.agedOutAfterMs) await requestArchive(jobId, deps);
+    if (nothingIndexed && (Number.isNaN(endedAt) || deps.now() - endedAt >= deps.config.agedOutAfterMs)) await requestArchive(jobId, deps);
     return undefined;
   }
   const indexed = fullyIndexed(job, index.progress);

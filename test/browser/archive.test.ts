@@ -45,7 +45,7 @@ describe('a job whose lines have aged out of the search cluster', () => {
   it('shows no badge on a job whose lines are in the cluster', async () => {
     const viewer = await open(await backend.multiSourceJob());
     await viewer.waitForRow((r) => r.number === '1');
-    await expect.poll(() => viewer.statusBar()).toContain('20,000 lines');
+    await expect.poll(() => viewer.statusBar()).toContain('4 sources');
     expect(await viewer.viewer.locator('.archive-badge').count()).toBe(0);
   }, 900_000);
 });

@@ -231,6 +231,26 @@ describe('archive: a job whose documents aged out answers as before', () => {
   });
 });
 
+describe('archive: a job partly aged out', () => {
+  it('answers from the archive when the older part of its documents is gone (an older backing index deleted), as the whole job', async () => {
+    const partly = `archive-partly-${run}`;
+    await shipJob(partly);
+    const whole = await allPages(`/jobs/${partly}/lines?limit=1000`, 'next');
+    expect(whole.every((p) => p.body.archive === undefined)).toBe(true);
+    // Chunk 0 of each source, its documents and its record: what an older backing index held.
+    const deleted = await deleteJobDocuments({ info: stack.info }, stage(), partly, { term: { 'joblogs.chunk_seq': 0 } });
+    expect(deleted).toBeGreaterThan(0);
+    const cold = await startLocalApi({ stack: stack.info, issuer: idp.issuer, logStream: discardSink() });
+    try {
+      const pages = await allPages(`/jobs/${partly}/lines?limit=1000`, 'next', cold.url);
+      expect(pages.every((p) => p.body.archive === true)).toBe(true);
+      expect(pages.map((p) => withoutFlag(p.body))).toEqual(whole.map((p) => p.body));
+    } finally {
+      await cold.close();
+    }
+  }, 300_000);
+});
+
 describe('archive: before it exists, and when it is broken', () => {
   it('answers 202 with Retry-After while the assembler builds the archive of a job that aged out without one, then serves it', async () => {
     const late = `archive-late-${run}`;
