@@ -219,6 +219,12 @@ describe('archive: a job whose documents aged out answers as before', () => {
           route,
         ).toEqual(expected.map((a) => a.body));
       }
+      // Exactly once: every document of the job in the archive, none twice, as many as the cluster held.
+      const index = JSON.parse((await readObject(stack.s3, stack.bucket, archiveKeys(job).index)).toString('utf8'));
+      const cursors = lines.map((l: any) => l.cursor);
+      expect(new Set(cursors).size).toBe(cursors.length);
+      expect(index.records).toBe(lines.length);
+      expect(deleted).toBe(lines.length + index.progress.reduce((n: number, p: any) => n + p.chunks, 0));
     } finally {
       await cold.close();
     }
