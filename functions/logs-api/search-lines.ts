@@ -1,7 +1,17 @@
-import { highlightOffsets, linesIndex, orderOf, parseSearchRequest, searchBody, toApiLine, type ApiLine } from '../../shared/core/logs/index.js';
+import {
+  encodeCursor,
+  highlightOffsets,
+  linesIndex,
+  orderOf,
+  parseSearchRequest,
+  searchBody,
+  toApiLine,
+  type ApiLine,
+  type LineOrder,
+  type SearchRequest,
+} from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
-import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages, type ArchiveRecord } from '../../shared/core/archive/index.js';
-import type { LineOrder, SearchRequest } from '../../shared/core/logs/index.js';
+import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages } from '../../shared/core/archive/index.js';
 import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
@@ -57,25 +67,24 @@ export const ARCHIVE_SEARCH_BYTES = 8 * 1024 * 1024;
  * total counts every match); a bigger one is read from the cursor on until the page is full or the
  * budget is spent — then `next` is where the scan stopped and the total counts what it saw.
  */
-async function searchArchive(pages: ArchivePages, o: { request: SearchRequest; order: LineOrder; view: JobView; jobId: string }): Promise<SearchBody> {
+export async function searchArchive(
+  pages: ArchivePages,
+  o: { request: SearchRequest; order: LineOrder; view: Pick<JobView, 'archive' | 'frontier'>; jobId: string; budgetBytes?: number },
+): Promise<SearchBody> {
   const { request, order } = o;
+  const budget = o.budgetBytes ?? ARCHIVE_SEARCH_BYTES;
   const archiveOrderOf = archiveOrder(order, request.filters);
   const q = textQuery(request.terms);
-  const whole = o.view.archive!.bytes <= ARCHIVE_SEARCH_BYTES;
+  const whole = o.view.archive!.bytes <= budget;
   const after = request.after?.key;
   const frontier = withinFrontier(o.view.frontier);
   const matches: SearchBody['matches'] = [];
   let total = 0;
   let more = false;
-  let last: ArchiveRecord | undefined;
-  const scan = pages.scan(
-    { filters: request.filters, order: archiveOrderOf, from: whole ? undefined : after },
-    whole ? Number.POSITIVE_INFINITY : ARCHIVE_SEARCH_BYTES,
-  );
+  const scan = pages.scan({ filters: request.filters, order: archiveOrderOf, from: whole ? undefined : after }, whole ? Number.POSITIVE_INFINITY : budget);
   let step = await scan.next();
   for (; !step.done; step = await scan.next()) {
     const record = step.value;
-    last = record;
     if (frontier && !frontier(record)) continue;
     const line = toApiLine({ _source: record.s }, order);
     const highlights = matchText(line.text, q);
@@ -88,9 +97,8 @@ async function searchArchive(pages: ArchivePages, o: { request: SearchRequest; o
       if (!whole) break;
     }
   }
-  const complete = step.done === true && step.value.complete;
-  // The budget ran out before the page was full: go on from where the scan stopped.
-  const stoppedAt = !complete && !more && last ? toApiLine({ _source: last.s }, order).cursor : null;
+  // The budget ran out before the page was full: go on after the last member read.
+  const stoppedAt = step.done && !step.value.complete && step.value.readTo ? encodeCursor({ order, key: step.value.readTo }) : null;
   return {
     jobId: o.jobId,
     total: whole ? Math.min(total, TOTAL_HITS_BOUND) : total,

@@ -105,23 +105,30 @@ export class ArchivePages {
     return { records: out.reverse(), more: false };
   }
 
-  /** Every record of the members the filters may hit, in order (for a search within a byte budget). */
-  async *scan(r: Pick<ScanRequest, 'filters' | 'order' | 'from'>, budgetBytes: number): AsyncGenerator<ArchiveRecord, { complete: boolean }> {
+  /**
+   * Every record the filters let through, in order, from the members they may hit — within a byte
+   * budget (at least one member): the return value says whether every member was read, and the
+   * last key of the last one read (where a scan stopped by the budget goes on).
+   */
+  async *scan(
+    r: Pick<ScanRequest, 'filters' | 'order' | 'from'>,
+    budgetBytes: number,
+  ): AsyncGenerator<ArchiveRecord, { complete: boolean; readTo: SortKey | undefined }> {
     const wanted = this.#wanted({ ...r, limit: 0 }, (b) => r.from === undefined || compareKeys(b.last, r.from) > 0);
     let bytes = 0;
-    let taken = 0;
+    let readTo: SortKey | undefined;
     for (const i of wanted) {
       const m = this.#index.members[i]!;
-      if (taken > 0 && bytes + m.length > budgetBytes) return { complete: false };
+      if (readTo !== undefined && bytes + m.length > budgetBytes) return { complete: false, readTo };
       bytes += m.length;
-      taken++;
+      readTo = boundsOf(m, r.order)!.last;
       for (const record of (await this.#load(i, 1))[0]!) {
         if (!matchesFilters(record, r.filters)) continue;
         if (r.from !== undefined && compareKeys(keyOf(record, r.order), r.from) <= 0) continue;
         yield record;
       }
     }
-    return { complete: true };
+    return { complete: true, readTo };
   }
 
   #passes(record: ArchiveRecord, r: ScanRequest): boolean {
