@@ -124,28 +124,32 @@ function dryRunConfig(config: AssemblerConfig): IndexerConfig {
 
 /** Each source's progress as the logs API reads it from the chunk records (`sourceProgress`, `firstMissingSeq`). */
 export function progressOf(chunkRecords: ReadonlyArray<DocumentJson>): SourceProgress[] {
-  const bySource = new Map<string, Array<DocumentJson>>();
+  const bySource = new Map<string, DocumentJson[]>();
   for (const r of chunkRecords) {
     const source = String(r['joblogs']?.['source'] ?? '');
-    bySource.set(source, [...(bySource.get(source) ?? []), r['joblogs'] ?? {}]);
+    const list = bySource.get(source);
+    if (list) list.push(r['joblogs'] ?? {});
+    else bySource.set(source, [r['joblogs'] ?? {}]);
   }
-  return [...bySource]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([source, records]) => {
-      const seqs = new Set(records.map((j) => Number(j['chunk_seq'])));
-      const maxSeq = Math.max(...seqs);
-      let missing = 0;
-      while (seqs.has(missing)) missing++;
-      const lastLines = records.map((j) => j['last_line']).filter((n): n is number => typeof n === 'number');
-      const captured = records.map((j) => j['captured_to']).filter((n): n is number => typeof n === 'number');
-      const p: SourceProgress = {
-        source,
-        chunks: records.length,
-        maxSeq,
-        frontier: missing > maxSeq ? maxSeq : missing - 1,
-        lines: lastLines.length > 0 ? Math.max(...lastLines) + 1 : 0,
-        lastCaptured: captured.length > 0 ? Math.max(...captured) : undefined,
-      };
-      return p;
-    });
+  return [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([source, records]) => sourceProgressOf(source, records));
+}
+
+function sourceProgressOf(source: string, records: readonly DocumentJson[]): SourceProgress {
+  const seqs = new Set(records.map((j) => Number(j['chunk_seq'])));
+  const maxSeq = records.reduce((m, j) => Math.max(m, Number(j['chunk_seq'])), -1);
+  let missing = 0;
+  while (seqs.has(missing)) missing++;
+  const lastLine = records.reduce((m, j) => (typeof j['last_line'] === 'number' ? Math.max(m, j['last_line']) : m), -1);
+  const captured = records.reduce<number | undefined>(
+    (m, j) => (typeof j['captured_to'] === 'number' ? Math.max(m ?? j['captured_to'], j['captured_to']) : m),
+    undefined,
+  );
+  return {
+    source,
+    chunks: records.length,
+    maxSeq,
+    frontier: missing > maxSeq ? maxSeq : missing - 1,
+    lines: lastLine + 1,
+    lastCaptured: captured,
+  };
 }
