@@ -6,18 +6,21 @@
  *
  * Options: --job-hours (how long a job runs), --flush-s (the shipper's flush interval while fresh),
  * --idle-flush-s (while nobody watches; 0 = always fresh), --watched (share of the hours someone
- * follows a job, 0–1), --watch-poll-s (how often an idle job that prints reads the watch signal), --stage (whose retention params to use, serverless.yml), --prices
- * <file.json> (your own list prices).
+ * follows a job, 0–1), --watch-poll-s (how often an idle job that prints reads the watch signal),
+ * --stage (whose retention params to use, serverless.yml), --prices <file.json> (your own list
+ * prices), --kept-days (how long a job stays readable: the storage of both tiers, docs/archive.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pollPolicy, WatchDefaults } from '../shared/core/watch/index.js';
 import {
+  ARCHIVE_BYTES_PER_RAW_BYTE,
   chunksPerHour,
   cloudWatchJobHour,
   jobHourCost,
   LIST_PRICES,
+  storageTiers,
   type CostBreakdown,
   type MeasuredCosts,
   type Policy,
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
       watched: { type: 'string' },
       stage: { type: 'string', default: 'default' },
       prices: { type: 'string' },
+      'kept-days': { type: 'string' },
     },
   });
   if (values.measure) return measure(positive('seconds', values.seconds, 60));
@@ -148,6 +152,28 @@ async function main(): Promise<void> {
   if (adaptive)
     console.log(`  unwatched ${vsCw(unwatched)}; always every ${flushS} s ${vsCw(always)} (${(always.totalUsd / ours.totalUsd).toFixed(1)}× this policy)`);
   console.log(`  10-minute batching ${vsCw(batching)}`);
+  showTiers(measured, prices, positive('kept-days', values['kept-days'], 90), policy.searchRetentionDays);
+}
+
+/** Storage per GB-month of each tier, and a job kept `keptDays` all in the cluster or aged out to its archive (docs/archive.md). */
+function showTiers(measured: MeasuredCosts, prices: Prices, keptDays: number, searchDays: number): void {
+  const t = storageTiers(measured, prices, { keptDays, searchDays });
+  console.log(`\n## Storage per GB printed (docs/archive.md)\n`);
+  printTable(
+    ['tier', 'usd per GB-month', 'what'],
+    [
+      [
+        'search cluster',
+        usd(t.searchUsdPerGbMonth),
+        `${measured.searchBytesPerRawByte.toFixed(2)} B on disk per B printed × ${1 + prices.search.replicas} copies × ${usd(prices.search.storageGbMonth)}`,
+      ],
+      ['archive (S3 Standard)', usd(t.archiveUsdPerGbMonth), `${ARCHIVE_BYTES_PER_RAW_BYTE} B per B printed × ${usd(prices.s3.storageGbMonth)}`],
+      ['download file (S3 Standard)', usd(t.downloadUsdPerGbMonth), `${measured.gzipRatio.toFixed(2)} B per B printed, kept either way`],
+    ],
+  );
+  console.log(
+    `a job kept ${keptDays} d: ${usd(t.keptInCluster)} per GB printed all in the cluster, ${usd(t.keptTiered)} with ${t.searchDays} d in the cluster and the archive after (${(t.keptInCluster / t.keptTiered).toFixed(1)}× less)`,
+  );
 }
 
 main().catch((error: unknown) => {

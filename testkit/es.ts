@@ -153,3 +153,35 @@ export async function installStageTemplates(target: KindedTarget, stage: string,
   const transport = httpTransport({ node: es.url, sign: secretSigner({ username: es.username, password: es.password }), requestTimeoutMs: 30_000 });
   await setupCluster(transport, { declared: es.kind, stage, retentionDays, lifecycle: 'optional' });
 }
+
+/**
+ * Ages a job out of the cluster as retention would: deletes its documents and its chunk records
+ * (those matching `only` too, when given: a part of the job in an older backing index), then refreshes, so searches no longer see them. Bulk deletes on the backing indices: the local
+ * test distributions have no `_delete_by_query` (it lives in the reindex module).
+ */
+export async function deleteJobDocuments(es: EsTarget, stage: string, jobId: string, only?: object): Promise<number> {
+  const query = only ? { bool: { filter: [jobQuery(jobId), only] } } : jobQuery(jobId);
+  let deleted = 0;
+  for (const stream of [`logs-mlplatform.*-${stage}`, `joblogs-chunks-${stage}`]) {
+    for (;;) {
+      await refresh(es, stream);
+      const found = await esRequest(es, 'POST', `/${stream}/_search?ignore_unavailable=true`, { size: 5000, _source: false, query });
+      const hits = (found.hits?.hits ?? []) as Array<{ _index: string; _id: string }>;
+      if (hits.length === 0) break;
+      const body = `${hits.map((h) => JSON.stringify({ delete: { _index: h._index, _id: h._id } })).join('\n')}\n`;
+      const response = await fetch(`${endpointOf(es).url}/_bulk?refresh=true`, {
+        method: 'POST',
+        headers: { authorization: authOf(es), 'content-type': 'application/x-ndjson' },
+        body,
+      });
+      if (!response.ok) throw new Error(`POST /_bulk (deletes): HTTP ${response.status} ${(await response.text()).slice(0, 500)}`);
+      deleted += hits.length;
+    }
+  }
+  return deleted;
+}
+
+const authOf = (target: EsTarget) => {
+  const es = endpointOf(target);
+  return `Basic ${Buffer.from(`${es.username}:${es.password}`).toString('base64')}`;
+};

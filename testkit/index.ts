@@ -9,6 +9,7 @@ export { eventually } from './eventually.js';
 export {
   countDocuments,
   countJobDocuments,
+  deleteJobDocuments,
   esRequest,
   installStageTemplates,
   jobDocuments,

@@ -4,6 +4,7 @@ import { BatchSettlement } from '../../shared/core/batch/index.js';
 import { parseAssembleMessage, type AssembleRequest } from '../../shared/core/download/index.js';
 import { DeadlineError } from '../../shared/core/errors.js';
 import { continueTrace, withTrace } from '../../shared/trace/index.js';
+import { archiveJob, type ArchiveOutcome } from './archive-job.js';
 import { assembleJob, type AssembleOutcome } from './assemble-job.js';
 import type { AssemblerDeps } from './deps.js';
 
@@ -20,6 +21,8 @@ export interface AssembleStats {
   notFound: number;
   unregistered: number;
   obsolete: number;
+  /** Archives built (docs/archive.md). */
+  archived: number;
   deadLettered: number;
   failed: number;
 }
@@ -48,6 +51,7 @@ export async function assembleBatch(event: SQSEvent, deps: AssemblerDeps, deadli
     notFound: 0,
     unregistered: 0,
     obsolete: 0,
+    archived: 0,
     deadLettered: 0,
     failed: 0,
   };
@@ -74,13 +78,14 @@ async function assembleOne(request: AssembleRequest, deps: AssemblerDeps, deadli
   // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
   await withTrace(continueTrace({ traceparent: record.job?.traceparent }), async () => {
     for (const bad of record.invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job object skipped');
+    if (request.archive) return archived(request.jobId, await archiveJob(request.jobId, record, deps, deadlineAt), deps, stats);
     await followUp(request, await assembleJob(request, record, deps, deadlineAt), deps, stats);
   });
 }
 
 /** Requests for one job in one batch collapse into one; continuations are never merged. */
 function addWork(work: Map<string, Work>, request: AssembleRequest, messageId: string): void {
-  const id = request.continuation ? `continuation:${messageId}:${work.size}` : request.jobId;
+  const id = request.continuation ? `continuation:${messageId}:${work.size}` : request.archive ? `archive:${request.jobId}` : request.jobId;
   const existing = work.get(id);
   if (!existing) {
     work.set(id, { request: { ...request }, messageIds: [messageId] });
@@ -128,7 +133,11 @@ async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps
     case 'assembled':
       stats.assembled++;
       stats.gaps += outcome.metadata.gaps;
-      if (outcome.metadata.status === 'complete') await scheduleRecheck(request, outcome.metadata.missingChunks, deps);
+      if (outcome.metadata.status === 'complete') {
+        await scheduleRecheck(request, outcome.metadata.missingChunks, deps);
+        // The archive the logs API answers from once the job's documents age out (docs/archive.md).
+        await deps.queue.send({ jobId, archive: true });
+      }
       return log.info({ jobId, key: outcome.key, ...outcome.metadata, invocations: outcome.invocations }, 'download file assembled');
   }
 }
@@ -137,6 +146,24 @@ async function scheduleRecheck(request: AssembleRequest, missingChunks: number, 
   const next = (request.recheck ?? 0) + 1;
   if (missingChunks === 0 || next > deps.config.gapRechecks) return;
   await deps.queue.send({ jobId: request.jobId, recheck: next }, MAX_DELAY_SECONDS);
+}
+
+function archived(jobId: string, outcome: ArchiveOutcome, deps: AssemblerDeps, stats: AssembleStats): void {
+  const log = deps.logger;
+  switch (outcome.kind) {
+    case 'not-found':
+      stats.notFound++;
+      return log.warn({ jobId }, 'no job markers: nothing to archive');
+    case 'unregistered':
+      stats.unregistered++;
+      return log.warn({ jobId }, 'job not registered by a launcher: no archive is built');
+    case 'running':
+      stats.running++;
+      return log.info({ jobId }, 'job still running: archived when every source is final');
+    case 'archived':
+      stats.archived++;
+      return log.info({ jobId, key: outcome.key, records: outcome.records, members: outcome.members, bytes: outcome.bytes }, 'archive built');
+  }
 }
 
 function partialOf(request: AssembleRequest, next: AssembleRequest): AssembleRequest {

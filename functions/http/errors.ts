@@ -67,3 +67,28 @@ export class NotFoundError extends HttpProblem {
   readonly code = 'NOT_FOUND';
   readonly statusCode = 404;
 }
+
+/**
+ * A finished job whose documents have aged out of the cluster and whose archive is not built yet:
+ * the assembler has been asked for it (docs/archive.md). 202 + Retry-After: ask again shortly.
+ */
+export class ArchivingProblem extends HttpProblem {
+  readonly code = 'ARCHIVING';
+  readonly statusCode = 202;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
+/** A job's lines are neither in the cluster nor in an archive, and none can be built here. */
+export class LinesGoneError extends HttpProblem {
+  readonly code = 'LINES_GONE';
+  readonly statusCode = 404;
+}
+
+/** A job's archive exists but cannot be read (docs/archive.md): never a crash, this answer, and the assembler can rebuild it. */
+export class ArchiveUnreadableProblem extends HttpProblem {
+  readonly code = 'ARCHIVE_UNREADABLE';
+  readonly statusCode = 500;
+}

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type middy from '@middy/core';
 import ssm from '@middy/ssm';
 import type { Context } from 'aws-lambda';
@@ -8,7 +9,10 @@ import { clusterTransports } from '../../shared/adapters/search/connect.js';
 import { clusterLogSearch, type LogSearch } from '../../shared/adapters/search/log-search.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { cachedJobStore } from '../../shared/adapters/s3/cached-job-store.js';
+import { s3ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
+import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
+import type { ArchiveIndex } from '../../shared/core/archive/index.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { s3WatchSignalWriter } from '../../shared/adapters/s3/watch-signal-writer.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
@@ -45,6 +49,14 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   const searchFor = searchPerCredentials(config);
   const chunks = s3ChunkStore(s3);
   const completeViews = new LRUCache<string, JobView>({ max: 1000, ttl: 5 * 60_000 });
+  const archives = s3ArchiveStore(s3, { bucket: config.logBucket, downloadPrefix: config.downloadPrefix });
+  // An index is ~100 bytes per 2 000 lines: bounded by bytes, not entries.
+  const archiveIndexes = new LRUCache<string, ArchiveIndex>({
+    maxSize: 32 * 1024 * 1024,
+    sizeCalculation: (i) => 256 + i.members.length * 256,
+    ttl: 60 * 60_000,
+  });
+  const assembly = config.assembleQueueUrl ? sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl) : undefined;
   const watch = createWatchRecorder({
     writer: s3WatchSignalWriter(s3, { bucket: config.logBucket, prefix: config.watch.prefix }),
     lastWritten: new LRUCache<string, number>({ max: 10_000 }),
@@ -66,6 +78,9 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       completeViews,
+      archives,
+      archiveIndexes,
+      assembly,
       watch,
       ...overrides,
     };

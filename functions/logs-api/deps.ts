@@ -5,6 +5,9 @@ import type { Logger } from '../../shared/adapters/logger.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
+import type { ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
+import type { AssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
+import type { ArchiveIndex } from '../../shared/core/archive/index.js';
 import type { JobView } from './job-view.js';
 import type { WatchRecorder } from './watch-recorder.js';
 
@@ -21,6 +24,11 @@ export interface LogsApiDeps {
   sleep: (ms: number) => Promise<void>;
   /** Views of complete jobs, per container (they no longer change). */
   completeViews: Pick<LRUCache<string, JobView>, 'get' | 'set'>;
+  /** Archives of jobs whose documents aged out of the cluster (docs/archive.md), and their indexes per container. */
+  archives: ArchiveStore;
+  archiveIndexes: Pick<LRUCache<string, ArchiveIndex>, 'get' | 'set'>;
+  /** Asks the assembler for a job's archive (undefined: not configured). */
+  assembly: AssembleQueue | undefined;
   /** Records that someone follows a running job (its live tail, its summary), so its shippers flush often. */
   watch: WatchRecorder;
 }

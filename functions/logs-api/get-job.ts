@@ -9,6 +9,7 @@ import {
   toApiLine,
   type JobOverview,
 } from '../../shared/core/logs/index.js';
+import { TOTAL_HITS_BOUND, type ArchiveIndex } from '../../shared/core/archive/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
 import { mayPrintMore } from './watch-recorder.js';
@@ -20,11 +21,12 @@ const MAX_ERROR_POSITIONS = 1000;
  * `GET /jobs/{jobId}`: who owns the job, its status and exit, its sources and lines so far, counts
  * by level, where its errors are. Asking for a running job's summary records that it is watched.
  */
-export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps): Promise<JobOverview> {
+export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps): Promise<JobOverview & { archive?: true }> {
   parseNoParams(query);
   const view = await jobView(access, deps);
   const { registration, job } = access.record;
   const watching = view.status === 'running' && mayPrintMore(job) ? deps.watch.record(registration.jobId) : undefined;
+  if (view.archive) return { ...jobOverview({ registration, job, progress: view.progress, ...archivedCounts(view.archive) }), archive: true };
   const index = linesIndex(deps.config.stage);
   const scope = { jobId: registration.jobId, filters: {}, frontier: view.frontier };
   const [levels, errors] = await Promise.all([
@@ -50,4 +52,23 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
     streams: termCounts(levels.aggregations, 'streams'),
     errors: { total: errors.total?.value ?? positions.length, totalExact: errors.total?.relation !== 'gte', first: positions[0] ?? null, positions },
   });
+}
+
+/** The counts and error positions the assembler recorded in the archive, as the cluster's aggregations give them. */
+function archivedCounts(index: ArchiveIndex): Pick<Parameters<typeof jobOverview>[0], 'levels' | 'streams' | 'errors'> {
+  const { count, positions } = index.errors;
+  return {
+    // The cluster's terms aggregations: the 32 most frequent levels, 4 streams.
+    levels: top(index.levels, 32),
+    streams: top(index.streams, 4),
+    errors: { total: Math.min(count, TOTAL_HITS_BOUND), totalExact: count <= TOTAL_HITS_BOUND, first: positions[0] ?? null, positions },
+  };
+}
+
+function top(counts: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, n),
+  );
 }

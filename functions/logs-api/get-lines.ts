@@ -15,6 +15,8 @@ import {
   type LinesRequest,
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
+import { keyOf, type ArchivePages, type ArchiveRecord, type ScanResult } from '../../shared/core/archive/index.js';
+import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
 import { mayPrintMore } from './watch-recorder.js';
@@ -28,6 +30,8 @@ export interface LinesBody {
   next: string | null;
   hasBefore: boolean;
   hasAfter: boolean;
+  /** Answered from the job's archive: its documents have aged out of the cluster (docs/archive.md). */
+  archive?: true;
 }
 
 /** A page of lines in ascending order, and whether more lie beyond each end. */
@@ -37,12 +41,22 @@ interface Page {
   hasAfter: boolean;
 }
 
-/** What every search of one request shares. */
+type FetchAnchor = Exclude<LinesAnchor, { kind: 'around' }>;
+type Fetched = { lines: ApiLine[]; keys: Cursor[]; more: boolean };
+
+/** Where a page's lines come from: the cluster, or the job's archive once its documents aged out (docs/archive.md). */
+interface LineSource {
+  /** Up to `limit` lines from an anchor, and whether more follow. */
+  fetch(anchor: FetchAnchor, limit: number): Promise<Fetched>;
+  /** Is there any line before a line number / time? */
+  anyBefore(anchor: Extract<LinesAnchor, { kind: 'from' | 'at' }>): Promise<boolean>;
+}
+
+/** What every read of one request shares. */
 interface PageContext {
   scope: LineScope;
   order: LineOrder;
-  index: string;
-  deps: LogsApiDeps;
+  lines: LineSource;
 }
 
 /**
@@ -74,12 +88,15 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
   // pages on with the same requests as the rest of the job, without naming the source.
   const order = orderOf(request.filters);
   checkCursorOrder(request.anchor, order);
-  const ctx: PageContext = { scope: { jobId, filters, frontier: view.frontier }, order, index: linesIndex(deps.config.stage), deps };
+  const scope = { jobId, filters, frontier: view.frontier };
+  const lines = view.archive ? archiveLines(scope, order, archivePages(view.archive, deps)) : clusterLines(scope, order, deps);
+  const ctx: PageContext = { scope, order, lines };
   const { anchor, limit } = request;
   const page = anchor.kind === 'around' ? await aroundPage(ctx, anchor.cursor, limit) : await anchoredPage(ctx, anchor, limit);
   return {
     jobId,
     status: view.status,
+    ...(view.archive ? { archive: true } : {}),
     lines: page.lines,
     // docs/logs-api.md: null at the start, so a client can tell "nothing before" from the cursor alone.
     prev: page.hasBefore ? (page.lines[0]?.cursor ?? null) : null,
@@ -89,31 +106,83 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
   };
 }
 
-/** Up to `limit` lines from an anchor: one search for one more than asked, to tell whether more follow. */
-async function fetchLines(
-  ctx: PageContext,
-  anchor: Exclude<LinesAnchor, { kind: 'around' }>,
-  limit: number,
-): Promise<{ lines: ApiLine[]; keys: Cursor[]; more: boolean }> {
-  if (limit === 0) return { lines: [], keys: [], more: true };
-  const { body, reversed } = linesSearch(ctx.scope, anchor, { order: ctx.order, size: limit + 1 });
-  const answer = await ctx.deps.search.search(ctx.index, body);
-  const hits = answer.hits.slice(0, limit);
-  if (reversed) hits.reverse();
+/** Lines from the cluster: one search for one more than asked, to tell whether more follow. */
+function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps): LineSource {
+  const index = linesIndex(deps.config.stage);
   return {
-    lines: hits.map((hit) => toApiLine(hit, ctx.order)),
-    keys: hits.map((hit) => ({ order: ctx.order, key: lineKey(hit, ctx.order) })),
-    more: answer.hits.length > limit,
+    async fetch(anchor, limit) {
+      const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1 });
+      const answer = await deps.search.search(index, body);
+      const hits = answer.hits.slice(0, limit);
+      if (reversed) hits.reverse();
+      return {
+        lines: hits.map((hit) => toApiLine(hit, order)),
+        keys: hits.map((hit) => ({ order, key: lineKey(hit, order) })),
+        more: answer.hits.length > limit,
+      };
+    },
+    async anyBefore(anchor) {
+      const probe = anyBefore(scope, anchor);
+      return probe ? ((await deps.search.search(index, probe)).total?.value ?? 0) > 0 : false;
+    },
   };
+}
+
+/** Lines from the job's archive: the same documents, found member by member with ranged reads. */
+function archiveLines(scope: LineScope, order: LineOrder, pages: ArchivePages): LineSource {
+  const archiveOrderOf = archiveOrder(order, scope.filters);
+  const frontier = withinFrontier(scope.frontier);
+  const base = { filters: scope.filters, order: archiveOrderOf };
+  const toFetched = (records: ArchiveRecord[], more: boolean): Fetched => ({
+    lines: records.map((r) => toApiLine({ _source: r.s }, order)),
+    keys: records.map((r) => ({ order, key: keyOf(r, archiveOrderOf) })),
+    more,
+  });
+  const both = (where: (r: ArchiveRecord) => boolean) => (frontier ? (r: ArchiveRecord) => frontier(r) && where(r) : where);
+  const lineOf = (r: ArchiveRecord, field: 'line' | 'last_line'): number | undefined => {
+    const v = r.s['joblogs']?.[field];
+    return typeof v === 'number' ? v : undefined;
+  };
+  return {
+    async fetch(anchor, limit) {
+      let scan: ScanResult;
+      if (anchor.kind === 'after')
+        scan = await pages.forward({ ...base, limit, where: frontier, from: anchor.cursor === 'start' ? undefined : anchor.cursor.key });
+      else if (anchor.kind === 'before')
+        scan = await pages.backward({ ...base, limit, where: frontier, from: anchor.cursor === 'end' ? undefined : anchor.cursor.key });
+      else if (anchor.kind === 'from') {
+        const reaches = (r: ArchiveRecord) => (lineOf(r, 'line') ?? -1) >= anchor.line || (lineOf(r, 'last_line') ?? -1) >= anchor.line;
+        scan = await pages.forward({ ...base, limit, where: both(reaches), skipMember: (m) => !Object.values(m.sources).some((s) => s[4] >= anchor.line) });
+      } else {
+        const since = (r: ArchiveRecord) => Number(r.s['joblogs']?.['captured'] ?? 0) >= anchor.time;
+        scan = await pages.forward({ ...base, limit, where: both(since), skipMember: (m) => m.last[0] < anchor.time });
+      }
+      return toFetched(scan.records, scan.more);
+    },
+    async anyBefore(anchor) {
+      const where =
+        anchor.kind === 'from'
+          ? (r: ArchiveRecord) => {
+              const n = lineOf(r, 'line');
+              return n !== undefined && n < anchor.line;
+            }
+          : (r: ArchiveRecord) => Number(r.s['joblogs']?.['captured'] ?? 0) < anchor.time;
+      return (await pages.forward({ ...base, limit: 0, where: both(where) })).more;
+    },
+  };
+}
+
+/** Up to `limit` lines from an anchor. */
+async function fetchLines(ctx: PageContext, anchor: FetchAnchor, limit: number): Promise<Fetched> {
+  if (limit === 0) return { lines: [], keys: [], more: true };
+  return ctx.lines.fetch(anchor, limit);
 }
 
 async function anchoredPage(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<Page> {
   const { lines, more } = await fetchLines(ctx, anchor, limit);
   if (anchor.kind === 'before') return { lines, hasBefore: more, hasAfter: anchor.cursor !== 'end' };
   if (anchor.kind === 'after') return { lines, hasBefore: anchor.cursor !== 'start', hasAfter: more };
-  const probe = anyBefore(ctx.scope, anchor);
-  const before = probe ? ((await ctx.deps.search.search(ctx.index, probe)).total?.value ?? 0) : 0;
-  return { lines, hasBefore: before > 0, hasAfter: more };
+  return { lines, hasBefore: await ctx.lines.anyBefore(anchor), hasAfter: more };
 }
 
 /**

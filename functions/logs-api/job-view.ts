@@ -8,7 +8,9 @@ import {
   type Frontier,
   type SourceProgress,
 } from '../../shared/core/logs/index.js';
+import type { ArchiveIndex } from '../../shared/core/archive/index.js';
 import type { AuthorizedJob } from '../http/authorize.js';
+import { findArchive, requestArchive } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 
 export type FoundJob = Extract<AuthorizedJob, { found: true }>;
@@ -21,6 +23,8 @@ export interface JobView {
   /** Undefined once every chunk of a finished job is indexed (no line is held back). */
   frontier: Frontier | undefined;
   sources: string[];
+  /** Set when the job's documents have aged out of the cluster: every answer comes from its archive (docs/archive.md). */
+  archive?: ArchiveIndex | undefined;
 }
 
 /**
@@ -34,7 +38,9 @@ export async function jobView(access: FoundJob, deps: LogsApiDeps): Promise<JobV
   const known = deps.completeViews.get(jobId);
   if (known) return known;
   const view = await readJobView(access, deps);
-  if (view.status === 'complete') deps.completeViews.set(jobId, view);
+  // An archived view is not kept: a job whose documents are still on their way to the cluster is
+  // answered from its archive only until they are there.
+  if (view.status === 'complete' && !view.archive) deps.completeViews.set(jobId, view);
   return view;
 }
 
@@ -54,7 +60,39 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
   );
   const job = access.record.job;
   const indexed = fullyIndexed(job, progress);
+  // A finished job whose documents are not all in the cluster: they aged out (all, or the part in
+  // an older backing index), or are still on their way. Its archive holds them all.
+  if (job?.complete && !indexed) {
+    const archived = await archivedView(access, deps, progress.length === 0);
+    if (archived) return archived;
+  }
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
   // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
   return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
+}
+
+/**
+ * The view of a job answered from its archive: the progress the assembler recorded from its chunks.
+ * No archive, and nothing of the job in the cluster: a job that ended `agedOutAfterMs` ago or more
+ * has aged out without one (it is asked for, 202); a younger one is still being indexed
+ * (undefined: the cluster's view, as for a job with some documents and no archive).
+ */
+async function archivedView(access: FoundJob, deps: LogsApiDeps, nothingIndexed: boolean): Promise<JobView | undefined> {
+  const { jobId } = access.record.registration;
+  const job = access.record.job;
+  const index = await findArchive(jobId, deps);
+  if (!index) {
+    const endedAt = job?.endedAt ? Date.parse(job.endedAt) : Number.NaN;
+    if (nothingIndexed && (Number.isNaN(endedAt) || deps.now() - endedAt >= deps.config.agedOutAfterMs)) await requestArchive(jobId, deps);
+    return undefined;
+  }
+  const indexed = fullyIndexed(job, index.progress);
+  const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...index.progress.map((p) => p.source)])].sort();
+  return {
+    status: indexed ? 'complete' : 'running',
+    progress: index.progress,
+    frontier: indexed ? undefined : frontierOf(index.progress),
+    sources,
+    archive: index,
+  };
 }

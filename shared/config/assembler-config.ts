@@ -1,6 +1,7 @@
 import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
 import * as z from '../core/zod.js';
-import { commonEnv, intVar, parseEnv, prefixVar } from './env.js';
+import { EventBounds } from '../core/multiline/constants.js';
+import { commonEnv, intVar, parseEnv, prefixVar, withDefault } from './env.js';
 
 /** Everything the assembler reads from its environment (docs/downloads.md). */
 const AssemblerEnv = z.pipe(
@@ -26,6 +27,12 @@ const AssemblerEnv = z.pipe(
     /** Most bytes a chunk may inflate to; beyond it the chunk is dead-lettered (docs/chunk-contract.md). */
     CHUNK_MAX_BYTES: intVar({ min: 64 * 1024, max: 256 * 1024 * 1024, default: MAX_CHUNK_BYTES }),
     DEADLINE_HEADROOM_MS: intVar({ min: 0, default: 30_000 }),
+    // The archive (docs/archive.md) holds the documents the indexer writes: these must equal the indexer's settings.
+    GROUPING: withDefault(z.enum(['on', 'off']), 'on'),
+    EVENT_MAX_LINES: intVar({ min: 2, max: 100_000, default: EventBounds.maxLines }),
+    EVENT_MAX_BYTES: intVar({ min: 1024, max: 8 * 1024 * 1024, default: EventBounds.maxBytes }),
+    MAX_LINE_BYTES: intVar({ min: 256, default: 32 * 1024 }),
+    DEFAULT_DATASET: withDefault(z.string().check(z.regex(/^mlplatform(\.[a-z0-9_]+){1,3}$/)), 'mlplatform.job'),
   }),
   z.transform((e) => ({
     stage: e.STAGE,
@@ -43,6 +50,11 @@ const AssemblerEnv = z.pipe(
     prefetchChunks: e.PREFETCH_CHUNKS,
     maxChunkBytes: e.CHUNK_MAX_BYTES,
     deadlineHeadroomMs: e.DEADLINE_HEADROOM_MS,
+    archive: {
+      grouping: { enabled: e.GROUPING === 'on', maxLines: e.EVENT_MAX_LINES, maxBytes: e.EVENT_MAX_BYTES },
+      maxLineBytes: e.MAX_LINE_BYTES,
+      defaultDataset: e.DEFAULT_DATASET,
+    },
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
   })),
 );

@@ -412,7 +412,7 @@ describe('IAM', () => {
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 
-  it("logs API: reads only registrations, job markers and chunks (a bar's states) and its own read-only cluster identity — never the indexer's, never a list of chunks; writes only watch signals", () => {
+  it("logs API: reads only registrations, job markers, chunks (a bar's states) and job archives, and its own read-only cluster identity — never the indexer's, never a list of chunks, never a download file; writes only watch signals; may ask for an archive", () => {
     const g = grants('LogsApiRole');
     expect(Object.keys(g).sort()).toEqual([
       'kms:Decrypt',
@@ -421,9 +421,17 @@ describe('IAM', () => {
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
+      'sqs:SendMessage',
       'ssm:GetParameters',
     ]);
-    expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/chunks/*')]);
+    expect(g['s3:GetObject']).toEqual([
+      bucketArn('/jobs/*'),
+      bucketArn('/registry/*'),
+      bucketArn('/chunks/*'),
+      bucketArn('/downloads/*.archive.json'),
+      bucketArn('/downloads/*.archive.gz'),
+    ]);
+    expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
     expect(g['s3:PutObject']).toEqual([bucketArn('/watch/v1/*')]);
     const list = roleStatements('LogsApiRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'registry/v1/*']);
@@ -435,6 +443,8 @@ describe('IAM', () => {
     expect(env['ES_CREDENTIALS_PARAM']).toBeUndefined();
     expect(env['CHUNK_PREFIX']).toBe('chunks/');
     expect(env['WATCH_PREFIX']).toBe('watch/');
+    expect(env['DOWNLOAD_PREFIX']).toBe('downloads/');
+    expect(env['ASSEMBLE_QUEUE_URL']).toEqual({ Ref: 'AssembleQueue' });
   });
 });
 

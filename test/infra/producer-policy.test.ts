@@ -218,6 +218,13 @@ describe('the logs API role', () => {
     );
     await expectDecision({ as: 'logsApi', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: true }, false, 'logs-api-registers');
   });
+
+  it("reads a job's archive (docs/archive.md) but not its download file, and writes neither", async () => {
+    await expectDecision({ as: 'logsApi', action: 's3:GetObject', key: 'downloads/job-1.archive.json' }, true, 'logs-api-reads-archive-index');
+    await expectDecision({ as: 'logsApi', action: 's3:GetObject', key: 'downloads/job-1.archive.gz' }, true, 'logs-api-reads-archive-records');
+    await expectDecision({ as: 'logsApi', action: 's3:GetObject', key: 'downloads/job-1.log.gz' }, false, 'logs-api-reads-download');
+    await expectDecision({ as: 'logsApi', action: 's3:PutObject', key: 'downloads/job-1.archive.json' }, false, 'logs-api-writes-archive');
+  });
 });
 
 describe('every other role', () => {

@@ -416,6 +416,11 @@ describe('joblogs admin purge', () => {
       (l) => l?.length === 120,
       'the download file',
     );
+    await eventually(
+      () => readObject(stack.s3, stack.bucket, `downloads/${jobId}.archive.json`).catch(() => undefined),
+      (b) => b !== undefined,
+      'the archive (docs/archive.md)',
+    );
     // A second version of a chunk (an overwrite the write-once policy would refuse in AWS), a checkpoint and a dead-letter report.
     const chunks = await listKeys(stack.s3, stack.bucket, `chunks/v1/${jobId}/`);
     await putChunk(jobId, 999, [], 0, Buffer.from('not gzip either'));
@@ -433,7 +438,8 @@ describe('joblogs admin purge', () => {
     const dry = await admin('purge', '--job', jobId, '--json');
     expect(dry.code).toBe(0);
     expect(dry.json).toMatchObject({ dryRun: true, plan: { objects: { registration: 1, markers: 2, checkpoints: 1, deadLetters: 1 }, documents: 120 } });
-    expect(dry.json.plan.objects.download).toBeGreaterThanOrEqual(1);
+    // The download file and the archive's two objects.
+    expect(dry.json.plan.objects.download).toBeGreaterThanOrEqual(3);
     expect(dry.json.plan.objects.chunks).toBe(chunks.length + 2);
     expect(await indexed(jobId)).toBe(120);
 
@@ -451,6 +457,7 @@ describe('joblogs admin purge', () => {
       `jobs/v1/${jobId}/`,
       registrationKey(jobId),
       `downloads/${jobId}.log.gz`,
+      `downloads/${jobId}.archive`,
       `dead-letter/indexer/job/${jobId}/`,
     ]) {
       expect(await versionsUnder(prefix), prefix).toBe(0);

@@ -35,6 +35,8 @@ export interface LogsBackend {
   multiSourceJob(): Promise<string>;
   /** A new running job with 50 lines printed (and readable). */
   runningJob(): Promise<RunningJob>;
+  /** A finished job whose documents have aged out of the cluster: answered from its archive (docs/archive.md). */
+  archivedJob(): Promise<string>;
   /** A job the page's user may not read. */
   otherUsersJob(): Promise<string>;
   /** The next request to the logs API fails with this status (503: the search cluster is down). */

@@ -18,6 +18,11 @@ export async function startReferenceBackend(o: Pick<BackendOptions, 'pages'> = {
   };
   const million = once(() => createTrainingJob(store, 'train-1m', 1_000_000).jobId);
   const multi = once(() => createMultiSourceJob(store, 'ddp-4').jobId);
+  const archived = once(() => {
+    const job = createTrainingJob(store, 'train-archived', 2_000);
+    job.archived = true;
+    return job.jobId;
+  });
   let running = 0;
   return {
     kind: 'reference',
@@ -26,6 +31,7 @@ export async function startReferenceBackend(o: Pick<BackendOptions, 'pages'> = {
     viewerUrl: (jobId, options = {}) => `${server.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
     millionLineJob: async () => million(),
     multiSourceJob: async () => multi(),
+    archivedJob: async () => archived(),
     runningJob: async () => runningHandle(createRunningJob(store, `live-${++running}`)),
     otherUsersJob: async () => (store.get('someone-elses') ?? store.create({ jobId: 'someone-elses', owner: 'bob', team: 'vision' })).jobId,
     interruptNextRequest: async (status) => server.failNext(status, 'UNAVAILABLE'),

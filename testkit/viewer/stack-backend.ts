@@ -51,6 +51,7 @@ export async function startStackBackend(o: Pick<BackendOptions, 'run' | 'pages'>
     viewerUrl: (jobId, options = {}) => `${api!.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
     millionLineJob: () => jobs.millionLineJob(),
     multiSourceJob: () => jobs.multiSourceJob(),
+    archivedJob: () => jobs.archivedJob(),
     runningJob: () => jobs.runningJob(),
     otherUsersJob: () => jobs.otherUsersJob(),
     interruptNextRequest: async () => outage.start(),

@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RANKS, multiSourceLine, stepLine, trainingLine, type SyntheticLine } from '../../viewer/dev/synthetic-jobs.js';
 import { Shipper } from '../../shared/shipper/index.js';
+import { archiveKeys } from '../../shared/core/archive/index.js';
+import { countJobDocuments, deleteJobDocuments } from '../es.js';
 import { eventually } from '../eventually.js';
+import { listKeys, readObject } from '../s3.js';
 import { registerTestJob } from '../jobs.js';
 import { shipLines } from '../ship-lines.js';
 import type { LocalStack } from '../stack/index.js';
@@ -23,6 +26,7 @@ export const PAGE_USER = { owner: 'alice', team: 'ml' } as const;
 const SOMEONE_ELSE = { owner: 'bob', team: 'vision' } as const;
 export const MILLION = 1_000_000;
 const LINES_PER_RANK = 5_000;
+const ARCHIVED_LINES = 2_000;
 /** How long a fixture may take to become searchable (a 1M-line job on a busy 2-core machine). */
 const SEARCHABLE_WITHIN_MS = 15 * 60_000;
 
@@ -75,6 +79,40 @@ export class StackJobs {
         ),
       );
     });
+  }
+
+  /**
+   * A finished 2 000-line training job whose documents have aged out (docs/archive.md): shipped,
+   * indexed and archived, then its documents deleted from the cluster as retention would. The
+   * logs API is not asked about it before (a cached view would outlive the deletion).
+   */
+  async archivedJob(): Promise<string> {
+    const jobId = `viewer-archived-${this.#o.run}-${randomUUID().slice(0, 8)}`;
+    const { stack } = this.#o;
+    await registerTestJob(stack.s3, stack.bucket, jobId, PAGE_USER);
+    await this.#ship(
+      jobId,
+      'main',
+      ARCHIVED_LINES,
+      lastLine((n) => trainingLine(n, ARCHIVED_LINES)),
+      { exitCode: 1 },
+    );
+    const chunks = (await listKeys(stack.s3, stack.bucket, `chunks/v1/${jobId}/`)).length;
+    const stage = stack.info.resources.logsApi.environment['STAGE']!;
+    await eventually(
+      () => countJobDocuments({ info: stack.info }, `joblogs-chunks-${stage}`, jobId),
+      (n) => n === chunks,
+      `every chunk of ${jobId} indexed`,
+      SEARCHABLE_WITHIN_MS,
+    );
+    await eventually(
+      () => readObject(stack.s3, stack.bucket, archiveKeys(jobId).index).catch(() => undefined),
+      (b) => b !== undefined,
+      `${jobId}'s archive built`,
+      SEARCHABLE_WITHIN_MS,
+    );
+    await deleteJobDocuments({ info: stack.info }, stage, jobId);
+    return jobId;
   }
 
   /** A job registered to someone else (no lines needed: the refusal comes first). */
@@ -136,7 +174,8 @@ export class StackJobs {
     }
     const summary = await eventually(
       () => this.#o.get(`/jobs/${jobId}`),
-      (a) => a.body?.status === 'complete',
+      // Complete in the cluster: a job whose documents are still on their way may be answered from its archive meanwhile (docs/archive.md).
+      (a) => a.body?.status === 'complete' && a.body?.archive === undefined,
       `${jobId} searchable`,
       SEARCHABLE_WITHIN_MS,
     );

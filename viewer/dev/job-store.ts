@@ -53,6 +53,8 @@ export class StoredJob {
   readonly errorPositions: number[] = [];
   exitCode: number | null = null;
   endedAt: number | null = null;
+  /** Served as from the archive (docs/archive.md): the summary says so. */
+  archived = false;
   private readonly texts: string[] = [];
   private readonly times: number[] = [];
   private readonly sourceOf: number[] = [];

@@ -254,6 +254,7 @@ function summary(job: StoredJob): object {
     levels: { ...job.levelCounts },
     errors: { total: errors.length, first: errors.length ? cursorOf(errors[0]!) : null, positions: errors.slice(0, 1000).map(cursorOf) },
     links: { download: `/jobs/${encodeURIComponent(job.jobId)}/logs` },
+    ...(job.archived ? { archive: true } : {}),
   };
 }
 

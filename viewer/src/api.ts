@@ -69,7 +69,8 @@ export class LogsApi {
     let response = await this.send(url, await this.token(), signal);
     // A 401 may only mean the token expired: ask the host once for a fresh one.
     if (response.status === 401) response = await this.send(url, await this.token(true), signal);
-    if (!response.ok) throw await toApiError(response);
+    // 202: a finished job whose lines are being fetched from the archive (docs/archive.md) — an answer to ask for again.
+    if (!response.ok || response.status === 202) throw await toApiError(response);
     return (await response.json()) as T;
   }
 

@@ -21,9 +21,9 @@ export class ApiError extends ViewerError {
     this.retryAfter = init.retryAfter ?? null;
   }
 
-  /** Worth trying again later: the service said so (503, 429) or the network failed. */
+  /** Worth trying again later: the service said so (202 while archiving, 503, 429) or the network failed. */
   get transient(): boolean {
-    return this.status === 0 || this.status === 429 || this.status === 503 || this.status >= 500;
+    return this.status === 0 || this.status === 202 || this.status === 429 || this.status === 503 || this.status >= 500;
   }
 }
 
@@ -37,6 +37,8 @@ export function describeError(error: unknown, jobId: string): string {
   switch (error.status) {
     case 0:
       return `The logs service cannot be reached (${error.message}). Retrying…`;
+    case 202:
+      return `The lines of job “${jobId}” are being restored from the archive (${error.code}). Retrying${error.retryAfter ? ` in ${error.retryAfter} s` : ''}…`;
     case 401:
       return `Not signed in, or the session has expired (${error.code}). Sign in again to read these logs.`;
     case 403:

@@ -7,6 +7,8 @@ import { queryTerms } from './query.js';
 import type { Filters, SearchMatch } from './types.js';
 
 const PAGE = 100;
+/** Pages without a match followed in one go (an archive's search reads at most ~8 MB per page). */
+const MAX_EMPTY_PAGES = 64;
 
 export class SearchState {
   readonly terms: string[];
@@ -51,11 +53,20 @@ export class SearchState {
     return `Match ${this.index + 1} of ${total}`;
   }
 
+  /**
+   * The next page of matches. A job answered from its archive (docs/archive.md) is searched a few
+   * MB per request: a page may come back short, even empty, with a `next` to go on from, and a
+   * `total` that counts only what that request read — so empty pages are followed (up to
+   * {@link MAX_EMPTY_PAGES}) and an inexact total never falls below the matches already loaded.
+   */
   private async loadMore(signal?: AbortSignal): Promise<void> {
-    const page = await this.api.search({ q: this.query, filters: this.filters, after: this.next ?? undefined, limit: PAGE, signal });
-    this.matches.push(...page.matches);
-    this.next = page.next;
-    this.total = page.total;
-    this.totalExact = page.totalExact;
+    for (let pages = 0; pages < MAX_EMPTY_PAGES; pages++) {
+      const page = await this.api.search({ q: this.query, filters: this.filters, after: this.next ?? undefined, limit: PAGE, signal });
+      this.matches.push(...page.matches);
+      this.next = page.next;
+      this.totalExact = page.totalExact;
+      this.total = page.totalExact ? page.total : Math.max(page.total, this.matches.length);
+      if (page.matches.length > 0 || !page.next) return;
+    }
   }
 }

@@ -51,8 +51,16 @@ export class Shell {
     if (facts.message) parts.push(facts.message);
     const rest = element('span', 'facts');
     rest.textContent = parts.join(' · ');
-    this.statusbar.replaceChildren(status, rest);
+    this.statusbar.replaceChildren(status, ...(summary.archive ? [archiveBadge()] : []), rest);
   }
+}
+
+/** Lines read from the job's archive in S3 rather than the search cluster: the same lines, a little slower. */
+function archiveBadge(): HTMLElement {
+  const badge = element('span', 'archive-badge');
+  badge.textContent = 'from archive';
+  badge.title = "This job's lines have aged out of the search cluster and are read from its archive";
+  return badge;
 }
 
 function element(tag: string, className: string, attributes: Record<string, string> = {}): HTMLElement {

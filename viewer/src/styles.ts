@@ -76,6 +76,7 @@ ${ANSI}
 .statusbar { display: flex; gap: 12px; align-items: center; padding: 3px 8px; border-top: 1px solid var(--joblogs-border); background: var(--joblogs-toolbar-bg);
   font-family: var(--joblogs-ui-font, system-ui, sans-serif); font-size: 12px; color: var(--joblogs-muted); min-height: 22px; }
 .statusbar .job-status[data-status=running]::before { content: '● '; color: var(--ansi-green); }
+.statusbar .archive-badge { border: 1px solid var(--joblogs-border); border-radius: 3px; padding: 0 5px; color: var(--joblogs-muted); }
 .alert { padding: 8px 12px; background: var(--joblogs-error-bg); color: var(--joblogs-fg); border-bottom: 1px solid var(--joblogs-border); font-family: var(--joblogs-ui-font, system-ui, sans-serif); }
 .jump-bottom { position: absolute; right: 18px; bottom: 12px; height: 28px; box-shadow: 0 1px 4px rgba(0,0,0,.25); background: var(--joblogs-accent); color: #fff; border: none; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

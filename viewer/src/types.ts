@@ -80,6 +80,8 @@ export interface JobSummary {
   levels: Record<string, number>;
   errors: { total: number; first: LinePosition | null; positions: LinePosition[] };
   links: { download: string };
+  /** Answered from the job's archive: its lines have aged out of the search cluster (docs/archive.md). */
+  archive?: boolean;
 }
 
 export interface RedrawStates {

@@ -1,5 +1,6 @@
 import { deadLetterJobPrefix } from '../../../shared/core/batch/index.js';
 import { jobMarkerPrefix, registrationKey } from '../../../shared/core/contract/index.js';
+import { archiveKeys } from '../../../shared/core/archive/index.js';
 import { downloadKey } from '../../../shared/core/download/index.js';
 import { checkpointKey } from '../../../shared/core/ingest/index.js';
 import {
@@ -41,7 +42,7 @@ const SAMPLE = 5;
 
 /**
  * `joblogs admin purge --job <id>`: removes a job's logs everywhere — its registration (from then
- * on the signer and the logs API answer 404), download file (and an assembly in progress), chunks,
+ * on the signer and the logs API answer 404), download file and archive (and an assembly in progress), chunks,
  * markers, the indexer's checkpoints of its chunks, its dead-letter reports (every version of
  * each: the bucket is versioned, and a leaked secret must not survive as a noncurrent version), its
  * documents and chunk records in Elasticsearch. A dry run unless `--yes`; after a purge, looks
@@ -77,8 +78,9 @@ export async function planPurge(jobId: string, deps: AdminDeps): Promise<PurgePl
   const [registration, markers, download, uploads, checkpoints, deadLetters, documents, chunkRecords] = await Promise.all([
     bucket.listVersions(registrationKey(jobId), { exact: true }),
     bucket.listVersions(jobMarkerPrefix(jobId)),
-    bucket.listVersions(downloadKey(jobId), { exact: true }),
-    bucket.listUploads(downloadKey(jobId)).then((all) => all.filter((u) => u.key === downloadKey(jobId))),
+    // The download file and the job's archive (docs/archive.md), which holds every line too.
+    Promise.all(downloadKeys(jobId).map((key) => bucket.listVersions(key, { exact: true }))).then((lists) => lists.flat()),
+    Promise.all(downloadKeys(jobId).map((key) => bucket.listUploads(key).then((all) => all.filter((u) => u.key === key)))).then((lists) => lists.flat()),
     checkpointsOf(chunks, deps),
     Promise.all(
       ['indexer', 'assembler', 'redriven/indexer', 'redriven/assembler'].map((fn) => bucket.listVersions(deadLetterJobPrefix(`dead-letter/${fn}/`, jobId))),
@@ -88,6 +90,11 @@ export async function planPurge(jobId: string, deps: AdminDeps): Promise<PurgePl
   ]);
   return { jobId, registration, markers, chunks, download, uploads, checkpoints, deadLetters, documents, chunkRecords };
 }
+
+const downloadKeys = (jobId: string): string[] => {
+  const archive = archiveKeys(jobId);
+  return [downloadKey(jobId), archive.records, archive.index];
+};
 
 /** The indexer's checkpoints of the job's chunks: their keys are hashes, so the (short-lived) prefix is listed and matched. */
 async function checkpointsOf(chunks: readonly ObjectVersion[], deps: AdminDeps): Promise<ObjectVersion[]> {
@@ -116,7 +123,7 @@ function sampleOf(plan: PurgePlan): Record<PurgeKind, string[]> {
 
 export function renderPurge(r: PurgeResult): string {
   const c = r.plan;
-  const what = `${c.objects.registration} registration, ${c.objects.download} download file, ${c.objects.markers} marker(s), ${c.objects.chunks} chunk(s), ${c.objects.checkpoints} checkpoint(s), ${c.objects.deadLetters} dead-letter report(s) (object versions, ${c.bytes} bytes), ${c.uploads} upload(s) in progress, ${c.documents} document(s), ${c.chunkRecords} chunk record(s)`;
+  const what = `${c.objects.registration} registration, ${c.objects.download} download file and archive object(s), ${c.objects.markers} marker(s), ${c.objects.chunks} chunk(s), ${c.objects.checkpoints} checkpoint(s), ${c.objects.deadLetters} dead-letter report(s) (object versions, ${c.bytes} bytes), ${c.uploads} upload(s) in progress, ${c.documents} document(s), ${c.chunkRecords} chunk record(s)`;
   const lines = [r.dryRun ? `dry run — purging job ${r.jobId} would remove: ${what}` : `purged job ${r.jobId}: ${what}`];
   for (const kind of PURGE_KINDS)
     if (r.sample[kind].length > 0) lines.push(`  ${kind}: ${r.sample[kind].join(', ')}${c.objects[kind] > r.sample[kind].length ? ', …' : ''}`);

@@ -174,3 +174,52 @@ export function cloudWatchJobHour(w: Workload, retentionDays: number, prices: Pr
     rawBytes,
   );
 }
+
+/**
+ * Bytes of a job's archive (docs/archive.md: its documents as gzip NDJSON, plus the index) per
+ * printed byte. Measured by `npm run bench -- archive` (bench/archive.ts) on the synthetic training
+ * log, 2026-11-29 (977 961 documents of 1 000 000 lines: 20.0 MB + a 136 KB index for 71.4 MB printed);
+ * a parameter, like the prices.
+ */
+export const ARCHIVE_BYTES_PER_RAW_BYTE = 0.28;
+
+/** What one GB printed costs to keep for a month in each tier, and what the archive saves for a job kept `keptDays`. */
+export interface StorageTiers {
+  /** Search cluster: bytes on disk per printed byte × (1 + replicas) × storage price. */
+  searchUsdPerGbMonth: number;
+  /** S3 Standard: the archive's bytes per printed byte × storage price. */
+  archiveUsdPerGbMonth: number;
+  /** The download file (kept anyway, the same S3 Standard). */
+  downloadUsdPerGbMonth: number;
+  /** Per GB printed, kept `keptDays`: all of it in the cluster, or `searchDays` in the cluster and the rest answered from the archive. */
+  keptInCluster: number;
+  keptTiered: number;
+  keptDays: number;
+  searchDays: number;
+}
+
+/**
+ * Storage per GB-month of both tiers and the saving of serving aged-out jobs from S3: a job kept
+ * `keptDays` costs `keptDays / 30` GB-months of cluster storage with every copy, or `searchDays`
+ * of that plus `keptDays` of the archive in S3 (it is written when the job ends and kept as long
+ * as the job is readable).
+ *
+ * @example
+ * const t = storageTiers(measured, LIST_PRICES, { keptDays: 90, searchDays: 7 });
+ * t.keptInCluster / t.keptTiered; // how many times cheaper the tiered history is
+ */
+export function storageTiers(m: MeasuredCosts, prices: Prices, o: { keptDays: number; searchDays: number; archiveBytesPerRawByte?: number }): StorageTiers {
+  const searchUsdPerGbMonth = m.searchBytesPerRawByte * (1 + prices.search.replicas) * prices.search.storageGbMonth;
+  const archiveUsdPerGbMonth = (o.archiveBytesPerRawByte ?? ARCHIVE_BYTES_PER_RAW_BYTE) * prices.s3.storageGbMonth;
+  const months = (days: number) => days / DAYS_PER_MONTH;
+  const searchDays = Math.min(o.searchDays, o.keptDays);
+  return {
+    searchUsdPerGbMonth,
+    archiveUsdPerGbMonth,
+    downloadUsdPerGbMonth: m.gzipRatio * prices.s3.storageGbMonth,
+    keptInCluster: searchUsdPerGbMonth * months(o.keptDays),
+    keptTiered: searchUsdPerGbMonth * months(searchDays) + archiveUsdPerGbMonth * months(o.keptDays),
+    keptDays: o.keptDays,
+    searchDays,
+  };
+}

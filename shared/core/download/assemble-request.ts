@@ -28,6 +28,8 @@ const RequestSchema = z.object({
   /** A delayed look for late chunks after an assembly with gaps (1, 2, …). */
   recheck: z.optional(count(1)),
   continuation: z.optional(ContinuationSchema),
+  /** Build the job's archive (docs/archive.md), not its download file. */
+  archive: z.optional(z.boolean()),
 });
 export type AssembleRequest = z.infer<typeof RequestSchema>;
 export type Continuation = z.infer<typeof ContinuationSchema>;

@@ -100,7 +100,11 @@ describe('assembler handler', () => {
     expect(gunzipSync(file.body).toString()).toBe(
       '2026-11-25T10:00:00.000Z joblogs [gap] chunk 0 of source main never arrived: lines 0-0 (1) missing\n2026-11-25T10:00:00.001Z stdout line 1\n',
     );
-    expect(queue.sent).toEqual([{ request: { jobId: 'job-1', recheck: 1 }, delaySeconds: 900 }]);
+    // The look for the late chunk, and the job's archive (docs/archive.md).
+    expect(queue.sent).toEqual([
+      { request: { jobId: 'job-1', recheck: 1 }, delaySeconds: 900 },
+      { request: { jobId: 'job-1', archive: true }, delaySeconds: 0 },
+    ]);
     // The batch line counts the gap as a metric (EMF): the assembler-gaps alarm reads it.
     expect(logs.find((l) => l.message === 'assembler batch done')).toMatchObject({
       gaps: 1,

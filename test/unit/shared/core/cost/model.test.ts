@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { chunksPerHour, cloudWatchJobHour, jobHourCost, LIST_PRICES, type MeasuredCosts, type Policy } from '../../../../../shared/core/cost/index.js';
+import {
+  chunksPerHour,
+  cloudWatchJobHour,
+  jobHourCost,
+  LIST_PRICES,
+  storageTiers,
+  type MeasuredCosts,
+  type Policy,
+} from '../../../../../shared/core/cost/index.js';
 import { classifyRequest, fitLine } from '../../../../../testkit/cost-measure.js';
 
 const POLICY: Policy = { flushIntervalS: 1, maxChunkBytes: 1024 * 1024, chunkRetentionDays: 7, downloadRetentionDays: 30, searchRetentionDays: 30 };
@@ -113,5 +121,27 @@ describe('fresh when watched', () => {
     const cw = cloudWatchJobHour(quiet, 30, LIST_PRICES);
     expect(today.totalUsd / unwatched.totalUsd).toBeGreaterThan(10);
     expect(unwatched.totalUsd / cw.totalUsd).toBeLessThan(10);
+  });
+});
+
+describe('storage of both tiers (docs/archive.md)', () => {
+  it('prices a GB-month in the cluster with every copy, and in the archive on S3 Standard', () => {
+    const t = storageTiers(MEASURED, LIST_PRICES, { keptDays: 90, searchDays: 30, archiveBytesPerRawByte: 0.2 });
+    expect(t.searchUsdPerGbMonth).toBeCloseTo(MEASURED.searchBytesPerRawByte * 2 * 0.122);
+    expect(t.archiveUsdPerGbMonth).toBeCloseTo(0.2 * 0.023);
+    expect(t.downloadUsdPerGbMonth).toBeCloseTo(MEASURED.gzipRatio * 0.023);
+  });
+
+  it('keeps a job 90 days for a month of cluster storage plus 90 days of its archive, instead of 90 days in the cluster', () => {
+    const t = storageTiers(MEASURED, LIST_PRICES, { keptDays: 90, searchDays: 30, archiveBytesPerRawByte: 0.2 });
+    expect(t.keptInCluster).toBeCloseTo(t.searchUsdPerGbMonth * 3);
+    expect(t.keptTiered).toBeCloseTo(t.searchUsdPerGbMonth + t.archiveUsdPerGbMonth * 3);
+    expect(t.keptInCluster / t.keptTiered).toBeGreaterThan(2.5);
+  });
+
+  it('saves nothing for a job kept no longer than the cluster keeps it (the archive costs a little on top)', () => {
+    const t = storageTiers(MEASURED, LIST_PRICES, { keptDays: 7, searchDays: 30 });
+    expect(t.searchDays).toBe(7);
+    expect(t.keptTiered).toBeGreaterThan(t.keptInCluster);
   });
 });

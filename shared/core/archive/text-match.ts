@@ -1,0 +1,69 @@
+import type { SearchTerms } from '../logs/search-terms.js';
+
+/** A word of a text as the cluster's standard analyser cuts it: lower-cased, with where it is (UTF-16 offsets). */
+interface Token {
+  term: string;
+  start: number;
+  end: number;
+}
+
+// Unicode word segmentation (UAX #29) as the standard tokenizer applies it, closely enough for log
+// text: letters, digits and `_` run together, and `.` or `'` between two of them joins them
+// (`0.25`, `v1.2`, `don't`); anything else separates words.
+const WORD = /[\p{L}\p{N}\p{M}_]+(?:['.’][\p{L}\p{N}\p{M}_]+)*/gu;
+
+export function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  for (const m of text.matchAll(WORD)) out.push({ term: m[0].toLowerCase(), start: m.index, end: m.index + m[0].length });
+  return out;
+}
+
+/** What a search asks for, analysed once: every word's terms, and each phrase's terms in order. */
+export interface TextQuery {
+  words: string[];
+  phrases: string[][];
+}
+
+export function textQuery(terms: SearchTerms): TextQuery {
+  return {
+    words: [...new Set(terms.words.flatMap((w) => tokens(w).map((t) => t.term)))],
+    phrases: terms.phrases.map((p) => tokens(p).map((t) => t.term)).filter((p) => p.length > 0),
+  };
+}
+
+/**
+ * Where `text` matches a search, as the cluster answers it: every word present (`match`, operator
+ * and) and every phrase as consecutive words (`match_phrase`); the highlighted ranges are every
+ * occurrence of a word, and every phrase occurrence as one span, merged where they touch.
+ * Undefined: no match.
+ */
+export function matchText(text: string, q: TextQuery): Array<[number, number]> | undefined {
+  const found = tokens(text);
+  const ranges: Array<[number, number]> = [];
+  for (const word of q.words) {
+    const at = found.filter((t) => t.term === word);
+    if (at.length === 0) return undefined;
+    for (const t of at) ranges.push([t.start, t.end]);
+  }
+  for (const phrase of q.phrases) {
+    let any = false;
+    for (let i = 0; i + phrase.length <= found.length; i++) {
+      if (!phrase.every((term, k) => found[i + k]!.term === term)) continue;
+      any = true;
+      // The cluster's highlighter marks a phrase as one span, spaces between its words included.
+      ranges.push([found[i]!.start, found[i + phrase.length - 1]!.end]);
+    }
+    if (!any) return undefined;
+  }
+  return merge(ranges);
+}
+
+function merge(ranges: Array<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of ranges.sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
