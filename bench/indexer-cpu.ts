@@ -104,7 +104,7 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
       if (stage === 'pipeline') close(batcher.add(doc.id, toAction(doc)));
     }
   };
-  for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }))) {
+  for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }), config.maxChunkBytes)) {
     bytes += buf.length;
     take(splitter.push(buf));
   }
