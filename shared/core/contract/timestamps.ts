@@ -16,16 +16,59 @@ export function parseTimestamp(value: unknown): Timestamp | undefined {
   if (!m) {
     return /^\d{9,19}(\.\d+)?$/.test(text) ? fromEpochNumber(Number(text)) : undefined;
   }
-  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m as unknown as string[];
-  const fields = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const second = startOfSecond(text.slice(0, 19), m[8] ?? 'Z', m as unknown as string[]);
+  if (!second) return undefined;
+  const frac = m[7];
+  // Date.UTC(…, second, ms) is the start of that second plus ms, exactly (integer arithmetic).
+  if (frac === undefined) return withinDateNanos(second.ms, `${second.iso}.000Z`);
+  const fraction = frac.length >= 3 ? frac : frac.padEnd(3, '0');
+  const millis = fraction.length === 3 ? fraction : fraction.slice(0, 3);
+  const extra = fraction.length === 3 ? '' : trimZeros(fraction.slice(3));
+  return withinDateNanos(second.ms + Number(millis), `${second.iso}.${millis}${extra}Z`);
+}
+
+/** A second of some zone: its epoch millis and its UTC ISO form up to the seconds (`2026-11-25T10:00:01`). */
+interface Second {
+  ms: number;
+  iso: string;
+}
+
+/** Lines of a burst share their second: it is worked out once. A few are kept (loggers of one job differ in format and zone). */
+const SECONDS_KEPT = 4;
+const seconds: Array<{ text: string; zone: string; second: Second | undefined }> = [];
+let nextSlot = 0;
+
+/** `text` is the matched date and time to the second (fixed width), `m` the match of {@link ISO_LIKE}. */
+function startOfSecond(text: string, zone: string, m: readonly string[]): Second | undefined {
+  for (let i = 0; i < seconds.length; i++) {
+    const kept = seconds[i]!;
+    if (kept.text === text && kept.zone === zone) return kept.second;
+  }
+  const fields = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
   const [year, month, day, hour, minute, second] = fields;
+  let found: Second | undefined;
   // Date.UTC maps years 0–99 to 19xx and rolls 2026-02-31 over to March: refuse both instead.
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 60) return undefined;
-  const fraction = frac.padEnd(3, '0');
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second, Number(fraction.slice(0, 3)));
-  ms -= zoneOffsetMinutes(zone!) * 60_000;
-  return toTimestamp(ms, fraction.slice(3));
+  const valid = !(year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) && !(hour > 23 || minute > 59 || second > 60);
+  if (valid) {
+    const ms = Date.UTC(year, month - 1, day, hour, minute, second, 0) - zoneOffsetMinutes(zone) * 60_000;
+    // Out of range: left to withinDateNanos (a negative start stays negative with its millis).
+    found = { ms, iso: Number.isFinite(ms) && ms >= 0 && ms < MAX_DATE_NANOS_MS ? new Date(ms).toISOString().slice(0, 19) : '' };
+  }
+  seconds[nextSlot] = { text, zone, second: found };
+  nextSlot = (nextSlot + 1) % SECONDS_KEPT;
+  return found;
+}
+
+function trimZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) === 0x30) end--;
+  return end === digits.length ? digits : digits.slice(0, end);
+}
+
+/** The timestamp, or undefined outside what `date_nanos` holds. */
+function withinDateNanos(ms: number, iso: string): Timestamp | undefined {
+  if (!Number.isFinite(ms) || ms < 0 || ms >= MAX_DATE_NANOS_MS) return undefined;
+  return { iso, ms };
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -58,9 +101,19 @@ const MAX_DATE_NANOS_MS = 9_223_372_036_854;
 
 function toTimestamp(ms: number, subMillisDigits: string): Timestamp | undefined {
   if (!Number.isFinite(ms) || ms < 0 || ms >= MAX_DATE_NANOS_MS) return undefined;
-  const iso = new Date(ms).toISOString();
-  const extra = subMillisDigits.replace(/0+$/, '');
+  const iso = isoOfMillis(ms);
+  const extra = subMillisDigits === '' ? '' : trimZeros(subMillisDigits);
   return { iso: extra ? `${iso.slice(0, -1)}${extra}Z` : iso, ms };
+}
+
+/** `Date.prototype.toISOString` for 0 ≤ ms < MAX_DATE_NANOS_MS, formatted once per second. */
+let lastIsoSecond = { second: -1, iso: '' };
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+function isoOfMillis(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastIsoSecond.second) lastIsoSecond = { second, iso: new Date(second * 1000).toISOString().slice(0, 19) };
+  return `${lastIsoSecond.iso}.${MILLIS[ms - second * 1000]}Z`;
 }
 
 export function timestampFromMillis(ms: number): Timestamp {
