@@ -16,7 +16,7 @@ export function parseTimestamp(value: unknown): Timestamp | undefined {
   if (!m) {
     return /^\d{9,19}(\.\d+)?$/.test(text) ? fromEpochNumber(Number(text)) : undefined;
   }
-  const second = startOfSecond(text.slice(0, 19), m[8] ?? 'Z', m as unknown as string[]);
+  const second = startOfSecond(text, m[8] ?? 'Z');
   if (!second) return undefined;
   const frac = m[7];
   // Date.UTC(…, second, ms) is the start of that second plus ms, exactly (integer arithmetic).
@@ -35,17 +35,28 @@ interface Second {
 
 /** Lines of a burst share their second: it is worked out once. A few are kept (loggers of one job differ in format and zone). */
 const SECONDS_KEPT = 4;
-const seconds: Array<{ text: string; zone: string; second: Second | undefined }> = [];
+const seconds: Array<{ date: number; time: number; zone: string; second: Second | undefined }> = [];
 let nextSlot = 0;
 
-/** `text` is the matched date and time to the second (fixed width), `m` the match of {@link ISO_LIKE}. */
-function startOfSecond(text: string, zone: string, m: readonly string[]): Second | undefined {
+/** Two ASCII digits of `text` at `i` as a number. */
+function twoDigits(text: string, i: number): number {
+  return (text.charCodeAt(i) - 0x30) * 10 + text.charCodeAt(i + 1) - 0x30;
+}
+
+/** `text` starts with a date and time to the second as {@link ISO_LIKE} matched them (fixed width). */
+function startOfSecond(text: string, zone: string): Second | undefined {
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  const date = (year * 100 + month) * 100 + day;
+  const time = (hour * 100 + minute) * 100 + second;
   for (let i = 0; i < seconds.length; i++) {
     const kept = seconds[i]!;
-    if (kept.text === text && kept.zone === zone) return kept.second;
+    if (kept.date === date && kept.time === time && kept.zone === zone) return kept.second;
   }
-  const fields = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  const [year, month, day, hour, minute, second] = fields;
   let found: Second | undefined;
   // Date.UTC maps years 0–99 to 19xx and rolls 2026-02-31 over to March: refuse both instead.
   const valid = !(year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) && !(hour > 23 || minute > 59 || second > 60);
@@ -54,7 +65,7 @@ function startOfSecond(text: string, zone: string, m: readonly string[]): Second
     // Out of range: left to withinDateNanos (a negative start stays negative with its millis).
     found = { ms, iso: Number.isFinite(ms) && ms >= 0 && ms < MAX_DATE_NANOS_MS ? new Date(ms).toISOString().slice(0, 19) : '' };
   }
-  seconds[nextSlot] = { text, zone, second: found };
+  seconds[nextSlot] = { date, time, zone, second: found };
   nextSlot = (nextSlot + 1) % SECONDS_KEPT;
   return found;
 }
@@ -71,8 +82,12 @@ function withinDateNanos(ms: number, iso: string): Timestamp | undefined {
   return { iso, ms };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days of `month` (1–12) in the proleptic Gregorian calendar, as `Date` counts them. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 function zoneOffsetMinutes(zone: string): number {

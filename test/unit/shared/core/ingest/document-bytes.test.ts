@@ -177,5 +177,6 @@ describe('the documents the indexer writes', () => {
     }
     expect(Object.keys(digests).length).toBeGreaterThan(60);
     await expect(`${JSON.stringify(digests, null, 2)}\n`).toMatchFileSnapshot('./document-bytes.json');
-  });
+    // ~4 MB of input through the whole writer: seconds on a busy machine.
+  }, 60_000);
 });
