@@ -61,9 +61,14 @@ function startOfSecond(text: string, zone: string): Second | undefined {
   // Date.UTC maps years 0–99 to 19xx and rolls 2026-02-31 over to March: refuse both instead.
   const valid = !(year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) && !(hour > 23 || minute > 59 || second > 60);
   if (valid) {
-    const ms = Date.UTC(year, month - 1, day, hour, minute, second, 0) - zoneOffsetMinutes(zone) * 60_000;
+    const offset = zoneOffsetMinutes(zone);
+    // What Date.UTC computes (a leap second rolls over into the next minute the same way).
+    const ms = daysSinceEpoch(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 - offset * 60_000;
     // Out of range: left to withinDateNanos (a negative start stays negative with its millis).
-    found = { ms, iso: Number.isFinite(ms) && ms >= 0 && ms < MAX_DATE_NANOS_MS ? new Date(ms).toISOString().slice(0, 19) : '' };
+    const inRange = Number.isFinite(ms) && ms >= 0 && ms < MAX_DATE_NANOS_MS;
+    // A UTC time short of a leap second is already written as toISOString writes it.
+    const iso = !inRange ? '' : offset === 0 && second < 60 ? `${text.slice(0, 10)}T${text.slice(11, 19)}` : new Date(ms).toISOString().slice(0, 19);
+    found = { ms, iso };
   }
   seconds[nextSlot] = { date, time, zone, second: found };
   nextSlot = (nextSlot + 1) % SECONDS_KEPT;
@@ -80,6 +85,16 @@ function trimZeros(digits: string): string {
 function withinDateNanos(ms: number, iso: string): Timestamp | undefined {
   if (!Number.isFinite(ms) || ms < 0 || ms >= MAX_DATE_NANOS_MS) return undefined;
   return { iso, ms };
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (http://howardhinnant.github.io/date_algorithms.html#days_from_civil). */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -124,7 +124,9 @@ export function parseLogLine(text: string): ParsedLine {
 
 function asJsonObject(text: string): Json | undefined {
   const first = firstNonSpace(text);
-  if (text[first] !== '{' || text.trimEnd().at(-1) !== '}') return undefined;
+  if (text.charCodeAt(first) !== 0x7b) return undefined;
+  // Most JSON lines end with their `}`: trimming (a copy) only when they do not.
+  if (text.charCodeAt(text.length - 1) !== 0x7d && text.trimEnd().at(-1) !== '}') return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
@@ -141,7 +143,9 @@ function firstNonSpace(text: string): number {
 
 function fromText(text: string): ParsedLine {
   const parsed: ParsedLine = { message: text };
-  const time = TEXT_TIME.exec(text);
+  const c = text.charCodeAt(0);
+  // TEXT_TIME starts with `[` or a digit: most lines (bars, warnings, tracebacks) are ruled out by their first character.
+  const time = c === 0x5b || (c >= 0x30 && c <= 0x39) ? TEXT_TIME.exec(text) : null;
   let rest = text;
   if (time) {
     const ts = parseTimestamp(time[1]!.replace(' UTC', 'Z'));
@@ -277,6 +281,9 @@ function sanitize(obj: Json, depth: number): Json {
 
 /** Keys Elasticsearch cannot use as a path: empty, blank, or only dots. */
 function isUnnamed(key: string): boolean {
+  const c = key.charCodeAt(0);
+  // Starts with a printable ASCII character other than a dot: named (the common case, decided without a copy).
+  if (c > 0x20 && c < 0x7f && c !== 0x2e) return false;
   return key.trim() === '' || (key.charCodeAt(0) === 46 && /^\.+$/.test(key));
 }
 

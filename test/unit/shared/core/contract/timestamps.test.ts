@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp, timestampFromMillis } from '../../../../../shared/core/contract/index.js';
+import { seededRandom } from '../../../../../testkit/random.js';
 
 const MS = Date.UTC(2026, 10, 25, 10, 0, 0, 123); // 2026-11-25T10:00:00.123Z
 const ISO = '2026-11-25T10:00:00.123Z';
@@ -152,6 +153,17 @@ describe('parseTimestamp — one second worked out once', () => {
     ];
     for (let round = 0; round < 3; round++) {
       for (const text of [...texts, ...texts.reverse()]) expect(parseTimestamp(text)?.iso, text).toBe(reference(text));
+    }
+  });
+
+  it('reads 20 000 random times of 1970–2300 in any zone as Date does', () => {
+    const random = seededRandom(9);
+    const int = (n: number) => Math.floor(random() * n);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const zones = ['', 'Z', 'z', ' UTC', '+02:00', '-0130', '+14:00', '-12:00', '+00:00'];
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${1970 + int(331)}-${two(1 + int(12))}-${two(1 + int(31))}${random() < 0.5 ? 'T' : ' '}${two(int(24))}:${two(int(60))}:${two(int(61))}${random() < 0.7 ? `.${String(int(1e6)).padStart(6, '0').slice(0, 1 + int(6))}` : ''}${zones[int(zones.length)]}`;
+      expect(parseTimestamp(text)?.iso, text).toBe(reference(text));
     }
   });
 });
