@@ -6,7 +6,7 @@
  * - `baseline`   createReadStream → zlib createGunzip → count `\n`: the floor any indexer pays.
  * - `split`      gunzipChunk → LineSplitter only          } stages of `pipeline`, to attribute
  * - `ecs`        … → EcsDocumentWriter (no bulk items) } its cost (not compared to the aim)
- * - `pipeline`   gunzipChunk → LineSplitter → EcsDocumentWriter → bulkActionWriter → BulkBatcher, every
+ * - `pipeline`   gunzipChunk → LineSplitter → EcsDocumentWriter → BulkBatcher.addDocument, every
  *                closed batch's NDJSON body (UTF-8 bytes) built and dropped.
  * - `indexChunk` the real `indexChunk()` reading the file through a ChunkStore, with a BulkSender
  *                that answers 201 for every action without any I/O: everything but the network.
@@ -32,7 +32,7 @@ import {
   ChunkBatcher,
   describeChunk,
   LineSplitter,
-  bulkActionWriter,
+  bulkActionPrefix,
   EcsDocumentWriter,
   type BulkBatch,
   type BulkItemResult,
@@ -91,7 +91,7 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
     bodyBytes += batch.body.length;
   };
   const writer = new EcsDocumentWriter(chunk);
-  const toAction = bulkActionWriter(chunk.dataStream);
+  const actionPrefix = bulkActionPrefix(chunk.dataStream);
   const take = (lines: Iterable<RawLine>): void => {
     for (const line of lines) {
       if (stage === 'split') {
@@ -101,7 +101,7 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
       const doc = writer.write(line);
       if (!doc) continue;
       docs++;
-      if (stage === 'pipeline') close(batcher.add(doc.id, toAction(doc)));
+      if (stage === 'pipeline') close(batcher.addDocument(actionPrefix, doc));
     }
   };
   for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }), config.maxChunkBytes)) {
