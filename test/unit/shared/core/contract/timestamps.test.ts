@@ -162,7 +162,13 @@ describe('parseTimestamp — one second worked out once', () => {
     const two = (n: number) => String(n).padStart(2, '0');
     const zones = ['', 'Z', 'z', ' UTC', '+02:00', '-0130', '+14:00', '-12:00', '+00:00'];
     for (let i = 0; i < 20_000; i++) {
-      const text = `${1970 + int(331)}-${two(1 + int(12))}-${two(1 + int(31))}${random() < 0.5 ? 'T' : ' '}${two(int(24))}:${two(int(60))}:${two(int(61))}${random() < 0.7 ? `.${String(int(1e6)).padStart(6, '0').slice(0, 1 + int(6))}` : ''}${zones[int(zones.length)]}`;
+      const text = `${1970 + int(331)}-${two(1 + int(12))}-${two(1 + int(31))}${random() < 0.5 ? 'T' : ' '}${two(int(24))}:${two(int(60))}:${two(int(61))}${
+        random() < 0.7
+          ? `.${String(int(1e6))
+              .padStart(6, '0')
+              .slice(0, 1 + int(6))}`
+          : ''
+      }${zones[int(zones.length)]}`;
       expect(parseTimestamp(text)?.iso, text).toBe(reference(text));
     }
   });
