@@ -2,11 +2,14 @@
  * CPU cost of the indexer's read path, as a ratio against plain "stream gunzip + count lines"
  * measured in the same run on the same ≥100 MB gzip file.
  *
+ * Each variant reports its elapsed time and its CPU time (all threads); on shared busy cores the
+ * CPU ratio is the steadier figure.
+ *
  * Variants (each run in its own child process, interleaved round by round):
  * - `baseline`   createReadStream → zlib createGunzip → count `\n`: the floor any indexer pays.
  * - `split`      gunzipChunk → LineSplitter only          } stages of `pipeline`, to attribute
  * - `ecs`        … → EcsDocumentWriter (no bulk items) } its cost (not compared to the aim)
- * - `pipeline`   gunzipChunk → LineSplitter → EcsDocumentWriter → bulkActionWriter → BulkBatcher, every
+ * - `pipeline`   gunzipChunk → LineSplitter → EcsDocumentWriter → BulkBatcher.addDocument, every
  *                closed batch's NDJSON body (UTF-8 bytes) built and dropped.
  * - `indexChunk` the real `indexChunk()` reading the file through a ChunkStore, with a BulkSender
  *                that answers 201 for every action without any I/O: everything but the network.
@@ -32,7 +35,7 @@ import {
   ChunkBatcher,
   describeChunk,
   LineSplitter,
-  bulkActionWriter,
+  bulkActionPrefix,
   EcsDocumentWriter,
   type BulkBatch,
   type BulkItemResult,
@@ -63,6 +66,7 @@ const KEY = chunkObjectKey('bench-job-0001', 0);
 
 async function runBaseline(file: string): Promise<Omit<RunResult, 'peakRssMb'>> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let bytes = 0;
   let lines = 0;
   const gunzip = createReadStream(file, { highWaterMark: READ_CHUNK }).pipe(createGunzip({ chunkSize: READ_CHUNK }));
@@ -70,7 +74,16 @@ async function runBaseline(file: string): Promise<Omit<RunResult, 'peakRssMb'>> 
     bytes += buf.length;
     for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) lines++;
   }
-  return { variant: 'baseline', ms: performance.now() - started, bytes, lines, docs: lines };
+  return { variant: 'baseline', ms: performance.now() - started, cpuMs: cpuMsSince(cpu), bytes, lines, docs: lines };
+}
+
+/**
+ * CPU time of this process (every thread: zlib inflates on the thread pool) since `start`, in ms.
+ * On shared, busy cores it moves far less than the elapsed time, so its ratio is the steadier one.
+ */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 /** How far down the pipeline a run goes: the `split` and `ecs` stages attribute its cost. */
@@ -78,6 +91,7 @@ type Stage = 'split' | 'ecs' | 'pipeline';
 
 async function runPipeline(file: string, config: IndexerConfig, stage: Stage): Promise<Omit<RunResult, 'peakRssMb'>> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const chunk = benchChunk(config, BUCKET, KEY);
   const splitter = new LineSplitter(config.maxLineBytes);
   const batcher = new BulkBatcher(config.bulk);
@@ -91,7 +105,7 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
     bodyBytes += batch.body.length;
   };
   const writer = new EcsDocumentWriter(chunk);
-  const toAction = bulkActionWriter(chunk.dataStream);
+  const actionPrefix = bulkActionPrefix(chunk.dataStream);
   const take = (lines: Iterable<RawLine>): void => {
     for (const line of lines) {
       if (stage === 'split') {
@@ -101,16 +115,16 @@ async function runPipeline(file: string, config: IndexerConfig, stage: Stage): P
       const doc = writer.write(line);
       if (!doc) continue;
       docs++;
-      if (stage === 'pipeline') close(batcher.add(doc.id, toAction(doc)));
+      if (stage === 'pipeline') close(batcher.addDocument(actionPrefix, doc));
     }
   };
-  for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }))) {
+  for await (const buf of gunzipChunk(createReadStream(file, { highWaterMark: READ_CHUNK }), config.maxChunkBytes)) {
     bytes += buf.length;
     take(splitter.push(buf));
   }
   take(splitter.end());
   close(batcher.flush());
-  return { variant: stage, ms: performance.now() - started, bytes, docs, batches, bodyMb: bodyBytes / MB };
+  return { variant: stage, ms: performance.now() - started, cpuMs: cpuMsSince(cpu), bytes, docs, batches, bodyMb: bodyBytes / MB };
 }
 
 /**
@@ -143,13 +157,15 @@ async function runIndexChunk(file: string, config: IndexerConfig, variant: Varia
   );
   const stats = emptyStats();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await indexChunk(
     { bucket: BUCKET, key: KEY, eventTime: CHUNK_EVENT_TIME, size: statSync(file).size },
     { deps, deadlineAt: Number.MAX_SAFE_INTEGER, slots: new Slots(config.bulk.concurrency), stats, redelivery: false },
   );
   const ms = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
   if (stats.indexed !== stats.lines) throw new Error(`indexed ${stats.indexed} of ${stats.lines} lines`);
-  return { variant, ms, gzipMb: gzipBytes / MB, docs: stats.indexed, batches, bodyMb: bodyBytes / MB };
+  return { variant, ms, cpuMs, gzipMb: gzipBytes / MB, docs: stats.indexed, batches, bodyMb: bodyBytes / MB };
 }
 
 async function child(variant: Variant, file: string): Promise<void> {
@@ -198,6 +214,8 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
       { label: 'lines', value: (r) => r['docs'] as number, digits: 0 },
       { label: 'peak RSS MiB', value: (r) => r.peakRssMb, digits: 0 },
       { label: 'ratio vs baseline', value: (r, base) => base.ms / r.ms, digits: 3, unit: '×' },
+      { label: 'CPU s', value: (r) => (r['cpuMs'] as number) / 1000, digits: 2 },
+      { label: 'CPU ratio vs baseline', value: (r, base) => (base['cpuMs'] as number) / (r['cpuMs'] as number), digits: 3, unit: '×' },
       {
         label: 'vs grouping off',
         value: (r) => (r.variant === 'indexChunk' && offByRound.has(r['round'] as number) ? offByRound.get(r['round'] as number)!.ms / r.ms : undefined),

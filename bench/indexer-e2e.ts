@@ -36,7 +36,7 @@ import {
   bulkBody,
   LineSplitter,
   readBulkResults,
-  bulkActionWriter,
+  bulkActionPrefix,
   EcsDocumentWriter,
   type BulkItem,
   type RawLine,
@@ -100,13 +100,13 @@ async function buildBatches(options: ChildOptions, config: IndexerConfig): Promi
     const splitter = new LineSplitter(config.maxLineBytes);
     const batcher = new BulkBatcher(config.bulk);
     const writer = new EcsDocumentWriter(chunk);
-    const toAction = bulkActionWriter(chunk.dataStream);
+    const actionPrefix = bulkActionPrefix(chunk.dataStream);
     const take = (lines: Iterable<RawLine>): void => {
       for (const line of lines) {
         const doc = writer.write(line);
         if (!doc) continue;
         docs++;
-        const closed = batcher.add(doc.id, toAction(doc));
+        const closed = batcher.addDocument(actionPrefix, doc);
         if (closed) batches.push(closed.items);
       }
     };

@@ -159,7 +159,11 @@ async function readLines(s: ChunkStream, batcher: ChunkBatcher, neighbours: Neig
   const splitter = new LineSplitter(deps.config.maxLineBytes);
   for await (const buf of gunzipChunk(s.opened.body, deps.config.maxChunkBytes)) {
     s.stats.bytes += buf.length;
-    for (const line of splitter.push(buf)) await submitAll(s.window, batcher.add(line));
+    for (const line of splitter.push(buf)) {
+      const closed = batcher.add(line);
+      // Most lines close no batch: no await (and no microtask) for them.
+      if (closed.length > 0) await submitAll(s.window, closed);
+    }
     await settleLeading(s, batcher, neighbours);
     if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while reading ${s.object.key}`);
   }

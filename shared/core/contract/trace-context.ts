@@ -61,14 +61,28 @@ export function newSpanId(random: (n: number) => Buffer = randomBytes): string {
 
 export function normalizeTraceId(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  // Most ids come as written: lowercase hex of the right length, checked without a copy.
+  if (value.length === 32 && isLowerHexId(value)) return value;
   const id = value.trim().toLowerCase();
   return TRACE_ID.test(id) && !ALL_ZERO.test(id) ? id : undefined;
 }
 
 export function normalizeSpanId(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
+  if (value.length === 16 && isLowerHexId(value)) return value;
   const id = value.trim().toLowerCase();
   return SPAN_ID.test(id) && !ALL_ZERO.test(id) ? id : undefined;
+}
+
+/** Only `0-9a-f`, not all zero. */
+function isLowerHexId(value: string): boolean {
+  let nonZero = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    if (c !== 0x30) nonZero = true;
+  }
+  return nonZero;
 }
 
 function randomHexId(bytes: number, random: (n: number) => Buffer): string {

@@ -28,9 +28,16 @@ export interface BulkLimits {
  * batcher.add(line.id, toAction(line));
  */
 export function bulkActionWriter(dataStream: string): (line: SerializedLine) => string {
-  const prefix = `{"create":{"_index":${JSON.stringify(dataStream)},"_id":`;
-  return (line) => `${prefix}${JSON.stringify(line.id)}}}\n${line.json}\n`;
+  const prefix = bulkActionPrefix(dataStream).toString('utf8');
+  return (line) => `${prefix}${JSON.stringify(line.id)}${ACTION_END}${line.json.toString('utf8')}\n`;
 }
+
+/** The action line up to the document's `_id` (the same for every document of a chunk). */
+export function bulkActionPrefix(dataStream: string): Buffer {
+  return Buffer.from(`{"create":{"_index":${JSON.stringify(dataStream)},"_id":`, 'utf8');
+}
+
+const ACTION_END = '}}\n';
 
 /** The body of a retry: the given items' bytes back to back. */
 export function bulkBody(items: readonly BulkItem[]): Buffer {
@@ -56,15 +63,56 @@ export class BulkBatcher {
   add(id: string, action: string): BulkBatch | undefined {
     // UTF-8 needs at most 3 bytes per UTF-16 unit, so a cheap bound usually avoids measuring.
     const bytes = this.used + action.length * 3 <= this.limits.maxBytes ? -1 : Buffer.byteLength(action);
-    let closed: BulkBatch | undefined;
-    if (this.ids.length > 0 && (this.ids.length >= this.limits.maxActions || (bytes >= 0 && this.used + bytes > this.limits.maxBytes))) {
-      closed = this.flush();
-    }
+    const closed = this.#makeRoom(bytes);
     this.reserve(bytes >= 0 ? bytes : action.length * 3);
     this.used += this.buffer.write(action, this.used, 'utf8');
+    this.#added(id);
+    return closed;
+  }
+
+  /**
+   * Adds the action of a serialised document: `prefix` ({@link bulkActionPrefix}), its id, its
+   * JSON — the same bytes as `add(id, bulkActionWriter(…)(line))`, copied without a string.
+   */
+  addDocument(prefix: Buffer, line: SerializedLine): BulkBatch | undefined {
+    const id = isPlainId(line.id) ? line.id : undefined;
+    const quoted = id === undefined ? Buffer.from(JSON.stringify(line.id), 'utf8') : undefined;
+    const bytes = prefix.length + (quoted ? quoted.length : line.id.length + 2) + ACTION_END.length + line.json.length + 1;
+    const closed = this.#makeRoom(bytes);
+    this.reserve(bytes);
+    const buf = this.buffer;
+    buf.set(prefix, this.used);
+    let o = this.used + prefix.length;
+    if (quoted) {
+      buf.set(quoted, o);
+      o += quoted.length;
+    } else {
+      buf[o++] = 0x22;
+      for (let i = 0; i < id!.length; i++) buf[o++] = id!.charCodeAt(i);
+      buf[o++] = 0x22;
+    }
+    buf[o++] = 0x7d;
+    buf[o++] = 0x7d;
+    buf[o++] = 0x0a;
+    buf.set(line.json, o);
+    o += line.json.length;
+    buf[o++] = 0x0a;
+    this.used = o;
+    this.#added(line.id);
+    return closed;
+  }
+
+  /** Closes the open batch when an action of `bytes` (-1: surely fits the byte bound) would overflow it. */
+  #makeRoom(bytes: number): BulkBatch | undefined {
+    if (this.ids.length > 0 && (this.ids.length >= this.limits.maxActions || (bytes >= 0 && this.used + bytes > this.limits.maxBytes))) {
+      return this.flush();
+    }
+    return undefined;
+  }
+
+  #added(id: string): void {
     this.ids.push(id);
     this.ends.push(this.used);
-    return closed;
   }
 
   flush(): BulkBatch | undefined {
@@ -85,6 +133,15 @@ export class BulkBatcher {
     this.buffer.copy(grown, 0, 0, this.used);
     this.buffer = grown;
   }
+}
+
+/** Printable ASCII without `"` and `\\`: what JSON.stringify writes as is (every id {@link documentId} makes). */
+function isPlainId(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /** One normalised shape for every bulk item outcome, whatever Elasticsearch said. */

@@ -1,6 +1,6 @@
 import { SEQUENCE_STRIDE } from '../contract/constants.js';
 import { TooManyLinesError } from '../errors.js';
-import { bulkActionWriter, BulkBatcher, type BulkBatch, type BulkLimits } from './bulk.js';
+import { bulkActionPrefix, BulkBatcher, type BulkBatch, type BulkLimits } from './bulk.js';
 import type { ChunkContext } from './chunk-context.js';
 import { LineTag } from './constants.js';
 import { EcsDocumentWriter, type DecodedLine, type SerializedLine } from './ecs-document.js';
@@ -58,7 +58,7 @@ export class ChunkBatcher {
   readonly #writer: EcsDocumentWriter;
   readonly #grouper: LineGrouper;
   readonly #settings: GroupingSettings;
-  readonly #toAction: ReturnType<typeof bulkActionWriter>;
+  readonly #actionPrefix: Buffer;
   readonly #batcher: BulkBatcher;
   readonly #resumeAt: number;
   /** Where the open batch starts. */
@@ -89,7 +89,7 @@ export class ChunkBatcher {
       },
       (group) => this.#onGroup(group),
     );
-    this.#toAction = bulkActionWriter(chunk.dataStream);
+    this.#actionPrefix = bulkActionPrefix(chunk.dataStream);
     this.#batcher = new BulkBatcher(limits);
     this.#resumeAt = resumeAt;
     this.#cut = resumeAt;
@@ -223,7 +223,7 @@ export class ChunkBatcher {
   #write(doc: SerializedLine | undefined, anchor: number): void {
     if (!doc || anchor < this.#resumeAt) return;
     this.#documents++;
-    const closed = this.#batcher.add(doc.id, this.#toAction(doc));
+    const closed = this.#batcher.addDocument(this.#actionPrefix, doc);
     if (closed) this.#closed.push(this.#positioned(closed, Math.min(anchor, this.#safePosition())));
   }
 

@@ -8,6 +8,7 @@ import { readFrameLeniently, type FrameMark, type FrameTerminator } from '../con
 import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
 import type { Timestamp } from '../contract/timestamps.js';
+import { encoded, JsonBytes, type NodeBuffer } from './json-bytes.js';
 
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
 export interface EcsDocument {
@@ -56,10 +57,13 @@ export interface IndexableLine {
   document: EcsDocument;
 }
 
-/** One line's document, already serialised: what the hot path hands to the bulk body. */
+/**
+ * One line's document, already serialised: what the hot path hands to the bulk body. `json` is
+ * the writer's own buffer: valid until its next document (copy it to keep it).
+ */
 export interface SerializedLine {
   id: string;
-  json: string;
+  json: Buffer;
 }
 
 /** Lines dated more than this after their chunk are implausible: the chunk's time is used instead. */
@@ -75,24 +79,28 @@ export class EcsDocumentWriter {
   readonly #progress = new ChunkProgress();
   /** A tag every document of the chunk carries (a refused per-job pattern). */
   readonly #constantTag: string | undefined;
+  /** The document being written (one buffer for every document of the chunk). */
+  readonly #out = new JsonBytes();
 
-  private readonly eventPrefix: string;
+  private readonly eventPrefix: Buffer;
   private readonly constantFields: string;
   private readonly joblogsPrefix: string;
-  private readonly defaults: { trace: string; span: string; service: string; host: string; container: string };
+  /** After `event.sequence`, per stream: up to `joblogs.stream` with no tags, and from `joblogs` on when there are tags. */
+  private readonly tails = new Map<string, { untagged: Buffer; constant: Buffer; joblogs: Buffer }>();
+  private readonly defaults: { trace: Buffer; span: Buffer; service: Buffer; host: Buffer; container: Buffer };
 
   constructor(private readonly chunk: ChunkContext) {
     this.#constantTag = chunk.multiline?.refused ? LineTag.multilinePatternRefused : undefined;
     const q = JSON.stringify;
-    this.eventPrefix = `,"event":{"dataset":${q(chunk.dataset)},"sequence":`;
+    this.eventPrefix = encoded(`,"event":{"dataset":${q(chunk.dataset)},"sequence":`);
     this.constantFields = `,"data_stream":{"type":"logs","dataset":${q(chunk.dataset)},"namespace":${q(chunk.stage)}},"labels":{"job_id":${q(chunk.jobId)}}`;
     this.joblogsPrefix = `,"joblogs":{"source":${q(chunk.source)},"chunk_seq":${chunk.seq}${chunk.producer ? `,"producer":${q(chunk.producer)}` : ''}`;
     this.defaults = {
-      trace: chunk.trace ? `,"trace":{"id":"${chunk.trace.traceId}"}` : '',
-      span: chunk.trace?.spanId ? `,"span":{"id":"${chunk.trace.spanId}"}` : '',
-      service: chunk.service ? `,"service":{"name":${q(chunk.service)}}` : '',
-      host: chunk.host ? `,"host":{"name":${q(chunk.host)}}` : '',
-      container: chunk.containerId ? `,"container":{"id":${q(chunk.containerId)}}` : '',
+      trace: encoded(chunk.trace ? `,"trace":{"id":"${chunk.trace.traceId}"}` : ''),
+      span: encoded(chunk.trace?.spanId ? `,"span":{"id":"${chunk.trace.spanId}"}` : ''),
+      service: encoded(chunk.service ? `,"service":{"name":${q(chunk.service)}}` : ''),
+      host: encoded(chunk.host ? `,"host":{"name":${q(chunk.host)}}` : ''),
+      container: encoded(chunk.containerId ? `,"container":{"id":${q(chunk.containerId)}}` : ''),
     };
   }
 
@@ -109,8 +117,13 @@ export class EcsDocumentWriter {
   /** What a raw line holds: for `framed-v1` the frame's text, time, stream, number, terminator and mark. */
   decode(line: RawLine): DecodedLine {
     const { chunk } = this;
-    const tags: string[] = [];
-    const decoded: DecodedLine = { position: line.position, text: decode(line.bytes, tags), tags, stream: chunk.stream };
+    const text = decode(line.bytes);
+    const decoded: DecodedLine = {
+      position: line.position,
+      text,
+      tags: isInvalidUtf8(text, line.bytes) ? [LineTag.invalidUtf8] : NO_TAGS,
+      stream: chunk.stream,
+    };
     if (line.part !== undefined) decoded.part = line.part;
     if (chunk.format !== ChunkFormat.framedV1) {
       decoded.bytes = line.bytes.length;
@@ -119,10 +132,15 @@ export class EcsDocumentWriter {
     }
     const frame = readFrameLeniently(decoded.text);
     if (!frame) {
-      tags.push(LineTag.badFrame);
+      decoded.tags = [...decoded.tags, LineTag.badFrame];
       return decoded;
     }
-    decoded.text = typeof frame.payload === 'string' ? frame.payload : decode(frame.payload, tags);
+    if (typeof frame.payload === 'string') {
+      decoded.text = frame.payload;
+    } else {
+      decoded.text = decode(frame.payload);
+      if (isInvalidUtf8(decoded.text, frame.payload)) decoded.tags = [...decoded.tags, LineTag.invalidUtf8];
+    }
     if (frame.time) decoded.captured = frame.time;
     if (frame.stream) decoded.stream = frame.stream;
     if (frame.line !== undefined) decoded.lineNumber = frame.line;
@@ -205,43 +223,139 @@ export class EcsDocumentWriter {
     o: { message: string | undefined; tags: readonly string[]; extra: string },
   ): SerializedLine {
     const { chunk, defaults } = this;
-    const tags = o.tags.length > 0 ? [...o.tags] : [];
-    if (anchor.part !== undefined) tags.push(LineTag.split);
-    if (this.#constantTag) tags.push(this.#constantTag);
     const fallback = anchor.captured ?? chunk.chunkTime;
     const contentTime = content.captured ?? fallback;
     const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
     const originalTimestamp = parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
-    if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
+    let allTags = o.tags;
+    if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined) {
+      const tags = [...o.tags];
+      if (anchor.part !== undefined) tags.push(LineTag.split);
+      if (this.#constantTag) tags.push(this.#constantTag);
+      if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
+      allTags = tags;
+    }
 
-    const q = JSON.stringify;
-    let json = `{"@timestamp":"${timestamp.iso}","message":${q(o.message ?? parsed.message)}`;
+    const out = this.#out;
+    out.reset();
+    out.bytes(K.timestamp);
+    out.ascii(timestamp.iso);
+    out.bytes(K.message);
+    out.string(o.message ?? parsed.message);
     if (parsed.level !== undefined || parsed.logger !== undefined) {
-      json += `,"log":{${[parsed.level !== undefined ? `"level":${q(parsed.level)}` : '', parsed.logger !== undefined ? `"logger":${q(parsed.logger)}` : '']
-        .filter(Boolean)
-        .join(',')}}`;
+      out.bytes(K.log);
+      if (parsed.level !== undefined) {
+        out.bytes(K.level);
+        out.string(parsed.level);
+      }
+      if (parsed.logger !== undefined) {
+        out.bytes(parsed.level !== undefined ? K.nextLogger : K.logger);
+        out.string(parsed.logger);
+      }
+      out.byte(CLOSE);
     }
     // A line with its own trace is a different span of that trace: the chunk's span is not its span.
-    json += parsed.traceId ? `,"trace":{"id":"${parsed.traceId}"}` : defaults.trace;
-    json += parsed.spanId ? `,"span":{"id":"${parsed.spanId}"}` : parsed.traceId ? '' : defaults.span;
-    json += parsed.service !== undefined ? `,"service":{"name":${q(parsed.service)}}` : defaults.service;
-    json += parsed.host !== undefined ? `,"host":{"name":${q(parsed.host)}}` : defaults.host;
-    json += parsed.containerId !== undefined ? `,"container":{"id":${q(parsed.containerId)}}` : defaults.container;
-    if (parsed.error) json += `,"error":${q(parsed.error)}`;
-    json += `${this.eventPrefix}${chunk.seq * SEQUENCE_STRIDE + anchor.position}}${this.constantFields}`;
-    if (tags.length > 0) json += `,"tags":${q(tags)}`;
-    json += `${this.joblogsPrefix},"stream":${q(anchor.stream)}`;
-    if (anchor.part !== undefined) json += `,"part":${anchor.part}`;
-    if (anchor.lineNumber !== undefined) json += `,"line":${anchor.lineNumber}`;
-    json += `,"captured":${fallback.ms}`;
-    if (content.terminator !== undefined && content.terminator !== '\n') json += `,"end":${q(content.terminator)}`;
-    json += o.extra;
+    if (parsed.traceId) idField(out, K.trace, parsed.traceId);
+    else out.bytes(defaults.trace);
+    if (parsed.spanId) idField(out, K.span, parsed.spanId);
+    else if (!parsed.traceId) out.bytes(defaults.span);
+    stringField(out, K.service, parsed.service, defaults.service);
+    stringField(out, K.host, parsed.host, defaults.host);
+    stringField(out, K.container, parsed.containerId, defaults.container);
+    if (parsed.error) {
+      out.bytes(K.error);
+      out.json(parsed.error);
+    }
+    out.bytes(this.eventPrefix);
+    out.number(chunk.seq * SEQUENCE_STRIDE + anchor.position);
+    const tail = this.#tail(anchor.stream);
+    if (allTags.length > 0) {
+      out.bytes(tail.constant);
+      out.bytes(K.tags);
+      out.json(allTags);
+      out.bytes(tail.joblogs);
+    } else {
+      out.bytes(tail.untagged);
+    }
+    if (anchor.part !== undefined) numberField(out, K.part, anchor.part);
+    if (anchor.lineNumber !== undefined) numberField(out, K.line, anchor.lineNumber);
+    numberField(out, K.captured, fallback.ms);
+    if (content.terminator !== undefined && content.terminator !== '\n') {
+      out.bytes(K.end);
+      out.string(content.terminator);
+    }
+    if (o.extra !== '') out.utf8(o.extra);
     this.#progress.see(anchor.lineNumber, fallback.ms);
-    if (originalTimestamp !== undefined) json += `,"original_timestamp":${q(originalTimestamp)}`;
-    json += '}';
-    if (parsed.fields) json += `,"json":${q(parsed.fields)}`;
-    return { id: documentId(chunk.idPrefix, anchor.position), json: `${json}}` };
+    if (originalTimestamp !== undefined) {
+      out.bytes(K.originalTimestamp);
+      out.string(originalTimestamp);
+    }
+    out.byte(CLOSE);
+    if (parsed.fields) {
+      out.bytes(K.json);
+      out.json(parsed.fields);
+    }
+    out.byte(CLOSE);
+    return { id: documentId(chunk.idPrefix, anchor.position), json: out.view() };
   }
+
+  /** The constant bytes after `event.sequence` for a stream, encoded once per chunk and stream. */
+  #tail(stream: string): { untagged: Buffer; constant: Buffer; joblogs: Buffer } {
+    let tail = this.tails.get(stream);
+    if (!tail) {
+      const constant = `}${this.constantFields}`;
+      const joblogs = `${this.joblogsPrefix},"stream":${JSON.stringify(stream)}`;
+      tail = { untagged: encoded(constant + joblogs), constant: encoded(constant), joblogs: encoded(joblogs) };
+      this.tails.set(stream, tail);
+    }
+    return tail;
+  }
+}
+
+const CLOSE = 0x7d;
+
+/** Field names and punctuation every document has, encoded once. */
+const K = {
+  timestamp: encoded('{"@timestamp":"'),
+  message: encoded('","message":'),
+  log: encoded(',"log":{'),
+  level: encoded('"level":'),
+  logger: encoded('"logger":'),
+  nextLogger: encoded(',"logger":'),
+  trace: encoded(',"trace":{"id":"'),
+  span: encoded(',"span":{"id":"'),
+  service: encoded(',"service":{"name":'),
+  host: encoded(',"host":{"name":'),
+  container: encoded(',"container":{"id":'),
+  error: encoded(',"error":'),
+  tags: encoded(',"tags":'),
+  part: encoded(',"part":'),
+  line: encoded(',"line":'),
+  captured: encoded(',"captured":'),
+  end: encoded(',"end":'),
+  originalTimestamp: encoded(',"original_timestamp":'),
+  json: encoded(',"json":'),
+};
+const ID_END = encoded('"}');
+
+/** `,"trace":{"id":"…"}` for a normalised (hex) id. */
+function idField(out: JsonBytes, head: Buffer, id: string): void {
+  out.bytes(head);
+  out.ascii(id);
+  out.bytes(ID_END);
+}
+
+/** `,"service":{"name":"…"}` for the line's own value, else the chunk's (possibly nothing). */
+function stringField(out: JsonBytes, head: Buffer, value: string | undefined, fallback: Buffer): void {
+  if (value === undefined) return out.bytes(fallback);
+  out.bytes(head);
+  out.string(value);
+  out.byte(CLOSE);
+}
+
+function numberField(out: JsonBytes, head: Buffer, value: number): void {
+  out.bytes(head);
+  out.number(value);
 }
 
 /** One line as the indexer reads it, before it becomes (part of) a document. */
@@ -290,15 +404,20 @@ export class ChunkProgress {
  */
 export function toEcsDocument(line: RawLine, chunk: ChunkContext): IndexableLine | undefined {
   const written = new EcsDocumentWriter(chunk).write(line);
-  return written && { id: written.id, document: JSON.parse(written.json) as EcsDocument };
+  return written && { id: written.id, document: JSON.parse(written.json.toString('utf8')) as EcsDocument };
 }
 
-function decode(bytes: Buffer, tags: string[]): string {
-  let text = bytes.toString('utf8');
-  // U+FFFD in the output means either invalid input or a literal U+FFFD: only isUtf8 can tell.
-  if (text.includes('\uFFFD') && !isUtf8(bytes)) tags.push(LineTag.invalidUtf8);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return text;
+/** The tags of a line that has none (shared: a line with a tag gets an array of its own). */
+const NO_TAGS = Object.freeze([]) as unknown as string[];
+
+function decode(bytes: Buffer): string {
+  const text = (bytes as NodeBuffer).utf8Slice(0, bytes.length);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** U+FFFD in the text means either invalid input or a literal U+FFFD: only isUtf8 can tell. */
+function isInvalidUtf8(text: string, bytes: Buffer): boolean {
+  return text.includes('\uFFFD') && !isUtf8(bytes);
 }
 
 function plausible(ts: Timestamp | undefined, reference: Timestamp): Timestamp | undefined {

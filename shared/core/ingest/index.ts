@@ -1,5 +1,5 @@
 export { LineTag, MAX_JSON_DEPTH } from './constants.js';
-export { BulkBatcher, bulkActionWriter, bulkBody, classifyItem, readBulkResults } from './bulk.js';
+export { BulkBatcher, bulkActionPrefix, bulkActionWriter, bulkBody, classifyItem, readBulkResults } from './bulk.js';
 export type { BatchOutcome, BulkBatch, BulkItem, BulkItemResult, BulkLimits, ItemOutcome } from './bulk.js';
 export { chunkMultiline, describeChunk, documentId, documentIdPrefix } from './chunk-context.js';
 export type { ChunkContext, ChunkDefaults, ChunkMultiline, ChunkSource } from './chunk-context.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTimestamp, timestampFromMillis } from '../../../../../shared/core/contract/index.js';
+import { seededRandom } from '../../../../../testkit/random.js';
 
 const MS = Date.UTC(2026, 10, 25, 10, 0, 0, 123); // 2026-11-25T10:00:00.123Z
 const ISO = '2026-11-25T10:00:00.123Z';
@@ -111,6 +112,65 @@ describe('parseTimestamp — epoch numbers', () => {
 
   it.each([null, undefined, true, {}, [MS]])('refuses a non-time value %j', (value) => {
     expect(parseTimestamp(value)).toBeUndefined();
+  });
+});
+
+describe('parseTimestamp — one second worked out once', () => {
+  /** The reading of a time before seconds were kept: fields, Date.UTC, toISOString. */
+  function reference(text: string): string | undefined {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?$/.exec(text);
+    if (!m) return undefined;
+    const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || s > 60) return undefined;
+    const fraction = (m[7] ?? '').padEnd(3, '0');
+    const zone = m[8] ?? 'Z';
+    const offset = /^[+-]/.test(zone) ? (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.replace(':', '').slice(3, 5))) : 0;
+    const ms = Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.slice(0, 3))) - offset * 60_000;
+    if (ms < 0 || ms >= 9_223_372_036_854) return undefined;
+    const extra = fraction.slice(3).replace(/0+$/, '');
+    const iso = new Date(ms).toISOString();
+    return extra ? `${iso.slice(0, -1)}${extra}Z` : iso;
+  }
+
+  it('gives every time of a second its own millis, whatever zone, format or validity the times around it have', () => {
+    const texts = [
+      '2026-11-25T10:00:01.256Z',
+      '2026-11-25 10:00:01,044',
+      '2026-11-25T10:00:01.5+02:00',
+      '2026-11-25T10:00:01-0130',
+      '2026-11-25 10:00:01 UTC',
+      '2026-11-25T10:00:01.123456789Z',
+      '2026-11-25T10:00:01.100000Z',
+      '2026-02-29T10:00:01Z',
+      '2028-02-29T10:00:01Z',
+      '2000-02-29T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2026-12-31T23:59:60.5Z',
+      '1970-01-01T00:00:00+01:00',
+      '1970-01-01T00:30:00.999+00:30',
+      '2262-04-11T23:47:16.854Z',
+      '2262-04-11T23:47:16.853Z',
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const text of [...texts, ...texts.reverse()]) expect(parseTimestamp(text)?.iso, text).toBe(reference(text));
+    }
+  });
+
+  it('reads 20 000 random times of 1970–2300 in any zone as Date does', () => {
+    const random = seededRandom(9);
+    const int = (n: number) => Math.floor(random() * n);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const zones = ['', 'Z', 'z', ' UTC', '+02:00', '-0130', '+14:00', '-12:00', '+00:00'];
+    for (let i = 0; i < 20_000; i++) {
+      const text = `${1970 + int(331)}-${two(1 + int(12))}-${two(1 + int(31))}${random() < 0.5 ? 'T' : ' '}${two(int(24))}:${two(int(60))}:${two(int(61))}${
+        random() < 0.7
+          ? `.${String(int(1e6))
+              .padStart(6, '0')
+              .slice(0, 1 + int(6))}`
+          : ''
+      }${zones[int(zones.length)]}`;
+      expect(parseTimestamp(text)?.iso, text).toBe(reference(text));
+    }
   });
 });
 

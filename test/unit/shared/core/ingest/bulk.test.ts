@@ -5,6 +5,7 @@ import {
   classifyItem,
   describeChunk,
   readBulkResults,
+  bulkActionPrefix,
   bulkActionWriter,
   EcsDocumentWriter,
   type BulkBatch,
@@ -51,7 +52,7 @@ describe('bulkActionWriter', () => {
     const line = indexable('épreuve ✓ 😀', 3);
     const [action, source, rest] = bulkActionWriter(chunk.dataStream)(line).split('\n');
     expect(JSON.parse(action!)).toEqual({ create: { _index: 'logs-mlplatform.job-prod', _id: line.id } });
-    expect(JSON.parse(source!)).toEqual(JSON.parse(line.json));
+    expect(JSON.parse(source!)).toEqual(JSON.parse(line.json.toString('utf8')));
     expect(rest).toBe('');
   });
 
@@ -59,6 +60,30 @@ describe('bulkActionWriter', () => {
     const action = bulkActionWriter(chunk.dataStream)(indexable('a\u0000b\u2028c\u2029d"e\\f'));
     expect(action.match(/\n/g)).toHaveLength(2);
     expect(JSON.parse(action.split('\n')[1]!).message).toBe('a\u0000b\u2028c\u2029d"e\\f');
+  });
+});
+
+describe('BulkBatcher.addDocument', () => {
+  it('writes the bytes add() writes for the same action, ids that need escaping included', () => {
+    const lines = [indexable('épreuve ✓ 😀', 0), indexable('{"msg":"two"}', 1), { id: 'odd "id"\\ é', json: Buffer.from('{"message":"x"}') }];
+    const limits = { maxActions: 2, maxBytes: 1_000_000 };
+    const fromStrings = feed(
+      new BulkBatcher(limits),
+      lines.map((l) => ({ id: l.id, action: bulkActionWriter('ds')(l) })),
+    );
+    const batcher = new BulkBatcher(limits);
+    const fromBytes = [...lines.map((l) => batcher.addDocument(bulkActionPrefix('ds'), l)), batcher.flush()].filter((b) => b !== undefined);
+    expect(fromBytes.map((b) => b.body.toString('hex'))).toEqual(fromStrings.map((b) => b.body.toString('hex')));
+    expect(ids(fromBytes)).toEqual([[lines[0]!.id, lines[1]!.id], ['odd "id"\\ é']]);
+  });
+
+  it('closes a batch at the byte bound as add() does', () => {
+    const line = indexable('x'.repeat(200));
+    const size = Buffer.byteLength(bulkActionWriter('ds')(line));
+    const batcher = new BulkBatcher({ maxActions: 100, maxBytes: 2 * size });
+    expect(batcher.addDocument(bulkActionPrefix('ds'), line)).toBeUndefined();
+    expect(batcher.addDocument(bulkActionPrefix('ds'), line)).toBeUndefined();
+    expect(batcher.addDocument(bulkActionPrefix('ds'), line)?.bytes).toBe(2 * size);
   });
 });
 
