@@ -19,6 +19,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A few unit tests push megabytes through the real framer/indexer code: 5 s (the default)
+          // is too little on a 2-core machine busy with a search cluster beside it.
+          testTimeout: 20_000,
           sequence: { groupOrder: 0 },
         },
       },
