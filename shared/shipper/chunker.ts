@@ -49,7 +49,7 @@ export class Chunker {
     return this.#length;
   }
 
-  /** Adds one frame; `seal` receives every body this seals (the one before it, and/or the one it fills). */
+  /** Adds one frame (nothing of `frame` is kept); `seal` receives every body this seals (the one before it, and/or the one it fills). */
   add(frame: Frame, seal: (body: SealedBody) => void): void {
     const need = maxFrameBytes(frame.bytes.length) + 1;
     if (this.#length + need > this.#buffer.length) this.#grow(need);
