@@ -79,6 +79,11 @@ export class Chunker {
     return this.#hurryAt !== undefined && this.#hurryAt < due ? this.#hurryAt : due;
   }
 
+  /** The earlier due time {@link hurry} gave the current chunk, if any. */
+  hurriedAt(): number | undefined {
+    return this.#hurryAt;
+  }
+
   /** The current chunk is due by `at` at the latest (an error line in it, while the interval is idle). */
   hurry(at: number): void {
     if (this.#lines > 0 && (this.#hurryAt === undefined || at < this.#hurryAt)) this.#hurryAt = at;

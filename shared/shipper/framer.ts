@@ -171,7 +171,12 @@ export class Framer {
     frame.mark = mark;
     this.#chunker.add(frame, this.#seal);
     frame.bytes = EMPTY;
-    if (this.#hurryErrors && isErrorLine(line.bytes)) this.#hurry(line.time + this.#errorFlushIntervalMs);
+    if (this.#hurryErrors) {
+      // Once an error line has hurried the chunk, later lines (no earlier in time) cannot hurry it more: they are not read.
+      const at = line.time + this.#errorFlushIntervalMs;
+      const hurried = this.#chunker.hurriedAt();
+      if ((hurried === undefined || at < hurried) && isErrorLine(line.bytes)) this.#hurry(at);
+    }
   }
 
   /** Brings the current chunk's seal forward to `at` (the armed timer may be for later). */
