@@ -49,7 +49,7 @@ export class Chunker {
     return this.#length;
   }
 
-  /** Adds one frame; `seal` receives every body this seals (the one before it, and/or the one it fills). */
+  /** Adds one frame (nothing of `frame` is kept); `seal` receives every body this seals (the one before it, and/or the one it fills). */
   add(frame: Frame, seal: (body: SealedBody) => void): void {
     const need = maxFrameBytes(frame.bytes.length) + 1;
     if (this.#length + need > this.#buffer.length) this.#grow(need);
@@ -77,6 +77,11 @@ export class Chunker {
     if (this.#lines === 0) return undefined;
     const due = this.#startTime + this.#flushIntervalMs;
     return this.#hurryAt !== undefined && this.#hurryAt < due ? this.#hurryAt : due;
+  }
+
+  /** The earlier due time {@link hurry} gave the current chunk, if any. */
+  hurriedAt(): number | undefined {
+    return this.#hurryAt;
   }
 
   /** The current chunk is due by `at` at the latest (an error line in it, while the interval is idle). */

@@ -1,10 +1,12 @@
-import type { FrameStream } from '../core/contract/index.js';
+import type { Frame, FrameStream } from '../core/contract/index.js';
 import { Scrubber, StreamScrubber, type RedactionCounts, type ScrubberOptions } from '../core/scrub/index.js';
 import { Chunker, type SealedBody } from './chunker.js';
 import { EventMarker, type EventMarkerOptions } from './event-marker.js';
 import { GzipPool } from './gzip-pool.js';
 import { LineCapture, type CapturedLine } from './line-capture.js';
 import { isErrorLine } from '../core/watch/index.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** A sealed chunk, gzipped, in seq order. */
 export interface FramedChunk {
@@ -78,6 +80,11 @@ export class Framer {
   #emitting: Promise<void> = Promise.resolve();
   #gzipBacklog = 0;
   #ended = false;
+  /**
+   * The frame being added, filled in place for every line: the chunker writes it into the chunk's
+   * buffer and keeps nothing of it, so no object is made per line.
+   */
+  readonly #frame: Frame = { time: 0, stream: 'stdout', line: 0, bytes: EMPTY, terminator: '\n', mark: undefined };
   readonly #addStdout = (line: CapturedLine) => this.#addLine(line, 'stdout');
   readonly #addStderr = (line: CapturedLine) => this.#addLine(line, 'stderr');
   readonly #emitStdout: (line: CapturedLine) => void;
@@ -155,8 +162,21 @@ export class Framer {
 
   #addLine(line: CapturedLine, stream: FrameStream): void {
     const mark = this.#events?.mark(stream, line.bytes, line.terminator, line.time);
-    this.#chunker.add({ time: line.time, stream, line: this.#nextLine++, bytes: line.bytes, terminator: line.terminator, mark }, this.#seal);
-    if (this.#hurryErrors && isErrorLine(line.bytes)) this.#hurry(line.time + this.#errorFlushIntervalMs);
+    const frame = this.#frame;
+    frame.time = line.time;
+    frame.stream = stream;
+    frame.line = this.#nextLine++;
+    frame.bytes = line.bytes;
+    frame.terminator = line.terminator;
+    frame.mark = mark;
+    this.#chunker.add(frame, this.#seal);
+    frame.bytes = EMPTY;
+    if (this.#hurryErrors) {
+      // Once an error line has hurried the chunk, later lines (no earlier in time) cannot hurry it more: they are not read.
+      const at = line.time + this.#errorFlushIntervalMs;
+      const hurried = this.#chunker.hurriedAt();
+      if ((hurried === undefined || at < hurried) && isErrorLine(line.bytes)) this.#hurry(at);
+    }
   }
 
   /** Brings the current chunk's seal forward to `at` (the armed timer may be for later). */

@@ -37,6 +37,12 @@ export interface SpoolState {
 
 const STATE_FILE = 'state.json';
 const CHUNK_SUFFIX = '.chunk';
+/**
+ * Gzip bodies of the chunks written last, kept so that their upload does not read them back
+ * from disk (a file read, a MAC check and one more buffer per chunk): the uploader is usually
+ * right behind the framer. Bounded: while uploads lag, older bodies are read from disk as before.
+ */
+const RECENT_BODY_BYTES = 2 * 1024 * 1024;
 
 /**
  * The on-disk queue of one job and source: `<seq>.chunk` files (a JSON header line, then the gzip
@@ -57,6 +63,9 @@ export class Spool {
   #entries: SpoolEntry[];
   #bytes: number;
   #memoryBytes = 0;
+  /** Bodies of spooled entries still in memory, oldest first (at most {@link RECENT_BODY_BYTES}). */
+  readonly #recent = new Map<SpoolEntry, Buffer>();
+  #recentBytes = 0;
 
   private constructor(dir: string, lock: SpoolLock, key: SpoolKey, entries: SpoolEntry[]) {
     this.dir = dir;
@@ -129,6 +138,7 @@ export class Spool {
     const entry: SpoolEntry = { ...header, bytes: head.length + gzipBody.length, file };
     this.#entries.push(entry);
     this.#bytes += entry.bytes;
+    this.#remember(entry, gzipBody);
     // The chunk is safe; a stale state file is corrected from the chunk files at the next open.
     const writeError = await this.saveState(state).then(
       () => undefined,
@@ -150,10 +160,30 @@ export class Spool {
   /** The chunk's gzip body, verified again against its MAC as it is read. */
   async readBody(entry: SpoolEntry): Promise<Buffer> {
     if (entry.body) return entry.body;
+    // The bytes that were written and signed: what is on disk can only be these or a tampered copy.
+    const recent = this.#recent.get(entry);
+    if (recent) return recent;
     const raw = await readFile(entry.file, { flag: fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW });
     const verified = verifySpoolFile(raw, entry.file, this.#key);
     if (!verified) throw new SpoolError(`Spooled chunk ${entry.file} changed on disk and no longer verifies; it is not uploaded`);
     return verified.body;
+  }
+
+  #remember(entry: SpoolEntry, body: Buffer): void {
+    if (body.length > RECENT_BODY_BYTES) return;
+    this.#recent.set(entry, body);
+    this.#recentBytes += body.length;
+    for (const [old] of this.#recent) {
+      if (this.#recentBytes <= RECENT_BODY_BYTES) break;
+      this.#forget(old);
+    }
+  }
+
+  #forget(entry: SpoolEntry): void {
+    const body = this.#recent.get(entry);
+    if (!body) return;
+    this.#recent.delete(entry);
+    this.#recentBytes -= body.length;
   }
 
   #signedHeader(header: SpoolHeader, body: Buffer): Buffer {
@@ -166,6 +196,7 @@ export class Spool {
     const index = this.#entries.indexOf(entry);
     if (index === -1) return;
     this.#entries.splice(index, 1);
+    this.#forget(entry);
     if (entry.body) {
       this.#memoryBytes -= entry.bytes;
       return;

@@ -70,11 +70,28 @@ describe('Spool', () => {
 
   it('refuses a chunk whose bytes changed on disk after it was spooled', async () => {
     const { spool } = await Spool.open(dir, dir);
-    await spool.add(header(0), Buffer.from('ours'), { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    // Two 1.5 MiB bodies: the first is no longer among the recent bodies kept in memory, so it is read back from disk.
+    const ours = Buffer.alloc(1536 * 1024, 'o');
+    await spool.add(header(0), ours, { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    await spool.add(header(1), Buffer.alloc(1536 * 1024, 'p'), { nextSeq: 2, nextLine: 4, droppedLines: 0 });
     const entry = spool.oldest()!;
     const raw = readFileSync(entry.file);
     writeFileSync(entry.file, Buffer.concat([raw.subarray(0, raw.length - 4), Buffer.from('evil')]));
     await expect(spool.readBody(entry)).rejects.toThrow(SpoolError);
+  });
+
+  it('hands out the bytes it wrote for a chunk still in memory, whatever happened to its file since', async () => {
+    const { spool } = await Spool.open(dir, dir);
+    await spool.add(header(0), Buffer.from('ours'), { nextSeq: 1, nextLine: 2, droppedLines: 0 });
+    const entry = spool.oldest()!;
+    const raw = readFileSync(entry.file);
+    writeFileSync(entry.file, Buffer.concat([raw.subarray(0, raw.length - 4), Buffer.from('evil')]));
+    expect((await spool.readBody(entry)).toString()).toBe('ours');
+    await spool.release();
+    // A later shipper reads it from disk, and sets it aside.
+    const reopened = await Spool.open(dir, dir);
+    expect(reopened.spool.entries).toEqual([]);
+    expect(reopened.rejected.map((f) => path.basename(f))).toEqual(['0000000000.chunk']);
   });
 
   it('refuses a state file it did not write', async () => {
