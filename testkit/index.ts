@@ -11,6 +11,7 @@ export {
   countJobDocuments,
   esRequest,
   installStageTemplates,
+  installStoredAsWrittenTemplates,
   jobDocuments,
   leafFields,
   mappingFieldCount,
