@@ -69,7 +69,11 @@ async function child(variant: Variant, dir: string, chunks: number): Promise<voi
   if (!stack) throw new Error('no .local/stack.json: run `npm run stack:up`');
   const config = benchConfig({ STAGE: STAGES[variant], LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, CLUSTER_KIND: stack.elasticsearch.kind });
   const { username, password } = stack.elasticsearch;
-  const transport = httpTransport({ node: stack.elasticsearch.url, sign: secretSigner({ username, password }), requestTimeoutMs: config.cluster.requestTimeoutMs });
+  const transport = httpTransport({
+    node: stack.elasticsearch.url,
+    sign: secretSigner({ username, password }),
+    requestTimeoutMs: config.cluster.requestTimeoutMs,
+  });
   const store = fileChunkStore((_bucket, key) => chunkFile(dir, Number(path.basename(key, '.log.gz'))));
   const deps = benchDeps(config, store, clusterBulkSender(transport));
   const stats = emptyStats();
@@ -95,7 +99,10 @@ async function nodeCounters(stack: StackInfo): Promise<{ indexMs: number; cpuMs:
     'GET',
     '/_nodes/_local/stats/indices,process?filter_path=nodes.*.indices.indexing.index_time_in_millis,nodes.*.process.cpu.total_in_millis',
   );
-  const node = Object.values(out.nodes ?? {})[0] as { indices?: { indexing?: { index_time_in_millis?: number } }; process?: { cpu?: { total_in_millis?: number } } };
+  const node = Object.values(out.nodes ?? {})[0] as {
+    indices?: { indexing?: { index_time_in_millis?: number } };
+    process?: { cpu?: { total_in_millis?: number } };
+  };
   return { indexMs: Number(node?.indices?.indexing?.index_time_in_millis ?? 0), cpuMs: Number(node?.process?.cpu?.total_in_millis ?? 0) };
 }
 
@@ -158,7 +165,15 @@ async function printFieldUsage(stack: StackInfo, variant: Variant): Promise<void
   const k = (n: number | undefined) => ((n ?? 0) / 1024).toFixed(0);
   for (const [field, u] of rows) {
     console.log(
-      [field, k(u['total_in_bytes']), k(u['inverted_index.total_in_bytes']), k(u['stored_fields_in_bytes']), k(u['doc_values_in_bytes']), k(u['points_in_bytes']), k(u['norms_in_bytes'])].join('\t'),
+      [
+        field,
+        k(u['total_in_bytes']),
+        k(u['inverted_index.total_in_bytes']),
+        k(u['stored_fields_in_bytes']),
+        k(u['doc_values_in_bytes']),
+        k(u['points_in_bytes']),
+        k(u['norms_in_bytes']),
+      ].join('\t'),
     );
   }
 }
@@ -172,7 +187,8 @@ async function installPlans(stack: StackInfo): Promise<{ variants: Variant[]; no
   if (s.source === 'stored') return { variants: ['stored', 'lean'], note };
   await installStageTemplates({ ...stack.elasticsearch }, STAGES['lean-stored']);
   const storedPlan = { ...plan, indexMode: 'standard' as const, storage: { ...s, source: 'stored' as const } };
-  for (const r of templateRequests({ stage: STAGES['lean-stored'], retentionDays: 1, plan: storedPlan })) await esRequest(stack.elasticsearch, r.method, r.path, r.body);
+  for (const r of templateRequests({ stage: STAGES['lean-stored'], retentionDays: 1, plan: storedPlan }))
+    await esRequest(stack.elasticsearch, r.method, r.path, r.body);
   return { variants: [...VARIANTS], note };
 }
 
@@ -187,7 +203,7 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
     console.log(`${plans}`);
     console.log(
       `${o.chunks} chunks, ${(raw.bytes / MB).toFixed(1)} MiB of log (${gzipMb.toFixed(1)} MiB gzip), ${raw.lines} printed lines (${(raw.bytes / raw.lines).toFixed(0)} B/line); ` +
-        'store = primaries after a force-merge to one segment; CPU = the node\'s indexing time and process CPU from the first bulk to the refresh\n',
+        "store = primaries after a force-merge to one segment; CPU = the node's indexing time and process CPU from the first bulk to the refresh\n",
     );
     const perLine = (r: RunResult) => (r['storeBytes'] as number) / raw.lines;
     const cpuPerKLine = (r: RunResult) => ((r['cpuMs'] as number) / raw.lines) * 1000;
@@ -219,7 +235,12 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
         console.error(`[bench] could not remove ${dataStream(variant)}: ${(error as Error).message}`),
       );
       const names = templateNames(STAGES[variant]);
-      for (const p of [`/_index_template/${names.index}`, `/_index_template/${names.chunks}`, `/_component_template/${names.mappings}`, `/_component_template/${names.settings}`]) {
+      for (const p of [
+        `/_index_template/${names.index}`,
+        `/_index_template/${names.chunks}`,
+        `/_component_template/${names.mappings}`,
+        `/_component_template/${names.settings}`,
+      ]) {
         await esRequest(stack.elasticsearch, 'DELETE', p).catch(() => undefined);
       }
     }

@@ -161,5 +161,6 @@ export async function installStageTemplates(target: KindedTarget, stage: string,
  */
 export async function installStoredAsWrittenTemplates(target: KindedTarget, stage: string, retentionDays = 1): Promise<void> {
   const { plan } = await installStageTemplates(target, stage, retentionDays);
-  for (const request of templateRequests({ stage, retentionDays, plan: storedAsWritten(plan) })) await esRequest(target, request.method, request.path, request.body);
+  for (const request of templateRequests({ stage, retentionDays, plan: storedAsWritten(plan) }))
+    await esRequest(target, request.method, request.path, request.body);
 }

@@ -75,8 +75,8 @@ export function probesSyntheticSource(kind: ClusterKind): boolean {
  * - `index.mode: logsdb` on Elasticsearch where the cluster really keeps its `_source` synthetic
  *   (an Enterprise license, or a distribution without the licence check); else `standard`,
  *   explicitly, since 9.x would turn `logs-*-*` streams into `logsdb` with stored source anyway.
- *   What synthetic source changes (arrays are kept as written; `json` values come back as strings
- *   with sorted keys; `joblogs.captured` as a string of digits) touches no reader: docs/search-storage.md.
+ *   What synthetic source changes (`joblogs.captured` comes back as a string of digits; arrays
+ *   and `json` are kept as written) touches no reader: docs/search-storage.md.
  * - `index.codec: best_compression` everywhere, and lean fields (see {@link StoragePlan}).
  * - retention: the data stream lifecycle on Elasticsearch, an ISM policy on OpenSearch.
  */

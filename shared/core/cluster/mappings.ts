@@ -39,9 +39,11 @@ function userJsonField(plan: MappingPlan): Record<string, unknown> {
   // value in `_source` unindexed instead of refusing the document (Lucene's 32 KB term limit).
   if (plan.userJson === 'flat_object') return { type: 'flat_object' };
   const field: Field = { type: 'flattened', depth_limit: 20, ignore_above: 8191 };
-  // Searched (`json.step: 3`), never sorted or aggregated by a reader: its doc values (a third of a
-  // lean document) are kept only where synthetic source rebuilds `json` from them.
-  return searchedOnly(plan, field);
+  if (!plan.storage.lean) return field;
+  // Searched (`json.step: 3`), never sorted or aggregated by a reader: no doc values (a third of a
+  // lean document). Synthetic source would rebuild `json` from them with sorted keys and every
+  // value a string; kept as written instead (`synthetic_source_keep`, Elasticsearch 8.15+).
+  return plan.storage.source === 'synthetic' ? { ...field, doc_values: false, synthetic_source_keep: 'all' } : { ...field, doc_values: false };
 }
 
 /**

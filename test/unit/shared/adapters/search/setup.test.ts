@@ -57,7 +57,10 @@ function cluster(p: Product) {
     if (path === '/joblogs-probe-source-mode/_settings') {
       // Below Enterprise, Elasticsearch's logsdb plugin writes the fallback into the index's own settings.
       const mode = p.sourceMode ?? 'stored';
-      const index = mode === 'stored' ? { settings: { 'index.mapping.source.mode': 'stored' }, defaults: {} } : { settings: {}, defaults: { 'index.mapping.source.mode': 'SYNTHETIC' } };
+      const index =
+        mode === 'stored'
+          ? { settings: { 'index.mapping.source.mode': 'stored' }, defaults: {} }
+          : { settings: {}, defaults: { 'index.mapping.source.mode': 'SYNTHETIC' } };
       return json(200, { 'joblogs-probe-source-mode': index }, p.name);
     }
     if (path.startsWith('/_component_template/') || path.startsWith('/_index_template/')) return json(200, { acknowledged: true }, p.name);
@@ -127,7 +130,12 @@ describe('setupCluster', () => {
   });
 
   it('uses logsdb only where a probe index shows its _source really is synthetic, and deletes the probe again', async () => {
-    const es9 = { name: 'elasticsearch', version: '9.2.0', types: ['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'], lifecycle: true } as const;
+    const es9 = {
+      name: 'elasticsearch',
+      version: '9.2.0',
+      types: ['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'],
+      lifecycle: true,
+    } as const;
     const enterprise = await setup({ ...es9, sourceMode: 'synthetic' }, { declared: 'es-9' });
     expect(enterprise.report.plan).toMatchObject({ indexMode: 'logsdb', storage: { codec: 'best_compression', source: 'synthetic', lean: true } });
     expect(enterprise.requests.slice(1, 5)).toEqual([
@@ -147,7 +155,10 @@ describe('setupCluster', () => {
   });
 
   it('never probes logsdb on OpenSearch, which has no such mode', async () => {
-    const { requests } = await setup({ name: 'opensearch', version: '2.19.3', types: ['flat_object', 'date_nanos'], ism: 'none-yet' }, { declared: 'opensearch-2' });
+    const { requests } = await setup(
+      { name: 'opensearch', version: '2.19.3', types: ['flat_object', 'date_nanos'], ism: 'none-yet' },
+      { declared: 'opensearch-2' },
+    );
     expect(requests.some((r) => r.includes('probe-source-mode'))).toBe(false);
   });
 

@@ -103,10 +103,10 @@ describe('ecsMappings: the document shape on disk (docs/search-storage.md)', () 
     expect(before.joblogs.properties.end).toEqual({ type: 'keyword', ignore_above: 1024 });
   });
 
-  it('searches trace ids and user JSON without doc values where _source is stored, and never scores text', () => {
+  it('searches trace ids (where _source is stored) and user JSON without doc values, keeps user JSON as written, and never scores text', () => {
     expect(lean.trace.properties.id).toEqual({ type: 'keyword', ignore_above: 1024, doc_values: false });
     expect(lean.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191, doc_values: false });
-    expect(synthetic.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191 });
+    expect(synthetic.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191, doc_values: false, synthetic_source_keep: 'all' });
     expect(lean.message).toEqual({ type: 'text', norms: false });
     expect(ecsMappings(mappingPlan('es-9', ALL)).properties.message).toEqual({ type: 'match_only_text' });
     expect(lean.error.properties.stack_trace).toEqual({ type: 'text', index: false });
@@ -136,7 +136,12 @@ describe('templateRequests', () => {
       lifecycle: { data_retention: '14d' },
     });
     expect((os[1]!.body as any).template).toEqual({
-      settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s', 'index.codec': 'best_compression' },
+      settings: {
+        'index.auto_expand_replicas': '0-1',
+        'index.mapping.total_fields.limit': 200,
+        'index.refresh_interval': '1s',
+        'index.codec': 'best_compression',
+      },
     });
     const before = templateRequests({ stage: 'dev', retentionDays: 14, plan: storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP)) });
     expect((before[1]!.body as any).template.settings).not.toHaveProperty('index.codec');
