@@ -46,10 +46,16 @@ export interface StoragePlan {
    * fields that are only sorted, ranged or aggregated on keep doc values and lose the search index.
    */
   lean: boolean;
+  /**
+   * Numbers only sorted, ranged or looked up lose their points index (lean only). Elasticsearch
+   * queries doc-values-only numbers since 8.1; OpenSearch only since 2.12 (term) and 2.14, and the
+   * `opensearch-2` kind starts at 2.7, so there they keep it.
+   */
+  numbersWithoutPoints: boolean;
 }
 
 /** How stages were stored before issue 17: the baseline of bench/search-storage.ts, and what older backing indices hold. */
-export const STORED_AS_WRITTEN: StoragePlan = { codec: 'default', source: 'stored', lean: false };
+export const STORED_AS_WRITTEN: StoragePlan = { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false };
 
 /** The features worth asking a cluster of this kind about (the deploy step probes each one). */
 export function candidateFeatures(kind: ClusterKind): MappingFeature[] {
@@ -94,7 +100,7 @@ export function mappingPlan(kind: ClusterKind, available: ReadonlySet<string>): 
     timestamp: available.has(MappingFeature.dateNanos) ? 'date_nanos' : 'date',
     indexMode: elastic ? (synthetic ? 'logsdb' : 'standard') : undefined,
     lifecycle: KIND_TRAITS[kind].lifecycle,
-    storage: { codec: 'best_compression', source: synthetic ? 'synthetic' : 'stored', lean: true },
+    storage: { codec: 'best_compression', source: synthetic ? 'synthetic' : 'stored', lean: true, numbersWithoutPoints: elastic },
   };
 }
 

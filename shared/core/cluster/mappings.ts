@@ -1,4 +1,4 @@
-import type { MappingPlan } from './features.js';
+import type { MappingPlan, StoragePlan } from './features.js';
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
 
@@ -26,11 +26,11 @@ function fullText(plan: MappingPlan): Field {
 
 /**
  * What readers only sort, range, aggregate or look up by exact value (sequence numbers, line
- * numbers): doc values answer all of it (queries on doc-values-only numeric fields: Elasticsearch
- * 8.1+, OpenSearch 2.12+), so the points index is dropped.
+ * numbers): doc values answer all of it where the cluster queries doc-values-only numbers
+ * ({@link StoragePlan.numbersWithoutPoints}), so the points index is dropped there.
  */
 function docValuesOnly(plan: MappingPlan, field: Field): Field {
-  return plan.storage.lean ? { ...field, index: false } : field;
+  return plan.storage.lean && plan.storage.numbersWithoutPoints ? { ...field, index: false } : field;
 }
 
 /** The user-JSON field: `flattened` takes bounds, `flat_object` takes no parameters in 2.x. */

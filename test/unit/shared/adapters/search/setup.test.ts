@@ -115,7 +115,7 @@ describe('setupCluster', () => {
         text: 'match_only_text',
         constant: 'constant_keyword',
         indexMode: 'standard',
-        storage: { codec: 'best_compression', source: 'stored', lean: true },
+        storage: { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true },
       },
     });
     expect(warnings).toEqual([]);
@@ -137,7 +137,7 @@ describe('setupCluster', () => {
       lifecycle: true,
     } as const;
     const enterprise = await setup({ ...es9, sourceMode: 'synthetic' }, { declared: 'es-9' });
-    expect(enterprise.report.plan).toMatchObject({ indexMode: 'logsdb', storage: { codec: 'best_compression', source: 'synthetic', lean: true } });
+    expect(enterprise.report.plan).toMatchObject({ indexMode: 'logsdb', storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true } });
     expect(enterprise.requests.slice(1, 5)).toEqual([
       ...['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'].map(() => 'POST /_index_template/_simulate'),
     ]);

@@ -17,7 +17,7 @@ const ES_TEST_ZIP = new Set(['flattened', 'date_nanos']);
 const OPENSEARCH_TEST_ZIP = new Set(['flat_object', 'match_only_text', 'date_nanos']);
 /** The Elasticsearch test distributions keep a logsdb index's `_source` synthetic (they have no licence check). */
 const ES_TEST_ZIP_SYNTHETIC = new Set([...ES_TEST_ZIP, 'synthetic_source']);
-const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true };
+const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true };
 
 describe('mappingPlan: one place decides the mapping features per kind', () => {
   it('uses flattened on Elasticsearch and flat_object on OpenSearch, and probes only what the kind could use', () => {
@@ -39,17 +39,20 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
       timestamp: 'date_nanos',
       indexMode: undefined,
       lifecycle: 'ism',
-      storage: LEAN_STORED,
+      storage: { ...LEAN_STORED, numbersWithoutPoints: false },
     });
   });
 
   it('takes logsdb with synthetic _source only on Elasticsearch and only where the cluster keeps it synthetic', () => {
     expect(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC)).toMatchObject({ indexMode: 'logsdb', storage: { source: 'synthetic' } });
     expect(mappingPlan('es-8', ES_TEST_ZIP_SYNTHETIC)).toMatchObject({ indexMode: 'logsdb', storage: { source: 'synthetic' } });
-    expect(mappingPlan('opensearch-2', new Set([...OPENSEARCH_TEST_ZIP, 'synthetic_source']))).toMatchObject({ indexMode: undefined, storage: LEAN_STORED });
+    expect(mappingPlan('opensearch-2', new Set([...OPENSEARCH_TEST_ZIP, 'synthetic_source']))).toMatchObject({
+      indexMode: undefined,
+      storage: { source: 'stored' },
+    });
     expect(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC))).toMatchObject({
       indexMode: 'standard',
-      storage: { codec: 'default', source: 'stored', lean: false },
+      storage: { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false },
     });
     expect(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).indexMode).toBeUndefined();
   });
@@ -86,12 +89,14 @@ describe('ecsMappings: the document shape on disk (docs/search-storage.md)', () 
     }
   });
 
-  it('gives fields only sorted, ranged or looked up by number doc values and no points index', () => {
+  it('gives numbers only sorted, ranged or looked up doc values and no points index on Elasticsearch', () => {
     for (const field of [lean.event.properties.sequence, lean.joblogs.properties.chunk_seq, lean.joblogs.properties.line, lean.joblogs.properties.last_line]) {
       expect(field).toEqual({ type: 'long', index: false });
     }
     expect(lean.joblogs.properties.redraws).toEqual({ type: 'integer', index: false });
     expect(before.event.properties.sequence).toEqual({ type: 'long' });
+    // OpenSearch before 2.12 cannot query them so: the kind starts at 2.7.
+    expect(ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties.event.properties.sequence).toEqual({ type: 'long' });
   });
 
   it('indexes nothing that is only shown, and keeps doc values of it only where synthetic _source rebuilds from them', () => {
