@@ -137,7 +137,10 @@ describe('setupCluster', () => {
       lifecycle: true,
     } as const;
     const enterprise = await setup({ ...es9, sourceMode: 'synthetic' }, { declared: 'es-9' });
-    expect(enterprise.report.plan).toMatchObject({ indexMode: 'logsdb', storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true } });
+    expect(enterprise.report.plan).toMatchObject({
+      indexMode: 'logsdb',
+      storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true },
+    });
     expect(enterprise.requests.slice(1, 5)).toEqual([
       ...['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'].map(() => 'POST /_index_template/_simulate'),
     ]);
