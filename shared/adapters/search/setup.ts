@@ -51,7 +51,7 @@ export async function setupCluster(transport: ClusterTransport, o: SetupOptions)
   const identity = await identifyCluster(transport);
   const kind = checkDeclaredKind(o.declared, identity);
   const available = await availableFeatures(transport, candidateFeatures(kind));
-  if (probesSyntheticSource(kind) && (await keepsSyntheticSource(transport))) available.add(MappingFeature.syntheticSource);
+  if (probesSyntheticSource(kind) && (await keepsSyntheticSource(transport, o.warn))) available.add(MappingFeature.syntheticSource);
   const plan = mappingPlan(kind, available);
   for (const request of templateRequests({ stage: o.stage, retentionDays: o.retentionDays, plan })) await send(transport, request);
   const retentionEnforced = plan.lifecycle === 'ism' ? await installIsmPolicy(transport, o) : await lifecycleServiceRuns(transport);
@@ -114,7 +114,7 @@ export const SOURCE_PROBE_INDEX = 'joblogs-probe-source-mode';
  * (`index.mapping.source.mode: stored`, https://www.elastic.co/docs/manage-data/data-store/mapping/synthetic-source),
  * and only a real index says which: one is created, its resolved settings read back, and deleted.
  */
-export async function keepsSyntheticSource(transport: ClusterTransport): Promise<boolean> {
+export async function keepsSyntheticSource(transport: ClusterTransport, warn?: (message: string) => void): Promise<boolean> {
   const path = `/${SOURCE_PROBE_INDEX}`;
   await transport.request({ method: 'DELETE', path, query: { ignore_unavailable: true } });
   const created = await transport.request({
@@ -127,6 +127,11 @@ export async function keepsSyntheticSource(transport: ClusterTransport): Promise
   });
   if (!isOk(created)) {
     if (created.status === 400) return false;
+    if (created.status === 403) {
+      // A deployer without the privilege still deploys, with stored `_source` (README, "Deploy").
+      warn?.(`[es-setup] may not create the probe index ${SOURCE_PROBE_INDEX} (HTTP 403): index.mode standard, stored _source`);
+      return false;
+    }
     throw new ClusterSetupError(`Probing the logsdb index mode failed (HTTP ${created.status}): ${errorReason(created)}`);
   }
   try {

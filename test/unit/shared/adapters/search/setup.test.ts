@@ -19,7 +19,7 @@ type Product = {
   ism?: 'absent' | 'none-yet' | 'exists';
   lifecycle?: boolean;
   /** What a `logsdb` index's `_source` turns out to be (Elasticsearch: `stored` below an Enterprise licence). */
-  sourceMode?: 'synthetic' | 'stored';
+  sourceMode?: 'synthetic' | 'stored' | 'forbidden';
 };
 
 const json = (status: number, body: unknown, product?: string): StubResponse => ({
@@ -51,6 +51,8 @@ function cluster(p: Product) {
           );
     }
     if (path === '/joblogs-probe-source-mode') {
+      if (r.method === 'PUT' && p.sourceMode === 'forbidden')
+        return json(403, { error: { type: 'security_exception', reason: 'action [indices:admin/create] is unauthorized' }, status: 403 }, p.name);
       if (r.method === 'PUT') return json(200, { acknowledged: true, index: 'joblogs-probe-source-mode' }, p.name);
       return json(200, { acknowledged: true }, p.name);
     }
@@ -129,7 +131,7 @@ describe('setupCluster', () => {
     expect(stub!.requests.every((r) => r.headers['authorization'] === `Basic ${Buffer.from('deployer:pw').toString('base64')}`)).toBe(true);
   });
 
-  it('uses logsdb only where a probe index shows its _source really is synthetic, and deletes the probe again', async () => {
+  it('uses logsdb only where a probe index shows its _source really is synthetic, deletes the probe again, and deploys without it when the probe is forbidden', async () => {
     const es9 = {
       name: 'elasticsearch',
       version: '9.2.0',
@@ -155,6 +157,13 @@ describe('setupCluster', () => {
     await stub!.close();
     const basic = await setup({ ...es9, sourceMode: 'stored' }, { declared: 'es-9' });
     expect(basic.report.plan).toMatchObject({ indexMode: 'standard', storage: { source: 'stored' } });
+    expect(basic.warnings).toEqual([]);
+    await stub!.close();
+    const unprivileged = await setup({ ...es9, sourceMode: 'forbidden' }, { declared: 'es-9' });
+    expect(unprivileged.report.plan).toMatchObject({ indexMode: 'standard', storage: { source: 'stored' } });
+    expect(unprivileged.warnings).toEqual([
+      '[es-setup] may not create the probe index joblogs-probe-source-mode (HTTP 403): index.mode standard, stored _source',
+    ]);
   });
 
   it('never probes logsdb on OpenSearch, which has no such mode', async () => {
