@@ -154,7 +154,12 @@ async function printFieldUsage(stack: StackInfo, variant: Variant): Promise<void
     if (name === '_shards') continue;
     for (const [field, usage] of Object.entries(index.fields ?? {})) {
       const sum = (fields[field] ??= {});
-      for (const [k, v] of Object.entries(usage)) if (typeof v === 'number') sum[k] = (sum[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(usage as Record<string, unknown>)) {
+        // `inverted_index` is an object of its own ({ total_in_bytes }).
+        const bytes = typeof v === 'number' ? v : (v as { total_in_bytes?: unknown } | null)?.total_in_bytes;
+        const key = typeof v === 'number' ? k : `${k}.total_in_bytes`;
+        if (typeof bytes === 'number') sum[key] = (sum[key] ?? 0) + bytes;
+      }
     }
   }
   const rows = Object.entries(fields)
