@@ -135,8 +135,15 @@ beforeAll(async () => {
   );
   await complete(oldJob);
 
-  // The upgrade: the stage's current templates from the next backing index on.
-  await esRequest(stack.info.elasticsearch, 'DELETE', `/_index_template/${OLD_TEMPLATE}`);
+  // The upgrade: the stage's current templates from the next backing index on (OpenSearch refuses
+  // to delete a template a data stream uses, so the override is pointed at them instead).
+  const current = templateNames(stack.info.resources.stage);
+  await esRequest(stack.info.elasticsearch, 'PUT', `/_index_template/${OLD_TEMPLATE}`, {
+    index_patterns: [dataStream],
+    data_stream: {},
+    priority: 400,
+    composed_of: [current.mappings, current.settings],
+  });
   await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_rollover`);
   await ship(mixedJob, 'late', 5);
   await complete(mixedJob);
@@ -147,6 +154,8 @@ afterAll(async () => {
   await api?.close();
   await idp?.close();
   const names = templateNames(OLD_STAGE);
+  // A template in use cannot go (OpenSearch): the stream first, where the cluster can delete one.
+  await esRequest(stack.info.elasticsearch, 'DELETE', `/_data_stream/${dataStream}`).catch(() => undefined);
   for (const p of [
     `/_index_template/${OLD_TEMPLATE}`,
     `/_index_template/${names.index}`,
