@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # The project's Node 24 (node_modules/.bin/node) and tsx, not whatever the machine has.
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-ALL=(indexer-cpu indexer-e2e shipper-throughput shipper-overhead shipper-freshness shipper-scrub python-shipper assembler signer logs-api archive viewer)
+ALL=(indexer-cpu indexer-e2e search-storage shipper-throughput shipper-overhead shipper-freshness shipper-scrub python-shipper assembler signer logs-api archive viewer)
 
 selected=()
 while [[ $# -gt 0 && "$1" != -* ]]; do

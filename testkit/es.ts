@@ -10,10 +10,10 @@
  * const docs = await jobDocuments(stack, 'logs-mlplatform.job-local', jobId);   // printed order
  * await resetDataStream(stack.info.elasticsearch, 'logs-mlplatform.job-bench');
  */
-import { setupCluster } from '../shared/adapters/search/setup.js';
+import { setupCluster, type SetupReport } from '../shared/adapters/search/setup.js';
 import { secretSigner } from '../shared/adapters/search/signers.js';
 import { httpTransport } from '../shared/adapters/search/transport.js';
-import type { ClusterKind } from '../shared/core/cluster/index.js';
+import { storedAsWritten, templateRequests, type ClusterKind } from '../shared/core/cluster/index.js';
 import type { ProvisionedStack } from './stack/stack-file.js';
 
 export interface EsEndpoint {
@@ -148,10 +148,21 @@ export async function resetDataStream(es: EsTarget, dataStream: string): Promise
  * stages of their own), exactly as deploy/es-setup.ts installs them; retention is not enforced by
  * the local test distributions, and says nothing about it.
  */
-export async function installStageTemplates(target: KindedTarget, stage: string, retentionDays = 1): Promise<void> {
+export async function installStageTemplates(target: KindedTarget, stage: string, retentionDays = 1): Promise<SetupReport> {
   const es = 'info' in target ? target.info.elasticsearch : target;
   const transport = httpTransport({ node: es.url, sign: secretSigner({ username: es.username, password: es.password }), requestTimeoutMs: 30_000 });
-  await setupCluster(transport, { declared: es.kind, stage, retentionDays, lifecycle: 'optional' });
+  return setupCluster(transport, { declared: es.kind, stage, retentionDays, lifecycle: 'optional' });
+}
+
+/**
+ * The templates of `stage` as every stage had them before issue 17 (stored `_source`, default
+ * codec, every field indexed): the storage benchmark's baseline, and the older backing indices a
+ * deployed stage still holds. A new backing index (rollover) takes whatever is installed then.
+ */
+export async function installStoredAsWrittenTemplates(target: KindedTarget, stage: string, retentionDays = 1): Promise<void> {
+  const { plan } = await installStageTemplates(target, stage, retentionDays);
+  for (const request of templateRequests({ stage, retentionDays, plan: storedAsWritten(plan) }))
+    await esRequest(target, request.method, request.path, request.body);
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   deleteJobDocuments,
   esRequest,
   installStageTemplates,
+  installStoredAsWrittenTemplates,
   jobDocuments,
   leafFields,
   mappingFieldCount,

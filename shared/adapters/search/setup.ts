@@ -3,13 +3,14 @@ import {
   checkDeclaredKind,
   ismPolicy,
   mappingPlan,
+  MappingFeature,
+  probesSyntheticSource,
   templateNames,
   templateRequests,
   UnsupportedClusterError,
   type ClusterIdentity,
   type ClusterKind,
   type ClusterRequest,
-  type MappingFeature,
   type MappingPlan,
 } from '../../core/cluster/index.js';
 import { PermanentError } from '../../core/errors.js';
@@ -49,7 +50,9 @@ export interface SetupReport {
 export async function setupCluster(transport: ClusterTransport, o: SetupOptions): Promise<SetupReport> {
   const identity = await identifyCluster(transport);
   const kind = checkDeclaredKind(o.declared, identity);
-  const plan = mappingPlan(kind, await availableFeatures(transport, candidateFeatures(kind)));
+  const available = await availableFeatures(transport, candidateFeatures(kind));
+  if (probesSyntheticSource(kind) && (await keepsSyntheticSource(transport, o.warn))) available.add(MappingFeature.syntheticSource);
+  const plan = mappingPlan(kind, available);
   for (const request of templateRequests({ stage: o.stage, retentionDays: o.retentionDays, plan })) await send(transport, request);
   const retentionEnforced = plan.lifecycle === 'ism' ? await installIsmPolicy(transport, o) : await lifecycleServiceRuns(transport);
   if (!retentionEnforced) {
@@ -100,6 +103,50 @@ export async function availableFeatures(transport: ClusterTransport, candidates:
     else if (answer.status !== 400) throw new ClusterSetupError(`Probing field type ${type} failed (HTTP ${answer.status}): ${errorReason(answer)}`);
   }
   return found;
+}
+
+/** The throw-away index {@link keepsSyntheticSource} creates (hidden, deleted again at once). */
+export const SOURCE_PROBE_INDEX = 'joblogs-probe-source-mode';
+
+/**
+ * Whether a `logsdb` index on this cluster really keeps its `_source` synthetic. Elasticsearch
+ * accepts `index.mode: logsdb` on every licence but, below Enterprise, quietly stores `_source`
+ * (`index.mapping.source.mode: stored`, https://www.elastic.co/docs/manage-data/data-store/mapping/synthetic-source),
+ * and only a real index says which: one is created, its resolved settings read back, and deleted.
+ */
+export async function keepsSyntheticSource(transport: ClusterTransport, warn?: (message: string) => void): Promise<boolean> {
+  const path = `/${SOURCE_PROBE_INDEX}`;
+  await transport.request({ method: 'DELETE', path, query: { ignore_unavailable: true } });
+  const created = await transport.request({
+    method: 'PUT',
+    path,
+    body: {
+      settings: { 'index.mode': 'logsdb', 'index.number_of_replicas': 0, 'index.hidden': true },
+      mappings: { properties: { '@timestamp': { type: 'date' } } },
+    },
+  });
+  if (!isOk(created)) {
+    if (created.status === 400) return false;
+    if (created.status === 403) {
+      // A deployer without the privilege still deploys, with stored `_source` (README, "Deploy").
+      warn?.(`[es-setup] may not create the probe index ${SOURCE_PROBE_INDEX} (HTTP 403): index.mode standard, stored _source`);
+      return false;
+    }
+    throw new ClusterSetupError(`Probing the logsdb index mode failed (HTTP ${created.status}): ${errorReason(created)}`);
+  }
+  try {
+    const answer = await transport.request<Record<string, { settings?: Record<string, unknown>; defaults?: Record<string, unknown> }>>({
+      method: 'GET',
+      path: `${path}/_settings`,
+      query: { include_defaults: true, flat_settings: true },
+    });
+    if (!isOk(answer)) throw new ClusterSetupError(`Reading the probe index's settings failed (HTTP ${answer.status}): ${errorReason(answer)}`);
+    const index = Object.values(answer.body)[0] ?? {};
+    const mode = index.settings?.['index.mapping.source.mode'] ?? index.defaults?.['index.mapping.source.mode'];
+    return String(mode).toLowerCase() === 'synthetic';
+  } finally {
+    await transport.request({ method: 'DELETE', path });
+  }
 }
 
 async function send(transport: ClusterTransport, request: ClusterRequest): Promise<ClusterAnswer> {

@@ -2,8 +2,8 @@ export { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, ClusterKind, DEFAULT_CLUSTER
 export type { ClusterProduct, DashboardsKind } from './constants.js';
 export { searchBodyFor } from './dialect.js';
 export { UnsupportedClusterError } from './errors.js';
-export { candidateFeatures, MappingFeature, mappingPlan } from './features.js';
-export type { MappingPlan } from './features.js';
+export { candidateFeatures, MappingFeature, mappingPlan, probesSyntheticSource, STORED_AS_WRITTEN, storedAsWritten } from './features.js';
+export type { MappingPlan, StoragePlan } from './features.js';
 export { checkClusterAuth, checkDeclaredKind, KIND_TRAITS, kindOf, parseClusterAuth, parseClusterKind } from './kinds.js';
 export type { ClusterIdentity, KindTraits } from './kinds.js';
 export { chunkRecordMappings, ecsMappings } from './mappings.js';

@@ -1,12 +1,49 @@
-import type { MappingPlan } from './features.js';
+import type { MappingPlan, StoragePlan } from './features.js';
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
+
+type Field = Record<string, unknown>;
+
+/**
+ * What no reader queries, sorts or aggregates on (only shown): no search index; no doc values
+ * either where `_source` is stored, since nothing would read them (synthetic source rebuilds the
+ * value from them, so there they stay).
+ */
+function shownOnly(plan: MappingPlan, field: Field): Field {
+  if (!plan.storage.lean) return field;
+  return plan.storage.source === 'synthetic' ? { ...field, index: false } : { ...field, index: false, doc_values: false };
+}
+
+/** What readers only search by value (trace ids, user JSON): the search index, no doc values (kept for synthetic source). */
+function searchedOnly(plan: MappingPlan, field: Field): Field {
+  return plan.storage.lean && plan.storage.source === 'stored' ? { ...field, doc_values: false } : field;
+}
+
+/** Full text: never scored (every reader sorts by position), so no norms. */
+function fullText(plan: MappingPlan): Field {
+  return plan.storage.lean && plan.text === 'text' ? { type: 'text', norms: false } : { type: plan.text };
+}
+
+/**
+ * What readers only sort, range, aggregate or look up by exact value (sequence numbers, line
+ * numbers): doc values answer all of it where the cluster queries doc-values-only numbers
+ * ({@link StoragePlan.numbersWithoutPoints}), so the points index is dropped there.
+ */
+function docValuesOnly(plan: MappingPlan, field: Field): Field {
+  return plan.storage.lean && plan.storage.numbersWithoutPoints ? { ...field, index: false } : field;
+}
 
 /** The user-JSON field: `flattened` takes bounds, `flat_object` takes no parameters in 2.x. */
 function userJsonField(plan: MappingPlan): Record<string, unknown> {
   // depth_limit: the indexer keeps JSON to MAX_JSON_DEPTH (16) anyway; ignore_above keeps a longer
   // value in `_source` unindexed instead of refusing the document (Lucene's 32 KB term limit).
-  return plan.userJson === 'flattened' ? { type: 'flattened', depth_limit: 20, ignore_above: 8191 } : { type: 'flat_object' };
+  if (plan.userJson === 'flat_object') return { type: 'flat_object' };
+  const field: Field = { type: 'flattened', depth_limit: 20, ignore_above: 8191 };
+  if (!plan.storage.lean) return field;
+  // Searched (`json.step: 3`), never sorted or aggregated by a reader: no doc values (a third of a
+  // lean document). Synthetic source would rebuild `json` from them with sorted keys and every
+  // value a string; kept as written instead (`synthetic_source_keep`, Elasticsearch 8.15+).
+  return plan.storage.source === 'synthetic' ? { ...field, doc_values: false, synthetic_source_keep: 'all' } : { ...field, doc_values: false };
 }
 
 /**
@@ -16,21 +53,24 @@ function userJsonField(plan: MappingPlan): Record<string, unknown> {
  * https://docs.opensearch.org/latest/field-types/supported-field-types/flat-object/).
  */
 export function ecsMappings(plan: MappingPlan) {
-  const text = { type: plan.text };
+  const text = fullText(plan);
   const constant = plan.constant === 'constant_keyword' ? { type: 'constant_keyword' } : keyword;
+  const long = { type: 'long' };
+  const integer = { type: 'integer' };
   return {
     dynamic: false,
     properties: {
       '@timestamp': { type: plan.timestamp },
       message: text,
       log: { properties: { level: keyword, logger: keyword } },
-      trace: { properties: { id: keyword } },
-      span: { properties: { id: keyword } },
+      trace: { properties: { id: searchedOnly(plan, keyword) } },
+      span: { properties: { id: shownOnly(plan, keyword) } },
       service: { properties: { name: keyword } },
       host: { properties: { name: keyword } },
       container: { properties: { id: keyword } },
-      error: { properties: { message: text, type: keyword, stack_trace: text } },
-      event: { properties: { dataset: keyword, sequence: { type: 'long' } } },
+      // An event's stack trace is its message again (docs/chunk-contract.md, "Events"): searched there.
+      error: { properties: { message: text, type: keyword, stack_trace: plan.storage.lean ? { type: 'text', index: false } : text } },
+      event: { properties: { dataset: keyword, sequence: docValuesOnly(plan, long) } },
       data_stream: { properties: { type: constant, dataset: constant, namespace: constant } },
       labels: { properties: { job_id: keyword } },
       tags: keyword,
@@ -38,18 +78,18 @@ export function ecsMappings(plan: MappingPlan) {
         properties: {
           source: keyword,
           stream: keyword,
-          chunk_seq: { type: 'long' },
-          part: { type: 'integer' },
-          line: { type: 'long' },
+          chunk_seq: docValuesOnly(plan, long),
+          part: shownOnly(plan, integer),
+          line: docValuesOnly(plan, long),
           // Sort keys of a job's merged view (docs/logs-api.md): doc values, no search index.
           captured: { type: 'date', format: 'epoch_millis', index: false },
-          end: keyword,
-          producer: keyword,
-          original_timestamp: keyword,
+          end: shownOnly(plan, keyword),
+          producer: shownOnly(plan, keyword),
+          original_timestamp: shownOnly(plan, keyword),
           // Events and collapsed progress bars (docs/chunk-contract.md): what they stand for. `lines`, `positions` and `chunk_key` stay in _source only.
-          span: { type: 'integer' },
-          last_line: { type: 'long' },
-          redraws: { type: 'integer' },
+          span: shownOnly(plan, integer),
+          last_line: docValuesOnly(plan, long),
+          redraws: docValuesOnly(plan, integer),
         },
       },
       json: userJsonField(plan),

@@ -45,6 +45,9 @@ export function templateRequests(o: StageTemplates): ClusterRequest[] {
     'index.refresh_interval': '1s',
   };
   if (o.plan.indexMode) settings['index.mode'] = o.plan.indexMode;
+  // https://www.elastic.co/docs/reference/elasticsearch/index-settings/index-modules#index-codec,
+  // https://docs.opensearch.org/latest/im-plugin/index-codecs/ (a new backing index takes it; older ones keep theirs).
+  if (o.plan.storage.codec !== 'default') settings['index.codec'] = o.plan.storage.codec;
   const settingsTemplate: Record<string, unknown> = { settings };
   // https://www.elastic.co/docs/manage-data/lifecycle/data-stream (OpenSearch: the ISM policy instead).
   if (o.plan.lifecycle === 'data-stream-lifecycle') settingsTemplate['lifecycle'] = { data_retention: `${o.retentionDays}d` };

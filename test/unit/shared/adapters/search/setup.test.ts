@@ -12,7 +12,15 @@ import { httpTransport } from '../../../../../shared/adapters/search/transport.j
 import { UnsupportedClusterError } from '../../../../../shared/core/cluster/index.js';
 import { startStubServer, type StubRequest, type StubResponse } from '../../../../../testkit/fakes/stub-server.js';
 
-type Product = { name: 'elasticsearch' | 'opensearch'; version: string; types: readonly string[]; ism?: 'absent' | 'none-yet' | 'exists'; lifecycle?: boolean };
+type Product = {
+  name: 'elasticsearch' | 'opensearch';
+  version: string;
+  types: readonly string[];
+  ism?: 'absent' | 'none-yet' | 'exists';
+  lifecycle?: boolean;
+  /** What a `logsdb` index's `_source` turns out to be (Elasticsearch: `stored` below an Enterprise licence). */
+  sourceMode?: 'synthetic' | 'stored' | 'forbidden';
+};
 
 const json = (status: number, body: unknown, product?: string): StubResponse => ({
   status,
@@ -41,6 +49,21 @@ function cluster(p: Product) {
             },
             p.name,
           );
+    }
+    if (path === '/joblogs-probe-source-mode') {
+      if (r.method === 'PUT' && p.sourceMode === 'forbidden')
+        return json(403, { error: { type: 'security_exception', reason: 'action [indices:admin/create] is unauthorized' }, status: 403 }, p.name);
+      if (r.method === 'PUT') return json(200, { acknowledged: true, index: 'joblogs-probe-source-mode' }, p.name);
+      return json(200, { acknowledged: true }, p.name);
+    }
+    if (path === '/joblogs-probe-source-mode/_settings') {
+      // Below Enterprise, Elasticsearch's logsdb plugin writes the fallback into the index's own settings.
+      const mode = p.sourceMode ?? 'stored';
+      const index =
+        mode === 'stored'
+          ? { settings: { 'index.mapping.source.mode': 'stored' }, defaults: {} }
+          : { settings: {}, defaults: { 'index.mapping.source.mode': 'SYNTHETIC' } };
+      return json(200, { 'joblogs-probe-source-mode': index }, p.name);
     }
     if (path.startsWith('/_component_template/') || path.startsWith('/_index_template/')) return json(200, { acknowledged: true }, p.name);
     if (path === '/_lifecycle/stats')
@@ -89,16 +112,66 @@ describe('setupCluster', () => {
       identity: { product: 'elasticsearch', version: '9.2.0' },
       kind: 'es-9',
       retentionEnforced: true,
-      plan: { userJson: 'flattened', text: 'match_only_text', constant: 'constant_keyword', indexMode: 'standard' },
+      plan: {
+        userJson: 'flattened',
+        text: 'match_only_text',
+        constant: 'constant_keyword',
+        indexMode: 'standard',
+        storage: { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true },
+      },
     });
     expect(warnings).toEqual([]);
     expect(requests.filter((r) => r.startsWith('PUT'))).toEqual([
+      'PUT /joblogs-probe-source-mode',
       'PUT /_component_template/joblogs-dev-ecs-mappings',
       'PUT /_component_template/joblogs-dev-settings',
       'PUT /_index_template/joblogs-dev-logs',
       'PUT /_index_template/joblogs-dev-chunks',
     ]);
     expect(stub!.requests.every((r) => r.headers['authorization'] === `Basic ${Buffer.from('deployer:pw').toString('base64')}`)).toBe(true);
+  });
+
+  it('uses logsdb only where a probe index shows its _source really is synthetic, deletes the probe again, and deploys without it when the probe is forbidden', async () => {
+    const es9 = {
+      name: 'elasticsearch',
+      version: '9.2.0',
+      types: ['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'],
+      lifecycle: true,
+    } as const;
+    const enterprise = await setup({ ...es9, sourceMode: 'synthetic' }, { declared: 'es-9' });
+    expect(enterprise.report.plan).toMatchObject({
+      indexMode: 'logsdb',
+      storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true },
+    });
+    expect(enterprise.requests.slice(1, 5)).toEqual([
+      ...['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'].map(() => 'POST /_index_template/_simulate'),
+    ]);
+    expect(enterprise.requests.filter((r) => r.includes('joblogs-probe-source-mode'))).toEqual([
+      'DELETE /joblogs-probe-source-mode?ignore_unavailable=true',
+      'PUT /joblogs-probe-source-mode',
+      'GET /joblogs-probe-source-mode/_settings?include_defaults=true&flat_settings=true',
+      'DELETE /joblogs-probe-source-mode',
+    ]);
+    const settings = stub!.requests.find((r) => r.method === 'PUT' && r.url.includes('settings') && r.url.includes('component'))!;
+    expect(JSON.parse(settings.body.toString()).template.settings).toMatchObject({ 'index.mode': 'logsdb', 'index.codec': 'best_compression' });
+    await stub!.close();
+    const basic = await setup({ ...es9, sourceMode: 'stored' }, { declared: 'es-9' });
+    expect(basic.report.plan).toMatchObject({ indexMode: 'standard', storage: { source: 'stored' } });
+    expect(basic.warnings).toEqual([]);
+    await stub!.close();
+    const unprivileged = await setup({ ...es9, sourceMode: 'forbidden' }, { declared: 'es-9' });
+    expect(unprivileged.report.plan).toMatchObject({ indexMode: 'standard', storage: { source: 'stored' } });
+    expect(unprivileged.warnings).toEqual([
+      '[es-setup] may not create the probe index joblogs-probe-source-mode (HTTP 403): index.mode standard, stored _source',
+    ]);
+  });
+
+  it('never probes logsdb on OpenSearch, which has no such mode', async () => {
+    const { requests } = await setup(
+      { name: 'opensearch', version: '2.19.3', types: ['flat_object', 'date_nanos'], ism: 'none-yet' },
+      { declared: 'opensearch-2' },
+    );
+    expect(requests.some((r) => r.includes('probe-source-mode'))).toBe(false);
   });
 
   it('on Amazon OpenSearch Service: flat_object, and the ISM policy created, then updated in place with the version it replaces', async () => {

@@ -6,6 +6,7 @@ import {
   mappingPlan,
   rolloverAge,
   searchBodyFor,
+  storedAsWritten,
   templateRequests,
   UnsupportedClusterError,
 } from '../../../../../shared/core/cluster/index.js';
@@ -14,6 +15,9 @@ const ALL = new Set(['flattened', 'flat_object', 'match_only_text', 'constant_ke
 /** What the local test distributions turned out to have (probed by the deploy step). */
 const ES_TEST_ZIP = new Set(['flattened', 'date_nanos']);
 const OPENSEARCH_TEST_ZIP = new Set(['flat_object', 'match_only_text', 'date_nanos']);
+/** The Elasticsearch test distributions keep a logsdb index's `_source` synthetic (they have no licence check). */
+const ES_TEST_ZIP_SYNTHETIC = new Set([...ES_TEST_ZIP, 'synthetic_source']);
+const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true };
 
 describe('mappingPlan: one place decides the mapping features per kind', () => {
   it('uses flattened on Elasticsearch and flat_object on OpenSearch, and probes only what the kind could use', () => {
@@ -26,6 +30,7 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
       timestamp: 'date_nanos',
       indexMode: 'standard',
       lifecycle: 'data-stream-lifecycle',
+      storage: LEAN_STORED,
     });
     expect(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).toEqual({
       userJson: 'flat_object',
@@ -34,7 +39,22 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
       timestamp: 'date_nanos',
       indexMode: undefined,
       lifecycle: 'ism',
+      storage: { ...LEAN_STORED, numbersWithoutPoints: false },
     });
+  });
+
+  it('takes logsdb with synthetic _source only on Elasticsearch and only where the cluster keeps it synthetic', () => {
+    expect(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC)).toMatchObject({ indexMode: 'logsdb', storage: { source: 'synthetic' } });
+    expect(mappingPlan('es-8', ES_TEST_ZIP_SYNTHETIC)).toMatchObject({ indexMode: 'logsdb', storage: { source: 'synthetic' } });
+    expect(mappingPlan('opensearch-2', new Set([...OPENSEARCH_TEST_ZIP, 'synthetic_source']))).toMatchObject({
+      indexMode: undefined,
+      storage: { source: 'stored' },
+    });
+    expect(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC))).toMatchObject({
+      indexMode: 'standard',
+      storage: { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false },
+    });
+    expect(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).indexMode).toBeUndefined();
   });
 
   it('takes match_only_text and constant_keyword where a full distribution has them', () => {
@@ -47,11 +67,55 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
   });
 
   it('gives flattened its bounds and flat_object none (it takes no parameters in 2.x)', () => {
-    expect(ecsMappings(mappingPlan('es-9', ES_TEST_ZIP)).properties.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191 });
+    expect(ecsMappings(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP))).properties.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191 });
     const os = ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties;
     expect(os.json).toEqual({ type: 'flat_object' });
     expect(os.message).toEqual({ type: 'match_only_text' });
     expect(os.data_stream.properties.dataset).toEqual({ type: 'keyword', ignore_above: 1024 });
+  });
+});
+
+describe('ecsMappings: the document shape on disk (docs/search-storage.md)', () => {
+  const lean = ecsMappings(mappingPlan('es-9', ES_TEST_ZIP)).properties;
+  const synthetic = ecsMappings(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC)).properties;
+  const before = ecsMappings(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP))).properties;
+
+  it('keeps every field a reader filters, sorts or aggregates on searchable with doc values', () => {
+    for (const m of [lean, synthetic, before]) {
+      for (const field of [m.labels.properties.job_id, m.joblogs.properties.source, m.joblogs.properties.stream, m.log.properties.level, m.tags]) {
+        expect(field).toEqual({ type: 'keyword', ignore_above: 1024 });
+      }
+      expect(m['@timestamp']).toEqual({ type: 'date_nanos' });
+    }
+  });
+
+  it('gives numbers only sorted, ranged or looked up doc values and no points index on Elasticsearch', () => {
+    for (const field of [lean.event.properties.sequence, lean.joblogs.properties.chunk_seq, lean.joblogs.properties.line, lean.joblogs.properties.last_line]) {
+      expect(field).toEqual({ type: 'long', index: false });
+    }
+    expect(lean.joblogs.properties.redraws).toEqual({ type: 'integer', index: false });
+    expect(before.event.properties.sequence).toEqual({ type: 'long' });
+    // OpenSearch before 2.12 cannot query them so: the kind starts at 2.7.
+    expect(ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties.event.properties.sequence).toEqual({ type: 'long' });
+  });
+
+  it('indexes nothing that is only shown, and keeps doc values of it only where synthetic _source rebuilds from them', () => {
+    for (const m of [lean.joblogs.properties.end, lean.joblogs.properties.producer, lean.joblogs.properties.original_timestamp, lean.span.properties.id]) {
+      expect(m).toEqual({ type: 'keyword', ignore_above: 1024, index: false, doc_values: false });
+    }
+    expect(synthetic.joblogs.properties.end).toEqual({ type: 'keyword', ignore_above: 1024, index: false });
+    expect(lean.joblogs.properties.part).toEqual({ type: 'integer', index: false, doc_values: false });
+    expect(before.joblogs.properties.end).toEqual({ type: 'keyword', ignore_above: 1024 });
+  });
+
+  it('searches trace ids (where _source is stored) and user JSON without doc values, keeps user JSON as written, and never scores text', () => {
+    expect(lean.trace.properties.id).toEqual({ type: 'keyword', ignore_above: 1024, doc_values: false });
+    expect(lean.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191, doc_values: false });
+    expect(synthetic.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191, doc_values: false, synthetic_source_keep: 'all' });
+    expect(lean.message).toEqual({ type: 'text', norms: false });
+    expect(ecsMappings(mappingPlan('es-9', ALL)).properties.message).toEqual({ type: 'match_only_text' });
+    expect(lean.error.properties.stack_trace).toEqual({ type: 'text', index: false });
+    expect(before.message).toEqual({ type: 'text' });
   });
 });
 
@@ -67,12 +131,25 @@ describe('templateRequests', () => {
     ]);
     expect(os.map((r) => r.path)).toEqual(es.map((r) => r.path));
     expect((es[1]!.body as any).template).toEqual({
-      settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s', 'index.mode': 'standard' },
+      settings: {
+        'index.auto_expand_replicas': '0-1',
+        'index.mapping.total_fields.limit': 200,
+        'index.refresh_interval': '1s',
+        'index.mode': 'standard',
+        'index.codec': 'best_compression',
+      },
       lifecycle: { data_retention: '14d' },
     });
     expect((os[1]!.body as any).template).toEqual({
-      settings: { 'index.auto_expand_replicas': '0-1', 'index.mapping.total_fields.limit': 200, 'index.refresh_interval': '1s' },
+      settings: {
+        'index.auto_expand_replicas': '0-1',
+        'index.mapping.total_fields.limit': 200,
+        'index.refresh_interval': '1s',
+        'index.codec': 'best_compression',
+      },
     });
+    const before = templateRequests({ stage: 'dev', retentionDays: 14, plan: storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP)) });
+    expect((before[1]!.body as any).template.settings).not.toHaveProperty('index.codec');
     expect(es[2]!.body as any).toMatchObject({
       index_patterns: ['logs-mlplatform.*-dev'],
       data_stream: {},

@@ -1,0 +1,284 @@
+/**
+ * What a line costs the search cluster: bytes on disk per line after a force-merge, as a ratio to
+ * the raw log, and the cluster's indexing CPU per line (`_nodes/stats`: indexing time and the
+ * process's CPU), for the same synthetic log indexed through the real `indexChunk()` into
+ *
+ * - `stored`  the templates as every stage had them before issue 17 (stored `_source`, default
+ *             codec, every field indexed: `storedAsWritten(plan)`), the baseline;
+ * - `lean`    the templates the deploy step installs on this cluster now (docs/search-storage.md):
+ *             `best_compression`, display-only fields without index, `logsdb` with synthetic
+ *             `_source` where the cluster keeps it;
+ * - `lean-stored` (only where `lean` is synthetic) the same with stored `_source` and
+ *             `index.mode: standard`: what an Elasticsearch below an Enterprise licence gets.
+ *
+ * Each run writes into a fresh data stream of a stage of its own, refreshes, counts, reads the
+ * node's indexing time and CPU before and after, then force-merges to one segment and reads the
+ * primary store size. Rounds alternate stored, lean, stored, lean…
+ *
+ *   tsx bench/search-storage.ts [--rounds 2] [--mb 24] [--chunks 4] [--fields]
+ *
+ * `--fields` prints Elasticsearch's per-field disk usage (`_disk_usage`) of the last round's
+ * indices. The local stack is brought up if it is not running, and taken down again at the end in
+ * that case only (`withLocalStack`).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { emptyStats, indexChunk } from '../functions/indexer/index-chunk.js';
+import { clusterBulkSender } from '../shared/adapters/search/bulk-sender.js';
+import { secretSigner } from '../shared/adapters/search/signers.js';
+import { httpTransport } from '../shared/adapters/search/transport.js';
+import { KIND_TRAITS } from '../shared/core/cluster/kinds.js';
+import { templateNames, templateRequests } from '../shared/core/cluster/templates.js';
+import { Slots } from '../shared/core/batch/index.js';
+import { chunkRecordStream } from '../shared/core/ingest/chunk-record.js';
+import { countDocuments, esRequest, installStageTemplates, installStoredAsWrittenTemplates, refresh, resetDataStream } from '../testkit/es.js';
+import { MB } from '../testkit/synthetic-log.js';
+import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
+import { withLocalStack } from '../testkit/stack/lifecycle.js';
+import { readStackFile, type StackInfo } from '../testkit/stack/stack-file.js';
+import { benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
+
+const SCRIPT = fileURLToPath(import.meta.url);
+/** Bytes on disk per raw byte the lean documents should stay under. */
+const AIM = 0.6;
+const BUCKET = 'joblogs-bench';
+const JOB_ID = 'bench-storage';
+const SEED = 7;
+const STORE_STATS_MS = 11_000;
+
+const VARIANTS = ['stored', 'lean-stored', 'lean'] as const;
+type Variant = (typeof VARIANTS)[number];
+/** A stage per variant: their templates differ, and none touches the tests' `local` stage. */
+const STAGES: Record<Variant, string> = { stored: 'storagebase', 'lean-stored': 'storageleanstored', lean: 'storagelean' };
+const dataStream = (variant: Variant) => `logs-mlplatform.job-${STAGES[variant]}`;
+
+/** Empties a variant's lines and its chunk records (a chunk already recorded would be skipped as a redelivery). */
+async function resetVariant(stack: StackInfo, variant: Variant): Promise<void> {
+  await resetDataStream(stack.elasticsearch, dataStream(variant));
+  await resetDataStream(stack.elasticsearch, chunkRecordStream(STAGES[variant]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child side: the real indexer over the chunk files, into the variant's stage.
+
+async function child(variant: Variant, dir: string, chunks: number): Promise<void> {
+  const stack = readStackFile();
+  if (!stack) throw new Error('no .local/stack.json: run `npm run stack:up`');
+  const config = benchConfig({ STAGE: STAGES[variant], LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, CLUSTER_KIND: stack.elasticsearch.kind });
+  const { username, password } = stack.elasticsearch;
+  const transport = httpTransport({
+    node: stack.elasticsearch.url,
+    sign: secretSigner({ username, password }),
+    requestTimeoutMs: config.cluster.requestTimeoutMs,
+  });
+  const store = fileChunkStore((_bucket, key) => chunkFile(dir, Number(path.basename(key, '.log.gz'))));
+  const deps = benchDeps(config, store, clusterBulkSender(transport));
+  const stats = emptyStats();
+  const slots = new Slots(config.bulk.concurrency);
+  const started = performance.now();
+  for (let seq = 0; seq < chunks; seq++) {
+    await indexChunk(
+      { bucket: BUCKET, key: chunkObjectKey(JOB_ID, seq), eventTime: CHUNK_EVENT_TIME, size: undefined },
+      { deps, deadlineAt: Date.now() + 30 * 60_000, slots, stats, redelivery: false },
+    );
+  }
+  if (stats.indexed + stats.duplicates !== stats.lines || stats.rejected > 0) throw new Error(`indexChunk: ${JSON.stringify(stats)}`);
+  reportResult({ variant, ms: performance.now() - started, docs: stats.indexed });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent side.
+
+/** The node's cumulative indexing time and process CPU (one node: the local stack's). */
+async function nodeCounters(stack: StackInfo): Promise<{ indexMs: number; cpuMs: number }> {
+  const out = await esRequest(
+    stack.elasticsearch,
+    'GET',
+    '/_nodes/_local/stats/indices,process?filter_path=nodes.*.indices.indexing.index_time_in_millis,nodes.*.process.cpu.total_in_millis',
+  );
+  const node = Object.values(out.nodes ?? {})[0] as {
+    indices?: { indexing?: { index_time_in_millis?: number } };
+    process?: { cpu?: { total_in_millis?: number } };
+  };
+  return { indexMs: Number(node?.indices?.indexing?.index_time_in_millis ?? 0), cpuMs: Number(node?.process?.cpu?.total_in_millis ?? 0) };
+}
+
+/** The raw log the chunks hold: bytes and printed lines (`\n`-terminated; `\r` redraws are part of their line). */
+function rawLog(dir: string, chunks: number): { bytes: number; lines: number } {
+  let bytes = 0;
+  let lines = 0;
+  for (let seq = 0; seq < chunks; seq++) {
+    const text = gunzipSync(readFileSync(chunkFile(dir, seq)));
+    bytes += text.length;
+    for (let i = text.indexOf(10); i >= 0; i = text.indexOf(10, i + 1)) lines++;
+  }
+  return { bytes, lines };
+}
+
+interface MeasureOptions {
+  rounds: number;
+  mb: number;
+  chunks: number;
+  fields: boolean;
+}
+
+async function measureRun(stack: StackInfo, variant: Variant, dir: string, o: MeasureOptions): Promise<RunResult> {
+  const stream = dataStream(variant);
+  await resetVariant(stack, variant);
+  const before = await nodeCounters(stack);
+  const result = await runChild(SCRIPT, ['--child', variant, '--dir', dir, '--chunks', String(o.chunks)]);
+  await refresh(stack.elasticsearch, stream);
+  const after = await nodeCounters(stack);
+  const count = await countDocuments(stack.elasticsearch, stream, { match_all: {} });
+  if (count !== result['docs']) throw new Error(`${variant}: ${count} documents in ${stream}, expected ${result['docs']}`);
+  await esRequest(stack.elasticsearch, 'POST', `/${stream}/_forcemerge?max_num_segments=1`);
+  // The store size is cached per index for `index.store.stats_refresh_interval` (10 s): read it after that.
+  await new Promise((resolve) => setTimeout(resolve, STORE_STATS_MS));
+  const stats = await esRequest(stack.elasticsearch, 'GET', `/${stream}/_stats/store,docs`);
+  return {
+    ...result,
+    storeBytes: Number(stats._all.primaries.store.size_in_bytes),
+    indexMs: after.indexMs - before.indexMs,
+    cpuMs: after.cpuMs - before.cpuMs,
+  };
+}
+
+/** Elasticsearch's per-field disk usage of a variant's data stream (not on OpenSearch, which has no `_disk_usage`). */
+async function printFieldUsage(stack: StackInfo, variant: Variant): Promise<void> {
+  const out = await esRequest(stack.elasticsearch, 'POST', `/${dataStream(variant)}/_disk_usage?run_expensive_tasks=true`);
+  const fields: Record<string, Record<string, number>> = {};
+  for (const [name, index] of Object.entries(out as Record<string, { fields?: Record<string, Record<string, number>> }>)) {
+    if (name === '_shards') continue;
+    for (const [field, usage] of Object.entries(index.fields ?? {})) {
+      const sum = (fields[field] ??= {});
+      for (const [k, v] of Object.entries(usage as Record<string, unknown>)) {
+        // `inverted_index` is an object of its own ({ total_in_bytes }).
+        const bytes = typeof v === 'number' ? v : (v as { total_in_bytes?: unknown } | null)?.total_in_bytes;
+        const key = typeof v === 'number' ? k : `${k}.total_in_bytes`;
+        if (typeof bytes === 'number') sum[key] = (sum[key] ?? 0) + bytes;
+      }
+    }
+  }
+  const rows = Object.entries(fields)
+    .sort(([, a], [, b]) => (b['total_in_bytes'] ?? 0) - (a['total_in_bytes'] ?? 0))
+    .slice(0, 25);
+  console.log(`\n## ${variant}: disk usage per field (top 25, KiB)\n`);
+  console.log(['field', 'total', 'inverted index', 'stored', 'doc values', 'points', 'norms'].join('\t'));
+  const k = (n: number | undefined) => ((n ?? 0) / 1024).toFixed(0);
+  for (const [field, u] of rows) {
+    console.log(
+      [
+        field,
+        k(u['total_in_bytes']),
+        k(u['inverted_index.total_in_bytes']),
+        k(u['stored_fields_in_bytes']),
+        k(u['doc_values_in_bytes']),
+        k(u['points_in_bytes']),
+        k(u['norms_in_bytes']),
+      ].join('\t'),
+    );
+  }
+}
+
+/** Installs each variant's templates; returns the variants this cluster has (no `lean-stored` where `lean` is stored already) and what `lean` is. */
+async function installPlans(stack: StackInfo): Promise<{ variants: Variant[]; note: string }> {
+  await installStoredAsWrittenTemplates({ ...stack.elasticsearch }, STAGES.stored);
+  const { plan, identity } = await installStageTemplates({ ...stack.elasticsearch }, STAGES.lean);
+  const s = plan.storage;
+  const note = `${identity.product} ${identity.version}: lean = ${plan.indexMode ? `index.mode ${plan.indexMode}, ` : ''}_source ${s.source}, codec ${s.codec}, message ${plan.text}`;
+  if (s.source === 'stored') return { variants: ['stored', 'lean'], note };
+  await installStageTemplates({ ...stack.elasticsearch }, STAGES['lean-stored']);
+  const storedPlan = { ...plan, indexMode: 'standard' as const, storage: { ...s, source: 'stored' as const } };
+  for (const r of templateRequests({ stage: STAGES['lean-stored'], retentionDays: 1, plan: storedPlan }))
+    await esRequest(stack.elasticsearch, r.method, r.path, r.body);
+  return { variants: [...VARIANTS], note };
+}
+
+async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
+  requireNode24();
+  const dir = chunkFixture({ mb: o.mb, count: o.chunks, seed: SEED });
+  const raw = rawLog(dir, o.chunks);
+  try {
+    const { variants, note: plans } = await installPlans(stack);
+    const gzipMb = readdirSync(dir).reduce((sum, f) => sum + readFileSync(path.join(dir, f)).length, 0) / MB;
+    console.log(`# search storage benchmark — ${machineNote()}, ${stack.elasticsearch.kind} at ${stack.elasticsearch.url}`);
+    console.log(`${plans}`);
+    console.log(
+      `${o.chunks} chunks, ${(raw.bytes / MB).toFixed(1)} MiB of log (${gzipMb.toFixed(1)} MiB gzip), ${raw.lines} printed lines (${(raw.bytes / raw.lines).toFixed(0)} B/line); ` +
+        "store = primaries after a force-merge to one segment; CPU = the node's indexing time and process CPU from the first bulk to the refresh\n",
+    );
+    const perLine = (r: RunResult) => (r['storeBytes'] as number) / raw.lines;
+    const cpuPerKLine = (r: RunResult) => ((r['cpuMs'] as number) / raw.lines) * 1000;
+    const indexPerKLine = (r: RunResult) => ((r['indexMs'] as number) / raw.lines) * 1000;
+    await runRounds({
+      name: 'search-storage',
+      variants,
+      baseline: 'stored',
+      rounds: o.rounds,
+      measure: (variant) => measureRun(stack, variant, dir, o),
+      columns: [
+        { label: 'docs', value: (r) => r['docs'] as number, digits: 0 },
+        { label: 'store MiB', value: (r) => (r['storeBytes'] as number) / MB, digits: 2 },
+        { label: 'B/line', value: perLine, digits: 1 },
+        { label: 'vs raw', value: (r) => (r['storeBytes'] as number) / raw.bytes, digits: 3, unit: '×' },
+        { label: 'store vs stored', value: (r, base) => perLine(r) / perLine(base), digits: 3, unit: '×' },
+        { label: 'index ms/1k lines', value: indexPerKLine, digits: 1 },
+        { label: 'CPU ms/1k lines', value: cpuPerKLine, digits: 1 },
+        { label: 'index time vs stored', value: (r, base) => indexPerKLine(r) / indexPerKLine(base), digits: 3, unit: '×' },
+        { label: 'CPU vs stored', value: (r, base) => cpuPerKLine(r) / cpuPerKLine(base), digits: 3, unit: '×' },
+      ],
+      aim: [{ variant: 'lean', column: 'vs raw', atMost: AIM }],
+      context: { mb: o.mb, chunks: o.chunks, raw, plans },
+    });
+    if (o.fields && KIND_TRAITS[stack.elasticsearch.kind].product === 'elasticsearch') for (const v of variants) await printFieldUsage(stack, v);
+  } finally {
+    for (const variant of VARIANTS) {
+      await resetVariant(stack, variant).catch((error: unknown) =>
+        console.error(`[bench] could not remove ${dataStream(variant)}: ${(error as Error).message}`),
+      );
+      const names = templateNames(STAGES[variant]);
+      for (const p of [
+        `/_index_template/${names.index}`,
+        `/_index_template/${names.chunks}`,
+        `/_component_template/${names.mappings}`,
+        `/_component_template/${names.settings}`,
+      ]) {
+        await esRequest(stack.elasticsearch, 'DELETE', p).catch(() => undefined);
+      }
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      dir: { type: 'string' },
+      rounds: { type: 'string', default: '2' },
+      mb: { type: 'string', default: '24' },
+      chunks: { type: 'string', default: '4' },
+      fields: { type: 'boolean', default: false },
+    },
+  });
+  const chunks = Number(values.chunks);
+  if (!Number.isInteger(chunks) || chunks < 1) throw new Error('--chunks must be a positive integer');
+  if (values.child) {
+    const variant = VARIANTS.find((v) => v === values.child);
+    if (!variant || !values.dir) throw new Error(`--child ${VARIANTS.join('|')} needs --dir`);
+    await child(variant, values.dir, chunks);
+    return;
+  }
+  const rounds = Number(values.rounds);
+  const mb = Number(values.mb);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  if (!(mb >= 1)) throw new Error('--mb must be ≥ 1');
+  await withLocalStack((stack) => measure(stack, { rounds, mb, chunks, fields: values.fields }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
