@@ -230,5 +230,6 @@ describe('ingest path on the local stack', () => {
     expect(count).toBe(1200);
     const docs = await jobDocuments(stack, DATA_STREAM, jobId);
     expect(docs.map((d) => d._source.message)).toEqual([0, 1, 2, 3].flatMap(lines));
-  });
+    // Stopping and restarting the JVM cluster takes a minute on a busy machine, on top of the waits above.
+  }, 300_000);
 });
