@@ -34,7 +34,15 @@ import { KIND_TRAITS } from '../shared/core/cluster/kinds.js';
 import { templateNames, templateRequests } from '../shared/core/cluster/templates.js';
 import { Slots } from '../shared/core/batch/index.js';
 import { chunkRecordStream } from '../shared/core/ingest/chunk-record.js';
-import { countDocuments, esRequest, installStageTemplates, installStoredAsWrittenTemplates, refresh, resetDataStream } from '../testkit/es.js';
+import {
+  countDocuments,
+  esRequest,
+  installStageTemplates,
+  installStoredAsWrittenTemplates,
+  mergedStoreBytes,
+  refresh,
+  resetDataStream,
+} from '../testkit/es.js';
 import { MB } from '../testkit/synthetic-log.js';
 import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
 import { withLocalStack } from '../testkit/stack/lifecycle.js';
@@ -47,7 +55,6 @@ const AIM = 0.6;
 const BUCKET = 'joblogs-bench';
 const JOB_ID = 'bench-storage';
 const SEED = 7;
-const STORE_STATS_MS = 11_000;
 
 const VARIANTS = ['stored', 'lean-stored', 'lean'] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -134,13 +141,10 @@ async function measureRun(stack: StackInfo, variant: Variant, dir: string, o: Me
   const after = await nodeCounters(stack);
   const count = await countDocuments(stack.elasticsearch, stream, { match_all: {} });
   if (count !== result['docs']) throw new Error(`${variant}: ${count} documents in ${stream}, expected ${result['docs']}`);
-  await esRequest(stack.elasticsearch, 'POST', `/${stream}/_forcemerge?max_num_segments=1`);
-  // The store size is cached per index for `index.store.stats_refresh_interval` (10 s): read it after that.
-  await new Promise((resolve) => setTimeout(resolve, STORE_STATS_MS));
-  const stats = await esRequest(stack.elasticsearch, 'GET', `/${stream}/_stats/store,docs`);
+  const { storeBytes } = await mergedStoreBytes(stack.elasticsearch, stream);
   return {
     ...result,
-    storeBytes: Number(stats._all.primaries.store.size_in_bytes),
+    storeBytes,
     indexMs: after.indexMs - before.indexMs,
     cpuMs: after.cpuMs - before.cpuMs,
   };

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MeasuredCosts } from '../shared/core/cost/index.js';
 import { downloadKey } from '../shared/core/download/index.js';
-import { esRequest, resetDataStream } from './es.js';
+import { esRequest, mergedStoreBytes, resetDataStream } from './es.js';
 import { eventually } from './eventually.js';
 import { startHttpFaultProxy, type HttpRequestInfo } from './fault-proxy.js';
 import { registerTestJob } from './jobs.js';
@@ -158,9 +158,7 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
     const count = (kind: RequestKind, chunk: boolean) => counted.filter((r) => r.kind === kind && isChunk(r.key) === chunk).length;
 
     // The search cluster: one copy's bytes on disk once merged, per printed byte.
-    await esRequest(stack.elasticsearch, 'POST', `/${dataStream}/_forcemerge?max_num_segments=1`);
-    const stats = await esRequest(stack.elasticsearch, 'GET', `/${dataStream}/_stats/store,docs`);
-    const storeBytes = Number(stats._all.primaries.store.size_in_bytes);
+    const { storeBytes } = await mergedStoreBytes(stack.elasticsearch, dataStream);
 
     const indexerFit = fitLine(indexerBatches.map((b) => [b.gzipBytes / gzipRatio / MIB, b.durationMs]));
     const worked = assemblerBatches.filter((b) => b.succeeded.length > 0);

@@ -50,6 +50,21 @@ export async function refresh(es: EsTarget, dataStream: string): Promise<void> {
 const jobQuery = (jobId: string) => ({ term: { 'labels.job_id': jobId } });
 
 /** Documents of one job, after a refresh. */
+/** `index.store.stats_refresh_interval`'s default (10 s) and a margin: store sizes are cached that long per index. */
+const STORE_STATS_MS = 11_000;
+
+/**
+ * One copy's bytes on disk of a data stream once merged into one segment (what the cost model
+ * and bench/search-storage.ts report): force-merge, then wait out the store size's cache before
+ * reading `_stats` — read at once, it may still be the size before the merge.
+ */
+export async function mergedStoreBytes(es: EsTarget, dataStream: string): Promise<{ storeBytes: number; docs: number }> {
+  await esRequest(es, 'POST', `/${dataStream}/_forcemerge?max_num_segments=1`);
+  await new Promise((resolve) => setTimeout(resolve, STORE_STATS_MS));
+  const stats = await esRequest(es, 'GET', `/${dataStream}/_stats/store,docs`);
+  return { storeBytes: Number(stats._all.primaries.store.size_in_bytes), docs: Number(stats._all.primaries.docs.count) };
+}
+
 export async function countJobDocuments(es: EsTarget, dataStream: string, jobId: string): Promise<number> {
   await refresh(es, dataStream);
   return countDocuments(es, dataStream, jobQuery(jobId));
