@@ -22,7 +22,7 @@
  *
  * Then, computed once (no timing): documents per hour of a tqdm-heavy job, grouping on and off.
  *
- *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,split,ecs,pipeline,indexChunk]
+ *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,esf,split,ecs,pipeline,indexChunk]
  *   tsx bench/indexer-cpu.ts --profile      # one --cpu-prof run of indexChunk, top functions printed
  */
 import { Slots } from '../shared/core/batch/index.js';
