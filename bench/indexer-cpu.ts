@@ -15,10 +15,14 @@
  *                that answers 201 for every action without any I/O: everything but the network.
  * - `indexChunk-off` the same with event grouping off (`GROUPING=off`): one document per line, as
  *                before issue 14. `indexChunk`'s "vs grouping off" is the cost of grouping (aim ≤ 5 %).
+ * - `esf`        the same gzip file through `bench/esf_like.py` (indexer-esf.ts): the Elastic Serverless
+ *                Forwarder's per-line work reimplemented in Python + orjson, one document + bulk action per
+ *                line. `vs ESF` is its CPU time over ours in the same round: input lines per CPU-second,
+ *                ours ÷ ESF's (issue 17's aim ≥ 15×).
  *
  * Then, computed once (no timing): documents per hour of a tqdm-heavy job, grouping on and off.
  *
- *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,split,ecs,pipeline,indexChunk]
+ *   tsx bench/indexer-cpu.ts [--rounds 5] [--mb 100] [--variants baseline,esf,split,ecs,pipeline,indexChunk]
  *   tsx bench/indexer-cpu.ts --profile      # one --cpu-prof run of indexChunk, top functions printed
  */
 import { Slots } from '../shared/core/batch/index.js';
@@ -48,14 +52,17 @@ import { gunzipChunk } from '../shared/core/contract/index.js';
 import { MB } from '../testkit/synthetic-log.js';
 import { BENCH_DIR, cpuFixture, machineNote, printTable, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
 import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
+import { ensureEsfPython, runEsfChild } from './indexer-esf.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
-const VARIANTS = ['baseline', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk'] as const;
+const VARIANTS = ['baseline', 'esf', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** Ours/baseline throughput the indexer should keep. */
 const AIM = 0.35;
 /** Grouping may cost at most 5 % of the indexer's throughput (issue 14). */
 const GROUPING_AIM = 0.95;
+/** Input lines per CPU-second, ours ÷ the Elastic Serverless Forwarder-like baseline's (issue 17). */
+const ESF_AIM = 15;
 const READ_CHUNK = 64 * 1024;
 
 const BUCKET = 'joblogs-bench';
@@ -169,6 +176,7 @@ async function runIndexChunk(file: string, config: IndexerConfig, variant: Varia
 }
 
 async function child(variant: Variant, file: string): Promise<void> {
+  if (variant === 'esf') throw new Error('esf runs in Python (bench/esf_like.py), not as a Node child');
   // One ≥ 100 MiB file is the fixture: beyond the contract's 8 MiB per chunk, so the bound is lifted here.
   const config = benchConfig({ LOG_BUCKET: BUCKET, GROUPING: variant === 'indexChunk' ? 'on' : 'off', CHUNK_MAX_BYTES: String(256 * 1024 * 1024) });
   const result =
@@ -186,7 +194,9 @@ async function child(variant: Variant, file: string): Promise<void> {
 async function compare(options: { rounds: number; mb: number; variants: Variant[] }): Promise<void> {
   requireNode24();
   const file = await cpuFixture(options.mb);
-  const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v !== 'baseline')];
+  // esf right after the baseline: every round's `vs ESF` compares with the ESF run of that round.
+  const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v === 'esf'), ...options.variants.filter((v) => v !== 'baseline' && v !== 'esf')];
+  const python = variants.includes('esf') ? await ensureEsfPython() : undefined;
   console.log(`# indexer CPU benchmark — ${machineNote()}`);
   console.log(
     `fixture ${path.relative(process.cwd(), file)} (${(statSync(file).size / MB).toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`,
@@ -196,14 +206,18 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
   const mbps = (r: RunResult) => uncompressed / MB / (r.ms / 1000);
   // Grouping on against off in the same round: off runs just before on.
   const offByRound = new Map<number, RunResult>();
+  const esfByRound = new Map<number, RunResult>();
+  const cpuMs = (r: RunResult) => r['cpuMs'] as number;
   await runRounds({
     name: 'indexer-cpu',
     variants,
     baseline: 'baseline',
     rounds: options.rounds,
     measure: async (variant, round) => {
-      const result: RunResult = { ...(await runChild(SCRIPT, ['--child', variant, '--file', file])), round };
+      const run = variant === 'esf' ? runEsfChild(python!, file) : runChild(SCRIPT, ['--child', variant, '--file', file]);
+      const result: RunResult = { ...(await run), round };
       if (variant === 'baseline') uncompressed = result['bytes'] as number;
+      if (variant === 'esf') esfByRound.set(round, result);
       if (variant === 'indexChunk-off') offByRound.set(round, result);
       return result;
     },
@@ -216,6 +230,14 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
       { label: 'ratio vs baseline', value: (r, base) => base.ms / r.ms, digits: 3, unit: '×' },
       { label: 'CPU s', value: (r) => (r['cpuMs'] as number) / 1000, digits: 2 },
       { label: 'CPU ratio vs baseline', value: (r, base) => (base['cpuMs'] as number) / (r['cpuMs'] as number), digits: 3, unit: '×' },
+      // Every variant reads the same input: lines = the baseline's `\n` count, so the ratio is one of CPU times.
+      { label: 'input lines/CPU-s (k)', value: (r, base) => (base['lines'] as number) / cpuMs(r), digits: 0 },
+      {
+        label: 'vs ESF',
+        value: (r) => (r.variant !== 'esf' && esfByRound.has(r['round'] as number) ? cpuMs(esfByRound.get(r['round'] as number)!) / cpuMs(r) : undefined),
+        digits: 1,
+        unit: '×',
+      },
       {
         label: 'vs grouping off',
         value: (r) => (r.variant === 'indexChunk' && offByRound.has(r['round'] as number) ? offByRound.get(r['round'] as number)!.ms / r.ms : undefined),
@@ -228,6 +250,7 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
       ...(variants.includes('indexChunk') && variants.includes('indexChunk-off')
         ? [{ variant: 'indexChunk' as const, column: 'vs grouping off', atLeast: GROUPING_AIM }]
         : []),
+      ...(variants.includes('esf') ? variants.filter((v) => v === 'indexChunk').map((variant) => ({ variant, column: 'vs ESF', atLeast: ESF_AIM })) : []),
     ],
     context: {
       fixture: file,
@@ -237,8 +260,12 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
     },
   });
   console.log(
-    `MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB); lines: baseline counts \`\\n\`; ours count documents (non-empty lines and parts, \`\\r\` ends a line too; with grouping an event or a bar's states in a chunk are one).`,
+    `MB = MiB of uncompressed log (${(uncompressed / MB).toFixed(1)} MiB); lines: baseline counts \`\\n\`; ours count documents (non-empty lines and parts, \`\\r\` ends a line too; with grouping an event or a bar's states in a chunk are one); esf counts its documents (non-blank lines of Python's \`str.splitlines\`).`,
   );
+  if (variants.includes('esf'))
+    console.log(
+      "vs ESF = input lines per CPU-second over the ESF-like baseline's (bench/esf_like.py: the Elastic Serverless Forwarder's per-line work reimplemented in Python + orjson) in the same round.",
+    );
   printTqdmHour();
 }
 
@@ -390,7 +417,7 @@ async function main(): Promise<void> {
   if (!(mb >= 1)) throw new Error('--mb must be ≥ 1');
   if (values.profile) {
     const variant = values['profile-variant'];
-    if (!isVariant(variant)) throw new Error(`--profile-variant must be one of ${VARIANTS.join(', ')}`);
+    if (!isVariant(variant) || variant === 'esf') throw new Error(`--profile-variant must be one of ${VARIANTS.filter((v) => v !== 'esf').join(', ')}`);
     await profile({ mb, variant, top: Number(values.top) });
     return;
   }
