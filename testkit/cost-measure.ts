@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MeasuredCosts } from '../shared/core/cost/index.js';
 import { downloadKey } from '../shared/core/download/index.js';
-import { esRequest, mergedStoreBytes, resetDataStream } from './es.js';
+import { jobDocuments, mergedStoreBytes, resetDataStream } from './es.js';
 import { eventually } from './eventually.js';
 import { startHttpFaultProxy, type HttpRequestInfo } from './fault-proxy.js';
 import { registerTestJob } from './jobs.js';
@@ -125,8 +125,15 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
     const printedLines = jobs.reduce((s, j) => s + j.linesPerS * o.seconds, 0);
     const rawBytes = jobs.reduce((s, j) => s + printed.slice(0, j.linesPerS * o.seconds).reduce((b, l) => b + Buffer.byteLength(l) + 1, 0), 0);
     log('[cost] waiting for every line to be indexed and every download file to be assembled');
+    // A traceback is one document standing for its lines (`joblogs.span`): count lines, not documents.
     await eventually(
-      async () => (await esRequest(stack.elasticsearch, 'POST', `/${dataStream}/_count?ignore_unavailable=true`, { query: { match_all: {} } })).count as number,
+      async () => {
+        let lines = 0;
+        for (const job of jobs) {
+          for (const doc of await jobDocuments(stack.elasticsearch, dataStream, job.jobId, { fields: ['joblogs.span'] })) lines += Math.max(1, Number(doc._source['joblogs']?.span ?? 1));
+        }
+        return lines;
+      },
       (n) => n >= printedLines,
       'every line indexed',
       300_000,
