@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_DIR, REPO_ROOT } from '../testkit/paths.js';
-import { RESULT_PREFIX, type RunResult } from '../testkit/bench/index.js';
+import { runResultProcess, type RunResult } from '../testkit/bench/index.js';
 import { withLock } from '../testkit/stack/lock.js';
 import { ensureVenvTool } from '../testkit/stack/venv.js';
 
@@ -27,19 +27,5 @@ export async function ensureEsfPython(): Promise<string> {
 
 /** One run of the ESF-like forwarder over `file`; its own CPU time, elapsed time and peak RSS. */
 export function runEsfChild(python: string, file: string, extraArgs: readonly string[] = []): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [ESF_SCRIPT, '--file', file, ...extraArgs], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => (out += text));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || !line) {
-        reject(new Error(`esf_like.py exited with ${code}:\n${out.slice(-4000)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);
-    });
-  });
+  return runResultProcess(python, [ESF_SCRIPT, '--file', file, ...extraArgs], { label: 'esf_like.py' });
 }

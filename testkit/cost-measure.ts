@@ -130,7 +130,8 @@ export async function measureCosts(stack: ProvisionedStack, o: { seconds: number
       async () => {
         let lines = 0;
         for (const job of jobs) {
-          for (const doc of await jobDocuments(stack.elasticsearch, dataStream, job.jobId, { fields: ['joblogs.span'] })) lines += Math.max(1, Number(doc._source['joblogs']?.span ?? 1));
+          for (const doc of await jobDocuments(stack.elasticsearch, dataStream, job.jobId, { fields: ['joblogs.span'] }))
+            lines += Math.max(1, Number(doc._source['joblogs']?.span ?? 1));
         }
         return lines;
       },

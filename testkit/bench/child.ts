@@ -22,12 +22,18 @@ import { RESULT_PREFIX, type RunResult } from './result.js';
  */
 export function runChild(script: string, args: string[], options: { nodeFlags?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const label = `${path.basename(script)} ${args.join(' ')}`;
+  return runResultProcess(process.execPath, [...(options.nodeFlags ?? []), ...loader, script, ...args], { env: options.env, label });
+}
+
+/**
+ * Runs any program that prints one result line (a Python baseline, say) and returns that result;
+ * a non-zero exit or no result line is an error carrying the end of its output.
+ */
+export function runResultProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; label?: string } = {}): Promise<RunResult> {
+  const label = options.label ?? `${path.basename(command)} ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, script, ...args], {
-      cwd: REPO_ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (text: string) => (out += text));
@@ -35,7 +41,7 @@ export function runChild(script: string, args: string[], options: { nodeFlags?: 
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (code !== 0 || !line) {
-        reject(new Error(`${path.basename(script)} ${args.join(' ')} exited with ${code}:\n${out.slice(-4000)}`));
+        reject(new Error(`${label} exited with ${code}:\n${out.slice(-4000)}`));
         return;
       }
       resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as RunResult);

@@ -1,4 +1,4 @@
-import type { SearchTerms } from '../logs/search-terms.js';
+import { mergeRanges, type SearchTerms } from '../logs/search-terms.js';
 
 /** A word of a text as the cluster's standard analyser cuts it: lower-cased, with where it is (UTF-16 offsets). */
 interface Token {
@@ -55,15 +55,5 @@ export function matchText(text: string, q: TextQuery): Array<[number, number]> |
     }
     if (!any) return undefined;
   }
-  return merge(ranges);
-}
-
-function merge(ranges: Array<[number, number]>): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const [s, e] of ranges.sort((a, b) => a[0] - b[0])) {
-    const last = out.at(-1);
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else out.push([s, e]);
-  }
-  return out;
+  return mergeRanges(ranges);
 }

@@ -58,7 +58,8 @@ export function highlightOffsets(marked: string): { text: string; ranges: Array<
   return { text, ranges: mergeRanges(ranges) };
 }
 
-function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
+/** Sorted, overlapping `[start, end)` ranges joined (highlight offsets, cluster's or the archive's). */
+export function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const [s, e] of ranges.sort((a, b) => a[0] - b[0])) {
     const last = out.at(-1);
