@@ -9,7 +9,6 @@ import {
   type ArchiveOrder,
   type ArchiveRecord,
 } from '../../shared/core/archive/index.js';
-import { isPermanent } from '../../shared/core/errors.js';
 import type { Frontier, LineFilters, LineOrder } from '../../shared/core/logs/index.js';
 import { ArchivingProblem, ArchiveUnreadableProblem, LinesGoneError } from '../http/errors.js';
 import type { LogsApiDeps } from './deps.js';
@@ -83,6 +82,5 @@ function unreadableAsProblem<T>(read: () => T): T {
 
 function rethrowAsProblem(error: unknown): never {
   if (error instanceof ArchiveUnreadableError) throw new ArchiveUnreadableProblem(error.message, { cause: error });
-  if (isPermanent(error)) throw error;
   throw error;
 }
