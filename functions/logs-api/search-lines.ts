@@ -12,6 +12,7 @@ import {
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages } from '../../shared/core/archive/index.js';
+import { KIND_TRAITS, type PhraseHighlight } from '../../shared/core/cluster/index.js';
 import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
@@ -35,7 +36,10 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
   if (request.after && request.after.order !== order)
     throw new InvalidParameterError('The cursor belongs to another order; keep the source filter it was given with');
   const jobId = access.record.registration.jobId;
-  if (view.archive) return { ...(await searchArchive(archivePages(view.archive, deps), { request, order, view, jobId })), archive: true };
+  if (view.archive) {
+    const phraseHighlight = KIND_TRAITS[deps.config.cluster.kind].phraseHighlight;
+    return { ...(await searchArchive(archivePages(view.archive, deps), { request, order, view, jobId, phraseHighlight })), archive: true };
+  }
   const body = searchBody({ jobId, filters: request.filters, frontier: view.frontier }, request.terms, {
     order,
     size: request.limit + 1,
@@ -69,12 +73,20 @@ export const ARCHIVE_SEARCH_BYTES = 8 * 1024 * 1024;
  */
 export async function searchArchive(
   pages: ArchivePages,
-  o: { request: SearchRequest; order: LineOrder; view: Pick<JobView, 'archive' | 'frontier'>; jobId: string; budgetBytes?: number },
+  o: {
+    request: SearchRequest;
+    order: LineOrder;
+    view: Pick<JobView, 'archive' | 'frontier'>;
+    jobId: string;
+    budgetBytes?: number;
+    /** The cluster kind's, so that highlights are what the cluster would answer (default: one span per phrase). */
+    phraseHighlight?: PhraseHighlight;
+  },
 ): Promise<SearchBody> {
   const { request, order } = o;
   const budget = o.budgetBytes ?? ARCHIVE_SEARCH_BYTES;
   const archiveOrderOf = archiveOrder(order, request.filters);
-  const q = textQuery(request.terms);
+  const q = textQuery(request.terms, o.phraseHighlight);
   const whole = o.view.archive!.bytes <= budget;
   const after = request.after?.key;
   const frontier = withinFrontier(o.view.frontier);

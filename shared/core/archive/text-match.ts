@@ -1,3 +1,4 @@
+import type { PhraseHighlight } from '../cluster/kinds.js';
 import { mergeRanges, type SearchTerms } from '../logs/search-terms.js';
 
 /** A word of a text as the cluster's standard analyser cuts it: lower-cased, with where it is (UTF-16 offsets). */
@@ -22,10 +23,13 @@ export function tokens(text: string): Token[] {
 export interface TextQuery {
   words: string[];
   phrases: string[][];
+  /** As the cluster's highlighter marks a phrase: one span (Elasticsearch) or each word (OpenSearch). */
+  phraseHighlight: PhraseHighlight;
 }
 
-export function textQuery(terms: SearchTerms): TextQuery {
+export function textQuery(terms: SearchTerms, phraseHighlight: PhraseHighlight = 'span'): TextQuery {
   return {
+    phraseHighlight,
     words: [...new Set(terms.words.flatMap((w) => tokens(w).map((t) => t.term)))],
     phrases: terms.phrases.map((p) => tokens(p).map((t) => t.term)).filter((p) => p.length > 0),
   };
@@ -34,7 +38,8 @@ export function textQuery(terms: SearchTerms): TextQuery {
 /**
  * Where `text` matches a search, as the cluster answers it: every word present (`match`, operator
  * and) and every phrase as consecutive words (`match_phrase`); the highlighted ranges are every
- * occurrence of a word, and every phrase occurrence as one span, merged where they touch.
+ * occurrence of a word, and every phrase occurrence as one span or as its words (`phraseHighlight`),
+ * merged where they touch.
  * Undefined: no match.
  */
 export function matchText(text: string, q: TextQuery): Array<[number, number]> | undefined {
@@ -50,8 +55,10 @@ export function matchText(text: string, q: TextQuery): Array<[number, number]> |
     for (let i = 0; i + phrase.length <= found.length; i++) {
       if (!phrase.every((term, k) => found[i + k]!.term === term)) continue;
       any = true;
-      // The cluster's highlighter marks a phrase as one span, spaces between its words included.
-      ranges.push([found[i]!.start, found[i + phrase.length - 1]!.end]);
+      // Elasticsearch's highlighter marks a phrase as one span, spaces between its words included;
+      // OpenSearch's marks each of its words.
+      if (q.phraseHighlight === 'span') ranges.push([found[i]!.start, found[i + phrase.length - 1]!.end]);
+      else for (let k = 0; k < phrase.length; k++) ranges.push([found[i + k]!.start, found[i + k]!.end]);
     }
     if (!any) return undefined;
   }

@@ -5,6 +5,7 @@ export { UnsupportedClusterError } from './errors.js';
 export { candidateFeatures, MappingFeature, mappingPlan, probesSyntheticSource, STORED_AS_WRITTEN, storedAsWritten } from './features.js';
 export type { MappingPlan, StoragePlan } from './features.js';
 export { checkClusterAuth, checkDeclaredKind, KIND_TRAITS, kindOf, parseClusterAuth, parseClusterKind } from './kinds.js';
+export type { PhraseHighlight } from './kinds.js';
 export type { ClusterIdentity, KindTraits } from './kinds.js';
 export { chunkRecordMappings, ecsMappings } from './mappings.js';
 export { dataStreamPattern, ismPolicy, rolloverAge, templateNames, templateRequests } from './templates.js';

@@ -13,7 +13,11 @@ export interface KindTraits {
   lifecycle: 'data-stream-lifecycle' | 'ism';
   /** Whether the functions may sign with IAM (only Amazon OpenSearch Service verifies SigV4). */
   iam: boolean;
+  /** How its highlighter marks a phrase match: one span over the phrase, or each of its words. */
+  phraseHighlight: PhraseHighlight;
 }
+
+export type PhraseHighlight = 'span' | 'words';
 
 export const KIND_TRAITS: Readonly<Record<ClusterKind, KindTraits>> = {
   // 8.19: the last 8.x minor, maintained beside 9.x; the data stream lifecycle is GA since 8.14.
@@ -25,10 +29,29 @@ export const KIND_TRAITS: Readonly<Record<ClusterKind, KindTraits>> = {
     dashboards: 'kibana',
     lifecycle: 'data-stream-lifecycle',
     iam: false,
+    phraseHighlight: 'span',
   },
-  'es-9': { product: 'elasticsearch', label: 'Elasticsearch 9.x', major: 9, minMinor: 0, dashboards: 'kibana', lifecycle: 'data-stream-lifecycle', iam: false },
+  'es-9': {
+    product: 'elasticsearch',
+    label: 'Elasticsearch 9.x',
+    major: 9,
+    minMinor: 0,
+    dashboards: 'kibana',
+    lifecycle: 'data-stream-lifecycle',
+    iam: false,
+    phraseHighlight: 'span',
+  },
   // 2.7: the first with `flat_object`, our home for user JSON (OpenSearch has no `flattened`).
-  'opensearch-2': { product: 'opensearch', label: 'OpenSearch 2.7+', major: 2, minMinor: 7, dashboards: 'opensearch-dashboards', lifecycle: 'ism', iam: true },
+  'opensearch-2': {
+    product: 'opensearch',
+    label: 'OpenSearch 2.7+',
+    major: 2,
+    minMinor: 7,
+    dashboards: 'opensearch-dashboards',
+    lifecycle: 'ism',
+    iam: true,
+    phraseHighlight: 'words',
+  },
 };
 
 /** What a cluster says it is (`GET /_nodes/_local` and the `X-Elastic-Product` header). */

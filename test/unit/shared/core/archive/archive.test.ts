@@ -140,4 +140,14 @@ describe('archive search matching', () => {
     expect(matchText('rank-1 lost its peer at step 13', q)).toEqual([[7, 20]]);
     expect(matchText('lost a peer, its fault', q)).toBeUndefined();
   });
+
+  it("highlights a phrase's words one by one where the cluster does (OpenSearch)", () => {
+    const q = textQuery({ words: ['step'], phrases: ['lost its peer'] }, 'words');
+    expect(matchText('rank-1 lost its peer at step 13', q)).toEqual([
+      [7, 11],
+      [12, 15],
+      [16, 20],
+      [24, 28],
+    ]);
+  });
 });
