@@ -50,8 +50,7 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
   const matches = hits.map((hit) => {
     const line = toApiLine(hit, order);
     const marked = hit.highlight?.['message']?.[0];
-    const { text, ranges } = marked === undefined ? { text: line.text, ranges: [] } : highlightOffsets(marked);
-    return { ...line, text, highlights: ranges };
+    return { ...line, highlights: marked === undefined ? [] : highlightOffsets(marked, line.text) };
   });
   return {
     jobId,

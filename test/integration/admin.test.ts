@@ -492,6 +492,13 @@ describe('joblogs admin purge', () => {
       'its line to be indexed',
     );
     await chunkQueueDrained();
+    // The assembler's last write for a finished job is its archive (after the download file): purge
+    // after it, or the archive lands after the purge and the second purge finds it.
+    await eventually(
+      () => readObject(stack.s3, stack.bucket, `downloads/${jobId}.archive.json`).catch(() => undefined),
+      (b) => b !== undefined,
+      'the archive (docs/archive.md)',
+    );
     expect((await admin('purge', '--job', jobId, '--yes', '--reason', 'test', '--force')).code).toBe(0);
     const again = await admin('purge', '--job', jobId, '--yes', '--reason', 'again', '--json');
     expect(again.stderr).toContain('Nothing of job');

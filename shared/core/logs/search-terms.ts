@@ -41,21 +41,32 @@ export const HIGHLIGHT_PRE = '\uE000';
 export const HIGHLIGHT_POST = '\uE001';
 
 /**
- * `[start, end)` offsets (UTF-16 units) of the highlighted parts of a field highlighted whole
- * (`number_of_fragments: 0`), and the text without the marks.
+ * `[start, end)` offsets (UTF-16 units) in `original` of the highlighted parts of its copy
+ * highlighted whole (`number_of_fragments: 0`). The highlighter's copy may lack characters of the
+ * original — OpenSearch's drops control characters such as the ESC of a colour code — so the
+ * marked text is walked against the original, skipping what it lacks; the original stays the text.
  */
-export function highlightOffsets(marked: string): { text: string; ranges: Array<[number, number]> } {
+export function highlightOffsets(marked: string, original: string): Array<[number, number]> {
   const ranges: Array<[number, number]> = [];
-  let text = '';
-  let open = -1;
+  let at = 0;
+  let inside = false;
+  let start = -1;
   for (const ch of marked) {
-    if (ch === HIGHLIGHT_PRE) open = text.length;
-    else if (ch === HIGHLIGHT_POST) {
-      if (open >= 0) ranges.push([open, text.length]);
-      open = -1;
-    } else text += ch;
+    if (ch === HIGHLIGHT_PRE) {
+      inside = true;
+      start = -1;
+    } else if (ch === HIGHLIGHT_POST) {
+      if (inside && start >= 0) ranges.push([start, at]);
+      inside = false;
+    } else {
+      const found = original.indexOf(ch, at);
+      // A character the original does not hold: the copies differ by more than dropped characters.
+      if (found < 0) break;
+      if (inside && start < 0) start = found;
+      at = found + ch.length;
+    }
   }
-  return { text, ranges: mergeRanges(ranges) };
+  return mergeRanges(ranges);
 }
 
 /** Sorted, overlapping `[start, end)` ranges joined (highlight offsets, cluster's or the archive's). */

@@ -36,15 +36,20 @@ describe('search terms', () => {
   });
 
   it('give highlight offsets in UTF-16 units of the text, overlapping marks merged', () => {
-    expect(highlightOffsets('RuntimeError: CUDA \uE000out\uE001 \uE000of\uE001 \uE000memory\uE001')).toEqual({
-      text: 'RuntimeError: CUDA out of memory',
-      ranges: [
-        [19, 22],
-        [23, 25],
-        [26, 32],
-      ],
-    });
-    expect(highlightOffsets('✓ \uE000ok\uE001').ranges).toEqual([[2, 4]]);
+    expect(highlightOffsets('RuntimeError: CUDA \uE000out\uE001 \uE000of\uE001 \uE000memory\uE001', 'RuntimeError: CUDA out of memory')).toEqual([
+      [19, 22],
+      [23, 25],
+      [26, 32],
+    ]);
+    expect(highlightOffsets('✓ \uE000ok\uE001', '✓ ok')).toEqual([[2, 4]]);
+  });
+
+  it('give offsets in the original text when the highlighter dropped characters of it (OpenSearch drops the ESC of a colour code)', () => {
+    const original = '\x1b[33mWARNING\x1b[0m step 97: grad norm 11.0 clipped to 1.0';
+    const openSearchCopy = '[33mWARNING[0m step 97: grad norm 11.0 \uE000clipped\uE001 to 1.0';
+    const [[start, end]] = highlightOffsets(openSearchCopy, original) as [[number, number]];
+    expect(original.slice(start, end)).toBe('clipped');
+    expect(highlightOffsets('\uE000\x1b[33mWARNING\uE001', '\x1b[33mWARNING')).toEqual([[0, 12]]);
   });
 });
 
