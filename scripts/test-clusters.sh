@@ -22,6 +22,8 @@ suites=(
   test/integration/sigv4.test.ts
   test/integration/admin.test.ts
   test/integration/events.test.ts
+  test/integration/document-shapes.test.ts
+  test/integration/archive.test.ts
 )
 
 status=0
