@@ -12,7 +12,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(es-8 opensearch-2)
 # The indexer and its exactly-once invariant under faults, bad input, the trace, the logs API,
-# IAM (SigV4; it skips itself on Elasticsearch), the admin commands and multi-line events.
+# IAM (SigV4; it skips itself on Elasticsearch), the admin commands, multi-line events, the
+# per-kind document shapes and the archive (answers equal to the cluster's).
 suites=(
   test/integration/indexer.test.ts
   test/integration/faults.test.ts
