@@ -22,7 +22,8 @@ function options(s3: ReturnType<typeof fakeS3>, extra: Partial<ShipperOptions> =
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !condition()) await new Promise((r) => setTimeout(r, 10));
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
@@ -387,7 +388,8 @@ describe.each(['inline', 'worker'] as const)('Shipper, framing %s', (mode) => {
     await until(() => s3.objects.length === 1, 'the lines held while unwatched, sealed once watched');
     expect(s3.objects[0]!.frames).toHaveLength(20);
     await printSlowly(20, 10, 120);
-    await until(() => s3.objects.length >= 8, 'a chunk per line or two while watched');
+    // 10 lines 120 ms apart, sealed every 50 ms: a chunk per line or two; a busy machine merges some.
+    await until(() => s3.objects.length >= 5, 'several chunks while watched');
     s3.setWatch(new Error('AccessDenied'));
     await printSlowly(30, 5, 120);
     await until(() => s3.objects.flatMap((o) => o.frames).length === 35, 'still fresh while the signal cannot be read');
