@@ -343,8 +343,10 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
   it('keeps chunks in memory when the spool cannot be written (every write fails) and delivers every line once', async () => {
     const jobId = await registerTestJob(stack.s3, stack.bucket, `py-nospool-${randomUUID().slice(0, 8)}`);
     const dir = mkdtempSync(path.join(work, 'case-'));
-    // RLIMIT_FSIZE makes every spool write past 2 KiB fail (EFBIG), as a full disk fails with ENOSPC, as root too.
-    const limited = 'import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048)); os.execv(sys.executable, sys.argv[1:])';
+    // RLIMIT_FSIZE makes every spool write past 512 bytes fail (EFBIG), as a full disk fails with ENOSPC, as root too:
+    // every chunk (this printer's lines compress ~10:1, so a chunk sealed early on a busy machine may be
+    // only a few KiB before gzip), never the spool's key.
+    const limited = 'import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512)); os.execv(sys.executable, sys.argv[1:])';
     const args = [
       '-m',
       'joblogs',
@@ -370,7 +372,7 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
     await endWithInvariant(
       {
         name: 'python-spool-unwritable',
-        input: 'every spool write past 2 KiB fails (RLIMIT_FSIZE, as a full disk) under `python -m joblogs run` (1200 lines, 16 KiB chunks)',
+        input: 'every spool write past 512 bytes fails (RLIMIT_FSIZE, as a full disk) under `python -m joblogs run` (1200 lines, 16 KiB chunks)',
       },
       jobId,
       // The shipper passes the job's output through unchanged: its stdout is what the job printed.
