@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -23,20 +23,9 @@ from joblogs.store import S3Store
 from tests.support.fault_proxy import FaultProxy
 from tests.support.moto import MotoServer, chunks_of
 from tests.support.run import joblogs_env, run_joblogs, start_joblogs
+from tests.support.waiting import eventually
 
-T = TypeVar("T")
 SLOW = "import sys, time\nfor i in range(int(sys.argv[1])):\n    print(f'slow line {i}', flush=True)\n    time.sleep(0.01)\n"
-
-
-def eventually(probe: Callable[[], T], ok: Callable[[T], bool], what: str, timeout: float = 30) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {value!r}")
-        time.sleep(0.05)
 
 
 def spooled(spool_root: str, job_id: str) -> list[str]:

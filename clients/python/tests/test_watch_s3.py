@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Optional
 
 import pytest
 
@@ -23,21 +23,10 @@ from joblogs.store import S3Store
 from joblogs.watch import WatchDefaults
 from tests.support.moto import MotoServer, chunks_of
 from tests.support.run import joblogs_env, run_joblogs
+from tests.support.waiting import eventually
 
-T = TypeVar("T")
 # Short intervals: a fresh chunk every 100 ms, an idle one only after a minute (longer than any of these tests).
 CADENCE = {"flush_interval_ms": 100, "idle_flush_interval_ms": 60_000, "fresh_start_ms": 0, "watch_poll_interval_ms": 100}
-
-
-def eventually(probe: Callable[[], T], ok: Callable[[T], bool], what: str, timeout: float = 15.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: still {value!r} after {timeout} s")
-        time.sleep(0.05)
 
 
 def watch(s3: Any, bucket: str, job_id: str, for_ms: int = 90_000) -> None:
