@@ -201,7 +201,12 @@ describe('download assembly on the local stack', () => {
     expect(text.slice(0, 100)).toEqual(expected(lines.slice(0, 100)));
     expect(text[100]).toMatch(/joblogs \[gap\] chunk 1 of source main never arrived: lines 100-199 \(100\) missing$/);
     expect(text.slice(101)).toEqual(expected(lines.slice(200)));
-    const recheck = assembler.logs.find((l) => l.message === 'download file assembled' && l.jobId === jobId);
+    // The file is written (and visible) before the assembler queues its recheck and archive and logs.
+    const recheck = await eventually(
+      async () => assembler!.logs.find((l) => l.message === 'download file assembled' && l.jobId === jobId),
+      (l) => l !== undefined,
+      'the assembler to log the assembly',
+    );
     expect(recheck).toMatchObject({ missingChunks: 1, gaps: 1 });
 
     // The late chunk arrives; the next recheck (sent here instead of waiting 15 minutes) rebuilds the file.
