@@ -6,10 +6,9 @@
  *
  *   tsx bench/indexer-cpu.ts --variants esf,indexChunk-off,indexChunk
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_DIR, REPO_ROOT } from '../testkit/paths.js';
+import { LOCAL_DIR } from '../testkit/paths.js';
 import { runResultProcess, type RunResult } from '../testkit/bench/index.js';
 import { withLock } from '../testkit/stack/lock.js';
 import { ensureVenvTool } from '../testkit/stack/venv.js';
