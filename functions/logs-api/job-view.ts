@@ -4,6 +4,8 @@ import {
   firstMissingSeq,
   frontierOf,
   fullyIndexed,
+  linesIndex,
+  recordedDocuments,
   sourceProgress,
   type Frontier,
   type SourceProgress,
@@ -59,7 +61,7 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
     }),
   );
   const job = access.record.job;
-  const indexed = fullyIndexed(job, progress);
+  const indexed = fullyIndexed(job, progress) && (await linesSearchable(jobId, recordedDocuments(answer.aggregations), deps));
   // A finished job whose documents are not all in the cluster: they aged out (all, or the part in
   // an older backing index), or are still on their way. Its archive holds them all.
   if (job?.complete && !indexed) {
@@ -69,6 +71,12 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
   // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
   return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
+}
+
+/** At least as many of the job's documents are searchable as its chunk records say were written (`recordedDocuments`). */
+async function linesSearchable(jobId: string, recorded: number, deps: LogsApiDeps): Promise<boolean> {
+  if (recorded === 0) return true;
+  return (await deps.search.count(linesIndex(deps.config.stage), { term: { 'labels.job_id': jobId } })) >= recorded;
 }
 
 /**

@@ -31,7 +31,8 @@ export interface FlushCadenceOptions {
  * Keeps the shipper's flush interval right for whether anyone watches the job (docs/shipper.md,
  * "Fresh when watched"): reads the signal at start, then one read at a time when
  * {@link nextReadDelay} says — about every `pollIntervalMs` while the job is idle and prints
- * ({@link noteOutput}), not at all while it is silent, less often while it is fresh — and
+ * ({@link noteOutput}) or may still hold lines it printed, not at all while it is silent with
+ * nothing held, less often while it is fresh — and
  * decides again at the end of the fresh start; the decision itself is {@link flushCadence}. Reads
  * nothing at all when the policy never adapts (`idleFlushIntervalMs` 0 or not longer).
  *
@@ -53,7 +54,12 @@ export class FlushCadenceKeeper {
   #reading: Promise<void> | undefined;
   #lastReadAt = 0;
   /** Output came since the last read began. */
-  #output = true;
+  #output = false;
+  /**
+   * Until when lines printed before the last read may still be held unsealed (that read's start
+   * plus the flush interval then): a watch that starts while a job is silent still finds them.
+   */
+  #heldUntil = 0;
   /** No read is scheduled until the job prints ({@link nextReadDelay} said so). */
   #awaitingOutput = false;
   #started = false;
@@ -103,6 +109,7 @@ export class FlushCadenceKeeper {
   }
 
   #read(): void {
+    if (this.#output) this.#heldUntil = this.#now() + this.#current.intervalMs;
     this.#output = false;
     const read = this.#o.read().catch((error: unknown): WatchRead => ({ kind: 'failed', error: error as Error }));
     this.#reading = read.then((read) => {
@@ -127,7 +134,7 @@ export class FlushCadenceKeeper {
     if (this.#stopped || !this.#started || this.#reading) return;
     const delay = nextReadDelay(this.#poll, {
       fresh: this.#current.reason !== CadenceReason.unwatched,
-      output: this.#output,
+      output: this.#output || this.#now() < this.#heldUntil,
       sinceReadMs: this.#now() - this.#lastReadAt,
       random: this.#random(),
     });

@@ -84,11 +84,12 @@ async function ship(jobId: string, source: string, timeOffset: number): Promise<
   });
 }
 
+/** Complete from the cluster, every line searchable (not from the archive the assembler may build first). */
 const complete = (jobId: string) =>
   eventually(
     () => get(`/jobs/${jobId}`),
-    (a) => a.body.status === 'complete',
-    `${jobId} complete`,
+    (a) => a.body.status === 'complete' && a.body.archive === undefined,
+    `${jobId} complete in the cluster`,
     120_000,
   );
 

@@ -11,8 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateNames } from '../../shared/core/cluster/index.js';
+import { chunksIndex } from '../../shared/core/logs/index.js';
 import {
   discardSink,
+  esRequest,
   eventually,
   registerTestJob,
   shipLines,
@@ -367,6 +370,83 @@ describe('logs API: live tail', () => {
       'an empty page keeping the cursor; then the 3 lines',
       `empty: ${empty.body.lines.length} lines, next=${empty.body.next}; waiting: ${answer.body.lines.map((l: { text: string }) => l.text).join(', ')}`,
       empty.body.lines.length === 0 && empty.body.next === 'start' && answer.body.lines.length === 3,
+    );
+  });
+});
+
+describe('logs API: complete means searchable', () => {
+  // A job's chunk records and its lines are in different indices, each refreshed on its own: a
+  // record can be searchable before the lines it stands for. Here the lines' stream is not
+  // refreshed until the test asks, so the records are seen long before the lines.
+  const DATASET = 'mlplatform.unrefreshed';
+  const TEMPLATE = 'joblogs-test-unrefreshed';
+  let dataStream: string;
+  const setRefresh = (interval: string) =>
+    esRequest(stack.info.elasticsearch, 'PUT', `/${dataStream}/_settings`, { index: { refresh_interval: interval } }).catch(() => undefined);
+  beforeAll(async () => {
+    dataStream = `logs-${DATASET}-${stack.info.resources.stage}`;
+    const current = templateNames(stack.info.resources.stage);
+    await esRequest(stack.info.elasticsearch, 'PUT', `/_index_template/${TEMPLATE}`, {
+      index_patterns: [dataStream],
+      data_stream: {},
+      priority: 400,
+      composed_of: [current.mappings, current.settings],
+      template: { settings: { 'index.refresh_interval': '-1' } },
+    });
+    await setRefresh('-1'); // a stream an earlier run left (a test cluster may not delete data streams)
+  });
+  afterAll(async () => {
+    await setRefresh('1s');
+    await esRequest(stack.info.elasticsearch, 'DELETE', `/_data_stream/${dataStream}`).catch(() => undefined);
+    await esRequest(stack.info.elasticsearch, 'DELETE', `/_index_template/${TEMPLATE}`).catch(() => undefined);
+  });
+
+  it('answers a finished job from its archive while its lines are not yet searchable, never "complete" with lines missing', async () => {
+    const jobId = `api-unrefreshed-${randomUUID().slice(0, 8)}`;
+    const COUNT = 40;
+    const jobQuery = { query: { term: { 'labels.job_id': jobId } } };
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    await shipLines({
+      s3: stack.s3,
+      bucket: stack.bucket,
+      jobId,
+      spoolDir: path.join(work, 'unrefreshed'),
+      count: COUNT,
+      text: (i) => `unrefreshed line ${i}`,
+      shipper: { dataset: DATASET },
+    });
+    // The job's only chunk recorded (its record searchable), none of its lines searchable.
+    await eventually(
+      () => esRequest(stack.info.elasticsearch, 'POST', `/${chunksIndex(stack.info.resources.stage)}/_count`, jobQuery),
+      (a) => a.count === 1,
+      'the chunk record searchable',
+      120_000,
+    );
+    const hidden = await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_count`, jobQuery);
+    const recorded = await get(`/jobs/${jobId}/lines?after=start&limit=100`);
+    const fromArchive = await eventually(
+      () => get(`/jobs/${jobId}/lines?after=start&limit=100`),
+      (a) => a.body.archive === true,
+      'answered from the archive',
+      120_000,
+    );
+    await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_refresh`);
+    const searchable = await get(`/jobs/${jobId}/lines?after=start&limit=100`);
+    const texts = (a: Answer) => a.body.lines.map((l: { text: string }) => l.text).join('|');
+    const all = Array.from({ length: COUNT }, (_, i) => `unrefreshed line ${i}`).join('|');
+    const said = (a: Answer) => `${a.body.status}${a.body.archive ? ' from the archive' : ''} with ${a.body.lines.length} lines`;
+    record(
+      'complete means searchable',
+      `a ${COUNT}-line job whose chunk record is searchable and its lines not (their stream unrefreshed); then refreshed`,
+      'never complete from the cluster with lines missing: complete with every line from the archive; after the refresh every line from the cluster',
+      `record seen, ${hidden.count} lines searchable: ${said(recorded)}; then ${said(fromArchive)}; refreshed: ${said(searchable)}`,
+      hidden.count === 0 &&
+        (recorded.body.archive === true || recorded.body.status === 'running') &&
+        fromArchive.body.status === 'complete' &&
+        texts(fromArchive) === all &&
+        searchable.body.status === 'complete' &&
+        searchable.body.archive === undefined &&
+        texts(searchable) === all,
     );
   });
 });

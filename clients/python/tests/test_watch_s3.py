@@ -88,6 +88,19 @@ def test_an_unwatched_job_holds_its_lines_for_the_idle_interval_and_seals_them_a
     assert (chunks[0].metadata["final"], chunks[0].metadata["exit-code"]) == ("true", "3")
 
 
+def test_a_watch_that_starts_while_the_job_is_silent_gets_the_lines_it_held(s3: Any, bucket: str, spool_root: str) -> None:
+    events: list[ShipperEvent] = []
+    shipper = open_shipper(S3Store(s3, bucket), spool_root, "watch-5", events)
+    print_slowly(shipper, [f"before the silence {i}" for i in range(3)], every_s=0.05)
+    time.sleep(0.5)  # silent, the lines held by the 60 s idle interval
+    assert chunks_of(s3, bucket, "watch-5") == []
+    watch(s3, bucket, "watch-5")
+    held = eventually(lambda: chunks_of(s3, bucket, "watch-5"), lambda c: len(c) == 1, "the held lines once watched")
+    shipper.close(exit_code=0)
+    assert [f.data.decode() for f in held[0].frames] == [f"before the silence {i}" for i in range(3)]
+    assert reasons(events) == ["watched"]
+
+
 def test_an_unwatched_job_seals_the_chunk_of_an_error_line_at_once_and_then_waits_again(s3: Any, bucket: str, spool_root: str) -> None:
     events: list[ShipperEvent] = []
     shipper = open_shipper(S3Store(s3, bucket), spool_root, "watch-3", events)

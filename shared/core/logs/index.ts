@@ -8,5 +8,15 @@ export { anyBefore, chunksIndex, lineKey, linesIndex, linesSearch, orderOf, scop
 export type { ApiLine, Frontier, Hit, LineScope, LinesSearch } from './query.js';
 export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClauses } from './search-terms.js';
 export type { SearchTerms } from './search-terms.js';
-export { chunkRecordsAggregation, firstMissingSeq, frontierOf, fullyIndexed, jobOverview, levelsAggregation, termCounts, sourceProgress } from './summary.js';
+export {
+  chunkRecordsAggregation,
+  firstMissingSeq,
+  frontierOf,
+  fullyIndexed,
+  jobOverview,
+  levelsAggregation,
+  recordedDocuments,
+  termCounts,
+  sourceProgress,
+} from './summary.js';
 export type { ErrorPosition, JobOverview, SourceProgress } from './summary.js';

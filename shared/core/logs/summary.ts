@@ -29,8 +29,21 @@ export function chunkRecordsAggregation(jobId: string): Record<string, unknown> 
           last_captured: { max: { field: 'joblogs.captured_to' } },
         },
       },
+      // What the chunks indexed cleanly say they wrote (a chunk with refused documents wrote fewer).
+      recorded: { filter: { bool: { must_not: { exists: { field: 'joblogs.error' } } } }, aggs: { documents: { sum: { field: 'joblogs.documents' } } } },
     },
   };
+}
+
+/**
+ * The documents the job's cleanly indexed chunks wrote, by their records. A record is searchable
+ * in its own index, refreshed apart from the lines' — it can be seen a moment before the lines it
+ * stands for — so a job is complete only once at least this many of its documents are searchable.
+ * (A chunk resumed after a timeout records what its last invocation wrote: fewer, never more.)
+ */
+export function recordedDocuments(aggregations: unknown): number {
+  const recorded = (aggregations as { recorded?: { documents?: { value: number | null } } } | undefined)?.recorded;
+  return recorded?.documents?.value ?? 0;
 }
 
 interface Bucket {

@@ -86,9 +86,11 @@ export function pollPolicy(pollIntervalMs: number): PollPolicy {
 /**
  * The delay before the next read of the signal, from the end of the last one; undefined: read
  * only once the job prints again. Idle, a job is read every `pollIntervalMs` (jittered) while it
- * prints and not at all while it is silent — a line printed after a watch starts is what waits
- * for the switch, so with no output since the last read there is nothing to be late, and the
- * first line after the silence triggers a read at once. Fresh, every `freshPollIntervalMs`.
+ * has `output` a watcher would wait for — printed since the last read, or printed before and
+ * possibly still held unsealed (the keeper knows for how long) — and not at all otherwise: a line
+ * printed after a watch starts is what waits for the switch, so with nothing printed or held there
+ * is nothing to be late, and the first line after the silence triggers a read at once. Fresh,
+ * every `freshPollIntervalMs`.
  *
  * @example
  * nextReadDelay({ pollIntervalMs: 2_000, freshPollIntervalMs: 10_000 }, { fresh: false, output: false, sinceReadMs: 5_000, random: 0.5 }) // → undefined

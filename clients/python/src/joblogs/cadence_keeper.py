@@ -31,9 +31,9 @@ ReadSignal = Callable[[], WatchRead]
 
 class CadenceKeeper:
     """Reads the signal at :meth:`start`, then about every ``poll_interval_ms`` while the job is
-    idle and prints (:meth:`note_output`), not at all while it is silent, every
-    ``fresh_poll_interval_ms`` while it is fresh. ``on_change`` gets every new cadence; a failed read
-    (``on_read_failed``) keeps the mode. Reads nothing when the policy never adapts.
+    idle and prints (:meth:`note_output`) or may still hold lines it printed, not at all while it
+    is silent with nothing held, every ``fresh_poll_interval_ms`` while it is fresh. ``on_change``
+    gets every new cadence; a failed read (``on_read_failed``) keeps the mode. Reads nothing when the policy never adapts.
 
     Example::
 
@@ -64,7 +64,10 @@ class CadenceKeeper:
         self._watch: WatchState = UNWATCHED
         self._current = self._decide()
         self._cv = threading.Condition()
-        self._output = True
+        self._output = False
+        # Until when lines printed before the last read may still be held unsealed (that read's
+        # start plus the flush interval then): a watch that starts while the job is silent finds them.
+        self._held_until = 0
         self._stopped = False
         self._thread: Optional[threading.Thread] = None
         self.reads = 0
@@ -105,7 +108,7 @@ class CadenceKeeper:
                     delay = next_read_delay(
                         self._poll,
                         fresh=self._current.reason != "unwatched",
-                        output=self._output,
+                        output=self._output or self._now() < self._held_until,
                         since_read_ms=self._now() - last_read,
                         random=jitter,
                     )
@@ -114,6 +117,8 @@ class CadenceKeeper:
                     self._cv.wait(self._wait_s(delay))
                 if self._stopped:
                     return
+                if self._output:
+                    self._held_until = self._now() + self._current.interval_ms
                 self._output = False
             last_read = self._now()
             self._read_once()

@@ -132,4 +132,24 @@ describe('FlushCadenceKeeper', () => {
     expect(t.k.current.reason).toBe(CadenceReason.watched);
     t.k.stop();
   });
+
+  it('goes on reading for one idle interval after the job falls silent, so a watch then still finds the lines it holds', async () => {
+    const t = keeper({ ...POLICY, freshStartMs: 0 }, { silent: true });
+    t.k.start();
+    await vi.advanceTimersByTimeAsync(1);
+    t.k.noteOutput(); // the last line before a long silence, held by the 30 s idle interval
+    await vi.advanceTimersByTimeAsync(20_000);
+    const reads = t.reads();
+    expect(reads).toBeGreaterThanOrEqual(8); // every 2 s since the line
+    t.watchFor(90_000);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(t.k.current.reason).toBe(CadenceReason.watched);
+    t.unwatch();
+    await vi.advanceTimersByTimeAsync(20_000); // watched: one read per 10 s, which sees the watch end
+    expect(t.k.current.reason).toBe(CadenceReason.unwatched);
+    const afterWatch = t.reads();
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(t.reads(), 'nothing printed or held: no more reads').toBe(afterWatch);
+    t.k.stop();
+  });
 });
