@@ -18,7 +18,7 @@
  *   tsx bench/search-storage.ts [--rounds 2] [--mb 24] [--chunks 4] [--fields]
  *
  * `--fields` prints Elasticsearch's per-field disk usage (`_disk_usage`) of the last round's
- * indices. The local stack is brought up if it is not running, and taken down again at the end in
+ * indices; on OpenSearch, which has none, the sizes of its Lucene files by kind. The local stack is brought up if it is not running, and taken down again at the end in
  * that case only (`withLocalStack`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -187,6 +187,21 @@ async function printFieldUsage(stack: StackInfo, variant: Variant): Promise<void
   }
 }
 
+/**
+ * Lucene's files of a variant's data stream by kind (`_stats/segments?include_segment_file_sizes`,
+ * which both products have): stored fields, doc values, postings, points… — where OpenSearch,
+ * which has no `_disk_usage`, spends its bytes.
+ */
+async function printFileSizes(stack: StackInfo, variant: Variant): Promise<void> {
+  const out = await esRequest(stack.elasticsearch, 'GET', `/${dataStream(variant)}/_stats/segments?include_segment_file_sizes=true`);
+  const files = (out._all?.primaries?.segments?.file_sizes ?? {}) as Record<string, { size_in_bytes: number; description: string }>;
+  const total = Object.values(files).reduce((n, f) => n + f.size_in_bytes, 0);
+  console.log(`\n## ${variant}: Lucene files by kind (KiB, share)\n`);
+  for (const [ext, f] of Object.entries(files).sort(([, a], [, b]) => b.size_in_bytes - a.size_in_bytes)) {
+    console.log([ext, (f.size_in_bytes / 1024).toFixed(0), `${((100 * f.size_in_bytes) / total).toFixed(1)} %`, f.description].join('\t'));
+  }
+}
+
 /** Installs each variant's templates; returns the variants this cluster has (no `lean-stored` where `lean` is stored already) and what `lean` is. */
 async function installPlans(stack: StackInfo): Promise<{ variants: Variant[]; note: string }> {
   await installStoredAsWrittenTemplates({ ...stack.elasticsearch }, STAGES.stored);
@@ -237,7 +252,10 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
       aim: [{ variant: 'lean', column: 'vs raw', atMost: AIM }],
       context: { mb: o.mb, chunks: o.chunks, raw, plans },
     });
-    if (o.fields && KIND_TRAITS[stack.elasticsearch.kind].product === 'elasticsearch') for (const v of variants) await printFieldUsage(stack, v);
+    if (o.fields) {
+      const elastic = KIND_TRAITS[stack.elasticsearch.kind].product === 'elasticsearch';
+      for (const v of variants) await (elastic ? printFieldUsage(stack, v) : printFileSizes(stack, v));
+    }
   } finally {
     for (const variant of VARIANTS) {
       await resetVariant(stack, variant).catch((error: unknown) =>

@@ -50,8 +50,8 @@ import {
 
 /** joblogs MB/s over gzip MB/s the shipper should keep. */
 const AIM_RATIO = 0.8;
-/** Peak RSS of the joblogs process, MiB. */
-const AIM_RSS_MB = 64;
+/** Peak RSS of the joblogs process, MiB (bare gzip in a Node process of its own peaks at 72–80 MiB here). */
+const AIM_RSS_MB = 90;
 const BUCKET = 'joblogs-bench-shipper';
 
 /** `joblogs-worker` / `joblogs-inline`: the same with `--framing worker` / `inline`, for comparison. */

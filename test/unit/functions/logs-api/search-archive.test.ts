@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { searchArchive } from '../../../../functions/logs-api/search-lines.js';
-import { ArchiveBuilder, ArchivePages, parseMember, type ArchiveRecord } from '../../../../shared/core/archive/index.js';
+import type { ArchivePages, ArchiveRecord } from '../../../../shared/core/archive/index.js';
 import { decodeCursor, parseSearchRequest } from '../../../../shared/core/logs/index.js';
+import { memoryArchive } from '../../../../testkit/fakes/memory-archive.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 /** `n` documents of one source; every 250th says "CUDA out of memory". */
 function archive(n: number): { pages: ArchivePages; bytes: number; memberBytes: number } {
-  const builder = new ArchiveBuilder('job-1');
-  const texts: string[] = [];
-  const place = (m: ReturnType<ArchiveBuilder['flush']>) => {
-    if (!m) return;
-    texts.push(m.text);
-    builder.placed(m, m.text.length);
-  };
-  for (let i = 0; i < n; i++) {
-    const record: ArchiveRecord = {
+  const records = Array.from(
+    { length: n },
+    (_, i): ArchiveRecord => ({
       i: `d${i}`,
       s: {
         '@timestamp': new Date(T0 + i).toISOString(),
@@ -23,14 +18,9 @@ function archive(n: number): { pages: ArchivePages; bytes: number; memberBytes: 
         event: { sequence: i },
         joblogs: { source: 'main', stream: 'stdout', line: i, captured: T0 + i, chunk_seq: 0 },
       },
-    };
-    place(builder.add(record));
-  }
-  place(builder.flush());
-  const index = builder.index([]);
-  const pages = new ArchivePages(index, async (first, count) =>
-    texts.slice(first, first + count).map((t, k) => parseMember(t, 'job-1', index.members[first + k]!.count)),
+    }),
   );
+  const { index, pages } = memoryArchive(records);
   return { pages, bytes: index.bytes, memberBytes: index.members[0]!.length };
 }
 

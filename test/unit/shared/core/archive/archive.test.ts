@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ArchiveBuilder,
-  ArchivePages,
   ArchiveUnreadableError,
   matchText,
   parseArchiveIndex,
   parseMember,
   RECORDS_PER_MEMBER,
   textQuery,
-  type ArchiveIndex,
   type ArchiveRecord,
 } from '../../../../../shared/core/archive/index.js';
 import { decodeCursor, toApiLine } from '../../../../../shared/core/logs/index.js';
+import { memoryArchive } from '../../../../../testkit/fakes/memory-archive.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -28,25 +26,7 @@ function record(source: string, n: number, o: { level?: string; stream?: string;
   return { i: `${source}-${n}`, s };
 }
 
-/** Builds an archive in memory: the index and a loader over its members (as NDJSON, uncompressed). */
-function build(records: ArchiveRecord[]): { index: ArchiveIndex; pages: ArchivePages; reads: number[][] } {
-  const builder = new ArchiveBuilder('job-1');
-  const texts: string[] = [];
-  const place = (m: ReturnType<ArchiveBuilder['flush']>) => {
-    if (!m) return;
-    texts.push(m.text);
-    builder.placed(m, m.text.length);
-  };
-  for (const r of records) place(builder.add(r));
-  place(builder.flush());
-  const index = builder.index([]);
-  const reads: number[][] = [];
-  const pages = new ArchivePages(index, async (first, count) => {
-    reads.push([first, count]);
-    return texts.slice(first, first + count).map((t, k) => parseMember(t, 'job-1', index.members[first + k]!.count));
-  });
-  return { index, pages, reads };
-}
+const build = (records: ArchiveRecord[]) => memoryArchive(records);
 
 /** Two sources interleaved by time: a (every 10 ms) and b (5 ms later), `n` lines each. */
 function twoSources(n: number): ArchiveRecord[] {
