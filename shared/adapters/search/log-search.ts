@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { searchBodyFor, type ClusterKind } from '../../core/cluster/index.js';
 import { SearchUnavailableError } from '../../core/errors.js';
 import type { Hit } from '../../core/logs/index.js';
@@ -43,7 +44,16 @@ export function clusterLogSearch(transport: ClusterTransport, o: { kind: Cluster
   };
 }
 
-/** One more try when there was no answer or a gateway/overload status (a node restarting, a load balancer in between). */
+/**
+ * Before the second try: a backing index created a moment ago (the first line of a stage, a
+ * rollover) answers "no shard available" for ~100 ms after its shard has started.
+ */
+export const RETRY_AFTER_MS = 250;
+
+/**
+ * One more try, {@link RETRY_AFTER_MS} later, when there was no answer or a gateway/overload
+ * status (a node restarting, a load balancer in between, a backing index just created).
+ */
 async function retryOnce<T>(send: () => Promise<ClusterAnswer<T>>): Promise<ClusterAnswer<T>> {
   try {
     const answer = await send();
@@ -51,5 +61,6 @@ async function retryOnce<T>(send: () => Promise<ClusterAnswer<T>>): Promise<Clus
   } catch {
     // fall through to the second try, whose failure is the one reported
   }
+  await delay(RETRY_AFTER_MS);
   return send();
 }
