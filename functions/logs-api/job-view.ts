@@ -73,10 +73,17 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
   return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
 }
 
-/** At least as many of the job's documents are searchable as its chunk records say were written (`recordedDocuments`). */
-async function linesSearchable(jobId: string, recorded: number, deps: LogsApiDeps): Promise<boolean> {
-  if (recorded === 0) return true;
-  return (await deps.search.count(linesIndex(deps.config.stage), { term: { 'labels.job_id': jobId } })) >= recorded;
+/**
+ * A record's lines are searchable within a refresh or two of the record (1 s each; a loaded cluster
+ * lags): after this long, fewer documents than recorded means some aged out, not that they are on
+ * their way (the archive answers for them, as before).
+ */
+const SEARCHABLE_WITHIN_MS = 60_000;
+
+/** Whether the lines of the job's recent chunk records are searchable: as many of its documents as the records say were written (`recordedDocuments`). */
+async function linesSearchable(jobId: string, recorded: { documents: number; lastAt: number | undefined }, deps: LogsApiDeps): Promise<boolean> {
+  if (recorded.documents === 0 || recorded.lastAt === undefined || deps.now() - recorded.lastAt > SEARCHABLE_WITHIN_MS) return true;
+  return (await deps.search.count(linesIndex(deps.config.stage), { term: { 'labels.job_id': jobId } })) >= recorded.documents;
 }
 
 /**

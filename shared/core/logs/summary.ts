@@ -29,21 +29,25 @@ export function chunkRecordsAggregation(jobId: string): Record<string, unknown> 
           last_captured: { max: { field: 'joblogs.captured_to' } },
         },
       },
-      // What the chunks indexed cleanly say they wrote (a chunk with refused documents wrote fewer).
-      recorded: { filter: { bool: { must_not: { exists: { field: 'joblogs.error' } } } }, aggs: { documents: { sum: { field: 'joblogs.documents' } } } },
+      // What the chunks indexed cleanly say they wrote (a chunk with refused documents wrote fewer), and when the last was recorded.
+      recorded: {
+        filter: { bool: { must_not: { exists: { field: 'joblogs.error' } } } },
+        aggs: { documents: { sum: { field: 'joblogs.documents' } }, last: { max: { field: '@timestamp' } } },
+      },
     },
   };
 }
 
 /**
- * The documents the job's cleanly indexed chunks wrote, by their records. A record is searchable
- * in its own index, refreshed apart from the lines' — it can be seen a moment before the lines it
- * stands for — so a job is complete only once at least this many of its documents are searchable.
- * (A chunk resumed after a timeout records what its last invocation wrote: fewer, never more.)
+ * The documents the job's cleanly indexed chunks wrote by their records, and when the last record
+ * was written (epoch ms). A record is searchable in its own index, refreshed apart from the
+ * lines' — it can be seen a moment before the lines it stands for — so a job whose last record is
+ * recent is complete only once at least this many of its documents are searchable. (A chunk
+ * resumed after a timeout records what its last invocation wrote: fewer, never more.)
  */
-export function recordedDocuments(aggregations: unknown): number {
-  const recorded = (aggregations as { recorded?: { documents?: { value: number | null } } } | undefined)?.recorded;
-  return recorded?.documents?.value ?? 0;
+export function recordedDocuments(aggregations: unknown): { documents: number; lastAt: number | undefined } {
+  const recorded = (aggregations as { recorded?: { documents?: { value: number | null }; last?: { value: number | null } } } | undefined)?.recorded;
+  return { documents: recorded?.documents?.value ?? 0, lastAt: recorded?.last?.value ?? undefined };
 }
 
 interface Bucket {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chunkRecordsAggregation,
   firstMissingSeq,
   highlightOffsets,
   jobOverview,
   linesSearch,
+  recordedDocuments,
   searchBody,
   searchClauses,
   sourceProgress,
@@ -67,6 +69,16 @@ describe('chunk records', () => {
       { source: 'main', chunks: 3, maxSeq: 2, frontier: 2, lines: 300, lastCaptured: 1_795_600_900_000 },
       { source: 'rank-1', chunks: 2, maxSeq: 4, frontier: -1, lines: 100, lastCaptured: undefined },
     ]);
+  });
+
+  it('say how many documents the cleanly indexed chunks wrote, and when the last was recorded', () => {
+    const body = chunkRecordsAggregation('job-1') as { aggs: { recorded: { filter: unknown } } };
+    expect(body.aggs.recorded.filter).toEqual({ bool: { must_not: { exists: { field: 'joblogs.error' } } } });
+    expect(recordedDocuments({ recorded: { doc_count: 3, documents: { value: 2_950 }, last: { value: 1_795_600_900_000 } } })).toEqual({
+      documents: 2_950,
+      lastAt: 1_795_600_900_000,
+    });
+    expect(recordedDocuments({ recorded: { doc_count: 0, documents: { value: 0 }, last: { value: null } } })).toEqual({ documents: 0, lastAt: undefined });
   });
 
   it('find the first missing chunk with a handful of counts', async () => {
