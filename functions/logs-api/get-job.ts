@@ -26,7 +26,8 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
   const view = await jobView(access, deps);
   const { registration, job } = access.record;
   const watching = view.status === 'running' && mayPrintMore(job) ? deps.watch.record(registration.jobId) : undefined;
-  if (view.archive) return { ...jobOverview({ registration, job, progress: view.progress, ...archivedCounts(view.archive) }), archive: true };
+  if (view.archive)
+    return { ...jobOverview({ registration, job, status: view.status, progress: view.progress, ...archivedCounts(view.archive) }), archive: true };
   const index = linesIndex(deps.config.stage);
   const scope = { jobId: registration.jobId, filters: {}, frontier: view.frontier };
   const [levels, errors] = await Promise.all([
@@ -47,6 +48,7 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
   return jobOverview({
     registration,
     job,
+    status: view.status,
     progress: view.progress,
     levels: termCounts(levels.aggregations, 'levels'),
     streams: termCounts(levels.aggregations, 'streams'),

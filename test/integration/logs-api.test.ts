@@ -424,6 +424,7 @@ describe('logs API: complete means searchable', () => {
     );
     const hidden = await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_count`, jobQuery);
     const recorded = await get(`/jobs/${jobId}/lines?after=start&limit=100`);
+    const summary = await get(`/jobs/${jobId}`);
     const fromArchive = await eventually(
       () => get(`/jobs/${jobId}/lines?after=start&limit=100`),
       (a) => a.body.archive === true,
@@ -438,10 +439,11 @@ describe('logs API: complete means searchable', () => {
     record(
       'complete means searchable',
       `a ${COUNT}-line job whose chunk record is searchable and its lines not (their stream unrefreshed); then refreshed`,
-      'never complete from the cluster with lines missing: complete with every line from the archive; after the refresh every line from the cluster',
-      `record seen, ${hidden.count} lines searchable: ${said(recorded)}; then ${said(fromArchive)}; refreshed: ${said(searchable)}`,
+      'never complete from the cluster with lines missing (lines nor summary): complete with every line from the archive; after the refresh every line from the cluster',
+      `record seen, ${hidden.count} lines searchable: ${said(recorded)}, summary ${summary.body.status}${summary.body.archive ? ' from the archive' : ''}; then ${said(fromArchive)}; refreshed: ${said(searchable)}`,
       hidden.count === 0 &&
         (recorded.body.archive === true || recorded.body.status === 'running') &&
+        (summary.body.archive === true || summary.body.status === 'running') &&
         fromArchive.body.status === 'complete' &&
         texts(fromArchive) === all &&
         searchable.body.status === 'complete' &&

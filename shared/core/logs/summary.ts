@@ -137,10 +137,15 @@ export interface ErrorPosition {
   time: string;
 }
 
-/** The summary from the registration (who), the markers (status, exit) and the chunk records (lines so far). */
+/**
+ * The summary from the registration (who), the markers (exit), the chunk records (lines so far)
+ * and the job's view (`status`: complete once every source finished and every line it printed is
+ * searchable — the same status every lines answer gives, so a reader can rely on it).
+ */
 export function jobOverview(o: {
   registration: JobRegistration;
   job: JobSummary | undefined;
+  status: 'running' | 'complete';
   progress: readonly SourceProgress[];
   levels: Record<string, number>;
   streams: Record<string, number>;
@@ -158,8 +163,7 @@ export function jobOverview(o: {
     owner: registration.owner,
     team: registration.team ?? null,
     labels: registration.labels ?? {},
-    // Complete once every source has finished and all its chunks are indexed (what a reader can rely on).
-    status: fullyIndexed(job, o.progress) ? 'complete' : 'running',
+    status: o.status,
     exitCode: exit.exitCode,
     signal: exit.signal,
     startedAt: job?.startedAt ?? null,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkRecordsAggregation,
   firstMissingSeq,
+  fullyIndexed,
   highlightOffsets,
   jobOverview,
   linesSearch,
@@ -120,6 +121,7 @@ describe('jobOverview', () => {
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', team: 'vision', createdAt: '2026-11-25T09:59:00.000Z' },
       job,
+      status: 'complete',
       progress: [
         { source: 'rank-0', chunks: 1, maxSeq: 0, frontier: 0, lines: 10, lastCaptured: undefined },
         { source: 'rank-1', chunks: 1, maxSeq: 0, frontier: 0, lines: 7, lastCaptured: undefined },
@@ -143,7 +145,7 @@ describe('jobOverview', () => {
     ]);
   });
 
-  it("stays running while the finished job's last chunks are still being indexed", () => {
+  it("is not fully indexed while the finished job's last chunks are still being indexed", () => {
     const job = {
       jobId: 'job-1',
       complete: true,
@@ -152,15 +154,9 @@ describe('jobOverview', () => {
       startedAt: '2026-11-25T10:00:00.000Z',
       endedAt: '2026-11-25T10:10:00.000Z',
     };
-    const overview = jobOverview({
-      registration: { version: 1, jobId: 'job-1', owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
-      job,
-      progress: [{ source: 'main', chunks: 3, maxSeq: 3, frontier: 1, lines: 300, lastCaptured: undefined }],
-      levels: {},
-      streams: {},
-      errors: { total: 0, totalExact: true, first: null, positions: [] },
-    });
-    expect(overview).toMatchObject({ status: 'running', exitCode: 0 });
+    // Not fully indexed: the job's view (functions/logs-api/job-view.ts) stays running.
+    expect(fullyIndexed(job, [{ source: 'main', chunks: 3, maxSeq: 3, frontier: 1, lines: 300, lastCaptured: undefined }])).toBe(false);
+    expect(fullyIndexed(job, [{ source: 'main', chunks: 4, maxSeq: 3, frontier: 3, lines: 400, lastCaptured: undefined }])).toBe(true);
   });
 
   it('says running, with no exit, while a source still runs', () => {
@@ -172,9 +168,11 @@ describe('jobOverview', () => {
       startedAt: '2026-11-25T10:00:00.000Z',
       endedAt: undefined,
     };
+    expect(fullyIndexed(job, [{ source: 'main', chunks: 2, maxSeq: 1, frontier: 1, lines: 250, lastCaptured: undefined }])).toBe(false);
     const overview = jobOverview({
       registration: { version: 1, jobId: 'job-1', owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
       job,
+      status: 'running',
       progress: [{ source: 'main', chunks: 2, maxSeq: 1, frontier: 1, lines: 250, lastCaptured: undefined }],
       levels: {},
       streams: {},
