@@ -57,7 +57,8 @@ export class FlushCadenceKeeper {
   #output = false;
   /**
    * Until when lines printed before the last read may still be held unsealed (that read's start
-   * plus the flush interval then): a watch that starts while a job is silent still finds them.
+   * plus the idle flush interval, the longest a chunk waits): a watch that starts while the job is
+   * silent still finds them.
    */
   #heldUntil = 0;
   /** No read is scheduled until the job prints ({@link nextReadDelay} said so). */
@@ -109,7 +110,7 @@ export class FlushCadenceKeeper {
   }
 
   #read(): void {
-    if (this.#output) this.#heldUntil = this.#now() + this.#current.intervalMs;
+    if (this.#output) this.#heldUntil = this.#now() + this.#o.policy.idleFlushIntervalMs;
     this.#output = false;
     const read = this.#o.read().catch((error: unknown): WatchRead => ({ kind: 'failed', error: error as Error }));
     this.#reading = read.then((read) => {

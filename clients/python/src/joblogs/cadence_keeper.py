@@ -66,7 +66,8 @@ class CadenceKeeper:
         self._cv = threading.Condition()
         self._output = False
         # Until when lines printed before the last read may still be held unsealed (that read's
-        # start plus the flush interval then): a watch that starts while the job is silent finds them.
+        # start plus the idle flush interval, the longest a chunk waits): a watch that starts while
+        # the job is silent still finds them.
         self._held_until = 0
         self._stopped = False
         self._thread: Optional[threading.Thread] = None
@@ -118,7 +119,7 @@ class CadenceKeeper:
                 if self._stopped:
                     return
                 if self._output:
-                    self._held_until = self._now() + self._current.interval_ms
+                    self._held_until = self._now() + self._policy.idle_flush_interval_ms
                 self._output = False
             last_read = self._now()
             self._read_once()

@@ -95,7 +95,7 @@ describe('Spool', () => {
   });
 
   it('refuses a state file it did not write', async () => {
-    (await Spool.open(dir, dir)).spool.release();
+    await (await Spool.open(dir, dir)).spool.release();
     writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ nextSeq: 0, nextLine: 0, droppedLines: 0 }));
     await expect(Spool.open(dir, dir)).rejects.toThrow(/state.*MAC/);
   });
