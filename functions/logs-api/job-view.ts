@@ -74,11 +74,11 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
 }
 
 /**
- * A record's lines are searchable within a refresh or two of the record (1 s each; a loaded cluster
- * lags): after this long, fewer documents than recorded means some aged out, not that they are on
- * their way (the archive answers for them, as before).
+ * A record's lines are searchable within a refresh or two of the record (1 s each; a loaded
+ * cluster's refreshes lag, so a wide margin): after this long, fewer documents than recorded means
+ * some aged out, not that they are on their way (the archive answers for them, as before).
  */
-const SEARCHABLE_WITHIN_MS = 60_000;
+const SEARCHABLE_WITHIN_MS = 5 * 60_000;
 
 /** Whether the lines of the job's recent chunk records are searchable: as many of its documents as the records say were written (`recordedDocuments`). */
 async function linesSearchable(jobId: string, recorded: { documents: number; lastAt: number | undefined }, deps: LogsApiDeps): Promise<boolean> {
