@@ -13,7 +13,7 @@
 import { setupCluster, type SetupReport } from '../shared/adapters/search/setup.js';
 import { secretSigner } from '../shared/adapters/search/signers.js';
 import { httpTransport } from '../shared/adapters/search/transport.js';
-import { storedAsWritten, templateRequests, type ClusterKind } from '../shared/core/cluster/index.js';
+import { storedAsWritten, templateNames, templateRequests, type ClusterKind } from '../shared/core/cluster/index.js';
 import type { ProvisionedStack } from './stack/stack-file.js';
 
 export interface EsEndpoint {
@@ -178,6 +178,25 @@ export async function installStoredAsWrittenTemplates(target: KindedTarget, stag
   const { plan } = await installStageTemplates(target, stage, retentionDays);
   for (const request of templateRequests({ stage, retentionDays, plan: storedAsWritten(plan) }))
     await esRequest(target, request.method, request.path, request.body);
+}
+
+/**
+ * Points one data stream at the component templates of `stage` (an index template above the
+ * stages' own, priority 300), with `settings` on top: its next backing index takes them. For tests
+ * that need one stream shaped otherwise than the stage's — stored as before, never refreshed.
+ */
+export async function overrideStreamTemplates(
+  es: EsTarget,
+  o: { name: string; dataStream: string; stage: string; settings?: Record<string, unknown> },
+): Promise<void> {
+  const names = templateNames(o.stage);
+  await esRequest(es, 'PUT', `/_index_template/${o.name}`, {
+    index_patterns: [o.dataStream],
+    data_stream: {},
+    priority: 400,
+    composed_of: [names.mappings, names.settings],
+    ...(o.settings ? { template: { settings: o.settings } } : {}),
+  });
 }
 
 /**

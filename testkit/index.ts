@@ -16,6 +16,7 @@ export {
   jobDocuments,
   leafFields,
   mappingFieldCount,
+  overrideStreamTemplates,
   refresh,
   resetDataStream,
   type EsEndpoint,

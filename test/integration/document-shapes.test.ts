@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateNames } from '../../shared/core/cluster/index.js';
-import { discardSink, esRequest, eventually, installStoredAsWrittenTemplates, registerTestJob, shipLines } from '../../testkit/index.js';
+import {
+  discardSink,
+  esRequest,
+  eventually,
+  installStoredAsWrittenTemplates,
+  overrideStreamTemplates,
+  registerTestJob,
+  shipLines,
+} from '../../testkit/index.js';
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
@@ -116,13 +124,7 @@ beforeAll(async () => {
 
   // Before: this stream's next backing index takes the templates every stage had before issue 17.
   await installStoredAsWrittenTemplates(stack, OLD_STAGE);
-  const old = templateNames(OLD_STAGE);
-  await esRequest(stack.info.elasticsearch, 'PUT', `/_index_template/${OLD_TEMPLATE}`, {
-    index_patterns: [dataStream],
-    data_stream: {},
-    priority: 400,
-    composed_of: [old.mappings, old.settings],
-  });
+  await overrideStreamTemplates(stack.info.elasticsearch, { name: OLD_TEMPLATE, dataStream, stage: OLD_STAGE });
   await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_rollover`).catch(() => undefined); // a stream left by an earlier run
   await registerTestJob(stack.s3, stack.bucket, oldJob, OWNER);
   await registerTestJob(stack.s3, stack.bucket, mixedJob, OWNER);
@@ -138,13 +140,7 @@ beforeAll(async () => {
 
   // The upgrade: the stage's current templates from the next backing index on (OpenSearch refuses
   // to delete a template a data stream uses, so the override is pointed at them instead).
-  const current = templateNames(stack.info.resources.stage);
-  await esRequest(stack.info.elasticsearch, 'PUT', `/_index_template/${OLD_TEMPLATE}`, {
-    index_patterns: [dataStream],
-    data_stream: {},
-    priority: 400,
-    composed_of: [current.mappings, current.settings],
-  });
+  await overrideStreamTemplates(stack.info.elasticsearch, { name: OLD_TEMPLATE, dataStream, stage: stack.info.resources.stage });
   await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_rollover`);
   await ship(mixedJob, 'late', 5);
   await complete(mixedJob);

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { templateNames } from '../../shared/core/cluster/index.js';
 import { chunksIndex } from '../../shared/core/logs/index.js';
 import {
   discardSink,
   esRequest,
   eventually,
+  overrideStreamTemplates,
   registerTestJob,
   shipLines,
   startHttpFaultProxy,
@@ -385,14 +385,8 @@ describe('logs API: complete means searchable', () => {
     esRequest(stack.info.elasticsearch, 'PUT', `/${dataStream}/_settings`, { index: { refresh_interval: interval } }).catch(() => undefined);
   beforeAll(async () => {
     dataStream = `logs-${DATASET}-${stack.info.resources.stage}`;
-    const current = templateNames(stack.info.resources.stage);
-    await esRequest(stack.info.elasticsearch, 'PUT', `/_index_template/${TEMPLATE}`, {
-      index_patterns: [dataStream],
-      data_stream: {},
-      priority: 400,
-      composed_of: [current.mappings, current.settings],
-      template: { settings: { 'index.refresh_interval': '-1' } },
-    });
+    const stage = stack.info.resources.stage;
+    await overrideStreamTemplates(stack.info.elasticsearch, { name: TEMPLATE, dataStream, stage, settings: { 'index.refresh_interval': '-1' } });
     await setRefresh('-1'); // a stream an earlier run left (a test cluster may not delete data streams)
   });
   afterAll(async () => {

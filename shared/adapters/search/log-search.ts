@@ -48,7 +48,7 @@ export function clusterLogSearch(transport: ClusterTransport, o: { kind: Cluster
  * Before the second try: a backing index created a moment ago (the first line of a stage, a
  * rollover) answers "no shard available" for ~100 ms after its shard has started.
  */
-export const RETRY_AFTER_MS = 250;
+const RETRY_AFTER_MS = 250;
 
 /**
  * One more try, {@link RETRY_AFTER_MS} later, when there was no answer or a gateway/overload
