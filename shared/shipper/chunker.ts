@@ -51,8 +51,9 @@ export class Chunker {
 
   /** Adds one frame (nothing of `frame` is kept); `seal` receives every body this seals (the one before it, and/or the one it fills). */
   add(frame: Frame, seal: (body: SealedBody) => void): void {
-    const need = maxFrameBytes(frame.bytes.length) + 1;
-    if (this.#length + need > this.#buffer.length) this.#grow(need);
+    // Room for the worst case (every byte escaped) is rarely used: where the chunk lacks it, the
+    // frame's exact size decides, instead of a bigger buffer for room it almost never takes.
+    if (this.#length + maxFrameBytes(frame.bytes.length) + 1 > this.#buffer.length) this.#makeRoom(this.#writer.size(frame) + 1, seal);
     const start = this.#length;
     let end = this.#writer.write(this.#buffer, start, frame);
     this.#buffer[end++] = LF;
@@ -60,10 +61,7 @@ export class Chunker {
       // The frame does not fit: seal what came before it, and start the next chunk with it.
       const next = this.#allocate(end - start);
       this.#buffer.copy(next, 0, start, end);
-      seal({ body: this.#buffer.subarray(0, start), lines: this.#lines, startTime: this.#startTime });
-      this.#buffer = next;
-      this.#lines = 0;
-      this.#hurryAt = undefined;
+      this.#sealAndSwap(next, seal);
       end -= start;
     }
     if (this.#lines === 0) this.#startTime = frame.time;
@@ -126,8 +124,24 @@ export class Chunker {
     return Buffer.allocUnsafeSlow(Math.max(atLeast, this.#standardSize()));
   }
 
+  /** Makes room for a frame of `size` bytes: seals the chunk first when the frame would take it past its bound. */
+  #makeRoom(size: number, seal: (body: SealedBody) => void): void {
+    if (this.#lines > 0 && this.#length + size > this.#options.maxChunkBytes) this.#sealAndSwap(this.#allocate(size), seal);
+    if (this.#length + size > this.#buffer.length) this.#grow(size);
+  }
+
+  /** Seals the chunk so far and goes on with an empty one in `next`. */
+  #sealAndSwap(next: Buffer, seal: (body: SealedBody) => void): void {
+    seal({ body: this.#buffer.subarray(0, this.#length), lines: this.#lines, startTime: this.#startTime });
+    this.#buffer = next;
+    this.#length = 0;
+    this.#lines = 0;
+    this.#hurryAt = undefined;
+  }
+
+  /** Only the first frame of an empty chunk can be larger than its buffer: it fills the chunk alone. */
   #grow(need: number): void {
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.#length + need, this.#buffer.length * 2));
+    const bigger = Buffer.allocUnsafeSlow(this.#length + need);
     this.#buffer.copy(bigger, 0, 0, this.#length);
     this.#buffer = bigger;
   }

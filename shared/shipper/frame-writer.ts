@@ -73,6 +73,14 @@ export class FrameWriter {
     }
     return put(out, o, TERMINATOR_TAIL[frame.terminator]);
   }
+
+  /** The bytes {@link write} takes for `frame`, found without writing it (newline excluded). */
+  size(frame: Frame): number {
+    const head = this.#heads.get(frame.time, frame.stream).length + decimalDigits(frame.line) + (frame.mark ? MARKS[frame.mark].length : 0);
+    const body = jsonStringBodyBytes(frame.bytes);
+    const payload = body < 0 ? BASE64_KEY.length + Math.ceil(frame.bytes.length / 3) * 4 : MESSAGE_KEY.length + body;
+    return head + payload + TERMINATOR_TAIL[frame.terminator].length;
+  }
 }
 
 /** Copies a short constant: a loop beats `Buffer.copy`'s native call at a few dozen bytes. */
@@ -81,9 +89,14 @@ function put(out: Buffer, offset: number, bytes: Buffer): number {
   return offset + bytes.length;
 }
 
-function writeDecimal(out: Buffer, offset: number, value: number): number {
+function decimalDigits(value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
+}
+
+function writeDecimal(out: Buffer, offset: number, value: number): number {
+  const digits = decimalDigits(value);
   let rest = value;
   for (let i = offset + digits - 1; i >= offset; i--) {
     out[i] = 0x30 + (rest % 10);
@@ -136,4 +149,17 @@ function writeJsonStringBody(out: Buffer, offset: number, src: Buffer): number {
   // Pure ASCII is valid UTF-8; only lines with other bytes are checked.
   if ((high & 0x80) !== 0 && !isUtf8(src)) return -1;
   return o;
+}
+
+/** What {@link writeJsonStringBody} would write for `src`, in bytes; -1 when `src` is not valid UTF-8. */
+function jsonStringBodyBytes(src: Buffer): number {
+  let bytes = src.length;
+  let high = 0;
+  for (let i = 0; i < src.length; i++) {
+    const b = src[i]!;
+    high |= b;
+    if (NEEDS_ESCAPE[b] === 0) continue;
+    bytes += b === 0x22 || b === 0x5c || SHORT_ESCAPE[b] !== 0 ? 1 : 5;
+  }
+  return (high & 0x80) !== 0 && !isUtf8(src) ? -1 : bytes;
 }

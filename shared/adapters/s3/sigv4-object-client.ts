@@ -68,7 +68,7 @@ export class SigV4ObjectClient implements S3ObjectClient {
     const headers: Record<string, string> = { 'content-type': r.contentType };
     for (const [name, value] of Object.entries(r.metadata ?? {})) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
     if (r.ifNoneMatch) headers['if-none-match'] = r.ifNoneMatch;
-    await this.#send({ method: 'PUT', ...r, headers, body: Buffer.from(r.body) }, o);
+    await this.#send({ method: 'PUT', ...r, headers, body: typeof r.body === 'string' ? Buffer.from(r.body) : r.body }, o);
   }
 
   async headObject(r: ObjectRef, o?: S3CallOptions): Promise<{ metadata: Record<string, string> }> {

@@ -60,4 +60,53 @@ describe('Chunker', () => {
     expect(chunker.lines).toBe(0);
     expect(chunker.take(11)).toEqual({ body: Buffer.alloc(0), lines: 0, startTime: 11 });
   });
+
+  describe('with lines of every length, some needing escapes or not UTF-8', () => {
+    const maxChunkBytes = 64 * 1024;
+    /** Mostly short lines, one in 97 of 4–40 KiB; quotes, control bytes and invalid UTF-8 here and there. */
+    const frames: Frame[] = Array.from({ length: 3000 }, (_, i) => {
+      const length = i % 97 === 0 ? 4096 + ((i * 7919) % 36_000) : 20 + ((i * 31) % 300);
+      const bytes = Buffer.alloc(length, 0x61 + (i % 26));
+      if (i % 5 === 0) bytes[length >> 1] = 0x22;
+      if (i % 11 === 0) bytes[length >> 2] = 0x01;
+      if (i % 389 === 0) bytes[0] = 0xff;
+      return { time: i, stream: 'stdout', line: i, bytes, terminator: '\n' };
+    });
+    /** Every body sealed, each recycled as the framer does once it is gzipped, then what is left. */
+    const chunk = (): SealedBody[] => {
+      const chunker = new Chunker({ maxChunkBytes, flushIntervalMs: 1000 });
+      const sealed: SealedBody[] = [];
+      const keep = (body: SealedBody) => {
+        sealed.push({ ...body, body: Buffer.from(body.body) });
+        chunker.recycle(body.body);
+      };
+      for (const f of frames) chunker.add(f, keep);
+      keep(chunker.take(frames.length));
+      return sealed;
+    };
+
+    it('seals exactly the frames encodeFrame writes, in order, and fills each chunk as far as the bound allows', () => {
+      const sealed = chunk();
+      expect(Buffer.concat(sealed.map((s) => s.body)).toString('latin1')).toBe(frames.map((f) => `${encodeFrame(f)}\n`).join(''));
+      let next = 0;
+      for (const [i, s] of sealed.entries()) {
+        next += s.lines;
+        if (s.lines > 1) expect(s.body.length).toBeLessThanOrEqual(maxChunkBytes);
+        const following = frames[next];
+        if (i < sealed.length - 1 && following && s.body.length < maxChunkBytes) expect(s.body.length + size(following)).toBeGreaterThan(maxChunkBytes);
+      }
+      expect(next).toBe(frames.length);
+    });
+
+    it('reuses the memory of recycled bodies: lines near the end of a chunk never make it allocate a bigger one', () => {
+      const chunker = new Chunker({ maxChunkBytes, flushIntervalMs: 1000 });
+      const memory = new Set<ArrayBufferLike>();
+      const recycle = (s: SealedBody) => {
+        memory.add(s.body.buffer);
+        chunker.recycle(s.body);
+      };
+      for (const f of frames) chunker.add(f, recycle);
+      expect(memory.size).toBeLessThanOrEqual(2);
+    });
+  });
 });

@@ -7,10 +7,14 @@ import { seededRandom as random } from '../../../../testkit/index.js';
 const T = Date.parse('2026-11-25T10:00:00.123Z');
 const TERMINATORS: FrameTerminator[] = ['\n', '\r\n', '\r', ''];
 
+/** What FrameWriter writes for `frame`, checked against the bound and against the size it says beforehand. */
 function written(frame: Frame): Buffer {
   const out = Buffer.alloc(maxFrameBytes(frame.bytes.length) + 8, 0xee);
-  const end = new FrameWriter().write(out, 4, frame);
+  const writer = new FrameWriter();
+  const size = writer.size(frame);
+  const end = writer.write(out, 4, frame);
   expect(end - 4).toBeLessThanOrEqual(maxFrameBytes(frame.bytes.length));
+  if (end - 4 !== size) throw new Error(`size() said ${size} bytes, write() wrote ${end - 4} for ${frame.bytes.toString('hex')}`);
   return out.subarray(4, end);
 }
 
@@ -29,7 +33,14 @@ describe('FrameWriter', () => {
   it.each(awkward)('writes %s byte for byte as encodeFrame does, with every terminator', (_name, bytes) => {
     for (const terminator of TERMINATORS) {
       for (const line of [0, 7, 10, 123_456_789, Number.MAX_SAFE_INTEGER]) {
-        const frame: Frame = { time: T, stream: line % 2 === 0 ? 'stdout' : 'stderr', line, bytes, terminator };
+        const frame: Frame = {
+          time: T,
+          stream: line % 2 === 0 ? 'stdout' : 'stderr',
+          line,
+          bytes,
+          terminator,
+          ...(line === 7 ? { mark: 'continue' as const } : {}),
+        };
         expect(written(frame).equals(Buffer.from(encodeFrame(frame)))).toBe(true);
         expect(decodeFrame(written(frame).toString('utf8'))).toEqual(frame);
       }
