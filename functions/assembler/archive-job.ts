@@ -1,106 +1,220 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { JobRecord } from '../../shared/adapters/s3/job-store.js';
-import { ArchiveBuilder, archiveKeys, compareKeys, keyOf, type ArchiveIndex, type ArchiveRecord } from '../../shared/core/archive/index.js';
-import { planAssembly, type SourcePlan } from '../../shared/core/download/index.js';
+import { UploadGoneError, type ObjectWriter } from '../../shared/adapters/s3/multipart-writer.js';
+import {
+  ARCHIVE_RESUME_VERSION,
+  ArchiveBuilder,
+  archiveKeys,
+  parseArchiveResume,
+  type ArchiveIndex,
+  type ArchiveResume,
+  type ChunkProgressFields,
+  type PendingMember,
+} from '../../shared/core/archive/index.js';
+import type { ArchiveContinuation } from '../../shared/core/download/index.js';
+import { planAssembly, type AssemblyPlan } from '../../shared/core/download/index.js';
 import { DeadlineError } from '../../shared/core/errors.js';
-import { dryIndexer, progressOf, type ChunkDocuments, type DocumentJson } from './archive-documents.js';
+import { dryIndexer, progressOf, type DocumentJson } from './archive-documents.js';
+import { firstLane, SourceLane, type LanePosition } from './archive-lanes.js';
 import type { AssemblerDeps } from './deps.js';
 
 const gzipAsync = promisify(gzip);
-const MERGED = { kind: 'merged' } as const;
 
 export type ArchiveOutcome =
   | { kind: 'not-found' }
   | { kind: 'unregistered' }
   /** Archived only once every source is final: a running job's documents are still in the cluster. */
   | { kind: 'running' }
-  | { kind: 'archived'; key: string; records: number; members: number; bytes: number };
+  | { kind: 'archived'; key: string; records: number; members: number; bytes: number; invocations: number }
+  /** Stopped after a part before the deadline: the build goes on in another invocation from its saved state. */
+  | { kind: 'continued'; continuation: ArchiveContinuation; records: number; parts: number }
+  /** A continuation whose build another delivery already finished, or whose state another build has replaced. */
+  | { kind: 'obsolete' };
 
 /**
  * Builds a finished job's archive (docs/archive.md): every document the indexer writes for its
  * chunks, in the merged order, as gzip members of NDJSON plus an index — what the logs API
  * answers from once the job's documents have aged out of the cluster. Deterministic: the same
- * chunks always give the same objects, so a repeated request rewrites the same bytes.
+ * chunks always give the same objects, so a repeated request rewrites the same bytes. A job too
+ * big for one invocation stops after a part when the next one would not fit before the deadline,
+ * leaves its state beside the archive and goes on from there in the next invocation
+ * (`continuation`): part boundaries depend only on the content, so the result is the same bytes.
  */
 export async function archiveJob(
   jobId: string,
   record: Pick<JobRecord, 'registration' | 'job'>,
   deps: AssemblerDeps,
   deadlineAt: number,
+  continuation?: ArchiveContinuation,
 ): Promise<ArchiveOutcome> {
   const { registration, job } = record;
   if (!job) return { kind: 'not-found' };
   if (!registration) return { kind: 'unregistered' };
   if (!job.complete) return { kind: 'running' };
+  const resumed = continuation ? await readResume(jobId, continuation, deps) : undefined;
+  if (continuation && !resumed) return { kind: 'obsolete' };
   const plan = planAssembly(job, await deps.listing.listJobChunks(jobId));
-  const keys = archiveKeys(jobId, deps.config.downloadPrefix);
-  const read = dryIndexer({ config: deps.config, chunks: deps.chunks, now: deps.now });
-  const chunkRecords: Array<DocumentJson> = [];
-  const lanes = plan.sources.map((s) => sourceDocuments(s, (seq) => read(jobId, s.source, seq), chunkRecords));
-  const builder = new ArchiveBuilder(jobId);
-  const writer = deps.downloads.create(keys.records, 'application/gzip');
-  const place = async (member: ReturnType<ArchiveBuilder['flush']>) => {
-    if (!member) return;
-    const compressed = await gzipAsync(member.text, { level: deps.config.gzipLevel });
-    await writer.write(compressed);
-    builder.placed(member, compressed.length);
-  };
+  const build = await ArchiveBuild.open(jobId, plan, deps, resumed);
   try {
-    for await (const record of mergeLanes(lanes)) {
-      await place(builder.add(record));
-      if (deps.now() >= deadlineAt) throw new DeadlineError(`Deadline reached while archiving job ${jobId}`);
-    }
-    await place(builder.flush());
-    const index = builder.index(progressOf(chunkRecords));
-    if (index.bytes === 0) await writer.write(Buffer.alloc(0));
-    await writer.finish({ records: String(index.records) });
-    await writeIndex(keys.index, index, deps);
-    return { kind: 'archived', key: keys.index, records: index.records, members: index.members.length, bytes: index.bytes };
+    return await build.run(new PartClock(deps.now, deadlineAt, deps.config.deadlineHeadroomMs));
   } catch (error) {
-    await writer.abort();
+    if (resumed && error instanceof UploadGoneError) return { kind: 'obsolete' };
+    // A continuation's upload is left for the retry of its message, which goes on from the same state.
+    if (!resumed) await build.abort();
     throw error;
   }
 }
 
-async function writeIndex(key: string, index: ArchiveIndex, deps: AssemblerDeps): Promise<void> {
-  const writer = deps.downloads.create(key, 'application/json');
-  await writer.write(Buffer.from(JSON.stringify(index), 'utf8'));
-  await writer.finish({});
+/** The state of a build that stopped, if it is the one `continuation` goes on with (same upload). */
+async function readResume(jobId: string, continuation: ArchiveContinuation, deps: AssemblerDeps): Promise<ArchiveResume | undefined> {
+  const text = await deps.archives.readResume(jobId);
+  const state = text === undefined ? undefined : parseArchiveResume(text, jobId);
+  return state?.upload.uploadId === continuation.uploadId ? state : undefined;
 }
 
-/** One source's documents, chunk after chunk, each chunk's sorted; its chunk records are collected on the way. */
-async function* sourceDocuments(
-  plan: SourcePlan,
-  read: (seq: number) => Promise<ChunkDocuments>,
-  chunkRecords: Array<DocumentJson>,
-): AsyncGenerator<ArchiveRecord[]> {
-  // The next chunk is read while this one's documents are merged.
-  let next = plan.present.length > 0 ? read(plan.present[0]!) : undefined;
-  for (let i = 0; i < plan.present.length; i++) {
-    const current = await next!;
-    next = i + 1 < plan.present.length ? read(plan.present[i + 1]!) : undefined;
-    next?.catch(() => undefined);
-    if (current.chunkRecord) chunkRecords.push(current.chunkRecord);
-    if (current.records.length > 0) yield current.records;
+/**
+ * When to stop: after a part, once another part would likely not be done before the deadline
+ * (the last part's time is the guess); an invocation that reaches the deadline plus half the
+ * headroom without a part boundary fails (its message is retried from the same state).
+ */
+class PartClock {
+  readonly #now: () => number;
+  readonly #deadlineAt: number;
+  readonly #hardDeadlineAt: number;
+  #lastPartAt: number;
+
+  constructor(now: () => number, deadlineAt: number, headroomMs: number) {
+    this.#now = now;
+    this.#deadlineAt = deadlineAt;
+    this.#hardDeadlineAt = deadlineAt + headroomMs / 2;
+    this.#lastPartAt = now();
+  }
+
+  /** A part was uploaded: true when the build should stop here. */
+  partDone(): boolean {
+    const now = this.#now();
+    const took = now - this.#lastPartAt;
+    this.#lastPartAt = now;
+    return now + took >= this.#deadlineAt;
+  }
+
+  checkHard(jobId: string): void {
+    if (this.#now() >= this.#hardDeadlineAt) throw new DeadlineError(`Deadline reached between parts while archiving job ${jobId}`);
   }
 }
 
-/** The sources' documents interleaved in the merged order (capture time, source, sequence). */
-async function* mergeLanes(lanes: Array<AsyncGenerator<ArchiveRecord[]>>): AsyncGenerator<ArchiveRecord> {
-  const heads = await Promise.all(lanes.map(async (lane) => ({ lane, items: (await lane.next()).value ?? [], at: 0 })));
-  for (;;) {
-    let best: (typeof heads)[number] | undefined;
-    for (const h of heads) {
-      if (h.at >= h.items.length) continue;
-      if (!best || compareKeys(keyOf(h.items[h.at]!, MERGED), keyOf(best.items[best.at]!, MERGED)) < 0) best = h;
+/** One invocation's part of an archive build: the sources' lanes, the index being built and the records file being written. */
+class ArchiveBuild {
+  readonly #jobId: string;
+  readonly #deps: AssemblerDeps;
+  readonly #lanes: SourceLane[];
+  readonly #builder: ArchiveBuilder;
+  readonly #writer: ObjectWriter;
+  readonly #chunks: Map<string, ChunkProgressFields>;
+  readonly #invocations: number;
+
+  private constructor(
+    jobId: string,
+    deps: AssemblerDeps,
+    parts: { lanes: SourceLane[]; chunks: Map<string, ChunkProgressFields>; resumed?: ArchiveResume | undefined },
+  ) {
+    const { resumed } = parts;
+    const keys = archiveKeys(jobId, deps.config.downloadPrefix);
+    this.#jobId = jobId;
+    this.#deps = deps;
+    this.#lanes = parts.lanes;
+    this.#chunks = parts.chunks;
+    this.#builder = resumed ? ArchiveBuilder.resume(resumed.index) : new ArchiveBuilder(jobId);
+    this.#writer = resumed ? deps.downloads.resume(keys.records, 'application/gzip', resumed.upload) : deps.downloads.create(keys.records, 'application/gzip');
+    this.#invocations = (resumed?.invocations ?? 0) + 1;
+  }
+
+  static async open(jobId: string, plan: AssemblyPlan, deps: AssemblerDeps, resumed: ArchiveResume | undefined): Promise<ArchiveBuild> {
+    const read = dryIndexer({ config: deps.config, chunks: deps.chunks, now: deps.now });
+    const chunks = new Map((resumed?.chunks ?? []).map((c) => [chunkId(c), c]));
+    const onChunkRecord = (doc: DocumentJson) => {
+      const fields = progressFields(doc);
+      chunks.set(chunkId(fields), fields);
+    };
+    const lanes = await Promise.all(
+      plan.sources.map((s) =>
+        SourceLane.open(
+          { source: s.source, seqs: s.present, read: (seq) => read(jobId, s.source, seq), onChunkRecord },
+          resumed && (resumed.lanes[s.source] ?? null),
+        ),
+      ),
+    );
+    return new ArchiveBuild(jobId, deps, { lanes, chunks, resumed });
+  }
+
+  /** Merges the sources' documents into members until done, or until `clock` says stop after a part. */
+  async run(clock: PartClock): Promise<ArchiveOutcome> {
+    for (let lane = firstLane(this.#lanes); lane; lane = firstLane(this.#lanes)) {
+      const record = lane.head()!;
+      await lane.take();
+      const member = this.#builder.add(record);
+      if (member && (await this.#place(member)) && clock.partDone()) return this.#stop();
+      clock.checkHard(this.#jobId);
     }
-    if (!best) return;
-    yield best.items[best.at++]!;
-    if (best.at >= best.items.length) {
-      const more = await best.lane.next();
-      best.items = more.done ? [] : more.value;
-      best.at = 0;
-    }
+    return this.#finish();
+  }
+
+  abort(): Promise<void> {
+    return this.#writer.abort();
+  }
+
+  /** Compresses and writes a full member; true when that uploaded a part (nothing is buffered). */
+  async #place(member: PendingMember): Promise<boolean> {
+    const compressed = await gzipAsync(member.text, { level: this.#deps.config.gzipLevel });
+    const uploaded = await this.#writer.write(compressed);
+    this.#builder.placed(member, compressed.length);
+    return uploaded;
+  }
+
+  async #finish(): Promise<ArchiveOutcome> {
+    const last = this.#builder.flush();
+    if (last) await this.#place(last);
+    const index = this.#builder.index(progressOf([...this.#chunks.values()].map((joblogs) => ({ joblogs }))));
+    if (index.bytes === 0) await this.#writer.write(Buffer.alloc(0));
+    await this.#writer.finish({ records: String(index.records) });
+    const keys = archiveKeys(this.#jobId, this.#deps.config.downloadPrefix);
+    await this.#writeJson(keys.index, index);
+    return { kind: 'archived', key: keys.index, records: index.records, members: index.members.length, bytes: index.bytes, invocations: this.#invocations };
+  }
+
+  /** Leaves the state the next invocation goes on from: everything up to the part just uploaded. */
+  async #stop(): Promise<ArchiveOutcome> {
+    const upload = this.#writer.checkpoint()!;
+    const index: ArchiveIndex = this.#builder.index([]);
+    const lanes: Record<string, LanePosition | null> = {};
+    for (const lane of this.#lanes) lanes[lane.source] = lane.position();
+    const state: ArchiveResume = { version: ARCHIVE_RESUME_VERSION, upload, index, lanes, chunks: [...this.#chunks.values()], invocations: this.#invocations };
+    await this.#writeJson(archiveKeys(this.#jobId, this.#deps.config.downloadPrefix).resume, state);
+    return {
+      kind: 'continued',
+      continuation: { uploadId: upload.uploadId, invocation: this.#invocations + 1 },
+      records: index.records,
+      parts: upload.parts.length,
+    };
+  }
+
+  async #writeJson(key: string, value: unknown): Promise<void> {
+    const writer = this.#deps.downloads.create(key, 'application/json');
+    await writer.write(Buffer.from(JSON.stringify(value), 'utf8'));
+    await writer.finish({});
   }
 }
+
+/** What the summary's progress needs of a chunk record (progressOf). */
+function progressFields(doc: DocumentJson): ChunkProgressFields {
+  const j = doc['joblogs'] ?? {};
+  return {
+    source: String(j['source'] ?? ''),
+    chunk_seq: Number(j['chunk_seq']),
+    ...(typeof j['last_line'] === 'number' ? { last_line: j['last_line'] } : {}),
+    ...(typeof j['captured_to'] === 'number' ? { captured_to: j['captured_to'] } : {}),
+  };
+}
+
+const chunkId = (c: ChunkProgressFields) => `${c.chunk_seq}/${c.source}`;

@@ -78,14 +78,19 @@ async function assembleOne(request: AssembleRequest, deps: AssemblerDeps, deadli
   // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
   await withTrace(continueTrace({ traceparent: record.job?.traceparent }), async () => {
     for (const bad of record.invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job object skipped');
-    if (request.archive) return archived(request.jobId, await archiveJob(request.jobId, record, deps, deadlineAt), deps, stats);
+    if (request.archive) return archived(request, await archiveJob(request.jobId, record, deps, deadlineAt, request.archiveContinuation), deps, stats);
     await followUp(request, await assembleJob(request, record, deps, deadlineAt), deps, stats);
   });
 }
 
 /** Requests for one job in one batch collapse into one; continuations are never merged. */
 function addWork(work: Map<string, Work>, request: AssembleRequest, messageId: string): void {
-  const id = request.continuation ? `continuation:${messageId}:${work.size}` : request.archive ? `archive:${request.jobId}` : request.jobId;
+  const id =
+    request.continuation || request.archiveContinuation
+      ? `continuation:${messageId}:${work.size}`
+      : request.archive
+        ? `archive:${request.jobId}`
+        : request.jobId;
   const existing = work.get(id);
   if (!existing) {
     work.set(id, { request: { ...request }, messageIds: [messageId] });
@@ -148,7 +153,8 @@ async function scheduleRecheck(request: AssembleRequest, missingChunks: number, 
   await deps.queue.send({ jobId: request.jobId, recheck: next }, MAX_DELAY_SECONDS);
 }
 
-function archived(jobId: string, outcome: ArchiveOutcome, deps: AssemblerDeps, stats: AssembleStats): void {
+async function archived(request: AssembleRequest, outcome: ArchiveOutcome, deps: AssemblerDeps, stats: AssembleStats): Promise<void> {
+  const { jobId } = request;
   const log = deps.logger;
   switch (outcome.kind) {
     case 'not-found':
@@ -160,9 +166,22 @@ function archived(jobId: string, outcome: ArchiveOutcome, deps: AssemblerDeps, s
     case 'running':
       stats.running++;
       return log.info({ jobId }, 'job still running: archived when every source is final');
+    case 'obsolete':
+      stats.obsolete++;
+      return log.warn({ jobId, invocation: request.archiveContinuation?.invocation }, 'archive continuation obsolete: its build was finished or replaced');
+    case 'continued':
+      stats.continued++;
+      await deps.queue.send({ jobId, archive: true, archiveContinuation: outcome.continuation });
+      return log.info(
+        { jobId, parts: outcome.parts, records: outcome.records, invocation: outcome.continuation.invocation },
+        'deadline near: archive build continues in a new invocation',
+      );
     case 'archived':
       stats.archived++;
-      return log.info({ jobId, key: outcome.key, records: outcome.records, members: outcome.members, bytes: outcome.bytes }, 'archive built');
+      return log.info(
+        { jobId, key: outcome.key, records: outcome.records, members: outcome.members, bytes: outcome.bytes, invocations: outcome.invocations },
+        'archive built',
+      );
   }
 }
 

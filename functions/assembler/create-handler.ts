@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../shared/adapters/logger.js';
+import { s3ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import { s3ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { s3DeadLetterWriter } from '../../shared/adapters/s3/dead-letter-writer.js';
@@ -16,13 +17,17 @@ import { assembleBatch } from './assemble-batch.js';
 import type { AssemblerDeps } from './deps.js';
 
 /** The assembler's adapters over one S3 client (made once per container). */
-export function assemblerAdapters(config: AssemblerConfig, s3: S3Client): Pick<AssemblerDeps, 'jobs' | 'chunks' | 'listing' | 'downloads' | 'deadLetters'> {
+export function assemblerAdapters(
+  config: AssemblerConfig,
+  s3: S3Client,
+): Pick<AssemblerDeps, 'jobs' | 'chunks' | 'listing' | 'downloads' | 'archives' | 'deadLetters'> {
   const bucket = config.logBucket;
   return {
     jobs: s3JobStore(s3, { bucket, jobPrefix: config.jobPrefix, downloadPrefix: config.downloadPrefix }),
     chunks: s3ChunkStore(s3),
     listing: s3ChunkListing(s3, { bucket, chunkPrefix: config.chunkPrefix }),
     downloads: s3ObjectWriters(s3, { bucket, partBytes: config.partBytes }),
+    archives: s3ArchiveStore(s3, { bucket, downloadPrefix: config.downloadPrefix }),
     deadLetters: s3DeadLetterWriter(s3, { bucket, prefix: config.deadLetterPrefix }),
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/adapters/logger.js';
+import type { ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import type { ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
@@ -13,8 +14,10 @@ export interface AssemblerDeps {
   jobs: JobStore;
   chunks: ChunkStore;
   listing: ChunkListing;
-  /** Writers of download files (multipart, resumable). */
+  /** Writers of download files and archives (multipart, resumable). */
   downloads: ObjectWriters;
+  /** Where an archive build that stopped left its state (docs/archive.md). */
+  archives: Pick<ArchiveStore, 'readResume'>;
   /** The assembler's own queue: delayed retries, rechecks and continuations. */
   queue: AssembleQueue;
   deadLetters: DeadLetterWriter;

@@ -15,11 +15,13 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { quickAssembler, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
+import { archiveJob } from '../../functions/assembler/archive-job.js';
 import { readAndAssembleJob } from '../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../functions/assembler/deps.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
+import { archiveKeys } from '../../shared/core/archive/index.js';
 import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { registerTestJob } from '../../testkit/jobs.js';
 import { discardSink, eventually, readObject } from '../../testkit/index.js';
@@ -71,6 +73,23 @@ async function putMarker(marker: Partial<JobMarker> & { jobId: string; source: s
   const full: JobMarker = { version: 1, startedAt: new Date(T0).toISOString(), ...marker };
   if (full.status === 'final') full.endedAt ??= new Date().toISOString();
   await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(full.jobId, full.source, full.status), Body: JSON.stringify(full) }));
+}
+
+/** A finished job of ~20 MiB of barely compressible text in 20 chunks: at least three 5 MiB parts, for its download file and its archive. */
+async function givenLargeJob(): Promise<{ jobId: string; lines: number }> {
+  const jobId = await newJob();
+  const chunks = 20;
+  let n = 0;
+  for (let seq = 0; seq < chunks; seq++) {
+    const lines: Line[] = Array.from({ length: 1000 }, () => ({
+      time: T0 + n * 3,
+      stream: 'stdout' as const,
+      text: `${n++} ${randomBytes(768).toString('base64')}`,
+    }));
+    await putChunk(jobId, 'main', seq, lines, seq * 1000);
+  }
+  await putMarker({ jobId, source: 'main', status: 'final', lastSeq: chunks - 1, lineCount: n, exitCode: 0 });
+  return { jobId, lines: n };
 }
 
 async function head(jobId: string) {
@@ -221,19 +240,7 @@ describe('download assembly on the local stack', () => {
   });
 
   it('continues a large assembly across invocations from where each stopped, byte-identical to a single run, and the same object when run again', async () => {
-    const jobId = await newJob();
-    // ~20 MiB of barely compressible text: at least three 5 MiB parts.
-    const chunks = 20;
-    let n = 0;
-    for (let seq = 0; seq < chunks; seq++) {
-      const lines: Line[] = Array.from({ length: 1000 }, () => ({
-        time: T0 + n * 3,
-        stream: 'stdout' as const,
-        text: `${n++} ${randomBytes(768).toString('base64')}`,
-      }));
-      await putChunk(jobId, 'main', seq, lines, seq * 1000);
-    }
-    await putMarker({ jobId, source: 'main', status: 'final', lastSeq: chunks - 1, lineCount: n, exitCode: 0 });
+    const { jobId, lines: n } = await givenLargeJob();
     // The queue picks the marker up too; assemble directly here for a deterministic comparison.
     const once = await readAndAssembleJob({ jobId }, directDeps({ partBytes: 5 * 1024 * 1024 }), Date.now() + 600_000);
     expect(once).toMatchObject({ kind: 'assembled', invocations: 1, metadata: { lineCount: n, gaps: 0 } });
@@ -256,6 +263,36 @@ describe('download assembly on the local stack', () => {
     expect(text).toHaveLength(n);
     text.forEach((line, i) => expect(line.split(' ')[2]).toBe(String(i)));
   }, 180_000);
+
+  it("continues a large job's archive build across invocations from the state each left, byte-identical to a single run", async () => {
+    const { jobId, lines } = await givenLargeJob();
+    const keys = archiveKeys(jobId);
+    const archive = async () => ({
+      records: await readObject(stack.s3, stack.bucket, keys.records),
+      index: (await readObject(stack.s3, stack.bucket, keys.index)).toString('utf8'),
+    });
+    // A headroom so long that no invocation fails between parts: only the stop after a part is tested.
+    const deps = directDeps({ partBytes: 5 * 1024 * 1024, deadlineHeadroomMs: 3_600_000 });
+    const record = await deps.jobs.readJob(jobId);
+    expect(await archiveJob(jobId, record, deps, Date.now() + 600_000)).toMatchObject({ kind: 'archived', records: lines, invocations: 1 });
+    const single = await archive();
+
+    // Every invocation's deadline has passed as soon as it uploads a part: one part per invocation.
+    let outcome = await archiveJob(jobId, record, deps, Date.now());
+    let invocations = 1;
+    while (outcome.kind === 'continued') {
+      expect(outcome).toMatchObject({ parts: invocations, continuation: { invocation: invocations + 1 } });
+      const state = JSON.parse((await readObject(stack.s3, stack.bucket, keys.resume)).toString('utf8'));
+      expect(state.upload.uploadId).toBe(outcome.continuation.uploadId);
+      outcome = await archiveJob(jobId, record, deps, Date.now(), outcome.continuation);
+      invocations++;
+    }
+    expect(outcome).toMatchObject({ kind: 'archived', records: lines, invocations });
+    expect(invocations).toBeGreaterThanOrEqual(3);
+    const stepped = await archive();
+    expect(stepped.records.equals(single.records)).toBe(true);
+    expect(stepped.index).toBe(single.index);
+  }, 240_000);
 
   it('assembles what exists while the job runs when asked (partial), and dead-letters a request it cannot read', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });

@@ -1,6 +1,6 @@
 /**
  * An S3 bucket in memory with the adapters the functions take (`ChunkStore`, `ChunkListing`,
- * `ObjectWriters`, `DeadLetterWriter`, `JobStore`): for unit tests that exercise a handler's logic
+ * `ObjectWriters`, `DeadLetterWriter`, `JobStore`, `ArchiveStore`): for unit tests that exercise a handler's logic
  * without a server. Integration tests use the real adapters against the local stack instead.
  *
  * @example
@@ -9,10 +9,12 @@
  * const deps = { chunks: bucket.chunkStore(), listing: bucket.listing(), downloads: bucket.writers(), … };
  */
 import { Readable } from 'node:stream';
+import type { ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import type { ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import type { JobStore } from '../../shared/adapters/s3/job-store.js';
-import type { ObjectWriter, ObjectWriters, UploadCheckpoint } from '../../shared/adapters/s3/multipart-writer.js';
+import { UploadGoneError, type ObjectWriter, type ObjectWriters, type UploadCheckpoint } from '../../shared/adapters/s3/multipart-writer.js';
+import { archiveKeys, ArchiveUnreadableError } from '../../shared/core/archive/index.js';
 import { deadLetterKey, type DeadLetterReport, type DeadLetterWriter } from '../../shared/core/batch/index.js';
 import {
   CHUNK_CONTRACT_VERSION,
@@ -43,6 +45,7 @@ export class MemoryBucket {
   /** Every dead-letter report written, in order. */
   readonly reports: DeadLetterReport[] = [];
   readonly #uploads = new Map<string, Buffer[]>();
+  #uploadCount = 0;
 
   put(key: string, body: Buffer | string, metadata: Record<string, string> = {}): void {
     this.objects.set(key, { body: Buffer.from(body), metadata });
@@ -93,7 +96,7 @@ export class MemoryBucket {
 
   writers(partBytes = 5 * 1024 * 1024): ObjectWriters {
     return {
-      create: (key, contentType) => this.#writer(key, contentType, partBytes, { uploadId: `upload-${key}`, parts: [] }),
+      create: (key, contentType) => this.#writer(key, contentType, partBytes, { uploadId: `upload-${++this.#uploadCount}-${key}`, parts: [] }),
       resume: (key, contentType, checkpoint) => this.#writer(key, contentType, partBytes, checkpoint),
     };
   }
@@ -128,6 +131,19 @@ export class MemoryBucket {
     };
   }
 
+  archiveStore(downloadPrefix = 'downloads/'): ArchiveStore {
+    const text = (key: string) => this.get(key)?.body.toString('utf8');
+    return {
+      readIndex: async (jobId) => text(archiveKeys(jobId, downloadPrefix).index),
+      readResume: async (jobId) => text(archiveKeys(jobId, downloadPrefix).resume),
+      readRange: async (jobId, offset, length) => {
+        const records = this.get(archiveKeys(jobId, downloadPrefix).records);
+        if (!records || records.body.length < offset + length) throw new ArchiveUnreadableError(`the archive records of ${jobId} are shorter than asked`);
+        return records.body.subarray(offset, offset + length);
+      },
+    };
+  }
+
   #keys(prefix: string): string[] {
     this.#check(prefix);
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
@@ -138,8 +154,12 @@ export class MemoryBucket {
   }
 
   #writer(key: string, contentType: string, partBytes: number, start: UploadCheckpoint): ObjectWriter {
+    // As S3 answers NoSuchUpload: a continuation of an upload that was completed or aborted.
+    if (start.parts.length > 0 && !this.#uploads.has(start.uploadId)) return goneWriter(key);
     const upload = { uploadId: start.uploadId, parts: [...start.parts] };
     const parts = this.#uploads.get(upload.uploadId) ?? [];
+    // Parts written after the checkpoint are written again by whoever goes on from it.
+    parts.length = start.parts.length;
     this.#uploads.set(upload.uploadId, parts);
     let buffered: Buffer[] = [];
     return {
@@ -159,4 +179,11 @@ export class MemoryBucket {
       abort: async () => void this.#uploads.delete(upload.uploadId),
     };
   }
+}
+
+function goneWriter(key: string): ObjectWriter {
+  const gone = async (): Promise<never> => {
+    throw new UploadGoneError(`Could not write ${key}: the multipart upload no longer exists`);
+  };
+  return { write: gone, finish: gone, checkpoint: () => undefined, abort: async () => undefined };
 }

@@ -78,7 +78,7 @@ export async function planPurge(jobId: string, deps: AdminDeps): Promise<PurgePl
   const [registration, markers, download, uploads, checkpoints, deadLetters, documents, chunkRecords] = await Promise.all([
     bucket.listVersions(registrationKey(jobId), { exact: true }),
     bucket.listVersions(jobMarkerPrefix(jobId)),
-    // The download file and the job's archive (docs/archive.md), which holds every line too.
+    // The download file and the job's archive (docs/archive.md), which holds every line too, with a build's saved state.
     Promise.all(downloadKeys(jobId).map((key) => bucket.listVersions(key, { exact: true }))).then((lists) => lists.flat()),
     Promise.all(downloadKeys(jobId).map((key) => bucket.listUploads(key).then((all) => all.filter((u) => u.key === key)))).then((lists) => lists.flat()),
     checkpointsOf(chunks, deps),
@@ -93,7 +93,7 @@ export async function planPurge(jobId: string, deps: AdminDeps): Promise<PurgePl
 
 const downloadKeys = (jobId: string): string[] => {
   const archive = archiveKeys(jobId);
-  return [downloadKey(jobId), archive.records, archive.index];
+  return [downloadKey(jobId), archive.records, archive.index, archive.resume];
 };
 
 /** The indexer's checkpoints of the job's chunks: their keys are hashes, so the (short-lived) prefix is listed and matched. */

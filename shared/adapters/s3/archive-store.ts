@@ -3,10 +3,15 @@ import { archiveKeys, ArchiveUnreadableError } from '../../core/archive/index.js
 import { isPermanent, StorageUnavailableError } from '../../core/errors.js';
 import { isNotFound } from './job-store.js';
 
-/** The read side of job archives (docs/archive.md): the logs API's ranged reads of `downloads/<jobId>.archive.*`. */
+/**
+ * The read side of job archives (docs/archive.md): the logs API's ranged reads of
+ * `downloads/<jobId>.archive.*`, and the assembler's read of a build's state when it goes on.
+ */
 export interface ArchiveStore {
   /** The index's text, or undefined when the job has no archive. */
   readIndex(jobId: string): Promise<string | undefined>;
+  /** The state a build that stopped at a part boundary left (`.archive.resume.json`), or undefined. */
+  readResume(jobId: string): Promise<string | undefined>;
   /** Bytes `[offset, offset + length)` of the records file. */
   readRange(jobId: string, offset: number, length: number): Promise<Buffer>;
 }
@@ -26,6 +31,9 @@ export function s3ArchiveStore(s3: S3Client, o: { bucket: string; downloadPrefix
   return {
     async readIndex(jobId) {
       return (await get(archiveKeys(jobId, o.downloadPrefix).index))?.toString('utf8');
+    },
+    async readResume(jobId) {
+      return (await get(archiveKeys(jobId, o.downloadPrefix).resume))?.toString('utf8');
     },
     async readRange(jobId, offset, length) {
       const key = archiveKeys(jobId, o.downloadPrefix).records;

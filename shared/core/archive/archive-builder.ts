@@ -43,6 +43,24 @@ export class ArchiveBuilder {
     this.#jobId = jobId;
   }
 
+  /** A builder that goes on from `index`, the {@link index} of one that stopped between members (a build continued in another invocation). */
+  static resume(index: ArchiveIndex): ArchiveBuilder {
+    const builder = new ArchiveBuilder(index.jobId);
+    builder.#members.push(...index.members);
+    Object.assign(builder.#levels, index.levels);
+    Object.assign(builder.#streams, index.streams);
+    builder.#positions.push(...index.errors.positions);
+    builder.#errors = index.errors.count;
+    builder.#records = index.records;
+    builder.#bytes = index.bytes;
+    return builder;
+  }
+
+  /** A member is being filled: the builder is not between members. */
+  get filling(): boolean {
+    return this.#open !== undefined;
+  }
+
   /** Adds the next document; returns a member once it is full. */
   add(record: ArchiveRecord): PendingMember | undefined {
     const key = lineKey({ _source: record.s }, 'merged') as [number, string, number];

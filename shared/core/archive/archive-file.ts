@@ -21,9 +21,13 @@ export const MAX_ERROR_POSITIONS = 1000;
 /** Elasticsearch counts matches up to this many (`track_total_hits`); beyond, the total is a lower bound. */
 export const TOTAL_HITS_BOUND = 10_000;
 
-export function archiveKeys(jobId: string, prefix = 'downloads/'): { records: string; index: string } {
+/**
+ * The archive's objects; `resume` is where a build that stopped at a part boundary leaves what the
+ * next invocation needs to go on (its upload, the index so far, each source's position).
+ */
+export function archiveKeys(jobId: string, prefix = 'downloads/'): { records: string; index: string; resume: string } {
   if (!isValidJobId(jobId)) throw new JobMarkerError(`Invalid job id ${JSON.stringify(jobId)}`);
-  return { records: `${prefix}${jobId}.archive.gz`, index: `${prefix}${jobId}.archive.json` };
+  return { records: `${prefix}${jobId}.archive.gz`, index: `${prefix}${jobId}.archive.json`, resume: `${prefix}${jobId}.archive.resume.json` };
 }
 
 /** A job's archive cannot be read: its index or a member is not what the assembler writes. */
@@ -61,7 +65,8 @@ const Progress = z.object({
   lastCaptured: z.optional(z.number()),
 });
 const Position = z.object({ cursor: z.string(), source: z.string(), line: z.nullable(z.int()), seq: count, time: z.string() });
-const IndexSchema = z.object({
+/** An archive index as the assembler writes it (also the index so far of a build that continues). */
+export const ArchiveIndexSchema = z.object({
   version: z.literal(ARCHIVE_VERSION),
   jobId: z.string(),
   records: count,
@@ -91,18 +96,27 @@ export interface ArchiveIndex {
 
 /** Reads an index the assembler wrote; anything else is an {@link ArchiveUnreadableError} naming what is wrong. */
 export function parseArchiveIndex(text: string, jobId: string): ArchiveIndex {
+  return checkIndex(parseArchiveJson(ArchiveIndexSchema, text, `The archive index of job ${jobId}`) as ArchiveIndex, jobId);
+}
+
+/** `text` as JSON that `schema` accepts, or an {@link ArchiveUnreadableError} saying what `what` is not. */
+export function parseArchiveJson<T>(schema: z.ZodMiniType<T>, text: string, what: string): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new ArchiveUnreadableError(`The archive index of job ${jobId} is not JSON`, { cause });
+    throw new ArchiveUnreadableError(`${what} is not JSON`, { cause });
   }
-  const parsed = IndexSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ArchiveUnreadableError(`The archive index of job ${jobId} is invalid: ${problems.join('; ')}`, { details: { problems } });
+    throw new ArchiveUnreadableError(`${what} is invalid: ${problems.join('; ')}`, { details: { problems } });
   }
-  const index = parsed.data as ArchiveIndex;
+  return parsed.data;
+}
+
+/** An index of this job whose members follow each other and cover its records file. */
+export function checkIndex(index: ArchiveIndex, jobId: string): ArchiveIndex {
   if (index.jobId !== jobId) throw new ArchiveUnreadableError(`The archive index names job ${index.jobId}, not ${jobId}`);
   let end = 0;
   for (const m of index.members) {

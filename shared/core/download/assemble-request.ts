@@ -21,18 +21,24 @@ const ContinuationSchema = z.object({
   gaps: count(0),
   invocations: count(1),
 });
-const RequestSchema = z.object({
-  jobId: z.string().check(z.refine(isValidJobId, 'invalid job id')),
-  /** Assemble what exists even while the job runs. */
-  partial: z.optional(z.boolean()),
-  /** A delayed look for late chunks after an assembly with gaps (1, 2, …). */
-  recheck: z.optional(count(1)),
-  continuation: z.optional(ContinuationSchema),
-  /** Build the job's archive (docs/archive.md), not its download file. */
-  archive: z.optional(z.boolean()),
-});
+const ArchiveContinuationSchema = z.object({ uploadId: z.string().check(z.minLength(1)), invocation: count(2) });
+const RequestSchema = z
+  .object({
+    jobId: z.string().check(z.refine(isValidJobId, 'invalid job id')),
+    /** Assemble what exists even while the job runs. */
+    partial: z.optional(z.boolean()),
+    /** A delayed look for late chunks after an assembly with gaps (1, 2, …). */
+    recheck: z.optional(count(1)),
+    continuation: z.optional(ContinuationSchema),
+    /** Build the job's archive (docs/archive.md), not its download file. */
+    archive: z.optional(z.boolean()),
+    /** Go on with an archive build that stopped after a part: its upload, and which invocation this is. */
+    archiveContinuation: z.optional(ArchiveContinuationSchema),
+  })
+  .check(z.refine((r) => !r.archiveContinuation || r.archive === true, { message: 'archiveContinuation needs archive: true', path: ['archiveContinuation'] }));
 export type AssembleRequest = z.infer<typeof RequestSchema>;
 export type Continuation = z.infer<typeof ContinuationSchema>;
+export type ArchiveContinuation = z.infer<typeof ArchiveContinuationSchema>;
 
 export type AssembleMessage = { kind: 'test' } | { kind: 'requests'; requests: AssembleRequest[] };
 

@@ -1,5 +1,5 @@
 export { parseAssembleMessage } from './assemble-request.js';
-export type { AssembleMessage, AssembleRequest, Continuation } from './assemble-request.js';
+export type { ArchiveContinuation, AssembleMessage, AssembleRequest, Continuation } from './assemble-request.js';
 export { gapWaitRemaining, planAssembly } from './assembly-plan.js';
 export type { AssemblyPlan, SourcePlan } from './assembly-plan.js';
 export { DOWNLOAD_PREFIX, DownloadStatus, downloadFileName, downloadKey, fromS3Metadata, toS3Metadata } from './download-file.js';

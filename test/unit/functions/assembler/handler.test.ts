@@ -26,6 +26,7 @@ function assembler(o: { now?: number } = {}) {
     chunks: bucket.chunkStore(),
     listing: bucket.listing(),
     downloads: bucket.writers(config.partBytes),
+    archives: bucket.archiveStore(),
     deadLetters: bucket.deadLetters(config.deadLetterPrefix),
     queue,
     logger: createLogger('test', sink),

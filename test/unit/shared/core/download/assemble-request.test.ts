@@ -30,6 +30,11 @@ describe('parseAssembleMessage', () => {
       invocations: 2,
     };
     expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', continuation }))).toEqual({ kind: 'requests', requests: [{ jobId: 'job-1', continuation }] });
+    const archiveContinuation = { uploadId: 'u', invocation: 3 };
+    expect(parseAssembleMessage(JSON.stringify({ jobId: 'job-1', archive: true, archiveContinuation }))).toEqual({
+      kind: 'requests',
+      requests: [{ jobId: 'job-1', archive: true, archiveContinuation }],
+    });
   });
 
   it.each([
@@ -41,6 +46,12 @@ describe('parseAssembleMessage', () => {
       JSON.stringify({ jobId: 'j', continuation: { upload: { uploadId: 'u', parts: [] }, cursor: {}, lines: 0, gaps: 0, invocations: 1 } }),
       'parts',
     ],
+    [
+      'an archive continuation of a download request',
+      JSON.stringify({ jobId: 'j', archiveContinuation: { uploadId: 'u', invocation: 2 } }),
+      'needs archive: true',
+    ],
+    ['an archive continuation without its upload', JSON.stringify({ jobId: 'j', archive: true, archiveContinuation: { invocation: 2 } }), 'uploadId'],
   ])('rejects %s with a clear reason', (_what, body, why) => {
     expect(() => parseAssembleMessage(body)).toThrow(MalformedMessageError);
     expect(() => parseAssembleMessage(body)).toThrow(why);
