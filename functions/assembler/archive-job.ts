@@ -18,6 +18,7 @@ import { DeadlineError } from '../../shared/core/errors.js';
 import { dryIndexer, progressOf, type DocumentJson } from './archive-documents.js';
 import { firstLane, SourceLane, type LanePosition } from './archive-lanes.js';
 import type { AssemblerDeps } from './deps.js';
+import { stillRegistered } from './still-registered.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -177,6 +178,7 @@ class ArchiveBuild {
     if (last) await this.#place(last);
     const index = this.#builder.index(progressOf([...this.#chunks.values()].map((joblogs) => ({ joblogs }))));
     if (index.bytes === 0) await this.#writer.write(Buffer.alloc(0));
+    if (!(await stillRegistered(this.#jobId, this.#deps))) return this.#purged();
     await this.#writer.finish({ records: String(index.records) });
     const keys = archiveKeys(this.#jobId, this.#deps.config.downloadPrefix);
     await this.#writeJson(keys.index, index);
@@ -185,6 +187,7 @@ class ArchiveBuild {
 
   /** Leaves the state the next invocation goes on from: everything up to the part just uploaded. */
   async #stop(): Promise<ArchiveOutcome> {
+    if (!(await stillRegistered(this.#jobId, this.#deps))) return this.#purged();
     const upload = this.#writer.checkpoint()!;
     const index: ArchiveIndex = this.#builder.index([]);
     const lanes: Record<string, LanePosition | null> = {};
@@ -197,6 +200,12 @@ class ArchiveBuild {
       records: index.records,
       parts: upload.parts.length,
     };
+  }
+
+  /** The job was purged while this build ran: nothing of it may be written back. */
+  async #purged(): Promise<ArchiveOutcome> {
+    await this.#writer.abort();
+    return { kind: 'unregistered' };
   }
 
   async #writeJson(key: string, value: unknown): Promise<void> {

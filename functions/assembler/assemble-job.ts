@@ -17,6 +17,7 @@ import {
 import type { AssemblerDeps } from './deps.js';
 import { MemberPipeline, type Snapshot } from './member-pipeline.js';
 import { ByteBudget, readSource } from './source-reader.js';
+import { stillRegistered } from './still-registered.js';
 
 /** What the chunks read ahead may hold in memory in all (every source of the job shares it). */
 const PREFETCH_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -98,8 +99,13 @@ async function writeDownload(
   );
   try {
     const stopAt = await copyItems(merge, members, () => deps.now() >= deadlineAt);
+    if (!stopAt) await members.finish(!resumed);
+    // A purge that ran meanwhile deleted the registration first: write nothing of the job back.
+    if (!(await stillRegistered(job.jobId, deps))) {
+      await writer.abort();
+      return { kind: 'unregistered' };
+    }
     if (stopAt) return { kind: 'continued', continuation: continuationAt(stopAt, writer, resumed) };
-    await members.finish(!resumed);
     const metadata = downloadMetadata({ job, registration, plan }, members);
     await writer.finish(toS3Metadata(metadata), `attachment; filename="${downloadFileName(job.jobId)}"`);
     return { kind: 'assembled', key, metadata, invocations: resumed ? resumed.invocations : 1 };

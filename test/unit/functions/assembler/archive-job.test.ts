@@ -1,11 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { archiveJob, type ArchiveOutcome } from '../../../../functions/assembler/archive-job.js';
+import { assembleJob } from '../../../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../../../functions/assembler/deps.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
 import { loadAssemblerConfig } from '../../../../shared/config/assembler-config.js';
 import { archiveKeys, parseArchiveIndex } from '../../../../shared/core/archive/index.js';
-import { encodeFrame, type JobMarker } from '../../../../shared/core/contract/index.js';
+import { encodeFrame, registrationKey, type JobMarker } from '../../../../shared/core/contract/index.js';
 import { MemoryBucket } from '../../../../testkit/fakes/memory-bucket.js';
 import { discardSink } from '../../../../testkit/index.js';
 
@@ -133,5 +134,45 @@ describe('an archive build too big for one invocation', () => {
     if (stale?.kind !== 'continued') throw new Error('expected the build to continue at least once');
     expect(await archiveJob(JOB, record, deps, NOW, stale.continuation)).toEqual({ kind: 'obsolete' });
     expect(parseArchiveIndex(archiveOf(bucket).index, JOB).records).toBeGreaterThan(0);
+  });
+});
+
+describe('a purge while the job is being assembled or archived', () => {
+  /** Deps whose chunk reads delete the job's registration after the first, as `joblogs admin purge` does first. */
+  function purgedDuringTheBuild(bucket: MemoryBucket): AssemblerDeps {
+    const deps = depsOf(bucket);
+    let reads = 0;
+    const open = deps.chunks.open;
+    return {
+      ...deps,
+      chunks: {
+        ...deps.chunks,
+        open: async (...args) => {
+          if (++reads === 2) bucket.objects.delete(registrationKey(JOB));
+          return open(...args);
+        },
+      },
+    };
+  }
+  const leftovers = (bucket: MemoryBucket) => [...bucket.objects.keys()].filter((k) => k.startsWith('downloads/'));
+
+  it('writes no archive back, and leaves no state to go on from', async () => {
+    const bucket = givenBigJob();
+    const deps = purgedDuringTheBuild(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    expect(await archiveJob(JOB, record, deps, LATER)).toEqual({ kind: 'unregistered' });
+    expect(await archiveJob(JOB, record, deps, NOW)).toEqual({ kind: 'unregistered' });
+    expect(leftovers(bucket)).toEqual([]);
+  });
+
+  it('writes no download file back, in one invocation or when it would stop after a part', async () => {
+    const bucket = givenBigJob();
+    const deps = purgedDuringTheBuild(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    expect(await assembleJob({ jobId: JOB }, record, deps, LATER)).toEqual({ kind: 'unregistered' });
+    expect(await assembleJob({ jobId: JOB }, record, { ...deps, config: { ...deps.config, memberBytes: 64 * 1024 } }, NOW)).toEqual({
+      kind: 'unregistered',
+    });
+    expect(leftovers(bucket)).toEqual([]);
   });
 });
