@@ -55,10 +55,10 @@ export class SourceLane {
     return this.#records[this.#at];
   }
 
-  /** The head was taken: moves past it, reading the next chunk when this one is done. */
-  async take(): Promise<void> {
+  /** The head was taken: moves past it; a promise only when the next chunk has to be read (await it before the next {@link head}). */
+  take(): Promise<void> | undefined {
     this.#at++;
-    await this.#skipDone();
+    return this.#at < this.#records.length ? undefined : this.#skipDone();
   }
 
   /** Where this lane stands; null once every chunk is done. */
