@@ -2,7 +2,6 @@ export { ArchiveBuilder, ERROR_LEVELS } from './archive-builder.js';
 export type { PendingMember } from './archive-builder.js';
 export {
   ARCHIVE_VERSION,
-  ArchiveIndexSchema,
   archiveKeys,
   ArchiveUnreadableError,
   MAX_ERROR_POSITIONS,
