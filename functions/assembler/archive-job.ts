@@ -31,7 +31,19 @@ export type ArchiveOutcome =
   /** Stopped after a part before the deadline: the build goes on in another invocation from its saved state. */
   | { kind: 'continued'; continuation: ArchiveContinuation; records: number; parts: number }
   /** A continuation whose build another delivery already finished, or whose state another build has replaced. */
-  | { kind: 'obsolete' };
+  | { kind: 'obsolete' }
+  /** An `ifMissing` request for a job that has an archive, or whose build saved its state lately. */
+  | { kind: 'underway' };
+
+/** A build that saved no state for this long is taken as dead (3 × the assembler's 300 s timeout): an `ifMissing` request starts a new one. */
+export const BUILD_UNDERWAY_MS = 15 * 60_000;
+
+export interface ArchiveRequest {
+  /** Go on with a build that stopped after a part. */
+  continuation?: ArchiveContinuation | undefined;
+  /** Build only if the job has no archive and no build of it is under way. */
+  ifMissing?: boolean | undefined;
+}
 
 /**
  * Builds a finished job's archive (docs/archive.md): every document the indexer writes for its
@@ -47,12 +59,13 @@ export async function archiveJob(
   record: Pick<JobRecord, 'registration' | 'job'>,
   deps: AssemblerDeps,
   deadlineAt: number,
-  continuation?: ArchiveContinuation,
+  { continuation, ifMissing }: ArchiveRequest = {},
 ): Promise<ArchiveOutcome> {
   const { registration, job } = record;
   if (!job) return { kind: 'not-found' };
   if (!registration) return { kind: 'unregistered' };
   if (!job.complete) return { kind: 'running' };
+  if (ifMissing && !continuation && (await underway(jobId, deps))) return { kind: 'underway' };
   const resumed = continuation ? await readResume(jobId, continuation, deps) : undefined;
   if (continuation && !resumed) return { kind: 'obsolete' };
   const plan = planAssembly(job, await deps.listing.listJobChunks(jobId));
@@ -65,6 +78,14 @@ export async function archiveJob(
     if (!resumed) await build.abort();
     throw error;
   }
+}
+
+/** The job has an archive, or a build of it saved its state less than {@link BUILD_UNDERWAY_MS} ago. */
+async function underway(jobId: string, deps: AssemblerDeps): Promise<boolean> {
+  if ((await deps.archives.readIndex(jobId)) !== undefined) return true;
+  const text = await deps.archives.readResume(jobId);
+  if (text === undefined) return false;
+  return deps.now() - Date.parse(parseArchiveResume(text, jobId).savedAt) < BUILD_UNDERWAY_MS;
 }
 
 /** The state of a build that stopped, if it is the one `continuation` goes on with (same upload). */
@@ -194,7 +215,15 @@ class ArchiveBuild {
     const index: ArchiveIndex = this.#builder.index([]);
     const lanes: Record<string, LanePosition | null> = {};
     for (const lane of this.#lanes) lanes[lane.source] = lane.position();
-    const state: ArchiveResume = { version: ARCHIVE_RESUME_VERSION, upload, index, lanes, chunks: [...this.#chunks.values()], invocations: this.#invocations };
+    const state: ArchiveResume = {
+      version: ARCHIVE_RESUME_VERSION,
+      savedAt: new Date(this.#deps.now()).toISOString(),
+      upload,
+      index,
+      lanes,
+      chunks: [...this.#chunks.values()],
+      invocations: this.#invocations,
+    };
     await this.#writeJson(archiveKeys(this.#jobId, this.#deps.config.downloadPrefix).resume, state);
     return {
       kind: 'continued',

@@ -78,7 +78,10 @@ async function assembleOne(request: AssembleRequest, deps: AssemblerDeps, deadli
   // The job's own trace: the assembler's log lines for it are found by the job's trace.id.
   await withTrace(continueTrace({ traceparent: record.job?.traceparent }), async () => {
     for (const bad of record.invalid) deps.logger.warn({ jobId: request.jobId, key: bad.key, reason: bad.reason }, 'unreadable job object skipped');
-    if (request.archive) return archived(request, await archiveJob(request.jobId, record, deps, deadlineAt, request.archiveContinuation), deps, stats);
+    if (request.archive) {
+      const outcome = await archiveJob(request.jobId, record, deps, deadlineAt, { continuation: request.archiveContinuation, ifMissing: request.ifMissing });
+      return archived(request, outcome, deps, stats);
+    }
     await followUp(request, await assembleJob(request, record, deps, deadlineAt), deps, stats);
   });
 }
@@ -169,6 +172,9 @@ async function archived(request: AssembleRequest, outcome: ArchiveOutcome, deps:
     case 'obsolete':
       stats.obsolete++;
       return log.warn({ jobId, invocation: request.archiveContinuation?.invocation }, 'archive continuation obsolete: its build was finished or replaced');
+    case 'underway':
+      stats.unchanged++;
+      return log.info({ jobId }, 'archive exists or is being built: request dropped');
     case 'continued':
       stats.continued++;
       await deps.queue.send({ jobId, archive: true, archiveContinuation: outcome.continuation });

@@ -16,8 +16,8 @@ export interface AssemblerDeps {
   listing: ChunkListing;
   /** Writers of download files and archives (multipart, resumable). */
   downloads: ObjectWriters;
-  /** Where an archive build that stopped left its state (docs/archive.md). */
-  archives: Pick<ArchiveStore, 'readResume'>;
+  /** Whether a job has an archive, and where an archive build that stopped left its state (docs/archive.md). */
+  archives: Pick<ArchiveStore, 'readIndex' | 'readResume'>;
   /** The assembler's own queue: delayed retries, rechecks and continuations. */
   queue: AssembleQueue;
   deadLetters: DeadLetterWriter;

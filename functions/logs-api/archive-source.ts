@@ -14,6 +14,8 @@ import { ArchivingProblem, ArchiveUnreadableProblem, LinesGoneError } from '../h
 import type { LogsApiDeps } from './deps.js';
 
 const gunzipAsync = promisify(gunzip);
+/** How often one container asks the assembler again for the archive of a job that aged out without one. */
+export const ARCHIVE_REQUEST_EVERY_MS = 10 * 60_000;
 /** How soon a client asking for a job being archived should ask again. */
 const ARCHIVING_RETRY_SECONDS = 10;
 /** A member inflates to at most this (2 000 documents of at most ~1 MiB each would be far more; real ones are ~0.5 MiB). */
@@ -33,8 +35,13 @@ export async function findArchive(jobId: string, deps: LogsApiDeps): Promise<Arc
 /** A job aged out before its archive was built: the assembler is asked for it, the caller gets 202 (docs/archive.md, "Before the archive exists"). */
 export async function requestArchive(jobId: string, deps: LogsApiDeps): Promise<never> {
   if (!deps.assembly) throw new LinesGoneError('This job has finished, its lines have aged out of the search cluster and it has no archive');
-  await deps.assembly.send({ jobId, archive: true });
-  deps.logger.info({ jobId }, 'archive requested: the job aged out before its archive was built');
+  // Once per container and job for a while; `ifMissing`: the assembler drops it while a build of the job is under way.
+  const last = deps.archiveRequests.get(jobId);
+  if (last === undefined || deps.now() - last >= ARCHIVE_REQUEST_EVERY_MS) {
+    await deps.assembly.send({ jobId, archive: true, ifMissing: true });
+    deps.archiveRequests.set(jobId, deps.now());
+    deps.logger.info({ jobId }, 'archive requested: the job aged out before its archive was built');
+  }
   throw new ArchivingProblem('This job has finished and its lines are being archived; ask again shortly', ARCHIVING_RETRY_SECONDS);
 }
 

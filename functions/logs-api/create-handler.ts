@@ -57,6 +57,7 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
     ttl: 60 * 60_000,
   });
   const assembly = config.assembleQueueUrl ? sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl) : undefined;
+  const archiveRequests = new LRUCache<string, number>({ max: 10_000 });
   const watch = createWatchRecorder({
     writer: s3WatchSignalWriter(s3, { bucket: config.logBucket, prefix: config.watch.prefix }),
     lastWritten: new LRUCache<string, number>({ max: 10_000 }),
@@ -81,6 +82,7 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
       archives,
       archiveIndexes,
       assembly,
+      archiveRequests,
       watch,
       ...overrides,
     };

@@ -29,6 +29,8 @@ export interface LogsApiDeps {
   archiveIndexes: Pick<LRUCache<string, ArchiveIndex>, 'get' | 'set'>;
   /** Asks the assembler for a job's archive (undefined: not configured). */
   assembly: AssembleQueue | undefined;
+  /** When this container last asked for a job's archive: clients polling the 202 do not ask again each time. */
+  archiveRequests: Pick<LRUCache<string, number>, 'get' | 'set'>;
   /** Records that someone follows a running job (its live tail, its summary), so its shippers flush often. */
   watch: WatchRecorder;
 }

@@ -145,7 +145,7 @@ beforeAll(async () => {
   alice = await idp.token({ sub: 'alice', teams: [] });
   bob = await idp.token({ sub: 'bob', teams: ['other'] });
   api = await startLocalApi({ stack: stack.info, issuer: idp.issuer, logStream: discardSink() });
-  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler(), logStream: discardSink() });
+  pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler() });
   await shipJob(job);
 }, 400_000);
 
@@ -284,6 +284,9 @@ describe('archive: before it exists, and when it is broken', () => {
       );
       expect(served.body.archive).toBe(true);
       expect(served.body.lines).toHaveLength(10);
+      // However often the client asked meanwhile, the archive was asked for and built once more (the first build was when the job finished).
+      const builds = pipeline.logs.filter((l) => l['jobId'] === late && /^archive (built|exists)/.test(String(l.message)));
+      expect(builds.map((l) => l.message)).toEqual(['archive built', 'archive built']);
     } finally {
       await young.close();
       await old.close();

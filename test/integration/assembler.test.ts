@@ -284,7 +284,7 @@ describe('download assembly on the local stack', () => {
       expect(outcome).toMatchObject({ parts: invocations, continuation: { invocation: invocations + 1 } });
       const state = JSON.parse((await readObject(stack.s3, stack.bucket, keys.resume)).toString('utf8'));
       expect(state.upload.uploadId).toBe(outcome.continuation.uploadId);
-      outcome = await archiveJob(jobId, record, deps, Date.now(), outcome.continuation);
+      outcome = await archiveJob(jobId, record, deps, Date.now(), { continuation: outcome.continuation });
       invocations++;
     }
     expect(outcome).toMatchObject({ kind: 'archived', records: lines, invocations });

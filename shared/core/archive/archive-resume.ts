@@ -14,6 +14,8 @@ export const ARCHIVE_RESUME_VERSION = 1;
 const count = z.int().check(z.minimum(0));
 const ResumeSchema = z.object({
   version: z.literal(ARCHIVE_RESUME_VERSION),
+  /** When it was written: a build that has not saved its state for a while is taken as dead. */
+  savedAt: z.iso.datetime(),
   upload: z.object({
     uploadId: z.string().check(z.minLength(1)),
     parts: z.array(z.object({ PartNumber: z.int().check(z.minimum(1)), ETag: z.string() })).check(z.minLength(1)),

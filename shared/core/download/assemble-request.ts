@@ -34,6 +34,8 @@ const RequestSchema = z
     archive: z.optional(z.boolean()),
     /** Go on with an archive build that stopped after a part: its upload, and which invocation this is. */
     archiveContinuation: z.optional(ArchiveContinuationSchema),
+    /** Build the archive only if the job has none and no build of it is under way (the logs API's request for an aged-out job). */
+    ifMissing: z.optional(z.boolean()),
   })
   .check(z.refine((r) => !r.archiveContinuation || r.archive === true, { message: 'archiveContinuation needs archive: true', path: ['archiveContinuation'] }));
 export type AssembleRequest = z.infer<typeof RequestSchema>;

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { archiveJob, type ArchiveOutcome } from '../../../../functions/assembler/archive-job.js';
+import { archiveJob, BUILD_UNDERWAY_MS, type ArchiveOutcome } from '../../../../functions/assembler/archive-job.js';
 import { assembleJob } from '../../../../functions/assembler/assemble-job.js';
 import type { AssemblerDeps } from '../../../../functions/assembler/deps.js';
 import { createLogger } from '../../../../shared/adapters/logger.js';
@@ -80,7 +80,8 @@ async function buildInSteps(bucket: MemoryBucket): Promise<ArchiveOutcome[]> {
   const deps = depsOf(bucket);
   const record = await deps.jobs.readJob(JOB);
   const outcomes = [await archiveJob(JOB, record, deps, NOW)];
-  for (let last = outcomes[0]!; last.kind === 'continued'; outcomes.push(last)) last = await archiveJob(JOB, record, deps, NOW, last.continuation);
+  for (let last = outcomes[0]!; last.kind === 'continued'; outcomes.push(last))
+    last = await archiveJob(JOB, record, deps, NOW, { continuation: last.continuation });
   return outcomes;
 }
 
@@ -124,7 +125,7 @@ describe('an archive build too big for one invocation', () => {
     // Another build of the same job (a second archive request) starts a new upload and saves its own state.
     const other = await archiveJob(JOB, record, deps, NOW);
     expect(other.kind).toBe('continued');
-    expect(await archiveJob(JOB, record, deps, NOW, first.continuation)).toEqual({ kind: 'obsolete' });
+    expect(await archiveJob(JOB, record, deps, NOW, { continuation: first.continuation })).toEqual({ kind: 'obsolete' });
 
     const outcomes = await buildInSteps(bucket);
     const done = outcomes.at(-1)!;
@@ -132,8 +133,40 @@ describe('an archive build too big for one invocation', () => {
     // A duplicate delivery of the last continuation, after the build finished: its upload is gone.
     const stale = outcomes.at(-2);
     if (stale?.kind !== 'continued') throw new Error('expected the build to continue at least once');
-    expect(await archiveJob(JOB, record, deps, NOW, stale.continuation)).toEqual({ kind: 'obsolete' });
+    expect(await archiveJob(JOB, record, deps, NOW, { continuation: stale.continuation })).toEqual({ kind: 'obsolete' });
     expect(parseArchiveIndex(archiveOf(bucket).index, JOB).records).toBeGreaterThan(0);
+  });
+});
+
+describe("the logs API's request for the archive of a job that aged out without one (ifMissing)", () => {
+  it('builds it when there is none, and drops it while the archive exists', async () => {
+    const bucket = givenBigJob();
+    const deps = depsOf(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    expect(await archiveJob(JOB, record, deps, LATER, { ifMissing: true })).toMatchObject({ kind: 'archived' });
+    const built = archiveOf(bucket);
+    expect(await archiveJob(JOB, record, deps, LATER, { ifMissing: true })).toEqual({ kind: 'underway' });
+    expect(archiveOf(bucket).records).toBe(built.records);
+  });
+
+  it('drops it while a build saved its state lately, and starts over once that build has been silent too long', async () => {
+    const bucket = givenBigJob();
+    const deps = depsOf(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    const first = await archiveJob(JOB, record, deps, NOW);
+    if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+    expect(await archiveJob(JOB, record, { ...deps, now: () => NOW + BUILD_UNDERWAY_MS - 1 }, LATER, { ifMissing: true })).toEqual({ kind: 'underway' });
+    // The continuation was lost (its message dead-lettered): after a while the request builds the archive anew.
+    expect(await archiveJob(JOB, record, { ...deps, now: () => NOW + BUILD_UNDERWAY_MS }, LATER, { ifMissing: true })).toMatchObject({ kind: 'archived' });
+    expect(parseArchiveIndex(archiveOf(bucket).index, JOB).progress.map((p) => p.lines)).toEqual([7000, 5000]);
+  });
+
+  it('is not what the assembler sends after a download file: that request rebuilds, whatever is under way', async () => {
+    const bucket = givenBigJob();
+    const deps = depsOf(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    expect(await archiveJob(JOB, record, deps, LATER)).toMatchObject({ kind: 'archived' });
+    expect(await archiveJob(JOB, record, deps, LATER)).toMatchObject({ kind: 'archived' });
   });
 });
 
