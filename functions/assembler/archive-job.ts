@@ -6,6 +6,7 @@ import {
   ARCHIVE_RESUME_VERSION,
   ArchiveBuilder,
   archiveKeys,
+  ArchiveUnreadableError,
   parseArchiveResume,
   type ArchiveIndex,
   type ArchiveResume,
@@ -80,12 +81,17 @@ export async function archiveJob(
   }
 }
 
-/** The job has an archive, or a build of it saved its state less than {@link BUILD_UNDERWAY_MS} ago. */
+/** The job has an archive, or a build of it saved its state less than {@link BUILD_UNDERWAY_MS} ago (a state it cannot read is no build). */
 async function underway(jobId: string, deps: AssemblerDeps): Promise<boolean> {
   if ((await deps.archives.readIndex(jobId)) !== undefined) return true;
   const text = await deps.archives.readResume(jobId);
   if (text === undefined) return false;
-  return deps.now() - Date.parse(parseArchiveResume(text, jobId).savedAt) < BUILD_UNDERWAY_MS;
+  try {
+    return deps.now() - Date.parse(parseArchiveResume(text, jobId).savedAt) < BUILD_UNDERWAY_MS;
+  } catch (error) {
+    if (error instanceof ArchiveUnreadableError) return false;
+    throw error;
+  }
 }
 
 /** The state of a build that stopped, if it is the one `continuation` goes on with (same upload). */

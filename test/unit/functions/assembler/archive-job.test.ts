@@ -161,6 +161,17 @@ describe("the logs API's request for the archive of a job that aged out without 
     expect(parseArchiveIndex(archiveOf(bucket).index, JOB).progress.map((p) => p.lines)).toEqual([7000, 5000]);
   });
 
+  it('builds anew over a saved state it cannot read, while a continuation from that state is dead-lettered with the reason', async () => {
+    const bucket = givenBigJob();
+    const deps = depsOf(bucket);
+    const record = await deps.jobs.readJob(JOB);
+    const first = await archiveJob(JOB, record, deps, NOW);
+    if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+    bucket.put(keys.resume, '{"version":1,"savedAt":"not a time"}');
+    await expect(archiveJob(JOB, record, deps, NOW, { continuation: first.continuation })).rejects.toThrow(/archive build state of job job-big is invalid/);
+    expect(await archiveJob(JOB, record, deps, LATER, { ifMissing: true })).toMatchObject({ kind: 'archived' });
+  });
+
   it('is not what the assembler sends after a download file: that request rebuilds, whatever is under way', async () => {
     const bucket = givenBigJob();
     const deps = depsOf(bucket);
