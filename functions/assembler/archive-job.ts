@@ -13,12 +13,11 @@ import {
   type ChunkProgressFields,
   type PendingMember,
 } from '../../shared/core/archive/index.js';
-import type { ArchiveContinuation } from '../../shared/core/download/index.js';
-import { planAssembly, type AssemblyPlan } from '../../shared/core/download/index.js';
-import { DeadlineError } from '../../shared/core/errors.js';
+import { planAssembly, type ArchiveContinuation, type AssemblyPlan } from '../../shared/core/download/index.js';
 import { dryIndexer, progressOf, type DocumentJson } from './archive-documents.js';
 import { firstLane, SourceLane, type LanePosition } from './archive-lanes.js';
 import type { AssemblerDeps } from './deps.js';
+import { PartClock } from './part-clock.js';
 import { stillRegistered } from './still-registered.js';
 
 const gzipAsync = promisify(gzip);
@@ -99,37 +98,6 @@ async function readResume(jobId: string, continuation: ArchiveContinuation, deps
   const text = await deps.archives.readResume(jobId);
   const state = text === undefined ? undefined : parseArchiveResume(text, jobId);
   return state?.upload.uploadId === continuation.uploadId ? state : undefined;
-}
-
-/**
- * When to stop: after a part, once another part would likely not be done before the deadline
- * (the last part's time is the guess); an invocation that reaches the deadline plus half the
- * headroom without a part boundary fails (its message is retried from the same state).
- */
-class PartClock {
-  readonly #now: () => number;
-  readonly #deadlineAt: number;
-  readonly #hardDeadlineAt: number;
-  #lastPartAt: number;
-
-  constructor(now: () => number, deadlineAt: number, headroomMs: number) {
-    this.#now = now;
-    this.#deadlineAt = deadlineAt;
-    this.#hardDeadlineAt = deadlineAt + headroomMs / 2;
-    this.#lastPartAt = now();
-  }
-
-  /** A part was uploaded: true when the build should stop here. */
-  partDone(): boolean {
-    const now = this.#now();
-    const took = now - this.#lastPartAt;
-    this.#lastPartAt = now;
-    return now + took >= this.#deadlineAt;
-  }
-
-  checkHard(jobId: string): void {
-    if (this.#now() >= this.#hardDeadlineAt) throw new DeadlineError(`Deadline reached between parts while archiving job ${jobId}`);
-  }
 }
 
 /** One invocation's part of an archive build: the sources' lanes, the index being built and the records file being written. */
