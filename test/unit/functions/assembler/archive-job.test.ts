@@ -85,6 +85,16 @@ async function buildInSteps(bucket: MemoryBucket): Promise<ArchiveOutcome[]> {
   return outcomes;
 }
 
+/** The big job in a bucket, and the first invocation of its archive build, stopped after a part. */
+async function aStoppedBuild() {
+  const bucket = givenBigJob();
+  const deps = depsOf(bucket);
+  const record = await deps.jobs.readJob(JOB);
+  const first = await archiveJob(JOB, record, deps, NOW);
+  if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+  return { bucket, deps, record, first };
+}
+
 describe('an archive build too big for one invocation', () => {
   it('stops after a part, goes on from its saved state, and ends with the same bytes as a build in one go', async () => {
     const once = givenBigJob();
@@ -117,11 +127,7 @@ describe('an archive build too big for one invocation', () => {
   });
 
   it('ignores a continuation whose build was finished, or replaced by another build since', async () => {
-    const bucket = givenBigJob();
-    const deps = depsOf(bucket);
-    const record = await deps.jobs.readJob(JOB);
-    const first = await archiveJob(JOB, record, deps, NOW);
-    if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+    const { bucket, deps, record, first } = await aStoppedBuild();
     // Another build of the same job (a second archive request) starts a new upload and saves its own state.
     const other = await archiveJob(JOB, record, deps, NOW);
     expect(other.kind).toBe('continued');
@@ -150,11 +156,7 @@ describe("the logs API's request for the archive of a job that aged out without 
   });
 
   it('drops it while a build saved its state lately, and starts over once that build has been silent too long', async () => {
-    const bucket = givenBigJob();
-    const deps = depsOf(bucket);
-    const record = await deps.jobs.readJob(JOB);
-    const first = await archiveJob(JOB, record, deps, NOW);
-    if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+    const { bucket, deps, record } = await aStoppedBuild();
     expect(await archiveJob(JOB, record, { ...deps, now: () => NOW + BUILD_UNDERWAY_MS - 1 }, LATER, { ifMissing: true })).toEqual({ kind: 'underway' });
     // The continuation was lost (its message dead-lettered): after a while the request builds the archive anew.
     expect(await archiveJob(JOB, record, { ...deps, now: () => NOW + BUILD_UNDERWAY_MS }, LATER, { ifMissing: true })).toMatchObject({ kind: 'archived' });
@@ -162,20 +164,14 @@ describe("the logs API's request for the archive of a job that aged out without 
   });
 
   it('builds anew over a saved state it cannot read, while a continuation from that state is dead-lettered with the reason', async () => {
-    const bucket = givenBigJob();
-    const deps = depsOf(bucket);
-    const record = await deps.jobs.readJob(JOB);
-    const first = await archiveJob(JOB, record, deps, NOW);
-    if (first.kind !== 'continued') throw new Error(`expected a continuation, got ${first.kind}`);
+    const { bucket, deps, record, first } = await aStoppedBuild();
     bucket.put(keys.resume, '{"version":1,"savedAt":"not a time"}');
     await expect(archiveJob(JOB, record, deps, NOW, { continuation: first.continuation })).rejects.toThrow(/archive build state of job job-big is invalid/);
     expect(await archiveJob(JOB, record, deps, LATER, { ifMissing: true })).toMatchObject({ kind: 'archived' });
   });
 
-  it('is not what the assembler sends after a download file: that request rebuilds, whatever is under way', async () => {
-    const bucket = givenBigJob();
-    const deps = depsOf(bucket);
-    const record = await deps.jobs.readJob(JOB);
+  it('is not what the assembler sends after a download file: that request rebuilds, over a build under way or an archive', async () => {
+    const { deps, record } = await aStoppedBuild();
     expect(await archiveJob(JOB, record, deps, LATER)).toMatchObject({ kind: 'archived' });
     expect(await archiveJob(JOB, record, deps, LATER)).toMatchObject({ kind: 'archived' });
   });
