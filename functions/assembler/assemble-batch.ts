@@ -105,6 +105,8 @@ function addWork(work: Map<string, Work>, request: AssembleRequest, messageId: s
   // A recheck only looks for late chunks; any other request assembles anyway.
   if (request.recheck === undefined || merged.recheck === undefined) delete merged.recheck;
   else merged.recheck = Math.max(merged.recheck, request.recheck);
+  // An archive request only if missing (the logs API's) next to one that rebuilds (the assembler's): rebuild.
+  if (!request.ifMissing) delete merged.ifMissing;
 }
 
 async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps: AssemblerDeps, stats: AssembleStats): Promise<void> {

@@ -174,6 +174,20 @@ describe('assembler handler', () => {
     expect(await handler(sqsEvent(sqsRecord('not json', 'bad')), lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
   });
 
+  it("builds an archive once per batch, and rebuilds an existing one when any of the batch's requests is not only-if-missing", async () => {
+    const { bucket, logs, handler } = assembler();
+    givenJob(bucket, marker(), [0, 1]);
+    const archiveRequest = (body: object, id: string) => sqsRecord(JSON.stringify({ jobId: 'job-1', archive: true, ...body }), id);
+    const built = () => logs.filter((l) => l.message === 'archive built').length;
+    await handler(sqsEvent(archiveRequest({ ifMissing: true }, 'm1'), archiveRequest({ ifMissing: true }, 'm2')), lambdaContext());
+    expect(built()).toBe(1);
+    await handler(sqsEvent(archiveRequest({ ifMissing: true }, 'm3')), lambdaContext());
+    expect(built()).toBe(1);
+    expect(logs.at(-2)).toMatchObject({ message: 'archive exists or is being built: request dropped', jobId: 'job-1' });
+    await handler(sqsEvent(archiveRequest({ ifMissing: true }, 'm4'), archiveRequest({}, 'm5')), lambdaContext());
+    expect(built()).toBe(2);
+  });
+
   it('continues in a new invocation when the deadline is near, without starting work it cannot finish', async () => {
     const { bucket, logs, handler } = assembler();
     givenJob(bucket, marker(), [0, 1]);
