@@ -101,10 +101,7 @@ export class Chunker {
   take(now: number): SealedBody {
     const sealed: SealedBody = { body: this.#buffer.subarray(0, this.#length), lines: this.#lines, startTime: this.#lines === 0 ? now : this.#startTime };
     // The sealed body keeps its memory until it is gzipped; the next chunk gets a fresh buffer.
-    if (this.#length > 0) this.#buffer = this.#allocate(0);
-    this.#length = 0;
-    this.#lines = 0;
-    this.#hurryAt = undefined;
+    this.#startOver(this.#length > 0 ? this.#allocate(0) : this.#buffer);
     return sealed;
   }
 
@@ -133,7 +130,12 @@ export class Chunker {
   /** Seals the chunk so far and goes on with an empty one in `next`. */
   #sealAndSwap(next: Buffer, seal: (body: SealedBody) => void): void {
     seal({ body: this.#buffer.subarray(0, this.#length), lines: this.#lines, startTime: this.#startTime });
-    this.#buffer = next;
+    this.#startOver(next);
+  }
+
+  /** An empty chunk in `buffer`. */
+  #startOver(buffer: Buffer): void {
+    this.#buffer = buffer;
     this.#length = 0;
     this.#lines = 0;
     this.#hurryAt = undefined;
