@@ -1,5 +1,6 @@
 /** The chunk the benchmarks index: its key, its shipper metadata, and adapters that avoid the network. */
 import { createReadStream, statSync } from 'node:fs';
+import { chunkDefaults } from '../functions/indexer/chunk-defaults.js';
 import type { IndexerDeps } from '../functions/indexer/deps.js';
 import { createLogger, type Logger } from '../shared/adapters/logger.js';
 import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
@@ -63,10 +64,7 @@ export function silentLogger(): Logger {
 
 /** The benchmark chunk `key` of `bucket` as the indexer describes it (shipper metadata, the config's stage). */
 export function benchChunk(config: IndexerConfig, bucket: string, key: string): ChunkContext {
-  return describeChunk(
-    { bucket, key, metadata: CHUNK_METADATA, eventTime: CHUNK_EVENT_TIME },
-    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: Date.now },
-  );
+  return describeChunk({ bucket, key, metadata: CHUNK_METADATA, eventTime: CHUNK_EVENT_TIME }, chunkDefaults(config, Date.now));
 }
 
 /** `indexChunk`'s collaborators in a benchmark: the given store and sender, a silent logger, the real clock. */

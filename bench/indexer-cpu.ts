@@ -15,6 +15,8 @@
  *                that answers 201 for every action without any I/O: everything but the network.
  * - `indexChunk-off` the same with event grouping off (`GROUPING=off`): one document per line, as
  *                before issue 14. `indexChunk`'s "vs grouping off" is the cost of grouping (aim ≤ 5 %).
+ * - `indexChunk-os` `indexChunk` for an OpenSearch stage: user JSON's leaves also written as
+ *                `joblogs.json_kv` terms (docs/search-storage.md). Not in the default set.
  * - `esf`        the same gzip file through `bench/esf_like.py` (indexer-esf.ts): the Elastic Serverless
  *                Forwarder's per-line work reimplemented in Python + orjson, one document + bulk action per
  *                line. `vs ESF` is its CPU time over ours in the same round: input lines per CPU-second,
@@ -55,7 +57,7 @@ import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, f
 import { ensureEsfPython, runEsfChild } from './indexer-esf.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
-const VARIANTS = ['baseline', 'esf', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk'] as const;
+const VARIANTS = ['baseline', 'esf', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk', 'indexChunk-os'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** Ours/baseline throughput the indexer should keep. */
 const AIM = 0.35;
@@ -178,11 +180,16 @@ async function runIndexChunk(file: string, config: IndexerConfig, variant: Varia
 async function child(variant: Variant, file: string): Promise<void> {
   if (variant === 'esf') throw new Error('esf runs in Python (bench/esf_like.py), not as a Node child');
   // One ≥ 100 MiB file is the fixture: beyond the contract's 8 MiB per chunk, so the bound is lifted here.
-  const config = benchConfig({ LOG_BUCKET: BUCKET, GROUPING: variant === 'indexChunk' ? 'on' : 'off', CHUNK_MAX_BYTES: String(256 * 1024 * 1024) });
+  const config = benchConfig({
+    LOG_BUCKET: BUCKET,
+    GROUPING: variant === 'indexChunk' || variant === 'indexChunk-os' ? 'on' : 'off',
+    CHUNK_MAX_BYTES: String(256 * 1024 * 1024),
+    ...(variant === 'indexChunk-os' ? { CLUSTER_KIND: 'opensearch-2' } : {}),
+  });
   const result =
     variant === 'baseline'
       ? await runBaseline(file)
-      : variant === 'indexChunk' || variant === 'indexChunk-off'
+      : variant === 'indexChunk' || variant === 'indexChunk-off' || variant === 'indexChunk-os'
         ? await runIndexChunk(file, config, variant)
         : await runPipeline(file, config, variant);
   reportResult(result);
@@ -401,7 +408,7 @@ async function main(): Promise<void> {
       file: { type: 'string' },
       rounds: { type: 'string', default: '5' },
       mb: { type: 'string', default: '100' },
-      variants: { type: 'string', default: VARIANTS.join(',') },
+      variants: { type: 'string', default: VARIANTS.filter((v) => v !== 'indexChunk-os').join(',') },
       profile: { type: 'boolean', default: false },
       'profile-variant': { type: 'string', default: 'indexChunk' },
       top: { type: 'string', default: '25' },

@@ -74,7 +74,9 @@ async function resetVariant(stack: StackInfo, variant: Variant): Promise<void> {
 async function child(variant: Variant, dir: string, chunks: number): Promise<void> {
   const stack = readStackFile();
   if (!stack) throw new Error('no .local/stack.json: run `npm run stack:up`');
-  const config = benchConfig({ STAGE: STAGES[variant], LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, CLUSTER_KIND: stack.elasticsearch.kind });
+  const current = benchConfig({ STAGE: STAGES[variant], LOG_BUCKET: BUCKET, ES_NODE: stack.elasticsearch.url, CLUSTER_KIND: stack.elasticsearch.kind });
+  // The baseline's documents as they were written before issue 17: user JSON in `json` only.
+  const config = variant === 'stored' ? { ...current, userJson: 'flattened' as const } : current;
   const { username, password } = stack.elasticsearch;
   const transport = httpTransport({
     node: stack.elasticsearch.url,

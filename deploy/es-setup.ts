@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const p = report.plan;
   console.log(
     `[es-setup] ${report.identity.product} ${report.identity.version} (${report.kind}) at ${node}: templates of stage ${stage} installed ` +
-      `(json ${p.userJson}, message ${p.text}, data_stream.* ${p.constant}, @timestamp ${p.timestamp}${p.indexMode ? `, index.mode ${p.indexMode}` : ''}, ` +
+      `(json ${p.userJson === 'terms' ? 'in _source, its leaves as joblogs.json_kv terms' : p.userJson}, message ${p.text}, data_stream.* ${p.constant}, @timestamp ${p.timestamp}${p.indexMode ? `, index.mode ${p.indexMode}` : ''}, ` +
       `codec ${p.storage.codec}, _source ${p.storage.source}); ` +
       `retention ${retentionDays}d by ${p.lifecycle}${report.retentionEnforced ? '' : ' (not enforced by this cluster)'}`,
   );

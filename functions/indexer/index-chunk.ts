@@ -23,6 +23,7 @@ import { startTrace, withTrace, type TraceContext } from '../../shared/trace/ind
 import { BulkWindow } from './bulk-window.js';
 import { chunkCheckpoints } from './checkpoints.js';
 import { chunkNeighbours, type Neighbours } from './neighbours.js';
+import { chunkDefaults } from './chunk-defaults.js';
 import type { IndexerDeps } from './deps.js';
 import { sendBatch, type RejectedItems } from './send-batch.js';
 
@@ -73,7 +74,7 @@ export async function indexChunk(object: CreatedObject, run: ChunkRun): Promise<
   const opened = await run.deps.chunks.open(object.bucket, object.key);
   const chunk = describeChunk(
     { bucket: object.bucket, key: object.key, metadata: opened.metadata, eventTime: object.eventTime },
-    { stage: config.stage, defaultDataset: config.defaultDataset, chunkPrefix: config.chunkPrefix, now: run.deps.now },
+    chunkDefaults(config, run.deps.now),
   );
   const span = chunkSpan(chunk.trace);
   const index = () => indexAndLog(chunk, opened, object, run);

@@ -9,6 +9,7 @@ import {
   type Continuation,
 } from '../../shared/core/ingest/index.js';
 import { isPermanent } from '../../shared/core/errors.js';
+import { chunkDefaults } from './chunk-defaults.js';
 import type { IndexerDeps } from './deps.js';
 
 /** What a chunk needs from its neighbours for events that cross a chunk boundary (docs/chunk-contract.md). */
@@ -77,10 +78,7 @@ async function readLeading(where: { bucket: string; key: string }, lanes: readon
   const opened = await deps.chunks.open(where.bucket, where.key);
   let next: ChunkContext;
   try {
-    next = describeChunk(
-      { bucket: where.bucket, key: where.key, metadata: opened.metadata, eventTime: undefined },
-      { stage: deps.config.stage, defaultDataset: deps.config.defaultDataset, chunkPrefix: deps.config.chunkPrefix, now: deps.now },
-    );
+    next = describeChunk({ bucket: where.bucket, key: where.key, metadata: opened.metadata, eventTime: undefined }, chunkDefaults(deps.config, deps.now));
   } catch (error) {
     opened.body.destroy();
     // A chunk its own indexer refuses (bad metadata) indexes none of its lines: nothing continues here.

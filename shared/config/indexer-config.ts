@@ -1,3 +1,4 @@
+import { userJsonOf } from '../core/cluster/features.js';
 import { MAX_CHUNK_BYTES } from '../core/contract/constants.js';
 import { EventBounds } from '../core/multiline/constants.js';
 import * as z from '../core/zod.js';
@@ -43,6 +44,8 @@ const IndexerEnv = z.pipe(
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,
     cluster: clusterConfig(e, e.ES_REQUEST_TIMEOUT_MS),
+    /** How the cluster searches user JSON: decides whether documents carry `joblogs.json_kv` (docs/search-storage.md). */
+    userJson: userJsonOf(e.CLUSTER_KIND),
     esCredentialsParam: e.CLUSTER_AUTH === 'secret' ? e.ES_CREDENTIALS_PARAM : undefined,
     chunkPrefix: e.CHUNK_PREFIX,
     deadLetterPrefix: e.DEAD_LETTER_PREFIX,

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline, type Runner } from '../../testkit/pipeline/index.js';
 import { countDocuments, countJobDocuments, eventually, jobDocuments } from '../../testkit/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
+import { userJsonOf } from '../../shared/core/cluster/features.js';
+import { userJsonQuery } from '../../shared/core/ingest/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { loadStack, startSearchClusterAgain, stopSearchCluster, type LocalStack } from '../../testkit/stack/index.js';
 
@@ -123,11 +125,15 @@ describe('ingest path on the local stack', () => {
     expect(byMessage['bad shard']).toMatchObject({ log: { level: 'error', logger: 'data' }, error: { stack_trace: expect.stringContaining('Traceback') } });
     expect(byMessage['eval done'].json).toEqual({ accuracy: 0.91 });
 
-    // User JSON is searchable through the flattened (flat_object) field, and the trace id finds the job's lines.
-    const byMetric = await countDocuments(stack, DATA_STREAM, {
-      bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'json.metrics.top1': '0.5' } }] },
-    });
-    expect(byMetric).toBe(1);
+    // User JSON is searchable by path and value (`flattened` on Elasticsearch, `joblogs.json_kv` terms on
+    // OpenSearch), kept as written, and the trace id finds the job's lines.
+    const userJson = userJsonOf(stack.info.elasticsearch.kind);
+    const byJson = (path: string, value: string) =>
+      countDocuments(stack, DATA_STREAM, { bool: { filter: [{ term: { 'labels.job_id': jobId } }, userJsonQuery(userJson, path, value)] } });
+    expect(await byJson('metrics.top1', '0.5')).toBe(1);
+    expect(await byJson('path', '/ckpt/1')).toBe(1);
+    expect(await byJson('metrics.top1', '0.6')).toBe(0);
+    expect(byMessage['{"step":100,"loss":0.12,"metrics":{"top1":0.5}}']?.json).toEqual({ step: 100, loss: 0.12, metrics: { top1: 0.5 } });
     const byTrace = await countDocuments(stack, DATA_STREAM, {
       bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'trace.id': '0af7651916cd43dd8448eb211c80319c' } }] },
     });

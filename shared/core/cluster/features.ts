@@ -20,8 +20,14 @@ export type MappingFeature = (typeof MappingFeature)[keyof typeof MappingFeature
 
 /** What the stage's templates use, decided once per kind and cluster by {@link mappingPlan}. */
 export interface MappingPlan {
-  /** User JSON (`json`): one field, never a mapping that grows with what jobs print. */
-  userJson: 'flattened' | 'flat_object';
+  /**
+   * User JSON: never a mapping that grows with what jobs print. `flattened`: one field, `json`
+   * (Elasticsearch). `terms`: `json` kept in `_source` only, and its leaves searched as
+   * `path=value` keywords in `joblogs.json_kv` (OpenSearch, whose `flat_object` takes no
+   * parameters and costs a third of a lean document). `flat_object`: OpenSearch stages before
+   * issue 17 (the benchmark's baseline, older backing indices).
+   */
+  userJson: 'flattened' | 'flat_object' | 'terms';
   /** `message`, `error.message`, `error.stack_trace`. */
   text: 'match_only_text' | 'text';
   /** `data_stream.*`: one value per data stream. */
@@ -72,8 +78,9 @@ export function probesSyntheticSource(kind: ClusterKind): boolean {
  * The one place that decides the mapping features per kind, from what the cluster turned out to
  * have (test distributions and older minors lack some; detect, never assume):
  *
- * - user JSON: `flattened` on Elasticsearch, `flat_object` on OpenSearch (no `flattened` there).
- *   Required: without it a job's JSON keys would grow the mapping until it breaks.
+ * - user JSON: `flattened` on Elasticsearch (required: without it a job's JSON keys would grow the
+ *   mapping until it breaks); on OpenSearch, which has no `flattened`, `path=value` keywords
+ *   ({@link userJsonOf}; docs/search-storage.md).
  * - `match_only_text` where the cluster has it: the same matches, phrases and highlights for the
  *   logs API (which sorts by position and never scores) without positions and norms on disk.
  * - `constant_keyword` for `data_stream.*` where present (one value per backing index).
@@ -88,13 +95,12 @@ export function probesSyntheticSource(kind: ClusterKind): boolean {
  */
 export function mappingPlan(kind: ClusterKind, available: ReadonlySet<string>): MappingPlan {
   const elastic = KIND_TRAITS[kind].product === 'elasticsearch';
-  const userJson = elastic ? MappingFeature.flattened : MappingFeature.flatObject;
-  if (!available.has(userJson)) {
-    throw new UnsupportedClusterError(`The cluster has no ${userJson} field type, where joblogs keeps user JSON (${KIND_TRAITS[kind].label} has it)`);
+  if (elastic && !available.has(MappingFeature.flattened)) {
+    throw new UnsupportedClusterError(`The cluster has no flattened field type, where joblogs keeps user JSON (${KIND_TRAITS[kind].label} has it)`);
   }
   const synthetic = elastic && available.has(MappingFeature.syntheticSource);
   return {
-    userJson,
+    userJson: userJsonOf(kind),
     text: available.has(MappingFeature.matchOnlyText) ? 'match_only_text' : 'text',
     constant: available.has(MappingFeature.constantKeyword) ? 'constant_keyword' : 'keyword',
     timestamp: available.has(MappingFeature.dateNanos) ? 'date_nanos' : 'date',
@@ -104,7 +110,17 @@ export function mappingPlan(kind: ClusterKind, available: ReadonlySet<string>): 
   };
 }
 
+/** How a kind keeps user JSON searchable: the indexer writes `joblogs.json_kv` where it is `terms`. */
+export function userJsonOf(kind: ClusterKind): 'flattened' | 'terms' {
+  return KIND_TRAITS[kind].product === 'elasticsearch' ? 'flattened' : 'terms';
+}
+
 /** The same plan as stages were stored before issue 17 (the benchmark's baseline; older backing indices). */
 export function storedAsWritten(plan: MappingPlan): MappingPlan {
-  return { ...plan, indexMode: plan.indexMode === undefined ? undefined : 'standard', storage: STORED_AS_WRITTEN };
+  return {
+    ...plan,
+    userJson: plan.userJson === 'terms' ? 'flat_object' : plan.userJson,
+    indexMode: plan.indexMode === undefined ? undefined : 'standard',
+    storage: STORED_AS_WRITTEN,
+  };
 }

@@ -41,7 +41,7 @@ export const KIND_TRAITS: Readonly<Record<ClusterKind, KindTraits>> = {
     iam: false,
     phraseHighlight: 'span',
   },
-  // 2.7: the first with `flat_object`, our home for user JSON (OpenSearch has no `flattened`).
+  // 2.7: the first with `flat_object`, where stages kept user JSON before issue 17 (docs/search-storage.md).
   'opensearch-2': {
     product: 'opensearch',
     label: 'OpenSearch 2.7+',

@@ -33,8 +33,12 @@ function docValuesOnly(plan: MappingPlan, field: Field): Field {
   return plan.storage.lean && plan.storage.numbersWithoutPoints ? { ...field, index: false } : field;
 }
 
-/** The user-JSON field: `flattened` takes bounds, `flat_object` takes no parameters in 2.x. */
+/**
+ * The user-JSON field: `flattened` takes bounds, `flat_object` takes no parameters in 2.x; with
+ * `terms` it is only kept in `_source`, searched through {@link jsonTermsField}.
+ */
 function userJsonField(plan: MappingPlan): Record<string, unknown> {
+  if (plan.userJson === 'terms') return { type: 'object', enabled: false };
   // depth_limit: the indexer keeps JSON to MAX_JSON_DEPTH (16) anyway; ignore_above keeps a longer
   // value in `_source` unindexed instead of refusing the document (Lucene's 32 KB term limit).
   if (plan.userJson === 'flat_object') return { type: 'flat_object' };
@@ -44,6 +48,16 @@ function userJsonField(plan: MappingPlan): Record<string, unknown> {
   // lean document). Synthetic source would rebuild `json` from them with sorted keys and every
   // value a string; kept as written instead (`synthetic_source_keep`, Elasticsearch 8.15+).
   return plan.storage.source === 'synthetic' ? { ...field, doc_values: false, synthetic_source_keep: 'all' } : { ...field, doc_values: false };
+}
+
+/**
+ * `joblogs.json_kv`: every leaf of the user JSON as `path=value` (shared/core/ingest/json-terms.ts),
+ * searched by exact value (`joblogs.json_kv: "step=3"`), never sorted or aggregated: no doc
+ * values. A longer term than Lucene takes is kept in `_source` unindexed instead of refusing the
+ * document. Only where the plan keeps user JSON as terms; elsewhere the indexer does not write it.
+ */
+function jsonTermsField(plan: MappingPlan): Record<string, Field> {
+  return plan.userJson === 'terms' ? { json_kv: { ...keyword, doc_values: false } } : {};
 }
 
 /**
@@ -90,6 +104,7 @@ export function ecsMappings(plan: MappingPlan) {
           span: shownOnly(plan, integer),
           last_line: docValuesOnly(plan, long),
           redraws: docValuesOnly(plan, integer),
+          ...jsonTermsField(plan),
         },
       },
       json: userJsonField(plan),

@@ -28,6 +28,8 @@ export interface ChunkContext extends ChunkKey {
   idPrefix: string;
   /** How the chunk's lines are grouped into events (docs/chunk-contract.md, "Events and progress bars"). */
   multiline: ChunkMultiline;
+  /** Documents carry their user JSON's leaves as `joblogs.json_kv` terms too (the cluster has no `flattened`: docs/search-storage.md). */
+  jsonTerms: boolean;
 }
 
 export interface ChunkMultiline {
@@ -55,6 +57,8 @@ export interface ChunkDefaults {
   defaultDataset: string;
   chunkPrefix: string;
   now: () => number;
+  /** How the stage's cluster searches user JSON (`userJsonOf(kind)`); `flattened` when not given. */
+  userJson?: 'flattened' | 'terms';
 }
 
 const DATASET = /^mlplatform(\.[a-z0-9_]+){1,3}$/;
@@ -103,6 +107,7 @@ export function describeChunk(source: ChunkSource, defaults: ChunkDefaults): Chu
     ...optional('final', finalOf(meta)),
     idPrefix: documentIdPrefix(source.bucket, source.key),
     multiline: chunkMultiline(meta),
+    jsonTerms: defaults.userJson === 'terms',
   };
 }
 

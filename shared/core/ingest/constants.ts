@@ -14,4 +14,6 @@ export const LineTag = {
   eventIncomplete: 'event_incomplete',
   /** The chunk named multi-line patterns that were refused: grouped by the built-in recognisers only. */
   multilinePatternRefused: 'multiline_pattern_refused',
+  /** The line's JSON had more leaves than `joblogs.json_kv` keeps (json-terms.ts): the rest are in `json` and `message` only. */
+  jsonTermsCut: 'json_terms_cut',
 } as const;

@@ -9,6 +9,7 @@ import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
 import type { Timestamp } from '../contract/timestamps.js';
 import { encoded, JsonBytes, type NodeBuffer } from './json-bytes.js';
+import { jsonTerms } from './json-terms.js';
 
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
 export interface EcsDocument {
@@ -48,6 +49,8 @@ export interface EcsDocument {
     redraws?: number;
     /** The chunk a collapsed bar's states are read back from. */
     chunk_key?: string;
+    /** `json`'s leaves as `path=value`, where the cluster searches them so (json-terms.ts). */
+    json_kv?: string[];
   };
   json?: Record<string, unknown>;
 }
@@ -227,12 +230,14 @@ export class EcsDocumentWriter {
     const contentTime = content.captured ?? fallback;
     const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
     const originalTimestamp = parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
+    const terms = parsed.fields && chunk.jsonTerms ? jsonTerms(parsed.fields) : undefined;
     let allTags = o.tags;
-    if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined) {
+    if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined || terms?.cut) {
       const tags = [...o.tags];
       if (anchor.part !== undefined) tags.push(LineTag.split);
       if (this.#constantTag) tags.push(this.#constantTag);
       if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
+      if (terms?.cut) tags.push(LineTag.jsonTermsCut);
       allTags = tags;
     }
 
@@ -290,6 +295,10 @@ export class EcsDocumentWriter {
       out.bytes(K.originalTimestamp);
       out.string(originalTimestamp);
     }
+    if (terms && terms.terms.length > 0) {
+      out.bytes(K.jsonTerms);
+      out.json(terms.terms);
+    }
     out.byte(CLOSE);
     if (parsed.fields) {
       out.bytes(K.json);
@@ -335,6 +344,7 @@ const K = {
   end: encoded(',"end":'),
   originalTimestamp: encoded(',"original_timestamp":'),
   json: encoded(',"json":'),
+  jsonTerms: encoded(',"json_kv":'),
 };
 const ID_END = encoded('"}');
 

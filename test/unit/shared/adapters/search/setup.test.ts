@@ -174,13 +174,13 @@ describe('setupCluster', () => {
     expect(requests.some((r) => r.includes('probe-source-mode'))).toBe(false);
   });
 
-  it('on Amazon OpenSearch Service: flat_object, and the ISM policy created, then updated in place with the version it replaces', async () => {
+  it('on Amazon OpenSearch Service: user JSON as json_kv terms, and the ISM policy created, then updated in place with the version it replaces', async () => {
     const os = { name: 'opensearch', version: '2.19.0', types: ['flat_object', 'match_only_text', 'date_nanos'] } as const;
     const created = await setup({ ...os, ism: 'none-yet' }, { declared: 'opensearch-2' });
     expect(created.report).toMatchObject({
       kind: 'opensearch-2',
       retentionEnforced: true,
-      plan: { userJson: 'flat_object', text: 'match_only_text', constant: 'keyword', indexMode: undefined, lifecycle: 'ism' },
+      plan: { userJson: 'terms', text: 'match_only_text', constant: 'keyword', indexMode: undefined, lifecycle: 'ism' },
     });
     expect(created.requests.slice(-2)).toEqual(['GET /_plugins/_ism/policies/joblogs-dev-retention', 'PUT /_plugins/_ism/policies/joblogs-dev-retention']);
     expect(JSON.parse(stub!.requests.at(-1)!.body.toString()).policy.ism_template).toEqual([
@@ -217,7 +217,7 @@ describe('setupCluster', () => {
     expect(es8.warnings[0]).toMatch(/no data stream lifecycle/);
   });
 
-  it('refuses an OpenSearch without flat_object (older than 2.7) by its version, and Elasticsearch 8.17', async () => {
+  it('refuses an OpenSearch older than 2.7 by its version, and Elasticsearch 8.17', async () => {
     await expect(setup({ name: 'opensearch', version: '2.5.0', types: ['date_nanos'] }, { declared: 'opensearch-2' })).rejects.toThrow(
       'OpenSearch 2.5.0 is too old for opensearch-2: it needs OpenSearch 2.7+',
     );

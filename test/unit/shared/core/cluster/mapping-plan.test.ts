@@ -20,7 +20,7 @@ const ES_TEST_ZIP_SYNTHETIC = new Set([...ES_TEST_ZIP, 'synthetic_source']);
 const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true };
 
 describe('mappingPlan: one place decides the mapping features per kind', () => {
-  it('uses flattened on Elasticsearch and flat_object on OpenSearch, and probes only what the kind could use', () => {
+  it('uses flattened on Elasticsearch and json_kv terms on OpenSearch, and probes only what the kind could use', () => {
     expect(candidateFeatures('es-9')).toEqual(['flattened', 'match_only_text', 'constant_keyword', 'date_nanos']);
     expect(candidateFeatures('opensearch-2')).toEqual(['flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
     expect(mappingPlan('es-8', ES_TEST_ZIP)).toEqual({
@@ -33,7 +33,7 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
       storage: LEAN_STORED,
     });
     expect(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).toEqual({
-      userJson: 'flat_object',
+      userJson: 'terms',
       text: 'match_only_text',
       constant: 'keyword',
       timestamp: 'date_nanos',
@@ -54,22 +54,29 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
       indexMode: 'standard',
       storage: { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false },
     });
-    expect(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).indexMode).toBeUndefined();
+    expect(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP))).toMatchObject({ indexMode: undefined, userJson: 'flat_object' });
   });
 
   it('takes match_only_text and constant_keyword where a full distribution has them', () => {
     expect(mappingPlan('es-9', ALL)).toMatchObject({ text: 'match_only_text', constant: 'constant_keyword' });
   });
 
-  it('refuses a cluster without the user-JSON field type', () => {
-    expect(() => mappingPlan('opensearch-2', new Set(['date_nanos']))).toThrow(UnsupportedClusterError);
-    expect(() => mappingPlan('opensearch-2', new Set(['date_nanos']))).toThrow(/no flat_object field type/);
+  it('refuses an Elasticsearch without flattened, and needs no flat_object on OpenSearch', () => {
+    expect(() => mappingPlan('es-9', new Set(['date_nanos']))).toThrow(UnsupportedClusterError);
+    expect(() => mappingPlan('es-9', new Set(['date_nanos']))).toThrow(/no flattened field type/);
+    expect(mappingPlan('opensearch-2', new Set(['date_nanos'])).userJson).toBe('terms');
   });
 
-  it('gives flattened its bounds and flat_object none (it takes no parameters in 2.x)', () => {
+  it('gives flattened its bounds, and on OpenSearch keeps json unindexed with its leaves as json_kv keywords without doc values', () => {
     expect(ecsMappings(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP))).properties.json).toEqual({ type: 'flattened', depth_limit: 20, ignore_above: 8191 });
+    expect(ecsMappings(mappingPlan('es-9', ES_TEST_ZIP)).properties.joblogs.properties).not.toHaveProperty('json_kv');
     const os = ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties;
-    expect(os.json).toEqual({ type: 'flat_object' });
+    expect(os.json).toEqual({ type: 'object', enabled: false });
+    expect(os.joblogs.properties).toMatchObject({ json_kv: { type: 'keyword', ignore_above: 1024, doc_values: false } });
+    // Before issue 17 (older backing indices, the benchmark's baseline): flat_object, which takes no parameters in 2.x.
+    const before = ecsMappings(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP))).properties;
+    expect(before.json).toEqual({ type: 'flat_object' });
+    expect(before.joblogs.properties).not.toHaveProperty('json_kv');
     expect(os.message).toEqual({ type: 'match_only_text' });
     expect(os.data_stream.properties.dataset).toEqual({ type: 'keyword', ignore_above: 1024 });
   });

@@ -46,7 +46,13 @@ describe('describeChunk', () => {
       chunkTime: { iso: EVENT_TIME, ms: Date.parse(EVENT_TIME) },
       idPrefix: documentIdPrefix('joblogs-logs-prod', KEY),
       multiline: { marked: false, openLanes: [] },
+      jsonTerms: false,
     });
+  });
+
+  it("writes user JSON's json_kv terms only for a cluster that searches them so", () => {
+    expect(describeChunk(source(), { ...defaults(), userJson: 'terms' }).jsonTerms).toBe(true);
+    expect(describeChunk(source(), { ...defaults(), userJson: 'flattened' }).jsonTerms).toBe(false);
   });
 
   it('lifts every documented metadata field written by the joblogs shipper', () => {

@@ -7,7 +7,7 @@ const CHUNK_START = '2026-11-25T10:00:00.000Z';
 const CHUNK_MS = Date.parse(CHUNK_START);
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-function chunk(metadata: Record<string, string> = {}, seq = 7, jobId = 'job-42'): ChunkContext {
+function chunk(metadata: Record<string, string> = {}, seq = 7, jobId = 'job-42', userJson: 'flattened' | 'terms' = 'flattened'): ChunkContext {
   return describeChunk(
     {
       bucket: BUCKET,
@@ -15,7 +15,7 @@ function chunk(metadata: Record<string, string> = {}, seq = 7, jobId = 'job-42')
       metadata: { 'chunk-start': CHUNK_START, ...metadata },
       eventTime: '2026-11-25T10:05:00.000Z',
     },
-    { stage: 'prod', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: () => CHUNK_MS },
+    { stage: 'prod', defaultDataset: 'mlplatform.job', chunkPrefix: 'chunks/', now: () => CHUNK_MS, userJson },
   );
 }
 
@@ -214,6 +214,24 @@ describe('toEcsDocument', () => {
       error: { type: 'Error', message: 'boom', stack_trace: 'Error: boom\n    at x' },
       json: { pid: 4242, step: 12 },
     });
+  });
+
+  it('adds the leaves of user JSON as json_kv terms only where the cluster searches them so, keeping json as written', () => {
+    const text = '{"msg":"eval","step":12,"metrics":{"top1":0.5},"tags":["a"]}';
+    const terms = doc(text, chunk({}, 7, 'job-42', 'terms'));
+    expect(terms.json).toEqual({ step: 12, metrics: { top1: 0.5 }, tags: ['a'] });
+    expect(terms.joblogs.json_kv).toEqual(['step=12', 'metrics.top1=0.5', 'tags=a']);
+    expect(terms.tags).toBeUndefined();
+    expect(doc(text).joblogs).not.toHaveProperty('json_kv');
+    expect(doc('plain text line', chunk({}, 7, 'job-42', 'terms')).joblogs).not.toHaveProperty('json_kv');
+  });
+
+  it('tags a line whose JSON has more leaves than json_kv keeps', () => {
+    const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 1200 }, (_, i) => [`k${i}`, i])));
+    const d = doc(wide, chunk({}, 7, 'job-42', 'terms'));
+    expect(d.tags).toEqual(['json_terms_cut']);
+    expect(d.joblogs.json_kv).toHaveLength(1000);
+    expect(Object.keys(d.json ?? {})).toHaveLength(1200);
   });
 
   it('uses stderr for every line of a stderr chunk', () => {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { jsonTerms, MAX_JSON_TERMS, MAX_JSON_TERMS_CHARS, userJsonQuery } from '../../../../../shared/core/ingest/index.js';
+
+describe('jsonTerms', () => {
+  it('gives every leaf as its dotted path and value, numbers and booleans as JSON writes them', () => {
+    expect(jsonTerms({ step: 12, loss: 1.5e-7, ok: true, name: 'run=3', metrics: { top1: 0.5, eval: { f1: '0.9' } } })).toEqual({
+      terms: ['step=12', 'loss=1.5e-7', 'ok=true', 'name=run=3', 'metrics.top1=0.5', 'metrics.eval.f1=0.9'],
+      cut: false,
+    });
+  });
+
+  it("gives an array's items its path, objects in it included, and leaves null out", () => {
+    expect(jsonTerms({ tags: ['a', 'b'], shards: [{ id: 1 }, { id: 2, x: null }], none: null, nested: [[1, [2]]] })).toEqual({
+      terms: ['tags=a', 'tags=b', 'shards.id=1', 'shards.id=2', 'nested=1', 'nested=2'],
+      cut: false,
+    });
+  });
+
+  it('gives nothing for an object of empty objects and arrays', () => {
+    expect(jsonTerms({ a: {}, b: [], c: { d: [] } })).toEqual({ terms: [], cut: false });
+  });
+
+  it('keeps at most MAX_JSON_TERMS terms and says it cut the rest', () => {
+    const wide = Object.fromEntries(Array.from({ length: MAX_JSON_TERMS + 5 }, (_, i) => [`k${i}`, i]));
+    const { terms, cut } = jsonTerms(wide);
+    expect(terms).toHaveLength(MAX_JSON_TERMS);
+    expect(terms.at(-1)).toBe(`k${MAX_JSON_TERMS - 1}=${MAX_JSON_TERMS - 1}`);
+    expect(cut).toBe(true);
+  });
+
+  it('keeps at most MAX_JSON_TERMS_CHARS characters of terms, even when paths repeat past the size of the line', () => {
+    const key = 'p'.repeat(200);
+    const deep = { [key]: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`${key}${i}`, 1])) };
+    const { terms, cut } = jsonTerms(deep);
+    expect(cut).toBe(true);
+    expect(terms.reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(MAX_JSON_TERMS_CHARS);
+    expect(terms.length).toBeGreaterThan(100);
+  });
+});
+
+describe('userJsonQuery', () => {
+  it('asks a flattened or flat_object field by path, and json_kv terms by path=value', () => {
+    expect(userJsonQuery('flattened', 'metrics.top1', '0.5')).toEqual({ term: { 'json.metrics.top1': '0.5' } });
+    expect(userJsonQuery('flat_object', 'step', '3')).toEqual({ term: { 'json.step': '3' } });
+    expect(userJsonQuery('terms', 'metrics.top1', '0.5')).toEqual({ term: { 'joblogs.json_kv': 'metrics.top1=0.5' } });
+  });
+});
