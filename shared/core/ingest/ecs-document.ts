@@ -9,7 +9,7 @@ import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
 import type { Timestamp } from '../contract/timestamps.js';
 import { encoded, JsonBytes, type NodeBuffer } from './json-bytes.js';
-import { jsonTerms } from './json-terms.js';
+import { writeJsonTerms } from './json-terms.js';
 
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
 export interface EcsDocument {
@@ -84,6 +84,8 @@ export class EcsDocumentWriter {
   readonly #constantTag: string | undefined;
   /** The document being written (one buffer for every document of the chunk). */
   readonly #out = new JsonBytes();
+  /** Its `joblogs.json_kv` array, where the chunk's documents carry one. */
+  readonly #terms = new JsonBytes(1024);
 
   private readonly eventPrefix: Buffer;
   private readonly constantFields: string;
@@ -230,14 +232,17 @@ export class EcsDocumentWriter {
     const contentTime = content.captured ?? fallback;
     const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
     const originalTimestamp = parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
-    const terms = parsed.fields && chunk.jsonTerms ? jsonTerms(parsed.fields) : undefined;
+    const terms = this.#terms;
+    terms.reset();
+    // Written aside first: whether they were cut is a tag, which comes before them.
+    const termsCut = parsed.fields !== undefined && chunk.jsonTerms && writeJsonTerms(terms, parsed.fields);
     let allTags = o.tags;
-    if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined || terms?.cut) {
+    if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined || termsCut) {
       const tags = [...o.tags];
       if (anchor.part !== undefined) tags.push(LineTag.split);
       if (this.#constantTag) tags.push(this.#constantTag);
       if (originalTimestamp !== undefined) tags.push(LineTag.badTimestamp);
-      if (terms?.cut) tags.push(LineTag.jsonTermsCut);
+      if (termsCut) tags.push(LineTag.jsonTermsCut);
       allTags = tags;
     }
 
@@ -295,9 +300,9 @@ export class EcsDocumentWriter {
       out.bytes(K.originalTimestamp);
       out.string(originalTimestamp);
     }
-    if (terms && terms.terms.length > 0) {
+    if (terms.length > 0) {
       out.bytes(K.jsonTerms);
-      out.json(terms.terms);
+      out.bytes(terms.view());
     }
     out.byte(CLOSE);
     if (parsed.fields) {

@@ -7,7 +7,7 @@ export { EcsDocumentWriter, toEcsDocument } from './ecs-document.js';
 export type { DecodedLine, EcsDocument, IndexableLine, SerializedLine } from './ecs-document.js';
 export { ConfirmedPrefix, checkpointKey, parseCheckpoint } from './index-checkpoint.js';
 export type { IndexCheckpoint } from './index-checkpoint.js';
-export { jsonTerms, MAX_JSON_TERMS, MAX_JSON_TERMS_CHARS, userJsonQuery } from './json-terms.js';
+export { jsonTerms, MAX_JSON_TERMS, MAX_JSON_TERMS_CHARS, userJsonQuery, writeJsonTerms } from './json-terms.js';
 export type { JsonTerms } from './json-terms.js';
 export { LineSplitter } from './line-splitter.js';
 export type { RawLine } from './line-splitter.js';

@@ -68,6 +68,30 @@ export class JsonBytes {
     this.utf8(JSON.stringify(text));
   }
 
+  /** The inside of a JSON string literal of `text` (no quotes), escaped exactly as `JSON.stringify(text)` escapes it. */
+  stringContent(text: string): void {
+    const n = text.length;
+    if (n <= 64) {
+      // Short printable ASCII (paths, numbers, most values) byte by byte: no native call.
+      this.#reserve(n);
+      const buf = this.#buf;
+      const start = this.length;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.#escapedContent(text);
+        buf[start + i] = c;
+      }
+      this.length = start + n;
+      return;
+    }
+    if (NEEDS_ESCAPE.test(text)) this.#escapedContent(text);
+    else this.utf8(text);
+  }
+
+  #escapedContent(text: string): void {
+    this.utf8(JSON.stringify(text).slice(1, -1));
+  }
+
   /** A JSON value (object, array), exactly as `JSON.stringify(value)`. */
   json(value: unknown): void {
     this.utf8(JSON.stringify(value));
@@ -86,6 +110,9 @@ export class JsonBytes {
     this.#buf = grown;
   }
 }
+
+/** What `JSON.stringify` escapes in a string: quote, backslash, control characters, and (only when unpaired, but any is a rare case) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A constant part of a document, encoded once. */
 export function encoded(text: string): Buffer {

@@ -1,4 +1,5 @@
 import type { MappingPlan } from '../cluster/features.js';
+import type { JsonBytes } from './json-bytes.js';
 
 /**
  * User JSON as `path=value` keywords (`joblogs.json_kv`): how a cluster without a `flattened`
@@ -21,33 +22,83 @@ export interface JsonTerms {
 
 /** The `path=value` terms of user JSON (already sanitised: no deeper than the indexer keeps it). */
 export function jsonTerms(fields: Record<string, unknown>): JsonTerms {
-  const collector = new TermCollector();
-  for (const key in fields) collector.add(fields[key], key);
-  return { terms: collector.terms, cut: collector.cut };
+  const list = new TermList();
+  list.walk(fields);
+  return { terms: list.terms, cut: list.cut };
 }
 
-class TermCollector {
-  readonly terms: string[] = [];
+/**
+ * Writes the terms as a JSON array, byte for byte `JSON.stringify(jsonTerms(fields).terms)`,
+ * without a string per term: the indexer's path (a term string, an array and its serialisation
+ * per leaf cost it ~15 % of its CPU on a JSON-heavy log). Writes nothing when there are none.
+ */
+export function writeJsonTerms(out: JsonBytes, fields: Record<string, unknown>): JsonTerms['cut'] {
+  const writer = new TermWriter(out);
+  writer.walk(fields);
+  if (writer.count > 0) out.byte(0x5d);
+  return writer.cut;
+}
+
+/** Every leaf within the bounds, once, in document order. */
+abstract class TermWalk {
   cut = false;
+  count = 0;
   #chars = 0;
 
-  add(value: unknown, path: string): void {
+  walk(fields: Record<string, unknown>): void {
+    for (const key in fields) this.#visit(fields[key], key);
+  }
+
+  protected abstract leaf(path: string, text: string): void;
+
+  #visit(value: unknown, path: string): void {
     if (this.cut || value === null || value === undefined) return;
     if (typeof value === 'object') {
-      if (Array.isArray(value)) for (const item of value) this.add(item, path);
-      else for (const key in value) this.add((value as Record<string, unknown>)[key], `${path}.${key}`);
+      if (Array.isArray(value)) for (const item of value) this.#visit(item, path);
+      else for (const key in value) this.#visit((value as Record<string, unknown>)[key], `${path}.${key}`);
       return;
     }
     // Parsed JSON holds only finite numbers, booleans and strings here: String() writes them as JSON does.
-    const term = `${path}=${typeof value === 'string' ? value : String(value)}`;
-    if (this.terms.length >= MAX_JSON_TERMS || this.#chars + term.length > MAX_JSON_TERMS_CHARS) {
+    const text = typeof value === 'string' ? value : String(value);
+    const size = path.length + 1 + text.length;
+    if (this.count >= MAX_JSON_TERMS || this.#chars + size > MAX_JSON_TERMS_CHARS) {
       this.cut = true;
       return;
     }
-    this.#chars += term.length;
-    this.terms.push(term);
+    this.count++;
+    this.#chars += size;
+    this.leaf(path, text);
   }
 }
+
+class TermList extends TermWalk {
+  readonly terms: string[] = [];
+
+  protected leaf(path: string, text: string): void {
+    this.terms.push(`${path}=${text}`);
+  }
+}
+
+class TermWriter extends TermWalk {
+  constructor(private readonly out: JsonBytes) {
+    super();
+  }
+
+  protected leaf(path: string, text: string): void {
+    const out = this.out;
+    out.byte(this.count === 1 ? OPEN_ARRAY : COMMA);
+    out.byte(QUOTE);
+    out.stringContent(path);
+    out.byte(EQUALS);
+    out.stringContent(text);
+    out.byte(QUOTE);
+  }
+}
+
+const OPEN_ARRAY = 0x5b;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const EQUALS = 0x3d;
 
 /** The query that finds a user-JSON value by its path, on either kind of field. */
 export function userJsonQuery(userJson: MappingPlan['userJson'], path: string, value: string): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonTerms, MAX_JSON_TERMS, MAX_JSON_TERMS_CHARS, userJsonQuery } from '../../../../../shared/core/ingest/index.js';
+import { jsonTerms, MAX_JSON_TERMS, MAX_JSON_TERMS_CHARS, userJsonQuery, writeJsonTerms } from '../../../../../shared/core/ingest/index.js';
+import { JsonBytes } from '../../../../../shared/core/ingest/json-bytes.js';
 
 describe('jsonTerms', () => {
   it('gives every leaf as its dotted path and value, numbers and booleans as JSON writes them', () => {
@@ -35,6 +36,30 @@ describe('jsonTerms', () => {
     expect(cut).toBe(true);
     expect(terms.reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(MAX_JSON_TERMS_CHARS);
     expect(terms.length).toBeGreaterThan(100);
+  });
+});
+
+describe('writeJsonTerms', () => {
+  const written = (fields: Record<string, unknown>) => {
+    const out = new JsonBytes(8);
+    const cut = writeJsonTerms(out, fields);
+    return { json: out.view().toString('utf8'), cut };
+  };
+
+  it('writes exactly the JSON of the terms, escapes and non-ASCII included', () => {
+    const cases: Record<string, unknown>[] = [
+      { step: 3 },
+      { 'say "hi"': 'back\\slash', nl: 'a\nb\tc\u0001', ключ: 'значение 🚀', lone: '\ud800x', pair: '\ud83d\ude80', sep: 'a\u2028b' },
+      { deep: { er: [{ x: true }, { y: -0.5e-9 }, null, 'z'] }, n: 12345678901234567890 },
+      { long: 'x'.repeat(100), longQuote: `${'y'.repeat(70)}"`, longUnicode: 'é'.repeat(80), del: '\u007f', [`k${'e'.repeat(70)}`]: 1 },
+    ];
+    for (const fields of cases) expect(written(fields)).toEqual({ json: JSON.stringify(jsonTerms(fields).terms), cut: false });
+  });
+
+  it('writes nothing for JSON without leaves, and says when it cut', () => {
+    expect(written({ a: {}, b: [null] })).toEqual({ json: '', cut: false });
+    const wide = Object.fromEntries(Array.from({ length: MAX_JSON_TERMS + 1 }, (_, i) => [`k${i}`, i]));
+    expect(written(wide)).toEqual({ json: JSON.stringify(jsonTerms(wide).terms), cut: true });
   });
 });
 
