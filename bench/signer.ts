@@ -142,7 +142,10 @@ async function latencyFixture(stack: StackInfo): Promise<{ calls: Record<Variant
   // the signer's own CPU (token check, decisions, presigning, links, middlewares, logging).
   const store = s3JobStore(s3, { bucket: BUCKET });
   const [read, head] = await Promise.all([store.readJob(JOB_ID), store.headDownload(JOB_ID)]);
-  const handlerNoIo = createSignerHandler(config, { logger, jobs: { readJob: async () => read, headDownload: async () => head } });
+  const handlerNoIo = createSignerHandler(config, {
+    logger,
+    jobs: { readJob: async () => read, readRegistration: async () => read.registration, headDownload: async () => head },
+  });
   const token = await idp.token({ sub: 'alice', teams: ['vision'] }, { expiresInS: 3600 });
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',

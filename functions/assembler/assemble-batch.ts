@@ -118,7 +118,7 @@ async function followUp(request: AssembleRequest, outcome: AssembleOutcome, deps
       return log.warn({ jobId }, 'no job markers: nothing to assemble');
     case 'unregistered':
       stats.unregistered++;
-      return log.warn({ jobId }, 'job not registered by a launcher: no download file is built');
+      return log.warn({ jobId }, 'job not registered (never by a launcher, or purged meanwhile): no download file is built');
     case 'running':
       stats.running++;
       return log.info({ jobId }, 'job still running: assembled when every source is final');
@@ -167,7 +167,7 @@ async function archived(request: AssembleRequest, outcome: ArchiveOutcome, deps:
       return log.warn({ jobId }, 'no job markers: nothing to archive');
     case 'unregistered':
       stats.unregistered++;
-      return log.warn({ jobId }, 'job not registered by a launcher: no archive is built');
+      return log.warn({ jobId }, 'job not registered (never by a launcher, or purged meanwhile): no archive is built');
     case 'running':
       stats.running++;
       return log.info({ jobId }, 'job still running: archived when every source is final');

@@ -5,5 +5,5 @@ import type { AssemblerDeps } from './deps.js';
  * build that was running then must not write the job's lines back after the purge removed them.
  */
 export async function stillRegistered(jobId: string, deps: Pick<AssemblerDeps, 'jobs'>): Promise<boolean> {
-  return (await deps.jobs.readJob(jobId)).registration !== undefined;
+  return (await deps.jobs.readRegistration(jobId)) !== undefined;
 }

@@ -3,7 +3,7 @@
  * (as serverless.yml declares it) → the assemble queue → the real handler behind the SQS runner
  * → `downloads/<jobId>.log.gz` in moto, fetched back over HTTP with a presigned URL.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { spawn } from 'node:child_process';
@@ -22,9 +22,8 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { archiveKeys } from '../../shared/core/archive/index.js';
-import { chunkKey, encodeFrame, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { registerTestJob } from '../../testkit/jobs.js';
-import { discardSink, eventually, readObject } from '../../testkit/index.js';
+import { chunkKey, encodeFrame, jobMarkerKey, registrationKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { discardSink, eventually, readObject, registerTestJob, TEST_OWNER } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
@@ -293,6 +292,15 @@ describe('download assembly on the local stack', () => {
     expect(stepped.records.equals(single.records)).toBe(true);
     expect(stepped.index).toBe(single.index);
   }, 240_000);
+
+  it("reads a job's registration alone (what a build checks before it completes), and nothing once a purge deleted it", async () => {
+    const jobs = directDeps().jobs;
+    const jobId = await registerTestJob(stack.s3, stack.bucket, `reg-${randomUUID().slice(0, 8)}`);
+    expect(await jobs.readRegistration(jobId)).toMatchObject({ jobId, owner: TEST_OWNER.owner });
+    await stack.s3.send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: registrationKey(jobId) }));
+    expect(await jobs.readRegistration(jobId)).toBeUndefined();
+    expect(await jobs.readRegistration(`never-${randomUUID().slice(0, 8)}`)).toBeUndefined();
+  });
 
   it('assembles what exists while the job runs when asked (partial), and dead-letters a request it cannot read', async () => {
     assembler = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });

@@ -114,15 +114,18 @@ export class MemoryBucket {
   }
 
   jobStore(o: { jobPrefix?: string; downloadPrefix?: string } = {}): JobStore {
+    const readRegistration = async (jobId: string) => {
+      const registered = this.get(registrationKey(jobId));
+      return registered && parseJobRegistration(registered.body.toString('utf8'), jobId);
+    };
     return {
       readJob: async (jobId) => {
         const markers = this.#keys(jobMarkerPrefix(jobId, o.jobPrefix)).map((key) =>
           parseJobMarker(this.get(key)!.body.toString('utf8'), parseJobMarkerKey(key, o.jobPrefix)),
         );
-        const registered = this.get(registrationKey(jobId));
-        const registration = registered && parseJobRegistration(registered.body.toString('utf8'), jobId);
-        return { registration, job: summariseJob(jobId, markers), invalid: [] };
+        return { registration: await readRegistration(jobId), job: summariseJob(jobId, markers), invalid: [] };
       },
+      readRegistration,
       headDownload: async (jobId) => {
         const key = downloadKey(jobId, o.downloadPrefix);
         const object = this.get(key);

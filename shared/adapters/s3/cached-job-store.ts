@@ -29,6 +29,8 @@ export function cachedJobStore(inner: JobStore, o: JobStoreCacheOptions): JobSto
       if (value.registration && value.job?.complete && value.invalid.length === 0) jobs.set(jobId, value);
       return value;
     },
+    // Never cached: whether a job is still registered is what a purge changes.
+    readRegistration: (jobId) => inner.readRegistration(jobId),
     async headDownload(jobId) {
       const hit = downloads.get(jobId);
       if (hit) return hit;

@@ -35,6 +35,8 @@ export interface JobRecord {
 /** Reads a job's registration, its markers, and whether its download file exists. */
 export interface JobStore {
   readJob(jobId: string): Promise<JobRecord>;
+  /** The registration alone (one GET): undefined when there is none or it cannot be read. */
+  readRegistration(jobId: string): Promise<JobRegistration | undefined>;
   headDownload(jobId: string): Promise<DownloadInfo | undefined>;
 }
 
@@ -56,6 +58,8 @@ export function s3JobStore(s3: S3Client, o: JobStoreOptions): JobStore {
       const [registration, markers] = await Promise.all([readRegistration(text, jobId, o.registryPrefix, invalid), readMarkers(s3, o, jobId, invalid)]);
       return { registration, job: summariseJob(jobId, markers), invalid };
     },
+
+    readRegistration: (jobId) => readRegistration(text, jobId, o.registryPrefix, []),
 
     async headDownload(jobId) {
       const key = downloadKey(jobId, o.downloadPrefix);

@@ -19,15 +19,16 @@ const download = (status: 'complete' | 'partial'): DownloadInfo => ({
 });
 
 function store(state: { marker: JobMarker; download: DownloadInfo | undefined }) {
-  const calls = { readJob: 0, headDownload: 0 };
+  const calls = { readJob: 0, readRegistration: 0, headDownload: 0 };
+  const registration = (jobId: string) => ({ version: 1 as const, jobId, owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' });
   const inner: JobStore = {
     async readJob(jobId) {
       calls.readJob++;
-      return {
-        registration: { version: 1, jobId, owner: 'alice', createdAt: '2026-11-25T09:59:00.000Z' },
-        job: summariseJob(jobId, [state.marker]),
-        invalid: [],
-      };
+      return { registration: registration(jobId), job: summariseJob(jobId, [state.marker]), invalid: [] };
+    },
+    async readRegistration(jobId) {
+      calls.readRegistration++;
+      return registration(jobId);
     },
     async headDownload() {
       calls.headDownload++;
@@ -46,11 +47,11 @@ describe('cachedJobStore', () => {
       expect((await jobs.readJob('job-1')).job?.complete).toBe(true);
       expect((await jobs.headDownload('job-1'))?.metadata.status).toBe('complete');
     }
-    expect(calls).toEqual({ readJob: 1, headDownload: 1 });
+    expect(calls).toEqual({ readJob: 1, readRegistration: 0, headDownload: 1 });
     now = 31_001;
     await jobs.readJob('job-1');
     await jobs.headDownload('job-1');
-    expect(calls).toEqual({ readJob: 2, headDownload: 2 });
+    expect(calls).toEqual({ readJob: 2, readRegistration: 0, headDownload: 2 });
   });
 
   it('always reads a running job and a partial or missing file afresh', async () => {
@@ -62,7 +63,16 @@ describe('cachedJobStore', () => {
     await jobs.headDownload('job-1');
     state.download = undefined;
     expect(await jobs.headDownload('job-1')).toBeUndefined();
-    expect(calls).toEqual({ readJob: 2, headDownload: 2 });
+    expect(calls).toEqual({ readJob: 2, readRegistration: 0, headDownload: 2 });
+  });
+
+  it('never caches a registration read alone: a purge must be seen at once', async () => {
+    const { inner, calls } = store({ marker: marker('final'), download: undefined });
+    const cached = cachedJobStore(inner, { ttlMs: 60_000, maxJobs: 10, now: () => 0 });
+    await cached.readJob('job-1');
+    expect(await cached.readRegistration('job-1')).toMatchObject({ owner: 'alice' });
+    await cached.readRegistration('job-1');
+    expect(calls.readRegistration).toBe(2);
   });
 
   it('keeps at most maxJobs, dropping the oldest', async () => {
