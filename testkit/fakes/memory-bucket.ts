@@ -6,9 +6,10 @@
  * @example
  * const bucket = new MemoryBucket();
  * bucket.put('chunks/v1/job-1/main/0000000000.log.gz', gzipSync('hello\n'), { format: 'lines' });
- * const deps = { chunks: bucket.chunkStore(), listing: bucket.listing(), downloads: bucket.writers(), … };
+ * const deps = { ...bucket.assemblerAdapters({ partBytes, deadLetterPrefix }), queue, logger, now, config };
  */
 import { Readable } from 'node:stream';
+import type { AssemblerDeps } from '../../functions/assembler/deps.js';
 import type { ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import type { ChunkListing } from '../../shared/adapters/s3/chunk-listing.js';
 import type { ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
@@ -131,6 +132,21 @@ export class MemoryBucket {
         const object = this.get(key);
         return object && { key, metadata: fromS3Metadata(object.metadata), lastModified: undefined, size: object.body.length };
       },
+    };
+  }
+
+  /** The assembler's adapters over this bucket: what `assemblerAdapters` makes over S3. */
+  assemblerAdapters(o: {
+    partBytes: number;
+    deadLetterPrefix: string;
+  }): Pick<AssemblerDeps, 'jobs' | 'chunks' | 'listing' | 'downloads' | 'archives' | 'deadLetters'> {
+    return {
+      jobs: this.jobStore(),
+      chunks: this.chunkStore(),
+      listing: this.listing(),
+      downloads: this.writers(o.partBytes),
+      archives: this.archiveStore(),
+      deadLetters: this.deadLetters(o.deadLetterPrefix),
     };
   }
 

@@ -56,11 +56,6 @@ export class ArchiveBuilder {
     return builder;
   }
 
-  /** A member is being filled: the builder is not between members. */
-  get filling(): boolean {
-    return this.#open !== undefined;
-  }
-
   /** Adds the next document; returns a member once it is full. */
   add(record: ArchiveRecord): PendingMember | undefined {
     const key = lineKey({ _source: record.s }, 'merged') as [number, string, number];

@@ -65,8 +65,9 @@ export const STORED_AS_WRITTEN: StoragePlan = { codec: 'default', source: 'store
 
 /** The features worth asking a cluster of this kind about (the deploy step probes each one). */
 export function candidateFeatures(kind: ClusterKind): MappingFeature[] {
-  const userJson = KIND_TRAITS[kind].product === 'opensearch' ? MappingFeature.flatObject : MappingFeature.flattened;
-  return [userJson, MappingFeature.matchOnlyText, MappingFeature.constantKeyword, MappingFeature.dateNanos];
+  // OpenSearch keeps user JSON as keywords (userJsonOf): nothing to probe for it.
+  const userJson = KIND_TRAITS[kind].product === 'elasticsearch' ? [MappingFeature.flattened] : [];
+  return [...userJson, MappingFeature.matchOnlyText, MappingFeature.constantKeyword, MappingFeature.dateNanos];
 }
 
 /** Whether a synthetic `_source` is worth probing for: only Elasticsearch has `logsdb`. */

@@ -85,7 +85,7 @@ export class EcsDocumentWriter {
   /** The document being written (one buffer for every document of the chunk). */
   readonly #out = new JsonBytes();
   /** Its `joblogs.json_kv` array, where the chunk's documents carry one. */
-  readonly #terms = new JsonBytes(1024);
+  readonly #terms: JsonBytes | undefined;
 
   private readonly eventPrefix: Buffer;
   private readonly constantFields: string;
@@ -96,6 +96,7 @@ export class EcsDocumentWriter {
 
   constructor(private readonly chunk: ChunkContext) {
     this.#constantTag = chunk.multiline?.refused ? LineTag.multilinePatternRefused : undefined;
+    this.#terms = chunk.jsonTerms ? new JsonBytes(1024) : undefined;
     const q = JSON.stringify;
     this.eventPrefix = encoded(`,"event":{"dataset":${q(chunk.dataset)},"sequence":`);
     this.constantFields = `,"data_stream":{"type":"logs","dataset":${q(chunk.dataset)},"namespace":${q(chunk.stage)}},"labels":{"job_id":${q(chunk.jobId)}}`;
@@ -232,10 +233,10 @@ export class EcsDocumentWriter {
     const contentTime = content.captured ?? fallback;
     const timestamp = plausible(parsed.timestamp, contentTime) ?? contentTime;
     const originalTimestamp = parsed.badTimestamp ?? (parsed.timestamp && timestamp !== parsed.timestamp ? parsed.timestamp.iso : undefined);
-    const terms = this.#terms;
-    terms.reset();
     // Written aside first: whether they were cut is a tag, which comes before them.
-    const termsCut = parsed.fields !== undefined && chunk.jsonTerms && writeJsonTerms(terms, parsed.fields);
+    const terms = parsed.fields !== undefined ? this.#terms : undefined;
+    terms?.reset();
+    const termsCut = terms !== undefined && writeJsonTerms(terms, parsed.fields!);
     let allTags = o.tags;
     if (anchor.part !== undefined || this.#constantTag || originalTimestamp !== undefined || termsCut) {
       const tags = [...o.tags];
@@ -300,7 +301,7 @@ export class EcsDocumentWriter {
       out.bytes(K.originalTimestamp);
       out.string(originalTimestamp);
     }
-    if (terms.length > 0) {
+    if (terms !== undefined && terms.length > 0) {
       out.bytes(K.jsonTerms);
       out.bytes(terms.view());
     }

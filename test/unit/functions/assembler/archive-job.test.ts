@@ -57,14 +57,10 @@ function givenBigJob(): MemoryBucket {
 
 /** The assembler's deps over the bucket; parts of 16 KiB, so a job of a few members spans many parts. */
 function depsOf(bucket: MemoryBucket): AssemblerDeps {
+  const small = { ...config, partBytes: 16 * 1024 };
   return {
-    config: { ...config, partBytes: 16 * 1024 },
-    jobs: bucket.jobStore(),
-    chunks: bucket.chunkStore(),
-    listing: bucket.listing(),
-    downloads: bucket.writers(16 * 1024),
-    archives: bucket.archiveStore(),
-    deadLetters: bucket.deadLetters('dead-letter/assembler/'),
+    config: small,
+    ...bucket.assemblerAdapters(small),
     queue: { send: async () => undefined },
     logger: createLogger('test', discardSink()),
     now: () => NOW,

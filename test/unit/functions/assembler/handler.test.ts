@@ -22,12 +22,7 @@ function assembler(o: { now?: number } = {}) {
   const logs: Array<Record<string, any>> = [];
   const sink = { write: (line: string) => logs.push(JSON.parse(line)) } as unknown as NodeJS.WritableStream;
   const handler = createAssemblerHandler(config, {
-    jobs: bucket.jobStore(),
-    chunks: bucket.chunkStore(),
-    listing: bucket.listing(),
-    downloads: bucket.writers(config.partBytes),
-    archives: bucket.archiveStore(),
-    deadLetters: bucket.deadLetters(config.deadLetterPrefix),
+    ...bucket.assemblerAdapters(config),
     queue,
     logger: createLogger('test', sink),
     now: () => o.now ?? NOW,

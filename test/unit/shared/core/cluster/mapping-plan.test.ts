@@ -22,7 +22,7 @@ const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, n
 describe('mappingPlan: one place decides the mapping features per kind', () => {
   it('uses flattened on Elasticsearch and json_kv terms on OpenSearch, and probes only what the kind could use', () => {
     expect(candidateFeatures('es-9')).toEqual(['flattened', 'match_only_text', 'constant_keyword', 'date_nanos']);
-    expect(candidateFeatures('opensearch-2')).toEqual(['flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
+    expect(candidateFeatures('opensearch-2')).toEqual(['match_only_text', 'constant_keyword', 'date_nanos']);
     expect(mappingPlan('es-8', ES_TEST_ZIP)).toEqual({
       userJson: 'flattened',
       text: 'text',
