@@ -6,10 +6,11 @@ import {
   parseArchiveIndex,
   parseMember,
   type ArchiveIndex,
+  type ArchiveMember,
   type ArchiveOrder,
   type ArchiveRecord,
 } from '../../shared/core/archive/index.js';
-import type { Frontier, LineFilters, LineOrder } from '../../shared/core/logs/index.js';
+import { compareKeys, type Frontier, type LineFilters, type LineOrder, type SeenCursor } from '../../shared/core/logs/index.js';
 import { ArchivingProblem, ArchiveUnreadableProblem, LinesGoneError } from '../http/errors.js';
 import type { LogsApiDeps } from './deps.js';
 
@@ -77,6 +78,15 @@ export function withinFrontier(frontier: Frontier | undefined): ((r: ArchiveReco
     const last = frontier.get(String(j['source'] ?? ''));
     return last !== undefined && typeof j['chunk_seq'] === 'number' && j['chunk_seq'] <= last;
   };
+}
+
+/** Whether a cursor has seen every line of a member (tail.ts): at or before its key, and no source past what it saw. */
+export function memberSeen(cursor: SeenCursor, m: ArchiveMember): boolean {
+  if (compareKeys(m.last, cursor.key) > 0) return false;
+  return Object.entries(m.sources).every(([source, stats]) => {
+    const upTo = cursor.seen[source];
+    return upTo !== undefined && stats[2] <= upTo;
+  });
 }
 
 function unreadableAsProblem<T>(read: () => T): T {

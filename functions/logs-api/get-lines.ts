@@ -1,9 +1,12 @@
 import {
   anyBefore,
   encodeCursor,
+  isSeen,
+  isSeenCursor,
   lineKey,
   linesIndex,
   linesSearch,
+  nextMergedCursor,
   orderOf,
   parseLinesRequest,
   toApiLine,
@@ -13,10 +16,11 @@ import {
   type LineScope,
   type LinesAnchor,
   type LinesRequest,
+  type SortKey,
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import { keyOf, type ArchivePages, type ArchiveRecord, type ScanResult } from '../../shared/core/archive/index.js';
-import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
+import { archiveOrder, archivePages, memberSeen, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
 import { mayPrintMore } from './watch-recorder.js';
@@ -34,9 +38,10 @@ export interface LinesBody {
   archive?: true;
 }
 
-/** A page of lines in ascending order, and whether more lie beyond each end. */
+/** A page of lines in ascending order (and their sort keys), and whether more lie beyond each end. */
 interface Page {
   lines: ApiLine[];
+  keys: SortKey[];
   hasBefore: boolean;
   hasAfter: boolean;
 }
@@ -100,7 +105,7 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
     lines: page.lines,
     // docs/logs-api.md: null at the start, so a client can tell "nothing before" from the cursor alone.
     prev: page.hasBefore ? (page.lines[0]?.cursor ?? null) : null,
-    next: page.lines.at(-1)?.cursor ?? afterCursor(anchor),
+    next: order === 'merged' ? nextMergedCursor(anchor, page.keys, view.frontier) : (page.lines.at(-1)?.cursor ?? afterCursor(anchor)),
     hasBefore: page.hasBefore,
     hasAfter: page.hasAfter,
   };
@@ -146,7 +151,11 @@ function archiveLines(scope: LineScope, order: LineOrder, pages: ArchivePages): 
   return {
     async fetch(anchor, limit) {
       let scan: ScanResult;
-      if (anchor.kind === 'after')
+      if (anchor.kind === 'after' && isSeenCursor(anchor.cursor)) {
+        const cursor = anchor.cursor;
+        const unseen = (r: ArchiveRecord) => !isSeen(cursor, keyOf(r, archiveOrderOf));
+        scan = await pages.forward({ ...base, limit, where: both(unseen), skipMember: (m) => memberSeen(cursor, m) });
+      } else if (anchor.kind === 'after')
         scan = await pages.forward({ ...base, limit, where: frontier, from: anchor.cursor === 'start' ? undefined : anchor.cursor.key });
       else if (anchor.kind === 'before')
         scan = await pages.backward({ ...base, limit, where: frontier, from: anchor.cursor === 'end' ? undefined : anchor.cursor.key });
@@ -179,10 +188,11 @@ async function fetchLines(ctx: PageContext, anchor: FetchAnchor, limit: number):
 }
 
 async function anchoredPage(ctx: PageContext, anchor: Exclude<LinesAnchor, { kind: 'around' }>, limit: number): Promise<Page> {
-  const { lines, more } = await fetchLines(ctx, anchor, limit);
-  if (anchor.kind === 'before') return { lines, hasBefore: more, hasAfter: anchor.cursor !== 'end' };
-  if (anchor.kind === 'after') return { lines, hasBefore: anchor.cursor !== 'start', hasAfter: more };
-  return { lines, hasBefore: await ctx.lines.anyBefore(anchor), hasAfter: more };
+  const { lines, keys, more } = await fetchLines(ctx, anchor, limit);
+  const page = { lines, keys: keys.map((k) => k.key) };
+  if (anchor.kind === 'before') return { ...page, hasBefore: more, hasAfter: anchor.cursor !== 'end' };
+  if (anchor.kind === 'after') return { ...page, hasBefore: anchor.cursor !== 'start', hasAfter: more };
+  return { ...page, hasBefore: await ctx.lines.anyBefore(anchor), hasAfter: more };
 }
 
 /**
@@ -193,7 +203,12 @@ async function aroundPage(ctx: PageContext, cursor: Cursor, limit: number): Prom
   const before = await fetchLines(ctx, { kind: 'before', cursor }, Math.floor(limit / 2));
   const nearest = before.keys.at(-1);
   const after = await fetchLines(ctx, { kind: 'after', cursor: nearest ?? 'start' }, limit - before.lines.length);
-  return { lines: [...before.lines, ...after.lines], hasBefore: before.lines.length > 0 && before.more, hasAfter: after.more };
+  return {
+    lines: [...before.lines, ...after.lines],
+    keys: [...before.keys, ...after.keys].map((k) => k.key),
+    hasBefore: before.lines.length > 0 && before.more,
+    hasAfter: after.more,
+  };
 }
 
 /** `from` numbers the lines of one source: the one asked for, or the job's only one. */

@@ -1,13 +1,18 @@
 import {
   chunkRecordsAggregation,
   chunksIndex,
+  chunksToCheck,
   firstMissingSeq,
   frontierOf,
   fullyIndexed,
   linesIndex,
-  recordedDocuments,
+  recentChunks,
+  SEARCHABLE_WITHIN_MS,
+  searchableFrontier,
+  searchableLinesAggregation,
   sourceProgress,
   type Frontier,
+  type RecordedChunk,
   type SourceProgress,
 } from '../../shared/core/logs/index.js';
 import type { ArchiveIndex } from '../../shared/core/archive/index.js';
@@ -49,8 +54,8 @@ export async function jobView(access: FoundJob, deps: LogsApiDeps): Promise<JobV
 async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView> {
   const { jobId } = access.record.registration;
   const index = chunksIndex(deps.config.stage);
-  const answer = await deps.search.search(index, chunkRecordsAggregation(jobId));
-  const progress = await Promise.all(
+  const answer = await deps.search.search(index, chunkRecordsAggregation(jobId, deps.now() - SEARCHABLE_WITHIN_MS));
+  const contiguous = await Promise.all(
     sourceProgress(answer.aggregations).map(async (p) => {
       if (p.frontier === p.maxSeq) return p;
       const count = (seq: number) =>
@@ -60,8 +65,10 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
       return { ...p, frontier: (await firstMissingSeq(p.maxSeq, count)) - 1 };
     }),
   );
+  const progress = await searchableProgress(jobId, contiguous, recentChunks(answer.aggregations), deps);
   const job = access.record.job;
-  const indexed = fullyIndexed(job, progress) && (await linesSearchable(jobId, recordedDocuments(answer.aggregations), deps));
+  // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
+  const indexed = fullyIndexed(job, progress);
   // A finished job whose documents are not all in the cluster: they aged out (all, or the part in
   // an older backing index), or are still on their way. Its archive holds them all.
   if (job?.complete && !indexed) {
@@ -69,21 +76,24 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
     if (archived) return archived;
   }
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
-  // Complete only once every line is searchable too: a tail that stops at `complete` has them all.
   return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
 }
 
 /**
- * A record's lines are searchable within a refresh or two of the record (1 s each; a loaded
- * cluster's refreshes lag, so a wide margin): after this long, fewer documents than recorded means
- * some aged out, not that they are on their way (the archive answers for them, as before).
+ * The progress with each source's frontier before the first recently recorded chunk whose lines
+ * are not all searchable yet (searchable.ts): one search of the lines, only when a chunk up to a
+ * frontier was recorded in the last few minutes.
  */
-const SEARCHABLE_WITHIN_MS = 5 * 60_000;
-
-/** Whether the lines of the job's recent chunk records are searchable: as many of its documents as the records say were written (`recordedDocuments`). */
-async function linesSearchable(jobId: string, recorded: { documents: number; lastAt: number | undefined }, deps: LogsApiDeps): Promise<boolean> {
-  if (recorded.documents === 0 || recorded.lastAt === undefined || deps.now() - recorded.lastAt > SEARCHABLE_WITHIN_MS) return true;
-  return (await deps.search.count(linesIndex(deps.config.stage), { term: { 'labels.job_id': jobId } })) >= recorded.documents;
+async function searchableProgress(
+  jobId: string,
+  progress: SourceProgress[],
+  recent: ReadonlyMap<string, readonly RecordedChunk[]>,
+  deps: LogsApiDeps,
+): Promise<SourceProgress[]> {
+  const checks = chunksToCheck(progress, recent);
+  if (checks.size === 0) return progress;
+  const answer = await deps.search.search(linesIndex(deps.config.stage), searchableLinesAggregation(jobId, checks));
+  return searchableFrontier(progress, checks, answer.aggregations);
 }
 
 /**

@@ -6,6 +6,7 @@
  * search positions and highlights; a live tail that loses and repeats nothing across reconnects;
  * every refusal a clear 4xx that never reaches the cluster. The rows go to docs/robustness.md.
  */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,14 @@ import {
   discardSink,
   esRequest,
   eventually,
+  markedChunks,
   overrideStreamTemplates,
   registerTestJob,
   shipLines,
   startHttpFaultProxy,
   writeSuiteResults,
   type HttpFaultProxy,
+  type MarkedChunk,
   type SuiteRow,
 } from '../../testkit/index.js';
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
@@ -357,6 +360,55 @@ describe('logs API: live tail', () => {
     );
   });
 
+  it("gives a running job's merged tail the lines of a source whose chunk is indexed after later lines of another", async () => {
+    const jobId = `api-late-${randomUUID().slice(0, 8)}`;
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    const T = Date.now();
+    const text = (source: string) =>
+      Array.from({ length: 20 }, (_, i) => ({ stream: 'stdout' as const, text: `${source} line ${i}`, terminator: '\n' as const }));
+    // rank-1 prints at T…T+9, main at T+5…T+14; each source's first chunk (10 lines) is shipped, its second (final) is not: the job runs.
+    const [early] = markedChunks({ jobId, source: 'rank-1', lines: text('rank-1'), cuts: [9], time: T });
+    const [later] = markedChunks({ jobId, source: 'main', lines: text('main'), cuts: [9], time: T + 5 });
+    const put = (c: MarkedChunk) =>
+      stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: c.body, Metadata: c.metadata, ContentType: 'application/gzip' }));
+    const lines = (a: Answer) => a.body.lines.map((l: { source: string; line: number }) => `${l.source}:${l.line}`);
+    await put(later!);
+    const first = await eventually(
+      () => get(`/jobs/${jobId}/lines?after=start&limit=100`),
+      (a) => a.body.lines.length === 10,
+      "main's chunk searchable",
+      120_000,
+    );
+    // Now rank-1's chunk, printed earlier than main's last line, arrives and is indexed.
+    await put(early!);
+    const lastLine = first.body.lines.at(-1).cursor;
+    await eventually(
+      () => get(`/jobs/${jobId}/lines?before=end&limit=100`),
+      (a) => a.body.lines.length === 20,
+      "rank-1's chunk searchable",
+      120_000,
+    );
+    const late: string[] = [];
+    const pages: number[] = [];
+    for (let cursor = first.body.next, n = 0; n < 10; n++) {
+      const page = await get(`/jobs/${jobId}/lines?after=${cursor}&limit=4`);
+      if (page.body.lines.length === 0) break;
+      late.push(...lines(page));
+      pages.push(page.body.lines.length);
+      cursor = page.body.next;
+    }
+    const byLastLine = await get(`/jobs/${jobId}/lines?after=${lastLine}&limit=100`);
+    const all = [...lines(first), ...late];
+    const expected = [...Array.from({ length: 10 }, (_, i) => `main:${i}`), ...Array.from({ length: 10 }, (_, i) => `rank-1:${i}`)];
+    record(
+      'tail: late chunk of another source',
+      "a running 2-source job: main's chunk (printed T+5…T+14) tailed, then rank-1's (printed T…T+9) indexed; tail on from next with limit=4",
+      "rank-1's 10 lines after main's, each once, in pages of 4, 4, 2 (the last line's own cursor would find none of them)",
+      `${all.length} lines, ${new Set(all).size} distinct, late pages ${pages.join(', ')}; after the last line's cursor: ${byLastLine.body.lines.length} lines`,
+      JSON.stringify(all) === JSON.stringify(expected) && pages.join(',') === '4,4,2' && byLastLine.body.lines.length === 0,
+    );
+  });
+
   it('answers a waiting request as soon as a line arrives, and an empty page with the same cursor when none does', async () => {
     const jobId = `api-wait-${randomUUID().slice(0, 8)}`;
     await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
@@ -443,6 +495,43 @@ describe('logs API: complete means searchable', () => {
         searchable.body.status === 'complete' &&
         searchable.body.archive === undefined &&
         texts(searchable) === all,
+    );
+  });
+
+  it("holds a running job's tail before a recorded chunk whose lines are not searchable yet, though the next chunk's are", async () => {
+    const jobId = `api-hidden-${randomUUID().slice(0, 8)}`;
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    const lines = Array.from({ length: 30 }, (_, i) => ({ stream: 'stdout' as const, text: `held line ${i}`, terminator: '\n' as const }));
+    // Three chunks of 10 lines; the last (final) one is not uploaded: the job still runs.
+    const [first, second] = markedChunks({ jobId, lines, cuts: [9, 19], time: Date.now() });
+    const put = (c: MarkedChunk, metadata: Record<string, string>) =>
+      stack.s3.send(
+        new PutObjectCommand({ Bucket: stack.bucket, Key: c.key, Body: c.body, Metadata: { ...c.metadata, ...metadata }, ContentType: 'application/gzip' }),
+      );
+    const records = () =>
+      esRequest(stack.info.elasticsearch, 'POST', `/${chunksIndex(stack.info.resources.stage)}/_count`, { query: { term: { 'labels.job_id': jobId } } });
+    // Chunk 0's lines go to the unrefreshed stream (its record is searchable, its lines are not); chunk 1's to the job's usual one.
+    await put(first!, { dataset: DATASET });
+    await eventually(records, (a) => a.count === 1, 'chunk 0 recorded', 120_000);
+    await put(second!, {});
+    await eventually(records, (a) => a.count === 2, 'chunk 1 recorded', 120_000);
+    const shown = await eventually(
+      () => esRequest(stack.info.elasticsearch, 'POST', `/logs-*-${stack.info.resources.stage}/_count`, { query: { term: { 'labels.job_id': jobId } } }),
+      (a) => a.count === 10,
+      "chunk 1's lines searchable",
+      60_000,
+    );
+    const held = await get(`/jobs/${jobId}/lines?after=start&limit=100`);
+    await esRequest(stack.info.elasticsearch, 'POST', `/${dataStream}/_refresh`);
+    const tail = await get(`/jobs/${jobId}/lines?after=${held.body.next}&limit=100`);
+    const numbers = (a: Answer) => a.body.lines.map((l: { line: number }) => l.line);
+    const expected = Array.from({ length: 20 }, (_, i) => i);
+    record(
+      'tail: record before its lines',
+      "a running job: chunk 0 recorded with its lines not searchable, chunk 1's lines searchable; tail from start, then chunk 0's lines refreshed, tail from next",
+      'nothing past chunk 0 while its lines are hidden (status running); then lines 0-19 in order',
+      `${shown.count} lines searchable: first answer ${held.body.status} with ${held.body.lines.length} lines, next=${held.body.next}; after the refresh lines ${numbers(tail).join(',')}`,
+      held.body.status === 'running' && held.body.lines.length === 0 && JSON.stringify(numbers(tail)) === JSON.stringify(expected),
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { SortKey } from '../logs/cursor.js';
+import { compareKeys, type SortKey } from '../logs/cursor.js';
 import { lineKey } from '../logs/query.js';
 import type { LineFilters } from '../logs/params.js';
 import type { ArchiveIndex, ArchiveMember, ArchiveRecord } from './archive-file.js';
@@ -15,12 +15,7 @@ export function keyOf(record: ArchiveRecord, order: ArchiveOrder): SortKey {
   return lineKey({ _source: record.s }, order.kind === 'source' ? 'source' : 'merged');
 }
 
-export function compareKeys(a: SortKey, b: SortKey): number {
-  if (a.length === 1 || b.length === 1) return (a[0] as number) - (b[0] as number);
-  if (a[0] !== b[0]) return a[0] - b[0];
-  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
-  return a[2] - b[2];
-}
+export { compareKeys } from '../logs/cursor.js';
 
 export function matchesFilters(record: ArchiveRecord, filters: LineFilters): boolean {
   if (filters.sources && !filters.sources.includes(sourceOf(record))) return false;

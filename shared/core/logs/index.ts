@@ -1,5 +1,7 @@
-export { decodeCursor, encodeCursor } from './cursor.js';
-export type { Cursor, LineOrder, SortKey } from './cursor.js';
+export { compareKeys, decodeCursor, encodeCursor } from './cursor.js';
+export type { Cursor, LineOrder, SeenBySource, SortKey } from './cursor.js';
+export { isSeen, isSeenCursor, nextMergedCursor, unseenFilter } from './tail.js';
+export type { SeenCursor } from './tail.js';
 export { LINES_LIMIT, MAX_WAIT_SECONDS, parseLinesRequest, parseNoParams, parseRedrawsRequest, parseSearchRequest, SEARCH_LIMIT } from './params.js';
 export type { LineFilters, LinesAnchor, LinesRequest, RedrawsRequest, SearchRequest } from './params.js';
 export { barStatesOf, MAX_REDRAW_STATES, RedrawReader } from './redraws.js';
@@ -15,8 +17,9 @@ export {
   fullyIndexed,
   jobOverview,
   levelsAggregation,
-  recordedDocuments,
   termCounts,
   sourceProgress,
 } from './summary.js';
 export type { ErrorPosition, JobOverview, SourceProgress } from './summary.js';
+export { chunksToCheck, recentChunks, SEARCHABLE_WITHIN_MS, searchableFrontier, searchableLinesAggregation } from './searchable.js';
+export type { RecordedChunk } from './searchable.js';

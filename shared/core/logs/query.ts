@@ -1,5 +1,6 @@
 import { encodeCursor, type Cursor, type LineOrder, type SortKey } from './cursor.js';
 import type { LineFilters, LinesAnchor } from './params.js';
+import { isSeenCursor, unseenFilter } from './tail.js';
 import { HIGHLIGHT_POST, HIGHLIGHT_PRE, searchClauses, type SearchTerms } from './search-terms.js';
 
 /** The data streams of a stage's lines, and of its chunk records. */
@@ -96,7 +97,9 @@ export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: L
   const reversed = anchor.kind === 'before';
   const sort = sortFor(o.order, reversed ? 'desc' : 'asc');
   let searchAfter: SortKey | undefined;
-  if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
+  // After a cursor that lists what it saw per source: every line it did not see, late ones first.
+  if (anchor.kind === 'after' && isSeenCursor(anchor.cursor)) filter.push(unseenFilter(anchor.cursor));
+  else if ((anchor.kind === 'after' || anchor.kind === 'before') && typeof anchor.cursor === 'object') searchAfter = anchor.cursor.key;
   // An event or a collapsed bar that starts before the line asked for and reaches it is on the page.
   if (anchor.kind === 'from')
     filter.push({

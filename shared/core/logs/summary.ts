@@ -1,5 +1,6 @@
 import type { JobMarker, JobRegistration, JobSummary } from '../contract/index.js';
 import type { Frontier } from './query.js';
+import { recentRecordsAggregation } from './searchable.js';
 
 /** Per source, what its chunk records say: how far it is contiguous, and its lines and time so far. */
 export interface SourceProgress {
@@ -14,8 +15,11 @@ export interface SourceProgress {
   lastCaptured: number | undefined;
 }
 
-/** The aggregation over a job's chunk records that {@link sourceProgress} reads. */
-export function chunkRecordsAggregation(jobId: string): Record<string, unknown> {
+/**
+ * The aggregation over a job's chunk records that {@link sourceProgress} reads, and per source the
+ * chunks recorded since `recentSince` (epoch ms) that `recentChunks` reads (searchable.ts).
+ */
+export function chunkRecordsAggregation(jobId: string, recentSince: number): Record<string, unknown> {
   return {
     size: 0,
     track_total_hits: false,
@@ -27,27 +31,11 @@ export function chunkRecordsAggregation(jobId: string): Record<string, unknown> 
           max_seq: { max: { field: 'joblogs.chunk_seq' } },
           last_line: { max: { field: 'joblogs.last_line' } },
           last_captured: { max: { field: 'joblogs.captured_to' } },
+          recent: recentRecordsAggregation(recentSince),
         },
-      },
-      // What the chunks indexed cleanly say they wrote (a chunk with refused documents wrote fewer), and when the last was recorded.
-      recorded: {
-        filter: { bool: { must_not: { exists: { field: 'joblogs.error' } } } },
-        aggs: { documents: { sum: { field: 'joblogs.documents' } }, last: { max: { field: '@timestamp' } } },
       },
     },
   };
-}
-
-/**
- * The documents the job's cleanly indexed chunks wrote by their records, and when the last record
- * was written (epoch ms). A record is searchable in its own index, refreshed apart from the
- * lines' — it can be seen a moment before the lines it stands for — so a job whose last record is
- * recent is complete only once at least this many of its documents are searchable. (A chunk
- * resumed after a timeout records what its last invocation wrote: fewer, never more.)
- */
-export function recordedDocuments(aggregations: unknown): { documents: number; lastAt: number | undefined } {
-  const recorded = (aggregations as { recorded?: { documents?: { value: number | null }; last?: { value: number | null } } } | undefined)?.recorded;
-  return { documents: recorded?.documents?.value ?? 0, lastAt: recorded?.last?.value ?? undefined };
 }
 
 interface Bucket {

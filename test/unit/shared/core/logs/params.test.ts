@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../../../../shared/core/errors.js';
 import { decodeCursor, encodeCursor, parseLinesRequest, parseNoParams, parseSearchRequest } from '../../../../../shared/core/logs/index.js';
@@ -11,8 +12,25 @@ describe('cursors', () => {
     expect(merged).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
+  it('round-trip what a merged cursor saw per source, and give out the key alone when the list does not fit', () => {
+    const seen = { main: 39_999_999, 'rank-1': 20_000_007 };
+    const text = encodeCursor({ order: 'merged', key: [1_795_600_800_123, 'rank-1', 20_000_007], seen });
+    expect(text).toMatch(/^v\.[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(text, 'after')).toEqual({ order: 'merged', key: [1_795_600_800_123, 'rank-1', 20_000_007], seen });
+    // 512 ranks named like a hash: too many to list in a URL.
+    const many = Object.fromEntries(Array.from({ length: 512 }, (_, i) => [`worker-${(i * 2_654_435_761).toString(36)}`, i * 10_000_000 + i]));
+    expect(decodeCursor(encodeCursor({ order: 'merged', key: [1, 'main', 2], seen: many }), 'after')).toEqual({ order: 'merged', key: [1, 'main', 2] });
+  });
+
   it.each([
     ['garbage', 'not a cursor!'],
+    ['a listing cursor that is not deflate', `v.${Buffer.from('["x"]').toString('base64url')}`],
+    ['a listing cursor with a negative sequence', `v.${deflateRawSync(JSON.stringify([1, 'main', 2, { main: -2 }])).toString('base64url')}`],
+    ['a listing cursor with a query for a source list', `v.${deflateRawSync(JSON.stringify([1, 'main', 2, [{ match_all: {} }]])).toString('base64url')}`],
+    [
+      'a listing cursor inflating to megabytes',
+      `v.${deflateRawSync(JSON.stringify([1, 'main', 2, { a: 1, pad: 'x'.repeat(4_000_000) }])).toString('base64url')}`,
+    ],
     ['base64 of something else', Buffer.from('{"a":1}').toString('base64url')],
     ['a query smuggled in a key', Buffer.from(JSON.stringify(['s', { match_all: {} }])).toString('base64url')],
     ['a negative position', Buffer.from(JSON.stringify(['s', -1])).toString('base64url')],

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   chunkRecordsAggregation,
+  chunksToCheck,
   firstMissingSeq,
   fullyIndexed,
   highlightOffsets,
   jobOverview,
   linesSearch,
-  recordedDocuments,
+  recentChunks,
   searchBody,
+  searchableFrontier,
+  searchableLinesAggregation,
   searchClauses,
   sourceProgress,
+  type SourceProgress,
 } from '../../../../../shared/core/logs/index.js';
 import type { JobMarker } from '../../../../../shared/core/contract/index.js';
 
@@ -72,14 +76,35 @@ describe('chunk records', () => {
     ]);
   });
 
-  it('say how many documents the cleanly indexed chunks wrote, and when the last was recorded', () => {
-    const body = chunkRecordsAggregation('job-1') as { aggs: { recorded: { filter: unknown } } };
-    expect(body.aggs.recorded.filter).toEqual({ bool: { must_not: { exists: { field: 'joblogs.error' } } } });
-    expect(recordedDocuments({ recorded: { doc_count: 3, documents: { value: 2_950 }, last: { value: 1_795_600_900_000 } } })).toEqual({
-      documents: 2_950,
-      lastAt: 1_795_600_900_000,
+  it('list per source the chunks recorded cleanly in the last minutes, oldest first', () => {
+    const body = chunkRecordsAggregation('job-1', 1_795_600_000_000) as { aggs: { sources: { aggs: { recent: { filter: unknown } } } } };
+    expect(body.aggs.sources.aggs.recent.filter).toEqual({
+      bool: {
+        filter: [{ range: { '@timestamp': { gte: 1_795_600_000_000, format: 'epoch_millis' } } }],
+        must_not: [{ exists: { field: 'joblogs.error' } }],
+      },
     });
-    expect(recordedDocuments({ recorded: { doc_count: 0, documents: { value: 0 }, last: { value: null } } })).toEqual({ documents: 0, lastAt: undefined });
+    const chunks = (...c: Array<[number, number]>) => ({ chunks: { buckets: c.map(([key, documents]) => ({ key, documents: { value: documents } })) } });
+    const aggregations = {
+      sources: {
+        buckets: [
+          { key: 'main', recent: chunks([8, 40], [7, 250]) },
+          { key: 'rank-1', recent: chunks() },
+        ],
+      },
+    };
+    expect(recentChunks(aggregations)).toEqual(
+      new Map([
+        [
+          'main',
+          [
+            { seq: 7, documents: 250 },
+            { seq: 8, documents: 40 },
+          ],
+        ],
+        ['rank-1', []],
+      ]),
+    );
   });
 
   it('find the first missing chunk with a handful of counts', async () => {
@@ -92,6 +117,76 @@ describe('chunk records', () => {
     expect(await firstMissingSeq(9, countUpTo)).toBe(4);
     expect(queries).toBeLessThanOrEqual(5);
     expect(await firstMissingSeq(3, async (seq) => seq + 1)).toBe(4);
+  });
+});
+
+describe('the searchable frontier', () => {
+  const progress = (source: string, frontier: number): SourceProgress => ({
+    source,
+    chunks: frontier + 1,
+    maxSeq: frontier,
+    frontier,
+    lines: 0,
+    lastCaptured: undefined,
+  });
+  const recent = new Map([
+    [
+      'main',
+      [
+        { seq: 6, documents: 100 },
+        { seq: 7, documents: 250 },
+        { seq: 8, documents: 40 },
+      ],
+    ],
+    ['rank-1', [{ seq: 3, documents: 10 }]],
+  ]);
+  const searchable = (counts: Record<string, Record<number, number>>) => ({
+    sources: {
+      buckets: Object.entries(counts).map(([key, c]) => ({
+        key,
+        chunks: { buckets: Object.entries(c).map(([seq, n]) => ({ key: Number(seq), doc_count: n })) },
+      })),
+    },
+  });
+
+  it('checks only the recent chunks a frontier would let through', () => {
+    const checks = chunksToCheck([progress('main', 7), progress('rank-1', 2)], recent);
+    expect(checks).toEqual(
+      new Map([
+        [
+          'main',
+          [
+            { seq: 6, documents: 100 },
+            { seq: 7, documents: 250 },
+          ],
+        ],
+      ]),
+    );
+    const body = searchableLinesAggregation('job-1', checks) as { query: { bool: { filter: unknown[] } } };
+    expect(body.query.bool.filter).toEqual([
+      { term: { 'labels.job_id': 'job-1' } },
+      {
+        bool: { should: [{ bool: { filter: [{ term: { 'joblogs.source': 'main' } }, { terms: { 'joblogs.chunk_seq': [6, 7] } }] } }], minimum_should_match: 1 },
+      },
+    ]);
+  });
+
+  it("stops before a recorded chunk whose lines are not searchable yet, though a later chunk's are", () => {
+    const all = [progress('main', 8), progress('rank-1', 3)];
+    const checks = chunksToCheck(all, recent);
+    const frontier = searchableFrontier(all, checks, searchable({ main: { 6: 100, 8: 40 }, 'rank-1': { 3: 10 } }));
+    expect(frontier.map((p) => [p.source, p.frontier])).toEqual([
+      ['main', 6],
+      ['rank-1', 3],
+    ]);
+  });
+
+  it('stops before a chunk only part of whose lines are searchable, and keeps a resumed chunk that wrote more than its record says', () => {
+    const all = [progress('main', 8)];
+    const checks = chunksToCheck(all, recent);
+    expect(searchableFrontier(all, checks, searchable({ main: { 6: 100, 7: 249, 8: 40 } }))[0]?.frontier).toBe(6);
+    expect(searchableFrontier(all, checks, searchable({ main: { 6: 180, 7: 250, 8: 40 } }))[0]?.frontier).toBe(8);
+    expect(searchableFrontier(all, checks, searchable({}))[0]?.frontier).toBe(5);
   });
 });
 
