@@ -13,7 +13,8 @@ import { InvalidParameterError } from '../errors.js';
  * of one source can become searchable after lines of another source printed later were returned.
  * A line is seen when its sort key is at most `key` **and** its `event.sequence` at most its
  * source's `seen` (a source not listed: nothing of it seen). What follows such a cursor is every
- * line not seen — the late ones first, in merged order (docs/logs-api.md, "Live tail").
+ * line not seen — the late ones first, in merged order (docs/logs-api.md, "Late lines in the merged
+ * order").
  */
 export type LineOrder = 'source' | 'merged';
 export type SortKey = [number] | [number, string, number];
@@ -33,14 +34,17 @@ const MAX_SEEN_CURSOR_LENGTH = 3072;
 const SEEN_PREFIX = 'v.';
 const MAX_SEEN_JSON_BYTES = 256 * 1024;
 const MAX_SOURCE_LENGTH = 64;
+/** Sources a cursor may list: each is a clause of the next page's query, well within a cluster's clause limit (OpenSearch: 1 024). */
+const MAX_SEEN_SOURCES = 512;
 
 /**
- * The cursor as a string. One with `seen` that does not fit {@link MAX_SEEN_CURSOR_LENGTH} (a job
- * with hundreds of sources) is given out as its key alone: a tail from it can miss a chunk indexed
- * late (docs/logs-api.md, "Live tail").
+ * The cursor as a string. One with `seen` that does not fit {@link MAX_SEEN_CURSOR_LENGTH} or lists
+ * more than {@link MAX_SEEN_SOURCES} (a job with hundreds of sources) is given out as its key
+ * alone: a tail from it can miss a chunk indexed late (docs/logs-api.md, "Late lines in the merged
+ * order").
  */
 export function encodeCursor(cursor: Cursor): string {
-  if (cursor.seen !== undefined) {
+  if (cursor.seen !== undefined && Object.keys(cursor.seen).length <= MAX_SEEN_SOURCES) {
     const text = SEEN_PREFIX + deflateRawSync(Buffer.from(JSON.stringify([...cursor.key, cursor.seen]), 'utf8')).toString('base64url');
     if (text.length <= MAX_SEEN_CURSOR_LENGTH) return text;
   }
@@ -97,6 +101,7 @@ function decodeSeenCursor(text: string, bad: () => never): Cursor {
   const seen = value[3] as unknown;
   if (!isMergedKey(key) || typeof seen !== 'object' || seen === null || Array.isArray(seen)) return bad();
   const entries = Object.entries(seen);
+  if (entries.length > MAX_SEEN_SOURCES) return bad();
   if (!entries.every(([source, seq]) => source.length > 0 && source.length <= MAX_SOURCE_LENGTH && isSeq(seq))) return bad();
   return { order: 'merged', key, seen: Object.fromEntries(entries) as SeenBySource };
 }
