@@ -12,6 +12,7 @@ import {
   toApiLine,
   type ApiLine,
   type Cursor,
+  type Frontier,
   type LineOrder,
   type LineScope,
   type LinesAnchor,
@@ -105,7 +106,7 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
     lines: page.lines,
     // docs/logs-api.md: null at the start, so a client can tell "nothing before" from the cursor alone.
     prev: page.hasBefore ? (page.lines[0]?.cursor ?? null) : null,
-    next: order === 'merged' ? nextMergedCursor(anchor, page.keys, view.frontier) : (page.lines.at(-1)?.cursor ?? afterCursor(anchor)),
+    next: nextCursor(anchor, page, order, view.frontier),
     hasBefore: page.hasBefore,
     hasAfter: page.hasAfter,
   };
@@ -224,6 +225,13 @@ function checkCursorOrder(anchor: LinesAnchor, order: LineOrder): void {
       `The cursor belongs to ${anchor.cursor.order === 'source' ? "one source's" : 'the merged'} order; keep the source filter it was given with`,
     );
   }
+}
+
+/** Where to continue after a page: its last line (in merged order with what each source has seen, tail.ts), or where it was asked from. */
+function nextCursor(anchor: LinesAnchor, page: Page, order: LineOrder, frontier: Frontier | undefined): string | null {
+  const [first, ...rest] = page.keys;
+  if (first === undefined) return afterCursor(anchor);
+  return order === 'merged' ? nextMergedCursor(anchor, [first, ...rest], frontier) : page.lines.at(-1)!.cursor;
 }
 
 function afterCursor(anchor: LinesAnchor): string | null {

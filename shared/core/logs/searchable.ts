@@ -91,8 +91,8 @@ export function searchableLinesAggregation(jobId: string, checks: ReadonlyMap<st
 }
 
 /**
- * Each source's progress with its frontier stopped before the first checked chunk whose lines are
- * not all searchable yet (`aggregations`: the answer to {@link searchableLinesAggregation}). A
+ * Each source's progress with its frontier stopped before the first checked chunk (all within the
+ * frontier: {@link chunksToCheck}) whose lines are not all searchable yet (`aggregations`: the answer to {@link searchableLinesAggregation}). A
  * chunk resumed after a timeout records only what its last invocation wrote, so more searchable
  * documents than recorded is fine.
  */
@@ -104,7 +104,7 @@ export function searchableFrontier(
   const seen = searchableCounts(aggregations);
   return progress.map((p) => {
     const hidden = checks.get(p.source)?.find((c) => (seen.get(p.source)?.get(c.seq) ?? 0) < c.documents);
-    return hidden && hidden.seq <= p.frontier ? { ...p, frontier: hidden.seq - 1 } : p;
+    return hidden ? { ...p, frontier: hidden.seq - 1 } : p;
   });
 }
 

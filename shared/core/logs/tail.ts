@@ -47,19 +47,15 @@ export function unseenFilter(cursor: SeenCursor): object {
 }
 
 /**
- * The `next` of a page in merged order (`keys`: the page's lines, ascending). A running job's
- * page says per source what it has seen — every searchable line up to the last one returned —
- * so a chunk indexed late, with lines printed before that one, still comes after it (cursor.ts).
- * A page of late lines alone (all before the cursor's key) keeps the key and moves their sources
- * on. A complete job's page needs the key alone: nothing can arrive late any more.
+ * The `next` of a page in merged order (`keys`: the page's lines, ascending, at least one). A
+ * running job's page says per source what it has seen — every searchable line up to the last one
+ * returned — so a chunk indexed late, with lines printed before that one, still comes after it
+ * (cursor.ts). A page of late lines alone (all before the cursor's key) keeps the key and moves
+ * their sources on. A complete job's page needs the key alone: nothing can arrive late any more.
  */
-export function nextMergedCursor(anchor: LinesAnchor, keys: readonly SortKey[], frontier: Frontier | undefined): string | null {
-  const last = keys.at(-1) as [number, string, number] | undefined;
+export function nextMergedCursor(anchor: LinesAnchor, keys: readonly [SortKey, ...SortKey[]], frontier: Frontier | undefined): string {
+  const last = keys.at(-1) as [number, string, number];
   const incoming = anchor.kind === 'after' && isSeenCursor(anchor.cursor) ? anchor.cursor : undefined;
-  if (!last) {
-    if (anchor.kind !== 'after') return null;
-    return anchor.cursor === 'start' ? 'start' : encodeCursor(anchor.cursor);
-  }
   if (incoming && compareKeys(last, incoming.key) <= 0) {
     const seen: Record<string, number> = { ...incoming.seen };
     for (const [, source, sequence] of keys as ReadonlyArray<[number, string, number]>) seen[source] = Math.max(seen[source] ?? -1, sequence);
