@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, startBackend, ViewerPage, type LogsBackend } from '../../testkit/viewer/index.js';
+import { backendKind, launchBrowser, startBackend, ViewerPage, type LogsBackend } from '../../testkit/viewer/index.js';
 
 const TRACEBACK_ROWS = [
   'Traceback (most recent call last):',
@@ -318,6 +318,30 @@ describe('a running job', () => {
     const numbers = (await viewer.screenRows()).map((r) => r.number).filter(Boolean);
     expect(new Set(numbers).size).toBe(numbers.length); // nothing shown twice
     await viewer.screenshot('running-finished');
+  });
+
+  // The reference server keeps one printed order: only the stack indexes sources apart, so only it has late chunks.
+  it.skipIf(backendKind() === 'reference')('puts the lines of a chunk indexed late in their place, not after lines printed later', async () => {
+    const job = await backend.runningJob();
+    const viewer = await open(job.jobId);
+    await viewer.waitForRow((r) => r.number === '50');
+    await job.print(['printed before rank-1']);
+    await viewer.waitForRow((r) => r.text === 'printed before rank-1');
+    const between = Date.now() + 20;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await job.print(['printed after rank-1']);
+    await viewer.waitForRow((r) => r.text === 'printed after rank-1');
+
+    // rank-1 printed between the two, but its chunk is indexed only now: the next poll brings it.
+    await job.printLate!('rank-1', ['rank-1 late 1', 'rank-1 late 2'], between);
+    await viewer.waitForRow((r) => r.text === 'rank-1 late 2', 30_000);
+    const texts = (await viewer.screenRows()).map((r) => r.text);
+    const order = ['printed before rank-1', 'rank-1 late 1', 'rank-1 late 2', 'printed after rank-1'].map((t) => texts.indexOf(t));
+    expect(order.every((at) => at !== -1)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(texts.filter((t) => t.startsWith('rank-1 late'))).toHaveLength(2); // each once
+    await viewer.screenshot('running-late-chunk');
+    await job.finish(0);
   });
 });
 

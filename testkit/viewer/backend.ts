@@ -17,6 +17,14 @@ export interface RunningJob {
   jobId: string;
   /** Prints lines (stdout, `\n`-terminated) as the job would; resolves once they are written. */
   print(lines: string[]): Promise<void>;
+  /**
+   * Another source's lines, captured at `capturedAt` (epoch ms, +1 ms per line) but only shipped and
+   * indexed now: a chunk that comes late, after lines printed later were shown (docs/logs-api.md,
+   * "Late lines in the merged order"); resolves once they are searchable. Only a backend that
+   * indexes sources apart has late chunks: the reference server keeps one printed order, so it has
+   * no such method.
+   */
+  printLate?(source: string, lines: string[], capturedAt: number): Promise<void>;
   /** Ends the job with this exit code. */
   finish(exitCode: number): Promise<void>;
 }

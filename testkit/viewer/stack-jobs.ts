@@ -151,6 +151,25 @@ export class StackJobs {
     return {
       jobId,
       print: async (lines) => lines.forEach((text) => print(text)),
+      printLate: async (source, lines, capturedAt) => {
+        const { stack, get } = this.#o;
+        await shipLines({
+          s3: stack.s3,
+          bucket: stack.bucket,
+          jobId,
+          source,
+          spoolDir: this.#spoolDir,
+          count: lines.length,
+          text: (i) => lines[i]!,
+          time: (i) => capturedAt + i,
+        });
+        await eventually(
+          () => get(`/jobs/${jobId}/lines?source=${encodeURIComponent(source)}&limit=${lines.length}`),
+          (a) => a.body?.lines?.length === lines.length,
+          `${source}'s late lines of ${jobId} readable`,
+          60_000,
+        );
+      },
       finish: async (exitCode) => {
         this.#running.delete(shipper);
         await shipper.close({ exitCode });

@@ -342,6 +342,8 @@ function lineBody(line: StoredLine, cursor: string): object {
     line: line.line,
     seq: line.seq,
     time: new Date(line.time).toISOString(),
+    // The store keeps one printed order by capture time: a line's time is when it was captured.
+    captured: new Date(line.time).toISOString(),
     stream: line.stream,
     level: line.level === 'none' ? null : line.level,
     text: line.text,

@@ -11,6 +11,8 @@ export interface LogLine {
   line: number | null;
   seq: number;
   time: string;
+  /** Capture time: the merged order's first key (absent from an API before it was added). */
+  captured?: string;
   stream: Stream;
   level: string | null;
   text: string;

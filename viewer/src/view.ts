@@ -118,7 +118,7 @@ export class LogView {
 
   /** New lines from the live tail, appended when the window is at the end. */
   appendLive(page: LinesPage): void {
-    this.window?.append(page);
+    this.window?.appendLive(page);
     this.rebuild(this.following ? { kind: 'end' } : { kind: 'keep' });
   }
 

@@ -39,6 +39,39 @@ export class LineWindow {
 
   append(page: LinesPage): void {
     this.items.push(...page.lines);
+    this.extendedTo(page);
+  }
+
+  /**
+   * A page of the live tail. In the merged order it may start with lines that came late (a chunk of
+   * one source indexed after later lines of another were shown: docs/logs-api.md, "Late lines in
+   * the merged order"): each goes to its place by capture time, source and seq, as a reload would
+   * show it. One before the window's first line while there are lines before the window is left to
+   * paging back, which brings it.
+   */
+  appendLive(page: LinesPage): void {
+    if (this.filters.source.length === 1) return this.append(page);
+    for (const line of page.lines) {
+      const at = this.placeOf(line);
+      if (at === 0 && this.hasBefore && this.items.length > 0) continue;
+      this.items.splice(at, 0, line);
+    }
+    this.extendedTo(page);
+  }
+
+  /** Where `line` goes: after every item that does not sort after it (the items are in order). */
+  private placeOf(line: LogLine): number {
+    let low = 0;
+    let high = this.items.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareMerged(this.items[middle]!, line) > 0) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
+  private extendedTo(page: LinesPage): void {
     this.next = page.next;
     this.hasAfter = page.hasAfter;
     const excess = this.items.length - this.maxItems;
@@ -75,4 +108,14 @@ export class LineWindow {
   indexOfCursor(cursor: string): number {
     return this.items.findIndex((item) => item.cursor === cursor);
   }
+}
+
+/** The API's merged order (capture time, source, seq); 0 when a line lacks its capture time (an older API): it stays where it came. */
+export function compareMerged(a: LogLine, b: LogLine): number {
+  const ta = a.captured === undefined ? Number.NaN : Date.parse(a.captured);
+  const tb = b.captured === undefined ? Number.NaN : Date.parse(b.captured);
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return 0;
+  if (ta !== tb) return ta - tb;
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  return a.seq - b.seq;
 }

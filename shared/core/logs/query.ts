@@ -145,6 +145,8 @@ export interface ApiLine {
   seq: number;
   part?: number;
   time: string;
+  /** RFC 3339 capture time (`joblogs.captured`): the merged order's first key, so a client can place lines that came late. */
+  captured: string;
   stream: string;
   level: string | null;
   text: string;
@@ -173,6 +175,14 @@ export function lineKey(hit: Hit, order: LineOrder): SortKey {
   return order === 'source' ? [seq] : [Number(j['captured'] ?? 0), String(j['source'] ?? ''), seq];
 }
 
+/** Epoch ms as RFC 3339 (the epoch for what is not a time Date can hold). */
+function isoOfEpochMs(ms: number): string {
+  return new Date(Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : 0).toISOString();
+}
+
+/** The largest |epoch ms| a Date holds (ECMA-262, 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
   const s = hit._source ?? {};
   const j = s['joblogs'] ?? {};
@@ -183,6 +193,7 @@ export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
     line: typeof j['line'] === 'number' ? j['line'] : null,
     seq,
     time: String(s['@timestamp'] ?? ''),
+    captured: isoOfEpochMs(Number(j['captured'] ?? 0)),
     stream: String(j['stream'] ?? 'stdout'),
     level: typeof s['log']?.['level'] === 'string' ? s['log']['level'] : null,
     text: String(s['message'] ?? ''),
