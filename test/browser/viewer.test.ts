@@ -341,7 +341,10 @@ describe('a running job', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(texts.filter((t) => t.startsWith('rank-1 late'))).toHaveLength(2); // each once
     await viewer.screenshot('running-late-chunk');
+    // The tail ends with the job (no long poll left open on the API for the next test's outage to meet).
     await job.finish(0);
+    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'), 30_000);
+    expect(footer.text).toBe('Job finished, exit code 0');
   });
 });
 

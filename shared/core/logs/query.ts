@@ -175,13 +175,13 @@ export function lineKey(hit: Hit, order: LineOrder): SortKey {
   return order === 'source' ? [seq] : [Number(j['captured'] ?? 0), String(j['source'] ?? ''), seq];
 }
 
+/** The largest |epoch ms| a Date holds (ECMA-262, 21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 /** Epoch ms as RFC 3339 (the epoch for what is not a time Date can hold). */
 function isoOfEpochMs(ms: number): string {
   return new Date(Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? ms : 0).toISOString();
 }
-
-/** The largest |epoch ms| a Date holds (ECMA-262, 21.4.1.1). */
-const MAX_DATE_MS = 8.64e15;
 
 export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
   const s = hit._source ?? {};

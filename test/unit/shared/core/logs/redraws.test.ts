@@ -45,6 +45,22 @@ describe('toApiLine', () => {
   });
 });
 
+describe("a line's capture time", () => {
+  const captured = (value: unknown) =>
+    toApiLine({ _source: { message: 'x', event: { sequence: 1 }, joblogs: { source: 'main', captured: value } } }, 'merged').captured;
+
+  it('is joblogs.captured in RFC 3339, whether the cluster gives it as a number or as digits', () => {
+    expect(captured(1764064800123)).toBe('2025-11-25T10:00:00.123Z');
+    expect(captured('1764064800123')).toBe('2025-11-25T10:00:00.123Z');
+  });
+
+  it('is the epoch for a document without one or with a value no date holds, never an error', () => {
+    expect(captured(undefined)).toBe('1970-01-01T00:00:00.000Z');
+    expect(captured('not a time')).toBe('1970-01-01T00:00:00.000Z');
+    expect(captured(9e15)).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
 describe("a collapsed bar's states", () => {
   it("are read only from the job's own chunk, the one the document's id was made from", () => {
     const o = { bucket: BUCKET, jobId: 'job-42', chunkPrefix: 'chunks/' };
