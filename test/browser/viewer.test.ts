@@ -90,6 +90,19 @@ describe('a finished 1 000 000-line job', () => {
     again.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(again[i]!));
   });
 
+  it('keeps a fast wheel 1:1 when it outruns pages slowed down on their way', async () => {
+    const viewer = await open(million, { hash: '#L200001' });
+    await viewer.waitForRow((r) => r.number === '200001');
+    const start = await viewer.firstLineNumber();
+    await viewer.delayPagesOfLines(2_500);
+    await viewer.wheel(2000, 60); // 6 000 rows down, far past every page that could arrive meanwhile
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 30_000 }).toBeGreaterThan(start + 5_900);
+    // The view opened at the row the wheel reached, counted in rows, not at the scrollbar's scale (≈ 8 000 rows on).
+    expect(await viewer.firstLineNumber()).toBeLessThan(start + 6_150);
+    const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
+  });
+
   it('lands where the scrollbar is dragged, and at the end shows the exit code', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');

@@ -87,6 +87,17 @@ export class ViewerPage {
     }
   }
 
+  /** From now on the API's pages of lines reach the page `ms` late, as on a slow network or a busy cluster. */
+  async delayPagesOfLines(ms: number): Promise<void> {
+    await this.page.route(
+      (url) => url.pathname.endsWith('/lines'),
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        await route.continue().catch(() => undefined); // the page may have closed meanwhile
+      },
+    );
+  }
+
   /** Drags the scrollbar: puts the view at `fraction` of its height. */
   async dragScrollbarTo(fraction: number): Promise<void> {
     await this.scroller.evaluate((scroller, f) => {

@@ -12,16 +12,22 @@ export const ROW_HEIGHT = 20;
 /** Below Chromium's (~33.5M px) and Firefox's (~17.9M px) maximum element heights. */
 const MAX_SPACER_PX = 15_000_000;
 const OVERSCAN_PX = 400;
-/** Farther than this many screens from the loaded rows, the viewport jumps instead of waiting for pages. */
+/** Farther than this many screens from the loaded rows, a scrollbar drag opens the view there instead of waiting for pages. */
 const JUMP_SCREENS = 20;
 /**
- * While the wheel turns, farther than this: pages from a real API on a busy cluster take 50–200 ms
- * each, and a fast wheel outruns them by more than 20 screens without being a drag. Below the
- * window's bound (2 000 rows ≈ 60 screens), so the pages it waits for reach the viewport.
+ * A scroll that moves step by step (wheel, fling, keys) waits for pages up to this far: pages from a
+ * real API on a busy cluster take 50–200 ms each, and a fast wheel outruns them by more than 20
+ * screens without being a drag. Below the window's bound (2 000 rows ≈ 60 screens), so the pages
+ * it waits for reach the viewport.
  */
-const WHEEL_JUMP_SCREENS = 45;
-/** A scroll this soon after a wheel event is the wheel's. */
-const WHEEL_MS = 300;
+const STEP_JUMP_SCREENS = 45;
+/**
+ * One scroll event that moves the view farther than this is the scrollbar's (a drag, Home, End).
+ * A wheel notch, a fling's frame or a key moves a few screens at most; where the scrollbar's scale
+ * is not a row's height (a spacer at its cap), a pixel of the thumb is 15 000 000 px / the track's
+ * height: 29 screens for a 720 px view, still 10 for 1 225 px.
+ */
+const DRAG_STEP_SCREENS = 10;
 
 export interface ViewportHandlers {
   needBefore(): void;
@@ -59,7 +65,8 @@ export class Viewport {
   private lastTop = 0;
   private expectedTop: number | null = null;
   private wrapLines = false;
-  private lastWheel = -Infinity;
+  /** The person's last scroll moved step by step, not by the scrollbar (pages landing later do not change it). */
+  private stepping = false;
 
   constructor(
     private readonly handlers: ViewportHandlers,
@@ -73,7 +80,6 @@ export class Viewport {
     this.spacer.className = 'spacer';
     this.scroller.append(this.spacer);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
-    this.scroller.addEventListener('wheel', () => (this.lastWheel = performance.now()), { passive: true });
     // A taller viewport shows more rows; wrapped rows change height with the width.
     let width = 0;
     new ResizeObserver(([entry]) => {
@@ -238,6 +244,7 @@ export class Viewport {
     const viewport = this.scroller.clientHeight;
     const programmatic = this.expectedTop !== null && Math.abs(top - this.expectedTop) < 2;
     this.expectedTop = null;
+    if (!programmatic) this.stepping = Math.abs(top - this.lastTop) <= DRAG_STEP_SCREENS * viewport;
     if (!programmatic && top < this.lastTop - 1) this.handlers.userScrolledUp();
     this.lastTop = top;
     this.render();
@@ -248,18 +255,30 @@ export class Viewport {
     const top = this.scroller.scrollTop;
     const viewport = this.scroller.clientHeight;
     const blockBottom = this.blockTop + this.blockHeight;
-    // Far from the loaded rows is a scrollbar drag: open the view there. Nearer, or farther while
-    // the wheel turns, a fast wheel or fling outran the pages on their way; keep scrolling 1:1 (the
-    // scrollbar's scale is not a row's height).
-    const far = (performance.now() - this.lastWheel < WHEEL_MS ? WHEEL_JUMP_SCREENS : JUMP_SCREENS) * viewport;
+    // Far from the loaded rows after a scrollbar drag: open the view where the scrollbar is. After a
+    // wheel or fling that outran the pages on their way, keep scrolling 1:1 and wait; if it still
+    // gets too far, open the row it reached counting rows, not by the scrollbar's scale (which is
+    // not a row's height in a long job).
+    const far = (this.stepping ? STEP_JUMP_SCREENS : JUMP_SCREENS) * viewport;
     if (this.rows.length === 0 || top + viewport < this.blockTop - far || top > blockBottom + far) {
       this.clearRendered();
-      if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter) this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));
+      if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter)
+        this.handlers.jump(this.stepping && this.rows.length > 0 ? this.rowFraction(top) : top / Math.max(1, this.spacerHeight - viewport));
       return;
     }
     this.renderRange(this.indexAt(top - OVERSCAN_PX), this.indexAt(top + viewport + OVERSCAN_PX));
     if (this.state.hasBefore && top < this.blockTop + 2 * viewport) this.handlers.needBefore();
     if (this.state.hasAfter && top + viewport > blockBottom - 2 * viewport) this.handlers.needAfter();
+  }
+
+  /** Where `top` is in the whole view, counting rows from the loaded block at a row's height each. */
+  private rowFraction(top: number): number {
+    const { rowsBefore, rowsAfter } = this.state;
+    const row =
+      top < this.blockTop
+        ? rowsBefore - (this.blockTop - top) / ROW_HEIGHT
+        : rowsBefore + this.rows.length + (top - this.blockTop - this.blockHeight) / ROW_HEIGHT;
+    return Math.min(1, Math.max(0, row / Math.max(1, rowsBefore + this.rows.length + rowsAfter)));
   }
 
   private renderRange(first: number, last: number): void {
