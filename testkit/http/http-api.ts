@@ -38,8 +38,8 @@ export interface HttpApiOptions {
   fallback?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   /** The emulated invocation's time limit (the function's timeout). Default 30 s. */
   timeoutMs?: number;
-  /** Told the status of every answer a route's handler gave (after it is written). */
-  onAnswer?: (answer: { routeKey: string; status: number }) => void;
+  /** Told the status of every answer a route's handler gave (after it is written), and when its request arrived (`Date.now()`). */
+  onAnswer?: (answer: { routeKey: string; status: number; arrivedAt: number }) => void;
 }
 
 interface Route {
@@ -62,6 +62,7 @@ export async function startHttpApi(
   const o = (typeof first === 'function' ? third : (second as HttpApiOptions | undefined)) ?? {};
   const table = Object.entries(routes).map(([key, handler]) => compileRoute(key, handler));
   const server: Server = createServer(async (req, res) => {
+    const arrivedAt = Date.now();
     try {
       const body = await readBody(req);
       const rawUrl = req.url ?? '/';
@@ -79,7 +80,7 @@ export async function startHttpApi(
       const context = lambdaContext({ functionName: 'joblogs-local-http', memoryMb: 256, remainingMs: o.timeoutMs ?? 30_000 });
       const result = await match.route.handler(event, context);
       const status = writeResult(res, result);
-      o.onAnswer?.({ routeKey: match.route.routeKey, status });
+      o.onAnswer?.({ routeKey: match.route.routeKey, status, arrivedAt });
     } catch (error) {
       // What the gateway does when the integration fails.
       res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Internal Server Error' }));

@@ -68,17 +68,23 @@ export async function startStackBackend(o: Pick<BackendOptions, 'run' | 'pages'>
 }
 
 /**
- * The cluster refuses (503) every request from `start()` until the API has answered one request
- * with 503. The API's Elasticsearch client retries a 503 once, and the viewer asks for several
- * things at once, so failing "the next cluster request" would be absorbed by the retry.
+ * The cluster refuses (503) every request from `start()` until the API has answered with 503 a
+ * request that arrived after `start()`. The API's Elasticsearch client retries a 503 once, and the
+ * viewer asks for several things at once, so failing "the next cluster request" would be absorbed
+ * by the retry; and a request from before (a long poll an earlier test's page left open on the
+ * server) must not end the outage the test's own page is meant to see.
  */
 function clusterOutage() {
   let down = false;
+  let since = Infinity;
   return {
-    start: () => void (down = true),
+    start: () => {
+      down = true;
+      since = Date.now();
+    },
     fault: () => (down ? ({ kind: 'status', status: 503 } as const) : undefined),
-    onAnswer: ({ status }: { status: number }) => {
-      if (status === 503) down = false;
+    onAnswer: ({ status, arrivedAt }: { status: number; arrivedAt: number }) => {
+      if (status === 503 && arrivedAt >= since) down = false;
     },
   };
 }
