@@ -17,6 +17,7 @@ export { clusterChecksCredentials, defaultClusterKind, requestedClusterKind, typ
 export { down, ensureStackUp, stackDown, stackIsUp, stackUp, status, up, withLocalStack } from './lifecycle.js';
 export { loadStack, purgeQueues, startSearchClusterAgain, stopSearchCluster, type LocalStack } from './local-stack.js';
 export { withLock } from './lock.js';
+export { isOurProcess } from './process.js';
 export { MOTO_ACCOUNT_ID, MOTO_REQUIREMENT, type MotoInstance } from './moto.js';
 export { ensurePythonClient, PYTHON_CLIENT_DIR } from './python-client.js';
 export { ensureTemplate, packageDir, packageService, readTemplate, templatePath, TEMPLATE_FILE, type PackageOptions } from './package.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { runCommand, shouldForward } from '../../../cli/run.js';
 import type { Session } from '../../../cli/session.js';
 import { reassembleStreams } from '../../../shared/core/contract/index.js';
 import { Shipper } from '../../../shared/shipper/index.js';
+import { isOurProcess } from '../../../testkit/stack/index.js';
 import { fakeS3 } from '../shared/shipper/fake-s3.js';
 
 let spoolDir: string;
@@ -30,11 +31,14 @@ describe('runCommand', () => {
     const s3 = fakeS3();
     const stderr: string[] = [];
     // The grandchild inherits stdout and outlives its parent by far.
-    const script = `require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: ['ignore', 'inherit', 'ignore'], detached: true }).unref(); console.log('daemon started'); process.exitCode = 4;`;
-    const started = Date.now();
+    const pidFile = path.join(spoolDir, 'daemon.pid');
+    const script = `const daemon = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: ['ignore', 'inherit', 'ignore'], detached: true }); daemon.unref(); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(daemon.pid)); console.log('daemon started'); process.exitCode = 4;`;
     const code = await runCommand(node(script), await session(s3), { stderr: (l) => stderr.push(l), terminal: false, pipeCloseTimeoutMs: 300 });
     expect(code).toBe(4);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Done while the grandchild still holds the output open: it was not waited for.
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    expect(isOurProcess(daemon, 'setTimeout')).toBe(true);
+    process.kill(daemon);
     expect(stderr.join('\n')).toMatch(/exited but its output is still open/);
     expect(reassembleStreams(s3.objects.flatMap((o) => o.frames)).stdout.toString()).toBe('daemon started\n');
     expect(s3.objects.at(-1)!.metadata).toMatchObject({ final: 'true', 'exit-code': '4' });
