@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { backendKind, launchBrowser, startBackend, ViewerPage, type LogsBackend } from '../../testkit/viewer/index.js';
+import { backendKind, launchBrowser, startBackend, ViewerPage, type LogsBackend, type RunningJob } from '../../testkit/viewer/index.js';
 
 const TRACEBACK_ROWS = [
   'Traceback (most recent call last):',
@@ -335,31 +335,57 @@ describe('a running job', () => {
 
   // The reference server keeps one printed order: only the stack indexes sources apart, so only it has late chunks.
   it.skipIf(backendKind() === 'reference')('puts the lines of a chunk indexed late in their place, not after lines printed later', async () => {
-    const job = await backend.runningJob();
-    const viewer = await open(job.jobId);
-    await viewer.waitForRow((r) => r.number === '50');
-    await job.print(['printed before rank-1']);
-    await viewer.waitForRow((r) => r.text === 'printed before rank-1');
-    const between = Date.now() + 20;
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await job.print(['printed after rank-1']);
-    await viewer.waitForRow((r) => r.text === 'printed after rank-1');
-
+    const { job, viewer, between } = await openWithAGapInMain();
     // rank-1 printed between the two, but its chunk is indexed only now: the next poll brings it.
     await job.printLate!('rank-1', ['rank-1 late 1', 'rank-1 late 2'], between);
     await viewer.waitForRow((r) => r.text === 'rank-1 late 2', 30_000);
-    const texts = (await viewer.screenRows()).map((r) => r.text);
-    const order = ['printed before rank-1', 'rank-1 late 1', 'rank-1 late 2', 'printed after rank-1'].map((t) => texts.indexOf(t));
-    expect(order.every((at) => at !== -1)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(texts.filter((t) => t.startsWith('rank-1 late'))).toHaveLength(2); // each once
+    await expectLateLinesInPlace(viewer);
     await viewer.screenshot('running-late-chunk');
-    // The tail ends with the job (no long poll left open on the API for the next test's outage to meet).
-    await job.finish(0);
-    const footer = await viewer.waitForRow((r) => r.classes.includes('footer'), 30_000);
-    expect(footer.text).toBe('Job finished, exit code 0');
+    await finishShown(job, viewer);
+  });
+
+  it.skipIf(backendKind() === 'reference')('puts a late chunk in its place when a person scrolled up pages down to it', async () => {
+    const { job, viewer, between } = await openWithAGapInMain();
+    await viewer.wheel(-300);
+    await expect.poll(() => viewer.statusBar()).toContain('Running · paused');
+    // Paused, the tail leaves the late lines to paging down, from the cursor it polled with.
+    await job.printLate!('rank-1', ['rank-1 late 1', 'rank-1 late 2'], between);
+    await expect.poll(() => viewer.statusBar(), { timeout: 30_000 }).toContain('2 new lines below');
+    await viewer.wheel(300, 3);
+    await viewer.waitForRow((r) => r.text === 'rank-1 late 2', 30_000);
+    await expectLateLinesInPlace(viewer);
+    await finishShown(job, viewer);
   });
 });
+
+/** A running job with 'printed before rank-1' and 'printed after rank-1' shown, and a moment between them. */
+async function openWithAGapInMain(): Promise<{ job: RunningJob; viewer: ViewerPage; between: number }> {
+  const job = await backend.runningJob();
+  const viewer = await open(job.jobId);
+  await viewer.waitForRow((r) => r.number === '50');
+  await job.print(['printed before rank-1']);
+  await viewer.waitForRow((r) => r.text === 'printed before rank-1');
+  const between = Date.now() + 20;
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  await job.print(['printed after rank-1']);
+  await viewer.waitForRow((r) => r.text === 'printed after rank-1');
+  return { job, viewer, between };
+}
+
+async function expectLateLinesInPlace(viewer: ViewerPage): Promise<void> {
+  const texts = (await viewer.screenRows()).map((r) => r.text);
+  const order = ['printed before rank-1', 'rank-1 late 1', 'rank-1 late 2', 'printed after rank-1'].map((t) => texts.indexOf(t));
+  expect(order.every((at) => at !== -1)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  expect(texts.filter((t) => t.startsWith('rank-1 late'))).toHaveLength(2); // each once
+}
+
+/** The tail ends with the job (no long poll left open on the API for the next test's outage to meet). */
+async function finishShown(job: RunningJob, viewer: ViewerPage): Promise<void> {
+  await job.finish(0);
+  const footer = await viewer.waitForRow((r) => r.classes.includes('footer'), 30_000);
+  expect(footer.text).toBe('Job finished, exit code 0');
+}
 
 describe('a job of several sources', () => {
   it('scrolls the merged view by wheel and by scrollbar, in capture order', async () => {

@@ -118,7 +118,7 @@ export class LogView {
 
   /** New lines from the live tail, appended when the window is at the end. */
   appendLive(page: LinesPage): void {
-    this.window?.appendLive(page);
+    this.window?.append(page);
     this.rebuild(this.following ? { kind: 'end' } : { kind: 'keep' });
   }
 

@@ -11,6 +11,13 @@ export class LineWindow {
   next = 'start';
   hasBefore = false;
   hasAfter = false;
+  /**
+   * Merged order, running job: the last line of each page that extended the window after, with that
+   * page's `next` (an API cursor that also says how far each source was seen). When the end is
+   * trimmed, paging on from the last of them still held brings the late lines a line's own cursor
+   * would miss (docs/viewer.md, "Live tail").
+   */
+  private marks: Array<{ line: LogLine; next: string }> = [];
 
   constructor(
     readonly filters: Filters,
@@ -23,6 +30,7 @@ export class LineWindow {
     window.items = [...(before?.lines ?? []), ...(anchor ? [anchor] : []), ...after.lines];
     window.next = after.next;
     window.hasAfter = after.hasAfter;
+    window.mark(after);
     window.prev = before ? before.prev : after.prev;
     window.hasBefore = before ? before.hasBefore : after.hasBefore;
     return window;
@@ -37,26 +45,28 @@ export class LineWindow {
     return !this.hasAfter;
   }
 
+  /**
+   * A page after the window: paged down to, or from the live tail. In the merged order it may start
+   * with lines that came late (a chunk of one source indexed after later lines of another were
+   * shown: docs/logs-api.md, "Late lines in the merged order"): each goes to its place by capture
+   * time, source and seq, as a reload would show it. One before the window's first line while there
+   * are lines before the window is left to paging back, which brings it; one already held (a page
+   * read again after the end was trimmed) is skipped.
+   */
   append(page: LinesPage): void {
-    this.items.push(...page.lines);
+    if (this.filters.source.length === 1) this.items.push(...page.lines);
+    else for (const line of page.lines) this.place(line);
     this.extendedTo(page);
   }
 
-  /**
-   * A page of the live tail. In the merged order it may start with lines that came late (a chunk of
-   * one source indexed after later lines of another were shown: docs/logs-api.md, "Late lines in
-   * the merged order"): each goes to its place by capture time, source and seq, as a reload would
-   * show it. One before the window's first line while there are lines before the window is left to
-   * paging back, which brings it.
-   */
-  appendLive(page: LinesPage): void {
-    if (this.filters.source.length === 1) return this.append(page);
-    for (const line of page.lines) {
-      const at = this.placeOf(line);
-      if (at === 0 && this.hasBefore && this.items.length > 0) continue;
-      this.items.splice(at, 0, line);
-    }
-    this.extendedTo(page);
+  private place(line: LogLine): void {
+    const last = this.items.at(-1);
+    // Most lines of a page come after every line held: no search for those.
+    const at = last && compareMerged(last, line) > 0 ? this.placeOf(line) : this.items.length;
+    if (at === 0 && this.hasBefore && this.items.length > 0) return;
+    const before = this.items[at - 1];
+    if (before && before.source === line.source && before.seq === line.seq) return;
+    this.items.splice(at, 0, line);
   }
 
   /** Where `line` goes: after every item that does not sort after it (the items are in order). */
@@ -74,8 +84,16 @@ export class LineWindow {
   private extendedTo(page: LinesPage): void {
     this.next = page.next;
     this.hasAfter = page.hasAfter;
+    this.mark(page);
     const excess = this.items.length - this.maxItems;
     if (excess > 0) this.trimFront(excess);
+  }
+
+  private mark(page: LinesPage): void {
+    const last = page.lines.at(-1);
+    // A complete job's lines are all searchable: a line's own cursor misses nothing after it.
+    if (page.status === 'complete') this.marks = [];
+    else if (last && this.filters.source.length !== 1) this.marks.push({ line: last, next: page.next });
   }
 
   prepend(page: LinesPage): void {
@@ -88,15 +106,25 @@ export class LineWindow {
 
   private trimFront(count: number): void {
     this.items.splice(0, count);
+    const first = this.items[0];
     // A line's cursor pages backwards from it (docs/logs-api.md: `before=<cursor>`).
-    this.prev = this.items[0]?.cursor ?? this.prev;
+    this.prev = first?.cursor ?? this.prev;
     this.hasBefore = true;
+    if (first) this.marks = this.marks.filter((mark) => compareMerged(mark.line, first) >= 0);
   }
 
+  /**
+   * Pages on from the last page's `next` still held (its lines come again and are skipped), or,
+   * with none, from the last line's own cursor (one source's order, a complete job, a window
+   * built by paging back).
+   */
   private trimBack(count: number): void {
     this.items.splice(this.items.length - count, count);
-    this.next = this.items[this.items.length - 1]?.cursor ?? this.next;
     this.hasAfter = true;
+    const last = this.items.at(-1);
+    if (!last) return;
+    this.marks = this.marks.filter((mark) => compareMerged(mark.line, last) <= 0);
+    this.next = this.marks.at(-1)?.next ?? last.cursor;
   }
 
   /** The index of the first item at or after `line` of `source` (null = any source). */
