@@ -91,6 +91,16 @@ describe('the window, its end trimmed as a person pages back', () => {
     expect(window.next).toBe('v.after-4b');
   });
 
+  it('does not take a page of late lines alone for the place its cursor continues from', () => {
+    const window = new LineWindow(MERGED, 3);
+    window.append(page([line('main', 0, 0), line('main', 1, 5000)], 'v.main-1'));
+    // Only rank-1's late line came: its next still continues after main 1, not after rank-1 0.
+    window.append(page([line('rank-1', 0, 1000)], 'v.main-1-rank-1'));
+    window.prepend({ ...page([line('main', -1, -1000)]), prev: 'main:-1' });
+    expect(texts(window)).toEqual(['main -1', 'main 0', 'rank-1 0']);
+    expect(window.next).toBe('rank-1:0'); // neither v.… cursor: both would skip main 1
+  });
+
   it('pages on from the last line’s own cursor in one source’s order, or once the job is complete', () => {
     expect(trimmedBack('running', { ...MERGED, source: ['main'] }).next).toBe('main:3');
     expect(trimmedBack('complete').next).toBe('main:3');

@@ -12,12 +12,12 @@ export class LineWindow {
   hasBefore = false;
   hasAfter = false;
   /**
-   * Merged order, running job: the last line of each page that extended the window after, with that
+   * Merged order, running job: where each page that extended the window after ends, with that
    * page's `next` (an API cursor that also says how far each source was seen). When the end is
    * trimmed, paging on from the last of them still held brings the late lines a line's own cursor
    * would miss (docs/viewer.md, "Live tail").
    */
-  private marks: Array<{ line: LogLine; next: string }> = [];
+  private marks: Array<{ upTo: LogLine; next: string }> = [];
 
   constructor(
     readonly filters: Filters,
@@ -89,11 +89,20 @@ export class LineWindow {
     if (excess > 0) this.trimFront(excess);
   }
 
+  /**
+   * Where the page's `next` continues from: after its last line, or, for a page of late lines alone
+   * (all before the cursor it was read from), where that cursor did (docs/logs-api.md).
+   */
   private mark(page: LinesPage): void {
-    const last = page.lines.at(-1);
     // A complete job's lines are all searchable: a line's own cursor misses nothing after it.
-    if (page.status === 'complete') this.marks = [];
-    else if (last && this.filters.source.length !== 1) this.marks.push({ line: last, next: page.next });
+    if (page.status === 'complete') {
+      this.marks = [];
+      return;
+    }
+    const last = page.lines.at(-1);
+    if (!last || this.filters.source.length === 1) return;
+    const previous = this.marks.at(-1)?.upTo;
+    this.marks.push({ upTo: previous && compareMerged(previous, last) > 0 ? previous : last, next: page.next });
   }
 
   prepend(page: LinesPage): void {
@@ -110,7 +119,7 @@ export class LineWindow {
     // A line's cursor pages backwards from it (docs/logs-api.md: `before=<cursor>`).
     this.prev = first?.cursor ?? this.prev;
     this.hasBefore = true;
-    if (first) this.marks = this.marks.filter((mark) => compareMerged(mark.line, first) >= 0);
+    if (first) this.marks = this.marks.filter((mark) => compareMerged(mark.upTo, first) >= 0);
   }
 
   /**
@@ -123,7 +132,7 @@ export class LineWindow {
     this.hasAfter = true;
     const last = this.items.at(-1);
     if (!last) return;
-    this.marks = this.marks.filter((mark) => compareMerged(mark.line, last) <= 0);
+    this.marks = this.marks.filter((mark) => compareMerged(mark.upTo, last) <= 0);
     this.next = this.marks.at(-1)?.next ?? last.cursor;
   }
 
