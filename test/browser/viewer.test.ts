@@ -103,6 +103,17 @@ describe('a finished 1 000 000-line job', () => {
     numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
   });
 
+  it('counts what a wheel turns while the page it outran loads, still 1:1', async () => {
+    const viewer = await open(million, { hash: '#L200001' });
+    await viewer.waitForRow((r) => r.number === '200001');
+    const start = await viewer.firstLineNumber();
+    await viewer.delayPagesOfLines(1_000);
+    await viewer.wheel(2000, 150); // 15 000 rows, for longer than a page takes: pages land while it turns
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 30_000 }).toBeGreaterThan(start + 14_700);
+    // Opening each page at the row asked for where the view was when it landed lost the rows turned meanwhile (≈ 11 000 on).
+    expect(await viewer.firstLineNumber()).toBeLessThan(start + 15_400);
+  });
+
   it('lands where the scrollbar is dragged, and at the end shows the exit code', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');
