@@ -270,9 +270,8 @@ export class Viewport {
     const far = (this.stepping ? STEP_JUMP_SCREENS : JUMP_SCREENS) * viewport;
     if (this.rows.length === 0 || top + viewport < this.blockTop - far || top > blockBottom + far) {
       this.clearRendered();
-      if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter)
-        if (this.stepping && this.rows.length > 0) this.handlers.jump(this.rowFraction(top), top);
-        else this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));
+      if (this.stepping && this.rows.length > 0) this.handlers.jump(this.rowFraction(top), top);
+      else if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter) this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));
       return;
     }
     this.renderRange(this.indexAt(top - OVERSCAN_PX), this.indexAt(top + viewport + OVERSCAN_PX));
