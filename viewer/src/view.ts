@@ -28,8 +28,6 @@ export interface ShowOptions {
   rowsFromTop?: number;
   /** Keep the viewport where the person dragged it, and put the target there. */
   here?: boolean;
-  /** With `here`: put the target at this scroll position instead (where a step asked for it). */
-  at?: number;
 }
 
 export class LogView {
@@ -38,7 +36,7 @@ export class LogView {
   following = false;
   private controller = new AbortController();
   private readonly extending = { before: false, after: false };
-  private pendingJump: { fraction: number; at: number | undefined } | null = null;
+  private pendingJump: number | null = null;
   private jumping = false;
   private readonly fetchedRedraws = new Map<string, string[]>();
 
@@ -82,19 +80,16 @@ export class LogView {
     }
   }
 
-  /**
-   * The person scrolled far from the loaded lines: open there (one jump at a time, the latest wins).
-   * After a step, the target opens at the scroll position `at` it was asked from.
-   */
-  jump(fraction: number, at?: number): void {
-    this.pendingJump = { fraction, at };
+  /** The scrollbar was dragged far from the loaded lines: open there (one jump at a time, the latest wins). */
+  jump(fraction: number): void {
+    this.pendingJump = fraction;
     if (this.jumping) return;
     this.jumping = true;
     void (async () => {
       while (this.pendingJump !== null) {
         const next = this.pendingJump;
         this.pendingJump = null;
-        await this.show({ kind: 'fraction', fraction: next.fraction }, { here: true, at: next.at });
+        await this.show({ kind: 'fraction', fraction: next }, { here: true });
       }
       this.jumping = false;
     })();
@@ -240,8 +235,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 function placementFor(target: Target, index: number, options: ShowOptions): Placement {
   if (target.kind === 'start') return { kind: 'start' };
   if (target.kind === 'end') return { kind: 'end' };
-  if (!options.here) return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0 };
-  return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0, fraction: 'here', ...(options.at === undefined ? {} : { at: options.at }) };
+  return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0, fraction: options.here ? 'here' : undefined };
 }
 
 /** How many rows a view has, as far as the summary tells. */
