@@ -91,14 +91,32 @@ describe('a finished 1 000 000-line job', () => {
   });
 
   it('keeps a fast wheel 1:1 when it outruns pages slowed down on their way', async () => {
-    const viewer = await open(million, { hash: '#L200001' });
-    await viewer.waitForRow((r) => r.number === '200001');
-    const start = await viewer.firstLineNumber();
-    await viewer.delayPagesOfLines(2_500);
-    await viewer.wheel(2000, 60); // 6 000 rows down, far past every page that could arrive meanwhile
+    // 6 000 rows down, far past every page that could arrive meanwhile.
+    const { viewer, start } = await wheelFromTheMiddle({ pageDelayMs: 2_500, notches: 60 });
     await expect.poll(() => viewer.firstLineNumber(), { timeout: 30_000 }).toBeGreaterThan(start + 5_900);
     // The view opened at the row the wheel reached, counted in rows, not at the scrollbar's scale (≈ 8 000 rows on).
     expect(await viewer.firstLineNumber()).toBeLessThan(start + 6_150);
+    const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
+    numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
+  });
+
+  it('counts what a wheel turns while the page it outran loads, still 1:1', async () => {
+    // 15 000 rows, for longer than a page takes: pages land while it turns.
+    const { viewer, start } = await wheelFromTheMiddle({ pageDelayMs: 1_000, notches: 150 });
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 30_000 }).toBeGreaterThan(start + 14_700);
+    // Opening each page at the row asked for where the view was when it landed lost the rows turned meanwhile (≈ 8 300 on).
+    expect(await viewer.firstLineNumber()).toBeLessThan(start + 15_400);
+  });
+
+  it('fills the view when a wheel stops past the rows that landed while the next jump loads', async () => {
+    // 2 000 rows (far past the loaded rows: a jump, and another to where the wheel stopped) …
+    const { viewer, start } = await wheelFromTheMiddle({ pageDelayMs: 1_000, notches: 20 });
+    // … then, once the first jump has landed and while the second loads, 500 rows more: not far
+    // enough from the first one's rows for a third jump, and past the rows the second one brings.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await viewer.wheel(2000, 5);
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 15_000 }).toBeGreaterThan(start + 2_400);
+    expect(await viewer.firstLineNumber()).toBeLessThan(start + 2_600);
     const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
     numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
   });
@@ -357,6 +375,16 @@ describe('a running job', () => {
     await finishShown(job, viewer);
   });
 });
+
+/** The 1M-line job opened at line 200 001, its pages slowed down, then a wheel of 100 rows a notch. */
+async function wheelFromTheMiddle(o: { pageDelayMs: number; notches: number }): Promise<{ viewer: ViewerPage; start: number }> {
+  const viewer = await open(million, { hash: '#L200001' });
+  await viewer.waitForRow((r) => r.number === '200001');
+  const start = await viewer.firstLineNumber();
+  await viewer.delayPagesOfLines(o.pageDelayMs);
+  await viewer.wheel(2000, o.notches);
+  return { viewer, start };
+}
 
 /** A running job with 'printed before rank-1' and 'printed after rank-1' shown, and a moment between them. */
 async function openWithAGapInMain(): Promise<{ job: RunningJob; viewer: ViewerPage; between: number }> {

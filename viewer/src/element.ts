@@ -62,7 +62,7 @@ export class JoblogsViewer extends HTMLElement {
       {
         needBefore: () => void this.view?.extend('before'),
         needAfter: () => void this.view?.extend('after'),
-        jump: (fraction) => this.view?.jump(fraction),
+        jump: (fraction, at) => this.view?.jump(fraction, at),
         userScrolledUp: () => this.setFollowing(false),
         reachedBottom: () => this.summary?.status === 'running' && this.setFollowing(true),
       },

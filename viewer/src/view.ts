@@ -28,6 +28,8 @@ export interface ShowOptions {
   rowsFromTop?: number;
   /** Keep the viewport where the person dragged it, and put the target there. */
   here?: boolean;
+  /** With `here`: put the target at this scroll position instead (where a step asked for it). */
+  at?: number;
 }
 
 export class LogView {
@@ -36,7 +38,7 @@ export class LogView {
   following = false;
   private controller = new AbortController();
   private readonly extending = { before: false, after: false };
-  private pendingJump: number | null = null;
+  private pendingJump: { fraction: number; at: number | undefined } | null = null;
   private jumping = false;
   private readonly fetchedRedraws = new Map<string, string[]>();
 
@@ -80,18 +82,26 @@ export class LogView {
     }
   }
 
-  /** The scrollbar was dragged far from the loaded lines: open there (one jump at a time, the latest wins). */
-  jump(fraction: number): void {
-    this.pendingJump = fraction;
+  /**
+   * The person scrolled far from the loaded lines: open there (one jump at a time, the latest wins).
+   * After a step, the target opens at the scroll position `at` it was asked from.
+   */
+  jump(fraction: number, at?: number): void {
+    this.pendingJump = { fraction, at };
     if (this.jumping) return;
     this.jumping = true;
     void (async () => {
+      let landed = false;
       while (this.pendingJump !== null) {
         const next = this.pendingJump;
         this.pendingJump = null;
-        await this.show({ kind: 'fraction', fraction: next }, { here: true });
+        landed = (await this.show({ kind: 'fraction', fraction: next.fraction }, { here: true, at: next.at })) >= 0;
       }
       this.jumping = false;
+      // The viewport's asks for more pages were refused while the jump ran: let it ask again from
+      // where it is now (a wheel that went on past the rows that landed would otherwise show
+      // nothing). Not after a refused jump: asking again at once would repeat it without end.
+      if (landed) this.deps.viewport.recheck();
     })();
   }
 
@@ -235,7 +245,8 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 function placementFor(target: Target, index: number, options: ShowOptions): Placement {
   if (target.kind === 'start') return { kind: 'start' };
   if (target.kind === 'end') return { kind: 'end' };
-  return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0, fraction: options.here ? 'here' : undefined };
+  if (!options.here) return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0 };
+  return { kind: 'row', index, rowsFromTop: options.rowsFromTop ?? 0, fraction: 'here', ...(options.at === undefined ? {} : { at: options.at }) };
 }
 
 /** How many rows a view has, as far as the summary tells. */

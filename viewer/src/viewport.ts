@@ -32,8 +32,12 @@ const DRAG_STEP_SCREENS = 10;
 export interface ViewportHandlers {
   needBefore(): void;
   needAfter(): void;
-  /** The person scrolled far from the loaded rows: `fraction` of the whole view (0…1). */
-  jump(fraction: number): void;
+  /**
+   * The person scrolled far from the loaded rows: `fraction` of the whole view (0…1). After a step
+   * (wheel, fling, keys), `at` is the scroll position it was read at: the row opens there, so what
+   * is scrolled while its page loads still counts row by row.
+   */
+  jump(fraction: number, at?: number): void;
   userScrolledUp(): void;
   reachedBottom(): void;
 }
@@ -50,8 +54,11 @@ export type Placement =
   | { kind: 'keep' }
   | { kind: 'start' }
   | { kind: 'end' }
-  /** Row `index` at `rowsFromTop` rows below the top of the viewport, the viewport at `fraction` of the view (or where it is). */
-  | { kind: 'row'; index: number; rowsFromTop: number; fraction?: number | 'here' };
+  /**
+   * Row `index` at `rowsFromTop` rows below the top of the viewport, the viewport at `fraction` of
+   * the view, or where it is (`here`: the row at scroll position `at`, else at the viewport's top).
+   */
+  | { kind: 'row'; index: number; rowsFromTop: number; fraction?: number | 'here'; at?: number };
 
 export class Viewport {
   readonly scroller: HTMLElement;
@@ -112,6 +119,11 @@ export class Viewport {
   refresh(context: RowContext): void {
     this.context = context;
     this.clearRendered();
+    this.render();
+  }
+
+  /** Draws what is on screen again and asks for the pages or the jump it needs (asks refused meanwhile). */
+  recheck(): void {
     this.render();
   }
 
@@ -178,7 +190,8 @@ export class Viewport {
       const rowTop = this.offsets[placement.index] ?? 0;
       if (typeof placement.fraction === 'number') top = placement.fraction * Math.max(0, this.spacerHeight - viewport);
       else if (placement.fraction === undefined) top = this.blockTop + rowTop - placement.rowsFromTop * ROW_HEIGHT;
-      this.blockTop = top - rowTop + placement.rowsFromTop * ROW_HEIGHT;
+      const rowAt = placement.fraction === 'here' ? (placement.at ?? top) : top;
+      this.blockTop = rowAt - rowTop + placement.rowsFromTop * ROW_HEIGHT;
     }
     top = this.normalise(top);
     if (placement.kind === 'end') top = this.spacerHeight - viewport;
@@ -262,8 +275,8 @@ export class Viewport {
     const far = (this.stepping ? STEP_JUMP_SCREENS : JUMP_SCREENS) * viewport;
     if (this.rows.length === 0 || top + viewport < this.blockTop - far || top > blockBottom + far) {
       this.clearRendered();
-      if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter)
-        this.handlers.jump(this.stepping && this.rows.length > 0 ? this.rowFraction(top) : top / Math.max(1, this.spacerHeight - viewport));
+      if (this.stepping && this.rows.length > 0) this.handlers.jump(this.rowFraction(top), top);
+      else if (this.rows.length > 0 || this.state.hasBefore || this.state.hasAfter) this.handlers.jump(top / Math.max(1, this.spacerHeight - viewport));
       return;
     }
     this.renderRange(this.indexAt(top - OVERSCAN_PX), this.indexAt(top + viewport + OVERSCAN_PX));
