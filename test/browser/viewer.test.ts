@@ -35,11 +35,12 @@ afterAll(async () => {
   await backend?.close();
 });
 
-type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark' };
+type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark'; height?: number };
 
 async function openOn(on: LogsBackend, jobId: string, options: OpenOptions = {}): Promise<ViewerPage> {
   const viewer = await ViewerPage.open(browser, on.viewerUrl(jobId, options), {
     colorScheme: options.colorScheme,
+    height: options.height,
     artifacts: on.kind === 'reference' ? 'reference' : undefined,
   });
   pages.push(viewer);
@@ -119,6 +120,17 @@ describe('a finished 1 000 000-line job', () => {
     expect(await viewer.firstLineNumber()).toBeLessThan(start + 2_600);
     const numbers = (await viewer.screenRows()).map((r) => Number(r.number)).filter((n) => n > 0);
     numbers.slice(1).forEach((n, i) => expect(n).toBeGreaterThan(numbers[i]!));
+  });
+
+  it('follows a slow drag of the thumb on a tall view by the scrollbar, not row by row', async () => {
+    // 1 600 px: a pixel of the thumb moves ~9 400 px, under ten screens, as far as a fast wheel's step.
+    const viewer = await open(million, { hash: '#L200001', height: 1_600 });
+    await viewer.waitForRow((r) => r.number === '200001');
+    await viewer.dragThumbByPixels(160);
+    const fraction = await viewer.scrollFraction();
+    // Counted in rows (20 px each, where the scrollbar gives one 15 px), it lagged the thumb: 280 623 for 307 584.
+    await expect.poll(() => viewer.firstLineNumber(), { timeout: 15_000 }).toBeGreaterThan(fraction * 1_000_000 - 5_000);
+    expect(await viewer.firstLineNumber()).toBeLessThan(fraction * 1_000_000 + 5_000);
   });
 
   it('lands where the scrollbar is dragged, and at the end shows the exit code', async () => {

@@ -29,8 +29,12 @@ export class ViewerPage {
     this.viewer = page.locator('joblogs-viewer');
   }
 
-  static async open(browser: Browser, url: string, options: { colorScheme?: 'light' | 'dark'; artifacts?: string | undefined } = {}): Promise<ViewerPage> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: options.colorScheme ?? 'light' });
+  static async open(
+    browser: Browser,
+    url: string,
+    options: { colorScheme?: 'light' | 'dark' | undefined; artifacts?: string | undefined; height?: number | undefined } = {},
+  ): Promise<ViewerPage> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: options.height ?? 720 }, colorScheme: options.colorScheme ?? 'light' });
     const viewer = new ViewerPage(page, options.artifacts);
     await page.goto(url);
     return viewer;
@@ -96,6 +100,22 @@ export class ViewerPage {
         await route.continue().catch(() => undefined); // the page may have closed meanwhile
       },
     );
+  }
+
+  /** Drags the scrollbar's thumb slowly: `pixels` moves of one pixel of the track, a frame apart. */
+  async dragThumbByPixels(pixels: number): Promise<void> {
+    await this.scroller.evaluate(async (scroller, n) => {
+      const window = scroller.ownerDocument.defaultView!;
+      for (let i = 0; i < n; i++) {
+        scroller.scrollTop += (scroller.scrollHeight - scroller.clientHeight) / scroller.clientHeight;
+        await new Promise((resolve) => window.requestAnimationFrame(resolve));
+      }
+    }, pixels);
+  }
+
+  /** Where the view is on the scrollbar, 0…1. */
+  async scrollFraction(): Promise<number> {
+    return this.scroller.evaluate((scroller) => scroller.scrollTop / (scroller.scrollHeight - scroller.clientHeight));
   }
 
   /** Drags the scrollbar: puts the view at `fraction` of its height. */

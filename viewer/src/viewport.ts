@@ -25,9 +25,13 @@ const STEP_JUMP_SCREENS = 45;
  * One scroll event that moves the view farther than this is the scrollbar's (a drag, Home, End).
  * A wheel notch, a fling's frame or a key moves a few screens at most; where the scrollbar's scale
  * is not a row's height (a spacer at its cap), a pixel of the thumb is 15 000 000 px / the track's
- * height: 29 screens for a 720 px view, still 10 for 1 225 px.
+ * height: 29 screens for a 720 px view, 10 for 1 225 px, 6 for 1 600 px. So a move of half a thumb
+ * pixel or more is a drag too (though never below a screen: a key's page), unless a wheel turned
+ * just before it.
  */
 const DRAG_STEP_SCREENS = 10;
+/** A scroll this soon (ms) after a wheel event is the wheel's, however far it moved. */
+const WHEEL_RECENT_MS = 300;
 
 export interface ViewportHandlers {
   needBefore(): void;
@@ -74,6 +78,7 @@ export class Viewport {
   private wrapLines = false;
   /** The person's last scroll moved step by step, not by the scrollbar (pages landing later do not change it). */
   private stepping = false;
+  private lastWheel = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly handlers: ViewportHandlers,
@@ -87,6 +92,7 @@ export class Viewport {
     this.spacer.className = 'spacer';
     this.scroller.append(this.spacer);
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    this.scroller.addEventListener('wheel', () => (this.lastWheel = performance.now()), { passive: true });
     // A taller viewport shows more rows; wrapped rows change height with the width.
     let width = 0;
     new ResizeObserver(([entry]) => {
@@ -257,11 +263,18 @@ export class Viewport {
     const viewport = this.scroller.clientHeight;
     const programmatic = this.expectedTop !== null && Math.abs(top - this.expectedTop) < 2;
     this.expectedTop = null;
-    if (!programmatic) this.stepping = Math.abs(top - this.lastTop) <= DRAG_STEP_SCREENS * viewport;
+    if (!programmatic) this.stepping = this.isStep(Math.abs(top - this.lastTop), viewport);
     if (!programmatic && top < this.lastTop - 1) this.handlers.userScrolledUp();
     this.lastTop = top;
     this.render();
     if (!programmatic && this.atBottom(top, viewport)) this.handlers.reachedBottom();
+  }
+
+  /** A scroll by `moved` px was a step (wheel, fling, keys), not the scrollbar's: see {@link DRAG_STEP_SCREENS}. */
+  private isStep(moved: number, viewport: number): boolean {
+    if (performance.now() - this.lastWheel < WHEEL_RECENT_MS) return true;
+    const thumbPixel = Math.max(0, this.spacerHeight - viewport) / Math.max(1, viewport);
+    return moved <= Math.min(DRAG_STEP_SCREENS * viewport, Math.max(viewport, thumbPixel / 2));
   }
 
   private render(): void {
