@@ -5,6 +5,7 @@
  * new lines to be paged in by scrolling and only watches the job's status.
  */
 import { isAbort, type LogsApi } from './api.js';
+import { sleep } from './sleep.js';
 import type { JobSummary, LinesPage } from './types.js';
 import type { LogView } from './view.js';
 
@@ -84,18 +85,4 @@ export class Tail {
     this.deps.finished(summary);
     return true;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -3,6 +3,7 @@
  * cursor to page fetches, into the bounded window, through the row builder, to the viewport.
  */
 import { isAbort, type LogsApi } from './api.js';
+import { sleep } from './sleep.js';
 import { ApiError } from './errors.js';
 import { exactSource, openWindow, PAGE, type Opened, type Target } from './loader.js';
 import { buildRows, type Row } from './rows.js';
@@ -77,7 +78,7 @@ export class LogView {
         if (isAbort(error) || signal.aborted) return null;
         this.deps.failed(error);
         if (!(error instanceof ApiError && error.transient) || attempt >= MAX_RETRIES) return null;
-        await delay((error.retryAfter ?? 2 ** attempt) * 1000, signal);
+        await sleep((error.retryAfter ?? 2 ** attempt) * 1000, signal);
       }
     }
   }
@@ -226,20 +227,6 @@ const MAX_FETCHED_BARS = 200;
 
 function withoutPrefetch(target: Target): Target {
   return target.kind === 'start' ? { kind: 'start' } : target;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 function placementFor(target: Target, index: number, options: ShowOptions): Placement {
