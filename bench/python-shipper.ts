@@ -23,7 +23,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deletePrefix, formatSpread, MB, REPO_ROOT, spread } from '../testkit/index.js';
+import { deletePrefix, formatSpread, MB, REPO_ROOT, shipperArgs, spread } from '../testkit/index.js';
 import { runRounds, type RoundsResult } from '../testkit/bench/index.js';
 import { awsLocalEnv, ensurePythonClient, withLocalStack, type ProvisionedStack } from '../testkit/stack/index.js';
 import {
@@ -130,15 +130,7 @@ async function runThroughput(variant: ThroughputVariant, round: number, ctx: Con
                 'probe',
                 '-m',
                 'joblogs',
-                'run',
-                '--job-id',
-                jobId,
-                '--bucket',
-                BUCKET,
-                '--spool-dir',
-                spoolDir,
-                '--close-timeout',
-                '600000',
+                ...shipperArgs('run', { jobId, bucket: BUCKET, spoolDir }, ['--close-timeout', '600000']),
                 '--',
                 ...printerCommand(args),
               ],

@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { buildCli } from '../cli/build.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import type { ShipperSummary } from '../shared/shipper/types.js';
-import { deletePrefix, emptyBucket, ensureBucket, listKeys, REPO_ROOT } from '../testkit/index.js';
+import { deletePrefix, emptyBucket, ensureBucket, listKeys, REPO_ROOT, shipperArgs } from '../testkit/index.js';
 import { BENCH_DIR, machineNote, printerFixture, requireNode24, type PrinterFixture } from '../testkit/bench/index.js';
 import { awsLocalEnv, localS3Client, type MotoEndpoint, type StackInfo } from '../testkit/stack/index.js';
 
@@ -123,11 +123,11 @@ export interface JoblogsRun {
 export function spawnJoblogs(run: JoblogsRun, command: string[], stdio: StdioOptions): ChildProcess {
   const { TRACEPARENT: _inherited, ...base } = process.env;
   const nodeFlags = run.usageFile ? ['--import', USAGE_PROBE] : [];
-  return spawn(
-    process.execPath,
-    [...nodeFlags, run.bundle, 'run', '--job-id', run.jobId, '--bucket', run.bucket, '--spool-dir', run.spoolDir, ...(run.extraArgs ?? []), '--', ...command],
-    { cwd: REPO_ROOT, stdio, env: { ...base, ...awsLocalEnv(run.stack), ...(run.usageFile ? { BENCH_USAGE_FILE: run.usageFile } : {}), ...run.env } },
-  );
+  return spawn(process.execPath, [...nodeFlags, run.bundle, ...shipperArgs('run', run, run.extraArgs), '--', ...command], {
+    cwd: REPO_ROOT,
+    stdio,
+    env: { ...base, ...awsLocalEnv(run.stack), ...(run.usageFile ? { BENCH_USAGE_FILE: run.usageFile } : {}), ...run.env },
+  });
 }
 
 /** `joblogs: 1000301 lines, … 0 dropped` → numbers; undefined when absent. */

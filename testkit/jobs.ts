@@ -19,3 +19,22 @@ export async function registerTestJob(s3: S3Client, bucket: string, jobId: strin
 }
 
 export type { JobRegistration };
+
+/** Where a shipper under test writes: the job, the bucket, its own spool. */
+export interface ShipperTarget {
+  jobId: string;
+  bucket: string;
+  spoolDir: string;
+}
+
+/**
+ * A shipper's command line up to its own flags — `run|pipe|follow --job-id … --bucket …
+ * --spool-dir …` then `flags` — the same for the Node CLI (`node joblogs.mjs …`) and the Python
+ * client (`python -m joblogs …`), which take the same flags.
+ *
+ * @example
+ * spawn(process.execPath, [bin, ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir }, ['--flush-interval', '150']), '--', ...job]);
+ */
+export function shipperArgs(command: 'run' | 'pipe' | 'follow', target: ShipperTarget, flags: readonly string[] = []): string[] {
+  return [command, '--job-id', target.jobId, '--bucket', target.bucket, '--spool-dir', target.spoolDir, ...flags];
+}

@@ -23,7 +23,7 @@ import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { archiveKeys } from '../../shared/core/archive/index.js';
 import { chunkKey, encodeFrame, jobMarkerKey, registrationKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { discardSink, eventually, readObject, registerTestJob, TEST_OWNER } from '../../testkit/index.js';
+import { discardSink, eventually, readObject, registerTestJob, shipperArgs, TEST_OWNER } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
@@ -126,15 +126,7 @@ describe('download assembly on the local stack', () => {
       process.execPath,
       [
         bin,
-        'run',
-        '--job-id',
-        jobId,
-        '--bucket',
-        stack.bucket,
-        '--spool-dir',
-        path.join(work, 'spool'),
-        '--flush-interval',
-        '200',
+        ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir: path.join(work, 'spool') }, ['--flush-interval', '200']),
         '--',
         process.execPath,
         '-e',

@@ -34,6 +34,7 @@ import {
   readDownloadLines,
   readObject,
   registerTestJob,
+  shipperArgs,
   writeSuiteResults,
   type SuiteRow,
 } from '../../testkit/index.js';
@@ -92,7 +93,7 @@ function joblogsRun(
   const spool = o.spoolDir ?? mkdtempSync(path.join(tmpdir(), 'joblogs-attack-spool-'));
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spool, '--flush-interval', '100', ...args, '--', process.execPath, '-e', script],
+    [bin, ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir: spool }, ['--flush-interval', '100', ...args]), '--', process.execPath, '-e', script],
     {
       env: { ...process.env, ...awsLocalEnv(stack.info), ...(o.endpoint ? { AWS_ENDPOINT_URL: o.endpoint } : {}) },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -38,7 +38,7 @@ import {
   type PrintedChunk,
   type SuiteRow,
 } from '../../testkit/index.js';
-import { registerTestJob } from '../../testkit/jobs.js';
+import { registerTestJob, shipperArgs } from '../../testkit/jobs.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, ensurePythonClient, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
@@ -140,16 +140,7 @@ function runPrinter(jobId: string, dir: string, count: number, o: { printed: str
   const args = [
     '-m',
     'joblogs',
-    'run',
-    '--job-id',
-    jobId,
-    '--bucket',
-    stack.bucket,
-    '--spool-dir',
-    path.join(dir, 'spool'),
-    '--flush-interval',
-    '150',
-    ...(o.extra ?? []),
+    ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir: path.join(dir, 'spool') }, ['--flush-interval', '150', ...(o.extra ?? [])]),
   ];
   return runPython([...args, '--', python, path.join(work, 'printer.py'), o.printed, String(count)], { endpoint: o.endpoint });
 }
@@ -350,15 +341,7 @@ describe('faults on the Python shipper, through the whole pipeline', () => {
     const args = [
       '-m',
       'joblogs',
-      'run',
-      '--job-id',
-      jobId,
-      '--bucket',
-      stack.bucket,
-      '--spool-dir',
-      path.join(dir, 'spool'),
-      '--max-chunk-bytes',
-      '16384',
+      ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir: path.join(dir, 'spool') }, ['--max-chunk-bytes', '16384']),
       '--',
     ];
     const run = await runPython(['-c', limited, python, ...args, python, path.join(work, 'printer.py'), '-', '1200']).exited;

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
 import { jobMarkerKey, parseJobMarker } from '../../shared/core/contract/index.js';
-import { eventually, jobDocuments, readDownloadLines, readGzipObjects, readObject, registerTestJob } from '../../testkit/index.js';
+import { eventually, jobDocuments, readDownloadLines, readGzipObjects, readObject, registerTestJob, shipperArgs } from '../../testkit/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
@@ -95,19 +95,14 @@ describe('joblogs run with secrets in the output', () => {
       process.execPath,
       [
         bin,
-        'run',
-        '--job-id',
-        jobId,
-        '--bucket',
-        stack.bucket,
-        '--spool-dir',
-        spoolDir,
-        '--redact-env',
-        'MY_DECLARED_SECRET',
-        '--max-line-bytes',
-        '1024',
-        '--max-chunk-bytes',
-        '2048',
+        ...shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir }, [
+          '--redact-env',
+          'MY_DECLARED_SECRET',
+          '--max-line-bytes',
+          '1024',
+          '--max-chunk-bytes',
+          '2048',
+        ]),
         '--',
         process.execPath,
         path.join(work, 'job.mjs'),

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
-import { countJobDocuments, eventually, jobDocuments, readGzipObjects, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
+import { countJobDocuments, eventually, jobDocuments, readGzipObjects, shipperArgs, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
 import { awsLocalEnv, isOurProcess, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
@@ -119,8 +119,9 @@ function joblogs(args: string[], env: Record<string, string | undefined> = {}, e
   };
 }
 
-function shipperArgs(jobId: string, spoolDir: string, extra: string[] = []): string[] {
-  return ['run', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', spoolDir, ...extra];
+/** `run` with the job, this suite's bucket and `spoolDir`, then `flags`. */
+function runArgs(jobId: string, spoolDir: string, flags: string[] = []): string[] {
+  return shipperArgs('run', { jobId, bucket: stack.bucket, spoolDir }, flags);
 }
 
 interface StoredChunk {
@@ -162,7 +163,7 @@ describe('joblogs run on real S3', () => {
   it("passes a child's output through unchanged and ships every byte of both streams, in order (1M lines, a 5 MB line, binary, no final newline)", async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
-    const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('mixed', dir)], { TRACEPARENT });
+    const run = joblogs([...runArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('mixed', dir)], { TRACEPARENT });
     const result = await run.result;
     const printedOut = readFileSync(path.join(dir, 'printed.stdout'));
     const printedErr = readFileSync(path.join(dir, 'printed.stderr'));
@@ -200,7 +201,7 @@ describe('joblogs run on real S3', () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const result = await joblogs([
-      ...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
+      ...runArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
       '--',
       process.execPath,
       '-e',
@@ -217,7 +218,7 @@ describe('joblogs run on real S3', () => {
   it('forwards SIGTERM to the child, flushes, and exits 128+15', async () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
-    const run = joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
+    const run = joblogs([...runArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
     await eventually(
       () => run.stdoutText(),
       (t) => t.includes('ready\n'),
@@ -235,13 +236,13 @@ describe('joblogs run on real S3', () => {
   it('exits 127 when the command does not exist, and 2 when the bucket does not', async () => {
     const dir = caseDir();
     const missing = await joblogs([
-      ...shipperArgs(`ship-${randomUUID().slice(0, 8)}`, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
+      ...runArgs(`ship-${randomUUID().slice(0, 8)}`, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]),
       '--',
       'no-such-command-joblogs',
     ]).result;
     expect(missing.code).toBe(127);
     expect(missing.stderr.toString()).toContain('cannot run no-such-command-joblogs');
-    const badBucket = await joblogs(['run', '--job-id', 'j', '--bucket', 'no-such-bucket-joblogs', '--spool-dir', path.join(dir, 'spool'), '--', 'true'])
+    const badBucket = await joblogs([...shipperArgs('run', { jobId: 'j', bucket: 'no-such-bucket-joblogs', spoolDir: path.join(dir, 'spool') }), '--', 'true'])
       .result;
     expect(badBucket.code).toBe(2);
     expect(badBucket.stderr.toString()).toBe('joblogs: bucket no-such-bucket-joblogs does not exist\n');
@@ -254,7 +255,7 @@ describe('joblogs run: the process around the job', () => {
     const dir = caseDir();
     const script = path.join(dir, 'flags.mjs');
     writeFileSync(script, 'console.log(JSON.stringify({ execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS ?? null }))');
-    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', process.execPath, script]).result;
+    const result = await joblogs([...runArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX]), '--', process.execPath, script]).result;
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.toString())).toEqual({ execArgv: [], nodeOptions: null });
   });
@@ -264,7 +265,7 @@ describe('joblogs run: the process around the job', () => {
     const dir = caseDir();
     const pidFile = path.join(dir, 'daemon.pid');
     const result = await joblogs([
-      ...shipperArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX, '--pipe-close-timeout', '500']),
+      ...runArgs(jobId, path.join(dir, 'spool'), ['--prefix', TEST_PREFIX, '--pipe-close-timeout', '500']),
       '--',
       'sh',
       '-c',
@@ -285,13 +286,13 @@ describe('joblogs run: the process around the job', () => {
     const jobId = `ship-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
     const spoolDir = path.join(dir, 'spool');
-    const first = joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
+    const first = joblogs([...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', ...child('sigterm', dir)]);
     await eventually(
       () => first.stdoutText(),
       (t) => t.includes('ready\n'),
       'the first job to start',
     );
-    const second = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second job ran")'])
+    const second = await joblogs([...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second job ran")'])
       .result;
     expect(second.code).toBe(2);
     expect(second.stdout.toString()).toBe('');
@@ -301,7 +302,7 @@ describe('joblogs run: the process around the job', () => {
     first.kill('SIGTERM');
     expect((await first.result).code).toBe(143);
     // Released at exit: the next run starts.
-    const third = await joblogs([...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', 'true']).result;
+    const third = await joblogs([...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', 'true']).result;
     expect(third.code).toBe(0);
   });
 });
@@ -314,7 +315,7 @@ describe('joblogs pipe and follow on real S3', () => {
     const input = Buffer.concat([Buffer.from('from a pipe\r\nsecond\n'), Buffer.from([0xc3, 0x28]), Buffer.from(' tail')]);
     const piped = spawn(
       process.execPath,
-      [bin, 'pipe', '--job-id', jobId, '--bucket', stack.bucket, '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX],
+      [bin, ...shipperArgs('pipe', { jobId, bucket: stack.bucket, spoolDir: path.join(dir, 'spool') }, ['--prefix', TEST_PREFIX])],
       {
         env: { ...base, ...awsLocalEnv(stack.info) },
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -337,23 +338,8 @@ describe('joblogs pipe and follow on real S3', () => {
     const log = path.join(dir, 'container-json.log');
     const record = (log: string, stream: string, time: string) => `${JSON.stringify({ log, stream, time })}\n`;
     writeFileSync(log, record('starting\n', 'stdout', '2026-11-25T10:00:00.100000000Z') + record('a warning\n', 'stderr', '2026-11-25T10:00:00.200000000Z'));
-    const run = joblogs([
-      'follow',
-      log,
-      '--docker-json',
-      '--poll-interval',
-      '20',
-      '--flush-interval',
-      '100',
-      '--job-id',
-      jobId,
-      '--bucket',
-      stack.bucket,
-      '--spool-dir',
-      path.join(dir, 'spool'),
-      '--prefix',
-      TEST_PREFIX,
-    ]);
+    const flags = ['--docker-json', '--poll-interval', '20', '--flush-interval', '100', '--prefix', TEST_PREFIX, log];
+    const run = joblogs(shipperArgs('follow', { jobId, bucket: stack.bucket, spoolDir: path.join(dir, 'spool') }, flags));
     await eventually(
       () => chunksOf(jobId),
       (c) => c.flatMap((x) => x.frames).length === 2,
@@ -392,11 +378,7 @@ describe('joblogs run when S3 fails', () => {
     const dir = caseDir();
     const spoolDir = path.join(dir, 'spool');
     proxy.up();
-    const run = joblogs(
-      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '200']), '--', ...child('slow', dir, '600')],
-      {},
-      proxy.url,
-    );
+    const run = joblogs([...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '200']), '--', ...child('slow', dir, '600')], {}, proxy.url);
     try {
       await eventually(
         () => chunksOf(jobId),
@@ -428,7 +410,7 @@ describe('joblogs run when S3 fails', () => {
     const spoolDir = path.join(dir, 'spool');
     proxy.down();
     const first = joblogs(
-      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '100']), '--', ...child('slow', dir, '100000')],
+      [...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX, '--flush-interval', '100']), '--', ...child('slow', dir, '100000')],
       {},
       proxy.url,
     );
@@ -444,7 +426,7 @@ describe('joblogs run when S3 fails', () => {
     proxy.up();
 
     const second = await joblogs(
-      [...shipperArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second run")'],
+      [...runArgs(jobId, spoolDir, ['--prefix', TEST_PREFIX]), '--', process.execPath, '-e', 'console.log("second run")'],
       {},
       proxy.url,
     ).result;
@@ -479,8 +461,7 @@ describe('joblogs run through the ingest path', () => {
   it('turns lines printed under joblogs run into Elasticsearch documents, in printed order, with stream and trace', async () => {
     const jobId = `ship-e2e-${randomUUID().slice(0, 8)}`;
     const dir = caseDir();
-    const result = await joblogs([...shipperArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT })
-      .result;
+    const result = await joblogs([...runArgs(jobId, path.join(dir, 'spool'), ['--service', 'trainer']), '--', ...child('e2e', dir)], { TRACEPARENT }).result;
     expect(result.code).toBe(0);
 
     const count = () => countJobDocuments(stack, DATA_STREAM, jobId);

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { esRequest, eventually as poll, refresh, REPO_ROOT } from '../../testkit/index.js';
+import { esRequest, eventually as poll, refresh, REPO_ROOT, shipperArgs } from '../../testkit/index.js';
 import { createServiceLogger, type ServiceLogger } from '../../shared/logging/index.js';
 import { currentTrace, jobTraceEnv, sqsTraceAttributes, traceFromSqsMessage, tracedFetch, tracedListener, withTrace } from '../../shared/trace/index.js';
 import { awsLocalEnv, ensurePythonClient, loadStack, type LocalStack } from '../../testkit/stack/index.js';
@@ -85,15 +85,7 @@ async function runJob(run: string, tag: string): Promise<{ code: number | null; 
     process.execPath,
     [
       bin,
-      'run',
-      '--job-id',
-      `trace-${tag}-${run}`,
-      '--bucket',
-      stack.bucket,
-      '--spool-dir',
-      path.join(work, 'spool'),
-      '--service',
-      'trainer',
+      ...shipperArgs('run', { jobId: `trace-${tag}-${run}`, bucket: stack.bucket, spoolDir: path.join(work, 'spool') }, ['--service', 'trainer']),
       '--',
       process.execPath,
       path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
