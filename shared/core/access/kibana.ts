@@ -47,23 +47,25 @@ export interface DiscoverQuery {
 
 /** `<kibana>/app/discover#/?_g=(…)&_a=(…)` for a KQL query over the data view. */
 export function discoverUrl(q: DiscoverQuery): string {
-  const live = q.to === 'now';
-  const g: RisonValue = {
-    filters: [],
-    refreshInterval: { pause: !live, value: LIVE_REFRESH_MS },
-    time: { from: q.from, to: q.to },
-  };
+  return discoverLink(q, { dataSource: { dataViewId: q.dataViewId, type: 'dataView' } });
+}
+
+/** Printed order: time first, then each source's own sequence (docs/chunk-contract.md). */
+const PRINTED_ORDER: RisonValue = [
+  ['@timestamp', 'asc'],
+  ['event.sequence', 'asc'],
+];
+
+/** A Discover link of either UI: they differ only in how the app state (`_a`) names the data view. */
+function discoverLink(q: DiscoverQuery, dataView: Record<string, RisonValue>): string {
+  const g: RisonValue = { filters: [], refreshInterval: { pause: q.to !== 'now', value: LIVE_REFRESH_MS }, time: { from: q.from, to: q.to } };
   const a: RisonValue = {
     columns: [...DISCOVER_COLUMNS],
-    dataSource: { dataViewId: q.dataViewId, type: 'dataView' },
+    ...dataView,
     filters: [],
     interval: 'auto',
     query: { language: 'kuery', query: q.kuery },
-    // Printed order: time first, then each source's own sequence (docs/chunk-contract.md).
-    sort: [
-      ['@timestamp', 'asc'],
-      ['event.sequence', 'asc'],
-    ],
+    sort: PRINTED_ORDER,
   };
   return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
 }
@@ -86,20 +88,7 @@ export interface JobLinks {
  * migrate_state.ts), which is also the form Dashboards' own URL generator still produces.
  */
 export function dashboardsDiscoverUrl(q: DiscoverQuery): string {
-  const live = q.to === 'now';
-  const g: RisonValue = { filters: [], refreshInterval: { pause: !live, value: LIVE_REFRESH_MS }, time: { from: q.from, to: q.to } };
-  const a: RisonValue = {
-    columns: [...DISCOVER_COLUMNS],
-    filters: [],
-    index: q.dataViewId,
-    interval: 'auto',
-    query: { language: 'kuery', query: q.kuery },
-    sort: [
-      ['@timestamp', 'asc'],
-      ['event.sequence', 'asc'],
-    ],
-  };
-  return `${q.kibanaUrl.replace(/\/+$/, '')}/app/discover#/?_g=${encodeRison(g)}&_a=${encodeRison(a)}`;
+  return discoverLink(q, { index: q.dataViewId });
 }
 
 const DISCOVER_URL: Record<DashboardsKind, (q: DiscoverQuery) => string> = { kibana: discoverUrl, 'opensearch-dashboards': dashboardsDiscoverUrl };
