@@ -206,14 +206,8 @@ class Spool:
 
     def remove(self, entry: SpoolEntry) -> None:
         """Removes an entry (uploaded, dropped or rejected) from disk and from the queue."""
-        with self._guard:
-            if entry not in self._entries:
-                return
-            self._entries.remove(entry)
-            if entry.body is not None:
-                self._memory_bytes -= entry.size
-                return
-            self._bytes -= entry.size
+        if not self._dequeue(entry):
+            return
         try:
             os.unlink(entry.name, dir_fd=self._dir_fd)
         except FileNotFoundError:
@@ -223,15 +217,20 @@ class Spool:
 
     def set_aside(self, entry: SpoolEntry) -> None:
         """Takes an entry that failed authentication off the queue; its file stays, as ``<name>.rejected``."""
+        if self._dequeue(entry):
+            _set_aside(self._dir_fd, entry.name)
+
+    def _dequeue(self, entry: SpoolEntry) -> bool:
+        """Takes an entry off the queue and out of the byte counts; True when it has a file to deal with."""
         with self._guard:
             if entry not in self._entries:
-                return
+                return False
             self._entries.remove(entry)
             if entry.body is not None:
                 self._memory_bytes -= entry.size
-                return
+                return False
             self._bytes -= entry.size
-        _set_aside(self._dir_fd, entry.name)
+            return True
 
     def release(self) -> None:
         """Unlocks the directory (the entries stay for the next shipper)."""
