@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../shared/adapters/logger.js';
 import type { ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import { loadIndexerConfig, type IndexerConfig } from '../shared/config/indexer-config.js';
 import type { DeadLetterWriter } from '../shared/core/batch/index.js';
-import { chunkKey } from '../shared/core/contract/index.js';
+import { chunkKey, ChunkFormat, EventMetadata, EVENTS_MARKED } from '../shared/core/contract/index.js';
 import { describeChunk, type ChunkContext } from '../shared/core/ingest/index.js';
 import { discardSink } from '../testkit/log-sink.js';
 
@@ -35,16 +35,23 @@ export function benchConfig(env: Record<string, string> = {}): IndexerConfig {
   return loadIndexerConfig({ STAGE: 'bench', LOG_BUCKET: 'joblogs-bench', ES_NODE: 'http://127.0.0.1:9200', ...env });
 }
 
+/** What the joblogs shipper puts on a `framed-v1` chunk with event marks. */
+export const FRAMED_CHUNK_METADATA: Record<string, string> = { ...CHUNK_METADATA, format: ChunkFormat.framedV1, [EventMetadata.marks]: EVENTS_MARKED };
+
 /** A ChunkStore over local gzip files: S3's interface without the network. */
-export function fileChunkStore(fileFor: (bucket: string, key: string) => string, onBytes?: (n: number) => void): ChunkStore {
+export function fileChunkStore(
+  fileFor: (bucket: string, key: string) => string,
+  onBytes?: (n: number) => void,
+  metadata: Record<string, string> = CHUNK_METADATA,
+): ChunkStore {
   return {
     async open(bucket, key) {
       const file = fileFor(bucket, key);
       const body = createReadStream(file, { highWaterMark: 64 * 1024 });
       if (onBytes) body.on('data', (b) => onBytes(b.length));
-      return { metadata: { ...CHUNK_METADATA }, body, contentLength: statSync(file).size };
+      return { metadata: { ...metadata }, body, contentLength: statSync(file).size };
     },
-    head: async () => ({ ...CHUNK_METADATA }),
+    head: async () => ({ ...metadata }),
     // Benchmarks never resume a chunk.
     readCheckpoint: async () => undefined,
     writeCheckpoint: async () => false,

@@ -15,6 +15,10 @@
  *                that answers 201 for every action without any I/O: everything but the network.
  * - `indexChunk-off` the same with event grouping off (`GROUPING=off`): one document per line, as
  *                before issue 14. `indexChunk`'s "vs grouping off" is the cost of grouping (aim ≤ 5 %).
+ * - `indexChunk-framed` `indexChunk` on the same log as the joblogs shipper uploads it: `framed-v1`
+ *                frames with event marks, made by the shipper's own Framer (framedCpuFixture). Its
+ *                ratios are against the same baseline (gunzip + count of the raw log): the path our
+ *                own producers take, where every line is a JSON frame to read first.
  * - `indexChunk-os` `indexChunk` for an OpenSearch stage: user JSON's leaves also written as
  *                `joblogs.json_kv` terms (docs/search-storage.md). Not in the default set.
  * - `esf`        the same gzip file through `bench/esf_like.py` (indexer-esf.ts): the Elastic Serverless
@@ -52,12 +56,27 @@ import { markedChunks, type CapturedText } from '../testkit/frames.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
 // Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
 import { MB } from '../testkit/synthetic-log.js';
-import { BENCH_DIR, cpuFixture, machineNote, printTable, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
-import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
+import {
+  BENCH_DIR,
+  cpuFixture,
+  framedCpuFixture,
+  machineNote,
+  printTable,
+  reportResult,
+  requireNode24,
+  runChild,
+  runRounds,
+  type RunResult,
+} from '../testkit/bench/index.js';
+import { benchChunk, benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore, FRAMED_CHUNK_METADATA } from './chunk-fixture.js';
 import { ensureEsfPython, runEsfChild } from './indexer-esf.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
-const VARIANTS = ['baseline', 'esf', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk', 'indexChunk-os'] as const;
+const VARIANTS = ['baseline', 'esf', 'split', 'ecs', 'pipeline', 'indexChunk-off', 'indexChunk', 'indexChunk-framed', 'indexChunk-os'] as const;
+/** The variants that read the framed fixture (the others read the raw one). */
+const FRAMED: readonly Variant[] = ['indexChunk-framed'];
+/** The variants the aims are checked on: the whole indexer, on both inputs. */
+const INDEXERS: readonly Variant[] = ['indexChunk', 'indexChunk-framed'];
 type Variant = (typeof VARIANTS)[number];
 /** Ours/baseline throughput the indexer should keep. */
 const AIM = 0.35;
@@ -161,6 +180,7 @@ async function runIndexChunk(file: string, config: IndexerConfig, variant: Varia
     fileChunkStore(
       () => file,
       (n) => (gzipBytes += n),
+      FRAMED.includes(variant) ? FRAMED_CHUNK_METADATA : undefined,
     ),
     sendBulk,
   );
@@ -182,16 +202,16 @@ async function child(variant: Variant, file: string): Promise<void> {
   // One ≥ 100 MiB file is the fixture: beyond the contract's 8 MiB per chunk, so the bound is lifted here.
   const config = benchConfig({
     LOG_BUCKET: BUCKET,
-    GROUPING: variant === 'indexChunk' || variant === 'indexChunk-os' ? 'on' : 'off',
+    GROUPING: variant.startsWith('indexChunk') && variant !== 'indexChunk-off' ? 'on' : 'off',
     CHUNK_MAX_BYTES: String(256 * 1024 * 1024),
     ...(variant === 'indexChunk-os' ? { CLUSTER_KIND: 'opensearch-2' } : {}),
   });
   const result =
     variant === 'baseline'
       ? await runBaseline(file)
-      : variant === 'indexChunk' || variant === 'indexChunk-off' || variant === 'indexChunk-os'
-        ? await runIndexChunk(file, config, variant)
-        : await runPipeline(file, config, variant);
+      : variant === 'split' || variant === 'ecs' || variant === 'pipeline'
+        ? await runPipeline(file, config, variant)
+        : await runIndexChunk(file, config, variant);
   reportResult(result);
 }
 
@@ -201,6 +221,7 @@ async function child(variant: Variant, file: string): Promise<void> {
 async function compare(options: { rounds: number; mb: number; variants: Variant[] }): Promise<void> {
   requireNode24();
   const file = await cpuFixture(options.mb);
+  const framed = options.variants.some((v) => FRAMED.includes(v)) ? await framedCpuFixture(options.mb) : undefined;
   // esf right after the baseline: every round's `vs ESF` compares with the ESF run of that round.
   const variants: Variant[] = ['baseline', ...options.variants.filter((v) => v === 'esf'), ...options.variants.filter((v) => v !== 'baseline' && v !== 'esf')];
   const python = variants.includes('esf') ? await ensureEsfPython() : undefined;
@@ -208,6 +229,7 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
   console.log(
     `fixture ${path.relative(process.cwd(), file)} (${(statSync(file).size / MB).toFixed(1)} MiB gzip), ${options.rounds} rounds of ${variants.join(', ')}\n`,
   );
+  if (framed) console.log(`framed as the shipper uploads it: ${path.relative(process.cwd(), framed)} (${(statSync(framed).size / MB).toFixed(1)} MiB gzip)\n`);
   // The uncompressed size, measured by the baseline (the other variants do not all see it): MB/s of every variant are MiB of log.
   let uncompressed = 0;
   const mbps = (r: RunResult) => uncompressed / MB / (r.ms / 1000);
@@ -221,7 +243,8 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
     baseline: 'baseline',
     rounds: options.rounds,
     measure: async (variant, round) => {
-      const run = variant === 'esf' ? runEsfChild(python!, file) : runChild(SCRIPT, ['--child', variant, '--file', file]);
+      const input = FRAMED.includes(variant) ? framed! : file;
+      const run = variant === 'esf' ? runEsfChild(python!, file) : runChild(SCRIPT, ['--child', variant, '--file', input]);
       const result: RunResult = { ...(await run), round };
       if (variant === 'baseline') uncompressed = result['bytes'] as number;
       if (variant === 'esf') esfByRound.set(round, result);
@@ -253,11 +276,11 @@ async function compare(options: { rounds: number; mb: number; variants: Variant[
       },
     ],
     aim: [
-      ...variants.filter((v) => v === 'pipeline' || v === 'indexChunk').map((variant) => ({ variant, column: 'ratio vs baseline', atLeast: AIM })),
+      ...variants.filter((v) => v === 'pipeline' || INDEXERS.includes(v)).map((variant) => ({ variant, column: 'ratio vs baseline', atLeast: AIM })),
       ...(variants.includes('indexChunk') && variants.includes('indexChunk-off')
         ? [{ variant: 'indexChunk' as const, column: 'vs grouping off', atLeast: GROUPING_AIM }]
         : []),
-      ...(variants.includes('esf') ? variants.filter((v) => v === 'indexChunk').map((variant) => ({ variant, column: 'vs ESF', atLeast: ESF_AIM })) : []),
+      ...(variants.includes('esf') ? variants.filter((v) => INDEXERS.includes(v)).map((variant) => ({ variant, column: 'vs ESF', atLeast: ESF_AIM })) : []),
     ],
     context: {
       fixture: file,
@@ -344,7 +367,7 @@ function printTqdmHour(): void {
 
 /** One `--cpu-prof` run of a variant; prints where the self time goes. */
 async function profile(options: { mb: number; variant: Variant; top: number }): Promise<void> {
-  const file = await cpuFixture(options.mb);
+  const file = FRAMED.includes(options.variant) ? await framedCpuFixture(options.mb) : await cpuFixture(options.mb);
   const dir = path.join(BENCH_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
   const result = await runChild(SCRIPT, ['--child', options.variant, '--file', file], {

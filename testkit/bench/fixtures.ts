@@ -6,12 +6,15 @@
  * const file = await cpuFixture(100);                 // ≥ 100 MiB of log, one gzip file
  * const dir = chunkFixture({ mb: 24, count: 4, seed: 7 }); chunkFile(dir, 0);
  * const { file, lines } = await printerFixture(200);  // uncompressed, with its line count
+ * const framed = await framedCpuFixture(100);         // the same log as the shipper uploads it (framed-v1)
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Framer, ShipperDefaults } from '../../shared/shipper/index.js';
 import { GENERATOR_VERSION, gzipChunks, MB, syntheticLog, writeGzipLog } from '../synthetic-log.js';
 import { BENCH_DIR } from './report.js';
 
@@ -29,6 +32,50 @@ export async function cpuFixture(mb: number, seed = 42): Promise<string> {
     await writeGzipLog(file, { seed, totalBytes: mb * MB });
     console.error(`[bench] generated in ${((performance.now() - started) / 1000).toFixed(1)} s (${(statSync(file).size / MB).toFixed(1)} MiB gzip)`);
   }
+  return file;
+}
+
+/** Printed bytes per millisecond of capture time in {@link framedCpuFixture}: a chatty job (~1 MB/s). */
+const FRAMED_BYTES_PER_MS = 1000;
+
+/**
+ * The CPU benchmark's log as the joblogs shipper uploads it: framed by its own {@link Framer}
+ * (`framed-v1`, event marks, 1 MiB chunks, capture times advancing 1 ms per kB printed), every
+ * chunk's gzip member in one file — one input the indexer reads as a single chunk. Everything is
+ * printed on stdout. Cached next to the raw fixture it is made from.
+ */
+export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
+  const raw = await cpuFixture(mb, seed);
+  const file = raw.replace(/\.log\.gz$/, '.framed.log.gz');
+  if (existsSync(file)) return file;
+  console.error(`[bench] framing ${raw} as the shipper does into ${file}`);
+  const out = createWriteStream(`${file}.partial`);
+  let printed = 0;
+  const start = Date.UTC(2026, 10, 25, 10, 0, 0);
+  const { enabled: _, ...events } = ShipperDefaults.multiline;
+  const failures: Error[] = [];
+  const framer = new Framer({
+    maxChunkBytes: ShipperDefaults.maxChunkBytes,
+    // Sealed by size only (a day: within setTimeout's range, never reached).
+    flushIntervalMs: 24 * 60 * 60 * 1000,
+    maxLineBytes: ShipperDefaults.maxLineBytes,
+    gzipLevel: ShipperDefaults.gzipLevel,
+    firstLine: 0,
+    events,
+    onChunk: (chunk) => out.write(chunk.body),
+    onError: (error) => failures.push(error),
+    now: () => start + Math.floor(printed / FRAMED_BYTES_PER_MS),
+  });
+  for await (const data of createReadStream(raw).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    framer.write('stdout', data, start + Math.floor(printed / FRAMED_BYTES_PER_MS));
+    printed += data.length;
+    // Let the gzips of sealed chunks finish before framing more: the backlog stays a few chunks.
+    while (framer.gzipBacklog > 8 * ShipperDefaults.maxChunkBytes) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await framer.end();
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  if (failures.length > 0) throw failures[0]!;
+  renameSync(`${file}.partial`, file);
   return file;
 }
 

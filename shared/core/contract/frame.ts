@@ -116,6 +116,134 @@ export function readFrameLeniently(text: string): LenientFrame | undefined {
   return frame;
 }
 
+/**
+ * Where the parts of one of the joblogs shipper's own frames are in its bytes: `{"t":"<24-char
+ * ISO>","s":"stdout","n":7,["c":1,|"x":1,]"m":"…"[,"e":…]}`, exactly as its frame writer lays them
+ * out. Reading them by position costs no JSON.parse, no object and no string for the frame: the
+ * readers slice what they need. Anything else (other field orders, `b`, extra fields, spaces) is
+ * undefined, and its reader takes the general path ({@link readFrameLeniently}).
+ */
+export interface ShipperFrameLayout {
+  stream: FrameStream;
+  line: number;
+  mark: FrameMark | undefined;
+  terminator: FrameTerminator;
+  /** The message's bytes are `json[start, end)`, between its quotes. */
+  start: number;
+  end: number;
+  /** The message has a backslash: it needs unescaping ({@link shipperFramePayload}). */
+  escaped: boolean;
+}
+
+const Q = 0x22; // "
+const BACKSLASH = 0x5c;
+const FRAME_HEAD = Buffer.from('{"t":"', 'latin1');
+/** `t` is `toISOString()`: 24 characters, so it ends at a fixed place. */
+const TIME_END = FRAME_HEAD.length + 24;
+const STREAM_FIELD = Buffer.from('","s":"', 'latin1');
+const LINE_FIELD = Buffer.from('","n":', 'latin1');
+const MESSAGE_FIELD = Buffer.from('"m":"', 'latin1');
+const MARKS: ReadonlyArray<[Buffer, FrameMark]> = [
+  [Buffer.from(MARK_FIELD.continue, 'latin1'), 'continue'],
+  [Buffer.from(MARK_FIELD.cut, 'latin1'), 'cut'],
+];
+// Longest first: `"}` is also the end of the others.
+const ENDINGS: ReadonlyArray<[Buffer, FrameTerminator]> = (['\r\n', '', '\r', '\n'] as const).map((t) => [
+  Buffer.from(`"${TERMINATOR_FIELD[t]}}`, 'latin1'),
+  t,
+]);
+
+/** The layout of a frame the shipper wrote (above), or undefined. */
+export function shipperFrameLayout(json: Buffer): ShipperFrameLayout | undefined {
+  const n = json.length;
+  if (n < MIN_FRAME_BYTES || !startsWithAt(json, FRAME_HEAD, 0) || !startsWithAt(json, STREAM_FIELD, TIME_END)) return undefined;
+  // The time's characters as JSON takes them verbatim: printable ASCII, no quote, no backslash.
+  for (let i = FRAME_HEAD.length; i < TIME_END; i++) {
+    const c = json[i]!;
+    if (c < 0x20 || c > 0x7e || c === Q || c === BACKSLASH) return undefined;
+  }
+  let i = TIME_END + STREAM_FIELD.length;
+  const stream = json[i + 3] === 0x6f ? 'stdout' : 'stderr';
+  if (!startsWithAt(json, STREAM_BYTES[stream], i)) return undefined;
+  i += 6;
+  if (!startsWithAt(json, LINE_FIELD, i)) return undefined;
+  i += LINE_FIELD.length;
+  const digits = i;
+  let line = 0;
+  for (; i < n && json[i]! >= 0x30 && json[i]! <= 0x39; i++) line = line * 10 + (json[i]! - 0x30);
+  // JSON numbers have no leading zeros; past 15 digits a line number may not be a safe integer.
+  if (i === digits || i - digits > 15 || (json[digits] === 0x30 && i - digits > 1) || json[i] !== 0x2c) return undefined;
+  i++;
+  let mark: FrameMark | undefined;
+  for (const [field, name] of MARKS)
+    if (startsWithAt(json, field, i)) {
+      mark = name;
+      i += field.length;
+      break;
+    }
+  if (!startsWithAt(json, MESSAGE_FIELD, i)) return undefined;
+  const start = i + MESSAGE_FIELD.length;
+  for (const [ending, terminator] of ENDINGS) {
+    const end = n - ending.length;
+    if (end < start || !startsWithAt(json, ending, end)) continue;
+    const backslash = json.indexOf(BACKSLASH, start);
+    return { stream, line, mark, terminator, start, end, escaped: backslash !== -1 && backslash < end };
+  }
+  return undefined;
+}
+
+/** `{"t":"…","s":"stdout","n":0,"m":""}`: the shortest frame the shipper writes. */
+const MIN_FRAME_BYTES = 58;
+const STREAM_BYTES: Record<FrameStream, Buffer> = { stdout: Buffer.from('stdout', 'latin1'), stderr: Buffer.from('stderr', 'latin1') };
+
+/** The frame's `t`, as written. */
+export function shipperFrameTime(json: Buffer): string {
+  return json.toString('latin1', FRAME_HEAD.length, TIME_END);
+}
+
+/**
+ * The message of a laid-out frame as JSON.parse reads it, or undefined where JSON.parse would
+ * refuse the frame (a raw quote or control character, a bad escape).
+ */
+export function shipperFramePayload(json: Buffer, layout: ShipperFrameLayout): string | undefined {
+  if (layout.escaped) {
+    try {
+      return JSON.parse(json.toString('utf8', layout.start - 1, layout.end + 1)) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  const text = json.toString('utf8', layout.start, layout.end);
+  return NOT_IN_JSON_STRING.test(text) ? undefined : text;
+}
+
+/**
+ * What {@link readFrameLeniently} reads from the whole frame's text, read from the bytes of a frame
+ * the shipper laid out (no JSON.parse of the frame, no string of it); undefined for any other frame.
+ */
+export function readShipperFrame(json: Buffer): LenientFrame | undefined {
+  const layout = shipperFrameLayout(json);
+  const payload = layout && shipperFramePayload(json, layout);
+  if (payload === undefined) return undefined;
+  const frame: LenientFrame = { payload };
+  const time = parseTimestamp(shipperFrameTime(json));
+  if (time) frame.time = time;
+  frame.stream = layout!.stream;
+  frame.line = layout!.line;
+  if (layout!.terminator !== '\n') frame.terminator = layout!.terminator;
+  if (layout!.mark) frame.mark = layout!.mark;
+  return frame;
+}
+
+/** What a JSON string holds only escaped (the backslash is ruled out before). */
+const NOT_IN_JSON_STRING = /["\u0000-\u001f]/;
+
+function startsWithAt(json: Buffer, prefix: Buffer, at: number): boolean {
+  if (at + prefix.length > json.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (json[at + i] !== prefix[i]) return false;
+  return true;
+}
+
 /** The bytes a frame stands for: its text plus its terminator. */
 export function frameBytes(frame: Pick<Frame, 'bytes' | 'terminator'>): Buffer {
   return frame.terminator === '' ? frame.bytes : Buffer.concat([frame.bytes, Buffer.from(frame.terminator, 'latin1')]);

@@ -1,5 +1,5 @@
 import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
-import { readFrameLeniently, type FrameStream } from '../contract/frame.js';
+import { readFrameLeniently, shipperFrameLayout, shipperFramePayload, shipperFrameTime, type FrameStream } from '../contract/frame.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { parseTimestamp } from '../contract/timestamps.js';
 import { isInert, writeNeutralised } from './neutralise.js';
@@ -54,7 +54,6 @@ export async function* readPrintedLines(
   let time = defaults.time;
   let pending: (PrintedLine & { parts: Buffer[] }) | undefined;
   let out: Array<PrintedLine & { complete: boolean }> = [];
-  const memo: TimeMemo = { iso: '', ms: NaN };
 
   const take = (raw: { bytes: Buffer; position: number; part?: number }): void => {
     if (raw.position < startIndex) return;
@@ -73,7 +72,7 @@ export async function* readPrintedLines(
       return;
     }
     if (raw.bytes.length === 0) return;
-    const frame = readFrameFast(raw.bytes, memo) ?? readFrameSlow(raw.bytes);
+    const frame = readFrameFast(raw.bytes) ?? readFrameSlow(raw.bytes);
     const payload = frame === undefined ? raw.bytes : frame.payload;
     if (frame?.time !== undefined) time = Math.max(time, frame.time);
     const continues = frame !== undefined && frameContinues(raw.bytes);
@@ -132,58 +131,26 @@ function readFrameSlow(json: Buffer): FrameView | undefined {
   };
 }
 
-const Q = 0x22; // "
-const BACKSLASH = 0x5c;
-const HEAD = Buffer.from('{"t":"', 'latin1');
-// Longest first: `"}` is also the end of the others.
-const ENDINGS = ['","e":"\\r\\n"}', '","e":""}', '","e":"\\r"}', '"}'].map((e) => Buffer.from(e, 'latin1'));
-/** The last capture time parsed: lines of a burst share it, so it is parsed once. */
-interface TimeMemo {
-  iso: string;
-  ms: number;
+/**
+ * The shipper's own frames, read without JSON.parse ({@link shipperFrameLayout}): a message that
+ * needs no unescaping is sliced straight out of the buffer (it is UTF-8 already). Anything else
+ * returns undefined for the slow path.
+ */
+function readFrameFast(json: Buffer): FrameView | undefined {
+  const layout = shipperFrameLayout(json);
+  if (!layout) return undefined;
+  const time = parseTimestamp(shipperFrameTime(json))?.ms;
+  const { stream, line } = layout;
+  if (!layout.escaped) {
+    // A raw quote in it means: not our frame.
+    const quote = json.indexOf(QUOTE, layout.start);
+    return quote !== -1 && quote < layout.end ? undefined : { payload: json.subarray(layout.start, layout.end), time, stream, line };
+  }
+  const text = shipperFramePayload(json, layout);
+  return text === undefined ? undefined : { payload: Buffer.from(text, 'utf8'), time, stream, line };
 }
 
-/**
- * The shipper's own frames, read without JSON.parse: `{"t":"<24-char ISO>","s":"stdout","n":7,"m":"…"…}`
- * with a message that needs no unescaping is sliced straight out of the buffer (it is UTF-8
- * already). Anything else — escapes, `b`, other field orders — returns undefined for the slow path.
- */
-function readFrameFast(json: Buffer, memo: TimeMemo): FrameView | undefined {
-  if (json.length < 60 || json.compare(HEAD, 0, HEAD.length, 0, HEAD.length) !== 0 || json[30] !== Q) return undefined;
-  const iso = json.toString('latin1', 6, 30);
-  if (iso !== memo.iso) {
-    memo.ms = Date.parse(iso);
-    memo.iso = iso;
-  }
-  if (Number.isNaN(memo.ms)) return undefined;
-  // ,"s":"stdout","n":
-  if (json.toString('latin1', 31, 37) !== ',"s":"') return undefined;
-  const stream = json.toString('latin1', 37, 43);
-  if ((stream !== 'stdout' && stream !== 'stderr') || json.toString('latin1', 43, 49) !== '","n":') return undefined;
-  let i = 49;
-  let line = 0;
-  for (; i < json.length && json[i]! >= 0x30 && json[i]! <= 0x39; i++) line = line * 10 + (json[i]! - 0x30);
-  if (i === 49 || json.toString('latin1', i, i + 6) !== ',"m":"') return undefined;
-  const start = i + 6;
-  for (const ending of ENDINGS) {
-    const end = json.length - ending.length;
-    if (end < start || json.compare(ending, 0, ending.length, end) !== 0) continue;
-    const backslash = json.indexOf(BACKSLASH, start);
-    if (backslash === -1 || backslash >= end) {
-      // No escapes: the message is the UTF-8 bytes between the quotes (a raw quote means: not our frame).
-      const quote = json.indexOf(Q, start);
-      return quote !== -1 && quote < end ? undefined : { payload: json.subarray(start, end), time: memo.ms, stream, line };
-    }
-    // Escapes: JSON.parse reads just the string (still no object and no timestamp regex).
-    try {
-      const text = JSON.parse(json.toString('utf8', start - 1, end + 1)) as unknown;
-      return typeof text === 'string' ? { payload: Buffer.from(text, 'utf8'), time: memo.ms, stream, line } : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
+const QUOTE = 0x22;
 
 /** `"e":""` — the shipper writes the terminator field last, so a suffix check suffices. */
 function frameContinues(json: Buffer): boolean {

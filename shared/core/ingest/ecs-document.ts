@@ -4,7 +4,7 @@ import { documentId } from './chunk-context.js';
 import { ChunkFormat, SEQUENCE_STRIDE } from '../contract/constants.js';
 import { LineTag } from './constants.js';
 import type { RawLine } from './line-splitter.js';
-import { readFrameLeniently, type FrameMark, type FrameTerminator } from '../contract/frame.js';
+import { readFrameLeniently, readShipperFrame, type FrameMark, type FrameTerminator, type LenientFrame } from '../contract/frame.js';
 import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
 import type { Timestamp } from '../contract/timestamps.js';
@@ -123,7 +123,9 @@ export class EcsDocumentWriter {
   /** What a raw line holds: for `framed-v1` the frame's text, time, stream, number, terminator and mark. */
   decode(line: RawLine): DecodedLine {
     const { chunk } = this;
-    const text = decode(line.bytes);
+    // The shipper's own frames are read from their bytes; only other frames are decoded whole and parsed.
+    const shipped = chunk.format === ChunkFormat.framedV1 ? readShipperFrame(line.bytes) : undefined;
+    const text = shipped ? (shipped.payload as string) : decode(line.bytes);
     const decoded: DecodedLine = {
       position: line.position,
       text,
@@ -131,6 +133,7 @@ export class EcsDocumentWriter {
       stream: chunk.stream,
     };
     if (line.part !== undefined) decoded.part = line.part;
+    if (shipped) return withFrame(decoded, shipped);
     if (chunk.format !== ChunkFormat.framedV1) {
       decoded.bytes = line.bytes.length;
       if (line.cr) decoded.terminator = '\r';
@@ -147,12 +150,7 @@ export class EcsDocumentWriter {
       decoded.text = decode(frame.payload);
       if (isInvalidUtf8(decoded.text, frame.payload)) decoded.tags = [...decoded.tags, LineTag.invalidUtf8];
     }
-    if (frame.time) decoded.captured = frame.time;
-    if (frame.stream) decoded.stream = frame.stream;
-    if (frame.line !== undefined) decoded.lineNumber = frame.line;
-    if (frame.terminator !== undefined) decoded.terminator = frame.terminator;
-    if (frame.mark) decoded.mark = frame.mark;
-    return decoded;
+    return withFrame(decoded, frame);
   }
 
   /** The document of one decoded line, or undefined for a line with no content. */
@@ -391,6 +389,16 @@ export interface DecodedLine {
   mark?: FrameMark;
   /** The text's printed size in bytes, when known without measuring (`lines` chunks). */
   bytes?: number;
+}
+
+/** What a frame says about its line: capture time, stream, number, terminator, mark. */
+function withFrame(decoded: DecodedLine, frame: LenientFrame): DecodedLine {
+  if (frame.time) decoded.captured = frame.time;
+  if (frame.stream) decoded.stream = frame.stream;
+  if (frame.line !== undefined) decoded.lineNumber = frame.line;
+  if (frame.terminator !== undefined) decoded.terminator = frame.terminator;
+  if (frame.mark) decoded.mark = frame.mark;
+  return decoded;
 }
 
 function withoutRankPrefix(text: string): string {

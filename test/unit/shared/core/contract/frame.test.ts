@@ -4,12 +4,15 @@ import {
   decodeFrames,
   encodeFrame,
   frameBytes,
+  readFrameLeniently,
+  readShipperFrame,
   reassembleStreams,
   type Frame,
   type FrameTerminator,
 } from '../../../../../shared/core/contract/index.js';
 import { FrameError } from '../../../../../shared/core/errors.js';
-import { LineCapture } from '../../../../../shared/shipper/index.js';
+import { FrameWriter, LineCapture, maxFrameBytes } from '../../../../../shared/shipper/index.js';
+import { seededRandom } from '../../../../../testkit/random.js';
 
 const T = Date.UTC(2026, 10, 25, 10, 0, 0, 123);
 
@@ -90,5 +93,73 @@ describe('framed-v1 frames', () => {
     ['an unknown terminator', '{"t":"2026-11-25T10:00:00Z","s":"stdout","n":0,"m":"x","e":"\\t"}'],
   ])('rejects a frame with %s', (_name, text) => {
     expect(() => decodeFrame(text)).toThrow(FrameError);
+  });
+});
+
+describe("reading the shipper's own frames from their bytes", () => {
+  /** A frame as the shipper writes it (its FrameWriter), as the indexer gets it: bytes without the newline. */
+  function shipped(f: Frame): Buffer {
+    const out = Buffer.alloc(maxFrameBytes(f.bytes.length));
+    return out.subarray(0, new FrameWriter().write(out, 0, f));
+  }
+  const lenient = (json: Buffer) => readFrameLeniently(json.toString('utf8'));
+
+  const texts = [
+    '',
+    'epoch 1 loss=0.5',
+    '{"level":30,"msg":"request completed","req":{"url":"/v1/embed?q=\\"x\\""}}',
+    'a "quoted" word and a back\\slash',
+    'tab\tand NUL \u0000 and ESC \u001b[31mred\u001b[0m',
+    'naïve 日本語 🚀 \uFEFF \uFFFD',
+    '  Epoch 0:  34%|███▌      | 100/289 [00:02<01:46, 3.03it/s]',
+  ];
+
+  it('reads every frame the shipper writes exactly as the general reader does, marks and terminators included', () => {
+    let n = 0;
+    for (const text of texts)
+      for (const terminator of ['\n', '\r\n', '\r', ''] as const)
+        for (const mark of [undefined, 'continue', 'cut'] as const)
+          for (const [stream, line] of [
+            ['stdout', 0],
+            ['stderr', 7],
+            ['stdout', 123_456_789_012_345],
+          ] as const) {
+            const json = shipped({ time: T + n++, stream, line, bytes: Buffer.from(text), terminator, mark });
+            const read = readShipperFrame(json);
+            expect(read, json.toString()).toBeDefined();
+            expect(read).toEqual(lenient(json));
+          }
+  });
+
+  it('reads random printable and control text the same way as the general reader', () => {
+    const random = seededRandom(17);
+    const alphabet = ['a', 'Z', '0', ' ', '"', '\\', '/', '\u0000', '\u0007', '\t', '\u001f', '\u007f', 'é', '日', '🚀', '\uFFFD', '{', '}', ':', ','];
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const json = shipped({ time: T + i, stream: 'stdout', line: i, bytes: Buffer.from(text), terminator: '\n' });
+      expect(readShipperFrame(json), text).toEqual(lenient(json));
+    }
+  });
+
+  it.each<[string, string]>([
+    ['a line number with a leading zero (not JSON)', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":07,"m":"hello"}'],
+    ['a negative line number', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":-7,"m":"hello"}'],
+    ['a raw control character in the message (not JSON)', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"a\u0001b"}'],
+    ['a raw quote in the message (not JSON)', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"a"b"}'],
+    ['a bad escape (not JSON)', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"a\\qb"}'],
+    ['an escaped quote that ends the message early', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"abc\\","e":""}'],
+    ['another field after the message', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"hello","z":"q"}'],
+    ['an explicit \\n terminator', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"hello","e":"\\n"}'],
+    ['both marks', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"c":1,"x":1,"m":"hello"}'],
+    ['an escape in the time', '{"t":"2026-11-25T10:00:00.12\\u0033","s":"stdout","n":7,"m":"hello"}'],
+    ['a short time', '{"t":"2026-11-25T10:00:00Z","s":"stdout","n":7,"m":"hello there"}'],
+    ['an unknown stream', '{"t":"2026-11-25T10:00:00.123Z","s":"stdmid","n":7,"m":"hello"}'],
+    ['base64', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"b":"aGVsbG8="}'],
+    ['spaces', '{"t": "2026-11-25T10:00:00.123Z", "s": "stdout", "n": 7, "m": "hello"}'],
+    ['another field order', '{"s":"stdout","t":"2026-11-25T10:00:00.123Z","n":7,"m":"hello"}'],
+    ['a byte-order mark before it', '\uFEFF{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"hello"}'],
+    ['a truncated frame', '{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":7,"m":"hello'],
+  ])('leaves a frame with %s to the general reader', (_name, text) => {
+    expect(readShipperFrame(Buffer.from(text))).toBeUndefined();
   });
 });

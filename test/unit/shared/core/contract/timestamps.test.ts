@@ -115,6 +115,21 @@ describe('parseTimestamp — epoch numbers', () => {
   });
 });
 
+describe('parseTimestamp — a repeated time read once', () => {
+  it('gives the same frozen answer for a time read again, also with another time read in between', () => {
+    const frameTime = parseTimestamp('2026-11-25T10:00:00.123Z');
+    const lineTime = parseTimestamp(1795600800603);
+    expect(parseTimestamp('2026-11-25T10:00:00.123Z')).toBe(frameTime);
+    expect(parseTimestamp(1795600800603)).toBe(lineTime);
+    expect(Object.isFrozen(frameTime)).toBe(true);
+    expect(frameTime).toEqual({ iso: '2026-11-25T10:00:00.123Z', ms: Date.UTC(2026, 10, 25, 10, 0, 0, 123) });
+    expect(parseTimestamp('2026-11-25T10:00:00.124Z')?.ms).toBe(frameTime!.ms + 1);
+    expect(parseTimestamp('not a time')).toBeUndefined();
+    expect(parseTimestamp('not a time')).toBeUndefined();
+    expect(parseTimestamp('1795600800')).toEqual({ iso: '2026-11-25T10:00:00.000Z', ms: 1795600800000 });
+  });
+});
+
 describe('parseTimestamp — one second worked out once', () => {
   /** The reading of a time before seconds were kept: fields, Date.UTC, toISOString. */
   function reference(text: string): string | undefined {
