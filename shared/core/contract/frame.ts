@@ -119,7 +119,7 @@ export function readFrameLeniently(text: string): LenientFrame | undefined {
 /**
  * Where the parts of one of the joblogs shipper's own frames are in its bytes: `{"t":"<24-char
  * ISO>","s":"stdout","n":7,["c":1,|"x":1,]"m":"…"[,"e":…]}`, exactly as its frame writer lays them
- * out. Reading them by position costs no JSON.parse, no object and no string for the frame: the
+ * out. Reading them by position costs no JSON.parse and no string of the whole frame: the
  * readers slice what they need. Anything else (other field orders, `b`, extra fields, spaces) is
  * undefined, and its reader takes the general path ({@link readFrameLeniently}).
  */
@@ -137,6 +137,8 @@ export interface ShipperFrameLayout {
 
 const Q = 0x22; // "
 const BACKSLASH = 0x5c;
+/** `{"t":"…","s":"stdout","n":0,"m":""}`: the shortest frame the shipper writes. */
+const MIN_FRAME_BYTES = 58;
 const FRAME_HEAD = Buffer.from('{"t":"', 'latin1');
 /** `t` is `toISOString()`: 24 characters, so it ends at a fixed place. */
 const TIME_END = FRAME_HEAD.length + 24;
@@ -192,8 +194,6 @@ export function shipperFrameLayout(json: Buffer): ShipperFrameLayout | undefined
   return undefined;
 }
 
-/** `{"t":"…","s":"stdout","n":0,"m":""}`: the shortest frame the shipper writes. */
-const MIN_FRAME_BYTES = 58;
 const STREAM_BYTES: Record<FrameStream, Buffer> = { stdout: Buffer.from('stdout', 'latin1'), stderr: Buffer.from('stderr', 'latin1') };
 
 /** The frame's `t`, as written. */
@@ -221,17 +221,18 @@ export function shipperFramePayload(json: Buffer, layout: ShipperFrameLayout): s
  * What {@link readFrameLeniently} reads from the whole frame's text, read from the bytes of a frame
  * the shipper laid out (no JSON.parse of the frame, no string of it); undefined for any other frame.
  */
-export function readShipperFrame(json: Buffer): LenientFrame | undefined {
+export function readShipperFrame(json: Buffer): (LenientFrame & { payload: string }) | undefined {
   const layout = shipperFrameLayout(json);
-  const payload = layout && shipperFramePayload(json, layout);
+  if (!layout) return undefined;
+  const payload = shipperFramePayload(json, layout);
   if (payload === undefined) return undefined;
-  const frame: LenientFrame = { payload };
+  const frame: LenientFrame & { payload: string } = { payload };
   const time = parseTimestamp(shipperFrameTime(json));
   if (time) frame.time = time;
-  frame.stream = layout!.stream;
-  frame.line = layout!.line;
-  if (layout!.terminator !== '\n') frame.terminator = layout!.terminator;
-  if (layout!.mark) frame.mark = layout!.mark;
+  frame.stream = layout.stream;
+  frame.line = layout.line;
+  if (layout.terminator !== '\n') frame.terminator = layout.terminator;
+  if (layout.mark) frame.mark = layout.mark;
   return frame;
 }
 

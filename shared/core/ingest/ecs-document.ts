@@ -125,7 +125,7 @@ export class EcsDocumentWriter {
     const { chunk } = this;
     // The shipper's own frames are read from their bytes; only other frames are decoded whole and parsed.
     const shipped = chunk.format === ChunkFormat.framedV1 ? readShipperFrame(line.bytes) : undefined;
-    const text = shipped ? (shipped.payload as string) : decode(line.bytes);
+    const text = shipped ? shipped.payload : decode(line.bytes);
     const decoded: DecodedLine = {
       position: line.position,
       text,
