@@ -40,9 +40,10 @@ const FRAMED_BYTES_PER_MS = 1000;
 
 /**
  * The CPU benchmark's log as the joblogs shipper uploads it: framed by its own {@link Framer}
- * (`framed-v1`, event marks, 1 MiB chunks, capture times advancing 1 ms per kB printed), every
- * chunk's gzip member in one file — one input the indexer reads as a single chunk. Everything is
- * printed on stdout. Cached next to the raw fixture it is made from.
+ * (`framed-v1`, event marks, 1 MiB chunks; each 64 KiB read stamped with a capture time 1 ms per
+ * kB printed so far, as the shipper stamps each read of a chatty job), every chunk's gzip member
+ * in one file — one input the indexer reads as a single chunk. Everything is printed on stdout.
+ * Cached next to the raw fixture it is made from.
  */
 export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
   const raw = await cpuFixture(mb, seed);
