@@ -55,6 +55,7 @@ export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
   const start = Date.UTC(2026, 10, 25, 10, 0, 0);
   const { enabled: _, ...events } = ShipperDefaults.multiline;
   const failures: Error[] = [];
+  let gzipped: (() => void) | undefined;
   const framer = new Framer({
     maxChunkBytes: ShipperDefaults.maxChunkBytes,
     // Sealed by size only (a day: within setTimeout's range, never reached).
@@ -65,13 +66,14 @@ export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
     events,
     onChunk: (chunk) => out.write(chunk.body),
     onError: (error) => failures.push(error),
+    onGzipped: () => gzipped?.(),
     now: () => start + Math.floor(printed / FRAMED_BYTES_PER_MS),
   });
   for await (const data of createReadStream(raw).pipe(createGunzip()) as AsyncIterable<Buffer>) {
     framer.write('stdout', data, start + Math.floor(printed / FRAMED_BYTES_PER_MS));
     printed += data.length;
-    // Let the gzips of sealed chunks finish before framing more: the backlog stays a few chunks.
-    while (framer.gzipBacklog > 8 * ShipperDefaults.maxChunkBytes) await new Promise((resolve) => setImmediate(resolve));
+    // Wait for the gzips of sealed chunks before framing more: the backlog stays a few chunks.
+    while (framer.gzipBacklog > 8 * ShipperDefaults.maxChunkBytes) await new Promise<void>((resolve) => (gzipped = resolve));
   }
   await framer.end();
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));

@@ -7,30 +7,29 @@ export interface Timestamp {
 // 2026-11-25T10:00:00.123456Z, 2026-11-25 10:00:00,123 (Python logging), offsets ±HH:MM / ±HHMM.
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|z|UTC|[+-]\d{2}:?\d{2})?$/;
 
-interface Parsed {
-  value: string | number;
-  timestamp: Timestamp | undefined;
-}
-
 /**
  * The last two values parsed and what they gave: the lines of a burst share their time (a frame's
  * capture time to the millisecond), and a framed JSON line has two (its frame's and its own).
  */
-let last: Parsed = { value: NaN, timestamp: undefined };
-let before: Parsed = last;
+let lastValue: unknown = NaN;
+let lastTimestamp: Timestamp | undefined;
+let previousValue: unknown = NaN;
+let previousTimestamp: Timestamp | undefined;
 
 /**
  * Parses the time of a log line; no zone means UTC. Returns undefined for anything unparsable.
  * The same value gives the same (frozen) object.
  */
 export function parseTimestamp(value: unknown): Timestamp | undefined {
-  if (value === last.value) return last.timestamp;
-  if (value === before.value) return before.timestamp;
+  if (value === lastValue) return lastTimestamp;
+  if (value === previousValue) return previousTimestamp;
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const timestamp = parseTimeValue(value);
-  before = last;
-  last = { value, timestamp: timestamp && Object.freeze(timestamp) };
-  return last.timestamp;
+  previousValue = lastValue;
+  previousTimestamp = lastTimestamp;
+  lastValue = value;
+  lastTimestamp = timestamp && Object.freeze(timestamp);
+  return lastTimestamp;
 }
 
 function parseTimeValue(value: string | number): Timestamp | undefined {
