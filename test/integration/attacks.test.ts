@@ -23,6 +23,7 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
 import { loadIndexerConfig } from '../../shared/config/indexer-config.js';
 import { chunkKey, jobMarkerKey, registrationKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { DownloadTextWriter } from '../../shared/core/download/index.js';
 import { JobAlreadyRegisteredError, registerJob } from '../../shared/launcher/index.js';
 import {
   deadLetterReports,
@@ -417,6 +418,50 @@ describe('lines forged in the download file', () => {
       '3 lines as printed; newlines and escapes shown as symbols; colours kept',
       `${lines.length} lines; ${escapesLeft} terminal commands left; colours ${lines[2]!.includes('\x1b[1;31m') ? 'kept' : 'lost'}`,
       lines.length === 3 && escapesLeft === 0 && lines[1]!.includes('␊') && lines[2]!.includes('\x1b[1;31m'),
+    );
+  }, 120_000);
+
+  it('a frame that is not JSON (a raw tab, control character or quote in its message) is the same whole line in the index and in the file', async () => {
+    pipeline = await startLocalPipeline({ stack, indexer: quickIndexer(), assembler: quickAssembler(), purge: true });
+    const jobId = await registerTestJob(stack.s3, stack.bucket, newId('notjson'));
+    // The shipper's layout, the message written unescaped: JSON.parse refuses all but the first.
+    const raw = (n: number, message: string) => `{"t":"${new Date(T0 + n).toISOString()}","s":"stdout","n":${n},"m":"${message}"}`;
+    const frames = [raw(0, 'honest line'), raw(1, 'col1\tcol2'), raw(2, 'bell \u0007 and \u0001'), raw(3, 'a "quoted" word')];
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: chunkKey({ jobId, source: 'main', seq: 0 }),
+        Body: gzipSync(`${frames.join('\n')}\n`),
+        Metadata: { format: 'framed-v1' },
+      }),
+    );
+    await finalMarker(jobId, 0, frames.length);
+    const docs = await eventually(
+      () => jobDocuments(stack, DATA_STREAM, jobId),
+      (d) => d.length === frames.length,
+      'the documents of the frames',
+      60_000,
+    );
+    const lines = (await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l !== undefined,
+      'the download file',
+      60_000,
+    ))!;
+    /** An indexed message as the download file shows a line (control characters as symbols). */
+    const asInFile = (message: string) => {
+      const w = new DownloadTextWriter(1);
+      w.line('main', { time: T0, stream: 'stdout', bytes: Buffer.from(message) });
+      return w.take().toString('utf8').slice('2026-11-25T10:00:00.000Z stdout '.length, -1);
+    };
+    const indexed = docs.map((d) => String(d._source['message']));
+    const badFrames = docs.filter((d) => (d._source['tags'] as string[] | undefined)?.includes('bad_frame')).length;
+    record(
+      'not-json-frames-index-and-file',
+      'one frame, then three in the same layout whose message holds a raw tab, raw control characters, raw quotes',
+      'the message of the first, each other frame whole (tagged bad_frame), line for line the same in the index and the file',
+      `${lines.length} lines in the file, ${docs.length} documents (${badFrames} bad_frame); ${lines.filter((l, i) => l === asInFile(indexed[i] ?? '')).length} lines the same`,
+      badFrames === 3 && indexed[0] === 'honest line' && indexed[1] === frames[1] && lines.length === 4 && lines.every((l, i) => l === asInFile(indexed[i]!)),
     );
   }, 120_000);
 });

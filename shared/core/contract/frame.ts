@@ -239,6 +239,21 @@ export function readShipperFrame(json: Buffer): (LenientFrame & { payload: strin
 /** What a JSON string holds only escaped (the backslash is ruled out before). */
 const NOT_IN_JSON_STRING = /["\u0000-\u001f]/;
 
+/**
+ * Whether the message of a laid-out frame with no backslash in it (`!layout.escaped`) is the
+ * content of a JSON string as it stands, read from its bytes without making a string of it. It is
+ * not when it holds a raw quote or a raw control character (a tab included): JSON.parse refuses
+ * such a frame, and so the indexer ({@link readFrameLeniently}) indexes it whole, as a line that is
+ * not a frame; a reader that slices the message out must do the same.
+ */
+export function shipperFrameMessageIsPlain(json: Buffer, layout: ShipperFrameLayout): boolean {
+  for (let i = layout.start; i < layout.end; i++) {
+    const c = json[i]!;
+    if (c < 0x20 || c === Q) return false;
+  }
+  return true;
+}
+
 function startsWithAt(json: Buffer, prefix: Buffer, at: number): boolean {
   if (at + prefix.length > json.length) return false;
   for (let i = 0; i < prefix.length; i++) if (json[at + i] !== prefix[i]) return false;

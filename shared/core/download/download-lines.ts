@@ -1,5 +1,12 @@
 import { ChunkFormat, DEFAULT_SOURCE_STREAM } from '../contract/constants.js';
-import { readFrameLeniently, shipperFrameLayout, shipperFramePayload, shipperFrameTime, type FrameStream } from '../contract/frame.js';
+import {
+  readFrameLeniently,
+  shipperFrameLayout,
+  shipperFrameMessageIsPlain,
+  shipperFramePayload,
+  shipperFrameTime,
+  type FrameStream,
+} from '../contract/frame.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { parseTimestamp } from '../contract/timestamps.js';
 import { isInert, writeNeutralised } from './neutralise.js';
@@ -142,15 +149,12 @@ function readFrameFast(json: Buffer): FrameView | undefined {
   const time = parseTimestamp(shipperFrameTime(json))?.ms;
   const { stream, line } = layout;
   if (!layout.escaped) {
-    // A raw quote in it means: not our frame.
-    const quote = json.indexOf(QUOTE, layout.start);
-    return quote !== -1 && quote < layout.end ? undefined : { payload: json.subarray(layout.start, layout.end), time, stream, line };
+    // A raw quote or control character in it: not JSON, so the slow path gives the whole frame, as the index has it.
+    return shipperFrameMessageIsPlain(json, layout) ? { payload: json.subarray(layout.start, layout.end), time, stream, line } : undefined;
   }
   const text = shipperFramePayload(json, layout);
   return text === undefined ? undefined : { payload: Buffer.from(text, 'utf8'), time, stream, line };
 }
-
-const QUOTE = 0x22;
 
 /** `"e":""` — the shipper writes the terminator field last, so a suffix check suffices. */
 function frameContinues(json: Buffer): boolean {

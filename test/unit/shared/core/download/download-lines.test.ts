@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DownloadTextWriter, lineDefaults, readPrintedLines } from '../../../../../shared/core/download/index.js';
-import { encodeFrame, type Frame } from '../../../../../shared/core/contract/index.js';
+import { encodeFrame, readFrameLeniently, type Frame } from '../../../../../shared/core/contract/index.js';
+import { seededRandom } from '../../../../../testkit/random.js';
 
 const T = Date.parse('2026-11-25T10:00:00.000Z');
 const frame = (line: number, text: string | Buffer, over: Partial<Frame> = {}) =>
@@ -62,6 +63,39 @@ describe('readPrintedLines reads every frame the shipper can write exactly', () 
     expect(lines.map((l) => [l.text, l.stream])).toEqual(want);
     expect(lines.map((l) => l.line)).toEqual(want.map((_, i) => i));
     expect(lines.map((l) => l.time)).toEqual(want.map((_, i) => T + i));
+  });
+});
+
+describe("readPrintedLines reads a hostile producer's frames as the indexer does", () => {
+  /** A frame in the shipper's layout whose message is written as it is, unescaped: not JSON when it holds a quote or a control character. */
+  const rawFrame = (line: number, message: string) => `{"t":"2026-11-25T10:00:00.123Z","s":"stdout","n":${line},"m":"${message}"}`;
+  /** What the indexer makes of a frame (readFrameLeniently): its message, or the whole frame when it is not a frame. */
+  const indexed = (text: string) => {
+    const payload = readFrameLeniently(text)?.payload ?? text;
+    return (typeof payload === 'string' ? Buffer.from(payload) : payload).toString('latin1');
+  };
+
+  it.each<[string, string]>([
+    ['a raw control character', rawFrame(0, 'a\u0001b')],
+    ['a raw tab', rawFrame(0, 'col1\tcol2')],
+    ['a raw ESC', rawFrame(0, '\u001b[31mred')],
+    ['a raw quote', rawFrame(0, 'say "hi"')],
+    ['a bad escape', rawFrame(0, 'a\\qb')],
+    ['a raw control character beside an escape', rawFrame(0, 'a\u0001\\"b')],
+  ])('a frame whose message has %s is one line in both, with the same text', async (_name, text) => {
+    const lines = await read(body(rawFrame(0, 'before'), text, rawFrame(2, 'after')));
+    expect(lines.map((l) => l.text)).toEqual(['before', indexed(text), 'after']);
+  });
+
+  it('agrees with the indexer on 2 000 random unescaped messages', async () => {
+    const random = seededRandom(29);
+    const alphabet = ['a', 'Z', ' ', '"', '\\', '\u0000', '\u0001', '\t', '\u001b', '\u001f', '\u007f', 'é', '🚀', '{', '}', ','];
+    const frames = Array.from({ length: 2000 }, (_, i) =>
+      rawFrame(i, Array.from({ length: 1 + Math.floor(random() * 20) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('')),
+    );
+    const lines = await read(body(...frames));
+    // A frame ending in a backslash escapes its own closing quote: the splitter still ends the line at the newline.
+    expect(lines.map((l) => l.text)).toEqual(frames.map(indexed));
   });
 });
 
