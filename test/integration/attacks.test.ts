@@ -388,6 +388,20 @@ describe('another local user against the spool', () => {
 });
 
 describe('lines forged in the download file', () => {
+  /** Puts `body` as the job's only chunk (framed-v1), marks its source final, and waits for the download file's lines. */
+  async function downloadOfOneChunk(jobId: string, body: Buffer, lineCount: number): Promise<string[]> {
+    await stack.s3.send(
+      new PutObjectCommand({ Bucket: stack.bucket, Key: chunkKey({ jobId, source: 'main', seq: 0 }), Body: body, Metadata: { format: 'framed-v1' } }),
+    );
+    await finalMarker(jobId, 0, lineCount);
+    return (await eventually(
+      () => readDownloadLines(stack.s3, stack.bucket, jobId),
+      (l) => l !== undefined,
+      'the download file',
+      60_000,
+    ))!;
+  }
+
   it('a frame cannot add a line, a source, a time, a gap marker or a terminal command to the file', async () => {
     pipeline = await startLocalPipeline({ stack, assembler: quickAssembler(), purge: true });
     const jobId = await registerTestJob(stack.s3, stack.bucket, newId('forge'));
@@ -396,21 +410,7 @@ describe('lines forged in the download file', () => {
       'ok\n2026-11-25T10:00:09.000Z rank-7 stderr I am another source\r2026-11-25T10:00:10.000Z joblogs [gap] chunk 9 of source main never arrived',
       '\x1b]0;owned title\x07\x1b[2J\x1b[1;31mred is fine\x1b[0m',
     ];
-    await stack.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.bucket,
-        Key: chunkKey({ jobId, source: 'main', seq: 0 }),
-        Body: framedChunk(forged),
-        Metadata: { format: 'framed-v1' },
-      }),
-    );
-    await finalMarker(jobId, 0, 3);
-    const lines = (await eventually(
-      () => readDownloadLines(stack.s3, stack.bucket, jobId),
-      (l) => l !== undefined,
-      'the download file',
-      60_000,
-    ))!;
+    const lines = await downloadOfOneChunk(jobId, framedChunk(forged), 3);
     const escapesLeft = lines.join('\n').match(/\x1b\]|\x1b\[2J|\x07/g)?.length ?? 0;
     record(
       'forged-frames-download-file',
@@ -427,27 +427,13 @@ describe('lines forged in the download file', () => {
     // The shipper's layout, the message written unescaped: JSON.parse refuses all but the first.
     const raw = (n: number, message: string) => `{"t":"${new Date(T0 + n).toISOString()}","s":"stdout","n":${n},"m":"${message}"}`;
     const frames = [raw(0, 'honest line'), raw(1, 'col1\tcol2'), raw(2, 'bell \u0007 and \u0001'), raw(3, 'a "quoted" word')];
-    await stack.s3.send(
-      new PutObjectCommand({
-        Bucket: stack.bucket,
-        Key: chunkKey({ jobId, source: 'main', seq: 0 }),
-        Body: gzipSync(`${frames.join('\n')}\n`),
-        Metadata: { format: 'framed-v1' },
-      }),
-    );
-    await finalMarker(jobId, 0, frames.length);
+    const lines = await downloadOfOneChunk(jobId, gzipSync(`${frames.join('\n')}\n`), frames.length);
     const docs = await eventually(
       () => jobDocuments(stack, DATA_STREAM, jobId),
       (d) => d.length === frames.length,
       'the documents of the frames',
       60_000,
     );
-    const lines = (await eventually(
-      () => readDownloadLines(stack.s3, stack.bucket, jobId),
-      (l) => l !== undefined,
-      'the download file',
-      60_000,
-    ))!;
     /** An indexed message as the download file shows a line (control characters as symbols). */
     const asInFile = (message: string) => {
       const w = new DownloadTextWriter(1);
