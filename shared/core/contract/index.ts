@@ -11,17 +11,7 @@ export {
   MAX_CHUNK_SEQ,
   SEQUENCE_STRIDE,
 } from './constants.js';
-export {
-  decodeFrame,
-  decodeFrames,
-  encodeFrame,
-  frameBytes,
-  MARK_FIELD,
-  readFrameLeniently,
-  readShipperFrame,
-  reassembleStreams,
-  shipperFrameMessageIsPlain,
-} from './frame.js';
+export { decodeFrame, decodeFrames, encodeFrame, frameBytes, MARK_FIELD, readFrameLeniently, readShipperFrame, reassembleStreams } from './frame.js';
 export type { Frame, FrameMark, FrameStream, FrameTerminator, LenientFrame } from './frame.js';
 export { gunzipChunk, readableHead } from './gunzip.js';
 export { JOB_MARKER_PREFIX, JobStatus, jobMarkerKey, jobMarkerPrefix, parseJobMarker, parseJobMarkerKey, summariseJob } from './job-marker.js';
