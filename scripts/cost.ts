@@ -69,6 +69,11 @@ function policyFor(stage: string, flushIntervalS: number): Policy {
   };
 }
 
+/** The stage's idle flush interval (`idleFlushIntervalMs`, which the launcher hands every job), in seconds. */
+function stageIdleFlushS(stage: string): number {
+  return Number(stageParam(readServerlessYml(), stage, 'idleFlushIntervalMs')) / 1000;
+}
+
 const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(4)}` : `$${n.toExponential(2)}`);
 
 function show(title: string, b: CostBreakdown, jobs: number): void {
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
   console.log(
     `measured ${measured.measuredAt} (${measured.machine}); retention: chunks ${policy.chunkRetentionDays} d, download files ${policy.downloadRetentionDays} d, search ${policy.searchRetentionDays} d (stage ${values.stage})`,
   );
-  const idleS = positive('idle-flush-s', values['idle-flush-s'], ShipperDefaults.idleFlushIntervalMs / 1000, 0);
+  const idleS = positive('idle-flush-s', values['idle-flush-s'], stageIdleFlushS(values.stage), 0);
   const pollS = positive('watch-poll-s', values['watch-poll-s'], ShipperDefaults.watchPollIntervalMs / 1000, 0.1);
   const watched = positive('watched', values.watched, 0.1, 0);
   if (watched > 1) throw new Error(`--watched is a share of the hours, 0–1, got ${watched}`);

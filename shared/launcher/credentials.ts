@@ -13,6 +13,12 @@ export interface ProducerCredentialsOptions {
   bucket: string;
   /** 15 min to 12 h (the role's maximum session duration); default 12 h, a training run's length. */
   durationSeconds?: number;
+  /**
+   * The stage's idle flush interval (stack output `ShipperIdleFlushIntervalMs`, the stage parameter
+   * `idleFlushIntervalMs`): how often the job's shippers seal a chunk while nobody watches it.
+   * Handed to the job as `JOBLOGS_IDLE_FLUSH_INTERVAL_MS`; left out, the shippers' own default.
+   */
+  idleFlushIntervalMs?: number | string;
 }
 
 /**
@@ -22,11 +28,13 @@ export interface ProducerCredentialsOptions {
  * anything else. Returned as the environment the job's container gets.
  *
  * @example
- * const env = await producerCredentials({ sts, roleArn, jobId: 'train-42', bucket });
+ * const env = await producerCredentials({ sts, roleArn, jobId: 'train-42', bucket, idleFlushIntervalMs: outputs.ShipperIdleFlushIntervalMs });
  * spawn('joblogs', ['run', '--', 'python', 'train.py'], { env: { ...process.env, ...env } });
  */
 export async function producerCredentials(o: ProducerCredentialsOptions): Promise<Record<string, string>> {
   if (!isValidJobId(o.jobId)) throw new ConfigError(`Invalid job id ${JSON.stringify(o.jobId)}`, { problems: ['jobId'] });
+  const cadence: Record<string, string> =
+    o.idleFlushIntervalMs === undefined ? {} : { JOBLOGS_IDLE_FLUSH_INTERVAL_MS: String(idleFlushIntervalMs(o.idleFlushIntervalMs)) };
   const out = await o.sts
     .send(
       new AssumeRoleCommand({
@@ -48,5 +56,19 @@ export async function producerCredentials(o: ProducerCredentialsOptions): Promis
     AWS_SESSION_TOKEN: c.SessionToken,
     JOBLOGS_JOB_ID: o.jobId,
     JOBLOGS_BUCKET: o.bucket,
+    ...cadence,
   };
+}
+
+/** The longest idle flush interval both shippers take (the Python client bounds every interval to an hour). */
+const MAX_IDLE_FLUSH_INTERVAL_MS = 3_600_000;
+
+/** A whole number of milliseconds, 0 to an hour (a stack output arrives as a string). */
+function idleFlushIntervalMs(value: number | string): number {
+  const ms = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_IDLE_FLUSH_INTERVAL_MS)
+    throw new ConfigError(`Invalid idle flush interval ${JSON.stringify(value)}: a whole number of milliseconds, 0 to ${MAX_IDLE_FLUSH_INTERVAL_MS}`, {
+      problems: ['idleFlushIntervalMs'],
+    });
+  return ms;
 }

@@ -502,6 +502,12 @@ describe('the template as a whole', () => {
     expect(template.Outputs!['LogBucketName']!.Value).toEqual({ Ref: 'LogBucket' });
     expect(template.Outputs!['ChunkQueueUrl']!.Value).toEqual({ Ref: 'ChunkQueue' });
   });
+
+  it('outputs the stage’s idle flush interval for the launcher to hand to every job, in whole milliseconds', () => {
+    const expected = stageParam(readServerlessYml(), STAGE, 'idleFlushIntervalMs');
+    expect(Number.isInteger(expected) && (expected as number) >= 0).toBe(true);
+    expect(String(template.Outputs!['ShipperIdleFlushIntervalMs']!.Value)).toBe(String(expected));
+  });
 });
 
 describe('the search cluster: kind and authentication per stage', () => {

@@ -10,12 +10,15 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
 import { decodeFrames, parseTraceparent, reassembleStreams, type Frame } from '../../shared/core/contract/index.js';
 import { countJobDocuments, eventually, jobDocuments, readGzipObjects, shipperArgs, startFaultProxy, type FaultProxy } from '../../testkit/index.js';
 import { awsLocalEnv, isOurProcess, loadStack, type LocalStack } from '../../testkit/stack/index.js';
+import { producerCredentials } from '../../shared/launcher/index.js';
+import { ShipperDefaults } from '../../shared/shipper/index.js';
 
 const TEST_PREFIX = 'shipper-it/';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -246,6 +249,40 @@ describe('joblogs run on real S3', () => {
       .result;
     expect(badBucket.code).toBe(2);
     expect(badBucket.stderr.toString()).toBe('joblogs: bucket no-such-bucket-joblogs does not exist\n');
+  });
+});
+
+describe('joblogs run as the launcher starts it', () => {
+  it("ships with the credentials and the stage's idle flush interval the launcher hands the job (STS on the stack)", async () => {
+    const jobId = `launch-${randomUUID().slice(0, 8)}`;
+    const dir = caseDir();
+    // As a launcher gets it from the stack output ShipperIdleFlushIntervalMs: a string (not the shippers' default, so it shows).
+    const stageInterval = '45000';
+    expect(Number(stageInterval)).not.toBe(ShipperDefaults.idleFlushIntervalMs);
+    const sts = new STSClient({ endpoint: stack.info.moto.url, region: stack.info.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const env = await producerCredentials({
+      sts,
+      roleArn: `arn:aws:iam::${stack.info.accountId}:role/joblogs-producer`,
+      jobId,
+      bucket: stack.bucket,
+      idleFlushIntervalMs: stageInterval,
+    });
+    sts.destroy();
+    expect(env).toMatchObject({ JOBLOGS_JOB_ID: jobId, JOBLOGS_BUCKET: stack.bucket, JOBLOGS_IDLE_FLUSH_INTERVAL_MS: stageInterval });
+    expect(env['AWS_ACCESS_KEY_ID']).not.toBe('test');
+
+    // No --job-id, --bucket or interval on the command line: the launcher's environment says it all.
+    const run = joblogs(
+      ['run', '--spool-dir', path.join(dir, 'spool'), '--prefix', TEST_PREFIX, '--fresh-start', '300', '--verbose', '--', ...child('slow', dir, '100')],
+      env,
+    );
+    const { code, stderr } = await run.result;
+    expect(code).toBe(0);
+    // Once the fresh start is over and the signal says nobody watches, chunks wait the stage's interval.
+    expect(stderr.toString()).toContain(`joblogs: sealing chunks every ${stageInterval} ms (unwatched)`);
+    const chunks = await chunksOf(jobId);
+    expect(chunks.at(-1)!.metadata['final']).toBe('true');
+    expect(reassembleStreams(chunks.flatMap((c) => c.frames)).stdout).toEqual(readFileSync(path.join(dir, 'printed.stdout')));
   });
 });
 

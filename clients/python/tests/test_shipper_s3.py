@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 import pytest
 
-from joblogs.errors import JobRegistrationError, StoreError
+from joblogs.config import parse_cli
+from joblogs.errors import ContractError, JobRegistrationError, StoreError
 from joblogs.events import Conflict, ShipperEvent, Uploaded
 from joblogs.launcher import producer_credentials, register_job
 from joblogs.options import ShipperOptions
@@ -112,3 +113,31 @@ def test_hands_out_credentials_tagged_with_the_job(moto: MotoServer) -> None:
     )
     assert env["JOBLOGS_JOB_ID"] == "job-42" and env["JOBLOGS_BUCKET"] == "joblogs-logs-ci"
     assert all(env[name] for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"))
+    assert "JOBLOGS_IDLE_FLUSH_INTERVAL_MS" not in env
+
+
+def test_hands_the_job_the_stages_idle_flush_interval_which_its_shipper_then_uses(moto: MotoServer) -> None:
+    role = "arn:aws:iam::123456789012:role/joblogs-producer"
+    # As the launcher reads it from the stack output ShipperIdleFlushIntervalMs: a string.
+    env = producer_credentials(
+        "job-43", role_arn=role, bucket="joblogs-logs-ci", idle_flush_interval_ms="45000", sts_client=moto.client("sts")
+    )
+    assert env["JOBLOGS_IDLE_FLUSH_INTERVAL_MS"] == "45000"
+    assert parse_cli(["run", "--", "true"], env).shipper.idle_flush_interval_ms == 45_000 != ShipperOptions.idle_flush_interval_ms
+    assert (
+        producer_credentials("job-44", role_arn=role, idle_flush_interval_ms=0, sts_client=moto.client("sts"))[
+            "JOBLOGS_IDLE_FLUSH_INTERVAL_MS"
+        ]
+        == "0"
+    )
+
+
+@pytest.mark.parametrize("value", [-1, "", "30 s", "-5", "1e4", True, 3_600_001, "86400000"])
+def test_refuses_an_idle_flush_interval_that_is_not_whole_milliseconds(moto: MotoServer, value: Any) -> None:
+    with pytest.raises(ContractError, match="idle flush interval"):
+        producer_credentials(
+            "job-45",
+            role_arn="arn:aws:iam::123456789012:role/joblogs-producer",
+            idle_flush_interval_ms=value,
+            sts_client=moto.client("sts"),
+        )

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping, Optional, cast
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Union, cast
 
 from .contract import REGISTRY_PREFIX, encode_json, is_valid_job_id, registration_body, registration_key
 from .errors import ContractError, JobRegistrationError
+from .options import IDLE_FLUSH_INTERVAL_BOUNDS
 from .store import S3Store, s3_client
 
 if TYPE_CHECKING:
@@ -66,15 +67,21 @@ def producer_credentials(
     bucket: Optional[str] = None,
     region: Optional[str] = None,
     duration_seconds: int = 12 * 3600,
+    idle_flush_interval_ms: Optional[Union[int, str]] = None,
     sts_client: Optional[STSClient] = None,
 ) -> dict[str, str]:
     """Assumes the producer role with the session tag ``joblogs-job=<jobId>`` (transitive) and
     returns the environment to hand to the job's container: ``AWS_ACCESS_KEY_ID``,
     ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``AWS_CREDENTIAL_EXPIRATION``,
     ``JOBLOGS_JOB_ID`` (and ``JOBLOGS_BUCKET``, ``AWS_REGION`` when given). Sessions last 12 h by
-    default (a training run's length; the role's maximum), as in ``shared/launcher/credentials.ts``."""
+    default (a training run's length; the role's maximum), as in ``shared/launcher/credentials.ts``.
+
+    ``idle_flush_interval_ms`` is the stage's idle flush interval (stack output
+    ``ShipperIdleFlushIntervalMs``, a string, or a number): how often the job's shippers seal a
+    chunk while nobody watches it, handed over as ``JOBLOGS_IDLE_FLUSH_INTERVAL_MS``."""
     if not is_valid_job_id(job_id):
         raise ContractError(f"Invalid job id {json.dumps(job_id)}")
+    cadence = {} if idle_flush_interval_ms is None else {"JOBLOGS_IDLE_FLUSH_INTERVAL_MS": str(_whole_ms(idle_flush_interval_ms))}
     sts = sts_client or _default_sts(region)
     session_name = _SESSION_NAME_CHARS.sub("-", f"joblogs-{job_id}")[:64]
     answer = sts.assume_role(
@@ -97,7 +104,18 @@ def producer_credentials(
         env["JOBLOGS_BUCKET"] = bucket
     if region:
         env["AWS_REGION"] = region
+    env.update(cadence)
     return env
+
+
+def _whole_ms(value: Union[int, str]) -> int:
+    """A whole number of milliseconds within the shippers' bounds (a stack output arrives as a string)."""
+    low, high = IDLE_FLUSH_INTERVAL_BOUNDS
+    text = value.strip() if isinstance(value, str) else None
+    ms = int(text) if text is not None and text.isascii() and text.isdigit() else value
+    if isinstance(ms, int) and not isinstance(ms, bool) and low <= ms <= high:
+        return ms
+    raise ContractError(f"Invalid idle flush interval {json.dumps(value)}: a whole number of milliseconds, {low} to {high}")
 
 
 def _default_s3() -> S3Client:

@@ -105,9 +105,12 @@ class ShipperOptions:
         return self
 
 
+IDLE_FLUSH_INTERVAL_BOUNDS = (0, 3_600_000)
+"""What the shipper takes as ``idle_flush_interval_ms``, and so what a launcher may hand a job."""
+
 _BOUNDS: dict[str, tuple[int, int]] = {
     "flush_interval_ms": (1, 3_600_000),
-    "idle_flush_interval_ms": (0, 3_600_000),
+    "idle_flush_interval_ms": IDLE_FLUSH_INTERVAL_BOUNDS,
     "fresh_start_ms": (0, 3_600_000),
     "watch_poll_interval_ms": (100, 3_600_000),
     "max_chunk_bytes": (1024, MAX_CHUNK_BYTES),
