@@ -14,7 +14,6 @@ import { s3ChunkStore } from '../../shared/adapters/s3/chunk-store.js';
 import { sqsAssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { ArchiveIndex } from '../../shared/core/archive/index.js';
 import { s3JobStore } from '../../shared/adapters/s3/job-store.js';
-import { s3WatchSignalWriter } from '../../shared/adapters/s3/watch-signal-writer.js';
 import type { LogsApiConfig } from '../../shared/config/logs-api-config.js';
 import { answerMetrics, MetricFunction } from '../../shared/core/ops/index.js';
 import { authorizeJob } from '../http/authorize.js';
@@ -28,7 +27,7 @@ import { getLines } from './get-lines.js';
 import { getRedraws } from './get-redraws.js';
 import type { JobView } from './job-view.js';
 import { searchLines } from './search-lines.js';
-import { createWatchRecorder } from './watch-recorder.js';
+import { s3WatchRecorder } from '../http/watch-recorder.js';
 
 type LogsContext = Context & { esCredentials?: unknown };
 
@@ -58,14 +57,7 @@ export function createLogsApiHandler(config: LogsApiConfig, overrides: Partial<L
   });
   const assembly = config.assembleQueueUrl ? sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl) : undefined;
   const archiveRequests = new LRUCache<string, number>({ max: 10_000 });
-  const watch = createWatchRecorder({
-    writer: s3WatchSignalWriter(s3, { bucket: config.logBucket, prefix: config.watch.prefix }),
-    lastWritten: new LRUCache<string, number>({ max: 10_000 }),
-    everyMs: config.watch.everyMs,
-    forMs: config.watch.ttlMs,
-    now: Date.now,
-    logger,
-  });
+  const watch = s3WatchRecorder(s3, { bucket: config.logBucket, watch: config.watch, logger });
 
   const handle = async (event: HttpEvent, context: LogsContext): Promise<HttpResult> => {
     const started = Date.now();

@@ -9,7 +9,7 @@ import type { ArchiveStore } from '../../shared/adapters/s3/archive-store.js';
 import type { AssembleQueue } from '../../shared/adapters/sqs/assemble-queue.js';
 import type { ArchiveIndex } from '../../shared/core/archive/index.js';
 import type { JobView } from './job-view.js';
-import type { WatchRecorder } from './watch-recorder.js';
+import type { WatchRecorder } from '../http/watch-recorder.js';
 
 /** Everything the logs API talks to, passed in so tests can hand it real or fake adapters. */
 export interface LogsApiDeps {

@@ -12,7 +12,7 @@ import {
 import { TOTAL_HITS_BOUND, type ArchiveIndex } from '../../shared/core/archive/index.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob } from './job-view.js';
-import { mayPrintMore } from './watch-recorder.js';
+import { mayPrintMore } from '../http/watch-recorder.js';
 
 /** Error-level lines listed in a summary. */
 const MAX_ERROR_POSITIONS = 1000;

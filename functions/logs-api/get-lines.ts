@@ -24,7 +24,7 @@ import { keyOf, type ArchivePages, type ArchiveRecord, type ScanResult } from '.
 import { archiveOrder, archivePages, memberSeen, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
 import { jobView, type FoundJob, type JobView } from './job-view.js';
-import { mayPrintMore } from './watch-recorder.js';
+import { mayPrintMore } from '../http/watch-recorder.js';
 
 /** The body of `GET /jobs/{jobId}/lines` (docs/logs-api.md). */
 export interface LinesBody {

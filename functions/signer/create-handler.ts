@@ -15,6 +15,7 @@ import { getJobLogs } from './get-job-logs.js';
 import { httpHandler } from '../http/http-handler.js';
 import { jsonResponse } from '../http/middlewares.js';
 import { parseJobRequest } from '../http/request.js';
+import { s3WatchRecorder } from '../http/watch-recorder.js';
 
 /**
  * Builds the handler of `GET /jobs/{jobId}/logs` (HTTP API, payload 2.0) on the stage's one HTTP
@@ -35,6 +36,7 @@ export function createSignerHandler(config: SignerConfig, overrides: Partial<Sig
     urls: s3DownloadUrlSigner(s3, { bucket: config.logBucket }),
     assembly: sqsAssembleQueue(new SQSClient({}), config.assembleQueueUrl),
     throttle: new AssemblyThrottle(),
+    watch: s3WatchRecorder(s3, { bucket: config.logBucket, watch: config.watch, logger }),
     now: Date.now,
     ...overrides,
     logger,

@@ -5,6 +5,7 @@ import { downloadMatches, LogsStatus, planDownload } from '../../shared/core/acc
 import type { SignerDeps } from './deps.js';
 import { authorizeJob } from '../http/authorize.js';
 import type { JobRequest } from '../http/request.js';
+import { mayPrintMore } from '../http/watch-recorder.js';
 
 /** A running job's partial file is rebuilt on demand at most this often (per job and container). */
 export const PARTIAL_REFRESH_MS = 30_000;
@@ -39,7 +40,8 @@ export interface JobLogsResult {
 /**
  * Authorises the caller (the one decision of every HTTP function: owner or team of the job's
  * registration), reads the job's download file, decides what to hand out, and signs. An unknown
- * (unregistered) job is a 404 answer, not an error.
+ * (unregistered) job is a 404 answer, not an error. Asking for a running job's logs records that it
+ * is watched, as the logs API's tail does.
  */
 export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise<JobLogsResult> {
   const { jobId } = request;
@@ -53,6 +55,8 @@ export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise
   const now = deps.now();
   const plan = planDownload(job, download, { now, refreshAfterMs: PARTIAL_REFRESH_MS, lastRequestedAt: deps.throttle.lastRequestedAt(jobId) });
   outcome.status = plan.status;
+  // Someone wants a running job's lines: its shippers seal every second for a while, so the next partial file has the latest.
+  const watching = plan.status === LogsStatus.running && mayPrintMore(job) ? deps.watch.record(jobId) : undefined;
   const detail = plan.requestAssembly ? await requestAssembly(jobId, download, { deps, now, outcome }) : undefined;
   const signed =
     plan.sign && download
@@ -71,6 +75,7 @@ export async function getJobLogs(request: JobRequest, deps: SignerDeps): Promise
   };
   const said = detail ?? plan.detail;
   if (said) body.detail = said;
+  await watching;
   return { statusCode: 200, body, outcome };
 }
 

@@ -1,6 +1,7 @@
 import { CLUSTER_AUTHS, CLUSTER_KINDS, ClusterAuth, DEFAULT_CLUSTER_KIND, type ClusterKind } from '../core/cluster/constants.js';
 import { KIND_TRAITS } from '../core/cluster/kinds.js';
 import { ConfigError } from '../core/errors.js';
+import { WATCH_PREFIX, WatchDefaults } from '../core/watch/index.js';
 import * as z from '../core/zod.js';
 
 /**
@@ -108,4 +109,28 @@ export const clusterChecks = [
 /** The `cluster` part of a function's configuration (shared/adapters/search `ClusterConnection`). */
 export function clusterConfig(e: ClusterEnv, requestTimeoutMs: number) {
   return { kind: e.CLUSTER_KIND, node: e.ES_NODE, auth: e.CLUSTER_AUTH, region: e.AWS_REGION, requestTimeoutMs };
+}
+
+/** The variables of every function that records that someone watches a job (docs/logs-api.md, "Watching"). */
+export const watchEnv = {
+  /** Where the watch signals go (`<prefix>v1/<jobId>.json`): the one prefix these functions may write. */
+  WATCH_PREFIX: prefixVar(WATCH_PREFIX),
+  /** How far ahead a watch signal's `until` is set, and how often per job and container it is written. */
+  WATCH_SIGNAL_TTL_MS: intVar({ min: 10_000, max: 600_000, default: WatchDefaults.signalTtlMs }),
+  WATCH_SIGNAL_EVERY_MS: intVar({ min: 1_000, max: 300_000, default: WatchDefaults.signalEveryMs }),
+};
+
+type WatchEnv = { WATCH_PREFIX: string; WATCH_SIGNAL_TTL_MS: number; WATCH_SIGNAL_EVERY_MS: number };
+
+/** A signal is written again before it runs out. */
+export const watchChecks = [
+  z.refine<WatchEnv>((e) => e.WATCH_SIGNAL_EVERY_MS < e.WATCH_SIGNAL_TTL_MS, {
+    error: 'must be shorter than WATCH_SIGNAL_TTL_MS, or a watched job would go unwatched between two writes',
+    path: ['WATCH_SIGNAL_EVERY_MS'],
+  }),
+];
+
+/** The `watch` part of a function's configuration. */
+export function watchConfig(e: WatchEnv) {
+  return { prefix: e.WATCH_PREFIX, ttlMs: e.WATCH_SIGNAL_TTL_MS, everyMs: e.WATCH_SIGNAL_EVERY_MS };
 }

@@ -1,6 +1,18 @@
-import { WATCH_PREFIX, WatchDefaults } from '../core/watch/index.js';
 import * as z from '../core/zod.js';
-import { clusterChecks, clusterConfig, clusterEnv, commonEnv, httpEnv, intVar, jwtConfig, parseEnv, prefixVar } from './env.js';
+import {
+  clusterChecks,
+  clusterConfig,
+  clusterEnv,
+  commonEnv,
+  httpEnv,
+  intVar,
+  jwtConfig,
+  parseEnv,
+  prefixVar,
+  watchChecks,
+  watchConfig,
+  watchEnv,
+} from './env.js';
 
 /** Everything the logs API reads from its environment (docs/logs-api.md). */
 const LogsApiEnv = z.pipe(
@@ -23,19 +35,9 @@ const LogsApiEnv = z.pipe(
       ES_REQUEST_TIMEOUT_MS: intVar({ min: 100, max: 25_000, default: 5_000 }),
       /** How often a waiting tail request looks for new lines (Elasticsearch refreshes every second). */
       TAIL_POLL_MS: intVar({ min: 100, max: 5_000, default: 500 }),
-      /** Where the watch signals go (`<prefix>v1/<jobId>.json`): the one prefix this function may write. */
-      WATCH_PREFIX: prefixVar(WATCH_PREFIX),
-      /** How far ahead a watch signal's `until` is set, and how often per job and container it is written. */
-      WATCH_SIGNAL_TTL_MS: intVar({ min: 10_000, max: 600_000, default: WatchDefaults.signalTtlMs }),
-      WATCH_SIGNAL_EVERY_MS: intVar({ min: 1_000, max: 300_000, default: WatchDefaults.signalEveryMs }),
+      ...watchEnv,
     })
-    .check(
-      ...clusterChecks,
-      z.refine<{ WATCH_SIGNAL_EVERY_MS: number; WATCH_SIGNAL_TTL_MS: number }>((e) => e.WATCH_SIGNAL_EVERY_MS < e.WATCH_SIGNAL_TTL_MS, {
-        error: 'must be shorter than WATCH_SIGNAL_TTL_MS, or a watched job would go unwatched between two writes',
-        path: ['WATCH_SIGNAL_EVERY_MS'],
-      }),
-    ),
+    .check(...clusterChecks, ...watchChecks),
   z.transform((e) => ({
     stage: e.STAGE,
     logBucket: e.LOG_BUCKET,
@@ -47,7 +49,7 @@ const LogsApiEnv = z.pipe(
     assembleQueueUrl: e.ASSEMBLE_QUEUE_URL,
     agedOutAfterMs: e.AGED_OUT_AFTER_SECONDS * 1000,
     tailPollMs: e.TAIL_POLL_MS,
-    watch: { prefix: e.WATCH_PREFIX, ttlMs: e.WATCH_SIGNAL_TTL_MS, everyMs: e.WATCH_SIGNAL_EVERY_MS },
+    watch: watchConfig(e),
     jwt: jwtConfig(e),
     uiOrigin: e.UI_ORIGIN,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,

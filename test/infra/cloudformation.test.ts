@@ -200,7 +200,7 @@ describe('LogBucket', () => {
     });
   });
 
-  it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, registry writes by anyone but the launcher role, watch signals by anyone but the logs API', () => {
+  it('refuses writes without If-None-Match to chunks/, jobs/ and registry/, registry writes by anyone but the launcher role, watch signals by anyone but the logs API and the signer', () => {
     const statements = props('LogBucketPolicy', 'AWS::S3::BucketPolicy')['PolicyDocument'].Statement as Array<Record<string, any>>;
     const writeOnce = statements.find((s) => s['Sid'] === 'DenyOverwritingWriteOnceKeys')!;
     expect(writeOnce).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Condition: { Null: { 's3:if-none-match': 'true' } } });
@@ -214,13 +214,13 @@ describe('LogBucket', () => {
       Action: 's3:PutObject',
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LauncherRole', 'Arn'] } } },
     });
-    const logsApiOnly = statements.find((s) => s['Sid'] === 'OnlyTheLogsApiSignalsWatching')!;
-    expect(logsApiOnly).toMatchObject({
+    const readerFunctionsOnly = statements.find((s) => s['Sid'] === 'OnlyReaderFunctionsSignalWatching')!;
+    expect(readerFunctionsOnly).toMatchObject({
       Effect: 'Deny',
       Principal: '*',
       Action: 's3:PutObject',
       Resource: bucketArn('/watch/*'),
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['LogsApiRole', 'Arn'] } } },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['LogsApiRole', 'Arn'] }, { 'Fn::GetAtt': ['SignerRole', 'Arn'] }] } },
     });
   });
 
@@ -403,10 +403,12 @@ describe('IAM', () => {
     for (const action of ['sqs:ReceiveMessage', 'sqs:SendMessage']) expect(g[action]).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);
   });
 
-  it('signer: reads only registrations, job markers and download files, may ask for an assembly, nothing else', () => {
+  it('signer: reads only registrations, job markers and download files, may ask for an assembly, writes only watch signals, nothing else', () => {
     const g = grants('SignerRole');
-    expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 'sqs:SendMessage']);
+    expect(Object.keys(g).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sqs:SendMessage']);
     expect(g['s3:GetObject']).toEqual([bucketArn('/jobs/*'), bucketArn('/registry/*'), bucketArn('/downloads/*')]);
+    expect(g['s3:PutObject']).toEqual([bucketArn('/watch/v1/*')]);
+    expect(props('SignerLambdaFunction', 'AWS::Lambda::Function')['Environment']['Variables']['WATCH_PREFIX']).toBe('watch/');
     const list = roleStatements('SignerRole').find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
     expect(list.Condition?.['StringLike']?.['s3:prefix']).toEqual(['jobs/v1/*', 'downloads/*', 'registry/v1/*']);
     expect(g['sqs:SendMessage']).toEqual([{ 'Fn::GetAtt': ['AssembleQueue', 'Arn'] }]);

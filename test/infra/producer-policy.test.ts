@@ -227,13 +227,21 @@ describe('the logs API role', () => {
   });
 });
 
-describe('every other role', () => {
-  it('cannot register a job, even one with PutObject elsewhere', async () => {
+describe('the signer role', () => {
+  it('writes watch signals (a running job asked for), and nothing a job, the launcher or the assembler writes', async () => {
+    await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, true, 'signer-signals-watching');
     await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'registry/v1/job-1.json', conditional: true }, false, 'signer-registers');
+    await expectDecision(
+      { as: 'signer', action: 's3:PutObject', key: 'chunks/v1/job-1/main/0000000000.log.gz', conditional: true },
+      false,
+      'signer-writes-chunk',
+    );
+    await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'downloads/job-1.log.gz' }, false, 'signer-writes-download');
   });
+});
 
+describe('every other role', () => {
   it('cannot write a watch signal', async () => {
-    await expectDecision({ as: 'signer', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, false, 'signer-signals-watching');
     await expectDecision({ as: 'launcher', action: 's3:PutObject', key: 'watch/v1/job-1.json' }, false, 'launcher-signals-watching');
   });
 });

@@ -19,7 +19,8 @@ import { downloadKey, toS3Metadata, type DownloadMetadata } from '../../shared/c
 import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
 import { registerTestJob } from '../../testkit/jobs.js';
 import { esSetup } from '../../deploy/es-setup.js';
-import { esRequest, jsonLogSink } from '../../testkit/index.js';
+import { esRequest, jsonLogSink, readObject } from '../../testkit/index.js';
+import { parseWatchSignal, watchKey } from '../../shared/core/watch/index.js';
 import { secretSigner } from '../../shared/adapters/search/signers.js';
 import { startHttpApi, startIssuer, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
@@ -429,6 +430,26 @@ describe('signer: complete and running jobs', () => {
     const again = await getLogs(id, t);
     expect(again.body.status).toBe('running');
     expect(await assemblyMessages()).toEqual([]);
+  });
+
+  it("records that a running job is watched — the signal its shippers read says so for the next ~90 s — and leaves a finished job's alone", async () => {
+    const running = jobId('watched');
+    const finished = jobId('finished');
+    // Both with a file fresh enough that no assembly is asked for: this test leaves the queue as it was.
+    await putMarker(running, { status: 'running' });
+    await putDownload(running, ['so far'], { status: 'partial' });
+    await putMarker(finished, { status: 'final' });
+    await putDownload(finished, ['done'], { status: 'complete' });
+    const t = await token({ sub: 'alice' });
+    for (const id of [running, finished]) putKeys.push(watchKey(id));
+    expect((await getLogs(running, t)).body.status).toBe('running');
+    expect((await getLogs(finished, t)).body.status).toBe('complete');
+    expect(await assemblyMessages(0)).toEqual([]);
+
+    const signal = (await readObject(stack.s3, stack.bucket, watchKey(running))).toString('utf8');
+    // Read as the shippers read it: watched until a time ~90 s ahead.
+    expect(parseWatchSignal(signal, Date.now()) - Date.now()).toBeGreaterThan(60_000);
+    await expect(readObject(stack.s3, stack.bucket, watchKey(finished))).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
   it('for a running job with a fresh partial file: links it without asking for another; a stale one is rebuilt', async () => {

@@ -10,7 +10,7 @@ export interface WatchSignalWriter {
 /**
  * The watch signal as `<prefix>v1/<jobId>.json` in the log bucket (docs/logs-api.md, "Watching").
  * An ordinary overwriting PUT: the signal is the one object in the bucket that changes, and only
- * the logs API's role may write it (serverless.yml).
+ * the logs API's and the signer's roles may write it (serverless.yml).
  */
 export function s3WatchSignalWriter(s3: S3Client, o: { bucket: string; prefix: string }): WatchSignalWriter {
   return {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -123,6 +123,33 @@ describe('signer handler (middy chain, mocked AWS)', () => {
     expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
       { QueueUrl: QUEUE, MessageBody: '{"jobId":"job-2","partial":true}', DelaySeconds: 0 },
     ]);
+  });
+
+  it("records that a running job is watched (its signal, once per 20 s per container), and not a finished one's or a stranger's", async () => {
+    givenJob('job-8', 'running', { status: 'partial' });
+    givenJob('job-9', 'final', { status: 'complete' });
+    const watchPuts = () => s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const { call } = setup();
+    expect((await call('job-8')).statusCode).toBe(200);
+    await call('job-8');
+    expect(watchPuts()).toEqual([
+      expect.objectContaining({ Bucket: BUCKET, Key: 'watch/v1/job-8.json', ContentType: 'application/json', CacheControl: 'no-store' }),
+    ]);
+    const until = Date.parse(JSON.parse(String(watchPuts()[0]!.Body)).until);
+    expect(until - Date.now()).toBeGreaterThan(60_000);
+    expect((await call('job-9')).statusCode).toBe(200);
+    expect((await setup(async () => ({ sub: 'mallory', teams: [] })).call('job-8')).statusCode).toBe(403);
+    expect(watchPuts()).toHaveLength(1);
+  });
+
+  it('answers a running job the same when its watch signal cannot be written, and says why in its log', async () => {
+    givenJob('job-10', 'running', { status: 'partial' });
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDenied' }));
+    const { call, lines } = setup();
+    const response = await call('job-10');
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body!)).toMatchObject({ status: 'running', downloadUrl: expect.any(String) });
+    expect(lines).toContainEqual(expect.objectContaining({ message: expect.stringContaining('watch signal not written'), jobId: 'job-10' }));
   });
 
   it('still answers a running job when the assembly request cannot be queued, and says so', async () => {

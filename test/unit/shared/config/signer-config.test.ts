@@ -24,8 +24,13 @@ describe('loadSignerConfig', () => {
       uiOrigin: 'https://ml.example.test',
       kibana: { url: 'https://kibana.dev.example.test', dataViewId: 'joblogs-dev', dashboards: 'kibana' },
       urlExpirySeconds: 900,
+      watch: { prefix: 'watch/', ttlMs: 90_000, everyMs: 20_000 },
       s3ForcePathStyle: false,
     });
+  });
+
+  it('refuses watch signals written less often than they run out', () => {
+    expect(() => loadSignerConfig({ ...env, WATCH_SIGNAL_TTL_MS: '30000', WATCH_SIGNAL_EVERY_MS: '30000' })).toThrow(/WATCH_SIGNAL_EVERY_MS: must be shorter/);
   });
 
   it('lists every bad variable at once', () => {

@@ -1,9 +1,14 @@
-import type { LRUCache } from 'lru-cache';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/adapters/logger.js';
-import type { WatchSignalWriter } from '../../shared/adapters/s3/watch-signal-writer.js';
+import { s3WatchSignalWriter, type WatchSignalWriter } from '../../shared/adapters/s3/watch-signal-writer.js';
 import type { JobSummary } from '../../shared/core/contract/index.js';
 
-/** Records that someone follows a job, so its shippers flush often (docs/logs-api.md, "Watching"). */
+/**
+ * Records that someone follows a job, so its shippers flush often (docs/logs-api.md, "Watching"):
+ * the logs API when it serves a running job's tail or summary, the signer when it answers a running
+ * job's logs.
+ */
 export interface WatchRecorder {
   /** Never throws: a signal that cannot be written costs freshness, never the answer. */
   record(jobId: string): Promise<void>;
@@ -41,6 +46,21 @@ export function createWatchRecorder(o: WatchRecorderOptions): WatchRecorder {
       }
     },
   };
+}
+
+/** The recorder of a function: signals in the log bucket, the last write of up to 10 000 jobs remembered per container. */
+export function s3WatchRecorder(
+  s3: S3Client,
+  o: { bucket: string; watch: { prefix: string; ttlMs: number; everyMs: number }; logger: Pick<Logger, 'warn'> },
+): WatchRecorder {
+  return createWatchRecorder({
+    writer: s3WatchSignalWriter(s3, { bucket: o.bucket, prefix: o.watch.prefix }),
+    lastWritten: new LRUCache<string, number>({ max: 10_000 }),
+    everyMs: o.watch.everyMs,
+    forMs: o.watch.ttlMs,
+    now: Date.now,
+    logger: o.logger,
+  });
 }
 
 /** A job worth watching: not every source has written its final marker (or none has started yet). */

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import { createWatchRecorder, mayPrintMore } from '../../../../functions/logs-api/watch-recorder.js';
+import { createWatchRecorder, mayPrintMore } from '../../../../functions/http/watch-recorder.js';
 import type { JobSummary } from '../../../../shared/core/contract/index.js';
 
 function recorder(o: { fail?: () => boolean } = {}) {
