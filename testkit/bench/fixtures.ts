@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSyn
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { Framer, ShipperDefaults } from '../../shared/shipper/index.js';
 import { GENERATOR_VERSION, gzipChunks, MB, syntheticLog, writeGzipLog } from '../synthetic-log.js';
 import { BENCH_DIR } from './report.js';
@@ -43,43 +43,73 @@ const FRAMED_BYTES_PER_MS = 1000;
  * (`framed-v1`, event marks, 1 MiB chunks; each 64 KiB read stamped with a capture time 1 ms per
  * kB printed so far, as the shipper stamps each read of a chatty job), every chunk's gzip member
  * in one file — one input the indexer reads as a single chunk. Everything is printed on stdout.
- * Cached next to the raw fixture it is made from.
+ * Cached next to the raw fixture it is made from, under a name that carries {@link framingTag}:
+ * a framer that writes other bytes makes a new fixture, never reads an old one.
  */
 export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
   const raw = await cpuFixture(mb, seed);
-  const file = raw.replace(/\.log\.gz$/, '.framed.log.gz');
+  const file = raw.replace(/\.log\.gz$/, `.framed-${await framingTag()}.log.gz`);
   if (existsSync(file)) return file;
   console.error(`[bench] framing ${raw} as the shipper does into ${file}`);
   const out = createWriteStream(`${file}.partial`);
+  await frameAsTheShipper(createReadStream(raw).pipe(createGunzip()) as AsyncIterable<Buffer>, (body) => out.write(body));
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  renameSync(`${file}.partial`, file);
+  return file;
+}
+
+/** What the current framing writes, in 10 hex digits: the hash of the chunks of frames it makes of a 512 KiB sample of the synthetic log. */
+export async function framingTag(framing: Partial<FramingSettings> = {}): Promise<string> {
+  const hash = createHash('sha256');
+  async function* sample() {
+    for (const piece of syntheticLog({ seed: 7, totalBytes: 512 * 1024, pieceBytes: 64 * 1024 })) yield Buffer.from(piece);
+  }
+  await frameAsTheShipper(
+    sample(),
+    (body) => {
+      const frames = gunzipSync(body);
+      // Each chunk's length too: the same frames cut into other chunks are another framing.
+      hash.update(`${frames.length}\n`).update(frames);
+    },
+    framing,
+  );
+  return hash.digest('hex').slice(0, 10);
+}
+
+/** The shipper's framing the fixture is made with (its defaults, sealed by size only). */
+interface FramingSettings {
+  maxChunkBytes: number;
+  maxLineBytes: number;
+}
+
+/** Frames `input` (printed on stdout) with the shipper's own {@link Framer}, handing each sealed chunk's gzip body to `onBody`. */
+async function frameAsTheShipper(input: AsyncIterable<Buffer>, onBody: (body: Buffer) => void, framing: Partial<FramingSettings> = {}): Promise<void> {
   let printed = 0;
   const start = Date.UTC(2026, 10, 25, 10, 0, 0);
   const { enabled: _, ...events } = ShipperDefaults.multiline;
   const failures: Error[] = [];
   let gzipped: (() => void) | undefined;
   const framer = new Framer({
-    maxChunkBytes: ShipperDefaults.maxChunkBytes,
+    maxChunkBytes: framing.maxChunkBytes ?? ShipperDefaults.maxChunkBytes,
     // Sealed by size only (a day: within setTimeout's range, never reached).
     flushIntervalMs: 24 * 60 * 60 * 1000,
-    maxLineBytes: ShipperDefaults.maxLineBytes,
+    maxLineBytes: framing.maxLineBytes ?? ShipperDefaults.maxLineBytes,
     gzipLevel: ShipperDefaults.gzipLevel,
     firstLine: 0,
     events,
-    onChunk: (chunk) => out.write(chunk.body),
+    onChunk: (chunk) => onBody(chunk.body),
     onError: (error) => failures.push(error),
     onGzipped: () => gzipped?.(),
     now: () => start + Math.floor(printed / FRAMED_BYTES_PER_MS),
   });
-  for await (const data of createReadStream(raw).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+  for await (const data of input) {
     framer.write('stdout', data, start + Math.floor(printed / FRAMED_BYTES_PER_MS));
     printed += data.length;
     // Wait for the gzips of sealed chunks before framing more: the backlog stays a few chunks.
     while (framer.gzipBacklog > 8 * ShipperDefaults.maxChunkBytes) await new Promise<void>((resolve) => (gzipped = resolve));
   }
   await framer.end();
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   if (failures.length > 0) throw failures[0]!;
-  renameSync(`${file}.partial`, file);
-  return file;
 }
 
 /** Chunk `seq` of a chunk fixture directory. */
