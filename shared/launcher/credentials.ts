@@ -11,6 +11,8 @@ export interface ProducerCredentialsOptions {
   roleArn: string;
   jobId: string;
   bucket: string;
+  /** The stage's region, handed to the job as `AWS_REGION` (left out: the job's own). */
+  region?: string;
   /** 15 min to 12 h (the role's maximum session duration); default 12 h, a training run's length. */
   durationSeconds?: number;
   /**
@@ -54,8 +56,11 @@ export async function producerCredentials(o: ProducerCredentialsOptions): Promis
     AWS_ACCESS_KEY_ID: c.AccessKeyId,
     AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
     AWS_SESSION_TOKEN: c.SessionToken,
+    // The SDKs' environment credentials read it: a job past it is told its credentials expired.
+    ...(c.Expiration ? { AWS_CREDENTIAL_EXPIRATION: c.Expiration.toISOString() } : {}),
     JOBLOGS_JOB_ID: o.jobId,
     JOBLOGS_BUCKET: o.bucket,
+    ...(o.region ? { AWS_REGION: o.region } : {}),
     ...cadence,
   };
 }

@@ -16,9 +16,11 @@ describe('producerCredentials', () => {
       AWS_ACCESS_KEY_ID: 'ASIA0000',
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_SESSION_TOKEN: 'token',
+      AWS_CREDENTIAL_EXPIRATION: '2026-12-01T00:00:00.000Z',
       JOBLOGS_JOB_ID: 'train-42',
       JOBLOGS_BUCKET: 'logs',
     });
+    expect((await producerCredentials({ ...base, region: 'eu-west-1' }))['AWS_REGION']).toBe('eu-west-1');
     expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toMatchObject({
       RoleArn: base.roleArn,
       Tags: [{ Key: 'joblogs-job', Value: 'train-42' }],
