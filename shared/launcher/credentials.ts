@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { isValidJobId } from '../core/contract/index.js';
 import { ConfigError, StorageUnavailableError } from '../core/errors.js';
+import { parseIdleFlushIntervalMs } from './cadence.js';
 
 /** The session tag the producer role's policy reads (`${aws:PrincipalTag/joblogs-job}`). */
 export const JOB_TAG = 'joblogs-job';
@@ -36,7 +37,7 @@ export interface ProducerCredentialsOptions {
 export async function producerCredentials(o: ProducerCredentialsOptions): Promise<Record<string, string>> {
   if (!isValidJobId(o.jobId)) throw new ConfigError(`Invalid job id ${JSON.stringify(o.jobId)}`, { problems: ['jobId'] });
   const cadence: Record<string, string> =
-    o.idleFlushIntervalMs === undefined ? {} : { JOBLOGS_IDLE_FLUSH_INTERVAL_MS: String(idleFlushIntervalMs(o.idleFlushIntervalMs)) };
+    o.idleFlushIntervalMs === undefined ? {} : { JOBLOGS_IDLE_FLUSH_INTERVAL_MS: String(parseIdleFlushIntervalMs(o.idleFlushIntervalMs)) };
   const out = await o.sts
     .send(
       new AssumeRoleCommand({
@@ -63,17 +64,4 @@ export async function producerCredentials(o: ProducerCredentialsOptions): Promis
     ...(o.region ? { AWS_REGION: o.region } : {}),
     ...cadence,
   };
-}
-
-/** The longest idle flush interval both shippers take (the Python client bounds every interval to an hour). */
-const MAX_IDLE_FLUSH_INTERVAL_MS = 3_600_000;
-
-/** A whole number of milliseconds, 0 to an hour (a stack output arrives as a string). */
-function idleFlushIntervalMs(value: number | string): number {
-  const ms = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_IDLE_FLUSH_INTERVAL_MS)
-    throw new ConfigError(`Invalid idle flush interval ${JSON.stringify(value)}: a whole number of milliseconds, 0 to ${MAX_IDLE_FLUSH_INTERVAL_MS}`, {
-      problems: ['idleFlushIntervalMs'],
-    });
-  return ms;
 }

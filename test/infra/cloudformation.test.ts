@@ -72,6 +72,7 @@ beforeAll(async () => {
   refusals['es-7'] = packageRefusal({ clusterKind: 'es-7' });
   refusals['iam-es'] = packageRefusal({ clusterAuth: 'iam' });
   refusals['iam-no-domain'] = packageRefusal({ clusterKind: 'opensearch-2', clusterAuth: 'iam' });
+  refusals['idle-flush'] = packageRefusal({ idleFlushIntervalMs: '30s' });
   const file = await packageService(STAGE);
   templateText = readFileSync(file, 'utf8');
   template = resolveConditions(readTemplate(file));
@@ -505,10 +506,11 @@ describe('the template as a whole', () => {
     expect(template.Outputs!['ChunkQueueUrl']!.Value).toEqual({ Ref: 'ChunkQueue' });
   });
 
-  it('outputs the stage’s idle flush interval for the launcher to hand to every job, in whole milliseconds', () => {
+  it('outputs the stage’s idle flush interval for the launcher to hand to every job, and refuses to package one the launcher would refuse', () => {
     const expected = stageParam(readServerlessYml(), STAGE, 'idleFlushIntervalMs');
     expect(Number.isInteger(expected) && (expected as number) >= 0).toBe(true);
     expect(String(template.Outputs!['ShipperIdleFlushIntervalMs']!.Value)).toBe(String(expected));
+    expect(refusals['idle-flush']).toContain('Stage ci: idleFlushIntervalMs: Invalid idle flush interval "30s"');
   });
 });
 
