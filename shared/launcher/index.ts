@@ -1,5 +1,4 @@
 export { JobAlreadyRegisteredError, registerJob } from './register.js';
 export type { RegisterJobOptions } from './register.js';
 export { JOB_TAG, producerCredentials } from './credentials.js';
-export { MAX_IDLE_FLUSH_INTERVAL_MS, parseIdleFlushIntervalMs } from './cadence.js';
 export type { ProducerCredentialsOptions } from './credentials.js';
