@@ -11,7 +11,7 @@ import {
   type SearchRequest,
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
-import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages } from '../../shared/core/archive/index.js';
+import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages, type TextQuery } from '../../shared/core/archive/index.js';
 import { KIND_TRAITS, type PhraseHighlight } from '../../shared/core/cluster/index.js';
 import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
@@ -47,10 +47,10 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
   });
   const answer = await deps.search.search(linesIndex(deps.config.stage), body);
   const hits = answer.hits.slice(0, request.limit);
+  const shown = textQuery(request.terms, KIND_TRAITS[deps.config.cluster.kind].phraseHighlight);
   const matches = hits.map((hit) => {
     const line = toApiLine(hit, order);
-    const marked = hit.highlight?.['message']?.[0];
-    return { ...line, highlights: marked === undefined ? [] : highlightOffsets(marked, line.text) };
+    return { ...line, highlights: highlightsOf(line.text, hit.highlight?.['message']?.[0], shown) };
   });
   return {
     jobId,
@@ -59,6 +59,16 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
     matches,
     next: answer.hits.length > request.limit ? (matches.at(-1)?.cursor ?? null) : null,
   };
+}
+
+/**
+ * Where a hit matched: the cluster's highlight of `message`; for a coloured line, matched in its
+ * text as shown (`joblogs.plain`, which is not in `_source` to be highlighted), the same words found
+ * here in the text as shown and mapped back to the text as printed.
+ */
+function highlightsOf(text: string, marked: string | undefined, q: TextQuery): Array<[number, number]> {
+  if (text.includes('\x1b')) return matchText(text, q) ?? [];
+  return marked === undefined ? [] : highlightOffsets(marked, text);
 }
 
 /** Bytes of an archive (compressed) one search request reads at most; a smaller archive is read whole, so its total is exact. */

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../shared/core/archive/index.js';
-import { deleteJobDocuments, deletePrefix, discardSink, eventually, readObject, registerTestJob, shipLines } from '../../testkit/index.js';
+import { templateNames } from '../../shared/core/cluster/index.js';
+import { withoutColours } from '../../shared/core/contract/index.js';
+import { linesIndex } from '../../shared/core/logs/index.js';
+import { deleteJobDocuments, deletePrefix, discardSink, esRequest, eventually, readObject, registerTestJob, shipLines } from '../../testkit/index.js';
 import { startIssuer, startLocalApi, type HttpApi, type LocalIssuer } from '../../testkit/http/index.js';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
@@ -125,6 +128,10 @@ async function allPages(route: string, direction: 'next' | 'prev', base?: string
   }
 }
 
+/** Every highlighted part of a search's matches, as printed. */
+const highlighted = (answer: Answer): Set<string> =>
+  new Set(answer.body.matches.flatMap((m: any) => m.highlights.map(([a, b]: [number, number]) => m.text.slice(a, b))));
+
 const stage = () => stack.info.resources.logsApi.environment['STAGE']!;
 
 const withoutFlag = (body: any) => {
@@ -168,6 +175,21 @@ async function recordCluster(route: string, pages: 'one' | 'next' | 'prev'): Pro
   return answers;
 }
 
+describe("a coloured line's text as shown", () => {
+  it('is searched in the cluster and kept out of a stored _source (synthetic source keeps it, filtered out by every reader)', async () => {
+    const es = stack.info.elasticsearch;
+    const coloured = {
+      bool: { filter: [{ term: { 'labels.job_id': job } }, { term: { 'joblogs.source': 'main' } }, { match_phrase: { 'joblogs.plain': 'INFO step' } }] },
+    };
+    const found = await esRequest(es, 'POST', `/${linesIndex(stage())}/_search`, { size: 1, query: coloured });
+    const source = found.hits.hits[0]?._source;
+    expect(source?.message, 'a green INFO step line').toMatch(/^\x1b\[32mINFO\x1b\[0m step \d+/);
+    const mappings = await esRequest(es, 'GET', `/_component_template/${templateNames(stage()).mappings}`);
+    const excluded = mappings.component_templates[0].component_template.template.mappings._source?.excludes ?? [];
+    expect(source.joblogs.plain).toBe(excluded.includes('joblogs.plain') ? undefined : withoutColours(source.message));
+  });
+});
+
 describe('archive: a job whose documents aged out answers as before', () => {
   it('records the answers from Elasticsearch, ages the job out, and gets the same answers from the archive, flagged', async () => {
     const jobPath = `/jobs/${job}`;
@@ -199,6 +221,13 @@ describe('archive: a job whose documents aged out answers as before', () => {
     await recordCluster(`${jobPath}/search?q=peer&limit=4`, 'one');
     await recordCluster(`${jobPath}/search?q=${encodeURIComponent('"lost its peer" step')}&limit=500`, 'one');
     await recordCluster(`${jobPath}/search?q=clipped&source=main&limit=20`, 'one');
+    // Words inside colour codes (a green `INFO`, a yellow `WARNING`): found, highlighted in the text as printed.
+    const [info] = await recordCluster(`${jobPath}/search?q=INFO&source=main&limit=30`, 'one');
+    const [warning] = await recordCluster(`${jobPath}/search?q=${encodeURIComponent('"WARNING step" clipped')}&limit=20`, 'one');
+    expect(highlighted(info!)).toEqual(new Set(['INFO']));
+    expect(info!.body.total, 'lines with a green INFO').toBeGreaterThan(30);
+    expect(warning!.body.matches.length, 'lines with a yellow WARNING').toBeGreaterThan(0);
+    for (const word of highlighted(warning!)) expect(['WARNING step', 'WARNING', 'step', 'clipped']).toContain(withoutColours(word));
     await recordCluster(`${jobPath}/redraws?cursor=${bar.cursor}`, 'one');
 
     const deleted = await deleteJobDocuments({ info: stack.info }, stage(), job);

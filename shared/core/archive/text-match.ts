@@ -1,4 +1,5 @@
 import type { PhraseHighlight } from '../cluster/kinds.js';
+import { shownText } from '../contract/colour-codes.js';
 import { mergeRanges, type SearchTerms } from '../logs/search-terms.js';
 
 /** A word of a text as the cluster's standard analyser cuts it: lower-cased, with where it is (UTF-16 offsets). */
@@ -39,11 +40,18 @@ export function textQuery(terms: SearchTerms, phraseHighlight: PhraseHighlight =
  * Where `text` matches a search, as the cluster answers it: every word present (`match`, operator
  * and) and every phrase as consecutive words (`match_phrase`); the highlighted ranges are every
  * occurrence of a word, and every phrase occurrence as one span or as its words (`phraseHighlight`),
- * merged where they touch.
+ * merged where they touch. A coloured line is matched in its text as shown, as the cluster matches it.
  * Undefined: no match.
  */
 export function matchText(text: string, q: TextQuery): Array<[number, number]> | undefined {
-  const found = tokens(text);
+  // A coloured line is searched as shown (`joblogs.plain`), its ranges mapped back to the text as printed.
+  const shown = shownText(text);
+  if (shown === undefined) return matchTokens(tokens(text), q);
+  const ranges = matchTokens(tokens(shown.text), q);
+  return ranges?.map(([start, end]) => [shown.at[start]!, shown.at[end - 1]! + 1]);
+}
+
+function matchTokens(found: Token[], q: TextQuery): Array<[number, number]> | undefined {
   const ranges: Array<[number, number]> = [];
   for (const word of q.words) {
     const at = found.filter((t) => t.term === word);

@@ -1,3 +1,5 @@
+export { SGR, shownText, withoutColours } from './colour-codes.js';
+export type { ShownText } from './colour-codes.js';
 export { chunkKey, decodeEventKey, isValidJobId, isValidSource, neighbourKey, parseChunkKey } from './chunk-key.js';
 export type { ChunkKey } from './chunk-key.js';
 export {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChunkContext } from './chunk-context.js';
 import { documentId } from './chunk-context.js';
+import { withoutColours } from '../contract/colour-codes.js';
 import { ChunkFormat, SEQUENCE_STRIDE } from '../contract/constants.js';
 import { LineTag } from './constants.js';
 import type { RawLine } from './line-splitter.js';
@@ -51,6 +52,8 @@ export interface EcsDocument {
     chunk_key?: string;
     /** `json`'s leaves as `path=value`, where the cluster searches them so (json-terms.ts). */
     json_kv?: string[];
+    /** The message as shown, only where it has colour codes (searched; not in a stored `_source`). */
+    plain?: string;
   };
   json?: Record<string, unknown>;
 }
@@ -249,8 +252,9 @@ export class EcsDocumentWriter {
     out.reset();
     out.bytes(K.timestamp);
     out.ascii(timestamp.iso);
+    const message = o.message ?? parsed.message;
     out.bytes(K.message);
-    out.string(o.message ?? parsed.message);
+    out.string(message);
     if (parsed.level !== undefined || parsed.logger !== undefined) {
       out.bytes(K.log);
       if (parsed.level !== undefined) {
@@ -303,6 +307,12 @@ export class EcsDocumentWriter {
       out.bytes(K.jsonTerms);
       out.bytes(terms.view());
     }
+    // Searched in place of `message` where colour codes would glue to words; never in `_source` (mappings.ts).
+    const shown = withoutColours(message);
+    if (shown !== message) {
+      out.bytes(K.plain);
+      out.string(shown);
+    }
     out.byte(CLOSE);
     if (parsed.fields) {
       out.bytes(K.json);
@@ -349,6 +359,7 @@ const K = {
   originalTimestamp: encoded(',"original_timestamp":'),
   json: encoded(',"json":'),
   jsonTerms: encoded(',"json_kv":'),
+  plain: encoded(',"plain":'),
 };
 const ID_END = encoded('"}');
 

@@ -1,4 +1,5 @@
 import { MAX_JSON_DEPTH } from './constants.js';
+import { withoutColours } from '../contract/colour-codes.js';
 import { parseTimestamp, type Timestamp } from '../contract/timestamps.js';
 import { normalizeSpanId, normalizeTraceId } from '../contract/trace-context.js';
 
@@ -157,13 +158,10 @@ function fromText(text: string): ParsedLine {
   return parsed;
 }
 
-/** SGR colour codes (`\x1b[32m`): coloured loggers print the level inside them. */
-const SGR = /\x1b\[[0-9;]*m/g;
-
-/** Where a text line's level word may be: its first 48 characters, with colour codes left out (only when there are any). */
+/** Where a text line's level word may be: its first 48 characters, with colour codes left out (coloured loggers print the level inside them). */
 function levelWindow(rest: string): string {
   const head = rest.slice(0, 96);
-  return head.includes('\x1b') ? head.replace(SGR, '').slice(0, 48) : head.slice(0, 48);
+  return withoutColours(head).slice(0, 48);
 }
 
 function fromJson(obj: Json, original: string): ParsedLine {

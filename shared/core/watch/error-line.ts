@@ -6,13 +6,14 @@
  * level field (pino's 50 and 60 too), and Python's traceback header.
  */
 
+import { withoutColours } from '../contract/colour-codes.js';
+
 /** Bytes of a line looked at: a level word or field comes early. */
 export const ERROR_WINDOW_BYTES = 160;
 const TEXT_ERROR = /(?:^|[ \t[(|:])(?:ERROR|CRITICAL|FATAL|PANIC)(?=$|[ \t\]):|,-])/;
 const JSON_ERROR =
   /"(?:level|log\.level|levelname|severity|lvl|loglevel)"[ \t]*:[ \t]*(?:"(?:error|err|critical|crit|fatal|panic|alert|emerg|emergency)"|50|60)(?![0-9])/i;
 const TRACEBACK = /^Traceback \(most recent call last\):/;
-const SGR = /\x1b\[[0-9;]*m/g;
 const latin1 = new TextDecoder('latin1');
 
 /**
@@ -24,7 +25,6 @@ const latin1 = new TextDecoder('latin1');
  * isErrorLine(Buffer.from('epoch 3 errors=0'))                            // → false
  */
 export function isErrorLine(bytes: Uint8Array): boolean {
-  let text = latin1.decode(bytes.subarray(0, ERROR_WINDOW_BYTES));
-  if (text.includes('\x1b')) text = text.replace(SGR, '');
+  const text = withoutColours(latin1.decode(bytes.subarray(0, ERROR_WINDOW_BYTES)));
   return TEXT_ERROR.test(text) || JSON_ERROR.test(text) || TRACEBACK.test(text);
 }

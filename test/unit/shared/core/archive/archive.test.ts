@@ -121,6 +121,17 @@ describe('archive search matching', () => {
     expect(matchText('lost a peer, its fault', q)).toBeUndefined();
   });
 
+  it('matches a coloured line in its text as shown, with offsets in the text as printed', () => {
+    const printed = '\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m';
+    const [[start, end], [start2, end2]] = matchText(printed, textQuery({ words: ['info', '0.25'], phrases: [] })) as [[number, number], [number, number]];
+    expect([printed.slice(start, end), printed.slice(start2, end2)]).toEqual(['INFO', '0.25']);
+    // A word split by colour codes is one word as shown; the codes' own digits are no words.
+    expect(matchText('\x1b[1mbest\x1b[0mloss', textQuery({ words: ['bestloss'], phrases: [] }))).toEqual([[4, 16]]);
+    expect(matchText('\x1b[32mINFO\x1b[0m', textQuery({ words: ['32minfo'], phrases: [] }))).toBeUndefined();
+    const phrase = matchText('\x1b[33mWARNING\x1b[0m step 97', textQuery({ words: [], phrases: ['warning step'] }));
+    expect(phrase).toEqual([[5, 21]]);
+  });
+
   it("highlights a phrase's words one by one where the cluster does (OpenSearch)", () => {
     const q = textQuery({ words: ['step'], phrases: ['lost its peer'] }, 'words');
     expect(matchText('rank-1 lost its peer at step 13', q)).toEqual([

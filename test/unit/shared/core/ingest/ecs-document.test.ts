@@ -234,6 +234,17 @@ describe('toEcsDocument', () => {
     expect(Object.keys(d.json ?? {})).toHaveLength(1200);
   });
 
+  it("writes a coloured line's text as shown into joblogs.plain, and nothing for a line without colour codes", () => {
+    const coloured = doc('\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m');
+    expect(coloured.message).toBe('\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m');
+    expect(coloured.joblogs.plain).toBe('INFO step 3 loss=0.25');
+    expect(coloured.log).toEqual({ level: 'info' });
+    expect(doc('INFO step 3').joblogs).not.toHaveProperty('plain');
+    // Other escapes are not colours: the download file shows them as text, so does the index.
+    expect(doc('\x1b]0;title\x07 step 3').joblogs).not.toHaveProperty('plain');
+    expect(doc('{"msg":"\\u001b[33mslow\\u001b[0m batch"}').joblogs.plain).toBe('slow batch');
+  });
+
   it('uses stderr for every line of a stderr chunk', () => {
     expect(doc('x', chunk({ stream: 'stderr' })).joblogs.stream).toBe('stderr');
   });
