@@ -15,7 +15,11 @@
  * node's indexing time and CPU before and after, then force-merges to one segment and reads the
  * primary store size. Rounds alternate stored, lean, stored, lean…
  *
- *   tsx bench/search-storage.ts [--rounds 2] [--mb 24] [--chunks 4] [--fields]
+ *   tsx bench/search-storage.ts [--rounds 2] [--mb 24] [--chunks 4] [--fields] [--log synthetic|coloured]
+ *
+ * `--log coloured` indexes the viewer's synthetic training job instead (viewer/dev/synthetic-jobs.ts),
+ * whose lines mostly carry colour codes: what a coloured line costs on disk (its `message` as
+ * shown, its codes apart in `joblogs.colours`).
  *
  * `--fields` prints Elasticsearch's per-field disk usage (`_disk_usage`) of the last round's
  * indices; on OpenSearch, which has none, the sizes of its Lucene files by kind. The local stack is brought up if it is not running, and taken down again at the end in
@@ -44,7 +48,17 @@ import {
   resetDataStream,
 } from '../testkit/es.js';
 import { MB } from '../testkit/synthetic-log.js';
-import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
+import {
+  chunkFile,
+  chunkFixture,
+  colouredChunkFixture,
+  machineNote,
+  reportResult,
+  requireNode24,
+  runChild,
+  runRounds,
+  type RunResult,
+} from '../testkit/bench/index.js';
 import { withLocalStack } from '../testkit/stack/lifecycle.js';
 import { readStackFile, type StackInfo } from '../testkit/stack/stack-file.js';
 import { benchConfig, benchDeps, CHUNK_EVENT_TIME, chunkObjectKey, fileChunkStore } from './chunk-fixture.js';
@@ -132,6 +146,7 @@ interface MeasureOptions {
   mb: number;
   chunks: number;
   fields: boolean;
+  log: 'synthetic' | 'coloured';
 }
 
 async function measureRun(stack: StackInfo, variant: Variant, dir: string, o: MeasureOptions): Promise<RunResult> {
@@ -220,7 +235,7 @@ async function installPlans(stack: StackInfo): Promise<{ variants: Variant[]; no
 
 async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
   requireNode24();
-  const dir = chunkFixture({ mb: o.mb, count: o.chunks, seed: SEED });
+  const dir = o.log === 'coloured' ? colouredChunkFixture({ mb: o.mb, count: o.chunks }) : chunkFixture({ mb: o.mb, count: o.chunks, seed: SEED });
   const raw = rawLog(dir, o.chunks);
   try {
     const { variants, note: plans } = await installPlans(stack);
@@ -228,7 +243,7 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
     console.log(`# search storage benchmark — ${machineNote()}, ${stack.elasticsearch.kind} at ${stack.elasticsearch.url}`);
     console.log(`${plans}`);
     console.log(
-      `${o.chunks} chunks, ${(raw.bytes / MB).toFixed(1)} MiB of log (${gzipMb.toFixed(1)} MiB gzip), ${raw.lines} printed lines (${(raw.bytes / raw.lines).toFixed(0)} B/line); ` +
+      `${o.log} log: ${o.chunks} chunks, ${(raw.bytes / MB).toFixed(1)} MiB of log (${gzipMb.toFixed(1)} MiB gzip), ${raw.lines} printed lines (${(raw.bytes / raw.lines).toFixed(0)} B/line); ` +
         "store = primaries after a force-merge to one segment; CPU = the node's indexing time and process CPU from the first bulk to the refresh\n",
     );
     const perLine = (r: RunResult) => (r['storeBytes'] as number) / raw.lines;
@@ -252,7 +267,7 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
         { label: 'CPU vs stored', value: (r, base) => cpuPerKLine(r) / cpuPerKLine(base), digits: 3, unit: '×' },
       ],
       aim: [{ variant: 'lean', column: 'vs raw', atMost: AIM }],
-      context: { mb: o.mb, chunks: o.chunks, raw, plans },
+      context: { mb: o.mb, chunks: o.chunks, log: o.log, raw, plans },
     });
     if (o.fields) {
       const elastic = KIND_TRAITS[stack.elasticsearch.kind].product === 'elasticsearch';
@@ -285,6 +300,7 @@ async function main(): Promise<void> {
       mb: { type: 'string', default: '24' },
       chunks: { type: 'string', default: '4' },
       fields: { type: 'boolean', default: false },
+      log: { type: 'string', default: 'synthetic' },
     },
   });
   const chunks = Number(values.chunks);
@@ -299,7 +315,9 @@ async function main(): Promise<void> {
   const mb = Number(values.mb);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!(mb >= 1)) throw new Error('--mb must be ≥ 1');
-  await withLocalStack((stack) => measure(stack, { rounds, mb, chunks, fields: values.fields }));
+  const log = values.log;
+  if (log !== 'synthetic' && log !== 'coloured') throw new Error('--log must be synthetic or coloured');
+  await withLocalStack((stack) => measure(stack, { rounds, mb, chunks, fields: values.fields, log }));
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseChunkKey, SEQUENCE_STRIDE } from '../shared/core/contract/index.js';
 import { documentId, documentIdPrefix } from '../shared/core/ingest/index.js';
+import { printedText } from '../shared/core/logs/index.js';
 import { jobDocuments, type EsTarget, type JobDocument } from './es.js';
 import { eventually } from './eventually.js';
 import { readDownloadLines } from './s3.js';
@@ -149,10 +150,11 @@ export function exactlyOnceVerdict(printed: PrintedLines, docs: readonly JobDocu
     for (const line of known) covered.set(line, (covered.get(line) ?? 0) + 1);
     const s = doc._source;
     const want = expectedMessage(doc, known);
-    if (known.length !== lines.length || s['message'] !== want || s['event']?.['sequence'] !== anchor.sequence || s['joblogs']?.['source'] !== anchor.source) {
+    // What was printed: the text as shown with its colour codes put back (the logs API's text).
+    const text = printedText(s);
+    if (known.length !== lines.length || text !== want || s['event']?.['sequence'] !== anchor.sequence || s['joblogs']?.['source'] !== anchor.source) {
       wrongContent++;
-      if (wrongContent <= 5)
-        problems.push(`document ${doc._id} is ${JSON.stringify(String(s['message']).slice(0, 200))}, expected ${JSON.stringify(want.slice(0, 200))}`);
+      if (wrongContent <= 5) problems.push(`document ${doc._id} is ${JSON.stringify(text.slice(0, 200))}, expected ${JSON.stringify(want.slice(0, 200))}`);
     }
   }
   const required = [...printed.byId.values()].filter((e) => e.message.trim() !== '');

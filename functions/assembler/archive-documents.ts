@@ -21,7 +21,7 @@ export type DocumentJson = Record<string, any>;
 /** The `_source` fields the logs API reads from a line's document (and `/redraws` from a bar's). */
 const KEPT = {
   top: ['@timestamp', 'message', 'tags'],
-  joblogs: ['source', 'stream', 'line', 'part', 'end', 'captured', 'span', 'last_line', 'lines', 'redraws', 'chunk_key', 'chunk_seq'],
+  joblogs: ['source', 'stream', 'line', 'part', 'end', 'captured', 'span', 'last_line', 'lines', 'redraws', 'chunk_key', 'chunk_seq', 'colours'],
 };
 
 /** A document as the logs API's `_source` filter hands it out: only the fields it reads. */

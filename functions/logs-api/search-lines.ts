@@ -7,11 +7,13 @@ import {
   searchBody,
   toApiLine,
   type ApiLine,
+  type Hit,
   type LineOrder,
   type SearchRequest,
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
-import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages, type TextQuery } from '../../shared/core/archive/index.js';
+import { shownText } from '../../shared/core/contract/index.js';
+import { compareKeys, keyOf, matchText, textQuery, TOTAL_HITS_BOUND, type ArchivePages } from '../../shared/core/archive/index.js';
 import { KIND_TRAITS, type PhraseHighlight } from '../../shared/core/cluster/index.js';
 import { archiveOrder, archivePages, withinFrontier } from './archive-source.js';
 import type { LogsApiDeps } from './deps.js';
@@ -47,10 +49,9 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
   });
   const answer = await deps.search.search(linesIndex(deps.config.stage), body);
   const hits = answer.hits.slice(0, request.limit);
-  const shown = textQuery(request.terms, KIND_TRAITS[deps.config.cluster.kind].phraseHighlight);
   const matches = hits.map((hit) => {
     const line = toApiLine(hit, order);
-    return { ...line, highlights: highlightsOf(line.text, hit.highlight?.['message']?.[0], shown) };
+    return { ...line, highlights: highlightsOf(hit, line.text) };
   });
   return {
     jobId,
@@ -62,13 +63,16 @@ export async function searchLines(access: FoundJob, query: string, deps: LogsApi
 }
 
 /**
- * Where a hit matched: the cluster's highlight of `message`; for a coloured line, matched in its
- * text as shown (`joblogs.plain`, which is not in `_source` to be highlighted), the same words found
- * here in the text as shown and mapped back to the text as printed.
+ * Where a hit matched, in its text as printed. The cluster highlights `message`: the text as shown
+ * where the indexer took the colour codes out (`joblogs.colours`), whose highlights are mapped back
+ * past them; the printed text itself in documents written before that.
  */
-function highlightsOf(text: string, marked: string | undefined, q: TextQuery): Array<[number, number]> {
-  if (text.includes('\x1b')) return matchText(text, q) ?? [];
-  return marked === undefined ? [] : highlightOffsets(marked, text);
+function highlightsOf(hit: Hit, text: string): Array<[number, number]> {
+  const marked = hit.highlight?.['message']?.[0];
+  if (marked === undefined) return [];
+  const shown = hit._source?.['joblogs']?.['colours'] === undefined ? undefined : shownText(text);
+  if (shown === undefined) return highlightOffsets(marked, text);
+  return highlightOffsets(marked, shown.text).map(([start, end]) => [shown.at[start]!, shown.at[end - 1]! + 1]);
 }
 
 /** Bytes of an archive (compressed) one search request reads at most; a smaller archive is read whole, so its total is exact. */

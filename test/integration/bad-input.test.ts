@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { candidateFeatures, ecsMappings, mappingPlan } from '../../shared/core/cluster/index.js';
 import { chunkKey } from '../../shared/core/contract/index.js';
+import { printedText } from '../../shared/core/logs/index.js';
 import { s3EventBody } from '../fixtures/events.js';
 import { badInputCorpus, type BadInputCase, type ExpectedDocuments } from '../fixtures/bad-input/index.js';
 import { gz } from '../fixtures/bad-input/gzip.js';
@@ -177,7 +178,7 @@ async function documentsOf(jobId: string, expected: ExpectedDocuments | undefine
   const docs = count === 0 ? [] : await jobDocuments(stack, DATA_STREAM, jobId, count > FETCH_ALL ? { edge: EDGE } : {});
   if (expected?.count !== undefined) expect(count, 'documents of the input').toBe(expected.count);
   const sources = docs.map((d) => d._source);
-  if (expected?.messages) expect(sources.map((s) => s['message'])).toEqual(expected.messages);
+  if (expected?.messages) expect(sources.map((s) => printedText(s))).toEqual(expected.messages);
   expected?.check?.(sources);
   return count;
 }

@@ -13,10 +13,11 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSyn
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { Framer, ShipperDefaults } from '../../shared/shipper/index.js';
 import { GENERATOR_VERSION, gzipChunks, MB, syntheticLog, writeGzipLog } from '../synthetic-log.js';
 import { BENCH_DIR } from './report.js';
+import { trainingLine } from '../../viewer/dev/synthetic-jobs.js';
 
 /** Stable short hash of a fixture's parameters, for cache file names. */
 export function fixtureTag(parts: readonly (string | number)[]): string {
@@ -128,6 +129,37 @@ export function chunkFixture(o: { mb: number; count: number; seed: number; dir?:
   gzipChunks({ seed: o.seed, totalBytes: o.mb * MB, count: o.count }).forEach((body, seq) => writeFileSync(chunkFile(staging, seq), body));
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
+  return dir;
+}
+
+/**
+ * `count` gzip chunks of the viewer's synthetic training job (viewer/dev/synthetic-jobs.ts: green
+ * `INFO` step lines, coloured epoch headers and warnings, tqdm bars, tracebacks) up to `mb` MiB,
+ * cut at line boundaries, cached under a hash of their content: a log whose lines mostly carry
+ * colour codes, as coloured loggers print them.
+ */
+export function colouredChunkFixture(o: { mb: number; count: number }): string {
+  const perChunk = Math.ceil((o.mb * MB) / o.count);
+  const bodies: Buffer[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (let n = 0; bodies.length < o.count; n++) {
+    const line = trainingLine(n, Number.MAX_SAFE_INTEGER);
+    const printed = `${line.text}${line.end}`;
+    current.push(printed);
+    size += Buffer.byteLength(printed);
+    if (size >= perChunk && line.end === '\n') {
+      bodies.push(gzipSync(current.join(''), { level: 6 }));
+      current = [];
+      size = 0;
+    }
+  }
+  const hash = createHash('sha256');
+  for (const body of bodies) hash.update(body);
+  const dir = path.join(BENCH_DIR, `coloured-${o.mb}mb-${o.count}chunks-${hash.digest('hex').slice(0, 10)}`);
+  if (existsSync(chunkFile(dir, o.count - 1))) return dir;
+  mkdirSync(dir, { recursive: true });
+  bodies.forEach((body, seq) => writeFileSync(chunkFile(dir, seq), body));
   return dir;
 }
 

@@ -57,7 +57,10 @@ export async function checkInvariant(
       if (lines) views.push({ name: 'download file', lines });
       else problems.push('no complete download file');
     }
-    const docs = await jobDocuments(o.es, o.dataStream, job.plan.jobId, { fields: ['message', 'event.sequence', 'joblogs.source'], refresh: false });
+    const docs = await jobDocuments(o.es, o.dataStream, job.plan.jobId, {
+      fields: ['message', 'joblogs.colours', 'event.sequence', 'joblogs.source'],
+      refresh: false,
+    });
     const verdict = exactlyOnceVerdict(expectedDocuments(o.bucket, printedChunks(job)), docs, views);
     problems.push(...verdict.problems);
     if (views.length > 0 && verdict.problems.some((p) => p.startsWith('download file'))) result.downloadsFailed++;

@@ -44,7 +44,7 @@ export function textQuery(terms: SearchTerms, phraseHighlight: PhraseHighlight =
  * Undefined: no match.
  */
 export function matchText(text: string, q: TextQuery): Array<[number, number]> | undefined {
-  // A coloured line is searched as shown (`joblogs.plain`), its ranges mapped back to the text as printed.
+  // A coloured line is searched as shown (its `message`; the codes are in `joblogs.colours`), its ranges mapped back to the text as printed.
   const shown = shownText(text);
   if (shown === undefined) return matchTokens(tokens(text), q);
   const ranges = matchTokens(tokens(shown.text), q);

@@ -100,40 +100,18 @@ export function ecsMappings(plan: MappingPlan) {
           end: shownOnly(plan, keyword),
           producer: shownOnly(plan, keyword),
           original_timestamp: shownOnly(plan, keyword),
-          // Events and collapsed progress bars (docs/chunk-contract.md): what they stand for. `lines`, `positions` and `chunk_key` stay in _source only.
+          // Events and collapsed progress bars (docs/chunk-contract.md): what they stand for. `lines`, `positions` and `chunk_key` stay in _source only,
+          // as does `colours`, the colour codes taken out of `message` (shared/core/contract/colour-codes.ts).
           span: shownOnly(plan, integer),
           last_line: docValuesOnly(plan, long),
           redraws: docValuesOnly(plan, integer),
           ...jsonTermsField(plan),
-          // The message as shown, written only where colour codes would glue to its words (`32mINFO`): searched, never read.
-          plain: shownTextField(plan),
         },
       },
       json: userJsonField(plan),
     },
-    ...shownTextOutOfSource(plan),
   };
 }
-
-/**
- * Always `text` with positions: `match_only_text` checks a phrase against `_source`, which leaves
- * this field out (no phrase would ever match). Only coloured lines have it, so positions cost little.
- */
-function shownTextField(plan: MappingPlan): Field {
-  return plan.storage.lean ? { type: 'text', norms: false } : { type: 'text' };
-}
-
-/**
- * `joblogs.plain` is a second copy of a coloured line's text, only for the search index: stored
- * `_source` leaves it out. Synthetic source cannot be filtered (it keeps the copy, compressed
- * with the rest); no reader asks for it either way (the logs API names the fields it reads).
- */
-function shownTextOutOfSource(plan: MappingPlan): { _source?: { excludes: string[] } } {
-  return plan.storage.source === 'stored' ? { _source: { excludes: [SHOWN_TEXT_FIELD] } } : {};
-}
-
-/** Where the indexer writes a coloured line's text as shown (shared/core/ingest/ecs-document.ts). */
-export const SHOWN_TEXT_FIELD = 'joblogs.plain';
 
 /** One document per indexed chunk (shared/core/ingest/chunk-record.ts): what the logs API's tail and summary read. */
 export const chunkRecordMappings = {

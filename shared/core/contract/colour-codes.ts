@@ -18,6 +18,59 @@ export function withoutColours(text: string): string {
   return text.includes('\x1b') ? text.replace(SGR, '') : text;
 }
 
+/** A printed text as shown, and its colour codes apart: `shown` and `codes` give the printed text back ({@link withColours}). */
+export interface ColourSplit {
+  shown: string;
+  /** Each code as `<offset in shown>@<params>`, in order, comma-separated: `0@32,4@0` for `\x1b[32mINFO\x1b[0m`. */
+  codes: string;
+}
+
+/**
+ * Splits a printed text into the text as shown and its colour codes; undefined when it has none.
+ *
+ * @example
+ * splitColours('\x1b[32mINFO\x1b[0m step 3') // → { shown: 'INFO step 3', codes: '0@32,4@0' }
+ */
+export function splitColours(printed: string): ColourSplit | undefined {
+  if (!printed.includes('\x1b')) return undefined;
+  const pieces: string[] = [];
+  const codes: string[] = [];
+  let from = 0;
+  let shownLength = 0;
+  for (const m of printed.matchAll(SGR)) {
+    const piece = printed.slice(from, m.index);
+    pieces.push(piece);
+    shownLength += piece.length;
+    codes.push(`${shownLength}@${m[0].slice(2, -1)}`);
+    from = m.index + m[0].length;
+  }
+  if (codes.length === 0) return undefined;
+  pieces.push(printed.slice(from));
+  return { shown: pieces.join(''), codes: codes.join(',') };
+}
+
+/**
+ * The printed text back from {@link splitColours}'s parts (`shown` itself without codes). Codes it
+ * did not write (not in order, past the end, not SGR parameters) are not applied: the text is
+ * shown without colours rather than with bytes that were never printed.
+ */
+export function withColours(shown: string, codes: unknown): string {
+  if (typeof codes !== 'string' || codes === '') return shown;
+  const out: string[] = [];
+  let from = 0;
+  for (const code of codes.split(',')) {
+    const m = CODE.exec(code);
+    const at = m ? Number(m[1]) : Number.NaN;
+    if (!m || at < from || at > shown.length) return shown;
+    out.push(shown.slice(from, at), `\x1b[${m[2]}m`);
+    from = at;
+  }
+  out.push(shown.slice(from));
+  return out.join('');
+}
+
+const CODE = /^(\d{1,9})@([0-9;:]*)$/;
+
 /** A text with its colour codes left out, and where each of its characters is in the original. */
 export interface ShownText {
   text: string;

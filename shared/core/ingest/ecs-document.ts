@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ChunkContext } from './chunk-context.js';
 import { documentId } from './chunk-context.js';
-import { withoutColours } from '../contract/colour-codes.js';
+import { splitColours } from '../contract/colour-codes.js';
 import { ChunkFormat, SEQUENCE_STRIDE } from '../contract/constants.js';
 import { LineTag } from './constants.js';
 import type { RawLine } from './line-splitter.js';
@@ -15,6 +15,7 @@ import { writeJsonTerms } from './json-terms.js';
 /** The Elasticsearch document of one line (ECS 8/9 field names; https://www.elastic.co/docs/reference/ecs). */
 export interface EcsDocument {
   '@timestamp': string;
+  /** The text as shown: colour codes are in `joblogs.colours` (the printed text is both, `printedText`). */
   message: string;
   log?: { level?: string; logger?: string };
   trace?: { id: string };
@@ -52,8 +53,8 @@ export interface EcsDocument {
     chunk_key?: string;
     /** `json`'s leaves as `path=value`, where the cluster searches them so (json-terms.ts). */
     json_kv?: string[];
-    /** The message as shown, only where it has colour codes (searched; not in a stored `_source`). */
-    plain?: string;
+    /** `message`'s colour codes, taken out of it so that its words are searched as shown (contract/colour-codes.ts). */
+    colours?: string;
   };
   json?: Record<string, unknown>;
 }
@@ -252,9 +253,11 @@ export class EcsDocumentWriter {
     out.reset();
     out.bytes(K.timestamp);
     out.ascii(timestamp.iso);
-    const message = o.message ?? parsed.message;
+    // The text as shown is what gets searched; its colour codes are kept apart (`joblogs.colours`).
+    const printed = o.message ?? parsed.message;
+    const colours = splitColours(printed);
     out.bytes(K.message);
-    out.string(message);
+    out.string(colours?.shown ?? printed);
     if (parsed.level !== undefined || parsed.logger !== undefined) {
       out.bytes(K.log);
       if (parsed.level !== undefined) {
@@ -307,11 +310,9 @@ export class EcsDocumentWriter {
       out.bytes(K.jsonTerms);
       out.bytes(terms.view());
     }
-    // Searched in place of `message` where colour codes would glue to words; never in `_source` (mappings.ts).
-    const shown = withoutColours(message);
-    if (shown !== message) {
-      out.bytes(K.plain);
-      out.string(shown);
+    if (colours !== undefined) {
+      out.bytes(K.colours);
+      out.ascii(`"${colours.codes}"`);
     }
     out.byte(CLOSE);
     if (parsed.fields) {
@@ -359,7 +360,7 @@ const K = {
   originalTimestamp: encoded(',"original_timestamp":'),
   json: encoded(',"json":'),
   jsonTerms: encoded(',"json_kv":'),
-  plain: encoded(',"plain":'),
+  colours: encoded(',"colours":'),
 };
 const ID_END = encoded('"}');
 

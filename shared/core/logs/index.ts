@@ -8,8 +8,9 @@ export { barStatesOf, MAX_REDRAW_STATES, RedrawReader } from './redraws.js';
 export type { BarStates } from './redraws.js';
 export { anyBefore, chunksIndex, lineKey, linesIndex, linesSearch, orderOf, scopeFilters, searchBody, sortFor, toApiLine } from './query.js';
 export type { ApiLine, Frontier, Hit, LineScope, LinesSearch } from './query.js';
-export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClause } from './search-terms.js';
+export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClauses } from './search-terms.js';
 export type { SearchTerms } from './search-terms.js';
+export { printedText } from './printed-text.js';
 export {
   chunkRecordsAggregation,
   firstMissingSeq,

@@ -1,7 +1,8 @@
 import { encodeCursor, type Cursor, type LineOrder, type SortKey } from './cursor.js';
 import type { LineFilters, LinesAnchor } from './params.js';
 import { isSeenCursor, unseenFilter } from './tail.js';
-import { HIGHLIGHT_POST, HIGHLIGHT_PRE, searchClause, type SearchTerms } from './search-terms.js';
+import { HIGHLIGHT_POST, HIGHLIGHT_PRE, searchClauses, type SearchTerms } from './search-terms.js';
+import { printedText } from './printed-text.js';
 
 /** The data streams of a stage's lines, and of its chunk records. */
 export const linesIndex = (stage: string) => `logs-mlplatform.*-${stage}`;
@@ -51,6 +52,7 @@ const LINE_FIELDS = [
   'joblogs.end',
   'joblogs.captured',
   'joblogs.span',
+  'joblogs.colours',
   'joblogs.last_line',
   'joblogs.lines',
   'joblogs.redraws',
@@ -128,7 +130,7 @@ export function searchBody(scope: LineScope, terms: SearchTerms, o: { order: Lin
   const body: Record<string, unknown> = {
     size: o.size,
     track_total_hits: 10_000,
-    query: { bool: { filter: scopeFilters(scope), must: searchClause(terms) } },
+    query: { bool: { filter: scopeFilters(scope), must: searchClauses(terms) } },
     sort: sortFor(o.order),
     _source: LINE_FIELDS,
     highlight: { fields: { message: { number_of_fragments: 0, pre_tags: [HIGHLIGHT_PRE], post_tags: [HIGHLIGHT_POST] } }, max_analyzed_offset: 1_000_000 },
@@ -196,7 +198,7 @@ export function toApiLine(hit: Hit, order: LineOrder): ApiLine {
     captured: isoOfEpochMs(Number(j['captured'] ?? 0)),
     stream: String(j['stream'] ?? 'stdout'),
     level: typeof s['log']?.['level'] === 'string' ? s['log']['level'] : null,
-    text: String(s['message'] ?? ''),
+    text: printedText(s),
     end: typeof j['end'] === 'string' ? j['end'] : '\n',
     tags: Array.isArray(s['tags']) ? s['tags'] : [],
   };

@@ -4,6 +4,7 @@ import { parseChunkKey } from '../contract/chunk-key.js';
 import { documentIdPrefix } from '../ingest/chunk-context.js';
 import type { RawLine } from '../ingest/line-splitter.js';
 import type { Hit } from './query.js';
+import { printedText } from './printed-text.js';
 
 /** At most this many states are returned, the latest ones (a bar of an hour redraws tens of thousands of times). */
 export const MAX_REDRAW_STATES = 1000;
@@ -48,7 +49,7 @@ export function barStatesOf(hit: Hit & { _id?: string }, o: { bucket: string; jo
     position: sequence % SEQUENCE_STRIDE,
     stream: String(j['stream'] ?? 'stdout'),
     span: Number(j['span'] ?? 1),
-    shown: String(s['message'] ?? ''),
+    shown: printedText(s),
   };
   if (typeof j['line'] === 'number' && typeof j['last_line'] === 'number') Object.assign(states, { firstLine: j['line'], lastLine: j['last_line'] });
   return states;

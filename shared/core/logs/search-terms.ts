@@ -1,4 +1,3 @@
-import { SHOWN_TEXT_FIELD } from '../cluster/mappings.js';
 import { InvalidParameterError } from '../errors.js';
 
 /** What a user typed into the search box: plain words (all must occur) and "quoted phrases". */
@@ -29,22 +28,12 @@ export function parseSearchTerms(q: string): SearchTerms {
   return terms;
 }
 
-/**
- * The clause of an ES bool query that every match must satisfy: every word and phrase in the
- * text as shown. That is `message` for most lines; a coloured line's is `joblogs.plain`, where
- * `INFO` inside `\x1b[32mINFO\x1b[0m` is a word of its own (in `message` it is `32mINFO`).
- */
-export function searchClause(terms: SearchTerms): object {
-  const clauses = (field: string): object[] => [
-    ...(terms.words.length > 0 ? [{ match: { [field]: { query: terms.words.join(' '), operator: 'and' } } }] : []),
-    ...terms.phrases.map((phrase) => ({ match_phrase: { [field]: phrase } })),
+/** The clauses of an ES bool query that every match must satisfy. */
+export function searchClauses(terms: SearchTerms): object[] {
+  return [
+    ...(terms.words.length > 0 ? [{ match: { message: { query: terms.words.join(' '), operator: 'and' } } }] : []),
+    ...terms.phrases.map((phrase) => ({ match_phrase: { message: phrase } })),
   ];
-  return {
-    bool: {
-      should: [{ bool: { must: clauses(SHOWN_TEXT_FIELD) } }, { bool: { must: clauses('message'), must_not: [{ exists: { field: SHOWN_TEXT_FIELD } }] } }],
-      minimum_should_match: 1,
-    },
-  };
 }
 
 /** Marks around highlighted text in Elasticsearch's answer: private-use characters no log line is expected to hold. */

@@ -124,15 +124,6 @@ describe('ecsMappings: the document shape on disk (docs/search-storage.md)', () 
     expect(lean.error.properties.stack_trace).toEqual({ type: 'text', index: false });
     expect(before.message).toEqual({ type: 'text' });
   });
-
-  it("searches a coloured line's text as shown like its message, and keeps it out of a stored _source (synthetic source cannot be filtered)", () => {
-    for (const m of [lean, synthetic]) expect(m.joblogs.properties.plain).toEqual({ type: 'text', norms: false });
-    // Not match_only_text, which checks phrases against the _source this field is not in.
-    expect(ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)).properties.joblogs.properties.plain).toEqual({ type: 'text', norms: false });
-    expect(ecsMappings(mappingPlan('es-9', ES_TEST_ZIP))._source).toEqual({ excludes: ['joblogs.plain'] });
-    expect(ecsMappings(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP))._source).toEqual({ excludes: ['joblogs.plain'] });
-    expect(ecsMappings(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC))).not.toHaveProperty('_source');
-  });
 });
 
 describe('templateRequests', () => {

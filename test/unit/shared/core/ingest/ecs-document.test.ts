@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkKey, MAX_CHUNK_SEQ, SEQUENCE_STRIDE } from '../../../../../shared/core/contract/index.js';
 import { describeChunk, documentId, LineSplitter, toEcsDocument, type ChunkContext, type RawLine } from '../../../../../shared/core/ingest/index.js';
+import { printedText } from '../../../../../shared/core/logs/index.js';
 
 const BUCKET = 'joblogs-logs-prod';
 const CHUNK_START = '2026-11-25T10:00:00.000Z';
@@ -234,15 +235,19 @@ describe('toEcsDocument', () => {
     expect(Object.keys(d.json ?? {})).toHaveLength(1200);
   });
 
-  it("writes a coloured line's text as shown into joblogs.plain, and nothing for a line without colour codes", () => {
-    const coloured = doc('\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m');
-    expect(coloured.message).toBe('\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m');
-    expect(coloured.joblogs.plain).toBe('INFO step 3 loss=0.25');
+  it('writes a coloured line as shown, searched so, with its colour codes apart: nothing of what was printed is lost', () => {
+    const printed = '\x1b[32mINFO\x1b[0m step 3 loss=\x1b[1m0.25\x1b[0m';
+    const coloured = doc(printed);
+    expect(coloured.message).toBe('INFO step 3 loss=0.25');
+    expect(coloured.joblogs.colours).toBe('0@32,4@0,17@1,21@0');
+    expect(printedText(coloured)).toBe(printed);
     expect(coloured.log).toEqual({ level: 'info' });
-    expect(doc('INFO step 3').joblogs).not.toHaveProperty('plain');
+    expect(doc('INFO step 3').joblogs).not.toHaveProperty('colours');
     // Other escapes are not colours: the download file shows them as text, so does the index.
-    expect(doc('\x1b]0;title\x07 step 3').joblogs).not.toHaveProperty('plain');
-    expect(doc('{"msg":"\\u001b[33mslow\\u001b[0m batch"}').joblogs.plain).toBe('slow batch');
+    expect(doc('\x1b]0;title\x07 step 3')).toMatchObject({ message: '\x1b]0;title\x07 step 3' });
+    expect(doc('\x1b]0;title\x07 step 3').joblogs).not.toHaveProperty('colours');
+    const json = doc('{"msg":"\\u001b[33mslow\\u001b[0m batch"}');
+    expect([json.message, printedText(json)]).toEqual(['slow batch', '\x1b[33mslow\x1b[0m batch']);
   });
 
   it('uses stderr for every line of a stderr chunk', () => {

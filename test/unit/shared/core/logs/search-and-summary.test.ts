@@ -11,7 +11,7 @@ import {
   searchBody,
   searchableFrontier,
   searchableLinesAggregation,
-  searchClause,
+  searchClauses,
   sourceProgress,
   type SourceProgress,
 } from '../../../../../shared/core/logs/index.js';
@@ -35,14 +35,11 @@ describe("sorts of a job's lines", () => {
 });
 
 describe('search terms', () => {
-  it("become match (every word) and match_phrase clauses on the text as shown: a coloured line's joblogs.plain, else its message", () => {
-    const clauses = (field: string) => [{ match: { [field]: { query: 'CUDA rank*', operator: 'and' } } }, { match_phrase: { [field]: 'out of memory' } }];
-    expect(searchClause({ words: ['CUDA', 'rank*'], phrases: ['out of memory'] })).toEqual({
-      bool: {
-        should: [{ bool: { must: clauses('joblogs.plain') } }, { bool: { must: clauses('message'), must_not: [{ exists: { field: 'joblogs.plain' } }] } }],
-        minimum_should_match: 1,
-      },
-    });
+  it('become match (every word) and match_phrase clauses on the message', () => {
+    expect(searchClauses({ words: ['CUDA', 'rank*'], phrases: ['out of memory'] })).toEqual([
+      { match: { message: { query: 'CUDA rank*', operator: 'and' } } },
+      { match_phrase: { message: 'out of memory' } },
+    ]);
   });
 
   it('give highlight offsets in UTF-16 units of the text, overlapping marks merged', () => {
