@@ -32,21 +32,36 @@ export interface ColourSplit {
  * splitColours('\x1b[32mINFO\x1b[0m step 3') // → { shown: 'INFO step 3', codes: '0@32,4@0' }
  */
 export function splitColours(printed: string): ColourSplit | undefined {
-  if (!printed.includes('\x1b')) return undefined;
-  const pieces: string[] = [];
-  const codes: string[] = [];
+  // A loop over the ESCs, not a global regular expression: most lines of a coloured log take this path.
+  let esc = printed.indexOf('\x1b');
+  if (esc < 0) return undefined;
+  let shown = '';
+  let codes = '';
   let from = 0;
-  let shownLength = 0;
-  for (const m of printed.matchAll(SGR)) {
-    const piece = printed.slice(from, m.index);
-    pieces.push(piece);
-    shownLength += piece.length;
-    codes.push(`${shownLength}@${m[0].slice(2, -1)}`);
-    from = m.index + m[0].length;
+  while (esc >= 0) {
+    const end = sgrEnd(printed, esc);
+    if (end < 0) {
+      esc = printed.indexOf('\x1b', esc + 1);
+      continue;
+    }
+    shown += printed.slice(from, esc);
+    codes += `${codes === '' ? '' : ','}${shown.length}@${printed.slice(esc + 2, end - 1)}`;
+    from = end;
+    esc = printed.indexOf('\x1b', end);
   }
-  if (codes.length === 0) return undefined;
-  pieces.push(printed.slice(from));
-  return { shown: pieces.join(''), codes: codes.join(',') };
+  if (codes === '') return undefined;
+  return { shown: shown + printed.slice(from), codes };
+}
+
+/** The end (exclusive) of the SGR sequence at `i` (`ESC [ 0-9;: m`), or -1: {@link SGR} by hand. */
+function sgrEnd(text: string, i: number): number {
+  if (text.charCodeAt(i + 1) !== 0x5b) return -1;
+  for (let j = i + 2; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 0x6d) return j + 1;
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x3b || c === 0x3a)) return -1;
+  }
+  return -1;
 }
 
 /**
