@@ -6,7 +6,7 @@
  */
 
 /** Every SGR sequence: `ESC [`, digits, `;` or `:` (truecolour sub-parameters), `m`. */
-export const SGR = /\x1b\[[0-9;:]*m/g;
+const SGR = /\x1b\[[0-9;:]*m/g;
 
 /**
  * The text as it is shown: with its colour codes left out; `text` itself when it holds no ESC.
@@ -95,21 +95,18 @@ export interface ShownText {
 
 /** {@link withoutColours} with the way back to the original's offsets, or undefined when the text has no colour code. */
 export function shownText(original: string): ShownText | undefined {
-  if (!original.includes('\x1b')) return undefined;
-  const pieces: string[] = [];
-  const at: number[] = [];
-  let from = 0;
-  for (const m of original.matchAll(SGR)) {
-    keep(original, from, m.index, pieces, at);
-    from = m.index + m[0].length;
+  const split = splitColours(original);
+  if (split === undefined) return undefined;
+  const at = new Int32Array(split.shown.length + 1);
+  let shift = 0;
+  let next = 0;
+  for (const code of split.codes.split(',')) {
+    const sep = code.indexOf('@');
+    const offset = Number(code.slice(0, sep));
+    for (; next < offset; next++) at[next] = next + shift;
+    // The code itself: `ESC [` + params + `m`.
+    shift += code.length - sep - 1 + 3;
   }
-  if (from === 0) return undefined;
-  keep(original, from, original.length, pieces, at);
-  at.push(original.length);
-  return { text: pieces.join(''), at: Int32Array.from(at) };
-}
-
-function keep(original: string, from: number, to: number, pieces: string[], at: number[]): void {
-  pieces.push(original.slice(from, to));
-  for (let i = from; i < to; i++) at.push(i);
+  for (; next <= split.shown.length; next++) at[next] = next + shift;
+  return { text: split.shown, at };
 }

@@ -1,4 +1,4 @@
-export { SGR, shownText, splitColours, withColours, withoutColours } from './colour-codes.js';
+export { shownText, splitColours, withColours, withoutColours } from './colour-codes.js';
 export type { ColourSplit, ShownText } from './colour-codes.js';
 export { chunkKey, decodeEventKey, isValidJobId, isValidSource, neighbourKey, parseChunkKey } from './chunk-key.js';
 export type { ChunkKey } from './chunk-key.js';

@@ -30,6 +30,10 @@ describe('colour codes', () => {
       const split = splitColours(printed)!;
       expect(split.shown).toBe(withoutColours(printed));
       expect(withColours(split.shown, split.codes)).toBe(printed);
+      const shown = shownText(printed)!;
+      // UTF-16 unit by unit: every character of the text as shown is the printed one at its offset.
+      for (let i = 0; i < shown.text.length; i++) expect(printed.charCodeAt(shown.at[i]!)).toBe(shown.text.charCodeAt(i));
+      expect(shown.at[shown.text.length]).toBe(printed.length);
     }
     expect(splitColours('\x1b[32mINFO\x1b[0m step 3')).toEqual({ shown: 'INFO step 3', codes: '0@32,4@0' });
     expect(splitColours('no codes')).toBeUndefined();
