@@ -135,31 +135,35 @@ export function chunkFixture(o: { mb: number; count: number; seed: number; dir?:
 /**
  * `count` gzip chunks of the viewer's synthetic training job (viewer/dev/synthetic-jobs.ts: green
  * `INFO` step lines, coloured epoch headers and warnings, tqdm bars, tracebacks) up to `mb` MiB,
- * cut at line boundaries, cached under a hash of their content: a log whose lines mostly carry
- * colour codes, as coloured loggers print them.
+ * cut at line boundaries, cached under a hash of their text (gzipped only when not cached yet): a
+ * log whose lines mostly carry colour codes, as coloured loggers print them.
  */
 export function colouredChunkFixture(o: { mb: number; count: number }): string {
   const perChunk = Math.ceil((o.mb * MB) / o.count);
-  const bodies: Buffer[] = [];
+  const texts: string[] = [];
+  const hash = createHash('sha256');
   let current: string[] = [];
   let size = 0;
-  for (let n = 0; bodies.length < o.count; n++) {
+  for (let n = 0; texts.length < o.count; n++) {
     const line = trainingLine(n, Number.MAX_SAFE_INTEGER);
     const printed = `${line.text}${line.end}`;
     current.push(printed);
     size += Buffer.byteLength(printed);
     if (size >= perChunk && line.end === '\n') {
-      bodies.push(gzipSync(current.join(''), { level: 6 }));
+      texts.push(current.join(''));
+      hash.update(texts.at(-1)!);
       current = [];
       size = 0;
     }
   }
-  const hash = createHash('sha256');
-  for (const body of bodies) hash.update(body);
   const dir = path.join(BENCH_DIR, `coloured-${o.mb}mb-${o.count}chunks-${hash.digest('hex').slice(0, 10)}`);
   if (existsSync(chunkFile(dir, o.count - 1))) return dir;
-  mkdirSync(dir, { recursive: true });
-  bodies.forEach((body, seq) => writeFileSync(chunkFile(dir, seq), body));
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  texts.forEach((text, seq) => writeFileSync(chunkFile(staging, seq), gzipSync(text, { level: 6 })));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
   return dir;
 }
 
