@@ -13,7 +13,16 @@ export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
  * One ESM file for Node 24 from `entry`, as every Node bundle of ours is built (the CLI, the
  * benchmarks' children). The AWS SDK has CommonJS dependencies that call require(): the bundle
  * gets one. `shebang` makes it directly executable.
+ *
+ * Whitespace and comments are left out ({@link COMPACT}): V8 keeps a module's whole source text
+ * in memory, and one non-ASCII character in any comment (a dependency's "…" or "—") makes it store
+ * all of it as UTF-16, twice the bytes (docs/shipper-footprint.md). Names are kept (error names
+ * come from class names); a linked source map (`<outfile>.map`) maps stack traces back under
+ * `node --enable-source-maps`.
  */
+/** Source text without whitespace and comments, and so ASCII only: what V8 stores in one byte per character. */
+const COMPACT = { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' } as const satisfies BuildOptions;
+
 export async function bundleForNode(entry: string, outfile: string, o: { shebang?: boolean; define?: BuildOptions['define'] } = {}): Promise<string> {
   const require = "import { createRequire as __joblogsCreateRequire } from 'node:module';\nconst require = __joblogsCreateRequire(import.meta.url);";
   await build({
@@ -25,6 +34,8 @@ export async function bundleForNode(entry: string, outfile: string, o: { shebang
     format: 'esm',
     target: 'node24',
     logLevel: 'warning',
+    ...COMPACT,
+    sourcemap: 'linked',
     banner: { js: `${o.shebang ? '#!/usr/bin/env node\n' : ''}${require}` },
   });
   return outfile;
@@ -41,6 +52,7 @@ export async function buildCli(outfile: string = CLI_BUNDLE): Promise<string> {
     format: 'cjs',
     target: 'node24',
     logLevel: 'warning',
+    ...COMPACT,
   });
   return bundleForNode(path.join(ROOT, 'cli', 'entry.ts'), outfile, {
     shebang: true,
