@@ -77,10 +77,11 @@ export function printerCommand(args: string[]): string[] {
   return [process.execPath, PRINTER, ...args];
 }
 
-/** The least a shipper must do: pass the job's output through to stdout and gzip it at the shipper's level (the result is dropped). */
-const GZIP_CONSUMER = `
+/** The least a shipper must do: pass the job's output through to stdout and gzip it at `level` (the result is dropped). */
+function gzipConsumer(level: number): string {
+  return `
 const zlib = require('node:zlib');
-const gz = zlib.createGzip({ level: ${GZIP_LEVEL} });
+const gz = zlib.createGzip({ level: ${level} });
 let out = 0;
 gz.on('data', (d) => (out += d.length));
 process.stdin.on('data', (d) => {
@@ -90,15 +91,22 @@ process.stdin.on('data', (d) => {
 process.stdin.on('end', () => gz.end());
 gz.on('end', () => process.stderr.write('gzip bytes ' + out + '\\n'));
 `;
+}
 
 /**
- * `node log-printer.ts <printerArgs> | node -e <GZIP_CONSUMER>`, the consumer's stdout to
- * `stdoutFd`; resolves when both have exited, with the consumer's stderr.
+ * `node log-printer.ts <printerArgs> | node -e <gzip consumer>`, gzip at `level` (default: the
+ * shipper's), the consumer's stdout to `stdoutFd`; resolves when both have exited, with the
+ * consumer's stderr.
  */
-export async function gzipPipeline(printerArgs: string[], stdoutFd: number, files: { usageFile: string; printerReport: string }): Promise<Exited> {
+export async function gzipPipeline(
+  printerArgs: string[],
+  stdoutFd: number,
+  files: { usageFile: string; printerReport: string },
+  level: number = GZIP_LEVEL,
+): Promise<Exited> {
   const [node, ...args] = printerCommand(printerArgs);
   const printer = spawn(node!, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_PRINTER_REPORT: files.printerReport } });
-  const consumer = spawn(process.execPath, ['--import', USAGE_PROBE, '-e', GZIP_CONSUMER], {
+  const consumer = spawn(process.execPath, ['--import', USAGE_PROBE, '-e', gzipConsumer(level)], {
     stdio: [printer.stdout!, stdoutFd, 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: files.usageFile },
   });

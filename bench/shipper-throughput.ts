@@ -5,6 +5,8 @@
  * - `gzip`    `node log-printer.ts dump <fixture> | node -e <copy stdin to stdout, and through
  *             zlib.createGzip({ level }) into nothing>`: a second process reading the job's pipe,
  *             passing it through and compressing it, which is the least any shipper has to do.
+ * - `gzip-6`  the same at zlib's default level 6 (what `gzip` does by default, and the shipper's
+ *             level until it became 1): `vs gzip-6` is joblogs's MiB/s over its MiB/s in the same round.
  * - `joblogs` `node joblogs.mjs run --job-id … --bucket … -- node log-printer.ts dump <fixture>`,
  *             uploading to S3 on the local stack's moto; the clock stops when joblogs exits, i.e.
  *             after the final chunk is uploaded (`--close-timeout` is raised so nothing stays spooled).
@@ -23,7 +25,7 @@
  * - `joblogs-ref` (with `--ref-bundle <file>`): another build of the CLI, e.g. the main branch's
  *             (`tsx cli/build.ts` there, or `buildCli(file)`), for a before/after in one run.
  *
- *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,joblogs,joblogs-worker] [--ref-bundle file]
+ *   tsx bench/shipper-throughput.ts [--rounds 3] [--mb 200] [--variants gzip,gzip-6,joblogs,joblogs-worker] [--ref-bundle file]
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -55,12 +57,15 @@ const AIM_RSS_MB = 90;
 const BUCKET = 'joblogs-bench-shipper';
 
 /** `joblogs-worker` / `joblogs-inline`: the same with `--framing worker` / `inline`, for comparison. */
-const VARIANTS = ['gzip', 'joblogs', 'joblogs-worker', 'joblogs-inline', 'joblogs-ref'] as const;
+const VARIANTS = ['gzip', 'gzip-6', 'joblogs', 'joblogs-worker', 'joblogs-inline', 'joblogs-ref'] as const;
+/** zlib's default level: the reference `gzip-6` compresses at it. */
+const ZLIB_DEFAULT_LEVEL = 6;
 const FRAMING_ARGS: Partial<Record<Variant, string[]>> = { 'joblogs-worker': ['--framing', 'worker'], 'joblogs-inline': ['--framing', 'inline'] };
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
   variant: Variant;
+  round: number;
   /** Start of the pipeline to exit of the consumer. */
   ms: number;
   /** Start of the pipeline to exit of the printer (the job itself). */
@@ -80,20 +85,21 @@ interface Options {
   refBundle?: string;
 }
 
-async function runGzip(fixture: string, work: string): Promise<Run> {
+async function runGzip(fixture: string, work: string, round: number, variant: 'gzip' | 'gzip-6'): Promise<Run> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
   rmSync(usageFile, { force: true });
   const startedWall = Date.now();
   const started = performance.now();
   const out = stdioTo('/dev/null');
-  const done = await gzipPipeline(['dump', fixture], out.fd, { usageFile, printerReport });
+  const done = await gzipPipeline(['dump', fixture], out.fd, { usageFile, printerReport }, variant === 'gzip' ? GZIP_LEVEL : ZLIB_DEFAULT_LEVEL);
   const ms = performance.now() - started;
   out.close();
   const report = readPrinterReport(printerReport);
   const usage = readUsage(usageFile);
   return {
-    variant: 'gzip',
+    variant,
+    round,
     ms,
     printerMs: report.endedAt - startedWall,
     peakRssMb: usage.maxRssKb / 1024,
@@ -109,7 +115,7 @@ async function runJoblogs(
   stack: ProvisionedStack,
   work: string,
   round: number,
-  variant: Exclude<Variant, 'gzip'>,
+  variant: Exclude<Variant, 'gzip' | 'gzip-6'>,
 ): Promise<Run> {
   const usageFile = path.join(work, 'usage.json');
   const printerReport = path.join(work, 'printer.json');
@@ -142,6 +148,7 @@ async function runJoblogs(
     }
     return {
       variant,
+      round,
       ms,
       printerMs: readPrinterReport(printerReport).endedAt - startedWall,
       peakRssMb: usage.maxRssKb / 1024,
@@ -175,7 +182,7 @@ async function rssFloors(bundle: string, stack: ProvisionedStack, work: string):
 
 async function measure(stack: ProvisionedStack, options: Options, { fixture, bundle, work }: ShipperBench): Promise<void> {
   console.log(
-    `job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in both variants`,
+    `job: node bench/log-printer.ts dump (${(fixture.bytes / MB).toFixed(0)} MiB, ${fixture.lines} lines, 64 KiB writes); gzip level ${GZIP_LEVEL} in joblogs and \`gzip\`, ${ZLIB_DEFAULT_LEVEL} in \`gzip-6\``,
   );
   console.log(
     `joblogs: ${path.relative(process.cwd(), bundle)} (built from the current sources), S3 = moto ${stack.moto.url}, bucket ${BUCKET}, shipper defaults otherwise\n`,
@@ -183,15 +190,19 @@ async function measure(stack: ProvisionedStack, options: Options, { fixture, bun
   const mbPerS = (r: Run) => fixture.bytes / MB / (r.ms / 1000);
   const floors = await rssFloors(bundle, stack, work);
   const ours = options.variants.includes('joblogs') ? 'joblogs' : options.variants.at(-1)!;
+  const gzip6ByRound = new Map<number, Run>();
   await runRounds({
     name: 'shipper-throughput',
     variants: options.variants,
     baseline: 'gzip',
     rounds: options.rounds,
-    measure: (variant, round) =>
-      variant === 'gzip'
-        ? runGzip(fixture.file, work)
-        : runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant),
+    measure: async (variant, round) => {
+      if (variant !== 'gzip' && variant !== 'gzip-6')
+        return runJoblogs(variant === 'joblogs-ref' ? options.refBundle! : bundle, fixture.file, fixture.lines, stack, work, round, variant);
+      const run = await runGzip(fixture.file, work, round, variant);
+      if (variant === 'gzip-6') gzip6ByRound.set(round, run);
+      return run;
+    },
     columns: [
       { label: 'time s', value: (r) => r.ms / 1000, digits: 2 },
       { label: 'job done s', value: (r) => r.printerMs / 1000, digits: 2 },
@@ -201,6 +212,12 @@ async function measure(stack: ProvisionedStack, options: Options, { fixture, bun
       { label: 'gzip MiB', value: (r) => r.gzipBytes / MB, digits: 1 },
       { label: 'chunks', value: (r) => r.chunks, digits: 0 },
       { label: 'ratio vs gzip', value: (r, base) => mbPerS(r) / mbPerS(base), digits: 3, unit: '×' },
+      {
+        label: 'vs gzip-6',
+        value: (r) => (r.variant.startsWith('joblogs') && gzip6ByRound.has(r.round) ? mbPerS(r) / mbPerS(gzip6ByRound.get(r.round)!) : undefined),
+        digits: 3,
+        unit: '×',
+      },
     ],
     aim: [
       { variant: ours, column: 'ratio vs gzip', atLeast: AIM_RATIO },
@@ -224,7 +241,7 @@ async function main(): Promise<void> {
     },
   });
   const refBundle = values['ref-bundle'];
-  const variants = (values.variants ?? (refBundle ? 'gzip,joblogs,joblogs-ref' : 'gzip,joblogs')).split(',') as Variant[];
+  const variants = (values.variants ?? (refBundle ? 'gzip,gzip-6,joblogs,joblogs-ref' : 'gzip,gzip-6,joblogs')).split(',') as Variant[];
   if (variants.includes('joblogs-ref') && !refBundle) throw new Error('--variants joblogs-ref needs --ref-bundle <joblogs.mjs>');
   if (variants[0] !== 'gzip' || variants.some((v) => !VARIANTS.includes(v)))
     throw new Error(`--variants must start with gzip (the baseline) and name only ${VARIANTS.join(', ')}`);

@@ -51,6 +51,7 @@ export interface ShipperOptions {
   spoolMaxBytes?: number;
   /** What happens when the spool is full: drop the oldest chunks (default) or make writers wait. */
   overflow?: OverflowPolicy;
+  /** zlib level of the chunks, 0–9 (default 1: the fastest; docs/shipper-footprint.md). */
   gzipLevel?: number;
   /**
    * Where lines are framed and gzipped: `inline` (default) on the caller's thread (gzip on the

@@ -59,9 +59,10 @@ export async function framedCpuFixture(mb: number, seed = 42): Promise<string> {
   return file;
 }
 
-/** What the current framing writes, in 10 hex digits: the hash of the chunks of frames it makes of a 512 KiB sample of the synthetic log. */
+/** What the current framing writes, in 10 hex digits: the hash of the shipper's gzip level and of the chunks of frames it makes of a 512 KiB sample of the synthetic log. */
 export async function framingTag(framing: Partial<FramingSettings> = {}): Promise<string> {
-  const hash = createHash('sha256');
+  // The level too: it changes the chunks' bytes (what the indexer gunzips), not their frames.
+  const hash = createHash('sha256').update(`gzip level ${ShipperDefaults.gzipLevel}\n`);
   async function* sample() {
     for (const piece of syntheticLog({ seed: 7, totalBytes: 512 * 1024, pieceBytes: 64 * 1024 })) yield Buffer.from(piece);
   }

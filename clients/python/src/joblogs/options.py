@@ -69,7 +69,9 @@ class ShipperOptions:
     max_buffered_bytes: int = 8 * 1024 * 1024
     spool_max_bytes: int = 512 * 1024 * 1024
     overflow: OverflowPolicy = "drop-oldest"
-    gzip_level: int = 6
+    gzip_level: int = 1
+    """zlib's fastest level, as the Node shipper: chunks ~23 % larger than at 6, ~25 % less of the
+    job's CPU spent compressing them (docs/shipper-footprint.md, "Compression level")."""
     close_timeout_ms: int = 15_000
     retry_base_ms: int = 200
     retry_max_ms: int = 5_000
