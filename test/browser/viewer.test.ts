@@ -219,6 +219,19 @@ describe('a finished 1 000 000-line job', () => {
     await viewer.screenshot('filter-errors');
   });
 
+  it('filters to the lines without a level: the epoch headers and bars, none of the logged steps', async () => {
+    const viewer = await open(million);
+    await viewer.waitForRow((r) => r.number === '1');
+    await viewer.viewer.getByRole('combobox', { name: 'Level' }).selectOption({ label: 'No level' });
+    // Line 1001 is the second epoch's header: the INFO step lines of epoch 1 before it are gone.
+    await viewer.waitForRow((r) => r.number === '1001');
+    const rows = (await viewer.screenRows()).filter((r) => !r.classes.includes('footer'));
+    expect(rows[0]!.text).toContain('== epoch 1 · shard 0 ==');
+    expect(rows.some((r) => r.text.includes('epoch 1: 100%'))).toBe(true);
+    for (const row of rows) expect([row.level, row.text.includes('INFO')]).toEqual(['none', false]);
+    await viewer.screenshot('filter-no-level');
+  });
+
   it('filters by a level a coloured logger printed inside colour codes', async () => {
     const viewer = await open(million);
     await viewer.waitForRow((r) => r.number === '1');

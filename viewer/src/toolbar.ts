@@ -43,6 +43,8 @@ const LEVEL_CHOICES: Array<[string, string]> = [
   [WARNINGS, 'Warnings'],
   ['info,notice', 'Info'],
   ['debug,trace', 'Debug'],
+  // Lines the indexer found no level in: what the job's own code printed, without its loggers.
+  ['none', 'No level'],
 ];
 
 export function createToolbar(intents: ToolbarIntents): Toolbar {
