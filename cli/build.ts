@@ -9,6 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
 
+/** Source text without whitespace and comments, and so ASCII only: what V8 stores in one byte per character. */
+const COMPACT = { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' } as const satisfies BuildOptions;
+
 /**
  * One ESM file for Node 24 from `entry`, as every Node bundle of ours is built (the CLI, the
  * benchmarks' children). The AWS SDK has CommonJS dependencies that call require(): the bundle
@@ -20,9 +23,6 @@ export const CLI_BUNDLE = path.join(ROOT, 'dist', 'joblogs.mjs');
  * come from class names); a linked source map (`<outfile>.map`) maps stack traces back under
  * `node --enable-source-maps`.
  */
-/** Source text without whitespace and comments, and so ASCII only: what V8 stores in one byte per character. */
-const COMPACT = { minifyWhitespace: true, legalComments: 'none', charset: 'ascii' } as const satisfies BuildOptions;
-
 export async function bundleForNode(entry: string, outfile: string, o: { shebang?: boolean; define?: BuildOptions['define'] } = {}): Promise<string> {
   const require = "import { createRequire as __joblogsCreateRequire } from 'node:module';\nconst require = __joblogsCreateRequire(import.meta.url);";
   await build({
