@@ -1,4 +1,5 @@
 import {
+  errorPosition,
   jobOverview,
   levelsAggregation,
   termCounts,
@@ -37,14 +38,11 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
       track_total_hits: 10_000,
       query: { bool: { filter: [...scopeFilters(scope), { terms: { 'log.level': ['error', 'fatal', 'critical'] } }] } },
       sort: sortFor('merged'),
-      _source: ['@timestamp', 'joblogs.source', 'joblogs.line', 'joblogs.captured', 'event.sequence'],
+      _source: ['@timestamp', 'joblogs.source', 'joblogs.line', 'joblogs.captured', 'joblogs.stream', 'log.level', 'event.sequence'],
     }),
   ]);
   await watching;
-  const positions = errors.hits.map((hit) => {
-    const { cursor, source, line, seq, time } = toApiLine(hit, 'merged');
-    return { cursor, source, line, seq, time };
-  });
+  const positions = errors.hits.map((hit) => errorPosition(toApiLine(hit, 'merged')));
   return jobOverview({
     registration,
     job,

@@ -14,6 +14,7 @@ const TRACEBACK_ROWS = [
   '    loss = model(batch).loss',
   '  File "model.py", line 88, in forward',
   '    h = self.attn(x)',
+  'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB',
 ];
 
 let backend: LogsBackend;
@@ -476,8 +477,33 @@ describe('a job of several sources', () => {
     expect(row.classes).toContain('selected');
     expect(await one.viewer.getByRole('combobox', { name: 'Source' }).inputValue()).toBe('rank-2');
     const rows = await one.screenRows();
-    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
-    expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3006).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
+    expect(rows.find((r) => r.number === '3007')?.text).toContain('INFO');
+  });
+
+  it('jumps to an error under the filters: the stream filter stays, a chosen source without errors gives way', async () => {
+    const jobId = await backend.multiSourceJob();
+    const viewer = await open(jobId);
+    await viewer.waitForRow((r) => r.number === '1');
+    const stream = viewer.viewer.getByRole('combobox', { name: 'Stream' });
+    const source = viewer.viewer.getByRole('combobox', { name: 'Source' });
+    await stream.selectOption('stderr');
+    const shownStdout = async (): Promise<boolean> => (await viewer.screenRows()).some((r) => r.text.startsWith('INFO'));
+    await expect.poll(async () => (await viewer.screenRows()).length > 0 && !(await shownStdout())).toBe(true);
+    await viewer.button('Jump to the first error').click();
+    // Every source's lines, stderr only, opened at rank-2's traceback (in the merged view, by its capture time).
+    const merged = await viewer.waitForRow((r) => r.text === 'Traceback (most recent call last):' && r.classes.includes('selected'));
+    expect(merged.number).toBe('3001');
+    expect([await source.inputValue(), await stream.inputValue()]).toEqual(['', 'stderr']);
+    expect(await shownStdout()).toBe(false);
+
+    // rank-0 printed no error: the jump reads rank-2 instead, still stderr only.
+    await source.selectOption('rank-0');
+    await expect.poll(() => viewer.viewer.locator('.row .src').count()).toBe(0); // one source's view: no source column
+    await viewer.button('Jump to the first error').click();
+    const own = await viewer.waitForRow((r) => r.number === '3001' && r.classes.includes('selected'));
+    expect(own.text).toBe('Traceback (most recent call last):');
+    expect([await source.inputValue(), await stream.inputValue()]).toEqual(['rank-2', 'stderr']);
   });
 
   it('downloads the whole file through the signer, and links to Kibana', async () => {
@@ -528,12 +554,12 @@ describe('grouped events and collapsed bars from the API', () => {
     jobId = await backend.multiSourceJob();
   });
 
-  it('shows an event the API grouped (span 5) as five numbered rows', async () => {
+  it('shows an event the API grouped (span 6) as six numbered rows', async () => {
     const viewer = await openOn(backend, jobId, { hash: '#rank-2:L3001' });
     await viewer.waitForRow((r) => r.number === '3001');
     const rows = await viewer.screenRows();
-    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3005).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
-    expect(rows.find((r) => r.number === '3006')?.text).toContain('INFO');
+    expect(rows.filter((r) => Number(r.number) >= 3001 && Number(r.number) <= 3006).map((r) => r.text)).toEqual(TRACEBACK_ROWS);
+    expect(rows.find((r) => r.number === '3007')?.text).toContain('INFO');
     await viewer.screenshot('grouped-event');
   });
 

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunksIndex } from '../../shared/core/logs/index.js';
+import { chunksIndex, type ErrorPosition } from '../../shared/core/logs/index.js';
 import {
   discardSink,
   esRequest,
@@ -308,12 +308,13 @@ describe('logs API: search and summary', () => {
       body.streams.stderr === errorLines.length &&
       body.errors.total === errorLines.length &&
       JSON.stringify(body.errors.positions.map((p: { line: number }) => p.line)) === JSON.stringify(errorLines) &&
+      body.errors.positions.every((p: ErrorPosition) => p.stream === 'stderr' && p.level === 'error' && Date.parse(p.captured ?? '') > 0) &&
       typeof body.errors.first.time === 'string';
     record(
       'summary',
       `GET /jobs/<2-source job, exit 1, ${errorLines.length} error lines>`,
-      'complete, exit 1, both sources with their counts, levels, streams, error positions',
-      `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: { line: number }) => p.line).join(',')}`,
+      'complete, exit 1, both sources with their counts, levels, streams, error positions (each with its stream, level and capture time)',
+      `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: ErrorPosition) => p.line).join(',')} (${[...new Set(body.errors.positions.map((p: ErrorPosition) => `${p.stream} ${p.level}${p.captured ? ' captured' : ''}`))].join('; ')})`,
       ok,
     );
   });

@@ -39,7 +39,7 @@ export interface LogsBackend {
   viewerUrl(jobId: string, options?: { hash?: string; theme?: 'light' | 'dark' }): string;
   /** The finished 1 000 000-line training job (viewer/dev/synthetic-jobs.ts: trainingLine; exit code 1). */
   millionLineJob(): Promise<string>;
-  /** A finished job of four ranks (rank-2 fails with a traceback at its lines 3001–3005). */
+  /** A finished job of four ranks (rank-2 fails with a traceback at its lines 3001–3006). */
   multiSourceJob(): Promise<string>;
   /** A new running job with 50 lines printed (and readable). */
   runningJob(): Promise<RunningJob>;

@@ -235,8 +235,8 @@ function cursorParam(job: StoredJob, filter: ViewFilter, value: string): number 
 
 function summary(job: StoredJob): object {
   const cursorOf = (p: number): object => {
-    const l = job.at(p);
-    return { cursor: encodeCursor(job.jobId, ';;', p), source: l.source, line: l.line };
+    const { cursor, source, line, seq, time, captured, stream, level } = lineBody(job.at(p), encodeCursor(job.jobId, ';;', p)) as Record<string, unknown>;
+    return { cursor, source, line, seq, time, captured, stream, level };
   };
   const sources = [...job.sources.values()].map((s) => ({ source: s.name, status: s.final ? 'final' : 'running', lines: s.nextLine, exitCode: s.exitCode }));
   const errors = job.errorPositions;

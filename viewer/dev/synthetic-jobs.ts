@@ -103,14 +103,14 @@ export const RANKS = ['rank-0', 'rank-1', 'rank-2', 'rank-3'] as const;
 /**
  * Line `i` of rank `rank` of the 4-rank job as a real pipeline stores it: the ranks print
  * interleaved by capture time; each rank's data-loader bar is redrawn with `\r` (lines 10–19);
- * rank-2 prints a traceback at lines 3000–3004 and exits with 1.
+ * rank-2 prints a traceback (ending in its exception: an error) at lines 3000–3005 and exits with 1.
  */
 export function multiSourceLine(rank: number, i: number): SyntheticLine {
   const time = START + i * 40 + rank * 7;
   if (i >= 10 && i < 20)
     return { text: barState(1, (i - 9) * 10, 100).replace('epoch 1', `loader r${rank}`), stream: 'stderr', end: i === 19 ? '\n' : '\r', time };
-  if (rank === 2 && i >= 3000 && i < 3005) return { text: TRACEBACK[i - 3000]!, stream: 'stderr', end: '\n', time };
-  return { ...stepLine((i - (rank === 2 && i >= 3005 ? 4 : 0)) * 4 + rank), end: '\n', time };
+  if (rank === 2 && i >= 3000 && i < 3000 + TRACEBACK.length) return { text: TRACEBACK[i - 3000]!, stream: 'stderr', end: '\n', time };
+  return { ...stepLine((i - (rank === 2 && i >= 3000 + TRACEBACK.length ? TRACEBACK.length - 1 : 0)) * 4 + rank), end: '\n', time };
 }
 
 /** Stores a generated line; an empty one only takes its number (the API does not return it). */
@@ -144,7 +144,7 @@ export function createMultiSourceJob(store_: JobStore, jobId: string, linesPerRa
         const states = Array.from({ length: 9 }, (_, i) => barState(1, (i + 1) * 10, 100).replace('epoch 1', `loader r${r}`));
         job.print({ source, time, text: barState(1, 100, 100).replace('epoch 1', `loader r${r}`), stream: 'stderr', redraws: states });
       } else if (n === 3000 && source === 'rank-2') {
-        job.print({ source, time, text: TRACEBACK.slice(0, 5).join('\n'), stream: 'stderr', level: 'error', span: 5 });
+        job.print({ source, time, text: TRACEBACK.join('\n'), stream: 'stderr', level: 'error', span: TRACEBACK.length });
       } else {
         job.print({ source, time, ...stepLine(n * 4 + r) });
       }

@@ -5,6 +5,7 @@
  */
 import { LogsApi, type TokenSource } from './api.js';
 import { ApiError, describeError } from './errors.js';
+import { errorJump } from './error-jumps.js';
 import { PAGE, type Target } from './loader.js';
 import { formatPermalink, parsePermalink, type Permalink } from './permalink.js';
 import type { Row } from './rows.js';
@@ -13,7 +14,7 @@ import { downloadLog, fillKibanaLink } from './links.js';
 import { Shell } from './shell.js';
 import { Tail } from './tail.js';
 import { createToolbar, setSources, type Toolbar, type ToggleName } from './toolbar.js';
-import type { Filters, JobSummary, LinePosition, LinesPage } from './types.js';
+import type { Filters, JobSummary, LinesPage } from './types.js';
 import { LogView } from './view.js';
 import { Viewport } from './viewport.js';
 import type { RowContext } from './row-dom.js';
@@ -284,24 +285,22 @@ export class JoblogsViewer extends HTMLElement {
     return index >= 0 ? this.view!.rows[index] : undefined;
   }
 
+  /** The `index`th error under the filters (error-jumps.ts): the filters that would hide it go, the others stay. */
   private async jumpToError(index: number): Promise<void> {
-    const errors = this.summary?.errors;
-    if (!errors || errors.positions.length === 0) return;
-    this.errorIndex = index >= errors.positions.length ? 0 : index;
-    const position = errors.positions[this.errorIndex]!;
-    const row = await this.goTo(this.errorTarget(position));
+    const summary = this.summary;
+    const jump = summary && errorJump(summary, this.filters, index);
+    if (!summary || !jump) return;
+    this.errorIndex = jump.index;
+    const changed = (['source', 'stream', 'level'] as const).filter((name) => jump.filters[name].join(',') !== this.filters[name].join(','));
+    for (const name of changed) this.setFilterValue(name, jump.filters[name]);
+    // A search's matches belong to the filters it ran under.
+    if (changed.length > 0) this.forgetSearch();
+    const row = await this.goTo(jump.target);
     this.select(row);
-    this.announce(
-      `Error ${this.errorIndex + 1} of ${errors.total}${errors.total > errors.positions.length ? ` (the first ${errors.positions.length} can be stepped through)` : ''}`,
-    );
-  }
-
-  /** The summary's error cursors belong to the unfiltered view: use the line number where it is exact, else drop the filters. */
-  private errorTarget(position: LinePosition): Target {
-    const single = this.summary!.sources.length === 1 || (this.filters.source.length === 1 && this.filters.source[0] === position.source);
-    if (position.line !== null && single) return { kind: 'line', source: position.source, line: position.line };
-    if (this.filters.source.length || this.filters.stream.length || this.filters.level.length) this.resetFilters();
-    return { kind: 'cursor', cursor: position.cursor };
+    const { total, positions } = summary.errors;
+    const of = jump.ofSource !== null ? `${jump.count} in ${jump.ofSource}` : String(total);
+    const listed = jump.ofSource === null && total > positions.length ? ` (the first ${positions.length} can be stepped through)` : '';
+    this.announce(`Error ${jump.index + 1} of ${of}${listed}`);
   }
 
   // ---- search --------------------------------------------------------------------------------
@@ -348,9 +347,7 @@ export class JoblogsViewer extends HTMLElement {
   private async setFilter(name: keyof Filters, values: string[]): Promise<void> {
     this.setFilterValue(name, values);
     const first = this.view?.rows[this.viewport.firstVisible()?.index ?? 0];
-    this.search = null;
-    this.toolbar.searchStatus.textContent = '';
-    delete this.toolbar.search.dataset.ran;
+    this.forgetSearch();
     // Stay at the same moment of the job under the new filters (or at the live end when following).
     const target: Target = this.view?.following ? { kind: 'end' } : first?.kind === 'line' ? { kind: 'time', at: first.time } : { kind: 'start' };
     await this.view?.show(target, { rowsFromTop: 0 });
@@ -363,8 +360,11 @@ export class JoblogsViewer extends HTMLElement {
     this.refreshRows();
   }
 
-  private resetFilters(): void {
-    for (const name of ['source', 'stream', 'level'] as const) this.setFilterValue(name, []);
+  /** The current search's matches no longer apply (the filters changed): Enter runs it again. */
+  private forgetSearch(): void {
+    this.search = null;
+    this.toolbar.searchStatus.textContent = '';
+    delete this.toolbar.search.dataset.ran;
   }
 
   private toggleOption(name: ToggleName): void {

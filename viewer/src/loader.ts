@@ -19,7 +19,8 @@ export type Target =
   | { kind: 'line'; source: string | null; line: number }
   /** A line named by a cursor of this view (search match, error position). */
   | { kind: 'cursor'; cursor: string }
-  | { kind: 'time'; at: string }
+  /** Lines captured at or after `at`; with `item`, that line (source, seq) when it is among them (an error under filters). */
+  | { kind: 'time'; at: string; item?: { source: string; seq: number } }
   /** A place on the scrollbar, 0…1. */
   | { kind: 'fraction'; fraction: number };
 
@@ -56,7 +57,11 @@ export async function openWindow(target: Target, context: OpenContext): Promise<
       return openAround({ before: target.cursor }, filters, page);
     case 'time': {
       const at = await page({ at: target.at }, 1);
-      return at.lines[0] ? openAround({ before: at.lines[0].cursor }, filters, page) : openWindow({ kind: 'end' }, context);
+      if (!at.lines[0]) return openWindow({ kind: 'end' }, context);
+      const opened = await openAround({ before: at.lines[0].cursor }, filters, page);
+      const { item } = target;
+      const exact = item ? opened.window.items.findIndex((l) => l.source === item.source && l.seq === item.seq) : -1;
+      return exact === -1 ? opened : { ...opened, index: exact };
     }
     case 'fraction':
       return openWindow(fractionTarget(target.fraction, context), context);

@@ -62,10 +62,16 @@ export interface SourceSummary {
   exitCode: number | null;
 }
 
+/** An error position of the summary: a cursor of the unfiltered view, and where the line is. */
 export interface LinePosition {
   cursor: string;
   source: string;
   line: number | null;
+  seq: number;
+  /** Absent from the summary of a job archived before the API listed them. */
+  captured?: string;
+  stream?: Stream;
+  level?: string | null;
 }
 
 export interface JobSummary {

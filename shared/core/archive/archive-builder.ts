@@ -1,5 +1,5 @@
 import { lineKey, toApiLine } from '../logs/query.js';
-import type { ErrorPosition, SourceProgress } from '../logs/summary.js';
+import { errorPosition, type ErrorPosition, type SourceProgress } from '../logs/summary.js';
 import { ARCHIVE_VERSION, MAX_ERROR_POSITIONS, RECORDS_PER_MEMBER, type ArchiveIndex, type ArchiveMember, type ArchiveRecord } from './archive-file.js';
 
 /** The levels the summary lists as errors (as the logs API's error query does). */
@@ -117,8 +117,7 @@ export class ArchiveBuilder {
     if (!ERROR_LEVELS.includes(level)) return;
     this.#errors++;
     if (this.#positions.length < MAX_ERROR_POSITIONS) {
-      const { cursor, source, line: n, seq: sq, time } = toApiLine({ _source: record.s }, 'merged');
-      this.#positions.push({ cursor, source, line: n, seq: sq, time });
+      this.#positions.push(errorPosition(toApiLine({ _source: record.s }, 'merged')));
     }
   }
 }

@@ -64,7 +64,16 @@ const Progress = z.object({
   lines: count,
   lastCaptured: z.optional(z.number()),
 });
-const Position = z.object({ cursor: z.string(), source: z.string(), line: z.nullable(z.int()), seq: count, time: z.string() });
+const Position = z.object({
+  cursor: z.string(),
+  source: z.string(),
+  line: z.nullable(z.int()),
+  seq: count,
+  time: z.string(),
+  captured: z.optional(z.string()),
+  stream: z.optional(z.string()),
+  level: z.optional(z.nullable(z.string())),
+});
 /** An archive index as the assembler writes it (also the index so far of a build that continues). */
 export const ArchiveIndexSchema = z.object({
   version: z.literal(ARCHIVE_VERSION),

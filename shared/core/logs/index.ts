@@ -13,6 +13,7 @@ export type { SearchTerms } from './search-terms.js';
 export { printedText } from './printed-text.js';
 export {
   chunkRecordsAggregation,
+  errorPosition,
   firstMissingSeq,
   frontierOf,
   fullyIndexed,

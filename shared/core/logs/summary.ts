@@ -1,5 +1,5 @@
 import type { JobMarker, JobRegistration, JobSummary } from '../contract/index.js';
-import type { Frontier } from './query.js';
+import type { ApiLine, Frontier } from './query.js';
 import { recentRecordsAggregation } from './searchable.js';
 
 /** Per source, what its chunk records say: how far it is contiguous, and its lines and time so far. */
@@ -123,6 +123,20 @@ export interface ErrorPosition {
   line: number | null;
   seq: number;
   time: string;
+  /**
+   * Where the line is beside the cursor, so a client can tell whether its filters show it and open
+   * it under them (`at=` the capture time). Absent from the positions of archives written before
+   * these fields were added.
+   */
+  captured?: string;
+  stream?: string;
+  level?: string | null;
+}
+
+/** An error-level line as the summary lists it (a merged-order cursor and where the line is). */
+export function errorPosition(line: ApiLine): ErrorPosition {
+  const { cursor, source, line: n, seq, time, captured, stream, level } = line;
+  return { cursor, source, line: n, seq, time, captured, stream, level };
 }
 
 /**

@@ -120,6 +120,8 @@ describe('an archive build too big for one invocation', () => {
       'main:5982',
       'main:6979',
     ]);
+    // Each with where it is beside its cursor: the viewer opens it under filters by them.
+    for (const p of index.errors.positions) expect(p).toMatchObject({ level: 'error', stream: 'stdout', captured: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('ignores a continuation whose build was finished, or replaced by another build since', async () => {
