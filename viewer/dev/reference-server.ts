@@ -15,7 +15,7 @@ import { matchesQuery, queryTerms, termRanges } from '../src/query.js';
 import { stripEscapes } from '../src/ansi-text.js';
 
 const JOB_ID = /^(?!\.+$)[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const ANCHORS = ['after', 'before', 'from', 'at'] as const;
+const ANCHORS = ['after', 'before', 'around', 'from', 'at'] as const;
 const LINES_PARAMS = new Set([...ANCHORS, 'limit', 'source', 'stream', 'level', 'wait']);
 const SEARCH_PARAMS = new Set(['q', 'after', 'limit', 'source', 'stream', 'level']);
 
@@ -282,6 +282,14 @@ interface Page {
 }
 
 function readPage(job: StoredJob, params: URLSearchParams, filter: ViewFilter, limit: number): Page {
+  const around = params.get('around');
+  if (around !== null) {
+    // Half the page before the line, then the line itself and what follows.
+    const position = cursorParam(job, filter, around);
+    if (typeof position !== 'number') throw invalid('around needs the cursor of a line');
+    const before = scan(job, filter.compiled, position - 1, -1, Math.floor(limit / 2)).reverse();
+    return { positions: [...before, ...scan(job, filter.compiled, position, +1, limit - before.length)], start: position, ownAfter: null };
+  }
   const before = params.get('before');
   if (before !== null) {
     const position = cursorParam(job, filter, before);

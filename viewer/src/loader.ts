@@ -54,11 +54,11 @@ export async function openWindow(target: Target, context: OpenContext): Promise<
       return { window, index: window.indexOfLine(target.line, target.source) };
     }
     case 'cursor':
-      return openAround({ before: target.cursor }, filters, page);
+      return openAround(target.cursor, filters, page);
     case 'time': {
       const at = await page({ at: target.at }, 1);
       if (!at.lines[0]) return openWindow({ kind: 'end' }, context);
-      const opened = await openAround({ before: at.lines[0].cursor }, filters, page);
+      const opened = await openAround(at.lines[0].cursor, filters, page);
       const { item } = target;
       const exact = item ? opened.window.items.findIndex((l) => l.source === item.source && l.seq === item.seq) : -1;
       return exact === -1 ? opened : { ...opened, index: exact };
@@ -69,11 +69,15 @@ export async function openWindow(target: Target, context: OpenContext): Promise<
 }
 
 /**
- * Context before a line, then the page from that line on: `after=` the line before it. (The API
- * has no "page around a cursor, itself included": see docs/viewer.md.)
+ * The page around a line of this view, the line included, in one request (`around=`): half of it
+ * before the line. Where the line itself is not among them (the filters leave it out), the page
+ * cannot say how many came before it: then context before it (`before=`) and the page from it on.
  */
-async function openAround(before: { before: string }, filters: Filters, page: PageOf): Promise<Opened> {
-  const context = await page(before, CONTEXT);
+async function openAround(cursor: string, filters: Filters, page: PageOf): Promise<Opened> {
+  const around = await page({ around: cursor }, CONTEXT + PAGE);
+  const index = around.lines.findIndex((line) => line.cursor === cursor);
+  if (index !== -1) return { window: LineWindow.of(filters, around), index };
+  const context = await page({ before: cursor }, CONTEXT);
   const last = context.lines[context.lines.length - 1];
   const after = await page({ after: last?.cursor ?? 'start' });
   return { window: LineWindow.of(filters, after, context), index: context.lines.length };

@@ -115,4 +115,4 @@ export interface Filters {
 }
 
 /** Where a page request starts: exactly one of the API's four anchors. */
-export type PageAnchor = { after: string } | { before: string } | { from: number } | { at: string };
+export type PageAnchor = { after: string } | { before: string } | { around: string } | { from: number } | { at: string };
