@@ -6,7 +6,9 @@
 import { parseLogLine } from '../../shared/core/ingest/parse-line.js';
 import type { Stream, Terminator } from '../src/types.js';
 
-export const LEVELS = ['none', 'debug', 'info', 'warn', 'error'] as const;
+/** The levels as the indexer writes them (eight: three bits of a line's code). */
+export const LEVELS = ['none', 'debug', 'info', 'warn', 'warning', 'error', 'critical', 'fatal'] as const;
+const ERROR_LEVELS: readonly Level[] = ['error', 'critical', 'fatal'];
 export type Level = (typeof LEVELS)[number];
 const TERMINATORS: Terminator[] = ['\n', '\r\n', '\r', ''];
 const STREAMS: Stream[] = ['stdout', 'stderr'];
@@ -49,7 +51,7 @@ interface SourceState {
 
 export class StoredJob {
   readonly sources = new Map<string, SourceState>();
-  readonly levelCounts: Record<Level, number> = { none: 0, debug: 0, info: 0, warn: 0, error: 0 };
+  readonly levelCounts = Object.fromEntries(LEVELS.map((level) => [level, 0])) as Record<Level, number>;
   readonly errorPositions: number[] = [];
   exitCode: number | null = null;
   endedAt: number | null = null;
@@ -98,7 +100,7 @@ export class StoredJob {
     if ((printed.span ?? 1) > 1) this.spans.set(position, printed.span!);
     if (printed.redraws?.length) this.redrawStates.set(position, printed.redraws);
     this.levelCounts[level]++;
-    if (level === 'error') this.errorPositions.push(position);
+    if (ERROR_LEVELS.includes(level)) this.errorPositions.push(position);
   }
 
   /** Counts an empty line: it takes a number in its source and is never returned. */
@@ -198,14 +200,12 @@ export class StoredJob {
 
 /**
  * The level the indexer gives a line (a JSON logger's level field, or a level word near the start
- * of plain text), in the reference's few levels. A level word inside escape codes
- * (`\x1b[32mINFO\x1b[0m`) is not one: the indexer reads the raw text.
+ * of plain text, colour codes around it or not), as it writes it, in the reference's eight.
  */
 export function detectedLevel(text: string): Level {
   const level = parseLogLine(text).level;
   if (level === undefined) return 'none';
-  if (level === 'warning') return 'warn';
-  if (level === 'fatal' || level === 'critical' || level === 'panic') return 'error';
+  if (level === 'panic') return 'fatal';
   if (level === 'trace') return 'debug';
   return (LEVELS as readonly string[]).includes(level) ? (level as Level) : 'info';
 }

@@ -97,6 +97,12 @@ export function trainingLine(n: number, lineCount: number): SyntheticLine {
   return line(printed.text, printed.stream);
 }
 
+/** The states of the progress bar whose first state is line `n` (tqdm's empty one), or none. */
+function barRun(n: number, lineCount: number): SyntheticLine[] {
+  if (n % PERIOD !== 1 || n + BAR_STATES + 2 > lineCount - TRACEBACK.length) return [];
+  return Array.from({ length: BAR_STATES + 2 }, (_, i) => trainingLine(n + i, lineCount));
+}
+
 /** The ranks of the multi-source job. */
 export const RANKS = ['rank-0', 'rank-1', 'rank-2', 'rank-3'] as const;
 
@@ -125,7 +131,16 @@ function store(job: StoredJob, source: string, n: number, line: SyntheticLine): 
  */
 export function createTrainingJob(store_: JobStore, jobId: string, lineCount = 1_000_000): StoredJob {
   const job = store_.create({ jobId, startedAt: START, sources: ['main'] });
-  for (let n = 0; n < lineCount; n++) store(job, 'main', n, trainingLine(n, lineCount));
+  for (let n = 0; n < lineCount; n++) {
+    const bar = barRun(n, lineCount);
+    if (bar.length === 0) store(job, 'main', n, trainingLine(n, lineCount));
+    else {
+      // As the indexer stores a bar: one line at its first state's place, its final state, standing for the whole run.
+      const final = bar.at(-1)!;
+      job.print({ source: 'main', line: n, ...bar[0]!, text: final.text, end: final.end, span: bar.length, redraws: bar.slice(0, -1).map((s) => s.text) });
+      n += bar.length - 1;
+    }
+  }
   job.finish('main', 1, START + (lineCount + 10) * 10);
   return job;
 }
