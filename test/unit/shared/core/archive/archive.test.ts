@@ -51,6 +51,16 @@ describe('archive builder', () => {
     expect(decodeCursor(index.errors.positions[0]!.cursor, 'c')).toEqual({ order: 'merged', key: [T0 + 70, 'a', 7] });
     expect(parseArchiveIndex(JSON.stringify(index), 'job-1')).toEqual(index);
   });
+
+  it('lists each error with where it is, and still reads an index written before positions had that', () => {
+    const { index } = build(twoSources(3000));
+    expect(index.errors.positions[0]).toMatchObject({ source: 'a', line: 7, captured: new Date(T0 + 70).toISOString(), stream: 'stderr', level: 'error' });
+    const older = {
+      ...index,
+      errors: { ...index.errors, positions: index.errors.positions.map(({ cursor, source, line, seq, time }) => ({ cursor, source, line, seq, time })) },
+    };
+    expect(parseArchiveIndex(JSON.stringify(older), 'job-1').errors.positions[0]).toEqual(older.errors.positions[0]);
+  });
 });
 
 describe('archive pages', () => {
