@@ -200,7 +200,8 @@ export class StoredJob {
 
 /**
  * The level the indexer gives a line (a JSON logger's level field, or a level word near the start
- * of plain text, colour codes around it or not), as it writes it, in the reference's eight.
+ * of plain text, colour codes around it or not), as it writes it, in the reference's eight: `panic`
+ * and `trace` are folded into `fatal` and `debug`, `notice` and other words into `info`.
  */
 export function detectedLevel(text: string): Level {
   const level = parseLogLine(text).level;

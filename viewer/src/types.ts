@@ -114,5 +114,5 @@ export interface Filters {
   level: string[];
 }
 
-/** Where a page request starts: exactly one of the API's four anchors. */
+/** Where a page request starts: exactly one of the API's five anchors. */
 export type PageAnchor = { after: string } | { before: string } | { around: string } | { from: number } | { at: string };
