@@ -201,6 +201,24 @@ export function shipperFrameTime(json: Buffer): string {
   return json.toString('latin1', FRAME_HEAD.length, TIME_END);
 }
 
+/** The bytes of the last `t` read by {@link shipperFrameTimestamp}, and what it gave. */
+const lastTime = { bytes: Buffer.alloc(TIME_END - FRAME_HEAD.length), timestamp: undefined as Timestamp | undefined, set: false };
+
+/**
+ * The frame's `t` parsed. The lines of one read of the job's output share their time, so a `t`
+ * equal (byte for byte) to the previous frame's is answered without making a string of it.
+ */
+function shipperFrameTimestamp(json: Buffer): Timestamp | undefined {
+  const last = lastTime.bytes;
+  let same = lastTime.set;
+  for (let i = 0; same && i < last.length; i++) same = json[FRAME_HEAD.length + i] === last[i];
+  if (same) return lastTime.timestamp;
+  json.copy(last, 0, FRAME_HEAD.length, TIME_END);
+  lastTime.timestamp = parseTimestamp(shipperFrameTime(json));
+  lastTime.set = true;
+  return lastTime.timestamp;
+}
+
 /**
  * The message of a laid-out frame as JSON.parse reads it, or undefined where JSON.parse would
  * refuse the frame (a raw quote or control character, a bad escape).
@@ -221,19 +239,39 @@ export function shipperFramePayload(json: Buffer, layout: ShipperFrameLayout): s
  * What {@link readFrameLeniently} reads from the whole frame's text, read from the bytes of a frame
  * the shipper laid out (no JSON.parse of the frame, no string of it); undefined for any other frame.
  */
-export function readShipperFrame(json: Buffer): (LenientFrame & { payload: string }) | undefined {
+export function readShipperFrame(json: Buffer): ShipperFrame | undefined {
   const layout = shipperFrameLayout(json);
   if (!layout) return undefined;
   const payload = shipperFramePayload(json, layout);
   if (payload === undefined) return undefined;
-  const frame: LenientFrame & { payload: string } = { payload };
-  const time = parseTimestamp(shipperFrameTime(json));
+  const frame: ShipperFrame = { payload, literal: { bytes: json, start: layout.start - 1, end: layout.end + 1 } };
+  const time = shipperFrameTimestamp(json);
   if (time) frame.time = time;
   frame.stream = layout.stream;
   frame.line = layout.line;
   if (layout.terminator !== '\n') frame.terminator = layout.terminator;
   if (layout.mark) frame.mark = layout.mark;
   return frame;
+}
+
+/**
+ * A string as a JSON string literal, quotes included, in `bytes[start, end)`: a frame's message as
+ * the frame holds it, which a document can take without escaping the text again.
+ */
+export interface JsonLiteral {
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * One of the shipper's frames, read: its message both as text and as the JSON string literal in the
+ * frame (valid JSON, as {@link shipperFramePayload} read it; its bytes valid UTF-8 only where the
+ * frame's are).
+ */
+export interface ShipperFrame extends LenientFrame {
+  payload: string;
+  literal: JsonLiteral;
 }
 
 /** What a JSON string holds only escaped (the backslash is ruled out before). */

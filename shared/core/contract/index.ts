@@ -14,7 +14,7 @@ export {
   SEQUENCE_STRIDE,
 } from './constants.js';
 export { decodeFrame, decodeFrames, encodeFrame, frameBytes, MARK_FIELD, readFrameLeniently, readShipperFrame, reassembleStreams } from './frame.js';
-export type { Frame, FrameMark, FrameStream, FrameTerminator, LenientFrame } from './frame.js';
+export type { Frame, FrameMark, FrameStream, FrameTerminator, JsonLiteral, LenientFrame, ShipperFrame } from './frame.js';
 export { gunzipChunk, readableHead } from './gunzip.js';
 export { JOB_MARKER_PREFIX, JobStatus, jobMarkerKey, jobMarkerPrefix, parseJobMarker, parseJobMarkerKey, summariseJob } from './job-marker.js';
 export type { JobMarker, JobMarkerKey, JobSummary } from './job-marker.js';

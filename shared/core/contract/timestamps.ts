@@ -1,7 +1,7 @@
-/** A point in time as Elasticsearch `date_nanos` accepts it, plus its epoch millis for comparisons. */
+/** A point in time as Elasticsearch `date_nanos` accepts it, plus its epoch millis for comparisons. Shared between lines (readers keep their last answers): never changed. */
 export interface Timestamp {
-  iso: string;
-  ms: number;
+  readonly iso: string;
+  readonly ms: number;
 }
 
 // 2026-11-25T10:00:00.123456Z, 2026-11-25 10:00:00,123 (Python logging), offsets ±HH:MM / ±HHMM.

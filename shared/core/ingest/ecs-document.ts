@@ -5,7 +5,7 @@ import { splitColours } from '../contract/colour-codes.js';
 import { ChunkFormat, SEQUENCE_STRIDE } from '../contract/constants.js';
 import { LineTag } from './constants.js';
 import type { RawLine } from './line-splitter.js';
-import { readFrameLeniently, readShipperFrame, type FrameMark, type FrameTerminator, type LenientFrame } from '../contract/frame.js';
+import { readFrameLeniently, readShipperFrame, type FrameMark, type FrameTerminator, type JsonLiteral, type LenientFrame } from '../contract/frame.js';
 import { errorFields, laneOf } from '../multiline/index.js';
 import { parseLogLine, type ParsedLine } from './parse-line.js';
 import type { Timestamp } from '../contract/timestamps.js';
@@ -137,7 +137,11 @@ export class EcsDocumentWriter {
       stream: chunk.stream,
     };
     if (line.part !== undefined) decoded.part = line.part;
-    if (shipped) return withFrame(decoded, shipped);
+    if (shipped) {
+      // Invalid UTF-8 is in the literal as it was printed; the text has U+FFFD for it.
+      if (decoded.tags === NO_TAGS) decoded.literal = shipped.literal;
+      return withFrame(decoded, shipped);
+    }
     if (chunk.format !== ChunkFormat.framedV1) {
       decoded.bytes = line.bytes.length;
       if (line.cr) decoded.terminator = '\r';
@@ -257,7 +261,10 @@ export class EcsDocumentWriter {
     const printed = o.message ?? parsed.message;
     const colours = splitColours(printed);
     out.bytes(K.message);
-    out.string(colours?.shown ?? printed);
+    // A frame's message is already a JSON string: copied, not escaped again.
+    const literal = colours === undefined && o.message === undefined && printed === content.text ? content.literal : undefined;
+    if (literal !== undefined) out.slice(literal.bytes, literal.start, literal.end);
+    else out.string(colours?.shown ?? printed);
     if (parsed.level !== undefined || parsed.logger !== undefined) {
       out.bytes(K.log);
       if (parsed.level !== undefined) {
@@ -399,6 +406,8 @@ export interface DecodedLine {
   /** What followed the text when it was not `\n` (framed chunks; `\r` in `lines` chunks). */
   terminator?: FrameTerminator;
   mark?: FrameMark;
+  /** The text as a JSON string literal, where the chunk holds it so (the shipper's frames). */
+  literal?: JsonLiteral;
   /** The text's printed size in bytes, when known without measuring (`lines` chunks). */
   bytes?: number;
 }

@@ -39,6 +39,14 @@ export class JsonBytes {
     this.length = o + n;
   }
 
+  /** `bytes[start, end)`, as they are. */
+  slice(bytes: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.#reserve(n);
+    bytes.copy(this.#buf, this.length, start, end);
+    this.length += n;
+  }
+
   byte(b: number): void {
     this.#reserve(1);
     this.#buf[this.length++] = b;

@@ -1,6 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { chunkKey, MAX_CHUNK_SEQ, SEQUENCE_STRIDE } from '../../../../../shared/core/contract/index.js';
-import { describeChunk, documentId, LineSplitter, toEcsDocument, type ChunkContext, type RawLine } from '../../../../../shared/core/ingest/index.js';
+import {
+  describeChunk,
+  documentId,
+  EcsDocumentWriter,
+  LineSplitter,
+  toEcsDocument,
+  type ChunkContext,
+  type EcsDocument,
+  type RawLine,
+} from '../../../../../shared/core/ingest/index.js';
 import { printedText } from '../../../../../shared/core/logs/index.js';
 
 const BUCKET = 'joblogs-logs-prod';
@@ -286,6 +296,20 @@ describe('toEcsDocument', () => {
       expect(d.message).toBe('prog\uFFFD!');
       expect(d.tags).toEqual(['invalid_utf8']);
       expect(d.joblogs.line).toBe(2);
+    });
+
+    it("takes the shipper's escaped message as it is, and a message of bytes that are not UTF-8 as valid UTF-8", () => {
+      const text = '{"loss": 0.25}\t"quoted" \\ é \u001b';
+      const shipped = doc(JSON.stringify({ t: '2026-11-25T10:00:01.000Z', s: 'stdout', n: 5, m: text }), framed());
+      expect(shipped.message).toBe(text);
+      // A producer that writes raw bytes in `m` instead of `b`: the shipper's layout, not valid UTF-8.
+      const head = Buffer.from('{"t":"2026-11-25T10:00:01.000Z","s":"stdout","n":6,"m":"caf');
+      const hostile = Buffer.concat([head, Buffer.from([0xe9, 0xff]), Buffer.from('!"}')]);
+      const bytes = new EcsDocumentWriter(framed()).write(line(hostile))!.json;
+      expect(isUtf8(bytes)).toBe(true);
+      const written = JSON.parse(bytes.toString()) as EcsDocument;
+      expect(written.message).toBe('caf\uFFFD\uFFFD!');
+      expect(written.tags).toEqual(['invalid_utf8']);
     });
 
     it('skips a frame whose printed line is empty', () => {
