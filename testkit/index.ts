@@ -38,7 +38,7 @@ export {
   type ViewLines,
 } from './invariant.js';
 export { markedChunks, type CapturedText, type MarkedChunk } from './frames.js';
-export { registerTestJob, shipperArgs, TEST_OWNER, type ShipperTarget } from './jobs.js';
+export { putJobMarker, registerTestJob, shipperArgs, TEST_OWNER, type ShipperTarget } from './jobs.js';
 export { lambdaContext, type LambdaContextOptions } from './lambda.js';
 export { discardSink, jsonLogSink, type LogLine } from './log-sink.js';
 export { childEnv, LOCAL_DIR, REPO_ROOT } from './paths.js';

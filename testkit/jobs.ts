@@ -1,5 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { JobRegistration } from '../shared/core/contract/index.js';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { jobMarkerKey, type JobMarker, type JobRegistration } from '../shared/core/contract/index.js';
 import { registerJob } from '../shared/launcher/index.js';
 import { sdkObjectClient } from '../shared/adapters/s3/sdk-object-client.js';
 
@@ -19,6 +19,23 @@ export async function registerTestJob(s3: S3Client, bucket: string, jobId: strin
 }
 
 export type { JobRegistration };
+
+/**
+ * Writes one of a source's job markers as a shipper does: `running` when it starts, `final` once
+ * its last chunk is in S3. Unless given: source `main`, started a minute ago; a final one ended now
+ * with exit code 0. Returns the marker written.
+ *
+ * @example
+ * await putJobMarker(stack.s3, stack.bucket, { jobId, status: 'final', lastSeq: 3, lineCount: 1200 });
+ */
+export async function putJobMarker(s3: S3Client, bucket: string, marker: Partial<JobMarker> & Pick<JobMarker, 'jobId' | 'status'>): Promise<JobMarker> {
+  const now = Date.now();
+  const ended = marker.status === 'final' ? { endedAt: new Date(now).toISOString(), exitCode: 0 } : {};
+  const full: JobMarker = { version: 1, source: 'main', startedAt: new Date(now - 60_000).toISOString(), ...ended, ...marker };
+  const key = jobMarkerKey(full.jobId, full.source, full.status);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(full), ContentType: 'application/json' }));
+  return full;
+}
 
 /** Where a shipper under test writes: the job, the bucket, its own spool. */
 export interface ShipperTarget {

@@ -23,7 +23,7 @@ import { createSignerHandler } from '../../functions/signer/create-handler.js';
 import { createLogger } from '../../shared/adapters/logger.js';
 import { loadLogsApiConfig } from '../../shared/config/logs-api-config.js';
 import { loadSignerConfig } from '../../shared/config/signer-config.js';
-import { chunkKey, encodeFrame, jobMarkerKey, registrationKey } from '../../shared/core/contract/index.js';
+import { chunkKey, encodeFrame, registrationKey } from '../../shared/core/contract/index.js';
 import { checkpointKey, documentIdPrefix } from '../../shared/core/ingest/index.js';
 import type { BackfillState } from '../../shared/core/ops/index.js';
 import { Shipper } from '../../shared/shipper/index.js';
@@ -36,6 +36,7 @@ import {
   listKeys,
   readDownloadLines,
   readObject,
+  putJobMarker,
   registerTestJob,
 } from '../../testkit/index.js';
 import { lambdaContext } from '../../testkit/lambda.js';
@@ -123,19 +124,8 @@ async function putChunk(jobId: string, seq: number, texts: string[], firstLine: 
 }
 
 async function putFinalMarker(jobId: string, lastSeq: number, lineCount: number): Promise<void> {
-  const marker = {
-    version: 1,
-    jobId,
-    source: 'main',
-    status: 'final',
-    startedAt: '2026-11-25T10:00:00.000Z',
-    endedAt: new Date(Date.now() - 60_000).toISOString(),
-    lastSeq,
-    lineCount,
-    droppedLines: 0,
-    exitCode: 0,
-  };
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
+  const endedAt = new Date(Date.now() - 60_000).toISOString();
+  await putJobMarker(stack.s3, stack.bucket, { jobId, status: 'final', startedAt: '2026-11-25T10:00:00.000Z', endedAt, lastSeq, lineCount, droppedLines: 0 });
 }
 
 const indexed = async (jobId: string, stage = 'local') => countJobDocuments(stack, `logs-mlplatform.job-${stage}`, jobId);

@@ -22,8 +22,8 @@ import { createLogger } from '../../shared/adapters/logger.js';
 import { assemblerAdapters } from '../../functions/assembler/create-handler.js';
 import { loadAssemblerConfig } from '../../shared/config/assembler-config.js';
 import { archiveKeys } from '../../shared/core/archive/index.js';
-import { chunkKey, encodeFrame, jobMarkerKey, registrationKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { discardSink, eventually, readObject, registerTestJob, shipperArgs, TEST_OWNER } from '../../testkit/index.js';
+import { chunkKey, encodeFrame, registrationKey, type JobMarker } from '../../shared/core/contract/index.js';
+import { discardSink, eventually, putJobMarker, readObject, registerTestJob, shipperArgs, TEST_OWNER } from '../../testkit/index.js';
 import { awsLocalEnv, loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
@@ -68,10 +68,8 @@ async function putChunk(jobId: string, source: string, seq: number, lines: Line[
   );
 }
 
-async function putMarker(marker: Partial<JobMarker> & { jobId: string; source: string; status: 'running' | 'final' }): Promise<void> {
-  const full: JobMarker = { version: 1, startedAt: new Date(T0).toISOString(), ...marker };
-  if (full.status === 'final') full.endedAt ??= new Date().toISOString();
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(full.jobId, full.source, full.status), Body: JSON.stringify(full) }));
+async function putMarker(marker: Partial<JobMarker> & Pick<JobMarker, 'jobId' | 'source' | 'status'>): Promise<void> {
+  await putJobMarker(stack.s3, stack.bucket, { startedAt: new Date(T0).toISOString(), ...marker });
 }
 
 /** A finished job of ~20 MiB of barely compressible text in 20 chunks: at least three 5 MiB parts, for its download file and its archive. */

@@ -30,8 +30,7 @@ import {
   type PrintedChunk,
   type SuiteRow,
 } from '../../testkit/index.js';
-import { jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { registerTestJob } from '../../testkit/jobs.js';
+import { putJobMarker, registerTestJob } from '../../testkit/jobs.js';
 import { loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 const DATA_STREAM = 'logs-mlplatform.job-local';
@@ -57,19 +56,8 @@ beforeAll(async () => {
  * download file as a view of the printed lines: `<time> <stream> <text>` with the prefix removed.
  */
 async function downloadView(jobId: string, chunks: readonly PrintedChunk[]): Promise<LinesView> {
-  const marker: JobMarker = {
-    version: 1,
-    jobId,
-    source: 'main',
-    status: 'final',
-    startedAt: new Date(Date.now() - 60_000).toISOString(),
-    endedAt: new Date().toISOString(),
-    lastSeq: chunks.length - 1,
-    lineCount: chunks.reduce((n, c) => n + c.lines.length, 0),
-    exitCode: 0,
-  };
   await registerTestJob(stack.s3, stack.bucket, jobId);
-  await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
+  await putJobMarker(stack.s3, stack.bucket, { jobId, status: 'final', lastSeq: chunks.length - 1, lineCount: chunks.reduce((n, c) => n + c.lines.length, 0) });
   return downloadLinesView(stack, jobId);
 }
 

@@ -14,8 +14,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickAssembler, quickIndexer, startLocalPipeline, type LocalPipeline } from '../../testkit/pipeline/index.js';
 import { buildCli } from '../../cli/build.js';
-import { chunkKey, decodeFrames, jobMarkerKey, type JobMarker } from '../../shared/core/contract/index.js';
-import { registerTestJob } from '../../testkit/jobs.js';
+import { chunkKey, decodeFrames } from '../../shared/core/contract/index.js';
+import { putJobMarker, registerTestJob } from '../../testkit/jobs.js';
 import {
   checkExactlyOnce,
   countJobDocuments,
@@ -206,18 +206,7 @@ describe('chunks arriving out of order, twice and late', () => {
     const put = (seq: number) =>
       stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: chunks[seq]!.key, Body: gzipSync(`${chunks[seq]!.lines.join('\n')}\n`) }));
     for (const seq of [2, 0, 2]) await put(seq);
-    const marker: JobMarker = {
-      version: 1,
-      jobId,
-      source: 'main',
-      status: 'final',
-      startedAt: new Date(Date.now() - 60_000).toISOString(),
-      endedAt: new Date().toISOString(),
-      lastSeq: 3,
-      lineCount: 1200,
-      exitCode: 0,
-    };
-    await stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: jobMarkerKey(jobId, 'main', 'final'), Body: JSON.stringify(marker) }));
+    await putJobMarker(stack.s3, stack.bucket, { jobId, status: 'final', lastSeq: 3, lineCount: 1200 });
     // Late: after the final marker, within the assembler's wait for late chunks.
     await new Promise((r) => setTimeout(r, 3000));
     for (const seq of [3, 1, 3]) await put(seq);
