@@ -180,6 +180,14 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
       }
       // The API's role: read from the environment when it signs, as in Lambda.
       Object.assign(process.env, IAM_ENV);
+      // The API answers up to the chunks recorded as indexed, not up to the documents counted
+      // above: wait until it sees the job complete (once failed here with a summary but no lines).
+      await eventually(
+        () => get(api.url, `/jobs/${jobId}`),
+        (a) => a.body.status === 'complete',
+        'the API job complete through the verifying endpoint',
+        90_000,
+      );
     }, 180_000);
 
     afterAll(async () => {
