@@ -201,8 +201,11 @@ export function shipperFrameTime(json: Buffer): string {
   return json.toString('latin1', FRAME_HEAD.length, TIME_END);
 }
 
-/** The bytes of the last `t` read by {@link shipperFrameTimestamp}, and what it gave. */
-const lastTime = { bytes: Buffer.alloc(TIME_END - FRAME_HEAD.length), timestamp: undefined as Timestamp | undefined, set: false };
+/**
+ * The bytes of the last `t` read by {@link shipperFrameTimestamp} and what it gave. Zeros at first,
+ * which no laid-out frame's time holds ({@link shipperFrameLayout} refuses control characters).
+ */
+const lastTime = { bytes: Buffer.alloc(TIME_END - FRAME_HEAD.length), timestamp: undefined as Timestamp | undefined };
 
 /**
  * The frame's `t` parsed. The lines of one read of the job's output share their time, so a `t`
@@ -210,12 +213,9 @@ const lastTime = { bytes: Buffer.alloc(TIME_END - FRAME_HEAD.length), timestamp:
  */
 function shipperFrameTimestamp(json: Buffer): Timestamp | undefined {
   const last = lastTime.bytes;
-  let same = lastTime.set;
-  for (let i = 0; same && i < last.length; i++) same = json[FRAME_HEAD.length + i] === last[i];
-  if (same) return lastTime.timestamp;
+  if (json.compare(last, 0, last.length, FRAME_HEAD.length, TIME_END) === 0) return lastTime.timestamp;
   json.copy(last, 0, FRAME_HEAD.length, TIME_END);
   lastTime.timestamp = parseTimestamp(shipperFrameTime(json));
-  lastTime.set = true;
   return lastTime.timestamp;
 }
 

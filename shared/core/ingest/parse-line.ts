@@ -226,7 +226,7 @@ function takeIf(obj: Json, keys: readonly FieldKey[], accept: (v: unknown) => bo
     const nested = obj[parent];
     if (isObject(nested) && Object.hasOwn(nested, leaf!)) {
       const inner = nested[leaf!];
-      if (inner !== null && accept(inner)) {
+      if (inner !== undefined && inner !== null && accept(inner)) {
         nested[leaf!] = undefined;
         if (isEmpty(nested)) obj[parent] = undefined;
         return inner;
