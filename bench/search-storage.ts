@@ -10,6 +10,12 @@
  *             `_source` where the cluster keeps it;
  * - `lean-stored` (only where `lean` is synthetic) the same with stored `_source` and
  *             `index.mode: standard`: what an Elasticsearch below an Enterprise licence gets.
+ * - `lean-unsorted` `lean` without its sort on disk (by job, then the merged order): the lean
+ *             templates as they were before it.
+ *
+ * After the force-merge, three pages of the job as the logs API asks for them (`linesSearch`, the
+ * merged order, 301 lines): the first (`after=start`), one from the middle (`after=<cursor>`) and
+ * the last (`before=end`); the median of the cluster's own `took` over 7 calls each.
  *
  * Each run writes into a fresh data stream of a stage of its own, refreshes, counts, reads the
  * node's indexing time and CPU before and after, then force-merges to one segment and reads the
@@ -36,7 +42,9 @@ import { secretSigner } from '../shared/adapters/search/signers.js';
 import { httpTransport } from '../shared/adapters/search/transport.js';
 import { KIND_TRAITS } from '../shared/core/cluster/kinds.js';
 import { templateNames, templateRequests } from '../shared/core/cluster/templates.js';
+import type { MappingPlan } from '../shared/core/cluster/features.js';
 import { Slots } from '../shared/core/batch/index.js';
+import { lineKey, linesSearch, type Cursor, type LinesAnchor } from '../shared/core/logs/index.js';
 import { chunkRecordStream } from '../shared/core/ingest/chunk-record.js';
 import {
   countDocuments,
@@ -70,10 +78,17 @@ const BUCKET = 'joblogs-bench';
 const JOB_ID = 'bench-storage';
 const SEED = 7;
 
-const VARIANTS = ['stored', 'lean-stored', 'lean'] as const;
+const VARIANTS = ['stored', 'lean-stored', 'lean-unsorted', 'lean'] as const;
 type Variant = (typeof VARIANTS)[number];
 /** A stage per variant: their templates differ, and none touches the tests' `local` stage. */
-const STAGES: Record<Variant, string> = { stored: 'storagebase', 'lean-stored': 'storageleanstored', lean: 'storagelean' };
+const STAGES: Record<Variant, string> = {
+  stored: 'storagebase',
+  'lean-stored': 'storageleanstored',
+  'lean-unsorted': 'storageleanunsorted',
+  lean: 'storagelean',
+};
+const PAGE = 300;
+const PAGE_CALLS = 7;
 const dataStream = (variant: Variant) => `logs-mlplatform.job-${STAGES[variant]}`;
 
 /** Empties a variant's lines and its chunk records (a chunk already recorded would be skipped as a redelivery). */
@@ -161,9 +176,38 @@ async function measureRun(stack: StackInfo, variant: Variant, dir: string, o: Me
   const { storeBytes } = await mergedStoreBytes(stack.elasticsearch, stream);
   return {
     ...result,
+    ...(await pageTimes(stack, stream)),
     storeBytes,
     indexMs: after.indexMs - before.indexMs,
     cpuMs: after.cpuMs - before.cpuMs,
+  };
+}
+
+/** The cluster's `took` (median ms) for the job's first, middle and last page in the merged order, as the logs API asks. */
+async function pageTimes(stack: StackInfo, stream: string): Promise<{ firstMs: number; middleMs: number; lastMs: number }> {
+  const scope = { jobId: JOB_ID, filters: {} };
+  const search = (anchor: LinesAnchor, size = PAGE + 1) =>
+    esRequest(stack.elasticsearch, 'POST', `/${stream}/_search?request_cache=false`, linesSearch(scope, anchor, { order: 'merged', size }).body);
+  const span = await esRequest(stack.elasticsearch, 'POST', `/${stream}/_search`, {
+    size: 0,
+    aggs: { from: { min: { field: 'joblogs.captured' } }, to: { max: { field: 'joblogs.captured' } } },
+  });
+  const middleAt = Math.round((span.aggregations.from.value + span.aggregations.to.value) / 2);
+  const middle = await search({ kind: 'at', time: middleAt }, 1);
+  const middleKey: Cursor = { order: 'merged', key: lineKey(middle.hits.hits[0], 'merged') };
+  const took = async (anchor: LinesAnchor): Promise<number> => {
+    const ms: number[] = [];
+    for (let i = 0; i < PAGE_CALLS; i++) {
+      const answer = await search(anchor);
+      if (answer.hits.hits.length !== PAGE + 1) throw new Error(`${stream}: a page of ${answer.hits.hits.length} lines`);
+      ms.push(answer.took);
+    }
+    return ms.sort((a, b) => a - b)[PAGE_CALLS >> 1]!;
+  };
+  return {
+    firstMs: await took({ kind: 'after', cursor: 'start' }),
+    middleMs: await took({ kind: 'after', cursor: middleKey }),
+    lastMs: await took({ kind: 'before', cursor: 'end' }),
   };
 }
 
@@ -219,17 +263,21 @@ async function printFileSizes(stack: StackInfo, variant: Variant): Promise<void>
   }
 }
 
+/** A variant's stage with the lean plan changed: the stage's templates first (its chunk records' too), then the variant's over them. */
+async function installVariantPlan(stack: StackInfo, variant: Variant, plan: MappingPlan): Promise<void> {
+  await installStageTemplates({ ...stack.elasticsearch }, STAGES[variant]);
+  for (const r of templateRequests({ stage: STAGES[variant], retentionDays: 1, plan })) await esRequest(stack.elasticsearch, r.method, r.path, r.body);
+}
+
 /** Installs each variant's templates; returns the variants this cluster has (no `lean-stored` where `lean` is stored already) and what `lean` is. */
 async function installPlans(stack: StackInfo): Promise<{ variants: Variant[]; note: string }> {
   await installStoredAsWrittenTemplates({ ...stack.elasticsearch }, STAGES.stored);
   const { plan, identity } = await installStageTemplates({ ...stack.elasticsearch }, STAGES.lean);
   const s = plan.storage;
   const note = `${identity.product} ${identity.version}: lean = ${plan.indexMode ? `index.mode ${plan.indexMode}, ` : ''}_source ${s.source}, codec ${s.codec}, message ${plan.text}`;
-  if (s.source === 'stored') return { variants: ['stored', 'lean'], note };
-  await installStageTemplates({ ...stack.elasticsearch }, STAGES['lean-stored']);
-  const storedPlan = { ...plan, indexMode: 'standard' as const, storage: { ...s, source: 'stored' as const } };
-  for (const r of templateRequests({ stage: STAGES['lean-stored'], retentionDays: 1, plan: storedPlan }))
-    await esRequest(stack.elasticsearch, r.method, r.path, r.body);
+  await installVariantPlan(stack, 'lean-unsorted', { ...plan, storage: { ...s, sorted: false } });
+  if (s.source === 'stored') return { variants: ['stored', 'lean-unsorted', 'lean'], note };
+  await installVariantPlan(stack, 'lean-stored', { ...plan, indexMode: 'standard', storage: { ...s, source: 'stored' } });
   return { variants: [...VARIANTS], note };
 }
 
@@ -265,6 +313,12 @@ async function measure(stack: StackInfo, o: MeasureOptions): Promise<void> {
         { label: 'CPU ms/1k lines', value: cpuPerKLine, digits: 1 },
         { label: 'index time vs stored', value: (r, base) => indexPerKLine(r) / indexPerKLine(base), digits: 3, unit: '×' },
         { label: 'CPU vs stored', value: (r, base) => cpuPerKLine(r) / cpuPerKLine(base), digits: 3, unit: '×' },
+        { label: 'first page ms', value: (r) => r['firstMs'] as number, digits: 0 },
+        { label: 'middle page ms', value: (r) => r['middleMs'] as number, digits: 0 },
+        { label: 'last page ms', value: (r) => r['lastMs'] as number, digits: 0 },
+        { label: 'first vs stored', value: (r, base) => (r['firstMs'] as number) / Math.max(1, base['firstMs'] as number), digits: 3, unit: '×' },
+        { label: 'middle vs stored', value: (r, base) => (r['middleMs'] as number) / Math.max(1, base['middleMs'] as number), digits: 3, unit: '×' },
+        { label: 'last vs stored', value: (r, base) => (r['lastMs'] as number) / Math.max(1, base['lastMs'] as number), digits: 3, unit: '×' },
       ],
       aim: [{ variant: 'lean', column: 'vs raw', atMost: AIM }],
       context: { mb: o.mb, chunks: o.chunks, log: o.log, raw, plans },

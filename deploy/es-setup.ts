@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   console.log(
     `[es-setup] ${report.identity.product} ${report.identity.version} (${report.kind}) at ${node}: templates of stage ${stage} installed ` +
       `(json ${p.userJson === 'terms' ? 'in _source, its leaves as joblogs.json_kv terms' : p.userJson}, message ${p.text}, data_stream.* ${p.constant}, @timestamp ${p.timestamp}${p.indexMode ? `, index.mode ${p.indexMode}` : ''}, ` +
-      `codec ${p.storage.codec}, _source ${p.storage.source}); ` +
+      `codec ${p.storage.codec}, _source ${p.storage.source}${p.storage.sorted ? ', sorted by job and merged order' : ''}); ` +
       `retention ${retentionDays}d by ${p.lifecycle}${report.retentionEnforced ? '' : ' (not enforced by this cluster)'}`,
   );
 }

@@ -58,10 +58,18 @@ export interface StoragePlan {
    * `opensearch-2` kind starts at 2.7, so there they keep it.
    */
   numbersWithoutPoints: boolean;
+  /**
+   * Each backing index of the lines sorted on disk in a job's printed order
+   * ({@link LINES_INDEX_SORT}): a job's documents lie together and in the logs API's order, so a
+   * page read forwards compares each document once instead of pushing every later line of the job
+   * through its top-k queue, and neighbouring documents compress together (docs/search-storage.md,
+   * "Sorted on disk").
+   */
+  sorted: boolean;
 }
 
 /** How stages were stored before issue 17: the baseline of bench/search-storage.ts, and what older backing indices hold. */
-export const STORED_AS_WRITTEN: StoragePlan = { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false };
+export const STORED_AS_WRITTEN: StoragePlan = { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false, sorted: false };
 
 /** The features worth asking a cluster of this kind about (the deploy step probes each one). */
 export function candidateFeatures(kind: ClusterKind): MappingFeature[] {
@@ -107,7 +115,7 @@ export function mappingPlan(kind: ClusterKind, available: ReadonlySet<string>): 
     timestamp: available.has(MappingFeature.dateNanos) ? 'date_nanos' : 'date',
     indexMode: elastic ? (synthetic ? 'logsdb' : 'standard') : undefined,
     lifecycle: KIND_TRAITS[kind].lifecycle,
-    storage: { codec: 'best_compression', source: synthetic ? 'synthetic' : 'stored', lean: true, numbersWithoutPoints: elastic },
+    storage: { codec: 'best_compression', source: synthetic ? 'synthetic' : 'stored', lean: true, numbersWithoutPoints: elastic, sorted: true },
   };
 }
 

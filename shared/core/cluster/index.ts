@@ -7,6 +7,6 @@ export type { MappingPlan, StoragePlan } from './features.js';
 export { checkClusterAuth, checkDeclaredKind, KIND_TRAITS, kindOf, parseClusterAuth, parseClusterKind } from './kinds.js';
 export type { PhraseHighlight } from './kinds.js';
 export type { ClusterIdentity, KindTraits } from './kinds.js';
-export { chunkRecordMappings, ecsMappings } from './mappings.js';
+export { chunkRecordMappings, ecsMappings, LINES_INDEX_SORT, linesIndexSettings } from './mappings.js';
 export { dataStreamPattern, ismPolicy, rolloverAge, templateNames, templateRequests } from './templates.js';
 export type { ClusterRequest, StageTemplates } from './templates.js';

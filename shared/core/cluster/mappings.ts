@@ -113,6 +113,22 @@ export function ecsMappings(plan: MappingPlan) {
   };
 }
 
+/**
+ * The order a backing index of the lines keeps its documents in on disk (`index.sort.*`): by job,
+ * then the merged order the logs API reads a job in (`joblogs.captured`, `joblogs.source`,
+ * `event.sequence`: `sortFor('merged')` in shared/core/logs/query.ts). Every field has doc values,
+ * as index sorting needs; a document without one sorts last, as the API's sort puts it.
+ * https://www.elastic.co/docs/reference/elasticsearch/index-settings/sorting,
+ * https://docs.opensearch.org/latest/install-and-configure/configuring-opensearch/index-settings/
+ */
+export const LINES_INDEX_SORT = ['labels.job_id', 'joblogs.captured', 'joblogs.source', 'event.sequence'] as const;
+
+/** The index settings of the lines' backing indices that come with their mappings: the sort, where the plan has it. */
+export function linesIndexSettings(plan: MappingPlan): Record<string, unknown> {
+  if (!plan.storage.sorted) return {};
+  return { 'index.sort.field': [...LINES_INDEX_SORT], 'index.sort.order': LINES_INDEX_SORT.map(() => 'asc') };
+}
+
 /** One document per indexed chunk (shared/core/ingest/chunk-record.ts): what the logs API's tail and summary read. */
 export const chunkRecordMappings = {
   dynamic: false,

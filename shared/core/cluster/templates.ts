@@ -1,6 +1,6 @@
 import { chunkRecordStream } from '../ingest/chunk-record.js';
 import type { MappingPlan } from './features.js';
-import { chunkRecordMappings, ecsMappings } from './mappings.js';
+import { chunkRecordMappings, ecsMappings, linesIndexSettings } from './mappings.js';
 
 /** One request of the deploy step, as data: what the setup sends is testable without a cluster. */
 export interface ClusterRequest {
@@ -56,7 +56,11 @@ export function templateRequests(o: StageTemplates): ClusterRequest[] {
     {
       method: 'PUT',
       path: `/_component_template/${names.mappings}`,
-      body: { template: { mappings: ecsMappings(o.plan) }, _meta: { ...meta, description: 'ECS mappings of joblogs documents' } },
+      // The lines' sort on disk comes with the mappings it names (the chunk records share only the settings).
+      body: {
+        template: { mappings: ecsMappings(o.plan), settings: linesIndexSettings(o.plan) },
+        _meta: { ...meta, description: 'ECS mappings of joblogs documents, and the order they are kept in' },
+      },
     },
     { method: 'PUT', path: `/_component_template/${names.settings}`, body: { template: settingsTemplate, _meta: meta } },
     {

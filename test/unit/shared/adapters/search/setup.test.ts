@@ -117,7 +117,7 @@ describe('setupCluster', () => {
         text: 'match_only_text',
         constant: 'constant_keyword',
         indexMode: 'standard',
-        storage: { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true },
+        storage: { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true, sorted: true },
       },
     });
     expect(warnings).toEqual([]);
@@ -141,7 +141,7 @@ describe('setupCluster', () => {
     const enterprise = await setup({ ...es9, sourceMode: 'synthetic' }, { declared: 'es-9' });
     expect(enterprise.report.plan).toMatchObject({
       indexMode: 'logsdb',
-      storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true },
+      storage: { codec: 'best_compression', source: 'synthetic', lean: true, numbersWithoutPoints: true, sorted: true },
     });
     expect(enterprise.requests.slice(1, 5)).toEqual([
       ...['flattened', 'match_only_text', 'constant_keyword', 'date_nanos'].map(() => 'POST /_index_template/_simulate'),

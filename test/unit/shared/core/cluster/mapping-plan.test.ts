@@ -3,6 +3,7 @@ import {
   candidateFeatures,
   ecsMappings,
   ismPolicy,
+  LINES_INDEX_SORT,
   mappingPlan,
   rolloverAge,
   searchBodyFor,
@@ -10,6 +11,7 @@ import {
   templateRequests,
   UnsupportedClusterError,
 } from '../../../../../shared/core/cluster/index.js';
+import { sortFor } from '../../../../../shared/core/logs/index.js';
 
 const ALL = new Set(['flattened', 'flat_object', 'match_only_text', 'constant_keyword', 'date_nanos']);
 /** What the local test distributions turned out to have (probed by the deploy step). */
@@ -17,7 +19,7 @@ const ES_TEST_ZIP = new Set(['flattened', 'date_nanos']);
 const OPENSEARCH_TEST_ZIP = new Set(['flat_object', 'match_only_text', 'date_nanos']);
 /** The Elasticsearch test distributions keep a logsdb index's `_source` synthetic (they have no licence check). */
 const ES_TEST_ZIP_SYNTHETIC = new Set([...ES_TEST_ZIP, 'synthetic_source']);
-const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true };
+const LEAN_STORED = { codec: 'best_compression', source: 'stored', lean: true, numbersWithoutPoints: true, sorted: true };
 
 describe('mappingPlan: one place decides the mapping features per kind', () => {
   it('uses flattened on Elasticsearch and json_kv terms on OpenSearch, and probes only what the kind could use', () => {
@@ -52,7 +54,7 @@ describe('mappingPlan: one place decides the mapping features per kind', () => {
     });
     expect(storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC))).toMatchObject({
       indexMode: 'standard',
-      storage: { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false },
+      storage: { codec: 'default', source: 'stored', lean: false, numbersWithoutPoints: false, sorted: false },
     });
     expect(storedAsWritten(mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP))).toMatchObject({ indexMode: undefined, userJson: 'flat_object' });
   });
@@ -164,6 +166,25 @@ describe('templateRequests', () => {
       composed_of: ['joblogs-dev-ecs-mappings', 'joblogs-dev-settings'],
     });
     expect(es[3]!.body as any).toMatchObject({ index_patterns: ['joblogs-chunks-dev'], data_stream: {}, composed_of: ['joblogs-dev-settings'] });
+  });
+
+  it("keeps the lines sorted on disk by job and then in the logs API's merged order, on both products, and not the chunk records", () => {
+    const sort = {
+      'index.sort.field': ['labels.job_id', 'joblogs.captured', 'joblogs.source', 'event.sequence'],
+      'index.sort.order': ['asc', 'asc', 'asc', 'asc'],
+    };
+    for (const plan of [mappingPlan('es-9', ES_TEST_ZIP_SYNTHETIC), mappingPlan('es-8', ES_TEST_ZIP), mappingPlan('opensearch-2', OPENSEARCH_TEST_ZIP)]) {
+      const [mappings, settings, , chunks] = templateRequests({ stage: 'dev', retentionDays: 14, plan });
+      expect((mappings!.body as any).template.settings).toEqual(sort);
+      expect((settings!.body as any).template.settings).not.toHaveProperty('index.sort.field');
+      expect((chunks!.body as any).template).not.toHaveProperty('settings');
+    }
+    // The sort after the job is the merged order's, field for field, ascending.
+    expect(LINES_INDEX_SORT.slice(1)).toEqual(sortFor('merged').map((key) => Object.keys(key)[0]));
+    expect(sortFor('merged').every((key) => Object.values(key)[0].order === 'asc')).toBe(true);
+    // Older backing indices (the stored-as-written plan) were not sorted.
+    const before = templateRequests({ stage: 'dev', retentionDays: 14, plan: storedAsWritten(mappingPlan('es-9', ES_TEST_ZIP)) });
+    expect((before[0]!.body as any).template.settings).toEqual({});
   });
 });
 
