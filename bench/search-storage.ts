@@ -15,7 +15,8 @@
  *
  * After the force-merge, three pages of the job as the logs API asks for them (`linesSearch`, the
  * merged order, 301 lines): the first (`after=start`), one from the middle (`after=<cursor>`) and
- * the last (`before=end`); the median of the cluster's own `took` over 7 calls each.
+ * the last (`before=end`, one unbounded search: the logs API's windows, backwardWindows, aside); the
+ * median of the cluster's own `took` over 7 calls each.
  *
  * Each run writes into a fresh data stream of a stage of its own, refreshes, counts, reads the
  * node's indexing time and CPU before and after, then force-merges to one segment and reads the

@@ -94,6 +94,8 @@ export interface HttpRequestInfo {
   headers: http.IncomingHttpHeaders;
   /** 0, 1, 2… over the requests seen since the current plan was set. */
   n: number;
+  /** The request's body as it arrived. */
+  body: Buffer;
 }
 
 export interface HttpFaultProxy {
@@ -153,7 +155,7 @@ export async function startHttpFaultProxy(targetUrl: string): Promise<HttpFaultP
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> => {
     requests++;
-    const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, n: sincePlan++ };
+    const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, n: sincePlan++, body };
     const fault = decide(info);
     if (fault) faulted++;
     if (fault?.kind === 'refuse') return void req.socket.resetAndDestroy();

@@ -1,5 +1,6 @@
 import {
   anyBefore,
+  backwardWindows,
   encodeCursor,
   isSeen,
   isSeenCursor,
@@ -18,6 +19,7 @@ import {
   type LinesAnchor,
   type LinesRequest,
   type SortKey,
+  type SourceProgress,
 } from '../../shared/core/logs/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import { keyOf, type ArchivePages, type ArchiveRecord, type ScanResult } from '../../shared/core/archive/index.js';
@@ -95,7 +97,7 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
   const order = orderOf(request.filters);
   checkCursorOrder(request.anchor, order);
   const scope = { jobId, filters, frontier: view.frontier };
-  const lines = view.archive ? archiveLines(scope, order, archivePages(view.archive, deps)) : clusterLines(scope, order, deps);
+  const lines = view.archive ? archiveLines(scope, order, archivePages(view.archive, deps)) : clusterLines(scope, order, deps, view.progress);
   const ctx: PageContext = { scope, order, lines };
   const { anchor, limit } = request;
   const page = anchor.kind === 'around' ? await aroundPage(ctx, anchor.cursor, limit) : await anchoredPage(ctx, anchor, limit);
@@ -112,13 +114,24 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
   };
 }
 
-/** Lines from the cluster: one search for one more than asked, to tell whether more follow. */
-function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps): LineSource {
+/**
+ * Lines from the cluster: one search for one more than asked, to tell whether more follow. A page
+ * read backwards in the merged order asks within windows of recent lines first (backwardWindows).
+ */
+function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps, progress: readonly SourceProgress[]): LineSource {
   const index = linesIndex(deps.config.stage);
+  const search = async (anchor: FetchAnchor, limit: number) => {
+    for (const capturedFrom of windowsOf(anchor, order, scope, progress, limit)) {
+      const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1, capturedFrom });
+      const answer = await deps.search.search(index, body);
+      if (answer.hits.length > limit) return { answer, reversed };
+    }
+    const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1 });
+    return { answer: await deps.search.search(index, body), reversed };
+  };
   return {
     async fetch(anchor, limit) {
-      const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1 });
-      const answer = await deps.search.search(index, body);
+      const { answer, reversed } = await search(anchor, limit);
       const hits = answer.hits.slice(0, limit);
       if (reversed) hits.reverse();
       return {
@@ -132,6 +145,24 @@ function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps): Li
       return probe ? ((await deps.search.search(index, probe)).total?.value ?? 0) > 0 : false;
     },
   };
+}
+
+/** The windows of a backward page in the merged order, from the job's chunk records (the sources asked for). */
+function windowsOf(anchor: FetchAnchor, order: LineOrder, scope: LineScope, progress: readonly SourceProgress[], limit: number): number[] {
+  if (anchor.kind !== 'before' || order !== 'merged') return [];
+  const asked = scope.filters.sources;
+  const sources = asked ? progress.filter((p) => asked.includes(p.source)) : progress;
+  const firsts = sources.map((p) => p.firstCaptured).filter((t): t is number => t !== undefined);
+  const lasts = sources.map((p) => p.lastCaptured).filter((t): t is number => t !== undefined);
+  const last = lasts.length > 0 ? Math.max(...lasts) : undefined;
+  const until = anchor.cursor === 'end' ? last : Number(anchor.cursor.key[0]);
+  return backwardWindows({
+    until: Number.isFinite(until) ? until : undefined,
+    first: firsts.length > 0 ? Math.min(...firsts) : undefined,
+    last,
+    lines: sources.reduce((sum, p) => sum + p.lines, 0),
+    size: limit + 1,
+  });
 }
 
 /** Lines from the job's archive: the same documents, found member by member with ranged reads. */

@@ -67,6 +67,21 @@ function textOf(source: string, i: number): string {
 }
 const timeOf = (source: string, i: number) => (source === 'main' ? T0 + i * 10 : T0 + 5 + i * 15);
 
+/** For each search of the lines the proxied API makes while `run` runs: whether it was limited to a capture-time window. */
+async function linesSearchesDuring(run: () => Promise<void>): Promise<boolean[]> {
+  const windowed: boolean[] = [];
+  proxy.plan((info) => {
+    if (info.path.includes('logs-mlplatform') && info.path.includes('/_search')) windowed.push(info.body.toString().includes('"joblogs.captured":{"gte"'));
+    return undefined;
+  });
+  try {
+    await run();
+  } finally {
+    proxy.clear();
+  }
+  return windowed;
+}
+
 /** The big job's lines in printed (merged) order: by capture time, ties by source name, then as printed. */
 function expectedMerged(): string[] {
   const all: Array<[number, string, number]> = [];
@@ -203,6 +218,62 @@ describe('logs API: paging', () => {
     }
     const { same, observed } = compareOrder(pages.flat(), expectedMerged());
     record('lines: backward paging', 'before=end, then before=<prev>&limit=1000 to the start', 'every line once, in printed order', observed, same);
+  });
+
+  it('reads each backward page within a window of recent lines: one search per page, the same lines as paging forwards', async () => {
+    await get(`/jobs/${bigJob}`, { base: proxied.url }); // the proxied API's view of the finished job, read once
+    const pages: string[][] = [];
+    const searches = await linesSearchesDuring(async () => {
+      for (let route = `/jobs/${bigJob}/lines?before=end&limit=1000`; ; ) {
+        const page = await get(route, { base: proxied.url });
+        pages.unshift(page.body.lines.map(key));
+        if (!page.body.hasBefore) break;
+        route = `/jobs/${bigJob}/lines?before=${page.body.prev}&limit=1000`;
+      }
+    });
+    const { same, observed } = compareOrder(pages.flat(), expectedMerged());
+    const windowed = searches.filter((w) => w).length;
+    // The first window (4 pages' worth of lines) answers every page but those within its width of the job's first line.
+    record(
+      'lines: backward pages in windows',
+      'before=end, then before=<prev>&limit=1000 to the start, through the counting proxy',
+      'every line once, in printed order; one search per page, nearly all within a capture-time window',
+      `${observed}; ${pages.length} pages, ${searches.length} searches, ${windowed} windowed`,
+      same && searches.length === pages.length && windowed >= pages.length - 6,
+    );
+  });
+
+  it('widens a backward window across a long silence and still answers the lines before it', async () => {
+    const jobId = `api-gap-${randomUUID().slice(0, 8)}`;
+    const count = 3_000;
+    const quiet = 2_990; // lines 2990… come six hours after the others
+    const time = (i: number) => T0 + i * 10 + (i >= quiet ? 6 * 3_600_000 : 0);
+    await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+    await shipLines({ s3: stack.s3, bucket: stack.bucket, jobId, spoolDir: path.join(work, 'gap'), count, text: (i) => `gap ${i}`, time });
+    await eventually(
+      () => get(`/jobs/${jobId}`, { base: proxied.url }),
+      (a) => a.body.status === 'complete',
+      'the gap job fully indexed',
+      120_000,
+    );
+    let page: Answer = { status: 0, body: null, headers: new Headers() };
+    const searches = await linesSearchesDuring(async () => {
+      page = await get(`/jobs/${jobId}/lines?before=end&limit=300`, { base: proxied.url });
+    });
+    const lines = (page.body?.lines ?? []).map((l: { line: number }) => l.line);
+    const expected = Array.from({ length: 300 }, (_, i) => count - 300 + i);
+    record(
+      'lines: a backward window across a silence',
+      `${count} lines, the last ${count - quiet} six hours after the rest; before=end&limit=300`,
+      'the last 300 lines in order (290 from before the silence); a windowed search, then a wider one',
+      `lines ${lines[0]}…${lines.at(-1)} (${lines.length}), in order: ${lines.every((n: number, i: number) => n === expected[i])}; searches ${searches.map((w) => (w ? 'windowed' : 'whole job')).join(', ')}`,
+      page.status === 200 &&
+        lines.length === 300 &&
+        lines.every((n: number, i: number) => n === expected[i]) &&
+        searches.length === 2 &&
+        searches[0] === true &&
+        searches[1] === false,
+    );
   });
 
   it("pages through one source in that source's own order, and opens a permalink by line number", async () => {

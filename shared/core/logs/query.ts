@@ -93,9 +93,13 @@ export interface LinesSearch {
   reversed: boolean;
 }
 
-/** A page of lines around an anchor: `size` is one more than wanted, to tell whether more follow. */
-export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number }): LinesSearch {
+/**
+ * A page of lines around an anchor: `size` is one more than wanted, to tell whether more follow.
+ * `capturedFrom` leaves out lines captured before it (a backward page's window: {@link backwardWindows}).
+ */
+export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number; capturedFrom?: number | undefined }): LinesSearch {
   const filter = scopeFilters(scope);
+  if (o.capturedFrom !== undefined) filter.push({ range: { 'joblogs.captured': { gte: o.capturedFrom } } });
   const reversed = anchor.kind === 'before';
   const sort = sortFor(o.order, reversed ? 'desc' : 'asc');
   let searchAfter: SortKey | undefined;
@@ -114,6 +118,36 @@ export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: L
   const body: Record<string, unknown> = { size: o.size, track_total_hits: false, query: { bool: { filter } }, sort, _source: LINE_FIELDS };
   if (searchAfter) body['search_after'] = searchAfter;
   return { body, reversed };
+}
+
+/** How many lines a backward page's first window is sized to hold, per line asked for. */
+const WINDOW_LINES_PER_LINE = 4;
+/** Each window after the first reaches this many times as far back. */
+const WINDOW_GROWTH = 16;
+const WINDOWS = 3;
+const MIN_WINDOW_MS = 1_000;
+
+/**
+ * Where the windows of a page read backwards in the merged order start (`capturedFrom`, epoch ms),
+ * narrowest first; after the last one, the search is unbounded. The lines lie on disk by job and
+ * then in printed order (docs/search-storage.md, "Sorted on disk"), so a search newest-first pushes
+ * every line before its anchor through its top-k queue; within a window only the lines captured
+ * since the window's start. A window's answer is the page itself as soon as it holds one line more
+ * than asked for: every line before the window was captured earlier, so sorts after all of them.
+ * A window that holds fewer says nothing, and the next, wider one is asked. The first is sized
+ * from the job's density (its lines over the time between its first and last capture) to hold a
+ * few pages; a window reaching back before the first capture is no window.
+ *
+ * @param until the newest capture the page can hold: its cursor's, or for `end` the job's last
+ * @param first the job's first capture, `last` its last, `lines` how many it has (the sources asked for)
+ */
+export function backwardWindows(o: { until: number | undefined; first: number | undefined; last: number | undefined; lines: number; size: number }): number[] {
+  if (o.until === undefined || o.first === undefined || o.last === undefined || o.lines <= 0 || o.until <= o.first) return [];
+  const msPerLine = Math.max(0, o.last - o.first) / o.lines;
+  let width = Math.max(MIN_WINDOW_MS, WINDOW_LINES_PER_LINE * o.size * msPerLine);
+  const starts: number[] = [];
+  for (let i = 0; i < WINDOWS && o.until - width > o.first; i++, width *= WINDOW_GROWTH) starts.push(Math.floor(o.until - width));
+  return starts;
 }
 
 /** Is there any line before a sort key (or before a line number / time)? One document at most is looked at. */

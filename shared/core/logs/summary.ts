@@ -13,6 +13,8 @@ export interface SourceProgress {
   /** Line number after the last line recorded (dense numbering of framed chunks). */
   lines: number;
   lastCaptured: number | undefined;
+  /** The earliest capture time of its recorded chunks (what a backward page's window is measured from). */
+  firstCaptured?: number | undefined;
 }
 
 /**
@@ -31,6 +33,7 @@ export function chunkRecordsAggregation(jobId: string, recentSince: number): Rec
           max_seq: { max: { field: 'joblogs.chunk_seq' } },
           last_line: { max: { field: 'joblogs.last_line' } },
           last_captured: { max: { field: 'joblogs.captured_to' } },
+          first_captured: { min: { field: 'joblogs.captured_from' } },
           recent: recentRecordsAggregation(recentSince),
         },
       },
@@ -44,6 +47,7 @@ interface Bucket {
   max_seq?: { value: number | null };
   last_line?: { value: number | null };
   last_captured?: { value: number | null };
+  first_captured?: { value: number | null };
 }
 
 /** Each source's progress; `frontier` assumes contiguity (checked by the caller when chunks ≠ maxSeq + 1). */
@@ -58,6 +62,7 @@ export function sourceProgress(aggregations: unknown): SourceProgress[] {
       frontier: b.doc_count === maxSeq + 1 ? maxSeq : -1,
       lines: b.last_line?.value != null ? b.last_line.value + 1 : 0,
       lastCaptured: b.last_captured?.value ?? undefined,
+      firstCaptured: b.first_captured?.value ?? undefined,
     };
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backwardWindows,
   chunkRecordsAggregation,
   chunksToCheck,
   firstMissingSeq,
@@ -34,6 +35,59 @@ describe("sorts of a job's lines", () => {
   });
 });
 
+describe('a backward page read in capture-time windows', () => {
+  const T = 1_795_600_000_000;
+
+  it('sizes the first window to hold a few pages of a job as dense as this one, and widens each next one sixteenfold', () => {
+    // 1 000 000 lines over 1 000 s: 1 ms a line; a page of 301 → a first window of 4 × 301 ms.
+    expect(backwardWindows({ until: T + 1_000_000, first: T, last: T + 1_000_000, lines: 1_000_000, size: 301 })).toEqual([
+      T + 1_000_000 - 1_204,
+      T + 1_000_000 - 1_204 * 16,
+      T + 1_000_000 - 1_204 * 256,
+    ]);
+  });
+
+  it("sizes a page's window by the whole job's density, wherever its cursor is", () => {
+    // 100 000 lines over 1 000 s: 10 ms a line, a first window of 4 × 101 × 10 ms below a cursor a tenth of the way in.
+    expect(backwardWindows({ until: T + 100_000, first: T, last: T + 1_000_000, lines: 100_000, size: 101 })).toEqual([
+      T + 100_000 - 4_040,
+      T + 100_000 - 64_640,
+    ]);
+  });
+
+  it('never starts a window before the first capture, nor makes one narrower than a second', () => {
+    // 10 000 lines over 100 s: a first window of 40 s, then 640 s (before the job's first line: no window).
+    expect(backwardWindows({ until: T + 100_000, first: T, last: T + 100_000, lines: 10_000, size: 1_000 })).toEqual([T + 60_000]);
+    expect(backwardWindows({ until: T + 10_000_000, first: T, last: T + 10_000_000, lines: 10_000_000, size: 10 })).toEqual([
+      T + 10_000_000 - 1_000,
+      T + 10_000_000 - 16_000,
+      T + 10_000_000 - 256_000,
+    ]);
+    // A page near the start, a small job: the whole job is the only window.
+    expect(backwardWindows({ until: T + 500, first: T, last: T + 1_000_000, lines: 1_000_000, size: 301 })).toEqual([]);
+    expect(backwardWindows({ until: T + 60_000, first: T, last: T + 60_000, lines: 200, size: 301 })).toEqual([]);
+  });
+
+  it('asks no window without the times and lines to size one', () => {
+    expect(backwardWindows({ until: undefined, first: T, last: T + 1_000, lines: 100, size: 10 })).toEqual([]);
+    expect(backwardWindows({ until: T + 1_000, first: undefined, last: T + 1_000, lines: 100, size: 10 })).toEqual([]);
+    expect(backwardWindows({ until: T + 1_000, first: T, last: undefined, lines: 100, size: 10 })).toEqual([]);
+    expect(backwardWindows({ until: T + 1_000, first: T, last: T + 1_000, lines: 0, size: 10 })).toEqual([]);
+    expect(backwardWindows({ until: T, first: T + 1_000, last: T + 2_000, lines: 100, size: 10 })).toEqual([]);
+  });
+
+  it('leaves out of a windowed search the lines captured before the window, and nothing else', () => {
+    const scope = { jobId: 'job-1', filters: {}, frontier: undefined };
+    const anchor = { kind: 'before', cursor: 'end' } as const;
+    const plain = linesSearch(scope, anchor, { order: 'merged', size: 301 });
+    const windowed = linesSearch(scope, anchor, { order: 'merged', size: 301, capturedFrom: T });
+    const filters = (body: Record<string, unknown>) => (body['query'] as { bool: { filter: unknown[] } }).bool.filter;
+    expect(filters(windowed.body)).toEqual([...filters(plain.body), { range: { 'joblogs.captured': { gte: T } } }]);
+    expect({ ...windowed.body, query: undefined }).toEqual({ ...plain.body, query: undefined });
+    expect(windowed.reversed).toBe(true);
+  });
+});
+
 describe('search terms', () => {
   it('become match (every word) and match_phrase clauses on the message', () => {
     expect(searchClauses({ words: ['CUDA', 'rank*'], phrases: ['out of memory'] })).toEqual([
@@ -65,14 +119,21 @@ describe('chunk records', () => {
     const aggregations = {
       sources: {
         buckets: [
-          { key: 'main', doc_count: 3, max_seq: { value: 2 }, last_line: { value: 299 }, last_captured: { value: 1_795_600_900_000 } },
+          {
+            key: 'main',
+            doc_count: 3,
+            max_seq: { value: 2 },
+            last_line: { value: 299 },
+            last_captured: { value: 1_795_600_900_000 },
+            first_captured: { value: 1_795_600_000_000 },
+          },
           { key: 'rank-1', doc_count: 2, max_seq: { value: 4 }, last_line: { value: 99 }, last_captured: { value: null } },
         ],
       },
     };
     expect(sourceProgress(aggregations)).toEqual([
-      { source: 'main', chunks: 3, maxSeq: 2, frontier: 2, lines: 300, lastCaptured: 1_795_600_900_000 },
-      { source: 'rank-1', chunks: 2, maxSeq: 4, frontier: -1, lines: 100, lastCaptured: undefined },
+      { source: 'main', chunks: 3, maxSeq: 2, frontier: 2, lines: 300, lastCaptured: 1_795_600_900_000, firstCaptured: 1_795_600_000_000 },
+      { source: 'rank-1', chunks: 2, maxSeq: 4, frontier: -1, lines: 100, lastCaptured: undefined, firstCaptured: undefined },
     ]);
   });
 
