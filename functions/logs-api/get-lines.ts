@@ -1,5 +1,6 @@
 import {
   anyBefore,
+  backwardSequenceWindows,
   backwardWindows,
   encodeCursor,
   isSeen,
@@ -21,6 +22,7 @@ import {
   type SortKey,
   type SourceProgress,
 } from '../../shared/core/logs/index.js';
+import { SEQUENCE_STRIDE } from '../../shared/core/contract/index.js';
 import { InvalidParameterError } from '../../shared/core/errors.js';
 import { keyOf, type ArchivePages, type ArchiveRecord, type ScanResult } from '../../shared/core/archive/index.js';
 import { archiveOrder, archivePages, memberSeen, withinFrontier } from './archive-source.js';
@@ -116,13 +118,13 @@ async function readPage(access: FoundJob, request: LinesRequest, view: JobView, 
 
 /**
  * Lines from the cluster: one search for one more than asked, to tell whether more follow. A page
- * read backwards in the merged order asks within windows of recent lines first (backwardWindows).
+ * read backwards asks within windows of recent lines first (windowsOf).
  */
 function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps, progress: readonly SourceProgress[]): LineSource {
   const index = linesIndex(deps.config.stage);
   const search = async (anchor: FetchAnchor, limit: number) => {
-    for (const capturedFrom of windowsOf(anchor, order, scope, progress, limit)) {
-      const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1, capturedFrom });
+    for (const windowFrom of windowsOf(anchor, order, scope, progress, limit)) {
+      const { body, reversed } = linesSearch(scope, anchor, { order, size: limit + 1, windowFrom });
       const answer = await deps.search.search(index, body);
       if (answer.hits.length > limit) return { answer, reversed };
     }
@@ -147,22 +149,24 @@ function clusterLines(scope: LineScope, order: LineOrder, deps: LogsApiDeps, pro
   };
 }
 
-/** The windows of a backward page in the merged order, from the job's chunk records (the sources asked for). */
+/** The windows of a backward page (backwardWindows, backwardSequenceWindows), from the job's chunk records: the sources asked for. */
 function windowsOf(anchor: FetchAnchor, order: LineOrder, scope: LineScope, progress: readonly SourceProgress[], limit: number): number[] {
-  if (anchor.kind !== 'before' || order !== 'merged') return [];
+  if (anchor.kind !== 'before') return [];
   const asked = scope.filters.sources;
   const sources = asked ? progress.filter((p) => asked.includes(p.source)) : progress;
+  const lines = sources.reduce((sum, p) => sum + p.lines, 0);
+  const size = limit + 1;
+  if (order === 'source') {
+    const source = sources[0];
+    if (!source) return [];
+    const untilChunk = anchor.cursor === 'end' ? source.maxSeq : Math.floor(Number(anchor.cursor.key[0]) / SEQUENCE_STRIDE);
+    return backwardSequenceWindows({ untilChunk: Number.isFinite(untilChunk) ? untilChunk : undefined, chunks: source.chunks, lines, size });
+  }
   const firsts = sources.map((p) => p.firstCaptured).filter((t): t is number => t !== undefined);
   const lasts = sources.map((p) => p.lastCaptured).filter((t): t is number => t !== undefined);
   const last = lasts.length > 0 ? Math.max(...lasts) : undefined;
   const until = anchor.cursor === 'end' ? last : Number(anchor.cursor.key[0]);
-  return backwardWindows({
-    until: Number.isFinite(until) ? until : undefined,
-    first: firsts.length > 0 ? Math.min(...firsts) : undefined,
-    last,
-    lines: sources.reduce((sum, p) => sum + p.lines, 0),
-    size: limit + 1,
-  });
+  return backwardWindows({ until: Number.isFinite(until) ? until : undefined, first: firsts.length > 0 ? Math.min(...firsts) : undefined, last, lines, size });
 }
 
 /** Lines from the job's archive: the same documents, found member by member with ranged reads. */

@@ -71,7 +71,8 @@ const timeOf = (source: string, i: number) => (source === 'main' ? T0 + i * 10 :
 async function linesSearchesDuring(run: () => Promise<void>): Promise<boolean[]> {
   const windowed: boolean[] = [];
   proxy.plan((info) => {
-    if (info.path.includes('logs-mlplatform') && info.path.includes('/_search')) windowed.push(info.body.toString().includes('"joblogs.captured":{"gte"'));
+    if (info.path.includes('logs-mlplatform') && info.path.includes('/_search'))
+      windowed.push(/"(joblogs\.captured|event\.sequence)":\{"gte"/.test(info.body.toString()));
     return undefined;
   });
   try {
@@ -240,6 +241,30 @@ describe('logs API: paging', () => {
       'every line once, in printed order; one search per page, nearly all within a capture-time window',
       `${observed}; ${pages.length} pages, ${searches.length} searches, ${windowed} windowed`,
       same && searches.length === pages.length && windowed >= pages.length - 6,
+    );
+  });
+
+  it("reads one source's backward pages within windows of its recent chunks, in that source's own order", async () => {
+    await get(`/jobs/${bigJob}`, { base: proxied.url });
+    const lines: number[][] = [];
+    const searches = await linesSearchesDuring(async () => {
+      for (let route = `/jobs/${bigJob}/lines?source=rank-1&before=end&limit=1000`; ; ) {
+        const page = await get(route, { base: proxied.url });
+        lines.unshift(page.body.lines.map((l: { line: number }) => l.line));
+        if (!page.body.hasBefore) break;
+        route = `/jobs/${bigJob}/lines?source=rank-1&before=${page.body.prev}&limit=1000`;
+      }
+    });
+    const seen = lines.flat();
+    const dense = seen.length === BIG['rank-1'] && seen.every((n, i) => n === i);
+    const windowed = searches.filter((w) => w).length;
+    // Pages whose cursor lies in the source's first two chunks read it whole; every other page reads a window of chunks.
+    record(
+      'lines: one source, backward pages in windows',
+      'source=rank-1&before=end, then before=<prev>&limit=1000 to the start, through the counting proxy',
+      'rank-1 lines 0…79999 dense; one search per page, most within a window of sequence numbers',
+      `${seen.length} lines${dense ? ', dense' : ', NOT dense'}; ${lines.length} pages, ${searches.length} searches, ${windowed} windowed`,
+      dense && searches.length === lines.length && windowed > 0 && windowed >= lines.length - 25,
     );
   });
 

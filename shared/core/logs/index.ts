@@ -6,7 +6,20 @@ export { LINES_LIMIT, MAX_WAIT_SECONDS, parseLinesRequest, parseNoParams, parseR
 export type { LineFilters, LinesAnchor, LinesRequest, RedrawsRequest, SearchRequest } from './params.js';
 export { barStatesOf, MAX_REDRAW_STATES, RedrawReader } from './redraws.js';
 export type { BarStates } from './redraws.js';
-export { anyBefore, backwardWindows, chunksIndex, lineKey, linesIndex, linesSearch, orderOf, scopeFilters, searchBody, sortFor, toApiLine } from './query.js';
+export {
+  anyBefore,
+  backwardSequenceWindows,
+  backwardWindows,
+  chunksIndex,
+  lineKey,
+  linesIndex,
+  linesSearch,
+  orderOf,
+  scopeFilters,
+  searchBody,
+  sortFor,
+  toApiLine,
+} from './query.js';
 export type { ApiLine, Frontier, Hit, LineScope, LinesSearch } from './query.js';
 export { highlightOffsets, MAX_QUERY_LENGTH, parseSearchTerms, searchClauses } from './search-terms.js';
 export type { SearchTerms } from './search-terms.js';

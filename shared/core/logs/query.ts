@@ -1,3 +1,4 @@
+import { SEQUENCE_STRIDE } from '../contract/constants.js';
 import { encodeCursor, type Cursor, type LineOrder, type SortKey } from './cursor.js';
 import type { LineFilters, LinesAnchor } from './params.js';
 import { isSeenCursor, unseenFilter } from './tail.js';
@@ -95,11 +96,12 @@ export interface LinesSearch {
 
 /**
  * A page of lines around an anchor: `size` is one more than wanted, to tell whether more follow.
- * `capturedFrom` leaves out lines captured before it (a backward page's window: {@link backwardWindows}).
+ * `windowFrom` leaves out lines whose first sort key (the merged order's capture time, a source's
+ * sequence number) is below it: a backward page's window ({@link backwardWindows}).
  */
-export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number; capturedFrom?: number | undefined }): LinesSearch {
+export function linesSearch(scope: LineScope, anchor: LinesAnchor, o: { order: LineOrder; size: number; windowFrom?: number | undefined }): LinesSearch {
   const filter = scopeFilters(scope);
-  if (o.capturedFrom !== undefined) filter.push({ range: { 'joblogs.captured': { gte: o.capturedFrom } } });
+  if (o.windowFrom !== undefined) filter.push({ range: { [SORT_FIELDS[o.order][0]![0]]: { gte: o.windowFrom } } });
   const reversed = anchor.kind === 'before';
   const sort = sortFor(o.order, reversed ? 'desc' : 'asc');
   let searchAfter: SortKey | undefined;
@@ -128,7 +130,7 @@ const WINDOWS = 3;
 const MIN_WINDOW_MS = 1_000;
 
 /**
- * Where the windows of a page read backwards in the merged order start (`capturedFrom`, epoch ms),
+ * Where the windows of a page read backwards in the merged order start (`windowFrom`, epoch ms),
  * narrowest first; after the last one, the search is unbounded. The lines lie on disk by job and
  * then in printed order (docs/search-storage.md, "Sorted on disk"), so a search newest-first pushes
  * every line before its anchor through its top-k queue; within a window only the lines captured
@@ -147,6 +149,23 @@ export function backwardWindows(o: { until: number | undefined; first: number | 
   let width = Math.max(MIN_WINDOW_MS, WINDOW_LINES_PER_LINE * o.size * msPerLine);
   const starts: number[] = [];
   for (let i = 0; i < WINDOWS && o.until - width > o.first; i++, width *= WINDOW_GROWTH) starts.push(Math.floor(o.until - width));
+  return starts;
+}
+
+/**
+ * The windows of a page read backwards in one source's own order, as lower bounds of
+ * `event.sequence` (chunk × SEQUENCE_STRIDE + position): the same rule as {@link backwardWindows},
+ * in whole chunks back from the anchor's — enough of them for ~4 pages at the source's lines per
+ * chunk, then 16 times as many, then the whole source.
+ *
+ * @param untilChunk the anchor's chunk: its cursor's, or for `end` the source's last
+ * @param chunks the source's chunks recorded, `lines` its lines
+ */
+export function backwardSequenceWindows(o: { untilChunk: number | undefined; chunks: number; lines: number; size: number }): number[] {
+  if (o.untilChunk === undefined || o.chunks <= 0 || o.lines <= 0) return [];
+  let back = Math.max(1, Math.ceil((WINDOW_LINES_PER_LINE * o.size * o.chunks) / o.lines));
+  const starts: number[] = [];
+  for (let i = 0; i < WINDOWS && o.untilChunk - back > 0; i++, back *= WINDOW_GROWTH) starts.push((o.untilChunk - back) * SEQUENCE_STRIDE);
   return starts;
 }
 

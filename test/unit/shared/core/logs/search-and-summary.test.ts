@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  backwardSequenceWindows,
   backwardWindows,
   chunkRecordsAggregation,
   chunksToCheck,
@@ -76,11 +77,30 @@ describe('a backward page read in capture-time windows', () => {
     expect(backwardWindows({ until: T, first: T + 1_000, last: T + 2_000, lines: 100, size: 10 })).toEqual([]);
   });
 
+  it("counts one source's windows in whole chunks back from the anchor's, as sequence numbers", () => {
+    // 1 000 lines a chunk, a page of 301: two chunks back, then 32, then 512 (past chunk 0: the whole source).
+    expect(backwardSequenceWindows({ untilChunk: 100, chunks: 101, lines: 101_000, size: 301 })).toEqual([98 * 10_000_000, 68 * 10_000_000]);
+    // Chunks of 10 lines: 121 chunks back for four pages.
+    expect(backwardSequenceWindows({ untilChunk: 5_000, chunks: 5_001, lines: 50_010, size: 301 })).toEqual([
+      (5_000 - 121) * 10_000_000,
+      (5_000 - 121 * 16) * 10_000_000,
+    ]);
+    expect(backwardSequenceWindows({ untilChunk: 1, chunks: 2, lines: 2_000, size: 301 })).toEqual([]);
+    expect(backwardSequenceWindows({ untilChunk: undefined, chunks: 2, lines: 2_000, size: 301 })).toEqual([]);
+    expect(backwardSequenceWindows({ untilChunk: 10, chunks: 0, lines: 0, size: 301 })).toEqual([]);
+  });
+
+  it("puts a source-order window on the sequence number, the order's first key", () => {
+    const scope = { jobId: 'job-1', filters: { sources: ['main'] }, frontier: undefined };
+    const body = linesSearch(scope, { kind: 'before', cursor: 'end' }, { order: 'source', size: 11, windowFrom: 20_000_000 }).body;
+    expect((body['query'] as { bool: { filter: unknown[] } }).bool.filter.at(-1)).toEqual({ range: { 'event.sequence': { gte: 20_000_000 } } });
+  });
+
   it('leaves out of a windowed search the lines captured before the window, and nothing else', () => {
     const scope = { jobId: 'job-1', filters: {}, frontier: undefined };
     const anchor = { kind: 'before', cursor: 'end' } as const;
     const plain = linesSearch(scope, anchor, { order: 'merged', size: 301 });
-    const windowed = linesSearch(scope, anchor, { order: 'merged', size: 301, capturedFrom: T });
+    const windowed = linesSearch(scope, anchor, { order: 'merged', size: 301, windowFrom: T });
     const filters = (body: Record<string, unknown>) => (body['query'] as { bool: { filter: unknown[] } }).bool.filter;
     expect(filters(windowed.body)).toEqual([...filters(plain.body), { range: { 'joblogs.captured': { gte: T } } }]);
     expect({ ...windowed.body, query: undefined }).toEqual({ ...plain.body, query: undefined });
