@@ -146,9 +146,13 @@ const MIN_WINDOW_MS = 1_000;
 export function backwardWindows(o: { until: number | undefined; first: number | undefined; last: number | undefined; lines: number; size: number }): number[] {
   if (o.until === undefined || o.first === undefined || o.last === undefined || o.lines <= 0 || o.until <= o.first) return [];
   const msPerLine = Math.max(0, o.last - o.first) / o.lines;
-  let width = Math.max(MIN_WINDOW_MS, WINDOW_LINES_PER_LINE * o.size * msPerLine);
+  return windowStarts(o.until, o.first, Math.max(MIN_WINDOW_MS, WINDOW_LINES_PER_LINE * o.size * msPerLine)).map(Math.floor);
+}
+
+/** `until − width`, then WINDOW_GROWTH times as wide, up to WINDOWS of them, while above `floor` (a window reaching it is the whole job). */
+function windowStarts(until: number, floor: number, width: number): number[] {
   const starts: number[] = [];
-  for (let i = 0; i < WINDOWS && o.until - width > o.first; i++, width *= WINDOW_GROWTH) starts.push(Math.floor(o.until - width));
+  for (let i = 0, w = width; i < WINDOWS && until - w > floor; i++, w *= WINDOW_GROWTH) starts.push(until - w);
   return starts;
 }
 
@@ -163,10 +167,8 @@ export function backwardWindows(o: { until: number | undefined; first: number | 
  */
 export function backwardSequenceWindows(o: { untilChunk: number | undefined; chunks: number; lines: number; size: number }): number[] {
   if (o.untilChunk === undefined || o.chunks <= 0 || o.lines <= 0) return [];
-  let back = Math.max(1, Math.ceil((WINDOW_LINES_PER_LINE * o.size * o.chunks) / o.lines));
-  const starts: number[] = [];
-  for (let i = 0; i < WINDOWS && o.untilChunk - back > 0; i++, back *= WINDOW_GROWTH) starts.push((o.untilChunk - back) * SEQUENCE_STRIDE);
-  return starts;
+  const back = Math.max(1, Math.ceil((WINDOW_LINES_PER_LINE * o.size * o.chunks) / o.lines));
+  return windowStarts(o.untilChunk, 0, back).map((chunk) => chunk * SEQUENCE_STRIDE);
 }
 
 /** Is there any line before a sort key (or before a line number / time)? One document at most is looked at. */
