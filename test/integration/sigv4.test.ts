@@ -184,7 +184,7 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
       // above: wait until it sees the job complete (once failed here with a summary but no lines).
       await eventually(
         () => get(api.url, `/jobs/${jobId}`),
-        (a) => a.body.status === 'complete',
+        (a) => a.body.status === 'complete' && a.body.archive === undefined,
         'the API job complete through the verifying endpoint',
         90_000,
       );
