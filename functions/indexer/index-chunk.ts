@@ -217,7 +217,7 @@ async function recordChunk(chunk: ChunkContext, batcher: ChunkBatcher, run: Chun
   const { deps } = run;
   const action = chunkRecordAction(
     chunk,
-    { positions: batcher.positions, documents: batcher.documents, progress: batcher.progress, error },
+    { positions: batcher.positions, documents: batcher.documents, counts: batcher.counts, progress: batcher.progress, error },
     new Date(deps.now()),
   );
   await run.slots.acquire();

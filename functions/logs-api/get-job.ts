@@ -4,6 +4,11 @@ import {
   levelsAggregation,
   termCounts,
   linesIndex,
+  SUMMARY_LEVELS,
+  SUMMARY_STREAMS,
+  topCounts,
+  type JobCounts,
+  type LineScope,
   parseNoParams,
   scopeFilters,
   sortFor,
@@ -31,8 +36,8 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
     return { ...jobOverview({ registration, job, status: view.status, progress: view.progress, ...archivedCounts(view.archive) }), archive: true };
   const index = linesIndex(deps.config.stage);
   const scope = { jobId: registration.jobId, filters: {}, frontier: view.frontier };
-  const [levels, errors] = await Promise.all([
-    deps.search.search(index, levelsAggregation(scopeFilters(scope))),
+  const [counts, errors] = await Promise.all([
+    view.counts ?? countLines(scope, deps),
     deps.search.search(index, {
       size: MAX_ERROR_POSITIONS,
       track_total_hits: 10_000,
@@ -48,27 +53,24 @@ export async function getJob(access: FoundJob, query: string, deps: LogsApiDeps)
     job,
     status: view.status,
     progress: view.progress,
-    levels: termCounts(levels.aggregations, 'levels'),
-    streams: termCounts(levels.aggregations, 'streams'),
+    ...counts,
     errors: { total: errors.total?.value ?? positions.length, totalExact: errors.total?.relation !== 'gte', first: positions[0] ?? null, positions },
   });
+}
+
+/** The job's lines by level and stream, aggregated over its lines (what its chunk records could not say). */
+async function countLines(scope: LineScope, deps: LogsApiDeps): Promise<JobCounts> {
+  const answer = await deps.search.search(linesIndex(deps.config.stage), levelsAggregation(scopeFilters(scope)));
+  return { levels: termCounts(answer.aggregations, 'levels'), streams: termCounts(answer.aggregations, 'streams') };
 }
 
 /** The counts and error positions the assembler recorded in the archive, as the cluster's aggregations give them. */
 function archivedCounts(index: ArchiveIndex): Pick<Parameters<typeof jobOverview>[0], 'levels' | 'streams' | 'errors'> {
   const { count, positions } = index.errors;
   return {
-    // The cluster's terms aggregations: the 32 most frequent levels, 4 streams.
-    levels: top(index.levels, 32),
-    streams: top(index.streams, 4),
+    // As the cluster's terms aggregations give them.
+    levels: topCounts(index.levels, SUMMARY_LEVELS),
+    streams: topCounts(index.streams, SUMMARY_STREAMS),
     errors: { total: Math.min(count, TOTAL_HITS_BOUND), totalExact: count <= TOTAL_HITS_BOUND, first: positions[0] ?? null, positions },
   };
-}
-
-function top(counts: Record<string, number>, n: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(counts)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, n),
-  );
 }

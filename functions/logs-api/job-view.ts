@@ -7,11 +7,13 @@ import {
   fullyIndexed,
   linesIndex,
   recentChunks,
+  recordedCounts,
   SEARCHABLE_WITHIN_MS,
   searchableFrontier,
   searchableLinesAggregation,
   sourceProgress,
   type Frontier,
+  type JobCounts,
   type RecordedChunk,
   type SourceProgress,
 } from '../../shared/core/logs/index.js';
@@ -30,6 +32,8 @@ export interface JobView {
   /** Undefined once every chunk of a finished job is indexed (no line is held back). */
   frontier: Frontier | undefined;
   sources: string[];
+  /** Its lines by level and stream as its chunk records add them up, where they can (else the summary aggregates the lines). */
+  counts?: JobCounts | undefined;
   /** Set when the job's documents have aged out of the cluster: every answer comes from its archive (docs/archive.md). */
   archive?: ArchiveIndex | undefined;
 }
@@ -76,7 +80,13 @@ async function readJobView(access: FoundJob, deps: LogsApiDeps): Promise<JobView
     if (archived) return archived;
   }
   const sources = [...new Set([...(job?.sources ?? []).map((m) => m.source), ...progress.map((p) => p.source)])].sort();
-  return { status: indexed ? 'complete' : 'running', progress, frontier: indexed ? undefined : frontierOf(progress), sources };
+  return {
+    status: indexed ? 'complete' : 'running',
+    progress,
+    frontier: indexed ? undefined : frontierOf(progress),
+    sources,
+    counts: recordedCounts(answer.aggregations, progress),
+  };
 }
 
 /**

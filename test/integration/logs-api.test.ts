@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunksIndex, type ErrorPosition } from '../../shared/core/logs/index.js';
+import { chunksIndex, levelsAggregation, linesIndex, scopeFilters, termCounts, type ErrorPosition } from '../../shared/core/logs/index.js';
 import {
   discardSink,
   esRequest,
@@ -67,12 +67,11 @@ function textOf(source: string, i: number): string {
 }
 const timeOf = (source: string, i: number) => (source === 'main' ? T0 + i * 10 : T0 + 5 + i * 15);
 
-/** For each search of the lines the proxied API makes while `run` runs: whether it was limited to a capture-time window. */
-async function linesSearchesDuring(run: () => Promise<void>): Promise<boolean[]> {
-  const windowed: boolean[] = [];
+/** The body of each search of the lines the proxied API makes while `run` runs. */
+async function linesSearchBodiesDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const bodies: string[] = [];
   proxy.plan((info) => {
-    if (info.path.includes('logs-mlplatform') && info.path.includes('/_search'))
-      windowed.push(/"(joblogs\.captured|event\.sequence)":\{"gte"/.test(info.body.toString()));
+    if (info.path.includes('logs-mlplatform') && info.path.includes('/_search')) bodies.push(info.body.toString());
     return undefined;
   });
   try {
@@ -80,7 +79,35 @@ async function linesSearchesDuring(run: () => Promise<void>): Promise<boolean[]>
   } finally {
     proxy.clear();
   }
-  return windowed;
+  return bodies;
+}
+
+/** For each search of the lines the proxied API makes while `run` runs: whether it was limited to a capture-time window. */
+async function linesSearchesDuring(run: () => Promise<void>): Promise<boolean[]> {
+  return (await linesSearchBodiesDuring(run)).map((body) => /"(joblogs\.captured|event\.sequence)":\{"gte"/.test(body));
+}
+
+/** Whether a search of the lines aggregates them by level (the summary's counts, where the chunk records cannot give them). */
+const countsLines = (body: string) => body.includes('"levels":{"terms"');
+
+/**
+ * Takes a chunk record's counts out, as a record written before records had them. (In its backing
+ * index, where a data stream lets a document be replaced; the test distributions have no update by query.)
+ */
+async function withoutCounts(jobId: string, seq: number): Promise<void> {
+  const found = await esRequest(stack, 'POST', `/${chunksIndex(stack.info.resources.stage)}/_search`, {
+    seq_no_primary_term: true,
+    query: { bool: { filter: [{ term: { 'labels.job_id': jobId } }, { term: { 'joblogs.chunk_seq': seq } }] } },
+  });
+  const hit = found.hits.hits[0];
+  delete hit._source.joblogs.counts;
+  await esRequest(stack, 'PUT', `/${hit._index}/_doc/${hit._id}?if_seq_no=${hit._seq_no}&if_primary_term=${hit._primary_term}&refresh=true`, hit._source);
+}
+
+/** The counts by level and stream of a job's lines, aggregated in the cluster directly. */
+async function linesCounted(jobId: string): Promise<{ levels: Record<string, number>; streams: Record<string, number> }> {
+  const answer = await esRequest(stack, 'POST', `/${linesIndex(stack.info.resources.stage)}/_search`, levelsAggregation(scopeFilters({ jobId, filters: {} })));
+  return { levels: termCounts(answer.aggregations, 'levels'), streams: termCounts(answer.aggregations, 'streams') };
 }
 
 /** The big job's lines in printed (merged) order: by capture time, ties by source name, then as printed. */
@@ -413,6 +440,74 @@ describe('logs API: search and summary', () => {
       'complete, exit 1, both sources with their counts, levels, streams, error positions (each with its stream, level and capture time)',
       `${body.status}, exit ${body.exitCode}, ${body.lineCount} lines, levels ${JSON.stringify(body.levels)}, streams ${JSON.stringify(body.streams)}, errors at ${body.errors.positions.map((p: ErrorPosition) => p.line).join(',')} (${[...new Set(body.errors.positions.map((p: ErrorPosition) => `${p.stream} ${p.level}${p.captured ? ' captured' : ''}`))].join('; ')})`,
       ok,
+    );
+  });
+});
+
+describe('logs API: summary counts', () => {
+  it("adds up a finished job's counts by level and stream from its chunk records, the same as its lines count", async () => {
+    let summary: Answer = { status: 0, body: null, headers: new Headers() };
+    const searches = await linesSearchBodiesDuring(async () => {
+      summary = await get(`/jobs/${bigJob}`, { base: proxied.url });
+    });
+    const counted = await linesCounted(bigJob);
+    const same = JSON.stringify({ levels: summary.body.levels, streams: summary.body.streams }) === JSON.stringify(counted);
+    record(
+      'summary: counts from the chunk records',
+      `GET /jobs/<${BIG_TOTAL}-line job> through the counting proxy; the lines aggregated by level and stream directly`,
+      'the same counts, in the same order, without an aggregation of the lines',
+      `${JSON.stringify(summary.body.levels)} ${JSON.stringify(summary.body.streams)} vs ${JSON.stringify(counted)}; ${searches.filter(countsLines).length} of ${searches.length} searches aggregate the lines`,
+      summary.status === 200 && same && searches.length > 0 && !searches.some(countsLines),
+    );
+  });
+
+  it('counts the lines instead where the chunk records cannot say: a level they do not name, a record without counts', async () => {
+    const levels = ['verbose', 'info', 'warning'];
+    const jobs = { named: `api-counts-${randomUUID().slice(0, 8)}`, unnamed: `api-verbose-${randomUUID().slice(0, 8)}` };
+    await Promise.all(
+      Object.entries(jobs).map(async ([kind, jobId]) => {
+        await registerTestJob(stack.s3, stack.bucket, jobId, OWNER);
+        // Only named levels in one job, one line in seven `verbose` in the other; plain lines have none.
+        const level = (i: number) => (kind === 'unnamed' ? levels[i % 7] : levels[1 + (i % 2)]);
+        await shipLines({
+          s3: stack.s3,
+          bucket: stack.bucket,
+          jobId,
+          spoolDir: path.join(work, kind),
+          count: 1_400,
+          text: (i) => (i % 5 === 0 ? `plain ${i}` : JSON.stringify({ level: level(i), msg: `step ${i}` })),
+          stream: (i) => (i % 3 === 0 ? 'stderr' : 'stdout'),
+        });
+        await eventually(
+          () => get(`/jobs/${jobId}`),
+          (a) => a.body.status === 'complete' && a.body.archive === undefined,
+          `${kind} job indexed`,
+          120_000,
+        );
+      }),
+    );
+    await withoutCounts(jobs.named, 0);
+    const observed: string[] = [];
+    let ok = true;
+    for (const [kind, jobId] of Object.entries(jobs)) {
+      let summary: Answer = { status: 0, body: null, headers: new Headers() };
+      const searches = await linesSearchBodiesDuring(async () => {
+        summary = await get(`/jobs/${jobId}`, { base: proxied.url });
+      });
+      const counted = await linesCounted(jobId);
+      const same = JSON.stringify({ levels: summary.body.levels, streams: summary.body.streams }) === JSON.stringify(counted);
+      const fromLines = searches.some(countsLines);
+      observed.push(
+        `${kind}: ${JSON.stringify(summary.body.levels)} ${JSON.stringify(summary.body.streams)}, ${same ? 'as' : 'NOT as'} the lines count, ${fromLines ? 'lines aggregated' : 'lines NOT aggregated'}`,
+      );
+      ok &&= summary.status === 200 && same && fromLines;
+    }
+    record(
+      'summary: counts from the lines where records cannot say',
+      "1 400 lines with levels verbose/info/warning and none; 1 400 with info/warning and none, its record's counts removed",
+      'both counted from their lines, as the cluster aggregates them (verbose listed)',
+      observed.join('; '),
+      ok && observed[1]!.includes('"verbose"'),
     );
   });
 });

@@ -1,6 +1,7 @@
 import {
   candidateFeatures,
   checkDeclaredKind,
+  chunkRecordMappingUpdate,
   ismPolicy,
   mappingPlan,
   MappingFeature,
@@ -54,6 +55,7 @@ export async function setupCluster(transport: ClusterTransport, o: SetupOptions)
   if (probesSyntheticSource(kind) && (await keepsSyntheticSource(transport, o.warn))) available.add(MappingFeature.syntheticSource);
   const plan = mappingPlan(kind, available);
   for (const request of templateRequests({ stage: o.stage, retentionDays: o.retentionDays, plan })) await send(transport, request);
+  await addChunkRecordFields(transport, o.stage);
   const retentionEnforced = plan.lifecycle === 'ism' ? await installIsmPolicy(transport, o) : await lifecycleServiceRuns(transport);
   if (!retentionEnforced) {
     const message =
@@ -149,13 +151,24 @@ export async function keepsSyntheticSource(transport: ClusterTransport, warn?: (
   }
 }
 
-async function send(transport: ClusterTransport, request: ClusterRequest): Promise<ClusterAnswer> {
+/** Sends one request; `absentOk`: a 404 (what it acts on does not exist) is no failure. */
+async function send(transport: ClusterTransport, request: ClusterRequest, o: { absentOk?: boolean } = {}): Promise<ClusterAnswer> {
   const answer = await transport.request({ method: request.method, path: request.path, body: request.body });
-  if (!isOk(answer))
+  if (!isOk(answer) && !(o.absentOk && answer.status === 404))
     throw new ClusterSetupError(`${request.method} ${request.path} refused (HTTP ${answer.status}): ${errorReason(answer)}`, {
       details: { status: answer.status },
     });
   return answer;
+}
+
+/**
+ * Fields added to the chunk records' mappings since their data stream's backing indices were
+ * created: put into them all (adding a field is allowed; the template only reaches new backing
+ * indices). No data stream yet (a new stage) is nothing to do. Records written before a field
+ * was mapped have it in `_source` only: readers treat them as without it (logs/summary.ts).
+ */
+async function addChunkRecordFields(transport: ClusterTransport, stage: string): Promise<void> {
+  await send(transport, chunkRecordMappingUpdate(stage), { absentOk: true });
 }
 
 /** Elasticsearch's data stream lifecycle service answers its stats endpoint (8.12+) where it runs. */

@@ -8,5 +8,5 @@ export { checkClusterAuth, checkDeclaredKind, KIND_TRAITS, kindOf, parseClusterA
 export type { PhraseHighlight } from './kinds.js';
 export type { ClusterIdentity, KindTraits } from './kinds.js';
 export { chunkRecordMappings, ecsMappings, LINES_INDEX_SORT, linesIndexSettings } from './mappings.js';
-export { dataStreamPattern, ismPolicy, rolloverAge, templateNames, templateRequests } from './templates.js';
+export { chunkRecordMappingUpdate, dataStreamPattern, ismPolicy, rolloverAge, templateNames, templateRequests } from './templates.js';
 export type { ClusterRequest, StageTemplates } from './templates.js';

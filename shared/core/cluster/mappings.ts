@@ -1,3 +1,4 @@
+import { COUNTED_LEVELS, COUNTED_STREAMS, NO_LEVEL } from '../ingest/document-counts.js';
 import type { MappingPlan, StoragePlan } from './features.js';
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
@@ -129,6 +130,10 @@ export function linesIndexSettings(plan: MappingPlan): Record<string, unknown> {
   return { 'index.sort.field': [...LINES_INDEX_SORT], 'index.sort.order': LINES_INDEX_SORT.map(() => 'asc') };
 }
 
+function counters(names: readonly string[]): Record<string, { type: 'long' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'long' as const }]));
+}
+
 /** One document per indexed chunk (shared/core/ingest/chunk-record.ts): what the logs API's tail and summary read. */
 export const chunkRecordMappings = {
   dynamic: false,
@@ -147,6 +152,14 @@ export const chunkRecordMappings = {
         captured_to: { type: 'date', format: 'epoch_millis' },
         error: keyword,
         final: { properties: { lineCount: { type: 'long' }, exitCode: { type: 'long' }, signal: keyword } },
+        counts: {
+          properties: {
+            documents: { type: 'long' },
+            other_levels: { type: 'long' },
+            levels: { properties: counters([...COUNTED_LEVELS, NO_LEVEL]) },
+            streams: { properties: counters(COUNTED_STREAMS) },
+          },
+        },
       },
     },
   },

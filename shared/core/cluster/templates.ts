@@ -85,6 +85,15 @@ export function templateRequests(o: StageTemplates): ClusterRequest[] {
 }
 
 /**
+ * The chunk records' own fields (`joblogs.*`) put into the backing indices their data stream
+ * already has. Not `@timestamp`: a data stream refuses to be sent its timestamp's mapping again
+ * where its index mode adds attributes to it (logsdb's `ignore_malformed`).
+ */
+export function chunkRecordMappingUpdate(stage: string): ClusterRequest {
+  return { method: 'PUT', path: `/${chunkRecordStream(stage)}/_mapping`, body: { properties: { joblogs: chunkRecordMappings.properties.joblogs } } };
+}
+
+/**
  * How long a backing index is written before it rolls over, as Elasticsearch's data stream
  * lifecycle picks it for a retention (its `max_age: auto`), so both products keep about as much.
  */

@@ -1,5 +1,8 @@
 import type { SerializedLine } from './ecs-document.js';
 
+/** What a bulk action needs of a document: its id and its JSON. */
+type BulkDocument = Pick<SerializedLine, 'id' | 'json'>;
+
 /** One `create` action and its document, as the NDJSON bytes that go on the wire. */
 export interface BulkItem {
   id: string;
@@ -27,7 +30,7 @@ export interface BulkLimits {
  * const toAction = bulkActionWriter(chunk.dataStream); // once per chunk
  * batcher.add(line.id, toAction(line));
  */
-export function bulkActionWriter(dataStream: string): (line: SerializedLine) => string {
+export function bulkActionWriter(dataStream: string): (line: BulkDocument) => string {
   const prefix = bulkActionPrefix(dataStream).toString('utf8');
   return (line) => `${prefix}${JSON.stringify(line.id)}${ACTION_END}${line.json.toString('utf8')}\n`;
 }
@@ -74,7 +77,7 @@ export class BulkBatcher {
    * Adds the action of a serialised document: `prefix` ({@link bulkActionPrefix}), its id, its
    * JSON — the same bytes as `add(id, bulkActionWriter(…)(line))`, copied without a string.
    */
-  addDocument(prefix: Buffer, line: SerializedLine): BulkBatch | undefined {
+  addDocument(prefix: Buffer, line: BulkDocument): BulkBatch | undefined {
     const id = isPlainId(line.id) ? line.id : undefined;
     const quoted = id === undefined ? Buffer.from(JSON.stringify(line.id), 'utf8') : undefined;
     const bytes = prefix.length + (quoted ? quoted.length : line.id.length + 2) + ACTION_END.length + line.json.length + 1;

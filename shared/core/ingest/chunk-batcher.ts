@@ -3,6 +3,7 @@ import { TooManyLinesError } from '../errors.js';
 import { bulkActionPrefix, BulkBatcher, type BulkBatch, type BulkLimits } from './bulk.js';
 import type { ChunkContext } from './chunk-context.js';
 import { LineTag } from './constants.js';
+import { DocumentCounts, type RecordedCounts } from './document-counts.js';
 import { EcsDocumentWriter, type DecodedLine, type SerializedLine } from './ecs-document.js';
 import { LineGrouper, type LineGroup } from './line-grouper.js';
 import type { RawLine } from './line-splitter.js';
@@ -66,6 +67,7 @@ export class ChunkBatcher {
   /** Positions read so far. */
   #read = 0;
   #documents = 0;
+  readonly #counts = new DocumentCounts();
   #events = 0;
   #collapsed = 0;
   #closed: PositionedBatch[] = [];
@@ -175,6 +177,14 @@ export class ChunkBatcher {
     return this.#documents;
   }
 
+  /**
+   * The chunk's documents by level and stream — all of them: those before `resumeAt`, which an
+   * earlier invocation wrote, are built again to be counted (not sent).
+   */
+  get counts(): RecordedCounts {
+    return this.#counts.recorded();
+  }
+
   /** Events and collapsed progress bars among them. */
   get grouped(): { events: number; collapsed: number } {
     return { events: this.#events, collapsed: this.#collapsed };
@@ -213,15 +223,16 @@ export class ChunkBatcher {
   }
 
   #writeEvent(writer: EcsDocumentWriter, lines: readonly DecodedLine[], tags: readonly string[], anchor: number): void {
-    if (anchor < this.#resumeAt) return;
     const doc = writer.writeEvent(lines, tags);
-    if (doc) this.#events++;
+    if (doc && anchor >= this.#resumeAt) this.#events++;
     this.#write(doc, anchor);
   }
 
-  /** Adds a document whose first line is at `anchor` (not again when an earlier invocation confirmed it). */
+  /** Adds a document whose first line is at `anchor` (counted only, when an earlier invocation confirmed it). */
   #write(doc: SerializedLine | undefined, anchor: number): void {
-    if (!doc || anchor < this.#resumeAt) return;
+    if (!doc) return;
+    this.#counts.add(doc.level, doc.stream);
+    if (anchor < this.#resumeAt) return;
     this.#documents++;
     const closed = this.#batcher.addDocument(this.#actionPrefix, doc);
     if (closed) this.#closed.push(this.#positioned(closed, Math.min(anchor, this.#safePosition())));

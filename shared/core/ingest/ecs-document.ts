@@ -71,6 +71,9 @@ export interface IndexableLine {
 export interface SerializedLine {
   id: string;
   json: Buffer;
+  /** Its `log.level` (undefined: none) and `joblogs.stream`, counted into the chunk's record. */
+  level: string | undefined;
+  stream: string;
 }
 
 /** Lines dated more than this after their chunk are implausible: the chunk's time is used instead. */
@@ -327,7 +330,7 @@ export class EcsDocumentWriter {
       out.json(parsed.fields);
     }
     out.byte(CLOSE);
-    return { id: documentId(chunk.idPrefix, anchor.position), json: out.view() };
+    return { id: documentId(chunk.idPrefix, anchor.position), json: out.view(), level: parsed.level, stream: anchor.stream };
   }
 
   /** The constant bytes after `event.sequence` for a stream, encoded once per chunk and stream. */

@@ -36,5 +36,7 @@ export {
   sourceProgress,
 } from './summary.js';
 export type { ErrorPosition, JobOverview, SourceProgress } from './summary.js';
+export { recordedCounts, SUMMARY_LEVELS, SUMMARY_STREAMS, topCounts } from './counts.js';
+export type { JobCounts } from './counts.js';
 export { chunksToCheck, recentChunks, SEARCHABLE_WITHIN_MS, searchableFrontier, searchableLinesAggregation } from './searchable.js';
 export type { RecordedChunk } from './searchable.js';

@@ -1,5 +1,7 @@
 import type { JobMarker, JobRegistration, JobSummary } from '../contract/index.js';
+import { NO_LEVEL } from '../ingest/document-counts.js';
 import type { ApiLine, Frontier } from './query.js';
+import { recordCountsAggregations, SUMMARY_LEVELS, SUMMARY_STREAMS } from './counts.js';
 import { recentRecordsAggregation } from './searchable.js';
 
 /** Per source, what its chunk records say: how far it is contiguous, and its lines and time so far. */
@@ -18,8 +20,9 @@ export interface SourceProgress {
 }
 
 /**
- * The aggregation over a job's chunk records that {@link sourceProgress} reads, and per source the
- * chunks recorded since `recentSince` (epoch ms) that `recentChunks` reads (searchable.ts).
+ * The aggregation over a job's chunk records that {@link sourceProgress} reads, per source the
+ * chunks recorded since `recentSince` (epoch ms) that `recentChunks` reads (searchable.ts), and
+ * the sums of their counts that `recordedCounts` reads (counts.ts).
  */
 export function chunkRecordsAggregation(jobId: string, recentSince: number): Record<string, unknown> {
   return {
@@ -37,6 +40,7 @@ export function chunkRecordsAggregation(jobId: string, recentSince: number): Rec
           recent: recentRecordsAggregation(recentSince),
         },
       },
+      ...recordCountsAggregations(),
     },
   };
 }
@@ -204,13 +208,16 @@ function exitOf(job: JobSummary | undefined): { exitCode: number | null; signal:
   return { exitCode: job.sources.every((m) => m.exitCode === 0) ? 0 : null, signal: null };
 }
 
-/** Counts by level over a job's lines (`none`: lines without a level). */
+/** Counts by level and by stream over a job's lines (`none`: lines without a level), where its chunk records cannot say them. */
 export function levelsAggregation(scopeFilter: object[]): Record<string, unknown> {
   return {
     size: 0,
     track_total_hits: false,
     query: { bool: { filter: scopeFilter } },
-    aggs: { levels: { terms: { field: 'log.level', size: 32, missing: 'none' } }, streams: { terms: { field: 'joblogs.stream', size: 4 } } },
+    aggs: {
+      levels: { terms: { field: 'log.level', size: SUMMARY_LEVELS, missing: NO_LEVEL } },
+      streams: { terms: { field: 'joblogs.stream', size: SUMMARY_STREAMS } },
+    },
   };
 }
 

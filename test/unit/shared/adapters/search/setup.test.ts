@@ -20,6 +20,8 @@ type Product = {
   lifecycle?: boolean;
   /** What a `logsdb` index's `_source` turns out to be (Elasticsearch: `stored` below an Enterprise licence). */
   sourceMode?: 'synthetic' | 'stored' | 'forbidden';
+  /** The stage's chunk records already have a data stream (an earlier deploy). */
+  chunkRecords?: boolean;
 };
 
 const json = (status: number, body: unknown, product?: string): StubResponse => ({
@@ -66,6 +68,10 @@ function cluster(p: Product) {
       return json(200, { 'joblogs-probe-source-mode': index }, p.name);
     }
     if (path.startsWith('/_component_template/') || path.startsWith('/_index_template/')) return json(200, { acknowledged: true }, p.name);
+    if (path === '/joblogs-chunks-dev/_mapping')
+      return p.chunkRecords
+        ? json(200, { acknowledged: true }, p.name)
+        : json(404, { error: { type: 'index_not_found_exception', reason: 'no such index [joblogs-chunks-dev]' }, status: 404 }, p.name);
     if (path === '/_lifecycle/stats')
       return p.lifecycle
         ? json(200, { last_run_duration_in_millis: 2, data_stream_count: 0, data_streams: [] }, p.name)
@@ -127,8 +133,19 @@ describe('setupCluster', () => {
       'PUT /_component_template/joblogs-dev-settings',
       'PUT /_index_template/joblogs-dev-logs',
       'PUT /_index_template/joblogs-dev-chunks',
+      'PUT /joblogs-chunks-dev/_mapping',
     ]);
     expect(stub!.requests.every((r) => r.headers['authorization'] === `Basic ${Buffer.from('deployer:pw').toString('base64')}`)).toBe(true);
+  });
+
+  it("adds the chunk records' fields to the backing indices an earlier deploy created (a new stage has none: nothing to do)", async () => {
+    const product = { name: 'elasticsearch', version: '9.2.0', types: ['flattened'], lifecycle: true, chunkRecords: true } as const;
+    const { requests } = await setup(product, { declared: 'es-9' });
+    const update = stub!.requests.find((r) => r.url === '/joblogs-chunks-dev/_mapping');
+    expect(requests).toContain('PUT /joblogs-chunks-dev/_mapping');
+    const body = JSON.parse(update!.body.toString());
+    expect(Object.keys(body.properties)).toEqual(['joblogs']);
+    expect(body.properties.joblogs.properties.counts.properties.levels.properties.error).toEqual({ type: 'long' });
   });
 
   it('uses logsdb only where a probe index shows its _source really is synthetic, deletes the probe again, and deploys without it when the probe is forbidden', async () => {

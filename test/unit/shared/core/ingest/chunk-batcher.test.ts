@@ -41,4 +41,32 @@ describe('ChunkBatcher', () => {
     const batcher = new ChunkBatcher(chunk, { maxActions: 10, maxBytes: 1 << 20 }, 0);
     expect(() => batcher.add(line(10_000_000))).toThrow(TooManyLinesError);
   });
+
+  it('counts its documents by level and stream, those an earlier invocation wrote included, for its record', () => {
+    const texts = [
+      '{"level":"info","msg":"a"}',
+      'plain',
+      '',
+      '{"level":"verbose","msg":"b"}',
+      'Traceback (most recent call last):',
+      '  File "train.py", line 3, in <module>',
+      'ValueError: bad',
+      '{"level":"warning","msg":"c"}',
+    ];
+    const grouping = { enabled: true, maxLines: 100, maxBytes: 1 << 20 };
+    const counted = (resumeAt: number) => {
+      const batcher = new ChunkBatcher(chunk, { maxActions: 10, maxBytes: 1 << 20 }, resumeAt, grouping);
+      for (const [i, text] of texts.entries()) batcher.add(line(i, text));
+      batcher.end();
+      batcher.flush();
+      return { counts: batcher.counts, documents: batcher.documents };
+    };
+    const whole = counted(0);
+    expect(whole.counts).toEqual({ documents: 5, levels: { info: 1, none: 1, error: 1, warning: 1 }, other_levels: 1, streams: { stdout: 5 } });
+    expect(whole.documents).toBe(5);
+    // Resumed after the traceback's first line: the event before is built again to be counted, not sent.
+    const resumed = counted(5);
+    expect(resumed.counts).toEqual(whole.counts);
+    expect(resumed.documents).toBe(1);
+  });
 });
