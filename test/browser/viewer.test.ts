@@ -36,7 +36,7 @@ afterAll(async () => {
   await backend?.close();
 });
 
-type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; colorScheme?: 'light' | 'dark'; height?: number };
+type OpenOptions = { hash?: string; theme?: 'light' | 'dark'; session?: 'held'; colorScheme?: 'light' | 'dark'; height?: number };
 
 async function openOn(on: LogsBackend, jobId: string, options: OpenOptions = {}): Promise<ViewerPage> {
   const viewer = await ViewerPage.open(browser, on.viewerUrl(jobId, options), {
@@ -64,6 +64,15 @@ describe('a finished 1 000 000-line job', () => {
     expect(await viewer.statusBar()).toContain('1,000,000 lines');
     expect(await viewer.rowsInDom()).toBeLessThan(120);
     await viewer.screenshot('million-first-screen');
+  });
+
+  it('opens the same way when its host page already holds the token, asking for none', async () => {
+    const viewer = await open(million, { session: 'held' });
+    const first = await viewer.waitForRow((r) => r.number === '1');
+    const requested = await viewer.page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    expect(first.text).toBe('== epoch 1 · shard 0 ==');
+    expect(requested.filter((path) => path.includes('token'))).toEqual([]);
+    expect(requested).toContain(`/jobs/${million}`);
   });
 
   it('opens the middle of the job from a #L500001 permalink, the line selected', async () => {

@@ -215,7 +215,9 @@ describe.skipIf(!OPENSEARCH)('IAM (SigV4) against a verifying endpoint in front 
         [9, 12],
         [13, 21],
       ]);
-      expect(proxy.accepted - before.accepted).toBeGreaterThanOrEqual(5);
+      // Each of the four answers read the cluster at least once, every request signed and accepted
+      // (a finished job's summary may be one search: its view is kept, its counts in its chunk records).
+      expect(proxy.accepted - before.accepted).toBeGreaterThanOrEqual(4);
       expect(proxy.refused.length).toBe(before.refused);
     });
   });

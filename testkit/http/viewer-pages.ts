@@ -2,7 +2,8 @@
  * The log viewer's pages beside a local API (what no API route takes): the bundle, a page per job
  * at `/view/<job>?user=&team=` that embeds <joblogs-viewer> (viewer/dev/host-page.ts), and
  * `/dev/token`, the local issuer's dev tokens on the page's own origin (the page asks it for the
- * token of that user and team, as a platform page asks its own session). Extra pages (a
+ * token of that user and team, as a platform page asks its own session; `&session=held` puts the
+ * token into the page instead, as an app whose session already holds one). Extra pages (a
  * benchmark's baselines) are served as given, on the same origin as the API.
  *
  * @example
@@ -44,6 +45,16 @@ export function viewerPages(o: ViewerPagesOptions): (req: IncomingMessage, res: 
       return true;
     }
     const user = new URLSearchParams({ user: url.searchParams.get('user') ?? who.user, team: url.searchParams.get('team') ?? who.team });
-    return serveViewer(url, res, { bundlePath: BUNDLE_PATH, apiBase: o.apiUrl(), tokenUrl: `/dev/token?${user}` });
+    const tokenUrl = `/dev/token?${user}`;
+    // `?session=held`: the page holds its token already, as an app's session would.
+    const heldToken = url.searchParams.get('session') === 'held' ? await devToken(o.issuerUrl, tokenUrl) : undefined;
+    return serveViewer(url, res, { bundlePath: BUNDLE_PATH, apiBase: o.apiUrl(), tokenUrl, ...(heldToken !== undefined ? { heldToken } : {}) });
   };
+}
+
+/** The local issuer's dev token for a `/dev/token?user=&team=` path. */
+async function devToken(issuerUrl: string, path: string): Promise<string> {
+  const answer = await fetch(`${issuerUrl}${path}`);
+  if (!answer.ok) throw new Error(`dev token: HTTP ${answer.status}`);
+  return ((await answer.json()) as { token: string }).token;
 }

@@ -29,6 +29,21 @@ export interface RunningJob {
   finish(exitCode: number): Promise<void>;
 }
 
+export interface ViewerUrlOptions {
+  hash?: string;
+  theme?: 'light' | 'dark';
+  /** `held`: the host page holds the token already (in its HTML) instead of asking its token URL. */
+  session?: 'held';
+}
+
+/** The host page's query for {@link ViewerUrlOptions}. */
+export function viewerQuery(options: ViewerUrlOptions): string {
+  const query = new URLSearchParams();
+  if (options.theme) query.set('theme', options.theme);
+  if (options.session) query.set('session', options.session);
+  return query.size > 0 ? `?${query}` : '';
+}
+
 export interface LogsBackend {
   kind: BackendKind;
   /** The logs API's base URL. */
@@ -36,7 +51,7 @@ export interface LogsBackend {
   /** A bearer token of the user the pages sign in as (alice, team ml). */
   apiToken(): Promise<string>;
   /** The page showing the viewer for a job (a host page that hands the viewer its token). */
-  viewerUrl(jobId: string, options?: { hash?: string; theme?: 'light' | 'dark' }): string;
+  viewerUrl(jobId: string, options?: ViewerUrlOptions): string;
   /** The finished 1 000 000-line training job (viewer/dev/synthetic-jobs.ts: trainingLine; exit code 1). */
   millionLineJob(): Promise<string>;
   /** A finished job of four ranks (rank-2 fails with a traceback at its lines 3001–3006). */

@@ -3,7 +3,7 @@ import { BUNDLE_PATH, buildViewer } from '../../viewer/build.js';
 import { JobStore, type StoredJob } from '../../viewer/dev/job-store.js';
 import { startReferenceServer } from '../../viewer/dev/reference-server.js';
 import { createMultiSourceJob, createRunningJob, createTrainingJob } from '../../viewer/dev/synthetic-jobs.js';
-import type { BackendOptions, LogsBackend, RunningJob } from './backend.js';
+import { viewerQuery, type BackendOptions, type LogsBackend, type RunningJob } from './backend.js';
 
 const PAGE_TOKEN = 'token-alice';
 
@@ -28,7 +28,7 @@ export async function startReferenceBackend(o: Pick<BackendOptions, 'pages'> = {
     kind: 'reference',
     apiBase: server.url,
     apiToken: async () => PAGE_TOKEN,
-    viewerUrl: (jobId, options = {}) => `${server.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
+    viewerUrl: (jobId, options = {}) => `${server.url}/view/${encodeURIComponent(jobId)}${viewerQuery(options)}${options.hash ?? ''}`,
     millionLineJob: async () => million(),
     multiSourceJob: async () => multi(),
     archivedJob: async () => archived(),

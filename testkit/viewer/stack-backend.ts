@@ -15,7 +15,7 @@ import { startIssuer, startLocalApi, viewerPages, type HttpApi } from '../http/i
 import { discardSink } from '../log-sink.js';
 import { quickAssembler, startLocalPipeline } from '../pipeline/index.js';
 import { awsLocalEnv, loadStack } from '../stack/index.js';
-import type { BackendOptions, LogsBackend } from './backend.js';
+import { viewerQuery, type BackendOptions, type LogsBackend } from './backend.js';
 import { PAGE_USER, StackJobs } from './stack-jobs.js';
 
 export async function startStackBackend(o: Pick<BackendOptions, 'run' | 'pages'> = {}): Promise<LogsBackend> {
@@ -48,7 +48,7 @@ export async function startStackBackend(o: Pick<BackendOptions, 'run' | 'pages'>
     kind: 'stack',
     apiBase: api.url,
     apiToken: token,
-    viewerUrl: (jobId, options = {}) => `${api!.url}/view/${encodeURIComponent(jobId)}${options.theme ? `?theme=${options.theme}` : ''}${options.hash ?? ''}`,
+    viewerUrl: (jobId, options = {}) => `${api!.url}/view/${encodeURIComponent(jobId)}${viewerQuery(options)}${options.hash ?? ''}`,
     millionLineJob: () => jobs.millionLineJob(),
     multiSourceJob: () => jobs.multiSourceJob(),
     archivedJob: () => jobs.archivedJob(),

@@ -10,7 +10,12 @@ export interface HostPageOptions {
   /** The logs API's base URL. */
   apiBase: string;
   /** A same-origin URL answering `{ "token": "…" }` for the page's user (a dev token locally). */
-  tokenUrl: string;
+  tokenUrl?: string;
+  /**
+   * The token itself, where the page's session already holds it (a single-page app with its OIDC
+   * access token in memory): handed over as `viewer.token` with no request. Wins over `tokenUrl`.
+   */
+  token?: string;
   /** Where the bundle is served. */
   bundleUrl?: string;
 }
@@ -40,17 +45,33 @@ export function hostPage(jobId: string, params: URLSearchParams, options: HostPa
 <header>Job <strong>${escapeHtml(jobId)}</strong></header>
 <joblogs-viewer ${attributes}></joblogs-viewer>
 <script>
-  // The page's own session hands the viewer its token: asked for now, while the viewer's bundle
-  // loads; called once, and again after a 401 (the token may have expired) for a fresh one.
   const viewer = document.querySelector('joblogs-viewer');
-  const fetchToken = () => fetch(${JSON.stringify(options.tokenUrl).replace(/</g, '\\u003c')}).then((r) => r.json()).then((body) => body.token);
-  let token = fetchToken();
-  let calls = 0;
-  viewer.getToken = () => (calls++ === 0 ? token : (token = fetchToken()));
+${options.token !== undefined ? inlineToken(options.token) : fetchedToken(options.tokenUrl ?? '')}
   for (const type of ['joblogs-status', 'joblogs-error', 'joblogs-line-selected']) {
     viewer.addEventListener(type, (event) => { (window.joblogsEvents ??= []).push({ type, detail: event.detail }); });
   }
 </script>
 </body>
 </html>`;
+}
+
+/** The page's session already has the token: handed over at once. */
+function inlineToken(token: string): string {
+  return `  viewer.token = ${scriptString(token)};`;
+}
+
+/**
+ * The page's own session hands the viewer its token: asked for now, while the viewer's bundle
+ * loads; called once, and again after a 401 (the token may have expired) for a fresh one.
+ */
+function fetchedToken(tokenUrl: string): string {
+  return `  const fetchToken = () => fetch(${scriptString(tokenUrl)}).then((r) => r.json()).then((body) => body.token);
+  let token = fetchToken();
+  let calls = 0;
+  viewer.getToken = () => (calls++ === 0 ? token : (token = fetchToken()));`;
+}
+
+/** A string literal safe inside an inline `<script>`. */
+function scriptString(text: string): string {
+  return JSON.stringify(text).replace(/</g, '\\u003c');
 }

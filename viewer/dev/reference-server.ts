@@ -125,7 +125,15 @@ async function handle(
  * `/viewer/joblogs-viewer.js` and a page per job at `/view/<jobId>` (docs/viewer.md). True when
  * it answered.
  */
-export function serveViewer(url: URL, response: ServerResponse, options: { bundlePath: string; apiBase: string; tokenUrl: string }): boolean {
+/**
+ * The bundle and a job's host page (`/view/<job>`). `?session=held` and a `heldToken`: the page
+ * holds its token already (in its HTML, as an app's session would) instead of asking `tokenUrl`.
+ */
+export function serveViewer(
+  url: URL,
+  response: ServerResponse,
+  options: { bundlePath: string; apiBase: string; tokenUrl: string; heldToken?: string },
+): boolean {
   if (url.pathname === '/viewer/joblogs-viewer.js') {
     response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' });
     response.end(readFileSync(options.bundlePath));
@@ -134,12 +142,13 @@ export function serveViewer(url: URL, response: ServerResponse, options: { bundl
   const view = /^\/view\/([^/]+)$/.exec(url.pathname);
   if (!view) return false;
   response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-  response.end(hostPage(decodeURIComponent(view[1]!), url.searchParams, options));
+  const held = url.searchParams.get('session') === 'held' ? options.heldToken : undefined;
+  response.end(hostPage(decodeURIComponent(view[1]!), url.searchParams, held !== undefined ? { ...options, token: held } : options));
   return true;
 }
 
 function servePage(url: URL, response: ServerResponse, options: ReferenceServerOptions, origin: string): boolean {
-  if (serveViewer(url, response, { bundlePath: options.bundlePath, apiBase: origin, tokenUrl: '/_ref/dev-token' })) return true;
+  if (serveViewer(url, response, { bundlePath: options.bundlePath, apiBase: origin, tokenUrl: '/_ref/dev-token', heldToken: options.pageToken })) return true;
   if (url.pathname === '/favicon.ico') {
     response.writeHead(204).end();
     return true;
