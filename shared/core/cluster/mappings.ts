@@ -1,4 +1,4 @@
-import { COUNTED_LEVELS, COUNTED_STREAMS, NO_LEVEL } from '../ingest/document-counts.js';
+import { COUNTED_STREAMS, RECORDED_LEVELS } from '../ingest/document-counts.js';
 import type { MappingPlan, StoragePlan } from './features.js';
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
@@ -156,7 +156,7 @@ export const chunkRecordMappings = {
           properties: {
             documents: { type: 'long' },
             other_levels: { type: 'long' },
-            levels: { properties: counters([...COUNTED_LEVELS, NO_LEVEL]) },
+            levels: { properties: counters(RECORDED_LEVELS) },
             streams: { properties: counters(COUNTED_STREAMS) },
           },
         },

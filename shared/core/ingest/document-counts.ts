@@ -22,7 +22,10 @@ export interface RecordedCounts {
   streams: Record<string, number>;
 }
 
-const KNOWN_LEVELS: ReadonlySet<string> = new Set([...COUNTED_LEVELS, NO_LEVEL]);
+/** Every level a record counts by name: the named ones and {@link NO_LEVEL} (its mapped fields). */
+export const RECORDED_LEVELS: readonly string[] = [...COUNTED_LEVELS, NO_LEVEL];
+
+const KNOWN_LEVELS: ReadonlySet<string> = new Set(RECORDED_LEVELS);
 
 /** Tallies the documents a chunk writes by level and stream, for its record. */
 export class DocumentCounts {

@@ -21,5 +21,5 @@ export type { GrouperOptions, LineGroup } from './line-grouper.js';
 export { chunkRecordAction, chunkRecordStream } from './chunk-record.js';
 export type { ChunkOutcome } from './chunk-record.js';
 export { ChunkProgress } from './ecs-document.js';
-export { COUNTED_LEVELS, COUNTED_STREAMS, DocumentCounts, NO_LEVEL } from './document-counts.js';
+export { COUNTED_LEVELS, COUNTED_STREAMS, DocumentCounts, NO_LEVEL, RECORDED_LEVELS } from './document-counts.js';
 export type { RecordedCounts } from './document-counts.js';

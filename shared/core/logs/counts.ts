@@ -1,4 +1,4 @@
-import { COUNTED_LEVELS, COUNTED_STREAMS, NO_LEVEL } from '../ingest/document-counts.js';
+import { COUNTED_STREAMS, RECORDED_LEVELS } from '../ingest/document-counts.js';
 import type { SourceProgress } from './summary.js';
 
 /** A job's documents by level (`none`: without one) and by stream, as its summary gives them. */
@@ -10,8 +10,6 @@ export interface JobCounts {
 /** As many levels and streams as the summary lists (the most frequent first). */
 export const SUMMARY_LEVELS = 32;
 export const SUMMARY_STREAMS = 4;
-
-const LEVELS = [...COUNTED_LEVELS, NO_LEVEL];
 
 /**
  * The aggregations over a job's chunk records that {@link recordedCounts} reads: how many records
@@ -25,7 +23,7 @@ export function recordCountsAggregations(): Record<string, unknown> {
       filter: { exists: { field: 'joblogs.counts.documents' } },
       aggs: {
         other_levels: sum('joblogs.counts.other_levels'),
-        ...Object.fromEntries(LEVELS.map((level) => [`level_${level}`, sum(`joblogs.counts.levels.${level}`)])),
+        ...Object.fromEntries(RECORDED_LEVELS.map((level) => [`level_${level}`, sum(`joblogs.counts.levels.${level}`)])),
         ...Object.fromEntries(COUNTED_STREAMS.map((stream) => [`stream_${stream}`, sum(`joblogs.counts.streams.${stream}`)])),
       },
     },
@@ -42,7 +40,7 @@ interface CountAggregations {
  * lines would: every record carries counts (none written before records had them, none of a failed chunk),
  * no level outside the named ones, and every source's lines searchable up to its last record (a
  * running job whose frontier is held back would count fewer lines). Otherwise undefined: the
- * lines are aggregated ({@link levelsAggregation}).
+ * lines are aggregated (`levelsAggregation`, summary.ts).
  */
 export function recordedCounts(aggregations: unknown, progress: readonly SourceProgress[]): JobCounts | undefined {
   const aggs = aggregations as CountAggregations | undefined;
@@ -54,7 +52,7 @@ export function recordedCounts(aggregations: unknown, progress: readonly SourceP
   const nonZero = (names: readonly string[], prefix: string) =>
     Object.fromEntries(names.map((name) => [name, sum(`${prefix}${name}`)]).filter(([, n]) => (n as number) > 0));
   return {
-    levels: topCounts(nonZero(LEVELS, 'level_'), SUMMARY_LEVELS),
+    levels: topCounts(nonZero(RECORDED_LEVELS, 'level_'), SUMMARY_LEVELS),
     streams: topCounts(nonZero(COUNTED_STREAMS, 'stream_'), SUMMARY_STREAMS),
   };
 }
