@@ -13,7 +13,8 @@ kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(es-8 opensearch-2)
 # The indexer and its exactly-once invariant under faults, bad input, the trace, the logs API,
 # IAM (SigV4; it skips itself on Elasticsearch), the admin commands, multi-line events, the
-# per-kind document shapes and the archive (answers equal to the cluster's).
+# per-kind document shapes, chunk records mapped before and after an upgrade, and the archive
+# (answers equal to the cluster's).
 suites=(
   test/integration/indexer.test.ts
   test/integration/faults.test.ts
@@ -24,6 +25,7 @@ suites=(
   test/integration/admin.test.ts
   test/integration/events.test.ts
   test/integration/document-shapes.test.ts
+  test/integration/record-shapes.test.ts
   test/integration/archive.test.ts
 )
 

@@ -213,17 +213,24 @@ export async function deleteJobDocuments(es: EsTarget, stage: string, jobId: str
       const found = await esRequest(es, 'POST', `/${stream}/_search?ignore_unavailable=true`, { size: 5000, _source: false, query });
       const hits = (found.hits?.hits ?? []) as Array<{ _index: string; _id: string }>;
       if (hits.length === 0) break;
-      const body = `${hits.map((h) => JSON.stringify({ delete: { _index: h._index, _id: h._id } })).join('\n')}\n`;
-      const response = await fetch(`${endpointOf(es).url}/_bulk?refresh=true`, {
-        method: 'POST',
-        headers: { authorization: authOf(es), 'content-type': 'application/x-ndjson' },
-        body,
-      });
-      if (!response.ok) throw new Error(`POST /_bulk (deletes): HTTP ${response.status} ${(await response.text()).slice(0, 500)}`);
+      await esBulk(es, `${hits.map((h) => JSON.stringify({ delete: { _index: h._index, _id: h._id } })).join('\n')}\n`);
       deleted += hits.length;
     }
   }
   return deleted;
+}
+
+/** One `_bulk` request of NDJSON `body`, refreshed; throws unless it is 2xx and every item went through. */
+export async function esBulk(target: EsTarget, body: string): Promise<void> {
+  const response = await fetch(`${endpointOf(target).url}/_bulk?refresh=true`, {
+    method: 'POST',
+    headers: { authorization: authOf(target), 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST /_bulk: HTTP ${response.status} ${text.slice(0, 500)}`);
+  const answer = JSON.parse(text) as { errors?: boolean; items?: unknown[] };
+  if (answer.errors) throw new Error(`POST /_bulk: items refused: ${JSON.stringify(answer.items).slice(0, 1000)}`);
 }
 
 const authOf = (target: EsTarget) => {

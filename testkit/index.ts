@@ -10,6 +10,7 @@ export {
   countDocuments,
   countJobDocuments,
   deleteJobDocuments,
+  esBulk,
   esRequest,
   installStageTemplates,
   installStoredAsWrittenTemplates,
