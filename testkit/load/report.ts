@@ -31,7 +31,10 @@ function watchLine(r: LoadReport): string {
   const group = (name: string, g: LoadReport['watch']['watched']) =>
     `${name} ${g.jobs} job(s): ${g.putsPerJobHour.toFixed(0)} chunk PUTs per job-hour (${g.chunks} chunks), freshness p50 ${seconds(g.freshnessMs.p50)}, p95 ${seconds(g.freshnessMs.p95)} (${g.freshnessMs.count} probes)`;
   const w = r.watch.watched;
-  const tail = w.jobs > 0 ? `; the tails received ${w.tailLines.toLocaleString('en-US')} lines, ${w.tailErrors} failed requests` : '';
+  const tail =
+    w.jobs > 0
+      ? `; the tails received ${w.tailLines.toLocaleString('en-US')} lines, ${w.tailErrors} failed requests, ${w.tokensRenewed} tokens renewed after a 401`
+      : '';
   return `fresh when watched, while the jobs printed: ${group('watched', w)}${tail}; ${group('unwatched', r.watch.unwatched)}`;
 }
 

@@ -96,7 +96,8 @@ export async function runLoad(stack: ProvisionedStack, o: LoadOptions): Promise<
     if (watched.length > 0) {
       api = { idp: await startIssuer({ audience: stack.resources.logsApi.environment['JWT_AUDIENCE']! }) };
       api.http = await startLocalApi({ stack, issuer: api.idp.issuer, logStream: discardSink() });
-      const token = await api.idp.token({ sub: OWNER, teams: [OWNER] });
+      const idp = api.idp;
+      const token = () => idp.token({ sub: OWNER, teams: [OWNER] });
       followers = new Map(watched.map((p) => [p.jobId, new TailFollower({ apiUrl: api!.http!.url, jobId: p.jobId, token })]));
       for (const follower of followers.values()) follower.start();
     }
@@ -280,6 +281,7 @@ function watchSplit(
       freshnessMs: percentiles(found.map((f) => f.ms)),
       tailLines: tails.reduce((n, t) => n + t.lines, 0),
       tailErrors: tails.reduce((n, t) => n + t.errors, 0),
+      tokensRenewed: tails.reduce((n, t) => n + t.tokensRenewed, 0),
     };
   };
   return { watched: group(true), unwatched: group(false) };

@@ -150,7 +150,8 @@ export interface WatchGroupFigures {
   putsPerJobHour: number;
   /** Probes found while the jobs printed. */
   freshnessMs: Percentiles;
-  /** Lines the tail followers received (watched only), and their failed requests. */
+  /** Lines the tail followers received (watched only), their failed requests, and the tokens they asked for again after a 401. */
   tailLines: number;
   tailErrors: number;
+  tokensRenewed: number;
 }
