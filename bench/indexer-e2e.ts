@@ -27,7 +27,6 @@ import { emptyStats, indexChunk } from '../functions/indexer/index-chunk.js';
 import { clusterBulkSender } from '../shared/adapters/search/bulk-sender.js';
 import { secretSigner } from '../shared/adapters/search/signers.js';
 import { httpTransport } from '../shared/adapters/search/transport.js';
-import { templateNames } from '../shared/core/cluster/templates.js';
 import { s3ChunkStore, type ChunkStore } from '../shared/adapters/s3/chunk-store.js';
 import type { IndexerConfig } from '../shared/config/indexer-config.js';
 import { backoffDelay, Slots } from '../shared/core/batch/index.js';
@@ -43,7 +42,7 @@ import {
 } from '../shared/core/ingest/index.js';
 import { gunzipChunk } from '../shared/core/contract/index.js';
 // Module by module, not the barrels: each measured child loads this file, and its peak RSS is a figure.
-import { countDocuments, esRequest, installStageTemplates, refresh, resetDataStream } from '../testkit/es.js';
+import { countDocuments, esRequest, installStageTemplates, refresh, removeStageTemplates, resetDataStream } from '../testkit/es.js';
 import { ensureBucket } from '../testkit/s3.js';
 import { MB } from '../testkit/synthetic-log.js';
 import { chunkFile, chunkFixture, machineNote, reportResult, requireNode24, runChild, runRounds, type RunResult } from '../testkit/bench/index.js';
@@ -278,15 +277,7 @@ async function measure(stack: StackInfo, options: MeasureOptions): Promise<void>
       console.error(`[bench] could not remove ${DATA_STREAM}: ${(error as Error).message}`),
     );
     // Refused (and left) while the data stream exists, i.e. when only its documents could be removed.
-    const names = templateNames(STAGE);
-    for (const path of [
-      `/_index_template/${names.index}`,
-      `/_index_template/${names.chunks}`,
-      `/_component_template/${names.mappings}`,
-      `/_component_template/${names.settings}`,
-    ]) {
-      await esRequest(stack.elasticsearch, 'DELETE', path).catch(() => undefined);
-    }
+    await removeStageTemplates(stack.elasticsearch, STAGE);
     if (store === 's3') await removeChunks(stack, options.chunks);
   }
 }

@@ -170,6 +170,24 @@ export async function installStageTemplates(target: KindedTarget, stage: string,
 }
 
 /**
+ * Removes what {@link installStageTemplates} installed for `stage`: its index templates, then the
+ * component templates they use, and its ISM policy (OpenSearch). Each refusal is left as it is:
+ * a template is refused while a data stream still uses it (the local Elasticsearch test
+ * distributions cannot delete data streams), and a cluster without ISM has no policy to delete.
+ */
+export async function removeStageTemplates(target: EsTarget, stage: string): Promise<void> {
+  const names = templateNames(stage);
+  for (const path of [
+    `/_index_template/${names.index}`,
+    `/_index_template/${names.chunks}`,
+    `/_component_template/${names.mappings}`,
+    `/_component_template/${names.settings}`,
+    `/_plugins/_ism/policies/${names.retention}`,
+  ])
+    await esRequest(target, 'DELETE', path).catch(() => undefined);
+}
+
+/**
  * The templates of `stage` as every stage had them before issue 17 (stored `_source`, default
  * codec, every field indexed): the storage benchmark's baseline, and the older backing indices a
  * deployed stage still holds. A new backing index (rollover) takes whatever is installed then.

@@ -19,6 +19,7 @@ export {
   mappingFieldCount,
   overrideStreamTemplates,
   refresh,
+  removeStageTemplates,
   resetDataStream,
   type EsEndpoint,
   type EsTarget,

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkRecordMappings, templateNames, templateRequests } from '../../shared/core/cluster/index.js';
 import { ChunkProgress, chunkRecordAction, chunkRecordStream, describeChunk, type RecordedCounts } from '../../shared/core/ingest/index.js';
 import { chunkRecordsAggregation, recordedCounts, sourceProgress } from '../../shared/core/logs/index.js';
-import { esBulk, esRequest, installStageTemplates, refresh } from '../../testkit/index.js';
+import { esBulk, esRequest, installStageTemplates, refresh, removeStageTemplates } from '../../testkit/index.js';
 import { loadStack, type LocalStack } from '../../testkit/stack/index.js';
 
 let stack: LocalStack;
@@ -78,16 +78,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stack) return;
-  // The local test distributions cannot delete a data stream: its backing indices go, the templates too.
+  // Where the cluster can delete a data stream (not the local Elasticsearch test distributions), the stream and then the stage's templates go.
   await esRequest(stack.info.elasticsearch, 'DELETE', `/_data_stream/${stream}`).catch(() => undefined);
-  const names = templateNames(stage);
-  for (const path of [
-    `/_index_template/${names.chunks}`,
-    `/_index_template/${names.index}`,
-    `/_component_template/${names.mappings}`,
-    `/_component_template/${names.settings}`,
-  ])
-    await esRequest(stack.info.elasticsearch, 'DELETE', path).catch(() => undefined);
+  await removeStageTemplates(stack.info.elasticsearch, stage);
 });
 
 describe('chunk records written before and after the deploy step adds their counts', () => {
