@@ -4,7 +4,7 @@
  * checks that every printed line is in Elasticsearch exactly once (and in the sampled download
  * files). Exits 1 when the invariant does not hold. Loopback only: it talks to the local stack.
  *
- *   npm run load                                   # 500 jobs for 10 minutes (stack.ts up first)
+ *   npm run load                                   # 300 jobs for 10 minutes, 5 % followed (stack.ts up first)
  *   npm run load -- --jobs 50 --minutes 1          # smaller
  *   npm run load -- --jobs 40 --minutes 2 --watched 10%   # 4 of them followed through the logs API's tail
  *   npm run load -- --idle-flush-ms 60000 --rate-scale 2  # what-ifs

@@ -27,8 +27,10 @@ export function planJobs(o: MixOptions): JobPlan[] {
     const slot = (i * 7919) % o.jobs;
     const rateClass = slot < chatty ? RateClass.chatty : slot < chatty + bursty ? RateClass.bursty : RateClass.slow;
     // Jobs that started at different times seal their chunks at different times: spread the
-    // first lines over one flush interval (at most 30 s) instead of starting 500 clocks at once.
-    const startOffsetMs = Math.floor(random() * Math.min(o.flushIntervalMs, 30_000));
+    // first lines over the longest interval a job seals by (at most 30 s) instead of starting
+    // every clock at once — over the 1 s watched interval alone, the unwatched jobs sealed in
+    // lockstep every 30 s and each burst held the watched jobs' chunks up in the queue.
+    const startOffsetMs = Math.floor(random() * Math.min(Math.max(o.flushIntervalMs, o.idleFlushIntervalMs), 30_000));
     if (rateClass === RateClass.chatty) return { jobId, rateClass, baseRate: o.rateScale * (150 + random() * 250), startOffsetMs, watched };
     if (rateClass === RateClass.slow) return { jobId, rateClass, baseRate: o.rateScale * logUniform(random, 1, 10), startOffsetMs, watched };
     const everyMs = Math.round(20_000 + random() * 40_000);

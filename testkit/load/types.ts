@@ -24,6 +24,8 @@ export interface MixOptions {
   rateScale: number;
   /** The shipper's flushIntervalMs for every job (while it is fresh: watched, starting). */
   flushIntervalMs: number;
+  /** Its interval while nobody watches (docs/shipper.md, "Fresh when watched"). */
+  idleFlushIntervalMs: number;
   /** Share of the jobs followed through the logs API's tail, 0–1. */
   watchedShare: number;
 }
@@ -31,8 +33,7 @@ export interface MixOptions {
 export interface LoadOptions extends MixOptions {
   /** How long the jobs print. */
   durationMs: number;
-  /** The shippers' cadence while nobody watches (docs/shipper.md, "Fresh when watched"): idle interval, fresh start, signal reads. */
-  idleFlushIntervalMs: number;
+  /** The shippers' fresh start and signal reads (docs/shipper.md, "Fresh when watched"). */
   freshStartMs: number;
   watchPollIntervalMs: number;
   /** Indexer runners polling the chunk queue side by side (Lambda concurrency). */
