@@ -85,6 +85,7 @@ export function parseLoadArgs(argv: string[]): { options: Omit<LoadOptions, 'log
     chattyShare: d.chattyShare,
     burstyShare: d.burstyShare,
     probeEveryMs: d.probeEveryMs,
+    probePollMs: d.probePollMs,
     retryDelayS: d.retryDelayS,
   };
   if (!Number.isFinite(options.seed) || !Number.isFinite(options.downloadSample)) problems.push('--seed and --download-sample must be numbers');

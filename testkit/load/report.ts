@@ -55,7 +55,7 @@ export function renderLoadDoc(r: LoadReport, command: string): string {
     `their shippers seal chunks every ${o.flushIntervalMs} ms; the others every ${o.idleFlushIntervalMs} ms (docs/shipper.md,`,
     '"Fresh when watched"); the figures are given for both. Freshness is measured on probe lines (each job\'s first line after every',
     `${o.probeEveryMs / 1000} s): print time → first search answer containing the line's document id`,
-    "(polled every second, no explicit refresh). SQS age is each chunk message's age when an indexer",
+    `(polled every ${o.probePollMs} ms, no explicit refresh). SQS age is each chunk message's age when an indexer`,
     'invocation got it (SentTimestamp → invocation). At the end every shipper is closed (final chunk',
     'and marker), the pipeline drains, and every job is checked: every printed line exactly once in',
     "Elasticsearch, by `_id` and by content (testkit/invariant.ts, the fault scenarios'",

@@ -27,7 +27,6 @@ import { RateClass, type JobPlan, type LoadOptions, type LoadReport, type WatchG
 /** The dataset of every simulated job: its own data stream, so counts and clean-up touch nothing else. */
 export const LOAD_DATASET = 'mlplatform.load';
 const TICK_MS = 100;
-const PROBE_POLL_MS = 1000;
 /** The registry's owner of every simulated job, and so the followers' user. */
 const OWNER = 'load';
 
@@ -155,7 +154,7 @@ async function printFor({ o, jobs, functions, prober }: Run): Promise<LoadPhase>
       printed += job.tick(now, now - start, o.maxLines - printed);
     }
   }, TICK_MS);
-  prober.start(PROBE_POLL_MS);
+  prober.start(o.probePollMs);
   const timeline = new Timeline({ functions, prober, printed: () => printed, log: o.log, start });
   const end = start + o.durationMs;
   while (Date.now() < end) {

@@ -40,6 +40,8 @@ export interface LoadOptions extends MixOptions {
   indexers: number;
   /** Every job marks its first line after each such interval as a freshness probe. */
   probeEveryMs: number;
+  /** How often the outstanding probes are searched for. */
+  probePollMs: number;
   /** How long to wait after the last line for everything to be indexed and assembled. */
   drainTimeoutMs: number;
   /** Jobs whose download file is checked (the chattiest and burstiest first); 0 = none, ≥ jobs = all. */
