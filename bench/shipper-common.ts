@@ -12,7 +12,7 @@ import { buildCli } from '../cli/build.js';
 import { ShipperDefaults } from '../shared/shipper/constants.js';
 import type { ShipperSummary } from '../shared/shipper/types.js';
 import { deletePrefix, emptyBucket, ensureBucket, listKeys, REPO_ROOT, shipperArgs } from '../testkit/index.js';
-import { BENCH_DIR, machineNote, printerFixture, requireNode24, type PrinterFixture } from '../testkit/bench/index.js';
+import { BENCH_DIR, machineNote, printerFixture, processCpuSeconds, requireNode24, type PrinterFixture } from '../testkit/bench/index.js';
 import { awsLocalEnv, localS3Client, type MotoEndpoint, type StackInfo } from '../testkit/stack/index.js';
 
 export const PRINTER = path.join(REPO_ROOT, 'bench', 'log-printer.ts');
@@ -94,19 +94,77 @@ gz.on('end', () => process.stderr.write('gzip bytes ' + out + '\\n'));
 }
 
 /**
+ * The same, and the output to S3 as a shipper sends it: the job's bytes cut into pieces of
+ * `pieceBytes`, each gzipped on its own (zlib's thread pool, as the shipper's chunks are) and PUT as
+ * one object under `url` (`<moto>/<bucket>/<prefix>`, plain `node:http` with keep-alive, unsigned:
+ * moto does not check signatures), at most `inFlight` PUTs at a time (the job's pipe paused meanwhile). No framing, no spool, no
+ * scrubbing: what S3 itself costs a shipper, and the S3 server on the same machine, and no more.
+ */
+function gzipS3Consumer(level: number, s3: GzipToS3): string {
+  return `
+const zlib = require('node:zlib');
+const http = require('node:http');
+const { promisify } = require('node:util');
+const gzip = promisify(zlib.gzip);
+const agent = new http.Agent({ keepAlive: true, maxSockets: ${s3.inFlight} });
+const url = ${JSON.stringify(s3.url)};
+let piece = [], pieceBytes = 0, seq = 0, inFlight = 0, out = 0, ended = false;
+function put(key, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(key, { method: 'PUT', agent, headers: { 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error('PUT ' + key + ': HTTP ' + res.statusCode))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+function send(raw) {
+  inFlight++;
+  const key = url + '/' + String(seq++).padStart(8, '0') + '.gz';
+  gzip(raw, { level: ${level} })
+    .then((body) => { out += body.length; return put(key, body); })
+    .then(() => { inFlight--; process.stdin.resume(); if (ended && inFlight === 0) done(); })
+    .catch((e) => { console.error(e); process.exit(1); });
+  if (inFlight >= ${s3.inFlight}) process.stdin.pause();
+}
+function cut() { if (pieceBytes > 0) send(Buffer.concat(piece, pieceBytes)); piece = []; pieceBytes = 0; }
+function done() { agent.destroy(); process.stderr.write('gzip bytes ' + out + '\\nobjects ' + seq + '\\n'); }
+process.stdin.on('data', (d) => {
+  process.stdout.write(d);
+  for (let at = 0; at < d.length; ) {
+    const take = Math.min(d.length - at, ${s3.pieceBytes} - pieceBytes);
+    piece.push(d.subarray(at, at + take)); pieceBytes += take; at += take;
+    if (pieceBytes === ${s3.pieceBytes}) cut();
+  }
+});
+process.stdin.on('end', () => { ended = true; cut(); if (inFlight === 0) done(); });
+`;
+}
+
+/** Where {@link gzipPipeline} also PUTs its output, and how. */
+export interface GzipToS3 {
+  /** `<moto url>/<bucket>/<prefix>`: objects are `<url>/00000000.gz`, … */
+  url: string;
+  pieceBytes: number;
+  inFlight: number;
+}
+
+/**
  * `node log-printer.ts <printerArgs> | node -e <gzip consumer>`, gzip at `level` (default: the
  * shipper's), the consumer's stdout to `stdoutFd`; resolves when both have exited, with the
- * consumer's stderr.
+ * consumer's stderr. With `s3`, the consumer also PUTs its output (see {@link gzipS3Consumer}).
  */
 export async function gzipPipeline(
   printerArgs: string[],
   stdoutFd: number,
   files: { usageFile: string; printerReport: string },
   level: number = GZIP_LEVEL,
+  s3?: GzipToS3,
 ): Promise<Exited> {
   const [node, ...args] = printerCommand(printerArgs);
   const printer = spawn(node!, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_PRINTER_REPORT: files.printerReport } });
-  const consumer = spawn(process.execPath, ['--import', USAGE_PROBE, '-e', gzipConsumer(level)], {
+  const consumer = spawn(process.execPath, ['--import', USAGE_PROBE, '-e', s3 ? gzipS3Consumer(level, s3) : gzipConsumer(level)], {
     stdio: [printer.stdout!, stdoutFd, 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: files.usageFile },
   });
@@ -231,6 +289,8 @@ export interface FinishedRun {
   summary: SummaryLine | undefined;
   uploaded: UploadedJob;
   s3: S3Client;
+  /** CPU seconds moto spent from `o.motoCpu.atStart` to the run's exit (with `o.motoCpu`). */
+  motoCpuS?: number;
 }
 
 /**
@@ -239,18 +299,28 @@ export interface FinishedRun {
  */
 export async function finishShipperRun<T>(
   child: ChildProcess,
-  o: { started: number; out: { close(): void }; usageFile: string; moto: MotoEndpoint; bucket: string; jobId: string },
+  o: {
+    started: number;
+    out: { close(): void };
+    usageFile: string;
+    moto: MotoEndpoint;
+    bucket: string;
+    jobId: string;
+    /** moto's process and its CPU seconds when the run started ({@link processCpuSeconds}). */
+    motoCpu?: { pid: number; atStart: number };
+  },
   inspect: (run: FinishedRun) => Promise<T> | T,
 ): Promise<T> {
   const done = await exited(child, 'joblogs run');
   const ms = performance.now() - o.started;
+  const motoCpuS = o.motoCpu && processCpuSeconds(o.motoCpu.pid) - o.motoCpu.atStart;
   o.out.close();
   const usage = readUsage(o.usageFile);
   const summary = parseSummary(done.stderr);
   const s3 = localS3Client(o.moto);
   try {
     const uploaded = await verifyUpload(s3, o.bucket, o.jobId);
-    return await inspect({ ms, stderr: done.stderr, usage, summary, uploaded, s3 });
+    return await inspect({ ms, stderr: done.stderr, usage, summary, uploaded, s3, motoCpuS });
   } finally {
     await deletePrefix(s3, o.bucket, `chunks/v1/${o.jobId}/`);
     s3.destroy();
