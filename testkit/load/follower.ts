@@ -67,6 +67,8 @@ export class TailFollower {
         if (this.#stopping && body.status === 'complete' && !body.hasAfter) return;
       } catch (error) {
         if (this.#abandon.signal.aborted) return;
+        // A token request that failed is asked again with the next request, not kept failing.
+        this.#token = this.#token.catch(() => this.#freshToken());
         this.errors++;
         this.lastError = `${Math.round((Date.now() - started) / 1000)} s: ${String(error)}`;
         await new Promise((r) => setTimeout(r, ERROR_PAUSE_MS));

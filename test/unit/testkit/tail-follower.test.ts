@@ -51,4 +51,22 @@ describe('TailFollower (a person following a job during a load run)', () => {
     expect(follower).toMatchObject({ lines: 2, errors: 1, tokensRenewed: 1 });
     expect(follower.lastError).toMatch(/HTTP 401/);
   });
+
+  it('asks the issuer again after a token request failed, instead of failing every request after it', async () => {
+    let requests = 0;
+    const api = await tailApi({ valid: (token) => token === 'good', pages: 1 });
+    const follower = new TailFollower({
+      apiUrl: api.url,
+      jobId: 'job-1',
+      token: async () => {
+        if (++requests === 1) throw new Error('issuer unavailable');
+        return 'good';
+      },
+    });
+    follower.start();
+    await follower.finish(10_000);
+    expect(follower).toMatchObject({ lines: 2, errors: 1, tokensRenewed: 0 });
+    expect(follower.lastError).toMatch(/issuer unavailable/);
+    expect(api.seen).toEqual(['good']);
+  });
 });
