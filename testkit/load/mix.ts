@@ -19,6 +19,12 @@ export function planJobs(o: MixOptions): JobPlan[] {
   const chatty = Math.round(o.jobs * o.chattyShare);
   const bursty = Math.round(o.jobs * o.burstyShare);
   const watchedJobs = Math.round(o.jobs * o.watchedShare);
+  // Jobs that started at different times seal their chunks at different times: spread the first
+  // lines over the longest interval a job seals by instead of starting every clock at once — over
+  // the 1 s watched interval alone, the unwatched jobs sealed in lockstep every 30 s and each burst
+  // held the watched jobs' chunks up in the queue. At most 30 s, and a quarter of the run, so that
+  // in a short run every job prints for most of it.
+  const startSpreadMs = Math.min(Math.max(o.flushIntervalMs, o.idleFlushIntervalMs), 30_000, o.durationMs / 4);
   return Array.from({ length: o.jobs }, (_, i): JobPlan => {
     const jobId = `${o.jobPrefix}-${String(i).padStart(4, '0')}`;
     // Watched jobs spread over the index range too, independently of the rate classes (another prime).
@@ -26,11 +32,7 @@ export function planJobs(o: MixOptions): JobPlan[] {
     // Spread the kinds over the index range so that any prefix of the jobs is a mix too.
     const slot = (i * 7919) % o.jobs;
     const rateClass = slot < chatty ? RateClass.chatty : slot < chatty + bursty ? RateClass.bursty : RateClass.slow;
-    // Jobs that started at different times seal their chunks at different times: spread the
-    // first lines over the longest interval a job seals by (at most 30 s) instead of starting
-    // every clock at once — over the 1 s watched interval alone, the unwatched jobs sealed in
-    // lockstep every 30 s and each burst held the watched jobs' chunks up in the queue.
-    const startOffsetMs = Math.floor(random() * Math.min(Math.max(o.flushIntervalMs, o.idleFlushIntervalMs), 30_000));
+    const startOffsetMs = Math.floor(random() * startSpreadMs);
     if (rateClass === RateClass.chatty) return { jobId, rateClass, baseRate: o.rateScale * (150 + random() * 250), startOffsetMs, watched };
     if (rateClass === RateClass.slow) return { jobId, rateClass, baseRate: o.rateScale * logUniform(random, 1, 10), startOffsetMs, watched };
     const everyMs = Math.round(20_000 + random() * 40_000);

@@ -28,11 +28,11 @@ export interface MixOptions {
   idleFlushIntervalMs: number;
   /** Share of the jobs followed through the logs API's tail, 0–1. */
   watchedShare: number;
+  /** How long the jobs print. */
+  durationMs: number;
 }
 
 export interface LoadOptions extends MixOptions {
-  /** How long the jobs print. */
-  durationMs: number;
   /** The shippers' fresh start and signal reads (docs/shipper.md, "Fresh when watched"). */
   freshStartMs: number;
   watchPollIntervalMs: number;

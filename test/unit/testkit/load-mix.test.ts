@@ -12,6 +12,7 @@ const mix = (o: Partial<MixOptions>): MixOptions => ({
   flushIntervalMs: 1_000,
   idleFlushIntervalMs: 30_000,
   watchedShare: 0.05,
+  durationMs: 600_000,
   ...o,
 });
 
@@ -30,5 +31,11 @@ describe('planJobs: when the simulated jobs start', () => {
     expect(Math.max(...offsets({ flushIntervalMs: 5_000, idleFlushIntervalMs: 0 }))).toBeLessThan(5_000);
     expect(Math.max(...offsets({ flushIntervalMs: 1_000, idleFlushIntervalMs: 120_000 }))).toBeLessThan(30_000);
     expect(Math.max(...offsets({ flushIntervalMs: 1_000, idleFlushIntervalMs: 120_000 }))).toBeGreaterThan(25_000);
+  });
+
+  it('keeps the spread within a quarter of a short run, so every job prints for most of it', () => {
+    const starts = offsets({ flushIntervalMs: 1_000, idleFlushIntervalMs: 30_000, durationMs: 20_000 });
+    expect(Math.max(...starts)).toBeLessThan(5_000);
+    expect(Math.max(...starts)).toBeGreaterThan(4_000);
   });
 });
