@@ -97,8 +97,9 @@ gz.on('end', () => process.stderr.write('gzip bytes ' + out + '\\n'));
  * The same, and the output to S3 as a shipper sends it: the job's bytes cut into pieces of
  * `pieceBytes`, each gzipped on its own (zlib's thread pool, as the shipper's chunks are) and PUT as
  * one object under `url` (`<moto>/<bucket>/<prefix>`, plain `node:http` with keep-alive, unsigned:
- * moto does not check signatures), at most `inFlight` PUTs at a time (the job's pipe paused meanwhile). No framing, no spool, no
- * scrubbing: what S3 itself costs a shipper, and the S3 server on the same machine, and no more.
+ * moto does not check signatures), at most `inFlight` PUTs at a time (the job's pipe paused
+ * meanwhile). No framing, no spool, no scrubbing: what S3 itself costs a shipper, and the S3
+ * server on the same machine, and no more.
  */
 function gzipS3Consumer(level: number, s3: GzipToS3): string {
   return `

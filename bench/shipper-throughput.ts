@@ -19,8 +19,8 @@
  * Both consumers' stdout go to /dev/null; the printer is the same process in both (a cached,
  * uncompressed ≥ 200 MiB synthetic log written in 64 KiB blocks). Peak RSS is that of the
  * consuming process only (the `joblogs` process, resp. the gzip process), not the job's. `moto CPU s`
- * is what the local S3 server spent in the same time (`/proc/<pid>/stat`; a few tenths of a second
- * of it are the stack's own idle traffic, as the `gzip` rows show).
+ * is what the local S3 server spent in the same time (`/proc/<pid>/stat`); the `gzip` rows, which
+ * send it nothing, show what the stack's own traffic adds (0.00 s in the runs so far).
  * After each joblogs run every chunk is read back: seqs 0…n-1, the last one final, and the frame
  * count and the final chunk's `line-count` must equal the lines the printer printed.
  *
