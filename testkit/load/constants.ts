@@ -17,7 +17,7 @@ export const LoadDefaults = {
   rateScale: 1,
   /**
    * The shipper's cadence (docs/shipper.md, "Fresh when watched"): chunks every second while a job
-   * is watched, every 30 s otherwise. 500 jobs with 10 % watched are ~50 + 15 chunk PUTs per second
+   * is watched, every 30 s otherwise. 300 jobs with 5 % watched are ~15 + 10 chunk PUTs per second
    * (and as many SQS messages and GETs). moto serves every request on one Python core: before
    * fresh-when-watched every job sealed by one interval, and at 5 s (~100 chunks/s) uploads timed
    * out and the chunk queue grew without bound, at 10 s (~50 chunks/s) it kept up on a quiet
@@ -28,10 +28,10 @@ export const LoadDefaults = {
   idleFlushIntervalMs: 30_000,
   /** Share of the jobs followed through the logs API's long-poll tail for the whole run (`--watched 5%`). */
   watchedShare: 0.05,
-  /** 0, not the shipper's 60 s: the run starts every job at once, and 500 fresh starts would be ~500 chunks/s for a minute; a real fleet's starts are spread out. */
+  /** 0, not the shipper's 60 s: the run starts every job within its first 30 s, and 300 fresh starts would be up to ~300 chunks/s for a minute; a real fleet's starts are spread out further. */
   freshStartMs: 0,
   /**
-   * Not the shipper's 2 s: 450 unwatched jobs would send moto ~225 signal GETs per second. Watched
+   * Not the shipper's 2 s: 285 unwatched jobs would send moto ~140 signal GETs per second. Watched
    * jobs are followed from their start, so this only delays their one switch, at the start.
    */
   watchPollIntervalMs: 10_000,

@@ -8,7 +8,7 @@ export interface JobPlan {
   rateClass: RateClass;
   /** Lines per second outside bursts. */
   baseRate: number;
-  /** Delay of the job's first line after the load starts, so 500 jobs do not tick in lockstep. */
+  /** Delay of the job's first line after the load starts, so the jobs do not seal in lockstep (planJobs). */
   startOffsetMs: number;
   /** Followed through the logs API's long-poll tail for the whole run (`--watched`). */
   watched: boolean;
